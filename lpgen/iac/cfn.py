@@ -1,0 +1,323 @@
+"""SAM/CloudFormation: safe loading with short-form intrinsics, and resolving values.
+
+YAML is read with a safe loader that turns ``!Ref X`` into ``{"Ref": "X"}`` and ``!Sub``
+into ``{"Fn::Sub": …}``; nothing else is constructed. Intrinsics are then resolved to
+name patterns (``*`` where a value is only known at deploy time, such as a generated name).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from typing import Any
+
+import yaml
+
+from lpgen.data_files import load_table
+from lpgen.errors import TemplateError
+from lpgen.iac.model import EventSource, FunctionInfo, Template, code_root
+from lpgen.permissions.arns import Scope
+
+MAX_RESOLVE_DEPTH = 40
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe loader that understands CloudFormation's short-form tags."""
+
+
+def _construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    tag = suffix
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    if tag == "Ref":
+        return {"Ref": value}
+    if tag == "GetAtt" and isinstance(value, str):
+        return {"Fn::GetAtt": value.split(".", 1)}
+    if tag == "Condition":
+        return {"Condition": value}
+    return {f"Fn::{tag}": value}
+
+
+_Loader.add_multi_constructor("!", _construct_tag)
+
+
+def _no_aliases(loader: Any) -> None:
+    # NOTE: billion-laughs protection: CloudFormation templates have no use for aliases.
+    original = loader.compose_node
+
+    def compose(parent: Any, index: Any) -> Any:
+        if loader.check_event(yaml.AliasEvent):
+            event = loader.peek_event()
+            raise yaml.composer.ComposerError(None, None, "YAML aliases are not allowed", event.start_mark)
+        return original(parent, index)
+
+    loader.compose_node = compose
+
+
+def load_document(path: str) -> Any:
+    """Parse YAML or JSON; errors name the file and line."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TemplateError(f"{path}: cannot read: {exc}") from exc
+    if text.lstrip().startswith("{"):
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            line = getattr(exc, "lineno", 0)
+            raise TemplateError(f"{path}:{line}: invalid JSON: {exc}") from exc
+    loader = _Loader(text)
+    _no_aliases(loader)
+    try:
+        return loader.get_single_data()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise TemplateError(f"{path}{where}: invalid YAML: {problem}") from exc
+    finally:
+        loader.dispose()
+
+
+@lru_cache(maxsize=1)
+def _types() -> dict[str, Any]:
+    return load_table("cfn_resources.yaml") or {}
+
+
+class Resolver:
+    """Resolve intrinsic functions of one template to string patterns."""
+
+    def __init__(self, doc: dict[str, Any], params: dict[str, str], scope: Scope, path: str) -> None:
+        self.doc = doc
+        self.resources: dict[str, Any] = doc.get("Resources") or {}
+        self.parameters: dict[str, Any] = doc.get("Parameters") or {}
+        self.mappings: dict[str, Any] = doc.get("Mappings") or {}
+        self.conditions: dict[str, Any] = doc.get("Conditions") or {}
+        self.params = params
+        self.scope = scope
+        self.path = path
+        self._stack: list[str] = []
+
+    def pseudo(self, name: str) -> str | None:
+        return {
+            "AWS::Region": self.scope.value("Region"),
+            "AWS::AccountId": self.scope.value("Account"),
+            "AWS::Partition": self.scope.value("Partition"),
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::StackName": "*",
+            "AWS::StackId": "*",
+            "AWS::NoValue": "",
+        }.get(name)
+
+    def _guard(self, key: str) -> None:
+        if key in self._stack or len(self._stack) > MAX_RESOLVE_DEPTH:
+            raise TemplateError(f"{self.path}: circular reference through {key}")
+
+    def ref(self, name: str) -> str:
+        pseudo = self.pseudo(name)
+        if pseudo is not None:
+            return pseudo
+        if name in self.params:
+            return self.params[name]
+        if name in self.parameters:
+            p = self.parameters[name] or {}
+            return self.str(p.get("Default", "*"))
+        if name in self.resources:
+            return self._resource_value(name, None)
+        return "*"
+
+    def get_att(self, name: str, attr: str) -> str:
+        if name in self.resources:
+            return self._resource_value(name, attr)
+        return "*"
+
+    def physical_name(self, logical: str) -> str:
+        """The resource's name: its name property, or a generated-name pattern."""
+        res = self.resources.get(logical) or {}
+        spec = _types().get(res.get("Type", ""), {})
+        props = res.get("Properties") or {}
+        prop = spec.get("name")
+        value: Any = props
+        for part in (prop or "").split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if prop and value is not None:
+            key = f"name:{logical}"
+            self._guard(key)
+            self._stack.append(key)
+            try:
+                return self.str(value)
+            finally:
+                self._stack.pop()
+        generated = f"*-{logical.lower() if spec.get('generated') == 'lower' else logical}-*"
+        if spec.get("fifo_suffix") and props.get(spec["fifo_suffix"]) in (True, "true"):
+            generated += ".fifo"
+        return generated
+
+    def _resource_value(self, logical: str, attr: str | None) -> str:
+        res = self.resources.get(logical) or {}
+        spec = _types().get(res.get("Type", ""))
+        if spec is None:
+            return "*"
+        template = spec.get("ref") if attr is None else (spec.get("attrs") or {}).get(attr)
+        if template is None:
+            return "*"
+        values = {
+            "Partition": self.scope.value("Partition"),
+            "Region": self.scope.value("Region"),
+            "Account": self.scope.value("Account"),
+        }
+        if "${Name}" in template:
+            values["Name"] = self.physical_name(logical)
+        return re.sub(r"\$\{(\w+)\}", lambda m: values.get(m.group(1), "*"), template)
+
+    def str(self, value: Any) -> str:
+        """Resolve a value to a string pattern."""
+        out = self.value(value)
+        if isinstance(out, (list, dict)):
+            return "*"
+        if isinstance(out, bool):
+            return "true" if out else "false"
+        return "*" if out is None else str(out)
+
+    def value(self, value: Any) -> Any:
+        """Resolve intrinsics inside any value."""
+        if isinstance(value, list):
+            return [self.value(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            (k, arg), = value.items()
+            if k == "Ref":
+                return self.ref(str(arg))
+            if k == "Fn::GetAtt":
+                parts = arg if isinstance(arg, list) else str(arg).split(".", 1)
+                return self.get_att(str(parts[0]), str(parts[1]) if len(parts) > 1 else "")
+            if k == "Fn::Sub":
+                return self.sub(arg)
+            if k == "Fn::Join" and isinstance(arg, list) and len(arg) == 2:
+                items = self.value(arg[1])
+                items = items if isinstance(items, list) else [items]
+                return str(arg[0]).join(self.str(i) for i in items)
+            if k == "Fn::Select" and isinstance(arg, list) and len(arg) == 2:
+                seq = self.value(arg[1])
+                try:
+                    return seq[int(self.str(arg[0]))] if isinstance(seq, list) else "*"
+                except (ValueError, IndexError):
+                    return "*"
+            if k == "Fn::Split" and isinstance(arg, list) and len(arg) == 2:
+                text = self.str(arg[1])
+                return text.split(str(arg[0]))
+            if k == "Fn::If" and isinstance(arg, list) and len(arg) == 3:
+                cond = self.condition(str(arg[0]))
+                return self.value(arg[2] if cond is False else arg[1])
+            if k == "Fn::FindInMap" and isinstance(arg, list) and len(arg) >= 3:
+                try:
+                    return self.value(self.mappings[self.str(arg[0])][self.str(arg[1])][self.str(arg[2])])
+                except (KeyError, TypeError):
+                    return "*"
+            if k in ("Fn::ImportValue", "Fn::GetAZs", "Fn::Base64", "Fn::Cidr"):
+                return "*"
+        return {k: self.value(v) for k, v in value.items()}
+
+    def sub(self, arg: Any) -> str:
+        if isinstance(arg, list) and arg:
+            text, variables = str(arg[0]), (arg[1] if len(arg) > 1 and isinstance(arg[1], dict) else {})
+        else:
+            text, variables = str(arg), {}
+
+        def repl(m: re.Match[str]) -> str:
+            name = m.group(1)
+            if name.startswith("!"):
+                return "${" + name[1:] + "}"
+            if name in variables:
+                return self.str(variables[name])
+            if "." in name and not name.startswith("AWS::"):
+                logical, attr = name.split(".", 1)
+                return self.get_att(logical, attr)
+            key = f"sub:{name}"
+            self._guard(key)
+            self._stack.append(key)
+            try:
+                return self.ref(name)
+            finally:
+                self._stack.pop()
+
+        return re.sub(r"\$\{([^}]+)\}", repl, text)
+
+    def condition(self, name: str) -> bool | None:
+        cond = self.conditions.get(name)
+        if not isinstance(cond, dict) or len(cond) != 1:
+            return None
+        (k, arg), = cond.items()
+        if k == "Fn::Equals" and isinstance(arg, list) and len(arg) == 2:
+            a, b = self.str(arg[0]), self.str(arg[1])
+            return None if "*" in a + b else a == b
+        return None
+
+
+def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
+    """Read a SAM/CloudFormation template."""
+    doc = load_document(path)
+    if not isinstance(doc, dict) or not isinstance(doc.get("Resources"), dict):
+        raise TemplateError(f"{path}: not a CloudFormation template (no Resources section)")
+    resolver = Resolver(doc, params, scope, path)
+    globals_fn = ((doc.get("Globals") or {}).get("Function") or {})
+    functions: dict[str, FunctionInfo] = {}
+    for logical, res in doc["Resources"].items():
+        if not isinstance(res, dict):
+            continue
+        rtype = res.get("Type")
+        if rtype not in ("AWS::Serverless::Function", "AWS::Lambda::Function"):
+            continue
+        props = res.get("Properties") or {}
+        merged_env: dict[str, Any] = {}
+        for block in (globals_fn, props):
+            variables = ((block.get("Environment") or {}).get("Variables")) or {}
+            if isinstance(variables, dict):
+                merged_env.update(variables)
+        env = {k: resolver.str(v) for k, v in merged_env.items()}
+        handler = props.get("Handler", globals_fn.get("Handler"))
+        uri = props.get("CodeUri", globals_fn.get("CodeUri", "."))
+        if rtype == "AWS::Lambda::Function":
+            uri = props.get("Code") if isinstance(props.get("Code"), str) else "."
+        sources = []
+        for event in (props.get("Events") or {}).values():
+            if not isinstance(event, dict):
+                continue
+            etype = event.get("Type")
+            eprops = event.get("Properties") or {}
+            if etype == "SQS":
+                sources.append(EventSource("sqs", _arn_of(resolver, eprops.get("Queue"), "Arn")))
+            elif etype == "Kinesis":
+                sources.append(EventSource("kinesis", _arn_of(resolver, eprops.get("Stream"), "Arn")))
+            elif etype == "DynamoDB":
+                sources.append(EventSource("dynamodb", _arn_of(resolver, eprops.get("Stream"), "StreamArn")))
+        for other in doc["Resources"].values():
+            if isinstance(other, dict) and other.get("Type") == "AWS::Lambda::EventSourceMapping":
+                p = other.get("Properties") or {}
+                target = p.get("FunctionName")
+                if target in ({"Ref": logical}, logical) or (isinstance(target, dict) and target.get("Fn::GetAtt", [None])[0] == logical):
+                    arn = resolver.str(p.get("EventSourceArn"))
+                    kind = arn.split(":")[2] if arn.count(":") > 2 else ""
+                    if kind in ("sqs", "kinesis", "dynamodb"):
+                        sources.append(EventSource(kind, arn))
+        functions[logical] = FunctionInfo(
+            name=logical,
+            handler=str(handler) if handler else None,
+            code_root=code_root(path, uri),
+            environment=env,
+            event_sources=tuple(sources),
+        )
+    return Template(path, "cloudformation", functions, scope)
+
+
+def _arn_of(resolver: Resolver, value: Any, attr: str) -> str:
+    if isinstance(value, dict) and "Ref" in value and value["Ref"] in resolver.resources:
+        return resolver.get_att(value["Ref"], attr)
+    return resolver.str(value)

@@ -1,0 +1,114 @@
+"""What lpgen reads from a template: functions, their environment, event sources."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from lpgen.errors import TemplateError
+from lpgen.permissions.arns import Scope
+from lpgen.permissions.model import Evidence, Permission
+
+# NOTE: the permissions Lambda's event source mapping uses with the function's own role
+# (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html#events-sqs-permissions,
+# with-kinesis.html#services-kinesis-permissions, with-ddb.html#events-dynamodb-permissions).
+POLLER_ACTIONS: dict[str, tuple[str, ...]] = {
+    "sqs": ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"),
+    "kinesis": (
+        "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:DescribeStream",
+        "kinesis:DescribeStreamSummary", "kinesis:ListShards",
+    ),
+    "dynamodb": (
+        "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream",
+        "dynamodb:ListStreams",
+    ),
+}
+NO_RESOURCE_LEVEL = {"dynamodb:ListStreams"}
+
+
+@dataclass(frozen=True)
+class EventSource:
+    """A source Lambda polls with the function's role."""
+
+    kind: str
+    """``sqs``, ``kinesis`` or ``dynamodb``."""
+    arn: str
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class FunctionInfo:
+    """One function of a template."""
+
+    name: str
+    handler: str | None
+    """module.function, as the runtime resolves it from ``code_root``."""
+    code_root: str | None
+    environment: dict[str, str] = field(default_factory=dict)
+    event_sources: tuple[EventSource, ...] = ()
+    line: int = 0
+
+
+@dataclass
+class Template:
+    """A parsed template and the functions it defines."""
+
+    path: str
+    kind: str
+    functions: dict[str, FunctionInfo]
+    scope: Scope
+
+    def function(self, name: str | None) -> FunctionInfo:
+        """The function named, or the only one."""
+        if name is not None:
+            if name not in self.functions:
+                known = ", ".join(sorted(self.functions)) or "none"
+                raise TemplateError(f"{self.path}: no function {name!r} (functions: {known})")
+            return self.functions[name]
+        if len(self.functions) == 1:
+            return next(iter(self.functions.values()))
+        known = ", ".join(sorted(self.functions)) or "none"
+        raise TemplateError(f"{self.path}: name one function with --function ({known})")
+
+    def implied_permissions(self, fn: FunctionInfo) -> list[Permission]:
+        """Permissions the template itself implies for ``fn`` (event source pollers)."""
+        out: list[Permission] = []
+        for src in fn.event_sources:
+            ev = (Evidence(self.path, src.line, f"{src.kind} event source {src.arn}", "template"),)
+            for action in POLLER_ACTIONS.get(src.kind, ()):
+                resource = "*" if action in NO_RESOURCE_LEVEL else src.arn
+                out.append(Permission(action, resource, ev))
+        return out
+
+
+def load_template(
+    path: str,
+    *,
+    params: dict[str, str] | None = None,
+    region: str | None = None,
+    account: str | None = None,
+    partition: str | None = None,
+) -> Template:
+    """Read a SAM/CloudFormation template or a serverless.yml."""
+    if not os.path.isfile(path):
+        raise TemplateError(f"{path}: no such file")
+    scope = Scope(partition, region, account)
+    base = os.path.basename(path).lower()
+    if base.endswith(".tf") or base.endswith(".tf.json"):
+        raise TemplateError(f"{path}: Terraform templates are not supported yet")
+    if base.startswith("serverless."):
+        from lpgen.iac.serverless import load_serverless
+
+        return load_serverless(path, params or {}, scope)
+    from lpgen.iac.cfn import load_cfn
+
+    return load_cfn(path, params or {}, scope)
+
+
+def code_root(template_path: str, code_uri: Any) -> str:
+    """The folder a function's code is in, relative to the template."""
+    base = os.path.dirname(os.path.abspath(template_path))
+    if isinstance(code_uri, str) and not code_uri.startswith("s3://"):
+        return os.path.normpath(os.path.join(base, code_uri))
+    return base

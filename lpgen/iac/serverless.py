@@ -1,0 +1,189 @@
+"""serverless.yml (Framework v3/v4): variables, functions, environment and event sources."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+from lpgen.errors import TemplateError
+from lpgen.iac.cfn import Resolver, load_document
+from lpgen.iac.model import EventSource, FunctionInfo, Template
+from lpgen.permissions.arns import Scope
+
+_VAR = re.compile(r"\$\{([^${}]+)\}")
+MAX_ROUNDS = 20
+
+
+class Variables:
+    """Resolve ``${self:…}``, ``${sls:stage}``, ``${opt:…}``, ``${env:…}``, ``${aws:…}``,
+    ``${file(…):…}`` inside a serverless.yml."""
+
+    def __init__(self, doc: dict[str, Any], path: str, params: dict[str, str], scope: Scope) -> None:
+        self.doc = doc
+        self.path = path
+        self.params = params
+        self.scope = scope
+        self.base = os.path.dirname(os.path.abspath(path))
+        self._depth = 0
+
+    def stage(self) -> str:
+        if "stage" in self.params:
+            return self.params["stage"]
+        raw = (self.doc.get("provider") or {}).get("stage", "dev")
+        if isinstance(raw, str) and "${" in raw:
+            return self.string(raw, allow_stage=False)
+        return str(raw)
+
+    def region(self) -> str:
+        if "region" in self.params:
+            return self.params["region"]
+        raw = (self.doc.get("provider") or {}).get("region")
+        if raw:
+            return self.string(str(raw))
+        return self.scope.value("Region")
+
+    def lookup(self, ref: str, allow_stage: bool = True) -> Any:
+        """Value of one variable expression (without ``${}``)."""
+        expr, default = _split_default(ref)
+        value = self._source(expr.strip(), allow_stage)
+        if value is None and default is not None:
+            value = self.string(default.strip().strip("'\""), allow_stage)
+        return value
+
+    def _source(self, expr: str, allow_stage: bool) -> Any:
+        if expr.startswith("self:"):
+            return _dig(self.doc, expr[5:])
+        if expr in ("sls:stage", "opt:stage", "self:provider.stage") and allow_stage:
+            return self.stage() if expr != "opt:stage" else self.params.get("stage")
+        if expr.startswith("opt:"):
+            return self.params.get(expr[4:])
+        if expr.startswith("env:"):
+            return self.params.get(expr[4:], os.environ.get(expr[4:]))
+        if expr == "aws:accountId":
+            return self.scope.value("Account")
+        if expr == "aws:region":
+            return self.region()
+        if expr == "aws:partition":
+            return self.scope.value("Partition")
+        if expr == "sls:instanceId":
+            return "*"
+        m = re.match(r"file\((.+?)\)(?::(.+))?\Z", expr)
+        if m:
+            target = os.path.normpath(os.path.join(self.base, m.group(1).strip().strip("'\"")))
+            if not target.startswith(self.base + os.sep) and target != self.base:
+                raise TemplateError(f"{self.path}: ${{file()}} outside the project: {m.group(1)}")
+            if not os.path.isfile(target):
+                return None
+            data = load_document(target)
+            return _dig(data, m.group(2)) if m.group(2) else data
+        if expr.startswith(("cf:", "ssm:", "s3:", "param:")):
+            return "*"
+        if expr.startswith(("'", '"')):
+            return expr.strip("'\"")
+        return None
+
+    def string(self, text: str, allow_stage: bool = True) -> str:
+        """Substitute every variable, innermost first."""
+        for _ in range(MAX_ROUNDS):
+            m = _VAR.search(text)
+            if not m:
+                return text
+            value = self.lookup(m.group(1), allow_stage)
+            if isinstance(value, (dict, list)):
+                value = "*"
+            text = text[: m.start()] + ("*" if value is None else str(value)) + text[m.end():]
+        raise TemplateError(f"{self.path}: variables nest too deeply or refer to themselves")
+
+    def value(self, value: Any) -> Any:
+        """Resolve variables everywhere in a value."""
+        if isinstance(value, str):
+            if _VAR.fullmatch(value):
+                whole = self.lookup(_VAR.fullmatch(value).group(1))  # type: ignore[union-attr]
+                if isinstance(whole, (dict, list)):
+                    return self.value(whole)
+            return self.string(value)
+        if isinstance(value, list):
+            return [self.value(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.value(v) for k, v in value.items()}
+        return value
+
+
+def _split_default(ref: str) -> tuple[str, str | None]:
+    depth = 0
+    for i, ch in enumerate(ref):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            return ref[:i], ref[i + 1:]
+    return ref, None
+
+
+def _dig(data: Any, path: str) -> Any:
+    for part in path.split("."):
+        if not isinstance(data, dict) or part not in data:
+            return None
+        data = data[part]
+    return data
+
+
+def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template:
+    """Read a serverless.yml."""
+    raw = load_document(path)
+    if not isinstance(raw, dict) or "functions" not in raw:
+        raise TemplateError(f"{path}: not a serverless.yml (no functions section)")
+    variables = Variables(raw, path, params, scope)
+    region = variables.region()
+    scope = Scope(scope.partition, scope.region or region, scope.account)
+    variables.scope = scope
+    doc = variables.value(raw)
+    resources = ((doc.get("resources") or {}).get("Resources")) or {}
+    resolver = Resolver({"Resources": resources}, params, scope, path)
+    provider = doc.get("provider") or {}
+    provider_env = provider.get("environment") or {}
+    service = str(doc.get("service", "service"))
+    stage = variables.stage()
+    base = os.path.dirname(os.path.abspath(path))
+    functions: dict[str, FunctionInfo] = {}
+    for key, fn in (doc.get("functions") or {}).items():
+        if not isinstance(fn, dict):
+            continue
+        env_raw = {**(provider_env if isinstance(provider_env, dict) else {}), **(fn.get("environment") or {})}
+        env = {k: resolver.str(v) for k, v in env_raw.items()}
+        handler = str(fn.get("handler", ""))
+        file_part, _, func = handler.rpartition(".")
+        module = file_part.replace("/", ".").replace(os.sep, ".")
+        sources: list[EventSource] = []
+        for event in fn.get("events") or ():
+            if not isinstance(event, dict):
+                continue
+            if "sqs" in event:
+                spec = event["sqs"]
+                arn = spec.get("arn") if isinstance(spec, dict) else spec
+                sources.append(EventSource("sqs", _arn(resolver, arn, "Arn")))
+            if "stream" in event:
+                spec = event["stream"]
+                arn = spec.get("arn") if isinstance(spec, dict) else spec
+                kind = spec.get("type", "") if isinstance(spec, dict) else ""
+                text = _arn(resolver, arn, "StreamArn" if kind == "dynamodb" else "Arn")
+                kind = kind or (text.split(":")[2] if text.count(":") > 2 else "")
+                if kind in ("dynamodb", "kinesis"):
+                    sources.append(EventSource(kind, text))
+        functions[key] = FunctionInfo(
+            name=key,
+            handler=f"{module}.{func}" if module else None,
+            code_root=base,
+            environment=env,
+            event_sources=tuple(sources),
+        )
+    _ = service, stage
+    return Template(path, "serverless", functions, scope)
+
+
+def _arn(resolver: Resolver, value: Any, attr: str) -> str:
+    if isinstance(value, dict) and "Ref" in value and value["Ref"] in resolver.resources:
+        return resolver.get_att(value["Ref"], attr)
+    return resolver.str(value)

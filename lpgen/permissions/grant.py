@@ -1,0 +1,116 @@
+"""Turn an ``ApiCall`` into the (action, resource) permissions it needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lpgen.calls.model import UNKNOWN, ApiCall
+from lpgen.permissions.arns import Scope, lookup, resolve
+from lpgen.permissions.mapping import operation_permissions
+from lpgen.permissions.model import ActionRule, Evidence, Finding, Permission
+
+# NOTE: the principal a role is passed to, where it is not "<prefix>.amazonaws.com"
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html).
+_PASSED_TO = {"ecs": "ecs-tasks.amazonaws.com"}
+
+
+def trigger(when: str, params: dict[str, Any]) -> bool | None:
+    """Does the request match a conditional action's trigger? None when it cannot be known."""
+    for op in ("=", "^", "~"):
+        if op in when:
+            path, _, expected = when.partition(op)
+            break
+    else:
+        path, op, expected = when, "", ""
+    values = lookup(params, path)
+    if not values:
+        return False
+    if not op:
+        return True
+    unknown = False
+    for v in values:
+        if not isinstance(v, str) or v == "*":
+            unknown = True
+            continue
+        text = v.strip().lower()
+        exp = expected.lower()
+        if (op == "=" and text == exp) or (op == "^" and text.startswith(exp)) or (op == "~" and exp in text):
+            return True
+        if "*" in text and (op != "^" or text.startswith("*")):
+            unknown = True
+    return None if unknown else False
+
+
+def rules_for(call: ApiCall) -> tuple[list[tuple[ActionRule, dict[str, Any]]], list[str]]:
+    """The action rules that apply to one call, each with the request part it reads.
+
+    The second item lists why a conditional action was added without certainty.
+    """
+    op = operation_permissions(call.client, call.operation)
+    out: list[tuple[ActionRule, dict[str, Any]]] = [(r, call.params) for r in op.required]
+    doubts: list[str] = []
+    for rule in op.conditional:
+        assert rule.when is not None
+        hit = trigger(rule.when, call.params)
+        if hit is None:
+            doubts.append(f"{rule.action} added: cannot tell whether {rule.when} holds")
+        if hit is None or hit:
+            out.append((rule, call.params))
+    if op.fanout is not None:
+        items = lookup(call.params, op.fanout.path)
+        for item in items or [UNKNOWN]:
+            for key, action in op.fanout.by_key:
+                if item is UNKNOWN:
+                    out.append((ActionRule(action), {}))
+                elif isinstance(item, dict) and key in item:
+                    sub = item[key]
+                    out.append((ActionRule(action), sub if isinstance(sub, dict) else {}))
+    return out, doubts
+
+
+def call_permissions(call: ApiCall, scope: Scope) -> tuple[list[Permission], list[Finding]]:
+    """Permissions one call needs, with findings for every ``*`` that is not by design."""
+    loc = call.location
+    evidence = (Evidence(loc.path, loc.line, loc.text),)
+    op = operation_permissions(call.client, call.operation)
+    if op.no_permission:
+        return [], []
+    if call.assumed_role:
+        return [], [
+            Finding(
+                "LP102",
+                f"{call.client}.{op.method} uses credentials from sts.assume_role: "
+                "authorized against the assumed role, not this one",
+                loc.path, loc.line, "info",
+            )
+        ]
+    if call.region:
+        scope = Scope(scope.partition, call.region, scope.account)
+    rules, doubts = rules_for(call)
+    findings = [Finding("LP103", d, loc.path, loc.line, "info") for d in doubts]
+    if not rules:
+        findings.append(
+            Finding(
+                "LP104",
+                f"no IAM action is known for {call.client}.{op.method}",
+                loc.path, loc.line,
+            )
+        )
+        return [], findings
+    perms: list[Permission] = []
+    for rule, params in rules:
+        for res in resolve(rule.action, params, scope, rule.bind):
+            condition: tuple[tuple[str, str, str], ...] = ()
+            if rule.action == "iam:PassRole":
+                principal = _PASSED_TO.get(op.prefix, f"{op.prefix}.amazonaws.com")
+                condition = (("StringEquals", "iam:PassedToService", principal),)
+            perms.append(Permission(rule.action, res.arn, evidence, condition))
+            if not res.complete and res.resource_type is not None:
+                findings.append(
+                    Finding(
+                        "LP101",
+                        f"{rule.action} on {res.arn}: {res.note}",
+                        loc.path, loc.line,
+                    )
+                )
+    return perms, findings

@@ -1,0 +1,143 @@
+"""Operation → IAM actions: the default rule, reviewed overrides, and the service reference.
+
+The default rule grants ``<prefix>:<OperationName>`` when the IAM reference knows that
+action. ``data/overrides.yaml`` corrects the operations where that is wrong or incomplete.
+When the user has run ``lpgen data refresh``, AWS's service reference is used to complete
+operations the tables do not answer, still keeping required and conditional apart.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from lpgen.data_files import load_table
+from lpgen.errors import ModelDataError
+from lpgen.permissions import iam_data, service_models
+from lpgen.permissions.model import ActionRule, FanOut, OperationPermissions
+
+
+@lru_cache(maxsize=None)
+def iam_prefix(client: str) -> str:
+    """The IAM service prefix of a boto3 client (``stepfunctions`` → ``states``)."""
+    table: dict[str, str] = load_table("prefixes.yaml") or {}
+    if client in table:
+        return table[client]
+    meta = service_models.signing_metadata(client)
+    known = iam_data.prefixes()
+    for candidate in (meta.get("signingName"), meta.get("endpointPrefix"), client):
+        if candidate and candidate in known:
+            return candidate
+    return client
+
+
+def _rule(item: Any, when: str | None = None) -> ActionRule:
+    if isinstance(item, str):
+        return ActionRule(action=iam_data.canonical(item), when=when)
+    if not isinstance(item, dict) or "action" not in item:
+        raise ModelDataError(f"overrides.yaml: bad action entry {item!r}")
+    bind = tuple(sorted((str(k), str(v)) for k, v in (item.get("bind") or {}).items()))
+    return ActionRule(
+        action=iam_data.canonical(item["action"]), when=item.get("when", when), bind=bind
+    )
+
+
+@lru_cache(maxsize=None)
+def _overrides(client: str) -> dict[str, Any]:
+    table: dict[str, Any] = load_table("overrides.yaml") or {}
+    return table.get(client) or {}
+
+
+def default_action(client: str, operation: str) -> str | None:
+    """``<prefix>:<OperationName>`` when the IAM reference has that action, else None."""
+    name = f"{iam_prefix(client)}:{operation}"
+    return iam_data.canonical(name) if iam_data.action_exists(name) else None
+
+
+@lru_cache(maxsize=None)
+def operation_permissions(client: str, operation: str) -> OperationPermissions:
+    """What ``client.operation`` needs. Unknown operations give an empty required set."""
+    info = service_models.operation_by_name(client, operation)
+    method = info.method if info else operation
+    prefix = iam_prefix(client)
+    entry = _overrides(client).get(operation)
+    if entry is not None:
+        if "none" in entry:
+            return OperationPermissions(
+                client, operation, method, prefix, (), no_permission=str(entry["none"]),
+                source="overrides.yaml",
+            )
+        fanout = None
+        if "fanout" in entry:
+            fo = entry["fanout"]
+            fanout = FanOut(
+                path=fo["path"],
+                by_key=tuple((k, iam_data.canonical(v)) for k, v in fo["by_key"].items()),
+            )
+        if "required" in entry:
+            required = tuple(_rule(item) for item in entry["required"])
+        elif fanout is not None or "conditional" in entry and not default_action(client, operation):
+            required = ()
+        else:
+            default = default_action(client, operation)
+            required = (ActionRule(default),) if default else ()
+        conditional = tuple(_rule(c) for c in entry.get("conditional") or ())
+        return OperationPermissions(
+            client, operation, method, prefix, required, conditional, fanout,
+            source="overrides.yaml",
+        )
+    default = default_action(client, operation)
+    reference = _reference_permissions(client, operation, method, prefix, default)
+    if reference is not None:
+        return reference
+    required = (ActionRule(default),) if default else ()
+    return OperationPermissions(client, operation, method, prefix, required)
+
+
+def _reference_permissions(
+    client: str, operation: str, method: str, prefix: str, default: str | None
+) -> OperationPermissions | None:
+    """Use the refreshed service reference when the default rule is not confirmed by it."""
+    from lpgen.permissions import reference
+
+    authorized = reference.authorized_actions(client, method)
+    if authorized is None:
+        return None
+    names = [a for a, _ in authorized]
+    lowered = {a.lower() for a in names}
+    if default and default.lower() in lowered:
+        return None  # the default rule is confirmed
+    if not names:
+        return None
+    primary = _closest(operation, prefix, names)
+    required = (ActionRule(iam_data.canonical(primary)),)
+    conditional = tuple(
+        ActionRule(iam_data.canonical(a), when=ctx or "service reference: may be needed")
+        for a, ctx in authorized
+        if a.lower() != primary.lower()
+    )
+    return OperationPermissions(
+        client, operation, method, prefix, required, conditional, source="service reference"
+    )
+
+
+def _closest(operation: str, prefix: str, names: list[str]) -> str:
+    """The authorized action that best stands for the operation itself."""
+    op = operation.lower()
+
+    def score(name: str) -> tuple[int, int, int]:
+        p, _, a = name.lower().partition(":")
+        common = 0
+        for x, y in zip(a, op):
+            if x != y:
+                break
+            common += 1
+        return (int(p == prefix), common, -len(a))
+
+    return max(sorted(set(names)), key=score)
+
+
+def method_operation(client: str, method: str) -> str | None:
+    """The API operation behind a client method name, or None."""
+    info = service_models.operations(client).get(method)
+    return info.operation if info else None

@@ -1,0 +1,41 @@
+"""The set of every boto3 client method name, built once per botocore version and cached.
+
+Reading all ~400 service models takes seconds, so the set is written to the user's cache
+directory and read from there afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from functools import lru_cache
+
+from lpgen.permissions import service_models
+
+
+@lru_cache(maxsize=1)
+def method_names() -> set[str]:
+    """Every python method name of every botocore client."""
+    import botocore
+
+    from lpgen.permissions.reference import cache_dir
+
+    path = cache_dir() / f"methods-botocore-{botocore.__version__}.json"
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return set(json.load(fh))
+    except (OSError, ValueError):
+        pass
+    names: set[str] = set()
+    for client in service_models.client_names():
+        names.update(service_models.operations(client))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(sorted(names), fh)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # NOTE: a read-only home still works, only slower
+    return names

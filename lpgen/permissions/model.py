@@ -1,0 +1,80 @@
+"""Values that leave the permissions stage: what an operation needs, and granted permissions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ActionRule:
+    """One IAM action an operation needs, always or when a request parameter says so."""
+
+    action: str
+    """``prefix:Name`` in the IAM reference's casing."""
+    when: str | None = None
+    """None for a required action; else the trigger (``VersionId``, ``Statement^SELECT``)."""
+    bind: tuple[tuple[str, str], ...] = ()
+    """(ARN variable, request parameter path) pairs when the action is authorized on
+    another resource than the call's own (the source object of CopyObject)."""
+
+
+@dataclass(frozen=True)
+class FanOut:
+    """Operations whose items are authorized one by one (TransactWriteItems)."""
+
+    path: str
+    """request parameter holding the list of items."""
+    by_key: tuple[tuple[str, str], ...]
+    """(item key, action) pairs: an item ``{"Put": {...}}`` needs ``dynamodb:PutItem``."""
+
+
+@dataclass(frozen=True)
+class OperationPermissions:
+    """What one API operation needs."""
+
+    client: str
+    operation: str
+    method: str
+    prefix: str
+    required: tuple[ActionRule, ...]
+    conditional: tuple[ActionRule, ...] = ()
+    fanout: FanOut | None = None
+    no_permission: str | None = None
+    """reason, when IAM does not authorize the operation at all."""
+    source: str = "default rule"
+    """where the answer comes from: ``default rule``, ``overrides.yaml``, ``service reference``."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where a permission comes from."""
+
+    path: str
+    line: int
+    text: str
+    """the call as written, shortened."""
+    kind: str = "code"
+    """``code``, ``template`` (event source, encryption) or ``trail``."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something the user should know about the result (a ``*`` and why, an unresolved call)."""
+
+    code: str
+    message: str
+    path: str = ""
+    line: int = 0
+    severity: str = "warning"
+
+
+@dataclass(frozen=True)
+class Permission:
+    """One (action, resource) pair with what justifies it."""
+
+    action: str
+    resource: str
+    evidence: tuple[Evidence, ...] = ()
+    condition: tuple[tuple[str, str, str], ...] = ()
+    """(operator, key, value) triples, e.g. ("StringEquals", "iam:PassedToService", "…")."""
+    findings: tuple[Finding, ...] = field(default=(), compare=False)

@@ -1,0 +1,62 @@
+"""Permissions → a minimal, deterministic policy document.
+
+Resources covered by a wider resource of the same action are dropped, actions that share a
+resource set (and condition) share a statement, everything is sorted, and each Sid is
+derived from the statement's content, so the same permissions give the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from lpgen.permissions.model import Permission
+from lpgen.policy.model import PolicyDocument, Statement
+
+
+@lru_cache(maxsize=4096)
+def _glob(pattern: str) -> re.Pattern[str]:
+    parts = []
+    for ch in pattern:
+        parts.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
+    return re.compile("".join(parts) + r"\Z", re.DOTALL)
+
+
+def covers(wide: str, narrow: str) -> bool:
+    """True when IAM pattern ``wide`` matches everything ``narrow`` does."""
+    return wide == narrow or bool(_glob(wide).match(narrow))
+
+
+def minimise(resources: Iterable[str]) -> tuple[str, ...]:
+    """Drop resources another one of the set already covers."""
+    items = sorted(set(resources))
+    if "*" in items:
+        return ("*",)
+    kept = [r for r in items if not any(o != r and covers(o, r) for o in items)]
+    return tuple(kept)
+
+
+def _sid(actions: tuple[str, ...], resources: tuple[str, ...], condition: object) -> str:
+    prefixes = sorted({a.split(":", 1)[0] for a in actions})
+    stem = "".join(p.replace("-", " ").title().replace(" ", "") for p in prefixes)[:40]
+    digest = hashlib.sha256(repr((actions, resources, condition)).encode()).hexdigest()[:8]
+    return f"{stem}{digest.upper()}"
+
+
+def build_policy(permissions: Iterable[Permission]) -> PolicyDocument:
+    """Group permissions into statements: one per (resource set, condition)."""
+    by_action: dict[tuple[str, tuple[tuple[str, str, str], ...]], set[str]] = {}
+    for p in permissions:
+        by_action.setdefault((p.action, tuple(sorted(p.condition))), set()).add(p.resource)
+    groups: dict[tuple[tuple[str, ...], tuple[tuple[str, str, str], ...]], list[str]] = {}
+    for (action, cond), resources in by_action.items():
+        groups.setdefault((minimise(resources), cond), []).append(action)
+    statements = []
+    for (resources, cond), actions in groups.items():
+        acts = tuple(sorted(set(actions)))
+        condition = tuple((op, key, (value,)) for op, key, value in cond)
+        statements.append(Statement("Allow", acts, resources, _sid(acts, resources, condition), condition=condition))
+    statements.sort(key=lambda s: (s.actions, s.resources, s.condition))
+    return PolicyDocument(tuple(statements))

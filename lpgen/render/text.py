@@ -1,0 +1,69 @@
+"""Plain-text rendering and the JSON report of a suggestion."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lpgen.api import Suggestion, data_versions
+
+
+def summary(result: Suggestion) -> str:
+    """One line for stderr."""
+    a = result.analysis
+    n_stmt = len(result.policy.statements)
+    n_perm = len(result.permissions)
+    parts = [f"lpgen: {n_perm} permissions in {n_stmt} statements"]
+    if a is not None:
+        parts.append(f"{len(a.calls)} calls")
+        parts.append(f"{len(a.unresolved)} unresolved")
+        if a.unreachable:
+            parts.append(f"{len(a.unreachable)} unreachable")
+        if a.env_missing:
+            parts.append(f"{len(a.env_missing)} env vars without value")
+        if a.skipped:
+            parts.append(f"{len(a.skipped)} files skipped")
+        parts.append(f"entry: {a.entry}")
+    return "; ".join(parts)
+
+
+def report(result: Suggestion) -> dict[str, Any]:
+    """Every permission with its evidence, every finding and unresolved call."""
+    a = result.analysis
+    return {
+        "policy": result.policy.to_json(),
+        "permissions": [
+            {
+                "action": p.action,
+                "resource": p.resource,
+                "evidence": [{"path": e.path, "line": e.line, "call": e.text, "kind": e.kind} for e in p.evidence],
+                **({"condition": [list(c) for c in p.condition]} if p.condition else {}),
+            }
+            for p in result.permissions
+        ],
+        "findings": [
+            {"code": f.code, "severity": f.severity, "message": f.message, "path": f.path, "line": f.line}
+            for f in result.findings
+        ],
+        "unresolved": [
+            {"path": u.location.path, "line": u.location.line, "call": u.location.text, "reason": u.reason}
+            for u in (a.unresolved if a else ())
+        ],
+        "entry": a.entry if a else None,
+        "data_versions": data_versions(),
+    }
+
+
+def render_suggestion(result: Suggestion) -> str:
+    """A readable listing: each permission with the code that needs it, then findings."""
+    lines = [f"# entry: {result.analysis.entry}" if result.analysis else "# lpgen"]
+    for p in result.permissions:
+        lines.append(f"{p.action}  {p.resource}")
+        for e in p.evidence:
+            lines.append(f"    {e.path}:{e.line}  {e.text}")
+    if result.findings:
+        lines.append("")
+        lines.append("findings:")
+        for f in result.findings:
+            where = f"{f.path}:{f.line} " if f.path else ""
+            lines.append(f"  {f.code} {where}{f.message}")
+    return "\n".join(lines) + "\n"

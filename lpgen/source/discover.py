@@ -1,0 +1,151 @@
+"""Find the analysed project's Python files and name their modules.
+
+Inputs are files, folders, or handler specs (``src/app.lambda_handler``). Files are
+never imported: this only lists paths. Virtual environments, site-packages, hidden
+folders and symlink loops are skipped.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from lpgen.errors import SourceError
+
+SKIP_DIRS = {
+    "site-packages", "dist-packages", "node_modules", "__pycache__", ".git", ".venv", "venv",
+    "env", ".tox", ".aws-sam", ".serverless", "build", "dist", ".mypy_cache", ".pytest_cache",
+}
+MAX_FILES = 50_000
+
+
+@dataclass(frozen=True)
+class Project:
+    """The files to analyse and where module names start."""
+
+    roots: tuple[Path, ...]
+    """folders that act as ``sys.path`` entries for the analysed code."""
+    modules: tuple[tuple[str, Path], ...]
+    """(dotted module name, file) for every Python file found, sorted by name."""
+    entry_module: str | None = None
+    entry_function: str | None = None
+    targets: tuple[str, ...] = ()
+    """modules named on the command line (analysed whole when no entry is known)."""
+
+    def module_map(self) -> dict[str, Path]:
+        """``{module name: path}``."""
+        return dict(self.modules)
+
+
+def _walk(root: Path) -> list[Path]:
+    out: list[Path] = []
+    seen: set[tuple[int, int]] = set()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        try:
+            st = os.stat(dirpath)
+        except OSError:
+            dirnames[:] = []
+            continue
+        key = (st.st_dev, st.st_ino)
+        if key in seen:  # symlink loop
+            dirnames[:] = []
+            continue
+        seen.add(key)
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+        for name in sorted(filenames):
+            if name.endswith(".py"):
+                out.append(Path(dirpath) / name)
+                if len(out) > MAX_FILES:
+                    raise SourceError(f"{root}: more than {MAX_FILES} Python files")
+    return out
+
+
+def _module_name(path: Path, root: Path) -> str:
+    rel = path.relative_to(root).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def _package_root(path: Path) -> Path:
+    """The folder above the outermost package (folder with ``__init__.py``) holding path."""
+    folder = path if path.is_dir() else path.parent
+    while (folder / "__init__.py").exists() and folder.parent != folder:
+        folder = folder.parent
+    return folder
+
+
+def split_handler_spec(spec: str) -> tuple[str, str] | None:
+    """``src/app.lambda_handler`` → (``src/app.py`` path text, ``lambda_handler``) when the
+    spec is not itself an existing path."""
+    if os.path.exists(spec) or "." not in os.path.basename(spec):
+        return None
+    head, _, func = spec.rpartition(".")
+    if not func.isidentifier():
+        return None
+    base = head.replace(".", os.sep) if os.sep not in head and "/" not in head else head
+    for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+        if os.path.exists(candidate):
+            return candidate, func
+    return None
+
+
+def discover(
+    paths: list[str], *, root: str | None = None, handler: str | None = None
+) -> Project:
+    """Build the project from command-line paths.
+
+    ``handler`` is a template-style handler (``pkg.module.function``) resolved against
+    ``root`` (the CodeUri folder).
+    """
+    roots: list[Path] = []
+    files: dict[str, Path] = {}
+    targets: list[str] = []
+    entry_module: str | None = None
+    entry_function: str | None = None
+    if root is not None:
+        roots.append(Path(root).resolve())
+    for raw in paths:
+        spec = split_handler_spec(raw)
+        if spec is not None:
+            raw, entry_function = spec
+        p = Path(raw)
+        if not p.exists():
+            raise SourceError(f"{raw}: no such file or folder")
+        p = p.resolve()
+        r = _package_root(p)
+        if r not in roots:
+            roots.append(r)
+        if p.is_file():
+            targets.append(_module_name(p, r))
+            if spec is not None:
+                entry_module = _module_name(p, r)
+        else:
+            for f in _walk(p):
+                targets.append(_module_name(f, _package_root(f) if f.parent != p else r))
+    for r in roots:
+        for f in _walk(r):
+            name = _module_name(f, r)
+            if name:
+                files.setdefault(name, f)
+    for t in targets:
+        if t not in files:
+            # a file outside every root (should not happen) still gets analysed
+            for r in roots:
+                cand = r / (t.replace(".", os.sep) + ".py")
+                if cand.exists():
+                    files[t] = cand
+    if handler:
+        mod, _, func = handler.rpartition(".")
+        entry_module, entry_function = mod, func
+        if mod not in files:
+            raise SourceError(f"handler {handler}: module {mod} not found under {roots[0] if roots else '.'}")
+    return Project(
+        roots=tuple(roots),
+        modules=tuple(sorted(files.items())),
+        entry_module=entry_module,
+        entry_function=entry_function,
+        targets=tuple(dict.fromkeys(targets)),
+    )
