@@ -1024,6 +1024,8 @@ class Analyzer:
                     v = obj.get(k)
                     if v is not None:
                         found.extend(v)
+                    elif "*" in k:
+                        found.extend(x for _, item in obj.items for x in item)
                 if not found and len(args) > 1:
                     return args[1]
                 return vals(*found) or UNKNOWN_VALS

@@ -244,7 +244,9 @@ def _t_event_bus(v: str, spec: dict[str, Any]) -> dict[str, str]:
 def _t_bedrock_model(v: str, spec: dict[str, Any]) -> dict[str, str]:
     if v.startswith("arn:"):
         return {"__arn__": v}
-    return {"ResourceId": v}
+    # NOTE: a bare model id (provider.model) names a foundation model; inference profile
+    # ids are passed as ARNs (https://docs.aws.amazon.com/bedrock/latest/userguide/model-ids.html).
+    return {"ResourceId": v, "__type__": "foundation-model"}
 
 
 def _t_ecs_task_definition(v: str, spec: dict[str, Any]) -> dict[str, str]:
@@ -343,6 +345,7 @@ def variable_candidates(
     found: dict[str, list[str]] = {}
     arns: list[str] = []
     notes: list[str] = []
+    only_types: set[str] = set()
     qualifier = _scalars(lookup(params, "Qualifier")) if "Qualifier" in params else []
 
     def take(param: str, raw: Any, forced_var: str | None = None) -> None:
@@ -373,6 +376,8 @@ def variable_candidates(
                 out = fn(v, extra) or {}
                 if "__note__" in out:
                     notes.append(out.pop("__note__"))
+                if "__type__" in out:
+                    only_types.add(out.pop("__type__"))
                 if "__arn__" in out:
                     arns.append(out.pop("__arn__"))
                 for k, val in out.items():
@@ -399,6 +404,8 @@ def variable_candidates(
             take(name, raw)
     for var, default in _defaults(prefix).items():
         found.setdefault(var, [default])
+    if only_types:
+        found["__types__"] = sorted(only_types)
     return found, arns, notes
 
 
@@ -436,6 +443,9 @@ def resolve(
         return _dedupe(direct)
 
     # 2. variables filled from parameters
+    only = found.pop("__types__", None)
+    if only:
+        types = [rt for rt in types if rt.name in only] or types
     scored: list[tuple[int, int, int, Any]] = []
     for order, rt in enumerate(types):
         names = [v for v in format_vars(rt.arn_format) if v not in CONTEXT_VARS]
@@ -447,9 +457,9 @@ def resolve(
     if best_known == 0 and not any(
         v in found for rt in types for v in format_vars(rt.arn_format) if v not in CONTEXT_VARS
     ):
-        chosen = [scored[0][3]]
-        note = "; ".join(notes) or "the resource name is not known statically"
-        return [ArnResult(_build(chosen[0].arn_format, {}, scope), chosen[0].name, False, note)]
+        # NOTE: the call names none of the action's resources (an optional custom model,
+        # say): the action is authorized on "*" for this call.
+        return [ArnResult("*", None, True, "the call names no resource of this action")]
     chosen = [t[3] for t in scored if (t[0], t[1]) == (best_complete, best_known)][:1]
     out: list[ArnResult] = []
     for rt in chosen:
