@@ -195,12 +195,12 @@ def analysis_findings(analysis: Analysis) -> list[Finding]:
         )
     for path, reason in analysis.skipped:
         out.append(Finding("LP203", f"file skipped: {reason}", path, 0))
-    for u in analysis.unreachable:
-        loc = u.call.location
+    for gone in analysis.unreachable:
+        loc = gone.call.location
         out.append(
             Finding(
                 "LP204",
-                f"{u.call.client}.{u.call.operation} in {u.function} is not reachable from the entry point: not granted",
+                f"{gone.call.client}.{gone.call.operation} in {gone.function} is not reachable from the entry point: not granted",
                 loc.path, loc.line, "info",
             )
         )

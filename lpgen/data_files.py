@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
 from lpgen.errors import ModelDataError
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_table(name: str) -> Any:
     """Parse ``data/<name>`` (YAML) once; raise ModelDataError when it is missing or broken."""
     import yaml

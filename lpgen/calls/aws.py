@@ -7,7 +7,7 @@ Everything here is read from the catalogue (botocore service models, boto3 resou
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from lpgen.calls.values import (
@@ -40,14 +40,14 @@ def _xform(name: str) -> str:
     return str(xform_name(name))
 
 
-@lru_cache(maxsize=None)
+@cache
 def helper_table(service: str, owner: str) -> dict[str, Any]:
     """Injected helpers of ``service`` on ``owner`` (``client``, ``Bucket``, ``Object``, …)."""
     table: dict[str, Any] = load_table("helpers.yaml") or {}
     return (table.get(service) or {}).get(owner) or {}
 
 
-@lru_cache(maxsize=None)
+@cache
 def response_templates(service: str, operation: str) -> dict[str, str]:
     """Response fields that follow from the request (``sqs GetQueueUrl → QueueUrl``)."""
     table: dict[str, Any] = load_table("helpers.yaml") or {}
@@ -79,7 +79,7 @@ def response_value(
     return (Str(_TPL.sub(sub, template)),)
 
 
-@lru_cache(maxsize=None)
+@cache
 def resource_definition(service: str, rtype: str | None) -> dict[str, Any] | None:
     """The boto3 resource model block of a resource type (None: the service resource)."""
     model = service_models.resource_model(service)

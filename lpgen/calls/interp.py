@@ -135,7 +135,7 @@ class Analyzer:
         if not target:
             return
         for f in target:
-            args = [(Unknown("the invocation event"),), (Unknown("the invocation context"),)]
+            args: list[Vals] = [(Unknown("the invocation event"),), (Unknown("the invocation context"),)]
             self.call_value(f, args, {}, None, Frame(state, {}, is_module=True))
 
     # -- modules -------------------------------------------------------------------------
@@ -438,7 +438,7 @@ class Analyzer:
         if isinstance(node, ast.Dict):
             return (self.dict_literal(node, frame),)
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-            items = []
+            items: list[Vals] = []
             for e in node.elts:
                 if isinstance(e, ast.Starred):
                     inner = self.ev(e.value, frame)
@@ -521,8 +521,13 @@ class Analyzer:
         elif isinstance(op, ast.Mod):
             for a in left:
                 if isinstance(a, Str):
-                    args = [s for b in right for s in (b.items if isinstance(b, SeqV) else (b,))]
-                    out.append(Str(_percent(a.pattern, args)))
+                    pargs: list[V] = []
+                    for b in right:
+                        if isinstance(b, SeqV):
+                            pargs.extend(x for item in b.items for x in item[:1])
+                        else:
+                            pargs.append(b)
+                    out.append(Str(_percent(a.pattern, pargs)))
         return vals(*out) or UNKNOWN_VALS
 
     def dict_literal(self, node: ast.Dict, frame: Frame) -> DictV:
@@ -661,7 +666,8 @@ class Analyzer:
             return (Const(None),)
         if isinstance(obj, Builtin) and obj.name == "resource.meta":
             if name == "client":
-                return (aws.client_of(obj.bound),) if aws.client_of(obj.bound) else UNKNOWN_VALS
+                owner = aws.client_of(obj.bound)
+                return (owner,) if owner is not None else UNKNOWN_VALS
             return (Const(None),)
         if isinstance(obj, Resource):
             return self.resource_attr(obj, name, frame)
@@ -927,7 +933,12 @@ class Analyzer:
             parts = args if name == "os.path.join" else [x for s in (args[0] if args else ()) if isinstance(s, SeqV) for x in s.items]
             if not parts or (name != "os.path.join" and any(isinstance(s, SeqV) and s.homogeneous for s in (args[0] if args else ()))):
                 return (Str("*"),)
-            return (Str(_squash(sep.join(strings(p)[0] for p in parts))),)
+            texts = [strings(p)[0] for p in parts]
+            if name == "os.path.join":
+                import posixpath
+
+                return (Str(_squash(posixpath.join(*texts))),)
+            return (Str(_squash(sep.join(texts))),)
         if name in ("functools.lru_cache", "functools.cache", "functools.wraps"):
             if args and any(isinstance(a, Func) for a in args[0]):
                 return args[0]
@@ -953,23 +964,23 @@ class Analyzer:
         if name in ("str", "format"):
             return join(*[tuple(Str(s) for s in strings(a)) for a in args[:1]]) or (Str(""),)
         if name == "dict":
-            items: dict[str, Vals] = {}
+            entries: dict[str, Vals] = {}
             for a in args[:1]:
                 for d in a:
                     if isinstance(d, DictV):
-                        items.update(d.items)
-            items.update({k: v for k, v in kwargs.items() if k != "**"})
-            return (DictV(tuple(items.items())),)
+                        entries.update(d.items)
+            entries.update({k: v for k, v in kwargs.items() if k != "**"})
+            return (DictV(tuple(entries.items())),)
         if name in ("list", "tuple", "sorted", "set", "reversed") and args:
             return (SeqV(tuple(v for s in args[0] if isinstance(s, SeqV) for v in s.items)),) if any(isinstance(s, SeqV) for s in args[0]) else (SeqV((self.iterate(args[0], frame, node),), True),) if frame else UNKNOWN_VALS
         if name in ("next", "iter") and args:
             return self.iterate(args[0], frame, node) if frame else UNKNOWN_VALS
         if name in ("map", "filter") and len(args) >= 2 and frame is not None:
-            items = self.iterate(args[1], frame, node)
+            elems = self.iterate(args[1], frame, node)
             if name == "map":
-                return (SeqV((self.call_values(args[0], [items], {}, node, frame),), True),)
-            self.call_values(args[0], [items], {}, node, frame)
-            return (SeqV((items,), True),)
+                return (SeqV((self.call_values(args[0], [elems], {}, node, frame),), True),)
+            self.call_values(args[0], [elems], {}, node, frame)
+            return (SeqV((elems,), True),)
         if name == "client.method":
             client, method = f.bound
             return self.client_call(client, method, args, kwargs, node, frame)
@@ -1030,7 +1041,7 @@ class Analyzer:
                     return args[1]
                 return vals(*found) or UNKNOWN_VALS
             if method == "items":
-                return (SeqV(((SeqV(((Str(k),), v)),) for k, v in obj.items), False),)
+                return (SeqV(tuple((SeqV(((Str(k),), v)),) for k, v in obj.items), False),)
             if method == "values":
                 return (SeqV(tuple(v for _, v in obj.items)),)
             if method == "keys":
@@ -1241,7 +1252,7 @@ class Analyzer:
             table = helper.client
             assert isinstance(table, Resource)
             name = table.ident("Name") or UNKNOWN_VALS
-            request = {"RequestItems": (DictV(tuple((n, UNKNOWN_VALS) for n in strings(name))),)}
+            request: dict[str, Vals] = {"RequestItems": (DictV(tuple((n, UNKNOWN_VALS) for n in strings(name))),)}
             self.record(client, "BatchWriteItem", request, node, frame, "batch_writer")
             return (Const(None),)
         return (helper,) if method in ("__enter__",) else UNKNOWN_VALS

@@ -7,6 +7,7 @@ name patterns (``*`` where a value is only known at deploy time, such as a gener
 
 from __future__ import annotations
 
+import builtins
 import json
 import re
 from functools import lru_cache
@@ -119,7 +120,7 @@ class Resolver:
         if key in self._stack or len(self._stack) > MAX_RESOLVE_DEPTH:
             raise TemplateError(f"{self.path}: circular reference through {key}")
 
-    def ref(self, name: str) -> str:
+    def ref(self, name: builtins.str) -> builtins.str:
         pseudo = self.pseudo(name)
         if pseudo is not None:
             return pseudo
@@ -176,7 +177,7 @@ class Resolver:
             values["Name"] = self.physical_name(logical)
         return re.sub(r"\$\{(\w+)\}", lambda m: values.get(m.group(1), "*"), template)
 
-    def str(self, value: Any) -> str:
+    def str(self, value: Any) -> str:  # noqa: A003
         """Resolve a value to a string pattern."""
         out = self.value(value)
         if isinstance(out, (list, dict)):
@@ -225,13 +226,13 @@ class Resolver:
                 return "*"
         return {k: self.value(v) for k, v in value.items()}
 
-    def sub(self, arg: Any) -> str:
+    def sub(self, arg: Any) -> builtins.str:
         if isinstance(arg, list) and arg:
             text, variables = str(arg[0]), (arg[1] if len(arg) > 1 and isinstance(arg[1], dict) else {})
         else:
             text, variables = str(arg), {}
 
-        def repl(m: re.Match[str]) -> str:
+        def repl(m: re.Match[builtins.str]) -> builtins.str:
             name = m.group(1)
             if name.startswith("!"):
                 return "${" + name[1:] + "}"
@@ -250,7 +251,7 @@ class Resolver:
 
         return re.sub(r"\$\{([^}]+)\}", repl, text)
 
-    def condition(self, name: str) -> bool | None:
+    def condition(self, name: builtins.str) -> bool | None:
         cond = self.conditions.get(name)
         if not isinstance(cond, dict) or len(cond) != 1:
             return None

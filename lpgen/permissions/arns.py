@@ -12,7 +12,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from lpgen.calls.model import UNKNOWN
@@ -101,13 +101,13 @@ def _members(params: Any, depth: int = 0) -> Iterator[tuple[str, Any]]:
 # ARN formats
 
 
-@lru_cache(maxsize=None)
+@cache
 def format_vars(fmt: str) -> tuple[str, ...]:
     """The ``${Variable}`` names of an ARN format, in order."""
     return tuple(_VAR.findall(fmt))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _format_regex(fmt: str) -> re.Pattern[str]:
     names = format_vars(fmt)
     parts: list[str] = []
@@ -293,13 +293,13 @@ TRANSFORMS: dict[str, Callable[[str, dict[str, Any]], dict[str, str] | None]] = 
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _param_table(prefix: str) -> dict[str, Any]:
     table: dict[str, Any] = load_table("arn_params.yaml") or {}
     return table.get(prefix) or {}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _defaults(prefix: str) -> dict[str, str]:
     table: dict[str, Any] = load_table("arn_params.yaml") or {}
     return (table.get("__defaults__") or {}).get(prefix) or {}

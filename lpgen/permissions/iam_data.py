@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from lpgen.errors import ModelDataError
@@ -85,7 +85,7 @@ def prefixes() -> frozenset[str]:
     return frozenset(_read("services.json") or ())
 
 
-@lru_cache(maxsize=None)
+@cache
 def actions(prefix: str) -> dict[str, ActionInfo]:
     """``{lower-case action name: ActionInfo}`` for one prefix (empty when unknown)."""
     if prefix not in prefixes():
@@ -116,7 +116,7 @@ def action_exists(full_name: str) -> bool:
     return action(full_name) is not None
 
 
-@lru_cache(maxsize=None)
+@cache
 def resource_types(prefix: str) -> dict[str, ResourceType]:
     """``{lower-case resource type name: ResourceType}`` for one prefix."""
     if prefix not in prefixes():

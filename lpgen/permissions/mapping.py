@@ -8,7 +8,7 @@ operations the tables do not answer, still keeping required and conditional apar
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from lpgen.data_files import load_table
@@ -17,7 +17,7 @@ from lpgen.permissions import iam_data, service_models
 from lpgen.permissions.model import ActionRule, FanOut, OperationPermissions
 
 
-@lru_cache(maxsize=None)
+@cache
 def iam_prefix(client: str) -> str:
     """The IAM service prefix of a boto3 client (``stepfunctions`` → ``states``)."""
     table: dict[str, str] = load_table("prefixes.yaml") or {}
@@ -42,7 +42,7 @@ def _rule(item: Any, when: str | None = None) -> ActionRule:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _overrides(client: str) -> dict[str, Any]:
     table: dict[str, Any] = load_table("overrides.yaml") or {}
     return table.get(client) or {}
@@ -54,7 +54,7 @@ def default_action(client: str, operation: str) -> str | None:
     return iam_data.canonical(name) if iam_data.action_exists(name) else None
 
 
-@lru_cache(maxsize=None)
+@cache
 def operation_permissions(client: str, operation: str) -> OperationPermissions:
     """What ``client.operation`` needs. Unknown operations give an empty required set."""
     info = service_models.operation_by_name(client, operation)

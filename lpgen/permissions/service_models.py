@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib.util
 import os
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from lpgen.errors import ModelDataError
@@ -68,7 +68,7 @@ def resource_service_names() -> tuple[str, ...]:
     return tuple(sorted(_loader().list_available_services("resources-1")))
 
 
-@lru_cache(maxsize=None)
+@cache
 def service_model(client: str) -> dict[str, Any] | None:
     """The raw service-2 model of ``client``, or None when botocore does not know it."""
     if client not in client_names():
@@ -76,7 +76,7 @@ def service_model(client: str) -> dict[str, Any] | None:
     return _load(client, "service-2")
 
 
-@lru_cache(maxsize=None)
+@cache
 def operations(client: str) -> dict[str, OperationInfo]:
     """``{python method name: OperationInfo}`` for one client."""
     from botocore import xform_name
@@ -100,7 +100,7 @@ def operations(client: str) -> dict[str, OperationInfo]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def operation_by_name(client: str, operation: str) -> OperationInfo | None:
     """Look an operation up by its API name (``GetObject``)."""
     for info in operations(client).values():
@@ -109,14 +109,14 @@ def operation_by_name(client: str, operation: str) -> OperationInfo | None:
     return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def signing_metadata(client: str) -> dict[str, str]:
     """The model's metadata block (endpointPrefix, signingName, serviceId)."""
     model = service_model(client)
     return dict(model.get("metadata", {})) if model else {}
 
 
-@lru_cache(maxsize=None)
+@cache
 def paginators(client: str) -> dict[str, str]:
     """``{paginator name as passed to get_paginator: operation}``."""
     from botocore import xform_name
@@ -127,7 +127,7 @@ def paginators(client: str) -> dict[str, str]:
     return {xform_name(op): op for op in data.get("pagination", {})}
 
 
-@lru_cache(maxsize=None)
+@cache
 def waiters(client: str) -> dict[str, str]:
     """``{waiter name as passed to get_waiter: operation it polls}``."""
     from botocore import xform_name
@@ -138,7 +138,7 @@ def waiters(client: str) -> dict[str, str]:
     return {xform_name(name): w["operation"] for name, w in data.get("waiters", {}).items()}
 
 
-@lru_cache(maxsize=None)
+@cache
 def resource_model(service: str) -> dict[str, Any] | None:
     """boto3's resources-1 model of ``service`` (``{"service": …, "resources": …}``)."""
     if service not in resource_service_names():

@@ -51,8 +51,8 @@ def build_policy(permissions: Iterable[Permission]) -> PolicyDocument:
     for p in permissions:
         by_action.setdefault((p.action, tuple(sorted(p.condition))), set()).add(p.resource)
     groups: dict[tuple[tuple[str, ...], tuple[tuple[str, str, str], ...]], list[str]] = {}
-    for (action, cond), resources in by_action.items():
-        groups.setdefault((minimise(resources), cond), []).append(action)
+    for (action, cond), found in by_action.items():
+        groups.setdefault((minimise(found), cond), []).append(action)
     statements = []
     for (resources, cond), actions in groups.items():
         acts = tuple(sorted(set(actions)))

@@ -1,0 +1,34 @@
+"""Shared test helpers."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from lpgen.calls.model import ApiCall
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def collect(source: str, tmp_path: Path, env: dict[str, str] | None = None, files: dict[str, str] | None = None) -> list[ApiCall]:
+    """Analyse one handler module (plus optional sibling modules) and return its calls."""
+    from lpgen import api
+
+    (tmp_path / "app.py").write_text(textwrap.dedent(source))
+    for name, text in (files or {}).items():
+        target = tmp_path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(textwrap.dedent(text))
+    return list(api.analyze([str(tmp_path / "app.py")], env=env).calls)
+
+
+@pytest.fixture
+def collect_calls(tmp_path: Path):
+    """``collect(source, env=…)`` bound to a fresh folder."""
+
+    def run(source: str, env: dict[str, str] | None = None, files: dict[str, str] | None = None) -> list[ApiCall]:
+        return collect(source, tmp_path, env, files)
+
+    return run

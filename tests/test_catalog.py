@@ -1,0 +1,155 @@
+"""The catalogue: every botocore operation maps to real IAM actions, and named spot checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lpgen.permissions import iam_data, service_models
+from lpgen.permissions.arns import Scope, resolve
+from lpgen.permissions.mapping import iam_prefix, operation_permissions
+
+ALLOWLIST = Path(__file__).parent / "data" / "unmapped_operations.tsv"
+
+
+def test_every_operation_maps_to_existing_actions_or_is_allowlisted() -> None:
+    allowed = {
+        line.split("\t")[0]
+        for line in ALLOWLIST.read_text().splitlines()
+        if line and not line.startswith("#")
+    }
+    unmapped = set()
+    for client in service_models.client_names():
+        for info in service_models.operations(client).values():
+            op = operation_permissions(client, info.operation)
+            if op.no_permission:
+                continue
+            actions = [r.action for r in (*op.required, *op.conditional)]
+            if op.fanout:
+                actions += [a for _, a in op.fanout.by_key]
+            if not actions or not all(iam_data.action_exists(a) for a in actions):
+                unmapped.add(f"{client}.{info.operation}")
+    assert unmapped - allowed == set(), "operations without an IAM action (add to overrides.yaml)"
+    assert allowed - unmapped == set(), "allowlisted operations that now map: remove them"
+
+
+SPOT = [
+    # name, client, operation, required actions
+    ("s3 list v2 is ListBucket", "s3", "ListObjectsV2", {"s3:ListBucket"}),
+    ("s3 list v1 is ListBucket", "s3", "ListObjects", {"s3:ListBucket"}),
+    ("s3 head object is GetObject", "s3", "HeadObject", {"s3:GetObject"}),
+    ("s3 head bucket is ListBucket", "s3", "HeadBucket", {"s3:ListBucket"}),
+    ("s3 list buckets", "s3", "ListBuckets", {"s3:ListAllMyBuckets"}),
+    ("s3 copy reads and writes", "s3", "CopyObject", {"s3:GetObject", "s3:PutObject"}),
+    ("s3 upload part copy", "s3", "UploadPartCopy", {"s3:GetObject", "s3:PutObject"}),
+    ("s3 delete objects", "s3", "DeleteObjects", {"s3:DeleteObject"}),
+    ("s3 create multipart", "s3", "CreateMultipartUpload", {"s3:PutObject"}),
+    ("s3 upload part", "s3", "UploadPart", {"s3:PutObject"}),
+    ("s3 complete multipart", "s3", "CompleteMultipartUpload", {"s3:PutObject"}),
+    ("s3 list parts", "s3", "ListParts", {"s3:ListMultipartUploadParts"}),
+    ("s3 list uploads", "s3", "ListMultipartUploads", {"s3:ListBucketMultipartUploads"}),
+    ("s3 list versions", "s3", "ListObjectVersions", {"s3:ListBucketVersions"}),
+    ("s3 select", "s3", "SelectObjectContent", {"s3:GetObject"}),
+    ("s3 object attributes", "s3", "GetObjectAttributes", {"s3:GetObject"}),
+    ("s3 bucket encryption get", "s3", "GetBucketEncryption", {"s3:GetEncryptionConfiguration"}),
+    ("s3 bucket encryption delete", "s3", "DeleteBucketEncryption", {"s3:PutEncryptionConfiguration"}),
+    ("s3 lifecycle get", "s3", "GetBucketLifecycleConfiguration", {"s3:GetLifecycleConfiguration"}),
+    ("s3 lifecycle delete", "s3", "DeleteBucketLifecycle", {"s3:PutLifecycleConfiguration"}),
+    ("s3 cors delete", "s3", "DeleteBucketCors", {"s3:PutBucketCORS"}),
+    ("s3 tagging delete", "s3", "DeleteBucketTagging", {"s3:PutBucketTagging"}),
+    ("s3 public access block", "s3", "GetPublicAccessBlock", {"s3:GetBucketPublicAccessBlock"}),
+    ("s3 notification", "s3", "PutBucketNotificationConfiguration", {"s3:PutBucketNotification"}),
+    ("s3 replication", "s3", "GetBucketReplication", {"s3:GetReplicationConfiguration"}),
+    ("s3 object lock config", "s3", "GetObjectLockConfiguration", {"s3:GetBucketObjectLockConfiguration"}),
+    ("s3 accelerate", "s3", "GetBucketAccelerateConfiguration", {"s3:GetAccelerateConfiguration"}),
+    ("s3 metrics list", "s3", "ListBucketMetricsConfigurations", {"s3:GetMetricsConfiguration"}),
+    ("s3 inventory list", "s3", "ListBucketInventoryConfigurations", {"s3:GetInventoryConfiguration"}),
+    ("s3 analytics delete", "s3", "DeleteBucketAnalyticsConfiguration", {"s3:PutAnalyticsConfiguration"}),
+    ("s3 ownership delete", "s3", "DeleteBucketOwnershipControls", {"s3:PutBucketOwnershipControls"}),
+    ("s3 torrent", "s3", "GetObjectTorrent", {"s3:GetObject"}),
+    ("lambda invoke", "lambda", "Invoke", {"lambda:InvokeFunction"}),
+    ("lambda invoke stream", "lambda", "InvokeWithResponseStream", {"lambda:InvokeFunction"}),
+    ("lambda invoke async", "lambda", "InvokeAsync", {"lambda:InvokeFunction"}),
+    ("lambda layer by arn", "lambda", "GetLayerVersionByArn", {"lambda:GetLayerVersion"}),
+    ("sqs send batch", "sqs", "SendMessageBatch", {"sqs:SendMessage"}),
+    ("sqs delete batch", "sqs", "DeleteMessageBatch", {"sqs:DeleteMessage"}),
+    ("sqs visibility batch", "sqs", "ChangeMessageVisibilityBatch", {"sqs:ChangeMessageVisibility"}),
+    ("sns publish batch", "sns", "PublishBatch", {"sns:Publish"}),
+    ("dynamodb transact get", "dynamodb", "TransactGetItems", set()),
+    ("dynamodb restore pitr", "dynamodb", "RestoreTableToPointInTime", {"dynamodb:RestoreTableToPointInTime", "dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:UpdateItem"}),
+    ("dynamodb streams get records", "dynamodbstreams", "GetRecords", {"dynamodb:GetRecords"}),
+    ("kms reencrypt", "kms", "ReEncrypt", {"kms:ReEncryptFrom", "kms:ReEncryptTo"}),
+    ("bedrock converse", "bedrock-runtime", "Converse", {"bedrock:InvokeModel"}),
+    ("bedrock converse stream", "bedrock-runtime", "ConverseStream", {"bedrock:InvokeModelWithResponseStream"}),
+    ("bedrock async invoke", "bedrock-runtime", "StartAsyncInvoke", {"bedrock:InvokeModel"}),
+    ("glue table stats", "glue", "GetColumnStatisticsForTable", {"glue:GetTable"}),
+    ("glue partition index", "glue", "CreatePartitionIndex", {"glue:UpdateTable"}),
+    ("websocket post", "apigatewaymanagementapi", "PostToConnection", {"execute-api:ManageConnections"}),
+    ("stepfunctions prefix", "stepfunctions", "StartExecution", {"states:StartExecution"}),
+    ("sesv2 prefix", "sesv2", "SendEmail", {"ses:SendEmail"}),
+    ("iot-data prefix", "iot-data", "Publish", {"iot:Publish"}),
+    ("cloudwatch metric", "cloudwatch", "PutMetricData", {"cloudwatch:PutMetricData"}),
+    ("logs put events", "logs", "PutLogEvents", {"logs:PutLogEvents"}),
+    ("ssm get parameter", "ssm", "GetParameter", {"ssm:GetParameter"}),
+    ("secrets get", "secretsmanager", "GetSecretValue", {"secretsmanager:GetSecretValue"}),
+    ("elbv2 prefix", "elbv2", "DescribeLoadBalancers", {"elasticloadbalancing:DescribeLoadBalancers"}),
+    ("scheduler passes role", "scheduler", "CreateSchedule", {"scheduler:CreateSchedule", "iam:PassRole"}),
+    ("textract start", "textract", "StartDocumentTextDetection", {"textract:StartDocumentTextDetection"}),
+]
+
+
+@pytest.mark.parametrize(("name", "client", "operation", "required"), SPOT, ids=[s[0] for s in SPOT])
+def test_spot_check_required_actions(name: str, client: str, operation: str, required: set[str]) -> None:
+    op = operation_permissions(client, operation)
+    assert {r.action for r in op.required} == required
+
+
+NO_PERMISSION = [("sts", "GetCallerIdentity"), ("sts", "AssumeRoleWithWebIdentity"), ("cognito-identity", "GetId"), ("dynamodb", "DescribeEndpoints")]
+
+
+@pytest.mark.parametrize(("client", "operation"), NO_PERMISSION)
+def test_operations_that_need_no_permission_say_why(client: str, operation: str) -> None:
+    assert operation_permissions(client, operation).no_permission
+
+
+def test_prefixes_that_differ_from_client_names() -> None:
+    assert [iam_prefix(c) for c in ("stepfunctions", "sesv2", "elbv2", "bedrock-runtime", "apigatewaymanagementapi", "iot-data", "dynamodbstreams")] == [
+        "states", "ses", "elasticloadbalancing", "bedrock", "execute-api", "iot", "dynamodb"]
+
+
+CONDITIONAL = [
+    ("s3", "GetObject", "s3:GetObjectVersion", "VersionId"),
+    ("s3", "PutObject", "s3:PutObjectAcl", "ACL"),
+    ("s3", "PutObject", "s3:PutObjectTagging", "Tagging"),
+    ("s3", "PutObject", "kms:GenerateDataKey", "SSEKMSKeyId"),
+    ("dynamodb", "ExecuteStatement", "dynamodb:PartiQLSelect", "Statement^SELECT"),
+    ("translate", "TranslateText", "comprehend:DetectDominantLanguage", "SourceLanguageCode=auto"),
+]
+
+
+@pytest.mark.parametrize(("client", "operation", "action", "when"), CONDITIONAL)
+def test_conditional_actions_carry_their_trigger(client: str, operation: str, action: str, when: str) -> None:
+    op = operation_permissions(client, operation)
+    assert (action, when) in {(r.action, r.when) for r in op.conditional}
+
+
+SCOPE = Scope("aws", "us-east-1", "123456789012")
+ARNS = [
+    ("bucket and key", "s3:GetObject", {"Bucket": "b", "Key": "k/1"}, ["arn:aws:s3:::b/k/1"]),
+    ("unknown key keeps bucket", "s3:GetObject", {"Bucket": "b", "Key": "*"}, ["arn:aws:s3:::b/*"]),
+    ("queue url", "sqs:SendMessage", {"QueueUrl": "https://sqs.eu-west-1.amazonaws.com/111122223333/q"}, ["arn:aws:sqs:eu-west-1:111122223333:q"]),
+    ("topic arn", "sns:Publish", {"TopicArn": "arn:aws:sns:us-east-1:123456789012:t"}, ["arn:aws:sns:us-east-1:123456789012:t"]),
+    ("table", "dynamodb:GetItem", {"TableName": "orders"}, ["arn:aws:dynamodb:us-east-1:123456789012:table/orders"]),
+    ("index", "dynamodb:Query", {"TableName": "orders", "IndexName": "by-c"}, ["arn:aws:dynamodb:us-east-1:123456789012:table/orders/index/by-c"]),
+    ("secret name gets suffix", "secretsmanager:GetSecretValue", {"SecretId": "db/creds"}, ["arn:aws:secretsmanager:us-east-1:123456789012:secret:db/creds-??????"]),
+    ("ssm leading slash", "ssm:GetParameter", {"Name": "/app/key"}, ["arn:aws:ssm:us-east-1:123456789012:parameter/app/key"]),
+    ("lambda qualifier", "lambda:InvokeFunction", {"FunctionName": "f", "Qualifier": "live"}, ["arn:aws:lambda:us-east-1:123456789012:function:f:live"]),
+    ("no resource level", "cloudwatch:PutMetricData", {"Namespace": "x"}, ["*"]),
+    ("event bus default", "events:PutEvents", {"Entries": [{"Detail": "{}"}]}, ["arn:aws:events:us-east-1:123456789012:event-bus/default"]),
+]
+
+
+@pytest.mark.parametrize(("name", "action", "params", "expected"), ARNS, ids=[a[0] for a in ARNS])
+def test_arns_from_request_parameters(name: str, action: str, params: dict, expected: list[str]) -> None:
+    assert [r.arn for r in resolve(action, params, SCOPE)] == expected

@@ -1,0 +1,171 @@
+"""Static analysis snippets: each shape of boto3 use the analyser must follow."""
+
+from __future__ import annotations
+
+
+def ops(calls) -> set[tuple[str, str]]:
+    return {(c.client, c.operation) for c in calls}
+
+
+def test_module_global_client_with_env_name(collect_calls) -> None:
+    calls = collect_calls(
+        """
+        import os, boto3
+        s3 = boto3.client("s3")
+        BUCKET = os.environ["BUCKET"]
+        def handler(event, context):
+            s3.get_object(Bucket=BUCKET, Key=f"in/{event['k']}")
+        """,
+        env={"BUCKET": "b1"},
+    )
+    assert [(c.operation, c.params) for c in calls] == [("GetObject", {"Bucket": "b1", "Key": "in/*"})]
+
+
+def test_lazy_global_client(collect_calls) -> None:
+    calls = collect_calls(
+        """
+        import boto3
+        _c = None
+        def client():
+            global _c
+            if _c is None:
+                _c = boto3.client("sqs")
+            return _c
+        def handler(event, context):
+            client().send_message(QueueUrl="https://sqs.us-east-1.amazonaws.com/1/q", MessageBody="x")
+        """
+    )
+    assert ops(calls) == {("sqs", "SendMessage")}
+
+
+def test_class_attribute_and_dataclass(collect_calls) -> None:
+    calls = collect_calls(
+        """
+        import boto3
+        from dataclasses import dataclass
+        @dataclass
+        class Settings:
+            table: str
+        class Repo:
+            def __init__(self, name):
+                self.t = boto3.resource("dynamodb").Table(name)
+            def get(self, k):
+                return self.t.get_item(Key={"id": k})
+        def handler(event, context):
+            s = Settings(table="orders")
+            Repo(s.table).get("1")
+        """
+    )
+    assert [(c.operation, c.params.get("TableName")) for c in calls] == [("GetItem", "orders")]
+
+
+def test_client_passed_to_helper_in_other_module(collect_calls) -> None:
+    calls = collect_calls(
+        """
+        import boto3
+        import notify
+        SNS = boto3.client("sns")
+        def handler(event, context):
+            notify.send(SNS, "arn:aws:sns:us-east-1:1:t")
+        """,
+        files={"notify.py": "def send(c, arn):\n    c.publish(TopicArn=arn, Message='m')\n"},
+    )
+    assert [(c.operation, c.params["TopicArn"]) for c in calls] == [("Publish", "arn:aws:sns:us-east-1:1:t")]
+
+
+def test_paginator_waiter_presign_and_transfer(collect_calls) -> None:
+    calls = collect_calls(
+        """
+        import boto3
+        s3 = boto3.client("s3")
+        ddb = boto3.client("dynamodb")
+        def handler(event, context):
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket="b"):
+                pass
+            ddb.get_waiter("table_exists").wait(TableName="t")
+            s3.generate_presigned_url("get_object", Params={"Bucket": "b", "Key": "k"})
+            s3.upload_file("/tmp/x", "b", "out/x")
+        """
+    )
+    got = ops(calls)
+    assert {("s3", "ListObjectsV2"), ("dynamodb", "DescribeTable"), ("s3", "GetObject"), ("s3", "PutObject"), ("s3", "CreateMultipartUpload")} <= got
+
+
+def test_resource_api_chains(collect_calls) -> None:
+    calls = collect_calls(
+        """
+        import boto3
+        def handler(event, context):
+            q = boto3.resource("sqs").get_queue_by_name(QueueName="jobs")
+            q.send_message(MessageBody="x")
+            bucket = boto3.resource("s3").Bucket("b")
+            for obj in bucket.objects.filter(Prefix="tmp/"):
+                obj.delete()
+            with boto3.resource("dynamodb").Table("t").batch_writer() as w:
+                w.put_item(Item={})
+        """
+    )
+    got = ops(calls)
+    assert {("sqs", "GetQueueUrl"), ("sqs", "SendMessage"), ("s3", "ListObjects"), ("s3", "DeleteObject"), ("dynamodb", "BatchWriteItem")} <= got
+    send = next(c for c in calls if c.operation == "SendMessage")
+    assert send.params["QueueUrl"].endswith("/jobs")
+
+
+def test_dict_router_of_lambdas(collect_calls) -> None:
+    calls = collect_calls(
+        """
+        import boto3
+        t = boto3.resource("dynamodb").Table("items")
+        ROUTES = {"GET": lambda e: t.get_item(Key={}), "DELETE": lambda e: t.delete_item(Key={})}
+        def handler(event, context):
+            return ROUTES.get(event["m"])(event)
+        """
+    )
+    assert ops(calls) == {("dynamodb", "GetItem"), ("dynamodb", "DeleteItem")}
+
+
+def test_unreachable_function_is_not_collected(collect_calls) -> None:
+    calls = collect_calls(
+        """
+        import boto3
+        c = boto3.client("dynamodb")
+        def purge():
+            c.delete_table(TableName="t")
+        def handler(event, context):
+            c.get_item(TableName="t", Key={})
+        """
+    )
+    assert ops(calls) == {("dynamodb", "GetItem")}
+
+
+def test_getattr_literal_and_string_building(collect_calls) -> None:
+    calls = collect_calls(
+        """
+        import boto3, os
+        PREFIX = "app"
+        def handler(event, context):
+            c = boto3.client("ssm")
+            getattr(c, "get_parameter")(Name="/%s/%s" % (PREFIX, "k"))
+            c.get_parameter(Name="/{}/{}".format(PREFIX, "j"))
+            c.get_parameter(Name=os.path.join("/", PREFIX, "z"))
+        """
+    )
+    assert sorted(c.params["Name"] for c in calls) == ["/app/j", "/app/k", "/app/z"]
+
+
+def test_computed_service_name_is_unresolved(tmp_path) -> None:
+    from lpgen import api
+
+    (tmp_path / "app.py").write_text(
+        "import boto3\ndef handler(event, context):\n    boto3.client(event['svc']).do_thing()\n"
+    )
+    result = api.analyze([str(tmp_path / "app.py")])
+    assert result.unresolved and "not known statically" in result.unresolved[0].reason
+
+
+def test_syntax_error_is_skipped_with_a_reason(tmp_path) -> None:
+    from lpgen import api
+
+    (tmp_path / "app.py").write_text("print 'py2'\n")
+    result = api.analyze([str(tmp_path / "app.py")])
+    assert result.skipped and "syntax error" in result.skipped[0][1]

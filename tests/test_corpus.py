@@ -1,0 +1,31 @@
+"""Accuracy on the shared practice corpus, scored with its own scorer (skipped when absent)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import SHARED
+
+CORPUS = SHARED / "corpus"
+
+
+@pytest.mark.skipif(not (CORPUS / "score.py").exists(), reason="shared corpus not present")
+def test_corpus_scores_do_not_regress(tmp_path) -> None:
+    out = tmp_path / "score.json"
+    cmd = (
+        f"{sys.executable} -m lpgen.cli suggest {{entry}} {{template_args}} {{env_args}} "
+        "--region {region} --account {account} --format json"
+    )
+    subprocess.run(
+        [sys.executable, str(CORPUS / "score.py"), str(CORPUS), "--cmd", cmd, "--json", str(out), "--quiet"],
+        check=True, capture_output=True,
+    )
+    data = json.loads(out.read_text())
+    totals = data.get("totals", data)
+    assert totals["mean_sufficiency"] >= 0.91
+    assert totals["mean_tightness"] >= 0.98
+    assert totals["total_excess"] == 0
