@@ -144,8 +144,6 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
     resolver = Resolver({"Resources": resources}, params, scope, path)
     provider = doc.get("provider") or {}
     provider_env = provider.get("environment") or {}
-    service = str(doc.get("service", "service"))
-    stage = variables.stage()
     base = os.path.dirname(os.path.abspath(path))
     functions: dict[str, FunctionInfo] = {}
     for key, fn in (doc.get("functions") or {}).items():
@@ -179,7 +177,6 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
             environment=env,
             event_sources=tuple(sources),
         )
-    _ = service, stage
     return Template(path, "serverless", functions, scope)
 
 

@@ -82,8 +82,6 @@ def _resources(rule: ActionRule, client: str, operation: str) -> list[dict[str, 
                     if spec.get("var") == var or m.lower() in (var.lower(), var.lower().removesuffix("name")):
                         source = m
                         break
-                    if spec.get("transform"):
-                        source = source or None
             variables[var] = source or "(not a request parameter)"
         out.append({"type": rt.name, "arn": rt.arn_format, "variables": variables})
     return out
