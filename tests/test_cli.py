@@ -36,7 +36,7 @@ def test_suggest_example_gives_scoped_policy() -> None:
 
 
 def test_output_is_byte_identical_across_runs_and_hash_seeds() -> None:
-    cmd = [sys.executable, "-m", "lpgen.cli", "suggest", str(EXAMPLE / "src" / "orders"), "--template",
+    cmd = [sys.executable, "-P", "-m", "lpgen.cli", "suggest", str(EXAMPLE / "src" / "orders"), "--template",
            str(EXAMPLE / "template.yaml"), "--region", "us-east-1", "--account", "1"]
     outs = {
         subprocess.run(cmd, capture_output=True, env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"}, check=True).stdout

@@ -17,7 +17,7 @@ CORPUS = SHARED / "corpus"
 def test_corpus_scores_do_not_regress(tmp_path) -> None:
     out = tmp_path / "score.json"
     cmd = (
-        f"{sys.executable} -m lpgen.cli suggest {{entry}} {{template_args}} {{env_args}} "
+        f"{sys.executable} -P -m lpgen.cli suggest {{entry}} {{template_args}} {{env_args}} "
         "--region {region} --account {account} --format json"
     )
     subprocess.run(
