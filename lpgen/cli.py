@@ -107,6 +107,59 @@ def suggest(
         sys.exit(1)
 
 
+@main.group()
+def trail() -> None:
+    """CloudTrail history: what each role really did."""
+
+
+@trail.command("summarize")
+@click.argument("source")
+@click.option("--role", help="Only this role (ARN, or role name).")
+@click.option("--since", help="Only events at or after this time (ISO 8601, e.g. 2024-06-01).")
+@click.option("--until", help="Only events at or before this time.")
+@click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes (default: every core).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def trail_summarize(source: str, role: str | None, since: str | None, until: str | None, jobs: int | None, fmt: str) -> None:
+    """Per role: actions and resources used, counts, first/last seen, denied calls.
+
+    SOURCE: a folder as CloudTrail delivers it, one log file, or s3://BUCKET/PREFIX.
+    """
+    from lpgen.render import trail as render_trail
+    from lpgen.trail import summarize_source
+
+    bar = None
+    progress = None
+    if fmt == "table" and sys.stderr.isatty():
+        bar = click.progressbar(length=1, label="reading", file=sys.stderr)
+        bar.__enter__()
+
+        def progress(done: int, total: int) -> None:
+            assert bar is not None
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+    try:
+        summary = summarize_source(source, role=_role_arg(role), since=since, until=until, jobs=jobs, progress=progress)
+    except LpgenError as exc:
+        _fail(exc)
+        return
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    if fmt == "json":
+        click.echo(json.dumps(summary.to_json(), indent=1, sort_keys=True))
+    else:
+        click.echo(render_trail.table(summary), nl=False)
+
+
+def _role_arg(role: str | None) -> str | None:
+    """A role ARN as CloudTrail writes it in sessionIssuer (an assumed-role ARN is turned back)."""
+    if not role or ":assumed-role/" not in role:
+        return role
+    head, _, rest = role.partition(":assumed-role/")
+    return head.replace(":sts:", ":iam:") + ":role/" + rest.split("/")[0]
+
+
 @main.command()
 @click.argument("target")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from lpgen.errors import ModelDataError
@@ -16,7 +17,13 @@ def load_table(name: str) -> Any:
 
     try:
         text = resources.files("lpgen.data").joinpath(name).read_text(encoding="utf-8")
-    except (FileNotFoundError, ModuleNotFoundError) as exc:
+    except ModuleNotFoundError as exc:
+        # NOTE: run from a source checkout without installing: data/ sits beside lpgen/.
+        beside = Path(__file__).resolve().parent.parent / "data" / name
+        if not beside.is_file():
+            raise ModelDataError(f"lpgen data table {name} is missing from the installation") from exc
+        text = beside.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
         raise ModelDataError(f"lpgen data table {name} is missing from the installation") from exc
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
