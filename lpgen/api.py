@@ -44,6 +44,8 @@ class Suggestion:
     findings: tuple[Finding, ...]
     analysis: Analysis | None
     extra: dict[str, Any] = field(default_factory=dict)
+    trail: Any = None
+    """``lpgen.trail.crosscheck.CrossCheck`` when a trail was given."""
 
 
 def _entries(project: Project, analyzer: Analyzer) -> tuple[list[tuple[str, str | None]], str]:
@@ -217,14 +219,30 @@ def suggest(
     account: str | None = None,
     partition: str | None = None,
     extra_permissions: list[Permission] | None = None,
+    trail: Any = None,
+    role: str | None = None,
 ) -> Suggestion:
-    """Analyse code and build the least-privilege policy it needs."""
+    """Analyse code and build the least-privilege policy it needs.
+
+    With ``trail`` (a ``TrailSummary``) and the function's ``role`` ARN, every permission is
+    checked against the role's history and trail-only calls are proposed
+    (see ``lpgen.trail.crosscheck``).
+    """
     analysis = analyze(paths, env=env, root=root, handler=handler, region=region, account=account)
     scope = Scope(partition, region, account)
     perms, findings = permissions_for(analysis.calls, scope)
     perms = perms + list(extra_permissions or [])
     findings = analysis_findings(analysis) + findings
-    return Suggestion(build_policy(perms), tuple(perms), tuple(_dedupe_findings(findings)), analysis)
+    checked = None
+    if trail is not None and role:
+        from lpgen.trail.crosscheck import cross_check
+
+        checked = cross_check(perms, trail, role)
+        perms = perms + checked.proposed
+        findings = findings + checked.findings
+    return Suggestion(
+        build_policy(perms), tuple(perms), tuple(_dedupe_findings(findings)), analysis, trail=checked
+    )
 
 
 def _dedupe_findings(findings: list[Finding]) -> list[Finding]:

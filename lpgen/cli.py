@@ -76,6 +76,7 @@ def suggest(
         env = _parse_env(env_pairs)
         extra: list[Any] = []
         handler = root = None
+        function_names: list[str] = []
         if template:
             from lpgen.iac import load_template
 
@@ -84,9 +85,17 @@ def suggest(
             env = {**fn.environment, **env}
             handler, root = fn.handler, fn.code_root
             extra = tpl.implied_permissions(fn)
+            function_names = [fn.name]
+        summary = None
+        if cloudtrail:
+            from lpgen.trail import pick_role, summarize_source
+
+            summary = summarize_source(cloudtrail, role=_role_arg(role))
+            role = pick_role(summary, _role_arg(role), function_names)
         result = api.suggest(
             list(paths), env=env, root=root, handler=handler, region=region,
             account=account, partition=partition, extra_permissions=extra,
+            trail=summary, role=role,
         )
     except LpgenError as exc:
         _fail(exc)

@@ -23,6 +23,9 @@ def summary(result: Suggestion) -> str:
         if a.skipped:
             parts.append(f"{len(a.skipped)} files skipped")
         parts.append(f"entry: {a.entry}")
+    if result.trail is not None:
+        counts = result.trail.counts()
+        parts.append("trail: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
     return "; ".join(parts)
 
 
@@ -50,6 +53,24 @@ def report(result: Suggestion) -> dict[str, Any]:
         ],
         "entry": a.entry if a else None,
         "data_versions": data_versions(),
+        **({"trail": trail_report(result.trail)} if result.trail is not None else {}),
+    }
+
+
+def trail_report(check: Any) -> dict[str, Any]:
+    """The cross-check part of the report."""
+    return {
+        "role": check.role,
+        "window": list(check.window),
+        "data_events": list(check.data_events),
+        "latest_deployment": check.latest_deployment or None,
+        "statuses": [
+            {
+                "action": s.action, "resource": s.resource, "status": s.status, "count": s.count,
+                "first_seen": s.first_seen, "last_seen": s.last_seen, "note": s.note,
+            }
+            for s in check.statuses
+        ],
     }
 
 
@@ -60,6 +81,14 @@ def render_suggestion(result: Suggestion) -> str:
         lines.append(f"{p.action}  {p.resource}")
         for e in p.evidence:
             lines.append(f"    {e.path}:{e.line}  {e.text}")
+    if result.trail is not None:
+        t = result.trail
+        lines.append("")
+        lines.append(f"trail: role {t.role}, {t.window[0]} .. {t.window[1]}; data events for: "
+                     + (", ".join(t.data_events) or "none"))
+        for st in t.statuses:
+            seen = f" {st.count}x, last {st.last_seen}" if st.count else ""
+            lines.append(f"  {st.status:<10} {st.action}  {st.resource}{seen}{'  - ' + st.note if st.note else ''}")
     if result.findings:
         lines.append("")
         lines.append("findings:")

@@ -25,3 +25,22 @@ def summarize_source(
         source, role=role, since=since, until=until, jobs=jobs, progress=progress, warm=events.actions_for
     )
     return summarize(agg)
+
+
+def pick_role(summary: TrailSummary, role: str | None, function_names: list[str] | None = None) -> str:
+    """The role to cross-check: the one given, else the one whose sessions are the function's."""
+    from lpgen.errors import UsageError
+
+    if role:
+        return role
+    names = set(function_names or ())
+    hits = sorted(arn for arn, hist in summary.roles.items() if names & {f.rsplit(":", 1)[-1] for f in hist.functions})
+    if len(hits) == 1:
+        return hits[0]
+    if not hits and len(summary.roles) == 1:
+        return next(iter(summary.roles))
+    raise UsageError(
+        "--role is needed: the trail holds "
+        + (f"{len(hits)} roles for this function" if hits else f"{len(summary.roles)} roles")
+        + " (e.g. " + ", ".join(sorted(summary.roles)[:3]) + ")"
+    )
