@@ -114,7 +114,7 @@ def analyze(
         side = Analyzer(project, env, scope)
         side.heap, side.global_writes = dict(analyzer.heap), dict(analyzer.global_writes)
         side.parsed = analyzer.parsed
-        for mod in sorted(project.module_map()):
+        for mod in sorted(set(project.targets) | set(analyzer.parsed)):
             pm = side.parse(mod)
             if pm is None or pm.tree is None:
                 continue

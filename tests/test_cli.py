@@ -72,3 +72,30 @@ def test_catalog_dump_lines() -> None:
     lines = [json.loads(x) for x in result.stdout.splitlines()]
     batch = next(x for x in lines if x["method"] == "send_message_batch")
     assert batch["required"] == ["sqs:SendMessage"] and {"client", "method", "operation", "conditional", "resources"} <= set(batch)
+
+
+def test_copy_object_grants_the_source_read_and_only_the_destination_write(tmp_path: Path) -> None:
+    from lpgen import api
+
+    src = tmp_path / "app.py"
+    src.write_text(
+        "import boto3\n"
+        "s3 = boto3.client('s3')\n"
+        "def handler(event, context):\n"
+        "    s3.copy_object(Bucket='dst', Key='k', CopySource='src/in/k')\n"
+        "    s3.copy_object(Bucket='dst', Key='k2', CopySource={'Bucket': 'src', 'Key': 'in/k2'})\n"
+    )
+    got = {(p.action, p.resource) for p in api.suggest([str(src)], region="us-east-1", account="1").permissions}
+    assert got == {
+        ("s3:GetObject", "arn:aws:s3:::src/in/k"), ("s3:GetObject", "arn:aws:s3:::src/in/k2"),
+        ("s3:PutObject", "arn:aws:s3:::dst/k"), ("s3:PutObject", "arn:aws:s3:::dst/k2"),
+    }
+
+
+def test_a_single_file_does_not_pull_in_its_whole_folder(tmp_path: Path) -> None:
+    from lpgen import api
+
+    (tmp_path / "app.py").write_text("import boto3\ndef handler(e, c):\n    boto3.client('sqs').send_message(QueueUrl='u', MessageBody='b')\n")
+    (tmp_path / "other.py").write_text("import boto3\ndef wipe():\n    boto3.client('s3').delete_bucket(Bucket='x')\n")
+    result = api.suggest([str(tmp_path / "app.py")])
+    assert not [f for f in result.findings if "delete_bucket" in f.message or "DeleteBucket" in f.message]

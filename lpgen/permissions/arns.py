@@ -87,12 +87,19 @@ def _scalars(values: list[Any]) -> list[str]:
 
 
 def _members(params: Any, depth: int = 0) -> Iterator[tuple[str, Any]]:
-    """(member name, value) pairs anywhere in the request, top level first."""
+    """(member name, value) pairs anywhere in the request, top level first.
+
+    The source of a copy (``CopySource``) names another resource, read by another action
+    of the same call (see ``bind`` in overrides.yaml): it never names this action's own.
+    """
     if not isinstance(params, dict) or depth > 4:
         return
     for k, v in params.items():
-        yield k, v
-    for v in params.values():
+        if not k.endswith("CopySource"):
+            yield k, v
+    for k, v in params.items():
+        if k.endswith("CopySource"):
+            continue
         for item in v if isinstance(v, list) else [v]:
             yield from _members(item, depth + 1)
 
@@ -397,6 +404,13 @@ def variable_candidates(
             if raw:
                 last = path.rsplit(".", 1)[-1]
                 take(last, raw if len(raw) > 1 else raw[0], forced_var=var)
+            elif "." in path:
+                # NOTE: the structure given in its string form ("bucket/key" for
+                # CopySource): the parent's transform fills every variable at once.
+                parent = path.rsplit(".", 1)[0]
+                whole = lookup(params, parent)
+                if whole and isinstance(whole[0], str) and var not in found:
+                    take(parent.rsplit(".", 1)[-1], whole[0])
     else:
         for name, raw in _members(params):
             if name in ("Qualifier",):
