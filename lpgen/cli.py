@@ -122,17 +122,38 @@ def trail() -> None:
 
 
 @trail.command("summarize")
-@click.argument("source")
+@click.argument("source", required=False)
 @click.option("--role", help="Only this role (ARN, or role name).")
 @click.option("--since", help="Only events at or after this time (ISO 8601, e.g. 2024-06-01).")
 @click.option("--until", help="Only events at or before this time.")
 @click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes (default: every core).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-def trail_summarize(source: str, role: str | None, since: str | None, until: str | None, jobs: int | None, fmt: str) -> None:
+@click.option("--engine", type=click.Choice(["local", "athena"]), default="local", show_default=True)
+@click.option("--database", help="Athena: database of the CloudTrail table.")
+@click.option("--table", "table_name", help="Athena: the CloudTrail table.")
+@click.option("--workgroup", default="primary", show_default=True, help="Athena: workgroup.")
+@click.option("--output", help="Athena: s3:// location for query results.")
+@click.option("--date-partition", help="Athena: partition-projection column holding yyyy/MM/dd.")
+def trail_summarize(
+    source: str | None, role: str | None, since: str | None, until: str | None, jobs: int | None, fmt: str,
+    engine: str, database: str | None, table_name: str | None, workgroup: str, output: str | None,
+    date_partition: str | None,
+) -> None:
     """Per role: actions and resources used, counts, first/last seen, denied calls.
 
-    SOURCE: a folder as CloudTrail delivers it, one log file, or s3://BUCKET/PREFIX.
+    SOURCE: a folder as CloudTrail delivers it, one log file, s3://BUCKET/PREFIX, or with
+    --engine athena nothing (the table is given by --database and --table).
     """
+    if engine == "athena":
+        if not database or not table_name:
+            raise click.UsageError("--engine athena needs --database and --table")
+        from urllib.parse import urlencode
+
+        query = {"workgroup": workgroup, **({"output": output} if output else {}),
+                 **({"date_partition": date_partition} if date_partition else {})}
+        source = f"athena://{database}/{table_name}?{urlencode(query)}"
+    elif not source:
+        raise click.UsageError("SOURCE is needed (a folder, a file or s3://BUCKET/PREFIX)")
     from lpgen.render import trail as render_trail
     from lpgen.trail import summarize_source
 

@@ -16,11 +16,19 @@ def summarize_source(
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> TrailSummary:
-    """Read a CloudTrail source (folder, file or ``s3://`` URI) and summarise it per role."""
+    """Read a CloudTrail source and summarise it per role.
+
+    ``source``: a folder as CloudTrail delivers it, one log file, ``s3://BUCKET/PREFIX``, or
+    ``athena://DATABASE/TABLE?workgroup=W&output=s3://…`` (the same aggregation as one query).
+    """
     from lpgen.trail import events
     from lpgen.trail.read import read_source
     from lpgen.trail.summary import summarize
 
+    if source.startswith("athena://"):
+        from lpgen.trail.athena import AthenaSource, read_athena
+
+        return summarize(read_athena(AthenaSource.from_uri(source), role=role, since=since, until=until))
     agg = read_source(
         source, role=role, since=since, until=until, jobs=jobs, progress=progress, warm=events.actions_for
     )

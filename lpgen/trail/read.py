@@ -211,8 +211,8 @@ def _read_bytes(f: SourceFile) -> bytes:
 
 
 Group = list[Any]
-"""[count, first, last, raw resource lists not yet decoded, param samples, denial message,
-ARNs were trimmed, one userIdentity of the group, resource ARNs]."""
+"""[count, first, last, raw resource lists not yet decoded, requestParameters of records
+without resources, denial message, ARNs were trimmed, one userIdentity, resource ARNs]."""
 
 
 _KEY = attrgetter(
@@ -247,6 +247,7 @@ class _Groups:
         self.next_id = 0
         self.groups: dict[int, Group] = {}
         self.deploys: list[Record] = []
+        self.deploy_ids: set[int] = set()
 
     def add(self, records: list[Record]) -> Iterable[int]:
         n = len(records)
@@ -272,11 +273,16 @@ class _Groups:
         else:
             lasts = firsts = {ids[0]: times[0]}
         groups = self.groups
+        where: dict[int, int] | None = None
         for i, c in counts.items():
             g = groups.get(i)
             if g is None:
-                first = ids.index(i)
-                groups[i] = [c, firsts[i], lasts[i], set(), [], None, False, records[first].userIdentity, set()]
+                if where is None:
+                    where = dict(zip(reversed(ids), range(n - 1, -1, -1)))
+                rec = records[where[i]]
+                groups[i] = [c, firsts[i], lasts[i], set(), set(), None, False, rec.userIdentity, set()]
+                if rec.eventName and rec.eventName.startswith(_DEPLOY_NAMES):
+                    self.deploy_ids.add(i)
                 continue
             g[0] += c
             if firsts[i] < g[1] or not g[1]:
@@ -288,18 +294,18 @@ class _Groups:
             if raw != _NULL:
                 groups[i][3].add(raw)
         if _NULL in raws:
-            for i, params in set(zip(ids, map(bytes, map(_PARAMS, records)))):
-                if params != _NULL and len(groups[i][4]) < MAX_PARAM_SAMPLES * 4:
-                    groups[i][4].append(params)
+            bare = [k for k, raw in enumerate(raws) if raw == _NULL]
+            for i, params in {(ids[k], bytes(records[k].requestParameters)) for k in bare}:
+                if params != _NULL:
+                    groups[i][4].add(params)
         if any(map(_ERROR, records)):
             for i, rec in zip(ids, records):
                 if rec.errorCode and rec.errorMessage:
                     g = groups[i]
                     if g[5] is None or rec.errorMessage < g[5]:
                         g[5] = rec.errorMessage
-        names = {keys[ids.index(i)][4] for i in counts}
-        if any(nm and nm.startswith(_DEPLOY_NAMES) for nm in names):
-            self.deploys.extend(r for r in records if r.eventName and r.eventName.startswith(_DEPLOY_NAMES))
+        if self.deploy_ids and not self.deploy_ids.isdisjoint(counts):
+            self.deploys.extend(r for i, r in zip(ids, records) if i in self.deploy_ids)
         return counts
 
     def by_key(self) -> dict[tuple[Any, ...], Group]:
@@ -328,8 +334,8 @@ def _trim(groups: dict[int, Group], touched: Iterable[int] | None = None, limit:
             if len(arns) > MAX_RESOURCES:
                 g[8] = set(sorted(arns)[:MAX_RESOURCES])
                 g[6] = True
-        if len(g[4]) > MAX_PARAM_SAMPLES:
-            g[4] = sorted(set(g[4]))[:MAX_PARAM_SAMPLES]
+        if len(g[4]) > max(limit, MAX_PARAM_SAMPLES):
+            g[4] = set(sorted(g[4])[:MAX_PARAM_SAMPLES])
 
 
 def _fold(agg: Aggregate, groups: dict[tuple[Any, ...], Group], deploys: list[Record], role: str | None) -> None:
