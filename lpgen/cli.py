@@ -134,10 +134,11 @@ def trail() -> None:
 @click.option("--workgroup", default="primary", show_default=True, help="Athena: workgroup.")
 @click.option("--output", help="Athena: s3:// location for query results.")
 @click.option("--date-partition", help="Athena: partition-projection column holding yyyy/MM/dd.")
+@click.option("--store", type=click.Path(dir_okay=False), help="SQLite file keeping each log file's aggregate: re-runs read only new files.")
 def trail_summarize(
     source: str | None, role: str | None, since: str | None, until: str | None, jobs: int | None, fmt: str,
     engine: str, database: str | None, table_name: str | None, workgroup: str, output: str | None,
-    date_partition: str | None,
+    date_partition: str | None, store: str | None,
 ) -> None:
     """Per role: actions and resources used, counts, first/last seen, denied calls.
 
@@ -169,7 +170,9 @@ def trail_summarize(
             bar.update(done - bar.pos)
 
     try:
-        summary = summarize_source(source, role=_role_arg(role), since=since, until=until, jobs=jobs, progress=progress)
+        summary = summarize_source(
+            source, role=_role_arg(role), since=since, until=until, jobs=jobs, progress=progress, store=store
+        )
     except LpgenError as exc:
         _fail(exc)
         return

@@ -235,3 +235,27 @@ def test_corpus_trail_labels_match_the_cross_check(case: Path, tmp_path: Path) -
         needed = any(a == action for a, _ in label["allow"])
         expected = "trail-only" if needed else "stale"
         assert action in by_status.get(expected, set()), (action, expected, by_status)
+
+
+def test_store_rereads_only_new_files_and_gives_the_same_summary(tmp_path: Path) -> None:
+    trail = tmp_path / "trail"
+    _write_trail(trail, [_record("GetObject"), _record("PutObject", errorCode="AccessDenied")])
+    store = str(tmp_path / "agg.sqlite")
+    first = summarize_source(str(trail), store=store, jobs=1)
+    assert first.from_store == 0
+    _write_trail(trail, [_record("DeleteObject", t="2024-06-02T00:00:00Z")], day="2024/06/02")
+    second = summarize_source(str(trail), store=store, jobs=1)
+    assert second.from_store == 1
+    fresh = summarize_source(str(trail), jobs=1)
+    assert {**second.to_json(), "files_from_store": 0} == {**fresh.to_json(), "files_from_store": 0}
+    assert set(second.roles[ROLE].actions) == {"s3:GetObject", "s3:DeleteObject"}
+    assert set(second.roles[ROLE].denied) == {"s3:PutObject"}
+
+
+def test_store_that_is_not_sqlite_is_one_clear_error(tmp_path: Path) -> None:
+    trail = _write_trail(tmp_path / "trail", [_record("GetObject")])
+    bad = tmp_path / "bad.sqlite"
+    bad.write_bytes(b"not a database at all" * 100)
+    result = CliRunner().invoke(main, ["trail", "summarize", str(trail), "--store", str(bad)])
+    assert result.exit_code == 1
+    assert "not an lpgen aggregate store" in result.output or "cannot open" in result.output

@@ -15,6 +15,7 @@ def summarize_source(
     until: str | None = None,
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    store: str | None = None,
 ) -> TrailSummary:
     """Read a CloudTrail source and summarise it per role.
 
@@ -30,7 +31,8 @@ def summarize_source(
 
         return summarize(read_athena(AthenaSource.from_uri(source), role=role, since=since, until=until))
     agg = read_source(
-        source, role=role, since=since, until=until, jobs=jobs, progress=progress, warm=events.actions_for
+        source, role=role, since=since, until=until, jobs=jobs, progress=progress, warm=events.actions_for,
+        store=store,
     )
     return summarize(agg)
 

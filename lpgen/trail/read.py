@@ -42,6 +42,8 @@ class SourceFile:
     location: str
     size: int
     bucket: str | None = None
+    stamp: str = ""
+    """modification time (local) or ETag (S3): with the size, tells a changed file."""
 
 
 Key = tuple[str, str, str, bool, str, str]
@@ -66,6 +68,36 @@ class Aggregate:
     records: int = 0
     first: str = ""
     last: str = ""
+    from_store: int = 0
+    """files whose aggregate came from the store instead of being read again."""
+
+    def to_plain(self) -> dict[str, Any]:
+        """A msgpack-able form (for the aggregate store)."""
+        return {
+            "uses": [[list(k), [u[0], u[1], u[2], sorted(u[3]), u[4], list(u[5]), u[6]]] for k, u in self.uses.items()],
+            "sessions": {r: sorted(n) for r, n in self.sessions.items()},
+            "deployments": self.deployments,
+            "data_events": self.data_events,
+            "regions": sorted(self.regions),
+            "skipped": self.skipped,
+            "files": self.files,
+            "records": self.records,
+            "first": self.first,
+            "last": self.last,
+        }
+
+    @classmethod
+    def from_plain(cls, d: dict[str, Any]) -> Aggregate:
+        agg = cls()
+        for k, u in d["uses"]:
+            agg.uses[tuple(k)] = [u[0], u[1], u[2], set(u[3]), u[4], list(u[5]), u[6]]  # type: ignore[index]
+        agg.sessions = {r: set(n) for r, n in d["sessions"].items()}
+        agg.deployments = dict(d["deployments"])
+        agg.data_events = dict(d["data_events"])
+        agg.regions = set(d["regions"])
+        agg.skipped = dict(d["skipped"])
+        agg.files, agg.records, agg.first, agg.last = d["files"], d["records"], d["first"], d["last"]
+        return agg
 
     def skip(self, reason: str, n: int = 1) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + n
@@ -115,7 +147,8 @@ def list_source(source: str, since: str | None = None, until: str | None = None)
     if source.startswith("s3://"):
         files = _list_s3(source, skipped)
     elif os.path.isfile(source):
-        files = [SourceFile(source, os.path.getsize(source))]
+        st = os.stat(source)
+        files = [SourceFile(source, st.st_size, None, str(st.st_mtime_ns))]
     elif os.path.isdir(source):
         files = _list_local(source, skipped)
     else:
@@ -141,11 +174,11 @@ def _list_local(root: str, skipped: dict[str, int]) -> list[SourceFile]:
                 skipped["not a log file name"] = skipped.get("not a log file name", 0) + 1
                 continue
             try:
-                size = os.path.getsize(path)
+                st = os.stat(path)
             except OSError:
                 skipped["unreadable file"] = skipped.get("unreadable file", 0) + 1
                 continue
-            out.append(SourceFile(path, size))
+            out.append(SourceFile(path, st.st_size, None, str(st.st_mtime_ns)))
     return out
 
 
@@ -172,7 +205,7 @@ def _list_s3(uri: str, skipped: dict[str, int]) -> list[SourceFile]:
                 if not key.endswith(_LOG_SUFFIXES):
                     skipped["not a log file name"] = skipped.get("not a log file name", 0) + 1
                     continue
-                out.append(SourceFile(key, int(obj.get("Size", 0)), bucket))
+                out.append(SourceFile(key, int(obj.get("Size", 0)), bucket, str(obj.get("ETag", ""))))
     except Exception as exc:  # botocore's errors have no common base worth importing
         if isinstance(exc, TrailError):
             raise
@@ -515,13 +548,17 @@ def read_source(
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     warm: Callable[[str, str], Any] | None = None,
+    store: str | None = None,
 ) -> Aggregate:
     """Read a whole source into one aggregate, on ``jobs`` processes (default: every core).
 
     ``warm(source, event_name)`` is called in the parent for each new event while workers
-    are still reading.
+    are still reading. With ``store`` (a SQLite file), each file's aggregate is kept there and
+    a re-run reads only the files that are new or changed.
     """
     files, skipped = list_source(source, since, until)
+    if store is not None:
+        return _read_with_store(store, files, skipped, role, since, until, jobs, progress)
     total = sum(f.size for f in files)
     jobs = jobs or os.cpu_count() or 1
     agg = Aggregate()
@@ -558,4 +595,105 @@ def read_source(
             done += sum(f.size for f in part)
             if progress:
                 progress(done, total)
+    return agg
+
+
+# ---------------------------------------------------------------------------------------
+# the aggregate store
+
+
+def _read_each(files: list[SourceFile], role: str | None, since: str | None, until: str | None) -> list[tuple[str, bytes]]:
+    import msgspec
+
+    return [(f.location, msgspec.msgpack.encode(read_files([f], role, since, until).to_plain())) for f in files]
+
+
+def _store_key(f: SourceFile, role: str | None, since: str | None, until: str | None) -> str:
+    return "\x1f".join([f.bucket or "", f.location, str(f.size), f.stamp, role or "", since or "", until or ""])
+
+
+def _read_with_store(
+    path: str,
+    files: list[SourceFile],
+    skipped: dict[str, int],
+    role: str | None,
+    since: str | None,
+    until: str | None,
+    jobs: int | None,
+    progress: Callable[[int, int], None] | None,
+) -> Aggregate:
+    import sqlite3
+
+    import msgspec
+
+    try:
+        db = sqlite3.connect(path)
+        db.execute("CREATE TABLE IF NOT EXISTS files (key TEXT PRIMARY KEY, aggregate BLOB NOT NULL)")
+    except sqlite3.Error as exc:
+        raise TrailError(f"{path}: cannot open the aggregate store: {exc}") from exc
+    agg = Aggregate()
+    for reason, n in skipped.items():
+        agg.skip(reason, n)
+    keys = {f.location: _store_key(f, role, since, until) for f in files}
+    wanted = set(keys.values())
+    # NOTE: the snapshot is the merged aggregate of a set of files: when today's files are
+    # yesterday's plus new ones, it is the starting point and only the new ones are read.
+    base: Aggregate | None = None
+    base_keys: set[str] = set()
+    known: dict[str, bytes] = {}
+    try:
+        db.execute("CREATE TABLE IF NOT EXISTS snapshot (id INTEGER PRIMARY KEY, keys BLOB, aggregate BLOB)")
+        row = db.execute("SELECT keys, aggregate FROM snapshot WHERE id = 1").fetchone()
+        if row is not None:
+            stored = set(msgspec.msgpack.decode(row[0]))
+            if stored <= wanted:
+                base_keys = stored
+                base = Aggregate.from_plain(msgspec.msgpack.decode(row[1]))
+        rest = [keys[f.location] for f in files if keys[f.location] not in base_keys]
+        for i in range(0, len(rest), 500):
+            batch = rest[i : i + 500]
+            q = f"SELECT key, aggregate FROM files WHERE key IN ({','.join('?' * len(batch))})"
+            known.update(db.execute(q, batch).fetchall())
+    except sqlite3.DatabaseError as exc:
+        raise TrailError(f"{path}: not an lpgen aggregate store: {exc}") from exc
+    todo = [f for f in files if keys[f.location] not in base_keys and keys[f.location] not in known]
+    fresh: dict[str, bytes] = {}
+    if todo:
+        jobs = jobs or os.cpu_count() or 1
+        if jobs <= 1 or sum(f.size for f in todo) < PARALLEL_BYTES:
+            fresh.update(_read_each(todo, role, since, until))
+        else:
+            import multiprocessing
+
+            ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+                futures = [pool.submit(_read_each, part, role, since, until) for part in _chunks(todo, jobs * 8)]
+                for fut in futures:
+                    fresh.update(fut.result())
+    total = sum(f.size for f in files)
+    done = 0
+    merged = Aggregate()
+    if base is not None:
+        merged.merge(base)
+    for f in sorted(files, key=lambda f: f.location):
+        done += f.size
+        if keys[f.location] in base_keys:
+            continue
+        blob = known.get(keys[f.location]) or fresh[f.location]
+        merged.merge(Aggregate.from_plain(msgspec.msgpack.decode(blob)))
+        if progress:
+            progress(done, total)
+    with db:
+        db.executemany(
+            "INSERT OR REPLACE INTO files (key, aggregate) VALUES (?, ?)",
+            [(keys[loc], blob) for loc, blob in sorted(fresh.items())],
+        )
+        if base_keys != wanted:
+            db.execute(
+                "INSERT OR REPLACE INTO snapshot (id, keys, aggregate) VALUES (1, ?, ?)",
+                (msgspec.msgpack.encode(sorted(wanted)), msgspec.msgpack.encode(merged.to_plain())),
+            )
+    db.close()
+    agg.merge(merged)
+    agg.from_store = len(files) - len(todo)
     return agg

@@ -99,6 +99,7 @@ class TrailSummary:
     records: int
     first: str
     last: str
+    from_store: int = 0
 
     def role(self, arn: str) -> RoleHistory | None:
         """A role's history, by ARN (an ``assumed-role`` ARN or a bare role name also match)."""
@@ -118,6 +119,7 @@ class TrailSummary:
             "files": self.files,
             "records": self.records,
             "time_range": [self.first, self.last],
+            **({"files_from_store": self.from_store} if self.from_store else {}),
         }
 
 
@@ -170,6 +172,7 @@ def summarize(agg: Aggregate) -> TrailSummary:
         records=agg.records,
         first=agg.first,
         last=agg.last,
+        from_store=agg.from_store,
     )
 
 
