@@ -96,6 +96,18 @@ SPOT = [
     ("elbv2 prefix", "elbv2", "DescribeLoadBalancers", {"elasticloadbalancing:DescribeLoadBalancers"}),
     ("scheduler passes role", "scheduler", "CreateSchedule", {"scheduler:CreateSchedule", "iam:PassRole"}),
     ("textract start", "textract", "StartDocumentTextDetection", {"textract:StartDocumentTextDetection"}),
+    # naming rules (data/naming_rules.yaml): verbs, HTTP methods, batch and revision names
+    ("apigateway by HTTP verb", "apigateway", "CreateAuthorizer", {"apigateway:POST"}),
+    ("apigateway read is GET", "apigateway", "GetRestApis", {"apigateway:GET"}),
+    ("apigatewayv2 delete", "apigatewayv2", "DeleteApi", {"apigateway:DELETE"}),
+    ("keyspaces read is cassandra:Select", "keyspaces", "GetTable", {"cassandra:Select"}),
+    ("keyspaces delete is Drop", "keyspaces", "DeleteKeyspace", {"cassandra:Drop"}),
+    ("budgets describe is ViewBudget", "budgets", "DescribeBudgets", {"budgets:ViewBudget"}),
+    ("batch get is per item get", "deadline", "BatchGetJob", {"deadline:GetJob"}),
+    ("batch describe entities", "marketplace-catalog", "BatchDescribeEntities", {"aws-marketplace:DescribeEntity"}),
+    ("V2 revision", "accessanalyzer", "GetFindingV2", {"access-analyzer:GetFinding"}),
+    ("s3control shares s3 bucket rules", "s3control", "DeletePublicAccessBlock", {"s3:PutBucketPublicAccessBlock"}),
+    ("msk topic needs connect", "kafka", "CreateTopic", {"kafka-cluster:Connect", "kafka-cluster:CreateTopic"}),
 ]
 
 
@@ -153,3 +165,13 @@ ARNS = [
 @pytest.mark.parametrize(("name", "action", "params", "expected"), ARNS, ids=[a[0] for a in ARNS])
 def test_arns_from_request_parameters(name: str, action: str, params: dict, expected: list[str]) -> None:
     assert [r.arn for r in resolve(action, params, SCOPE)] == expected
+
+
+def test_api_gateway_path_is_the_resource() -> None:
+    from lpgen.calls.model import ApiCall, Location
+    from lpgen.permissions.grant import call_permissions
+
+    call = ApiCall("apigateway", "CreateDeployment", {"restApiId": "a1b2", "stageName": "prod"}, Location("x.py", 1, ""))
+    perms, findings = call_permissions(call, Scope("aws", "eu-west-1", "1"))
+    assert [(p.action, p.resource) for p in perms] == [("apigateway:POST", "arn:aws:apigateway:eu-west-1::/restapis/a1b2/deployments")]
+    assert not findings

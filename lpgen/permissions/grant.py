@@ -6,7 +6,7 @@ from typing import Any
 
 from lpgen.calls.model import UNKNOWN, ApiCall
 from lpgen.permissions.arns import Scope, lookup, resolve
-from lpgen.permissions.mapping import operation_permissions
+from lpgen.permissions.mapping import operation_permissions, uri_resource
 from lpgen.permissions.model import ActionRule, Evidence, Finding, Permission
 
 # NOTE: the principal a role is passed to, where it is not "<prefix>.amazonaws.com"
@@ -98,7 +98,14 @@ def call_permissions(call: ApiCall, scope: Scope) -> tuple[list[Permission], lis
         )
         return [], findings
     perms: list[Permission] = []
+    uri = uri_resource(call.client, call.operation)
     for rule, params in rules:
+        if uri is not None and rule.action.startswith(f"{op.prefix}:") and rule.action.split(":")[1].isupper():
+            arn, complete = _fill_uri(uri, params, scope)
+            perms.append(Permission(rule.action, arn, evidence))
+            if not complete:
+                findings.append(Finding("LP101", f"{rule.action} on {arn}: part of the path is not known statically", loc.path, loc.line))
+            continue
         for res in resolve(rule.action, params, scope, rule.bind):
             condition: tuple[tuple[str, str, str], ...] = ()
             if rule.action == "iam:PassRole":
@@ -114,3 +121,22 @@ def call_permissions(call: ApiCall, scope: Scope) -> tuple[list[Permission], lis
                     )
                 )
     return perms, findings
+
+
+def _fill_uri(template: str, params: dict[str, Any], scope: Scope) -> tuple[str, bool]:
+    """An API Gateway path ARN with its ``{member}`` parts taken from the request."""
+    import re
+
+    complete = True
+
+    def member(m: re.Match[str]) -> str:
+        nonlocal complete
+        value = params.get(m.group(1))
+        if isinstance(value, str) and value and "*" not in value:
+            return value
+        complete = False
+        return "*"
+
+    head, sep, path = template.partition("::")
+    head = head.replace("${Partition}", scope.value("Partition")).replace("${Region}", scope.value("Region"))
+    return head + sep + re.sub(r"\{([A-Za-z0-9_]+)\}", member, path), complete

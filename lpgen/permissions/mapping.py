@@ -8,6 +8,7 @@ operations the tables do not answer, still keeping required and conditional apar
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Any
 
@@ -45,13 +46,70 @@ def _rule(item: Any, when: str | None = None) -> ActionRule:
 @cache
 def _overrides(client: str) -> dict[str, Any]:
     table: dict[str, Any] = load_table("overrides.yaml") or {}
-    return table.get(client) or {}
+    own: dict[str, Any] = dict(table.get(client) or {})
+    shared = ((load_table("naming_rules.yaml") or {}).get("share_overrides") or {}).get(client)
+    if shared:
+        ops = {info.operation for info in service_models.operations(client).values()}
+        for op, entry in (table.get(shared) or {}).items():
+            if op in ops and op not in own:
+                own[op] = entry
+    return own
 
 
 def default_action(client: str, operation: str) -> str | None:
-    """``<prefix>:<OperationName>`` when the IAM reference has that action, else None."""
+    """``<prefix>:<OperationName>`` when the IAM reference has that action, else the action
+    ``data/naming_rules.yaml`` names, else None."""
     name = f"{iam_prefix(client)}:{operation}"
-    return iam_data.canonical(name) if iam_data.action_exists(name) else None
+    if iam_data.action_exists(name):
+        return iam_data.canonical(name)
+    return _named_by_rule(client, operation)
+
+
+@cache
+def _naming_rules() -> tuple[list[tuple[re.Pattern[str], str]], dict[str, Any]]:
+    table: dict[str, Any] = load_table("naming_rules.yaml") or {}
+    rewrites = [(re.compile(p), r) for p, r in table.get("rewrites") or ()]
+    return rewrites, table.get("verbs") or {}
+
+
+def _named_by_rule(client: str, operation: str) -> str | None:
+    rewrites, verbs = _naming_rules()
+    rule = verbs.get(client)
+    if isinstance(rule, dict) and rule.get("http_method"):
+        info = service_models.operation_by_name(client, operation)
+        method = (info.http_method if info else "") or ""
+        name = f"{iam_prefix(client)}:{method.upper()}"
+        return iam_data.canonical(name) if method and iam_data.action_exists(name) else None
+    if isinstance(rule, dict):
+        for verb, action in sorted(rule.items(), key=lambda kv: -len(kv[0])):
+            if operation.startswith(verb) and iam_data.action_exists(action):
+                return iam_data.canonical(action)
+    prefix = iam_prefix(client)
+    for pattern, replacement in rewrites:
+        candidate = pattern.sub(replacement, operation)
+        if candidate != operation and iam_data.action_exists(f"{prefix}:{candidate}"):
+            return iam_data.canonical(f"{prefix}:{candidate}")
+    return None
+
+
+def uri_resource(client: str, operation: str) -> str | None:
+    """For services authorized on request paths (API Gateway): the resource ARN template,
+    ``arn:${Partition}:apigateway:${Region}::/restapis/{restApiId}/authorizers``, whose
+    ``{member}`` parts are filled from the request."""
+    _, verbs = _naming_rules()
+    rule = verbs.get(client)
+    if not (isinstance(rule, dict) and rule.get("http_method")):
+        return None
+    info = service_models.operation_by_name(client, operation)
+    if info is None or not info.request_uri:
+        return None
+    path = info.request_uri.split("?")[0]
+    strip = rule.get("strip_uri_prefix")
+    if strip and path.startswith(strip):
+        path = path[len(strip):]
+    for wire, member in info.uri_members.items():
+        path = path.replace("{" + wire + "}", "{" + member + "}").replace("{" + wire + "+}", "{" + member + "}")
+    return f"arn:${{Partition}}:{iam_prefix(client)}:${{Region}}::{path}"
 
 
 @cache

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
 
@@ -30,6 +30,12 @@ class OperationInfo:
     """top-level members of the input shape, in model order."""
     required_members: tuple[str, ...]
     """members the model marks as required."""
+    http_method: str = ""
+    """the REST method (``POST``) for services authorized by HTTP verb."""
+    request_uri: str = ""
+    """the REST path template (``/restapis/{restapi_id}/authorizers``)."""
+    uri_members: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    """path placeholder → input member (``restapi_id`` → ``restApiId``)."""
 
 
 @lru_cache(maxsize=1)
@@ -90,12 +96,20 @@ def operations(client: str) -> dict[str, OperationInfo]:
         shape = shapes.get(op.get("input", {}).get("shape", ""), {})
         members = tuple(shape.get("members", {}))
         method = xform_name(name)
+        http = op.get("http") or {}
         out[method] = OperationInfo(
             client=client,
             operation=name,
             method=method,
             input_members=members,
             required_members=tuple(shape.get("required", ())),
+            http_method=str(http.get("method") or ""),
+            request_uri=str(http.get("requestUri") or ""),
+            uri_members={
+                str(spec.get("locationName") or m): m
+                for m, spec in shape.get("members", {}).items()
+                if spec.get("location") == "uri"
+            },
         )
     return out
 

@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""Cold start: ``lpgen explain s3.get_object`` vs ``python -c "import botocore.session"``.
+
+    python scripts/bench/cold_start.py [--repeat 7] [--json OUT]
+
+Both run as fresh processes in the same run; the best of ``--repeat`` is kept for each
+(best-of filters out scheduler noise; both sides get the same treatment).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def best(cmd: list[str], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--json")
+    args = ap.parse_args()
+    baseline = best([sys.executable, "-c", "import botocore.session"], args.repeat)
+    lpgen = best([sys.executable, "-m", "lpgen.cli", "explain", "s3.get_object"], args.repeat)
+    figures = {"botocore_import_s": round(baseline, 3), "lpgen_explain_s": round(lpgen, 3),
+               "ratio": round(lpgen / baseline, 2)}
+    print(json.dumps(figures, indent=1))
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
