@@ -221,17 +221,25 @@ def suggest(
     extra_permissions: list[Permission] | None = None,
     trail: Any = None,
     role: str | None = None,
+    derive: Any = None,
 ) -> Suggestion:
     """Analyse code and build the least-privilege policy it needs.
 
     With ``trail`` (a ``TrailSummary``) and the function's ``role`` ARN, every permission is
     checked against the role's history and trail-only calls are proposed
-    (see ``lpgen.trail.crosscheck``).
+    (see ``lpgen.trail.crosscheck``). ``derive(permissions)`` returns permissions that
+    follow from others (KMS on the keys of encrypted resources the code uses).
     """
     analysis = analyze(paths, env=env, root=root, handler=handler, region=region, account=account)
     scope = Scope(partition, region, account)
     perms, findings = permissions_for(analysis.calls, scope)
     perms = perms + list(extra_permissions or [])
+    if derive is not None:
+        known = {(p.action, p.resource, p.condition) for p in perms}
+        for p in derive(perms):
+            if (p.action, p.resource, p.condition) not in known:
+                known.add((p.action, p.resource, p.condition))
+                perms.append(p)
     findings = analysis_findings(analysis) + findings
     checked = None
     if trail is not None and role:

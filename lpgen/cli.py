@@ -77,6 +77,7 @@ def suggest(
         extra: list[Any] = []
         handler = root = None
         function_names: list[str] = []
+        derive = None
         if template:
             from lpgen.iac import load_template
 
@@ -85,7 +86,9 @@ def suggest(
             env = {**fn.environment, **env}
             handler, root = fn.handler, fn.code_root
             extra = tpl.implied_permissions(fn)
-            function_names = [fn.name]
+            derive = tpl.encryption_permissions
+            function_names = [n for n in (fn.function_name, fn.name) if n]
+            role = role or fn.role_arn
         summary = None
         if cloudtrail:
             from lpgen.trail import pick_role, summarize_source
@@ -95,7 +98,7 @@ def suggest(
         result = api.suggest(
             list(paths), env=env, root=root, handler=handler, region=region,
             account=account, partition=partition, extra_permissions=extra,
-            trail=summary, role=role,
+            trail=summary, role=role, derive=derive,
         )
     except LpgenError as exc:
         _fail(exc)

@@ -17,7 +17,7 @@ import yaml
 
 from lpgen.data_files import load_table
 from lpgen.errors import TemplateError
-from lpgen.iac.model import EventSource, FunctionInfo, Template, code_root
+from lpgen.iac.model import EncryptedResource, EventSource, FunctionInfo, Template, code_root
 from lpgen.permissions.arns import Scope
 
 MAX_RESOLVE_DEPTH = 40
@@ -308,14 +308,53 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
                     kind = arn.split(":")[2] if arn.count(":") > 2 else ""
                     if kind in ("sqs", "kinesis", "dynamodb"):
                         sources.append(EventSource(kind, arn))
+        role = props.get("Role")
+        role_arn = resolver.str(role) if role is not None else None
         functions[logical] = FunctionInfo(
             name=logical,
             handler=str(handler) if handler else None,
             code_root=code_root(path, uri),
             environment=env,
             event_sources=tuple(sources),
+            function_name=resolver.physical_name(logical) if props.get("FunctionName") else None,
+            role_arn=role_arn if role_arn and role_arn.startswith("arn:") and "*" not in role_arn else None,
         )
-    return Template(path, "cloudformation", functions, scope)
+    return Template(path, "cloudformation", functions, scope, _encrypted(doc, resolver))
+
+
+def _encrypted(doc: dict[str, Any], resolver: Resolver) -> tuple[EncryptedResource, ...]:
+    """Resources encrypted with a customer managed key (data/encryption.yaml)."""
+    table: dict[str, Any] = load_table("encryption.yaml") or {}
+    out: list[EncryptedResource] = []
+    for logical, res in sorted(doc["Resources"].items()):
+        spec = table.get(res.get("Type", "")) if isinstance(res, dict) else None
+        if not spec:
+            continue
+        value: Any = res.get("Properties") or {}
+        for part in spec["key"]:
+            if isinstance(part, int):
+                value = value[part] if isinstance(value, list) and len(value) > part else None
+            else:
+                value = value.get(part) if isinstance(value, dict) else None
+        if value is None:
+            continue
+        key = resolver.str(value)
+        if key.startswith("alias/aws/") or ":alias/aws/" in key or key in ("", "*"):
+            continue
+        if key.startswith("alias/") or ":alias/" in key:
+            # NOTE: KMS authorizes on the key, not the alias; a key named only by alias
+            # cannot be scoped from the template.
+            continue
+        if not key.startswith("arn:"):
+            scope = resolver.scope
+            key = f"arn:{scope.value('Partition')}:kms:{scope.value('Region')}:{scope.value('Account')}:key/{key}"
+        arn = resolver.get_att(logical, spec["arn"])
+        patterns = [arn] + [c.replace("${Arn}", arn) for c in spec.get("covers") or ()]
+        out.append(EncryptedResource(
+            logical, tuple(patterns), key, spec["service"],
+            {a: tuple(k) for a, k in (spec.get("actions") or {}).items()},
+        ))
+    return tuple(out)
 
 
 def _arn_of(resolver: Resolver, value: Any, attr: str) -> str:

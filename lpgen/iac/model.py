@@ -38,6 +38,19 @@ class EventSource:
 
 
 @dataclass(frozen=True)
+class EncryptedResource:
+    """A template resource encrypted with a customer managed key."""
+
+    logical: str
+    patterns: tuple[str, ...]
+    """ARN patterns of the resource (and of what it holds, e.g. a bucket's objects)."""
+    key_arn: str
+    service: str
+    actions: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False)
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class FunctionInfo:
     """One function of a template."""
 
@@ -48,6 +61,10 @@ class FunctionInfo:
     environment: dict[str, str] = field(default_factory=dict)
     event_sources: tuple[EventSource, ...] = ()
     line: int = 0
+    function_name: str | None = None
+    """the deployed function's name, when the template says or implies it."""
+    role_arn: str | None = None
+    """the execution role's ARN, when the template names it."""
 
 
 @dataclass
@@ -58,6 +75,7 @@ class Template:
     kind: str
     functions: dict[str, FunctionInfo]
     scope: Scope
+    encrypted: tuple[EncryptedResource, ...] = ()
 
     def function(self, name: str | None) -> FunctionInfo:
         """The function named, or the only one."""
@@ -79,6 +97,27 @@ class Template:
             for action in POLLER_ACTIONS.get(src.kind, ()):
                 resource = "*" if action in NO_RESOURCE_LEVEL else src.arn
                 out.append(Permission(action, resource, ev))
+        return out
+
+
+    def encryption_permissions(self, permissions: list[Permission]) -> list[Permission]:
+        """KMS actions on the customer managed keys of the resources ``permissions`` touch."""
+        from lpgen.policy.match import arn_matches, covers
+
+        out: list[Permission] = []
+        for enc in self.encrypted:
+            region = self.scope.value("Region")
+            via = f"{enc.service}.{region}.amazonaws.com"
+            for p in permissions:
+                kms = enc.actions.get(p.action)
+                if not kms:
+                    continue
+                if not any(arn_matches(pat, p.resource) or covers(pat, p.resource) or covers(p.resource, pat)
+                           for pat in enc.patterns):
+                    continue
+                ev = (Evidence(self.path, enc.line, f"{enc.logical} is encrypted with {enc.key_arn} ({p.action})", "template"),)
+                for action in kms:
+                    out.append(Permission(action, enc.key_arn, ev, (("StringEquals", "kms:ViaService", via),)))
         return out
 
 

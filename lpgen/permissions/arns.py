@@ -322,13 +322,29 @@ def param_spec(prefix: str, param: str) -> dict[str, Any] | None:
     return dict(entry)
 
 
-def _generic_var(param: str, var_names: tuple[str, ...]) -> str | None:
+_VERB = re.compile(r"^(Batch)?(Get|Create|Delete|Update|Describe|List|Put|Start|Stop|Reset|Tag|Untag)")
+
+
+def _generic_var(param: str, var_names: tuple[str, ...], subject: str = "") -> str | None:
     lowered = {v.lower(): v for v in var_names}
     p = param.lower()
+    if p in ("name", "id") and subject:
+        # NOTE: a bare Name/Id names the operation's subject: glue GetTable(Name=…) is the
+        # table's name, GetDatabase(Name=…) the database's.
+        candidate = subject.lower() + p
+        if candidate in lowered:
+            return lowered[candidate]
     for candidate in (p, p + "name", p + "id", p.removesuffix("name"), p.removesuffix("id")):
         if candidate in lowered:
             return lowered[candidate]
     return None
+
+
+def subject_of(action: str) -> str:
+    """``glue:GetTable`` → ``Table``: the noun an action works on."""
+    name = action.split(":", 1)[-1]
+    noun = _VERB.sub("", name)
+    return noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
 
 
 def _values_for(value: Any) -> list[Any]:
@@ -343,6 +359,7 @@ def variable_candidates(
     params: dict[str, Any],
     var_names: tuple[str, ...],
     bind: tuple[tuple[str, str], ...] = (),
+    subject: str = "",
 ) -> tuple[dict[str, list[str]], list[str], list[str]]:
     """Fill ARN variables from the request.
 
@@ -394,7 +411,7 @@ def variable_candidates(
             elif v.startswith("arn:"):
                 arns.append(v)
             else:
-                var = spec.get("var") or forced_var or _generic_var(param, var_names)
+                var = spec.get("var") or forced_var or _generic_var(param, var_names, subject)
                 if var:
                     found.setdefault(str(var), []).append(v)
 
@@ -445,7 +462,7 @@ def resolve(
     if not types:
         return [ArnResult("*", None, True, "no resource-level permission")]
     all_vars = tuple(sorted({v for rt in types for v in format_vars(rt.arn_format)}))
-    found, arns, notes = variable_candidates(info.prefix, params, all_vars, bind)
+    found, arns, notes = variable_candidates(info.prefix, params, all_vars, bind, subject_of(action))
 
     # 1. whole ARNs given in the request
     direct: list[ArnResult] = []
@@ -475,6 +492,19 @@ def resolve(
         # say): the action is authorized on "*" for this call.
         return [ArnResult("*", None, True, "the call names no resource of this action")]
     chosen = [t[3] for t in scored if (t[0], t[1]) == (best_complete, best_known)][:1]
+    # NOTE: IAM checks an action against every resource the request involves: the types the
+    # reference marks required (glue:GetTable on the catalog, database and table) and the
+    # optional ones the request names (ses:SendEmail's configuration set). A type whose ARN
+    # only narrows one already chosen (a DynamoDB index inside its table) replaces nothing.
+    required = {r.name for r in info.resources if r.required}
+    for complete, known, _, rt in scored:
+        if rt in chosen:
+            continue
+        names = [v for v in format_vars(rt.arn_format) if v not in CONTEXT_VARS]
+        named = complete and (known > 0 or not names)
+        if rt.name in required and (named or known > 0 or not names) or (named and known > 0):
+            if not any(_nested(rt.arn_format, c.arn_format) for c in chosen):
+                chosen.append(rt)
     out: list[ArnResult] = []
     for rt in chosen:
         names = [v for v in format_vars(rt.arn_format) if v not in CONTEXT_VARS]
@@ -485,10 +515,15 @@ def resolve(
                 if ctx in found and found[ctx] and found[ctx][0] != "*":
                     values[ctx] = found[ctx][0]
             arn = _build(rt.arn_format, values, scope)
-            complete = best_complete == 1 and "*" not in "".join(combo)
+            complete = all(v in found and "*" not in "".join(found[v]) for v in names)
             note = "" if complete else ("; ".join(notes) or "part of the resource name is not known statically")
             out.append(ArnResult(arn, rt.name, complete, note))
     return _dedupe(out)
+
+
+def _nested(a: str, b: str) -> bool:
+    """Is one ARN format the other with more path after it (table vs table/index)?"""
+    return a != b and (a.startswith(b + "/") or b.startswith(a + "/"))
 
 
 def _build(fmt: str, values: dict[str, str], scope: Scope) -> str:
