@@ -225,6 +225,14 @@ class Analyzer:
         """Execute one statement."""
         if isinstance(s, ast.Expr):
             self.ev(s.value, frame)
+            call = s.value
+            if (
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Attribute)
+                and call.func.attr == "update"
+                and isinstance(call.func.value, ast.Name)
+            ):
+                self._dict_update(call.func.value.id, call, frame)
         elif isinstance(s, ast.Assign):
             value = self.ev(s.value, frame)
             for t in s.targets:
@@ -369,14 +377,58 @@ class Analyzer:
                     gk = (obj.name, target.attr)
                     self.global_writes[gk] = join(self.global_writes.get(gk, ()), value)
         elif isinstance(target, ast.Subscript):
-            self.ev(target.slice, frame)
+            keys = self.ev(target.slice, frame)
             if isinstance(target.value, ast.Name):
+                self._dict_set(target.value.id, keys, value, frame)
                 # NOTE: caches such as ``_clients[name] = boto3.client(name)``: remember what
                 # went in, so reading any key back gives it.
                 key = (-1, f"{frame.module.name}:{target.value.id}")
                 self.heap[key] = join(self.heap.get(key, ()), value)
         elif isinstance(target, ast.Starred):
             self.assign(target.value, UNKNOWN_VALS, frame)
+
+    def _dict_set(self, name: str, keys: Vals, value: Vals, frame: Frame) -> None:
+        """``d[k] = v`` on a local dict: the dict now has that key (a request built piecewise)."""
+        current = frame.locals.get(name)
+        if not current or not any(isinstance(d, DictV) for d in current):
+            return
+        names = strings(keys)
+        updated: list[V] = []
+        for d in current:
+            if not isinstance(d, DictV):
+                updated.append(d)
+            elif len(names) == 1 and "*" not in names[0]:
+                items = [(k, v) for k, v in d.items if k != names[0]] + [(names[0], value)]
+                updated.append(DictV(tuple(items), d.open))
+            else:
+                updated.append(DictV(d.items, True))
+        frame.locals[name] = tuple(updated)
+
+    def _dict_update(self, name: str, call: ast.Call, frame: Frame) -> None:
+        """``d.update(other, k=v)`` on a local dict."""
+        current = frame.locals.get(name)
+        if not current or not any(isinstance(d, DictV) for d in current):
+            return
+        add: list[tuple[str, Vals]] = []
+        open_ = False
+        for arg in call.args:
+            found = [d for d in self.ev(arg, frame) if isinstance(d, DictV)]
+            if len(found) == 1:
+                add.extend(found[0].items)
+                open_ = open_ or found[0].open
+            else:
+                open_ = True
+        for kw in call.keywords:
+            if kw.arg is None:
+                open_ = True
+            else:
+                add.append((kw.arg, self.ev(kw.value, frame)))
+        keys = {k for k, _ in add}
+        frame.locals[name] = tuple(
+            DictV(tuple((k, v) for k, v in d.items if k not in keys) + tuple(add), d.open or open_)
+            if isinstance(d, DictV) else d
+            for d in current
+        )
 
     def define_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, frame: Frame) -> None:
         """Bind a ``def``; decorators from the project are remembered as wrappers."""

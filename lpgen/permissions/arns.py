@@ -478,12 +478,16 @@ def resolve(
     if only:
         types = [rt for rt in types if rt.name in only] or types
     scored: list[tuple[int, int, int, Any]] = []
+    absent: dict[str, int] = {}
     for order, rt in enumerate(types):
         names = [v for v in format_vars(rt.arn_format) if v not in CONTEXT_VARS]
         known = [v for v in names if v in found and any(x != "*" for x in found[v])]
         complete = len(known) == len(names)
+        # NOTE: with nothing known, prefer the type whose variables the request at least
+        # mentions (bucket and key from the event) over one it never names (an access point).
+        absent[rt.name] = sum(1 for v in names if v not in found)
         scored.append((int(complete), len(known), -order, rt))
-    scored.sort(key=lambda t: (t[0], t[1], t[2]), reverse=True)
+    scored.sort(key=lambda t: (t[0], t[1], -absent[t[3].name], t[2]), reverse=True)
     best_complete, best_known, _, _ = scored[0]
     if best_known == 0 and not any(
         v in found for rt in types for v in format_vars(rt.arn_format) if v not in CONTEXT_VARS

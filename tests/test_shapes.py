@@ -1,0 +1,59 @@
+"""Request shapes that decide the resource: dicts built piecewise, several resource types,
+a bare Name, event-given names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lpgen import api
+
+
+def _perms(tmp_path: Path, code: str) -> set[tuple[str, str]]:
+    src = tmp_path / "app.py"
+    src.write_text(code)
+    return {(p.action, p.resource) for p in api.suggest([str(src)], region="us-east-1", account="1").permissions}
+
+
+def test_request_dict_built_key_by_key(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\ns3 = boto3.client('s3')\n"
+        "def handler(event, context):\n"
+        "    kwargs = {'Bucket': 'b', 'Key': 'k'}\n"
+        "    if event.get('v'):\n"
+        "        kwargs['VersionId'] = event['v']\n"
+        "    s3.get_object(**kwargs)\n"
+        "    d = dict(Bucket='b2')\n"
+        "    d.update(Key='k2')\n"
+        "    s3.put_object(**d, Body=b'')\n"
+    ))
+    assert got == {
+        ("s3:GetObject", "arn:aws:s3:::b/k"), ("s3:GetObjectVersion", "arn:aws:s3:::b/k"),
+        ("s3:PutObject", "arn:aws:s3:::b2/k2"),
+    }
+
+
+def test_every_required_and_named_resource_type(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('glue').get_table(DatabaseName='db', Name='t')\n"
+        "    boto3.client('sesv2').send_email(FromEmailAddress='a@mail.example.com', ConfigurationSetName='cs',\n"
+        "        Destination={'ToAddresses': ['x@y.z']}, Content={})\n"
+        "    boto3.resource('dynamodb').Table('orders').query(IndexName='by-customer')\n"
+    ))
+    assert {r for a, r in got if a == "glue:GetTable"} == {
+        "arn:aws:glue:us-east-1:1:catalog", "arn:aws:glue:us-east-1:1:database/db", "arn:aws:glue:us-east-1:1:table/db/t"}
+    assert {r for a, r in got if a == "ses:SendEmail"} == {
+        "arn:aws:ses:us-east-1:1:identity/mail.example.com", "arn:aws:ses:us-east-1:1:configuration-set/cs"}
+    # an index narrows its table: Query on the index only
+    assert {r for a, r in got if a == "dynamodb:Query"} == {"arn:aws:dynamodb:us-east-1:1:table/orders/index/by-customer"}
+
+
+def test_unknown_bucket_and_key_stay_an_object_pattern(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    r = event['Records'][0]['s3']\n"
+        "    boto3.client('rekognition').detect_labels(Image={'S3Object': {'Bucket': r['bucket']['name'], 'Name': r['object']['key']}})\n"
+    ))
+    assert ("s3:GetObject", "arn:aws:s3:::*/*") in got
