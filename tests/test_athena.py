@@ -12,8 +12,8 @@ import boto3
 import duckdb
 import pytest
 from botocore.stub import ANY, Stubber
-
 from conftest import SHARED
+
 from lpgen.errors import TrailError
 from lpgen.trail import summarize_source
 from lpgen.trail.athena import AthenaSource, read_athena, rows_to_aggregate, run_query, summary_sql

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import SHARED
 
 from lpgen.cli import main
 from lpgen.trail import summarize_source
 from lpgen.trail.records import decode_file
-from conftest import SHARED
 
 SAMPLES = SHARED / "cloudtrail" / "samples"
 CORPUS = SHARED / "corpus"
@@ -105,7 +105,7 @@ def test_events_map_through_the_catalogue(tmp_path: Path) -> None:
         _record("GetCallerIdentity", "sts"),
         _record("DescribeAlarms", "monitoring"),
         _record("GetItem", "dynamodb", errorCode="AccessDenied",
-                errorMessage=f"User: x is not authorized to perform: dynamodb:GetItem on resource: t because no identity-based policy allows it",
+                errorMessage="User: x is not authorized to perform: dynamodb:GetItem on resource: t because no identity-based policy allows it",
                 requestParameters={"tableName": "t"}),
     ])
     s = summarize_source(str(tmp_path), jobs=1)

@@ -501,14 +501,14 @@ def resolve(
     # optional ones the request names (ses:SendEmail's configuration set). A type whose ARN
     # only narrows one already chosen (a DynamoDB index inside its table) replaces nothing.
     required = {r.name for r in info.resources if r.required}
-    for complete, known, _, rt in scored:
+    for is_complete, n_known, _, rt in scored:
         if rt in chosen:
             continue
-        names = [v for v in format_vars(rt.arn_format) if v not in CONTEXT_VARS]
-        named = complete and (known > 0 or not names)
-        if rt.name in required and (named or known > 0 or not names) or (named and known > 0):
-            if not any(_nested(rt.arn_format, c.arn_format) for c in chosen):
-                chosen.append(rt)
+        var_names = [v for v in format_vars(rt.arn_format) if v not in CONTEXT_VARS]
+        named = bool(is_complete) and (n_known > 0 or not var_names)
+        wanted = (rt.name in required and (named or n_known > 0 or not var_names)) or (named and n_known > 0)
+        if wanted and not any(_nested(rt.arn_format, c.arn_format) for c in chosen):
+            chosen.append(rt)
     out: list[ArnResult] = []
     for rt in chosen:
         names = [v for v in format_vars(rt.arn_format) if v not in CONTEXT_VARS]
