@@ -86,7 +86,7 @@ def suggest(
             env = {**fn.environment, **env}
             handler, root = fn.handler, fn.code_root
             extra = tpl.implied_permissions(fn)
-            derive = tpl.encryption_permissions
+            derive = tpl.derived_permissions
             function_names = [n for n in (fn.function_name, fn.name) if n]
             role = role or fn.role_arn
         summary = None

@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_ruff_clean() -> None:
-    r = subprocess.run([sys.executable, "-m", "ruff", "check", "lpgen"], cwd=ROOT, capture_output=True, text=True)
+    r = subprocess.run([sys.executable, "-m", "ruff", "check", "lpgen", "tests", "scripts"], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout
 
 

@@ -17,7 +17,14 @@ import yaml
 
 from lpgen.data_files import load_table
 from lpgen.errors import TemplateError
-from lpgen.iac.model import EncryptedResource, EventSource, FunctionInfo, Template, code_root
+from lpgen.iac.model import (
+    EncryptedResource,
+    EventSource,
+    FunctionInfo,
+    PassedRoles,
+    Template,
+    code_root,
+)
 from lpgen.permissions.arns import Scope
 
 MAX_RESOLVE_DEPTH = 40
@@ -319,7 +326,26 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             function_name=resolver.physical_name(logical) if props.get("FunctionName") else None,
             role_arn=role_arn if role_arn and role_arn.startswith("arn:") and "*" not in role_arn else None,
         )
-    return Template(path, "cloudformation", functions, scope, _encrypted(doc, resolver))
+    return Template(path, "cloudformation", functions, scope, _encrypted(doc, resolver), _passed_roles(doc, resolver))
+
+
+def _passed_roles(doc: dict[str, Any], resolver: Resolver) -> tuple[PassedRoles, ...]:
+    """Resources whose roles are passed by the calls that run them (data/passed_roles.yaml)."""
+    table: dict[str, Any] = load_table("passed_roles.yaml") or {}
+    out: list[PassedRoles] = []
+    for logical, res in sorted(doc["Resources"].items()):
+        spec = table.get(res.get("Type", "")) if isinstance(res, dict) else None
+        if not spec:
+            continue
+        props = res.get("Properties") or {}
+        roles = tuple(
+            r for r in (resolver.str(props[k]) for k in spec["roles"] if props.get(k) is not None)
+            if r.startswith("arn:")
+        )
+        if roles:
+            arn = resolver.get_att(logical, spec["arn"])
+            out.append(PassedRoles(logical, (arn,), roles, tuple(spec["actions"]), spec["passed_to"]))
+    return tuple(out)
 
 
 def _encrypted(doc: dict[str, Any], resolver: Resolver) -> tuple[EncryptedResource, ...]:

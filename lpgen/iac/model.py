@@ -51,6 +51,17 @@ class EncryptedResource:
 
 
 @dataclass(frozen=True)
+class PassedRoles:
+    """A template resource whose roles are passed on by the calls that run it."""
+
+    logical: str
+    patterns: tuple[str, ...]
+    roles: tuple[str, ...]
+    actions: tuple[str, ...]
+    passed_to: str
+
+
+@dataclass(frozen=True)
 class FunctionInfo:
     """One function of a template."""
 
@@ -76,6 +87,7 @@ class Template:
     functions: dict[str, FunctionInfo]
     scope: Scope
     encrypted: tuple[EncryptedResource, ...] = ()
+    passed_roles: tuple[PassedRoles, ...] = ()
 
     def function(self, name: str | None) -> FunctionInfo:
         """The function named, or the only one."""
@@ -100,8 +112,25 @@ class Template:
         return out
 
 
-    def encryption_permissions(self, permissions: list[Permission]) -> list[Permission]:
-        """KMS actions on the customer managed keys of the resources ``permissions`` touch."""
+    def derived_permissions(self, permissions: list[Permission]) -> list[Permission]:
+        """What the template adds to ``permissions``: KMS on the customer managed keys of the
+        resources they touch, iam:PassRole on the roles of the task definitions they run."""
+        from lpgen.policy.match import arn_matches, covers
+
+        out: list[Permission] = self._encryption(permissions)
+        for pr in self.passed_roles:
+            for p in permissions:
+                if p.action not in pr.actions:
+                    continue
+                if not any(arn_matches(pat, p.resource) or covers(pat, p.resource) or covers(p.resource, pat)
+                           for pat in pr.patterns):
+                    continue
+                ev = (Evidence(self.path, 0, f"{p.action} on {pr.logical} passes its roles", "template"),)
+                for role in pr.roles:
+                    out.append(Permission("iam:PassRole", role, ev, (("StringEquals", "iam:PassedToService", pr.passed_to),)))
+        return out
+
+    def _encryption(self, permissions: list[Permission]) -> list[Permission]:
         from lpgen.policy.match import arn_matches, covers
 
         out: list[Permission] = []

@@ -62,6 +62,10 @@ def rules_for(call: ApiCall) -> tuple[list[tuple[ActionRule, dict[str, Any]]], l
             for key, action in op.fanout.by_key:
                 if item is UNKNOWN:
                     out.append((ActionRule(action), {}))
+                elif isinstance(item, dict) and key == ".":
+                    # NOTE: each item is a request of its own (PutEvents entries): absent
+                    # names take their defaults item by item.
+                    out.append((ActionRule(action), item))
                 elif isinstance(item, dict) and key in item:
                     sub = item[key]
                     out.append((ActionRule(action), sub if isinstance(sub, dict) else {}))
