@@ -57,3 +57,23 @@ def test_unknown_bucket_and_key_stay_an_object_pattern(tmp_path: Path) -> None:
         "    boto3.client('rekognition').detect_labels(Image={'S3Object': {'Bucket': r['bucket']['name'], 'Name': r['object']['key']}})\n"
     ))
     assert ("s3:GetObject", "arn:aws:s3:::*/*") in got
+
+
+def test_listing_prefix_scopes_what_is_done_with_the_listed_keys(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\ns3 = boto3.client('s3')\n"
+        "def stale():\n"
+        "    for page in s3.get_paginator('list_objects_v2').paginate(Bucket='b', Prefix='tmp/'):\n"
+        "        for obj in page.get('Contents', []):\n"
+        "            yield obj['Key']\n"
+        "def handler(event, context):\n"
+        "    batch = []\n"
+        "    for key in stale():\n"
+        "        batch.append({'Key': key})\n"
+        "    s3.delete_objects(Bucket='b', Delete={'Objects': batch})\n"
+        "    for v in s3.list_object_versions(Bucket='b', Prefix='old/')['Versions']:\n"
+        "        s3.delete_object(Bucket='b', Key=v['Key'], VersionId=v['VersionId'])\n"
+    ))
+    assert ("s3:DeleteObject", "arn:aws:s3:::b/tmp/*") in got
+    assert ("s3:DeleteObjectVersion", "arn:aws:s3:::b/old/*") in got
+    assert not any(r == "arn:aws:s3:::b/*" for _, r in got)

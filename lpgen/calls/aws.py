@@ -18,6 +18,7 @@ from lpgen.calls.values import (
     Helper,
     Resource,
     Response,
+    SeqV,
     Str,
     Unknown,
     V,
@@ -60,7 +61,11 @@ _TPL = re.compile(r"\$\{([^}]+)\}")
 def response_value(
     resp: Response, key: str, scope: dict[str, str | None]
 ) -> Vals | None:
-    """The value of ``resp[key]`` when the catalogue says how it follows from the request."""
+    """The value of ``resp[key]`` when the catalogue says how it follows from the request.
+
+    Templates are strings (``${QueueName}``), or lists and dicts of them for structured
+    fields: ``Contents: [{Key: "${Prefix}*"}]`` says every listed key starts with the prefix.
+    """
     template = response_templates(resp.client, resp.operation).get(key)
     if template is None:
         return None
@@ -76,7 +81,14 @@ def response_value(
                 return str(scope.get(name.lower()))
         return "*"
 
-    return (Str(_TPL.sub(sub, template)),)
+    def build(t: Any) -> Vals:
+        if isinstance(t, list):
+            return (SeqV((build(t[0]) if t else (Unknown(),),), True),)
+        if isinstance(t, dict):
+            return (DictV(tuple((str(k), build(v)) for k, v in t.items()), True),)
+        return (Str(re.sub(r"\*+", "*", _TPL.sub(sub, str(t)))),)
+
+    return build(template)
 
 
 @cache

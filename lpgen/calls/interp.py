@@ -73,6 +73,7 @@ class Frame:
     closure: Frame | None = None
     globals_decl: set[str] = field(default_factory=set)
     returns: list[Vals] = field(default_factory=list)
+    yields: list[Vals] = field(default_factory=list)
     is_module: bool = False
 
 
@@ -229,10 +230,12 @@ class Analyzer:
             if (
                 isinstance(call, ast.Call)
                 and isinstance(call.func, ast.Attribute)
-                and call.func.attr == "update"
                 and isinstance(call.func.value, ast.Name)
             ):
-                self._dict_update(call.func.value.id, call, frame)
+                if call.func.attr == "update":
+                    self._dict_update(call.func.value.id, call, frame)
+                elif call.func.attr in ("append", "add", "insert", "extend") and call.args:
+                    self._seq_add(call.func.value.id, call.func.attr, call.args[-1], frame)
         elif isinstance(s, ast.Assign):
             value = self.ev(s.value, frame)
             for t in s.targets:
@@ -404,6 +407,17 @@ class Analyzer:
                 updated.append(DictV(d.items, True))
         frame.locals[name] = tuple(updated)
 
+    def _seq_add(self, name: str, method: str, arg: ast.expr, frame: Frame) -> None:
+        """``items.append(x)`` on a local list: the list may now hold ``x`` (kept homogeneous)."""
+        current = frame.locals.get(name)
+        if not current or not any(isinstance(v, SeqV) for v in current):
+            return
+        value = self.ev(arg, frame)
+        added = self.iterate(value, frame, arg) if method == "extend" else value
+        frame.locals[name] = tuple(
+            SeqV((join(*v.items, added),), True) if isinstance(v, SeqV) else v for v in current
+        )
+
     def _dict_update(self, name: str, call: ast.Call, frame: Frame) -> None:
         """``d.update(other, k=v)`` on a local dict."""
         current = frame.locals.get(name)
@@ -510,11 +524,15 @@ class Analyzer:
         if isinstance(node, ast.Lambda):
             qual = f"{frame.func.qualname}.<lambda>" if frame.func else "<lambda>"
             return (Func(node, frame.module.name, qual, frame),)
-        if isinstance(node, (ast.Await, ast.YieldFrom)):
+        if isinstance(node, ast.YieldFrom):
+            inner = self.ev(node.value, frame)
+            frame.yields.append(self.iterate(inner, frame, node))
+            return UNKNOWN_VALS
+        if isinstance(node, ast.Await):
             return self.ev(node.value, frame)
         if isinstance(node, ast.Yield):
             value = self.ev(node.value, frame) if node.value else (Const(None),)
-            frame.returns.append(value)
+            frame.yields.append(value)
             return UNKNOWN_VALS
         if isinstance(node, ast.NamedExpr):
             value = self.ev(node.value, frame)
@@ -601,7 +619,7 @@ class Analyzer:
 
     def comprehension(self, node: Any, frame: Frame) -> Vals:
         """Bind generator targets once and evaluate the element."""
-        inner = Frame(frame.module, {}, frame.func, frame, set(), [], False)
+        inner = Frame(frame.module, {}, frame.func, frame, set(), [], is_module=False)
         for gen in node.generators:
             items = self.iterate(self.ev(gen.iter, inner), inner, node)
             self.assign(gen.target, items, inner)
@@ -892,7 +910,12 @@ class Analyzer:
             self.stack.pop()
         for w in self.wrappers.get(id(func.node), ()):
             self.invoke(w, args, kwargs, self_value, node, caller)
-        result = join(*frame.returns) if frame.returns else (Const(None),)
+        if not isinstance(func.node, ast.Lambda) and _is_generator(func.node):
+            # NOTE: calling a generator gives an iterable of what it yields.
+            yielded = frame.yields
+            result: Vals = (SeqV((join(*yielded),), True),) if yielded else (SeqV((), True),)
+        else:
+            result = join(*frame.returns) if frame.returns else (Const(None),)
         self.memo[key] = result
         return result
 
@@ -1445,3 +1468,20 @@ def _all_method_names() -> set[str]:
 
         _METHODS = method_names()
     return _METHODS
+
+
+def _is_generator(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Does the function's own body (not nested functions) yield? (cached on the node)"""
+    cached = getattr(node, "_lpgen_generator", None)
+    if cached is None:
+        found = False
+        stack: list[ast.AST] = list(node.body)
+        while stack and not found:
+            n = stack.pop()
+            if isinstance(n, (ast.Yield, ast.YieldFrom)):
+                found = True
+            elif not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                stack.extend(ast.iter_child_nodes(n))
+        setattr(node, "_lpgen_generator", found)  # noqa: B010 - a cache on the parsed node
+        cached = found
+    return bool(cached)
