@@ -18,6 +18,7 @@ import yaml
 from lpgen.data_files import load_table
 from lpgen.errors import TemplateError
 from lpgen.iac.model import (
+    DataLocation,
     EncryptedResource,
     EventSource,
     FunctionInfo,
@@ -326,7 +327,30 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             function_name=resolver.physical_name(logical) if props.get("FunctionName") else None,
             role_arn=role_arn if role_arn and role_arn.startswith("arn:") and "*" not in role_arn else None,
         )
-    return Template(path, "cloudformation", functions, scope, _encrypted(doc, resolver), _passed_roles(doc, resolver))
+    return Template(
+        path, "cloudformation", functions, scope, _encrypted(doc, resolver), _passed_roles(doc, resolver),
+        _data_locations(doc, resolver),
+    )
+
+
+def _data_locations(doc: dict[str, Any], resolver: Resolver) -> tuple[DataLocation, ...]:
+    """Glue tables with an S3 location: what a query of them reads."""
+    out: list[DataLocation] = []
+    for _logical, res in sorted(doc["Resources"].items()):
+        if not isinstance(res, dict) or res.get("Type") != "AWS::Glue::Table":
+            continue
+        props = res.get("Properties") or {}
+        table = props.get("TableInput") or {}
+        location = resolver.str(((table.get("StorageDescriptor") or {}).get("Location")) or "")
+        if not location.startswith("s3://"):
+            continue
+        db = resolver.str(props.get("DatabaseName"))
+        name = resolver.str(table.get("Name"))
+        bucket, _, prefix = location[5:].partition("/")
+        scope = resolver.scope
+        arn = f"arn:{scope.value('Partition')}:glue:{scope.value('Region')}:{scope.value('Account')}:table/{db}/{name}"
+        out.append(DataLocation(arn, bucket, prefix))
+    return tuple(out)
 
 
 def _passed_roles(doc: dict[str, Any], resolver: Resolver) -> tuple[PassedRoles, ...]:

@@ -62,6 +62,15 @@ class PassedRoles:
 
 
 @dataclass(frozen=True)
+class DataLocation:
+    """Where a catalog table's data lives (a Glue table's StorageDescriptor.Location)."""
+
+    table_arn: str
+    bucket: str
+    prefix: str
+
+
+@dataclass(frozen=True)
 class FunctionInfo:
     """One function of a template."""
 
@@ -88,6 +97,7 @@ class Template:
     scope: Scope
     encrypted: tuple[EncryptedResource, ...] = ()
     passed_roles: tuple[PassedRoles, ...] = ()
+    data_locations: tuple[DataLocation, ...] = ()
 
     def function(self, name: str | None) -> FunctionInfo:
         """The function named, or the only one."""
@@ -117,7 +127,7 @@ class Template:
         resources they touch, iam:PassRole on the roles of the task definitions they run."""
         from lpgen.policy.match import arn_matches, covers
 
-        out: list[Permission] = self._encryption(permissions)
+        out: list[Permission] = self._encryption(permissions) + self._query_data(permissions)
         for pr in self.passed_roles:
             for p in permissions:
                 if p.action not in pr.actions:
@@ -128,6 +138,24 @@ class Template:
                 ev = (Evidence(self.path, 0, f"{p.action} on {pr.logical} passes its roles", "template"),)
                 for role in pr.roles:
                     out.append(Permission("iam:PassRole", role, ev, (("StringEquals", "iam:PassedToService", pr.passed_to),)))
+        return out
+
+    def _query_data(self, permissions: list[Permission]) -> list[Permission]:
+        """A query engine reading a catalog table reads its S3 data with the caller's
+        credentials (Athena: "Access to Amazon S3" in the Athena User Guide)."""
+        from lpgen.policy.match import arn_matches
+
+        if not any(p.action == "athena:StartQueryExecution" for p in permissions):
+            return []
+        out: list[Permission] = []
+        for loc in self.data_locations:
+            if not any(p.action == "glue:GetTable" and arn_matches(p.resource, loc.table_arn) for p in permissions):
+                continue
+            ev = (Evidence(self.path, 0, f"the query reads {loc.table_arn} from s3://{loc.bucket}/{loc.prefix}", "template"),)
+            bucket = f"arn:{self.scope.value('Partition')}:s3:::{loc.bucket}"
+            out.append(Permission("s3:GetObject", f"{bucket}/{loc.prefix}*", ev))
+            out.append(Permission("s3:ListBucket", bucket, ev))
+            out.append(Permission("s3:GetBucketLocation", bucket, ev))
         return out
 
     def _encryption(self, permissions: list[Permission]) -> list[Permission]:

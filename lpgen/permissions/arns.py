@@ -234,6 +234,24 @@ def _t_copy_source(v: str, spec: dict[str, Any]) -> dict[str, str]:
     return {"BucketName": bucket or "*", "ObjectName": key or "*"}
 
 
+def _t_s3_uri(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    """``s3://bucket/prefix/`` → the bucket and every object under the prefix."""
+    if not v.startswith("s3://"):
+        return {}
+    bucket, _, prefix = v[5:].partition("/")
+    return {"BucketName": bucket or "*", "ObjectName": re.sub(r"\*+", "*", prefix + "*")}
+
+
+_SQL_TABLE = re.compile(r'\b(?:FROM|JOIN)\s+((?:"[^"]+"|[\w*]+)(?:\s*\.\s*(?:"[^"]+"|[\w*]+))*)', re.IGNORECASE)
+
+
+def _t_sql_tables(v: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """The tables a SQL query reads (``FROM t``, ``JOIN db.t``): their names, last part."""
+    names = sorted({m.group(1).split(".")[-1].strip().strip('"') for m in _SQL_TABLE.finditer(v)})
+    names = [n for n in names if n and n.upper() not in ("SELECT", "UNNEST", "VALUES")]
+    return {"TableName": names or ["*"]}
+
+
 def _t_email_identity(v: str, spec: dict[str, Any]) -> dict[str, str]:
     # NOTE: SES authorizes on the verified identity: the address or its domain. Take the
     # domain, which verified sending domains use; "Name <a@b>" forms are unwrapped.
@@ -292,6 +310,8 @@ TRANSFORMS: dict[str, Callable[[str, dict[str, Any]], dict[str, str] | None]] = 
     "copy_source": _t_copy_source,
     "email_identity": _t_email_identity,
     "event_bus": _t_event_bus,
+    "s3_uri": _t_s3_uri,
+    "sql_tables": _t_sql_tables,
     "bedrock_model": _t_bedrock_model,
     "ecs_task_definition": _t_ecs_task_definition,
     "ecs_cluster": _t_ecs_cluster,
@@ -407,7 +427,7 @@ def variable_candidates(
                 for k, val in out.items():
                     if forced_var and k not in var_names and len(out) == 1:
                         k = forced_var
-                    found.setdefault(k, []).append(val)
+                    found.setdefault(k, []).extend(val if isinstance(val, list) else [val])
             elif v.startswith("arn:"):
                 arns.append(v)
             else:
