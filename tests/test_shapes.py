@@ -77,3 +77,36 @@ def test_listing_prefix_scopes_what_is_done_with_the_listed_keys(tmp_path: Path)
     assert ("s3:DeleteObject", "arn:aws:s3:::b/tmp/*") in got
     assert ("s3:DeleteObjectVersion", "arn:aws:s3:::b/old/*") in got
     assert not any(r == "arn:aws:s3:::b/*" for _, r in got)
+
+
+def test_athena_query_reads_catalog_and_writes_results(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('athena').start_query_execution(\n"
+        "        QueryString=f\"SELECT a FROM requests JOIN weblogs.users u ON 1=1 WHERE dt = '{event}'\",\n"
+        "        QueryExecutionContext={'Database': 'weblogs'}, WorkGroup='wg',\n"
+        "        ResultConfiguration={'OutputLocation': 's3://results/daily/'})\n"
+    ))
+    assert ("athena:StartQueryExecution", "arn:aws:athena:us-east-1:1:workgroup/wg") in got
+    assert {r for a, r in got if a == "glue:GetTable"} == {
+        "arn:aws:glue:us-east-1:1:catalog", "arn:aws:glue:us-east-1:1:database/weblogs",
+        "arn:aws:glue:us-east-1:1:table/weblogs/requests", "arn:aws:glue:us-east-1:1:table/weblogs/users"}
+    assert ("s3:PutObject", "arn:aws:s3:::results/daily/*") in got
+    assert ("s3:GetBucketLocation", "arn:aws:s3:::results") in got
+    assert not any(a == "s3:DeleteObject" for a, _ in got)
+
+
+def test_library_calls_are_modelled_not_imported(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "from aws_lambda_powertools.utilities import parameters\n"
+        "from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, idempotent\n"
+        "store = DynamoDBPersistenceLayer(table_name='idem')\n"
+        "@idempotent(persistence_store=store)\n"
+        "def handler(event, context):\n"
+        "    return parameters.get_parameter('/app/limits'), parameters.get_secret(name='app/token')\n"
+    ))
+    assert {a for a, r in got if r == "arn:aws:dynamodb:us-east-1:1:table/idem"} == {
+        "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
+    assert ("ssm:GetParameter", "arn:aws:ssm:us-east-1:1:parameter/app/limits") in got
+    assert ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:app/token-??????") in got

@@ -49,6 +49,13 @@ def helper_table(service: str, owner: str) -> dict[str, Any]:
 
 
 @cache
+def library_calls(name: str) -> list[dict[str, Any]]:
+    """AWS calls a library function or class makes (data/libraries.yaml); [] when unknown."""
+    table: dict[str, Any] = load_table("libraries.yaml") or {}
+    return list(table.get(name) or ())
+
+
+@cache
 def response_templates(service: str, operation: str) -> dict[str, str]:
     """Response fields that follow from the request (``sqs GetQueueUrl → QueueUrl``)."""
     table: dict[str, Any] = load_table("helpers.yaml") or {}

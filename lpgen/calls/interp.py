@@ -863,6 +863,17 @@ class Analyzer:
             return self.instantiate(f, args, kwargs, node, frame)
         if isinstance(f, Builtin):
             return self.call_builtin(f, args, kwargs, node, frame)
+        if isinstance(f, Module) and not f.project:
+            model = aws.library_calls(f.name)
+            if model:
+                for spec in model:
+                    params: dict[str, Vals] = {}
+                    for member, source in (spec.get("params") or {}).items():
+                        value = _library_arg(str(source), args, kwargs)
+                        if value is not None:
+                            params[member] = value
+                    self.record(Client(spec["client"]), spec["operation"], params, node, frame, f"library {f.name}")
+                return UNKNOWN_VALS
         if isinstance(f, Unknown) and frame is not None and isinstance(node, ast.Call):
             self._maybe_unresolved(f, node, frame)
         return UNKNOWN_VALS
@@ -1485,3 +1496,14 @@ def _is_generator(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         setattr(node, "_lpgen_generator", found)  # noqa: B010 - a cache on the parsed node
         cached = found
     return bool(cached)
+
+
+def _library_arg(source: str, args: list[Vals], kwargs: dict[str, Vals]) -> Vals | None:
+    """``"table_name|0"``: the keyword ``table_name``, else positional argument 0."""
+    for part in source.split("|"):
+        if part.isdigit():
+            if int(part) < len(args):
+                return args[int(part)]
+        elif part in kwargs:
+            return kwargs[part]
+    return None

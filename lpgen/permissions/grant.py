@@ -75,7 +75,8 @@ def rules_for(call: ApiCall) -> tuple[list[tuple[ActionRule, dict[str, Any]]], l
 def call_permissions(call: ApiCall, scope: Scope) -> tuple[list[Permission], list[Finding]]:
     """Permissions one call needs, with findings for every ``*`` that is not by design."""
     loc = call.location
-    evidence = (Evidence(loc.path, loc.line, loc.text),)
+    kind = "library" if (call.via or "").startswith("library ") else "code"
+    evidence = (Evidence(loc.path, loc.line, loc.text, kind),)
     op = operation_permissions(call.client, call.operation)
     if op.no_permission:
         return [], []

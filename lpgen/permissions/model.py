@@ -54,7 +54,8 @@ class Evidence:
     text: str
     """the call as written, shortened."""
     kind: str = "code"
-    """``code``, ``template`` (event source, encryption) or ``trail``."""
+    """``code``, ``library`` (a call a library makes, data/libraries.yaml), ``template``
+    (event source, encryption) or ``trail``."""
 
 
 @dataclass(frozen=True)
