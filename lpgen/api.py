@@ -253,6 +253,38 @@ def suggest(
     )
 
 
+def suggest_for_function(
+    template: Any,
+    function: str | None,
+    paths: list[str] | None = None,
+    *,
+    env: dict[str, str] | None = None,
+    region: str | None = None,
+    account: str | None = None,
+    partition: str | None = None,
+    cloudtrail: str | None = None,
+    role: str | None = None,
+) -> Suggestion:
+    """Suggest the policy of one function of a template (``lpgen.iac.Template``): its code,
+    its environment, what the template implies (event sources, encryption keys, passed
+    roles) and, with ``cloudtrail``, its role's history."""
+    fn = template.function(function)
+    merged_env = {**fn.environment, **(env or {})}
+    summary = None
+    role = role or fn.role_arn
+    if cloudtrail:
+        from lpgen.trail import pick_role, role_arn_of, summarize_source
+
+        summary = summarize_source(cloudtrail, role=role_arn_of(role))
+        role = pick_role(summary, role_arn_of(role), [n for n in (fn.function_name, fn.name) if n])
+    return suggest(
+        list(paths) if paths else [fn.code_root or "."], env=merged_env, root=fn.code_root, handler=fn.handler,
+        region=region, account=account, partition=partition,
+        extra_permissions=template.implied_permissions(fn), trail=summary, role=role,
+        derive=template.derived_permissions,
+    )
+
+
 def _dedupe_findings(findings: list[Finding]) -> list[Finding]:
     return sorted(set(findings), key=lambda f: (f.path, f.line, f.code, f.message))
 

@@ -74,32 +74,24 @@ def suggest(
 
     try:
         env = _parse_env(env_pairs)
-        extra: list[Any] = []
-        handler = root = None
-        function_names: list[str] = []
-        derive = None
         if template:
             from lpgen.iac import load_template
 
             tpl = load_template(template, params=_parse_env(params), region=region, account=account, partition=partition)
-            fn = tpl.function(function)
-            env = {**fn.environment, **env}
-            handler, root = fn.handler, fn.code_root
-            extra = tpl.implied_permissions(fn)
-            derive = tpl.derived_permissions
-            function_names = [n for n in (fn.function_name, fn.name) if n]
-            role = role or fn.role_arn
-        summary = None
-        if cloudtrail:
-            from lpgen.trail import pick_role, summarize_source
+            result = api.suggest_for_function(
+                tpl, function, list(paths), env=env, region=region, account=account, partition=partition,
+                cloudtrail=cloudtrail, role=role,
+            )
+        else:
+            summary = None
+            if cloudtrail:
+                from lpgen.trail import pick_role, role_arn_of, summarize_source
 
-            summary = summarize_source(cloudtrail, role=_role_arg(role))
-            role = pick_role(summary, _role_arg(role), function_names)
-        result = api.suggest(
-            list(paths), env=env, root=root, handler=handler, region=region,
-            account=account, partition=partition, extra_permissions=extra,
-            trail=summary, role=role, derive=derive,
-        )
+                summary = summarize_source(cloudtrail, role=role_arn_of(role))
+                role = pick_role(summary, role_arn_of(role), [])
+            result = api.suggest(
+                list(paths), env=env, region=region, account=account, partition=partition, trail=summary, role=role,
+            )
     except LpgenError as exc:
         _fail(exc)
         return
@@ -116,6 +108,158 @@ def suggest(
     sys.stdout.write(out)
     click.echo(render_text.summary(result), err=True)
     if strict and result.analysis and result.analysis.unresolved:
+        sys.exit(1)
+
+
+def _fail_kinds(value: str) -> set[str]:
+    kinds = {k.strip() for k in value.split(",") if k.strip()}
+    unknown = kinds - {"missing", "excess", "wildcard", "narrowed", "none"}
+    if unknown:
+        raise click.UsageError(f"--fail-on: unknown kind {', '.join(sorted(unknown))} (missing, excess, wildcard)")
+    return kinds - {"none"}
+
+
+def _failing(diffs: list[Any], kinds: set[str]) -> bool:
+    for d in diffs:
+        if "missing" in kinds and d.of("missing"):
+            return True
+        if "excess" in kinds and d.of("excess"):
+            return True
+        if ("wildcard" in kinds or "narrowed" in kinds) and (d.of("narrowed") or d.wildcards()):
+            return True
+    return False
+
+
+def _input_error(exc: LpgenError) -> None:
+    click.echo(f"Error: {exc}", err=True)
+    sys.exit(2)
+
+
+@main.command()
+@click.argument("current", required=False)
+@click.argument("suggested", required=False)
+@click.option("--template", type=click.Path(dir_okay=False), help="Compare this template's policy for --function.")
+@click.option("--function", "function", help="Function in the template.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Template parameter value.")
+@click.option("--region", help="Region for ARNs.")
+@click.option("--account", help="Account id for ARNs.")
+@click.option("--partition", help="Partition for ARNs.")
+@click.option("--cloudtrail", help="CloudTrail source for the suggestion.")
+@click.option("--role", help="Role ARN whose CloudTrail history to use.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--fail-on", "fail_on", default="missing", show_default=True, help="Comma list: missing, excess, wildcard (or none).")
+def diff(
+    current: str | None, suggested: str | None, template: str | None, function: str | None, params: tuple[str, ...],
+    region: str | None, account: str | None, partition: str | None, cloudtrail: str | None, role: str | None,
+    fmt: str, fail_on: str,
+) -> None:
+    """Semantic diff of two policies: missing, excess and narrowed (action, resource) pairs.
+
+    CURRENT and SUGGESTED are policy JSON files; with --template and --function, CURRENT is
+    the function's policy in the template and SUGGESTED (when not given) what lpgen suggests.
+    Exit 0: nothing at or above --fail-on; 1: findings; 2: usage or input error.
+    """
+    from lpgen.policy.parse import load_policy_file
+    from lpgen.render import review as render
+    from lpgen.review import FunctionReview, review_function
+    from lpgen.review.diff import diff_policies
+
+    kinds = _fail_kinds(fail_on)
+    try:
+        if template:
+            if current and not suggested:
+                suggested, current = current, None
+            if current:
+                raise click.UsageError("with --template give at most one policy file (the suggested one)")
+            result: FunctionReview = review_function(
+                template, function or "", params=_parse_env(params), region=region, account=account,
+                partition=partition, cloudtrail=cloudtrail, role=role,
+            ) if function else review_function(
+                template, _only_function(template, params, region, account, partition), params=_parse_env(params),
+                region=region, account=account, partition=partition, cloudtrail=cloudtrail, role=role,
+            )
+            if suggested:
+                result.diff = diff_policies(result.current.policy, load_policy_file(suggested))
+            reviews = [result]
+            d = result.diff
+        else:
+            if not current or not suggested:
+                raise click.UsageError("give CURRENT and SUGGESTED policy files, or --template and --function")
+            d = diff_policies(load_policy_file(current), load_policy_file(suggested))
+            reviews = []
+    except LpgenError as exc:
+        _input_error(exc)
+        return
+    if fmt == "json":
+        click.echo(json.dumps(render.reviews_json(reviews) if reviews else d.to_json(), indent=2, sort_keys=True))
+    elif fmt == "markdown" and reviews:
+        click.echo(render.markdown(reviews), nl=False)
+    else:
+        click.echo(render.diff_text(d), nl=False)
+    if _failing([d], kinds):
+        sys.exit(1)
+
+
+def _only_function(template: str, params: tuple[str, ...], region: str | None, account: str | None, partition: str | None) -> str:
+    from lpgen.iac import load_template
+
+    tpl = load_template(template, params=_parse_env(params), region=region, account=account, partition=partition)
+    return tpl.function(None).name
+
+
+@main.command()
+@click.option("--base", help="Git ref to compare with (default: the pull request's base, origin/HEAD, HEAD~1).")
+@click.option("--template", "templates", multiple=True, help="Templates to consider (default: every template in the repository).")
+@click.option("--all", "review_all", is_flag=True, help="Review every function, changed or not.")
+@click.option("--region", help="Region for ARNs.")
+@click.option("--account", help="Account id for ARNs.")
+@click.option("--partition", help="Partition for ARNs.")
+@click.option("--cloudtrail", help="CloudTrail source to cross-check each function against.")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "sarif", "json", "text"]), default="markdown", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
+@click.option("--sarif", "sarif_out", type=click.Path(dir_okay=False), help="Also write SARIF here.")
+@click.option("--post", type=click.Choice(["github"]), help="Create or update one comment on the pull request.")
+@click.option("--fail-on", "fail_on", default="none", show_default=True, help="Comma list: missing, excess, wildcard.")
+def review(
+    base: str | None, templates: tuple[str, ...], review_all: bool, region: str | None, account: str | None,
+    partition: str | None, cloudtrail: str | None, fmt: str, output: str | None, sarif_out: str | None,
+    post: str | None, fail_on: str,
+) -> None:
+    """Review the functions a change touches: diff of today's and the suggested policy."""
+    from lpgen.render import review as render
+    from lpgen.review import review_changes
+
+    kinds = _fail_kinds(fail_on)
+    try:
+        reviews, links = review_changes(
+            ".", base=base, templates=list(templates) or None, review_all=review_all,
+            region=region, account=account, partition=partition, cloudtrail=cloudtrail,
+        )
+        if fmt == "markdown":
+            text = render.markdown(reviews, links)
+        elif fmt == "sarif":
+            text = render.dumps(render.sarif(reviews))
+        elif fmt == "json":
+            text = render.dumps(render.reviews_json(reviews))
+        else:
+            text = render.reviews_text(reviews)
+        if sarif_out:
+            write_atomic(sarif_out, render.dumps(render.sarif(reviews)))
+        if output:
+            write_atomic(output, text)
+        else:
+            sys.stdout.write(text)
+        if post == "github":
+            from lpgen.review import github
+
+            pr = github.from_environment()
+            body = text if fmt == "markdown" else render.markdown(reviews, links)
+            what, cid = github.post_sticky(pr, body, render.MARKER)
+            click.echo(f"lpgen: comment {cid} {what} on {pr.repository}#{pr.number}", err=True)
+    except LpgenError as exc:
+        _fail(exc)
+        return
+    if _failing([r.diff for r in reviews], kinds):
         sys.exit(1)
 
 
@@ -159,7 +303,7 @@ def trail_summarize(
     elif not source:
         raise click.UsageError("SOURCE is needed (a folder, a file or s3://BUCKET/PREFIX)")
     from lpgen.render import trail as render_trail
-    from lpgen.trail import summarize_source
+    from lpgen.trail import role_arn_of, summarize_source
 
     bar = None
     progress = None
@@ -174,7 +318,7 @@ def trail_summarize(
 
     try:
         summary = summarize_source(
-            source, role=_role_arg(role), since=since, until=until, jobs=jobs, progress=progress, store=store
+            source, role=role_arn_of(role), since=since, until=until, jobs=jobs, progress=progress, store=store
         )
     except LpgenError as exc:
         _fail(exc)
@@ -186,14 +330,6 @@ def trail_summarize(
         click.echo(json.dumps(summary.to_json(), indent=1, sort_keys=True))
     else:
         click.echo(render_trail.table(summary), nl=False)
-
-
-def _role_arg(role: str | None) -> str | None:
-    """A role ARN as CloudTrail writes it in sessionIssuer (an assumed-role ARN is turned back)."""
-    if not role or ":assumed-role/" not in role:
-        return role
-    head, _, rest = role.partition(":assumed-role/")
-    return head.replace(":sts:", ":iam:") + ":role/" + rest.split("/")[0]
 
 
 @main.command()

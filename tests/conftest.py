@@ -32,3 +32,11 @@ def collect_calls(tmp_path: Path):
         return collect(source, tmp_path, env, files)
 
     return run
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_user_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests see lpgen's own tables, never a service reference the user refreshed."""
+    import os
+
+    os.environ["LPGEN_CACHE_DIR"] = str(tmp_path_factory.mktemp("lpgen-cache"))

@@ -329,7 +329,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
         )
     return Template(
         path, "cloudformation", functions, scope, _encrypted(doc, resolver), _passed_roles(doc, resolver),
-        _data_locations(doc, resolver),
+        _data_locations(doc, resolver), source=(doc, resolver),
     )
 
 

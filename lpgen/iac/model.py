@@ -62,6 +62,24 @@ class PassedRoles:
 
 
 @dataclass(frozen=True)
+class CurrentPolicy:
+    """What a template grants a function today."""
+
+    policy: Any
+    """``lpgen.policy.model.PolicyDocument`` of the statements lpgen can read."""
+    managed: tuple[str, ...] = ()
+    """managed policy ARNs attached (their content is not in the template)."""
+    role: str | None = None
+    """the role's logical id or ARN."""
+    shared_with: tuple[str, ...] = ()
+    """other functions of the template that use the same role."""
+    unknown: str = ""
+    """why today's policy cannot be read (a role defined elsewhere), when it cannot."""
+    line: int = 0
+    """where the policy block starts in the template."""
+
+
+@dataclass(frozen=True)
 class DataLocation:
     """Where a catalog table's data lives (a Glue table's StorageDescriptor.Location)."""
 
@@ -98,6 +116,14 @@ class Template:
     encrypted: tuple[EncryptedResource, ...] = ()
     passed_roles: tuple[PassedRoles, ...] = ()
     data_locations: tuple[DataLocation, ...] = ()
+    source: Any = field(default=None, repr=False, compare=False)
+    """the resolved document and its resolver, for reading today's policy."""
+
+    def current_policy(self, fn: FunctionInfo) -> CurrentPolicy:
+        """The policy the template gives ``fn`` today (see ``lpgen.iac.current``)."""
+        from lpgen.iac.current import current_policy
+
+        return current_policy(self, fn)
 
     def function(self, name: str | None) -> FunctionInfo:
         """The function named, or the only one."""

@@ -8,25 +8,11 @@ derived from the statement's content, so the same permissions give the same byte
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable
-from functools import lru_cache
 
 from lpgen.permissions.model import Permission
+from lpgen.policy.match import covers
 from lpgen.policy.model import PolicyDocument, Statement
-
-
-@lru_cache(maxsize=4096)
-def _glob(pattern: str) -> re.Pattern[str]:
-    parts = []
-    for ch in pattern:
-        parts.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
-    return re.compile("".join(parts) + r"\Z", re.DOTALL)
-
-
-def covers(wide: str, narrow: str) -> bool:
-    """True when IAM pattern ``wide`` matches everything ``narrow`` does."""
-    return wide == narrow or bool(_glob(wide).match(narrow))
 
 
 def minimise(resources: Iterable[str]) -> tuple[str, ...]:

@@ -1,0 +1,139 @@
+"""Review: today's policy against the suggested one, per function, for people and for CI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from lpgen.permissions.model import Finding
+from lpgen.review.diff import PolicyDiff, diff_policies
+
+
+@dataclass
+class FunctionReview:
+    """One function: what it needs, what it has, and the difference."""
+
+    template: str
+    function: str
+    suggestion: Any
+    """``lpgen.api.Suggestion``."""
+    current: Any
+    """``lpgen.iac.model.CurrentPolicy``."""
+    diff: PolicyDiff
+    findings: list[Finding] = field(default_factory=list)
+
+
+def review_function(
+    template_path: str,
+    function: str,
+    *,
+    params: dict[str, str] | None = None,
+    region: str | None = None,
+    account: str | None = None,
+    partition: str | None = None,
+    cloudtrail: str | None = None,
+    role: str | None = None,
+    template: Any = None,
+) -> FunctionReview:
+    """Suggest ``function``'s policy and compare it with what its template grants today."""
+    from lpgen import api
+    from lpgen.iac import load_template
+    from lpgen.review.findings import policy_findings
+
+    tpl = template or load_template(template_path, params=params, region=region, account=account, partition=partition)
+    fn = tpl.function(function)
+    suggestion = api.suggest_for_function(
+        tpl, fn.name, region=region, account=account, partition=partition, cloudtrail=cloudtrail, role=role
+    )
+    current = tpl.current_policy(fn)
+    diff = diff_policies(current.policy, suggestion.policy)
+    if current.managed:
+        diff.notes.append("managed policies are attached (" + ", ".join(current.managed)
+                          + "): their content is not compared")
+    if current.unknown:
+        diff.notes.append(current.unknown)
+    findings = policy_findings(current, diff, tpl.path, fn.name, line=_line_of(tpl.path, fn.name))
+    return FunctionReview(tpl.path, fn.name, suggestion, current, diff, findings)
+
+
+def _line_of(path: str, key: str) -> int:
+    """The line where ``key:`` is defined in a YAML template (0 when not found)."""
+    import re
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for n, line in enumerate(fh, 1):
+                if re.match(rf"\s*['\"]?{re.escape(key)}['\"]?\s*:", line):
+                    return n
+    except OSError:
+        pass
+    return 0
+
+
+def review_template(
+    template_path: str,
+    functions: list[str] | None = None,
+    **kwargs: Any,
+) -> list[FunctionReview]:
+    """Review every function of a template (or the ones named)."""
+    from lpgen.iac import load_template
+
+    tpl = load_template(
+        template_path, params=kwargs.get("params"), region=kwargs.get("region"),
+        account=kwargs.get("account"), partition=kwargs.get("partition"),
+    )
+    names = functions or sorted(tpl.functions)
+    return [review_function(template_path, name, template=tpl, **kwargs) for name in names]
+
+
+def review_changes(
+    path: str = ".",
+    *,
+    base: str | None = None,
+    templates: list[str] | None = None,
+    review_all: bool = False,
+    **kwargs: Any,
+) -> tuple[list[FunctionReview], Any]:
+    """Review the functions whose template or code changed between ``base`` and HEAD.
+
+    Returns the reviews (paths relative to the repository root) and how to link files at the
+    head commit.
+    """
+    import os
+
+    from lpgen.iac import load_template
+    from lpgen.render.review import Links
+    from lpgen.review import git
+
+    root = git.repo_root(path)
+    head = git.head_sha(root)
+    names = templates or git.find_templates(root)
+    changed: list[str] = []
+    if not review_all:
+        changed = git.changed_files(root, base or git.default_base(root))
+    loaded = {}
+    functions: dict[str, dict[str, str]] = {}
+    reviews: list[FunctionReview] = []
+    cwd = os.getcwd()
+    # NOTE: work from the repository root so every path in the output is repository-relative.
+    os.chdir(root)
+    try:
+        for name in names:
+            rel = git.relative(root, name if os.path.isabs(name) else os.path.join(cwd, name))
+            rel = rel if os.path.exists(rel) else name
+            tpl = load_template(rel, params=kwargs.get("params"), region=kwargs.get("region"),
+                                account=kwargs.get("account"), partition=kwargs.get("partition"))
+            loaded[rel] = tpl
+            functions[rel] = {fn.name: git.relative(root, fn.code_root) for fn in tpl.functions.values()}
+        if review_all:
+            targets = [(t, f) for t, fs in sorted(functions.items()) for f in sorted(fs)]
+        else:
+            targets = [(a.template, a.function) for a in git.affected_functions(root, changed, functions)]
+        for rel, fn in targets:
+            reviews.append(review_function(rel, fn, template=loaded[rel], **kwargs))
+    finally:
+        os.chdir(cwd)
+    server = os.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+    repo = os.environ.get("GITHUB_REPOSITORY")
+    links = Links(f"{server}/{repo}/blob/{head}" if repo else "")
+    return reviews, links

@@ -54,3 +54,11 @@ def pick_role(summary: TrailSummary, role: str | None, function_names: list[str]
         + (f"{len(hits)} roles for this function" if hits else f"{len(summary.roles)} roles")
         + " (e.g. " + ", ".join(sorted(summary.roles)[:3]) + ")"
     )
+
+
+def role_arn_of(role: str | None) -> str | None:
+    """A role ARN as CloudTrail writes it in sessionIssuer (an assumed-role ARN is turned back)."""
+    if not role or ":assumed-role/" not in role:
+        return role
+    head, _, rest = role.partition(":assumed-role/")
+    return head.replace(":sts:", ":iam:") + ":role/" + rest.split("/")[0]

@@ -1,0 +1,189 @@
+"""Today's policy of a function, as its template defines it.
+
+SAM/CloudFormation: the function's ``Policies`` (inline documents, SAM policy templates
+expanded from aws-sam-translator's own template data, managed policy names and ARNs), or its
+``Role`` (the role's inline policies and managed policies, and ``AWS::IAM::Policy`` /
+``ManagedPolicy`` / ``RolePolicy`` resources attached to it). serverless.yml: the function's
+``iamRoleStatements`` (per-function roles), else ``provider.iam.role.statements`` or the legacy
+``provider.iamRoleStatements``, and ``managedPolicies``.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from lpgen.errors import PolicyError, TemplateError
+from lpgen.iac.model import CurrentPolicy, FunctionInfo, Template
+from lpgen.policy.model import PolicyDocument, Statement
+from lpgen.policy.parse import parse_statement
+
+BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+
+
+@cache
+def sam_policy_templates() -> dict[str, Any]:
+    """SAM's policy templates (``DynamoDBCrudPolicy`` …), from aws-sam-translator's data."""
+    from importlib import resources
+
+    try:
+        text = resources.files("samtranslator").joinpath("policy_templates_data", "policy_templates.json").read_text()
+    except (ModuleNotFoundError, FileNotFoundError) as exc:
+        raise TemplateError(f"aws-sam-translator's policy templates are not installed: {exc}") from exc
+    templates: dict[str, Any] = json.loads(text).get("Templates") or {}
+    return templates
+
+
+def current_policy(tpl: Template, fn: FunctionInfo) -> CurrentPolicy:
+    """What ``fn``'s role is allowed today, as far as the template says."""
+    if tpl.source is None:
+        return CurrentPolicy(PolicyDocument(()), unknown="the template was not read with its source")
+    doc, resolver = tpl.source
+    if tpl.kind == "serverless":
+        return _serverless(doc, resolver, fn)
+    return _cfn(doc, resolver, tpl, fn)
+
+
+def _statements(raw: Any, resolver: Any, where: str) -> list[Statement]:
+    value = resolver.value(raw)
+    body = value.get("Statement") if isinstance(value, dict) and "Statement" in value else value
+    if isinstance(body, dict):
+        body = [body]
+    if not isinstance(body, list):
+        return []
+    out: list[Statement] = []
+    for i, st in enumerate(body):
+        try:
+            out.append(parse_statement(_stringify(st), f"{where} statement {i + 1}"))
+        except PolicyError as exc:
+            raise TemplateError(str(exc)) from exc
+    return out
+
+
+def _stringify(value: Any) -> Any:
+    """Resolved values as IAM JSON: unresolvable parts are already ``*`` strings."""
+    if isinstance(value, dict):
+        return {k: _stringify(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_stringify(v) for v in value]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return value
+
+
+def _sam_template(name: str, args: Any, resolver: Any, where: str) -> list[Statement]:
+    spec = sam_policy_templates().get(name)
+    if spec is None:
+        raise TemplateError(f"{where}: unknown SAM policy template {name}")
+    given = {k: resolver.str(v) for k, v in (args or {}).items()} if isinstance(args, dict) else {}
+
+    def fill(node: Any) -> Any:
+        if isinstance(node, dict):
+            if set(node) == {"Ref"} and node["Ref"] in spec.get("Parameters", {}):
+                return given.get(node["Ref"], "*")
+            return {k: fill(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [fill(v) for v in node]
+        return node
+
+    return _statements(fill(spec["Definition"]), resolver, f"{where} {name}")
+
+
+def _managed_arn(value: str, resolver: Any) -> str:
+    if value.startswith("arn:"):
+        return value
+    return f"arn:{resolver.scope.value('Partition')}:iam::aws:policy/{value}"
+
+
+def _cfn(doc: dict[str, Any], resolver: Any, tpl: Template, fn: FunctionInfo) -> CurrentPolicy:
+    resources: dict[str, Any] = doc.get("Resources") or {}
+    res = resources.get(fn.name) or {}
+    props = res.get("Properties") or {}
+    where = f"{tpl.path}: {fn.name}"
+    statements: list[Statement] = []
+    managed: list[str] = []
+    role_ref = props.get("Role")
+    if role_ref is None and res.get("Type") == "AWS::Serverless::Function":
+        managed.append(BASIC_EXECUTION)
+        policies = props.get("Policies")
+        for item in policies if isinstance(policies, list) else ([policies] if policies is not None else []):
+            if isinstance(item, str):
+                managed.append(_managed_arn(item, resolver))
+            elif isinstance(item, dict) and "Statement" in item:
+                statements.extend(_statements(item, resolver, f"{where} Policies"))
+            elif isinstance(item, dict) and len(item) == 1 and next(iter(item)) in sam_policy_templates():
+                name, args = next(iter(item.items()))
+                statements.extend(_sam_template(name, args, resolver, f"{where} Policies"))
+            elif isinstance(item, dict):
+                managed.append(_managed_arn(resolver.str(item), resolver))
+        return CurrentPolicy(PolicyDocument(tuple(statements)), tuple(sorted(set(managed))), f"{fn.name}Role")
+    logical = _role_logical(role_ref, resources)
+    shared = tuple(sorted(
+        other for other, r in resources.items()
+        if other != fn.name and isinstance(r, dict)
+        and r.get("Type") in ("AWS::Serverless::Function", "AWS::Lambda::Function")
+        and _role_logical((r.get("Properties") or {}).get("Role"), resources) == logical and logical
+    ))
+    if logical is None:
+        arn = resolver.str(role_ref) if role_ref is not None else ""
+        return CurrentPolicy(PolicyDocument(()), (), arn or None, (),
+                             unknown=f"the role {arn or '(none)'} is not defined in this template")
+    role = resources[logical].get("Properties") or {}
+    for i, pol in enumerate(role.get("Policies") or ()):
+        if isinstance(pol, dict):
+            statements.extend(_statements(pol.get("PolicyDocument"), resolver, f"{tpl.path}: {logical} Policies[{i}]"))
+    for m in role.get("ManagedPolicyArns") or ():
+        arn = resolver.str(m)
+        managed.append(arn)
+    for other, r in sorted(resources.items()):
+        if not isinstance(r, dict) or r.get("Type") not in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy"):
+            continue
+        p = r.get("Properties") or {}
+        roles = p.get("Roles") or ([p["RoleName"]] if "RoleName" in p else [])
+        if any(_role_logical(x, resources) == logical for x in roles):
+            statements.extend(_statements(p.get("PolicyDocument"), resolver, f"{tpl.path}: {other}"))
+    return CurrentPolicy(PolicyDocument(tuple(statements)), tuple(sorted(set(managed))), logical, shared)
+
+
+def _role_logical(ref: Any, resources: dict[str, Any]) -> str | None:
+    """The logical id of the AWS::IAM::Role a Role property points at (Ref, GetAtt, name)."""
+    name: Any = None
+    if isinstance(ref, dict):
+        if "Ref" in ref:
+            name = ref["Ref"]
+        elif "Fn::GetAtt" in ref:
+            att = ref["Fn::GetAtt"]
+            name = att[0] if isinstance(att, list) else str(att).split(".")[0]
+    elif isinstance(ref, str) and ref in resources:
+        name = ref
+    if isinstance(name, str) and (resources.get(name) or {}).get("Type") == "AWS::IAM::Role":
+        return name
+    return None
+
+
+def _serverless(doc: dict[str, Any], resolver: Any, fn: FunctionInfo) -> CurrentPolicy:
+    provider = doc.get("provider") or {}
+    fn_doc = (doc.get("functions") or {}).get(fn.name) or {}
+    iam = provider.get("iam") or {}
+    role = iam.get("role") if isinstance(iam, dict) else None
+    where = f"serverless function {fn.name}"
+    if isinstance(fn_doc.get("role"), str) or isinstance(role, str):
+        name = fn_doc.get("role") if isinstance(fn_doc.get("role"), str) else role
+        return CurrentPolicy(PolicyDocument(()), unknown=f"the role {name} is defined outside this file")
+    statements: list[Statement] = []
+    if fn_doc.get("iamRoleStatements"):
+        statements.extend(_statements(fn_doc["iamRoleStatements"], resolver, f"{where} iamRoleStatements"))
+        shared: tuple[str, ...] = ()
+    else:
+        raw = (role or {}).get("statements") if isinstance(role, dict) else None
+        raw = raw or provider.get("iamRoleStatements") or []
+        statements.extend(_statements(raw, resolver, f"{where} provider statements"))
+        shared = tuple(sorted(k for k, v in (doc.get("functions") or {}).items()
+                              if k != fn.name and isinstance(v, dict) and not v.get("iamRoleStatements")))
+    managed = [resolver.str(m) for m in ((role or {}).get("managedPolicies") or [] if isinstance(role, dict) else [])]
+    managed += [resolver.str(m) for m in provider.get("iamManagedPolicies") or []]
+    managed.append(BASIC_EXECUTION)
+    return CurrentPolicy(PolicyDocument(tuple(statements)), tuple(sorted(set(managed))), "provider", shared)

@@ -1,0 +1,245 @@
+"""Reviews rendered for people (text, Markdown for a PR comment) and for tools (JSON, SARIF)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from lpgen.review import FunctionReview
+from lpgen.review.diff import Change, PolicyDiff
+
+MARKER = "<!-- lpgen-review -->"
+"""Hidden marker that identifies lpgen's sticky comment on a pull request."""
+
+
+@dataclass(frozen=True)
+class Links:
+    """How to link a file and line at the reviewed commit (``path#Lnn``)."""
+
+    base: str = ""
+    """``https://github.com/OWNER/REPO/blob/SHA`` or empty for plain ``path:line``."""
+
+    def of(self, path: str, line: int) -> str:
+        text = f"{path}:{line}" if line else path
+        if not self.base:
+            return f"`{text}`"
+        anchor = f"#L{line}" if line else ""
+        return f"[{text}]({self.base}/{path}{anchor})"
+
+
+# --- plain text -----------------------------------------------------------------------
+
+
+def diff_text(diff: PolicyDiff, *, unified: bool = True) -> str:
+    """The diff as text: missing, narrowed, excess, then notes and the unified diff."""
+    out: list[str] = []
+    labels = {
+        "missing": "missing (the deploy fails without these)",
+        "narrowed": "narrowed (wildcards replaced)",
+        "excess": "excess (allowed today, not needed)",
+    }
+    signs = {"missing": "+", "narrowed": "~", "excess": "-"}
+    for kind in ("missing", "narrowed", "excess"):
+        items = diff.of(kind)
+        out.append(f"{labels[kind]}: {len(items)}")
+        for c in items:
+            out.append(f"  {signs[kind]} {c.action}  {c.resource}{'  (' + c.note + ')' if c.note else ''}")
+            for a, r in c.replaced_by:
+                out.append(f"      -> {a}  {r}")
+    for note in diff.notes:
+        out.append(f"note: {note}")
+    text = "\n".join(out) + "\n"
+    if unified and diff.unified:
+        text += "\n" + diff.unified
+    return text
+
+
+def reviews_text(reviews: list[FunctionReview]) -> str:
+    parts = []
+    for r in reviews:
+        parts.append(f"== {r.function} ({r.template})\n" + diff_text(r.diff, unified=False))
+        for f in r.findings:
+            parts.append(f"  {f.code} {f.message}\n")
+    return "".join(parts)
+
+
+# --- JSON -----------------------------------------------------------------------------
+
+
+def reviews_json(reviews: list[FunctionReview]) -> dict[str, Any]:
+    from lpgen.api import data_versions
+
+    return {
+        "functions": [
+            {
+                "template": r.template,
+                "function": r.function,
+                "diff": r.diff.to_json(),
+                "findings": [{"code": f.code, "severity": f.severity, "message": f.message, "path": f.path, "line": f.line}
+                             for f in r.findings],
+                "suggested": r.suggestion.policy.to_json(),
+                **({"trail": _trail_counts(r)} if r.suggestion.trail is not None else {}),
+            }
+            for r in reviews
+        ],
+        "verdict": verdict(reviews),
+        "data_versions": data_versions(),
+    }
+
+
+def _trail_counts(r: FunctionReview) -> dict[str, int]:
+    counts: dict[str, int] = r.suggestion.trail.counts()
+    return counts
+
+
+# --- Markdown (the PR comment) --------------------------------------------------------
+
+
+def verdict(reviews: list[FunctionReview]) -> str:
+    """One line: what the change does to the permissions."""
+    missing = sum(len(r.diff.of("missing")) for r in reviews)
+    narrowed = sum(len(r.diff.of("narrowed")) for r in reviews)
+    excess = sum(len(r.diff.of("excess")) for r in reviews)
+    n = len(reviews)
+    head = f"{n} function{'s' if n != 1 else ''} reviewed"
+    if not reviews:
+        return "no function's permissions are affected by this change"
+    if missing:
+        return f"{head}: {missing} permission{'s' if missing != 1 else ''} missing (the deploy will fail), {excess} excess, {narrowed} to narrow"
+    if excess or narrowed:
+        return f"{head}: nothing missing; {excess} excess grant{'s' if excess != 1 else ''} and {narrowed} wildcard{'s' if narrowed != 1 else ''} to narrow"
+    return f"{head}: today's policies match what the code needs"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _evidence(r: FunctionReview, action: str, resource: str, links: Links) -> str:
+    for p in r.suggestion.permissions:
+        if p.action == action and p.resource == resource and p.evidence:
+            e = p.evidence[0]
+            if e.kind == "trail":
+                return "CloudTrail: " + _cell(e.text)
+            return links.of(e.path, e.line)
+    return ""
+
+
+def markdown(reviews: list[FunctionReview], links: Links | None = None, title: str = "lpgen") -> str:
+    """The pull-request comment: a verdict, a table per function, the suggested policy."""
+    from lpgen.api import data_versions
+
+    links = links or Links()
+    out = [MARKER, f"### {title}: {verdict(reviews)}", ""]
+    for r in reviews:
+        out.append(f"#### `{r.function}` ({links.of(r.template, 0)})")
+        out.append("")
+        rows = [c for c in r.diff.changes if c.kind != "kept"]
+        if rows:
+            out.append("| change | action | resource | needed by |")
+            out.append("|---|---|---|---|")
+            for c in rows:
+                out.extend(_rows(r, c, links))
+        else:
+            out.append("No change: today's policy is exactly what the code needs.")
+        out.append("")
+        if r.suggestion.trail is not None:
+            t = r.suggestion.trail
+            counts = ", ".join(f"{n} {k}" for k, n in sorted(t.counts().items()))
+            out.append(f"CloudTrail ({t.window[0][:10]} to {t.window[1][:10]}, role `{t.role}`): {counts}.")
+            out.append("")
+        for note in r.diff.notes:
+            out.append(f"> {note}")
+        if r.diff.notes:
+            out.append("")
+        if r.findings:
+            out.append("<details><summary>Findings</summary>")
+            out.append("")
+            for f in r.findings:
+                out.append(f"- **{f.code}** {_cell(f.message)}")
+            out.append("")
+            out.append("</details>")
+            out.append("")
+        out.append("<details><summary>Suggested policy</summary>")
+        out.append("")
+        out.append("```json")
+        out.append(r.suggestion.policy.dumps().rstrip())
+        out.append("```")
+        out.append("")
+        out.append("</details>")
+        out.append("")
+    versions = ", ".join(f"{k} {v}" for k, v in data_versions().items())
+    out.append(f"<sub>{versions}</sub>")
+    return "\n".join(out) + "\n"
+
+
+def _rows(r: FunctionReview, c: Change, links: Links) -> list[str]:
+    if c.kind == "missing":
+        return [f"| added | `{c.action}` | `{_cell(c.resource)}` | {_evidence(r, c.action, c.resource, links)} |"]
+    if c.kind == "excess":
+        return [f"| removed | `{_cell(c.action)}` | `{_cell(c.resource)}` | {_cell(c.note)} |"]
+    first = True
+    rows = []
+    for a, res in c.replaced_by:
+        what = f"narrowed from `{_cell(c.action)}` on `{_cell(c.resource)}`" if first else "narrowed"
+        rows.append(f"| {what} | `{a}` | `{_cell(res)}` | {_evidence(r, a, res, links)} |")
+        first = False
+    return rows
+
+
+# --- SARIF 2.1.0 ------------------------------------------------------------------------
+
+
+def sarif(reviews: list[FunctionReview]) -> dict[str, Any]:
+    """SARIF 2.1.0: each finding at its call site or at the function in the template."""
+    from lpgen import __version__
+    from lpgen.review.findings import CATALOGUE
+
+    rules: dict[str, dict[str, Any]] = {}
+    results: list[dict[str, Any]] = []
+    for r in reviews:
+        for f in r.findings:
+            entry = CATALOGUE.get(f.code)
+            rules.setdefault(f.code, {
+                "id": f.code,
+                "name": (entry.title if entry else f.code).replace(" ", "")[:60] or f.code,
+                "shortDescription": {"text": entry.title if entry else f.code},
+                "fullDescription": {"text": entry.why if entry else f.message},
+                "help": {"text": f"Instead: {entry.instead}" if entry else f.message},
+            })
+            path, line = f.path, f.line
+            if f.code == "LP407":
+                path, line = _missing_site(r, f.message) or (path, line)
+            location: dict[str, Any] = {"physicalLocation": {"artifactLocation": {"uri": path or r.template}}}
+            if line:
+                location["physicalLocation"]["region"] = {"startLine": line}
+            results.append({
+                "ruleId": f.code,
+                "level": {"error": "error", "warning": "warning"}.get(f.severity, "note"),
+                "message": {"text": f.message},
+                "locations": [location],
+            })
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "lpgen",
+                "version": __version__,
+                "rules": [rules[k] for k in sorted(rules)],
+            }},
+            "results": results,
+        }],
+    }
+
+
+def _missing_site(r: FunctionReview, message: str) -> tuple[str, int] | None:
+    for p in r.suggestion.permissions:
+        if f"{p.action} on {p.resource}" in message and p.evidence and p.evidence[0].kind != "trail":
+            return p.evidence[0].path, p.evidence[0].line
+    return None
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, indent=2, sort_keys=True) + "\n"

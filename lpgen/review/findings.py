@@ -1,0 +1,107 @@
+"""Findings about today's policy, with stable codes and one catalogue.
+
+Each entry says what the finding is, why it matters, an example, and what to use instead;
+``lpgen findings`` prints the catalogue and the README links to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lpgen.iac.model import CurrentPolicy
+from lpgen.permissions import iam_data
+from lpgen.permissions.model import Finding
+from lpgen.policy.match import action_matches
+from lpgen.policy.model import PolicyDocument
+from lpgen.review.diff import PolicyDiff
+
+
+@dataclass(frozen=True)
+class Entry:
+    code: str
+    title: str
+    why: str
+    example: str
+    instead: str
+
+
+CATALOGUE: dict[str, Entry] = {e.code: e for e in (
+    Entry("LP401", 'Action "*"', "allows every action of every service: any bug or injected code can do anything the account allows",
+          '{"Effect": "Allow", "Action": "*", "Resource": "*"}', "the actions the code calls, as lpgen suggests them"),
+    Entry("LP402", "service:* action", "allows every action of a service, including deletes and permission changes the code never makes",
+          '"Action": "dynamodb:*"', "the listed actions (dynamodb:GetItem, dynamodb:PutItem, …)"),
+    Entry("LP403", 'Resource "*" where the action can be scoped', "the action applies to every resource of its kind in the account",
+          '"Action": "s3:GetObject", "Resource": "*"', "the ARNs the code names (arn:aws:s3:::bucket/prefix/*)"),
+    Entry("LP404", "Allow with NotAction or NotResource", "allows everything except a list: new actions and resources are allowed as soon as they exist",
+          '{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}', "an Allow of the listed actions on the listed resources"),
+    Entry("LP405", "iam:PassRole on * or without iam:PassedToService", "lets the function hand any role to any service: a path to privilege escalation",
+          '"Action": "iam:PassRole", "Resource": "*"', 'the role ARNs, with "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}'),
+    Entry("LP406", "one role shared by several functions", "each function gets the union of all their needs: one small function, one role",
+          "two AWS::Serverless::Function resources with Role: !GetAtt SharedRole.Arn", "a role per function, each with its own suggested policy"),
+    Entry("LP407", "today's policy lacks something the code needs", "the call fails with AccessDenied in production (or is swallowed and silently degrades)",
+          "code calls dynamodb:UpdateItem; the policy allows only GetItem and PutItem", "add the missing statements lpgen suggests"),
+    Entry("LP408", "AWS managed policy attached", "an opaque, wide grant whose content changes without review",
+          "ManagedPolicyArns: [arn:aws:iam::aws:policy/AmazonS3FullAccess]", "inline statements scoped to what the code uses (AWSLambdaBasicExecutionRole for logs is fine)"),
+    Entry("LP409", "role defined outside the template", "today's policy cannot be compared: what the function may do is decided elsewhere",
+          "Role: arn:aws:iam::123456789012:role/shared-lambda-role", "define the role next to the function, or review the suggested policy against the role's own policy"),
+)}
+
+FINE_MANAGED = {"AWSLambdaBasicExecutionRole", "AWSLambdaVPCAccessExecutionRole", "AWSXRayDaemonWriteAccess",
+                "AWSLambdaBasicDurableExecutionRolePolicy"}
+
+
+def policy_findings(
+    current: CurrentPolicy, diff: PolicyDiff, path: str = "", function: str = "", line: int = 0
+) -> list[Finding]:
+    """Findings about today's policy of one function (placed at ``line`` of the template)."""
+    out: list[Finding] = []
+    where = f" ({function})" if function else ""
+    line = line or current.line
+
+    def add(code: str, detail: str, severity: str = "warning") -> None:
+        out.append(Finding(code, f"{CATALOGUE[code].title}{where}: {detail}", path, line, severity))
+
+    if current.unknown:
+        add("LP409", current.unknown, "info")
+    for code, detail in statement_issues(current.policy):
+        add(code, detail)
+    for arn in current.managed:
+        name = arn.rsplit("/", 1)[-1]
+        if ":aws:policy/" in arn and name not in FINE_MANAGED:
+            add("LP408", arn)
+    if current.shared_with:
+        add("LP406", "also used by " + ", ".join(current.shared_with))
+    for c in diff.of("missing"):
+        add("LP407", f"{c.action} on {c.resource}" + (f" ({c.note})" if c.note else ""), "error")
+    return out
+
+
+def statement_issues(doc: PolicyDocument) -> list[tuple[str, str]]:
+    """(code, detail) for the wide grants of a policy's Allow statements."""
+    out: list[tuple[str, str]] = []
+    for st in doc.statements:
+        if st.effect != "Allow":
+            continue
+        if st.not_actions or st.not_resources:
+            parts = ([f"NotAction {','.join(st.not_actions)}"] if st.not_actions else []) + (
+                [f"NotResource {','.join(st.not_resources)}"] if st.not_resources else [])
+            out.append(("LP404", " ".join(parts)))
+        for a in st.actions:
+            if a == "*":
+                out.append(("LP401", "Action *"))
+            elif a.endswith(":*"):
+                out.append(("LP402", a))
+        if "*" in st.resources:
+            scoped = sorted(a for a in st.actions if "*" not in a and _scopable(a))
+            if scoped:
+                out.append(("LP403", ", ".join(scoped[:5])))
+        passes = any(action_matches(a, "iam:PassRole") for a in st.actions)
+        unconditioned = not any(k == "iam:PassedToService" for _, k, _ in st.condition)
+        if passes and ("*" in st.resources or unconditioned):
+            out.append(("LP405", "on " + ", ".join(st.resources)))
+    return out
+
+
+def _scopable(action: str) -> bool:
+    info = iam_data.action(action)
+    return bool(info and info.resources)

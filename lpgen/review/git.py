@@ -1,0 +1,97 @@
+"""The git side of ``lpgen review``: which functions a change touches."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from lpgen.errors import UsageError
+
+TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json", "serverless.yml", "serverless.yaml")
+
+
+def _git(root: str, *args: str) -> str:
+    try:
+        out = subprocess.run(["git", "-C", root, *args], check=True, capture_output=True, text=True)
+    except FileNotFoundError as exc:
+        raise UsageError("git is not installed") from exc
+    except subprocess.CalledProcessError as exc:
+        raise UsageError(f"git {' '.join(args)}: {exc.stderr.strip() or exc}") from exc
+    return out.stdout
+
+
+def repo_root(path: str = ".") -> str:
+    return _git(path, "rev-parse", "--show-toplevel").strip()
+
+
+def head_sha(root: str) -> str:
+    return _git(root, "rev-parse", "HEAD").strip()
+
+
+def default_base(root: str) -> str:
+    """The pull request's base (``GITHUB_BASE_REF``), else ``origin/HEAD``, else ``HEAD~1``."""
+    candidates = []
+    if os.environ.get("GITHUB_BASE_REF"):
+        candidates += [f"origin/{os.environ['GITHUB_BASE_REF']}", os.environ["GITHUB_BASE_REF"]]
+    candidates += ["origin/HEAD", "origin/main", "main", "HEAD~1"]
+    for ref in candidates:
+        try:
+            _git(root, "rev-parse", "--verify", "--quiet", ref + "^{commit}")
+            return ref
+        except UsageError:
+            continue
+    raise UsageError("no base to compare with: pass --base REF")
+
+
+def changed_files(root: str, base: str) -> list[str]:
+    """Files changed between the merge base of ``base`` and HEAD (paths relative to root)."""
+    merge_base = _git(root, "merge-base", base, "HEAD").strip()
+    out = _git(root, "diff", "--name-only", "--no-renames", merge_base, "HEAD")
+    return sorted(line for line in out.splitlines() if line)
+
+
+@dataclass(frozen=True)
+class Affected:
+    template: str
+    """path relative to the repository root."""
+    function: str
+    reason: str
+
+
+def find_templates(root: str) -> list[str]:
+    """Templates in the repository (by their usual names), relative to root."""
+    out = []
+    tracked = _git(root, "ls-files").splitlines()
+    for path in tracked:
+        if os.path.basename(path) in TEMPLATE_NAMES:
+            out.append(path)
+    return sorted(out)
+
+
+def affected_functions(root: str, changed: list[str], template_functions: dict[str, dict[str, str]]) -> list[Affected]:
+    """Functions whose template, or code under their CodeUri, changed.
+
+    ``template_functions``: template path → {function: code root relative to the repository}.
+    """
+    out: list[Affected] = []
+    for tpl, functions in sorted(template_functions.items()):
+        for fn, code in sorted(functions.items()):
+            if tpl in changed:
+                out.append(Affected(tpl, fn, "template changed"))
+                continue
+            prefix = code.rstrip("/") + "/" if code not in ("", ".") else ""
+            hits = [c for c in changed if c.endswith(".py") and (not prefix or c.startswith(prefix))]
+            if hits:
+                out.append(Affected(tpl, fn, "code changed: " + ", ".join(hits[:3])))
+    return out
+
+
+def relative(root: str, path: str | None) -> str:
+    if not path:
+        return ""
+    try:
+        return str(Path(path).resolve().relative_to(Path(root).resolve()))
+    except ValueError:
+        return path

