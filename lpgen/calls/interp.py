@@ -81,6 +81,41 @@ class _Return(Exception):
     pass
 
 
+class _Store(dict):  # type: ignore[type-arg]
+    """Values written during a pass (instance attributes, module globals set from functions).
+
+    It remembers which keys were read, so a pass whose writes never changed a value it had
+    already read is a fixpoint: no second pass is needed to see the writes.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.read: set[Any] = set()
+        self.read_all = False
+        self.stale = False
+
+    def start_pass(self) -> None:
+        self.read = set()
+        self.read_all = False
+        self.stale = False
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self.read.add(key)
+        return super().get(key, default)
+
+    def items(self) -> Any:
+        self.read_all = True
+        return super().items()
+
+    def add(self, key: Any, value: Vals) -> None:
+        old = super().get(key, ())
+        new = join(old, value)
+        if new != old:
+            if self.read_all or key in self.read:
+                self.stale = True
+            super().__setitem__(key, new)
+
+
 class Analyzer:
     """Collect the AWS calls reachable from an entry point of a project."""
 
@@ -95,8 +130,8 @@ class Analyzer:
         self.scope = dict(scope or {})
         self.module_paths = project.module_map()
         self.parsed: dict[str, ParsedModule] = {}
-        self.heap: dict[tuple[int, str], Vals] = {}
-        self.global_writes: dict[tuple[str, str], Vals] = {}
+        self.heap: _Store = _Store()
+        self.global_writes: _Store = _Store()
         self.class_envs: dict[int, dict[str, Vals]] = {}
         self.class_bases: dict[int, list[Class]] = {}
         self.wrappers: dict[int, list[Func]] = {}
@@ -120,12 +155,13 @@ class Analyzer:
     def run(self, entries: list[tuple[str, str | None]]) -> None:
         """Analyse each (module, function or None for the module body) until stable."""
         for _ in range(MAX_PASSES):
-            before = (dict(self.heap), dict(self.global_writes))
+            self.heap.start_pass()
+            self.global_writes.start_pass()
             self._reset_pass()
             self.visited = set()
             for module, function in entries:
                 self._run_entry(module, function)
-            if (self.heap, self.global_writes) == before:
+            if not (self.heap.stale or self.global_writes.stale):
                 break
 
     def _run_entry(self, module: str, function: str | None) -> None:
@@ -349,7 +385,7 @@ class Analyzer:
     def _bind(self, name: str, value: Vals, frame: Frame) -> None:
         if name in frame.globals_decl and not frame.is_module:
             key = (frame.module.name, name)
-            self.global_writes[key] = join(self.global_writes.get(key, ()), value)
+            self.global_writes.add(key, value)
             frame.module.env[name] = join(frame.module.env.get(name, ()), value)
         else:
             frame.locals[name] = value
@@ -372,13 +408,13 @@ class Analyzer:
             for obj in self.ev(target.value, frame):
                 if isinstance(obj, Instance):
                     key = (id(obj.cls.node), target.attr)
-                    self.heap[key] = join(self.heap.get(key, ()), value)
+                    self.heap.add(key, value)
                 elif isinstance(obj, Class):
                     key = (id(obj.node), target.attr)
-                    self.heap[key] = join(self.heap.get(key, ()), value)
+                    self.heap.add(key, value)
                 elif isinstance(obj, Module) and obj.project:
                     gk = (obj.name, target.attr)
-                    self.global_writes[gk] = join(self.global_writes.get(gk, ()), value)
+                    self.global_writes.add(gk, value)
         elif isinstance(target, ast.Subscript):
             keys = self.ev(target.slice, frame)
             if isinstance(target.value, ast.Name):
@@ -386,7 +422,7 @@ class Analyzer:
                 # NOTE: caches such as ``_clients[name] = boto3.client(name)``: remember what
                 # went in, so reading any key back gives it.
                 key = (-1, f"{frame.module.name}:{target.value.id}")
-                self.heap[key] = join(self.heap.get(key, ()), value)
+                self.heap.add(key, value)
         elif isinstance(target, ast.Starred):
             self.assign(target.value, UNKNOWN_VALS, frame)
 
@@ -921,7 +957,7 @@ class Analyzer:
             self.stack.pop()
         for w in self.wrappers.get(id(func.node), ()):
             self.invoke(w, args, kwargs, self_value, node, caller)
-        if not isinstance(func.node, ast.Lambda) and _is_generator(func.node):
+        if frame.yields:
             # NOTE: calling a generator gives an iterable of what it yields.
             yielded = frame.yields
             result: Vals = (SeqV((join(*yielded),), True),) if yielded else (SeqV((), True),)
@@ -983,7 +1019,7 @@ class Analyzer:
                 else:
                     value = UNKNOWN_VALS
                 hk = (id(cls.node), fname)
-                self.heap[hk] = join(self.heap.get(hk, ()), value)
+                self.heap.add(hk, value)
             post = self.instance_attr(inst, "__post_init__", frame)
             if post:
                 self.call_values(post, [], {}, node, frame)
@@ -1350,15 +1386,7 @@ class Analyzer:
             return Location("", 0, "")
         path = _display_path(frame.module.parsed.path)
         line = getattr(node, "lineno", 0) or 0
-        text = ""
-        if isinstance(node, ast.AST):
-            try:
-                text = ast.unparse(node)
-            except (ValueError, RecursionError):
-                text = ""
-            text = " ".join(text.split())
-            if len(text) > 120:
-                text = text[:117] + "..."
+        text = frame.module.parsed.segment(node) if isinstance(node, ast.AST) else ""
         return Location(path, line, text)
 
     def _unresolved(self, frame: Frame, node: Any, reason: str) -> None:
@@ -1479,23 +1507,6 @@ def _all_method_names() -> set[str]:
 
         _METHODS = method_names()
     return _METHODS
-
-
-def _is_generator(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    """Does the function's own body (not nested functions) yield? (cached on the node)"""
-    cached = getattr(node, "_lpgen_generator", None)
-    if cached is None:
-        found = False
-        stack: list[ast.AST] = list(node.body)
-        while stack and not found:
-            n = stack.pop()
-            if isinstance(n, (ast.Yield, ast.YieldFrom)):
-                found = True
-            elif not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-                stack.extend(ast.iter_child_nodes(n))
-        setattr(node, "_lpgen_generator", found)  # noqa: B010 - a cache on the parsed node
-        cached = found
-    return bool(cached)
 
 
 def _library_arg(source: str, args: list[Vals], kwargs: dict[str, Vals]) -> Vals | None:

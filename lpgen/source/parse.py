@@ -18,6 +18,41 @@ class ParsedModule:
     path: Path
     tree: ast.Module | None
     skip_reason: str = ""
+    source: str = ""
+    """the text, for quoting calls in evidence."""
+
+    def segment(self, node: ast.AST) -> str:
+        """The source text of ``node`` on one line, shortened (evidence for a call)."""
+        lineno = getattr(node, "lineno", 0)
+        end = getattr(node, "end_lineno", lineno) or lineno
+        if not lineno or not self.source:
+            return ""
+        lines = self.source.splitlines()[lineno - 1 : end] if end - lineno > 0 else [_line(self.source, lineno)]
+        if not lines:
+            return ""
+        col, end_col = getattr(node, "col_offset", 0), getattr(node, "end_col_offset", None)
+        if len(lines) == 1:
+            text = _cut(lines[0], col, end_col)
+        else:
+            text = _cut(lines[0], col, None) + " " + " ".join(x.strip() for x in lines[1:-1]) + " " + _cut(lines[-1], 0, end_col)
+        text = " ".join(text.split())
+        return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _line(source: str, lineno: int) -> str:
+    start = 0
+    for _ in range(lineno - 1):
+        start = source.find("\n", start) + 1
+        if start == 0:
+            return ""
+    stop = source.find("\n", start)
+    return source[start:] if stop == -1 else source[start:stop]
+
+
+def _cut(line: str, col: int, end_col: int | None) -> str:
+    # NOTE: ast offsets count UTF-8 bytes.
+    raw = line.encode("utf-8")
+    return raw[col:end_col].decode("utf-8", "replace")
 
 
 def parse_file(name: str, path: Path) -> ParsedModule:
@@ -44,7 +79,7 @@ def parse_file(name: str, path: Path) -> ParsedModule:
         return ParsedModule(name, path, None, f"syntax error at line {exc.lineno}: {exc.msg}{hint}")
     except (RecursionError, MemoryError, ValueError):
         return ParsedModule(name, path, None, "too deeply nested to parse")
-    return ParsedModule(name, path, tree)
+    return ParsedModule(name, path, tree, source=text)
 
 
 def _looks_py2(text: str) -> bool:
