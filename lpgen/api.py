@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,8 +98,12 @@ def analyze(
     handler: str | None = None,
     region: str | None = None,
     account: str | None = None,
+    jobs: int | None = None,
 ) -> Analysis:
-    """Statically analyse handler code and return every AWS call it can make."""
+    """Statically analyse handler code and return every AWS call it can make.
+
+    A folder of many independent handlers is split among ``jobs`` processes (default: every
+    core); one named entry is analysed in this process."""
     import gc
 
     enabled = gc.isenabled()
@@ -106,25 +111,75 @@ def analyze(
     # with thousands of modules alive, the collector's full passes cost more than parsing.
     gc.disable()
     try:
-        return _analyze(paths, env=env, root=root, handler=handler, region=region, account=account)
+        project = discover(paths, root=root, handler=handler)
+        if project.entry_module is None and len(project.targets) >= PARALLEL_MODULES and (jobs or os.cpu_count() or 1) > 1:
+            return _analyze_parallel(project, env, region, account, jobs or os.cpu_count() or 1)
+        return _analyze(project, env=env, region=region, account=account)
     finally:
         if enabled:
             gc.enable()
 
 
+PARALLEL_MODULES = 64
+"""with this many modules and no named entry, the modules are split among worker processes."""
+
+
+def _analyze_parallel(
+    project: Project, env: dict[str, str] | None, region: str | None, account: str | None, jobs: int
+) -> Analysis:
+    """Analyse the entry modules in ``jobs`` processes; each follows its own imports."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from dataclasses import replace
+
+    targets = list(project.targets)
+    size = -(-len(targets) // jobs)
+    parts = [replace(project, targets=tuple(targets[i : i + size])) for i in range(0, len(targets), size)]
+    ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+        results = list(pool.map(_analyze_part, parts, [env] * len(parts), [region] * len(parts), [account] * len(parts)))
+    if results and all(r.entry.endswith(" (found by name)") for r in results):
+        entry = _entry_text([e for r in results for e in r.entry.removesuffix(" (found by name)").split(", ")], "found by name")
+    else:
+        entry = results[0].entry if results else ""
+    env_missing = {name: (path, line) for r in results for name, path, line in r.env_missing}
+    return Analysis(
+        project=project,
+        entry=entry,
+        calls=tuple(_dedupe_calls([c for r in results for c in r.calls])),
+        unresolved=tuple(sorted({u for r in results for u in r.unresolved}, key=lambda u: (u.location.path, u.location.line, u.reason))),
+        unreachable=tuple(_dedupe_unreachable([u for r in results for u in r.unreachable])),
+        env_missing=tuple(sorted((k, p, n) for k, (p, n) in env_missing.items())),
+        skipped=tuple(sorted({s for r in results for s in r.skipped})),
+    )
+
+
+def _analyze_part(project: Project, env: dict[str, str] | None, region: str | None, account: str | None) -> Analysis:
+    import gc
+
+    gc.disable()
+    result = _analyze(project, env=env, region=region, account=account, full_entry_text=True)
+    return result
+
+
+def _entry_text(entries: list[str], how: str) -> str:
+    shown = ", ".join(entries[:5]) + (f", … and {len(entries) - 5} more" if len(entries) > 5 else "")
+    return f"{shown} ({how})" if how else shown
+
+
 def _analyze(
-    paths: list[str],
+    project: Project,
     *,
     env: dict[str, str] | None,
-    root: str | None,
-    handler: str | None,
     region: str | None,
     account: str | None,
+    full_entry_text: bool = False,
 ) -> Analysis:
-    project = discover(paths, root=root, handler=handler)
     scope = {"region": region, "account": account, "partition": "aws" if region or account else None}
     analyzer = Analyzer(project, env, scope)
     entries, entry_text = _entries(project, analyzer)
+    if not full_entry_text and entry_text.endswith(" (found by name)") and len(entries) > 5:
+        entry_text = _entry_text([f"{m}.{f}" for m, f in entries], "found by name")
     analyzer.run(entries)
     calls = list(analyzer.calls)
     unresolved = list(analyzer.unresolved)
