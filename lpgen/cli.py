@@ -22,7 +22,10 @@ def _fail(exc: LpgenError) -> None:
 def write_atomic(path: str, text: str) -> None:
     """Write a whole file or nothing."""
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".lpgen-", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".lpgen-", suffix=".tmp")
+    except OSError as exc:
+        raise click.ClickException(f"{path}: cannot write: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)

@@ -35,8 +35,21 @@ class _Loader(yaml.SafeLoader):
     """Safe loader that understands CloudFormation's short-form tags."""
 
 
+# The short forms CloudFormation defines (Template reference, "Intrinsic function reference").
+TAGS = frozenset({
+    "Ref", "Condition", "GetAtt", "Sub", "Join", "Select", "Split", "If", "Equals", "And", "Or",
+    "Not", "FindInMap", "ImportValue", "GetAZs", "Base64", "Cidr", "Transform", "Length",
+    "ToJsonString", "ForEach",
+})
+
+
 def _construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
     tag = suffix
+    if tag not in TAGS:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"unknown tag !{tag} (CloudFormation knows {', '.join('!' + t for t in sorted(TAGS))})",
+            node.start_mark,
+        )
     if isinstance(node, yaml.ScalarNode):
         value: Any = loader.construct_scalar(node)
     elif isinstance(node, yaml.SequenceNode):

@@ -1,0 +1,186 @@
+"""Hostile and broken input: a clear one-line error or a counted skip, never a traceback,
+never a half-written output file."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from lpgen.cli import main
+
+HANDLER = "import boto3\ndef handler(event, context):\n    boto3.client('s3').get_object(Bucket='b', Key='k')\n"
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args))
+
+
+def assert_clean(result: Result, code: int) -> None:
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+
+
+def assert_one_line_error(result: Result, *words: str) -> None:
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
+    lines = [ln for ln in result.output.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1, result.output
+    for w in words:
+        assert w in lines[0]
+
+
+# --- Python sources ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "content", "reason"), [
+    ("broken.py", b"def handler(:\n    pass\n", "syntax error at line 1"),
+    ("py2.py", b"print 'hello'\nexec 'x'\n", "Python 2 code?"),
+    ("latin1.py", "x = 'caf\xe9'\n".encode("latin-1"), "not UTF-8"),
+    ("binary.py", bytes(range(256)) * 8, "binary file"),
+    ("deep.py", ("x = " + "(" * 500 + "1" + ")" * 500 + "\n").encode(), ""),
+    ("chain.py", ("x = 'a'" + " + 'a'" * 20000 + "\n").encode(), ""),
+])
+def test_bad_modules_are_skipped_with_a_finding_and_the_rest_analysed(tmp_path: Path, name: str, content: bytes, reason: str) -> None:
+    (tmp_path / "app.py").write_text(HANDLER)
+    (tmp_path / name).write_bytes(content)
+    report = tmp_path / "report.json"
+    result = run("suggest", str(tmp_path), "--format", "json", "--report", str(report))
+    assert_clean(result, 0)
+    doc = json.loads(report.read_text())
+    assert any(p["action"] == "s3:GetObject" for p in doc["permissions"])
+    skipped = [f for f in doc["findings"] if f["code"] == "LP203"]
+    if reason:
+        assert any(reason in f["message"] for f in skipped), skipped
+
+
+def test_ten_megabyte_module(tmp_path: Path) -> None:
+    big = tmp_path / "big.py"
+    with open(big, "w") as fh:
+        fh.write(HANDLER)
+        line = "X_%d = 'padding padding padding padding padding padding padding padding'\n"
+        i = 0
+        while fh.tell() < 10 * 1024 * 1024:
+            fh.write(line % i)
+            i += 1
+    result = run("suggest", str(big), "--format", "json")
+    assert_clean(result, 0)
+    assert "s3:GetObject" in result.output
+
+
+def test_import_cycles_and_recursion(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("import b\ndef handler(e, c):\n    b.go(3)\n")
+    (tmp_path / "b.py").write_text(
+        "import a\nimport boto3\ndef go(n):\n    return go(n - 1) if n else boto3.client('sqs').send_message(QueueUrl='u', MessageBody='m')\n"
+    )
+    result = run("suggest", str(tmp_path / "a.py"), "--format", "json")
+    assert_clean(result, 0)
+    assert "sqs:SendMessage" in result.output
+
+
+def test_symlink_loops_are_not_followed(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(HANDLER)
+    (tmp_path / "loop").mkdir()
+    os.symlink(tmp_path, tmp_path / "loop" / "back")
+    os.symlink(tmp_path / "self", tmp_path / "self")
+    result = run("suggest", str(tmp_path), "--format", "json")
+    assert_clean(result, 0)
+    assert "s3:GetObject" in result.output
+
+
+def test_missing_path_is_one_line(tmp_path: Path) -> None:
+    assert_one_line_error(run("suggest", str(tmp_path / "nope.py")), "nope.py")
+
+
+# --- templates ----------------------------------------------------------------------------
+
+
+def _template(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "src").mkdir(exist_ok=True)
+    (tmp_path / "src" / "app.py").write_text(HANDLER)
+    path = tmp_path / "template.yaml"
+    path.write_text(text)
+    return path
+
+
+FN = """
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: src/, Handler: app.handler, Environment: {Variables: {A: !Ref A}}}
+"""
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("Resources:\n  a: &a [*a]\n" + FN, ["template.yaml:2:", "aliases"]),
+    ("a: &a ['x','x']\nb: &b [*a,*a,*a,*a]\nc: [*b,*b,*b,*b]\nResources:" + FN, ["template.yaml:2:", "aliases"]),
+    ("Resources:\n  X: !Bogus thing\n" + FN, ["template.yaml:2:", "unknown tag !Bogus"]),
+    ("Resources:\n  A: {Type: AWS::SNS::Topic, Properties: {TopicName: !Sub '${B}'}}\n"
+     "  B: {Type: AWS::SNS::Topic, Properties: {TopicName: !Sub '${A.TopicName}'}}\n" + FN, ["circular"]),
+    ("Resources:\n  Fn: [unclosed\n", ["template.yaml:3:", "invalid YAML"]),
+    ("just a string\n", ["template.yaml"]),
+])
+def test_bad_templates_are_one_line_errors_and_write_nothing(tmp_path: Path, text: str, words: list[str]) -> None:
+    path = _template(tmp_path, text)
+    report = tmp_path / "report.json"
+    result = run("suggest", str(tmp_path / "src"), "--template", str(path), "--report", str(report))
+    assert_one_line_error(result, *words)
+    assert not report.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".lpgen-")]
+
+
+# --- CloudTrail ------------------------------------------------------------------------------
+
+
+def test_broken_trail_files_are_counted(tmp_path: Path) -> None:
+    day = tmp_path / "AWSLogs" / "1" / "CloudTrail" / "us-east-1" / "2024" / "06" / "01"
+    day.mkdir(parents=True)
+    good = {"eventSource": "s3.amazonaws.com", "eventName": "GetObject", "eventTime": "2024-06-01T00:00:00Z",
+            "userIdentity": {"type": "AssumedRole", "arn": "arn:aws:sts::1:assumed-role/r/s",
+                             "sessionContext": {"sessionIssuer": {"arn": "arn:aws:iam::1:role/r"}}},
+            "requestParameters": {"bucketName": "b", "key": "k" * 1_000_000}}
+    (day / "ok.json.gz").write_bytes(gzip.compress(json.dumps({"Records": [good, {}, {"eventName": 5}]}).encode()))
+    (day / "trunc.json.gz").write_bytes(gzip.compress(b'{"Records": []}' * 1000)[:100])
+    (day / "half.json").write_text('{"Records": [{"eventSource": "s3.amazonaws.com"')
+    (day / "notjson.json").write_text("hello")
+    (day / "list.json").write_text("[1, 2, 3]")
+    result = run("trail", "summarize", str(tmp_path), "--format", "json")
+    assert_clean(result, 0)
+    doc = json.loads(result.output)
+    assert doc["roles"]["arn:aws:iam::1:role/r"]["actions"]["s3:GetObject"]["count"] == 1
+    assert sum(doc["skipped"].values()) >= 5
+
+
+def test_missing_trail_source_is_one_line(tmp_path: Path) -> None:
+    assert_one_line_error(run("trail", "summarize", str(tmp_path / "none")), "no such file")
+
+
+# --- policies ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    '{"Statement": [{"Effect": "Maybe", "Action": "s3:*", "Resource": "*"}]}',
+    '{"Statement": [{"Effect": "Allow", "Action": 5, "Resource": "*"}]}',
+    '{"Statement": [{"Effect": "Allow", "Resource": "*"}]}',
+    '{"Version": "2012-10-17"}',
+    '{"Statement": ',
+])
+def test_bad_policies_are_input_errors(tmp_path: Path, text: str) -> None:
+    bad = tmp_path / "p.json"
+    bad.write_text(text)
+    good = tmp_path / "g.json"
+    good.write_text('{"Statement": {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}}')
+    result = run("diff", str(bad), str(good))
+    assert result.exit_code == 2
+    assert_one_line_error(result, "p.json")
+
+
+def test_report_into_a_missing_folder_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(HANDLER)
+    result = run("suggest", str(tmp_path / "app.py"), "--report", str(tmp_path / "no" / "r.json"))
+    assert_one_line_error(result, "r.json")
+    assert not (tmp_path / "no").exists()
