@@ -110,3 +110,14 @@ def test_library_calls_are_modelled_not_imported(tmp_path: Path) -> None:
         "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
     assert ("ssm:GetParameter", "arn:aws:ssm:us-east-1:1:parameter/app/limits") in got
     assert ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:app/token-??????") in got
+
+
+def test_service_resource_constructs_every_resource_type(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\ns3 = boto3.resource('s3')\n"
+        "def handler(event, context):\n"
+        "    s3.Object('b', 'k').get()\n"
+        "    boto3.resource('s3').ObjectAcl('b', 'k2').load()\n"
+    ))
+    assert ("s3:GetObject", "arn:aws:s3:::b/k") in got
+    assert ("s3:GetObjectAcl", "arn:aws:s3:::b/k2") in got

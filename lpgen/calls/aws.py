@@ -109,9 +109,20 @@ def resource_definition(service: str, rtype: str | None) -> dict[str, Any] | Non
     return dict(model.get("resources", {}).get(rtype, {})) or None
 
 
-def sub_resource_names(defn: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """``has`` entries keyed by the attribute name boto3 exposes (``Table``, ``Object``)."""
-    return dict(defn.get("has", {}))
+def sub_resource_names(defn: dict[str, Any], service: str | None = None) -> dict[str, dict[str, Any]]:
+    """``has`` entries keyed by the attribute name boto3 exposes (``Table``, ``Object``).
+
+    The service resource also constructs every resource type of the model from its
+    identifiers (``s3.Object(bucket, key)``), as boto3's resource factory does.
+    """
+    out = dict(defn.get("has", {}))
+    if service is not None:
+        model = service_models.resource_model(service) or {}
+        for name, rdef in (model.get("resources") or {}).items():
+            if name not in out:
+                ids = [{"target": i["name"], "source": "input"} for i in rdef.get("identifiers", ())]
+                out[name] = {"resource": {"type": name, "identifiers": ids}}
+    return out
 
 
 def action_names(defn: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:

@@ -1281,7 +1281,7 @@ class Analyzer:
     ) -> Vals:
         defn = aws.resource_definition(res.service, res.rtype) or {}
         client = Client(res.service, res.region, res.assumed)
-        has = aws.sub_resource_names(defn)
+        has = aws.sub_resource_names(defn, res.service if res.rtype is None else None)
         if method in has:
             return (aws.new_resource(res.service, has[method]["resource"], res, args, kwargs),)
         helper = aws.helper_table(res.service, res.rtype or "service").get(method)

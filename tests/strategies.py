@@ -1,0 +1,178 @@
+"""Hypothesis strategies: random, valid handler packages with known needs.
+
+A program is built from a grammar of boto3 usage: operations of common services, each
+reached through one shape (module global client, class attribute, factory, lru_cache
+factory, helper in another module, resource API, paginator, waiter, S3 transfer helper),
+with resource names written as a literal, a constant, an f-string or an environment variable
+(given as the function's environment). Each program comes with the exact (action, resource)
+pairs it needs and decoys it must not get: the same action on other names, other actions on
+the same resources, and calls in a function the handler never reaches.
+
+The expected ARNs are written here from the AWS documentation's ARN formats, independently
+of lpgen's catalogue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hypothesis import strategies as st
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+
+
+@dataclass(frozen=True)
+class Op:
+    service: str
+    method: str
+    params: str
+    """keyword arguments, ``{a}``/``{b}`` standing for the name expressions."""
+    action: str
+    arn: str
+    """expected ARN, ``{a}``/``{b}`` standing for the names."""
+    decoy_action: str
+    """another action on the same resource that the call does not need."""
+    names: int = 1
+
+
+OPS = [
+    Op("s3", "get_object", "Bucket={a}, Key={b}", "s3:GetObject", "arn:aws:s3:::{a}/{b}", "s3:DeleteObject", 2),
+    Op("s3", "put_object", "Bucket={a}, Key={b}, Body=b'x'", "s3:PutObject", "arn:aws:s3:::{a}/{b}", "s3:GetObject", 2),
+    Op("s3", "delete_object", "Bucket={a}, Key={b}", "s3:DeleteObject", "arn:aws:s3:::{a}/{b}", "s3:PutObject", 2),
+    Op("s3", "list_objects_v2", "Bucket={a}", "s3:ListBucket", "arn:aws:s3:::{a}", "s3:DeleteBucket"),
+    Op("dynamodb", "get_item", "TableName={a}, Key={{}}", "dynamodb:GetItem", f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{{a}}", "dynamodb:DeleteItem"),
+    Op("dynamodb", "put_item", "TableName={a}, Item={{}}", "dynamodb:PutItem", f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{{a}}", "dynamodb:Scan"),
+    Op("dynamodb", "query", "TableName={a}", "dynamodb:Query", f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{{a}}", "dynamodb:PutItem"),
+    Op("sqs", "send_message", f"QueueUrl='https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/' + {{a}}, MessageBody='m'",
+       "sqs:SendMessage", f"arn:aws:sqs:{REGION}:{ACCOUNT}:{{a}}", "sqs:PurgeQueue"),
+    Op("sns", "publish", f"TopicArn='arn:aws:sns:{REGION}:{ACCOUNT}:' + {{a}}, Message='m'",
+       "sns:Publish", f"arn:aws:sns:{REGION}:{ACCOUNT}:{{a}}", "sns:DeleteTopic"),
+    Op("lambda", "invoke", "FunctionName={a}", "lambda:InvokeFunction", f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{{a}}",
+       "lambda:DeleteFunction"),
+    Op("ssm", "get_parameter", "Name='/' + {a}", "ssm:GetParameter", f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/{{a}}",
+       "ssm:PutParameter"),
+    Op("kinesis", "put_record", "StreamName={a}, Data=b'x', PartitionKey='k'", "kinesis:PutRecord",
+       f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{{a}}", "kinesis:DeleteStream"),
+]
+
+# Shapes that only fit some operations: (service, python text of the call, action, ARN)
+SPECIAL = [
+    ("dynamodb", "boto3.resource('dynamodb').Table({a}).get_item(Key={{}})", "dynamodb:GetItem",
+     f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{{a}}", "dynamodb:DeleteItem", 1),
+    ("dynamodb", "boto3.resource('dynamodb').Table({a}).put_item(Item={{}})", "dynamodb:PutItem",
+     f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{{a}}", "dynamodb:UpdateItem", 1),
+    ("s3", "boto3.resource('s3').Object({a}, {b}).get()", "s3:GetObject", "arn:aws:s3:::{a}/{b}", "s3:PutObject", 2),
+    ("s3", "boto3.resource('s3').Bucket({a}).put_object(Key={b}, Body=b'')", "s3:PutObject", "arn:aws:s3:::{a}/{b}",
+     "s3:DeleteObject", 2),
+    ("s3", "[p for p in boto3.client('s3').get_paginator('list_objects_v2').paginate(Bucket={a})]", "s3:ListBucket",
+     "arn:aws:s3:::{a}", "s3:GetBucketPolicy", 1),
+    ("s3", "boto3.client('s3').upload_file('/tmp/f', {a}, {b})", "s3:PutObject", "arn:aws:s3:::{a}/{b}", "s3:GetObject", 2),
+    ("dynamodb", "boto3.client('dynamodb').get_waiter('table_exists').wait(TableName={a})", "dynamodb:DescribeTable",
+     f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{{a}}", "dynamodb:DeleteTable", 1),
+]
+
+SHAPES = ("global", "class", "factory", "lru_factory", "helper_module")
+NAMINGS = ("literal", "constant", "fstring", "env")
+
+
+@dataclass
+class Program:
+    """Files of a handler package, its environment, and what it needs."""
+
+    files: dict[str, str]
+    env: dict[str, str]
+    needed: list[tuple[str, str]] = field(default_factory=list)
+    decoys: list[tuple[str, str]] = field(default_factory=list)
+
+
+names = st.from_regex(r"[a-z][a-z0-9]{2,9}", fullmatch=True)
+
+
+@st.composite
+def programs(draw: st.DrawFn) -> Program:
+    n_calls = draw(st.integers(1, 4))
+    prog = Program({}, {})
+    module: list[str] = ["import functools", "import os", "", "import boto3", "", "import helpers", ""]
+    handler_body: list[str] = []
+    extra_defs: list[str] = []
+    helpers: list[str] = []
+    used_names: set[str] = set()
+    for i in range(n_calls):
+        special = draw(st.booleans()) and draw(st.integers(0, 3)) == 0
+        values = []
+        exprs = []
+        for j in range(2):
+            value = draw(names.filter(lambda v: v not in used_names))
+            used_names.add(value)
+            naming = draw(st.sampled_from(NAMINGS))
+            expr, value = _name(naming, value, i, j, module, prog.env)
+            values.append(value)
+            exprs.append(expr)
+        if special:
+            _service, text, action, arn, decoy_action, _n = draw(st.sampled_from(SPECIAL))
+            handler_body.append("    " + text.format(a=exprs[0], b=exprs[1]))
+        else:
+            op = draw(st.sampled_from(OPS))
+            action, arn, decoy_action = op.action, op.arn, op.decoy_action
+            params = op.params.format(a=exprs[0], b=exprs[1])
+            shape = draw(st.sampled_from(SHAPES))
+            _shape(shape, i, op, params, module, handler_body, extra_defs, helpers)
+        prog.needed.append((action, arn.format(a=values[0], b=values[1])))
+        prog.decoys.append((action, arn.format(a="zz" + values[0], b="zz" + values[1])))
+        prog.decoys.append((decoy_action, arn.format(a=values[0], b=values[1])))
+        # dead code: a function nothing calls, with its own names
+        dead = f"dead{values[0]}"
+        extra_defs += [
+            f"def _never_called_{i}():",
+            f"    boto3.client('sqs').delete_queue(QueueUrl='https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{dead}')",
+            "",
+        ]
+        prog.decoys.append(("sqs:DeleteQueue", f"arn:aws:sqs:{REGION}:{ACCOUNT}:{dead}"))
+    module += extra_defs
+    module += ["", "def handler(event, context):", *handler_body, "    return None", ""]
+    prog.files["app.py"] = "\n".join(module)
+    prog.files["helpers.py"] = "\n".join(helpers) + "\n"
+    return prog
+
+
+def _name(naming: str, value: str, i: int, j: int, module: list[str], env: dict[str, str]) -> tuple[str, str]:
+    if naming == "literal":
+        return repr(value), value
+    if naming == "constant":
+        module.append(f"NAME_{i}_{j} = {value!r}")
+        return f"NAME_{i}_{j}", value
+    if naming == "fstring":
+        module.append(f"STAGE_{i}_{j} = 'prod'")
+        return f"f'{{STAGE_{i}_{j}}}-{value}'", f"prod-{value}"
+    env[f"ENV_{i}_{j}"] = value
+    return f"os.environ['ENV_{i}_{j}']", value
+
+
+def _shape(shape: str, i: int, op: Op, params: str, module: list[str], body: list[str], defs: list[str],
+           helpers: list[str]) -> None:
+    call = f"{op.method}({params})"
+    if shape == "global":
+        module.append(f"client_{i} = boto3.client({op.service!r})")
+        body.append(f"    client_{i}.{call}")
+    elif shape == "class":
+        defs += [
+            f"class Store{i}:",
+            "    def __init__(self):",
+            f"        self.client = boto3.client({op.service!r})",
+            "",
+            "    def go(self):",
+            f"        return self.client.{call}",
+            "",
+        ]
+        body.append(f"    Store{i}().go()")
+    elif shape == "factory":
+        defs += [f"def make_{i}():", f"    return boto3.client({op.service!r})", ""]
+        body.append(f"    make_{i}().{call}")
+    elif shape == "lru_factory":
+        defs += ["@functools.lru_cache(maxsize=None)", f"def cached_{i}(name):", "    return boto3.client(name)", ""]
+        body.append(f"    cached_{i}({op.service!r}).{call}")
+    else:
+        # the client and the request cross into another module
+        helpers += [f"def do_{i}(client, **kw):", f"    return client.{op.method}(**kw)", ""]
+        body.append(f"    helpers.do_{i}(boto3.client({op.service!r}), {params})")
