@@ -300,6 +300,7 @@ def suggest(
     trail: Any = None,
     role: str | None = None,
     derive: Any = None,
+    jobs: int | None = None,
 ) -> Suggestion:
     """Analyse code and build the least-privilege policy it needs.
 
@@ -308,7 +309,7 @@ def suggest(
     (see ``lpgen.trail.crosscheck``). ``derive(permissions)`` returns permissions that
     follow from others (KMS on the keys of encrypted resources the code uses).
     """
-    analysis = analyze(paths, env=env, root=root, handler=handler, region=region, account=account)
+    analysis = analyze(paths, env=env, root=root, handler=handler, region=region, account=account, jobs=jobs)
     scope = Scope(partition, region, account)
     perms, findings = permissions_for(analysis.calls, scope)
     perms = perms + list(extra_permissions or [])

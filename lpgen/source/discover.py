@@ -147,5 +147,5 @@ def discover(
         modules=tuple(sorted(files.items())),
         entry_module=entry_module,
         entry_function=entry_function,
-        targets=tuple(dict.fromkeys(targets)),
+        targets=tuple(sorted(set(targets))),
     )

@@ -1,0 +1,52 @@
+"""Same input, same bytes: across runs, hash seeds, input order and worker counts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lpgen import api
+from lpgen.render.text import report
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = {"TABLE": "t", "QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/1/q", "TOPIC_ARN": "arn:aws:sns:us-east-1:1:t"}
+
+
+@pytest.fixture(scope="module")
+def handlers(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("handlers")
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "bench" / "gen_handlers.py"), str(out), "--modules", "80"], check=True)
+    return out
+
+
+def _bytes(result: api.Suggestion) -> str:
+    return result.policy.dumps() + json.dumps(report(result), sort_keys=True)
+
+
+def test_one_or_two_worker_processes_give_the_same_bytes(handlers: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(api, "PARALLEL_MODULES", 10)
+    one = api.suggest([str(handlers)], env=ENV, region="us-east-1", account="1", jobs=1)
+    two = api.suggest([str(handlers)], env=ENV, region="us-east-1", account="1", jobs=2)
+    assert _bytes(one) == _bytes(two)
+    assert len(one.analysis.calls) > 100 if one.analysis else False
+
+
+def test_input_order_does_not_matter(handlers: Path) -> None:
+    files = sorted(str(p) for p in handlers.glob("*.py"))[:12]
+    forward = api.suggest(files, env=ENV, region="us-east-1", account="1")
+    backward = api.suggest(list(reversed(files)), env=ENV, region="us-east-1", account="1")
+    assert _bytes(forward) == _bytes(backward)
+
+
+def test_repeated_cli_runs_are_byte_identical(handlers: Path, tmp_path: Path) -> None:
+    outs = []
+    for seed in ("1", "77"):
+        cmd = [sys.executable, "-P", "-m", "lpgen.cli", "suggest", str(handlers), "--region", "us-east-1", "--account", "1",
+               "--report", str(tmp_path / f"r{seed}.json")] + [a for k, v in ENV.items() for a in ("--env", f"{k}={v}")]
+        outs.append(subprocess.run(cmd, capture_output=True, check=True, env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"}).stdout)
+    assert outs[0] == outs[1]
+    assert (tmp_path / "r1.json").read_bytes() == (tmp_path / "r77.json").read_bytes()
