@@ -94,17 +94,25 @@ def load_document(path: str) -> Any:
         except ValueError as exc:
             line = getattr(exc, "lineno", 0)
             raise TemplateError(f"{path}:{line}: invalid JSON: {exc}") from exc
-    loader = _Loader(text)
-    _no_aliases(loader)
+    loader = None
     try:
+        loader = _Loader(text)
+        _no_aliases(loader)
         return loader.get_single_data()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        if mark is None and getattr(exc, "position", None) is not None:
+            line = text.count("\n", 0, exc.position) + 1  # type: ignore[attr-defined]
+            where = f":{line}"
+        else:
+            where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or str(exc).splitlines()[0]
         raise TemplateError(f"{path}{where}: invalid YAML: {problem}") from exc
+    except RecursionError as exc:
+        raise TemplateError(f"{path}: invalid YAML: nested too deeply") from exc
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 @lru_cache(maxsize=1)

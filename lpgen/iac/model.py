@@ -123,7 +123,10 @@ class Template:
         """The policy the template gives ``fn`` today (see ``lpgen.iac.current``)."""
         from lpgen.iac.current import current_policy
 
-        return current_policy(self, fn)
+        try:
+            return current_policy(self, fn)
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+            raise TemplateError(f"{self.path}: unexpected structure in {fn.name}'s policy ({structure_problem(exc)})") from exc
 
     def function(self, name: str | None) -> FunctionInfo:
         """The function named, or the only one."""
@@ -219,13 +222,27 @@ def load_template(
     base = os.path.basename(path).lower()
     if base.endswith(".tf") or base.endswith(".tf.json"):
         raise TemplateError(f"{path}: Terraform templates are not supported yet")
-    if base.startswith("serverless."):
-        from lpgen.iac.serverless import load_serverless
+    try:
+        if base.startswith("serverless."):
+            from lpgen.iac.serverless import load_serverless
 
-        return load_serverless(path, params or {}, scope)
-    from lpgen.iac.cfn import load_cfn
+            return load_serverless(path, params or {}, scope)
+        from lpgen.iac.cfn import load_cfn
 
-    return load_cfn(path, params or {}, scope)
+        return load_cfn(path, params or {}, scope)
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+        raise TemplateError(f"{path}: unexpected template structure ({structure_problem(exc)})") from exc
+
+
+def structure_problem(exc: Exception) -> str:
+    """A short description of a shape mismatch found while walking a template."""
+    text = str(exc)
+    if isinstance(exc, AttributeError) and "object has no attribute" in text:
+        kind = text.split("'")[1] if "'" in text else "value"
+        return f"a mapping was expected where the template has a {kind}"
+    if isinstance(exc, TypeError):
+        return f"a value has the wrong type: {text[:80]}"
+    return f"{type(exc).__name__}: {text[:80]}"
 
 
 def code_root(template_path: str, code_uri: Any) -> str:

@@ -85,10 +85,12 @@ def decode_file(data: bytes) -> tuple[list[Record], dict[str, int]]:
     """
     try:
         return _FILE_DECODER.decode(data).Records, {}
-    except (msgspec.ValidationError, msgspec.DecodeError):
+    except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
         pass
     try:
         doc = _ANY_DECODER.decode(data)
+    except UnicodeDecodeError as exc:
+        raise Skip("not UTF-8") from exc
     except msgspec.DecodeError:
         return _json_lines(data)
     return records_from_document(doc)
@@ -102,7 +104,7 @@ def _json_lines(data: bytes) -> tuple[list[Record], dict[str, int]]:
     for ln in lines:
         try:
             docs.append(_ANY_DECODER.decode(ln))
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
             raise Skip("not JSON") from exc
     return records_from_document(docs)
 
@@ -119,7 +121,7 @@ def records_from_document(doc: Any) -> tuple[list[Record], dict[str, int]]:
         if isinstance(raw, str):
             try:
                 raw = _ANY_DECODER.decode(raw)
-            except msgspec.DecodeError:
+            except (msgspec.DecodeError, UnicodeDecodeError):
                 skip("embedded event is not JSON")
                 return
         if not isinstance(raw, dict):
@@ -242,7 +244,7 @@ def request_parameters(rec: Record) -> dict[str, Any]:
         return {}
     try:
         value = _ANY_DECODER.decode(rec.requestParameters)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):
         return {}
     return value if isinstance(value, dict) else {}
 
@@ -256,11 +258,11 @@ def resource_arns(raw: bytes) -> tuple[str, ...]:
         return ()
     try:
         return tuple(r.ARN for r in _RESOURCES.decode(raw) if r.ARN)
-    except (msgspec.ValidationError, msgspec.DecodeError):
+    except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
         pass
     try:
         value = _ANY_DECODER.decode(raw)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):
         return ()
     if not isinstance(value, list):
         return ()

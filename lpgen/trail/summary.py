@@ -181,7 +181,7 @@ def _decoded(samples: list[bytes]) -> list[dict[str, Any]]:
     for raw in sorted(samples):
         try:
             value = msgspec.json.decode(raw)
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, UnicodeDecodeError):
             continue
         if isinstance(value, dict):
             out.append(value)

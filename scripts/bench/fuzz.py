@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Mutation fuzzing of every input format: Python source, templates, CloudTrail files, policies.
+
+    python scripts/bench/fuzz.py [--count 10000] [--seed 1] [--only python,template,trail,policy]
+
+Seeds are the shared corpus's handlers, templates and trails and the sample policies; each
+mutation flips, inserts, deletes or duplicates bytes or lines. An input may be rejected with
+lpgen's own error (LpgenError) or skipped with a reason; any other exception is a failure,
+printed with the input that caused it. Prints one line per format and exits 1 on failures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+def mutate(data: bytes, rng: random.Random) -> bytes:
+    out = bytearray(data)
+    for _ in range(rng.randint(1, 6)):
+        op = rng.randrange(6)
+        pos = rng.randrange(len(out) + 1)
+        if op == 0 and out:
+            out[min(pos, len(out) - 1)] = rng.randrange(256)
+        elif op == 1:
+            out[pos:pos] = bytes(rng.choice(b"{}[]()\"':,\n\t\\!&*#%$ ") for _ in range(rng.randint(1, 4)))
+        elif op == 2 and out:
+            del out[pos: pos + rng.randint(1, 16)]
+        elif op == 3:
+            lines = bytes(out).split(b"\n")
+            if lines:
+                i = rng.randrange(len(lines))
+                lines.insert(i, lines[i])
+                out = bytearray(b"\n".join(lines))
+        elif op == 4:
+            out = out[: rng.randrange(len(out) + 1)]
+        else:
+            lines = bytes(out).split(b"\n")
+            rng.shuffle(lines)
+            out = bytearray(b"\n".join(lines))
+    return bytes(out)
+
+
+def seeds(kind: str) -> list[bytes]:
+    if kind == "python":
+        return [p.read_bytes() for p in sorted(CORPUS.glob("*/src/**/*.py"))]
+    if kind == "template":
+        return [p.read_bytes() for p in sorted(CORPUS.glob("*/template.yaml")) + sorted(CORPUS.glob("*/serverless.yml"))]
+    if kind == "trail":
+        out = []
+        for p in sorted(CORPUS.glob("*/trail/**/*.json*")):
+            data = p.read_bytes()
+            out.append(gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data)
+        return out
+    return [json.dumps(json.loads(p.read_text()).get("current_policy", {"Statement": []})).encode()
+            for p in sorted(CORPUS.glob("*/case.json"))] + [
+        b'{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "NotAction": ["iam:*"], "Resource": "*"},'
+        b' {"Effect": "Deny", "Action": "s3:*", "NotResource": ["arn:aws:s3:::b/*"], "Condition": {"Bool": {"aws:x": true}}}]}',
+    ]
+
+
+def runner(kind: str, work: Path) -> Callable[[bytes], None]:
+    from lpgen import api
+    from lpgen.errors import LpgenError
+
+    def python(data: bytes) -> None:
+        (work / "app.py").write_bytes(data)
+        api.suggest([str(work / "app.py")], region="us-east-1", account="1")
+
+    def template(data: bytes) -> None:
+        from lpgen.iac import load_template
+
+        path = work / ("serverless.yml" if b"functions:" in data[:4000] else "template.yaml")
+        path.write_bytes(data)
+        try:
+            tpl = load_template(str(path), region="us-east-1", account="1")
+            for fn in tpl.functions.values():
+                tpl.current_policy(fn)
+                tpl.implied_permissions(fn)
+        except LpgenError:
+            pass
+
+    def trail(data: bytes) -> None:
+        from lpgen.trail.read import SourceFile, read_files
+        from lpgen.trail.summary import summarize
+
+        path = work / "t.json"
+        path.write_bytes(data)
+        summarize(read_files([SourceFile(str(path), len(data))]))
+
+    def policy(data: bytes) -> None:
+        from lpgen.policy.parse import load_policy_file
+        from lpgen.review.diff import diff_policies
+
+        path = work / "p.json"
+        path.write_bytes(data)
+        try:
+            doc = load_policy_file(str(path))
+            diff_policies(doc, doc)
+        except LpgenError:
+            pass
+
+    return {"python": python, "template": template, "trail": trail, "policy": policy}[kind]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--count", type=int, default=10000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--only", default="python,template,trail,policy")
+    ap.add_argument("--json")
+    args = ap.parse_args()
+    rng = random.Random(args.seed)
+    totals: dict[str, dict[str, float]] = {}
+    failed = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        for kind in args.only.split(","):
+            run = runner(kind, work)
+            pool = seeds(kind)
+            errors = 0
+            start = time.perf_counter()
+            for _ in range(args.count):
+                data = mutate(rng.choice(pool), rng)
+                try:
+                    run(data)
+                except Exception:  # noqa: BLE001 - every unhandled exception is what we count
+                    from lpgen.errors import LpgenError
+
+                    exc = sys.exc_info()[1]
+                    if isinstance(exc, LpgenError):
+                        continue
+                    errors += 1
+                    if errors <= 3:
+                        print(f"--- {kind}: unhandled {type(exc).__name__}", file=sys.stderr)
+                        traceback.print_exc(limit=3)
+                        print(data[:400], file=sys.stderr)
+            seconds = time.perf_counter() - start
+            totals[kind] = {"inputs": args.count, "unhandled": errors, "seconds": round(seconds, 1)}
+            failed += errors
+            print(f"{kind:<9} {args.count:>6} inputs  {errors:>4} unhandled  {seconds:7.1f} s")
+    if args.json:
+        Path(args.json).write_text(json.dumps(totals, indent=1) + "\n")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
