@@ -353,6 +353,19 @@ def explain(target: str, fmt: str) -> None:
         click.echo(ex.render_text(info), nl=False)
 
 
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def findings(fmt: str) -> None:
+    """The finding codes: what each means, why it matters, what to use instead."""
+    from lpgen.review.findings import CATALOGUE
+
+    if fmt == "json":
+        click.echo(json.dumps({c: vars(e) for c, e in sorted(CATALOGUE.items())}, indent=2, sort_keys=True))
+        return
+    for code, e in sorted(CATALOGUE.items()):
+        click.echo(f"{code}  {e.title}\n      why: {e.why}\n      e.g. {e.example}\n      instead: {e.instead}")
+
+
 @main.group()
 def catalog() -> None:
     """The call → permission catalogue."""

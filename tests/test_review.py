@@ -421,3 +421,14 @@ def test_action_and_hook_definitions_are_valid() -> None:
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     assert hooks[0]["entry"].startswith("lpgen suggest") and "--strict" in hooks[0]["entry"]
     assert sys.executable
+
+
+def test_every_finding_code_is_in_the_catalogue() -> None:
+    from lpgen.review.findings import CATALOGUE
+
+    used = set()
+    for path in (ROOT / "lpgen").rglob("*.py"):
+        used |= set(re.findall(r'"(LP\d{3})"', path.read_text()))
+    assert used <= set(CATALOGUE), used - set(CATALOGUE)
+    out = CliRunner().invoke(main, ["findings", "--format", "json"])
+    assert set(json.loads(out.output)) == set(CATALOGUE)
