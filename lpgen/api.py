@@ -309,7 +309,8 @@ def suggest(
     (see ``lpgen.trail.crosscheck``). ``derive(permissions)`` returns permissions that
     follow from others (KMS on the keys of encrypted resources the code uses).
     """
-    analysis = analyze(paths, env=env, root=root, handler=handler, region=region, account=account, jobs=jobs)
+    analysis = analyze(paths, env=lambda_environment(env, region), root=root, handler=handler, region=region,
+                       account=account, jobs=jobs)
     scope = Scope(partition, region, account)
     perms, findings = permissions_for(analysis.calls, scope)
     perms = perms + list(extra_permissions or [])
@@ -332,6 +333,20 @@ def suggest(
     )
 
 
+# Variables the Lambda runtime sets in every function
+# (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime).
+RUNTIME_REGION_VARS = ("AWS_REGION", "AWS_DEFAULT_REGION")
+
+
+def lambda_environment(env: dict[str, str] | None, region: str | None) -> dict[str, str]:
+    """The function's environment plus what the Lambda runtime sets (the region variables;
+    ``*`` when the region is not given, so they are never reported as missing)."""
+    out = dict(env or {})
+    for name in RUNTIME_REGION_VARS:
+        out.setdefault(name, region or "*")
+    return out
+
+
 def suggest_for_function(
     template: Any,
     function: str | None,
@@ -349,6 +364,8 @@ def suggest_for_function(
     roles) and, with ``cloudtrail``, its role's history."""
     fn = template.function(function)
     merged_env = {**fn.environment, **(env or {})}
+    if fn.function_name and "*" not in fn.function_name:
+        merged_env.setdefault("AWS_LAMBDA_FUNCTION_NAME", fn.function_name)
     summary = None
     role = role or fn.role_arn
     if cloudtrail:

@@ -33,3 +33,19 @@ def test_corpus_scores_do_not_regress(tmp_path) -> None:
     assert totals["mean_tightness"] == 1.0
     assert totals["total_excess"] == 0
     assert totals["crashed"] == 0
+
+
+CASES = sorted(p.parent for p in CORPUS.glob("*/case.json") if json.loads(p.read_text()).get("template"))
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_template_names_every_environment_variable(case, monkeypatch) -> None:
+    from lpgen import api
+    from lpgen.iac import load_template
+
+    label = json.loads((case / "case.json").read_text())
+    monkeypatch.chdir(case)
+    tpl = load_template(label["template"], region=label["region"], account=label["account"])
+    result = api.suggest_for_function(tpl, label.get("function"), [label["entry"]], region=label["region"],
+                                      account=label["account"])
+    assert not [f.message for f in result.findings if f.code == "LP202"]
