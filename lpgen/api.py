@@ -363,6 +363,10 @@ def suggest_for_function(
     its environment, what the template implies (event sources, encryption keys, passed
     roles) and, with ``cloudtrail``, its role's history."""
     fn = template.function(function)
+    # NOTE: the template's own region (serverless provider.region) applies when none is given.
+    region = region or template.scope.region
+    account = account or template.scope.account
+    partition = partition or template.scope.partition
     merged_env = {**fn.environment, **(env or {})}
     if fn.function_name and "*" not in fn.function_name:
         merged_env.setdefault("AWS_LAMBDA_FUNCTION_NAME", fn.function_name)

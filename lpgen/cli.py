@@ -53,7 +53,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1)
 @click.option("--env", "env_pairs", multiple=True, metavar="NAME=VALUE", help="Environment variable value.")
 @click.option("--template", type=click.Path(dir_okay=False), help="SAM/CloudFormation, serverless.yml or Terraform.")
 @click.option("--function", "function", help="Function in the template (logical id or key).")
@@ -63,17 +63,34 @@ def main() -> None:
 @click.option("--partition", help="Partition for ARNs (default aws).")
 @click.option("--cloudtrail", "cloudtrail", help="CloudTrail source to cross-check against.")
 @click.option("--role", help="Role ARN whose CloudTrail history to use.")
-@click.option("--format", "fmt", type=click.Choice(["json", "yaml", "text"]), default="json", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["json", "yaml", "text", "sam", "cloudformation", "serverless"]),
+              default="json", show_default=True,
+              help="json/yaml: the policy; text: with evidence; sam/cloudformation/serverless: the template's policy block.")
 @click.option("--report", type=click.Path(dir_okay=False), help="Write a JSON report with evidence and findings.")
 @click.option("--strict", is_flag=True, help="Exit 1 when any call is unresolved.")
+@click.option("--all", "all_functions", is_flag=True, help="Every function of the template.")
+@click.option("--write", "write", is_flag=True, help="Rewrite the template's policy block in place (YAML templates).")
 def suggest(
     paths: tuple[str, ...], env_pairs: tuple[str, ...], template: str | None, function: str | None,
     params: tuple[str, ...], region: str | None, account: str | None, partition: str | None,
     cloudtrail: str | None, role: str | None, fmt: str, report: str | None, strict: bool,
+    all_functions: bool, write: bool,
 ) -> None:
-    """Suggest the policy a handler needs. PATHS: files, folders or handler specs."""
+    """Suggest the policy a handler needs. PATHS: files, folders or handler specs (optional
+    with --template: the function's CodeUri and Handler are used)."""
     from lpgen import api
     from lpgen.render import text as render_text
+
+    if all_functions or write or fmt in ("sam", "cloudformation", "serverless"):
+        if not template:
+            raise click.UsageError("--all, --write and the template formats need --template")
+        _suggest_template(
+            template, None if all_functions else function, list(paths), env_pairs, params, region, account,
+            partition, cloudtrail, role, fmt, write, strict,
+        )
+        return
+    if not paths and not template:
+        raise click.UsageError("give PATHS, or --template")
 
     try:
         env = _parse_env(env_pairs)
@@ -111,6 +128,51 @@ def suggest(
     sys.stdout.write(out)
     click.echo(render_text.summary(result), err=True)
     if strict and result.analysis and result.analysis.unresolved:
+        sys.exit(1)
+
+
+def _suggest_template(
+    template: str, function: str | None, paths: list[str], env_pairs: tuple[str, ...], params: tuple[str, ...],
+    region: str | None, account: str | None, partition: str | None, cloudtrail: str | None, role: str | None,
+    fmt: str, write: bool, strict: bool,
+) -> None:
+    """Per function of a template: the policy block in the template's syntax, or rewritten."""
+    from lpgen import api
+    from lpgen.iac import emit, load_template
+    from lpgen.render import text as render_text
+
+    try:
+        tpl = load_template(template, params=_parse_env(params), region=region, account=account, partition=partition)
+        names = [function] if function else sorted(tpl.functions)
+        results = {}
+        for name in names:
+            fn = tpl.function(name)
+            results[fn.name] = api.suggest_for_function(
+                tpl, fn.name, paths or None, env=_parse_env(env_pairs), region=region, account=account,
+                partition=partition, cloudtrail=cloudtrail, role=role,
+            )
+        if write:
+            text = None
+            for name, result in results.items():
+                text = emit.write_back(tpl, tpl.function(name), result.policy)
+                write_atomic(template, text)
+        elif fmt in ("sam", "cloudformation", "serverless"):
+            for name, result in results.items():
+                click.echo(f"# {name}")
+                click.echo(emit.block(result.policy, tpl, tpl.function(name), fmt), nl=False)
+        elif fmt == "json":
+            out = {n: r.policy.to_json() for n, r in results.items()}
+            click.echo(json.dumps(out if len(out) > 1 else next(iter(out.values())), indent=2))
+        else:
+            for name, result in results.items():
+                click.echo(f"# {name}")
+                click.echo(render_text.render_suggestion(result), nl=False)
+    except LpgenError as exc:
+        _fail(exc)
+        return
+    for result in results.values():
+        click.echo(render_text.summary(result), err=True)
+    if strict and any(r.analysis and r.analysis.unresolved for r in results.values()):
         sys.exit(1)
 
 

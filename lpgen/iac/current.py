@@ -39,7 +39,7 @@ def current_policy(tpl: Template, fn: FunctionInfo) -> CurrentPolicy:
     """What ``fn``'s role is allowed today, as far as the template says."""
     if tpl.source is None:
         return CurrentPolicy(PolicyDocument(()), unknown="the template was not read with its source")
-    doc, resolver = tpl.source
+    doc, resolver = tpl.source[0], tpl.source[1]
     if tpl.kind == "serverless":
         return _serverless(doc, resolver, fn)
     return _cfn(doc, resolver, tpl, fn)

@@ -177,7 +177,7 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
             environment=env,
             event_sources=tuple(sources),
         )
-    return Template(path, "serverless", functions, scope, source=(doc, resolver))
+    return Template(path, "serverless", functions, scope, source=(doc, resolver, raw))
 
 
 def _arn(resolver: Resolver, value: Any, attr: str) -> str:

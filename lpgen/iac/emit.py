@@ -1,0 +1,303 @@
+"""The suggested policy in the template's own syntax, and written back in place.
+
+ARNs of resources the template defines are written as the template's expressions
+(``!GetAtt OrdersTable.Arn``, ``!Sub "${UploadsBucket.Arn}/in/*"``), and the partition,
+region and account as ``${AWS::Partition}``, ``${AWS::Region}``, ``${AWS::AccountId}``, so
+the policy is right in every stage. ``--write`` replaces the policy block's lines in the
+file and leaves every other line as it was.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from lpgen.errors import TemplateError
+from lpgen.iac.model import FunctionInfo, Template
+from lpgen.policy.model import PolicyDocument
+
+FINE_MANAGED = ("AWSLambdaBasicExecutionRole", "AWSLambdaVPCAccessExecutionRole", "AWSXRayDaemonWriteAccess")
+
+
+@dataclass(frozen=True)
+class Expr:
+    """A CloudFormation expression: ``!GetAtt X.Arn``, ``!Ref X``, ``!Sub "..."``, or
+    ``!Join ["", [!GetAtt X.Arn, "/in/*"]]`` (serverless.yml, where ``${...}`` is its own)."""
+
+    tag: str
+    value: str
+    suffix: str = ""
+
+
+def _known_arns(tpl: Template) -> list[tuple[str, str]]:
+    """(concrete ARN, ``Logical.Attr`` or ``Logical``) for the template's resources, longest first."""
+    if tpl.source is None:
+        return []
+    doc, resolver = tpl.source[0], tpl.source[1]
+    from lpgen.iac.cfn import _types
+
+    resources = ((doc.get("resources") or {}).get("Resources") if tpl.kind == "serverless" else doc.get("Resources")) or {}
+    out: list[tuple[str, str]] = []
+    for logical, res in resources.items():
+        if not isinstance(res, dict):
+            continue
+        spec = _types().get(res.get("Type", "")) or {}
+        for attr in (spec.get("attrs") or {}):
+            value = resolver.get_att(logical, attr)
+            if value.startswith("arn:") and "*" not in value:
+                out.append((value, f"{logical}.{attr}"))
+        ref = spec.get("ref")
+        if ref and ref.startswith("arn:"):
+            value = resolver.ref(logical)
+            if value.startswith("arn:") and "*" not in value:
+                out.append((value, logical))
+    out.sort(key=lambda kv: (-len(kv[0]), kv[1]))
+    return out
+
+
+def express(arn: str, tpl: Template) -> str | Expr:
+    """An ARN as the template would write it."""
+    if arn == "*":
+        return arn
+    scope = tpl.scope
+    serverless = tpl.kind == "serverless"
+    for concrete, name in _known_arns(tpl):
+        if arn == concrete:
+            return Expr("GetAtt", name) if "." in name else Expr("Ref", name)
+        if arn.startswith(concrete + "/") or arn.startswith(concrete + ":"):
+            if serverless:
+                return Expr("Join", name, arn[len(concrete):])
+            return Expr("Sub", "${" + name + "}" + arn[len(concrete):])
+    parts = arn.split(":", 5)
+    if serverless:
+        arn = _serverless_variables(arn, tpl)
+        parts = arn.split(":", 5)
+    if serverless and len(parts) == 6:
+        # NOTE: serverless.yml resolves ${aws:region} and ${aws:accountId} itself.
+        if parts[3] and parts[3] == (scope.region or ""):
+            parts[3] = "${aws:region}"
+        if parts[4] and parts[4] == (scope.account or ""):
+            parts[4] = "${aws:accountId}"
+        return ":".join(parts)
+    if len(parts) == 6:
+        changed = False
+        if scope.partition is None and parts[1] == "aws" or parts[1] == scope.value("Partition"):
+            parts[1] = "${AWS::Partition}"
+            changed = True
+        if parts[3] and parts[3] == (scope.region or ""):
+            parts[3] = "${AWS::Region}"
+            changed = True
+        if parts[4] and parts[4] == (scope.account or ""):
+            parts[4] = "${AWS::AccountId}"
+            changed = True
+        if changed:
+            return Expr("Sub", ":".join(parts))
+    return arn
+
+
+def _serverless_variables(arn: str, tpl: Template) -> str:
+    """Names that came from serverless variables written back as those variables
+    (``media-dev-uploads`` → ``${self:service}-${sls:stage}-uploads``)."""
+    if tpl.source is None or len(tpl.source) < 3:
+        return arn
+    doc, raw = tpl.source[0], tpl.source[2]
+    pairs: list[tuple[str, str]] = []
+    blocks = [((doc.get("provider") or {}).get("environment"), (raw.get("provider") or {}).get("environment"))]
+    for key, fdoc in (doc.get("functions") or {}).items():
+        rdoc = (raw.get("functions") or {}).get(key) or {}
+        if isinstance(fdoc, dict) and isinstance(rdoc, dict):
+            blocks.append((fdoc.get("environment"), rdoc.get("environment")))
+    for resolved, written in blocks:
+        if not isinstance(resolved, dict) or not isinstance(written, dict):
+            continue
+        for k, v in resolved.items():
+            w = written.get(k)
+            if isinstance(v, str) and isinstance(w, str) and "${" in w and v and "*" not in v and len(v) > 3:
+                pairs.append((v, w))
+    for value, written in sorted(set(pairs), key=lambda p: -len(p[0])):
+        if value in arn:
+            return arn.replace(value, written)
+    return arn
+
+
+def _statements(policy: PolicyDocument, tpl: Template) -> list[dict[str, Any]]:
+    out = []
+    for st in policy.statements:
+        entry: dict[str, Any] = {"Sid": st.sid, "Effect": st.effect, "Action": list(st.actions),
+                                 "Resource": [express(r, tpl) for r in st.resources]}
+        if st.condition:
+            cond: dict[str, dict[str, Any]] = {}
+            for op, key, values in st.condition:
+                cond.setdefault(op, {})[key] = values[0] if len(values) == 1 else list(values)
+            entry["Condition"] = cond
+        out.append(entry)
+    return out
+
+
+def _yaml(value: Any) -> str:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import TaggedScalar
+
+    def convert(v: Any) -> Any:
+        if isinstance(v, Expr) and v.tag == "Join":
+            from ruamel.yaml.comments import CommentedSeq
+
+            ref = TaggedScalar(v.value, tag="!GetAtt" if "." in v.value else "!Ref")
+            inner = CommentedSeq([ref, v.suffix])
+            inner.fa.set_flow_style()
+            outer = CommentedSeq(["", inner])
+            outer.fa.set_flow_style()
+            return _tagged_seq(outer, "!Join")
+        if isinstance(v, Expr):
+            if v.tag == "Sub":
+                from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+                return TaggedScalar(DoubleQuotedScalarString(v.value), tag="!Sub")
+            return TaggedScalar(v.value, tag=f"!{v.tag}")
+        if isinstance(v, dict):
+            return {k: convert(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [convert(x) for x in v]
+        return v
+
+    y = YAML()
+    y.indent(mapping=2, sequence=4, offset=2)
+    y.width = 4096
+    buf = io.StringIO()
+    y.dump(convert(value), buf)
+    return buf.getvalue()
+
+
+def block(policy: PolicyDocument, tpl: Template, fn: FunctionInfo, fmt: str) -> str:
+    """What to paste in place of the function's policy, in ``fmt`` (sam, cloudformation,
+    serverless)."""
+    statements = _statements(policy, tpl)
+    if fmt == "sam":
+        return _yaml({"Policies": [{"Statement": statements}]})
+    if fmt == "cloudformation":
+        return _yaml({"Policies": [{"PolicyName": f"{fn.name}-least-privilege",
+                                    "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}}]})
+    if fmt == "serverless":
+        return _yaml({"iamRoleStatements" if _per_function(tpl, fn) else "statements": statements})
+    raise TemplateError(f"unknown template format {fmt}")
+
+
+def _per_function(tpl: Template, fn: FunctionInfo) -> bool:
+    doc = tpl.source[0] if tpl.source else {}
+    return bool(((doc.get("functions") or {}).get(fn.name) or {}).get("iamRoleStatements"))
+
+
+# ---------------------------------------------------------------------------------------
+# writing back
+
+
+def write_back(tpl: Template, fn: FunctionInfo, policy: PolicyDocument) -> str:
+    """The template's text with only ``fn``'s policy block replaced."""
+    with open(tpl.path, encoding="utf-8") as fh:
+        text = fh.read()
+    if text.lstrip().startswith("{"):
+        raise TemplateError(f"{tpl.path}: --write rewrites YAML templates; print the block with --format instead")
+    from ruamel.yaml import YAML
+
+    y = YAML()
+    try:
+        doc = y.load(text)
+    except Exception as exc:  # ruamel's errors share no useful base with PyYAML's
+        raise TemplateError(f"{tpl.path}: cannot read for rewriting: {exc}") from exc
+    statements = _statements(policy, tpl)
+    if tpl.kind == "serverless":
+        fdoc = (doc.get("functions") or {}).get(fn.name) or {}
+        if fdoc.get("iamRoleStatements") is not None:
+            return _splice(text, fdoc, "iamRoleStatements", _yaml({"iamRoleStatements": statements}))
+        role = ((doc.get("provider") or {}).get("iam") or {}).get("role")
+        others = [k for k in (doc.get("functions") or {}) if k != fn.name]
+        if others:
+            raise TemplateError(
+                f"{tpl.path}: the provider's statements are shared by {', '.join(others)}: "
+                "give each function its own iamRoleStatements, or review them together"
+            )
+        if isinstance(role, dict) and role.get("statements") is not None:
+            return _splice(text, role, "statements", _yaml({"statements": statements}))
+        provider = doc.get("provider") or {}
+        if provider.get("iamRoleStatements") is not None:
+            return _splice(text, provider, "iamRoleStatements", _yaml({"iamRoleStatements": statements}))
+        raise TemplateError(f"{tpl.path}: no statements block to replace for {fn.name}")
+    resources = doc.get("Resources") or {}
+    props = (resources.get(fn.name) or {}).get("Properties") or {}
+    current = tpl.current_policy(fn)
+    if props.get("Role") is None:
+        keep = [p for p in (props.get("Policies") or []) if isinstance(p, str) and p.rsplit("/", 1)[-1] in FINE_MANAGED]
+        new = _yaml({"Policies": [*keep, {"Statement": statements}]})
+        if props.get("Policies") is None:
+            return _insert(text, props, new)
+        return _splice(text, props, "Policies", new)
+    if current.shared_with:
+        raise TemplateError(
+            f"{tpl.path}: {fn.name}'s role {current.role} is shared with {', '.join(current.shared_with)}: "
+            "give each function its own role, then --write"
+        )
+    if current.role is None or current.role not in resources:
+        raise TemplateError(f"{tpl.path}: {fn.name}'s role is not defined in this template")
+    role_props = resources[current.role].get("Properties") or {}
+    name = f"{fn.name}-least-privilege"
+    existing = role_props.get("Policies") or []
+    if existing and isinstance(existing[0], dict) and existing[0].get("PolicyName"):
+        name = str(existing[0]["PolicyName"])
+    new = _yaml({"Policies": [{"PolicyName": name, "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}}]})
+    if role_props.get("Policies") is None:
+        return _insert(text, role_props, new)
+    return _splice(text, role_props, "Policies", new)
+
+
+def _indent(block_text: str, col: int) -> list[str]:
+    return [(" " * col + line) if line else line for line in block_text.rstrip("\n").split("\n")]
+
+
+def _splice(text: str, mapping: Any, key: str, new_block: str) -> str:
+    """Replace ``key`` and its value (whole lines) in ``text`` by ``new_block``."""
+    lines = text.split("\n")
+    line, col = mapping.lc.key(key)
+    end = line + 1
+    while end < len(lines):
+        stripped = lines[end].strip()
+        indent = len(lines[end]) - len(lines[end].lstrip())
+        if stripped and not stripped.startswith("#") and indent <= col:
+            break
+        end += 1
+    while end > line + 1 and not lines[end - 1].strip():
+        end -= 1
+    new_lines = _indent(new_block, col)
+    comment = re.search(r"\s+#[^'\"]*$", lines[line])
+    if comment and new_lines:
+        new_lines[0] += comment.group(0)
+    return "\n".join(lines[:line] + new_lines + lines[end:])
+
+
+def _insert(text: str, mapping: Any, new_block: str) -> str:
+    """Add ``new_block`` as the last entry of ``mapping``."""
+    keys = list(mapping.keys())
+    if not keys:
+        raise TemplateError("cannot add a policy to an empty mapping")
+    last = keys[-1]
+    probe = _splice(text, mapping, last, "__lpgen__")
+    lines = text.split("\n")
+    line, col = mapping.lc.key(last)
+    pl = probe.split("\n")
+    cut = pl.index(" " * col + "__lpgen__")
+    tail_len = len(pl) - cut - 1
+    end = len(lines) - tail_len
+    return "\n".join(lines[:end] + _indent(new_block, col) + lines[end:])
+
+
+def _tagged_seq(seq: Any, tag: str) -> Any:
+    """A flow sequence with a tag (``!Join ["", [...]]``)."""
+    seq.yaml_set_ctag(_ctag(tag))
+    return seq
+
+
+def _ctag(tag: str) -> Any:
+    from ruamel.yaml.tag import Tag
+
+    return Tag(suffix=tag)

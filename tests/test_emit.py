@@ -1,0 +1,120 @@
+"""The suggested policy in the template's own syntax, and --write that changes nothing but
+the policy block."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import SHARED
+from lpgen.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = Path(__file__).parent / "golden"
+SCOPE = ["--region", "us-east-1", "--account", "123456789012"]
+
+
+def _golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("LPGEN_UPDATE_GOLDEN"):
+        path.write_text(text)
+    assert text == path.read_text(), f"{name} changed (LPGEN_UPDATE_GOLDEN=1 to accept)"
+
+
+def _copy(src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    dst = tmp_path / src.name
+    shutil.copytree(src, dst)
+    monkeypatch.chdir(dst)
+    return dst
+
+
+def _changed_block(before: str, after: str) -> list[str]:
+    """The lines of ``before`` between the longest common prefix and suffix of the two texts."""
+    a, b = before.splitlines(), after.splitlines()
+    p = 0
+    while p < min(len(a), len(b)) and a[p] == b[p]:
+        p += 1
+    q = 0
+    while q < min(len(a), len(b)) - p and a[-1 - q] == b[-1 - q]:
+        q += 1
+    return a[p: len(a) - q] or b[p: len(b) - q]
+
+
+def _run(*args: str) -> str:
+    out = CliRunner().invoke(main, list(args))
+    assert out.exit_code == 0, out.output
+    return out.output
+
+
+@pytest.mark.parametrize("fmt", ["sam", "cloudformation"])
+def test_block_in_template_syntax(fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _copy(ROOT / "examples" / "orders", tmp_path, monkeypatch)
+    text = CliRunner().invoke(main, ["suggest", "--template", "template.yaml", "--format", fmt, *SCOPE]).stdout
+    _golden(f"orders.{fmt}.yaml", text)
+    assert "!GetAtt OrdersTable.Arn" in text and "!Ref OrderEventsTopic" in text
+
+
+def test_serverless_block_keeps_its_variables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _copy(ROOT / "tests" / "fixtures" / "sls", tmp_path, monkeypatch)
+    text = CliRunner().invoke(
+        main, ["suggest", "--template", "serverless.yml", "--all", "--format", "serverless", "--account", "123456789012"]).stdout
+    _golden("sls.serverless.yaml", text)
+    assert "arn:aws:s3:::${self:service}-${sls:stage}-uploads/thumbs/*" in text
+    assert "!GetAtt Stats.Arn" in text
+
+
+@pytest.mark.parametrize(("case", "template", "function"), [
+    ("examples/orders", "template.yaml", "OrdersFunction"),
+    ("tests/fixtures/sls", "serverless.yml", "thumbnail"),
+    ("corpus:47-trail-ingest-sse-kms", "template.yaml", "IngestFunction"),
+    ("corpus:07-ddb-client-accounts", "template.yaml", None),
+])
+def test_write_changes_only_the_policy_block_and_converges(
+    case: str, template: str, function: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = SHARED / "corpus" / case.split(":", 1)[1] if case.startswith("corpus:") else ROOT / case
+    if not src.exists():
+        pytest.skip("corpus not present")
+    _copy(src, tmp_path, monkeypatch)
+    before = Path(template).read_text()
+    args = ["suggest", "--template", template, "--write", *SCOPE] + (["--function", function] if function else [])
+    _run(*args)
+    after = Path(template).read_text()
+    touched = _changed_block(before, after)
+    assert touched, "nothing was rewritten"
+    # the one changed region holds policy statements only: no other property or resource
+    assert not [ln for ln in touched if any(k in ln for k in ("Type:", "Handler:", "Environment", "handler:", "CodeUri", "Runtime"))]
+    # the rewritten template now grants exactly what the code needs
+    diff = json.loads(_run("diff", "--template", template, *(["--function", function] if function else []),
+                           *SCOPE, "--format", "json", "--fail-on", "missing,excess,wildcard"))
+    counts = diff["functions"][0]["diff"]["counts"]
+    assert counts["missing"] == counts["excess"] == counts["narrowed"] == 0
+    # and a second write is a no-op
+    _run(*args)
+    assert Path(template).read_text() == after
+
+
+def test_write_refuses_json_templates_and_shared_roles(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("def handler(e, c):\n    return 1\n")
+    tpl = tmp_path / "template.json"
+    tpl.write_text(json.dumps({"Resources": {"Fn": {"Type": "AWS::Serverless::Function",
+                                                    "Properties": {"CodeUri": "src/", "Handler": "app.handler"}}}}))
+    out = CliRunner().invoke(main, ["suggest", "--template", str(tpl), "--write"])
+    assert out.exit_code == 1 and "YAML" in out.output
+    yaml_tpl = tmp_path / "template.yaml"
+    yaml_tpl.write_text(
+        "Resources:\n"
+        "  Role: {Type: AWS::IAM::Role, Properties: {Policies: []}}\n"
+        "  A: {Type: AWS::Serverless::Function, Properties: {CodeUri: src/, Handler: app.handler, Role: !GetAtt Role.Arn}}\n"
+        "  B: {Type: AWS::Serverless::Function, Properties: {CodeUri: src/, Handler: app.handler, Role: !GetAtt Role.Arn}}\n"
+    )
+    before = yaml_tpl.read_text()
+    out = CliRunner().invoke(main, ["suggest", "--template", str(yaml_tpl), "--function", "A", "--write"])
+    assert out.exit_code == 1 and "shared" in out.output
+    assert yaml_tpl.read_text() == before
