@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import SHARED
+
 from lpgen.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
