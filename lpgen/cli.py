@@ -63,9 +63,9 @@ def main() -> None:
 @click.option("--partition", help="Partition for ARNs (default aws).")
 @click.option("--cloudtrail", "cloudtrail", help="CloudTrail source to cross-check against.")
 @click.option("--role", help="Role ARN whose CloudTrail history to use.")
-@click.option("--format", "fmt", type=click.Choice(["json", "yaml", "text", "sam", "cloudformation", "serverless"]),
+@click.option("--format", "fmt", type=click.Choice(["json", "yaml", "text", "sam", "cloudformation", "serverless", "terraform"]),
               default="json", show_default=True,
-              help="json/yaml: the policy; text: with evidence; sam/cloudformation/serverless: the template's policy block.")
+              help="json/yaml: the policy; text: with evidence; sam/cloudformation/serverless/terraform: the template's policy block.")
 @click.option("--report", type=click.Path(dir_okay=False), help="Write a JSON report with evidence and findings.")
 @click.option("--strict", is_flag=True, help="Exit 1 when any call is unresolved.")
 @click.option("--all", "all_functions", is_flag=True, help="Every function of the template.")
@@ -81,7 +81,7 @@ def suggest(
     from lpgen import api
     from lpgen.render import text as render_text
 
-    if all_functions or write or fmt in ("sam", "cloudformation", "serverless"):
+    if all_functions or write or fmt in ("sam", "cloudformation", "serverless", "terraform"):
         if not template:
             raise click.UsageError("--all, --write and the template formats need --template")
         _suggest_template(
@@ -156,7 +156,7 @@ def _suggest_template(
             for name, result in results.items():
                 text = emit.write_back(tpl, tpl.function(name), result.policy)
                 write_atomic(template, text)
-        elif fmt in ("sam", "cloudformation", "serverless"):
+        elif fmt in ("sam", "cloudformation", "serverless", "terraform"):
             for name, result in results.items():
                 click.echo(f"# {name}")
                 click.echo(emit.block(result.policy, tpl, tpl.function(name), fmt), nl=False)

@@ -42,6 +42,10 @@ def current_policy(tpl: Template, fn: FunctionInfo) -> CurrentPolicy:
     doc, resolver = tpl.source[0], tpl.source[1]
     if tpl.kind == "serverless":
         return _serverless(doc, resolver, fn)
+    if tpl.kind == "terraform":
+        from lpgen.iac import terraform
+
+        return terraform.current_policy(tpl, fn)
     return _cfn(doc, resolver, tpl, fn)
 
 

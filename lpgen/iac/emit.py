@@ -10,6 +10,7 @@ file and leaves every other line as it was.
 from __future__ import annotations
 
 import io
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -170,9 +171,70 @@ def _yaml(value: Any) -> str:
     return buf.getvalue()
 
 
+def _terraform_known(tpl: Template) -> list[tuple[str, str]]:
+    """(concrete ARN or name, Terraform reference) for the module's resources, longest first."""
+    if tpl.source is None:
+        return []
+    ev = tpl.source[1]
+    out: list[tuple[str, str]] = []
+    for rtype, named in ev.resources.items():
+        spec = ev.table.get(rtype) or {}
+        for name in named:
+            for attr in ("arn", "stream_arn"):
+                if attr in (spec.get("attrs") or {}):
+                    value = ev.attribute(rtype, name, attr)
+                    if value.startswith("arn:") and "*" not in value:
+                        out.append((value, f"{rtype}.{name}.{attr}"))
+    out.sort(key=lambda kv: (-len(kv[0]), kv[1]))
+    return out
+
+
+def terraform_expr(arn: str, tpl: Template) -> str:
+    """An ARN as HCL: a reference, an interpolated string, or a plain string."""
+    if arn == "*":
+        return '"*"'
+    for concrete, ref in _terraform_known(tpl):
+        if arn == concrete:
+            return ref
+        if arn.startswith(concrete + "/") or arn.startswith(concrete + ":"):
+            return '"${' + ref + "}" + arn[len(concrete):] + '"'
+    parts = arn.split(":", 5)
+    if len(parts) == 6:
+        scope = tpl.scope
+        if parts[1] == scope.value("Partition"):
+            parts[1] = "${data.aws_partition.current.partition}"
+        if parts[3] and parts[3] == (scope.region or ""):
+            parts[3] = "${data.aws_region.current.name}"
+        if parts[4] and parts[4] == (scope.account or ""):
+            parts[4] = "${data.aws_caller_identity.current.account_id}"
+        arn = ":".join(parts)
+    return json.dumps(arn)
+
+
+def terraform_block(policy: PolicyDocument, tpl: Template, fn: FunctionInfo) -> str:
+    """A ``data "aws_iam_policy_document"`` to use as the role's policy."""
+    lines = [f'data "aws_iam_policy_document" "{fn.name}_least_privilege" {{']
+    for st in policy.statements:
+        lines.append("  statement {")
+        lines.append(f"    sid       = {json.dumps(st.sid)}")
+        lines.append(f"    effect    = {json.dumps(st.effect)}")
+        lines.append("    actions   = [" + ", ".join(json.dumps(a) for a in st.actions) + "]")
+        lines.append("    resources = [" + ", ".join(terraform_expr(r, tpl) for r in st.resources) + "]")
+        for op, key, values in st.condition:
+            lines += ["    condition {", f"      test     = {json.dumps(op)}", f"      variable = {json.dumps(key)}",
+                      "      values   = [" + ", ".join(json.dumps(v) for v in values) + "]", "    }"]
+        lines.append("  }")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
 def block(policy: PolicyDocument, tpl: Template, fn: FunctionInfo, fmt: str) -> str:
     """What to paste in place of the function's policy, in ``fmt`` (sam, cloudformation,
-    serverless)."""
+    serverless, terraform)."""
+    if fmt == "terraform":
+        if tpl.kind != "terraform":
+            raise TemplateError(f"{tpl.path}: --format terraform needs a Terraform module")
+        return terraform_block(policy, tpl, fn)
     statements = _statements(policy, tpl)
     if fmt == "sam":
         return _yaml({"Policies": [{"Statement": statements}]})
@@ -197,7 +259,7 @@ def write_back(tpl: Template, fn: FunctionInfo, policy: PolicyDocument) -> str:
     """The template's text with only ``fn``'s policy block replaced."""
     with open(tpl.path, encoding="utf-8") as fh:
         text = fh.read()
-    if text.lstrip().startswith("{"):
+    if text.lstrip().startswith("{") or tpl.kind == "terraform":
         raise TemplateError(f"{tpl.path}: --write rewrites YAML templates; print the block with --format instead")
     from ruamel.yaml import YAML
 

@@ -216,13 +216,19 @@ def load_template(
     partition: str | None = None,
 ) -> Template:
     """Read a SAM/CloudFormation template or a serverless.yml."""
+    if os.path.isdir(path) and any(f.endswith(".tf") for f in os.listdir(path)):
+        from lpgen.iac.terraform import load_terraform
+
+        return load_terraform(path, params or {}, Scope(partition, region, account))
     if not os.path.isfile(path):
         raise TemplateError(f"{path}: no such file")
     scope = Scope(partition, region, account)
     base = os.path.basename(path).lower()
-    if base.endswith(".tf") or base.endswith(".tf.json"):
-        raise TemplateError(f"{path}: Terraform templates are not supported yet")
     try:
+        if base.endswith(".tf"):
+            from lpgen.iac.terraform import load_terraform
+
+            return load_terraform(path, params or {}, scope)
         if base.startswith("serverless."):
             from lpgen.iac.serverless import load_serverless
 

@@ -1,0 +1,470 @@
+"""Terraform: functions, their environment, and today's policy, from a module's ``.tf`` files.
+
+Files are parsed by python-hcl2; its expressions come back as HCL text (``${var.stage}``,
+``${jsonencode({...})}``), which ``Evaluator`` reduces to values: strings with
+interpolation, lists, objects, ``var.*`` (defaults, or ``--param``), ``local.*``, resource
+and data attributes (``aws_dynamodb_table.orders.arn``, from ``data/tf_resources.yaml``),
+``data.aws_caller_identity.current.account_id`` and the like, and the functions policies use
+(``jsonencode``, ``format``, ``join``, ``lower``, ``upper``, ``concat``, ``merge``). What cannot
+be known becomes ``*``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from lpgen.data_files import load_table
+from lpgen.errors import TemplateError
+from lpgen.iac.model import CurrentPolicy, EventSource, FunctionInfo, Template
+from lpgen.permissions.arns import Scope
+
+MAX_DEPTH = 40
+
+
+def _unquote_key(k: str) -> str:
+    return k[1:-1] if len(k) >= 2 and k[0] == '"' and k[-1] == '"' else k
+
+
+def _blocks(doc: dict[str, Any], kind: str) -> dict[str, dict[str, dict[str, Any]]]:
+    """``resource``/``data`` blocks as {type: {name: body}}."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for item in doc.get(kind) or ():
+        for rtype, named in item.items():
+            for name, body in (named or {}).items():
+                out.setdefault(_unquote_key(rtype), {})[_unquote_key(name)] = body
+    return out
+
+
+class Evaluator:
+    """Reduce HCL expression text (as python-hcl2 returns it) to Python values."""
+
+    def __init__(self, doc: dict[str, Any], params: dict[str, str], scope: Scope, folder: str) -> None:
+        self.scope = scope
+        self.folder = folder
+        self.variables: dict[str, Any] = {}
+        for item in doc.get("variable") or ():
+            for name, body in item.items():
+                self.variables[_unquote_key(name)] = (body or {}).get("default")
+        self.params = params
+        self.locals: dict[str, Any] = {}
+        for item in doc.get("locals") or ():
+            self.locals.update({k: v for k, v in item.items() if k != "__is_block__"})
+        self.resources = _blocks(doc, "resource")
+        self.data = _blocks(doc, "data")
+        self._stack: list[str] = []
+        self.table: dict[str, Any] = load_table("tf_resources.yaml") or {}
+
+    # -- values ----------------------------------------------------------------------------
+
+    def value(self, raw: Any) -> Any:
+        """A value from python-hcl2's output (strings are HCL expression text)."""
+        if isinstance(raw, dict):
+            return {_unquote_key(k): self.value(v) for k, v in raw.items() if k != "__is_block__"}
+        if isinstance(raw, list):
+            return [self.value(v) for v in raw]
+        if isinstance(raw, str):
+            return self.expr(raw)
+        return raw
+
+    def string(self, raw: Any) -> str:
+        v = self.value(raw)
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if v is None or isinstance(v, (list, dict)):
+            return "*"
+        return str(v)
+
+    def expr(self, text: str) -> Any:
+        text = text.strip()
+        if text.startswith("${") and text.endswith("}") and _balanced(text[2:-1]):
+            return _Parser(text[2:-1], self).parse()
+        if text.startswith('"') and text.endswith('"') and len(text) >= 2:
+            return self.template(text[1:-1])
+        return _Parser(text, self).parse()
+
+    def template(self, text: str) -> str:
+        """A quoted string's content with ``${...}`` interpolations evaluated."""
+        out: list[str] = []
+        i = 0
+        while i < len(text):
+            j = text.find("${", i)
+            if j < 0:
+                out.append(text[i:])
+                break
+            out.append(text[i:j])
+            depth, k = 0, j + 2
+            while k < len(text):
+                if text[k] == "{":
+                    depth += 1
+                elif text[k] == "}":
+                    if depth == 0:
+                        break
+                    depth -= 1
+                k += 1
+            inner = _Parser(text[j + 2 : k], self).parse()
+            out.append("*" if inner is None or isinstance(inner, (list, dict)) else (
+                ("true" if inner else "false") if isinstance(inner, bool) else str(inner)))
+            i = k + 1
+        return "".join(out).replace('\\"', '"')
+
+    # -- references ------------------------------------------------------------------------
+
+    def reference(self, parts: list[str]) -> Any:
+        key = ".".join(parts)
+        if key in self._stack or len(self._stack) > MAX_DEPTH:
+            raise TemplateError(f"{self.folder}: circular reference through {key}")
+        self._stack.append(key)
+        try:
+            return self._reference(parts)
+        finally:
+            self._stack.pop()
+
+    def _reference(self, parts: list[str]) -> Any:
+        head = parts[0]
+        if head == "var" and len(parts) >= 2:
+            if parts[1] in self.params:
+                return self.params[parts[1]]
+            default = self.variables.get(parts[1])
+            return "*" if default is None else self.value(default)
+        if head == "local" and len(parts) >= 2:
+            raw = self.locals.get(parts[1])
+            return "*" if raw is None else self.value(raw)
+        if head == "path":
+            return "."
+        if head == "data" and len(parts) >= 4:
+            return self._data(parts[1], parts[2], parts[3])
+        if len(parts) >= 3 and head in self.resources:
+            return self.attribute(head, parts[1], parts[2])
+        return "*"
+
+    def _data(self, dtype: str, name: str, attr: str) -> Any:
+        if dtype == "aws_caller_identity" and attr == "account_id":
+            return self.scope.value("Account")
+        if dtype == "aws_region" and attr in ("name", "id", "region"):
+            return self.scope.value("Region")
+        if dtype == "aws_partition" and attr == "partition":
+            return self.scope.value("Partition")
+        body = self.data.get(dtype, {}).get(name)
+        if body is None:
+            return "*"
+        if dtype == "aws_iam_policy_document" and attr == "json":
+            return json.dumps(self.policy_document(body))
+        if dtype == "archive_file" and attr == "output_path":
+            return "archive:" + self.string(body.get("source_dir") or body.get("source_file") or "*")
+        return self.value(body.get(attr)) if attr in body else "*"
+
+    def physical_name(self, rtype: str, name: str) -> str:
+        spec = self.table.get(rtype) or {}
+        body = self.resources.get(rtype, {}).get(name) or {}
+        prop = spec.get("name")
+        if prop and prop in body:
+            return self.string(body[prop])
+        return "*"
+
+    def attribute(self, rtype: str, name: str, attr: str) -> Any:
+        """``aws_dynamodb_table.orders.arn`` and the like."""
+        spec = self.table.get(rtype) or {}
+        body = self.resources.get(rtype, {}).get(name) or {}
+        templ = (spec.get("attrs") or {}).get(attr)
+        if templ is None:
+            return self.value(body[attr]) if attr in body else "*"
+        values = {
+            "Partition": self.scope.value("Partition"), "Region": self.scope.value("Region"),
+            "Account": self.scope.value("Account"), "Name": self.physical_name(rtype, name),
+        }
+        return re.sub(r"\$\{(\w+)\}", lambda m: values.get(m.group(1), "*"), templ)
+
+    def policy_document(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``data "aws_iam_policy_document"`` as IAM JSON."""
+        statements = []
+        for st in body.get("statement") or ():
+            out: dict[str, Any] = {"Effect": self.string(st.get("effect", '"Allow"'))}
+            for src, dst in (("actions", "Action"), ("not_actions", "NotAction"),
+                             ("resources", "Resource"), ("not_resources", "NotResource")):
+                if src in st:
+                    v = self.value(st[src])
+                    out[dst] = v if isinstance(v, list) else [v]
+            if "sid" in st:
+                out["Sid"] = self.string(st["sid"])
+            for cond in st.get("condition") or ():
+                test, variable = self.string(cond.get("test")), self.string(cond.get("variable"))
+                values = self.value(cond.get("values"))
+                out.setdefault("Condition", {}).setdefault(test, {})[variable] = values
+            statements.append(out)
+        return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        depth += ch in "({["
+        depth -= ch in ")}]"
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+_TOKEN = re.compile(r'\s*(?:(?P<num>-?\d+(?:\.\d+)?)|(?P<str>"(?:[^"\\]|\\.)*")|(?P<name>[A-Za-z_][\w-]*)|(?P<op>==|!=|&&|\|\||[{}\[\]().,=:?!<>+*/%-]))', re.S)
+
+
+class _Parser:
+    """A small recursive-descent parser for the HCL expressions policies and names use."""
+
+    def __init__(self, text: str, ev: Evaluator) -> None:
+        self.tokens: list[tuple[str, str]] = []
+        pos = 0
+        while pos < len(text):
+            if text[pos:].strip() == "":
+                break
+            if text.startswith("#", pos) or text.startswith("//", pos):
+                nl = text.find("\n", pos)
+                pos = len(text) if nl < 0 else nl
+                continue
+            m = _TOKEN.match(text, pos)
+            if not m or m.end() == pos:
+                raise _Unknown
+            kind = m.lastgroup or "op"
+            self.tokens.append((kind, m.group(kind)))
+            pos = m.end()
+        self.i = 0
+        self.ev = ev
+
+    def parse(self) -> Any:
+        try:
+            value = self.expression()
+        except (_Unknown, IndexError, ValueError):
+            return "*"
+        return value
+
+    def peek(self) -> tuple[str, str]:
+        return self.tokens[self.i] if self.i < len(self.tokens) else ("end", "")
+
+    def take(self, value: str | None = None) -> tuple[str, str]:
+        tok = self.peek()
+        if value is not None and tok[1] != value:
+            raise _Unknown
+        self.i += 1
+        return tok
+
+    def expression(self) -> Any:
+        value = self.primary()
+        kind, op = self.peek()
+        if kind == "op" and op == "?":
+            self.take()
+            a = self.expression()
+            self.take(":")
+            b = self.expression()
+            return a if value not in ("*", None, False) else b
+        if kind == "op" and op in ("==", "!=", "&&", "||", "+", "-", "*", "/", "%", "<", ">"):
+            self.take()
+            self.expression()
+            return "*"
+        return value
+
+    def primary(self) -> Any:
+        kind, tok = self.take()
+        if kind == "num":
+            return float(tok) if "." in tok else int(tok)
+        if kind == "str":
+            return self.ev.template(tok[1:-1])
+        if kind == "op" and tok == "[":
+            items = []
+            while self.peek()[1] != "]":
+                items.append(self.expression())
+                if self.peek()[1] == ",":
+                    self.take()
+            self.take("]")
+            return items
+        if kind == "op" and tok == "{":
+            obj: dict[str, Any] = {}
+            while self.peek()[1] != "}":
+                k_kind, key = self.take()
+                key = key[1:-1] if k_kind == "str" else key
+                if self.peek()[1] in ("=", ":"):
+                    self.take()
+                obj[key] = self.expression()
+                if self.peek()[1] == ",":
+                    self.take()
+            self.take("}")
+            return obj
+        if kind == "op" and tok == "(":
+            v = self.expression()
+            self.take(")")
+            return v
+        if kind == "name":
+            if tok in ("true", "false"):
+                return tok == "true"
+            if tok == "null":
+                return None
+            if self.peek()[1] == "(":
+                return self.call(tok)
+            parts = [tok]
+            while self.peek()[1] in (".", "["):
+                if self.take()[1] == ".":
+                    parts.append(self.take()[1])
+                else:
+                    self.expression()
+                    self.take("]")
+                    parts.append("*")
+            return self.ev.reference(parts)
+        raise _Unknown
+
+    def call(self, name: str) -> Any:
+        self.take("(")
+        args = []
+        while self.peek()[1] != ")":
+            args.append(self.expression())
+            if self.peek()[1] == ",":
+                self.take()
+        self.take(")")
+        if name == "jsonencode" and args:
+            return json.dumps(args[0])
+        if name == "format" and args:
+            out = str(args[0])
+            for a in args[1:]:
+                out = re.sub(r"%[sdv]", str(a).replace("\\", "\\\\"), out, count=1)
+            return out
+        if name == "join" and len(args) == 2 and isinstance(args[1], list):
+            return str(args[0]).join(str(a) for a in args[1])
+        if name == "lower" and args:
+            return str(args[0]).lower()
+        if name == "upper" and args:
+            return str(args[0]).upper()
+        if name == "concat":
+            return [x for a in args if isinstance(a, list) for x in a]
+        if name == "merge":
+            out_d: dict[str, Any] = {}
+            for a in args:
+                if isinstance(a, dict):
+                    out_d.update(a)
+            return out_d
+        if name == "tostring" and args:
+            return str(args[0])
+        return "*"
+
+
+class _Unknown(Exception):
+    pass
+
+
+# ---------------------------------------------------------------------------------------
+
+
+def load_terraform(path: str, params: dict[str, str], scope: Scope) -> Template:
+    """Read every ``.tf`` file of the module ``path`` is in (or the folder ``path``)."""
+    import hcl2
+
+    folder = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+    merged: dict[str, list[Any]] = {}
+    for f in sorted(Path(folder).glob("*.tf")):
+        try:
+            with open(f, encoding="utf-8") as fh:
+                doc = hcl2.load(fh)
+        except Exception as exc:  # lark's and hcl2's errors have no public common base
+            line = getattr(exc, "line", None)
+            where = f":{line}" if line else ""
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise TemplateError(f"{f}{where}: invalid Terraform: {first[:160]}") from exc
+        for key, value in doc.items():
+            merged.setdefault(key, []).extend(value if isinstance(value, list) else [value])
+    if not merged:
+        raise TemplateError(f"{path}: no .tf files")
+    ev = Evaluator(merged, params, scope, folder)
+    functions: dict[str, FunctionInfo] = {}
+    for name, body in sorted(ev.resources.get("aws_lambda_function", {}).items()):
+        env: dict[str, str] = {}
+        for block in body.get("environment") or ():
+            variables = ev.value((block or {}).get("variables") or {})
+            if isinstance(variables, dict):
+                env.update({k: ev.string(v) if not isinstance(v, str) else v for k, v in variables.items()})
+        filename = ev.string(body.get("filename") or body.get("s3_key") or "")
+        code = filename[len("archive:"):] if filename.startswith("archive:") else folder
+        code_root = os.path.normpath(os.path.join(folder, code)) if code not in ("*", "") else folder
+        handler = ev.string(body.get("handler") or "")
+        role = ev.string(body.get("role") or "")
+        sources: list[EventSource] = []
+        for m in ev.resources.get("aws_lambda_event_source_mapping", {}).values():
+            target = str(m.get("function_name", ""))
+            if f"aws_lambda_function.{name}." in target:
+                arn = ev.string(m.get("event_source_arn"))
+                kind = arn.split(":")[2] if arn.count(":") > 2 else ""
+                if kind in ("sqs", "kinesis", "dynamodb"):
+                    sources.append(EventSource(kind, arn))
+        fname = ev.string(body.get("function_name"))
+        functions[name] = FunctionInfo(
+            name=name,
+            handler=handler if handler and "*" not in handler else None,
+            code_root=code_root,
+            environment=env,
+            event_sources=tuple(sources),
+            function_name=fname if "*" not in fname else None,
+            role_arn=role if role.startswith("arn:") and "*" not in role else None,
+        )
+    return Template(path, "terraform", functions, scope, source=(merged, ev))
+
+
+def current_policy(tpl: Template, fn: FunctionInfo) -> CurrentPolicy:
+    """The role's inline policies, attached policies and managed policy ARNs."""
+    from lpgen.errors import PolicyError
+    from lpgen.policy.model import PolicyDocument
+    from lpgen.policy.parse import parse_policy
+
+    _doc, ev = tpl.source
+    body = ev.resources.get("aws_lambda_function", {}).get(fn.name) or {}
+    role_ref = str(body.get("role", ""))
+    m = re.search(r"aws_iam_role\.([\w-]+)\.", role_ref)
+    if not m:
+        return CurrentPolicy(PolicyDocument(()), unknown=f"the role {ev.string(role_ref)} is not defined in this module")
+    role = m.group(1)
+    statements: list[Any] = []
+    managed: list[str] = []
+
+    def add(policy_text: Any, where: str) -> None:
+        value = ev.value(policy_text)
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                return
+        try:
+            statements.extend(parse_policy(_strings(value), where).statements)
+        except PolicyError as exc:
+            raise TemplateError(str(exc)) from exc
+
+    role_body = ev.resources.get("aws_iam_role", {}).get(role) or {}
+    for block in role_body.get("inline_policy") or ():
+        add(block.get("policy"), f"{tpl.path}: aws_iam_role.{role} inline_policy")
+    for arn in ev.value(role_body.get("managed_policy_arns") or []) or []:
+        managed.append(str(arn))
+    policies = {n: b for n, b in ev.resources.get("aws_iam_policy", {}).items()}
+    for pname, pbody in sorted(ev.resources.get("aws_iam_role_policy", {}).items()):
+        if f"aws_iam_role.{role}." in str(pbody.get("role", "")):
+            add(pbody.get("policy"), f"{tpl.path}: aws_iam_role_policy.{pname}")
+    for _aname, abody in sorted(ev.resources.get("aws_iam_role_policy_attachment", {}).items()):
+        if f"aws_iam_role.{role}." not in str(abody.get("role", "")):
+            continue
+        ref = str(abody.get("policy_arn", ""))
+        pm = re.search(r"aws_iam_policy\.([\w-]+)\.", ref)
+        if pm and pm.group(1) in policies:
+            add(policies[pm.group(1)].get("policy"), f"{tpl.path}: aws_iam_policy.{pm.group(1)}")
+        else:
+            managed.append(ev.string(ref))
+    shared = tuple(sorted(
+        other for other, b in ev.resources.get("aws_lambda_function", {}).items()
+        if other != fn.name and f"aws_iam_role.{role}." in str(b.get("role", ""))
+    ))
+    return CurrentPolicy(PolicyDocument(tuple(statements)), tuple(sorted(set(managed))), role, shared)
+
+
+def _strings(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strings(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_strings(v) for v in value]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return value

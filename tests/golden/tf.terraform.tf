@@ -1,0 +1,26 @@
+data "aws_iam_policy_document" "fn_least_privilege" {
+  statement {
+    sid       = "DynamodbF425E67F"
+    effect    = "Allow"
+    actions   = ["dynamodb:PutItem"]
+    resources = [aws_dynamodb_table.orders.arn]
+  }
+  statement {
+    sid       = "S3953B6723"
+    effect    = "Allow"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.exports.arn}/exports/*.json"]
+  }
+  statement {
+    sid       = "SqsEDC74E1D"
+    effect    = "Allow"
+    actions   = ["sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]
+    resources = [aws_sqs_queue.inbox.arn]
+  }
+  statement {
+    sid       = "Sqs354CD449"
+    effect    = "Allow"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.jobs.arn]
+  }
+}

@@ -1,0 +1,81 @@
+"""Terraform modules: functions, environment, event sources and today's policy, and the
+suggested policy as a data "aws_iam_policy_document" block."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import hcl2
+import pytest
+from click.testing import CliRunner
+
+from lpgen.cli import main
+from lpgen.iac import load_template
+
+FIXTURE = Path(__file__).parent / "fixtures" / "tf"
+GOLDEN = Path(__file__).parent / "golden"
+SCOPE = ["--region", "us-east-1", "--account", "123456789012"]
+
+
+def test_module_functions_environment_and_sources() -> None:
+    tpl = load_template(str(FIXTURE / "main.tf"), params={"stage": "prod"}, region="us-east-1", account="123456789012")
+    fn = tpl.function("fn")
+    assert fn.handler == "app.handler"
+    assert Path(fn.code_root or "").name == "src"
+    assert fn.function_name == "orders-prod"
+    assert fn.environment == {
+        "TABLE": "orders-prod-table",
+        "QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/orders-prod-jobs",
+        "BUCKET": "orders-prod-exports-123456789012",
+    }
+    assert [s.arn for s in fn.event_sources] == ["arn:aws:sqs:us-east-1:123456789012:orders-prod-inbox"]
+    assert fn.role_arn == "arn:aws:iam::123456789012:role/orders-prod-fn"
+
+
+def test_todays_policy_from_inline_attached_and_managed() -> None:
+    tpl = load_template(str(FIXTURE), region="us-east-1", account="123456789012")
+    current = tpl.current_policy(tpl.function("fn"))
+    actions = {a for st in current.policy.statements for a in st.actions}
+    assert actions == {"dynamodb:*", "sqs:SendMessage", "s3:PutObject", "s3:GetObject"}
+    resources = {r for st in current.policy.statements for r in st.resources}
+    assert "arn:aws:s3:::orders-dev-exports-123456789012/*" in resources
+    assert current.managed == ("arn:aws:iam::aws:policy/AmazonS3FullAccess",)
+
+
+def test_terraform_block_is_valid_hcl_and_closes_the_diff(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    work = tmp_path / "tf"
+    shutil.copytree(FIXTURE, work)
+    monkeypatch.chdir(work)
+    out = CliRunner().invoke(main, ["suggest", "--template", "main.tf", "--format", "terraform", *SCOPE])
+    assert out.exit_code == 0, out.output
+    block = out.stdout.split("\n", 1)[1]
+    path = GOLDEN / "tf.terraform.tf"
+    if os.environ.get("LPGEN_UPDATE_GOLDEN"):
+        path.write_text(block)
+    assert block == path.read_text()
+    assert "aws_dynamodb_table.orders.arn" in block and "${aws_s3_bucket.exports.arn}/exports/*.json" in block
+    hcl2.loads(block)
+    # use it as the role's only policy: nothing missing, nothing excess
+    text = (work / "main.tf").read_text()
+    start = text.index('resource "aws_iam_role_policy" "fn"')
+    end = text.index('resource "aws_lambda_function" "fn"')
+    text = text[:start] + block + '\nresource "aws_iam_role_policy" "fn" {\n  role   = aws_iam_role.fn.id\n' \
+        '  policy = data.aws_iam_policy_document.fn_least_privilege.json\n}\n\n' + text[end:]
+    text = text.replace('  managed_policy_arns = ["arn:aws:iam::aws:policy/AmazonS3FullAccess"]\n', "")
+    (work / "main.tf").write_text(text)
+    diff = CliRunner().invoke(main, ["diff", "--template", "main.tf", *SCOPE, "--format", "json",
+                                     "--fail-on", "missing,excess,wildcard"])
+    assert diff.exit_code == 0, diff.output
+    counts = json.loads(diff.stdout)["functions"][0]["diff"]["counts"]
+    assert counts["missing"] == counts["excess"] == counts["narrowed"] == 0
+
+
+def test_broken_terraform_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('resource "aws_sqs_queue" "q" {\n  name = "x"\n')
+    out = CliRunner().invoke(main, ["suggest", "--template", str(tmp_path / "main.tf")])
+    assert out.exit_code == 1
+    lines = [ln for ln in out.output.strip().splitlines() if ln]
+    assert len(lines) == 1 and "main.tf" in lines[0] and "invalid Terraform" in lines[0]
