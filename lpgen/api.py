@@ -250,13 +250,23 @@ def _dedupe_unreachable(items: list[UnreachableCall]) -> list[UnreachableCall]:
 
 def permissions_for(calls: tuple[ApiCall, ...] | list[ApiCall], scope: Scope) -> tuple[list[Permission], list[Finding]]:
     """Map calls to permissions, merging evidence of equal (action, resource) pairs."""
+    from dataclasses import replace
+
     merged: dict[tuple[str, str, tuple[tuple[str, str, str], ...]], list[Evidence]] = {}
     findings: list[Finding] = []
+    # NOTE: the same request made from many places maps once; evidence and finding locations
+    # are the call's own.
+    done: dict[tuple[Any, ...], tuple[list[Permission], list[Finding]]] = {}
     for call in calls:
-        perms, found = call_permissions(call, scope)
-        findings.extend(found)
+        key = (call.client, call.operation, repr(call.params), call.region, call.assumed_role, call.via)
+        if key not in done:
+            done[key] = call_permissions(call, scope)
+        perms, found = done[key]
+        loc = call.location
+        kind = "library" if (call.via or "").startswith("library ") else "code"
+        findings.extend(replace(f, path=loc.path, line=loc.line) for f in found)
         for p in perms:
-            merged.setdefault((p.action, p.resource, p.condition), []).extend(p.evidence)
+            merged.setdefault((p.action, p.resource, p.condition), []).append(Evidence(loc.path, loc.line, loc.text, kind))
     out = [
         Permission(a, r, tuple(sorted(set(ev), key=lambda e: (e.path, e.line, e.text))), cond)
         for (a, r, cond), ev in sorted(merged.items())
