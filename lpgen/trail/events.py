@@ -15,7 +15,7 @@ from typing import Any
 
 from lpgen.data_files import load_table
 from lpgen.permissions import iam_data, service_models
-from lpgen.permissions.arns import Scope, parse_arn, resolve
+from lpgen.permissions.arns import Scope, _format_regex, resolve
 from lpgen.permissions.grant import trigger
 from lpgen.permissions.mapping import iam_prefix, operation_permissions
 
@@ -158,15 +158,29 @@ def denied_action(message: str | None) -> str | None:
     return iam_data.canonical(name) if iam_data.action_exists(name) else None
 
 
-def _arn_fits(action: str, arn: str) -> bool:
+@cache
+def _fits(action: str) -> re.Pattern[str] | None:
+    """One pattern matching every ARN format of the action's resource types."""
     info = iam_data.action(action)
     if info is None:
-        return False
+        return None
+    alternatives = []
     for ref in info.resources:
         rt = iam_data.resource_type(info.prefix, ref.name)
-        if rt is not None and parse_arn(rt.arn_format, arn) is not None:
-            return True
-    return False
+        if rt is not None:
+            alternatives.append("(?:" + _unnamed(_format_regex(rt.arn_format).pattern) + ")")
+    if not alternatives:
+        return None
+    return re.compile("|".join(alternatives))
+
+
+def _unnamed(pattern: str) -> str:
+    return re.sub(r"\(\?P<v\d+>", "(", pattern)
+
+
+def _arn_fits(action: str, arn: str) -> bool:
+    pattern = _fits(action)
+    return bool(pattern and pattern.match(arn))
 
 
 def event_actions(

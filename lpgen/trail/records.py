@@ -17,7 +17,6 @@ NULL = msgspec.Raw(b"null")
 
 class SessionIssuer(msgspec.Struct, frozen=True, cache_hash=True, gc=False):
     arn: str | None = None
-    type: str | None = None
 
 
 class SessionContext(msgspec.Struct, frozen=True, cache_hash=True, gc=False):
@@ -25,14 +24,12 @@ class SessionContext(msgspec.Struct, frozen=True, cache_hash=True, gc=False):
 
 
 class InScopeOf(msgspec.Struct, frozen=True, cache_hash=True, gc=False):
-    issuerType: str | None = None
     credentialsIssuedTo: str | None = None
 
 
 class UserIdentity(msgspec.Struct, frozen=True, cache_hash=True, gc=False):
     type: str | None = None
     arn: str | None = None
-    accountId: str | None = None
     invokedBy: str | None = None
     sessionContext: SessionContext | None = None
     inScopeOf: InScopeOf | None = None
@@ -55,8 +52,6 @@ class Record(msgspec.Struct, frozen=True):
     resources: msgspec.Raw = NULL
     eventCategory: str | None = None
     managementEvent: bool | str | None = None
-    eventType: str | None = None
-    recipientAccountId: str | None = None
 
 
 class TrailFile(msgspec.Struct):
