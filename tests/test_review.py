@@ -432,3 +432,34 @@ def test_every_finding_code_is_in_the_catalogue() -> None:
     assert used <= set(CATALOGUE), used - set(CATALOGUE)
     out = CliRunner().invoke(main, ["findings", "--format", "json"])
     assert set(json.loads(out.output)) == set(CATALOGUE)
+
+
+def test_sam_connectors_are_part_of_todays_policy(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("def handler(e, c):\n    return 1\n")
+    path = tmp_path / "template.yaml"
+    path.write_text("""
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Table: {Type: AWS::DynamoDB::Table, Properties: {TableName: orders}}
+  Topic: {Type: AWS::SNS::Topic, Properties: {TopicName: t}}
+  Fn:
+    Type: AWS::Serverless::Function
+    Connectors:
+      ToTopic:
+        Properties:
+          Destination: {Id: Topic}
+          Permissions: [Write]
+    Properties: {CodeUri: src/, Handler: app.handler}
+  Conn:
+    Type: AWS::Serverless::Connector
+    Properties:
+      Source: {Id: Fn}
+      Destination: {Id: Table}
+      Permissions: [Read]
+""")
+    tpl = load_template(str(path), region="us-east-1", account="1")
+    st = tpl.current_policy(tpl.function("Fn")).policy.statements
+    actions = {a for s in st for a in s.actions}
+    assert {"dynamodb:GetItem", "sns:Publish"} <= actions and "dynamodb:PutItem" not in actions
+    assert "arn:aws:dynamodb:us-east-1:1:table/orders" in {r for s in st for r in s.resources}

@@ -35,6 +35,65 @@ def sam_policy_templates() -> dict[str, Any]:
     return templates
 
 
+@cache
+def sam_connector_profiles() -> dict[str, Any]:
+    """SAM connector profiles (what Read/Write between two resource types allows)."""
+    from importlib import resources
+
+    try:
+        text = resources.files("samtranslator").joinpath("model", "connector_profiles", "profiles.json").read_text()
+    except (ModuleNotFoundError, FileNotFoundError) as exc:
+        raise TemplateError(f"aws-sam-translator's connector profiles are not installed: {exc}") from exc
+    profiles: dict[str, Any] = json.loads(text).get("Permissions") or {}
+    return profiles
+
+
+_SAM_TYPES = {
+    "AWS::Serverless::Function": "AWS::Lambda::Function",
+    "AWS::Serverless::SimpleTable": "AWS::DynamoDB::Table",
+    "AWS::Serverless::StateMachine": "AWS::StepFunctions::StateMachine",
+    "AWS::Serverless::Api": "AWS::ApiGateway::RestApi",
+    "AWS::Serverless::HttpApi": "AWS::ApiGatewayV2::Api",
+}
+
+
+def _connectors(resources: dict[str, Any], fn: FunctionInfo, resolver: Any, where: str) -> list[Statement]:
+    """Statements SAM connectors add to the function's role (AWS::Serverless::Connector, and
+    the Connectors property of the function itself)."""
+    found: list[tuple[Any, Any]] = []
+    for logical, res in resources.items():
+        if not isinstance(res, dict):
+            continue
+        props = res.get("Properties") or {}
+        if res.get("Type") == "AWS::Serverless::Connector":
+            source = props.get("Source") or {}
+            if isinstance(source, dict) and source.get("Id") == fn.name:
+                found.append((props.get("Destination"), props.get("Permissions")))
+        elif logical == fn.name:
+            for conn in (res.get("Connectors") or {}).values():
+                cprops = (conn or {}).get("Properties") or {}
+                found.append((cprops.get("Destination"), cprops.get("Permissions")))
+    out: list[Statement] = []
+    profiles = sam_connector_profiles().get("AWS::Lambda::Function") or {}
+    for dest, permissions in found:
+        dests = dest if isinstance(dest, list) else [dest]
+        for d in dests:
+            if not isinstance(d, dict):
+                continue
+            target = resources.get(d.get("Id", "")) or {}
+            dtype = d.get("Type") or _SAM_TYPES.get(target.get("Type", ""), target.get("Type", ""))
+            profile = profiles.get(dtype) or {}
+            if not (profile.get("Properties") or {}).get("SourcePolicy"):
+                continue
+            arn = resolver.str(d["Arn"]) if "Arn" in d else resolver.get_att(d.get("Id", ""), "Arn")
+            name = resolver.str(d["Name"]) if "Name" in d else resolver.ref(d.get("Id", "")) if d.get("Id") else "*"
+            for perm in permissions or ():
+                block = ((profile["Properties"].get("AccessCategories") or {}).get(perm) or {})
+                text = json.dumps(block.get("Statement") or []).replace("%{Destination.Arn}", arn).replace("%{Destination.Name}", name)
+                out.extend(_statements({"Statement": json.loads(text)}, resolver, f"{where} connector {perm}"))
+    return out
+
+
 def current_policy(tpl: Template, fn: FunctionInfo) -> CurrentPolicy:
     """What ``fn``'s role is allowed today, as far as the template says."""
     if tpl.source is None:
@@ -110,6 +169,7 @@ def _cfn(doc: dict[str, Any], resolver: Any, tpl: Template, fn: FunctionInfo) ->
     statements: list[Statement] = []
     managed: list[str] = []
     role_ref = props.get("Role")
+    statements.extend(_connectors(resources, fn, resolver, where))
     if role_ref is None and res.get("Type") == "AWS::Serverless::Function":
         managed.append(BASIC_EXECUTION)
         policies = props.get("Policies")
