@@ -31,7 +31,7 @@ def summarize_source(
 
         return summarize(read_athena(AthenaSource.from_uri(source), role=role, since=since, until=until))
     agg = read_source(
-        source, role=role, since=since, until=until, jobs=jobs, progress=progress, warm=events.actions_for,
+        source, role=role, since=since, until=until, jobs=jobs, progress=progress, warm=events.warm,
         store=store,
     )
     return summarize(agg)

@@ -224,3 +224,12 @@ def event_actions(
         resolved = tuple(sorted({r.arn for r in resolve(action, request, scope, bind)}))
         out.append(EventAction(action, resolved or ("*",)))
     return out
+
+
+def warm(source_host: str, event_name: str) -> None:
+    """Load what mapping this event will need (service model, IAM data, ARN patterns)."""
+    for action in actions_for(source_host, event_name):
+        _fits(action)
+    found = _client_operation(source_host, operation_name(event_name))
+    if found is not None:
+        _param_names(*found)

@@ -575,8 +575,9 @@ def read_source(
         return agg
     import multiprocessing
 
-    # NOTE: many small tasks keep both cores busy to the end and let the bar move.
-    parts = _chunks(files, max(jobs * 8, 1))
+    # NOTE: each task costs a fold and a merge: two per worker keep both cores busy to the
+    # end; with a progress bar to move, smaller tasks.
+    parts = _chunks(files, jobs * (8 if progress else 2))
     ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
         futures = [pool.submit(read_files, part, role, since, until) for part in parts]
