@@ -121,3 +121,35 @@ def test_service_resource_constructs_every_resource_type(tmp_path: Path) -> None
     ))
     assert ("s3:GetObject", "arn:aws:s3:::b/k") in got
     assert ("s3:GetObjectAcl", "arn:aws:s3:::b/k2") in got
+
+
+def test_template_async_targets_and_msk_sources(tmp_path: Path) -> None:
+    from lpgen.iac import load_template
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("def handler(e, c):\n    return 1\n")
+    (tmp_path / "template.yaml").write_text("""
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Dlq: {Type: AWS::SQS::Queue, Properties: {QueueName: fn-dlq}}
+  Done: {Type: AWS::SNS::Topic, Properties: {TopicName: done}}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      DeadLetterQueue: {Type: SQS, TargetArn: !GetAtt Dlq.Arn}
+      EventInvokeConfig:
+        DestinationConfig:
+          OnSuccess: {Type: SNS, Destination: !Ref Done}
+      Events:
+        Stream:
+          Type: MSK
+          Properties: {Stream: "arn:aws:kafka:us-east-1:1:cluster/c/abc", StartingPosition: LATEST, Topics: [t]}
+""")
+    tpl = load_template(str(tmp_path / "template.yaml"), region="us-east-1", account="1")
+    got = {(p.action, p.resource) for p in tpl.implied_permissions(tpl.function("Fn"))}
+    assert ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:fn-dlq") in got
+    assert ("sns:Publish", "arn:aws:sns:us-east-1:1:done") in got
+    assert ("kafka:DescribeClusterV2", "arn:aws:kafka:us-east-1:1:cluster/c/abc") in got
+    assert ("ec2:CreateNetworkInterface", "*") in got

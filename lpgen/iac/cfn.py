@@ -328,6 +328,10 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
                 sources.append(EventSource("kinesis", _arn_of(resolver, eprops.get("Stream"), "Arn")))
             elif etype == "DynamoDB":
                 sources.append(EventSource("dynamodb", _arn_of(resolver, eprops.get("Stream"), "StreamArn")))
+            elif etype == "MSK":
+                sources.append(EventSource("kafka", resolver.str(eprops.get("Stream"))))
+            elif etype == "MQ":
+                sources.append(EventSource("mq", resolver.str(eprops.get("Broker"))))
         for other in doc["Resources"].values():
             if isinstance(other, dict) and other.get("Type") == "AWS::Lambda::EventSourceMapping":
                 p = other.get("Properties") or {}
@@ -335,10 +339,11 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
                 if target in ({"Ref": logical}, logical) or (isinstance(target, dict) and target.get("Fn::GetAtt", [None])[0] == logical):
                     arn = resolver.str(p.get("EventSourceArn"))
                     kind = arn.split(":")[2] if arn.count(":") > 2 else ""
-                    if kind in ("sqs", "kinesis", "dynamodb"):
+                    if kind in ("sqs", "kinesis", "dynamodb", "kafka", "mq"):
                         sources.append(EventSource(kind, arn))
         role = props.get("Role")
         role_arn = resolver.str(role) if role is not None else None
+        targets = _async_targets(doc, resolver, logical, props)
         functions[logical] = FunctionInfo(
             name=logical,
             handler=str(handler) if handler else None,
@@ -347,11 +352,34 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             event_sources=tuple(sources),
             function_name=resolver.physical_name(logical) if props.get("FunctionName") else None,
             role_arn=role_arn if role_arn and role_arn.startswith("arn:") and "*" not in role_arn else None,
+            targets=targets,
         )
     return Template(
         path, "cloudformation", functions, scope, _encrypted(doc, resolver), _passed_roles(doc, resolver),
         _data_locations(doc, resolver), source=(doc, resolver),
     )
+
+
+def _async_targets(doc: dict[str, Any], resolver: Resolver, logical: str, props: dict[str, Any]) -> tuple[str, ...]:
+    """Dead-letter queue and destinations of a function (SAM and CloudFormation forms)."""
+    out: list[str] = []
+    dlq = props.get("DeadLetterQueue") or props.get("DeadLetterConfig") or {}
+    if isinstance(dlq, dict) and dlq.get("TargetArn") is not None:
+        out.append(resolver.str(dlq["TargetArn"]))
+    configs = [props.get("EventInvokeConfig") or {}]
+    for res in (doc.get("Resources") or {}).values():
+        if isinstance(res, dict) and res.get("Type") == "AWS::Lambda::EventInvokeConfig":
+            p = res.get("Properties") or {}
+            target = p.get("FunctionName")
+            if target in ({"Ref": logical}, logical):
+                configs.append(p)
+    for cfg in configs:
+        dest = (cfg or {}).get("DestinationConfig") or {}
+        for key in ("OnFailure", "OnSuccess"):
+            d = dest.get(key) or {}
+            if isinstance(d, dict) and d.get("Destination") is not None:
+                out.append(resolver.str(d["Destination"]))
+    return tuple(a for a in out if a.startswith("arn:"))
 
 
 def _data_locations(doc: dict[str, Any], resolver: Resolver) -> tuple[DataLocation, ...]:

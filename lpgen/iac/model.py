@@ -24,7 +24,25 @@ POLLER_ACTIONS: dict[str, tuple[str, ...]] = {
         "dynamodb:ListStreams",
     ),
 }
-NO_RESOURCE_LEVEL = {"dynamodb:ListStreams"}
+# Amazon MSK and Amazon MQ sources: the poller describes the cluster or broker and reaches
+# it through the VPC (with-msk.html "Execution role permissions", with-mq.html).
+POLLER_ACTIONS["kafka"] = (
+    "kafka:DescribeCluster", "kafka:DescribeClusterV2", "kafka:GetBootstrapBrokers",
+    "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs",
+    "ec2:DeleteNetworkInterface", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
+)
+POLLER_ACTIONS["mq"] = (
+    "mq:DescribeBroker", "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeVpcs", "ec2:DeleteNetworkInterface", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
+)
+NO_RESOURCE_LEVEL = {
+    "dynamodb:ListStreams", "ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeSubnets",
+    "ec2:DescribeSecurityGroups", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface",
+}
+# Where a function's failed (or finished) asynchronous invocations go: Lambda sends them with
+# the function's role (invocation-async.html "Dead-letter queues", "Destinations").
+TARGET_ACTIONS = {"sqs": "sqs:SendMessage", "sns": "sns:Publish", "lambda": "lambda:InvokeFunction",
+                  "events": "events:PutEvents"}
 
 
 @dataclass(frozen=True)
@@ -101,6 +119,8 @@ class FunctionInfo:
     line: int = 0
     function_name: str | None = None
     """the deployed function's name, when the template says or implies it."""
+    targets: tuple[str, ...] = ()
+    """ARNs Lambda delivers the function's async results to (dead-letter queue, destinations)."""
     role_arn: str | None = None
     """the execution role's ARN, when the template names it."""
 
@@ -141,13 +161,20 @@ class Template:
         raise TemplateError(f"{self.path}: name one function with --function ({known})")
 
     def implied_permissions(self, fn: FunctionInfo) -> list[Permission]:
-        """Permissions the template itself implies for ``fn`` (event source pollers)."""
+        """Permissions the template itself implies for ``fn``: event source pollers, and the
+        dead-letter queue and destinations Lambda delivers to with the function's role."""
         out: list[Permission] = []
         for src in fn.event_sources:
             ev = (Evidence(self.path, src.line, f"{src.kind} event source {src.arn}", "template"),)
             for action in POLLER_ACTIONS.get(src.kind, ()):
                 resource = "*" if action in NO_RESOURCE_LEVEL else src.arn
                 out.append(Permission(action, resource, ev))
+        for arn in fn.targets:
+            service = arn.split(":")[2] if arn.count(":") > 2 else ""
+            target_action = TARGET_ACTIONS.get(service)
+            if target_action:
+                ev = (Evidence(self.path, 0, f"asynchronous results are sent to {arn}", "template"),)
+                out.append(Permission(target_action, arn, ev))
         return out
 
 

@@ -170,7 +170,15 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
                 kind = kind or (text.split(":")[2] if text.count(":") > 2 else "")
                 if kind in ("dynamodb", "kinesis"):
                     sources.append(EventSource(kind, text))
+        targets = []
+        if isinstance(fn.get("onError"), (str, dict)):
+            targets.append(_arn(resolver, fn["onError"], "Arn"))
+        for dest in ((fn.get("destinations") or {}).get("onFailure"), (fn.get("destinations") or {}).get("onSuccess")):
+            if isinstance(dest, (str, dict)):
+                value = dest.get("arn", dest) if isinstance(dest, dict) and "arn" in dest else dest
+                targets.append(_arn(resolver, value, "Arn"))
         functions[key] = FunctionInfo(
+            targets=tuple(t for t in targets if t.startswith("arn:")),
             name=key,
             handler=f"{module}.{func}" if module else None,
             code_root=base,
