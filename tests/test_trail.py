@@ -265,3 +265,23 @@ def test_store_that_is_not_sqlite_is_one_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["trail", "summarize", str(trail), "--store", str(bad)])
     assert result.exit_code == 1
     assert "not an lpgen aggregate store" in result.output or "cannot open" in result.output
+
+
+def test_athena_result_export_csv(tmp_path: Path) -> None:
+    header = "eventversion,useridentity,eventtime,eventsource,eventname,awsregion,errorcode,errormessage,requestparameters,resources\n"
+    ui = ("\"{type=AssumedRole, principalid=AROA:fn, arn=arn:aws:sts::123456789012:assumed-role/app-role/app-fn, "
+          "accountid=123456789012, invokedby=null, accesskeyid=ASIA, username=null, sessioncontext={attributes="
+          "{mfaauthenticated=false, creationdate=2024-06-01T00:00:00Z}, sessionissuer={type=Role, principalid=AROA, "
+          f"arn={ROLE}, accountid=123456789012, username=app-role}}}}}}\"")
+    rows = [
+        f'1.08,{ui},2024-06-01T10:00:00Z,s3.amazonaws.com,GetObject,us-east-1,,,"{{""bucketName"":""b"",""key"":""k""}}",'
+        '"[{arn=arn:aws:s3:::b/k, accountid=null, type=AWS::S3::Object}]"',
+        f'1.08,{ui},2024-06-01T11:00:00Z,dynamodb.amazonaws.com,UpdateItem,us-east-1,AccessDenied,denied,'
+        '"{""tableName"":""t""}",',
+    ]
+    (tmp_path / "results.csv").write_text(header + "\n".join(rows) + "\n")
+    s = summarize_source(str(tmp_path / "results.csv"), jobs=1)
+    hist = s.roles[ROLE]
+    assert hist.actions["s3:GetObject"].resources == {"arn:aws:s3:::b/k"}
+    assert hist.denied["dynamodb:UpdateItem"].resources == {"arn:aws:dynamodb:us-east-1:123456789012:table/t"}
+    assert hist.functions == {"app-fn"}

@@ -31,7 +31,7 @@ PARALLEL_BYTES = 16 << 20
 """below this much input, reading in one process is faster than starting workers."""
 
 _DATE_PATH = re.compile(r"/(\d{4})/(\d{2})/(\d{2})/")
-_LOG_SUFFIXES = (".json", ".json.gz", ".gz", ".jsonl", ".jsonl.gz")
+_LOG_SUFFIXES = (".json", ".json.gz", ".gz", ".jsonl", ".jsonl.gz", ".csv", ".csv.gz")
 _SKIP_DIRS = {"CloudTrail-Digest": "digest file", "CloudTrail-Insight": "insights file"}
 
 

@@ -8,6 +8,7 @@ need it (no ``resources[]``, or a deployment event).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
@@ -87,8 +88,81 @@ def decode_file(data: bytes) -> tuple[list[Record], dict[str, int]]:
     except UnicodeDecodeError as exc:
         raise Skip("not UTF-8") from exc
     except msgspec.DecodeError:
+        head = data[:4096].lower()
+        if b"eventsource" in head and b"eventname" in head and b"," in head.split(b"\n", 1)[0]:
+            return _athena_csv(data)
         return _json_lines(data)
     return records_from_document(doc)
+
+
+# Athena writes structs in CSV results as {key=value, key={...}}: the fields lpgen reads.
+_ISSUER = re.compile(r"sessionissuer=\{[^}]*?\barn=(arn:[^,}\s]+)")
+_INVOKED = re.compile(r"\binvokedby=([^,}\s]+)")
+_UTYPE = re.compile(r"^\{\s*type=([A-Za-z]+)")
+_UARN = re.compile(r"^\{[^{]*?\barn=(arn:[^,}\s]+)")
+_SCOPE = re.compile(r"credentialsissuedto=(arn:[^,}\s]+)")
+_RES_ARN = re.compile(r"\barn=(arn:[^,}\s]+)")
+
+
+def _athena_csv(data: bytes) -> tuple[list[Record], dict[str, int]]:
+    """An Athena result export (CSV) of a query over the standard CloudTrail table."""
+    import csv
+    import io
+
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Skip("not UTF-8") from exc
+    reader = csv.DictReader(io.StringIO(text))
+    out: list[Record] = []
+    skipped: dict[str, int] = {}
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise Skip("not a CSV export") from exc
+    for row in rows:
+        row = {str(k).lower(): v for k, v in row.items() if k is not None}
+        if not row.get("eventsource") or not row.get("eventname"):
+            skipped["row without eventSource or eventName"] = skipped.get("row without eventSource or eventName", 0) + 1
+            continue
+        ui = row.get("useridentity") or ""
+        identity: dict[str, Any] = {}
+        m = _UTYPE.search(ui)
+        if m:
+            identity["type"] = m.group(1)
+        m = _UARN.search(ui)
+        if m:
+            identity["arn"] = m.group(1)
+        m = _INVOKED.search(ui)
+        if m and m.group(1) != "null":
+            identity["invokedBy"] = m.group(1)
+        m = _ISSUER.search(ui)
+        if m:
+            identity["sessionContext"] = {"sessionIssuer": {"arn": m.group(1)}}
+        m = _SCOPE.search(ui)
+        if m:
+            identity["inScopeOf"] = {"credentialsIssuedTo": m.group(1)}
+        raw: dict[str, Any] = {
+            "eventSource": row["eventsource"], "eventName": row["eventname"],
+            "eventTime": row.get("eventtime") or None, "awsRegion": row.get("awsregion") or None,
+            "errorCode": row.get("errorcode") or None, "errorMessage": row.get("errormessage") or None,
+            "eventCategory": row.get("eventcategory") or None, "userIdentity": identity,
+        }
+        params = row.get("requestparameters")
+        if params:
+            try:
+                raw["requestParameters"] = _ANY_DECODER.decode(params)
+            except (msgspec.DecodeError, UnicodeDecodeError):
+                pass
+        arns = _RES_ARN.findall(row.get("resources") or "")
+        if arns:
+            raw["resources"] = [{"ARN": a} for a in arns]
+        rec = to_record(raw)
+        if rec is not None:
+            out.append(rec)
+    if not out and not skipped:
+        raise Skip("not a CloudTrail CSV export")
+    return out, skipped
 
 
 def _json_lines(data: bytes) -> tuple[list[Record], dict[str, int]]:
