@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from lpgen.cli import main
@@ -99,3 +100,36 @@ def test_a_single_file_does_not_pull_in_its_whole_folder(tmp_path: Path) -> None
     (tmp_path / "other.py").write_text("import boto3\ndef wipe():\n    boto3.client('s3').delete_bucket(Bucket='x')\n")
     result = api.suggest([str(tmp_path / "app.py")])
     assert not [f for f in result.findings if "delete_bucket" in f.message or "DeleteBucket" in f.message]
+
+
+@pytest.mark.parametrize("command", ["suggest", "diff", "review", "explain"])
+def test_every_output_format_renders(command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each --format choice of each command has a renderer (no choice falls through)."""
+    import shutil
+    import subprocess as sp
+
+    cmd = main.commands[command]
+    formats = next(p.type.choices for p in cmd.params if p.name == "fmt")
+    work = tmp_path / "orders"
+    shutil.copytree(EXAMPLE, work)
+    monkeypatch.chdir(work)
+    if command == "review":
+        for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["-c", "user.email=a@b", "-c", "user.name=a", "commit", "-qm", "x"]):
+            sp.run(["git", *args], check=True, capture_output=True)
+    seen = set()
+    for fmt in formats:
+        args = {
+            "suggest": ["suggest", "--template", "template.yaml", "--format", fmt],
+            "diff": ["diff", "--template", "template.yaml", "--format", fmt, "--fail-on", "none"],
+            "review": ["review", "--all", "--format", fmt],
+            "explain": ["explain", "s3.get_object", "--format", fmt],
+        }[command]
+        if command == "suggest" and fmt == "terraform":
+            result = CliRunner().invoke(main, args)
+            assert result.exit_code == 1 and "Terraform module" in result.output
+            continue
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, (fmt, result.output)
+        assert result.stdout.strip(), fmt
+        seen.add(result.stdout)
+    assert len(seen) == len([f for f in formats if not (command == "suggest" and f == "terraform")])

@@ -73,7 +73,17 @@ def response_value(
     Templates are strings (``${QueueName}``), or lists and dicts of them for structured
     fields: ``Contents: [{Key: "${Prefix}*"}]`` says every listed key starts with the prefix.
     """
-    template = response_templates(resp.client, resp.operation).get(key)
+    templates = response_templates(resp.client, resp.operation)
+    template = templates.get(key)
+    if template is None and ("." in key or "[" in key):
+        # NOTE: a JMESPath-like path of the resource model (``Contents[].Key``): walk the
+        # structured template; a list stands for each of its items.
+        node: Any = templates
+        for part in key.replace("[]", "").split("."):
+            while isinstance(node, list):
+                node = node[0] if node else None
+            node = node.get(part) if isinstance(node, dict) else None
+        template = node
     if template is None:
         return None
     request = dict(resp.request)
