@@ -126,6 +126,7 @@ def suggest(
     if report:
         write_atomic(report, json.dumps(render_text.report(result), indent=2, sort_keys=True) + "\n")
     sys.stdout.write(out)
+    sys.stdout.flush()
     click.echo(render_text.summary(result), err=True)
     if strict and result.analysis and result.analysis.unresolved:
         sys.exit(1)

@@ -10,6 +10,7 @@ stops growing. The code is only parsed, never imported or run.
 from __future__ import annotations
 
 import ast
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1490,10 +1491,16 @@ def _fields(node: ast.ClassDef) -> list[tuple[str, ast.expr | None]]:
 
 
 def _display_path(path: Path) -> str:
+    return _relpath(str(path), os.getcwd())
+
+
+@functools.lru_cache(maxsize=4096)
+def _relpath(path: str, cwd: str) -> str:
+    """Paths in evidence are relative to the working directory (cached per directory)."""
     try:
-        return os.path.relpath(path)
+        return os.path.relpath(path, cwd)
     except ValueError:
-        return str(path)
+        return path
 
 
 _METHODS: set[str] | None = None
