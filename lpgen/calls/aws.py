@@ -35,6 +35,7 @@ CLIENT_GENERIC = {
 }
 
 
+@cache
 def _xform(name: str) -> str:
     from botocore import xform_name
 
