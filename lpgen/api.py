@@ -34,6 +34,8 @@ class Analysis:
     """(variable, path, line) for environment variables with no value."""
     skipped: tuple[tuple[str, str], ...]
     """(path, reason) for files that could not be parsed."""
+    files: tuple[str, ...] = ()
+    """every source file the analysis read (the entry's modules and what they import)."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,7 @@ def _analyze_parallel(
         unreachable=tuple(_dedupe_unreachable([u for r in results for u in r.unreachable])),
         env_missing=tuple(sorted((k, p, n) for k, (p, n) in env_missing.items())),
         skipped=tuple(sorted({s for r in results for s in r.skipped})),
+        files=tuple(sorted({f for r in results for f in r.files})),
     )
 
 
@@ -229,6 +232,7 @@ def _analyze(
         unreachable=tuple(_dedupe_unreachable(unreachable)),
         env_missing=tuple(sorted((k, v.path, v.line) for k, v in env_missing.items())),
         skipped=tuple(sorted(analyzer.skipped.items())),
+        files=tuple(sorted({str(pm.path) for pm in analyzer.parsed.values()})),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from lpgen.errors import LpgenError
 from lpgen.permissions.model import Finding
 from lpgen.review.diff import PolicyDiff, diff_policies
 
@@ -54,6 +55,33 @@ def review_function(
         diff.notes.append(current.unknown)
     findings = policy_findings(current, diff, tpl.path, fn.name, line=_line_of(tpl.path, fn.name))
     return FunctionReview(tpl.path, fn.name, suggestion, current, diff, findings)
+
+
+def _importing(loaded: dict[str, Any], changed: list[str], found: set[tuple[str, str]], root: str) -> list[tuple[str, str]]:
+    """Functions whose code imports a changed Python file outside their CodeUri."""
+    import os
+
+    from lpgen import api
+
+    changed_py = {os.path.realpath(os.path.join(root, c)) for c in changed if c.endswith(".py")}
+    code_roots = {os.path.realpath(fn.code_root) for tpl in loaded.values() for fn in tpl.functions.values() if fn.code_root}
+    # NOTE: only a changed file outside every CodeUri can be imported unseen (a shared
+    # package the analysis reaches through the project roots).
+    changed_py = {c for c in changed_py if not any(c.startswith(r.rstrip("/") + "/") for r in code_roots)}
+    if not changed_py:
+        return []
+    out = []
+    for rel, tpl in sorted(loaded.items()):
+        for fn in sorted(tpl.functions.values(), key=lambda f: f.name):
+            if (rel, fn.name) in found or not fn.code_root:
+                continue
+            try:
+                analysis = api.analyze([fn.code_root], env=fn.environment, root=fn.code_root, handler=fn.handler)
+            except LpgenError:
+                continue
+            if changed_py & {os.path.realpath(f) for f in analysis.files}:
+                out.append((rel, fn.name))
+    return out
 
 
 def _line_of(path: str, key: str) -> int:
@@ -129,6 +157,7 @@ def review_changes(
             targets = [(t, f) for t, fs in sorted(functions.items()) for f in sorted(fs)]
         else:
             targets = [(a.template, a.function) for a in git.affected_functions(root, changed, functions)]
+            targets += _importing(loaded, changed, set(targets), root)
         for rel, fn in targets:
             reviews.append(review_function(rel, fn, template=loaded[rel], **kwargs))
     finally:
