@@ -297,15 +297,22 @@ class _Groups:
         if None in times:
             times = [t or "" for t in times]
         counts = Counter(ids)
-        if n > 1:
-            order = sorted(range(n), key=times.__getitem__)
-            ks = itemgetter(*order)(ids)
-            ts = itemgetter(*order)(times)
-            lasts = dict(zip(ks, ts))
-            firsts = dict(zip(reversed(ks), reversed(ts)))
-        else:
-            lasts = firsts = {ids[0]: times[0]}
         groups = self.groups
+        lo, hi = min(times), max(times)
+        # NOTE: once a group's first/last seen span this file's time range, the file cannot
+        # move them: only new groups, or a file outside the span, need per-group times.
+        exact = [i for i in counts if (g := groups.get(i)) is None or not g[1] or lo < g[1] or hi > g[2]]
+        firsts: dict[int, str] = {}
+        lasts: dict[int, str] = {}
+        if exact:
+            if n > 1:
+                order = sorted(range(n), key=times.__getitem__)
+                ks = itemgetter(*order)(ids)
+                ts = itemgetter(*order)(times)
+                lasts = dict(zip(ks, ts))
+                firsts = dict(zip(reversed(ks), reversed(ts)))
+            else:
+                lasts = firsts = {ids[0]: times[0]}
         where: dict[int, int] | None = None
         for i, c in counts.items():
             g = groups.get(i)
@@ -318,10 +325,11 @@ class _Groups:
                     self.deploy_ids.add(i)
                 continue
             g[0] += c
-            if firsts[i] < g[1] or not g[1]:
-                g[1] = firsts[i]
-            if lasts[i] > g[2]:
-                g[2] = lasts[i]
+            if i in firsts:
+                if firsts[i] < g[1] or not g[1]:
+                    g[1] = firsts[i]
+                if lasts[i] > g[2]:
+                    g[2] = lasts[i]
         raws = list(map(bytes, map(_RES, records)))
         for i, raw in set(zip(ids, raws)):
             if raw != _NULL:
