@@ -143,6 +143,9 @@ def review_changes(
     functions: dict[str, dict[str, str]] = {}
     reviews: list[FunctionReview] = []
     cwd = os.getcwd()
+    trail = kwargs.get("cloudtrail")
+    if trail and "://" not in trail and os.path.exists(trail):
+        kwargs["cloudtrail"] = os.path.abspath(trail)
     # NOTE: work from the repository root so every path in the output is repository-relative.
     os.chdir(root)
     try:
