@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,23 @@ def test_api_gateway_path_is_the_resource() -> None:
     perms, findings = call_permissions(call, Scope("aws", "eu-west-1", "1"))
     assert [(p.action, p.resource) for p in perms] == [("apigateway:POST", "arn:aws:apigateway:eu-west-1::/restapis/a1b2/deployments")]
     assert not findings
+
+
+def test_model_index_cache_matches_the_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The per-release index in the user's cache says what botocore's model says."""
+    from lpgen.permissions import service_models as sm
+
+    monkeypatch.setenv("LPGEN_CACHE_DIR", str(tmp_path))
+    for client in ("s3", "apigateway", "dynamodb"):
+        built = sm._build_index(sm.service_model(client) or {})
+        sm._index.cache_clear()
+        first = sm._index(client)  # built and written
+        sm._index.cache_clear()
+        cached = sm._index(client)  # read back
+        assert first == cached == json.loads(json.dumps(built))
+        assert list(tmp_path.rglob(f"{client}.json"))
+    sm._index.cache_clear()
+    sm.operations.cache_clear()
+    ops = sm.operations("s3")
+    assert ops["copy_object"].wire_names["CopySource"] == "x-amz-copy-source"
+    assert ops["get_object"].input_members[:2] == ("Bucket", "IfMatch")

@@ -36,6 +36,9 @@ class OperationInfo:
     """the REST path template (``/restapis/{restapi_id}/authorizers``)."""
     uri_members: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
     """path placeholder → input member (``restapi_id`` → ``restApiId``)."""
+    wire_names: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    """input member → the name it has on the wire, where it differs (``CopySource`` →
+    ``x-amz-copy-source``)."""
 
 
 @lru_cache(maxsize=1)
@@ -85,33 +88,92 @@ def service_model(client: str) -> dict[str, Any] | None:
 @cache
 def operations(client: str) -> dict[str, OperationInfo]:
     """``{python method name: OperationInfo}`` for one client."""
-    from botocore import xform_name
+    index = _index(client)
+    if index is None:
+        return {}
+    return {
+        method: OperationInfo(
+            client=client, operation=op["operation"], method=method,
+            input_members=tuple(op["input_members"]), required_members=tuple(op["required_members"]),
+            http_method=op["http_method"], request_uri=op["request_uri"],
+            uri_members=dict(op["uri_members"]), wire_names=dict(op["wire_names"]),
+        )
+        for method, op in index["operations"].items()
+    }
 
+
+@cache
+def _index(client: str) -> dict[str, Any] | None:
+    """What lpgen reads of a service model, kept per botocore release in the user's cache.
+
+    A service model is megabytes of JSON (ec2, s3); this index is the operations' names,
+    input members and REST binding, and the metadata block. It is rebuilt from botocore's
+    model when the cache lacks it, and the model stays authoritative.
+    """
+    import json
+
+    path = _index_path(client)
+    if path is not None:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                data: dict[str, Any] = json.load(fh)
+            return data
+        except (OSError, ValueError):
+            pass
     model = service_model(client)
     if model is None:
-        return {}
+        return None
+    data = _build_index(model)
+    if path is not None:
+        _write(path, data)
+    return data
+
+
+def _build_index(model: dict[str, Any]) -> dict[str, Any]:
+    from botocore import xform_name
+
     shapes = model.get("shapes", {})
-    out: dict[str, OperationInfo] = {}
+    ops: dict[str, Any] = {}
     for name, op in model.get("operations", {}).items():
         shape = shapes.get(op.get("input", {}).get("shape", ""), {})
-        members = tuple(shape.get("members", {}))
-        method = xform_name(name)
+        members = shape.get("members", {})
         http = op.get("http") or {}
-        out[method] = OperationInfo(
-            client=client,
-            operation=name,
-            method=method,
-            input_members=members,
-            required_members=tuple(shape.get("required", ())),
-            http_method=str(http.get("method") or ""),
-            request_uri=str(http.get("requestUri") or ""),
-            uri_members={
-                str(spec.get("locationName") or m): m
-                for m, spec in shape.get("members", {}).items()
-                if spec.get("location") == "uri"
-            },
-        )
-    return out
+        ops[xform_name(name)] = {
+            "operation": name,
+            "input_members": list(members),
+            "required_members": list(shape.get("required", ())),
+            "http_method": str(http.get("method") or ""),
+            "request_uri": str(http.get("requestUri") or ""),
+            "uri_members": {str(spec.get("locationName") or m): m for m, spec in members.items()
+                            if spec.get("location") == "uri"},
+            "wire_names": {m: str(spec["locationName"]) for m, spec in members.items() if spec.get("locationName")},
+        }
+    return {"metadata": dict(model.get("metadata", {})), "operations": ops}
+
+
+def _index_path(client: str) -> str | None:
+    import botocore
+
+    from lpgen.permissions.reference import cache_dir
+
+    if os.environ.get("LPGEN_NO_MODEL_CACHE"):
+        return None
+    return os.path.join(str(cache_dir()), f"models-{botocore.__version__}", f"{client}.json")
+
+
+def _write(path: str, data: dict[str, Any]) -> None:
+    import json
+    import tempfile
+
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, sort_keys=True)
+        os.replace(tmp, path)
+    except OSError:
+        # NOTE: a read-only or full cache only costs the next run the model read.
+        pass
 
 
 @cache
@@ -126,8 +188,8 @@ def operation_by_name(client: str, operation: str) -> OperationInfo | None:
 @cache
 def signing_metadata(client: str) -> dict[str, str]:
     """The model's metadata block (endpointPrefix, signingName, serviceId)."""
-    model = service_model(client)
-    return dict(model.get("metadata", {})) if model else {}
+    index = _index(client)
+    return dict(index["metadata"]) if index else {}
 
 
 @cache

@@ -94,15 +94,12 @@ def _client_operation(source_host: str, op: str) -> tuple[str, str] | None:
 def _param_names(client: str, op: str) -> dict[str, str]:
     """CloudTrail's spelling of a request parameter → the SDK member name."""
     out: dict[str, str] = {}
-    model = service_models.service_model(client) or {}
-    info = (model.get("operations") or {}).get(op) or {}
-    shape_name = (info.get("input") or {}).get("shape")
-    shape = (model.get("shapes") or {}).get(shape_name or "", {})
-    for member, spec in (shape.get("members") or {}).items():
-        out[member] = member
-        out[member[:1].lower() + member[1:]] = member
-        wire = spec.get("locationName")
-        if wire:
+    info = service_models.operation_by_name(client, op)
+    if info is not None:
+        for member in info.input_members:
+            out[member] = member
+            out[member[:1].lower() + member[1:]] = member
+        for member, wire in info.wire_names.items():
             out[wire] = member
             out[wire.lower()] = member
     aliases = ((_table().get("params") or {}).get(client)) or {}
