@@ -194,6 +194,7 @@ def _rows(r: FunctionReview, c: Change, links: Links) -> list[str]:
 def sarif(reviews: list[FunctionReview]) -> dict[str, Any]:
     """SARIF 2.1.0: each finding at its call site or at the function in the template."""
     from lpgen import __version__
+    from lpgen.api import data_versions
     from lpgen.review.findings import CATALOGUE
 
     rules: dict[str, dict[str, Any]] = {}
@@ -230,6 +231,7 @@ def sarif(reviews: list[FunctionReview]) -> dict[str, Any]:
                 "rules": [rules[k] for k in sorted(rules)],
             }},
             "results": results,
+            "properties": {"dataVersions": data_versions()},
         }],
     }
 
