@@ -153,3 +153,25 @@ Resources:
     assert ("sns:Publish", "arn:aws:sns:us-east-1:1:done") in got
     assert ("kafka:DescribeClusterV2", "arn:aws:kafka:us-east-1:1:cluster/c/abc") in got
     assert ("ec2:CreateNetworkInterface", "*") in got
+
+
+def test_library_objects_and_data_libraries(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import awswrangler as wr\n"
+        "from aws_lambda_powertools.utilities import parameters\n"
+        "from aws_lambda_powertools.utilities.parameters import DynamoDBProvider\n"
+        "ssm = parameters.SSMProvider()\n"
+        "flags = DynamoDBProvider(table_name='flags')\n"
+        "def handler(event, context):\n"
+        "    ssm.get('/app/config')\n"
+        "    flags.get('feature-x')\n"
+        "    df = wr.s3.read_parquet(path='s3://lake/raw/2024/')\n"
+        "    wr.s3.to_parquet(df, 's3://lake/curated/out.parquet')\n"
+    ))
+    assert got == {
+        ("ssm:GetParameter", "arn:aws:ssm:us-east-1:1:parameter/app/config"),
+        ("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/flags"),
+        ("s3:ListBucket", "arn:aws:s3:::lake"),
+        ("s3:GetObject", "arn:aws:s3:::lake/raw/2024/*"),
+        ("s3:PutObject", "arn:aws:s3:::lake/curated/out.parquet"),
+    }

@@ -50,10 +50,32 @@ def helper_table(service: str, owner: str) -> dict[str, Any]:
 
 
 @cache
-def library_calls(name: str) -> list[dict[str, Any]]:
-    """AWS calls a library function or class makes (data/libraries.yaml); [] when unknown."""
+def library_model(name: str) -> dict[str, Any] | None:
+    """What a library function or class does with AWS (data/libraries.yaml), or None.
+
+    ``{"calls": [...]}`` for a function (or a constructor), plus ``"methods": {name: [...]}``
+    for a class whose instances make calls.
+    """
     table: dict[str, Any] = load_table("libraries.yaml") or {}
-    return list(table.get(name) or ())
+    entry = table.get(name)
+    if entry is None:
+        return None
+    if isinstance(entry, list):
+        return {"calls": entry}
+    return dict(entry)
+
+
+def library_value(value: Vals, transform: str | None) -> Vals:
+    """A library argument as the request parameter it becomes (``s3://b/k`` → parts)."""
+    if transform == "s3_bucket":
+        return tuple(Str(s[5:].split("/", 1)[0]) if s.startswith("s3://") else Str("*") for s in strings(value))
+    if transform == "s3_key":
+        out = []
+        for s in strings(value):
+            key = s[5:].split("/", 1)[1] if s.startswith("s3://") and "/" in s[5:] else "*"
+            out.append(Str(key if not key.endswith("/") else key + "*"))
+        return tuple(out)
+    return value
 
 
 @cache

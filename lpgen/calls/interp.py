@@ -31,6 +31,8 @@ from lpgen.calls.values import (
     Func,
     Helper,
     Instance,
+    LibMethod,
+    LibObject,
     Module,
     Resource,
     Response,
@@ -734,6 +736,10 @@ class Analyzer:
 
     def lookup_attr(self, obj: V, name: str, frame: Frame | None) -> Vals | None:
         """``obj.name``."""
+        if isinstance(obj, LibObject):
+            if name in ((aws.library_model(obj.name) or {}).get("methods") or {}):
+                return (LibMethod(obj, name),)
+            return UNKNOWN_VALS
         if isinstance(obj, Module):
             if obj.project:
                 state = self.load_module(obj.name)
@@ -901,19 +907,41 @@ class Analyzer:
         if isinstance(f, Builtin):
             return self.call_builtin(f, args, kwargs, node, frame)
         if isinstance(f, Module) and not f.project:
-            model = aws.library_calls(f.name)
-            if model:
-                for spec in model:
-                    params: dict[str, Vals] = {}
-                    for member, source in (spec.get("params") or {}).items():
-                        value = _library_arg(str(source), args, kwargs)
-                        if value is not None:
-                            params[member] = value
-                    self.record(Client(spec["client"]), spec["operation"], params, node, frame, f"library {f.name}")
+            model = aws.library_model(f.name)
+            if model is not None:
+                self._library_calls(model.get("calls") or (), f.name, args, kwargs, None, node, frame)
+                if model.get("methods"):
+                    return (LibObject(f.name, tuple(args), tuple(sorted(kwargs.items()))),)
                 return UNKNOWN_VALS
+        if isinstance(f, LibMethod):
+            calls = (aws.library_model(f.obj.name) or {}).get("methods", {}).get(f.method) or ()
+            self._library_calls(calls, f"{f.obj.name}.{f.method}", args, kwargs, f.obj, node, frame)
+            return UNKNOWN_VALS
         if isinstance(f, Unknown) and frame is not None and isinstance(node, ast.Call):
             self._maybe_unresolved(f, node, frame)
         return UNKNOWN_VALS
+
+    def _library_calls(
+        self, specs: Any, name: str, args: list[Vals], kwargs: dict[str, Vals], obj: LibObject | None,
+        node: Any, frame: Frame | None,
+    ) -> None:
+        """Record the AWS calls a library function, constructor or method makes."""
+        init_args = list(obj.args) if obj else []
+        init_kwargs = dict(obj.kwargs) if obj else {}
+        for spec in specs:
+            params: dict[str, Vals] = {}
+            for member, source in (spec.get("params") or {}).items():
+                value = None
+                for part in str(source).split("|"):
+                    if part.startswith("init:"):
+                        value = _library_arg(part[5:], init_args, init_kwargs)
+                    else:
+                        value = _library_arg(part, args, kwargs)
+                    if value is not None:
+                        break
+                if value is not None:
+                    params[member] = aws.library_value(value, spec.get("transform", {}).get(member))
+            self.record(Client(spec["client"]), spec["operation"], params, node, frame, f"library {name}")
 
     def _maybe_unresolved(self, f: Unknown, node: ast.Call, frame: Frame) -> None:
         if not isinstance(node.func, ast.Attribute) or not f.maybe_client:

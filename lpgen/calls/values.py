@@ -175,6 +175,23 @@ class Module(V):
 
 
 @dataclass(frozen=True)
+class LibObject(V):
+    """An instance of a library class whose AWS calls are modelled (data/libraries.yaml)."""
+
+    name: str
+    args: tuple[Vals, ...] = ()
+    kwargs: tuple[tuple[str, Vals], ...] = ()
+
+
+@dataclass(frozen=True)
+class LibMethod(V):
+    """A method of a modelled library object, not called yet."""
+
+    obj: LibObject
+    method: str
+
+
+@dataclass(frozen=True)
 class Builtin(V):
     """A library function or object lpgen models (``os.getenv``, ``os.environ``)."""
 
