@@ -101,6 +101,7 @@ def analyze(
     region: str | None = None,
     account: str | None = None,
     jobs: int | None = None,
+    libraries: list[str] | None = None,
 ) -> Analysis:
     """Statically analyse handler code and return every AWS call it can make.
 
@@ -113,7 +114,7 @@ def analyze(
     # with thousands of modules alive, the collector's full passes cost more than parsing.
     gc.disable()
     try:
-        project = discover(paths, root=root, handler=handler)
+        project = discover(paths, root=root, handler=handler, libraries=libraries)
         if project.entry_module is None and len(project.targets) >= PARALLEL_MODULES and (jobs or os.cpu_count() or 1) > 1:
             return _analyze_parallel(project, env, region, account, jobs or os.cpu_count() or 1)
         return _analyze(project, env=env, region=region, account=account)
@@ -315,6 +316,7 @@ def suggest(
     role: str | None = None,
     derive: Any = None,
     jobs: int | None = None,
+    libraries: list[str] | None = None,
 ) -> Suggestion:
     """Analyse code and build the least-privilege policy it needs.
 
@@ -324,7 +326,7 @@ def suggest(
     follow from others (KMS on the keys of encrypted resources the code uses).
     """
     analysis = analyze(paths, env=lambda_environment(env, region), root=root, handler=handler, region=region,
-                       account=account, jobs=jobs)
+                       account=account, jobs=jobs, libraries=libraries)
     scope = Scope(partition, region, account)
     perms, findings = permissions_for(analysis.calls, scope)
     perms = perms + list(extra_permissions or [])
@@ -395,7 +397,7 @@ def suggest_for_function(
         list(paths) if paths else [fn.code_root or "."], env=merged_env, root=fn.code_root, handler=fn.handler,
         region=region, account=account, partition=partition,
         extra_permissions=template.implied_permissions(fn), trail=summary, role=role,
-        derive=template.derived_permissions,
+        derive=template.derived_permissions, libraries=list(fn.layers),
     )
 
 

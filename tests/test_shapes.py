@@ -175,3 +175,26 @@ def test_library_objects_and_data_libraries(tmp_path: Path) -> None:
         ("s3:GetObject", "arn:aws:s3:::lake/raw/2024/*"),
         ("s3:PutObject", "arn:aws:s3:::lake/curated/out.parquet"),
     }
+
+
+def test_code_in_the_templates_own_layer_is_followed(tmp_path: Path) -> None:
+    from lpgen.iac import load_template
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("from common.store import save\ndef handler(e, c):\n    save(e['id'])\n")
+    lib = tmp_path / "layers" / "common" / "python" / "common"
+    lib.mkdir(parents=True)
+    (lib / "__init__.py").write_text("")
+    (lib / "store.py").write_text(
+        "import boto3\ndef save(key):\n    boto3.client('s3').put_object(Bucket='vault', Key=f'items/{key}', Body=b'')\n")
+    (tmp_path / "template.yaml").write_text("""
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Common: {Type: AWS::Serverless::LayerVersion, Properties: {ContentUri: layers/common}}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: src/, Handler: app.handler, Layers: [!Ref Common]}
+""")
+    tpl = load_template(str(tmp_path / "template.yaml"), region="us-east-1", account="1")
+    result = api.suggest_for_function(tpl, "Fn")
+    assert {(p.action, p.resource) for p in result.permissions} == {("s3:PutObject", "arn:aws:s3:::vault/items/*")}

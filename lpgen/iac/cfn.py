@@ -344,6 +344,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
         role = props.get("Role")
         role_arn = resolver.str(role) if role is not None else None
         targets = _async_targets(doc, resolver, logical, props)
+        layers = _layer_folders(path, doc, props.get("Layers", globals_fn.get("Layers")))
         functions[logical] = FunctionInfo(
             name=logical,
             handler=str(handler) if handler else None,
@@ -353,11 +354,33 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             function_name=resolver.physical_name(logical) if props.get("FunctionName") else None,
             role_arn=role_arn if role_arn and role_arn.startswith("arn:") and "*" not in role_arn else None,
             targets=targets,
+            layers=layers,
         )
     return Template(
         path, "cloudformation", functions, scope, _encrypted(doc, resolver), _passed_roles(doc, resolver),
         _data_locations(doc, resolver), source=(doc, resolver),
     )
+
+
+def _layer_folders(path: str, doc: dict[str, Any], layers: Any) -> tuple[str, ...]:
+    """Code folders of the template's own layers (``python/`` inside ContentUri when present)."""
+    import os
+
+    out: list[str] = []
+    resources = doc.get("Resources") or {}
+    for ref in layers if isinstance(layers, list) else []:
+        logical = ref.get("Ref") if isinstance(ref, dict) else None
+        res = resources.get(logical) if isinstance(logical, str) else None
+        if not isinstance(res, dict) or res.get("Type") not in ("AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion"):
+            continue
+        props = res.get("Properties") or {}
+        uri = props.get("ContentUri") or props.get("Content")
+        if not isinstance(uri, str):
+            continue
+        folder = code_root(path, uri)
+        python = os.path.join(folder, "python")
+        out.append(python if os.path.isdir(python) else folder)
+    return tuple(out)
 
 
 def _async_targets(doc: dict[str, Any], resolver: Resolver, logical: str, props: dict[str, Any]) -> tuple[str, ...]:

@@ -121,6 +121,8 @@ class FunctionInfo:
     """the deployed function's name, when the template says or implies it."""
     targets: tuple[str, ...] = ()
     """ARNs Lambda delivers the function's async results to (dead-letter queue, destinations)."""
+    layers: tuple[str, ...] = ()
+    """folders of the function's layers defined in the template, as the runtime imports them."""
     role_arn: str | None = None
     """the execution role's ARN, when the template names it."""
 

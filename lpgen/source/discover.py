@@ -93,12 +93,14 @@ def split_handler_spec(spec: str) -> tuple[str, str] | None:
 
 
 def discover(
-    paths: list[str], *, root: str | None = None, handler: str | None = None
+    paths: list[str], *, root: str | None = None, handler: str | None = None,
+    libraries: list[str] | None = None,
 ) -> Project:
     """Build the project from command-line paths.
 
     ``handler`` is a template-style handler (``pkg.module.function``) resolved against
-    ``root`` (the CodeUri folder).
+    ``root`` (the CodeUri folder). ``libraries`` are more folders imports resolve against
+    (a Lambda layer's ``python/`` folder, as the runtime puts it on ``sys.path``).
     """
     roots: list[Path] = []
     files: dict[str, Path] = {}
@@ -107,6 +109,9 @@ def discover(
     entry_function: str | None = None
     if root is not None:
         roots.append(Path(root).resolve())
+    for lib in libraries or ():
+        if Path(lib).is_dir() and Path(lib).resolve() not in roots:
+            roots.append(Path(lib).resolve())
     for raw in paths:
         spec = split_handler_spec(raw)
         if spec is not None:
