@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from lpgen.calls import aws
+from lpgen.calls.boto import BotoCalls
 from lpgen.calls.model import ApiCall, Location, UnresolvedCall
 from lpgen.calls.values import (
     UNKNOWN_VALS,
@@ -44,10 +45,8 @@ from lpgen.calls.values import (
     Vals,
     join,
     strings,
-    to_param,
     vals,
 )
-from lpgen.permissions import service_models
 from lpgen.source.discover import Project
 from lpgen.source.parse import ParsedModule, parse_file
 
@@ -119,7 +118,7 @@ class _Store(dict):  # type: ignore[type-arg]
             super().__setitem__(key, new)
 
 
-class Analyzer:
+class Analyzer(BotoCalls):
     """Collect the AWS calls reachable from an entry point of a project."""
 
     def __init__(
@@ -844,21 +843,6 @@ class Analyzer:
             todo.extend(self.class_bases.get(id(c.node), []))
         return out
 
-    def resource_attr(self, res: Resource, name: str, frame: Frame | None) -> Vals:
-        if name == "meta":
-            return (Builtin("resource.meta", res),)
-        defn = aws.resource_definition(res.service, res.rtype) or {}
-        for ident in aws.identifier_names(res.service, res.rtype):
-            if name == aws._xform(ident):
-                return res.ident(ident) or UNKNOWN_VALS
-        cols = aws.collection_names(defn)
-        if name in cols:
-            return (Collection(res, name),)
-        if name in aws.shape_members(res.service, res.rtype) and frame is not None:
-            self.resource_load(res, frame, None)
-            return UNKNOWN_VALS
-        return (Builtin("resource.method", (res, name)),)
-
     # -- calls ---------------------------------------------------------------------------
 
     def ev_call(self, node: ast.Call, frame: Frame) -> Vals:
@@ -920,28 +904,6 @@ class Analyzer:
         if isinstance(f, Unknown) and frame is not None and isinstance(node, ast.Call):
             self._maybe_unresolved(f, node, frame)
         return UNKNOWN_VALS
-
-    def _library_calls(
-        self, specs: Any, name: str, args: list[Vals], kwargs: dict[str, Vals], obj: LibObject | None,
-        node: Any, frame: Frame | None,
-    ) -> None:
-        """Record the AWS calls a library function, constructor or method makes."""
-        init_args = list(obj.args) if obj else []
-        init_kwargs = dict(obj.kwargs) if obj else {}
-        for spec in specs:
-            params: dict[str, Vals] = {}
-            for member, source in (spec.get("params") or {}).items():
-                value = None
-                for part in str(source).split("|"):
-                    if part.startswith("init:"):
-                        value = _library_arg(part[5:], init_args, init_kwargs)
-                    else:
-                        value = _library_arg(part, args, kwargs)
-                    if value is not None:
-                        break
-                if value is not None:
-                    params[member] = aws.library_value(value, spec.get("transform", {}).get(member))
-            self.record(Client(spec["client"]), spec["operation"], params, node, frame, f"library {name}")
 
     def _maybe_unresolved(self, f: Unknown, node: ast.Call, frame: Frame) -> None:
         if not isinstance(node.func, ast.Attribute) or not f.maybe_client:
@@ -1208,206 +1170,6 @@ class Analyzer:
             return (obj,)
         return UNKNOWN_VALS
 
-    def make_boto(
-        self, f: Builtin, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None
-    ) -> Vals:
-        """``boto3.client(...)``, ``boto3.resource(...)`` and their Session forms."""
-        is_resource = f.name.endswith("resource")
-        session = f.bound if isinstance(f.bound, Session) else Session()
-        names = args[0] if args else kwargs.get("service_name", UNKNOWN_VALS)
-        region = session.region
-        if "region_name" in kwargs:
-            region = aws.literal(kwargs["region_name"]) or region
-        assumed = session.assumed or any(k in kwargs for k in ("aws_access_key_id", "aws_session_token"))
-        out: list[V] = []
-        for svc in aws.service_name(names):
-            if svc is None:
-                if frame is not None:
-                    self._unresolved(frame, node, f"boto3.{'resource' if is_resource else 'client'}() with a service name that is not known statically")
-                out.append(Client(None, region, assumed))
-            elif is_resource:
-                out.append(Resource(svc, None, (), region, assumed))
-            else:
-                out.append(Client(svc, region, assumed))
-        return vals(*out)
-
-    def record(self, client: Client, operation: str, params: dict[str, Vals], node: Any, frame: Frame | None, via: str = "") -> Response:
-        """Remember one API call."""
-        assert client.service is not None
-        data = {k: to_param(v) for k, v in sorted(params.items()) if k != "**"}
-        if "**" in params:
-            data["**"] = to_param(UNKNOWN_VALS)
-        loc = self._loc(frame, node) if frame is not None else Location("", 0, "")
-        self.calls.append(
-            ApiCall(client.service, operation, data, loc, client.region, via, client.assumed)
-        )
-        return Response(client.service, operation, tuple(sorted((k, v) for k, v in params.items() if k != "**")), client.region)
-
-    def client_call(
-        self, client: Client, method: str, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None
-    ) -> Vals:
-        if client.service is None:
-            if frame is not None and method not in aws.CLIENT_GENERIC:
-                self._unresolved(frame, node, f".{method}() on a client whose service is not known statically")
-            return UNKNOWN_VALS
-        svc = client.service
-        if method == "get_paginator":
-            return aws.paginate_helper(client, args[0] if args else kwargs.get("operation_name", UNKNOWN_VALS))
-        if method == "get_waiter":
-            return aws.waiter_helper(client, args[0] if args else kwargs.get("waiter_name", UNKNOWN_VALS))
-        if method == "generate_presigned_url":
-            target = args[0] if args else kwargs.get("ClientMethod", UNKNOWN_VALS)
-            params_v = args[1] if len(args) > 1 else kwargs.get("Params", (DictV(()),))
-            params: dict[str, Vals] = {}
-            for d in params_v:
-                if isinstance(d, DictV):
-                    params.update(d.items)
-            for m in strings(target):
-                info = service_models.operations(svc).get(m)
-                if info is None:
-                    if frame is not None:
-                        self._unresolved(frame, node, f"generate_presigned_url for {m!r}, not an operation of {svc}")
-                    continue
-                self.record(client, info.operation, params, node, frame, "presigned URL")
-            return (Str("*"),)
-        helper = aws.helper_table(svc, "client").get(method)
-        if helper is not None:
-            return self._helper(client, helper, None, args, kwargs, node, frame)
-        info = service_models.operations(svc).get(method)
-        if info is not None:
-            return (self.record(client, info.operation, kwargs, node, frame),)
-        if method not in aws.CLIENT_GENERIC and frame is not None:
-            self._unresolved(frame, node, f"{svc} client has no method {method!r}")
-        return UNKNOWN_VALS
-
-    def _helper(
-        self, client: Client, helper: dict[str, Any], res: Resource | None, args: list[Vals],
-        kwargs: dict[str, Vals], node: Any, frame: Frame | None,
-    ) -> Vals:
-        if helper.get("returns") == "batch_writer" and res is not None:
-            return (Helper("batch_writer", res, "BatchWriteItem"),)
-        named = dict(zip(helper.get("args", ()), args))
-        named.update(kwargs)
-        params: dict[str, Vals] = {}
-        for target, source in (helper.get("params") or {}).items():
-            if target == "*":
-                for d in named.get(source, ()):
-                    if isinstance(d, DictV):
-                        params.update(d.items)
-                continue
-            if source.startswith("@") and res is not None:
-                value = res.ident(source[1:])
-            else:
-                value = named.get(source)
-            if value is not None:
-                params[target] = value
-        for op in helper.get("operations", ()):
-            self.record(client, op, params, node, frame, "boto3 helper")
-        return UNKNOWN_VALS
-
-    def resource_call(
-        self, res: Resource, method: str, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None
-    ) -> Vals:
-        defn = aws.resource_definition(res.service, res.rtype) or {}
-        client = Client(res.service, res.region, res.assumed)
-        has = aws.sub_resource_names(defn, res.service if res.rtype is None else None)
-        if method in has:
-            return (aws.new_resource(res.service, has[method]["resource"], res, args, kwargs),)
-        helper = aws.helper_table(res.service, res.rtype or "service").get(method)
-        if helper is not None:
-            return self._helper(client, helper, res, args, kwargs, node, frame)
-        actions = aws.action_names(defn)
-        if method in actions:
-            _, action = actions[method]
-            request = action.get("request", {})
-            params = aws.request_params(request, res, kwargs)
-            resp = self.record(client, request["operation"], params, node, frame, "resource action")
-            if "resource" in action:
-                return (aws.new_resource(res.service, action["resource"], res, args, {}, params, resp, self.scope),)
-            return (resp,)
-        if method in ("load", "reload"):
-            self.resource_load(res, frame, node)
-            return (Const(None),)
-        if method.startswith("wait_until_"):
-            waiter = defn.get("waiters", {}).get(method[len("wait_until_"):].title().replace("_", ""))
-            if waiter:
-                op = service_models.waiters(res.service).get(aws._xform(waiter["waiterName"]))
-                if op:
-                    params = aws.request_params({"params": waiter.get("params", [])}, res, kwargs)
-                    self.record(client, op, params, node, frame, "waiter")
-            return (Const(None),)
-        if method == "get_available_subresources":
-            return UNKNOWN_VALS
-        if frame is not None:
-            self._unresolved(frame, node, f"{res.service} {res.rtype or 'service resource'} has no method {method!r}")
-        return UNKNOWN_VALS
-
-    def resource_load(self, res: Resource, frame: Frame | None, node: Any) -> None:
-        defn = aws.resource_definition(res.service, res.rtype) or {}
-        load = defn.get("load")
-        if load:
-            params = aws.request_params(load.get("request", {}), res, {})
-            self.record(Client(res.service, res.region, res.assumed), load["request"]["operation"], params, node, frame, "resource load")
-
-    def collection_call(
-        self, col: Collection, method: str, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None
-    ) -> Vals:
-        if method in ("all", "filter", "limit", "page_size"):
-            params = dict(col.params)
-            if method == "filter":
-                params.update(kwargs)
-            new = Collection(col.parent, col.name, tuple(sorted(params.items())))
-            self.collection_items(new, frame, node)
-            return (new,)
-        parent_defn = aws.resource_definition(col.parent.service, col.parent.rtype) or {}
-        spec = aws.collection_names(parent_defn).get(col.name, {})
-        item_type = spec.get("resource", {}).get("type")
-        item_defn = aws.resource_definition(col.parent.service, item_type) or {}
-        batch = {aws._xform(k): v for k, v in item_defn.get("batchActions", {}).items()}
-        if method in batch:
-            request = batch[method].get("request", {})
-            params = aws.request_params(request, col.parent, kwargs)
-            # NOTE: batch identifiers such as Delete.Objects[*].Key come from listed items.
-            self.collection_items(col, frame, node)
-            _fill_batch_identifiers(params, request, col.parent)
-            self.record(Client(col.parent.service, col.parent.region, col.parent.assumed), request["operation"], params, node, frame, "batch action")
-            return UNKNOWN_VALS
-        if method == "pages":
-            self.collection_items(col, frame, node)
-            return (SeqV((self.collection_items(col, frame, node),), True),)
-        return UNKNOWN_VALS
-
-    def collection_items(self, col: Collection, frame: Frame | None, node: Any) -> Vals:
-        parent_defn = aws.resource_definition(col.parent.service, col.parent.rtype) or {}
-        spec = aws.collection_names(parent_defn).get(col.name)
-        if not spec:
-            return UNKNOWN_VALS
-        request = spec.get("request", {})
-        params = aws.request_params(request, col.parent, dict(col.params))
-        resp = self.record(Client(col.parent.service, col.parent.region, col.parent.assumed), request["operation"], params, node, frame, "collection")
-        item = aws.new_resource(col.parent.service, spec.get("resource", {}), col.parent, [], {}, params, resp, self.scope)
-        return (item,)
-
-    def helper_call(
-        self, helper: Helper, method: str, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None
-    ) -> Vals:
-        client = aws.client_of(helper)
-        if client is None:
-            return UNKNOWN_VALS
-        if helper.kind == "paginator" and method in ("paginate",):
-            return (self.record(client, helper.operation, kwargs, node, frame, "paginator"),)
-        if helper.kind == "waiter" and method == "wait":
-            self.record(client, helper.operation, kwargs, node, frame, "waiter")
-            return (Const(None),)
-        if helper.kind == "batch_writer" and method in ("put_item", "delete_item"):
-            table = helper.client
-            assert isinstance(table, Resource)
-            name = table.ident("Name") or UNKNOWN_VALS
-            request: dict[str, Vals] = {"RequestItems": (DictV(tuple((n, UNKNOWN_VALS) for n in strings(name))),)}
-            self.record(client, "BatchWriteItem", request, node, frame, "batch_writer")
-            return (Const(None),)
-        return (helper,) if method in ("__enter__",) else UNKNOWN_VALS
-
     # -- reporting -----------------------------------------------------------------------
 
     def _loc(self, frame: Frame | None, node: Any) -> Location:
@@ -1420,12 +1182,6 @@ class Analyzer:
 
     def _unresolved(self, frame: Frame, node: Any, reason: str) -> None:
         self.unresolved.append(UnresolvedCall(self._loc(frame, node), reason))
-
-
-def _fill_batch_identifiers(params: dict[str, Vals], request: dict[str, Any], parent: Resource) -> None:
-    for p in request.get("params", ()):
-        if p.get("source") == "identifier" and "[" in p["target"]:
-            aws._set_path(params, p["target"], UNKNOWN_VALS)
 
 
 def _squash(s: str) -> str:
@@ -1543,13 +1299,3 @@ def _all_method_names() -> set[str]:
         _METHODS = method_names()
     return _METHODS
 
-
-def _library_arg(source: str, args: list[Vals], kwargs: dict[str, Vals]) -> Vals | None:
-    """``"table_name|0"``: the keyword ``table_name``, else positional argument 0."""
-    for part in source.split("|"):
-        if part.isdigit():
-            if int(part) < len(args):
-                return args[int(part)]
-        elif part in kwargs:
-            return kwargs[part]
-    return None
