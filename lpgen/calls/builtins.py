@@ -1,0 +1,200 @@
+"""Python built-ins and value methods the interpreter follows (``os.environ``, ``functools``,
+``str`` and ``dict`` methods, ``boto3`` entry points), dispatched from ``call_builtin``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from lpgen.calls import aws
+from lpgen.calls.boto import BotoCalls
+from lpgen.calls.formatting import format_pattern, squash
+from lpgen.calls.values import (
+    UNKNOWN_VALS,
+    Builtin,
+    Class,
+    Client,
+    DictV,
+    Func,
+    Instance,
+    Resource,
+    Response,
+    SeqV,
+    Session,
+    Str,
+    Unknown,
+    V,
+    Vals,
+    join,
+    strings,
+    vals,
+)
+
+if TYPE_CHECKING:
+    from lpgen.calls.interp import Frame
+
+ENV_GETTERS = {"os.getenv", "os.environ.get", "os.environ.setdefault"}
+
+
+class BuiltinCalls(BotoCalls):
+    """Built-ins and value methods; relies on the interpreter for names, attributes,
+    iteration and the environment."""
+
+    def env_value(self, name: str, default: Vals | None, frame: Frame, node: Any) -> Vals:
+        raise NotImplementedError
+
+    def iterate(self, value: Vals, frame: Frame, node: Any) -> Vals:
+        raise NotImplementedError
+
+    def lookup_attr(self, obj: V, name: str, frame: Frame | None) -> Vals | None:
+        raise NotImplementedError
+
+    def _mro(self, cls: Class) -> list[Class]:
+        raise NotImplementedError
+
+    def call_builtin(
+        self, f: Builtin, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None
+    ) -> Vals:
+        name = f.name
+        if name in ("boto3.client", "session.client", "boto3.resource", "session.resource"):
+            return self.make_boto(f, args, kwargs, node, frame)
+        if name in ("boto3.Session", "session.Session"):
+            region = aws.literal(kwargs.get("region_name", ())) if "region_name" in kwargs else None
+            assumed = any(k in kwargs for k in ("aws_access_key_id", "aws_session_token"))
+            return (Session(region, assumed),)
+        if name in ENV_GETTERS:
+            if frame is None:
+                return UNKNOWN_VALS
+            key_vals = args[0] if args else kwargs.get("key", UNKNOWN_VALS)
+            default = args[1] if len(args) > 1 else kwargs.get("default")
+            found: list[V] = []
+            for key in strings(key_vals):
+                found.extend(self.env_value(key, default, frame, node))
+            return vals(*found)
+        if name == "os.path.join" or (name == "value.method" and f.bound[1] == "join" and isinstance(f.bound[0], Str)):
+            sep = "/" if name == "os.path.join" else f.bound[0].pattern
+            parts = args if name == "os.path.join" else [x for s in (args[0] if args else ()) if isinstance(s, SeqV) for x in s.items]
+            if not parts or (name != "os.path.join" and any(isinstance(s, SeqV) and s.homogeneous for s in (args[0] if args else ()))):
+                return (Str("*"),)
+            texts = [strings(p)[0] for p in parts]
+            if name == "os.path.join":
+                import posixpath
+
+                return (Str(squash(posixpath.join(*texts))),)
+            return (Str(squash(sep.join(texts))),)
+        if name in ("functools.lru_cache", "functools.cache", "functools.wraps"):
+            if args and any(isinstance(a, Func) for a in args[0]):
+                return args[0]
+            return (Builtin("identity-decorator"),)
+        if name == "identity-decorator":
+            return args[0] if args else UNKNOWN_VALS
+        if name == "functools.partial" and args:
+            return (Builtin("partial", (args[0], tuple(args[1:]), tuple(kwargs.items()))),)
+        if name == "partial":
+            fn, pre, kw = f.bound
+            return self.call_values(fn, [*pre, *args], {**dict(kw), **kwargs}, node, frame)
+        if name == "getattr" and len(args) >= 2:
+            out: list[V] = []
+            for obj in args[0]:
+                for attr in strings(args[1]):
+                    if "*" in attr:
+                        if isinstance(obj, (Client, Resource)) and frame is not None:
+                            self._unresolved(frame, node, "getattr with a method name that is not known statically")
+                        out.append(Unknown("dynamic getattr"))
+                    else:
+                        out.extend(self.lookup_attr(obj, attr, frame) or UNKNOWN_VALS)
+            return vals(*out)
+        if name in ("str", "format"):
+            return join(*[tuple(Str(s) for s in strings(a)) for a in args[:1]]) or (Str(""),)
+        if name == "dict":
+            entries: dict[str, Vals] = {}
+            for a in args[:1]:
+                for d in a:
+                    if isinstance(d, DictV):
+                        entries.update(d.items)
+            entries.update({k: v for k, v in kwargs.items() if k != "**"})
+            return (DictV(tuple(entries.items())),)
+        if name in ("list", "tuple", "sorted", "set", "reversed") and args:
+            return (SeqV(tuple(v for s in args[0] if isinstance(s, SeqV) for v in s.items)),) if any(isinstance(s, SeqV) for s in args[0]) else (SeqV((self.iterate(args[0], frame, node),), True),) if frame else UNKNOWN_VALS
+        if name in ("next", "iter") and args:
+            return self.iterate(args[0], frame, node) if frame else UNKNOWN_VALS
+        if name in ("map", "filter") and len(args) >= 2 and frame is not None:
+            elems = self.iterate(args[1], frame, node)
+            if name == "map":
+                return (SeqV((self.call_values(args[0], [elems], {}, node, frame),), True),)
+            self.call_values(args[0], [elems], {}, node, frame)
+            return (SeqV((elems,), True),)
+        if name == "client.method":
+            client, method = f.bound
+            return self.client_call(client, method, args, kwargs, node, frame)
+        if name == "resource.method":
+            res, method = f.bound
+            return self.resource_call(res, method, args, kwargs, node, frame)
+        if name == "collection.method":
+            col, method = f.bound
+            return self.collection_call(col, method, args, kwargs, node, frame)
+        if name == "helper.method":
+            helper, method = f.bound
+            return self.helper_call(helper, method, args, kwargs, node, frame)
+        if name == "value.method":
+            return self.value_method(f.bound[0], f.bound[1], args, kwargs, node, frame)
+        if name == "super":
+            if frame is not None and frame.func is not None and frame.locals:
+                first = next(iter(frame.locals.values()))
+                for v in first:
+                    if isinstance(v, Instance):
+                        bases = self._mro(v.cls)[1:]
+                        return tuple(Builtin("super-proxy", (v, tuple(bases))) for _ in (0,))
+            return UNKNOWN_VALS
+        return UNKNOWN_VALS
+
+    def value_method(
+        self, obj: V, method: str, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None
+    ) -> Vals:
+        """Methods of strings, dicts and responses that keep values known."""
+        if isinstance(obj, Str):
+            s = obj.pattern
+            if method == "format":
+                return (Str(format_pattern(s, args, kwargs)),)
+            if method == "replace" and len(args) >= 2:
+                out = [Str(s.replace(a, b)) for a in strings(args[0]) for b in strings(args[1]) if "*" not in a]
+                return vals(*out) or (Str("*"),)
+            if method in ("strip", "lstrip", "rstrip", "lower", "upper", "removeprefix", "removesuffix", "title"):
+                chars = strings(args[0])[0] if args else None
+                if method in ("removeprefix", "removesuffix"):
+                    return (Str(getattr(s, method)(chars or "")),)
+                return (Str(getattr(s, method)(chars) if chars and method.endswith("strip") else getattr(s, method)()),)
+            if method in ("split", "rsplit", "partition", "rpartition"):
+                sep = strings(args[0])[0] if args else None
+                if sep and "*" not in s:
+                    parts = s.split(sep) if method == "split" else s.rsplit(sep) if method == "rsplit" else list(getattr(s, method)(sep))
+                    return (SeqV(tuple((Str(p),) for p in parts)),)
+                return (SeqV(((Str("*"),),), True),)
+            return (Str("*"),)
+        if isinstance(obj, DictV):
+            if method in ("get", "setdefault", "pop") and args:
+                found: list[V] = []
+                for k in strings(args[0]):
+                    v = obj.get(k)
+                    if v is not None:
+                        found.extend(v)
+                    elif "*" in k:
+                        found.extend(x for _, item in obj.items for x in item)
+                if not found and len(args) > 1:
+                    return args[1]
+                return vals(*found) or UNKNOWN_VALS
+            if method == "items":
+                return (SeqV(tuple((SeqV(((Str(k),), v)),) for k, v in obj.items), False),)
+            if method == "values":
+                return (SeqV(tuple(v for _, v in obj.items)),)
+            if method == "keys":
+                return (SeqV(tuple((Str(k),) for k, _ in obj.items)),)
+            if method == "copy":
+                return (obj,)
+        if isinstance(obj, Response) and method == "get" and args:
+            out2: list[V] = []
+            for k in strings(args[0]):
+                out2.extend(aws.response_value(obj, k, self.scope) or (Unknown(f"response of {obj.operation}"),))
+            return vals(*out2)
+        if isinstance(obj, Response) and method == "build_full_result":
+            return (obj,)
+        return UNKNOWN_VALS
