@@ -31,10 +31,6 @@ from lpgen.permissions.arns import Scope
 MAX_RESOLVE_DEPTH = 40
 
 
-class _Loader(yaml.SafeLoader):
-    """Safe loader that understands CloudFormation's short-form tags."""
-
-
 # The short forms CloudFormation defines (Template reference, "Intrinsic function reference").
 TAGS = frozenset({
     "Ref", "Condition", "GetAtt", "Sub", "Join", "Select", "Split", "If", "Equals", "And", "Or",
@@ -43,29 +39,35 @@ TAGS = frozenset({
 })
 
 
-def _construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-    tag = suffix
-    if tag not in TAGS:
-        raise yaml.constructor.ConstructorError(
-            None, None, f"unknown tag !{tag} (CloudFormation knows {', '.join('!' + t for t in sorted(TAGS))})",
-            node.start_mark,
-        )
-    if isinstance(node, yaml.ScalarNode):
-        value: Any = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
-    if tag == "Ref":
-        return {"Ref": value}
-    if tag == "GetAtt" and isinstance(value, str):
-        return {"Fn::GetAtt": value.split(".", 1)}
-    if tag == "Condition":
-        return {"Condition": value}
-    return {f"Fn::{tag}": value}
+def _loader_class() -> Any:
+    """cfn-flip's safe loader (short-form tags become their long forms), refusing tags
+    CloudFormation does not define."""
+    from cfn_tools.yaml_loader import CfnYamlLoader, multi_constructor
+
+    class Loader(CfnYamlLoader):  # type: ignore[misc]
+        pass
+
+    def checked(loader: Any, suffix: str, node: yaml.Node) -> Any:
+        if suffix not in TAGS:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"unknown tag !{suffix} (CloudFormation knows {', '.join('!' + t for t in sorted(TAGS))})",
+                node.start_mark,
+            )
+        return _plain(multi_constructor(loader, suffix, node), loader)
+
+    Loader.add_multi_constructor("!", checked)
+    return Loader
 
 
-_Loader.add_multi_constructor("!", _construct_tag)
+def _plain(value: Any, loader: Any) -> Any:
+    """Values built lazily by the loader, made concrete (nested tags inside tags)."""
+    if isinstance(value, dict):
+        return {k: _plain(v, loader) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v, loader) for v in value]
+    if isinstance(value, yaml.Node):
+        return _plain(loader.construct_object(value, deep=True), loader)
+    return value
 
 
 def _no_aliases(loader: Any) -> None:
@@ -96,7 +98,7 @@ def load_document(path: str) -> Any:
             raise TemplateError(f"{path}:{line}: invalid JSON: {exc}") from exc
     loader = None
     try:
-        loader = _Loader(text)
+        loader = _loader_class()(text)
         _no_aliases(loader)
         return loader.get_single_data()
     except yaml.YAMLError as exc:
