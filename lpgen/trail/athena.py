@@ -19,8 +19,6 @@ from urllib.parse import parse_qs, urlparse
 from lpgen.errors import TrailError, UsageError
 from lpgen.trail.read import MAX_PARAM_SAMPLES, MAX_RESOURCES, Aggregate
 
-_DEPLOY = ("UpdateFunctionCode%", "CreateFunction%")
-
 
 @dataclass(frozen=True)
 class AthenaSource:
@@ -74,7 +72,13 @@ def summary_sql(
     if date_partition and until:
         where.append(f"{_ident(date_partition)} <= {_quote(until[:10].replace('-', '/'))}")
     role_filter = f" AND role_arn = {_quote(role)}" if role else ""
-    deploy = " OR ".join(f"eventname LIKE {_quote(p)}" for p in _DEPLOY)
+    from lpgen.trail.events import deployment_events
+
+    # NOTE: CloudTrail versions some event names (UpdateFunctionCode20150331v2): a prefix match.
+    deploy = " OR ".join(
+        f"(eventsource = {_quote(h + '.amazonaws.com')} AND eventname LIKE {_quote(n + '%')})"
+        for h, n in deployment_events()
+    )
     key = "role_arn, eventsource, eventname, errorcode, invoked_by, awsregion"
     return f"""
 WITH ev AS (
@@ -137,15 +141,11 @@ FROM ev GROUP BY awsregion
 """.strip()
 
 
-COLUMNS = ("kind", "role_arn", "eventsource", "eventname", "errorcode", "invoked_by", "awsregion",
-           "n", "first_seen", "last_seen", "value")
-
-
 def rows_to_aggregate(rows: list[dict[str, Any]]) -> Aggregate:
     """Fill an Aggregate from the query's rows (values as Athena's strings or DuckDB's types)."""
     import msgspec
 
-    from lpgen.trail.read import _is_denied
+    from lpgen.trail.events import is_denied
     from lpgen.trail.records import request_parameters, to_record
 
     agg = Aggregate()
@@ -182,7 +182,7 @@ def rows_to_aggregate(rows: list[dict[str, Any]]) -> Aggregate:
         elif kind in ("use", "resource", "params"):
             role = str(row.get("role_arn") or "")
             code = str(row.get("errorcode") or "")
-            denied = bool(code) and _is_denied(code)
+            denied = is_denied(code)
             key = (role, h, name, denied, str(row.get("invoked_by") or ""), str(row.get("awsregion") or ""))
             u = agg.uses.setdefault(key, [0, "", "", set(), False, [], None])
             if kind == "use":

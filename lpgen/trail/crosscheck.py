@@ -69,11 +69,9 @@ class CrossCheck:
 @cache
 def _data_event_hosts() -> dict[str, str]:
     """IAM action → event source host, for actions logged only as data events."""
-    from lpgen.data_files import load_table
-
     out: dict[str, str] = {}
-    for host, names in ((load_table("trail.yaml") or {}).get("data_events") or {}).items():
-        for name in names:
+    for host, names in events.data_events().items():
+        for name in sorted(names):
             for action in events.actions_for(host, name):
                 out.setdefault(action, host)
     return out

@@ -71,15 +71,22 @@ def is_denied(error_code: str | None) -> bool:
 
 
 @cache
-def data_event_names(source_host: str) -> frozenset[str]:
-    """Operations of a source that CloudTrail logs only as data events."""
-    return frozenset((_table().get("data_events") or {}).get(source_host) or ())
+def data_events() -> dict[str, frozenset[str]]:
+    """Event source host → the operations CloudTrail logs only as data events."""
+    return {h: frozenset(names or ()) for h, names in sorted((_table().get("data_events") or {}).items())}
 
 
 @cache
-def is_deployment(source_host: str, event_name: str) -> bool:
-    names = (_table().get("deployments") or {}).get(source_host) or ()
-    return operation_name(event_name) in names
+def deployment_events() -> tuple[tuple[str, str], ...]:
+    """(event source host, operation) pairs that deploy new code for a function."""
+    table = _table().get("deployments") or {}
+    return tuple((host, name) for host, names in sorted(table.items()) for name in names)
+
+
+@cache
+def is_deployment(event_source: str, event_name: str) -> bool:
+    """Does this event deploy new code (``UpdateFunctionCode20150331v2``)?"""
+    return (host(event_source), operation_name(event_name)) in deployment_events()
 
 
 @cache

@@ -21,6 +21,7 @@ from operator import attrgetter, itemgetter
 from typing import Any
 
 from lpgen.errors import TrailError
+from lpgen.trail import events
 from lpgen.trail.records import Record, Skip, decode_file, request_parameters, resource_arns
 
 MAX_RESOURCES = 1000
@@ -321,7 +322,7 @@ class _Groups:
                     where = dict(zip(reversed(ids), range(n - 1, -1, -1)))
                 rec = records[where[i]]
                 groups[i] = [c, firsts[i], lasts[i], set(), set(), None, False, rec.userIdentity, set()]
-                if rec.eventName and rec.eventName.startswith(_DEPLOY_NAMES):
+                if rec.eventSource and rec.eventName and events.is_deployment(rec.eventSource, rec.eventName):
                     self.deploy_ids.add(i)
                 continue
             g[0] += c
@@ -356,9 +357,6 @@ class _Groups:
 _ERROR = attrgetter("errorCode")
 
 
-_DEPLOY_NAMES = ("UpdateFunctionCode", "CreateFunction")
-
-
 def _trim(groups: dict[int, Group], touched: Iterable[int] | None = None, limit: int = 2 * MAX_RESOURCES) -> None:
     """Bound memory: decode pending resource lists and keep the smallest ARNs of each group.
 
@@ -382,7 +380,7 @@ def _trim(groups: dict[int, Group], touched: Iterable[int] | None = None, limit:
 def _fold(agg: Aggregate, groups: dict[tuple[Any, ...], Group], deploys: list[Record], role: str | None) -> None:
     """Turn grouped records into the aggregate: roles, data events, deployments, skips."""
     for rec in deploys:
-        if rec.errorCode or not rec.eventSource or not rec.eventSource.startswith("lambda."):
+        if rec.errorCode:
             continue
         fn = request_parameters(rec).get("functionName")
         if isinstance(fn, str) and fn:
@@ -419,7 +417,7 @@ def _fold(agg: Aggregate, groups: dict[tuple[Any, ...], Group], deploys: list[Re
             names.add(session)
         if ui.inScopeOf is not None and ui.inScopeOf.credentialsIssuedTo:
             names.add(ui.inScopeOf.credentialsIssuedTo)
-        denied = bool(code) and _is_denied(code)
+        denied = events.is_denied(code)
         ukey = (role_arn, h, name, denied, invoked_by, region or "")
         u = agg.uses.get(ukey)
         if u is None:
@@ -457,21 +455,6 @@ def _identity(ui: Any) -> tuple[str, str, str] | None:
     return issuer.arn, session, ui.invokedBy or ""
 
 
-def _keep_smallest(u: list[Any], arn: str) -> None:
-    """Keep the MAX_RESOURCES smallest ARNs, so the result does not depend on file order."""
-    arns: set[str] = u[3]
-    if arn in arns:
-        return
-    if len(arns) < MAX_RESOURCES:
-        arns.add(arn)
-        return
-    u[4] = True
-    top = max(arns)
-    if arn < top:
-        arns.discard(top)
-        arns.add(arn)
-
-
 def _keep_sample(samples: list[bytes], raw: bytes) -> None:
     if raw in samples:
         return
@@ -481,18 +464,6 @@ def _keep_sample(samples: list[bytes], raw: bytes) -> None:
     top = max(samples)
     if raw < top:
         samples[samples.index(top)] = raw
-
-
-_DENIED: frozenset[str] | None = None
-
-
-def _is_denied(code: str) -> bool:
-    global _DENIED
-    if _DENIED is None:
-        from lpgen.trail.events import denied_codes
-
-        _DENIED = denied_codes()
-    return code in _DENIED
 
 
 def read_files(files: list[SourceFile], role: str | None = None, since: str | None = None, until: str | None = None) -> Aggregate:
