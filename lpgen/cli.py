@@ -238,11 +238,8 @@ def diff(
             if current:
                 raise click.UsageError("with --template give at most one policy file (the suggested one)")
             result: FunctionReview = review_function(
-                template, function or "", params=_parse_env(params), region=region, account=account,
+                template, function, params=_parse_env(params), region=region, account=account,
                 partition=partition, cloudtrail=cloudtrail, role=role,
-            ) if function else review_function(
-                template, _only_function(template, params, region, account, partition), params=_parse_env(params),
-                region=region, account=account, partition=partition, cloudtrail=cloudtrail, role=role,
             )
             if suggested:
                 result.diff = diff_policies(result.current.policy, load_policy_file(suggested))
@@ -264,13 +261,6 @@ def diff(
         click.echo(render.diff_text(d), nl=False)
     if _failing([d], kinds):
         sys.exit(1)
-
-
-def _only_function(template: str, params: tuple[str, ...], region: str | None, account: str | None, partition: str | None) -> str:
-    from lpgen.iac import load_template
-
-    tpl = load_template(template, params=_parse_env(params), region=region, account=account, partition=partition)
-    return tpl.function(None).name
 
 
 @main.command()

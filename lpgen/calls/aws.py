@@ -67,15 +67,16 @@ def library_model(name: str) -> dict[str, Any] | None:
 
 def library_value(value: Vals, transform: str | None) -> Vals:
     """A library argument as the request parameter it becomes (``s3://b/k`` → parts)."""
-    if transform == "s3_bucket":
-        return tuple(Str(s[5:].split("/", 1)[0]) if s.startswith("s3://") else Str("*") for s in strings(value))
-    if transform == "s3_key":
-        out = []
-        for s in strings(value):
-            key = s[5:].split("/", 1)[1] if s.startswith("s3://") and "/" in s[5:] else "*"
-            out.append(Str(key if not key.endswith("/") else key + "*"))
-        return tuple(out)
-    return value
+    from lpgen.permissions.arns import split_s3_uri
+
+    if transform not in ("s3_bucket", "s3_key"):
+        return value
+    out = []
+    for s in strings(value):
+        bucket, key = split_s3_uri(s) or ("*", "*")
+        # NOTE: a prefix (``s3://b/raw/``) stands for every object under it.
+        out.append(Str(bucket if transform == "s3_bucket" else (key or "*") + ("*" if key.endswith("/") else "")))
+    return tuple(out)
 
 
 @cache

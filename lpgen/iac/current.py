@@ -20,6 +20,11 @@ from lpgen.policy.model import PolicyDocument, Statement
 from lpgen.policy.parse import parse_statement
 
 BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+# AWS managed policies a Lambda role may keep: logs, VPC network interfaces, X-Ray traces.
+FINE_MANAGED = frozenset({
+    "AWSLambdaBasicExecutionRole", "AWSLambdaVPCAccessExecutionRole", "AWSXRayDaemonWriteAccess",
+    "AWSLambdaBasicDurableExecutionRolePolicy",
+})
 
 
 @cache
@@ -118,18 +123,18 @@ def _statements(raw: Any, resolver: Any, where: str) -> list[Statement]:
     out: list[Statement] = []
     for i, st in enumerate(body):
         try:
-            out.append(parse_statement(_stringify(st), f"{where} statement {i + 1}"))
+            out.append(parse_statement(as_iam_strings(st), f"{where} statement {i + 1}"))
         except PolicyError as exc:
             raise TemplateError(str(exc)) from exc
     return out
 
 
-def _stringify(value: Any) -> Any:
+def as_iam_strings(value: Any) -> Any:
     """Resolved values as IAM JSON: unresolvable parts are already ``*`` strings."""
     if isinstance(value, dict):
-        return {k: _stringify(v) for k, v in value.items()}
+        return {k: as_iam_strings(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_stringify(v) for v in value]
+        return [as_iam_strings(v) for v in value]
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):

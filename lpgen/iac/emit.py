@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from lpgen.errors import TemplateError
+from lpgen.iac.current import FINE_MANAGED
 from lpgen.iac.model import FunctionInfo, Template
 from lpgen.policy.model import PolicyDocument
-
-FINE_MANAGED = ("AWSLambdaBasicExecutionRole", "AWSLambdaVPCAccessExecutionRole", "AWSXRayDaemonWriteAccess")
 
 
 @dataclass(frozen=True)

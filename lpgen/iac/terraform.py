@@ -410,6 +410,7 @@ def load_terraform(path: str, params: dict[str, str], scope: Scope) -> Template:
 def current_policy(tpl: Template, fn: FunctionInfo) -> CurrentPolicy:
     """The role's inline policies, attached policies and managed policy ARNs."""
     from lpgen.errors import PolicyError
+    from lpgen.iac.current import as_iam_strings
     from lpgen.policy.model import PolicyDocument
     from lpgen.policy.parse import parse_policy
 
@@ -431,7 +432,7 @@ def current_policy(tpl: Template, fn: FunctionInfo) -> CurrentPolicy:
             except ValueError:
                 return
         try:
-            statements.extend(parse_policy(_strings(value), where).statements)
+            statements.extend(parse_policy(as_iam_strings(value), where).statements)
         except PolicyError as exc:
             raise TemplateError(str(exc)) from exc
 
@@ -458,13 +459,3 @@ def current_policy(tpl: Template, fn: FunctionInfo) -> CurrentPolicy:
         if other != fn.name and f"aws_iam_role.{role}." in str(b.get("role", ""))
     ))
     return CurrentPolicy(PolicyDocument(tuple(statements)), tuple(sorted(set(managed))), role, shared)
-
-
-def _strings(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _strings(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_strings(v) for v in value]
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    return value

@@ -234,12 +234,20 @@ def _t_copy_source(v: str, spec: dict[str, Any]) -> dict[str, str]:
     return {"BucketName": bucket or "*", "ObjectName": key or "*"}
 
 
+def split_s3_uri(uri: str) -> tuple[str, str] | None:
+    """``s3://bucket/key`` → (bucket, key); None when it is not an S3 URI."""
+    if not uri.startswith("s3://"):
+        return None
+    bucket, _, key = uri[5:].partition("/")
+    return bucket or "*", key
+
+
 def _t_s3_uri(v: str, spec: dict[str, Any]) -> dict[str, str]:
     """``s3://bucket/prefix/`` → the bucket and every object under the prefix."""
-    if not v.startswith("s3://"):
+    parts = split_s3_uri(v)
+    if parts is None:
         return {}
-    bucket, _, prefix = v[5:].partition("/")
-    return {"BucketName": bucket or "*", "ObjectName": re.sub(r"\*+", "*", prefix + "*")}
+    return {"BucketName": parts[0], "ObjectName": re.sub(r"\*+", "*", parts[1] + "*")}
 
 
 _SQL_TABLE = re.compile(r'\b(?:FROM|JOIN)\s+((?:"[^"]+"|[\w*]+)(?:\s*\.\s*(?:"[^"]+"|[\w*]+))*)', re.IGNORECASE)

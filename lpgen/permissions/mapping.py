@@ -193,9 +193,3 @@ def _closest(operation: str, prefix: str, names: list[str]) -> str:
         return (int(p == prefix), common, -len(a))
 
     return max(sorted(set(names)), key=score)
-
-
-def method_operation(client: str, method: str) -> str | None:
-    """The API operation behind a client method name, or None."""
-    info = service_models.operations(client).get(method)
-    return info.operation if info else None

@@ -26,7 +26,7 @@ class FunctionReview:
 
 def review_function(
     template_path: str,
-    function: str,
+    function: str | None,
     *,
     params: dict[str, str] | None = None,
     region: str | None = None,
@@ -36,7 +36,8 @@ def review_function(
     role: str | None = None,
     template: Any = None,
 ) -> FunctionReview:
-    """Suggest ``function``'s policy and compare it with what its template grants today."""
+    """Suggest ``function``'s policy (None: the template's only function) and compare it with
+    what its template grants today."""
     from lpgen import api
     from lpgen.iac import load_template
     from lpgen.review.findings import policy_findings
@@ -96,22 +97,6 @@ def _line_of(path: str, key: str) -> int:
     except OSError:
         pass
     return 0
-
-
-def review_template(
-    template_path: str,
-    functions: list[str] | None = None,
-    **kwargs: Any,
-) -> list[FunctionReview]:
-    """Review every function of a template (or the ones named)."""
-    from lpgen.iac import load_template
-
-    tpl = load_template(
-        template_path, params=kwargs.get("params"), region=kwargs.get("region"),
-        account=kwargs.get("account"), partition=kwargs.get("partition"),
-    )
-    names = functions or sorted(tpl.functions)
-    return [review_function(template_path, name, template=tpl, **kwargs) for name in names]
 
 
 def review_changes(

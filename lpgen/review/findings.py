@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lpgen.iac.current import FINE_MANAGED
 from lpgen.iac.model import CurrentPolicy
 from lpgen.permissions import iam_data
 from lpgen.permissions.model import Finding
@@ -68,8 +69,6 @@ CATALOGUE: dict[str, Entry] = {e.code: e for e in (
           "Role: arn:aws:iam::123456789012:role/shared-lambda-role", "define the role next to the function, or review the suggested policy against the role's own policy"),
 )}
 
-FINE_MANAGED = {"AWSLambdaBasicExecutionRole", "AWSLambdaVPCAccessExecutionRole", "AWSXRayDaemonWriteAccess",
-                "AWSLambdaBasicDurableExecutionRolePolicy"}
 
 
 def policy_findings(
