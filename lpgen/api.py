@@ -11,7 +11,7 @@ from typing import Any
 from lpgen.calls.interp import Analyzer
 from lpgen.calls.model import ApiCall, UnreachableCall, UnresolvedCall
 from lpgen.permissions.arns import Scope
-from lpgen.permissions.grant import call_permissions
+from lpgen.permissions.grant import call_permissions, evidence_of
 from lpgen.permissions.model import Evidence, Finding, Permission
 from lpgen.policy.build import build_policy
 from lpgen.policy.model import PolicyDocument
@@ -268,10 +268,10 @@ def permissions_for(calls: tuple[ApiCall, ...] | list[ApiCall], scope: Scope) ->
             done[key] = call_permissions(call, scope)
         perms, found = done[key]
         loc = call.location
-        kind = "library" if (call.via or "").startswith("library ") else "code"
+        evidence = evidence_of(call)
         findings.extend(replace(f, path=loc.path, line=loc.line) for f in found)
         for p in perms:
-            merged.setdefault((p.action, p.resource, p.condition), []).append(Evidence(loc.path, loc.line, loc.text, kind))
+            merged.setdefault((p.action, p.resource, p.condition), []).append(evidence)
     out = [
         Permission(a, r, tuple(sorted(set(ev), key=lambda e: (e.path, e.line, e.text))), cond)
         for (a, r, cond), ev in sorted(merged.items())

@@ -183,15 +183,14 @@ class Template:
     def derived_permissions(self, permissions: list[Permission]) -> list[Permission]:
         """What the template adds to ``permissions``: KMS on the customer managed keys of the
         resources they touch, iam:PassRole on the roles of the task definitions they run."""
-        from lpgen.policy.match import arn_matches, covers
+        from lpgen.policy.match import overlaps
 
         out: list[Permission] = self._encryption(permissions) + self._query_data(permissions)
         for pr in self.passed_roles:
             for p in permissions:
                 if p.action not in pr.actions:
                     continue
-                if not any(arn_matches(pat, p.resource) or covers(pat, p.resource) or covers(p.resource, pat)
-                           for pat in pr.patterns):
+                if not any(overlaps(p.resource, pat) for pat in pr.patterns):
                     continue
                 ev = (Evidence(self.path, 0, f"{p.action} on {pr.logical} passes its roles", "template"),)
                 for role in pr.roles:
@@ -217,7 +216,7 @@ class Template:
         return out
 
     def _encryption(self, permissions: list[Permission]) -> list[Permission]:
-        from lpgen.policy.match import arn_matches, covers
+        from lpgen.policy.match import overlaps
 
         out: list[Permission] = []
         for enc in self.encrypted:
@@ -227,8 +226,7 @@ class Template:
                 kms = enc.actions.get(p.action)
                 if not kms:
                     continue
-                if not any(arn_matches(pat, p.resource) or covers(pat, p.resource) or covers(p.resource, pat)
-                           for pat in enc.patterns):
+                if not any(overlaps(p.resource, pat) for pat in enc.patterns):
                     continue
                 ev = (Evidence(self.path, enc.line, f"{enc.logical} is encrypted with {enc.key_arn} ({p.action})", "template"),)
                 for action in kms:

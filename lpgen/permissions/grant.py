@@ -72,11 +72,16 @@ def rules_for(call: ApiCall) -> tuple[list[tuple[ActionRule, dict[str, Any]]], l
     return out, doubts
 
 
+def evidence_of(call: ApiCall) -> Evidence:
+    """Where a call's permissions come from: its line of code, or a library it calls."""
+    loc = call.location
+    return Evidence(loc.path, loc.line, loc.text, "library" if call.via.startswith("library ") else "code")
+
+
 def call_permissions(call: ApiCall, scope: Scope) -> tuple[list[Permission], list[Finding]]:
     """Permissions one call needs, with findings for every ``*`` that is not by design."""
     loc = call.location
-    kind = "library" if (call.via or "").startswith("library ") else "code"
-    evidence = (Evidence(loc.path, loc.line, loc.text, kind),)
+    evidence = (evidence_of(call),)
     op = operation_permissions(call.client, call.operation)
     if op.no_permission:
         return [], []

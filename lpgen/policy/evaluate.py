@@ -7,7 +7,7 @@ counts as allowing, a conditional Deny as not denying. Both are reported by ``di
 
 from __future__ import annotations
 
-from lpgen.policy.match import action_matches, arn_matches, covers
+from lpgen.policy.match import action_matches, arn_matches, covers, overlaps
 from lpgen.policy.model import PolicyDocument, Statement
 
 
@@ -21,15 +21,11 @@ def statement_matches(st: Statement, action: str, resource: str) -> bool:
         return False
     if st.resources:
         return any(_inside(resource, p) for p in st.resources)
-    return not any(_overlaps(resource, p) for p in st.not_resources)
+    return not any(overlaps(resource, p) for p in st.not_resources)
 
 
 def _inside(resource: str, pattern: str) -> bool:
     return arn_matches(pattern, resource) if "*" not in resource and "?" not in resource else covers(pattern, resource)
-
-
-def _overlaps(resource: str, pattern: str) -> bool:
-    return arn_matches(pattern, resource) or covers(pattern, resource) or covers(resource, pattern)
 
 
 def denied(doc: PolicyDocument, action: str, resource: str) -> bool:
@@ -41,7 +37,7 @@ def denied(doc: PolicyDocument, action: str, resource: str) -> bool:
         nots = st.not_actions and not any(action_matches(p, action) for p in st.not_actions)
         if not (acts or nots):
             continue
-        if st.resources and any(_overlaps(resource, p) for p in st.resources):
+        if st.resources and any(overlaps(resource, p) for p in st.resources):
             return True
         if st.not_resources and not any(_inside(resource, p) for p in st.not_resources):
             return True

@@ -47,3 +47,8 @@ def covers(pattern: str, other: str) -> bool:
         return False
     text = _PLACEHOLDER.sub("\x00", other).replace("*", "\x00").replace("?", "\x00")
     return _pattern(pattern, False).fullmatch(text) is not None
+
+
+def overlaps(a: str, b: str) -> bool:
+    """May the two resource patterns name a common ARN? (one covers the other, or matches it)"""
+    return arn_matches(b, a) or covers(b, a) or covers(a, b)
