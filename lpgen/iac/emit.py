@@ -57,13 +57,14 @@ def _known_arns(tpl: Template) -> list[tuple[str, str]]:
     return out
 
 
-def express(arn: str, tpl: Template) -> str | Expr:
-    """An ARN as the template would write it."""
+def express(arn: str, tpl: Template, known: list[tuple[str, str]] | None = None) -> str | Expr:
+    """An ARN as the template would write it (``known``: ``_known_arns(tpl)``, computed once
+    per block by the caller)."""
     if arn == "*":
         return arn
     scope = tpl.scope
     serverless = tpl.kind == "serverless"
-    for concrete, name in _known_arns(tpl):
+    for concrete, name in _known_arns(tpl) if known is None else known:
         if arn == concrete:
             return Expr("GetAtt", name) if "." in name else Expr("Ref", name)
         if arn.startswith(concrete + "/") or arn.startswith(concrete + ":"):
@@ -123,10 +124,11 @@ def _serverless_variables(arn: str, tpl: Template) -> str:
 
 
 def _statements(policy: PolicyDocument, tpl: Template) -> list[dict[str, Any]]:
+    known = _known_arns(tpl)
     out = []
     for st in policy.statements:
         entry: dict[str, Any] = {"Sid": st.sid, "Effect": st.effect, "Action": list(st.actions),
-                                 "Resource": [express(r, tpl) for r in st.resources]}
+                                 "Resource": [express(r, tpl, known) for r in st.resources]}
         if st.condition:
             cond: dict[str, dict[str, Any]] = {}
             for op, key, values in st.condition:
@@ -188,11 +190,11 @@ def _terraform_known(tpl: Template) -> list[tuple[str, str]]:
     return out
 
 
-def terraform_expr(arn: str, tpl: Template) -> str:
+def terraform_expr(arn: str, tpl: Template, known: list[tuple[str, str]] | None = None) -> str:
     """An ARN as HCL: a reference, an interpolated string, or a plain string."""
     if arn == "*":
         return '"*"'
-    for concrete, ref in _terraform_known(tpl):
+    for concrete, ref in _terraform_known(tpl) if known is None else known:
         if arn == concrete:
             return ref
         if arn.startswith(concrete + "/") or arn.startswith(concrete + ":"):
@@ -212,13 +214,14 @@ def terraform_expr(arn: str, tpl: Template) -> str:
 
 def terraform_block(policy: PolicyDocument, tpl: Template, fn: FunctionInfo) -> str:
     """A ``data "aws_iam_policy_document"`` to use as the role's policy."""
+    known = _terraform_known(tpl)
     lines = [f'data "aws_iam_policy_document" "{fn.name}_least_privilege" {{']
     for st in policy.statements:
         lines.append("  statement {")
         lines.append(f"    sid       = {json.dumps(st.sid)}")
         lines.append(f"    effect    = {json.dumps(st.effect)}")
         lines.append("    actions   = [" + ", ".join(json.dumps(a) for a in st.actions) + "]")
-        lines.append("    resources = [" + ", ".join(terraform_expr(r, tpl) for r in st.resources) + "]")
+        lines.append("    resources = [" + ", ".join(terraform_expr(r, tpl, known) for r in st.resources) + "]")
         for op, key, values in st.condition:
             lines += ["    condition {", f"      test     = {json.dumps(op)}", f"      variable = {json.dumps(key)}",
                       "      values   = [" + ", ".join(json.dumps(v) for v in values) + "]", "    }"]
