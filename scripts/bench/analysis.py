@@ -15,20 +15,12 @@ import json
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from timing import best
 
 HERE = Path(__file__).resolve().parent
 LOOP = "import ast, pathlib, sys\nfor p in sorted(pathlib.Path(sys.argv[1]).glob('*.py')):\n    ast.parse(p.read_bytes())\n"
-
-
-def best(cmd: list[str], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> int:

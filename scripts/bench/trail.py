@@ -18,17 +18,12 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from timing import best, timed
 
 ROOT = Path(__file__).resolve().parents[2]
 GEN = ROOT.parent / "shared" / "cloudtrail" / "gen_trail.py"
-
-
-def _timed(cmd: list[str] | str, shell: bool = False) -> tuple[float, bytes]:
-    start = time.perf_counter()
-    out = subprocess.run(cmd, shell=shell, check=True, stdout=subprocess.PIPE).stdout
-    return time.perf_counter() - start, out
 
 
 def _peak_rss_kb(cmd: list[str]) -> int:
@@ -59,8 +54,8 @@ def main() -> int:
     lists[1].write_text("\n".join(files[half:]) + "\n")
     zcat = f"xargs zcat < {lists[0]} > /dev/null & xargs zcat < {lists[1]} > /dev/null; wait"
     lpgen = [sys.executable, "-m", "lpgen.cli", "trail", "summarize", str(folder), "--format", "json"]
-    zcat_s = min(_timed(zcat, shell=True)[0] for _ in range(args.repeat))
-    runs = [_timed(lpgen) for _ in range(args.repeat)]
+    zcat_s = best(zcat, args.repeat, shell=True)
+    runs = [timed(lpgen) for _ in range(args.repeat)]
     lpgen_s = min(t for t, _ in runs)
     summary = json.loads(runs[0][1])["roles"]
     truth = json.loads((folder / "ground_truth.json").read_text())["roles"]
