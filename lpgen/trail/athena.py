@@ -184,23 +184,14 @@ def rows_to_aggregate(rows: list[dict[str, Any]]) -> Aggregate:
             code = str(row.get("errorcode") or "")
             denied = is_denied(code)
             key = (role, h, name, denied, str(row.get("invoked_by") or ""), str(row.get("awsregion") or ""))
-            u = agg.uses.setdefault(key, [0, "", "", set(), False, [], None])
             if kind == "use":
-                u[0] += n
-                first, last = str(row.get("first_seen") or ""), str(row.get("last_seen") or "")
-                if first and (not u[1] or first < u[1]):
-                    u[1] = first
-                u[2] = max(u[2], last)
-                if denied and value and (u[6] is None or str(value) < u[6]):
-                    u[6] = str(value)
+                agg.add_use(key, n, str(row.get("first_seen") or ""), str(row.get("last_seen") or ""),
+                            message=str(value) if denied and value else None)
                 agg.sessions.setdefault(role, set())
             elif kind == "resource" and value:
-                u[3].add(str(value))
-                u[4] = u[4] or n > MAX_RESOURCES
+                agg.add_use(key, arns=(str(value),), truncated=n > MAX_RESOURCES)
             elif kind == "params" and value:
-                raw = msgspec.json.encode(_json(value))
-                if len(u[5]) < MAX_PARAM_SAMPLES and raw not in u[5]:
-                    u[5].append(raw)
+                agg.add_use(key, samples=(msgspec.json.encode(_json(value)),))
     for role, names in sessions.items():
         agg.sessions.setdefault(role, set()).update(names)
     return agg

@@ -103,24 +103,33 @@ class Aggregate:
     def skip(self, reason: str, n: int = 1) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + n
 
+    def add_use(
+        self, key: Key, count: int = 0, first: str = "", last: str = "", arns: Iterable[str] = (),
+        truncated: bool = False, samples: Iterable[bytes] = (), message: str | None = None,
+    ) -> None:
+        """Fold events of one key in: counts add, times widen, the smallest ARNs and request
+        samples are kept (whatever the order things arrive in), the smallest denial message."""
+        u = self.uses.get(key)
+        if u is None:
+            u = self.uses[key] = [0, "", "", set(), False, [], None]
+        u[0] += count
+        if first and (not u[1] or first < u[1]):
+            u[1] = first
+        if last > u[2]:
+            u[2] = last
+        u[3].update(arns)
+        if len(u[3]) > MAX_RESOURCES:
+            u[3] = set(sorted(u[3])[:MAX_RESOURCES])
+            truncated = True
+        u[4] = u[4] or truncated
+        for raw in samples:
+            _keep_sample(u[5], raw)
+        if message is not None and (u[6] is None or message < u[6]):
+            u[6] = message
+
     def merge(self, other: Aggregate) -> None:
         for key, u in other.uses.items():
-            mine = self.uses.get(key)
-            if mine is None:
-                self.uses[key] = u
-                continue
-            mine[0] += u[0]
-            mine[1] = min(mine[1], u[1]) if mine[1] and u[1] else (mine[1] or u[1])
-            mine[2] = max(mine[2], u[2])
-            mine[4] = mine[4] or u[4]
-            mine[3] |= u[3]
-            if len(mine[3]) > MAX_RESOURCES:
-                mine[3] = set(sorted(mine[3])[:MAX_RESOURCES])
-                mine[4] = True
-            for raw in u[5]:
-                _keep_sample(mine[5], raw)
-            if u[6] is not None and (mine[6] is None or u[6] < mine[6]):
-                mine[6] = u[6]
+            self.add_use(key, *u)
         for role, names in other.sessions.items():
             self.sessions.setdefault(role, set()).update(names)
         for fn, t in other.deployments.items():
@@ -418,26 +427,10 @@ def _fold(agg: Aggregate, groups: dict[tuple[Any, ...], Group], deploys: list[Re
         if ui.inScopeOf is not None and ui.inScopeOf.credentialsIssuedTo:
             names.add(ui.inScopeOf.credentialsIssuedTo)
         denied = events.is_denied(code)
-        ukey = (role_arn, h, name, denied, invoked_by, region or "")
-        u = agg.uses.get(ukey)
-        if u is None:
-            u = agg.uses[ukey] = [0, g[1], g[2], set(), False, [], None]
-        u[0] += count
-        if g[1] and (not u[1] or g[1] < u[1]):
-            u[1] = g[1]
-        u[2] = max(u[2], g[2])
-        u[4] = u[4] or g[6]
-        u[3] |= g[8]
-        for raw in g[4]:
-            _keep_sample(u[5], raw)
-        if denied and g[5] is not None and (u[6] is None or g[5] < u[6]):
-            u[6] = g[5]
-
-
-    for u in agg.uses.values():
-        if len(u[3]) > MAX_RESOURCES:
-            u[3] = set(sorted(u[3])[:MAX_RESOURCES])
-            u[4] = True
+        agg.add_use(
+            (role_arn, h, name, denied, invoked_by, region or ""), count, g[1], g[2], g[8], g[6], g[4],
+            g[5] if denied else None,
+        )
 
 
 def _sort_key(key: tuple[Any, ...]) -> tuple[str, ...]:
