@@ -141,8 +141,6 @@ def _covered(action: str, arn: str, permissions: list[Permission]) -> bool:
 def _trail_only(permissions: list[Permission], hist: RoleHistory, deployed: str, result: CrossCheck) -> None:
     for table, denied in ((hist.actions, False), (hist.denied, True)):
         for action, use in sorted(table.items()):
-            if denied and action in hist.actions and not _uncovered(action, hist.actions[action], permissions):
-                continue
             missing = _uncovered(action, use, permissions)
             if not missing:
                 continue
