@@ -33,6 +33,15 @@ if TYPE_CHECKING:
     from lpgen.calls.interp import Frame
 
 ENV_GETTERS = {"os.getenv", "os.environ.get", "os.environ.setdefault"}
+BOUND_METHODS = {
+    "client.method": "client_call",
+    "resource.method": "resource_call",
+    "collection.method": "collection_call",
+    "helper.method": "helper_call",
+    "value.method": "value_method",
+}
+"""A method bound to its object: (object, method name) in ``Builtin.bound``, and the
+handler that follows the call."""
 
 
 class BuiltinCalls(BotoCalls):
@@ -114,7 +123,9 @@ class BuiltinCalls(BotoCalls):
             entries.update({k: v for k, v in kwargs.items() if k != "**"})
             return (DictV(tuple(entries.items())),)
         if name in ("list", "tuple", "sorted", "set", "reversed") and args:
-            return (SeqV(tuple(v for s in args[0] if isinstance(s, SeqV) for v in s.items)),) if any(isinstance(s, SeqV) for s in args[0]) else (SeqV((self.iterate(args[0], frame, node),), True),) if frame else UNKNOWN_VALS
+            if any(isinstance(s, SeqV) for s in args[0]):
+                return (SeqV(tuple(v for s in args[0] if isinstance(s, SeqV) for v in s.items)),)
+            return (SeqV((self.iterate(args[0], frame, node),), True),) if frame else UNKNOWN_VALS
         if name in ("next", "iter") and args:
             return self.iterate(args[0], frame, node) if frame else UNKNOWN_VALS
         if name in ("map", "filter") and len(args) >= 2 and frame is not None:
@@ -123,20 +134,9 @@ class BuiltinCalls(BotoCalls):
                 return (SeqV((self.call_values(args[0], [elems], {}, node, frame),), True),)
             self.call_values(args[0], [elems], {}, node, frame)
             return (SeqV((elems,), True),)
-        if name == "client.method":
-            client, method = f.bound
-            return self.client_call(client, method, args, kwargs, node, frame)
-        if name == "resource.method":
-            res, method = f.bound
-            return self.resource_call(res, method, args, kwargs, node, frame)
-        if name == "collection.method":
-            col, method = f.bound
-            return self.collection_call(col, method, args, kwargs, node, frame)
-        if name == "helper.method":
-            helper, method = f.bound
-            return self.helper_call(helper, method, args, kwargs, node, frame)
-        if name == "value.method":
-            return self.value_method(f.bound[0], f.bound[1], args, kwargs, node, frame)
+        if name in BOUND_METHODS:
+            target, method = f.bound
+            return getattr(self, BOUND_METHODS[name])(target, method, args, kwargs, node, frame)
         if name == "super":
             if frame is not None and frame.func is not None and frame.locals:
                 first = next(iter(frame.locals.values()))
