@@ -29,3 +29,13 @@ class PolicyError(LpgenError):
 
 class UsageError(LpgenError):
     """The caller asked for something that does not make sense."""
+
+
+def read_text(path: str, error: type[LpgenError], what: str = "cannot read") -> str:
+    """A UTF-8 text file's content; a missing, unreadable or undecodable file raises
+    ``error`` naming the file."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"{path}: {what}: {exc}") from exc

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from lpgen.data_files import load_table
-from lpgen.errors import TemplateError
+from lpgen.errors import TemplateError, read_text
 from lpgen.iac.model import (
     DataLocation,
     EncryptedResource,
@@ -85,11 +85,7 @@ def _no_aliases(loader: Any) -> None:
 
 def load_document(path: str) -> Any:
     """Parse YAML or JSON; errors name the file and line."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TemplateError(f"{path}: cannot read: {exc}") from exc
+    text = read_text(path, TemplateError)
     if text.lstrip().startswith("{"):
         try:
             return json.loads(text)

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from lpgen.errors import TemplateError
+from lpgen.errors import TemplateError, read_text
 from lpgen.iac.current import FINE_MANAGED
 from lpgen.iac.model import FunctionInfo, Template
 from lpgen.policy.model import PolicyDocument
@@ -259,8 +259,7 @@ def _per_function(tpl: Template, fn: FunctionInfo) -> bool:
 
 def write_back(tpl: Template, fn: FunctionInfo, policy: PolicyDocument) -> str:
     """The template's text with only ``fn``'s policy block replaced."""
-    with open(tpl.path, encoding="utf-8") as fh:
-        text = fh.read()
+    text = read_text(tpl.path, TemplateError, "cannot read for rewriting")
     if text.lstrip().startswith("{") or tpl.kind == "terraform":
         raise TemplateError(f"{tpl.path}: --write rewrites YAML templates; print the block with --format instead")
     from ruamel.yaml import YAML

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from lpgen.errors import PolicyError
+from lpgen.errors import PolicyError, read_text
 from lpgen.policy.model import PolicyDocument, Statement
 
 
@@ -88,11 +88,7 @@ def parse_policy(raw: Any, where: str = "policy") -> PolicyDocument:
 
 def load_policy_file(path: str) -> PolicyDocument:
     """A policy from a JSON file; errors name the file and the position."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyError(f"{path}: cannot read: {exc}") from exc
+    text = read_text(path, PolicyError)
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -16,7 +16,7 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
-from lpgen.errors import LpgenError, UsageError
+from lpgen.errors import LpgenError, UsageError, read_text
 
 
 class GitHubError(LpgenError):
@@ -44,11 +44,11 @@ def from_environment(env: dict[str, str] | None = None) -> PullRequest:
     missing = [k for k, v in (("GITHUB_TOKEN", token), ("GITHUB_REPOSITORY", repo), ("GITHUB_EVENT_PATH", event_path)) if not v]
     if missing:
         raise UsageError(f"--post github needs {', '.join(missing)} in the environment")
+    text = read_text(event_path, UsageError, "cannot read the event payload")
     try:
-        with open(event_path, encoding="utf-8") as fh:
-            event = json.load(fh)
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"{event_path}: cannot read the event payload: {exc}") from exc
+        event = json.loads(text)
+    except ValueError as exc:
+        raise UsageError(f"{event_path}: the event payload is not JSON: {exc}") from exc
     number = (event.get("pull_request") or {}).get("number") or (event.get("issue") or {}).get("number") or event.get("number")
     if not isinstance(number, int):
         raise UsageError(f"{event_path}: not a pull request event (no pull_request.number)")
