@@ -11,13 +11,12 @@ Best of --repeat for each; prints files/s and the ratio.
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from timing import best
+from timing import best, report
 
 HERE = Path(__file__).resolve().parent
 LOOP = "import ast, pathlib, sys\nfor p in sorted(pathlib.Path(sys.argv[1]).glob('*.py')):\n    ast.parse(p.read_bytes())\n"
@@ -44,9 +43,7 @@ def main() -> int:
         "lpgen_files_per_s": round(args.modules / lpgen_s),
         "ratio": round(lpgen_s / parse_s, 2),
     }
-    print(json.dumps(figures, indent=1))
-    if args.json:
-        Path(args.json).write_text(json.dumps(figures, indent=1) + "\n")
+    report(figures, args.json)
     return 0
 
 

@@ -10,11 +10,9 @@ Both run as fresh processes in the same run; the best of ``--repeat`` is kept fo
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from pathlib import Path
 
-from timing import best
+from timing import best, report
 
 
 def main() -> int:
@@ -26,9 +24,7 @@ def main() -> int:
     lpgen = best([sys.executable, "-m", "lpgen.cli", "explain", "s3.get_object"], args.repeat)
     figures = {"botocore_import_s": round(baseline, 3), "lpgen_explain_s": round(lpgen, 3),
                "ratio": round(lpgen / baseline, 2)}
-    print(json.dumps(figures, indent=1))
-    if args.json:
-        Path(args.json).write_text(json.dumps(figures, indent=1) + "\n")
+    report(figures, args.json)
     return 0
 
 

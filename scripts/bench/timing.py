@@ -1,9 +1,12 @@
-"""Wall-clock timing of whole commands, shared by the benchmarks beside this file."""
+"""Wall-clock timing of whole commands and reporting of figures, shared by the benchmarks
+beside this file."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
+from pathlib import Path
 
 
 def timed(cmd: list[str] | str, shell: bool = False) -> tuple[float, bytes]:
@@ -16,3 +19,11 @@ def timed(cmd: list[str] | str, shell: bool = False) -> tuple[float, bytes]:
 def best(cmd: list[str] | str, repeat: int, shell: bool = False) -> float:
     """The fastest of ``repeat`` runs (best-of filters scheduler noise, the same for both sides)."""
     return min(timed(cmd, shell)[0] for _ in range(repeat))
+
+
+def report(figures: dict, json_path: str | None) -> None:
+    """Print the figures and, with ``json_path``, write them there for ``all``."""
+    text = json.dumps(figures, indent=1)
+    print(text)
+    if json_path:
+        Path(json_path).write_text(text + "\n")

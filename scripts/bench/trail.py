@@ -20,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from timing import best, timed
+from timing import best, report, timed
 
 ROOT = Path(__file__).resolve().parents[2]
 GEN = ROOT.parent / "shared" / "cloudtrail" / "gen_trail.py"
@@ -76,9 +76,7 @@ def main() -> int:
         "ground_truth_matches": matches,
         "cores": os.cpu_count(),
     }
-    print(json.dumps(figures, indent=1))
-    if args.json:
-        Path(args.json).write_text(json.dumps(figures, indent=1) + "\n")
+    report(figures, args.json)
     return 0 if matches else 1
 
 
