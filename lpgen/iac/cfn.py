@@ -10,6 +10,7 @@ from __future__ import annotations
 import builtins
 import json
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -403,13 +404,19 @@ def _async_targets(doc: dict[str, Any], resolver: Resolver, logical: str, props:
     return tuple(a for a in out if a.startswith("arn:"))
 
 
+def _typed(doc: dict[str, Any], types: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], Any]]:
+    """(logical id, properties, ``types``' entry) of each resource of a type ``types`` names,
+    in logical-id order."""
+    for logical, res in sorted(doc["Resources"].items()):
+        spec = types.get(res.get("Type", "")) if isinstance(res, dict) else None
+        if spec:
+            yield logical, res.get("Properties") or {}, spec
+
+
 def _data_locations(doc: dict[str, Any], resolver: Resolver) -> tuple[DataLocation, ...]:
     """Glue tables with an S3 location: what a query of them reads."""
     out: list[DataLocation] = []
-    for _logical, res in sorted(doc["Resources"].items()):
-        if not isinstance(res, dict) or res.get("Type") != "AWS::Glue::Table":
-            continue
-        props = res.get("Properties") or {}
+    for _logical, props, _ in _typed(doc, {"AWS::Glue::Table": True}):
         table = props.get("TableInput") or {}
         location = resolver.str(((table.get("StorageDescriptor") or {}).get("Location")) or "")
         if not location.startswith("s3://"):
@@ -417,21 +424,14 @@ def _data_locations(doc: dict[str, Any], resolver: Resolver) -> tuple[DataLocati
         db = resolver.str(props.get("DatabaseName"))
         name = resolver.str(table.get("Name"))
         bucket, _, prefix = location[5:].partition("/")
-        scope = resolver.scope
-        arn = f"arn:{scope.value('Partition')}:glue:{scope.value('Region')}:{scope.value('Account')}:table/{db}/{name}"
-        out.append(DataLocation(arn, bucket, prefix))
+        out.append(DataLocation(resolver.scope.arn("glue", f"table/{db}/{name}"), bucket, prefix))
     return tuple(out)
 
 
 def _passed_roles(doc: dict[str, Any], resolver: Resolver) -> tuple[PassedRoles, ...]:
     """Resources whose roles are passed by the calls that run them (data/passed_roles.yaml)."""
-    table: dict[str, Any] = load_table("passed_roles.yaml") or {}
     out: list[PassedRoles] = []
-    for logical, res in sorted(doc["Resources"].items()):
-        spec = table.get(res.get("Type", "")) if isinstance(res, dict) else None
-        if not spec:
-            continue
-        props = res.get("Properties") or {}
+    for logical, props, spec in _typed(doc, load_table("passed_roles.yaml") or {}):
         roles = tuple(
             r for r in (resolver.str(props[k]) for k in spec["roles"] if props.get(k) is not None)
             if r.startswith("arn:")
@@ -444,13 +444,9 @@ def _passed_roles(doc: dict[str, Any], resolver: Resolver) -> tuple[PassedRoles,
 
 def _encrypted(doc: dict[str, Any], resolver: Resolver) -> tuple[EncryptedResource, ...]:
     """Resources encrypted with a customer managed key (data/encryption.yaml)."""
-    table: dict[str, Any] = load_table("encryption.yaml") or {}
     out: list[EncryptedResource] = []
-    for logical, res in sorted(doc["Resources"].items()):
-        spec = table.get(res.get("Type", "")) if isinstance(res, dict) else None
-        if not spec:
-            continue
-        value: Any = res.get("Properties") or {}
+    for logical, props, spec in _typed(doc, load_table("encryption.yaml") or {}):
+        value: Any = props
         for part in spec["key"]:
             if isinstance(part, int):
                 value = value[part] if isinstance(value, list) and len(value) > part else None
@@ -466,8 +462,7 @@ def _encrypted(doc: dict[str, Any], resolver: Resolver) -> tuple[EncryptedResour
             # cannot be scoped from the template.
             continue
         if not key.startswith("arn:"):
-            scope = resolver.scope
-            key = f"arn:{scope.value('Partition')}:kms:{scope.value('Region')}:{scope.value('Account')}:key/{key}"
+            key = resolver.scope.arn("kms", f"key/{key}")
         arn = resolver.get_att(logical, spec["arn"])
         patterns = [arn] + [c.replace("${Arn}", arn) for c in spec.get("covers") or ()]
         out.append(EncryptedResource(

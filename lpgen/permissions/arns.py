@@ -41,6 +41,10 @@ class Scope:
             return "aws" if (self.region or self.account) else "${AWS::Partition}"
         return {"Region": "${AWS::Region}", "Account": "${AWS::AccountId}"}[var]
 
+    def arn(self, service: str, resource: str) -> str:
+        """A regional ARN of this partition, region and account."""
+        return f"arn:{self.value('Partition')}:{service}:{self.value('Region')}:{self.value('Account')}:{resource}"
+
 
 @dataclass(frozen=True)
 class ArnResult:
