@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -272,25 +273,9 @@ class _Parser:
         if kind == "str":
             return self.ev.template(tok[1:-1])
         if kind == "op" and tok == "[":
-            items = []
-            while self.peek()[1] != "]":
-                items.append(self.expression())
-                if self.peek()[1] == ",":
-                    self.take()
-            self.take("]")
-            return items
+            return self.sequence("]", self.expression)
         if kind == "op" and tok == "{":
-            obj: dict[str, Any] = {}
-            while self.peek()[1] != "}":
-                k_kind, key = self.take()
-                key = key[1:-1] if k_kind == "str" else key
-                if self.peek()[1] in ("=", ":"):
-                    self.take()
-                obj[key] = self.expression()
-                if self.peek()[1] == ",":
-                    self.take()
-            self.take("}")
-            return obj
+            return dict(self.sequence("}", self.entry))
         if kind == "op" and tok == "(":
             v = self.expression()
             self.take(")")
@@ -313,14 +298,26 @@ class _Parser:
             return self.ev.reference(parts)
         raise _Unknown
 
-    def call(self, name: str) -> Any:
-        self.take("(")
-        args = []
-        while self.peek()[1] != ")":
-            args.append(self.expression())
+    def sequence(self, close: str, item: Callable[[], Any]) -> list[Any]:
+        """Items separated by optional commas, up to and including ``close``."""
+        items = []
+        while self.peek()[1] != close:
+            items.append(item())
             if self.peek()[1] == ",":
                 self.take()
-        self.take(")")
+        self.take(close)
+        return items
+
+    def entry(self) -> tuple[str, Any]:
+        """``key = value`` (or ``key: value``) of an object literal."""
+        kind, key = self.take()
+        if self.peek()[1] in ("=", ":"):
+            self.take()
+        return (key[1:-1] if kind == "str" else key), self.expression()
+
+    def call(self, name: str) -> Any:
+        self.take("(")
+        args = self.sequence(")", self.expression)
         if name == "jsonencode" and args:
             return json.dumps(args[0])
         if name == "format" and args:
