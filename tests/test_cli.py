@@ -93,6 +93,23 @@ def test_copy_object_grants_the_source_read_and_only_the_destination_write(tmp_p
     }
 
 
+def test_managed_copy_reads_only_the_source_and_writes_only_the_destination(tmp_path: Path) -> None:
+    from lpgen import api
+
+    src = tmp_path / "app.py"
+    src.write_text(
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('s3').copy({'Bucket': 'src', 'Key': 'in/k'}, 'dst', 'out/k')\n"
+    )
+    got = {(p.action, p.resource) for p in api.suggest([str(src)], region="us-east-1", account="1").permissions}
+    assert got == {
+        ("s3:GetObject", "arn:aws:s3:::src/in/k"),
+        ("s3:PutObject", "arn:aws:s3:::dst/out/k"),
+        ("s3:AbortMultipartUpload", "arn:aws:s3:::dst/out/k"),
+    }
+
+
 def test_a_single_file_does_not_pull_in_its_whole_folder(tmp_path: Path) -> None:
     from lpgen import api
 

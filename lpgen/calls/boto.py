@@ -145,7 +145,12 @@ class BotoCalls:
             if value is not None:
                 params[target] = value
         for op in helper.get("operations", ()):
-            self.record(client, op, params, node, frame, "boto3 helper")
+            # NOTE: each request of a helper carries only what its operation takes (the
+            # source of a managed copy goes to CopyObject and UploadPartCopy, not to the
+            # multipart calls around them), as boto3's transfer manager sends it.
+            info = service_models.operation_by_name(client.service or "", op)
+            own = params if info is None else {k: v for k, v in params.items() if k in info.input_members or k == "**"}
+            self.record(client, op, own, node, frame, "boto3 helper")
         return UNKNOWN_VALS
 
     def resource_call(

@@ -91,19 +91,11 @@ def _scalars(values: list[Any]) -> list[str]:
 
 
 def _members(params: Any, depth: int = 0) -> Iterator[tuple[str, Any]]:
-    """(member name, value) pairs anywhere in the request, top level first.
-
-    The source of a copy (``CopySource``) names another resource, read by another action
-    of the same call (see ``bind`` in overrides.yaml): it never names this action's own.
-    """
+    """(member name, value) pairs anywhere in the request, top level first."""
     if not isinstance(params, dict) or depth > 4:
         return
-    for k, v in params.items():
-        if not k.endswith("CopySource"):
-            yield k, v
-    for k, v in params.items():
-        if k.endswith("CopySource"):
-            continue
+    yield from params.items()
+    for v in params.values():
         for item in v if isinstance(v, list) else [v]:
             yield from _members(item, depth + 1)
 
@@ -411,14 +403,6 @@ def variable_candidates(
         if spec.get("transform") == "dict_keys":
             keys = list(raw.keys()) if isinstance(raw, dict) else ["*"]
             values = [k if isinstance(k, str) else "*" for k in keys]
-        elif spec.get("transform") == "copy_source" or param.endswith("CopySource"):
-            values = []
-            if isinstance(raw, dict):
-                found.setdefault("BucketName", []).extend(_scalars(lookup(raw, "Bucket")) or ["*"])
-                found.setdefault("ObjectName", []).extend(_scalars(lookup(raw, "Key")) or ["*"])
-                return
-            spec = {"transform": "copy_source"}
-            values = _scalars(_values_for(raw))
         else:
             values = _scalars(_values_for(raw))
         for v in values:

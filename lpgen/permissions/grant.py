@@ -47,7 +47,7 @@ def rules_for(call: ApiCall) -> tuple[list[tuple[ActionRule, dict[str, Any]]], l
     The second item lists why a conditional action was added without certainty.
     """
     op = operation_permissions(call.client, call.operation)
-    out: list[tuple[ActionRule, dict[str, Any]]] = [(r, call.params) for r in op.required]
+    out: list[tuple[ActionRule, dict[str, Any]]] = [(r, op.request_for(r, call.params)) for r in op.required]
     doubts: list[str] = []
     for rule in op.conditional:
         assert rule.when is not None
@@ -55,7 +55,7 @@ def rules_for(call: ApiCall) -> tuple[list[tuple[ActionRule, dict[str, Any]]], l
         if hit is None:
             doubts.append(f"{rule.action} added: cannot tell whether {rule.when} holds")
         if hit is None or hit:
-            out.append((rule, call.params))
+            out.append((rule, op.request_for(rule, call.params)))
     if op.fanout is not None:
         items = lookup(call.params, op.fanout.path)
         for item in items or [UNKNOWN]:

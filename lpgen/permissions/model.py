@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,17 @@ class OperationPermissions:
     """reason, when IAM does not authorize the operation at all."""
     source: str = "default rule"
     """where the answer comes from: ``default rule``, ``overrides.yaml``, ``service reference``."""
+
+    def request_for(self, rule: ActionRule, params: dict[str, Any]) -> dict[str, Any]:
+        """The part of a request ``rule``'s resources are named in. A member that another
+        rule binds (``CopySource``: the object a copy reads) names that rule's resource,
+        never the resources of the rules without a binding."""
+        if rule.bind:
+            return params
+        bound = {path.split(".", 1)[0] for r in (*self.required, *self.conditional) for _, path in r.bind}
+        if not bound & params.keys():
+            return params
+        return {k: v for k, v in params.items() if k not in bound}
 
 
 @dataclass(frozen=True)

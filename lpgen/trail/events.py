@@ -207,10 +207,10 @@ def event_actions(
         if perms.no_permission:
             return []
         sdk = sdk_params(client, op, params)
-        actions = [(r.action, r.bind, sdk) for r in perms.required]
+        actions = [(r.action, r.bind, perms.request_for(r, sdk)) for r in perms.required]
         for rule in perms.conditional:
             if rule.when and trigger(rule.when, sdk):
-                actions.append((rule.action, rule.bind, sdk))
+                actions.append((rule.action, rule.bind, perms.request_for(rule, sdk)))
         if perms.fanout is not None:
             actions.extend((a, (), {}) for _, a in perms.fanout.by_key)
     if not actions:
