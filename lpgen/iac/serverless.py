@@ -25,7 +25,6 @@ class Variables:
         self.params = params
         self.scope = scope
         self.base = os.path.dirname(os.path.abspath(path))
-        self._depth = 0
 
     def stage(self) -> str:
         if "stage" in self.params:

@@ -28,8 +28,6 @@ class OperationInfo:
     """python method name on the client (``list_objects_v2``)."""
     input_members: tuple[str, ...]
     """top-level members of the input shape, in model order."""
-    required_members: tuple[str, ...]
-    """members the model marks as required."""
     http_method: str = ""
     """the REST method (``POST``) for services authorized by HTTP verb."""
     request_uri: str = ""
@@ -94,7 +92,7 @@ def operations(client: str) -> dict[str, OperationInfo]:
     return {
         method: OperationInfo(
             client=client, operation=op["operation"], method=method,
-            input_members=tuple(op["input_members"]), required_members=tuple(op["required_members"]),
+            input_members=tuple(op["input_members"]),
             http_method=op["http_method"], request_uri=op["request_uri"],
             uri_members=dict(op["uri_members"]), wire_names=dict(op["wire_names"]),
         )
@@ -141,7 +139,6 @@ def _build_index(model: dict[str, Any]) -> dict[str, Any]:
         ops[xform_name(name)] = {
             "operation": name,
             "input_members": list(members),
-            "required_members": list(shape.get("required", ())),
             "http_method": str(http.get("method") or ""),
             "request_uri": str(http.get("requestUri") or ""),
             "uri_members": {str(spec.get("locationName") or m): m for m, spec in members.items()
