@@ -139,6 +139,7 @@ def _suggest_template(
 ) -> None:
     """Per function of a template: the policy block in the template's syntax, or rewritten."""
     from lpgen import api
+    from lpgen.errors import TemplateError, read_text
     from lpgen.iac import emit, load_template
     from lpgen.render import text as render_text
 
@@ -153,10 +154,10 @@ def _suggest_template(
                 partition=partition, cloudtrail=cloudtrail, role=role,
             )
         if write:
-            text = None
+            text = read_text(template, TemplateError)
             for name, result in results.items():
-                text = emit.write_back(tpl, tpl.function(name), result.policy)
-                write_atomic(template, text)
+                text = emit.write_back(tpl, tpl.function(name), result.policy, text)
+            write_atomic(template, text)
         elif fmt in ("sam", "cloudformation", "serverless", "terraform"):
             for name, result in results.items():
                 click.echo(f"# {name}")

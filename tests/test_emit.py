@@ -118,3 +118,37 @@ def test_write_refuses_json_templates_and_shared_roles(tmp_path: Path) -> None:
     out = CliRunner().invoke(main, ["suggest", "--template", str(yaml_tpl), "--function", "A", "--write"])
     assert out.exit_code == 1 and "shared" in out.output
     assert yaml_tpl.read_text() == before
+
+
+def test_write_for_every_function_is_all_or_nothing(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(
+        "import boto3\ndef handler(e, c):\n"
+        "    return boto3.client('sqs').send_message(QueueUrl='https://sqs.us-east-1.amazonaws.com/1/q', MessageBody='m')\n")
+    tpl = tmp_path / "template.yaml"
+    fn = "  {}:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: src/\n      Handler: app.handler\n{}"
+    head = "Transform: AWS::Serverless-2016-10-31\nResources:\n"
+    tpl.write_text(head + fn.format("A", "") + fn.format("B", ""))
+    out = CliRunner().invoke(main, ["suggest", "--template", str(tpl), "--all", "--write"])
+    assert out.exit_code == 0, out.output
+    assert tpl.read_text().count("sqs:SendMessage") == 2
+    # one function whose block cannot be rewritten (its role is shared) leaves the whole file as it was
+    shared = "      Role: !GetAtt Role.Arn\n"
+    tpl.write_text(head + fn.format("A", "") + fn.format("C", shared) + fn.format("D", shared)
+                   + "  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      Policies: []\n")
+    before = tpl.read_text()
+    out = CliRunner().invoke(main, ["suggest", "--template", str(tpl), "--all", "--write"])
+    assert out.exit_code == 1 and "shared" in out.output
+    assert tpl.read_text() == before
+
+
+def test_write_refuses_a_flow_style_mapping_it_would_break(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("import boto3\ndef handler(e, c):\n    boto3.client('s3').get_object(Bucket='b', Key='k')\n")
+    tpl = tmp_path / "template.yaml"
+    tpl.write_text("Resources:\n  A: {Type: AWS::Serverless::Function, Properties: {CodeUri: src/, Handler: app.handler}}\n")
+    before = tpl.read_text()
+    out = CliRunner().invoke(main, ["suggest", "--template", str(tpl), "--function", "A", "--write"])
+    assert out.exit_code == 1
+    assert f"{tpl}:2:" in out.output and "flow style" in out.output
+    assert tpl.read_text() == before

@@ -257,9 +257,11 @@ def _per_function(tpl: Template, fn: FunctionInfo) -> bool:
 # writing back
 
 
-def write_back(tpl: Template, fn: FunctionInfo, policy: PolicyDocument) -> str:
-    """The template's text with only ``fn``'s policy block replaced."""
-    text = read_text(tpl.path, TemplateError, "cannot read for rewriting")
+def write_back(tpl: Template, fn: FunctionInfo, policy: PolicyDocument, text: str | None = None) -> str:
+    """The template's text (``text``, else the file's) with only ``fn``'s policy block
+    replaced."""
+    if text is None:
+        text = read_text(tpl.path, TemplateError, "cannot read for rewriting")
     if text.lstrip().startswith("{") or tpl.kind == "terraform":
         raise TemplateError(f"{tpl.path}: --write rewrites YAML templates; print the block with --format instead")
     from ruamel.yaml import YAML
@@ -269,6 +271,18 @@ def write_back(tpl: Template, fn: FunctionInfo, policy: PolicyDocument) -> str:
         doc = y.load(text)
     except Exception as exc:  # ruamel's errors share no useful base with PyYAML's
         raise TemplateError(f"{tpl.path}: cannot read for rewriting: {exc}") from exc
+    try:
+        new_text = _rewrite(tpl, fn, policy, text, doc)
+    except _Unwritable as exc:
+        raise TemplateError(f"{tpl.path}:{exc}") from exc
+    try:
+        y.load(new_text)
+    except Exception as exc:
+        raise TemplateError(f"{tpl.path}: the rewritten template would not parse, so it is left as it is: {exc}") from exc
+    return new_text
+
+
+def _rewrite(tpl: Template, fn: FunctionInfo, policy: PolicyDocument, text: str, doc: Any) -> str:
     statements = _statements(policy, tpl)
     if tpl.kind == "serverless":
         fdoc = (doc.get("functions") or {}).get(fn.name) or {}
@@ -314,12 +328,24 @@ def write_back(tpl: Template, fn: FunctionInfo, policy: PolicyDocument) -> str:
     return _splice(text, role_props, "Policies", new)
 
 
+class _Unwritable(Exception):
+    """A place in the template the rewrite cannot edit line by line: ``LINE:COL: why``."""
+
+
+def _at(mapping: Any) -> str:
+    """``LINE:COL: `` of a mapping read from the text, or a space for one that is not there."""
+    lc = getattr(mapping, "lc", None)
+    return f"{lc.line + 1}:{lc.col + 1}: " if lc is not None else " "
+
+
 def _indent(block_text: str, col: int) -> list[str]:
     return [(" " * col + line) if line else line for line in block_text.rstrip("\n").split("\n")]
 
 
 def _splice(text: str, mapping: Any, key: str, new_block: str) -> str:
     """Replace ``key`` and its value (whole lines) in ``text`` by ``new_block``."""
+    if mapping.fa.flow_style():
+        raise _Unwritable(f"{_at(mapping)}the mapping to rewrite is in flow style ({{…}}); write it as a block")
     lines = text.split("\n")
     line, col = mapping.lc.key(key)
     end = line + 1
@@ -342,7 +368,7 @@ def _insert(text: str, mapping: Any, new_block: str) -> str:
     """Add ``new_block`` as the last entry of ``mapping``."""
     keys = list(mapping.keys())
     if not keys:
-        raise TemplateError("cannot add a policy to an empty mapping")
+        raise _Unwritable(f"{_at(mapping)}cannot add a policy to an empty mapping")
     last = keys[-1]
     probe = _splice(text, mapping, last, "__lpgen__")
     lines = text.split("\n")
