@@ -6,7 +6,7 @@ import ast
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lpgen.calls.interp import Analyzer
 from lpgen.calls.model import ApiCall, UnreachableCall, UnresolvedCall
@@ -16,6 +16,9 @@ from lpgen.permissions.model import Evidence, Finding, Permission
 from lpgen.policy.build import build_policy
 from lpgen.policy.model import PolicyDocument
 from lpgen.source.discover import Project, discover
+
+if TYPE_CHECKING:
+    from lpgen.trail.summary import TrailSummary
 
 HANDLER_NAMES = ("lambda_handler", "handler")
 
@@ -372,12 +375,13 @@ def suggest_for_function(
     region: str | None = None,
     account: str | None = None,
     partition: str | None = None,
-    cloudtrail: str | None = None,
+    cloudtrail: str | TrailSummary | None = None,
     role: str | None = None,
 ) -> Suggestion:
     """Suggest the policy of one function of a template (``lpgen.iac.Template``): its code,
     its environment, what the template implies (event sources, encryption keys, passed
-    roles) and, with ``cloudtrail``, its role's history."""
+    roles) and, with ``cloudtrail`` (a source, or a summary several functions share), its
+    role's history."""
     fn = template.function(function)
     # NOTE: the template's own region (serverless provider.region) applies when none is given.
     region = region or template.scope.region
@@ -389,10 +393,9 @@ def suggest_for_function(
     summary = None
     role = role or fn.role_arn
     if cloudtrail:
-        from lpgen.trail import pick_role, role_arn_of, summarize_source
+        from lpgen.trail import trail_for
 
-        summary = summarize_source(cloudtrail, role=role_arn_of(role))
-        role = pick_role(summary, role_arn_of(role), [n for n in (fn.function_name, fn.name) if n])
+        summary, role = trail_for(cloudtrail, role, [n for n in (fn.function_name, fn.name) if n])
     return suggest(
         list(paths) if paths else [fn.code_root or "."], env=merged_env, root=fn.code_root, handler=fn.handler,
         region=region, account=account, partition=partition,

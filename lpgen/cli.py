@@ -105,10 +105,9 @@ def suggest(
         else:
             summary = None
             if cloudtrail:
-                from lpgen.trail import pick_role, role_arn_of, summarize_source
+                from lpgen.trail import trail_for
 
-                summary = summarize_source(cloudtrail, role=role_arn_of(role))
-                role = pick_role(summary, role_arn_of(role), [])
+                summary, role = trail_for(cloudtrail, role, [])
             result = api.suggest(
                 list(paths), env=env, region=region, account=account, partition=partition, trail=summary, role=role,
             )
@@ -142,16 +141,18 @@ def _suggest_template(
     from lpgen.errors import TemplateError, read_text
     from lpgen.iac import emit, load_template
     from lpgen.render import text as render_text
+    from lpgen.trail import shared_trail
 
     try:
         tpl = load_template(template, params=_parse_env(params), region=region, account=account, partition=partition)
         names = [function] if function else sorted(tpl.functions)
+        trail = shared_trail(cloudtrail, role, len(names))
         results = {}
         for name in names:
             fn = tpl.function(name)
             results[fn.name] = api.suggest_for_function(
                 tpl, fn.name, paths or None, env=_parse_env(env_pairs), region=region, account=account,
-                partition=partition, cloudtrail=cloudtrail, role=role,
+                partition=partition, cloudtrail=trail, role=role,
             )
         if write:
             text = read_text(template, TemplateError)

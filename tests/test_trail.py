@@ -285,3 +285,31 @@ def test_athena_result_export_csv(tmp_path: Path) -> None:
     assert hist.actions["s3:GetObject"].resources == {"arn:aws:s3:::b/k"}
     assert hist.denied["dynamodb:UpdateItem"].resources == {"arn:aws:dynamodb:us-east-1:123456789012:table/t"}
     assert hist.functions == {"app-fn"}
+
+
+def test_functions_of_one_template_share_a_trail_and_keep_their_own_roles(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(
+        "import boto3\ndef handler(e, c):\n    return boto3.client('s3').get_object(Bucket='b', Key='k')\n")
+    roles = {"A": "arn:aws:iam::123456789012:role/a-role", "B": "arn:aws:iam::123456789012:role/b-role"}
+    (tmp_path / "template.yaml").write_text("Transform: AWS::Serverless-2016-10-31\nResources:\n" + "".join(
+        f"  {fn}:\n    Type: AWS::Serverless::Function\n"
+        f"    Properties: {{CodeUri: src/, Handler: app.handler, Role: '{arn}'}}\n" for fn, arn in roles.items()))
+    _write_trail(tmp_path / "trail", [
+        _record("GetObject", role=roles["A"], requestParameters={"bucketName": "b", "key": "k"}),
+        _record("SendMessage", source="sqs", role=roles["A"],
+                requestParameters={"queueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/q"}),
+        _record("GetObject", role=roles["B"], requestParameters={"bucketName": "b", "key": "k"}),
+    ])
+    common = ["suggest", "--template", str(tmp_path / "template.yaml"), "--cloudtrail", str(tmp_path / "trail"),
+              "--region", "us-east-1", "--account", "123456789012", "--format", "json"]
+    together = CliRunner().invoke(main, [*common, "--all"])
+    assert together.exit_code == 0, together.output
+    both = json.loads(together.stdout)
+    for fn in roles:
+        alone = CliRunner().invoke(main, [*common, "--function", fn])
+        assert alone.exit_code == 0, alone.output
+        assert both[fn] == json.loads(alone.stdout)
+    actions = {fn: {a for s in both[fn]["Statement"] for a in s["Action"]} for fn in roles}
+    assert "sqs:SendMessage" in actions["A"]
+    assert "sqs:SendMessage" not in actions["B"]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lpgen.errors import LpgenError
 from lpgen.permissions.model import Finding
 from lpgen.review.diff import PolicyDiff, diff_policies
+
+if TYPE_CHECKING:
+    from lpgen.trail.summary import TrailSummary
 
 
 @dataclass
@@ -32,7 +35,7 @@ def review_function(
     region: str | None = None,
     account: str | None = None,
     partition: str | None = None,
-    cloudtrail: str | None = None,
+    cloudtrail: str | TrailSummary | None = None,
     role: str | None = None,
     template: Any = None,
 ) -> FunctionReview:
@@ -117,6 +120,7 @@ def review_changes(
     from lpgen.iac import load_template
     from lpgen.render.review import Links
     from lpgen.review import git
+    from lpgen.trail import shared_trail
 
     root = git.repo_root(path)
     head = git.head_sha(root)
@@ -146,6 +150,7 @@ def review_changes(
         else:
             targets = [(a.template, a.function) for a in git.affected_functions(root, changed, functions)]
             targets += _importing(loaded, changed, set(targets), root)
+        kwargs["cloudtrail"] = shared_trail(kwargs.get("cloudtrail"), kwargs.get("role"), len(targets))
         for rel, fn in targets:
             reviews.append(review_function(rel, fn, template=loaded[rel], **kwargs))
     finally:

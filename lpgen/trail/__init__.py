@@ -37,6 +37,24 @@ def summarize_source(
     return summarize(agg)
 
 
+def shared_trail(source: str | None, role: str | None, functions: int) -> str | TrailSummary | None:
+    """``source`` read once when several functions are cross-checked against it, else left
+    for the one function to read (only its role's sessions, when its role is known)."""
+    if not source or functions < 2:
+        return source
+    return summarize_source(source, role=role_arn_of(role))
+
+
+def trail_for(
+    source: str | TrailSummary, role: str | None, function_names: list[str] | None = None
+) -> tuple[TrailSummary, str]:
+    """The trail to cross-check against and the role in it: ``source`` is read (only
+    ``role``'s sessions when it is given) unless it is a summary already read, which lets
+    several functions share one reading of a trail."""
+    summary = summarize_source(source, role=role_arn_of(role)) if isinstance(source, str) else source
+    return summary, pick_role(summary, role_arn_of(role), function_names)
+
+
 def pick_role(summary: TrailSummary, role: str | None, function_names: list[str] | None = None) -> str:
     """The role to cross-check: the one given, else the one whose sessions are the function's."""
     from lpgen.errors import UsageError
