@@ -292,23 +292,19 @@ def service_name(values: Vals) -> list[str | None]:
     return list(dict.fromkeys(out)) or [None]
 
 
-def paginate_helper(client: Client, name: Vals) -> Vals:
-    """``client.get_paginator(name)``."""
+MODEL_HELPERS = {"get_paginator": ("paginator", service_models.paginators),
+                 "get_waiter": ("waiter", service_models.waiters)}
+"""Client methods that return a helper bound to one operation: (kind, the service's
+``{name: operation}`` table)."""
+
+
+def model_helper(client: Client, method: str, name: Vals) -> Vals:
+    """``client.get_paginator(name)`` or ``client.get_waiter(name)``."""
     assert client.service is not None
-    table = service_models.paginators(client.service)
+    kind, names = MODEL_HELPERS[method]
+    table = names(client.service)
     out: list[V] = []
     for n in strings(name):
         op = table.get(n)
-        out.append(Helper("paginator", client, op) if op else Unknown(f"paginator {n!r}"))
-    return vals(*out)
-
-
-def waiter_helper(client: Client, name: Vals) -> Vals:
-    """``client.get_waiter(name)``."""
-    assert client.service is not None
-    table = service_models.waiters(client.service)
-    out: list[V] = []
-    for n in strings(name):
-        op = table.get(n)
-        out.append(Helper("waiter", client, op) if op else Unknown(f"waiter {n!r}"))
+        out.append(Helper(kind, client, op) if op else Unknown(f"{kind} {n!r}"))
     return vals(*out)

@@ -94,10 +94,8 @@ class BotoCalls:
                 self._unresolved(frame, node, f".{method}() on a client whose service is not known statically")
             return UNKNOWN_VALS
         svc = client.service
-        if method == "get_paginator":
-            return aws.paginate_helper(client, args[0] if args else kwargs.get("operation_name", UNKNOWN_VALS))
-        if method == "get_waiter":
-            return aws.waiter_helper(client, args[0] if args else kwargs.get("waiter_name", UNKNOWN_VALS))
+        if method in aws.MODEL_HELPERS:
+            return aws.model_helper(client, method, args[0] if args else next(iter(kwargs.values()), UNKNOWN_VALS))
         if method == "generate_presigned_url":
             target = args[0] if args else kwargs.get("ClientMethod", UNKNOWN_VALS)
             params_v = args[1] if len(args) > 1 else kwargs.get("Params", (DictV(()),))
