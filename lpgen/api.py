@@ -18,6 +18,7 @@ from lpgen.policy.model import PolicyDocument
 from lpgen.source.discover import Project, discover
 
 if TYPE_CHECKING:
+    from lpgen.trail.crosscheck import CrossCheck
     from lpgen.trail.summary import TrailSummary
 
 HANDLER_NAMES = ("lambda_handler", "handler")
@@ -50,8 +51,8 @@ class Suggestion:
     findings: tuple[Finding, ...]
     analysis: Analysis | None
     extra: dict[str, Any] = field(default_factory=dict)
-    trail: Any = None
-    """``lpgen.trail.crosscheck.CrossCheck`` when a trail was given."""
+    trail: CrossCheck | None = None
+    """the cross-check against the role's history, when a trail was given."""
 
 
 def _entries(project: Project, analyzer: Analyzer) -> tuple[list[tuple[str, str | None]], str]:
@@ -315,7 +316,7 @@ def suggest(
     account: str | None = None,
     partition: str | None = None,
     extra_permissions: list[Permission] | None = None,
-    trail: Any = None,
+    trail: TrailSummary | None = None,
     role: str | None = None,
     derive: Any = None,
     jobs: int | None = None,

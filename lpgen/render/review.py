@@ -79,18 +79,13 @@ def reviews_json(reviews: list[FunctionReview]) -> dict[str, Any]:
                 "findings": [{"code": f.code, "severity": f.severity, "message": f.message, "path": f.path, "line": f.line}
                              for f in r.findings],
                 "suggested": r.suggestion.policy.to_json(),
-                **({"trail": _trail_counts(r)} if r.suggestion.trail is not None else {}),
+                **({"trail": r.suggestion.trail.counts()} if r.suggestion.trail is not None else {}),
             }
             for r in reviews
         ],
         "verdict": verdict(reviews),
         "data_versions": data_versions(),
     }
-
-
-def _trail_counts(r: FunctionReview) -> dict[str, int]:
-    counts: dict[str, int] = r.suggestion.trail.counts()
-    return counts
 
 
 # --- Markdown (the PR comment) --------------------------------------------------------
