@@ -161,6 +161,13 @@ class Resolver:
             return self._resource_value(name, None)
         return "*"
 
+    def arn(self, value: Any, attr: str) -> str:
+        """``attr`` of the resource a ``Ref`` names (a queue's ``Arn``, not its URL), else
+        the value resolved."""
+        if isinstance(value, dict) and "Ref" in value and value["Ref"] in self.resources:
+            return self.get_att(value["Ref"], attr)
+        return self.str(value)
+
     def get_att(self, name: str, attr: str) -> str:
         if name in self.resources:
             return self._resource_value(name, attr)
@@ -322,11 +329,11 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             etype = event.get("Type")
             eprops = event.get("Properties") or {}
             if etype == "SQS":
-                sources.append(EventSource("sqs", _arn_of(resolver, eprops.get("Queue"), "Arn")))
+                sources.append(EventSource("sqs", resolver.arn(eprops.get("Queue"), "Arn")))
             elif etype == "Kinesis":
-                sources.append(EventSource("kinesis", _arn_of(resolver, eprops.get("Stream"), "Arn")))
+                sources.append(EventSource("kinesis", resolver.arn(eprops.get("Stream"), "Arn")))
             elif etype == "DynamoDB":
-                sources.append(EventSource("dynamodb", _arn_of(resolver, eprops.get("Stream"), "StreamArn")))
+                sources.append(EventSource("dynamodb", resolver.arn(eprops.get("Stream"), "StreamArn")))
             elif etype == "MSK":
                 sources.append(EventSource("kafka", resolver.str(eprops.get("Stream"))))
             elif etype == "MQ":
@@ -470,9 +477,3 @@ def _encrypted(doc: dict[str, Any], resolver: Resolver) -> tuple[EncryptedResour
             {a: tuple(k) for a, k in (spec.get("actions") or {}).items()},
         ))
     return tuple(out)
-
-
-def _arn_of(resolver: Resolver, value: Any, attr: str) -> str:
-    if isinstance(value, dict) and "Ref" in value and value["Ref"] in resolver.resources:
-        return resolver.get_att(value["Ref"], attr)
-    return resolver.str(value)

@@ -160,22 +160,22 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
             if "sqs" in event:
                 spec = event["sqs"]
                 arn = spec.get("arn") if isinstance(spec, dict) else spec
-                sources.append(EventSource("sqs", _arn(resolver, arn, "Arn")))
+                sources.append(EventSource("sqs", resolver.arn(arn, "Arn")))
             if "stream" in event:
                 spec = event["stream"]
                 arn = spec.get("arn") if isinstance(spec, dict) else spec
                 kind = spec.get("type", "") if isinstance(spec, dict) else ""
-                text = _arn(resolver, arn, "StreamArn" if kind == "dynamodb" else "Arn")
+                text = resolver.arn(arn, "StreamArn" if kind == "dynamodb" else "Arn")
                 kind = kind or (text.split(":")[2] if text.count(":") > 2 else "")
                 if kind in ("dynamodb", "kinesis"):
                     sources.append(EventSource(kind, text))
         targets = []
         if isinstance(fn.get("onError"), (str, dict)):
-            targets.append(_arn(resolver, fn["onError"], "Arn"))
+            targets.append(resolver.arn(fn["onError"], "Arn"))
         for dest in ((fn.get("destinations") or {}).get("onFailure"), (fn.get("destinations") or {}).get("onSuccess")):
             if isinstance(dest, (str, dict)):
                 value = dest.get("arn", dest) if isinstance(dest, dict) and "arn" in dest else dest
-                targets.append(_arn(resolver, value, "Arn"))
+                targets.append(resolver.arn(value, "Arn"))
         functions[key] = FunctionInfo(
             targets=tuple(t for t in targets if t.startswith("arn:")),
             name=key,
@@ -185,9 +185,3 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
             event_sources=tuple(sources),
         )
     return Template(path, "serverless", functions, scope, source=(doc, resolver, raw))
-
-
-def _arn(resolver: Resolver, value: Any, attr: str) -> str:
-    if isinstance(value, dict) and "Ref" in value and value["Ref"] in resolver.resources:
-        return resolver.get_att(value["Ref"], attr)
-    return resolver.str(value)
