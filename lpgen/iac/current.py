@@ -27,29 +27,31 @@ FINE_MANAGED = frozenset({
 })
 
 
-@cache
-def sam_policy_templates() -> dict[str, Any]:
-    """SAM's policy templates (``DynamoDBCrudPolicy`` …), from aws-sam-translator's data."""
+def _samtranslator_data(what: str, *path: str) -> dict[str, Any]:
+    """A JSON file of aws-sam-translator's package data."""
     from importlib import resources
 
     try:
-        text = resources.files("samtranslator").joinpath("policy_templates_data", "policy_templates.json").read_text()
+        text = resources.files("samtranslator").joinpath(*path).read_text()
     except (ModuleNotFoundError, FileNotFoundError) as exc:
-        raise TemplateError(f"aws-sam-translator's policy templates are not installed: {exc}") from exc
-    templates: dict[str, Any] = json.loads(text).get("Templates") or {}
+        raise TemplateError(f"aws-sam-translator's {what} are not installed: {exc}") from exc
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+@cache
+def sam_policy_templates() -> dict[str, Any]:
+    """SAM's policy templates (``DynamoDBCrudPolicy`` …), from aws-sam-translator's data."""
+    templates: dict[str, Any] = _samtranslator_data(
+        "policy templates", "policy_templates_data", "policy_templates.json").get("Templates") or {}
     return templates
 
 
 @cache
 def sam_connector_profiles() -> dict[str, Any]:
     """SAM connector profiles (what Read/Write between two resource types allows)."""
-    from importlib import resources
-
-    try:
-        text = resources.files("samtranslator").joinpath("model", "connector_profiles", "profiles.json").read_text()
-    except (ModuleNotFoundError, FileNotFoundError) as exc:
-        raise TemplateError(f"aws-sam-translator's connector profiles are not installed: {exc}") from exc
-    profiles: dict[str, Any] = json.loads(text).get("Permissions") or {}
+    profiles: dict[str, Any] = _samtranslator_data(
+        "connector profiles", "model", "connector_profiles", "profiles.json").get("Permissions") or {}
     return profiles
 
 
