@@ -540,12 +540,7 @@ def read_source(
         agg.skip(reason, n)
     if jobs <= 1 or total < PARALLEL_BYTES or len(files) < 2:
         parts = [files[i : i + 64] for i in range(0, len(files), 64)]
-        done = 0
-        for part in parts:
-            agg.merge(read_files(part, role, since, until))
-            done += sum(f.size for f in part)
-            if progress:
-                progress(done, total)
+        _gather(agg, parts, (read_files(p, role, since, until) for p in parts), total, progress, None)
         return agg
     import multiprocessing
 
@@ -554,20 +549,28 @@ def read_source(
     parts = _chunks(files, jobs * (8 if progress else 2))
     ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-        futures = [pool.submit(read_files, part, role, since, until) for part in parts]
-        done = 0
-        warmed: set[tuple[str, str]] = set()
-        for part, fut in zip(parts, futures):
-            result = fut.result()
-            agg.merge(result)
-            if warm is not None:
-                # NOTE: the parent is idle while workers read: load the catalogue entries
-                # the events will need now rather than after the last worker ends.
-                for key in result.uses:
-                    if (key[1], key[2]) not in warmed:
-                        warmed.add((key[1], key[2]))
-                        warm(key[1], key[2])
-            done += sum(f.size for f in part)
-            if progress:
-                progress(done, total)
+        futures = [pool.submit(read_files, p, role, since, until) for p in parts]
+        # NOTE: the parent is idle while workers read: it loads the catalogue entries the
+        # events will need now rather than after the last worker ends.
+        _gather(agg, parts, (f.result() for f in futures), total, progress, warm)
     return agg
+
+
+def _gather(
+    agg: Aggregate, parts: list[list[SourceFile]], results: Iterable[Aggregate], total: int,
+    progress: Callable[[int, int], None] | None, warm: Callable[[str, str], Any] | None,
+) -> None:
+    """Merge each part's aggregate in order, moving the progress bar and warming the
+    mapping of each event seen for the first time."""
+    done = 0
+    warmed: set[tuple[str, str]] = set()
+    for part, result in zip(parts, results):
+        agg.merge(result)
+        if warm is not None:
+            for key in result.uses:
+                if (key[1], key[2]) not in warmed:
+                    warmed.add((key[1], key[2]))
+                    warm(key[1], key[2])
+        done += sum(f.size for f in part)
+        if progress:
+            progress(done, total)
