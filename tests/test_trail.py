@@ -313,3 +313,14 @@ def test_functions_of_one_template_share_a_trail_and_keep_their_own_roles(tmp_pa
     actions = {fn: {a for s in both[fn]["Statement"] for a in s["Action"]} for fn in roles}
     assert "sqs:SendMessage" in actions["A"]
     assert "sqs:SendMessage" not in actions["B"]
+
+
+def test_the_role_of_a_function_is_found_by_its_qualified_arn(tmp_path: Path) -> None:
+    from lpgen.trail import pick_role
+
+    other = "arn:aws:iam::123456789012:role/other-role"
+    mine = _record("GetObject", session="i-0abc")
+    mine["userIdentity"]["inScopeOf"] = {"credentialsIssuedTo": "arn:aws:lambda:us-east-1:123456789012:function:orders:live"}
+    _write_trail(tmp_path, [mine, _record("GetObject", role=other, session="orders-batch")])
+    summary = summarize_source(str(tmp_path), jobs=1)
+    assert pick_role(summary, None, ["orders"]) == ROLE

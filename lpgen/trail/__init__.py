@@ -58,11 +58,12 @@ def trail_for(
 def pick_role(summary: TrailSummary, role: str | None, function_names: list[str] | None = None) -> str:
     """The role to cross-check: the one given, else the one whose sessions are the function's."""
     from lpgen.errors import UsageError
+    from lpgen.trail.read import function_name
 
     if role:
         return role
     names = set(function_names or ())
-    hits = sorted(arn for arn, hist in summary.roles.items() if names & {f.rsplit(":", 1)[-1] for f in hist.functions})
+    hits = sorted(arn for arn, hist in summary.roles.items() if names & {function_name(f) for f in hist.functions})
     if len(hits) == 1:
         return hits[0]
     if not hits and len(summary.roles) == 1:

@@ -170,11 +170,8 @@ def rows_to_aggregate(rows: list[dict[str, Any]]) -> Aggregate:
         elif kind == "deploy":
             rec = to_record({"eventSource": src, "eventName": name, "requestParameters": _json(value)})
             fn = request_parameters(rec).get("functionName") if rec is not None else None
-            t = str(row.get("last_seen") or "")
             if isinstance(fn, str) and fn:
-                fn = fn.split(":function:")[-1].split(":")[0]
-                if t > agg.deployments.get(fn, ""):
-                    agg.deployments[fn] = t
+                agg.add_deployment(fn, str(row.get("last_seen") or ""))
         elif kind == "session":
             role = str(row.get("role_arn") or "")
             if value:

@@ -51,6 +51,11 @@ Key = tuple[str, str, str, bool, str, str]
 """(role ARN, event source host, event name, denied, invoked by, region)."""
 
 
+def function_name(ref: str) -> str:
+    """A Lambda function's name, from its name or its (qualified) ARN."""
+    return ref.split(":function:")[-1].split(":")[0]
+
+
 @dataclass
 class Aggregate:
     """What one worker (or the whole read) saw; merged with ``+=``."""
@@ -102,6 +107,12 @@ class Aggregate:
 
     def skip(self, reason: str, n: int = 1) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + n
+
+    def add_deployment(self, function: str, time: str) -> None:
+        """A code deployment of ``function`` (name or ARN) at ``time``: the latest is kept."""
+        name = function_name(function)
+        if time > self.deployments.get(name, ""):
+            self.deployments[name] = time
 
     def add_use(
         self, key: Key, count: int = 0, first: str = "", last: str = "", arns: Iterable[str] = (),
@@ -393,10 +404,7 @@ def _fold(agg: Aggregate, groups: dict[tuple[Any, ...], Group], deploys: list[Re
             continue
         fn = request_parameters(rec).get("functionName")
         if isinstance(fn, str) and fn:
-            fn = fn.split(":function:")[-1].split(":")[0]
-            t = rec.eventTime or ""
-            if t > agg.deployments.get(fn, ""):
-                agg.deployments[fn] = t
+            agg.add_deployment(fn, rec.eventTime or "")
     for key in sorted(groups, key=_sort_key):
         g = groups[key]
         _, _, _, src, name, code, region, category, management = key

@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 
 from lpgen.trail import events
-from lpgen.trail.read import Aggregate
+from lpgen.trail.read import Aggregate, function_name
 
 
 @dataclass
@@ -66,14 +66,14 @@ class RoleHistory:
 
     def latest_deployment(self, deployments: dict[str, str]) -> str:
         """The latest code deployment of any function this role served ('' when none)."""
-        names = {f.split(":function:")[-1].split(":")[0] for f in self.functions}
+        names = {function_name(f) for f in self.functions}
         return max((deployments.get(n, "") for n in names), default="")
 
     def to_json(self, deployments: dict[str, str]) -> dict[str, Any]:
         out: dict[str, Any] = {
             "actions": {a: u.to_json() for a, u in sorted(self.actions.items())},
             "denied": {a: u.to_json() for a, u in sorted(self.denied.items())},
-            "functions": sorted({f.split(":function:")[-1].split(":")[0] for f in self.functions}),
+            "functions": sorted({function_name(f) for f in self.functions}),
         }
         deployed = self.latest_deployment(deployments)
         if deployed:
