@@ -46,6 +46,17 @@ def _parse_env(pairs: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
+def _scope_options(command: Any) -> Any:
+    """--region, --account and --partition: where the ARNs point."""
+    for option in reversed((
+        click.option("--region", help="Region for ARNs (default: the template's, else a ${AWS::Region} placeholder)."),
+        click.option("--account", help="Account id for ARNs (default: a ${AWS::AccountId} placeholder)."),
+        click.option("--partition", help="Partition for ARNs (default: aws when a region or account is given)."),
+    )):
+        command = option(command)
+    return command
+
+
 @click.group()
 @click.version_option(package_name="lpgen")
 def main() -> None:
@@ -58,9 +69,7 @@ def main() -> None:
 @click.option("--template", type=click.Path(dir_okay=False), help="SAM/CloudFormation, serverless.yml or Terraform.")
 @click.option("--function", "function", help="Function in the template (logical id or key).")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Template parameter value.")
-@click.option("--region", help="Region for ARNs (default: a ${AWS::Region} placeholder).")
-@click.option("--account", help="Account id for ARNs.")
-@click.option("--partition", help="Partition for ARNs (default aws).")
+@_scope_options
 @click.option("--cloudtrail", "cloudtrail", help="CloudTrail source to cross-check against.")
 @click.option("--role", help="Role ARN whose CloudTrail history to use.")
 @click.option("--format", "fmt", type=click.Choice(["json", "yaml", "text", "sam", "cloudformation", "serverless", "terraform"]),
@@ -209,9 +218,7 @@ def _input_error(exc: LpgenError) -> None:
 @click.option("--template", type=click.Path(dir_okay=False), help="Compare this template's policy for --function.")
 @click.option("--function", "function", help="Function in the template.")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Template parameter value.")
-@click.option("--region", help="Region for ARNs.")
-@click.option("--account", help="Account id for ARNs.")
-@click.option("--partition", help="Partition for ARNs.")
+@_scope_options
 @click.option("--cloudtrail", help="CloudTrail source for the suggestion.")
 @click.option("--role", help="Role ARN whose CloudTrail history to use.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
@@ -269,9 +276,7 @@ def diff(
 @click.option("--base", help="Git ref to compare with (default: the pull request's base, origin/HEAD, HEAD~1).")
 @click.option("--template", "templates", multiple=True, help="Templates to consider (default: every template in the repository).")
 @click.option("--all", "review_all", is_flag=True, help="Review every function, changed or not.")
-@click.option("--region", help="Region for ARNs.")
-@click.option("--account", help="Account id for ARNs.")
-@click.option("--partition", help="Partition for ARNs.")
+@_scope_options
 @click.option("--cloudtrail", help="CloudTrail source to cross-check each function against.")
 @click.option("--format", "fmt", type=click.Choice(["markdown", "sarif", "json", "text"]), default="markdown", show_default=True)
 @click.option("--output", type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
