@@ -150,3 +150,40 @@ def test_every_output_format_renders(command: str, tmp_path: Path, monkeypatch: 
         assert result.stdout.strip(), fmt
         seen.add(result.stdout)
     assert len(seen) == len([f for f in formats if not (command == "suggest" and f == "terraform")])
+
+
+@pytest.mark.parametrize("name, text", [
+    ("template.yaml",
+     "Transform: AWS::Serverless-2016-10-31\n"
+     "Resources:\n"
+     "  Fn:\n"
+     "    Type: AWS::Serverless::Function\n"
+     "    Properties:\n"
+     "      CodeUri: src/\n"
+     "      Handler: app.handler\n"
+     "      Events:\n"
+     "        Jobs:\n"
+     "          Type: SQS\n"
+     "          Properties: {Queue: 'arn:aws:sqs:us-east-1:123456789012:jobs'}\n"),
+    ("serverless.yml",
+     "service: s\n"
+     "provider: {name: aws}\n"
+     "functions:\n"
+     "  Fn:\n"
+     "    handler: src/app.handler\n"
+     "    events:\n"
+     "      - sqs: arn:aws:sqs:us-east-1:123456789012:jobs\n"),
+])
+def test_template_evidence_points_at_the_event_source_line(tmp_path: Path, name: str, text: str) -> None:
+    from lpgen import api
+    from lpgen.iac import load_template
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("def handler(e, c):\n    return 1\n")
+    (tmp_path / name).write_text(text)
+    tpl = load_template(str(tmp_path / name), region="us-east-1", account="123456789012")
+    result = api.suggest_for_function(tpl, "Fn")
+    want = next(n for n, line in enumerate(text.splitlines(), 1) if "Jobs:" in line or "events:" in line)
+    receive = [e for p in result.permissions if p.action == "sqs:ReceiveMessage" for e in p.evidence]
+    assert receive and all(e.kind == "template" and e.line == want for e in receive)
+    assert tpl.function("Fn").line == next(n for n, line in enumerate(text.splitlines(), 1) if line.strip() == "Fn:")

@@ -84,8 +84,21 @@ def _no_aliases(loader: Any) -> None:
     loader.compose_node = compose
 
 
-def load_document(path: str) -> Any:
-    """Parse YAML or JSON; errors name the file and line."""
+def _key_lines(node: yaml.Node, prefix: str, depth: int, out: dict[str, int]) -> None:
+    if depth == 0 or not isinstance(node, yaml.MappingNode):
+        return
+    for key, value in node.value:
+        if isinstance(key, yaml.ScalarNode):
+            path = f"{prefix}{key.value}"
+            out.setdefault(path, key.start_mark.line + 1)
+            _key_lines(value, path + ".", depth - 1, out)
+
+
+def load_document(path: str, key_lines: dict[str, int] | None = None) -> Any:
+    """Parse YAML or JSON; errors name the file and line.
+
+    With ``key_lines``, the line of each YAML mapping key down to five levels is put there
+    by its dotted path (``Resources.Fn``, ``Resources.Fn.Properties.Events.Queue``)."""
     text = read_text(path, TemplateError)
     if text.lstrip().startswith("{"):
         try:
@@ -97,7 +110,10 @@ def load_document(path: str) -> Any:
     try:
         loader = _loader_class()(text)
         _no_aliases(loader)
-        return loader.get_single_data()
+        node = loader.get_single_node()
+        if key_lines is not None and node is not None:
+            _key_lines(node, "", 5, key_lines)
+        return loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         if mark is None and getattr(exc, "position", None) is not None:
@@ -299,7 +315,8 @@ class Resolver:
 
 def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
     """Read a SAM/CloudFormation template."""
-    doc = load_document(path)
+    lines: dict[str, int] = {}
+    doc = load_document(path, lines)
     if not isinstance(doc, dict) or not isinstance(doc.get("Resources"), dict):
         raise TemplateError(f"{path}: not a CloudFormation template (no Resources section)")
     resolver = Resolver(doc, params, scope, path)
@@ -322,23 +339,25 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
         uri = props.get("CodeUri", globals_fn.get("CodeUri", "."))
         if rtype == "AWS::Lambda::Function":
             uri = props.get("Code") if isinstance(props.get("Code"), str) else "."
+        line = lines.get(f"Resources.{logical}", 0)
         sources = []
-        for event in (props.get("Events") or {}).values():
+        for ename, event in (props.get("Events") or {}).items():
             if not isinstance(event, dict):
                 continue
             etype = event.get("Type")
             eprops = event.get("Properties") or {}
+            at = lines.get(f"Resources.{logical}.Properties.Events.{ename}", line)
             if etype == "SQS":
-                sources.append(EventSource("sqs", resolver.arn(eprops.get("Queue"), "Arn")))
+                sources.append(EventSource("sqs", resolver.arn(eprops.get("Queue"), "Arn"), at))
             elif etype == "Kinesis":
-                sources.append(EventSource("kinesis", resolver.arn(eprops.get("Stream"), "Arn")))
+                sources.append(EventSource("kinesis", resolver.arn(eprops.get("Stream"), "Arn"), at))
             elif etype == "DynamoDB":
-                sources.append(EventSource("dynamodb", resolver.arn(eprops.get("Stream"), "StreamArn")))
+                sources.append(EventSource("dynamodb", resolver.arn(eprops.get("Stream"), "StreamArn"), at))
             elif etype == "MSK":
-                sources.append(EventSource("kafka", resolver.str(eprops.get("Stream"))))
+                sources.append(EventSource("kafka", resolver.str(eprops.get("Stream")), at))
             elif etype == "MQ":
-                sources.append(EventSource("mq", resolver.str(eprops.get("Broker"))))
-        for other in doc["Resources"].values():
+                sources.append(EventSource("mq", resolver.str(eprops.get("Broker")), at))
+        for mapping, other in doc["Resources"].items():
             if isinstance(other, dict) and other.get("Type") == "AWS::Lambda::EventSourceMapping":
                 p = other.get("Properties") or {}
                 target = p.get("FunctionName")
@@ -346,7 +365,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
                     arn = resolver.str(p.get("EventSourceArn"))
                     kind = arn.split(":")[2] if arn.count(":") > 2 else ""
                     if kind in ("sqs", "kinesis", "dynamodb", "kafka", "mq"):
-                        sources.append(EventSource(kind, arn))
+                        sources.append(EventSource(kind, arn, lines.get(f"Resources.{mapping}", 0)))
         role = props.get("Role")
         role_arn = resolver.str(role) if role is not None else None
         targets = _async_targets(doc, resolver, logical, props)
@@ -361,9 +380,10 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             role_arn=role_arn if role_arn and role_arn.startswith("arn:") and "*" not in role_arn else None,
             targets=targets,
             layers=layers,
+            line=line,
         )
     return Template(
-        path, "cloudformation", functions, scope, _encrypted(doc, resolver), _passed_roles(doc, resolver),
+        path, "cloudformation", functions, scope, _encrypted(doc, resolver, lines), _passed_roles(doc, resolver),
         _data_locations(doc, resolver), source=(doc, resolver),
     )
 
@@ -449,7 +469,7 @@ def _passed_roles(doc: dict[str, Any], resolver: Resolver) -> tuple[PassedRoles,
     return tuple(out)
 
 
-def _encrypted(doc: dict[str, Any], resolver: Resolver) -> tuple[EncryptedResource, ...]:
+def _encrypted(doc: dict[str, Any], resolver: Resolver, lines: dict[str, int]) -> tuple[EncryptedResource, ...]:
     """Resources encrypted with a customer managed key (data/encryption.yaml)."""
     out: list[EncryptedResource] = []
     for logical, props, spec in _typed(doc, load_table("encryption.yaml") or {}):
@@ -474,6 +494,6 @@ def _encrypted(doc: dict[str, Any], resolver: Resolver) -> tuple[EncryptedResour
         patterns = [arn] + [c.replace("${Arn}", arn) for c in spec.get("covers") or ()]
         out.append(EncryptedResource(
             logical, tuple(patterns), key, spec["service"],
-            {a: tuple(k) for a, k in (spec.get("actions") or {}).items()},
+            {a: tuple(k) for a, k in (spec.get("actions") or {}).items()}, lines.get(f"Resources.{logical}", 0),
         ))
     return tuple(out)

@@ -93,8 +93,6 @@ class CurrentPolicy:
     """other functions of the template that use the same role."""
     unknown: str = ""
     """why today's policy cannot be read (a role defined elsewhere), when it cannot."""
-    line: int = 0
-    """where the policy block starts in the template."""
 
 
 @dataclass(frozen=True)

@@ -131,7 +131,8 @@ def _dig(data: Any, path: str) -> Any:
 
 def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template:
     """Read a serverless.yml."""
-    raw = load_document(path)
+    lines: dict[str, int] = {}
+    raw = load_document(path, lines)
     if not isinstance(raw, dict) or "functions" not in raw:
         raise TemplateError(f"{path}: not a serverless.yml (no functions section)")
     variables = Variables(raw, path, params, scope)
@@ -153,6 +154,8 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
         handler = str(fn.get("handler", ""))
         file_part, _, func = handler.rpartition(".")
         module = file_part.replace("/", ".").replace(os.sep, ".")
+        line = lines.get(f"functions.{key}", 0)
+        at = lines.get(f"functions.{key}.events", line)
         sources: list[EventSource] = []
         for event in fn.get("events") or ():
             if not isinstance(event, dict):
@@ -160,7 +163,7 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
             if "sqs" in event:
                 spec = event["sqs"]
                 arn = spec.get("arn") if isinstance(spec, dict) else spec
-                sources.append(EventSource("sqs", resolver.arn(arn, "Arn")))
+                sources.append(EventSource("sqs", resolver.arn(arn, "Arn"), at))
             if "stream" in event:
                 spec = event["stream"]
                 arn = spec.get("arn") if isinstance(spec, dict) else spec
@@ -168,7 +171,7 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
                 text = resolver.arn(arn, "StreamArn" if kind == "dynamodb" else "Arn")
                 kind = kind or (text.split(":")[2] if text.count(":") > 2 else "")
                 if kind in ("dynamodb", "kinesis"):
-                    sources.append(EventSource(kind, text))
+                    sources.append(EventSource(kind, text, at))
         targets = []
         if isinstance(fn.get("onError"), (str, dict)):
             targets.append(resolver.arn(fn["onError"], "Arn"))
@@ -183,5 +186,6 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
             code_root=base,
             environment=env,
             event_sources=tuple(sources),
+            line=line,
         )
     return Template(path, "serverless", functions, scope, source=(doc, resolver, raw))

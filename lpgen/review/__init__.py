@@ -57,7 +57,7 @@ def review_function(
                           + "): their content is not compared")
     if current.unknown:
         diff.notes.append(current.unknown)
-    findings = policy_findings(current, diff, tpl.path, fn.name, line=_line_of(tpl.path, fn.name))
+    findings = policy_findings(current, diff, tpl.path, fn.name, line=fn.line)
     return FunctionReview(tpl.path, fn.name, suggestion, current, diff, findings)
 
 
@@ -86,20 +86,6 @@ def _importing(loaded: dict[str, Any], changed: list[str], found: set[tuple[str,
             if changed_py & {os.path.realpath(f) for f in analysis.files}:
                 out.append((rel, fn.name))
     return out
-
-
-def _line_of(path: str, key: str) -> int:
-    """The line where ``key:`` is defined in a YAML template (0 when not found)."""
-    import re
-
-    try:
-        with open(path, encoding="utf-8") as fh:
-            for n, line in enumerate(fh, 1):
-                if re.match(rf"\s*['\"]?{re.escape(key)}['\"]?\s*:", line):
-                    return n
-    except OSError:
-        pass
-    return 0
 
 
 def review_changes(

@@ -77,7 +77,6 @@ def policy_findings(
     """Findings about today's policy of one function (placed at ``line`` of the template)."""
     out: list[Finding] = []
     where = f" ({function})" if function else ""
-    line = line or current.line
 
     def add(code: str, detail: str, severity: str = "warning") -> None:
         out.append(Finding(code, f"{CATALOGUE[code].title}{where}: {detail}", path, line, severity))
