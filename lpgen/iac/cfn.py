@@ -383,8 +383,8 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             line=line,
         )
     return Template(
-        path, "cloudformation", functions, scope, _encrypted(doc, resolver, lines), _passed_roles(doc, resolver),
-        _data_locations(doc, resolver), source=(doc, resolver),
+        path, "cloudformation", functions, scope, _encrypted(doc, resolver, lines), _passed_roles(doc, resolver, lines),
+        _data_locations(doc, resolver, lines), source=(doc, resolver),
     )
 
 
@@ -440,10 +440,10 @@ def _typed(doc: dict[str, Any], types: dict[str, Any]) -> Iterator[tuple[str, di
             yield logical, res.get("Properties") or {}, spec
 
 
-def _data_locations(doc: dict[str, Any], resolver: Resolver) -> tuple[DataLocation, ...]:
+def _data_locations(doc: dict[str, Any], resolver: Resolver, lines: dict[str, int]) -> tuple[DataLocation, ...]:
     """Glue tables with an S3 location: what a query of them reads."""
     out: list[DataLocation] = []
-    for _logical, props, _ in _typed(doc, {"AWS::Glue::Table": True}):
+    for logical, props, _ in _typed(doc, {"AWS::Glue::Table": True}):
         table = props.get("TableInput") or {}
         location = resolver.str(((table.get("StorageDescriptor") or {}).get("Location")) or "")
         if not location.startswith("s3://"):
@@ -451,11 +451,11 @@ def _data_locations(doc: dict[str, Any], resolver: Resolver) -> tuple[DataLocati
         db = resolver.str(props.get("DatabaseName"))
         name = resolver.str(table.get("Name"))
         bucket, _, prefix = location[5:].partition("/")
-        out.append(DataLocation(resolver.scope.arn("glue", f"table/{db}/{name}"), bucket, prefix))
+        out.append(DataLocation(resolver.scope.arn("glue", f"table/{db}/{name}"), bucket, prefix, lines.get(f"Resources.{logical}", 0)))
     return tuple(out)
 
 
-def _passed_roles(doc: dict[str, Any], resolver: Resolver) -> tuple[PassedRoles, ...]:
+def _passed_roles(doc: dict[str, Any], resolver: Resolver, lines: dict[str, int]) -> tuple[PassedRoles, ...]:
     """Resources whose roles are passed by the calls that run them (data/passed_roles.yaml)."""
     out: list[PassedRoles] = []
     for logical, props, spec in _typed(doc, load_table("passed_roles.yaml") or {}):
@@ -465,7 +465,7 @@ def _passed_roles(doc: dict[str, Any], resolver: Resolver) -> tuple[PassedRoles,
         )
         if roles:
             arn = resolver.get_att(logical, spec["arn"])
-            out.append(PassedRoles(logical, (arn,), roles, tuple(spec["actions"]), spec["passed_to"]))
+            out.append(PassedRoles(logical, (arn,), roles, tuple(spec["actions"]), spec["passed_to"], lines.get(f"Resources.{logical}", 0)))
     return tuple(out)
 
 

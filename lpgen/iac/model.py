@@ -77,6 +77,7 @@ class PassedRoles:
     roles: tuple[str, ...]
     actions: tuple[str, ...]
     passed_to: str
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ class DataLocation:
     table_arn: str
     bucket: str
     prefix: str
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -173,7 +175,7 @@ class Template:
             service = arn.split(":")[2] if arn.count(":") > 2 else ""
             target_action = TARGET_ACTIONS.get(service)
             if target_action:
-                ev = (Evidence(self.path, 0, f"asynchronous results are sent to {arn}", "template"),)
+                ev = (Evidence(self.path, fn.line, f"asynchronous results are sent to {arn}", "template"),)
                 out.append(Permission(target_action, arn, ev))
         return out
 
@@ -190,7 +192,7 @@ class Template:
                     continue
                 if not any(overlaps(p.resource, pat) for pat in pr.patterns):
                     continue
-                ev = (Evidence(self.path, 0, f"{p.action} on {pr.logical} passes its roles", "template"),)
+                ev = (Evidence(self.path, pr.line, f"{p.action} on {pr.logical} passes its roles", "template"),)
                 for role in pr.roles:
                     out.append(Permission("iam:PassRole", role, ev, (("StringEquals", "iam:PassedToService", pr.passed_to),)))
         return out
@@ -206,7 +208,7 @@ class Template:
         for loc in self.data_locations:
             if not any(p.action == "glue:GetTable" and arn_matches(p.resource, loc.table_arn) for p in permissions):
                 continue
-            ev = (Evidence(self.path, 0, f"the query reads {loc.table_arn} from s3://{loc.bucket}/{loc.prefix}", "template"),)
+            ev = (Evidence(self.path, loc.line, f"the query reads {loc.table_arn} from s3://{loc.bucket}/{loc.prefix}", "template"),)
             bucket = f"arn:{self.scope.value('Partition')}:s3:::{loc.bucket}"
             out.append(Permission("s3:GetObject", f"{bucket}/{loc.prefix}*", ev))
             out.append(Permission("s3:ListBucket", bucket, ev))
