@@ -135,16 +135,15 @@ def _analyze_parallel(
     project: Project, env: dict[str, str] | None, region: str | None, account: str | None, jobs: int
 ) -> Analysis:
     """Analyse the entry modules in ``jobs`` processes; each follows its own imports."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
     from dataclasses import replace
+    from functools import partial
+
+    from lpgen.parallel import fork_map
 
     targets = list(project.targets)
     size = -(-len(targets) // jobs)
     parts = [replace(project, targets=tuple(targets[i : i + size])) for i in range(0, len(targets), size)]
-    ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-        results = list(pool.map(_analyze_part, parts, [env] * len(parts), [region] * len(parts), [account] * len(parts)))
+    results = fork_map(partial(_analyze_part, env=env, region=region, account=account), parts)
     if results and all(r.entry.endswith(" (found by name)") for r in results):
         entry = _entry_text([e for r in results for e in r.entry.removesuffix(" (found by name)").split(", ")], "found by name")
     else:

@@ -1,0 +1,83 @@
+"""Run one function over several parts of a job, one process per part.
+
+On systems with ``fork`` the calling process works on the first part itself while forked
+children work on the others: the children start with everything the parent has already
+loaded (tables, models), send their result back through a pipe and end without the
+interpreter's teardown. Elsewhere the parts run one after another in this process.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+P = TypeVar("P")
+R = TypeVar("R")
+
+
+class WorkerError(RuntimeError):
+    """A worker process ended without sending a result."""
+
+
+def fork_map(fn: Callable[[P], R], parts: Sequence[P]) -> list[R]:
+    """``[fn(p) for p in parts]``, the parts after the first in forked processes.
+
+    An exception raised by ``fn`` in a child is raised again here."""
+    if len(parts) <= 1 or not hasattr(os, "fork"):
+        return [fn(p) for p in parts]
+    children: list[tuple[int, int]] = []
+    try:
+        for part in parts[1:]:
+            read_fd, write_fd = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - runs in the child, which never returns
+                os.close(read_fd)
+                _child(fn, part, write_fd)
+            os.close(write_fd)
+            children.append((pid, read_fd))
+        first = fn(parts[0])
+        return [first, *(_collect(pid, fd) for pid, fd in children)]
+    finally:
+        for pid, fd in children:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+
+
+def _child(fn: Callable[[Any], Any], part: Any, write_fd: int) -> None:  # pragma: no cover - child
+    code = 0
+    try:
+        try:
+            data = pickle.dumps((True, fn(part)), protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException as exc:  # noqa: BLE001 - every failure goes back to the parent
+            code = 1
+            try:
+                data = pickle.dumps((False, exc), protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:  # noqa: BLE001 - an exception that cannot be pickled
+                data = pickle.dumps((False, WorkerError(f"{type(exc).__name__}: {exc}")))
+        with os.fdopen(write_fd, "wb") as out:
+            out.write(data)
+    finally:
+        os._exit(code)
+
+
+def _collect(pid: int, fd: int) -> Any:
+    chunks = []
+    while True:
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    if not chunks:
+        raise WorkerError(f"worker process {pid} ended without a result")
+    ok, value = pickle.loads(b"".join(chunks))
+    if not ok:
+        raise value
+    return value
