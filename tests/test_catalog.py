@@ -184,7 +184,7 @@ def test_model_index_cache_matches_the_model(tmp_path: Path, monkeypatch: pytest
 
     monkeypatch.setenv("LPGEN_CACHE_DIR", str(tmp_path))
     for client in ("s3", "apigateway", "dynamodb"):
-        built = sm._build_index(sm.service_model(client) or {})
+        built = sm._build_index(sm.service_model(client) or {}, client)
         sm._index.cache_clear()
         first = sm._index(client)  # built and written
         sm._index.cache_clear()
@@ -196,3 +196,31 @@ def test_model_index_cache_matches_the_model(tmp_path: Path, monkeypatch: pytest
     ops = sm.operations("s3")
     assert ops["copy_object"].wire_names["CopySource"] == "x-amz-copy-source"
     assert ops["get_object"].input_members[:2] == ("Bucket", "IfMatch")
+
+
+def test_resource_models_are_the_ones_botocore_loader_gives() -> None:
+    """boto3's resource models are read without botocore's loader: same services, same data."""
+    import importlib.util
+    import os
+
+    from botocore.loaders import create_loader
+
+    from lpgen.calls import aws
+    from lpgen.permissions import service_models as sm
+
+    loader = create_loader()
+    spec = importlib.util.find_spec("boto3")
+    assert spec is not None and spec.origin
+    loader.search_paths.append(os.path.join(os.path.dirname(spec.origin), "data"))
+    names = tuple(sorted(loader.list_available_services("resources-1")))
+    assert sm.resource_service_names() == names
+    assert "dynamodb" in names and "s3" in names
+    for service in names:
+        assert sm.resource_model(service) == loader.load_service_model(service, "resources-1")
+        model = sm.service_model(service) or {}
+        for rtype, defn in (sm.resource_model(service) or {})["resources"].items():
+            if defn.get("shape"):
+                members = model["shapes"][defn["shape"]]["members"]
+                assert aws.shape_members(service, rtype) == {aws._xform(m) for m in members}
+    assert "item_count" in aws.shape_members("dynamodb", "Table")
+

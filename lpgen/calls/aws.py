@@ -175,15 +175,13 @@ def identifier_names(service: str, rtype: str | None) -> list[str]:
     return [i["name"] for i in defn.get("identifiers", ())]
 
 
-def shape_members(service: str, rtype: str | None) -> set[str]:
+@cache
+def shape_members(service: str, rtype: str | None) -> frozenset[str]:
     """Python attribute names a resource loads from its shape (``item_count``)."""
-    defn = resource_definition(service, rtype) or {}
-    shape = defn.get("shape")
-    model = service_models.service_model(service)
-    if not shape or model is None:
-        return set()
-    members = model.get("shapes", {}).get(shape, {}).get("members", {})
-    return {_xform(m) for m in members}
+    shape = (resource_definition(service, rtype) or {}).get("shape")
+    if not shape:
+        return frozenset()
+    return frozenset(_xform(m) for m in service_models.shape_member_names(service, shape))
 
 
 def request_params(

@@ -10,7 +10,6 @@ stops growing. The code is only parsed, never imported or run.
 from __future__ import annotations
 
 import ast
-import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +62,8 @@ class ModuleState:
     parsed: ParsedModule
     env: dict[str, Vals] = field(default_factory=dict)
     done: bool = False
+    display: str = ""
+    """the file's path as evidence shows it (relative to the working directory)."""
 
 
 @dataclass
@@ -199,7 +200,7 @@ class Analyzer(BuiltinCalls):
         pm = self.parse(name)
         if pm is None:
             return None
-        state = ModuleState(name, pm)
+        state = ModuleState(name, pm, display=_display_path(pm.path))
         self.modules[name] = state
         state.env["__name__"] = (Str(name),)
         if pm.tree is not None:
@@ -1027,7 +1028,7 @@ class Analyzer(BuiltinCalls):
     def _loc(self, frame: Frame | None, node: Any) -> Location:
         if frame is None:
             return Location("", 0, "")
-        path = _display_path(frame.module.parsed.path)
+        path = frame.module.display
         line = getattr(node, "lineno", 0) or 0
         text = frame.module.parsed.segment(node) if isinstance(node, ast.AST) else ""
         return Location(path, line, text)
@@ -1071,16 +1072,14 @@ def _fields(node: ast.ClassDef) -> list[tuple[str, ast.expr | None]]:
 
 
 def _display_path(path: Path) -> str:
-    return _relpath(str(path), os.getcwd())
-
-
-@functools.lru_cache(maxsize=4096)
-def _relpath(path: str, cwd: str) -> str:
-    """Paths in evidence are relative to the working directory (cached per directory)."""
+    """Paths in evidence are relative to the working directory."""
+    text, cwd = str(path), os.getcwd()
+    if text.startswith(cwd) and text[len(cwd) : len(cwd) + 1] == os.sep:
+        return text[len(cwd) + 1 :]
     try:
-        return os.path.relpath(path, cwd)
+        return os.path.relpath(text, cwd)
     except ValueError:
-        return path
+        return text
 
 
 _METHODS: set[str] | None = None

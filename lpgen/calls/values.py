@@ -16,22 +16,24 @@ MAX_ALTERNATIVES = 12
 class V:
     """Base of every abstract value."""
 
+    __slots__ = ()
 
-@dataclass(frozen=True)
+
+@dataclass(unsafe_hash=True, slots=True)
 class Str(V):
     """A string; ``*`` in ``pattern`` stands for a part that is not known."""
 
     pattern: str
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True, slots=True)
 class Const(V):
     """A non-string constant (number, bool, None)."""
 
     value: Any
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True, slots=True)
 class Unknown(V):
     """A value the analysis cannot know, with why."""
 
@@ -40,7 +42,7 @@ class Unknown(V):
     """it came from a place a boto3 client could come from (a parameter, a call result)."""
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True, slots=True)
 class DictV(V):
     """A dict literal; keys are string patterns."""
 
@@ -55,7 +57,7 @@ class DictV(V):
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True, slots=True)
 class SeqV(V):
     """A list, tuple or set literal (or what a comprehension builds)."""
 
@@ -64,12 +66,12 @@ class SeqV(V):
     """one element stands for every element (a comprehension)."""
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True, slots=True)
 class Boto3(V):
     """The ``boto3`` module (or ``boto3.session``)."""
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True, slots=True)
 class Session(V):
     """A ``boto3.Session``."""
 
@@ -77,7 +79,7 @@ class Session(V):
     assumed: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True, slots=True)
 class Client(V):
     """A boto3 client; ``service`` None when the name was computed."""
 
@@ -86,7 +88,7 @@ class Client(V):
     assumed: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True, slots=True)
 class Resource(V):
     """A boto3 resource object: the service resource (``rtype`` None) or e.g. a Table."""
 
@@ -103,7 +105,7 @@ class Resource(V):
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True, slots=True)
 class Collection(V):
     """A resource collection (``bucket.objects``), possibly filtered."""
 
@@ -112,7 +114,7 @@ class Collection(V):
     params: tuple[tuple[str, Vals], ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True, slots=True)
 class Helper(V):
     """A helper object that makes calls later: paginator, waiter, batch writer."""
 
@@ -121,7 +123,7 @@ class Helper(V):
     operation: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True, slots=True)
 class Response(V):
     """What an API call returned."""
 
@@ -131,7 +133,7 @@ class Response(V):
     region: str | None = None
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False, slots=True)
 class Func(V):
     """A function defined in the analysed code (also lambdas)."""
 
@@ -142,7 +144,7 @@ class Func(V):
     """the defining frame's locals for nested functions."""
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True, slots=True)
 class Bound(V):
     """A function bound to an instance (or a class for classmethods)."""
 
@@ -150,7 +152,7 @@ class Bound(V):
     self_value: V
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False, slots=True)
 class Class(V):
     """A class defined in the analysed code."""
 
@@ -159,14 +161,14 @@ class Class(V):
     qualname: str
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True, slots=True)
 class Instance(V):
     """An instance of an analysed class; attributes live in the analyser's heap by class."""
 
     cls: Class
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True, slots=True)
 class Module(V):
     """A module: ``name`` is dotted; ``project`` when its source is analysed."""
 
@@ -174,7 +176,7 @@ class Module(V):
     project: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True, slots=True)
 class LibObject(V):
     """An instance of a library class whose AWS calls are modelled (data/libraries.yaml)."""
 
@@ -183,7 +185,7 @@ class LibObject(V):
     kwargs: tuple[tuple[str, Vals], ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True, slots=True)
 class LibMethod(V):
     """A method of a modelled library object, not called yet."""
 
@@ -191,7 +193,7 @@ class LibMethod(V):
     method: str
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True, slots=True)
 class Builtin(V):
     """A library function or object lpgen models (``os.getenv``, ``os.environ``)."""
 

@@ -12,13 +12,11 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.error import URLError
 
 from lpgen.errors import ModelDataError
 
@@ -46,10 +44,12 @@ class RefreshResult:
 
 
 def _get_json(url: str, timeout: float) -> Any:
+    import urllib.request  # only a refresh needs it; every run reads the cache
+
     try:
         with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - user-given URL
             return json.load(resp)
-    except (URLError, OSError, ValueError) as exc:
+    except (OSError, ValueError) as exc:  # URLError is an OSError
         raise ModelDataError(f"cannot read {url}: {exc}") from exc
 
 

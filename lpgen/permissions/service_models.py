@@ -72,7 +72,40 @@ def client_names() -> tuple[str, ...]:
 @lru_cache(maxsize=1)
 def resource_service_names() -> tuple[str, ...]:
     """Services that have a boto3 resource API."""
-    return tuple(sorted(_loader().list_available_services("resources-1")))
+    return tuple(sorted(_resource_files()))
+
+
+@lru_cache(maxsize=1)
+def _resource_files() -> dict[str, str]:
+    """``{service: path of its newest resources-1.json}``.
+
+    The folders are the ones botocore's loader searches when boto3 builds a resource
+    (``AWS_DATA_PATH``, ``~/.aws/models``, then boto3's own data), read directly: the
+    analysis needs nine small files, not the loader and the imports behind it.
+    """
+    roots = [os.path.expanduser(p) for p in os.environ.get("AWS_DATA_PATH", "").split(os.pathsep) if p]
+    roots.append(os.path.expanduser(os.path.join("~", ".aws", "models")))
+    spec = importlib.util.find_spec("boto3")
+    if spec is not None and spec.origin:
+        roots.append(os.path.join(os.path.dirname(spec.origin), "data"))
+    versions: dict[str, str] = {}
+    found: dict[tuple[str, str], str] = {}
+    for root in roots:
+        try:
+            services = os.listdir(root)
+        except OSError:
+            continue
+        for service in services:
+            try:
+                api_versions = os.listdir(os.path.join(root, service))
+            except OSError:
+                continue
+            for version in api_versions:
+                path = os.path.join(root, service, version, "resources-1.json")
+                if (service, version) not in found and os.path.isfile(path):
+                    found[(service, version)] = path
+                    versions[service] = max(versions.get(service, ""), version)
+    return {service: found[(service, version)] for service, version in sorted(versions.items())}
 
 
 @cache
@@ -121,16 +154,22 @@ def _index(client: str) -> dict[str, Any] | None:
     model = service_model(client)
     if model is None:
         return None
-    data = _build_index(model)
+    data = _build_index(model, client)
     if path is not None:
         _write(path, data)
     return data
 
 
-def _build_index(model: dict[str, Any]) -> dict[str, Any]:
+def _build_index(model: dict[str, Any], client: str = "") -> dict[str, Any]:
     from botocore import xform_name
 
     shapes = model.get("shapes", {})
+    resources = resource_model(client) if client else None
+    # NOTE: the shapes boto3 resources load their attributes from (Table → TableDescription).
+    loaded = sorted(
+        {str(d["shape"]) for d in ((resources or {}).get("resources") or {}).values() if d.get("shape")}
+        | ({str((resources or {}).get("service", {}).get("shape"))} if (resources or {}).get("service", {}).get("shape") else set())
+    )
     ops: dict[str, Any] = {}
     for name, op in model.get("operations", {}).items():
         shape = shapes.get(op.get("input", {}).get("shape", ""), {})
@@ -145,7 +184,11 @@ def _build_index(model: dict[str, Any]) -> dict[str, Any]:
                             if spec.get("location") == "uri"},
             "wire_names": {m: str(spec["locationName"]) for m, spec in members.items() if spec.get("locationName")},
         }
-    return {"metadata": dict(model.get("metadata", {})), "operations": ops}
+    return {
+        "metadata": dict(model.get("metadata", {})),
+        "operations": ops,
+        "shapes": {name: list(shapes.get(name, {}).get("members", {})) for name in loaded},
+    }
 
 
 def _index_path(client: str) -> str | None:
@@ -155,7 +198,11 @@ def _index_path(client: str) -> str | None:
 
     if os.environ.get("LPGEN_NO_MODEL_CACHE"):
         return None
-    return os.path.join(str(cache_dir()), f"models-{botocore.__version__}", f"{client}.json")
+    return os.path.join(str(cache_dir()), f"models-{botocore.__version__}-{INDEX_FORMAT}", f"{client}.json")
+
+
+INDEX_FORMAT = 2
+"""bumped when the index gains a field, so an older cached index is not read."""
 
 
 def _write(path: str, data: dict[str, Any]) -> None:
@@ -180,6 +227,13 @@ def operation_by_name(client: str, operation: str) -> OperationInfo | None:
         if info.operation == operation:
             return info
     return None
+
+
+@cache
+def shape_member_names(client: str, shape: str) -> tuple[str, ...]:
+    """Members of one shape a boto3 resource loads its attributes from, in model order."""
+    index = _index(client)
+    return tuple((index or {}).get("shapes", {}).get(shape, ()))
 
 
 @cache
@@ -214,6 +268,14 @@ def waiters(client: str) -> dict[str, str]:
 @cache
 def resource_model(service: str) -> dict[str, Any] | None:
     """boto3's resources-1 model of ``service`` (``{"service": …, "resources": …}``)."""
-    if service not in resource_service_names():
+    path = _resource_files().get(service)
+    if path is None:
         return None
-    return _load(service, "resources-1")
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data: dict[str, Any] = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise ModelDataError(f"boto3 resource model {path}: {exc}") from exc
+    return data
