@@ -66,7 +66,7 @@ class ModuleState:
     """the file's path as evidence shows it (relative to the working directory)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Frame:
     """Locals of one function activation (or a module or class body)."""
 
@@ -615,7 +615,7 @@ class Analyzer(BuiltinCalls):
             else:
                 options = ["*"]
             results = [r + o for r in results for o in options][:12]
-        return tuple(Str(squash(r)) for r in results)
+        return vals(*(Str(squash(r)) for r in results))
 
     def binop(self, op: ast.operator, left: Vals, right: Vals) -> Vals:
         """String concatenation and ``%`` formatting; anything else is unknown."""

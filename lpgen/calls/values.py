@@ -10,6 +10,8 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
+from lpgen.calls.model import UNKNOWN
+
 MAX_ALTERNATIVES = 12
 
 
@@ -208,6 +210,8 @@ UNKNOWN_VALS: Vals = (Unknown(),)
 
 def vals(*items: V) -> Vals:
     """Dedupe alternatives, keep the first MAX_ALTERNATIVES."""
+    if len(items) < 2:
+        return items
     out: list[V] = []
     seen: set[V] = set()
     for v in items:
@@ -221,11 +225,17 @@ def vals(*items: V) -> Vals:
 
 def join(*groups: Vals) -> Vals:
     """Union of alternatives."""
+    if len(groups) == 1:
+        return groups[0]
+    if len(groups) == 2 and (not groups[0] or groups[0] == groups[1]):
+        return groups[1]
     return vals(*(v for g in groups for v in g))
 
 
 def strings(values: Vals) -> list[str]:
     """String patterns of the alternatives; non-strings become ``*``."""
+    if len(values) == 1 and type(values[0]) is Str:
+        return [values[0].pattern]  # type: ignore[attr-defined]
     out: list[str] = []
     for v in values:
         if isinstance(v, Str):
@@ -241,8 +251,6 @@ def strings(values: Vals) -> list[str]:
 
 def to_param(values: Vals, depth: int = 0) -> Any:
     """Plain request data for the permissions stage (see ``ApiCall.params``)."""
-    from lpgen.calls.model import UNKNOWN
-
     if depth > 6:
         return UNKNOWN
     concrete = [v for v in values if not (isinstance(v, Const) and v.value is None)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import warnings
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -27,7 +28,7 @@ class ParsedModule:
         end = getattr(node, "end_lineno", lineno) or lineno
         if not lineno or not self.source:
             return ""
-        lines = self.source.splitlines()[lineno - 1 : end] if end - lineno > 0 else [_line(self.source, lineno)]
+        lines = self._lines[lineno - 1 : max(end, lineno)]
         if not lines:
             return ""
         col, end_col = getattr(node, "col_offset", 0), getattr(node, "end_col_offset", None)
@@ -38,18 +39,16 @@ class ParsedModule:
         text = " ".join(text.split())
         return text if len(text) <= 120 else text[:117] + "..."
 
-
-def _line(source: str, lineno: int) -> str:
-    start = 0
-    for _ in range(lineno - 1):
-        start = source.find("\n", start) + 1
-        if start == 0:
-            return ""
-    stop = source.find("\n", start)
-    return source[start:] if stop == -1 else source[start:stop]
+    @cached_property
+    def _lines(self) -> list[str]:
+        # NOTE: the tokenizer ends a line at \r\n, \r or \n (str.splitlines also splits at
+        # form feeds and other separators, which would shift the line numbers).
+        return self.source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
 def _cut(line: str, col: int, end_col: int | None) -> str:
+    if line.isascii():
+        return line[col:end_col]
     # NOTE: ast offsets count UTF-8 bytes.
     raw = line.encode("utf-8")
     return raw[col:end_col].decode("utf-8", "replace")
