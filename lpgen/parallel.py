@@ -1,9 +1,9 @@
 """Run one function over several parts of a job, one process per part.
 
-On systems with ``fork`` the calling process works on the first part itself while forked
-children work on the others: the children start with everything the parent has already
-loaded (tables, models), send their result back through a pipe and end without the
-interpreter's teardown. Elsewhere the parts run one after another in this process.
+On systems with ``fork`` each part runs in a forked child (the first may run in the
+calling process): the children start with everything the parent has already loaded
+(tables, models), send their result back through a pipe and end without the interpreter's
+teardown. Elsewhere the parts run one after another in this process.
 """
 
 from __future__ import annotations
@@ -21,15 +21,25 @@ class WorkerError(RuntimeError):
     """A worker process ended without sending a result."""
 
 
-def fork_map(fn: Callable[[P], R], parts: Sequence[P]) -> list[R]:
-    """``[fn(p) for p in parts]``, the parts after the first in forked processes.
+_IN_WORKER = False
 
-    An exception raised by ``fn`` in a child is raised again here."""
+
+def in_worker() -> bool:
+    """True in a forked worker: it exits right after sending its result, so what it built
+    need not be torn down."""
+    return _IN_WORKER
+
+
+def fork_map(fn: Callable[[P], R], parts: Sequence[P], *, here: bool = True) -> list[R]:
+    """``[fn(p) for p in parts]``, each part in a forked process.
+
+    With ``here`` the first part runs in this process. An exception raised by ``fn`` in a
+    child is raised again here."""
     if len(parts) <= 1 or not hasattr(os, "fork"):
         return [fn(p) for p in parts]
     children: list[tuple[int, int]] = []
     try:
-        for part in parts[1:]:
+        for part in parts[1:] if here else parts:
             read_fd, write_fd = os.pipe()
             pid = os.fork()
             if pid == 0:  # pragma: no cover - runs in the child, which never returns
@@ -37,8 +47,8 @@ def fork_map(fn: Callable[[P], R], parts: Sequence[P]) -> list[R]:
                 _child(fn, part, write_fd)
             os.close(write_fd)
             children.append((pid, read_fd))
-        first = fn(parts[0])
-        return [first, *(_collect(pid, fd) for pid, fd in children)]
+        first = [fn(parts[0])] if here else []
+        return [*first, *(_collect(pid, fd) for pid, fd in children)]
     finally:
         for pid, fd in children:
             try:
@@ -52,6 +62,8 @@ def fork_map(fn: Callable[[P], R], parts: Sequence[P]) -> list[R]:
 
 
 def _child(fn: Callable[[Any], Any], part: Any, write_fd: int) -> None:  # pragma: no cover - child
+    global _IN_WORKER
+    _IN_WORKER = True
     code = 0
     try:
         try:

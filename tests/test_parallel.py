@@ -47,3 +47,23 @@ def test_a_worker_that_dies_without_a_result_is_an_error() -> None:
 
 def test_a_single_part_runs_here() -> None:
     assert fork_map(_square_and_pid, [5]) == [(25, os.getpid())]
+
+
+def test_parts_can_all_run_in_workers() -> None:
+    results = fork_map(_square_and_pid, [1, 2, 3], here=False)
+    assert [r for r, _ in results] == [1, 4, 9]
+    if hasattr(os, "fork"):
+        assert os.getpid() not in {p for _, p in results}
+
+
+def _worker_flag(_: int) -> bool:
+    from lpgen.parallel import in_worker
+
+    return in_worker()
+
+
+def test_only_forked_workers_say_they_are_workers() -> None:
+    flags = fork_map(_worker_flag, [0, 1])
+    assert flags[0] is False
+    if hasattr(os, "fork"):
+        assert flags[1] is True
