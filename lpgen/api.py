@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from lpgen.calls.interp import Analyzer
 from lpgen.calls.model import ApiCall, UnreachableCall, UnresolvedCall
 from lpgen.permissions.arns import Scope
-from lpgen.permissions.grant import call_permissions, evidence_of
+from lpgen.permissions.grant import call_permissions, evidence_of, preload_mapping
 from lpgen.permissions.model import Evidence, Finding, Permission
 from lpgen.policy.build import build_policy
 from lpgen.policy.model import PolicyDocument
@@ -144,8 +144,9 @@ def _analyze_parallel(
     size = -(-len(targets) // jobs)
     parts = [replace(project, targets=tuple(targets[i : i + size])) for i in range(0, len(targets), size)]
     # NOTE: every part runs in a worker, which skips tearing its syntax trees down (a tenth
-    # of the analysis); this process only merges.
-    results = fork_map(partial(_analyze_part, env=env, region=region, account=account), parts, here=False)
+    # of the analysis); this process loads the mapping tables meanwhile, then merges.
+    results = fork_map(partial(_analyze_part, env=env, region=region, account=account), parts,
+                       here=False, meanwhile=preload_mapping)
     if results and all(r.entry.endswith(" (found by name)") for r in results):
         entry = _entry_text([e for r in results for e in r.entry.removesuffix(" (found by name)").split(", ")], "found by name")
     else:

@@ -30,13 +30,19 @@ def in_worker() -> bool:
     return _IN_WORKER
 
 
-def fork_map(fn: Callable[[P], R], parts: Sequence[P], *, here: bool = True) -> list[R]:
+def fork_map(
+    fn: Callable[[P], R], parts: Sequence[P], *, here: bool = True, meanwhile: Callable[[], object] | None = None
+) -> list[R]:
     """``[fn(p) for p in parts]``, each part in a forked process.
 
-    With ``here`` the first part runs in this process. An exception raised by ``fn`` in a
-    child is raised again here."""
+    With ``here`` the first part runs in this process. ``meanwhile`` runs here while the
+    children work (loading what comes next). An exception raised by ``fn`` in a child is
+    raised again here."""
     if len(parts) <= 1 or not hasattr(os, "fork"):
-        return [fn(p) for p in parts]
+        results = [fn(p) for p in parts]
+        if meanwhile is not None:
+            meanwhile()
+        return results
     children: list[tuple[int, int]] = []
     try:
         for part in parts[1:] if here else parts:
@@ -47,6 +53,8 @@ def fork_map(fn: Callable[[P], R], parts: Sequence[P], *, here: bool = True) -> 
                 _child(fn, part, write_fd)
             os.close(write_fd)
             children.append((pid, read_fd))
+        if meanwhile is not None:
+            meanwhile()
         first = [fn(parts[0])] if here else []
         return [*first, *(_collect(pid, fd) for pid, fd in children)]
     finally:

@@ -67,3 +67,10 @@ def test_only_forked_workers_say_they_are_workers() -> None:
     assert flags[0] is False
     if hasattr(os, "fork"):
         assert flags[1] is True
+
+
+def test_meanwhile_runs_here_while_the_workers_work() -> None:
+    ran: list[int] = []
+    results = fork_map(_square_and_pid, [2, 3], here=False, meanwhile=lambda: ran.append(os.getpid()))
+    assert [r for r, _ in results] == [4, 9]
+    assert ran == [os.getpid()]

@@ -14,6 +14,19 @@ from lpgen.permissions.model import ActionRule, Evidence, Finding, Permission
 _PASSED_TO = {"ecs": "ecs-tasks.amazonaws.com"}
 
 
+def preload_mapping() -> None:
+    """Load what mapping any call first reads: the shared tables, the IAM reference's
+    service list and botocore's version (which names the model index)."""
+    import botocore  # noqa: F401
+
+    from lpgen.data_files import load_table
+    from lpgen.permissions import iam_data
+
+    for name in ("prefixes.yaml", "overrides.yaml", "naming_rules.yaml", "arn_params.yaml"):
+        load_table(name)
+    iam_data.prefixes()
+
+
 def trigger(when: str, params: dict[str, Any]) -> bool | None:
     """Does the request match a conditional action's trigger? None when it cannot be known."""
     for op in ("=", "^", "~"):

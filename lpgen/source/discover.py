@@ -62,18 +62,28 @@ def _walk(root: Path) -> list[Path]:
 
 
 def _module_name(path: Path, root: Path) -> str:
-    rel = path.relative_to(root).with_suffix("")
-    parts = list(rel.parts)
+    text, base = str(path), str(root).rstrip(os.sep) + os.sep
+    # NOTE: string slicing; pathlib's relative_to costs more than the walk itself.
+    parts = text[len(base):].split(os.sep) if text.startswith(base) else list(path.relative_to(root).parts)
+    if not parts or parts == [""]:
+        return ""
+    parts = [*parts[:-1], parts[-1].removesuffix(".py")]
     if parts[-1] == "__init__":
         parts = parts[:-1]
     return ".".join(parts)
 
 
-def _package_root(path: Path) -> Path:
-    """The folder above the outermost package (folder with ``__init__.py``) holding path."""
-    folder = path if path.is_dir() else path.parent
+def _package_root(path: Path, known: dict[Path, Path] | None = None) -> Path:
+    """The folder above the outermost package (folder with ``__init__.py``) holding path.
+
+    ``known`` remembers the answer per folder across the files of one walk."""
+    start = folder = path if path.is_dir() else path.parent
+    if known is not None and start in known:
+        return known[start]
     while (folder / "__init__.py").exists() and folder.parent != folder:
         folder = folder.parent
+    if known is not None:
+        known[start] = folder
     return folder
 
 
@@ -107,6 +117,14 @@ def discover(
     targets: list[str] = []
     entry_module: str | None = None
     entry_function: str | None = None
+    walked: dict[Path, list[Path]] = {}
+    known: dict[Path, Path] = {}
+
+    def walk(folder: Path) -> list[Path]:
+        if folder not in walked:
+            walked[folder] = _walk(folder)
+        return walked[folder]
+
     if root is not None:
         roots.append(Path(root).resolve())
     for lib in libraries or ():
@@ -128,10 +146,10 @@ def discover(
             if spec is not None:
                 entry_module = _module_name(p, r)
         else:
-            for f in _walk(p):
-                targets.append(_module_name(f, _package_root(f) if f.parent != p else r))
+            for f in walk(p):
+                targets.append(_module_name(f, _package_root(f, known) if f.parent != p else r))
     for r in roots:
-        for f in _walk(r):
+        for f in walk(r):
             name = _module_name(f, r)
             if name:
                 files.setdefault(name, f)
