@@ -247,6 +247,9 @@ class Analyzer(BuiltinCalls):
         start = dict(frame.locals)
         results: list[dict[str, Vals]] = []
         for block in blocks:
+            if not block:
+                results.append(start)
+                continue
             frame.locals.clear()
             frame.locals.update(start)
             try:
@@ -254,10 +257,15 @@ class Analyzer(BuiltinCalls):
             except _Return:
                 pass
             results.append(dict(frame.locals))
-        merged: dict[str, Vals] = {}
-        for res in results:
+        merged = dict(results[0]) if results else {}
+        for res in results[1:]:
             for k, v in res.items():
-                merged[k] = join(merged.get(k, ()), v)
+                old = merged.get(k)
+                if old is None:
+                    merged[k] = v
+                elif old is not v:
+                    # NOTE: a name no branch rebinds keeps its value object: nothing to join.
+                    merged[k] = join(old, v)
         frame.locals.clear()
         frame.locals.update(merged)
 
@@ -522,71 +530,85 @@ class Analyzer(BuiltinCalls):
 
     def ev(self, node: ast.expr | None, frame: Frame) -> Vals:
         """Evaluate an expression to its alternatives."""
+        kind = type(node)
+        if kind is ast.Name:
+            return self.lookup_name(node.id, frame)  # type: ignore[union-attr]
+        if kind is ast.Constant:
+            value = node.value  # type: ignore[union-attr]
+            return (Str(value),) if type(value) is str else (Const(value),)
+        if kind is ast.Call:
+            return self.ev_call(node, frame)  # type: ignore[arg-type]
+        if kind is ast.Attribute:
+            attr = node.attr  # type: ignore[union-attr]
+            out: list[V] = []
+            for obj in self.ev(node.value, frame):  # type: ignore[union-attr]
+                out.extend(self.lookup_attr(obj, attr, frame) or UNKNOWN_VALS)
+            return vals(*out)
         if node is None:
-            return (Const(None),)
-        if isinstance(node, ast.Constant):
-            return (Str(node.value),) if isinstance(node.value, str) else (Const(node.value),)
-        if isinstance(node, ast.Name):
-            return self.lookup_name(node.id, frame)
-        if isinstance(node, ast.Call):
-            return self.ev_call(node, frame)
-        if isinstance(node, ast.Attribute):
-            return vals(*(a for obj in self.ev(node.value, frame) for a in self.lookup_attr(obj, node.attr, frame) or UNKNOWN_VALS))
-        if isinstance(node, ast.JoinedStr):
-            return self.fstring(node, frame)
-        if isinstance(node, ast.FormattedValue):
-            return tuple(Str(p) for p in strings(self.ev(node.value, frame)))
-        if isinstance(node, ast.BinOp):
-            return self.binop(node.op, self.ev(node.left, frame), self.ev(node.right, frame))
-        if isinstance(node, ast.Subscript):
-            return self.subscript(self.ev(node.value, frame), node.slice, frame)
-        if isinstance(node, ast.Dict):
-            return (self.dict_literal(node, frame),)
-        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-            items: list[Vals] = []
-            for e in node.elts:
-                if isinstance(e, ast.Starred):
-                    inner = self.ev(e.value, frame)
-                    items.extend(it for s in inner if isinstance(s, SeqV) for it in s.items)
-                else:
-                    items.append(self.ev(e, frame))
-            return (SeqV(tuple(items)),)
-        if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
-            return self.comprehension(node, frame)
-        if isinstance(node, ast.IfExp):
-            self.ev(node.test, frame)
-            return join(self.ev(node.body, frame), self.ev(node.orelse, frame))
-        if isinstance(node, ast.BoolOp):
-            parts = [self.ev(v, frame) for v in node.values]
-            kept = [tuple(x for x in p if not (isinstance(x, Const) and not x.value)) for p in parts]
-            return join(*kept) or join(*parts)
-        if isinstance(node, ast.Lambda):
-            qual = f"{frame.func.qualname}.<lambda>" if frame.func else "<lambda>"
-            return (Func(node, frame.module.name, qual, frame),)
-        if isinstance(node, ast.YieldFrom):
-            inner = self.ev(node.value, frame)
-            frame.yields.append(self.iterate(inner, frame, node))
-            return UNKNOWN_VALS
-        if isinstance(node, ast.Await):
-            return self.ev(node.value, frame)
-        if isinstance(node, ast.Yield):
-            value = self.ev(node.value, frame) if node.value else (Const(None),)
-            frame.yields.append(value)
-            return UNKNOWN_VALS
-        if isinstance(node, ast.NamedExpr):
-            value = self.ev(node.value, frame)
-            self.assign(node.target, value, frame)
-            return value
-        if isinstance(node, ast.Starred):
-            return self.ev(node.value, frame)
-        if isinstance(node, ast.Compare):
-            self.ev(node.left, frame)
-            for c in node.comparators:
-                self.ev(c, frame)
-            return (Const(True), Const(False))
-        if isinstance(node, ast.UnaryOp):
-            self.ev(node.operand, frame)
-            return UNKNOWN_VALS
+            return NONE_VALS
+        handler = _EXPRESSIONS.get(kind)
+        return handler(self, node, frame) if handler is not None else UNKNOWN_VALS
+
+    def _ev_formatted(self, node: ast.FormattedValue, frame: Frame) -> Vals:
+        return tuple(Str(p) for p in strings(self.ev(node.value, frame)))
+
+    def _ev_binop(self, node: ast.BinOp, frame: Frame) -> Vals:
+        return self.binop(node.op, self.ev(node.left, frame), self.ev(node.right, frame))
+
+    def _ev_subscript(self, node: ast.Subscript, frame: Frame) -> Vals:
+        return self.subscript(self.ev(node.value, frame), node.slice, frame)
+
+    def _ev_dict(self, node: ast.Dict, frame: Frame) -> Vals:
+        return (self.dict_literal(node, frame),)
+
+    def _ev_sequence(self, node: ast.List | ast.Tuple | ast.Set, frame: Frame) -> Vals:
+        items: list[Vals] = []
+        for e in node.elts:
+            if isinstance(e, ast.Starred):
+                inner = self.ev(e.value, frame)
+                items.extend(it for s in inner if isinstance(s, SeqV) for it in s.items)
+            else:
+                items.append(self.ev(e, frame))
+        return (SeqV(tuple(items)),)
+
+    def _ev_ifexp(self, node: ast.IfExp, frame: Frame) -> Vals:
+        self.ev(node.test, frame)
+        return join(self.ev(node.body, frame), self.ev(node.orelse, frame))
+
+    def _ev_boolop(self, node: ast.BoolOp, frame: Frame) -> Vals:
+        parts = [self.ev(v, frame) for v in node.values]
+        kept = [tuple(x for x in p if not (isinstance(x, Const) and not x.value)) for p in parts]
+        return join(*kept) or join(*parts)
+
+    def _ev_lambda(self, node: ast.Lambda, frame: Frame) -> Vals:
+        qual = f"{frame.func.qualname}.<lambda>" if frame.func else "<lambda>"
+        return (Func(node, frame.module.name, qual, frame),)
+
+    def _ev_yield_from(self, node: ast.YieldFrom, frame: Frame) -> Vals:
+        inner = self.ev(node.value, frame)
+        frame.yields.append(self.iterate(inner, frame, node))
+        return UNKNOWN_VALS
+
+    def _ev_yield(self, node: ast.Yield, frame: Frame) -> Vals:
+        frame.yields.append(self.ev(node.value, frame) if node.value else NONE_VALS)
+        return UNKNOWN_VALS
+
+    def _ev_inner(self, node: ast.Await | ast.Starred, frame: Frame) -> Vals:
+        return self.ev(node.value, frame)
+
+    def _ev_named(self, node: ast.NamedExpr, frame: Frame) -> Vals:
+        value = self.ev(node.value, frame)
+        self.assign(node.target, value, frame)
+        return value
+
+    def _ev_compare(self, node: ast.Compare, frame: Frame) -> Vals:
+        self.ev(node.left, frame)
+        for c in node.comparators:
+            self.ev(c, frame)
+        return BOOL_VALS
+
+    def _ev_unary(self, node: ast.UnaryOp, frame: Frame) -> Vals:
+        self.ev(node.operand, frame)
         return UNKNOWN_VALS
 
     def lookup_name(self, name: str, frame: Frame) -> Vals:
@@ -1035,6 +1057,37 @@ class Analyzer(BuiltinCalls):
 
     def _unresolved(self, frame: Frame, node: Any, reason: str) -> None:
         self.unresolved.append(UnresolvedCall(self._loc(frame, node), reason))
+
+
+NONE_VALS: Vals = (Const(None),)
+BOOL_VALS: Vals = (Const(True), Const(False))
+
+_EXPRESSIONS: dict[type, Any] = {
+    ast.JoinedStr: Analyzer.fstring,
+    ast.FormattedValue: Analyzer._ev_formatted,
+    ast.BinOp: Analyzer._ev_binop,
+    ast.Subscript: Analyzer._ev_subscript,
+    ast.Dict: Analyzer._ev_dict,
+    ast.List: Analyzer._ev_sequence,
+    ast.Tuple: Analyzer._ev_sequence,
+    ast.Set: Analyzer._ev_sequence,
+    ast.ListComp: Analyzer.comprehension,
+    ast.SetComp: Analyzer.comprehension,
+    ast.GeneratorExp: Analyzer.comprehension,
+    ast.DictComp: Analyzer.comprehension,
+    ast.IfExp: Analyzer._ev_ifexp,
+    ast.BoolOp: Analyzer._ev_boolop,
+    ast.Lambda: Analyzer._ev_lambda,
+    ast.YieldFrom: Analyzer._ev_yield_from,
+    ast.Await: Analyzer._ev_inner,
+    ast.Yield: Analyzer._ev_yield,
+    ast.NamedExpr: Analyzer._ev_named,
+    ast.Starred: Analyzer._ev_inner,
+    ast.Compare: Analyzer._ev_compare,
+    ast.UnaryOp: Analyzer._ev_unary,
+}
+"""how ``Analyzer.ev`` evaluates the expressions other than names, constants, calls and
+attributes (which it handles first, being most of any program)."""
 
 
 def _decorator_names(node: Any) -> set[str]:
