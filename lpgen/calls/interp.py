@@ -137,6 +137,8 @@ class Analyzer(BuiltinCalls):
         self.global_writes: _Store = _Store()
         self.class_envs: dict[int, dict[str, Vals]] = {}
         self.class_bases: dict[int, list[Class]] = {}
+        self._mros: dict[int, list[Class]] = {}
+        """each class's bases in lookup order, until a class statement runs again."""
         self.wrappers: dict[int, list[Func]] = {}
         self.calls: list[ApiCall] = []
         self.unresolved: list[UnresolvedCall] = []
@@ -512,6 +514,7 @@ class Analyzer(BuiltinCalls):
         cls = Class(node, frame.module.name, node.name)
         bases = [b for e in node.bases for b in self.ev(e, frame) if isinstance(b, Class)]
         self.class_bases[id(node)] = bases
+        self._mros.clear()
         body = Frame(frame.module, {}, func=None, closure=None if frame.is_module else frame, is_module=True)
         body.locals = {}
         try:
@@ -856,6 +859,12 @@ class Analyzer(BuiltinCalls):
         return vals(*out) or None
 
     def _mro(self, cls: Class) -> list[Class]:
+        known = self._mros.get(id(cls.node))
+        if known is None:
+            known = self._mros[id(cls.node)] = self._linearize(cls)
+        return known
+
+    def _linearize(self, cls: Class) -> list[Class]:
         out: list[Class] = []
         todo = [cls]
         while todo and len(out) < 20:
