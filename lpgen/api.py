@@ -166,11 +166,14 @@ def _analyze_parallel(
 
 def _analyze_part(project: Project, env: dict[str, str] | None, region: str | None, account: str | None) -> Analysis:
     import gc
+    from dataclasses import replace
 
     from lpgen.parallel import in_worker
 
     gc.disable()
-    return _analyze(project, env=env, region=region, account=account, full_entry_text=True, retain=in_worker())
+    result = _analyze(project, env=env, region=region, account=account, full_entry_text=True, retain=in_worker())
+    # NOTE: the caller has the project; sending every module's path back would only cost pickling.
+    return replace(result, project=replace(project, modules=()))
 
 
 def _entry_text(entries: list[str], how: str) -> str:

@@ -225,9 +225,11 @@ def vals(*items: V) -> Vals:
 
 def join(*groups: Vals) -> Vals:
     """Union of alternatives."""
-    if len(groups) == 1:
+    # NOTE: the shortcuts only pass on a single alternative: a longer tuple may repeat one,
+    # and the heap compares joined values to know whether anything changed.
+    if len(groups) == 1 and len(groups[0]) < 2:
         return groups[0]
-    if len(groups) == 2 and (not groups[0] or groups[0] == groups[1]):
+    if len(groups) == 2 and len(groups[1]) < 2 and (not groups[0] or groups[0] == groups[1]):
         return groups[1]
     return vals(*(v for g in groups for v in g))
 
