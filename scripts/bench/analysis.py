@@ -1,16 +1,25 @@
 #!/usr/bin/env python3
 """Static analysis speed: ``lpgen suggest DIR`` vs a bare single-process ``ast.parse`` loop.
 
-    python scripts/bench/analysis.py [--modules 2000] [--repeat 3] [--json OUT]
+    python scripts/bench/analysis.py [--modules 2000] [--repeat 3] [--no-real] [--json OUT]
 
-Generates DIR with gen_handlers.py (deterministic), then times, as fresh processes in the
-same run, a loop that reads and parses every file, and lpgen's whole suggest (both cores).
-Best of --repeat for each; prints files/s and the ratio.
+Two trees, each timed as fresh processes in the same run (best of --repeat for each side):
+
+- generated: --modules handler modules from gen_handlers.py (deterministic). Every file is
+  a Lambda handler making AWS calls, the most work per file lpgen can have.
+- real: the .py files of the installed boto3, botocore and moto packages, copied to a
+  temporary folder (lpgen skips site-packages). No handler is named, so every top-level
+  function of every module is an entry and the analysis follows imports across the tree.
+
+lpgen uses every core; the baseline reads and parses every file in one process. Prints
+files/s and the ratio for each tree; the first tree's figures keep their old keys.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -19,30 +28,53 @@ from pathlib import Path
 from timing import best, report
 
 HERE = Path(__file__).resolve().parent
-LOOP = "import ast, pathlib, sys\nfor p in sorted(pathlib.Path(sys.argv[1]).glob('*.py')):\n    ast.parse(p.read_bytes())\n"
+LOOP = ("import ast, pathlib, sys\n"
+        "for p in sorted(pathlib.Path(sys.argv[1]).rglob('*.py')):\n"
+        "    ast.parse(p.read_bytes())\n")
+REAL_PACKAGES = ("boto3", "botocore", "moto")
+
+
+def _copy_sources(dest: Path) -> list[str]:
+    """Copy the .py files of the installed REAL_PACKAGES under dest; the names copied."""
+    copied = []
+    for name in REAL_PACKAGES:
+        spec = importlib.util.find_spec(name)
+        if spec is None or not spec.origin:
+            continue
+        src = Path(spec.origin).parent
+        shutil.copytree(src, dest / name, ignore=lambda d, names: [
+            n for n in names if not n.endswith(".py") and not (Path(d) / n).is_dir() or n == "__pycache__"])
+        copied.append(name)
+    return copied
+
+
+def _measure(folder: Path, extra: list[str], repeat: int) -> dict[str, float | int]:
+    files = sum(1 for _ in folder.rglob("*.py"))
+    parse_s = best([sys.executable, "-c", LOOP, str(folder)], repeat)
+    lpgen_s = best([sys.executable, "-m", "lpgen.cli", "suggest", str(folder), *extra], repeat)
+    return {"files": files, "ast_parse_loop_s": round(parse_s, 3), "lpgen_suggest_s": round(lpgen_s, 3),
+            "lpgen_files_per_s": round(files / lpgen_s), "ratio": round(lpgen_s / parse_s, 2)}
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--modules", type=int, default=2000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--no-real", action="store_true", help="only the generated handlers")
     ap.add_argument("--json")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "handlers"
         subprocess.run([sys.executable, str(HERE / "gen_handlers.py"), str(folder), "--modules", str(args.modules)], check=True)
-        parse_s = best([sys.executable, "-c", LOOP, str(folder)], args.repeat)
         env = ["--env", "TABLE=t", "--env", "QUEUE_URL=https://sqs.us-east-1.amazonaws.com/1/q",
-               "--env", "TOPIC_ARN=arn:aws:sns:us-east-1:1:t"]
-        lpgen_s = best([sys.executable, "-m", "lpgen.cli", "suggest", str(folder), *env,
-                        "--region", "us-east-1", "--account", "1"], args.repeat)
-    figures = {
-        "modules": args.modules,
-        "ast_parse_loop_s": round(parse_s, 3),
-        "lpgen_suggest_s": round(lpgen_s, 3),
-        "lpgen_files_per_s": round(args.modules / lpgen_s),
-        "ratio": round(lpgen_s / parse_s, 2),
-    }
+               "--env", "TOPIC_ARN=arn:aws:sns:us-east-1:1:t", "--region", "us-east-1", "--account", "1"]
+        generated = _measure(folder, env, args.repeat)
+        figures: dict[str, object] = {"modules": args.modules, **{k: v for k, v in generated.items() if k != "files"}}
+        if not args.no_real:
+            real = Path(tmp) / "real"
+            packages = _copy_sources(real)
+            if packages:
+                figures["real"] = {"packages": packages, **_measure(real, [], args.repeat)}
     report(figures, args.json)
     return 0
 
