@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from lpgen.trail.summary import TrailSummary
 
 HANDLER_NAMES = ("lambda_handler", "handler")
+BY_NAME = " (found by name)"
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class Analysis:
     """(path, reason) for files that could not be parsed."""
     files: tuple[str, ...] = ()
     """every source file the analysis read (the entry's modules and what they import)."""
+    reached: tuple[str, ...] = ()
+    """the functions and methods (``module.qualname``) the entries reach."""
 
 
 @dataclass(frozen=True)
@@ -55,23 +58,28 @@ class Suggestion:
     """the cross-check against the role's history, when a trail was given."""
 
 
-def _entries(project: Project, analyzer: Analyzer) -> tuple[list[tuple[str, str | None]], str]:
+def _entries(
+    project: Project, analyzer: Analyzer, by_name: bool | None = None
+) -> tuple[list[tuple[str, str | None]], str]:
+    """The entry points and how they were chosen. ``by_name`` True takes only conventional
+    handlers, False every top-level function, None the first when there are any."""
     if project.entry_module and project.entry_function:
         return [(project.entry_module, project.entry_function)], (
             f"{project.entry_module}.{project.entry_function} (handler)"
         )
-    found: list[tuple[str, str | None]] = []
-    for mod in project.targets:
-        pm = analyzer.parse(mod)
-        if pm is None or pm.tree is None:
-            continue
-        names = [n.name for n in pm.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
-        for conventional in HANDLER_NAMES:
-            if conventional in names:
-                found.append((mod, conventional))
-                break
-    if found:
-        return found, ", ".join(f"{m}.{f}" for m, f in found) + " (found by name)"
+    if by_name is not False:
+        found: list[tuple[str, str | None]] = []
+        for mod in project.targets:
+            pm = analyzer.parse(mod)
+            if pm is None or pm.tree is None:
+                continue
+            names = [n.name for n in pm.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+            for conventional in HANDLER_NAMES:
+                if conventional in names:
+                    found.append((mod, conventional))
+                    break
+        if found or by_name:
+            return found, ", ".join(f"{m}.{f}" for m, f in found) + BY_NAME
     every: list[tuple[str, str | None]] = []
     for mod in project.targets:
         pm = analyzer.parse(mod)
@@ -134,7 +142,11 @@ PARALLEL_MODULES = 64
 def _analyze_parallel(
     project: Project, env: dict[str, str] | None, region: str | None, account: str | None, jobs: int
 ) -> Analysis:
-    """Analyse the entry modules in ``jobs`` processes; each follows its own imports."""
+    """Analyse the entry modules in ``jobs`` processes; each follows its own imports.
+
+    The result is the one a single process gives: when some part finds conventional handlers
+    and another does not, the other is analysed again taking handlers only, and a call a
+    part could not reach is not reported as unreachable when another part reaches it."""
     from dataclasses import replace
     from functools import partial
 
@@ -143,35 +155,52 @@ def _analyze_parallel(
     targets = list(project.targets)
     size = -(-len(targets) // jobs)
     parts = [replace(project, targets=tuple(targets[i : i + size])) for i in range(0, len(targets), size)]
+    run = partial(_analyze_part, env=env, region=region, account=account)
     # NOTE: every part runs in a worker, which skips tearing its syntax trees down (a tenth
     # of the analysis); this process loads the mapping tables meanwhile, then merges.
-    results = fork_map(partial(_analyze_part, env=env, region=region, account=account), parts,
-                       here=False, meanwhile=preload_mapping)
-    if results and all(r.entry.endswith(" (found by name)") for r in results):
-        entry = _entry_text([e for r in results for e in r.entry.removesuffix(" (found by name)").split(", ")], "found by name")
+    results = fork_map(run, parts, here=False, meanwhile=preload_mapping)
+    by_name = [r.entry.endswith(BY_NAME) for r in results]
+    if any(by_name) and not all(by_name):
+        redo = [i for i, named in enumerate(by_name) if not named]
+        for i, again in zip(redo, fork_map(partial(run, by_name=True), [parts[i] for i in redo], here=False)):
+            results[i] = again
+    if results and all(r.entry.endswith(BY_NAME) for r in results):
+        names = [e for r in results for e in r.entry.removesuffix(BY_NAME).split(", ") if e]
+        entry = _entry_text(names, "found by name")
     else:
         entry = results[0].entry if results else ""
     env_missing = {name: (path, line) for r in results for name, path, line in r.env_missing}
+    calls = _dedupe_calls([c for r in results for c in r.calls])
+    reached = {f for r in results for f in r.reached}
+    granted = {(c.client, c.operation, repr(c.params)) for c in calls}
+    unreachable = [
+        u for r in results for u in r.unreachable
+        if u.function not in reached and (u.call.client, u.call.operation, repr(u.call.params)) not in granted
+    ]
     return Analysis(
         project=project,
         entry=entry,
-        calls=tuple(_dedupe_calls([c for r in results for c in r.calls])),
+        calls=tuple(calls),
         unresolved=tuple(sorted({u for r in results for u in r.unresolved}, key=lambda u: (u.location.path, u.location.line, u.reason))),
-        unreachable=tuple(_dedupe_unreachable([u for r in results for u in r.unreachable])),
+        unreachable=tuple(_dedupe_unreachable(unreachable)),
         env_missing=tuple(sorted((k, p, n) for k, (p, n) in env_missing.items())),
         skipped=tuple(sorted({s for r in results for s in r.skipped})),
         files=tuple(sorted({f for r in results for f in r.files})),
+        reached=tuple(sorted(reached)),
     )
 
 
-def _analyze_part(project: Project, env: dict[str, str] | None, region: str | None, account: str | None) -> Analysis:
+def _analyze_part(
+    project: Project, env: dict[str, str] | None, region: str | None, account: str | None, by_name: bool | None = None
+) -> Analysis:
     import gc
     from dataclasses import replace
 
     from lpgen.parallel import in_worker
 
     gc.disable()
-    result = _analyze(project, env=env, region=region, account=account, full_entry_text=True, retain=in_worker())
+    result = _analyze(project, env=env, region=region, account=account, full_entry_text=True,
+                      retain=in_worker(), by_name=by_name)
     # NOTE: the caller has the project; sending every module's path back would only cost pickling.
     return replace(result, project=replace(project, modules=()))
 
@@ -189,17 +218,22 @@ def _analyze(
     account: str | None,
     full_entry_text: bool = False,
     retain: bool = False,
+    by_name: bool | None = None,
 ) -> Analysis:
     scope = {"region": region, "account": account, "partition": "aws" if region or account else None}
     analyzer = Analyzer(project, env, scope)
-    entries, entry_text = _entries(project, analyzer)
-    if not full_entry_text and entry_text.endswith(" (found by name)") and len(entries) > 5:
+    entries, entry_text = _entries(project, analyzer, by_name)
+    if not full_entry_text and entry_text.endswith(BY_NAME) and len(entries) > 5:
         entry_text = _entry_text([f"{m}.{f}" for m, f in entries], "found by name")
     analyzer.run(entries)
     calls = list(analyzer.calls)
     unresolved = list(analyzer.unresolved)
     env_missing = dict(analyzer.env_missing)
     reached = set(analyzer.visited)
+    reached_names = sorted(
+        f"{mod}.{qual}" for mod, pm in analyzer.parsed.items() if pm.tree is not None
+        for qual, node in _functions(pm.tree) if id(node) in reached
+    )
     # Calls in functions the entry never reaches: analysed on their own, reported only.
     unreachable: list[UnreachableCall] = []
     side: Analyzer | None = None
@@ -248,6 +282,7 @@ def _analyze(
         env_missing=tuple(sorted((k, v.path, v.line) for k, v in env_missing.items())),
         skipped=tuple(sorted(analyzer.skipped.items())),
         files=tuple(sorted({str(pm.path) for pm in analyzer.parsed.values()})),
+        reached=tuple(reached_names),
     )
 
 

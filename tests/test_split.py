@@ -1,0 +1,61 @@
+"""A folder analysed in several worker processes gives what one process gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lpgen import api
+
+SHARED = '''
+import boto3
+s3 = boto3.client("s3")
+
+def archive(key):
+    s3.put_object(Bucket="archive", Key=key, Body=b"")
+
+def purge():
+    s3.delete_object(Bucket="archive", Key="old")
+'''
+
+HANDLER = '''
+from shared import archive
+
+def handler(event, context):
+    archive("in/{n}")
+'''
+
+LIBRARY = '''
+import boto3
+
+def report():
+    boto3.client("sqs").send_message(QueueUrl="https://sqs.us-east-1.amazonaws.com/1/q{n}", MessageBody="x")
+'''
+
+
+@pytest.fixture()
+def folder(tmp_path: Path) -> Path:
+    (tmp_path / "shared.py").write_text(SHARED)
+    for n in range(8):
+        (tmp_path / f"a{n}.py").write_text(LIBRARY.replace("{n}", str(n)))
+    for n in range(8):
+        (tmp_path / f"z{n}.py").write_text(HANDLER.replace("{n}", str(n)))
+    return tmp_path
+
+
+def _view(a: api.Analysis) -> tuple[object, ...]:
+    return (a.entry, [(c.client, c.operation, c.params, c.location) for c in a.calls],
+            [(u.function, u.call.operation, u.call.location) for u in a.unreachable], a.files)
+
+
+def test_workers_choose_entries_and_reachability_as_one_process_does(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(api, "PARALLEL_MODULES", 4)
+    one = api.analyze([str(folder)], region="us-east-1", account="1", jobs=1)
+    two = api.analyze([str(folder)], region="us-east-1", account="1", jobs=2)
+    # handlers exist (in the second half), so only they are entries: the libraries' report()
+    # is not reached, and purge() is not reached from any handler
+    assert "found by name" in one.entry
+    assert {(c.operation, c.params.get("Key")) for c in one.calls} == {("PutObject", f"in/{n}") for n in range(8)}
+    assert {u.function for u in one.unreachable} >= {"shared.purge", "a0.report"}
+    assert _view(two) == _view(one)
