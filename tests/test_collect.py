@@ -169,3 +169,35 @@ def test_syntax_error_is_skipped_with_a_reason(tmp_path) -> None:
     (tmp_path / "app.py").write_text("print 'py2'\n")
     result = api.analyze([str(tmp_path / "app.py")])
     assert result.skipped and "syntax error" in result.skipped[0][1]
+
+
+def test_a_lazily_created_instance_settles_in_two_passes(tmp_path) -> None:
+    """Each pass runs the class statement again; its instances are still the same values,
+    so the global set on first use stops changing after the pass that first sees it."""
+    import textwrap
+
+    from lpgen.calls.interp import MAX_PASSES, Analyzer
+    from lpgen.source.discover import discover
+
+    (tmp_path / "app.py").write_text(textwrap.dedent(
+        """
+        import boto3
+        _store = None
+        class Store:
+            def __init__(self):
+                self.s3 = boto3.client("s3")
+            def get(self, key):
+                return self.s3.get_object(Bucket="b", Key=key)
+        def store():
+            global _store
+            if _store is None:
+                _store = Store()
+            return _store
+        def handler(event, context):
+            return store().get("k")
+        """))
+    analyzer = Analyzer(discover([str(tmp_path / "app.py")]))
+    passes = analyzer.run([("app", "handler")])
+    assert passes == 2 < MAX_PASSES
+    assert [(c.operation, c.params) for c in analyzer.calls] == [("GetObject", {"Bucket": "b", "Key": "k"})]
+    assert len(analyzer.global_writes[("app", "_store")]) == 1

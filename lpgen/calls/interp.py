@@ -157,9 +157,12 @@ class Analyzer(BuiltinCalls):
         self.unresolved = []
         self.env_missing = {}
 
-    def run(self, entries: list[tuple[str, str | None]]) -> None:
-        """Analyse each (module, function or None for the module body) until stable."""
-        for _ in range(MAX_PASSES):
+    def run(self, entries: list[tuple[str, str | None]]) -> int:
+        """Analyse each (module, function or None for the module body) until stable; the
+        number of passes it took."""
+        passes = 0
+        while passes < MAX_PASSES:
+            passes += 1
             self.heap.start_pass()
             self.global_writes.start_pass()
             self._reset_pass()
@@ -168,6 +171,7 @@ class Analyzer(BuiltinCalls):
                 self._run_entry(module, function)
             if not (self.heap.stale or self.global_writes.stale):
                 break
+        return passes
 
     def _run_entry(self, module: str, function: str | None) -> None:
         state = self.load_module(module)

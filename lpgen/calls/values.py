@@ -145,6 +145,15 @@ class Func(V):
     closure: Any = field(default=None, compare=False)
     """the defining frame's locals for nested functions."""
 
+    # NOTE: each pass runs the ``def`` again; the function is the same when its code and
+    # its defining frame are, so values a pass stores compare equal in the next one and
+    # the heap can settle.
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Func) and other.node is self.node and other.closure is self.closure
+
+    def __hash__(self) -> int:
+        return hash((id(self.node), id(self.closure)))
+
 
 @dataclass(unsafe_hash=True, slots=True)
 class Bound(V):
@@ -161,6 +170,13 @@ class Class(V):
     node: ast.ClassDef
     module: str
     qualname: str
+
+    # NOTE: the same ``class`` statement run again (each pass does) is the same class.
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Class) and other.node is self.node
+
+    def __hash__(self) -> int:
+        return id(self.node)
 
 
 @dataclass(unsafe_hash=True, slots=True)
