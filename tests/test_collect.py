@@ -201,3 +201,82 @@ def test_a_lazily_created_instance_settles_in_two_passes(tmp_path) -> None:
     assert passes == 2 < MAX_PASSES
     assert [(c.operation, c.params) for c in analyzer.calls] == [("GetObject", {"Bucket": "b", "Key": "k"})]
     assert len(analyzer.global_writes[("app", "_store")]) == 1
+
+
+def test_dataclass_field_with_a_default_factory_client(collect_calls) -> None:
+    calls = collect_calls(
+        """
+        from dataclasses import dataclass, field
+        import boto3
+        @dataclass
+        class Repo:
+            name: str
+            ddb: object = field(default_factory=lambda: boto3.resource("dynamodb"))
+            def put(self, item):
+                self.ddb.Table(self.name).put_item(Item=item)
+        def handler(event, context):
+            Repo("orders").put({"pk": 1})
+        """
+    )
+    assert [(c.operation, c.params.get("TableName")) for c in calls] == [("PutItem", "orders")]
+
+
+def test_a_dataclass_field_nobody_sets_is_reported_not_dropped(tmp_path) -> None:
+    import textwrap
+
+    from lpgen import api
+
+    (tmp_path / "app.py").write_text(textwrap.dedent(
+        """
+        from dataclasses import dataclass
+        @dataclass
+        class Repo:
+            client: object
+            def get(self):
+                return self.client.get_object(Bucket="b", Key="k")
+        def handler(event, context):
+            Repo().get()
+        """))
+    analysis = api.analyze([str(tmp_path / "app.py")])
+    assert not analysis.calls
+    assert [u.location.line for u in analysis.unresolved] == [7]
+    assert "field 'client' of Repo" in analysis.unresolved[0].reason
+
+
+def test_router_a_decorator_fills_is_followed(collect_calls) -> None:
+    calls = collect_calls(
+        """
+        import boto3
+        ROUTES = {}
+        def route(name):
+            def register(fn):
+                ROUTES[name] = fn
+                return fn
+            return register
+        @route("archive")
+        def archive(event):
+            boto3.client("s3").put_object(Bucket="b", Key="a", Body=b"")
+        @route("purge")
+        def purge(event):
+            boto3.client("s3").delete_object(Bucket="b", Key="a")
+        def handler(event, context):
+            return ROUTES[event["op"]](event)
+        """
+    )
+    assert ops(calls) == {("s3", "PutObject"), ("s3", "DeleteObject")}
+
+
+def test_client_cache_keyed_by_a_computed_name(collect_calls) -> None:
+    calls = collect_calls(
+        """
+        import boto3
+        _clients = {}
+        def client(name):
+            if name not in _clients:
+                _clients[name] = boto3.client(name)
+            return _clients[name]
+        def handler(event, context):
+            client("sqs").send_message(QueueUrl="https://sqs.us-east-1.amazonaws.com/1/q", MessageBody="x")
+        """
+    )
+    assert ops(calls) == {("sqs", "SendMessage")}

@@ -436,16 +436,18 @@ class Analyzer(BuiltinCalls):
             keys = self.ev(target.slice, frame)
             if isinstance(target.value, ast.Name):
                 self._dict_set(target.value.id, keys, value, frame)
-                # NOTE: caches such as ``_clients[name] = boto3.client(name)``: remember what
-                # went in, so reading any key back gives it.
-                key = (-1, f"{frame.module.name}:{target.value.id}")
-                self.heap.add(key, value)
         elif isinstance(target, ast.Starred):
             self.assign(target.value, UNKNOWN_VALS, frame)
 
     def _dict_set(self, name: str, keys: Vals, value: Vals, frame: Frame) -> None:
-        """``d[k] = v`` on a local dict: the dict now has that key (a request built piecewise)."""
-        current = frame.locals.get(name)
+        """``d[k] = v`` on a dict: the dict now has that key (a request built piecewise).
+
+        A key that is not known goes in as ``*``, which any key reads back: caches such as
+        ``_clients[name] = boto3.client(name)`` and routers that decorators fill
+        (``ROUTES[name] = fn``) give what went in. A module's dict written from a function
+        stays written in later passes."""
+        in_module = name not in frame.locals and name in frame.module.env and not frame.is_module
+        current = frame.module.env[name] if in_module else frame.locals.get(name)
         if not current or not any(isinstance(d, DictV) for d in current):
             return
         names = strings(keys)
@@ -457,8 +459,13 @@ class Analyzer(BuiltinCalls):
                 items = [(k, v) for k, v in d.items if k != names[0]] + [(names[0], value)]
                 updated.append(DictV(tuple(items), d.open))
             else:
-                updated.append(DictV(d.items, True))
-        frame.locals[name] = tuple(updated)
+                items = [(k, v) for k, v in d.items if k != "*"] + [("*", join(d.get("*") or (), value))]
+                updated.append(DictV(tuple(items), True))
+        if in_module:
+            frame.module.env[name] = tuple(updated)
+            self.global_writes.add((frame.module.name, name), tuple(updated))
+        else:
+            frame.locals[name] = tuple(updated)
 
     def _seq_add(self, name: str, method: str, arg: ast.expr, frame: Frame) -> None:
         """``items.append(x)`` on a local list: the list may now hold ``x`` (kept homogeneous)."""
@@ -1036,15 +1043,20 @@ class Analyzer(BuiltinCalls):
         if any("dataclass" in _decorator_names(c.node) or _is_namedtuple(c) for c in mro):
             fields = [f for c in reversed(mro) for f in _fields(c.node)]
             given = list(args)
-            for i, (fname, default) in enumerate(fields):
+            state = self.modules.get(cls.module)
+            for i, (fname, default, factory) in enumerate(fields):
                 if i < len(given):
                     value = given[i]
                 elif fname in kwargs:
                     value = kwargs[fname]
-                elif default is not None:
-                    value = self.ev(default, Frame(self.modules[cls.module], {}, is_module=True)) if cls.module in self.modules else UNKNOWN_VALS
+                elif state is not None and (default is not None or factory is not None):
+                    defining = Frame(state, {}, is_module=True)
+                    if factory is not None:
+                        value = self.call_values(self.ev(factory, defining), [], {}, factory, defining)
+                    else:
+                        value = self.ev(default, defining)
                 else:
-                    value = UNKNOWN_VALS
+                    value = (Unknown(f"field {fname!r} of {cls.qualname}", maybe_client=True),)
                 hk = (id(cls.node), fname)
                 self.heap.add(hk, value)
             post = self.instance_attr(inst, "__post_init__", frame)
@@ -1121,19 +1133,21 @@ def _is_namedtuple(cls: Class) -> bool:
     )
 
 
-def _fields(node: ast.ClassDef) -> list[tuple[str, ast.expr | None]]:
-    out: list[tuple[str, ast.expr | None]] = []
+def _fields(node: ast.ClassDef) -> list[tuple[str, ast.expr | None, ast.expr | None]]:
+    """(name, default, default factory) of each dataclass or NamedTuple field."""
+    out: list[tuple[str, ast.expr | None, ast.expr | None]] = []
     for stmt in node.body:
         if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
             ann = ast.unparse(stmt.annotation) if stmt.annotation else ""
             if "ClassVar" in ann:
                 continue
-            default = stmt.value
+            default, factory = stmt.value, None
             if isinstance(default, ast.Call) and isinstance(default.func, (ast.Name, ast.Attribute)):
                 fname = default.func.id if isinstance(default.func, ast.Name) else default.func.attr
                 if fname == "field":
+                    factory = next((k.value for k in default.keywords if k.arg == "default_factory"), None)
                     default = next((k.value for k in default.keywords if k.arg == "default"), None)
-            out.append((stmt.target.id, default))
+            out.append((stmt.target.id, default, factory))
     return out
 
 
