@@ -198,3 +198,12 @@ Resources:
     tpl = load_template(str(tmp_path / "template.yaml"), region="us-east-1", account="1")
     result = api.suggest_for_function(tpl, "Fn")
     assert {(p.action, p.resource) for p in result.permissions} == {("s3:PutObject", "arn:aws:s3:::vault/items/*")}
+
+
+def test_batch_delete_of_a_filtered_listing_stays_under_its_bucket_and_prefix(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.resource('s3').Bucket('logs').objects.filter(Prefix='tmp/').delete()\n"
+    ))
+    assert got == {("s3:ListBucket", "arn:aws:s3:::logs"), ("s3:DeleteObject", "arn:aws:s3:::logs/tmp/*")}

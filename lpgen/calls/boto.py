@@ -212,10 +212,12 @@ class BotoCalls:
         batch = {aws._xform(k): v for k, v in item_defn.get("batchActions", {}).items()}
         if method in batch:
             request = batch[method].get("request", {})
-            params = aws.request_params(request, col.parent, kwargs)
-            # NOTE: batch identifiers such as Delete.Objects[*].Key come from listed items.
-            self.collection_items(col, frame, node)
-            _fill_batch_identifiers(params, request, col.parent)
+            # NOTE: a batch action's identifiers (BucketName, Delete.Objects[].Key) are the
+            # listed items' own: a filtered listing keeps its bucket and prefix.
+            item = next((i for i in self.collection_items(col, frame, node) if isinstance(i, Resource)), None)
+            params = aws.request_params(request, item or col.parent, kwargs)
+            if item is None:
+                _fill_batch_identifiers(params, request, col.parent)
             self.record(Client(col.parent.service, col.parent.region, col.parent.assumed), request["operation"], params, node, frame, "batch action")
             return UNKNOWN_VALS
         if method == "pages":
