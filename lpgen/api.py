@@ -73,7 +73,7 @@ def _entries(
             pm = analyzer.parse(mod)
             if pm is None or pm.tree is None:
                 continue
-            names = [n.name for n in pm.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+            names = _top_level_names(pm.tree)
             for conventional in HANDLER_NAMES:
                 if conventional in names:
                     found.append((mod, conventional))
@@ -90,6 +90,20 @@ def _entries(
             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 every.append((mod, n.name))
     return every, "every top-level function (no handler named or found)"
+
+
+def _top_level_names(tree: ast.Module) -> set[str]:
+    """Names a module binds at top level to a function or to any value (``handler =
+    App().run`` is a handler too: the runtime only looks the name up)."""
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            names.add(node.target.id)
+    return names
 
 
 def _functions(tree: ast.Module) -> list[tuple[str, ast.AST]]:

@@ -280,3 +280,23 @@ def test_client_cache_keyed_by_a_computed_name(collect_calls) -> None:
         """
     )
     assert ops(calls) == {("sqs", "SendMessage")}
+
+
+def test_a_handler_bound_by_assignment_is_found_by_name(tmp_path) -> None:
+    import textwrap
+
+    from lpgen import api
+
+    (tmp_path / "app.py").write_text(textwrap.dedent(
+        """
+        import boto3
+        class App:
+            def __init__(self):
+                self.s3 = boto3.client("s3")
+            def run(self, event, context):
+                self.s3.get_object(Bucket="b", Key="k")
+        handler = App().run
+        """))
+    analysis = api.analyze([str(tmp_path / "app.py")])
+    assert analysis.entry == "app.handler (found by name)"
+    assert [(c.operation, c.params) for c in analysis.calls] == [("GetObject", {"Bucket": "b", "Key": "k"})]
