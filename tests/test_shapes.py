@@ -207,3 +207,21 @@ def test_batch_delete_of_a_filtered_listing_stays_under_its_bucket_and_prefix(tm
         "    boto3.resource('s3').Bucket('logs').objects.filter(Prefix='tmp/').delete()\n"
     ))
     assert got == {("s3:ListBucket", "arn:aws:s3:::logs"), ("s3:DeleteObject", "arn:aws:s3:::logs/tmp/*")}
+
+
+def test_every_star_resource_carries_a_finding(tmp_path: Path) -> None:
+    src = tmp_path / "app.py"
+    src.write_text(
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('s3').list_buckets()\n"
+        "    boto3.client('kms').decrypt(CiphertextBlob=b'x')\n"
+        "    boto3.client('kms').decrypt(CiphertextBlob=b'x', KeyId='arn:aws:kms:us-east-1:1:key/0b1e')\n"
+    )
+    result = api.suggest([str(src)], region="us-east-1", account="1")
+    stars = {p.action for p in result.permissions if p.resource == "*"}
+    assert stars == {"s3:ListAllMyBuckets", "kms:Decrypt"}
+    found = {(f.code, f.line) for f in result.findings}
+    assert ("LP105", 3) in found  # by design: IAM cannot scope ListAllMyBuckets
+    assert ("LP101", 4) in found  # the ciphertext names the key, the request does not
+    assert not any(f.line == 5 for f in result.findings)

@@ -46,6 +46,10 @@ class Scope:
         return f"arn:{self.value('Partition')}:{service}:{self.value('Region')}:{self.value('Account')}:{resource}"
 
 
+NO_RESOURCE_LEVEL = "no resource-level permission"
+"""``ArnResult.note`` of an action IAM cannot scope to a resource."""
+
+
 @dataclass(frozen=True)
 class ArnResult:
     """One resource an action is granted on."""
@@ -469,14 +473,14 @@ def resolve(
     """The resources ``action`` is granted on for one call."""
     info = iam_data.action(action)
     if info is None or not info.resources:
-        return [ArnResult("*", None, True, "no resource-level permission")]
+        return [ArnResult("*", None, True, NO_RESOURCE_LEVEL)]
     types = [
         rt
         for rt in (iam_data.resource_type(info.prefix, r.name) for r in info.resources)
         if rt is not None
     ]
     if not types:
-        return [ArnResult("*", None, True, "no resource-level permission")]
+        return [ArnResult("*", None, True, NO_RESOURCE_LEVEL)]
     all_vars = tuple(sorted({v for rt in types for v in format_vars(rt.arn_format)}))
     found, arns, notes = variable_candidates(info.prefix, params, all_vars, bind, subject_of(action))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lpgen.calls.model import UNKNOWN, ApiCall
-from lpgen.permissions.arns import Scope, lookup, resolve
+from lpgen.permissions.arns import NO_RESOURCE_LEVEL, Scope, lookup, resolve
 from lpgen.permissions.mapping import operation_permissions, uri_resource
 from lpgen.permissions.model import ActionRule, Evidence, Finding, Permission
 
@@ -135,14 +135,10 @@ def call_permissions(call: ApiCall, scope: Scope) -> tuple[list[Permission], lis
                 principal = _PASSED_TO.get(op.prefix, f"{op.prefix}.amazonaws.com")
                 condition = (("StringEquals", "iam:PassedToService", principal),)
             perms.append(Permission(rule.action, res.arn, evidence, condition))
-            if not res.complete and res.resource_type is not None:
-                findings.append(
-                    Finding(
-                        "LP101",
-                        f"{rule.action} on {res.arn}: {res.note}",
-                        loc.path, loc.line,
-                    )
-                )
+            if res.arn == "*" and res.resource_type is None and res.note == NO_RESOURCE_LEVEL:
+                findings.append(Finding("LP105", f"{rule.action} on *: {res.note}", loc.path, loc.line, "info"))
+            elif res.arn == "*" or (not res.complete and res.resource_type is not None):
+                findings.append(Finding("LP101", f"{rule.action} on {res.arn}: {res.note}", loc.path, loc.line))
     return perms, findings
 
 

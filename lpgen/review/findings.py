@@ -35,6 +35,8 @@ CATALOGUE: dict[str, Entry] = {e.code: e for e in (
           "s3.get_object(**kwargs) where kwargs may carry VersionId", "pass the parameter explicitly so lpgen can tell"),
     Entry("LP104", "no IAM action known for a call", "the call is not in the catalogue or the IAM reference",
           "a brand-new API", "lpgen data refresh, or report the operation"),
+    Entry("LP105", "action with no resource-level permission", "IAM cannot scope the action to a resource, so its Resource is \"*\" by design",
+          "s3.list_buckets() -> s3:ListAllMyBuckets on *", "nothing to narrow; keep the statement to the actions that need it"),
     Entry("LP201", "unresolved call", "a call on a value that may be a boto3 client could not be followed",
           "getattr(client, name)(...) with a computed name", "a literal method name or client, or --strict to fail the build"),
     Entry("LP202", "environment variable without a value", "the resource it names becomes a wildcard",
