@@ -300,3 +300,41 @@ def test_a_handler_bound_by_assignment_is_found_by_name(tmp_path) -> None:
     analysis = api.analyze([str(tmp_path / "app.py")])
     assert analysis.entry == "app.handler (found by name)"
     assert [(c.operation, c.params) for c in analysis.calls] == [("GetObject", {"Bucket": "b", "Key": "k"})]
+
+
+def test_functions_handed_to_a_thread_pool_or_a_sort_key_are_followed(collect_calls) -> None:
+    calls = collect_calls(
+        """
+        from concurrent.futures import ThreadPoolExecutor
+        import boto3
+        s3 = boto3.client("s3")
+        sns = boto3.client("sns")
+        def delete(key):
+            s3.delete_object(Bucket="b", Key="tmp/" + key)
+        def notify(message):
+            sns.publish(TopicArn="arn:aws:sns:us-east-1:1:t", Message=message)
+        def handler(event, context):
+            with ThreadPoolExecutor() as pool:
+                list(pool.map(delete, event["keys"]))
+                pool.submit(notify, "done")
+            sorted(event["keys"], key=lambda k: s3.head_object(Bucket="b", Key="tmp/" + k)["ContentLength"])
+        """
+    )
+    assert {(c.operation, c.params.get("Key", c.params.get("TopicArn"))) for c in calls} == {
+        ("DeleteObject", "tmp/*"), ("Publish", "arn:aws:sns:us-east-1:1:t"), ("HeadObject", "tmp/*"),
+    }
+
+
+def test_a_partial_is_not_also_run_with_unknown_arguments(collect_calls) -> None:
+    calls = collect_calls(
+        """
+        import functools
+        import boto3
+        def fetch(bucket, key):
+            return boto3.client("s3").get_object(Bucket=bucket, Key=key)
+        get_config = functools.partial(fetch, "config")
+        def handler(event, context):
+            return get_config("app.json")
+        """
+    )
+    assert [(c.operation, c.params) for c in calls] == [("GetObject", {"Bucket": "config", "Key": "app.json"})]

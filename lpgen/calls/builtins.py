@@ -60,6 +60,9 @@ class BuiltinCalls(BotoCalls):
     def _mro(self, cls: Class) -> list[Class]:
         raise NotImplementedError
 
+    def call_handed_functions(self, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None) -> None:
+        raise NotImplementedError
+
     def call_builtin(
         self, f: Builtin, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None
     ) -> Vals:
@@ -122,6 +125,8 @@ class BuiltinCalls(BotoCalls):
                         entries.update(d.items)
             entries.update({k: v for k, v in kwargs.items() if k != "**"})
             return (DictV(tuple(entries.items())),)
+        if name == "sorted" and args and "key" in kwargs and frame is not None:
+            self.call_values(kwargs["key"], [self.iterate(args[0], frame, node)], {}, node, frame)
         if name in ("list", "tuple", "sorted", "set", "reversed") and args:
             if any(isinstance(s, SeqV) for s in args[0]):
                 return (SeqV(tuple(v for s in args[0] if isinstance(s, SeqV) for v in s.items)),)
@@ -136,6 +141,8 @@ class BuiltinCalls(BotoCalls):
             return (SeqV((elems,), True),)
         if name in BOUND_METHODS:
             target, method = f.bound
+            if name != "value.method":
+                self.call_handed_functions(args, kwargs, node, frame)  # Callback=, …
             return getattr(self, BOUND_METHODS[name])(target, method, args, kwargs, node, frame)
         if name == "super":
             if frame is not None and frame.func is not None and frame.locals:
@@ -145,6 +152,7 @@ class BuiltinCalls(BotoCalls):
                         bases = self._mro(v.cls)[1:]
                         return tuple(Builtin("super-proxy", (v, tuple(bases))) for _ in (0,))
             return UNKNOWN_VALS
+        self.call_handed_functions(args, kwargs, node, frame)
         return UNKNOWN_VALS
 
     def value_method(

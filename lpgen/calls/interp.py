@@ -933,6 +933,7 @@ class Analyzer(BuiltinCalls):
             return self.instantiate(f, args, kwargs, node, frame)
         if isinstance(f, Builtin):
             return self.call_builtin(f, args, kwargs, node, frame)
+        self.call_handed_functions(args, kwargs, node, frame)
         if isinstance(f, Module) and not f.project:
             model = aws.library_model(f.name)
             if model is not None:
@@ -947,6 +948,17 @@ class Analyzer(BuiltinCalls):
         if isinstance(f, Unknown) and frame is not None and isinstance(node, ast.Call):
             self._maybe_unresolved(f, node, frame)
         return UNKNOWN_VALS
+
+    def call_handed_functions(
+        self, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None
+    ) -> None:
+        """A function of the project handed to code lpgen does not follow (a thread pool's
+        ``submit``, ``asyncio``'s executors, a transfer's ``Callback=``, a retry helper) may
+        be called there: it runs with arguments that are not known."""
+        for value in (*args, *kwargs.values()):
+            for v in value:
+                if isinstance(v, (Func, Bound)):
+                    self.call_value(v, [], {}, node, frame)
 
     def _maybe_unresolved(self, f: Unknown, node: ast.Call, frame: Frame) -> None:
         if not isinstance(node.func, ast.Attribute) or not f.maybe_client:
