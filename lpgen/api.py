@@ -280,6 +280,10 @@ def _analyze(
                     side._run_entry(mod, qual)
                 for call in side.calls[before:]:
                     unreachable.append(UnreachableCall(call, f"{mod}.{qual}"))
+            before = len(side.calls)
+            side.run_main_blocks(mod)
+            for call in side.calls[before:]:
+                unreachable.append(UnreachableCall(call, f"{mod} run as a script"))
     if retain:
         _RETAINED.append((analyzer, side))
     seen_keys = {(c.client, c.operation, repr(c.params)) for c in calls}

@@ -338,3 +338,23 @@ def test_a_partial_is_not_also_run_with_unknown_arguments(collect_calls) -> None
         """
     )
     assert [(c.operation, c.params) for c in calls] == [("GetObject", {"Bucket": "config", "Key": "app.json"})]
+
+
+def test_code_for_running_the_file_by_hand_is_reported_not_granted(tmp_path) -> None:
+    import textwrap
+
+    from lpgen import api
+
+    (tmp_path / "app.py").write_text(textwrap.dedent(
+        """
+        import boto3
+        s3 = boto3.client("s3")
+        def handler(event, context):
+            s3.get_object(Bucket="data", Key="in/x")
+        if __name__ == "__main__":
+            s3.create_bucket(Bucket="data")
+            handler({}, None)
+        """))
+    analysis = api.analyze([str(tmp_path / "app.py")])
+    assert [c.operation for c in analysis.calls] == ["GetObject"]
+    assert [(u.call.operation, u.function) for u in analysis.unreachable] == [("CreateBucket", "app run as a script")]

@@ -173,6 +173,23 @@ class Analyzer(BuiltinCalls):
                 break
         return passes
 
+    def run_main_blocks(self, module: str) -> None:
+        """Run the module's ``if __name__ == "__main__":`` code, which the Lambda runtime
+        never runs (so the analysis proper skips it), to report what it would call."""
+        parsed = self.parse(module)
+        if parsed is None or parsed.tree is None:
+            return
+        guards = [s for s in parsed.tree.body if isinstance(s, ast.If) and _main_guard(s.test) is not None]
+        state = self.load_module(module) if guards else None
+        if state is None:
+            return
+        for stmt in guards:
+            block = stmt.body if _main_guard(stmt.test) else stmt.orelse
+            try:
+                self.exec_block(block, Frame(state, dict(state.env), is_module=True))
+            except _Return:
+                pass
+
     def _run_entry(self, module: str, function: str | None) -> None:
         state = self.load_module(module)
         if state is None or function is None:
@@ -308,6 +325,12 @@ class Analyzer(BuiltinCalls):
         elif isinstance(s, ast.ClassDef):
             self.define_class(s, frame)
         elif isinstance(s, ast.If):
+            main = _main_guard(s.test)
+            if main is not None:
+                # NOTE: the Lambda runtime imports the handler's module, so __name__ is never
+                # "__main__" there: code for running the file by hand is not the function's.
+                self.exec_block(s.orelse if main else s.body, frame)
+                return
             self.ev(s.test, frame)
             self._branches(frame, [s.body, s.orelse])
         elif isinstance(s, (ast.For, ast.AsyncFor)):
@@ -1136,6 +1159,18 @@ def _decorator_names(node: Any) -> set[str]:
         elif isinstance(target, ast.Attribute):
             names.add(target.attr)
     return names
+
+
+def _main_guard(test: ast.expr) -> bool | None:
+    """True for ``__name__ == "__main__"``, False for ``!=``, None for any other test."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.NotEq))):
+        return None
+    sides = [test.left, test.comparators[0]]
+    names = [x for x in sides if isinstance(x, ast.Name) and x.id == "__name__"]
+    mains = [x for x in sides if isinstance(x, ast.Constant) and x.value == "__main__"]
+    if len(names) == 1 and len(mains) == 1:
+        return isinstance(test.ops[0], ast.Eq)
+    return None
 
 
 def _is_namedtuple(cls: Class) -> bool:
