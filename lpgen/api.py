@@ -244,10 +244,8 @@ def _analyze(
     unresolved = list(analyzer.unresolved)
     env_missing = dict(analyzer.env_missing)
     reached = set(analyzer.visited)
-    reached_names = sorted(
-        f"{mod}.{qual}" for mod, pm in analyzer.parsed.items() if pm.tree is not None
-        for qual, node in _functions(pm.tree) if id(node) in reached
-    )
+    functions = {mod: _functions(pm.tree) for mod, pm in analyzer.parsed.items() if pm.tree is not None}
+    reached_names = sorted(f"{mod}.{qual}" for mod, defs in functions.items() for qual, node in defs if id(node) in reached)
     # Calls in functions the entry never reaches: analysed on their own, reported only.
     unreachable: list[UnreachableCall] = []
     side: Analyzer | None = None
@@ -260,7 +258,7 @@ def _analyze(
             pm = side.parse(mod)
             if pm is None or pm.tree is None:
                 continue
-            for qual, node in _functions(pm.tree):
+            for qual, node in functions[mod] if mod in functions else _functions(pm.tree):
                 if id(node) in reached:
                     continue
                 before = len(side.calls)
