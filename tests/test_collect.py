@@ -358,3 +358,14 @@ def test_code_for_running_the_file_by_hand_is_reported_not_granted(tmp_path) -> 
     analysis = api.analyze([str(tmp_path / "app.py")])
     assert [c.operation for c in analysis.calls] == ["GetObject"]
     assert [(u.call.operation, u.function) for u in analysis.unreachable] == [("CreateBucket", "app run as a script")]
+
+
+def test_or_default_takes_the_environment_value_when_it_is_set(collect_calls) -> None:
+    source = """
+        import os, boto3
+        TABLE = os.getenv("TABLE_NAME") or "orders-default"
+        def handler(event, context):
+            boto3.client("dynamodb").get_item(TableName=TABLE, Key={})
+        """
+    assert [c.params["TableName"] for c in collect_calls(source, env={"TABLE_NAME": "orders"})] == ["orders"]
+    assert [sorted(c.params["TableName"]) for c in collect_calls(source)] == [["*", "orders-default"]]

@@ -613,7 +613,12 @@ class Analyzer(BuiltinCalls):
         return join(self.ev(node.body, frame), self.ev(node.orelse, frame))
 
     def _ev_boolop(self, node: ast.BoolOp, frame: Frame) -> Vals:
-        parts = [self.ev(v, frame) for v in node.values]
+        parts: list[Vals] = []
+        for v in node.values:
+            parts.append(self.ev(v, frame))
+            if isinstance(node.op, ast.Or) and all(_truthy(x) for x in parts[-1]):
+                # NOTE: ``os.getenv("TABLE") or "default"`` with TABLE set is TABLE alone.
+                break
         kept = [tuple(x for x in p if not (isinstance(x, Const) and not x.value)) for p in parts]
         return join(*kept) or join(*parts)
 
@@ -1159,6 +1164,15 @@ def _decorator_names(node: Any) -> set[str]:
         elif isinstance(target, ast.Attribute):
             names.add(target.attr)
     return names
+
+
+def _truthy(value: V) -> bool:
+    """Is the value true whatever its unknown parts are?"""
+    if isinstance(value, Str):
+        return value.pattern.replace("*", "") != ""
+    if isinstance(value, Const):
+        return bool(value.value)
+    return isinstance(value, (Client, Resource, Session, Boto3, Func, Bound, Class, Module))
 
 
 def _main_guard(test: ast.expr) -> bool | None:
