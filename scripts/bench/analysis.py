@@ -25,7 +25,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from timing import best, report
+from timing import best, compile_lpgen, report
 
 HERE = Path(__file__).resolve().parent
 LOOP = ("import ast, pathlib, sys\n"
@@ -63,6 +63,7 @@ def main() -> int:
     ap.add_argument("--no-real", action="store_true", help="only the generated handlers")
     ap.add_argument("--json")
     args = ap.parse_args()
+    compile_lpgen()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "handlers"
         subprocess.run([sys.executable, str(HERE / "gen_handlers.py"), str(folder), "--modules", str(args.modules)], check=True)

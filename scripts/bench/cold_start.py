@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from timing import best, report
+from timing import best, compile_lpgen, report
 
 
 def main() -> int:
@@ -20,6 +20,7 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--json")
     args = ap.parse_args()
+    compile_lpgen()
     baseline = best([sys.executable, "-c", "import botocore.session"], args.repeat)
     lpgen = best([sys.executable, "-m", "lpgen.cli", "explain", "s3.get_object"], args.repeat)
     figures = {"botocore_import_s": round(baseline, 3), "lpgen_explain_s": round(lpgen, 3),

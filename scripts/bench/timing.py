@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -27,3 +28,14 @@ def report(figures: dict, json_path: str | None) -> None:
     print(text)
     if json_path:
         Path(json_path).write_text(text + "\n")
+
+
+def compile_lpgen() -> None:
+    """Write the bytecode of the lpgen these benchmarks run, as pip does when it installs.
+
+    A checkout run with PYTHONDONTWRITEBYTECODE set (or a read-only one) would otherwise
+    compile every changed module again in every timed process."""
+    code = ("import importlib.util, os, compileall; "
+            "compileall.compile_dir(os.path.dirname(importlib.util.find_spec('lpgen').origin), quiet=1)")
+    subprocess.run([sys.executable, "-c", code], check=True, stdout=subprocess.DEVNULL)
+
