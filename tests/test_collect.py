@@ -369,3 +369,24 @@ def test_or_default_takes_the_environment_value_when_it_is_set(collect_calls) ->
         """
     assert [c.params["TableName"] for c in collect_calls(source, env={"TABLE_NAME": "orders"})] == ["orders"]
     assert [sorted(c.params["TableName"]) for c in collect_calls(source)] == [["*", "orders-default"]]
+
+
+def test_without_a_handler_calls_in_methods_nothing_reaches_are_reported(tmp_path) -> None:
+    import textwrap
+
+    from lpgen import api
+
+    (tmp_path / "jobs.py").write_text(textwrap.dedent(
+        """
+        import boto3
+        s3 = boto3.client("s3")
+        def export(key):
+            s3.put_object(Bucket="exports", Key=key, Body=b"")
+        class Cleaner:
+            def run(self):
+                s3.delete_object(Bucket="exports", Key="old")
+        """))
+    analysis = api.analyze([str(tmp_path / "jobs.py")])
+    assert analysis.entry == "every top-level function (no handler named or found)"
+    assert [c.operation for c in analysis.calls] == ["PutObject"]
+    assert [(u.call.operation, u.function) for u in analysis.unreachable] == [("DeleteObject", "jobs.Cleaner.run")]
