@@ -169,7 +169,9 @@ def _analyze_parallel(
     targets = list(project.targets)
     size = -(-len(targets) // jobs)
     parts = [replace(project, targets=tuple(targets[i : i + size])) for i in range(0, len(targets), size)]
-    run = partial(_analyze_part, env=env, region=region, account=account)
+    # NOTE: each part reports the unreachable calls of its own modules only (and of modules
+    # outside every part); those the other parts import are theirs.
+    run = partial(_analyze_part, env=env, region=region, account=account, all_targets=frozenset(targets))
     # NOTE: every part runs in a worker, which skips tearing its syntax trees down (a tenth
     # of the analysis); this process loads the mapping tables meanwhile, then merges.
     results = fork_map(run, parts, here=False, meanwhile=preload_mapping)
@@ -205,7 +207,8 @@ def _analyze_parallel(
 
 
 def _analyze_part(
-    project: Project, env: dict[str, str] | None, region: str | None, account: str | None, by_name: bool | None = None
+    project: Project, env: dict[str, str] | None, region: str | None, account: str | None,
+    by_name: bool | None = None, all_targets: frozenset[str] = frozenset(),
 ) -> Analysis:
     import gc
     from dataclasses import replace
@@ -213,8 +216,9 @@ def _analyze_part(
     from lpgen.parallel import in_worker
 
     gc.disable()
+    others = all_targets - set(project.targets)
     result = _analyze(project, env=env, region=region, account=account, full_entry_text=True,
-                      retain=in_worker(), by_name=by_name)
+                      retain=in_worker(), by_name=by_name, others=others)
     # NOTE: the caller has the project; sending every module's path back would only cost pickling.
     return replace(result, project=replace(project, modules=()))
 
@@ -233,6 +237,7 @@ def _analyze(
     full_entry_text: bool = False,
     retain: bool = False,
     by_name: bool | None = None,
+    others: frozenset[str] | set[str] = frozenset(),
 ) -> Analysis:
     scope = {"region": region, "account": account, "partition": "aws" if region or account else None}
     analyzer = Analyzer(project, env, scope)
@@ -260,7 +265,7 @@ def _analyze(
     side.class_bases = analyzer.class_bases
     side.wrappers = analyzer.wrappers
     side.memo = dict(analyzer.memo)
-    for mod in sorted(set(project.targets) | set(analyzer.parsed)):
+    for mod in sorted((set(project.targets) | set(analyzer.parsed)) - set(others)):
         pm = side.parse(mod)
         if pm is None or pm.tree is None:
             continue
