@@ -37,9 +37,12 @@ class Const(V):
 
 @dataclass(unsafe_hash=True, slots=True)
 class Unknown(V):
-    """A value the analysis cannot know, with why."""
+    """A value the analysis cannot know, with why.
 
-    reason: str = ""
+    Two unknowns are the same value whatever their reasons: a function called with an
+    unknown argument is analysed once, not once per place the unknown came from."""
+
+    reason: str = field(default="", compare=False)
     maybe_client: bool = False
     """it came from a place a boto3 client could come from (a parameter, a call result)."""
 
