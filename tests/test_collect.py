@@ -390,3 +390,22 @@ def test_without_a_handler_calls_in_methods_nothing_reaches_are_reported(tmp_pat
     assert analysis.entry == "every top-level function (no handler named or found)"
     assert [c.operation for c in analysis.calls] == ["PutObject"]
     assert [(u.call.operation, u.function) for u in analysis.unreachable] == [("DeleteObject", "jobs.Cleaner.run")]
+
+
+def test_aioboto3_and_aiobotocore_clients(collect_calls) -> None:
+    calls = collect_calls(
+        """
+        import aioboto3
+        from aiobotocore.session import get_session
+        session = aioboto3.Session()
+        async def handler(event, context):
+            async with session.client("s3") as s3:
+                await s3.get_object(Bucket="b", Key="k")
+            async with session.resource("dynamodb") as ddb:
+                table = await ddb.Table("orders")
+                await table.put_item(Item={})
+            async with get_session().create_client("sqs") as sqs:
+                await sqs.send_message(QueueUrl="https://sqs.us-east-1.amazonaws.com/1/q", MessageBody="x")
+        """
+    )
+    assert ops(calls) == {("s3", "GetObject"), ("dynamodb", "PutItem"), ("sqs", "SendMessage")}

@@ -67,7 +67,7 @@ class BuiltinCalls(BotoCalls):
         self, f: Builtin, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None
     ) -> Vals:
         name = f.name
-        if name in ("boto3.client", "session.client", "boto3.resource", "session.resource"):
+        if name in ("boto3.client", "session.client", "session.create_client", "boto3.resource", "session.resource"):
             return self.make_boto(f, args, kwargs, node, frame)
         if name in ("boto3.Session", "session.Session"):
             region = aws.literal(kwargs.get("region_name", ())) if "region_name" in kwargs else None

@@ -50,6 +50,11 @@ from lpgen.calls.values import (
 from lpgen.source.discover import Project
 from lpgen.source.parse import ParsedModule, parse_file
 
+SDK_MODULES = ("boto3", "aioboto3")
+"""modules whose clients, resources and sessions are boto3's (aioboto3's are awaited)."""
+SESSION_FACTORIES = {"aiobotocore.session.get_session", "aiobotocore.session.AioSession"}
+"""aiobotocore's sessions, whose ``create_client`` makes a client."""
+
 MAX_DEPTH = 14
 MAX_PASSES = 3
 
@@ -249,7 +254,7 @@ class Analyzer(BuiltinCalls):
         """The value bound by ``import dotted``."""
         if dotted in self.module_paths:
             return Module(dotted, project=True)
-        if dotted.split(".")[0] == "boto3":
+        if dotted.split(".")[0] in SDK_MODULES:
             return Boto3()
         return Module(dotted)
 
@@ -403,12 +408,14 @@ class Analyzer(BuiltinCalls):
         state = self._maybe_load(base)
         if state is not None:
             return state.env.get(name, (Unknown(f"{name} from {base}"),))
-        if base.split(".")[0] == "boto3":
+        if base.split(".")[0] in SDK_MODULES:
             if name in ("client", "resource"):
                 return (Builtin(f"boto3.{name}"),)
             if name == "Session":
                 return (Builtin("boto3.Session"),)
             return (Boto3(),)
+        if sub in SESSION_FACTORIES:
+            return (Builtin("boto3.Session"),)
         return (Module(sub) if base else Module(name),)
 
     def _enter(self, value: Vals) -> Vals:
@@ -816,6 +823,8 @@ class Analyzer(BuiltinCalls):
                 gw = self.global_writes.get((obj.name, name))
                 return gw or (Unknown(f"{obj.name}.{name}"),)
             full = f"{obj.name}.{name}"
+            if full in SESSION_FACTORIES:
+                return (Builtin("boto3.Session"),)
             if full == "os.environ":
                 return (Builtin("os.environ"),)
             if full in ("os.getenv", "os.path.join", "functools.lru_cache", "functools.cache",
