@@ -409,3 +409,19 @@ def test_aioboto3_and_aiobotocore_clients(collect_calls) -> None:
         """
     )
     assert ops(calls) == {("s3", "GetObject"), ("dynamodb", "PutItem"), ("sqs", "SendMessage")}
+
+
+def test_dict_get_with_a_key_not_known_may_give_the_default(collect_calls) -> None:
+    calls = collect_calls(
+        """
+        import boto3
+        s3 = boto3.client("s3")
+        OPS = {"save": "put_object", "drop": "delete_object"}
+        def handler(event, context):
+            getattr(s3, OPS.get(event["op"], "get_object"))(Bucket="b", Key="k")
+            getattr(s3, OPS.get("save", "head_object"))(Bucket="b", Key="s")
+        """
+    )
+    assert {(c.operation, c.params["Key"]) for c in calls} == {
+        ("PutObject", "k"), ("DeleteObject", "k"), ("GetObject", "k"), ("PutObject", "s"),
+    }

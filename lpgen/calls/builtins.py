@@ -181,14 +181,19 @@ class BuiltinCalls(BotoCalls):
         if isinstance(obj, DictV):
             if method in ("get", "setdefault", "pop") and args:
                 found: list[V] = []
+                missing = False
                 for k in strings(args[0]):
                     v = obj.get(k)
                     if v is not None:
                         found.extend(v)
                     elif "*" in k:
+                        # NOTE: a key that is not known may be any of the keys, or none of them.
                         found.extend(x for _, item in obj.items for x in item)
-                if not found and len(args) > 1:
-                    return args[1]
+                        missing = True
+                    else:
+                        missing = True
+                if missing and len(args) > 1:
+                    found.extend(args[1])
                 return vals(*found) or UNKNOWN_VALS
             if method == "items":
                 return (SeqV(tuple((SeqV(((Str(k),), v)),) for k, v in obj.items), False),)
