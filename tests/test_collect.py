@@ -425,3 +425,22 @@ def test_dict_get_with_a_key_not_known_may_give_the_default(collect_calls) -> No
     assert {(c.operation, c.params["Key"]) for c in calls} == {
         ("PutObject", "k"), ("DeleteObject", "k"), ("GetObject", "k"), ("PutObject", "s"),
     }
+
+
+def test_a_loop_over_literal_rows_keeps_each_row_together(collect_calls) -> None:
+    calls = collect_calls(
+        """
+        import boto3
+        s3 = boto3.client("s3")
+        TARGETS = {"a": "in/", "b": "out/"}
+        def handler(event, context):
+            for bucket, prefix in [("a", "in/"), ("b", "out/")]:
+                s3.put_object(Bucket=bucket, Key=prefix + "x", Body=b"")
+            for bucket, prefix in TARGETS.items():
+                s3.delete_object(Bucket=bucket, Key=prefix + "y")
+        """
+    )
+    assert {(c.operation, c.params["Bucket"], c.params["Key"]) for c in calls} == {
+        ("PutObject", "a", "in/x"), ("PutObject", "b", "out/x"),
+        ("DeleteObject", "a", "in/y"), ("DeleteObject", "b", "out/y"),
+    }

@@ -297,6 +297,27 @@ class Analyzer(BuiltinCalls):
         frame.locals.clear()
         frame.locals.update(merged)
 
+    def _unrolled(self, loop: ast.For | ast.AsyncFor, rows: tuple[Vals, ...], frame: Frame) -> None:
+        """A loop unpacking the rows of a literal list runs once per row, in order, so each
+        row's values stay together (``for bucket, prefix in [("a", "in/"), ("b", "out/")]``
+        never pairs ``a`` with ``out/``)."""
+        states = [dict(frame.locals)]
+        for row in rows:
+            self.assign(loop.target, row, frame)
+            try:
+                self.exec_block(loop.body, frame)
+            except _Return:
+                pass
+            states.append(dict(frame.locals))
+        merged: dict[str, Vals] = {}
+        for state in states:
+            for k, v in state.items():
+                old = merged.get(k)
+                merged[k] = v if old is None or old is v else join(old, v)
+        frame.locals.clear()
+        frame.locals.update(merged)
+        self._branches(frame, [loop.orelse, []])
+
     def exec_stmt(self, s: ast.stmt, frame: Frame) -> None:
         """Execute one statement."""
         if isinstance(s, ast.Expr):
@@ -339,7 +360,12 @@ class Analyzer(BuiltinCalls):
             self.ev(s.test, frame)
             self._branches(frame, [s.body, s.orelse])
         elif isinstance(s, (ast.For, ast.AsyncFor)):
-            items = self.iterate(self.ev(s.iter, frame), frame, s)
+            iterable = self.ev(s.iter, frame)
+            rows = _literal_rows(iterable, s.target)
+            if rows is not None:
+                self._unrolled(s, rows, frame)
+                return
+            items = self.iterate(iterable, frame, s)
             for _ in range(2):
                 self.assign(s.target, items, frame)
                 self._branches(frame, [s.body, []])
@@ -1182,6 +1208,22 @@ def _truthy(value: V) -> bool:
     if isinstance(value, Const):
         return bool(value.value)
     return isinstance(value, (Client, Resource, Session, Boto3, Func, Bound, Class, Module))
+
+
+MAX_UNROLL = 12
+"""rows of a literal list a loop is run for one by one."""
+
+
+def _literal_rows(iterable: Vals, target: ast.expr) -> tuple[Vals, ...] | None:
+    """The rows of a literal list of tuples that a loop unpacks, or None."""
+    if not isinstance(target, (ast.Tuple, ast.List)) or len(iterable) != 1:
+        return None
+    seq = iterable[0]
+    if not isinstance(seq, SeqV) or seq.homogeneous or not 0 < len(seq.items) <= MAX_UNROLL:
+        return None
+    if not all(len(row) == 1 and isinstance(row[0], SeqV) and not row[0].homogeneous for row in seq.items):
+        return None
+    return seq.items
 
 
 def _main_guard(test: ast.expr) -> bool | None:
