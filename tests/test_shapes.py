@@ -225,3 +225,18 @@ def test_every_star_resource_carries_a_finding(tmp_path: Path) -> None:
     assert ("LP105", 3) in found  # by design: IAM cannot scope ListAllMyBuckets
     assert ("LP101", 4) in found  # the ciphertext names the key, the request does not
     assert not any(f.line == 5 for f in result.findings)
+
+
+def test_an_access_point_given_as_the_bucket_is_the_resource(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "AP = 'arn:aws:s3:us-west-2:222233334444:accesspoint/reports'\n"
+        "def handler(event, context):\n"
+        "    s3 = boto3.client('s3')\n"
+        "    s3.get_object(Bucket=AP, Key='daily/summary.csv')\n"
+        "    s3.list_objects_v2(Bucket=AP, Prefix='daily/')\n"
+    ))
+    assert got == {
+        ("s3:GetObject", "arn:aws:s3:us-west-2:222233334444:accesspoint/reports/object/daily/summary.csv"),
+        ("s3:ListBucket", "arn:aws:s3:us-west-2:222233334444:accesspoint/reports"),
+    }

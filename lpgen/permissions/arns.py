@@ -228,6 +228,19 @@ def _t_role_arn(v: str, spec: dict[str, Any]) -> dict[str, str]:
     return {"RoleNameWithPath": v}
 
 
+_ACCESS_POINT = re.compile(r"arn:[^:]+:s3:(?P<region>[^:]*):(?P<account>[^:]*):accesspoint/(?P<name>[^/]+)\Z")
+
+
+def _t_s3_bucket(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    """A bucket name, or an access point's ARN in its place: a request through an access
+    point is authorized on the access point (``…:accesspoint/NAME/object/KEY`` for objects).
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-policies.html"""
+    m = _ACCESS_POINT.match(v)
+    if m:
+        return {"AccessPointName": m.group("name"), "Region": m.group("region"), "Account": m.group("account")}
+    return {"BucketName": v}
+
+
 def _t_copy_source(v: str, spec: dict[str, Any]) -> dict[str, str]:
     src = v.split("?versionId=")[0].lstrip("/")
     bucket, _, key = src.partition("/")
@@ -316,6 +329,7 @@ TRANSFORMS: dict[str, Callable[[str, dict[str, Any]], dict[str, str] | None]] = 
     "arn_full": _t_arn_full,
     "role_arn": _t_role_arn,
     "copy_source": _t_copy_source,
+    "s3_bucket": _t_s3_bucket,
     "email_identity": _t_email_identity,
     "event_bus": _t_event_bus,
     "s3_uri": _t_s3_uri,
