@@ -184,12 +184,14 @@ class Analyzer(BuiltinCalls):
         parsed = self.parse(module)
         if parsed is None or parsed.tree is None:
             return
-        guards = [s for s in parsed.tree.body if isinstance(s, ast.If) and _main_guard(s.test) is not None]
-        state = self.load_module(module) if guards else None
+        blocks = [
+            s.body if main else s.orelse
+            for s in parsed.tree.body if isinstance(s, ast.If) and (main := _main_guard(s.test)) is not None
+        ]
+        state = self.load_module(module) if blocks else None
         if state is None:
             return
-        for stmt in guards:
-            block = stmt.body if _main_guard(stmt.test) else stmt.orelse
+        for block in blocks:
             try:
                 self.exec_block(block, Frame(state, dict(state.env), is_module=True))
             except _Return:
@@ -285,17 +287,8 @@ class Analyzer(BuiltinCalls):
             except _Return:
                 pass
             results.append(dict(frame.locals))
-        merged = dict(results[0]) if results else {}
-        for res in results[1:]:
-            for k, v in res.items():
-                old = merged.get(k)
-                if old is None:
-                    merged[k] = v
-                elif old is not v:
-                    # NOTE: a name no branch rebinds keeps its value object: nothing to join.
-                    merged[k] = join(old, v)
         frame.locals.clear()
-        frame.locals.update(merged)
+        frame.locals.update(_join_states(results))
 
     def _unrolled(self, loop: ast.For | ast.AsyncFor, rows: tuple[Vals, ...], frame: Frame) -> None:
         """A loop unpacking the rows of a literal list runs once per row, in order, so each
@@ -309,13 +302,8 @@ class Analyzer(BuiltinCalls):
             except _Return:
                 pass
             states.append(dict(frame.locals))
-        merged: dict[str, Vals] = {}
-        for state in states:
-            for k, v in state.items():
-                old = merged.get(k)
-                merged[k] = v if old is None or old is v else join(old, v)
         frame.locals.clear()
-        frame.locals.update(merged)
+        frame.locals.update(_join_states(states))
         self._branches(frame, [loop.orelse, []])
 
     def exec_stmt(self, s: ast.stmt, frame: Frame) -> None:
@@ -1208,6 +1196,20 @@ def _truthy(value: V) -> bool:
     if isinstance(value, Const):
         return bool(value.value)
     return isinstance(value, (Client, Resource, Session, Boto3, Func, Bound, Class, Module))
+
+
+def _join_states(states: list[dict[str, Vals]]) -> dict[str, Vals]:
+    """Each name's alternatives over the states (of branches, or of a loop's rows)."""
+    merged = dict(states[0]) if states else {}
+    for state in states[1:]:
+        for k, v in state.items():
+            old = merged.get(k)
+            if old is None:
+                merged[k] = v
+            elif old is not v:
+                # NOTE: a name no branch rebinds keeps its value object: nothing to join.
+                merged[k] = join(old, v)
+    return merged
 
 
 MAX_UNROLL = 12
