@@ -93,16 +93,17 @@ def _entries(
 
 
 def _top_level_names(tree: ast.Module) -> set[str]:
-    """Names a module binds at top level to a function or to any value (``handler =
-    App().run`` is a handler too: the runtime only looks the name up)."""
+    """Names a module binds at top level to a function: by ``def``, or by assigning a
+    function, a method or a lambda (``handler = App().run``: the runtime only looks the
+    name up). A name bound to a call's result (``handler = logging.StreamHandler()``) is
+    not taken for a handler."""
     names: set[str] = set()
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             names.add(node.name)
-        elif isinstance(node, ast.Assign):
-            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
-            names.add(node.target.id)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, (ast.Attribute, ast.Name, ast.Lambda)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(t.id for t in targets if isinstance(t, ast.Name))
     return names
 
 

@@ -444,3 +444,21 @@ def test_a_loop_over_literal_rows_keeps_each_row_together(collect_calls) -> None
         ("PutObject", "a", "in/x"), ("PutObject", "b", "out/x"),
         ("DeleteObject", "a", "in/y"), ("DeleteObject", "b", "out/y"),
     }
+
+
+def test_a_logging_handler_is_not_taken_for_the_lambda_handler(tmp_path) -> None:
+    import textwrap
+
+    from lpgen import api
+
+    (tmp_path / "job.py").write_text(textwrap.dedent(
+        """
+        import logging
+        import boto3
+        handler = logging.StreamHandler()
+        def main(event, context):
+            boto3.client("s3").get_object(Bucket="b", Key="k")
+        """))
+    analysis = api.analyze([str(tmp_path / "job.py")])
+    assert analysis.entry == "every top-level function (no handler named or found)"
+    assert [c.operation for c in analysis.calls] == ["GetObject"]
