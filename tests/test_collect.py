@@ -462,3 +462,27 @@ def test_a_logging_handler_is_not_taken_for_the_lambda_handler(tmp_path) -> None
     analysis = api.analyze([str(tmp_path / "job.py")])
     assert analysis.entry == "every top-level function (no handler named or found)"
     assert [c.operation for c in analysis.calls] == ["GetObject"]
+
+
+def test_library_names_imported_by_name_and_typing_cast(collect_calls) -> None:
+    calls = collect_calls(
+        """
+        from os import environ, getenv
+        from os.path import join
+        from functools import partial
+        from typing import cast
+        import typing
+        import boto3
+        s3 = cast("S3Client", boto3.client("s3"))
+        table = typing.cast("Table", boto3.resource("dynamodb").Table(environ["TABLE"]))
+        put = partial(s3.put_object, Bucket=getenv("BUCKET"))
+        def handler(event, context):
+            s3.get_object(Bucket=environ["BUCKET"], Key=join("in", "x.json"))
+            put(Key="out/y", Body=b"")
+            table.get_item(Key={})
+        """,
+        env={"BUCKET": "data", "TABLE": "orders"},
+    )
+    assert {(c.operation, c.params.get("Bucket", c.params.get("TableName")), str(c.params.get("Key"))) for c in calls} == {
+        ("GetObject", "data", "in/x.json"), ("PutObject", "data", "out/y"), ("GetItem", "orders", "{}"),
+    }

@@ -93,6 +93,8 @@ class BuiltinCalls(BotoCalls):
 
                 return (Str(squash(posixpath.join(*texts))),)
             return (Str(squash(sep.join(texts))),)
+        if name in ("typing.cast", "typing_extensions.cast"):
+            return args[1] if len(args) > 1 else UNKNOWN_VALS
         if name in ("functools.lru_cache", "functools.cache", "functools.wraps"):
             if args and any(isinstance(a, Func) for a in args[0]):
                 return args[0]

@@ -428,9 +428,7 @@ class Analyzer(BuiltinCalls):
             if name == "Session":
                 return (Builtin("boto3.Session"),)
             return (Boto3(),)
-        if sub in SESSION_FACTORIES:
-            return (Builtin("boto3.Session"),)
-        return (Module(sub) if base else Module(name),)
+        return (_library_value(sub) if base else Module(name),)
 
     def _enter(self, value: Vals) -> Vals:
         out: list[V] = []
@@ -836,16 +834,7 @@ class Analyzer(BuiltinCalls):
                     return (Module(sub, project=True),)
                 gw = self.global_writes.get((obj.name, name))
                 return gw or (Unknown(f"{obj.name}.{name}"),)
-            full = f"{obj.name}.{name}"
-            if full in SESSION_FACTORIES:
-                return (Builtin("boto3.Session"),)
-            if full == "os.environ":
-                return (Builtin("os.environ"),)
-            if full in ("os.getenv", "os.path.join", "functools.lru_cache", "functools.cache",
-                        "functools.partial", "functools.wraps", "functools.cached_property",
-                        "dataclasses.dataclass", "dataclasses.field"):
-                return (Builtin(full),)
-            return (Module(full),)
+            return (_library_value(f"{obj.name}.{name}"),)
         if isinstance(obj, Boto3):
             if name in ("client", "resource", "Session"):
                 return (Builtin(f"boto3.{name}"),)
@@ -1187,6 +1176,26 @@ def _decorator_names(node: Any) -> set[str]:
         elif isinstance(target, ast.Attribute):
             names.add(target.attr)
     return names
+
+
+MODELLED = {
+    "os.environ", "os.getenv", "os.path.join", "posixpath.join", "functools.lru_cache", "functools.cache",
+    "functools.partial", "functools.wraps", "functools.cached_property", "dataclasses.dataclass",
+    "dataclasses.field", "typing.cast", "typing_extensions.cast",
+}
+"""library names the analyser follows, however they are imported."""
+
+
+def _library_value(full: str) -> V:
+    """What the dotted name of a library object is to the analyser (``os.getenv`` by
+    ``import os`` or by ``from os import getenv`` alike)."""
+    if full in SESSION_FACTORIES:
+        return Builtin("boto3.Session")
+    if full == "posixpath.join":
+        return Builtin("os.path.join")
+    if full in MODELLED:
+        return Builtin(full)
+    return Module(full)
 
 
 def _truthy(value: V) -> bool:
