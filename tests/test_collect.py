@@ -486,3 +486,18 @@ def test_library_names_imported_by_name_and_typing_cast(collect_calls) -> None:
     assert {(c.operation, c.params.get("Bucket", c.params.get("TableName")), str(c.params.get("Key"))) for c in calls} == {
         ("GetObject", "data", "in/x.json"), ("PutObject", "data", "out/y"), ("GetItem", "orders", "{}"),
     }
+
+
+def test_enum_member_values_name_resources(collect_calls) -> None:
+    calls = collect_calls(
+        """
+        from enum import Enum
+        import boto3
+        class Tables(str, Enum):
+            ORDERS = "orders"
+        def handler(event, context):
+            boto3.client("dynamodb").get_item(TableName=Tables.ORDERS.value, Key={})
+            boto3.client("dynamodb").put_item(TableName=f"{Tables.ORDERS.value}-archive", Item={})
+        """
+    )
+    assert [c.params["TableName"] for c in calls] == ["orders", "orders-archive"]

@@ -873,6 +873,9 @@ class Analyzer(BuiltinCalls):
                 if name in env:
                     return tuple(Bound(v, inst) if isinstance(v, Func) else v for v in env[name])
             return None
+        if name == "value" and isinstance(obj, (Str, Const)):
+            # NOTE: only an Enum member has .value: ``Tables.ORDERS.value`` is its string.
+            return (obj,)
         if isinstance(obj, (Str, DictV, SeqV, Response)):
             return (Builtin("value.method", (obj, name)),)
         if isinstance(obj, Func) and name == "cache_clear":
