@@ -501,3 +501,29 @@ def test_enum_member_values_name_resources(collect_calls) -> None:
         """
     )
     assert [c.params["TableName"] for c in calls] == ["orders", "orders-archive"]
+
+
+def test_a_startswith_guard_narrows_the_key(collect_calls) -> None:
+    calls = collect_calls(
+        """
+        import boto3
+        s3 = boto3.client("s3")
+        def handler(event, context):
+            for record in event["Records"]:
+                key = record["s3"]["object"]["key"]
+                if not key.startswith("incoming/"):
+                    continue
+                s3.copy_object(Bucket="m", Key=key.replace("incoming/", "processed/"),
+                               CopySource={"Bucket": "m", "Key": key})
+            name = event["name"]
+            if name.startswith("tmp/"):
+                s3.delete_object(Bucket="m", Key=name)
+            else:
+                s3.get_object(Bucket="m", Key=name)
+        """
+    )
+    assert {(c.operation, c.params["Key"]) for c in calls} == {
+        ("CopyObject", "processed/*"), ("DeleteObject", "tmp/*"), ("GetObject", "*"),
+    }
+    copy = next(c for c in calls if c.operation == "CopyObject")
+    assert copy.params["CopySource"]["Key"] == "incoming/*"

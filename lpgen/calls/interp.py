@@ -272,16 +272,21 @@ class Analyzer(BuiltinCalls):
             except RecursionError:
                 self._unresolved(frame, stmt, "expression too deeply nested to follow")
 
-    def _branches(self, frame: Frame, blocks: list[list[ast.stmt]]) -> None:
-        """Run alternative blocks from the same state and join what they leave."""
+    def _branches(
+        self, frame: Frame, blocks: list[list[ast.stmt]], binds: list[dict[str, Vals]] | None = None
+    ) -> None:
+        """Run alternative blocks from the same state and join what they leave; ``binds``
+        gives names a block sees narrowed (what its condition tells)."""
         start = dict(frame.locals)
         results: list[dict[str, Vals]] = []
-        for block in blocks:
-            if not block:
+        for i, block in enumerate(blocks):
+            bind = binds[i] if binds else {}
+            if not block and not bind:
                 results.append(start)
                 continue
             frame.locals.clear()
             frame.locals.update(start)
+            frame.locals.update(bind)
             try:
                 self.exec_block(block, frame)
             except _Return:
@@ -346,7 +351,17 @@ class Analyzer(BuiltinCalls):
                 self.exec_block(s.orelse if main else s.body, frame)
                 return
             self.ev(s.test, frame)
-            self._branches(frame, [s.body, s.orelse])
+            guard = _prefix_guard(s.test)
+            if guard is None or guard[0] not in frame.locals:
+                self._branches(frame, [s.body, s.orelse])
+                return
+            # NOTE: ``if key.startswith("in/")`` tells the body that key starts with "in/";
+            # ``if not key.startswith("in/"): continue`` tells the code after it the same.
+            name, prefix, holds_in_body = guard
+            narrowed = {name: _with_prefix(frame.locals[name], prefix)}
+            self._branches(frame, [s.body, s.orelse], [narrowed, {}] if holds_in_body else [{}, narrowed])
+            if _exits(s.orelse if holds_in_body else s.body):
+                frame.locals[name] = narrowed[name]
         elif isinstance(s, (ast.For, ast.AsyncFor)):
             iterable = self.ev(s.iter, frame)
             rows = _literal_rows(iterable, s.target)
@@ -1238,6 +1253,40 @@ def _literal_rows(iterable: Vals, target: ast.expr) -> tuple[Vals, ...] | None:
     if not all(len(row) == 1 and isinstance(row[0], SeqV) and not row[0].homogeneous for row in seq.items):
         return None
     return seq.items
+
+
+def _prefix_guard(test: ast.expr) -> tuple[str, str, bool] | None:
+    """``name.startswith("lit")`` → (name, "lit", True); under ``not`` → False."""
+    holds = True
+    while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test, holds = test.operand, not holds
+    if (
+        isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr == "startswith"
+        and isinstance(test.func.value, ast.Name) and len(test.args) == 1 and not test.keywords
+        and isinstance(test.args[0], ast.Constant) and isinstance(test.args[0].value, str) and test.args[0].value
+    ):
+        return test.func.value.id, test.args[0].value, holds
+    return None
+
+
+def _with_prefix(value: Vals, prefix: str) -> Vals:
+    """The alternatives of a string known to start with ``prefix``."""
+    out: list[V] = []
+    for v in value:
+        if not isinstance(v, Str):
+            out.append(Str(squash(prefix + "*")))
+            continue
+        known = v.pattern.split("*", 1)[0]
+        if v.pattern.startswith(prefix):
+            out.append(v)
+        elif prefix.startswith(known) and "*" in v.pattern:
+            out.append(Str(squash(prefix + "*" + v.pattern[len(known) + 1 :])))
+    return vals(*out) or value
+
+
+def _exits(block: list[ast.stmt]) -> bool:
+    """Does the block always leave (``continue``, ``break``, ``return``, ``raise``)?"""
+    return bool(block) and isinstance(block[-1], (ast.Continue, ast.Break, ast.Return, ast.Raise))
 
 
 def _main_guard(test: ast.expr) -> bool | None:
