@@ -520,10 +520,14 @@ def test_a_startswith_guard_narrows_the_key(collect_calls) -> None:
                 s3.delete_object(Bucket="m", Key=name)
             else:
                 s3.get_object(Bucket="m", Key=name)
+            report = event["report"]
+            if not report.endswith(".csv"):
+                raise ValueError(report)
+            s3.put_object(Bucket="m", Key="reports/" + report, Body=b"")
         """
     )
     assert {(c.operation, c.params["Key"]) for c in calls} == {
-        ("CopyObject", "processed/*"), ("DeleteObject", "tmp/*"), ("GetObject", "*"),
+        ("CopyObject", "processed/*"), ("DeleteObject", "tmp/*"), ("GetObject", "*"), ("PutObject", "reports/*.csv"),
     }
     copy = next(c for c in calls if c.operation == "CopyObject")
     assert copy.params["CopySource"]["Key"] == "incoming/*"

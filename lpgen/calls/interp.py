@@ -356,9 +356,9 @@ class Analyzer(BuiltinCalls):
                 self._branches(frame, [s.body, s.orelse])
                 return
             # NOTE: ``if key.startswith("in/")`` tells the body that key starts with "in/";
-            # ``if not key.startswith("in/"): continue`` tells the code after it the same.
-            name, prefix, holds_in_body = guard
-            narrowed = {name: _with_prefix(frame.locals[name], prefix)}
+            # ``if not key.endswith(".json"): continue`` tells the code after it its suffix.
+            name, method, literal, holds_in_body = guard
+            narrowed = {name: _with_affix(frame.locals[name], method, literal)}
             self._branches(frame, [s.body, s.orelse], [narrowed, {}] if holds_in_body else [{}, narrowed])
             if _exits(s.orelse if holds_in_body else s.body):
                 frame.locals[name] = narrowed[name]
@@ -1255,32 +1255,39 @@ def _literal_rows(iterable: Vals, target: ast.expr) -> tuple[Vals, ...] | None:
     return seq.items
 
 
-def _prefix_guard(test: ast.expr) -> tuple[str, str, bool] | None:
-    """``name.startswith("lit")`` → (name, "lit", True); under ``not`` → False."""
+def _prefix_guard(test: ast.expr) -> tuple[str, str, str, bool] | None:
+    """``name.startswith("lit")`` → (name, "startswith", "lit", True); the same for
+    ``endswith``; under ``not`` the last part is False."""
     holds = True
     while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         test, holds = test.operand, not holds
     if (
-        isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr == "startswith"
+        isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute)
+        and test.func.attr in ("startswith", "endswith")
         and isinstance(test.func.value, ast.Name) and len(test.args) == 1 and not test.keywords
         and isinstance(test.args[0], ast.Constant) and isinstance(test.args[0].value, str) and test.args[0].value
     ):
-        return test.func.value.id, test.args[0].value, holds
+        return test.func.value.id, test.func.attr, test.args[0].value, holds
     return None
 
 
-def _with_prefix(value: Vals, prefix: str) -> Vals:
-    """The alternatives of a string known to start with ``prefix``."""
+def _with_affix(value: Vals, method: str, literal: str) -> Vals:
+    """The alternatives of a string known to start (``startswith``) or end with ``literal``."""
     out: list[V] = []
     for v in value:
-        if not isinstance(v, Str):
-            out.append(Str(squash(prefix + "*")))
-            continue
-        known = v.pattern.split("*", 1)[0]
-        if v.pattern.startswith(prefix):
-            out.append(v)
-        elif prefix.startswith(known) and "*" in v.pattern:
-            out.append(Str(squash(prefix + "*" + v.pattern[len(known) + 1 :])))
+        pattern = v.pattern if isinstance(v, Str) else "*"
+        if method == "startswith":
+            known = pattern.split("*", 1)[0]
+            if pattern.startswith(literal):
+                out.append(Str(pattern))
+            elif "*" in pattern and literal.startswith(known):
+                out.append(Str(squash(literal + "*" + pattern[len(known) + 1 :])))
+        else:
+            known = pattern.rsplit("*", 1)[-1]
+            if pattern.endswith(literal):
+                out.append(Str(pattern))
+            elif "*" in pattern and literal.endswith(known):
+                out.append(Str(squash(pattern[: len(pattern) - len(known) - 1] + "*" + literal)))
     return vals(*out) or value
 
 
