@@ -240,3 +240,14 @@ def test_an_access_point_given_as_the_bucket_is_the_resource(tmp_path: Path) -> 
         ("s3:GetObject", "arn:aws:s3:us-west-2:222233334444:accesspoint/reports/object/daily/summary.csv"),
         ("s3:ListBucket", "arn:aws:s3:us-west-2:222233334444:accesspoint/reports"),
     }
+
+
+def test_a_kms_encrypted_upload_that_may_go_in_parts_can_decrypt_with_its_key(tmp_path: Path) -> None:
+    key = "arn:aws:kms:us-east-1:1:key/0b1e"
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "def handler(event, context):\n"
+        f"    boto3.client('s3').upload_file('/tmp/f', 'out', 'x.bin', ExtraArgs={{'ServerSideEncryption': 'aws:kms', 'SSEKMSKeyId': '{key}'}})\n"
+        f"    boto3.client('s3').put_object(Bucket='out', Key='y.bin', Body=b'', ServerSideEncryption='aws:kms', SSEKMSKeyId='{key}')\n"
+    ))
+    assert {(a, r) for a, r in got if a.startswith("kms:")} == {("kms:GenerateDataKey", key), ("kms:Decrypt", key)}
