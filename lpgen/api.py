@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from lpgen.calls.interp import Analyzer
 from lpgen.calls.model import ApiCall, UnreachableCall, UnresolvedCall
+from lpgen.calls.values import Boto3, Builtin, Module
 from lpgen.permissions.arns import Scope
 from lpgen.permissions.grant import call_permissions, evidence_of, preload_mapping
 from lpgen.permissions.model import Evidence, Finding, Permission
@@ -43,6 +44,9 @@ class Analysis:
     """every source file the analysis read (the entry's modules and what they import)."""
     reached: tuple[str, ...] = ()
     """the functions and methods (``module.qualname``) the entries reach."""
+    registered: tuple[str, ...] = ()
+    """functions a library registered through a decorator (``@app.get("/items")``) that the
+    entry does not call itself: run as entries, since the library calls them."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,35 @@ def _entries(
             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 every.append((mod, n.name))
     return every, "every top-level function (no handler named or found)"
+
+
+TRANSPARENT_DECORATORS = {
+    "capture_method", "capture_lambda_handler", "inject_lambda_context", "log_metrics",
+    "capture", "capture_async", "trace", "timed", "cache", "cached", "memoize",
+}
+"""methods of objects whose decorators wrap a function and call it only when it is called
+(Powertools' tracer, logger and metrics, X-Ray's recorder): no registration."""
+
+
+def _registered(analyzer: Analyzer, reached: set[int]) -> list[tuple[str, str | None]]:
+    """Top-level functions the entry does not reach that a decorator hands to an object of
+    a library (``@app.get("/items")``, ``@router.post``, ``@app.resolver(...)``)."""
+    out: list[tuple[str, str | None]] = []
+    for mod, state in sorted(analyzer.modules.items()):
+        tree = state.parsed.tree
+        for node in tree.body if tree is not None else ():
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or id(node) in reached:
+                continue
+            for dec in node.decorator_list:
+                target = dec.func if isinstance(dec, ast.Call) else dec
+                if (
+                    isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
+                    and target.attr not in TRANSPARENT_DECORATORS
+                    and any(not isinstance(v, (Module, Builtin, Boto3)) for v in state.env.get(target.value.id, ()))
+                ):
+                    out.append((mod, node.name))
+                    break
+    return out
 
 
 def _top_level_names(tree: ast.Module) -> set[str]:
@@ -204,6 +237,7 @@ def _analyze_parallel(
         skipped=tuple(sorted({s for r in results for s in r.skipped})),
         files=tuple(sorted({f for r in results for f in r.files})),
         reached=tuple(sorted(reached)),
+        registered=tuple(sorted({f for r in results for f in r.registered})),
     )
 
 
@@ -246,6 +280,13 @@ def _analyze(
     if not full_entry_text and entry_text.endswith(BY_NAME) and len(entries) > 5:
         entry_text = _entry_text([f"{m}.{f}" for m, f in entries], "found by name")
     analyzer.run(entries)
+    registered: list[tuple[str, str | None]] = []
+    if entries and all(f is not None for _, f in entries):
+        # NOTE: routes of an event handler or web framework (@app.get(...)) are called by
+        # the library the entry hands the event to (app.resolve(event, context)).
+        registered = _registered(analyzer, set(analyzer.visited))
+        if registered:
+            analyzer.run(entries + registered)
     calls = list(analyzer.calls)
     unresolved = list(analyzer.unresolved)
     env_missing = dict(analyzer.env_missing)
@@ -311,6 +352,7 @@ def _analyze(
         skipped=tuple(sorted(analyzer.skipped.items())),
         files=tuple(sorted({str(pm.path) for pm in analyzer.parsed.values()})),
         reached=tuple(reached_names),
+        registered=tuple(f"{m}.{f}" for m, f in registered),
     )
 
 

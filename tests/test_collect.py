@@ -531,3 +531,51 @@ def test_a_startswith_guard_narrows_the_key(collect_calls) -> None:
     }
     copy = next(c for c in calls if c.operation == "CopyObject")
     assert copy.params["CopySource"]["Key"] == "incoming/*"
+
+
+def test_routes_an_event_handler_registers_are_entries(tmp_path) -> None:
+    import textwrap
+
+    from lpgen import api
+
+    (tmp_path / "routes.py").write_text(textwrap.dedent(
+        """
+        import boto3
+        from aws_lambda_powertools.event_handler.router import Router
+        router = Router()
+        @router.delete("/todos/<todo_id>")
+        def delete_todo(todo_id):
+            boto3.resource("dynamodb").Table("todos").delete_item(Key={"id": todo_id})
+        """))
+    (tmp_path / "app.py").write_text(textwrap.dedent(
+        """
+        import backoff
+        import boto3
+        from aws_lambda_powertools import Tracer
+        from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+        from routes import router
+        tracer = Tracer()
+        app = APIGatewayRestResolver()
+        app.include_router(router)
+        table = boto3.resource("dynamodb").Table("todos")
+        @app.get("/todos/<todo_id>")
+        @tracer.capture_method
+        def get_todo(todo_id):
+            return table.get_item(Key={"id": todo_id})
+        @tracer.capture_method
+        def audit(key):
+            boto3.client("s3").put_object(Bucket="audit", Key=key, Body=b"")
+        @backoff.on_exception(backoff.expo, Exception)
+        def unused():
+            boto3.client("sqs").purge_queue(QueueUrl="https://sqs.us-east-1.amazonaws.com/1/q")
+        @tracer.capture_lambda_handler
+        def lambda_handler(event, context):
+            audit("log/x")
+            return app.resolve(event, context)
+        """))
+    analysis = api.analyze([str(tmp_path / "app.py")])
+    assert {(c.operation, str(c.params.get("Key"))) for c in analysis.calls} == {
+        ("GetItem", "{'id': '*'}"), ("DeleteItem", "{'id': '*'}"), ("PutObject", "log/x"),
+    }
+    assert analysis.registered == ("app.get_todo", "routes.delete_todo")
+    assert [u.function for u in analysis.unreachable] == ["app.unused"]

@@ -23,6 +23,8 @@ def summary(result: Suggestion) -> str:
         if a.skipped:
             parts.append(f"{len(a.skipped)} files skipped")
         parts.append(f"entry: {a.entry}")
+        if a.registered:
+            parts.append(f"{len(a.registered)} functions registered by decorators run as entries")
     if result.trail is not None:
         counts = result.trail.counts()
         parts.append("trail: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
@@ -52,6 +54,7 @@ def report(result: Suggestion) -> dict[str, Any]:
             for u in (a.unresolved if a else ())
         ],
         "entry": a.entry if a else None,
+        **({"registered": list(a.registered)} if a and a.registered else {}),
         "data_versions": data_versions(),
         **({"trail": trail_report(result.trail)} if result.trail is not None else {}),
     }
@@ -77,6 +80,8 @@ def trail_report(check: Any) -> dict[str, Any]:
 def render_suggestion(result: Suggestion) -> str:
     """A readable listing: each permission with the code that needs it, then findings."""
     lines = [f"# entry: {result.analysis.entry}" if result.analysis else "# lpgen"]
+    if result.analysis and result.analysis.registered:
+        lines.append(f"# registered by decorators: {', '.join(result.analysis.registered)}")
     for p in result.permissions:
         lines.append(f"{p.action}  {p.resource}")
         for e in p.evidence:
