@@ -134,10 +134,23 @@ def _top_level_names(tree: ast.Module) -> set[str]:
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             names.add(node.name)
-        elif isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, (ast.Attribute, ast.Name, ast.Lambda)):
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)) and (
+            isinstance(node.value, (ast.Attribute, ast.Name, ast.Lambda)) or _makes_callable(node.value, tree)
+        ):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             names.update(t.id for t in targets if isinstance(t, ast.Name))
     return names
+
+
+def _makes_callable(value: ast.expr | None, tree: ast.Module) -> bool:
+    """Is ``value`` an instance of a class of this module that defines ``__call__``?"""
+    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)):
+        return False
+    return any(
+        isinstance(node, ast.ClassDef) and node.name == value.func.id
+        and any(isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name == "__call__" for m in node.body)
+        for node in tree.body
+    )
 
 
 def _functions(tree: ast.Module) -> list[tuple[str, ast.AST]]:

@@ -579,3 +579,24 @@ def test_routes_an_event_handler_registers_are_entries(tmp_path) -> None:
     }
     assert analysis.registered == ("app.get_todo", "routes.delete_todo")
     assert [u.function for u in analysis.unreachable] == ["app.unused"]
+
+
+def test_a_callable_instance_is_a_handler(tmp_path) -> None:
+    import textwrap
+
+    from lpgen import api
+
+    (tmp_path / "app.py").write_text(textwrap.dedent(
+        """
+        import boto3
+        class Handler:
+            def __init__(self):
+                self.sqs = boto3.client("sqs")
+            def __call__(self, event, context):
+                self.sqs.send_message(QueueUrl="https://sqs.us-east-1.amazonaws.com/1/q", MessageBody="x")
+        handler = Handler()
+        """))
+    for path in (str(tmp_path / "app.py"), str(tmp_path / "app.handler")):
+        analysis = api.analyze([path])
+        assert [c.operation for c in analysis.calls] == ["SendMessage"], path
+        assert not analysis.unreachable

@@ -991,6 +991,10 @@ class Analyzer(BuiltinCalls):
             return self.instantiate(f, args, kwargs, node, frame)
         if isinstance(f, Builtin):
             return self.call_builtin(f, args, kwargs, node, frame)
+        if isinstance(f, Instance):
+            call = self.instance_attr(f, "__call__", frame)
+            if call:
+                return self.call_values(call, args, kwargs, node, frame)
         self.call_handed_functions(args, kwargs, node, frame)
         if isinstance(f, Module) and not f.project:
             model = aws.library_model(f.name)
