@@ -600,3 +600,20 @@ def test_a_callable_instance_is_a_handler(tmp_path) -> None:
         analysis = api.analyze([path])
         assert [c.operation for c in analysis.calls] == ["SendMessage"], path
         assert not analysis.unreachable
+
+
+def test_client_methods_and_partials_handed_to_executors(collect_calls) -> None:
+    calls = collect_calls(
+        """
+        import asyncio, functools
+        from concurrent.futures import ThreadPoolExecutor
+        import boto3
+        s3 = boto3.client("s3")
+        async def handler(event, context):
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(None, functools.partial(s3.get_object, Bucket="b", Key="k"))
+            with ThreadPoolExecutor() as ex:
+                ex.submit(s3.delete_object, Bucket="b", Key="old")
+        """
+    )
+    assert {(c.operation, c.params["Key"]) for c in calls} == {("GetObject", "k"), ("DeleteObject", "old")}

@@ -1019,8 +1019,12 @@ class Analyzer(BuiltinCalls):
         be called there: it runs with arguments that are not known."""
         for value in (*args, *kwargs.values()):
             for v in value:
-                if isinstance(v, (Func, Bound)):
+                if isinstance(v, (Func, Bound)) or (isinstance(v, Builtin) and v.name == "partial"):
                     self.call_value(v, [], {}, node, frame)
+                elif isinstance(v, Builtin) and v.name in ("client.method", "resource.method"):
+                    # NOTE: executor.submit(s3.delete_object, Bucket=b, Key=k) passes the
+                    # keywords on to the method.
+                    self.call_value(v, [], {k: x for k, x in kwargs.items() if x is not value}, node, frame)
 
     def _maybe_unresolved(self, f: Unknown, node: ast.Call, frame: Frame) -> None:
         if not isinstance(node.func, ast.Attribute) or not f.maybe_client:
