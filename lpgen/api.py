@@ -143,14 +143,18 @@ def _top_level_names(tree: ast.Module) -> set[str]:
 
 
 def _makes_callable(value: ast.expr | None, tree: ast.Module) -> bool:
-    """Is ``value`` an instance of a class of this module that defines ``__call__``?"""
+    """Does ``value`` call a function of this module (``lambda_handler = middleware(impl)``,
+    which returns the wrapper) or make an instance of one of its classes that defines
+    ``__call__``?"""
     if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)):
         return False
-    return any(
-        isinstance(node, ast.ClassDef) and node.name == value.func.id
-        and any(isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name == "__call__" for m in node.body)
-        for node in tree.body
-    )
+    name = value.func.id
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+            return True
+        if isinstance(node, ast.ClassDef) and node.name == name:
+            return any(isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name == "__call__" for m in node.body)
+    return False
 
 
 def _functions(tree: ast.Module) -> list[tuple[str, ast.AST]]:

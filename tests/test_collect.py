@@ -617,3 +617,27 @@ def test_client_methods_and_partials_handed_to_executors(collect_calls) -> None:
         """
     )
     assert {(c.operation, c.params["Key"]) for c in calls} == {("GetObject", "k"), ("DeleteObject", "old")}
+
+
+def test_a_handler_made_by_a_wrapping_function_is_found_by_name(tmp_path) -> None:
+    import textwrap
+
+    from lpgen import api
+
+    (tmp_path / "app.py").write_text(textwrap.dedent(
+        """
+        from functools import wraps
+        import boto3
+        def middleware(fn):
+            @wraps(fn)
+            def wrapper(event, context):
+                boto3.client("sqs").send_message(QueueUrl="https://sqs.us-east-1.amazonaws.com/1/audit", MessageBody="x")
+                return fn(event, context)
+            return wrapper
+        def impl(event, context):
+            boto3.client("s3").get_object(Bucket="b", Key="k")
+        lambda_handler = middleware(impl)
+        """))
+    analysis = api.analyze([str(tmp_path / "app.py")])
+    assert analysis.entry == "app.lambda_handler (found by name)"
+    assert {c.operation for c in analysis.calls} == {"SendMessage", "GetObject"}
