@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lpgen.calls.events import s3_notification
 from lpgen.calls.interp import Analyzer
 from lpgen.calls.model import ApiCall, UnreachableCall, UnresolvedCall
-from lpgen.calls.values import Boto3, Builtin, Module
+from lpgen.calls.values import Boto3, Builtin, Module, Vals
 from lpgen.permissions.arns import Scope
 from lpgen.permissions.grant import call_permissions, evidence_of, preload_mapping
 from lpgen.permissions.model import Evidence, Finding, Permission
@@ -179,6 +180,7 @@ def analyze(
     account: str | None = None,
     jobs: int | None = None,
     libraries: list[str] | None = None,
+    event: Vals | None = None,
 ) -> Analysis:
     """Statically analyse handler code and return every AWS call it can make.
 
@@ -193,8 +195,8 @@ def analyze(
     try:
         project = discover(paths, root=root, handler=handler, libraries=libraries)
         if project.entry_module is None and len(project.targets) >= PARALLEL_MODULES and (jobs or os.cpu_count() or 1) > 1:
-            return _analyze_parallel(project, env, region, account, jobs or os.cpu_count() or 1)
-        return _analyze(project, env=env, region=region, account=account)
+            return _analyze_parallel(project, env, region, account, jobs or os.cpu_count() or 1, event)
+        return _analyze(project, env=env, region=region, account=account, event=event)
     finally:
         if enabled:
             gc.enable()
@@ -205,7 +207,8 @@ PARALLEL_MODULES = 64
 
 
 def _analyze_parallel(
-    project: Project, env: dict[str, str] | None, region: str | None, account: str | None, jobs: int
+    project: Project, env: dict[str, str] | None, region: str | None, account: str | None, jobs: int,
+    event: Vals | None = None,
 ) -> Analysis:
     """Analyse the entry modules in ``jobs`` processes; each follows its own imports.
 
@@ -222,7 +225,7 @@ def _analyze_parallel(
     parts = [replace(project, targets=tuple(targets[i : i + size])) for i in range(0, len(targets), size)]
     # NOTE: each part reports the unreachable calls of its own modules only (and of modules
     # outside every part); those the other parts import are theirs.
-    run = partial(_analyze_part, env=env, region=region, account=account, all_targets=frozenset(targets))
+    run = partial(_analyze_part, env=env, region=region, account=account, all_targets=frozenset(targets), event=event)
     # NOTE: every part runs in a worker, which skips tearing its syntax trees down (a tenth
     # of the analysis); this process loads the mapping tables meanwhile, then merges.
     results = fork_map(run, parts, here=False, meanwhile=preload_mapping)
@@ -260,7 +263,7 @@ def _analyze_parallel(
 
 def _analyze_part(
     project: Project, env: dict[str, str] | None, region: str | None, account: str | None,
-    by_name: bool | None = None, all_targets: frozenset[str] = frozenset(),
+    by_name: bool | None = None, all_targets: frozenset[str] = frozenset(), event: Vals | None = None,
 ) -> Analysis:
     import gc
     from dataclasses import replace
@@ -270,7 +273,7 @@ def _analyze_part(
     gc.disable()
     others = all_targets - set(project.targets)
     result = _analyze(project, env=env, region=region, account=account, full_entry_text=True,
-                      retain=in_worker(), by_name=by_name, others=others)
+                      retain=in_worker(), by_name=by_name, others=others, event=event)
     # NOTE: the caller has the project; sending every module's path back would only cost pickling.
     return replace(result, project=replace(project, modules=()))
 
@@ -290,9 +293,10 @@ def _analyze(
     retain: bool = False,
     by_name: bool | None = None,
     others: frozenset[str] | set[str] = frozenset(),
+    event: Vals | None = None,
 ) -> Analysis:
     scope = {"region": region, "account": account, "partition": "aws" if region or account else None}
-    analyzer = Analyzer(project, env, scope)
+    analyzer = Analyzer(project, env, scope, event)
     entries, entry_text = _entries(project, analyzer, by_name)
     if not full_entry_text and entry_text.endswith(BY_NAME) and len(entries) > 5:
         entry_text = _entry_text([f"{m}.{f}" for m, f in entries], "found by name")
@@ -457,6 +461,7 @@ def suggest(
     derive: Any = None,
     jobs: int | None = None,
     libraries: list[str] | None = None,
+    event: Vals | None = None,
 ) -> Suggestion:
     """Analyse code and build the least-privilege policy it needs.
 
@@ -466,7 +471,7 @@ def suggest(
     follow from others (KMS on the keys of encrypted resources the code uses).
     """
     analysis = analyze(paths, env=lambda_environment(env, region), root=root, handler=handler, region=region,
-                       account=account, jobs=jobs, libraries=libraries)
+                       account=account, jobs=jobs, libraries=libraries, event=event)
     scope = Scope(partition, region, account)
     perms, findings = permissions_for(analysis.calls, scope)
     perms = perms + list(extra_permissions or [])
@@ -538,6 +543,7 @@ def suggest_for_function(
         region=region, account=account, partition=partition,
         extra_permissions=template.implied_permissions(fn), trail=summary, role=role,
         derive=template.derived_permissions, libraries=list(fn.layers),
+        event=s3_notification([(t.bucket, t.prefix, t.suffix) for t in fn.s3_triggers]) if fn.s3_triggers else None,
     )
 
 

@@ -251,3 +251,67 @@ def test_a_kms_encrypted_upload_that_may_go_in_parts_can_decrypt_with_its_key(tm
         f"    boto3.client('s3').put_object(Bucket='out', Key='y.bin', Body=b'', ServerSideEncryption='aws:kms', SSEKMSKeyId='{key}')\n"
     ))
     assert {(a, r) for a, r in got if a.startswith("kms:")} == {("kms:GenerateDataKey", key), ("kms:Decrypt", key)}
+
+
+S3_HANDLER = '''
+import urllib.parse
+import boto3
+s3 = boto3.client("s3")
+def handler(event, context):
+    for record in event["Records"]:
+        bucket = record["s3"]["bucket"]["name"]
+        key = urllib.parse.unquote_plus(record["s3"]["object"]["key"])
+        s3.get_object(Bucket=bucket, Key=key)
+        s3.put_object(Bucket=bucket, Key=key.replace("incoming/", "thumbs/"), Body=b"")
+'''
+
+
+def test_an_s3_notification_names_the_event_bucket_and_key(tmp_path: Path) -> None:
+    from lpgen.iac import load_template
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(S3_HANDLER)
+    events = """
+      Events:
+        Upload:
+          Type: S3
+          Properties:
+            Bucket: !Ref Photos
+            Events: s3:ObjectCreated:*
+            Filter: {S3Key: {Rules: [{Name: prefix, Value: incoming/}, {Name: suffix, Value: .jpg}]}}"""
+    head = """Transform: AWS::Serverless-2016-10-31
+Resources:
+  Photos:
+    Type: AWS::S3::Bucket
+    Properties: {BucketName: photos-prod}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler"""
+    (tmp_path / "template.yaml").write_text(head + events + "\n")
+    tpl = load_template(str(tmp_path / "template.yaml"), region="us-east-1", account="1")
+    got = {(p.action, p.resource) for p in api.suggest_for_function(tpl, "Fn").permissions}
+    assert got == {
+        ("s3:GetObject", "arn:aws:s3:::photos-prod/incoming/*.jpg"),
+        ("s3:PutObject", "arn:aws:s3:::photos-prod/thumbs/*.jpg"),
+    }
+    # another kind of event may invoke it too: its event is not known any more
+    api_event = "\n        Get:\n          Type: Api\n          Properties: {Path: /x, Method: get}"
+    (tmp_path / "template.yaml").write_text(head + events + api_event + "\n")
+    tpl = load_template(str(tmp_path / "template.yaml"), region="us-east-1", account="1")
+    got = {(p.action, p.resource) for p in api.suggest_for_function(tpl, "Fn").permissions}
+    assert got == {("s3:GetObject", "arn:aws:s3:::*/*"), ("s3:PutObject", "arn:aws:s3:::*/*")}
+
+
+def test_a_serverless_s3_event_names_the_event_bucket_and_key(tmp_path: Path) -> None:
+    from lpgen.iac import load_template
+
+    (tmp_path / "handler.py").write_text(S3_HANDLER)
+    (tmp_path / "serverless.yml").write_text(
+        "service: thumbs\nprovider: {name: aws, runtime: python3.12}\nfunctions:\n  thumbnailer:\n"
+        "    handler: handler.handler\n    events:\n      - s3: {bucket: photos, rules: [{prefix: incoming/}]}\n"
+    )
+    tpl = load_template(str(tmp_path / "serverless.yml"), region="us-east-1", account="1")
+    got = {(p.action, p.resource) for p in api.suggest_for_function(tpl, "thumbnailer").permissions}
+    assert got == {("s3:GetObject", "arn:aws:s3:::photos/incoming/*"), ("s3:PutObject", "arn:aws:s3:::photos/thumbs/*")}

@@ -95,6 +95,9 @@ class BuiltinCalls(BotoCalls):
             return (Str(squash(sep.join(texts))),)
         if name in ("typing.cast", "typing_extensions.cast"):
             return args[1] if len(args) > 1 else UNKNOWN_VALS
+        if name in ("urllib.parse.unquote", "urllib.parse.unquote_plus"):
+            # NOTE: S3 event keys arrive URL-encoded; decoding keeps a key's known prefix.
+            return (args[0] if args else UNKNOWN_VALS) if all(isinstance(v, Str) for v in (args[0] if args else ())) else (Str("*"),)
         if name in ("functools.lru_cache", "functools.cache", "functools.wraps"):
             if args and any(isinstance(a, Func) for a in args[0]):
                 return args[0]

@@ -132,8 +132,11 @@ class Analyzer(BuiltinCalls):
         project: Project,
         env: dict[str, str] | None = None,
         scope: dict[str, str | None] | None = None,
+        event: Vals | None = None,
     ) -> None:
         self.project = project
+        self.event: Vals = event or (Unknown("the invocation event"),)
+        """what the entry is called with (an S3 notification, when the template tells)."""
         self.env = dict(env or {})
         self.scope = dict(scope or {})
         self.module_paths = project.module_map()
@@ -205,7 +208,7 @@ class Analyzer(BuiltinCalls):
         if not target:
             return
         for f in target:
-            args: list[Vals] = [(Unknown("the invocation event"),), (Unknown("the invocation context"),)]
+            args: list[Vals] = [self.event, (Unknown("the invocation context"),)]
             self.call_value(f, args, {}, None, Frame(state, {}, is_module=True))
 
     # -- modules -------------------------------------------------------------------------
@@ -1207,7 +1210,8 @@ def _decorator_names(node: Any) -> set[str]:
 MODELLED = {
     "os.environ", "os.getenv", "os.path.join", "posixpath.join", "functools.lru_cache", "functools.cache",
     "functools.partial", "functools.wraps", "functools.cached_property", "dataclasses.dataclass",
-    "dataclasses.field", "typing.cast", "typing_extensions.cast",
+    "dataclasses.field", "typing.cast", "typing_extensions.cast", "urllib.parse.unquote",
+    "urllib.parse.unquote_plus",
 }
 """library names the analyser follows, however they are imported."""
 

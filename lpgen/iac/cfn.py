@@ -24,6 +24,7 @@ from lpgen.iac.model import (
     EventSource,
     FunctionInfo,
     PassedRoles,
+    S3Trigger,
     Template,
     code_root,
 )
@@ -341,12 +342,18 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             uri = props.get("Code") if isinstance(props.get("Code"), str) else "."
         line = lines.get(f"Resources.{logical}", 0)
         sources = []
+        triggers: list[S3Trigger] = []
+        other_events = False
         for ename, event in (props.get("Events") or {}).items():
             if not isinstance(event, dict):
                 continue
             etype = event.get("Type")
             eprops = event.get("Properties") or {}
             at = lines.get(f"Resources.{logical}.Properties.Events.{ename}", line)
+            if etype == "S3":
+                triggers.append(_s3_trigger(resolver, eprops))
+                continue
+            other_events = True
             if etype == "SQS":
                 sources.append(EventSource("sqs", resolver.arn(eprops.get("Queue"), "Arn"), at))
             elif etype == "Kinesis":
@@ -364,6 +371,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
                 if target in ({"Ref": logical}, logical) or (isinstance(target, dict) and target.get("Fn::GetAtt", [None])[0] == logical):
                     arn = resolver.str(p.get("EventSourceArn"))
                     kind = arn.split(":")[2] if arn.count(":") > 2 else ""
+                    other_events = True
                     if kind in ("sqs", "kinesis", "dynamodb", "kafka", "mq"):
                         sources.append(EventSource(kind, arn, lines.get(f"Resources.{mapping}", 0)))
         role = props.get("Role")
@@ -376,6 +384,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             code_root=code_root(path, uri),
             environment=env,
             event_sources=tuple(sources),
+            s3_triggers=() if other_events else tuple(triggers),
             function_name=resolver.physical_name(logical) if props.get("FunctionName") else None,
             role_arn=role_arn if role_arn and role_arn.startswith("arn:") and "*" not in role_arn else None,
             targets=targets,
@@ -407,6 +416,13 @@ def _layer_folders(path: str, doc: dict[str, Any], layers: Any) -> tuple[str, ..
         python = os.path.join(folder, "python")
         out.append(python if os.path.isdir(python) else folder)
     return tuple(out)
+
+
+def _s3_trigger(resolver: Any, props: dict[str, Any]) -> S3Trigger:
+    """A SAM S3 event: its bucket's name and the key filter's prefix and suffix rules."""
+    rules = (((props.get("Filter") or {}).get("S3Key") or {}).get("Rules")) or []
+    parts = {str(r.get("Name", "")).lower(): resolver.str(r.get("Value")) for r in rules if isinstance(r, dict)}
+    return S3Trigger(resolver.str(props.get("Bucket")), parts.get("prefix", ""), parts.get("suffix", ""))
 
 
 def _async_targets(doc: dict[str, Any], resolver: Resolver, logical: str, props: dict[str, Any]) -> tuple[str, ...]:

@@ -56,6 +56,15 @@ class EventSource:
 
 
 @dataclass(frozen=True)
+class S3Trigger:
+    """An S3 notification that invokes the function: the bucket and the key filter."""
+
+    bucket: str
+    prefix: str = ""
+    suffix: str = ""
+
+
+@dataclass(frozen=True)
 class EncryptedResource:
     """A template resource encrypted with a customer managed key."""
 
@@ -125,6 +134,9 @@ class FunctionInfo:
     """folders of the function's layers defined in the template, as the runtime imports them."""
     role_arn: str | None = None
     """the execution role's ARN, when the template names it."""
+    s3_triggers: tuple[S3Trigger, ...] = ()
+    """the S3 notifications that invoke the function, when they are its only events: the
+    event's bucket and key are theirs."""
 
 
 @dataclass

@@ -8,7 +8,7 @@ from typing import Any
 
 from lpgen.errors import TemplateError
 from lpgen.iac.cfn import Resolver, load_document
-from lpgen.iac.model import EventSource, FunctionInfo, Template
+from lpgen.iac.model import EventSource, FunctionInfo, S3Trigger, Template
 from lpgen.permissions.arns import Scope
 
 _VAR = re.compile(r"\$\{([^${}]+)\}")
@@ -157,9 +157,18 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
         line = lines.get(f"functions.{key}", 0)
         at = lines.get(f"functions.{key}.events", line)
         sources: list[EventSource] = []
+        triggers: list[S3Trigger] = []
+        other_events = False
         for event in fn.get("events") or ():
             if not isinstance(event, dict):
                 continue
+            if "s3" in event:
+                spec = event["s3"]
+                spec = spec if isinstance(spec, dict) else {"bucket": spec}
+                rules = {k: resolver.str(v) for r in spec.get("rules") or () if isinstance(r, dict) for k, v in r.items()}
+                triggers.append(S3Trigger(resolver.str(spec.get("bucket")), rules.get("prefix", ""), rules.get("suffix", "")))
+                continue
+            other_events = True
             if "sqs" in event:
                 spec = event["sqs"]
                 arn = spec.get("arn") if isinstance(spec, dict) else spec
@@ -186,6 +195,7 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
             code_root=base,
             environment=env,
             event_sources=tuple(sources),
+            s3_triggers=() if other_events else tuple(triggers),
             line=line,
         )
     return Template(path, "serverless", functions, scope, source=(doc, resolver, raw))
