@@ -79,3 +79,41 @@ def test_broken_terraform_is_one_line(tmp_path: Path) -> None:
     assert out.exit_code == 1
     lines = [ln for ln in out.output.strip().splitlines() if ln]
     assert len(lines) == 1 and "main.tf" in lines[0] and "invalid Terraform" in lines[0]
+
+
+S3_NOTIFIED = '''
+resource "aws_s3_bucket" "photos" {
+  bucket = "photos-prod"
+}
+resource "aws_lambda_function" "thumb" {
+  function_name = "thumb"
+  filename      = "src.zip"
+  handler       = "app.handler"
+  runtime       = "python3.12"
+  role          = "arn:aws:iam::1:role/thumb"
+}
+resource "aws_lambda_permission" "invoke" {
+  function_name = aws_lambda_function.thumb.function_name
+  principal     = "PRINCIPAL"
+}
+resource "aws_s3_bucket_notification" "photos" {
+  bucket = aws_s3_bucket.photos.id
+  lambda_function {
+    lambda_function_arn = aws_lambda_function.thumb.arn
+    events              = ["s3:ObjectCreated:*"]
+    filter_prefix       = "incoming/"
+    filter_suffix       = ".jpg"
+  }
+}
+'''
+
+
+def test_an_s3_notification_is_the_event_when_only_s3_may_invoke(tmp_path: Path) -> None:
+    from lpgen.iac.model import S3Trigger
+
+    (tmp_path / "main.tf").write_text(S3_NOTIFIED.replace("PRINCIPAL", "s3.amazonaws.com"))
+    tpl = load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1")
+    assert tpl.function("thumb").s3_triggers == (S3Trigger("photos-prod", "incoming/", ".jpg"),)
+    (tmp_path / "main.tf").write_text(S3_NOTIFIED.replace("PRINCIPAL", "apigateway.amazonaws.com"))
+    tpl = load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1")
+    assert tpl.function("thumb").s3_triggers == ()

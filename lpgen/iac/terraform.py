@@ -20,7 +20,7 @@ from typing import Any
 
 from lpgen.data_files import load_table
 from lpgen.errors import TemplateError
-from lpgen.iac.model import CurrentPolicy, EventSource, FunctionInfo, Template
+from lpgen.iac.model import CurrentPolicy, EventSource, FunctionInfo, S3Trigger, Template
 from lpgen.permissions.arns import Scope
 
 MAX_DEPTH = 40
@@ -398,10 +398,32 @@ def load_terraform(path: str, params: dict[str, str], scope: Scope) -> Template:
             code_root=code_root,
             environment=env,
             event_sources=tuple(sources),
+            s3_triggers=() if sources else _s3_triggers(ev, name),
             function_name=fname if "*" not in fname else None,
             role_arn=role if role.startswith("arn:") and "*" not in role else None,
         )
     return Template(path, "terraform", functions, scope, source=(merged, ev))
+
+
+def _s3_triggers(ev: Evaluator, name: str) -> tuple[S3Trigger, ...]:
+    """The bucket notifications that invoke ``aws_lambda_function.<name>``, when S3 is the
+    only service the function lets invoke it (every ``aws_lambda_permission`` for it names
+    s3.amazonaws.com, and it has no function URL)."""
+    ref = f"aws_lambda_function.{name}."
+    if any(ref in str(u.get("function_name", "")) for u in ev.resources.get("aws_lambda_function_url", {}).values()):
+        return ()
+    for perm in ev.resources.get("aws_lambda_permission", {}).values():
+        if ref in str(perm.get("function_name", "")) and ev.string(perm.get("principal")) != "s3.amazonaws.com":
+            return ()
+    triggers: list[S3Trigger] = []
+    for note in ev.resources.get("aws_s3_bucket_notification", {}).values():
+        for target in note.get("lambda_function") or ():
+            if isinstance(target, dict) and ref in str(target.get("lambda_function_arn", "")):
+                triggers.append(S3Trigger(
+                    ev.string(note.get("bucket")),
+                    ev.string(target.get("filter_prefix") or ""), ev.string(target.get("filter_suffix") or ""),
+                ))
+    return tuple(triggers)
 
 
 def current_policy(tpl: Template, fn: FunctionInfo) -> CurrentPolicy:
