@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,6 +23,16 @@ def collect(source: str, tmp_path: Path, env: dict[str, str] | None = None, file
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(textwrap.dedent(text))
     return list(api.analyze([str(tmp_path / "app.py")], env=env).calls)
+
+
+def analyse_files(tmp_path: Path, files: dict[str, str], target: str = "app.py") -> Any:
+    """Write ``files`` (dedented) under tmp_path and analyse ``target`` (a file, or a
+    handler spec relative to tmp_path): the whole ``Analysis``."""
+    from lpgen import api
+
+    for name, text in files.items():
+        (tmp_path / name).write_text(textwrap.dedent(text))
+    return api.analyze([str(tmp_path / target)])
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from conftest import analyse_files
+
 
 def ops(calls) -> set[tuple[str, str]]:
     return {(c.client, c.operation) for c in calls}
@@ -222,12 +224,7 @@ def test_dataclass_field_with_a_default_factory_client(collect_calls) -> None:
 
 
 def test_a_dataclass_field_nobody_sets_is_reported_not_dropped(tmp_path) -> None:
-    import textwrap
-
-    from lpgen import api
-
-    (tmp_path / "app.py").write_text(textwrap.dedent(
-        """
+    analysis = analyse_files(tmp_path, {"app.py": """
         from dataclasses import dataclass
         @dataclass
         class Repo:
@@ -236,8 +233,7 @@ def test_a_dataclass_field_nobody_sets_is_reported_not_dropped(tmp_path) -> None
                 return self.client.get_object(Bucket="b", Key="k")
         def handler(event, context):
             Repo().get()
-        """))
-    analysis = api.analyze([str(tmp_path / "app.py")])
+        """})
     assert not analysis.calls
     assert [u.location.line for u in analysis.unresolved] == [7]
     assert "field 'client' of Repo" in analysis.unresolved[0].reason
@@ -283,12 +279,7 @@ def test_client_cache_keyed_by_a_computed_name(collect_calls) -> None:
 
 
 def test_a_handler_bound_by_assignment_is_found_by_name(tmp_path) -> None:
-    import textwrap
-
-    from lpgen import api
-
-    (tmp_path / "app.py").write_text(textwrap.dedent(
-        """
+    analysis = analyse_files(tmp_path, {"app.py": """
         import boto3
         class App:
             def __init__(self):
@@ -296,8 +287,7 @@ def test_a_handler_bound_by_assignment_is_found_by_name(tmp_path) -> None:
             def run(self, event, context):
                 self.s3.get_object(Bucket="b", Key="k")
         handler = App().run
-        """))
-    analysis = api.analyze([str(tmp_path / "app.py")])
+        """})
     assert analysis.entry == "app.handler (found by name)"
     assert [(c.operation, c.params) for c in analysis.calls] == [("GetObject", {"Bucket": "b", "Key": "k"})]
 
@@ -341,12 +331,7 @@ def test_a_partial_is_not_also_run_with_unknown_arguments(collect_calls) -> None
 
 
 def test_code_for_running_the_file_by_hand_is_reported_not_granted(tmp_path) -> None:
-    import textwrap
-
-    from lpgen import api
-
-    (tmp_path / "app.py").write_text(textwrap.dedent(
-        """
+    analysis = analyse_files(tmp_path, {"app.py": """
         import boto3
         s3 = boto3.client("s3")
         def handler(event, context):
@@ -354,8 +339,7 @@ def test_code_for_running_the_file_by_hand_is_reported_not_granted(tmp_path) -> 
         if __name__ == "__main__":
             s3.create_bucket(Bucket="data")
             handler({}, None)
-        """))
-    analysis = api.analyze([str(tmp_path / "app.py")])
+        """})
     assert [c.operation for c in analysis.calls] == ["GetObject"]
     assert [(u.call.operation, u.function) for u in analysis.unreachable] == [("CreateBucket", "app run as a script")]
 
@@ -372,12 +356,7 @@ def test_or_default_takes_the_environment_value_when_it_is_set(collect_calls) ->
 
 
 def test_without_a_handler_calls_in_methods_nothing_reaches_are_reported(tmp_path) -> None:
-    import textwrap
-
-    from lpgen import api
-
-    (tmp_path / "jobs.py").write_text(textwrap.dedent(
-        """
+    analysis = analyse_files(tmp_path, {"jobs.py": """
         import boto3
         s3 = boto3.client("s3")
         def export(key):
@@ -385,8 +364,7 @@ def test_without_a_handler_calls_in_methods_nothing_reaches_are_reported(tmp_pat
         class Cleaner:
             def run(self):
                 s3.delete_object(Bucket="exports", Key="old")
-        """))
-    analysis = api.analyze([str(tmp_path / "jobs.py")])
+        """}, "jobs.py")
     assert analysis.entry == "every top-level function (no handler named or found)"
     assert [c.operation for c in analysis.calls] == ["PutObject"]
     assert [(u.call.operation, u.function) for u in analysis.unreachable] == [("DeleteObject", "jobs.Cleaner.run")]
@@ -447,19 +425,13 @@ def test_a_loop_over_literal_rows_keeps_each_row_together(collect_calls) -> None
 
 
 def test_a_logging_handler_is_not_taken_for_the_lambda_handler(tmp_path) -> None:
-    import textwrap
-
-    from lpgen import api
-
-    (tmp_path / "job.py").write_text(textwrap.dedent(
-        """
+    analysis = analyse_files(tmp_path, {"job.py": """
         import logging
         import boto3
         handler = logging.StreamHandler()
         def main(event, context):
             boto3.client("s3").get_object(Bucket="b", Key="k")
-        """))
-    analysis = api.analyze([str(tmp_path / "job.py")])
+        """}, "job.py")
     assert analysis.entry == "every top-level function (no handler named or found)"
     assert [c.operation for c in analysis.calls] == ["GetObject"]
 
@@ -534,21 +506,15 @@ def test_a_startswith_guard_narrows_the_key(collect_calls) -> None:
 
 
 def test_routes_an_event_handler_registers_are_entries(tmp_path) -> None:
-    import textwrap
-
-    from lpgen import api
-
-    (tmp_path / "routes.py").write_text(textwrap.dedent(
-        """
+    routes = """
         import boto3
         from aws_lambda_powertools.event_handler.router import Router
         router = Router()
         @router.delete("/todos/<todo_id>")
         def delete_todo(todo_id):
             boto3.resource("dynamodb").Table("todos").delete_item(Key={"id": todo_id})
-        """))
-    (tmp_path / "app.py").write_text(textwrap.dedent(
         """
+    app = """
         import backoff
         import boto3
         from aws_lambda_powertools import Tracer
@@ -572,8 +538,8 @@ def test_routes_an_event_handler_registers_are_entries(tmp_path) -> None:
         def lambda_handler(event, context):
             audit("log/x")
             return app.resolve(event, context)
-        """))
-    analysis = api.analyze([str(tmp_path / "app.py")])
+        """
+    analysis = analyse_files(tmp_path, {"routes.py": routes, "app.py": app})
     assert {(c.operation, str(c.params.get("Key"))) for c in analysis.calls} == {
         ("GetItem", "{'id': '*'}"), ("DeleteItem", "{'id': '*'}"), ("PutObject", "log/x"),
     }
@@ -582,12 +548,9 @@ def test_routes_an_event_handler_registers_are_entries(tmp_path) -> None:
 
 
 def test_a_callable_instance_is_a_handler(tmp_path) -> None:
-    import textwrap
-
     from lpgen import api
 
-    (tmp_path / "app.py").write_text(textwrap.dedent(
-        """
+    analyse_files(tmp_path, {"app.py": """
         import boto3
         class Handler:
             def __init__(self):
@@ -595,7 +558,7 @@ def test_a_callable_instance_is_a_handler(tmp_path) -> None:
             def __call__(self, event, context):
                 self.sqs.send_message(QueueUrl="https://sqs.us-east-1.amazonaws.com/1/q", MessageBody="x")
         handler = Handler()
-        """))
+        """})
     for path in (str(tmp_path / "app.py"), str(tmp_path / "app.handler")):
         analysis = api.analyze([path])
         assert [c.operation for c in analysis.calls] == ["SendMessage"], path
@@ -620,12 +583,7 @@ def test_client_methods_and_partials_handed_to_executors(collect_calls) -> None:
 
 
 def test_a_handler_made_by_a_wrapping_function_is_found_by_name(tmp_path) -> None:
-    import textwrap
-
-    from lpgen import api
-
-    (tmp_path / "app.py").write_text(textwrap.dedent(
-        """
+    analysis = analyse_files(tmp_path, {"app.py": """
         from functools import wraps
         import boto3
         def middleware(fn):
@@ -637,7 +595,6 @@ def test_a_handler_made_by_a_wrapping_function_is_found_by_name(tmp_path) -> Non
         def impl(event, context):
             boto3.client("s3").get_object(Bucket="b", Key="k")
         lambda_handler = middleware(impl)
-        """))
-    analysis = api.analyze([str(tmp_path / "app.py")])
+        """})
     assert analysis.entry == "app.lambda_handler (found by name)"
     assert {c.operation for c in analysis.calls} == {"SendMessage", "GetObject"}
