@@ -598,3 +598,24 @@ def test_a_handler_made_by_a_wrapping_function_is_found_by_name(tmp_path) -> Non
         """})
     assert analysis.entry == "app.lambda_handler (found by name)"
     assert {c.operation for c in analysis.calls} == {"SendMessage", "GetObject"}
+
+
+def test_the_context_object_names_the_function_and_its_account(tmp_path) -> None:
+    from lpgen import api
+
+    (tmp_path / "app.py").write_text(
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    account = context.invoked_function_arn.split(':')[4]\n"
+        "    boto3.client('sns').publish(TopicArn=f'arn:aws:sns:us-east-1:{account}:alerts', Message='m')\n"
+        "    boto3.client('lambda').invoke(FunctionName=context.function_name, InvocationType='Event')\n"
+    )
+    known = api.analyze([str(tmp_path / "app.py")], env={"AWS_LAMBDA_FUNCTION_NAME": "worker"},
+                        region="us-east-1", account="123")
+    assert [(c.operation, c.params.get("TopicArn", c.params.get("FunctionName"))) for c in known.calls] == [
+        ("Publish", "arn:aws:sns:us-east-1:123:alerts"), ("Invoke", "worker"),
+    ]
+    unknown = api.analyze([str(tmp_path / "app.py")])
+    assert [(c.operation, c.params.get("TopicArn", c.params.get("FunctionName"))) for c in unknown.calls] == [
+        ("Publish", "arn:aws:sns:us-east-1:*:alerts"), ("Invoke", "*"),
+    ]

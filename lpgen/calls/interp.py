@@ -208,8 +208,20 @@ class Analyzer(BuiltinCalls):
         if not target:
             return
         for f in target:
-            args: list[Vals] = [self.event, (Unknown("the invocation context"),)]
+            args: list[Vals] = [self.event, (self.lambda_context(),)]
             self.call_value(f, args, {}, None, Frame(state, {}, is_module=True))
+
+    def lambda_context(self) -> V:
+        """The handler's context object: its function name and ARN as far as the
+        environment and the scope tell (``context.invoked_function_arn.split(":")[4]`` is
+        the account)."""
+        name = self.env.get("AWS_LAMBDA_FUNCTION_NAME")
+        region = self.scope.get("region") or self.env.get("AWS_REGION") or "*"
+        parts = (self.scope.get("partition") or "*", region, self.scope.get("account") or "*", name or "*")
+        known: list[tuple[str, Vals]] = [("invoked_function_arn", (Str("arn:{}:lambda:{}:{}:function:{}".format(*parts)),))]
+        if name:
+            known += [("function_name", (Str(name),)), ("log_group_name", (Str(f"/aws/lambda/{name}"),))]
+        return Builtin("lambda.context", tuple(known))
 
     # -- modules -------------------------------------------------------------------------
 
@@ -861,6 +873,8 @@ class Analyzer(BuiltinCalls):
             return (Builtin(f"session.{name}", obj),)
         if isinstance(obj, Builtin) and obj.name == "os.environ":
             return (Builtin(f"os.environ.{name}"),)
+        if isinstance(obj, Builtin) and obj.name == "lambda.context":
+            return dict(obj.bound).get(name) or (Unknown(f"context.{name}"),)
         if isinstance(obj, Client):
             if name == "meta":
                 return (Builtin("client.meta", obj),)
