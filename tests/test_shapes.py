@@ -315,3 +315,23 @@ def test_a_serverless_s3_event_names_the_event_bucket_and_key(tmp_path: Path) ->
     tpl = load_template(str(tmp_path / "serverless.yml"), region="us-east-1", account="1")
     got = {(p.action, p.resource) for p in api.suggest_for_function(tpl, "thumbnailer").permissions}
     assert got == {("s3:GetObject", "arn:aws:s3:::photos/incoming/*"), ("s3:PutObject", "arn:aws:s3:::photos/thumbs/*")}
+
+
+def test_a_metric_namespace_scopes_put_metric_data(tmp_path: Path) -> None:
+    src = tmp_path / "app.py"
+    src.write_text(
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('cloudwatch').put_metric_data(Namespace='Orders', MetricData=[])\n"
+    )
+    policy = api.suggest([str(src)], region="us-east-1", account="1").policy.to_json()
+    assert policy["Statement"] == [{
+        "Sid": policy["Statement"][0]["Sid"], "Effect": "Allow", "Action": ["cloudwatch:PutMetricData"],
+        "Resource": ["*"], "Condition": {"StringEquals": {"cloudwatch:namespace": "Orders"}},
+    }]
+    # a namespace the code does not fix needs the action unconditioned, which covers the other
+    src.write_text(src.read_text() + "    boto3.client('cloudwatch').put_metric_data(Namespace=event['ns'], MetricData=[])\n")
+    policy = api.suggest([str(src)], region="us-east-1", account="1").policy.to_json()
+    assert [(s["Action"], s["Resource"], s.get("Condition")) for s in policy["Statement"]] == [
+        (["cloudwatch:PutMetricData"], ["*"], None),
+    ]

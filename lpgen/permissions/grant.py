@@ -27,6 +27,20 @@ def preload_mapping() -> None:
     iam_data.prefixes()
 
 
+def request_conditions(action: str, params: dict[str, Any]) -> tuple[tuple[str, str, str], ...]:
+    """``StringEquals`` conditions on the keys ``data/request_conditions.yaml`` lists for an
+    action, when the request gives the value whole (``Namespace="App"``)."""
+    from lpgen.data_files import load_table
+
+    keys: dict[str, str] = (load_table("request_conditions.yaml") or {}).get(action) or {}
+    out = []
+    for key, member in sorted(keys.items()):
+        value = params.get(member)
+        if isinstance(value, str) and value and "*" not in value:
+            out.append(("StringEquals", key, value))
+    return tuple(out)
+
+
 def trigger(when: str, params: dict[str, Any]) -> bool | None:
     """Does the request match a conditional action's trigger? None when it cannot be known."""
     for op in ("=", "^", "~"):
@@ -134,6 +148,8 @@ def call_permissions(call: ApiCall, scope: Scope) -> tuple[list[Permission], lis
             if rule.action == "iam:PassRole":
                 principal = _PASSED_TO.get(op.prefix, f"{op.prefix}.amazonaws.com")
                 condition = (("StringEquals", "iam:PassedToService", principal),)
+            elif res.arn == "*":
+                condition = request_conditions(rule.action, params)
             perms.append(Permission(rule.action, res.arn, evidence, condition))
             if res.arn == "*" and res.resource_type is None and res.note == NO_RESOURCE_LEVEL:
                 findings.append(Finding("LP105", f"{rule.action} on *: {res.note}", loc.path, loc.line, "info"))

@@ -1,6 +1,7 @@
 """Permissions → a minimal, deterministic policy document.
 
-Resources covered by a wider resource of the same action are dropped, actions that share a
+Resources covered by a wider resource of the same action are dropped (also where the
+wider one needs no condition and the narrower one does), actions that share a
 resource set (and condition) share a statement, everything is sorted, and each Sid is
 derived from the statement's content, so the same permissions give the same bytes.
 """
@@ -36,6 +37,14 @@ def build_policy(permissions: Iterable[Permission]) -> PolicyDocument:
     by_action: dict[tuple[str, tuple[tuple[str, str, str], ...]], set[str]] = {}
     for p in permissions:
         by_action.setdefault((p.action, tuple(sorted(p.condition))), set()).add(p.resource)
+    # NOTE: a grant under a condition adds nothing where the same action is allowed on a
+    # covering resource without one.
+    for (action, cond), found in list(by_action.items()):
+        if cond:
+            free = by_action.get((action, ()), set())
+            found -= {r for r in found if any(covers(o, r) for o in free)}
+            if not found:
+                del by_action[(action, cond)]
     groups: dict[tuple[tuple[str, ...], tuple[tuple[str, str, str], ...]], list[str]] = {}
     for (action, cond), found in by_action.items():
         groups.setdefault((minimise(found), cond), []).append(action)
