@@ -316,46 +316,15 @@ def _analyze(
     reached_names = sorted(f"{mod}.{qual}" for mod, defs in functions.items() for qual, node in defs if id(node) in reached)
     # Calls in functions the entry never reaches: analysed on their own, reported only.
     unreachable: list[UnreachableCall] = []
-    side = Analyzer(project, env, scope)
-    side.heap.update(analyzer.heap)
-    side.global_writes.update(analyzer.global_writes)
-    side.parsed = analyzer.parsed
-    # NOTE: the module bodies, classes and invocations of the last pass are final: the
-    # side analysis starts from them instead of running every module again. A call made
-    # in a reused invocation was reached, so it is no unreachable call anyway.
-    side.modules = dict(analyzer.modules)
-    side.class_envs = analyzer.class_envs
-    side.class_bases = analyzer.class_bases
-    side.wrappers = analyzer.wrappers
-    side.memo = dict(analyzer.memo)
+    side = analyzer.successor()
     for mod in sorted((set(project.targets) | set(analyzer.parsed)) - set(others)):
         pm = side.parse(mod)
         if pm is None or pm.tree is None:
             continue
         for qual, node in functions[mod] if mod in functions else _functions(pm.tree):
-            if id(node) in reached:
-                continue
-            before = len(side.calls)
-            if "." in qual:
-                cls, meth = qual.split(".", 1)
-                state = side.load_module(mod)
-                if state is None:
-                    continue
-                for c in state.env.get(cls, ()):
-                    from lpgen.calls.values import Class, Instance, Unknown
-
-                    if isinstance(c, Class):
-                        inst = Instance(c)
-                        for m in side.instance_attr(inst, meth, None) or ():
-                            side.call_value(m, [(Unknown(),)] * 4, {}, None, None)
-            else:
-                side._run_entry(mod, qual)
-            for call in side.calls[before:]:
-                unreachable.append(UnreachableCall(call, f"{mod}.{qual}"))
-        before = len(side.calls)
-        side.run_main_blocks(mod)
-        for call in side.calls[before:]:
-            unreachable.append(UnreachableCall(call, f"{mod} run as a script"))
+            if id(node) not in reached:
+                unreachable.extend(UnreachableCall(c, f"{mod}.{qual}") for c in side.calls_of(side.run_alone, mod, qual))
+        unreachable.extend(UnreachableCall(c, f"{mod} run as a script") for c in side.calls_of(side.run_main_blocks, mod))
     if retain:
         _RETAINED.append((analyzer, side))
     seen_keys = {(c.client, c.operation, repr(c.params)) for c in calls}

@@ -139,6 +139,7 @@ class Analyzer(BuiltinCalls):
         """what the entry is called with (an S3 notification, when the template tells)."""
         self.env = dict(env or {})
         self.scope = dict(scope or {})
+        self.context: V = self._lambda_context()
         self.module_paths = project.module_map()
         self.parsed: dict[str, ParsedModule] = {}
         self.heap: _Store = _Store()
@@ -181,6 +182,41 @@ class Analyzer(BuiltinCalls):
                 break
         return passes
 
+    def successor(self) -> Analyzer:
+        """A new analyser that starts where this one's last pass ended: its heap, module
+        bodies, classes and invocations are final, so running what the entries did not
+        reach need not run every module again. (A call made in a reused invocation was
+        reached, so it is no unreachable call anyway.)"""
+        side = Analyzer(self.project, self.env, self.scope)
+        side.heap.update(self.heap)
+        side.global_writes.update(self.global_writes)
+        side.parsed = self.parsed
+        side.modules = dict(self.modules)
+        side.class_envs = self.class_envs
+        side.class_bases = self.class_bases
+        side.wrappers = self.wrappers
+        side.memo = dict(self.memo)
+        return side
+
+    def calls_of(self, run: Any, *args: Any) -> list[ApiCall]:
+        """The calls ``run(*args)`` records."""
+        before = len(self.calls)
+        run(*args)
+        return self.calls[before:]
+
+    def run_alone(self, module: str, qual: str) -> None:
+        """Run one function or method (``Class.method``) of ``module`` on its own, with
+        arguments that are not known."""
+        if "." not in qual:
+            self._run_entry(module, qual)
+            return
+        cls, method = qual.split(".", 1)
+        state = self.load_module(module)
+        for c in state.env.get(cls, ()) if state is not None else ():
+            if isinstance(c, Class):
+                for m in self.instance_attr(Instance(c), method, None) or ():
+                    self.call_value(m, [(Unknown(),)] * 4, {}, None, None)
+
     def run_main_blocks(self, module: str) -> None:
         """Run the module's ``if __name__ == "__main__":`` code, which the Lambda runtime
         never runs (so the analysis proper skips it), to report what it would call."""
@@ -208,10 +244,10 @@ class Analyzer(BuiltinCalls):
         if not target:
             return
         for f in target:
-            args: list[Vals] = [self.event, (self.lambda_context(),)]
+            args: list[Vals] = [self.event, (self.context,)]
             self.call_value(f, args, {}, None, Frame(state, {}, is_module=True))
 
-    def lambda_context(self) -> V:
+    def _lambda_context(self) -> V:
         """The handler's context object: its function name and ARN as far as the
         environment and the scope tell (``context.invoked_function_arn.split(":")[4]`` is
         the account)."""
@@ -366,7 +402,7 @@ class Analyzer(BuiltinCalls):
                 self.exec_block(s.orelse if main else s.body, frame)
                 return
             self.ev(s.test, frame)
-            guard = _prefix_guard(s.test)
+            guard = _affix_guard(s.test)
             if guard is None or guard[0] not in frame.locals:
                 self._branches(frame, [s.body, s.orelse])
                 return
@@ -1281,7 +1317,7 @@ def _literal_rows(iterable: Vals, target: ast.expr) -> tuple[Vals, ...] | None:
     return seq.items
 
 
-def _prefix_guard(test: ast.expr) -> tuple[str, str, str, bool] | None:
+def _affix_guard(test: ast.expr) -> tuple[str, str, str, bool] | None:
     """``name.startswith("lit")`` → (name, "startswith", "lit", True); the same for
     ``endswith``; under ``not`` the last part is False."""
     holds = True
