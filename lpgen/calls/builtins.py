@@ -97,7 +97,8 @@ class BuiltinCalls(BotoCalls):
             return args[1] if len(args) > 1 else UNKNOWN_VALS
         if name in ("urllib.parse.unquote", "urllib.parse.unquote_plus"):
             # NOTE: S3 event keys arrive URL-encoded; decoding keeps a key's known prefix.
-            return (args[0] if args else UNKNOWN_VALS) if all(isinstance(v, Str) for v in (args[0] if args else ())) else (Str("*"),)
+            text = args[0] if args else ()
+            return text if text and all(isinstance(v, Str) for v in text) else (Str("*"),)
         if name in ("functools.lru_cache", "functools.cache", "functools.wraps"):
             if args and any(isinstance(a, Func) for a in args[0]):
                 return args[0]
