@@ -53,6 +53,46 @@ def test_data_loads_from_the_wheel_alone(wheel: Path, tmp_path: Path) -> None:
     assert int(out.stdout) == len(list((ROOT / "data").glob("*.yaml")))
 
 
+def _tables_in_fresh_process(cache: Path) -> dict[str, object]:
+    code = (
+        "import json, sys, lpgen.data_files as d;"
+        "names = sorted(p.name for p in d.resources.files('lpgen.data').iterdir() if p.name.endswith('.yaml'));"
+        "print(json.dumps({'tables': {n: d.load_table(n) for n in names},"
+        " 'after': 'yaml' in sys.modules}, sort_keys=True, default=str))"
+    )
+    env = {**os.environ, "LPGEN_CACHE_DIR": str(cache)}
+    env.pop("LPGEN_NO_MODEL_CACHE", None)
+    out = subprocess.run([sys.executable, "-P", "-c", code], env=env, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def test_parsed_tables_are_read_back_from_the_cache_without_yaml(tmp_path: Path) -> None:
+    import yaml
+
+    first = _tables_in_fresh_process(tmp_path)
+    assert first["after"], "the first run parses the YAML"
+    second = _tables_in_fresh_process(tmp_path)
+    assert not second["after"], "a warm cache needs no YAML parser"
+    assert second["tables"] == first["tables"]
+    for name, table in second["tables"].items():  # type: ignore[union-attr]
+        assert table == json.loads(json.dumps(yaml.safe_load((ROOT / "data" / name).read_text()), default=str)), name
+
+
+def test_a_stale_or_broken_cached_table_is_parsed_again(tmp_path: Path) -> None:
+    _tables_in_fresh_process(tmp_path)
+    cached = sorted(tmp_path.glob("tables-*/*.marshal"))
+    assert {p.stem for p in cached} == {p.stem for p in (ROOT / "data").glob("*.yaml")}
+    import marshal
+
+    prefixes = next(p for p in cached if p.stem == "prefixes")
+    prefixes.write_bytes(marshal.dumps((0, {"forged": "table"})))  # a checksum no text has
+    next(p for p in cached if p.stem == "helpers").write_bytes(b"not marshal")
+    again = _tables_in_fresh_process(tmp_path)
+    assert again["after"]
+    assert "forged" not in again["tables"]["prefixes.yaml"]  # type: ignore[index]
+    assert again["tables"]["helpers.yaml"]  # type: ignore[index]
+
+
 # --- lpgen data refresh against a loopback copy of the service reference ------------------
 
 SERVICES = ("dms", "s3", "lambda")
