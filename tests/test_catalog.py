@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -224,3 +226,14 @@ def test_resource_models_are_the_ones_botocore_loader_gives() -> None:
                 assert aws.shape_members(service, rtype) == {aws._xform(m) for m in members}
     assert "item_count" in aws.shape_members("dynamodb", "Table")
 
+
+
+def test_botocore_version_is_read_without_importing_botocore() -> None:
+    code = (
+        "import sys; from lpgen.permissions import service_models as m;"
+        "v = m.botocore_version(); print(v, 'botocore' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-P", "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    import botocore
+
+    assert out == [botocore.__version__, "False"]

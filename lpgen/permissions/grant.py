@@ -17,14 +17,13 @@ _PASSED_TO = {"ecs": "ecs-tasks.amazonaws.com"}
 def preload_mapping() -> None:
     """Load what mapping any call first reads: the shared tables, the IAM reference's
     service list and botocore's version (which names the model index)."""
-    import botocore  # noqa: F401
-
     from lpgen.data_files import load_table
-    from lpgen.permissions import iam_data
+    from lpgen.permissions import iam_data, service_models
 
     for name in ("prefixes.yaml", "overrides.yaml", "naming_rules.yaml", "arn_params.yaml"):
         load_table(name)
     iam_data.prefixes()
+    service_models.botocore_version()
 
 
 def request_conditions(action: str, params: dict[str, Any]) -> tuple[tuple[str, str, str], ...]:

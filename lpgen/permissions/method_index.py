@@ -17,11 +17,9 @@ from lpgen.permissions import service_models
 @lru_cache(maxsize=1)
 def method_names() -> set[str]:
     """Every python method name of every botocore client."""
-    import botocore
-
     from lpgen.permissions.reference import cache_dir
 
-    path = cache_dir() / f"methods-botocore-{botocore.__version__}.json"
+    path = cache_dir() / f"methods-botocore-{service_models.botocore_version()}.json"
     try:
         with open(path, encoding="utf-8") as fh:
             return set(json.load(fh))

@@ -108,6 +108,27 @@ def _resource_files() -> dict[str, str]:
     return {service: found[(service, version)] for service, version in sorted(versions.items())}
 
 
+@lru_cache(maxsize=1)
+def botocore_version() -> str:
+    """The installed botocore's version, read from its package file without importing it
+    (the import costs more than loading everything a small analysis needs)."""
+    spec = importlib.util.find_spec("botocore")
+    if spec is not None and spec.origin:
+        try:
+            with open(spec.origin, encoding="utf-8") as fh:
+                for line in fh:
+                    if line.startswith("__version__"):
+                        version = line.partition("=")[2].strip().strip("'\"")
+                        if version:
+                            return version
+                        break
+        except OSError:
+            pass
+    import botocore
+
+    return str(botocore.__version__)
+
+
 @cache
 def service_model(client: str) -> dict[str, Any] | None:
     """The raw service-2 model of ``client``, or None when botocore does not know it."""
@@ -192,13 +213,11 @@ def _build_index(model: dict[str, Any], client: str = "") -> dict[str, Any]:
 
 
 def _index_path(client: str) -> str | None:
-    import botocore
-
     from lpgen.permissions.reference import cache_dir
 
     if os.environ.get("LPGEN_NO_MODEL_CACHE"):
         return None
-    return os.path.join(str(cache_dir()), f"models-{botocore.__version__}-{INDEX_FORMAT}", f"{client}.json")
+    return os.path.join(str(cache_dir()), f"models-{botocore_version()}-{INDEX_FORMAT}", f"{client}.json")
 
 
 INDEX_FORMAT = 2
