@@ -77,14 +77,15 @@ class BotoCalls:
     def record(self, client: Client, operation: str, params: dict[str, Vals], node: Any, frame: Frame | None, via: str = "") -> Response:
         """Remember one API call."""
         assert client.service is not None
-        data = {k: to_param(v) for k, v in sorted(params.items()) if k != "**"}
+        given = sorted(item for item in params.items() if item[0] != "**")
+        data = {k: to_param(v) for k, v in given}
         if "**" in params:
             data["**"] = to_param(UNKNOWN_VALS)
         loc = self._loc(frame, node) if frame is not None else Location("", 0, "")
         self.calls.append(
             ApiCall(client.service, operation, data, loc, client.region, via, client.assumed)
         )
-        return Response(client.service, operation, tuple(sorted((k, v) for k, v in params.items() if k != "**")), client.region)
+        return Response(client.service, operation, tuple(given), client.region)
 
     def client_call(
         self, client: Client, method: str, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None

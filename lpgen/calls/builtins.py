@@ -67,6 +67,14 @@ class BuiltinCalls(BotoCalls):
         self, f: Builtin, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None
     ) -> Vals:
         name = f.name
+        method = BOUND_METHODS.get(name)
+        if method is not None and not (name == "value.method" and f.bound[1] == "join"):
+            # NOTE: the most common call by far (a client's or a value's method) goes
+            # straight to its handler; only str.join is one of the cases below.
+            target, attr = f.bound
+            if name != "value.method":
+                self.call_handed_functions(args, kwargs, node, frame)  # Callback=, …
+            return getattr(self, method)(target, attr, args, kwargs, node, frame)
         if name in ("boto3.client", "session.client", "session.create_client", "boto3.resource", "session.resource"):
             return self.make_boto(f, args, kwargs, node, frame)
         if name in ("boto3.Session", "session.Session"):
@@ -146,10 +154,9 @@ class BuiltinCalls(BotoCalls):
             self.call_values(args[0], [elems], {}, node, frame)
             return (SeqV((elems,), True),)
         if name in BOUND_METHODS:
-            target, method = f.bound
-            if name != "value.method":
-                self.call_handed_functions(args, kwargs, node, frame)  # Callback=, …
-            return getattr(self, BOUND_METHODS[name])(target, method, args, kwargs, node, frame)
+            # NOTE: str.join of values the join branch above could not combine.
+            target, attr = f.bound
+            return self.value_method(target, attr, args, kwargs, node, frame)
         if name == "super":
             if frame is not None and frame.func is not None and frame.locals:
                 first = next(iter(frame.locals.values()))

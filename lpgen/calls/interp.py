@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import os
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,22 @@ class Frame:
     returns: list[Vals] = field(default_factory=list)
     yields: list[Vals] = field(default_factory=list)
     is_module: bool = False
+
+
+class _Key:
+    """A memo key that hashes its (deep) contents once, not on every dict operation."""
+
+    __slots__ = ("parts", "hashed")
+
+    def __init__(self, parts: tuple[Any, ...]) -> None:
+        self.parts = parts
+        self.hashed = hash(parts)
+
+    def __hash__(self) -> int:
+        return self.hashed
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Key) and self.hashed == other.hashed and self.parts == other.parts
 
 
 class _Return(Exception):
@@ -364,115 +381,127 @@ class Analyzer(BuiltinCalls):
 
     def exec_stmt(self, s: ast.stmt, frame: Frame) -> None:
         """Execute one statement."""
-        if isinstance(s, ast.Expr):
-            self.ev(s.value, frame)
-            call = s.value
-            if (
-                isinstance(call, ast.Call)
-                and isinstance(call.func, ast.Attribute)
-                and isinstance(call.func.value, ast.Name)
-            ):
-                if call.func.attr == "update":
-                    self._dict_update(call.func.value.id, call, frame)
-                elif call.func.attr in ("append", "add", "insert", "extend") and call.args:
-                    self._seq_add(call.func.value.id, call.func.attr, call.args[-1], frame)
-        elif isinstance(s, ast.Assign):
-            value = self.ev(s.value, frame)
-            for t in s.targets:
-                self.assign(t, value, frame)
-        elif isinstance(s, ast.AnnAssign):
-            if s.value is not None:
-                self.assign(s.target, self.ev(s.value, frame), frame)
-        elif isinstance(s, ast.AugAssign):
-            current = self.ev(s.target, frame) if not isinstance(s.target, ast.Subscript) else UNKNOWN_VALS
-            value = self.binop(s.op, current, self.ev(s.value, frame))
-            self.assign(s.target, value, frame)
-        elif isinstance(s, ast.Return):
-            frame.returns.append(self.ev(s.value, frame) if s.value else (Const(None),))
-            raise _Return()
-        elif isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            self.define_function(s, frame)
-        elif isinstance(s, ast.ClassDef):
-            self.define_class(s, frame)
-        elif isinstance(s, ast.If):
-            main = _main_guard(s.test)
-            if main is not None:
-                # NOTE: the Lambda runtime imports the handler's module, so __name__ is never
-                # "__main__" there: code for running the file by hand is not the function's.
-                self.exec_block(s.orelse if main else s.body, frame)
-                return
-            self.ev(s.test, frame)
-            guard = _affix_guard(s.test)
-            if guard is None or guard[0] not in frame.locals:
-                self._branches(frame, [s.body, s.orelse])
-                return
-            # NOTE: ``if key.startswith("in/")`` tells the body that key starts with "in/";
-            # ``if not key.endswith(".json"): continue`` tells the code after it its suffix.
-            name, method, literal, holds_in_body = guard
-            narrowed = {name: _with_affix(frame.locals[name], method, literal)}
-            self._branches(frame, [s.body, s.orelse], [narrowed, {}] if holds_in_body else [{}, narrowed])
-            if _exits(s.orelse if holds_in_body else s.body):
-                frame.locals[name] = narrowed[name]
-        elif isinstance(s, (ast.For, ast.AsyncFor)):
-            iterable = self.ev(s.iter, frame)
-            rows = _literal_rows(iterable, s.target)
-            if rows is not None:
-                self._unrolled(s, rows, frame)
-                return
-            items = self.iterate(iterable, frame, s)
-            for _ in range(2):
-                self.assign(s.target, items, frame)
-                self._branches(frame, [s.body, []])
-            self._branches(frame, [s.orelse, []])
-        elif isinstance(s, ast.While):
-            self.ev(s.test, frame)
-            for _ in range(2):
-                self._branches(frame, [s.body, []])
-            self._branches(frame, [s.orelse, []])
-        elif isinstance(s, (ast.With, ast.AsyncWith)):
-            for item in s.items:
-                value = self.ev(item.context_expr, frame)
-                if item.optional_vars is not None:
-                    self.assign(item.optional_vars, self._enter(value), frame)
-            self.exec_block(s.body, frame)
-        elif isinstance(s, ast.Try) or type(s).__name__ == "TryStar":
-            self._branches(frame, [s.body, []])  # type: ignore[attr-defined]
-            handlers = [h.body for h in s.handlers]  # type: ignore[attr-defined]
-            self._branches(frame, [*handlers, s.orelse, []])  # type: ignore[attr-defined]
-            self.exec_block(s.finalbody, frame)  # type: ignore[attr-defined]
-        elif isinstance(s, ast.Match):
-            self.ev(s.subject, frame)
-            self._branches(frame, [c.body for c in s.cases] + [[]])
-        elif isinstance(s, ast.Import):
-            for alias in s.names:
-                if alias.asname:
-                    self._bind(alias.asname, (self.module_value(alias.name),), frame)
-                    self._maybe_load(alias.name)
-                else:
-                    top = alias.name.split(".")[0]
-                    self._bind(top, (self.module_value(top),), frame)
-                    self._maybe_load(alias.name)
-        elif isinstance(s, ast.ImportFrom):
-            base = self._resolve_import(frame.module, s.level, s.module)
-            for alias in s.names:
-                if alias.name == "*":
-                    state = self._maybe_load(base)
-                    if state:
-                        for k, v in state.env.items():
-                            if not k.startswith("_"):
-                                frame.locals[k] = v
-                    continue
-                self._bind(alias.asname or alias.name, self.import_name(base, alias.name), frame)
-        elif isinstance(s, (ast.Global, ast.Nonlocal)):
-            if isinstance(s, ast.Global):
-                frame.globals_decl.update(s.names)
-        elif isinstance(s, ast.Raise):
-            if s.exc is not None:
-                self.ev(s.exc, frame)
-        elif isinstance(s, ast.Assert):
-            self.ev(s.test, frame)
-        elif isinstance(s, ast.Delete):
-            pass
+        run = _STATEMENTS.get(type(s))
+        if run is not None:
+            run(self, s, frame)
+
+    def _st_expr(self, s: ast.Expr, frame: Frame) -> None:
+        self.ev(s.value, frame)
+        call = s.value
+        if (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and isinstance(call.func.value, ast.Name)
+        ):
+            if call.func.attr == "update":
+                self._dict_update(call.func.value.id, call, frame)
+            elif call.func.attr in ("append", "add", "insert", "extend") and call.args:
+                self._seq_add(call.func.value.id, call.func.attr, call.args[-1], frame)
+
+    def _st_assign(self, s: ast.Assign, frame: Frame) -> None:
+        value = self.ev(s.value, frame)
+        for t in s.targets:
+            self.assign(t, value, frame)
+
+    def _st_annassign(self, s: ast.AnnAssign, frame: Frame) -> None:
+        if s.value is not None:
+            self.assign(s.target, self.ev(s.value, frame), frame)
+
+    def _st_augassign(self, s: ast.AugAssign, frame: Frame) -> None:
+        current = self.ev(s.target, frame) if not isinstance(s.target, ast.Subscript) else UNKNOWN_VALS
+        value = self.binop(s.op, current, self.ev(s.value, frame))
+        self.assign(s.target, value, frame)
+
+    def _st_return(self, s: ast.Return, frame: Frame) -> None:
+        frame.returns.append(self.ev(s.value, frame) if s.value else (Const(None),))
+        raise _Return()
+
+    def _st_if(self, s: ast.If, frame: Frame) -> None:
+        main = _main_guard(s.test)
+        if main is not None:
+            # NOTE: the Lambda runtime imports the handler's module, so __name__ is never
+            # "__main__" there: code for running the file by hand is not the function's.
+            self.exec_block(s.orelse if main else s.body, frame)
+            return
+        self.ev(s.test, frame)
+        guard = _affix_guard(s.test)
+        if guard is None or guard[0] not in frame.locals:
+            self._branches(frame, [s.body, s.orelse])
+            return
+        # NOTE: ``if key.startswith("in/")`` tells the body that key starts with "in/";
+        # ``if not key.endswith(".json"): continue`` tells the code after it its suffix.
+        name, method, literal, holds_in_body = guard
+        narrowed = {name: _with_affix(frame.locals[name], method, literal)}
+        self._branches(frame, [s.body, s.orelse], [narrowed, {}] if holds_in_body else [{}, narrowed])
+        if _exits(s.orelse if holds_in_body else s.body):
+            frame.locals[name] = narrowed[name]
+
+    def _st_for(self, s: ast.For | ast.AsyncFor, frame: Frame) -> None:
+        iterable = self.ev(s.iter, frame)
+        rows = _literal_rows(iterable, s.target)
+        if rows is not None:
+            self._unrolled(s, rows, frame)
+            return
+        items = self.iterate(iterable, frame, s)
+        for _ in range(2):
+            self.assign(s.target, items, frame)
+            self._branches(frame, [s.body, []])
+        self._branches(frame, [s.orelse, []])
+
+    def _st_while(self, s: ast.While, frame: Frame) -> None:
+        self.ev(s.test, frame)
+        for _ in range(2):
+            self._branches(frame, [s.body, []])
+        self._branches(frame, [s.orelse, []])
+
+    def _st_with(self, s: ast.With | ast.AsyncWith, frame: Frame) -> None:
+        for item in s.items:
+            value = self.ev(item.context_expr, frame)
+            if item.optional_vars is not None:
+                self.assign(item.optional_vars, self._enter(value), frame)
+        self.exec_block(s.body, frame)
+
+    def _st_try(self, s: Any, frame: Frame) -> None:
+        self._branches(frame, [s.body, []])
+        handlers = [h.body for h in s.handlers]
+        self._branches(frame, [*handlers, s.orelse, []])
+        self.exec_block(s.finalbody, frame)
+
+    def _st_match(self, s: ast.Match, frame: Frame) -> None:
+        self.ev(s.subject, frame)
+        self._branches(frame, [c.body for c in s.cases] + [[]])
+
+    def _st_import(self, s: ast.Import, frame: Frame) -> None:
+        for alias in s.names:
+            if alias.asname:
+                self._bind(alias.asname, (self.module_value(alias.name),), frame)
+                self._maybe_load(alias.name)
+            else:
+                top = alias.name.split(".")[0]
+                self._bind(top, (self.module_value(top),), frame)
+                self._maybe_load(alias.name)
+
+    def _st_import_from(self, s: ast.ImportFrom, frame: Frame) -> None:
+        base = self._resolve_import(frame.module, s.level, s.module)
+        for alias in s.names:
+            if alias.name == "*":
+                state = self._maybe_load(base)
+                if state:
+                    for k, v in state.env.items():
+                        if not k.startswith("_"):
+                            frame.locals[k] = v
+                continue
+            self._bind(alias.asname or alias.name, self.import_name(base, alias.name), frame)
+
+    def _st_global(self, s: ast.Global, frame: Frame) -> None:
+        frame.globals_decl.update(s.names)
+
+    def _st_raise(self, s: ast.Raise, frame: Frame) -> None:
+        if s.exc is not None:
+            self.ev(s.exc, frame)
+
+    def _st_assert(self, s: ast.Assert, frame: Frame) -> None:
+        self.ev(s.test, frame)
 
     def _maybe_load(self, name: str) -> ModuleState | None:
         if name in self.module_paths:
@@ -885,6 +914,15 @@ class Analyzer(BuiltinCalls):
 
     def lookup_attr(self, obj: V, name: str, frame: Frame | None) -> Vals | None:
         """``obj.name``."""
+        kind = type(obj)
+        if kind is Instance or kind is Class:
+            return self.instance_attr(obj, name, frame)  # type: ignore[arg-type]
+        if kind is Client:
+            if name == "meta":
+                return (Builtin("client.meta", obj),)
+            if name == "exceptions":
+                return (Const(None),)
+            return (Builtin("client.method", (obj, name)),)
         if isinstance(obj, LibObject):
             if name in ((aws.library_model(obj.name) or {}).get("methods") or {}):
                 return (LibMethod(obj, name),)
@@ -911,12 +949,6 @@ class Analyzer(BuiltinCalls):
             return (Builtin(f"os.environ.{name}"),)
         if isinstance(obj, Builtin) and obj.name == "lambda.context":
             return dict(obj.bound).get(name) or (Unknown(f"context.{name}"),)
-        if isinstance(obj, Client):
-            if name == "meta":
-                return (Builtin("client.meta", obj),)
-            if name == "exceptions":
-                return (Const(None),)
-            return (Builtin("client.method", (obj, name)),)
         if isinstance(obj, Builtin) and obj.name == "client.meta":
             if name == "region_name":
                 return (Str(obj.bound.region or "*"),)
@@ -932,8 +964,6 @@ class Analyzer(BuiltinCalls):
             return (Builtin("collection.method", (obj, name)),)
         if isinstance(obj, Helper):
             return (Builtin("helper.method", (obj, name)),)
-        if isinstance(obj, (Instance, Class)):
-            return self.instance_attr(obj, name, frame)
         if isinstance(obj, Builtin) and obj.name == "super-proxy":
             inst, bases = obj.bound
             for base in bases:
@@ -1096,9 +1126,10 @@ class Analyzer(BuiltinCalls):
         node: Any, caller: Frame | None,
     ) -> Vals:
         """Interpret a function body with the given arguments."""
-        key = (func, self_value, tuple(args), tuple(sorted(kwargs.items())))
-        if key in self.memo:
-            return self.memo[key]
+        key = _Key((func, self_value, tuple(args), tuple(sorted(kwargs.items()))))
+        known = self.memo.get(key)
+        if known is not None:
+            return known
         if id(func.node) in self.stack or len(self.stack) >= MAX_DEPTH:
             return (Unknown("recursion", maybe_client=True),)
         self.visited.add(id(func.node))
@@ -1217,6 +1248,35 @@ class Analyzer(BuiltinCalls):
 
 NONE_VALS: Vals = (Const(None),)
 BOOL_VALS: Vals = (Const(True), Const(False))
+
+_STATEMENTS: dict[type, Any] = {
+    ast.Expr: Analyzer._st_expr,
+    ast.Assign: Analyzer._st_assign,
+    ast.AnnAssign: Analyzer._st_annassign,
+    ast.AugAssign: Analyzer._st_augassign,
+    ast.Return: Analyzer._st_return,
+    ast.FunctionDef: Analyzer.define_function,
+    ast.AsyncFunctionDef: Analyzer.define_function,
+    ast.ClassDef: Analyzer.define_class,
+    ast.If: Analyzer._st_if,
+    ast.For: Analyzer._st_for,
+    ast.AsyncFor: Analyzer._st_for,
+    ast.While: Analyzer._st_while,
+    ast.With: Analyzer._st_with,
+    ast.AsyncWith: Analyzer._st_with,
+    ast.Try: Analyzer._st_try,
+    ast.Match: Analyzer._st_match,
+    ast.Import: Analyzer._st_import,
+    ast.ImportFrom: Analyzer._st_import_from,
+    ast.Global: Analyzer._st_global,
+    ast.Raise: Analyzer._st_raise,
+    ast.Assert: Analyzer._st_assert,
+}
+"""how ``Analyzer.exec_stmt`` runs each kind of statement (``nonlocal``, ``del``, ``pass``,
+``break`` and ``continue`` change nothing it tracks)."""
+if hasattr(ast, "TryStar"):
+    _STATEMENTS[ast.TryStar] = Analyzer._st_try
+
 
 _EXPRESSIONS: dict[type, Any] = {
     ast.JoinedStr: Analyzer.fstring,
@@ -1400,10 +1460,17 @@ def _display_path(path: Path) -> str:
     text, cwd = str(path), os.getcwd()
     if text.startswith(cwd) and text[len(cwd) : len(cwd) + 1] == os.sep:
         return text[len(cwd) + 1 :]
+    folder, name = os.path.split(text)
+    shown = _display_folder(folder, cwd)
+    return name if shown == os.curdir else os.path.join(shown, name)
+
+
+@cache
+def _display_folder(folder: str, cwd: str) -> str:
     try:
-        return os.path.relpath(text, cwd)
+        return os.path.relpath(folder, cwd)
     except ValueError:
-        return text
+        return folder
 
 
 _METHODS: set[str] | None = None
