@@ -242,10 +242,10 @@ def _analyze_parallel(
     env_missing = {name: (path, line) for r in results for name, path, line in r.env_missing}
     calls = _dedupe_calls([c for r in results for c in r.calls])
     reached = {f for r in results for f in r.reached}
-    granted = {(c.client, c.operation, repr(c.params)) for c in calls}
+    granted = {(c.client, c.operation, c.request) for c in calls}
     unreachable = [
         u for r in results for u in r.unreachable
-        if u.function not in reached and (u.call.client, u.call.operation, repr(u.call.params)) not in granted
+        if u.function not in reached and (u.call.client, u.call.operation, u.call.request) not in granted
     ]
     return Analysis(
         project=project,
@@ -312,25 +312,30 @@ def _analyze(
     unresolved = list(analyzer.unresolved)
     env_missing = dict(analyzer.env_missing)
     reached = set(analyzer.visited)
-    functions = {mod: _functions(pm.tree) for mod, pm in analyzer.parsed.items() if pm.tree is not None}
-    reached_names = sorted(f"{mod}.{qual}" for mod, defs in functions.items() for qual, node in defs if id(node) in reached)
     # Calls in functions the entry never reaches: analysed on their own, reported only.
+    reached_names: list[str] = []
     unreachable: list[UnreachableCall] = []
     side = analyzer.successor()
-    for mod in sorted((set(project.targets) | set(analyzer.parsed)) - set(others)):
-        pm = side.parse(mod)
+    mine = (set(project.targets) | set(analyzer.parsed)) - set(others)
+    for mod in sorted(mine | set(analyzer.parsed)):
+        own = mod in mine
+        pm = side.parse(mod) if own else analyzer.parsed[mod]
         if pm is None or pm.tree is None:
             continue
-        for qual, node in functions[mod] if mod in functions else _functions(pm.tree):
-            if id(node) not in reached:
+        for qual, node in _functions(pm.tree):
+            if id(node) in reached:
+                reached_names.append(f"{mod}.{qual}")
+            elif own:
                 unreachable.extend(UnreachableCall(c, f"{mod}.{qual}") for c in side.calls_of(side.run_alone, mod, qual))
-        unreachable.extend(UnreachableCall(c, f"{mod} run as a script") for c in side.calls_of(side.run_main_blocks, mod))
+        if own:
+            unreachable.extend(UnreachableCall(c, f"{mod} run as a script") for c in side.calls_of(side.run_main_blocks, mod))
+    reached_names.sort()
     if retain:
         _RETAINED.append((analyzer, side))
-    seen_keys = {(c.client, c.operation, repr(c.params)) for c in calls}
+    seen_keys = {(c.client, c.operation, c.request) for c in calls}
     unreachable = [
         u for u in unreachable
-        if (u.call.client, u.call.operation, repr(u.call.params)) not in seen_keys
+        if (u.call.client, u.call.operation, u.call.request) not in seen_keys
     ]
     return Analysis(
         project=project,
@@ -355,7 +360,7 @@ def _dedupe_calls(calls: list[ApiCall]) -> list[ApiCall]:
     seen: dict[tuple[Any, ...], ApiCall] = {}
     for c in calls:
         loc = c.location
-        key = (loc.path, loc.line, c.client, c.operation, repr(c.params), c.region or "", c.assumed_role)
+        key = (loc.path, loc.line, c.client, c.operation, c.request, c.region or "", c.assumed_role)
         seen.setdefault(key, c)
     return [seen[k] for k in sorted(seen)]
 
@@ -374,7 +379,7 @@ def permissions_for(calls: tuple[ApiCall, ...] | list[ApiCall], scope: Scope) ->
     # are each call's own.
     same: dict[tuple[Any, ...], list[ApiCall]] = {}
     for call in calls:
-        key = (call.client, call.operation, repr(call.params), call.region, call.assumed_role, call.via)
+        key = (call.client, call.operation, call.request, call.region, call.assumed_role, call.via)
         same.setdefault(key, []).append(call)
     merged: dict[tuple[str, str, tuple[tuple[str, str, str], ...]], set[Evidence]] = {}
     findings: list[Finding] = []
