@@ -392,7 +392,7 @@ def permissions_for(calls: tuple[ApiCall, ...] | list[ApiCall], scope: Scope) ->
             for p in perms:
                 merged.setdefault((p.action, p.resource, p.condition), set()).update(evidence)
     out = [
-        Permission(a, r, tuple(sorted(ev, key=lambda e: (e.path, e.line, e.text))), cond)
+        Permission(a, r, tuple(sorted(ev)), cond)
         for (a, r, cond), ev in sorted(merged.items())
     ]
     return out, findings

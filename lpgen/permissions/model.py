@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True)
@@ -57,9 +57,11 @@ class OperationPermissions:
         return {k: v for k, v in params.items() if k not in bound}
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """Where a permission comes from."""
+class Evidence(NamedTuple):
+    """Where a permission comes from.
+
+    A named tuple, not a dataclass: a folder of handlers gives one per call site, and
+    tuples are made, hashed and sorted in C."""
 
     path: str
     line: int
@@ -70,9 +72,9 @@ class Evidence:
     (event source, encryption) or ``trail``."""
 
 
-@dataclass(frozen=True)
-class Finding:
-    """Something the user should know about the result (a ``*`` and why, an unresolved call)."""
+class Finding(NamedTuple):
+    """Something the user should know about the result (a ``*`` and why, an unresolved
+    call). A named tuple, like ``Evidence``: there can be one per call site."""
 
     code: str
     message: str
