@@ -12,14 +12,14 @@ from lpgen.calls.events import s3_notification
 from lpgen.calls.interp import Analyzer
 from lpgen.calls.model import ApiCall, UnreachableCall, UnresolvedCall
 from lpgen.calls.values import Boto3, Builtin, Module, Vals
-from lpgen.permissions.arns import Scope
-from lpgen.permissions.grant import call_permissions, evidence_of, preload_mapping
-from lpgen.permissions.model import Evidence, Finding, Permission
-from lpgen.policy.build import build_policy
-from lpgen.policy.model import PolicyDocument
 from lpgen.source.discover import Project, discover
 
+# NOTE: the permissions and policy stages are imported where they are used: a folder's
+# analysis workers never need them, and the parent imports them while the workers run.
 if TYPE_CHECKING:
+    from lpgen.permissions.arns import Scope
+    from lpgen.permissions.model import Evidence, Finding, Permission
+    from lpgen.policy.model import PolicyDocument
     from lpgen.trail.crosscheck import CrossCheck
     from lpgen.trail.summary import TrailSummary
 
@@ -228,7 +228,7 @@ def _analyze_parallel(
     run = partial(_analyze_part, env=env, region=region, account=account, all_targets=frozenset(targets), event=event)
     # NOTE: every part runs in a worker, which skips tearing its syntax trees down (a tenth
     # of the analysis); this process loads the mapping tables meanwhile, then merges.
-    results = fork_map(run, parts, here=False, meanwhile=preload_mapping)
+    results = fork_map(run, parts, here=False, meanwhile=_preload_mapping)
     by_name = [r.entry.endswith(BY_NAME) for r in results]
     if any(by_name) and not all(by_name):
         redo = [i for i, named in enumerate(by_name) if not named]
@@ -373,8 +373,18 @@ def _dedupe_unreachable(items: list[UnreachableCall]) -> list[UnreachableCall]:
     return [seen[k] for k in sorted(seen)]
 
 
+def _preload_mapping() -> None:
+    from lpgen.permissions.grant import preload_mapping
+    from lpgen.policy import build  # noqa: F401 - imported now, used after the workers
+
+    preload_mapping()
+
+
 def permissions_for(calls: tuple[ApiCall, ...] | list[ApiCall], scope: Scope) -> tuple[list[Permission], list[Finding]]:
     """Map calls to permissions, merging evidence of equal (action, resource) pairs."""
+    from lpgen.permissions.grant import call_permissions, evidence_of
+    from lpgen.permissions.model import Finding, Permission
+
     # NOTE: the same request made from many places maps once; evidence and finding locations
     # are each call's own.
     same: dict[tuple[Any, ...], list[ApiCall]] = {}
@@ -400,6 +410,8 @@ def permissions_for(calls: tuple[ApiCall, ...] | list[ApiCall], scope: Scope) ->
 
 def analysis_findings(analysis: Analysis) -> list[Finding]:
     """Findings about the analysis itself: unresolved calls, missing env, skipped files."""
+    from lpgen.permissions.model import Finding
+
     out: list[Finding] = []
     for u in analysis.unresolved:
         out.append(Finding("LP201", f"unresolved call: {u.reason}", u.location.path, u.location.line))
@@ -447,6 +459,9 @@ def suggest(
     """
     analysis = analyze(paths, env=lambda_environment(env, region), root=root, handler=handler, region=region,
                        account=account, jobs=jobs, libraries=libraries, event=event)
+    from lpgen.permissions.arns import Scope
+    from lpgen.policy.build import build_policy
+
     scope = Scope(partition, region, account)
     perms, findings = permissions_for(analysis.calls, scope)
     perms = perms + list(extra_permissions or [])
