@@ -125,6 +125,14 @@ def discover(
             walked[folder] = _walk(folder)
         return walked[folder]
 
+    names: dict[tuple[str, str], str] = {}
+
+    def name_of(f: Path, r: Path) -> str:
+        key = (str(f), str(r))
+        if key not in names:
+            names[key] = _module_name(f, r)
+        return names[key]
+
     if root is not None:
         roots.append(Path(root).resolve())
     for lib in libraries or ():
@@ -146,11 +154,14 @@ def discover(
             if spec is not None:
                 entry_module = _module_name(p, r)
         else:
+            inside = str(p)
             for f in walk(p):
-                targets.append(_module_name(f, _package_root(f, known) if f.parent != p else r))
+                # NOTE: compared as text; a Path for each file's parent costs more than the walk.
+                top = os.path.dirname(str(f)) == inside
+                targets.append(name_of(f, r) if top else _module_name(f, _package_root(f, known)))
     for r in roots:
         for f in walk(r):
-            name = _module_name(f, r)
+            name = name_of(f, r)
             if name:
                 files.setdefault(name, f)
     for t in targets:
