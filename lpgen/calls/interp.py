@@ -1057,6 +1057,9 @@ class Analyzer(BuiltinCalls):
     def call_values(
         self, callee: Vals, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None
     ) -> Vals:
+        if len(callee) == 1:
+            one = self.call_value(callee[0], args, kwargs, node, frame)
+            return (one if len(one) < 2 else vals(*one)) or UNKNOWN_VALS
         out: list[V] = []
         for f in callee:
             out.extend(self.call_value(f, args, kwargs, node, frame))
@@ -1066,6 +1069,8 @@ class Analyzer(BuiltinCalls):
         self, f: V, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None
     ) -> Vals:
         """Call one callee alternative."""
+        if type(f) is Builtin:
+            return self.call_builtin(f, args, kwargs, node, frame)  # type: ignore[arg-type]
         if isinstance(f, Func):
             return self.invoke(f, args, kwargs, None, node, frame)
         if isinstance(f, Bound):

@@ -272,6 +272,8 @@ def strings(values: Vals) -> list[str]:
 
 def to_param(values: Vals, depth: int = 0) -> Any:
     """Plain request data for the permissions stage (see ``ApiCall.params``)."""
+    if len(values) == 1 and type(values[0]) is Str:
+        return values[0].pattern  # type: ignore[attr-defined]
     if depth > 6:
         return UNKNOWN
     concrete = [v for v in values if not (isinstance(v, Const) and v.value is None)]

@@ -28,10 +28,18 @@ class ParsedModule:
         end = getattr(node, "end_lineno", lineno) or lineno
         if not lineno or not self.source:
             return ""
+        col, end_col = getattr(node, "col_offset", 0), getattr(node, "end_col_offset", None)
+        if end <= lineno and lineno <= len(self._lines):
+            line = self._lines[lineno - 1]
+            if line.isascii():
+                text = line[col:end_col]
+                # NOTE: the common case: one line, already single-spaced (the full path
+                # below gives the same text).
+                if len(text) <= 120 and text.isprintable() and "  " not in text and text.strip(" ") == text:
+                    return text
         lines = self._lines[lineno - 1 : max(end, lineno)]
         if not lines:
             return ""
-        col, end_col = getattr(node, "col_offset", 0), getattr(node, "end_col_offset", None)
         if len(lines) == 1:
             text = _cut(lines[0], col, end_col)
         else:
