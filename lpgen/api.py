@@ -158,16 +158,22 @@ def _makes_callable(value: ast.expr | None, tree: ast.Module) -> bool:
     return False
 
 
-def _functions(tree: ast.Module) -> list[tuple[str, ast.AST]]:
+def _functions(tree: ast.Module) -> tuple[list[tuple[str, ast.AST]], bool]:
+    """The module's functions and methods (qualified name, node), and whether it has
+    top-level ``if`` blocks (where an ``if __name__ == "__main__":`` block would be)."""
     out: list[tuple[str, ast.AST]] = []
+    has_if = False
     for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            out.append((node.name, node))
-        elif isinstance(node, ast.ClassDef):
-            for sub in node.body:
+        kind = type(node)
+        if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+            out.append((node.name, node))  # type: ignore[attr-defined]
+        elif kind is ast.ClassDef:
+            for sub in node.body:  # type: ignore[attr-defined]
                 if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    out.append((f"{node.name}.{sub.name}", sub))
-    return out
+                    out.append((f"{node.name}.{sub.name}", sub))  # type: ignore[attr-defined]
+        elif kind is ast.If:
+            has_if = True
+    return out, has_if
 
 
 def analyze(
@@ -322,12 +328,13 @@ def _analyze(
         pm = side.parse(mod) if own else analyzer.parsed[mod]
         if pm is None or pm.tree is None:
             continue
-        for qual, node in _functions(pm.tree):
+        defined, has_if = _functions(pm.tree)
+        for qual, node in defined:
             if id(node) in reached:
                 reached_names.append(f"{mod}.{qual}")
             elif own:
                 unreachable.extend(UnreachableCall(c, f"{mod}.{qual}") for c in side.calls_of(side.run_alone, mod, qual))
-        if own:
+        if own and has_if:
             unreachable.extend(UnreachableCall(c, f"{mod} run as a script") for c in side.calls_of(side.run_main_blocks, mod))
     reached_names.sort()
     if retain:

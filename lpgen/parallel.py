@@ -56,7 +56,7 @@ def fork_map(
         if meanwhile is not None:
             meanwhile()
         first = [fn(parts[0])] if here else []
-        return [*first, *(_collect(pid, fd) for pid, fd in children)]
+        return [*first, *_collect(children)]
     finally:
         for pid, fd in children:
             try:
@@ -88,13 +88,28 @@ def _child(fn: Callable[[Any], Any], part: Any, write_fd: int) -> None:  # pragm
         os._exit(code)
 
 
-def _collect(pid: int, fd: int) -> Any:
-    chunks = []
-    while True:
-        chunk = os.read(fd, 1 << 20)
-        if not chunk:
-            break
-        chunks.append(chunk)
+def _collect(children: list[tuple[int, int]]) -> list[Any]:
+    """Each child's result, in the children's order. The pipes are read as data arrives
+    and a result is decoded as soon as its child is done, while the others still run."""
+    import select
+
+    pids = {fd: pid for pid, fd in children}
+    chunks: dict[int, list[bytes]] = {fd: [] for _, fd in children}
+    done: dict[int, Any] = {}
+    waiting = [fd for _, fd in children]
+    while waiting:
+        ready, _, _ = select.select(waiting, [], [])
+        for fd in ready:
+            chunk = os.read(fd, 1 << 20)
+            if chunk:
+                chunks[fd].append(chunk)
+                continue
+            waiting.remove(fd)
+            done[fd] = _decode(pids[fd], chunks.pop(fd))
+    return [done[fd] for _, fd in children]
+
+
+def _decode(pid: int, chunks: list[bytes]) -> Any:
     if not chunks:
         raise WorkerError(f"worker process {pid} ended without a result")
     ok, value = pickle.loads(b"".join(chunks))
