@@ -72,18 +72,30 @@ class ModuleState:
     """the file's path as evidence shows it (relative to the working directory)."""
 
 
-@dataclass(slots=True)
 class Frame:
-    """Locals of one function activation (or a module or class body)."""
+    """Locals of one function activation (or a module or class body).
 
-    module: ModuleState
-    locals: dict[str, Vals]
-    func: Func | None = None
-    closure: Frame | None = None
-    globals_decl: set[str] = field(default_factory=set)
-    returns: list[Vals] = field(default_factory=list)
-    yields: list[Vals] = field(default_factory=list)
-    is_module: bool = False
+    A plain class: one is made for every call the analysis follows, and a dataclass's
+    default factories cost more than the rest of its set-up."""
+
+    __slots__ = ("module", "locals", "func", "closure", "globals_decl", "returns", "yields", "is_module")
+
+    def __init__(
+        self, module: ModuleState, locals: dict[str, Vals], func: Func | None = None,
+        closure: Frame | None = None, is_module: bool = False,
+    ) -> None:
+        self.module = module
+        self.locals = locals
+        self.func = func
+        self.closure = closure
+        self.globals_decl: frozenset[str] = _NO_NAMES
+        """names a ``global`` statement declared (replaced, never changed in place)."""
+        self.returns: list[Vals] = []
+        self.yields: list[Vals] = []
+        self.is_module = is_module
+
+
+_NO_NAMES: frozenset[str] = frozenset()
 
 
 class _Key:
@@ -164,6 +176,8 @@ class Analyzer(BuiltinCalls):
         self.class_envs: dict[int, dict[str, Vals]] = {}
         self.class_bases: dict[int, list[Class]] = {}
         self._mros: dict[int, list[Class]] = {}
+        self._records: dict[int, bool] = {}
+        """per class node: is it a dataclass or NamedTuple (fields, no ``__init__``)?"""
         """each class's bases in lookup order, until a class statement runs again."""
         self.wrappers: dict[int, list[Func]] = {}
         self.calls: list[ApiCall] = []
@@ -494,7 +508,7 @@ class Analyzer(BuiltinCalls):
             self._bind(alias.asname or alias.name, self.import_name(base, alias.name), frame)
 
     def _st_global(self, s: ast.Global, frame: Frame) -> None:
-        frame.globals_decl.update(s.names)
+        frame.globals_decl = frame.globals_decl | set(s.names)
 
     def _st_raise(self, s: ast.Raise, frame: Frame) -> None:
         if s.exc is not None:
@@ -836,7 +850,7 @@ class Analyzer(BuiltinCalls):
 
     def comprehension(self, node: Any, frame: Frame) -> Vals:
         """Bind generator targets once and evaluate the element."""
-        inner = Frame(frame.module, {}, frame.func, frame, set(), [], is_module=False)
+        inner = Frame(frame.module, {}, frame.func, frame)
         for gen in node.generators:
             items = self.iterate(self.ev(gen.iter, inner), inner, node)
             self.assign(gen.target, items, inner)
@@ -1014,6 +1028,12 @@ class Analyzer(BuiltinCalls):
         known = self._mros.get(id(cls.node))
         if known is None:
             known = self._mros[id(cls.node)] = self._linearize(cls)
+        return known
+
+    def _is_record(self, cls: Class) -> bool:
+        known = self._records.get(id(cls.node))
+        if known is None:
+            known = self._records[id(cls.node)] = "dataclass" in _decorator_names(cls.node) or _is_namedtuple(cls)
         return known
 
     def _linearize(self, cls: Class) -> list[Class]:
@@ -1207,7 +1227,7 @@ class Analyzer(BuiltinCalls):
         """Create an instance: dataclass fields, or ``__init__``."""
         inst = Instance(cls)
         mro = self._mro(cls)
-        if any("dataclass" in _decorator_names(c.node) or _is_namedtuple(c) for c in mro):
+        if any(self._is_record(c) for c in mro):
             fields = [f for c in reversed(mro) for f in _fields(c.node)]
             given = list(args)
             state = self.modules.get(cls.module)
