@@ -705,8 +705,12 @@ class Analyzer(BuiltinCalls):
             return self.ev_call(node, frame)  # type: ignore[arg-type]
         if kind is ast.Attribute:
             attr = node.attr  # type: ignore[union-attr]
+            objs = self.ev(node.value, frame)  # type: ignore[union-attr]
+            if len(objs) == 1:
+                one = self.lookup_attr(objs[0], attr, frame) or UNKNOWN_VALS
+                return one if len(one) < 2 else vals(*one)
             out: list[V] = []
-            for obj in self.ev(node.value, frame):  # type: ignore[union-attr]
+            for obj in objs:
                 out.extend(self.lookup_attr(obj, attr, frame) or UNKNOWN_VALS)
             return vals(*out)
         if node is None:
@@ -1191,10 +1195,18 @@ class Analyzer(BuiltinCalls):
         self, func: Func, args: list[Vals], kwargs: dict[str, Vals], self_value: V | None, frame: Frame
     ) -> None:
         a = func.node.args
-        positional = [*a.posonlyargs, *a.args]
         given = list(args)
         if self_value is not None:
             given.insert(0, (self_value,))
+        if (
+            not kwargs and len(given) == len(a.args) and not a.posonlyargs and not a.kwonlyargs
+            and a.vararg is None and a.kwarg is None
+        ):
+            # NOTE: the common call: every parameter given by position.
+            for p, value in zip(a.args, given):
+                frame.locals[p.arg] = value
+            return
+        positional = [*a.posonlyargs, *a.args]
         defaults = list(a.defaults)
         first_default = len(positional) - len(defaults)
         def_frame = self.modules.get(func.module)
