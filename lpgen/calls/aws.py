@@ -7,6 +7,7 @@ Everything here is read from the catalogue (botocore service models, boto3 resou
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -167,6 +168,32 @@ def action_names(defn: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
 def collection_names(defn: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """``{python attribute: hasMany entry}``."""
     return {_xform(name): c for name, c in defn.get("hasMany", {}).items()}
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    """What a resource type's model says, keyed by the Python names boto3 exposes; built
+    once per type (read-only: the dicts are shared)."""
+
+    definition: dict[str, Any]
+    identifiers: dict[str, str]
+    """python attribute → identifier name (``bucket_name`` → ``BucketName``)."""
+    sub_resources: dict[str, dict[str, Any]]
+    actions: dict[str, tuple[str, dict[str, Any]]]
+    collections: dict[str, dict[str, Any]]
+
+
+@cache
+def resource_type(service: str, rtype: str | None) -> ResourceType:
+    """The model of ``service``'s resource ``rtype`` (None: the service resource)."""
+    defn = resource_definition(service, rtype) or {}
+    return ResourceType(
+        defn,
+        {_xform(i["name"]): i["name"] for i in defn.get("identifiers", ())},
+        sub_resource_names(defn, service if rtype is None else None),
+        action_names(defn),
+        collection_names(defn),
+    )
 
 
 def identifier_names(service: str, rtype: str | None) -> list[str]:

@@ -155,15 +155,16 @@ class BotoCalls:
     def resource_call(
         self, res: Resource, method: str, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None
     ) -> Vals:
-        defn = aws.resource_definition(res.service, res.rtype) or {}
+        rt = aws.resource_type(res.service, res.rtype)
+        defn = rt.definition
         client = Client(res.service, res.region, res.assumed)
-        has = aws.sub_resource_names(defn, res.service if res.rtype is None else None)
+        has = rt.sub_resources
         if method in has:
             return (aws.new_resource(res.service, has[method]["resource"], res, args, kwargs),)
         helper = aws.helper_table(res.service, res.rtype or "service").get(method)
         if helper is not None:
             return self._helper(client, helper, res, args, kwargs, node, frame)
-        actions = aws.action_names(defn)
+        actions = rt.actions
         if method in actions:
             _, action = actions[method]
             request = action.get("request", {})
@@ -284,12 +285,11 @@ class BotoCalls:
     def resource_attr(self, res: Resource, name: str, frame: Frame | None) -> Vals:
         if name == "meta":
             return (Builtin("resource.meta", res),)
-        defn = aws.resource_definition(res.service, res.rtype) or {}
-        for ident in aws.identifier_names(res.service, res.rtype):
-            if name == aws._xform(ident):
-                return res.ident(ident) or UNKNOWN_VALS
-        cols = aws.collection_names(defn)
-        if name in cols:
+        rt = aws.resource_type(res.service, res.rtype)
+        ident = rt.identifiers.get(name)
+        if ident is not None:
+            return res.ident(ident) or UNKNOWN_VALS
+        if name in rt.collections:
             return (Collection(res, name),)
         if name in aws.shape_members(res.service, res.rtype) and frame is not None:
             self.resource_load(res, frame, None)
