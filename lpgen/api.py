@@ -112,7 +112,9 @@ def _registered(analyzer: Analyzer, reached: set[int]) -> list[tuple[str, str | 
     for mod, state in sorted(analyzer.modules.items()):
         tree = state.parsed.tree
         for node in tree.body if tree is not None else ():
-            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or id(node) in reached:
+            if not getattr(node, "decorator_list", None) or id(node) in reached:
+                continue
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
             for dec in node.decorator_list:
                 target = dec.func if isinstance(dec, ast.Call) else dec
@@ -311,7 +313,7 @@ def _analyze(
     if entries and all(f is not None for _, f in entries):
         # NOTE: routes of an event handler or web framework (@app.get(...)) are called by
         # the library the entry hands the event to (app.resolve(event, context)).
-        registered = _registered(analyzer, set(analyzer.visited))
+        registered = _registered(analyzer, analyzer.visited)
         if registered:
             analyzer.run(entries + registered)
     calls = list(analyzer.calls)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 
@@ -54,12 +53,12 @@ class ApiCall:
     assumed_role: bool = False
     """made with credentials from ``sts.assume_role``: authorized against that role."""
     notes: tuple[str, ...] = field(default=(), compare=False)
+    request: str = field(init=False, compare=False, repr=False)
+    """the parameters as text: equal requests have equal text, so it keys deduplication
+    and mapping."""
 
-    @cached_property
-    def request(self) -> str:
-        """The parameters as text: equal requests have equal text, so it keys deduplication
-        and mapping. Made once per call (and kept when the call is pickled)."""
-        return repr(self.params)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "request", repr(self.params))
 
 
 @dataclass(frozen=True)
