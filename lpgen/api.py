@@ -112,9 +112,7 @@ def _registered(analyzer: Analyzer, reached: set[int]) -> list[tuple[str, str | 
     for mod, state in sorted(analyzer.modules.items()):
         tree = state.parsed.tree
         for node in tree.body if tree is not None else ():
-            if not getattr(node, "decorator_list", None) or id(node) in reached:
-                continue
-            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or not node.decorator_list or id(node) in reached:
                 continue
             for dec in node.decorator_list:
                 target = dec.func if isinstance(dec, ast.Call) else dec
