@@ -941,6 +941,11 @@ class Analyzer(BuiltinCalls):
             if name == "exceptions":
                 return (Const(None),)
             return (Builtin("client.method", (obj, name)),)
+        if kind is Str:
+            # NOTE: only an Enum member has .value: ``Tables.ORDERS.value`` is its string.
+            return (obj,) if name == "value" else (Builtin("value.method", (obj, name)),)
+        if kind is Resource:
+            return self.resource_attr(obj, name, frame)  # type: ignore[arg-type]
         if isinstance(obj, LibObject):
             if name in ((aws.library_model(obj.name) or {}).get("methods") or {}):
                 return (LibMethod(obj, name),)
@@ -1131,6 +1136,8 @@ class Analyzer(BuiltinCalls):
         be called there: it runs with arguments that are not known."""
         for value in (*args, *kwargs.values()):
             for v in value:
+                if type(v) not in _CALLABLE_VALUES:
+                    continue
                 if isinstance(v, (Func, Bound)) or (isinstance(v, Builtin) and v.name == "partial"):
                     self.call_value(v, [], {}, node, frame)
                 elif isinstance(v, Builtin) and v.name in ("client.method", "resource.method"):
@@ -1285,6 +1292,9 @@ class Analyzer(BuiltinCalls):
 
 NONE_VALS: Vals = (Const(None),)
 BOOL_VALS: Vals = (Const(True), Const(False))
+
+_CALLABLE_VALUES = frozenset({Func, Bound, Builtin})
+"""the values ``call_handed_functions`` may call."""
 
 _STATEMENTS: dict[type, Any] = {
     ast.Expr: Analyzer._st_expr,
