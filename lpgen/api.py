@@ -13,6 +13,7 @@ from lpgen.calls.interp import Analyzer
 from lpgen.calls.model import ApiCall, UnreachableCall, UnresolvedCall
 from lpgen.calls.values import Boto3, Builtin, Module, Vals
 from lpgen.source.discover import Project, discover
+from lpgen.source.parse import parsing_quietly
 
 # NOTE: the permissions and policy stages are imported where they are used: a folder's
 # analysis workers never need them, and the parent imports them while the workers run.
@@ -72,6 +73,9 @@ def _entries(
         return [(project.entry_module, project.entry_function)], (
             f"{project.entry_module}.{project.entry_function} (handler)"
         )
+    with parsing_quietly():
+        for mod in project.targets:
+            analyzer.parse(mod)
     if by_name is not False:
         found: list[tuple[str, str | None]] = []
         for mod in project.targets:

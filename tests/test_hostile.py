@@ -184,3 +184,23 @@ def test_report_into_a_missing_folder_is_one_line(tmp_path: Path) -> None:
     result = run("suggest", str(tmp_path / "app.py"), "--report", str(tmp_path / "no" / "r.json"))
     assert_one_line_error(result, "r.json")
     assert not (tmp_path / "no").exists()
+
+
+def test_code_the_parser_warns_about_is_analysed_without_warnings(tmp_path: Path) -> None:
+    """``"\\d"`` and ``1if`` make Python's parser warn; those warnings belong to the analysed
+    code, not to lpgen's output, whether the file is a target or imported by one."""
+    import warnings
+
+    from lpgen.api import analyze
+
+    noisy = "PATTERN = '\\d+'\nLIMIT = [1if True else 2]\n"
+    (tmp_path / "helpers.py").write_text(noisy + "def prefix():\n    return 'in/'\n")
+    (tmp_path / "app.py").write_text(
+        noisy + "import boto3\nfrom helpers import prefix\n"
+        "def handler(event, context):\n    boto3.client('s3').get_object(Bucket='b', Key=prefix() + 'k')\n"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        analysis = analyze([str(tmp_path / "app.py")])
+    assert [(c.operation, c.params["Key"]) for c in analysis.calls] == [("GetObject", "in/k")]
+    assert not analysis.skipped

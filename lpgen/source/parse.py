@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -62,6 +64,27 @@ def _cut(line: str, col: int, end_col: int | None) -> str:
     return raw[col:end_col].decode("utf-8", "replace")
 
 
+_quiet = False
+
+
+@contextmanager
+def parsing_quietly() -> Iterator[None]:
+    """Parse many files under one warnings filter: ``parse_file`` otherwise sets one up for
+    each file (the parser warns about code such as ``"\\d"``; the analysed code's warnings
+    are not the user's), which costs about a twentieth of a small file's parse."""
+    global _quiet
+    if _quiet:
+        yield
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _quiet = True
+        try:
+            yield
+        finally:
+            _quiet = False
+
+
 def parse_file(name: str, path: Path) -> ParsedModule:
     """Parse ``path``; syntax errors, Python 2 code, binary and oversized files are skipped
     with a reason instead of raising."""
@@ -78,9 +101,12 @@ def parse_file(name: str, path: Path) -> ParsedModule:
     except UnicodeDecodeError as exc:
         return ParsedModule(name, path, None, f"not UTF-8 (byte {exc.start})")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        if _quiet:
             tree = ast.parse(text, filename=str(path))
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(text, filename=str(path))
     except SyntaxError as exc:
         hint = " (Python 2 code?)" if _looks_py2(text) else ""
         return ParsedModule(name, path, None, f"syntax error at line {exc.lineno}: {exc.msg}{hint}")
