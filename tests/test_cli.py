@@ -52,6 +52,7 @@ def test_report_has_evidence(tmp_path: Path) -> None:
     data = json.loads(report.read_text())
     publish = next(p for p in data["permissions"] if p["action"] == "sns:Publish")
     assert publish["evidence"][0]["line"] > 0
+    assert data["reached"] == ["orders.app._announce", "orders.app.handler"]
 
 
 def test_malformed_template_is_a_one_line_error(tmp_path: Path) -> None:

@@ -32,7 +32,8 @@ def summary(result: Suggestion) -> str:
 
 
 def report(result: Suggestion) -> dict[str, Any]:
-    """Every permission with its evidence, every finding and unresolved call."""
+    """Every permission with its evidence, every finding and unresolved call, and the
+    functions the entry reaches (whose calls are the ones granted)."""
     a = result.analysis
     return {
         "policy": result.policy.to_json(),
@@ -54,6 +55,7 @@ def report(result: Suggestion) -> dict[str, Any]:
             for u in (a.unresolved if a else ())
         ],
         "entry": a.entry if a else None,
+        "reached": list(a.reached) if a else [],
         **({"registered": list(a.registered)} if a and a.registered else {}),
         "data_versions": data_versions(),
         **({"trail": trail_report(result.trail)} if result.trail is not None else {}),
