@@ -35,6 +35,16 @@ def test_module_functions_environment_and_sources() -> None:
     assert fn.role_arn == "arn:aws:iam::123456789012:role/orders-prod-fn"
 
 
+def test_evidence_from_a_module_names_the_file_and_line_of_its_block() -> None:
+    tpl = load_template(str(FIXTURE), region="us-east-1", account="123456789012")
+    fn = tpl.function("fn")
+    text = (FIXTURE / "main.tf").read_text().splitlines()
+    assert (Path(fn.path), fn.line) == (FIXTURE / "main.tf", text.index('resource "aws_lambda_function" "fn" {') + 1)
+    mapping_line = text.index('resource "aws_lambda_event_source_mapping" "inbox" {') + 1
+    evidence = {(Path(e.path), e.line) for p in tpl.implied_permissions(fn) for e in p.evidence}
+    assert evidence == {(FIXTURE / "main.tf", mapping_line)}
+
+
 def test_todays_policy_from_inline_attached_and_managed() -> None:
     tpl = load_template(str(FIXTURE), region="us-east-1", account="123456789012")
     current = tpl.current_policy(tpl.function("fn"))

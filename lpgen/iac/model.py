@@ -53,6 +53,8 @@ class EventSource:
     """``sqs``, ``kinesis`` or ``dynamodb``."""
     arn: str
     line: int = 0
+    path: str = ""
+    """the file that defines it, when the template is several files (a Terraform module)."""
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,9 @@ class FunctionInfo:
     layers: tuple[str, ...] = ()
     """folders of the function's layers defined in the template, as the runtime imports them."""
     role_arn: str | None = None
+    path: str = ""
+    """the file that defines the function, when the template is several files (a Terraform
+    module); ``line`` is in that file."""
     """the execution role's ARN, when the template names it."""
     s3_triggers: tuple[S3Trigger, ...] = ()
     """the S3 notifications that invoke the function, when they are its only events: the
@@ -179,7 +184,7 @@ class Template:
         dead-letter queue and destinations Lambda delivers to with the function's role."""
         out: list[Permission] = []
         for src in fn.event_sources:
-            ev = (Evidence(self.path, src.line, f"{src.kind} event source {src.arn}", "template"),)
+            ev = (Evidence(src.path or self.path, src.line, f"{src.kind} event source {src.arn}", "template"),)
             for action in POLLER_ACTIONS.get(src.kind, ()):
                 resource = "*" if action in NO_RESOURCE_LEVEL else src.arn
                 out.append(Permission(action, resource, ev))
@@ -187,7 +192,7 @@ class Template:
             service = arn.split(":")[2] if arn.count(":") > 2 else ""
             target_action = TARGET_ACTIONS.get(service)
             if target_action:
-                ev = (Evidence(self.path, fn.line, f"asynchronous results are sent to {arn}", "template"),)
+                ev = (Evidence(fn.path or self.path, fn.line, f"asynchronous results are sent to {arn}", "template"),)
                 out.append(Permission(target_action, arn, ev))
         return out
 

@@ -25,6 +25,9 @@ from lpgen.permissions.arns import Scope
 
 MAX_DEPTH = 40
 
+_RESOURCE_HEAD = re.compile(r'^[ \t]*resource[ \t]+"?([\w-]+)"?[ \t]+"?([\w-]+)"?[ \t]*\{', re.MULTILINE)
+"""the first line of a ``resource "TYPE" "NAME" {`` block."""
+
 
 def _unquote_key(k: str) -> str:
     return k[1:-1] if len(k) >= 2 and k[0] == '"' and k[-1] == '"' else k
@@ -357,10 +360,11 @@ def load_terraform(path: str, params: dict[str, str], scope: Scope) -> Template:
 
     folder = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
     merged: dict[str, list[Any]] = {}
+    positions: dict[tuple[str, str], tuple[str, int]] = {}
     for f in sorted(Path(folder).glob("*.tf")):
         try:
-            with open(f, encoding="utf-8") as fh:
-                doc = hcl2.load(fh)
+            text = f.read_text(encoding="utf-8")
+            doc = hcl2.loads(text)
         except Exception as exc:  # lark's and hcl2's errors have no public common base
             line = getattr(exc, "line", None)
             where = f":{line}" if line else ""
@@ -368,6 +372,10 @@ def load_terraform(path: str, params: dict[str, str], scope: Scope) -> Template:
             raise TemplateError(f"{f}{where}: invalid Terraform: {first[:160]}") from exc
         for key, value in doc.items():
             merged.setdefault(key, []).extend(value if isinstance(value, list) else [value])
+        # NOTE: python-hcl2 keeps no positions; evidence and findings point at the block's
+        # first line, found in the text.
+        for head in _RESOURCE_HEAD.finditer(text):
+            positions.setdefault((head.group(1), head.group(2)), (str(f), text.count("\n", 0, head.start()) + 1))
     if not merged:
         raise TemplateError(f"{path}: no .tf files")
     ev = Evaluator(merged, params, scope, folder)
@@ -384,13 +392,14 @@ def load_terraform(path: str, params: dict[str, str], scope: Scope) -> Template:
         handler = ev.string(body.get("handler") or "")
         role = ev.string(body.get("role") or "")
         sources: list[EventSource] = []
-        for m in ev.resources.get("aws_lambda_event_source_mapping", {}).values():
+        for mname, m in ev.resources.get("aws_lambda_event_source_mapping", {}).items():
             target = str(m.get("function_name", ""))
             if f"aws_lambda_function.{name}." in target:
                 arn = ev.string(m.get("event_source_arn"))
                 kind = arn.split(":")[2] if arn.count(":") > 2 else ""
                 if kind in ("sqs", "kinesis", "dynamodb"):
-                    sources.append(EventSource(kind, arn))
+                    where, line = positions.get(("aws_lambda_event_source_mapping", mname), ("", 0))
+                    sources.append(EventSource(kind, arn, line, where))
         fname = ev.string(body.get("function_name"))
         functions[name] = FunctionInfo(
             name=name,
@@ -401,6 +410,8 @@ def load_terraform(path: str, params: dict[str, str], scope: Scope) -> Template:
             s3_triggers=() if sources else _s3_triggers(ev, name),
             function_name=fname if "*" not in fname else None,
             role_arn=role if role.startswith("arn:") and "*" not in role else None,
+            line=positions.get(("aws_lambda_function", name), ("", 0))[1],
+            path=positions.get(("aws_lambda_function", name), ("", 0))[0],
         )
     return Template(path, "terraform", functions, scope, source=(merged, ev))
 

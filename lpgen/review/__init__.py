@@ -57,7 +57,7 @@ def review_function(
                           + "): their content is not compared")
     if current.unknown:
         diff.notes.append(current.unknown)
-    findings = policy_findings(current, diff, tpl.path, fn.name, line=fn.line)
+    findings = policy_findings(current, diff, fn.path or tpl.path, fn.name, line=fn.line)
     return FunctionReview(tpl.path, fn.name, suggestion, current, diff, findings)
 
 
