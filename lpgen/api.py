@@ -168,14 +168,13 @@ def _functions(tree: ast.Module) -> tuple[list[tuple[str, ast.AST]], bool]:
     out: list[tuple[str, ast.AST]] = []
     has_if = False
     for node in tree.body:
-        kind = type(node)
-        if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
-            out.append((node.name, node))  # type: ignore[attr-defined]
-        elif kind is ast.ClassDef:
-            for sub in node.body:  # type: ignore[attr-defined]
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            out.append((node.name, node))
+        elif isinstance(node, ast.ClassDef):
+            for sub in node.body:
                 if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    out.append((f"{node.name}.{sub.name}", sub))  # type: ignore[attr-defined]
-        elif kind is ast.If:
+                    out.append((f"{node.name}.{sub.name}", sub))
+        elif isinstance(node, ast.If):
             has_if = True
     return out, has_if
 
@@ -470,6 +469,7 @@ def suggest(
     """
     analysis = analyze(paths, env=lambda_environment(env, region), root=root, handler=handler, region=region,
                        account=account, jobs=jobs, libraries=libraries, event=event)
+    # NOTE: imported after the analysis, which loads them while its workers run.
     from lpgen.permissions.arns import Scope
     from lpgen.policy.build import build_policy
 

@@ -176,9 +176,9 @@ class Analyzer(BuiltinCalls):
         self.class_envs: dict[int, dict[str, Vals]] = {}
         self.class_bases: dict[int, list[Class]] = {}
         self._mros: dict[int, list[Class]] = {}
+        """each class's bases in lookup order, until a class statement runs again."""
         self._records: dict[int, bool] = {}
         """per class node: is it a dataclass or NamedTuple (fields, no ``__init__``)?"""
-        """each class's bases in lookup order, until a class statement runs again."""
         self.wrappers: dict[int, list[Func]] = {}
         self.calls: list[ApiCall] = []
         self.unresolved: list[UnresolvedCall] = []
@@ -981,8 +981,6 @@ class Analyzer(BuiltinCalls):
                 owner = aws.client_of(obj.bound)
                 return (owner,) if owner is not None else UNKNOWN_VALS
             return (Const(None),)
-        if isinstance(obj, Resource):
-            return self.resource_attr(obj, name, frame)
         if isinstance(obj, Collection):
             return (Builtin("collection.method", (obj, name)),)
         if isinstance(obj, Helper):
