@@ -196,12 +196,6 @@ def resource_type(service: str, rtype: str | None) -> ResourceType:
     )
 
 
-def identifier_names(service: str, rtype: str | None) -> list[str]:
-    """Identifier names of a resource type, in model order."""
-    defn = resource_definition(service, rtype) or {}
-    return [i["name"] for i in defn.get("identifiers", ())]
-
-
 @cache
 def shape_members(service: str, rtype: str | None) -> frozenset[str]:
     """Python attribute names a resource loads from its shape (``item_count``)."""
