@@ -12,6 +12,7 @@ from lpgen.calls.events import s3_notification
 from lpgen.calls.interp import Analyzer
 from lpgen.calls.model import ApiCall, UnreachableCall, UnresolvedCall
 from lpgen.calls.values import Boto3, Builtin, Module, Vals
+from lpgen.gcpause import collector_paused
 from lpgen.source.discover import Project, discover
 from lpgen.source.parse import parsing_quietly
 
@@ -195,20 +196,12 @@ def analyze(
 
     A folder of many independent handlers is split among ``jobs`` processes (default: every
     core); one named entry is analysed in this process."""
-    import gc
-
-    enabled = gc.isenabled()
-    # NOTE: parsed trees and abstract values hold no reference cycles worth collecting;
-    # with thousands of modules alive, the collector's full passes cost more than parsing.
-    gc.disable()
-    try:
+    # NOTE: with thousands of modules alive, the collector's full passes cost more than parsing.
+    with collector_paused():
         project = discover(paths, root=root, handler=handler, libraries=libraries)
         if project.entry_module is None and len(project.targets) >= PARALLEL_MODULES and (jobs or os.cpu_count() or 1) > 1:
             return _analyze_parallel(project, env, region, account, jobs or os.cpu_count() or 1, event)
         return _analyze(project, env=env, region=region, account=account, event=event)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 PARALLEL_MODULES = 64
@@ -274,12 +267,10 @@ def _analyze_part(
     project: Project, env: dict[str, str] | None, region: str | None, account: str | None,
     by_name: bool | None = None, all_targets: frozenset[str] = frozenset(), event: Vals | None = None,
 ) -> Analysis:
-    import gc
     from dataclasses import replace
 
     from lpgen.parallel import in_worker
 
-    gc.disable()
     others = all_targets - set(project.targets)
     result = _analyze(project, env=env, region=region, account=account, full_entry_text=True,
                       retain=in_worker(), by_name=by_name, others=others, event=event)
@@ -443,6 +434,8 @@ def analysis_findings(analysis: Analysis) -> list[Finding]:
     return out
 
 
+# NOTE: the calls of a large folder make tens of thousands of objects and no cycles.
+@collector_paused()
 def suggest(
     paths: list[str],
     *,

@@ -21,6 +21,7 @@ from operator import attrgetter, itemgetter
 from typing import Any
 
 from lpgen.errors import TrailError
+from lpgen.gcpause import collector_paused
 from lpgen.trail import events
 from lpgen.trail.records import Record, Skip, decode_file, request_parameters, resource_arns
 
@@ -469,15 +470,10 @@ def _keep_sample(samples: list[bytes], raw: bytes) -> None:
 
 def read_files(files: list[SourceFile], role: str | None = None, since: str | None = None, until: str | None = None) -> Aggregate:
     """Fold a list of files into one aggregate (the unit of work of one worker)."""
-    import gc
-
     agg = Aggregate()
     grouped = _Groups()
-    enabled = gc.isenabled()
-    # NOTE: decoded records hold no reference cycles; collecting while millions of small
-    # objects come and go only costs time.
-    gc.disable()
-    try:
+    # NOTE: collecting while millions of small decoded records come and go only costs time.
+    with collector_paused():
         for f in files:
             try:
                 data = _read_bytes(f)
@@ -500,9 +496,6 @@ def read_files(files: list[SourceFile], role: str | None = None, since: str | No
             touched = grouped.add(records)
             if touched:
                 _trim(grouped.groups, touched)
-    finally:
-        if enabled:
-            gc.enable()
     _trim(grouped.groups, limit=-1)
     _fold(agg, grouped.by_key(), grouped.deploys, role)
     return agg
