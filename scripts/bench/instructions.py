@@ -26,11 +26,13 @@ HERE = Path(__file__).resolve().parent
 PASSES = """
 import sys
 from lpgen import api
+from lpgen.gcpause import collector_paused
 from lpgen.source.discover import discover
 env = {"TABLE": "t", "QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/1/q", "TOPIC_ARN": "arn:aws:sns:us-east-1:1:t"}
 project = discover([sys.argv[1]])
 for _ in range(int(sys.argv[2])):
-    api._analyze_part(project, env, "us-east-1", "1")
+    with collector_paused():  # as api.analyze runs it
+        api._analyze_part(project, env, "us-east-1", "1")
 """
 
 
