@@ -619,3 +619,31 @@ def test_the_context_object_names_the_function_and_its_account(tmp_path) -> None
     assert [(c.operation, c.params.get("TopicArn", c.params.get("FunctionName"))) for c in unknown.calls] == [
         ("Publish", "arn:aws:sns:us-east-1:*:alerts"), ("Invoke", "*"),
     ]
+
+
+def test_a_method_only_some_alternative_clients_have_is_not_unresolved(tmp_path) -> None:
+    """Branches that agree (the same test twice) are joined, so ``client`` is s3 or sqs at
+    each call; the alternative without the method would raise AttributeError, not call AWS."""
+    analysis = analyse_files(tmp_path, {"app.py": """
+        import boto3
+
+        s3 = boto3.client("s3")
+        sqs = boto3.client("sqs")
+
+
+        def handler(event, context):
+            if event["kind"] == "file":
+                client = s3
+            else:
+                client = sqs
+            if event["kind"] == "file":
+                client.get_object(Bucket="b", Key="k")
+            else:
+                client.send_message(QueueUrl="https://sqs.us-east-1.amazonaws.com/1/q", MessageBody="m")
+            client.list_things()
+    """})
+    assert sorted((c.client, c.operation) for c in analysis.calls) == [("s3", "GetObject"), ("sqs", "SendMessage")]
+    # a method no alternative has is still reported, once for each client
+    assert sorted(u.reason for u in analysis.unresolved) == [
+        "s3 client has no method 'list_things'", "sqs client has no method 'list_things'",
+    ]

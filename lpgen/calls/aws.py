@@ -311,6 +311,18 @@ def service_name(values: Vals) -> list[str | None]:
     return list(dict.fromkeys(out)) or [None]
 
 
+def client_has_method(client: Client, method: str) -> bool:
+    """Does a client of this (known) service have ``method``: an operation, a helper boto3
+    injects, a paginator or waiter factory, or one of every client's own methods?"""
+    if client.service is None:
+        return False
+    return (
+        method in CLIENT_GENERIC or method in MODEL_HELPERS or method == "generate_presigned_url"
+        or method in helper_table(client.service, "client")
+        or method in service_models.operations(client.service)
+    )
+
+
 MODEL_HELPERS = {"get_paginator": ("paginator", service_models.paginators),
                  "get_waiter": ("waiter", service_models.waiters)}
 """Client methods that return a helper bound to one operation: (kind, the service's

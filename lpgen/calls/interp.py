@@ -1088,7 +1088,7 @@ class Analyzer(BuiltinCalls):
             one = self.call_value(callee[0], args, kwargs, node, frame)
             return (one if len(one) < 2 else vals(*one)) or UNKNOWN_VALS
         out: list[V] = []
-        for f in callee:
+        for f in _callable_alternatives(callee):
             out.extend(self.call_value(f, args, kwargs, node, frame))
         return vals(*out) or UNKNOWN_VALS
 
@@ -1349,6 +1349,23 @@ _EXPRESSIONS: dict[type, Any] = {
 }
 """how ``Analyzer.ev`` evaluates the expressions other than names, constants, calls and
 attributes (which it handles first, being most of any program)."""
+
+
+def _callable_alternatives(callee: Vals) -> Vals:
+    """The alternatives of ``x.method`` that can be called. When ``x`` may be one of
+    several clients and some have the method, the others would raise AttributeError there
+    rather than reach AWS (``for client, bucket in ...: if client is s3:
+    client.get_object(...)``): they are dropped, not reported as unresolved. A client whose
+    service is not known stays (it may be any service)."""
+    methods = [
+        (f, aws.client_has_method(f.bound[0], f.bound[1]))
+        for f in callee
+        if type(f) is Builtin and f.name == "client.method" and f.bound[0].service is not None  # type: ignore[attr-defined]
+    ]
+    if not any(has for _, has in methods) or all(has for _, has in methods):
+        return callee
+    lacking = {id(f) for f, has in methods if not has}
+    return tuple(f for f in callee if id(f) not in lacking)
 
 
 def _decorator_names(node: Any) -> set[str]:
