@@ -647,3 +647,69 @@ def test_a_method_only_some_alternative_clients_have_is_not_unresolved(tmp_path)
     assert sorted(u.reason for u in analysis.unresolved) == [
         "s3 client has no method 'list_things'", "sqs client has no method 'list_things'",
     ]
+
+
+def test_isinstance_tells_each_branch_what_the_value_is(tmp_path) -> None:
+    """A helper that takes one name or a list of names: each caller gets only the branch its
+    argument can take, and an argument of unknown type gets both."""
+    analysis = analyse_files(tmp_path, {"app.py": """
+        import boto3
+
+        ssm = boto3.client("ssm")
+
+
+        def fetch(path):
+            if isinstance(path, str):
+                return ssm.get_parameter(Name=path)["Parameter"]["Value"]
+            return [p["Value"] for p in ssm.get_parameters(Names=path)["Parameters"]]
+
+
+        def tagged(value):
+            if not isinstance(value, (list, tuple, set)):
+                ssm.put_parameter(Name="/one/" + value, Value="x")
+            else:
+                ssm.delete_parameters(Names=value)
+
+
+        def handler(event, context):
+            fetch("/app/prefix")
+            fetch(["/app/a", "/app/b"])
+            fetch(event["names"])
+            tagged("k")
+    """})
+    got = sorted((c.operation, str(c.params.get("Name", c.params.get("Names")))) for c in analysis.calls)
+    assert got == [
+        ("GetParameter", "*"),
+        ("GetParameter", "/app/prefix"),
+        ("GetParameters", "*"),
+        ("GetParameters", "['/app/a', '/app/b']"),
+        ("PutParameter", "/one/k"),
+    ]
+
+
+def test_isinstance_keeps_both_branches_when_the_type_is_not_known(tmp_path) -> None:
+    """A generator or a dict view may not be a list; ``str.encode`` gives bytes."""
+    analysis = analyse_files(tmp_path, {"app.py": """
+        import boto3
+
+        ssm = boto3.client("ssm")
+
+
+        def names(value):
+            if isinstance(value, (list, tuple, set, frozenset)):
+                ssm.delete_parameters(Names=list(value))
+            else:
+                ssm.delete_parameter(Name="/one")
+
+
+        def raw(value):
+            if isinstance(value, bytes):
+                ssm.put_parameter(Name="/bytes", Value="x")
+
+
+        def handler(event, context):
+            names(n for n in ["/a"])
+            names({"/b": 1}.keys())
+            raw("text".encode())
+    """})
+    assert sorted({c.operation for c in analysis.calls}) == ["DeleteParameter", "DeleteParameters", "PutParameter"]

@@ -44,6 +44,13 @@ BOUND_METHODS = {
 handler that follows the call."""
 
 
+STR_RESULTS = {
+    "capitalize", "casefold", "center", "expandtabs", "ljust", "rjust", "swapcase", "zfill",
+    "translate", "format_map",
+}
+"""str methods (besides those modelled one by one) whose result is a string."""
+
+
 class BuiltinCalls(BotoCalls):
     """Built-ins and value methods; relies on the interpreter for names, attributes,
     iteration and the environment."""
@@ -190,7 +197,8 @@ class BuiltinCalls(BotoCalls):
                     parts = s.split(sep) if method == "split" else s.rsplit(sep) if method == "rsplit" else list(getattr(s, method)(sep))
                     return (SeqV(tuple((Str(p),) for p in parts)),)
                 return (SeqV(((Str("*"),),), True),)
-            return (Str("*"),)
+            # NOTE: only some methods give a string (encode gives bytes, find an int).
+            return (Str("*"),) if method in STR_RESULTS else (Unknown(f"str.{method}()"),)
         if isinstance(obj, DictV):
             if method in ("get", "setdefault", "pop") and args:
                 found: list[V] = []

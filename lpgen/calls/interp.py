@@ -438,6 +438,10 @@ class Analyzer(BuiltinCalls):
             self.exec_block(s.orelse if main else s.body, frame)
             return
         self.ev(s.test, frame)
+        typed = _type_guard(s.test)
+        if typed is not None and typed[0] in frame.locals:
+            self._type_branches(s, frame, *typed)
+            return
         guard = _affix_guard(s.test)
         if guard is None or guard[0] not in frame.locals:
             self._branches(frame, [s.body, s.orelse])
@@ -449,6 +453,23 @@ class Analyzer(BuiltinCalls):
         self._branches(frame, [s.body, s.orelse], [narrowed, {}] if holds_in_body else [{}, narrowed])
         if _exits(s.orelse if holds_in_body else s.body):
             frame.locals[name] = narrowed[name]
+
+    def _type_branches(self, s: ast.If, frame: Frame, name: str, types: tuple[type, ...], holds_in_body: bool) -> None:
+        """``if isinstance(name, T):``: each branch sees the alternatives that can take it,
+        and a branch none can take is not run (``if isinstance(path, str): return
+        ssm.get_parameter(Name=path)`` with a string path never reaches the list case)."""
+        value = frame.locals[name]
+        yes, no = _of_type(value, types, True), _of_type(value, types, False)
+        body, orelse = (yes, no) if holds_in_body else (no, yes)
+        blocks = [b for b, seen in ((s.body, body), (s.orelse, orelse)) if seen]
+        binds = [{name: seen} for seen in (body, orelse) if seen]
+        self._branches(frame, blocks, binds)
+        if all(b and isinstance(b[-1], ast.Return) for b in blocks):
+            raise _Return()  # NOTE: every branch that can run returns: what follows cannot run
+        if orelse and _exits(s.body):
+            frame.locals[name] = orelse
+        elif body and _exits(s.orelse):
+            frame.locals[name] = body
 
     def _st_for(self, s: ast.For | ast.AsyncFor, frame: Frame) -> None:
         iterable = self.ev(s.iter, frame)
@@ -1453,6 +1474,53 @@ def _affix_guard(test: ast.expr) -> tuple[str, str, str, bool] | None:
     ):
         return test.func.value.id, test.func.attr, test.args[0].value, holds
     return None
+
+
+_TYPE_NAMES: dict[str, type] = {
+    "str": str, "dict": dict, "list": list, "tuple": tuple, "set": set, "frozenset": frozenset,
+    "int": int, "float": float, "bool": bool, "bytes": bytes,
+}
+
+
+def _type_guard(test: ast.expr) -> tuple[str, tuple[type, ...], bool] | None:
+    """``isinstance(name, str)`` or ``isinstance(name, (list, tuple))`` with built-in types
+    → (name, the types, True); under ``not`` the last part is False."""
+    holds = True
+    while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test, holds = test.operand, not holds
+    if not (
+        isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "isinstance"
+        and len(test.args) == 2 and not test.keywords and isinstance(test.args[0], ast.Name)
+    ):
+        return None
+    spec = test.args[1]
+    names = spec.elts if isinstance(spec, ast.Tuple) else [spec]
+    if not names or not all(isinstance(n, ast.Name) and n.id in _TYPE_NAMES for n in names):
+        return None
+    return test.args[0].id, tuple(_TYPE_NAMES[n.id] for n in names), holds  # type: ignore[attr-defined]
+
+
+def _of_type(value: Vals, types: tuple[type, ...], wanted: bool) -> Vals:
+    """The alternatives that may be (``wanted``) or may not be instances of ``types``.
+    Strings, dict literals and constants are known. A sequence is known not to be a str,
+    dict or number, but it may be a list, a tuple, a generator or a dict view; any other
+    value may be anything (a class of the project may derive from ``dict``)."""
+    sequences = {list, tuple, set, frozenset}
+    out: list[V] = []
+    for v in value:
+        if isinstance(v, Str):
+            known: bool | None = str in types
+        elif isinstance(v, DictV):
+            known = dict in types
+        elif isinstance(v, SeqV):
+            known = None if sequences & set(types) else False
+        elif isinstance(v, Const):
+            known = isinstance(v.value, types)
+        else:
+            known = None
+        if known is None or known == wanted:
+            out.append(v)
+    return tuple(out)
 
 
 def _with_affix(value: Vals, method: str, literal: str) -> Vals:
