@@ -72,7 +72,20 @@ SPECIAL = [
      f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{{a}}", "dynamodb:DeleteTable", 1),
 ]
 
-SHAPES = ("global", "class", "factory", "lru_factory", "helper_module")
+SHAPES = ("global", "class", "factory", "lru_factory", "helper_module", "guarded")
+GUARDS = (
+    # (the test of the helper's parameter, the argument the handler passes, the branch that runs)
+    ("value is None", "None", "body"),
+    ("value is None", "'given'", "else"),
+    ("value is not None", "'given'", "body"),
+    ("not value", "'given'", "else"),
+    ("value", "''", "else"),
+    ("isinstance(value, str)", "'given'", "body"),
+    ("isinstance(value, (list, tuple))", "'given'", "else"),
+    ("not isinstance(value, dict)", "{'k': 1}", "else"),
+)
+"""``if`` tests the argument decides: the call sits in the branch that runs, and a decoy
+call in the one that cannot."""
 NAMINGS = ("literal", "constant", "fstring", "env")
 
 
@@ -117,7 +130,10 @@ def programs(draw: st.DrawFn) -> Program:
             action, arn, decoy_action = op.action, op.arn, op.decoy_action
             params = op.params.format(a=exprs[0], b=exprs[1])
             shape = draw(st.sampled_from(SHAPES))
-            _shape(shape, i, op, params, module, handler_body, extra_defs, helpers)
+            guard = draw(st.sampled_from(GUARDS)) if shape == "guarded" else None
+            _shape(shape, i, op, params, module, handler_body, extra_defs, helpers, guard)
+            if guard is not None:
+                prog.decoys.append(("sqs:DeleteQueue", f"arn:aws:sqs:{REGION}:{ACCOUNT}:zzguard{i}"))
         prog.needed.append((action, arn.format(a=values[0], b=values[1])))
         prog.decoys.append((action, arn.format(a="zz" + values[0], b="zz" + values[1])))
         prog.decoys.append((decoy_action, arn.format(a=values[0], b=values[1])))
@@ -150,9 +166,16 @@ def _name(naming: str, value: str, i: int, j: int, module: list[str], env: dict[
 
 
 def _shape(shape: str, i: int, op: Op, params: str, module: list[str], body: list[str], defs: list[str],
-           helpers: list[str]) -> None:
+           helpers: list[str], guard: tuple[str, str, str] | None = None) -> None:
     call = f"{op.method}({params})"
-    if shape == "global":
+    if guard is not None:
+        test, argument, runs = guard
+        needed = f"boto3.client({op.service!r}).{call}"
+        never = f"boto3.client('sqs').delete_queue(QueueUrl='https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/zzguard{i}')"
+        first, second = (needed, never) if runs == "body" else (never, needed)
+        defs += [f"def guarded_{i}(value):", f"    if {test}:", f"        {first}", "    else:", f"        {second}", ""]
+        body.append(f"    guarded_{i}({argument})")
+    elif shape == "global":
         module.append(f"client_{i} = boto3.client({op.service!r})")
         body.append(f"    client_{i}.{call}")
     elif shape == "class":

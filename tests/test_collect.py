@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from conftest import analyse_files
 
 
@@ -713,3 +715,118 @@ def test_isinstance_keeps_both_branches_when_the_type_is_not_known(tmp_path) -> 
             raw("text".encode())
     """})
     assert sorted({c.operation for c in analysis.calls}) == ["DeleteParameter", "DeleteParameters", "PutParameter"]
+
+
+def test_a_default_that_is_replaced_when_none_or_empty_is_used_only_then(tmp_path) -> None:
+    """``bucket=None`` then ``if bucket is None: bucket = DEFAULT``: a caller that names its
+    bucket does not also get the default's permission."""
+    from lpgen import api
+
+    (tmp_path / "app.py").write_text(textwrap.dedent("""
+        import os
+
+        import boto3
+
+        s3 = boto3.client("s3")
+
+
+        def read(key, bucket=None):
+            if bucket is None:
+                bucket = os.environ["DEFAULT_BUCKET"]
+            return s3.get_object(Bucket=bucket, Key=key)
+
+
+        def write(key, bucket=""):
+            if not bucket:
+                bucket = "fallback-bucket"
+            s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+
+
+        def handler(event, context):
+            read("a.json", bucket="explicit-bucket")
+            read("b.json")
+            write("c.json", bucket="out-bucket")
+            write("d.json")
+    """))
+    calls = api.analyze([str(tmp_path / "app.py")], env={"DEFAULT_BUCKET": "default-bucket"}).calls
+    assert sorted((c.operation, c.params["Bucket"], c.params["Key"]) for c in calls) == [
+        ("GetObject", "default-bucket", "b.json"),
+        ("GetObject", "explicit-bucket", "a.json"),
+        ("PutObject", "fallback-bucket", "d.json"),
+        ("PutObject", "out-bucket", "c.json"),
+    ]
+
+
+def test_a_value_that_may_be_missing_keeps_its_fallback(tmp_path) -> None:
+    """``dict.get`` of a key some alternatives lack, and ``os.environ.get`` of a variable
+    with no value, may be None: the ``is None`` branch still runs."""
+    analysis = analyse_files(tmp_path, {"app.py": """
+        import os
+
+        import boto3
+
+        s3 = boto3.client("s3")
+        STAGES = {"prod": {"bucket": "prod-bucket"}, "dev": {}}
+
+
+        def handler(event, context):
+            bucket = STAGES[event["stage"]].get("bucket")
+            if bucket is None:
+                bucket = "dev-bucket"
+            s3.get_object(Bucket=bucket, Key="k")
+            queue = os.environ.get("QUEUE_NAME")
+            if queue is None:
+                s3.put_object(Bucket="no-queue-bucket", Key="k", Body=b"")
+    """})
+    buckets = {
+        (c.operation, b) for c in analysis.calls
+        for b in (c.params["Bucket"] if isinstance(c.params["Bucket"], list) else [c.params["Bucket"]])
+    }
+    assert buckets == {("GetObject", "dev-bucket"), ("GetObject", "prod-bucket"), ("PutObject", "no-queue-bucket")}
+
+
+def test_tests_the_analysis_cannot_decide_keep_both_branches(tmp_path) -> None:
+    """A name a nested function rebinds, a list a helper fills, a function that can end
+    without return, and next() with a default: each ``if`` keeps the branch that runs."""
+    analysis = analyse_files(tmp_path, {"app.py": """
+        import boto3
+
+        s3 = boto3.client("s3")
+        sqs = boto3.client("sqs")
+
+
+        def fill(items):
+            items.append({"Id": "1", "MessageBody": "m"})
+
+
+        def find(name):
+            if name == "a":
+                return "a-bucket"
+
+
+        def handler(event, context):
+            bucket = None
+
+            def pick():
+                nonlocal bucket
+                bucket = "picked-bucket"
+
+            pick()
+            if bucket is not None:
+                s3.get_object(Bucket="nonlocal-bucket", Key="k")
+            entries = []
+            fill(entries)
+            if entries:
+                sqs.send_message_batch(QueueUrl="https://sqs.us-east-1.amazonaws.com/1/q", Entries=entries)
+            found = find(event["name"])
+            if found is None:
+                s3.get_object(Bucket="fallthrough-bucket", Key="k")
+            first = next((n for n in ["only"]), None)
+            if first is None:
+                s3.get_object(Bucket="next-default-bucket", Key="k")
+    """})
+    got = sorted((c.operation, c.params.get("Bucket", "")) for c in analysis.calls)
+    assert got == [
+        ("GetObject", "fallthrough-bucket"), ("GetObject", "next-default-bucket"),
+        ("GetObject", "nonlocal-bucket"), ("SendMessageBatch", ""),
+    ]

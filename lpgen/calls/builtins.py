@@ -13,6 +13,7 @@ from lpgen.calls.values import (
     Builtin,
     Class,
     Client,
+    Const,
     DictV,
     Func,
     Instance,
@@ -55,7 +56,7 @@ class BuiltinCalls(BotoCalls):
     """Built-ins and value methods; relies on the interpreter for names, attributes,
     iteration and the environment."""
 
-    def env_value(self, name: str, default: Vals | None, frame: Frame, node: Any) -> Vals:
+    def env_value(self, name: str, default: Vals | None, frame: Frame, node: Any, unset_is_none: bool = False) -> Vals:
         raise NotImplementedError
 
     def iterate(self, value: Vals, frame: Frame, node: Any) -> Vals:
@@ -95,7 +96,8 @@ class BuiltinCalls(BotoCalls):
             default = args[1] if len(args) > 1 else kwargs.get("default")
             found: list[V] = []
             for key in strings(key_vals):
-                found.extend(self.env_value(key, default, frame, node))
+                # NOTE: without a default, a variable that is not set gives None.
+                found.extend(self.env_value(key, default, frame, node, unset_is_none=default is None))
             return vals(*found)
         if name == "os.path.join" or (name == "value.method" and f.bound[1] == "join" and isinstance(f.bound[0], Str)):
             sep = "/" if name == "os.path.join" else f.bound[0].pattern
@@ -135,6 +137,8 @@ class BuiltinCalls(BotoCalls):
                         out.append(Unknown("dynamic getattr"))
                     else:
                         out.extend(self.lookup_attr(obj, attr, frame) or UNKNOWN_VALS)
+            if len(args) > 2:
+                out.extend(args[2])  # NOTE: the default, for an attribute that may be missing
             return vals(*out)
         if name in ("str", "format"):
             return join(*[tuple(Str(s) for s in strings(a)) for a in args[:1]]) or (Str(""),)
@@ -153,7 +157,9 @@ class BuiltinCalls(BotoCalls):
                 return (SeqV(tuple(v for s in args[0] if isinstance(s, SeqV) for v in s.items)),)
             return (SeqV((self.iterate(args[0], frame, node),), True),) if frame else UNKNOWN_VALS
         if name in ("next", "iter") and args:
-            return self.iterate(args[0], frame, node) if frame else UNKNOWN_VALS
+            items = self.iterate(args[0], frame, node) if frame else UNKNOWN_VALS
+            # NOTE: next(it, default) gives the default when there is nothing left.
+            return join(items, args[1]) if name == "next" and len(args) > 1 else items
         if name in ("map", "filter") and len(args) >= 2 and frame is not None:
             elems = self.iterate(args[1], frame, node)
             if name == "map":
@@ -215,6 +221,8 @@ class BuiltinCalls(BotoCalls):
                         missing = True
                 if missing and len(args) > 1:
                     found.extend(args[1])
+                elif missing and method == "get":
+                    found.append(Const(None))
                 return vals(*found) or UNKNOWN_VALS
             if method == "items":
                 return (SeqV(tuple((SeqV(((Str(k),), v)),) for k, v in obj.items), False),)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import ast
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -179,6 +180,8 @@ class Analyzer(BuiltinCalls):
         """each class's bases in lookup order, until a class statement runs again."""
         self._records: dict[int, bool] = {}
         """per class node: is it a dataclass or NamedTuple (fields, no ``__init__``)?"""
+        self._nonlocals: dict[int, frozenset[str]] = {}
+        """per function node: the names its nested functions declare ``nonlocal``."""
         self.wrappers: dict[int, list[Func]] = {}
         self.calls: list[ApiCall] = []
         self.unresolved: list[UnresolvedCall] = []
@@ -438,9 +441,9 @@ class Analyzer(BuiltinCalls):
             self.exec_block(s.orelse if main else s.body, frame)
             return
         self.ev(s.test, frame)
-        typed = _type_guard(s.test)
-        if typed is not None and typed[0] in frame.locals:
-            self._type_branches(s, frame, *typed)
+        tested = _value_guard(s.test)
+        if tested is not None and tested[0] in frame.locals and tested[0] not in self._rebound_inside(frame):
+            self._guarded_branches(s, frame, *tested)
             return
         guard = _affix_guard(s.test)
         if guard is None or guard[0] not in frame.locals:
@@ -454,12 +457,28 @@ class Analyzer(BuiltinCalls):
         if _exits(s.orelse if holds_in_body else s.body):
             frame.locals[name] = narrowed[name]
 
-    def _type_branches(self, s: ast.If, frame: Frame, name: str, types: tuple[type, ...], holds_in_body: bool) -> None:
-        """``if isinstance(name, T):``: each branch sees the alternatives that can take it,
-        and a branch none can take is not run (``if isinstance(path, str): return
-        ssm.get_parameter(Name=path)`` with a string path never reaches the list case)."""
+    def _rebound_inside(self, frame: Frame) -> frozenset[str]:
+        """Names of the frame's function that a nested function rebinds (``nonlocal``),
+        which the analysis does not carry back: a test of them decides nothing."""
+        node = frame.func.node if frame.func is not None else None
+        if node is None:
+            return _NO_NAMES
+        known = self._nonlocals.get(id(node))
+        if known is None:
+            known = self._nonlocals[id(node)] = frozenset(
+                name for sub in ast.walk(node) if isinstance(sub, ast.Nonlocal) for name in sub.names
+            )
+        return known
+
+    def _guarded_branches(
+        self, s: ast.If, frame: Frame, name: str, test: Callable[[V], bool | None], holds_in_body: bool
+    ) -> None:
+        """``if name is None:``, ``if not name:``, ``if isinstance(name, str):``: each branch
+        sees the alternatives of ``name`` that can take it, and a branch none can take is
+        not run (``if bucket is None: bucket = DEFAULT`` with a bucket given keeps it)."""
         value = frame.locals[name]
-        yes, no = _of_type(value, types, True), _of_type(value, types, False)
+        yes = tuple(v for v in value if test(v) is not False)
+        no = tuple(v for v in value if test(v) is not True)
         body, orelse = (yes, no) if holds_in_body else (no, yes)
         blocks = [b for b, seen in ((s.body, body), (s.orelse, orelse)) if seen]
         binds = [{name: seen} for seen in (body, orelse) if seen]
@@ -769,7 +788,7 @@ class Analyzer(BuiltinCalls):
         parts: list[Vals] = []
         for v in node.values:
             parts.append(self.ev(v, frame))
-            if isinstance(node.op, ast.Or) and all(_truthy(x) for x in parts[-1]):
+            if isinstance(node.op, ast.Or) and all(_truthy(x) is True for x in parts[-1]):
                 # NOTE: ``os.getenv("TABLE") or "default"`` with TABLE set is TABLE alone.
                 break
         kept = [tuple(x for x in p if not (isinstance(x, Const) and not x.value)) for p in parts]
@@ -921,8 +940,9 @@ class Analyzer(BuiltinCalls):
                 out.append(Unknown())
         return vals(*out) or UNKNOWN_VALS
 
-    def env_value(self, name: str, default: Vals | None, frame: Frame, node: Any) -> Vals:
-        """An environment variable: from --env or the template, else its default, else unknown."""
+    def env_value(self, name: str, default: Vals | None, frame: Frame, node: Any, unset_is_none: bool = False) -> Vals:
+        """An environment variable: from --env or the template, else its default, else unknown
+        (and, with ``unset_is_none``, possibly None: ``os.environ.get(name)``)."""
         if name in self.env:
             return (Str(self.env[name]),)
         if "*" in name:
@@ -931,7 +951,7 @@ class Analyzer(BuiltinCalls):
             return default
         loc = self._loc(frame, node)
         self.env_missing.setdefault(name, loc)
-        return (Str("*"),)
+        return (Str("*"), Const(None)) if unset_is_none else (Str("*"),)
 
     def iterate(self, value: Vals, frame: Frame, node: Any) -> Vals:
         """The values a ``for`` loop over ``value`` binds."""
@@ -1212,8 +1232,11 @@ class Analyzer(BuiltinCalls):
             # NOTE: calling a generator gives an iterable of what it yields.
             yielded = frame.yields
             result: Vals = (SeqV((join(*yielded),), True),) if yielded else (SeqV((), True),)
+        elif frame.returns and _returns_at_end(func.node):
+            result = join(*frame.returns)
         else:
-            result = join(*frame.returns) if frame.returns else (Const(None),)
+            # NOTE: a body that can end without ``return`` also gives None.
+            result = join(*frame.returns, NONE_VALS)
         self.memo[key] = result
         return result
 
@@ -1421,15 +1444,6 @@ def _library_value(full: str) -> V:
     return Module(full)
 
 
-def _truthy(value: V) -> bool:
-    """Is the value true whatever its unknown parts are?"""
-    if isinstance(value, Str):
-        return value.pattern.replace("*", "") != ""
-    if isinstance(value, Const):
-        return bool(value.value)
-    return isinstance(value, (Client, Resource, Session, Boto3, Func, Bound, Class, Module))
-
-
 def _join_states(states: list[dict[str, Vals]]) -> dict[str, Vals]:
     """Each name's alternatives over the states (of branches, or of a loop's rows)."""
     merged = dict(states[0]) if states else {}
@@ -1482,12 +1496,21 @@ _TYPE_NAMES: dict[str, type] = {
 }
 
 
-def _type_guard(test: ast.expr) -> tuple[str, tuple[type, ...], bool] | None:
-    """``isinstance(name, str)`` or ``isinstance(name, (list, tuple))`` with built-in types
-    → (name, the types, True); under ``not`` the last part is False."""
+def _value_guard(test: ast.expr) -> tuple[str, Callable[[V], bool | None], bool] | None:
+    """A test of one local name that some of its alternatives decide: ``name is None``,
+    ``name is not None``, ``name`` (truthiness) or ``isinstance(name, str)`` with built-in
+    types. (name, the test of one alternative, True); under ``not`` the last part is False."""
     holds = True
     while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         test, holds = test.operand, not holds
+    if isinstance(test, ast.Name):
+        return test.id, _truthy, holds
+    if (
+        isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and len(test.ops) == 1
+        and isinstance(test.ops[0], (ast.Is, ast.IsNot))
+        and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None
+    ):
+        return test.left.id, _is_none, holds == isinstance(test.ops[0], ast.Is)
     if not (
         isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "isinstance"
         and len(test.args) == 2 and not test.keywords and isinstance(test.args[0], ast.Name)
@@ -1497,30 +1520,44 @@ def _type_guard(test: ast.expr) -> tuple[str, tuple[type, ...], bool] | None:
     names = spec.elts if isinstance(spec, ast.Tuple) else [spec]
     if not names or not all(isinstance(n, ast.Name) and n.id in _TYPE_NAMES for n in names):
         return None
-    return test.args[0].id, tuple(_TYPE_NAMES[n.id] for n in names), holds  # type: ignore[attr-defined]
+    types = tuple(_TYPE_NAMES[n.id] for n in names)  # type: ignore[attr-defined]
+    return test.args[0].id, partial(_is_instance, types=types), holds
 
 
-def _of_type(value: Vals, types: tuple[type, ...], wanted: bool) -> Vals:
-    """The alternatives that may be (``wanted``) or may not be instances of ``types``.
+def _is_none(v: V) -> bool | None:
+    if isinstance(v, Const):
+        return v.value is None
+    return None if isinstance(v, Unknown) else False
+
+
+def _truthy(v: V) -> bool | None:
+    """Whether the alternative is true in an ``if``, when that is known: strings and
+    constants (which nothing can change) and clients, functions and modules (always true).
+    A list or dict may have been filled or emptied where the analysis does not follow
+    (``collect(items)``), and an instance may define ``__bool__``."""
+    if isinstance(v, Str):
+        return bool(v.pattern) if "*" not in v.pattern else (True if v.pattern.strip("*") else None)
+    if isinstance(v, Const):
+        return bool(v.value)
+    if isinstance(v, (Client, Resource, Session, Boto3, Func, Bound, Class, Module)):
+        return True
+    return None
+
+
+def _is_instance(v: V, types: tuple[type, ...]) -> bool | None:
+    """Whether the alternative is an instance of ``types`` (built-in types), when known.
     Strings, dict literals and constants are known. A sequence is known not to be a str,
     dict or number, but it may be a list, a tuple, a generator or a dict view; any other
     value may be anything (a class of the project may derive from ``dict``)."""
-    sequences = {list, tuple, set, frozenset}
-    out: list[V] = []
-    for v in value:
-        if isinstance(v, Str):
-            known: bool | None = str in types
-        elif isinstance(v, DictV):
-            known = dict in types
-        elif isinstance(v, SeqV):
-            known = None if sequences & set(types) else False
-        elif isinstance(v, Const):
-            known = isinstance(v.value, types)
-        else:
-            known = None
-        if known is None or known == wanted:
-            out.append(v)
-    return tuple(out)
+    if isinstance(v, Str):
+        return str in types
+    if isinstance(v, DictV):
+        return dict in types
+    if isinstance(v, SeqV):
+        return None if {list, tuple, set, frozenset} & set(types) else False
+    if isinstance(v, Const):
+        return isinstance(v.value, types)
+    return None
 
 
 def _with_affix(value: Vals, method: str, literal: str) -> Vals:
@@ -1541,6 +1578,14 @@ def _with_affix(value: Vals, method: str, literal: str) -> Vals:
             elif "*" in pattern and literal.endswith(known):
                 out.append(Str(squash(pattern[: len(pattern) - len(known) - 1] + "*" + literal)))
     return vals(*out) or value
+
+
+def _returns_at_end(node: Any) -> bool:
+    """Does the function end in ``return`` or ``raise`` (a lambda always returns), so that
+    it cannot run off its end and give None?"""
+    if isinstance(node, ast.Lambda):
+        return True
+    return bool(node.body) and isinstance(node.body[-1], (ast.Return, ast.Raise))
 
 
 def _exits(block: list[ast.stmt]) -> bool:
