@@ -83,6 +83,11 @@ GUARDS = (
     ("isinstance(value, str)", "'given'", "body"),
     ("isinstance(value, (list, tuple))", "'given'", "else"),
     ("not isinstance(value, dict)", "{'k': 1}", "else"),
+    ("value == 'given'", "'given'", "body"),
+    ("value != 'given'", "'given'", "else"),
+    ("'other' == value", "'given'", "else"),
+    ("value in ('a', 'given')", "'given'", "body"),
+    ("value not in ['given']", "'given'", "else"),
 )
 """``if`` tests the argument decides: the call sits in the branch that runs, and a decoy
 call in the one that cannot."""

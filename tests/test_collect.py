@@ -830,3 +830,41 @@ def test_tests_the_analysis_cannot_decide_keep_both_branches(tmp_path) -> None:
         ("GetObject", "fallthrough-bucket"), ("GetObject", "next-default-bucket"),
         ("GetObject", "nonlocal-bucket"), ("SendMessageBatch", ""),
     ]
+
+
+def test_comparing_a_name_with_literals_picks_the_branches_its_values_take(tmp_path) -> None:
+    """A stage switch at module level follows the stage the environment gives, and takes
+    both branches when the stage is not known."""
+    from lpgen import api
+
+    (tmp_path / "app.py").write_text(textwrap.dedent("""
+        import os
+
+        import boto3
+
+        STAGE = os.environ["STAGE"]
+        if STAGE == "prod":
+            BUCKET = "prod-data"
+        else:
+            BUCKET = "dev-data"
+        s3 = boto3.client("s3")
+
+
+        def handler(event, context):
+            mode = "fast"
+            if mode in ("slow", "careful"):
+                s3.delete_object(Bucket=BUCKET, Key="in")
+            if mode not in ["fast"]:
+                s3.delete_object(Bucket=BUCKET, Key="not-in")
+            if "fast" != mode:
+                s3.delete_object(Bucket=BUCKET, Key="ne")
+            s3.get_object(Bucket=BUCKET, Key="k")
+    """))
+
+    def buckets(env: dict[str, str]) -> list[tuple[str, str]]:
+        calls = api.analyze([str(tmp_path / "app.py")], env=env).calls
+        return sorted((c.operation, str(c.params["Bucket"])) for c in calls)
+
+    assert buckets({"STAGE": "prod"}) == [("GetObject", "prod-data")]
+    assert buckets({"STAGE": "test"}) == [("GetObject", "dev-data")]
+    assert buckets({}) == [("GetObject", "['prod-data', 'dev-data']")]

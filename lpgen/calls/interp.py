@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, partial
@@ -1498,7 +1499,8 @@ _TYPE_NAMES: dict[str, type] = {
 
 def _value_guard(test: ast.expr) -> tuple[str, Callable[[V], bool | None], bool] | None:
     """A test of one local name that some of its alternatives decide: ``name is None``,
-    ``name is not None``, ``name`` (truthiness) or ``isinstance(name, str)`` with built-in
+    ``name is not None``, ``name`` (truthiness), ``name == "literal"`` (``!=``, ``in`` and
+    ``not in`` a tuple, list or set of literals) or ``isinstance(name, str)`` with built-in
     types. (name, the test of one alternative, True); under ``not`` the last part is False."""
     holds = True
     while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
@@ -1511,6 +1513,10 @@ def _value_guard(test: ast.expr) -> tuple[str, Callable[[V], bool | None], bool]
         and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None
     ):
         return test.left.id, _is_none, holds == isinstance(test.ops[0], ast.Is)
+    compared = _compared_to_literals(test)
+    if compared is not None:
+        name, literals, positive = compared
+        return name, partial(_equals_one_of, literals=literals), holds == positive
     if not (
         isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "isinstance"
         and len(test.args) == 2 and not test.keywords and isinstance(test.args[0], ast.Name)
@@ -1522,6 +1528,41 @@ def _value_guard(test: ast.expr) -> tuple[str, Callable[[V], bool | None], bool]
         return None
     types = tuple(_TYPE_NAMES[n.id] for n in names)  # type: ignore[attr-defined]
     return test.args[0].id, partial(_is_instance, types=types), holds
+
+
+def _compared_to_literals(test: ast.expr) -> tuple[str, tuple[object, ...], bool] | None:
+    """``name == "a"`` → (name, ("a",), True); ``name != "a"`` → (…, False); ``name in
+    ("a", "b")`` → (name, ("a", "b"), True); the literal may stand on the left of ``==``."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return None
+    op, left, right = test.ops[0], test.left, test.comparators[0]
+    if isinstance(op, (ast.Eq, ast.NotEq)):
+        if isinstance(right, ast.Name) and isinstance(left, ast.Constant):
+            left, right = right, left
+        if isinstance(left, ast.Name) and isinstance(right, ast.Constant) and isinstance(right.value, (str, int)):
+            return left.id, (right.value,), isinstance(op, ast.Eq)
+        return None
+    if (
+        isinstance(op, (ast.In, ast.NotIn)) and isinstance(left, ast.Name)
+        and isinstance(right, (ast.Tuple, ast.List, ast.Set)) and right.elts
+        and all(isinstance(e, ast.Constant) and isinstance(e.value, (str, int)) for e in right.elts)
+    ):
+        return left.id, tuple(e.value for e in right.elts), isinstance(op, ast.In)  # type: ignore[attr-defined]
+    return None
+
+
+def _equals_one_of(v: V, literals: tuple[object, ...]) -> bool | None:
+    """Whether the alternative equals one of the literals, when that is known: a string
+    pattern's unknown parts may match, any value other than a string or constant may
+    define ``__eq__``."""
+    if isinstance(v, Str):
+        if "*" not in v.pattern:
+            return v.pattern in literals
+        shape = re.compile(".*".join(re.escape(part) for part in v.pattern.split("*")), re.DOTALL)
+        return None if any(isinstance(x, str) and shape.fullmatch(x) for x in literals) else False
+    if isinstance(v, Const):
+        return any(v.value == x for x in literals)
+    return None
 
 
 def _is_none(v: V) -> bool | None:
