@@ -868,3 +868,43 @@ def test_comparing_a_name_with_literals_picks_the_branches_its_values_take(tmp_p
     assert buckets({"STAGE": "prod"}) == [("GetObject", "prod-data")]
     assert buckets({"STAGE": "test"}) == [("GetObject", "dev-data")]
     assert buckets({}) == [("GetObject", "['prod-data', 'dev-data']")]
+
+
+def test_a_dict_or_list_a_helper_fills_is_filled_for_the_caller(tmp_path) -> None:
+    """``tweak(cfg)`` sets a key, ``add_key(params, k)`` completes a request, and a method
+    fills a list it was given: the caller sees what went in."""
+    analysis = analyse_files(tmp_path, {"app.py": """
+        import boto3
+
+        s3 = boto3.client("s3")
+        ddb = boto3.resource("dynamodb")
+
+
+        def tweak(cfg):
+            cfg["mode"] = "b"
+
+
+        def add_key(params, key):
+            params["Key"] = "in/" + key
+
+
+        class Collector:
+            def gather(self, into):
+                into.append("queue-table")
+
+
+        def handler(event, context):
+            cfg = {"mode": "a"}
+            tweak(cfg)
+            if cfg.get("mode") == "b":
+                ddb.Table("mode-b-table").put_item(Item={"pk": "1"})
+            params = {"Bucket": "data-bucket"}
+            add_key(params, "report.json")
+            s3.get_object(**params)
+            tables = []
+            Collector().gather(tables)
+            for name in tables:
+                ddb.Table(name).get_item(Key={"pk": "1"})
+    """})
+    got = sorted((c.operation, str(c.params.get("TableName", c.params.get("Key")))) for c in analysis.calls)
+    assert got == [("GetItem", "queue-table"), ("GetObject", "in/report.json"), ("PutItem", "mode-b-table")]

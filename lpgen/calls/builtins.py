@@ -222,7 +222,7 @@ class BuiltinCalls(BotoCalls):
                 if missing and len(args) > 1:
                     found.extend(args[1])
                 elif missing and method == "get":
-                    found.append(Const(None))
+                    found.append(Const(None))  # NOTE: a key that is not there gives None
                 return vals(*found) or UNKNOWN_VALS
             if method == "items":
                 return (SeqV(tuple((SeqV(((Str(k),), v)),) for k, v in obj.items), False),)

@@ -80,7 +80,7 @@ class Frame:
     A plain class: one is made for every call the analysis follows, and a dataclass's
     default factories cost more than the rest of its set-up."""
 
-    __slots__ = ("module", "locals", "func", "closure", "globals_decl", "returns", "yields", "is_module")
+    __slots__ = ("module", "locals", "func", "closure", "globals_decl", "returns", "yields", "is_module", "changed")
 
     def __init__(
         self, module: ModuleState, locals: dict[str, Vals], func: Func | None = None,
@@ -95,6 +95,8 @@ class Frame:
         self.returns: list[Vals] = []
         self.yields: list[Vals] = []
         self.is_module = is_module
+        self.changed: set[str] | None = None
+        """local dicts and lists changed in place (``d[k] = v``, ``items.append(x)``)."""
 
 
 _NO_NAMES: frozenset[str] = frozenset()
@@ -196,6 +198,8 @@ class Analyzer(BuiltinCalls):
     def _reset_pass(self) -> None:
         self.modules: dict[str, ModuleState] = {}
         self.memo: dict[Any, Vals] = {}
+        self.changed_args: dict[Any, tuple[tuple[str, Vals], ...]] = {}
+        """per memo key: the parameters (dicts, lists) the call changed in place."""
         self.stack: list[int] = []
         self.calls = []
         self.unresolved = []
@@ -231,6 +235,7 @@ class Analyzer(BuiltinCalls):
         side.class_bases = self.class_bases
         side.wrappers = self.wrappers
         side.memo = dict(self.memo)
+        side.changed_args = dict(self.changed_args)
         return side
 
     def calls_of(self, run: Any, *args: Any) -> list[ApiCall]:
@@ -658,6 +663,7 @@ class Analyzer(BuiltinCalls):
             self.global_writes.add((frame.module.name, name), tuple(updated))
         else:
             frame.locals[name] = tuple(updated)
+            _note_change(frame, name)
 
     def _seq_add(self, name: str, method: str, arg: ast.expr, frame: Frame) -> None:
         """``items.append(x)`` on a local list: the list may now hold ``x`` (kept homogeneous)."""
@@ -669,6 +675,7 @@ class Analyzer(BuiltinCalls):
         frame.locals[name] = tuple(
             SeqV((join(*v.items, added),), True) if isinstance(v, SeqV) else v for v in current
         )
+        _note_change(frame, name)
 
     def _dict_update(self, name: str, call: ast.Call, frame: Frame) -> None:
         """``d.update(other, k=v)`` on a local dict."""
@@ -695,6 +702,7 @@ class Analyzer(BuiltinCalls):
             if isinstance(d, DictV) else d
             for d in current
         )
+        _note_change(frame, name)
 
     def define_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, frame: Frame) -> None:
         """Bind a ``def``; decorators from the project are remembered as wrappers."""
@@ -1205,6 +1213,7 @@ class Analyzer(BuiltinCalls):
         key = _Key((func, self_value, tuple(args), tuple(sorted(kwargs.items()))))
         known = self.memo.get(key)
         if known is not None:
+            self._write_back(func, args, kwargs, self_value, node, caller, self.changed_args.get(key, ()))
             return known
         if id(func.node) in self.stack or len(self.stack) >= MAX_DEPTH:
             return (Unknown("recursion", maybe_client=True),)
@@ -1239,7 +1248,41 @@ class Analyzer(BuiltinCalls):
             # NOTE: a body that can end without ``return`` also gives None.
             result = join(*frame.returns, NONE_VALS)
         self.memo[key] = result
+        params = {p.arg for p in (*func.node.args.posonlyargs, *func.node.args.args, *func.node.args.kwonlyargs)}
+        changed = tuple((p, frame.locals[p]) for p in sorted(frame.changed or ()) if p in params)
+        if changed:
+            self.changed_args[key] = changed
+            self._write_back(func, args, kwargs, self_value, node, caller, changed)
         return result
+
+    def _write_back(
+        self, func: Func, args: list[Vals], kwargs: dict[str, Vals], self_value: V | None, node: Any,
+        caller: Frame | None, changed: tuple[tuple[str, Vals], ...],
+    ) -> None:
+        """A dict or list the function changed in place (``fill(params)``) is changed for
+        the caller too: the name the caller passed may now hold what the function put in."""
+        if not changed or caller is None or not isinstance(node, ast.Call):
+            return
+        if len(node.args) != len(args) or any(isinstance(a, ast.Starred) for a in node.args):
+            return  # NOTE: called with other arguments than the call's own (a handed function)
+        a = func.node.args
+        positional = [p.arg for p in (*a.posonlyargs, *a.args)][1 if self_value is not None else 0 :]
+        for param, value in changed:
+            if param in kwargs:
+                expr = next((k.value for k in node.keywords if k.arg == param), None)
+            elif param in positional and positional.index(param) < len(node.args):
+                expr = node.args[positional.index(param)]
+            else:
+                continue
+            if not isinstance(expr, ast.Name):
+                continue
+            name = expr.id
+            if name in caller.locals:
+                caller.locals[name] = join(caller.locals[name], value)
+                _note_change(caller, name)
+            elif name in caller.module.env:
+                caller.module.env[name] = join(caller.module.env[name], value)
+                self.global_writes.add((caller.module.name, name), caller.module.env[name])
 
     def _bind_params(
         self, func: Func, args: list[Vals], kwargs: dict[str, Vals], self_value: V | None, frame: Frame
@@ -1619,6 +1662,12 @@ def _with_affix(value: Vals, method: str, literal: str) -> Vals:
             elif "*" in pattern and literal.endswith(known):
                 out.append(Str(squash(pattern[: len(pattern) - len(known) - 1] + "*" + literal)))
     return vals(*out) or value
+
+
+def _note_change(frame: Frame, name: str) -> None:
+    if frame.changed is None:
+        frame.changed = set()
+    frame.changed.add(name)
 
 
 def _returns_at_end(node: Any) -> bool:
