@@ -1248,11 +1248,13 @@ class Analyzer(BuiltinCalls):
             # NOTE: a body that can end without ``return`` also gives None.
             result = join(*frame.returns, NONE_VALS)
         self.memo[key] = result
-        params = {p.arg for p in (*func.node.args.posonlyargs, *func.node.args.args, *func.node.args.kwonlyargs)}
-        changed = tuple((p, frame.locals[p]) for p in sorted(frame.changed or ()) if p in params)
-        if changed:
-            self.changed_args[key] = changed
-            self._write_back(func, args, kwargs, self_value, node, caller, changed)
+        if frame.changed:
+            a = func.node.args
+            params = {p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs)}
+            changed = tuple((p, frame.locals[p]) for p in sorted(frame.changed) if p in params)
+            if changed:
+                self.changed_args[key] = changed
+                self._write_back(func, args, kwargs, self_value, node, caller, changed)
         return result
 
     def _write_back(
