@@ -1213,7 +1213,9 @@ class Analyzer(BuiltinCalls):
         key = _Key((func, self_value, tuple(args), tuple(sorted(kwargs.items()))))
         known = self.memo.get(key)
         if known is not None:
-            self._write_back(func, args, kwargs, self_value, node, caller, self.changed_args.get(key, ()))
+            changed = self.changed_args.get(key)
+            if changed:
+                self._write_back(func, args, kwargs, self_value, node, caller, changed)
             return known
         if id(func.node) in self.stack or len(self.stack) >= MAX_DEPTH:
             return (Unknown("recursion", maybe_client=True),)
