@@ -185,6 +185,8 @@ class Analyzer(BuiltinCalls):
         """per class node: is it a dataclass or NamedTuple (fields, no ``__init__``)?"""
         self._nonlocals: dict[int, frozenset[str]] = {}
         """per function node: the names its nested functions declare ``nonlocal``."""
+        self._if_tests: dict[int, tuple[Any, Any, Any]] = {}
+        """per ``if`` node: what its test is (``__main__`` guard, value guard, affix guard)."""
         self.wrappers: dict[int, list[Func]] = {}
         self.calls: list[ApiCall] = []
         self.unresolved: list[UnresolvedCall] = []
@@ -440,18 +442,19 @@ class Analyzer(BuiltinCalls):
         raise _Return()
 
     def _st_if(self, s: ast.If, frame: Frame) -> None:
-        main = _main_guard(s.test)
+        kinds = self._if_tests.get(id(s))
+        if kinds is None:
+            kinds = self._if_tests[id(s)] = (_main_guard(s.test), _value_guard(s.test), _affix_guard(s.test))
+        main, tested, guard = kinds
         if main is not None:
             # NOTE: the Lambda runtime imports the handler's module, so __name__ is never
             # "__main__" there: code for running the file by hand is not the function's.
             self.exec_block(s.orelse if main else s.body, frame)
             return
         self.ev(s.test, frame)
-        tested = _value_guard(s.test)
         if tested is not None and tested[0] in frame.locals and tested[0] not in self._rebound_inside(frame):
             self._guarded_branches(s, frame, *tested)
             return
-        guard = _affix_guard(s.test)
         if guard is None or guard[0] not in frame.locals:
             self._branches(frame, [s.body, s.orelse])
             return
@@ -467,7 +470,7 @@ class Analyzer(BuiltinCalls):
         """Names of the frame's function that a nested function rebinds (``nonlocal``),
         which the analysis does not carry back: a test of them decides nothing."""
         node = frame.func.node if frame.func is not None else None
-        if node is None:
+        if node is None or "nonlocal" not in frame.module.parsed.source:
             return _NO_NAMES
         known = self._nonlocals.get(id(node))
         if known is None:
