@@ -908,3 +908,39 @@ def test_a_dict_or_list_a_helper_fills_is_filled_for_the_caller(tmp_path) -> Non
     """})
     got = sorted((c.operation, str(c.params.get("TableName", c.params.get("Key")))) for c in analysis.calls)
     assert got == [("GetItem", "queue-table"), ("GetObject", "in/report.json"), ("PutItem", "mode-b-table")]
+
+
+def test_after_a_branch_that_leaves_the_other_branch_keeps_what_it_assigned(tmp_path) -> None:
+    analysis = analyse_files(tmp_path, {"app.py": """
+        import boto3
+
+        s3 = boto3.client("s3")
+
+
+        def read(bucket):
+            if bucket is None:
+                return None
+            else:
+                bucket = "changed-" + bucket
+            return s3.get_object(Bucket=bucket, Key="k")
+
+
+        def scan(keys):
+            for key in keys:
+                if not key.startswith("in/"):
+                    continue
+                else:
+                    key = "moved/" + key
+                s3.delete_object(Bucket="b", Key=key)
+
+
+        def handler(event, context):
+            read("bucket")
+            scan(event["keys"])
+    """})
+    by_op = {c.operation: c.params for c in analysis.calls}
+    assert by_op["GetObject"]["Bucket"] == "changed-bucket"
+    # the key the else branch made, never the one it replaced (the continue branch's own
+    # state still joins in: it is what the next turn of the loop starts from)
+    deleted = by_op["DeleteObject"]["Key"]
+    assert "moved/in/*" in deleted and "in/*" not in (deleted if isinstance(deleted, list) else [deleted])

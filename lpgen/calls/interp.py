@@ -463,7 +463,7 @@ class Analyzer(BuiltinCalls):
         name, method, literal, holds_in_body = guard
         narrowed = {name: _with_affix(frame.locals[name], method, literal)}
         self._branches(frame, [s.body, s.orelse], [narrowed, {}] if holds_in_body else [{}, narrowed])
-        if _exits(s.orelse if holds_in_body else s.body):
+        if _exits(s.orelse if holds_in_body else s.body) and not _assigns(s.body if holds_in_body else s.orelse, name):
             frame.locals[name] = narrowed[name]
 
     def _rebound_inside(self, frame: Frame) -> frozenset[str]:
@@ -494,9 +494,11 @@ class Analyzer(BuiltinCalls):
         self._branches(frame, blocks, binds)
         if all(b and isinstance(b[-1], ast.Return) for b in blocks):
             raise _Return()  # NOTE: every branch that can run returns: what follows cannot run
-        if orelse and _exits(s.body):
+        # NOTE: after an if whose one branch always leaves, the name holds what the other
+        # branch can take (unless that branch assigns it).
+        if orelse and _exits(s.body) and not _assigns(s.orelse, name):
             frame.locals[name] = orelse
-        elif body and _exits(s.orelse):
+        elif body and _exits(s.orelse) and not _assigns(s.body, name):
             frame.locals[name] = body
 
     def _st_for(self, s: ast.For | ast.AsyncFor, frame: Frame) -> None:
@@ -1675,6 +1677,19 @@ def _note_change(frame: Frame, name: str) -> None:
     if frame.changed is None:
         frame.changed = set()
     frame.changed.add(name)
+
+
+def _assigns(block: list[ast.stmt], name: str) -> bool:
+    """Does the block bind ``name`` anywhere (assignment, loop target, with, import, def)?"""
+    for stmt in block:
+        for sub in ast.walk(stmt):
+            if isinstance(sub, ast.Name) and sub.id == name and isinstance(sub.ctx, ast.Store):
+                return True
+            if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and sub.name == name:
+                return True
+            if isinstance(sub, ast.alias) and (sub.asname or sub.name.split(".")[0]) == name:
+                return True
+    return False
 
 
 def _returns_at_end(node: Any) -> bool:
