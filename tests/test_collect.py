@@ -944,3 +944,53 @@ def test_after_a_branch_that_leaves_the_other_branch_keeps_what_it_assigned(tmp_
     # state still joins in: it is what the next turn of the loop starts from)
     deleted = by_op["DeleteObject"]["Key"]
     assert "moved/in/*" in deleted and "in/*" not in (deleted if isinstance(deleted, list) else [deleted])
+
+
+def test_a_feature_flag_from_the_environment_or_a_constant_decides_its_branch(tmp_path) -> None:
+    """``if os.environ.get("AUDIT") == "on":`` follows the value the template gives; with
+    none, both branches run, also for a variable read with a default, which the deployed
+    function may set (``STAGE`` below). ``if DEBUG:`` with ``DEBUG = False`` at module level
+    is off; a nested function's free name, which a sibling may rebind, decides nothing."""
+    from lpgen import api
+
+    (tmp_path / "app.py").write_text(textwrap.dedent("""
+        import os
+
+        import boto3
+
+        s3 = boto3.client("s3")
+        DEBUG = False
+        STAGE = os.environ.get("STAGE", "dev")
+
+
+        def handler(event, context):
+            if STAGE == "prod":
+                s3.put_object(Bucket="prod-bucket", Key="k", Body=b"")
+            if os.environ.get("AUDIT") == "on":
+                s3.put_object(Bucket="audit-bucket", Key="k", Body=b"")
+            if os.environ.get("ARCHIVE", ""):
+                s3.put_object(Bucket="archive-bucket", Key="k", Body=b"")
+            if DEBUG:
+                s3.put_object(Bucket="debug-bucket", Key="k", Body=b"")
+            enabled = False
+
+            def turn_on():
+                nonlocal enabled
+                enabled = True
+
+            def run():
+                if enabled:
+                    s3.put_object(Bucket="closure-bucket", Key="k", Body=b"")
+
+            turn_on()
+            run()
+    """))
+
+    def buckets(env: dict[str, str]) -> list[str]:
+        return sorted(c.params["Bucket"] for c in api.analyze([str(tmp_path / "app.py")], env=env).calls)
+
+    assert buckets({"AUDIT": "off", "ARCHIVE": "", "STAGE": "test"}) == ["closure-bucket"]
+    assert buckets({"AUDIT": "on", "ARCHIVE": "yes", "STAGE": "prod"}) == [
+        "archive-bucket", "audit-bucket", "closure-bucket", "prod-bucket",
+    ]
+    assert buckets({}) == ["archive-bucket", "audit-bucket", "closure-bucket", "prod-bucket"]

@@ -187,6 +187,10 @@ class Analyzer(BuiltinCalls):
         """per function node: the names its nested functions declare ``nonlocal``."""
         self._if_tests: dict[int, tuple[Any, Any, Any]] = {}
         """per ``if`` node: what its test is (``__main__`` guard, value guard, affix guard)."""
+        self._assigned_texts: dict[tuple[int, str], frozenset[str]] = {}
+        """per (scope node, name): the string literals in what the scope assigns to the name."""
+        self.assumed_env: set[str] = set()
+        """environment variables with no value here that the code read with a default."""
         self.wrappers: dict[int, list[Func]] = {}
         self.calls: list[ApiCall] = []
         self.unresolved: list[UnresolvedCall] = []
@@ -451,10 +455,23 @@ class Analyzer(BuiltinCalls):
             # "__main__" there: code for running the file by hand is not the function's.
             self.exec_block(s.orelse if main else s.body, frame)
             return
+        if tested is not None and not (guard is not None and guard[0] in frame.locals):
+            operand, check, holds = tested
+            if isinstance(operand, ast.Name) and operand.id in frame.locals:
+                if operand.id not in self._rebound_inside(frame) and not self._rests_on_assumed_env(operand, frame, check):
+                    self._guarded_branches(s, frame, operand.id, check, holds)
+                    return
+            elif not isinstance(operand, ast.Name) or frame.closure is None:
+                # NOTE: an expression (os.environ.get("FLAG") == "on") or a global name: its
+                # values may rule a branch out, though there is no local to narrow. (A free
+                # name of a nested function may be rebound by a sibling: not decided.)
+                value = self.ev(operand, frame)  # NOTE: the rest of the test is literals
+                if self._rests_on_assumed_env(operand, frame, check):
+                    self._branches(frame, [s.body, s.orelse])
+                else:
+                    self._decided_branches(s, frame, value, check, holds)
+                return
         self.ev(s.test, frame)
-        if tested is not None and tested[0] in frame.locals and tested[0] not in self._rebound_inside(frame):
-            self._guarded_branches(s, frame, *tested)
-            return
         if guard is None or guard[0] not in frame.locals:
             self._branches(frame, [s.body, s.orelse])
             return
@@ -465,6 +482,26 @@ class Analyzer(BuiltinCalls):
         self._branches(frame, [s.body, s.orelse], [narrowed, {}] if holds_in_body else [{}, narrowed])
         if _exits(s.orelse if holds_in_body else s.body) and not _assigns(s.body if holds_in_body else s.orelse, name):
             frame.locals[name] = narrowed[name]
+
+    def _rests_on_assumed_env(self, operand: ast.expr, frame: Frame, check: Any) -> bool:
+        """Does the tested value rest on an environment variable that has no value here and
+        was read with a default (``os.environ.get("MODE", "fast")``)? The default is only
+        what the code does when the variable is not set; the deployed function may set it,
+        so such a test decides nothing (except ``is None``: neither is ever None)."""
+        if not self.assumed_env or check is _is_none:
+            return False
+        if isinstance(operand, ast.Name):
+            local = frame.func is not None and not frame.is_module and operand.id in frame.locals
+            scope: ast.AST | None = frame.func.node if local and frame.func is not None else frame.module.parsed.tree
+            if scope is None:
+                return False
+            key = (id(scope), operand.id)
+            texts = self._assigned_texts.get(key)
+            if texts is None:
+                texts = self._assigned_texts[key] = _texts_assigned_to(scope, operand.id)
+        else:
+            texts = frozenset(c.value for c in ast.walk(operand) if isinstance(c, ast.Constant) and isinstance(c.value, str))
+        return not texts.isdisjoint(self.assumed_env)
 
     def _rebound_inside(self, frame: Frame) -> frozenset[str]:
         """Names of the frame's function that a nested function rebinds (``nonlocal``),
@@ -485,6 +522,7 @@ class Analyzer(BuiltinCalls):
         """``if name is None:``, ``if not name:``, ``if isinstance(name, str):``: each branch
         sees the alternatives of ``name`` that can take it, and a branch none can take is
         not run (``if bucket is None: bucket = DEFAULT`` with a bucket given keeps it)."""
+        self.ev(s.test, frame)
         value = frame.locals[name]
         yes = tuple(v for v in value if test(v) is not False)
         no = tuple(v for v in value if test(v) is not True)
@@ -500,6 +538,18 @@ class Analyzer(BuiltinCalls):
             frame.locals[name] = orelse
         elif body and _exits(s.orelse) and not _assigns(s.body, name):
             frame.locals[name] = body
+
+    def _decided_branches(
+        self, s: ast.If, frame: Frame, value: Vals, test: Callable[[V], bool | None], holds_in_body: bool
+    ) -> None:
+        """An ``if`` on an expression's values: a branch none of them can take is not run."""
+        yes = not value or any(test(v) is not False for v in value)
+        no = not value or any(test(v) is not True for v in value)
+        body, orelse = (yes, no) if holds_in_body else (no, yes)
+        blocks = [b for b, feasible in ((s.body, body), (s.orelse, orelse)) if feasible]
+        self._branches(frame, blocks)
+        if all(b and isinstance(b[-1], ast.Return) for b in blocks):
+            raise _Return()  # NOTE: every branch that can run returns: what follows cannot run
 
     def _st_for(self, s: ast.For | ast.AsyncFor, frame: Frame) -> None:
         iterable = self.ev(s.iter, frame)
@@ -962,6 +1012,7 @@ class Analyzer(BuiltinCalls):
         if "*" in name:
             return (Unknown("computed environment variable name"),)
         if default is not None:
+            self.assumed_env.add(name)
             return default
         loc = self._loc(frame, node)
         self.env_missing.setdefault(name, loc)
@@ -1549,57 +1600,58 @@ _TYPE_NAMES: dict[str, type] = {
 }
 
 
-def _value_guard(test: ast.expr) -> tuple[str, Callable[[V], bool | None], bool] | None:
-    """A test of one local name that some of its alternatives decide: ``name is None``,
-    ``name is not None``, ``name`` (truthiness), ``name == "literal"`` (``!=``, ``in`` and
-    ``not in`` a tuple, list or set of literals) or ``isinstance(name, str)`` with built-in
-    types. (name, the test of one alternative, True); under ``not`` the last part is False."""
+def _value_guard(test: ast.expr) -> tuple[ast.expr, Callable[[V], bool | None], bool] | None:
+    """A test that the values of one expression may decide: ``x is None``, ``x is not
+    None``, ``x`` (truthiness), ``x == "literal"`` (``!=``, ``in`` and ``not in`` a tuple,
+    list or set of literals) or ``isinstance(x, str)`` with built-in types. (x, the test of
+    one alternative, True); under ``not`` the last part is False."""
     holds = True
     while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         test, holds = test.operand, not holds
-    if isinstance(test, ast.Name):
-        return test.id, _truthy, holds
     if (
-        isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and len(test.ops) == 1
-        and isinstance(test.ops[0], (ast.Is, ast.IsNot))
+        isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Is, ast.IsNot))
         and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None
     ):
-        return test.left.id, _is_none, holds == isinstance(test.ops[0], ast.Is)
+        return test.left, _is_none, holds == isinstance(test.ops[0], ast.Is)
     compared = _compared_to_literals(test)
     if compared is not None:
-        name, literals, positive = compared
-        return name, partial(_equals_one_of, literals=literals), holds == positive
-    if not (
-        isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "isinstance"
-        and len(test.args) == 2 and not test.keywords and isinstance(test.args[0], ast.Name)
-    ):
-        return None
-    spec = test.args[1]
-    names = spec.elts if isinstance(spec, ast.Tuple) else [spec]
-    if not names or not all(isinstance(n, ast.Name) and n.id in _TYPE_NAMES for n in names):
-        return None
-    types = tuple(_TYPE_NAMES[n.id] for n in names)  # type: ignore[attr-defined]
-    return test.args[0].id, partial(_is_instance, types=types), holds
+        operand, literals, positive = compared
+        return operand, partial(_equals_one_of, literals=literals), holds == positive
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "isinstance":
+        if len(test.args) != 2 or test.keywords:
+            return None
+        spec = test.args[1]
+        names = spec.elts if isinstance(spec, ast.Tuple) else [spec]
+        if not names or not all(isinstance(n, ast.Name) and n.id in _TYPE_NAMES for n in names):
+            return None
+        types = tuple(_TYPE_NAMES[n.id] for n in names)  # type: ignore[attr-defined]
+        return test.args[0], partial(_is_instance, types=types), holds
+    if isinstance(test, (ast.Compare, ast.BoolOp)):
+        return None  # NOTE: other comparisons and and/or: their truth is not one value's
+    return test, _truthy, holds
 
 
-def _compared_to_literals(test: ast.expr) -> tuple[str, tuple[object, ...], bool] | None:
-    """``name == "a"`` → (name, ("a",), True); ``name != "a"`` → (…, False); ``name in
-    ("a", "b")`` → (name, ("a", "b"), True); the literal may stand on the left of ``==``."""
+def _compared_to_literals(test: ast.expr) -> tuple[ast.expr, tuple[object, ...], bool] | None:
+    """``x == "a"`` → (x, ("a",), True); ``x != "a"`` → (…, False); ``x in ("a", "b")`` →
+    (x, ("a", "b"), True); the literal may stand on the left of ``==``."""
     if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
         return None
     op, left, right = test.ops[0], test.left, test.comparators[0]
+
+    def literal(e: ast.expr) -> bool:
+        return isinstance(e, ast.Constant) and isinstance(e.value, (str, int))
+
     if isinstance(op, (ast.Eq, ast.NotEq)):
-        if isinstance(right, ast.Name) and isinstance(left, ast.Constant):
+        if literal(left) and not literal(right):
             left, right = right, left
-        if isinstance(left, ast.Name) and isinstance(right, ast.Constant) and isinstance(right.value, (str, int)):
-            return left.id, (right.value,), isinstance(op, ast.Eq)
+        if literal(right) and not literal(left):
+            return left, (right.value,), isinstance(op, ast.Eq)  # type: ignore[attr-defined]
         return None
     if (
-        isinstance(op, (ast.In, ast.NotIn)) and isinstance(left, ast.Name)
-        and isinstance(right, (ast.Tuple, ast.List, ast.Set)) and right.elts
-        and all(isinstance(e, ast.Constant) and isinstance(e.value, (str, int)) for e in right.elts)
+        isinstance(op, (ast.In, ast.NotIn)) and not literal(left)
+        and isinstance(right, (ast.Tuple, ast.List, ast.Set)) and right.elts and all(literal(e) for e in right.elts)
     ):
-        return left.id, tuple(e.value for e in right.elts), isinstance(op, ast.In)  # type: ignore[attr-defined]
+        return left, tuple(e.value for e in right.elts), isinstance(op, ast.In)  # type: ignore[attr-defined]
     return None
 
 
@@ -1690,6 +1742,21 @@ def _assigns(block: list[ast.stmt], name: str) -> bool:
             if isinstance(sub, ast.alias) and (sub.asname or sub.name.split(".")[0]) == name:
                 return True
     return False
+
+
+def _texts_assigned_to(scope: ast.AST, name: str) -> frozenset[str]:
+    """The string literals in every value ``scope`` assigns to ``name``."""
+    out: set[str] = set()
+    for node in ast.walk(scope):
+        if isinstance(node, ast.Assign):
+            targets: list[ast.expr] = node.targets
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.NamedExpr)):
+            targets = [node.target]
+        else:
+            continue
+        if node.value is not None and any(isinstance(t, ast.Name) and t.id == name for t in targets):
+            out.update(c.value for c in ast.walk(node.value) if isinstance(c, ast.Constant) and isinstance(c.value, str))
+    return frozenset(out)
 
 
 def _returns_at_end(node: Any) -> bool:
