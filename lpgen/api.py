@@ -50,6 +50,9 @@ class Analysis:
     registered: tuple[str, ...] = ()
     """functions a library registered through a decorator (``@app.get("/items")``) that the
     entry does not call itself: run as entries, since the library calls them."""
+    env_defaulted: tuple[tuple[str, str, int], ...] = ()
+    """(variable, path, line) for environment variables with no value here that the code
+    reads with a default, which the policy assumes (the deployed function may set them)."""
 
 
 @dataclass(frozen=True)
@@ -191,17 +194,19 @@ def analyze(
     jobs: int | None = None,
     libraries: list[str] | None = None,
     event: Vals | None = None,
+    env_complete: bool = False,
 ) -> Analysis:
     """Statically analyse handler code and return every AWS call it can make.
 
     A folder of many independent handlers is split among ``jobs`` processes (default: every
-    core); one named entry is analysed in this process."""
+    core); one named entry is analysed in this process. ``env_complete`` says ``env`` is
+    the function's whole environment (a template's): a variable not in it is not set."""
     # NOTE: with thousands of modules alive, the collector's full passes cost more than parsing.
     with collector_paused():
         project = discover(paths, root=root, handler=handler, libraries=libraries)
         if project.entry_module is None and len(project.targets) >= PARALLEL_MODULES and (jobs or os.cpu_count() or 1) > 1:
-            return _analyze_parallel(project, env, region, account, jobs or os.cpu_count() or 1, event)
-        return _analyze(project, env=env, region=region, account=account, event=event)
+            return _analyze_parallel(project, env, region, account, jobs or os.cpu_count() or 1, event, env_complete)
+        return _analyze(project, env=env, region=region, account=account, event=event, env_complete=env_complete)
 
 
 PARALLEL_MODULES = 64
@@ -210,7 +215,7 @@ PARALLEL_MODULES = 64
 
 def _analyze_parallel(
     project: Project, env: dict[str, str] | None, region: str | None, account: str | None, jobs: int,
-    event: Vals | None = None,
+    event: Vals | None = None, env_complete: bool = False,
 ) -> Analysis:
     """Analyse the entry modules in ``jobs`` processes; each follows its own imports.
 
@@ -227,7 +232,8 @@ def _analyze_parallel(
     parts = [replace(project, targets=tuple(targets[i : i + size])) for i in range(0, len(targets), size)]
     # NOTE: each part reports the unreachable calls of its own modules only (and of modules
     # outside every part); those the other parts import are theirs.
-    run = partial(_analyze_part, env=env, region=region, account=account, all_targets=frozenset(targets), event=event)
+    run = partial(_analyze_part, env=env, region=region, account=account, all_targets=frozenset(targets), event=event,
+                  env_complete=env_complete)
     # NOTE: every part runs in a worker, which skips tearing its syntax trees down (a tenth
     # of the analysis); this process loads the mapping tables meanwhile, then merges.
     results = fork_map(run, parts, here=False, meanwhile=_preload_mapping)
@@ -241,7 +247,8 @@ def _analyze_parallel(
         entry = _entry_text(names, "found by name")
     else:
         entry = results[0].entry if results else ""
-    env_missing = {name: (path, line) for r in results for name, path, line in r.env_missing}
+    env_missing = _first_places(r.env_missing for r in results)
+    env_defaulted = _first_places(r.env_defaulted for r in results)
     calls = _dedupe_calls([c for r in results for c in r.calls])
     reached = {f for r in results for f in r.reached}
     granted = {(c.client, c.operation, c.request) for c in calls}
@@ -260,12 +267,24 @@ def _analyze_parallel(
         files=tuple(sorted({f for r in results for f in r.files})),
         reached=tuple(sorted(reached)),
         registered=tuple(sorted({f for r in results for f in r.registered})),
+        env_defaulted=tuple(sorted((k, p, n) for k, (p, n) in env_defaulted.items())),
     )
+
+
+def _first_places(parts: Any) -> dict[str, tuple[str, int]]:
+    """Each variable's first place (by path and line) over the parts' findings."""
+    out: dict[str, tuple[str, int]] = {}
+    for part in parts:
+        for name, path, line in part:
+            if name not in out or (path, line) < out[name]:
+                out[name] = (path, line)
+    return out
 
 
 def _analyze_part(
     project: Project, env: dict[str, str] | None, region: str | None, account: str | None,
     by_name: bool | None = None, all_targets: frozenset[str] = frozenset(), event: Vals | None = None,
+    env_complete: bool = False,
 ) -> Analysis:
     from dataclasses import replace
 
@@ -273,7 +292,7 @@ def _analyze_part(
 
     others = all_targets - set(project.targets)
     result = _analyze(project, env=env, region=region, account=account, full_entry_text=True,
-                      retain=in_worker(), by_name=by_name, others=others, event=event)
+                      retain=in_worker(), by_name=by_name, others=others, event=event, env_complete=env_complete)
     # NOTE: the caller has the project; sending every module's path back would only cost pickling.
     return replace(result, project=replace(project, modules=()))
 
@@ -294,9 +313,11 @@ def _analyze(
     by_name: bool | None = None,
     others: frozenset[str] | set[str] = frozenset(),
     event: Vals | None = None,
+    env_complete: bool = False,
 ) -> Analysis:
     scope = {"region": region, "account": account, "partition": "aws" if region or account else None}
     analyzer = Analyzer(project, env, scope, event)
+    analyzer.env_complete = env_complete
     entries, entry_text = _entries(project, analyzer, by_name)
     if not full_entry_text and entry_text.endswith(BY_NAME) and len(entries) > 5:
         entry_text = _entry_text([f"{m}.{f}" for m, f in entries], "found by name")
@@ -311,6 +332,7 @@ def _analyze(
     calls = list(analyzer.calls)
     unresolved = list(analyzer.unresolved)
     env_missing = dict(analyzer.env_missing)
+    env_defaulted = dict(analyzer.env_defaulted)
     reached = set(analyzer.visited)
     # Calls in functions the entry never reaches: analysed on their own, reported only.
     reached_names: list[str] = []
@@ -349,6 +371,7 @@ def _analyze(
         files=tuple(sorted({str(pm.path) for pm in analyzer.parsed.values()})),
         reached=tuple(reached_names),
         registered=tuple(f"{m}.{f}" for m, f in registered),
+        env_defaulted=tuple(sorted((k, v.path, v.line) for k, v in env_defaulted.items())),
     )
 
 
@@ -420,6 +443,11 @@ def analysis_findings(analysis: Analysis) -> list[Finding]:
         out.append(
             Finding("LP202", f"environment variable {name} has no value (pass --env {name}=… or --template)", path, line)
         )
+    for name, path, line in analysis.env_defaulted:
+        out.append(Finding(
+            "LP205", f"environment variable {name} has no value here: the code's default is assumed "
+            f"(pass --env {name}=… or --template)", path, line, "info",
+        ))
     for path, reason in analysis.skipped:
         out.append(Finding("LP203", f"file skipped: {reason}", path, 0))
     for gone in analysis.unreachable:
@@ -452,6 +480,7 @@ def suggest(
     jobs: int | None = None,
     libraries: list[str] | None = None,
     event: Vals | None = None,
+    env_complete: bool = False,
 ) -> Suggestion:
     """Analyse code and build the least-privilege policy it needs.
 
@@ -461,7 +490,7 @@ def suggest(
     follow from others (KMS on the keys of encrypted resources the code uses).
     """
     analysis = analyze(paths, env=lambda_environment(env, region), root=root, handler=handler, region=region,
-                       account=account, jobs=jobs, libraries=libraries, event=event)
+                       account=account, jobs=jobs, libraries=libraries, event=event, env_complete=env_complete)
     # NOTE: imported after the analysis, which loads them while its workers run.
     from lpgen.permissions.arns import Scope
     from lpgen.policy.build import build_policy
@@ -538,6 +567,7 @@ def suggest_for_function(
         extra_permissions=template.implied_permissions(fn), trail=summary, role=role,
         derive=template.derived_permissions, libraries=list(fn.layers),
         event=s3_notification([(t.bucket, t.prefix, t.suffix) for t in fn.s3_triggers]) if fn.s3_triggers else None,
+        env_complete=True,
     )
 
 

@@ -994,3 +994,48 @@ def test_a_feature_flag_from_the_environment_or_a_constant_decides_its_branch(tm
         "archive-bucket", "audit-bucket", "closure-bucket", "prod-bucket",
     ]
     assert buckets({}) == ["archive-bucket", "audit-bucket", "closure-bucket", "prod-bucket"]
+
+
+def test_with_a_template_an_unset_variable_takes_its_default_and_without_one_it_is_reported(tmp_path) -> None:
+    """The template gives the function's whole environment: a variable it does not set is
+    not set, so ``os.environ.get("AUDIT", "off")`` is "off" and the audit branch cannot run.
+    Without a template the default is only assumed: both branches run, and LP205 says so."""
+    from lpgen import api
+    from lpgen.iac import load_template
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(textwrap.dedent("""
+        import os
+
+        import boto3
+
+        s3 = boto3.client("s3")
+
+
+        def handler(event, context):
+            if os.environ.get("AUDIT", "off") == "on":
+                s3.put_object(Bucket="audit-bucket", Key="k", Body=b"")
+            s3.get_object(Bucket=os.environ["BUCKET"], Key="k")
+    """))
+    (tmp_path / "template.yaml").write_text(textwrap.dedent("""
+        Transform: AWS::Serverless-2016-10-31
+        Resources:
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties:
+              CodeUri: src/
+              Handler: app.handler
+              Runtime: python3.12
+              Environment:
+                Variables:
+                  BUCKET: data-bucket
+    """))
+    tpl = load_template(str(tmp_path / "template.yaml"), region="us-east-1", account="123456789012")
+    with_template = api.suggest_for_function(tpl, "Fn")
+    assert sorted(p.action for p in with_template.permissions) == ["s3:GetObject"]
+    assert not [f for f in with_template.findings if f.code == "LP205"]
+
+    alone = api.suggest([str(tmp_path / "src" / "app.py")], env={"BUCKET": "data-bucket"})
+    assert sorted(p.action for p in alone.permissions) == ["s3:GetObject", "s3:PutObject"]
+    lp205 = [f for f in alone.findings if f.code == "LP205"]
+    assert [(f.line, f.severity) for f in lp205] == [(10, "info")] and "AUDIT" in lp205[0].message

@@ -191,10 +191,14 @@ class Analyzer(BuiltinCalls):
         """per (scope node, name): the string literals in what the scope assigns to the name."""
         self.assumed_env: set[str] = set()
         """environment variables with no value here that the code read with a default."""
+        self.env_complete = False
+        """the environment is the function's whole environment (from its template): a
+        variable not in it is not set, so its default is what the code gets."""
         self.wrappers: dict[int, list[Func]] = {}
         self.calls: list[ApiCall] = []
         self.unresolved: list[UnresolvedCall] = []
         self.env_missing: dict[str, Location] = {}
+        self.env_defaulted: dict[str, Location] = {}
         self.skipped: dict[str, str] = {}
         self.visited: set[int] = set()
         self._reset_pass()
@@ -210,6 +214,7 @@ class Analyzer(BuiltinCalls):
         self.calls = []
         self.unresolved = []
         self.env_missing = {}
+        self.env_defaulted = {}
 
     def run(self, entries: list[tuple[str, str | None]]) -> int:
         """Analyse each (module, function or None for the module body) until stable; the
@@ -233,6 +238,7 @@ class Analyzer(BuiltinCalls):
         reach need not run every module again. (A call made in a reused invocation was
         reached, so it is no unreachable call anyway.)"""
         side = Analyzer(self.project, self.env, self.scope)
+        side.env_complete = self.env_complete
         side.heap.update(self.heap)
         side.global_writes.update(self.global_writes)
         side.parsed = self.parsed
@@ -1012,10 +1018,11 @@ class Analyzer(BuiltinCalls):
         if "*" in name:
             return (Unknown("computed environment variable name"),)
         if default is not None:
-            self.assumed_env.add(name)
+            if not self.env_complete:
+                self.assumed_env.add(name)
+                _first_place(self.env_defaulted, name, self._loc(frame, node))
             return default
-        loc = self._loc(frame, node)
-        self.env_missing.setdefault(name, loc)
+        _first_place(self.env_missing, name, self._loc(frame, node))
         return (Str("*"), Const(None)) if unset_is_none else (Str("*"),)
 
     def iterate(self, value: Vals, frame: Frame, node: Any) -> Vals:
@@ -1757,6 +1764,14 @@ def _texts_assigned_to(scope: ast.AST, name: str) -> frozenset[str]:
         if node.value is not None and any(isinstance(t, ast.Name) and t.id == name for t in targets):
             out.update(c.value for c in ast.walk(node.value) if isinstance(c, ast.Constant) and isinstance(c.value, str))
     return frozenset(out)
+
+
+def _first_place(places: dict[str, Location], name: str, loc: Location) -> None:
+    """Keep the first place (by path and line) a variable is read at, whatever the order
+    the analysis reached them in (one process or several give the same)."""
+    known = places.get(name)
+    if known is None or (loc.path, loc.line) < (known.path, known.line):
+        places[name] = loc
 
 
 def _returns_at_end(node: Any) -> bool:

@@ -45,6 +45,8 @@ CATALOGUE: dict[str, Entry] = {e.code: e for e in (
           "Python 2 syntax, a syntax error, a binary file", "fix the file or exclude it"),
     Entry("LP204", "unreachable call", "code the entry point never reaches is reported, not granted",
           "a helper no handler calls", "remove dead code, or name the right handler"),
+    Entry("LP205", "environment variable read with a default has no value here", "the policy assumes the default, which the deployed function may override",
+          "os.environ.get('MODE', 'fast') with no --env and no template", "--env NAME=VALUE or --template"),
     Entry("LP301", "role not in the trail", "nothing can be confirmed from this trail",
           "--role of another account or a trail without the function's region", "the right --role and trail"),
     Entry("LP302", "call seen only in the trail", "a library, a layer or dynamic code made it: proposed with its evidence",
