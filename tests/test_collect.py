@@ -1039,3 +1039,34 @@ def test_with_a_template_an_unset_variable_takes_its_default_and_without_one_it_
     assert sorted(p.action for p in alone.permissions) == ["s3:GetObject", "s3:PutObject"]
     lp205 = [f for f in alone.findings if f.code == "LP205"]
     assert [(f.line, f.severity) for f in lp205] == [(10, "info")] and "AUDIT" in lp205[0].message
+
+
+def test_an_attribute_of_an_object_decides_no_test(tmp_path) -> None:
+    """A settings class whose library base reads the environment (pydantic's BaseSettings)
+    may turn ``audit`` on: neither the attribute nor a name assigned from it rules a branch
+    out, while a module's own constant still does."""
+    analysis = analyse_files(tmp_path, {"app.py": """
+        import boto3
+        from pydantic_settings import BaseSettings
+
+        s3 = boto3.client("s3")
+        VERBOSE = False
+
+
+        class Settings(BaseSettings):
+            audit: bool = False
+
+
+        settings = Settings()
+
+
+        def handler(event, context):
+            if settings.audit:
+                s3.put_object(Bucket="audit-bucket", Key="k", Body=b"")
+            enabled = settings.audit
+            if enabled:
+                s3.put_object(Bucket="copied-bucket", Key="k", Body=b"")
+            if VERBOSE:
+                s3.put_object(Bucket="verbose-bucket", Key="k", Body=b"")
+    """})
+    assert sorted(c.params["Bucket"] for c in analysis.calls) == ["audit-bucket", "copied-bucket"]

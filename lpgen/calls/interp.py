@@ -187,8 +187,10 @@ class Analyzer(BuiltinCalls):
         """per function node: the names its nested functions declare ``nonlocal``."""
         self._if_tests: dict[int, tuple[Any, Any, Any]] = {}
         """per ``if`` node: what its test is (``__main__`` guard, value guard, affix guard)."""
-        self._assigned_texts: dict[tuple[int, str], frozenset[str]] = {}
-        """per (scope node, name): the string literals in what the scope assigns to the name."""
+        self._assigned_facts: dict[tuple[int, str], tuple[frozenset[str], bool]] = {}
+        """per (scope node, name): what ``_facts`` tells of the values the scope assigns it."""
+        self._imports: dict[int, frozenset[str]] = {}
+        """per module tree: the names its imports bind."""
         self.assumed_env: set[str] = set()
         """environment variables with no value here that the code read with a default."""
         self.env_complete = False
@@ -464,7 +466,7 @@ class Analyzer(BuiltinCalls):
         if tested is not None and not (guard is not None and guard[0] in frame.locals):
             operand, check, holds = tested
             if isinstance(operand, ast.Name) and operand.id in frame.locals:
-                if operand.id not in self._rebound_inside(frame) and not self._rests_on_assumed_env(operand, frame, check):
+                if operand.id not in self._rebound_inside(frame) and not self._undecided(operand, frame, check):
                     self._guarded_branches(s, frame, operand.id, check, holds)
                     return
             elif not isinstance(operand, ast.Name) or frame.closure is None:
@@ -472,7 +474,7 @@ class Analyzer(BuiltinCalls):
                 # values may rule a branch out, though there is no local to narrow. (A free
                 # name of a nested function may be rebound by a sibling: not decided.)
                 value = self.ev(operand, frame)  # NOTE: the rest of the test is literals
-                if self._rests_on_assumed_env(operand, frame, check):
+                if self._undecided(operand, frame, check):
                     self._branches(frame, [s.body, s.orelse])
                 else:
                     self._decided_branches(s, frame, value, check, holds)
@@ -489,25 +491,45 @@ class Analyzer(BuiltinCalls):
         if _exits(s.orelse if holds_in_body else s.body) and not _assigns(s.body if holds_in_body else s.orelse, name):
             frame.locals[name] = narrowed[name]
 
-    def _rests_on_assumed_env(self, operand: ast.expr, frame: Frame, check: Any) -> bool:
-        """Does the tested value rest on an environment variable that has no value here and
-        was read with a default (``os.environ.get("MODE", "fast")``)? The default is only
-        what the code does when the variable is not set; the deployed function may set it,
-        so such a test decides nothing (except ``is None``: neither is ever None)."""
-        if not self.assumed_env or check is _is_none:
-            return False
+    def _undecided(self, operand: ast.expr, frame: Frame, check: Any) -> bool:
+        """Must a test of ``operand`` run both branches although its values may rule one out?
+
+        - It rests on an environment variable that has no value here and was read with a
+          default (``os.environ.get("MODE", "fast")``): the default is only what the code
+          does when the variable is not set, and the deployed function may set it (``is
+          None`` aside: neither is ever None).
+        - It reads an attribute of an object rather than of a module (``settings.audit``,
+          ``self.enabled``): a library base class may set it (a settings class reading the
+          environment), which the analysis does not see.
+
+        Judged from the text: the operand, or every value the scope assigns to the name."""
         if isinstance(operand, ast.Name):
             local = frame.func is not None and not frame.is_module and operand.id in frame.locals
             scope: ast.AST | None = frame.func.node if local and frame.func is not None else frame.module.parsed.tree
             if scope is None:
-                return False
+                return True
             key = (id(scope), operand.id)
-            texts = self._assigned_texts.get(key)
-            if texts is None:
-                texts = self._assigned_texts[key] = _texts_assigned_to(scope, operand.id)
+            facts = self._assigned_facts.get(key)
+            if facts is None:
+                facts = self._assigned_facts[key] = _facts(_values_assigned_to(scope, operand.id), self._imported(frame))
         else:
-            texts = frozenset(c.value for c in ast.walk(operand) if isinstance(c, ast.Constant) and isinstance(c.value, str))
-        return not texts.isdisjoint(self.assumed_env)
+            facts = _facts([operand], self._imported(frame))
+        texts, reads_objects = facts
+        if reads_objects:
+            return True
+        return check is not _is_none and not texts.isdisjoint(self.assumed_env)
+
+    def _imported(self, frame: Frame) -> frozenset[str]:
+        """Names the frame's module binds by ``import`` (the roots of module attributes)."""
+        tree = frame.module.parsed.tree
+        key = id(tree)
+        known = self._imports.get(key)
+        if known is None:
+            known = self._imports[key] = frozenset(
+                (a.asname or a.name.split(".")[0]) for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
+                for a in node.names
+            ) if tree is not None else frozenset()
+        return known
 
     def _rebound_inside(self, frame: Frame) -> frozenset[str]:
         """Names of the frame's function that a nested function rebinds (``nonlocal``),
@@ -1751,9 +1773,9 @@ def _assigns(block: list[ast.stmt], name: str) -> bool:
     return False
 
 
-def _texts_assigned_to(scope: ast.AST, name: str) -> frozenset[str]:
-    """The string literals in every value ``scope`` assigns to ``name``."""
-    out: set[str] = set()
+def _values_assigned_to(scope: ast.AST, name: str) -> list[ast.expr]:
+    """Every value ``scope`` assigns to ``name``."""
+    out: list[ast.expr] = []
     for node in ast.walk(scope):
         if isinstance(node, ast.Assign):
             targets: list[ast.expr] = node.targets
@@ -1762,8 +1784,25 @@ def _texts_assigned_to(scope: ast.AST, name: str) -> frozenset[str]:
         else:
             continue
         if node.value is not None and any(isinstance(t, ast.Name) and t.id == name for t in targets):
-            out.update(c.value for c in ast.walk(node.value) if isinstance(c, ast.Constant) and isinstance(c.value, str))
-    return frozenset(out)
+            out.append(node.value)
+    return out
+
+
+def _facts(values: list[ast.expr], imported: frozenset[str]) -> tuple[frozenset[str], bool]:
+    """(the string literals in the expressions, whether they read an attribute of anything
+    but an imported module)."""
+    texts: set[str] = set()
+    reads_objects = False
+    for value in values:
+        for node in ast.walk(value):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                texts.add(node.value)
+            elif isinstance(node, ast.Attribute) and not reads_objects:
+                root: ast.expr = node
+                while isinstance(root, (ast.Attribute, ast.Subscript, ast.Call)):
+                    root = root.func if isinstance(root, ast.Call) else root.value
+                reads_objects = not (isinstance(root, ast.Name) and root.id in imported)
+    return frozenset(texts), reads_objects
 
 
 def _first_place(places: dict[str, Location], name: str, loc: Location) -> None:
