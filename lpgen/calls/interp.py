@@ -102,6 +102,26 @@ class Frame:
 _NO_NAMES: frozenset[str] = frozenset()
 
 
+class _SyntaxFacts:
+    """What the analyser works out once per syntax node. One attribute of the analyser for
+    all of them: CPython's fast attribute access holds for objects of up to 30 attributes,
+    and the analyser reads its own on every step."""
+
+    __slots__ = ("records", "nonlocals", "if_tests", "assigned", "imports")
+
+    def __init__(self) -> None:
+        self.records: dict[int, bool] = {}
+        """per class node: is it a dataclass or NamedTuple (fields, no ``__init__``)?"""
+        self.nonlocals: dict[int, frozenset[str]] = {}
+        """per function node: the names its nested functions declare ``nonlocal``."""
+        self.if_tests: dict[int, tuple[Any, Any, Any]] = {}
+        """per ``if`` node: what its test is (``__main__`` guard, value guard, affix guard)."""
+        self.assigned: dict[tuple[int, str], tuple[frozenset[str], bool]] = {}
+        """per (scope node, name): what ``_facts`` tells of the values the scope assigns it."""
+        self.imports: dict[int, frozenset[str]] = {}
+        """per module tree: the names its imports bind."""
+
+
 class _Key:
     """A memo key that hashes its (deep) contents once, not on every dict operation."""
 
@@ -181,16 +201,7 @@ class Analyzer(BuiltinCalls):
         self.class_bases: dict[int, list[Class]] = {}
         self._mros: dict[int, list[Class]] = {}
         """each class's bases in lookup order, until a class statement runs again."""
-        self._records: dict[int, bool] = {}
-        """per class node: is it a dataclass or NamedTuple (fields, no ``__init__``)?"""
-        self._nonlocals: dict[int, frozenset[str]] = {}
-        """per function node: the names its nested functions declare ``nonlocal``."""
-        self._if_tests: dict[int, tuple[Any, Any, Any]] = {}
-        """per ``if`` node: what its test is (``__main__`` guard, value guard, affix guard)."""
-        self._assigned_facts: dict[tuple[int, str], tuple[frozenset[str], bool]] = {}
-        """per (scope node, name): what ``_facts`` tells of the values the scope assigns it."""
-        self._imports: dict[int, frozenset[str]] = {}
-        """per module tree: the names its imports bind."""
+        self._syntax = _SyntaxFacts()
         self.assumed_env: set[str] = set()
         """environment variables with no value here that the code read with a default."""
         self.env_complete = False
@@ -454,9 +465,9 @@ class Analyzer(BuiltinCalls):
         raise _Return()
 
     def _st_if(self, s: ast.If, frame: Frame) -> None:
-        kinds = self._if_tests.get(id(s))
+        kinds = self._syntax.if_tests.get(id(s))
         if kinds is None:
-            kinds = self._if_tests[id(s)] = (_main_guard(s.test), _value_guard(s.test), _affix_guard(s.test))
+            kinds = self._syntax.if_tests[id(s)] = (_main_guard(s.test), _value_guard(s.test), _affix_guard(s.test))
         main, tested, guard = kinds
         if main is not None:
             # NOTE: the Lambda runtime imports the handler's module, so __name__ is never
@@ -509,9 +520,9 @@ class Analyzer(BuiltinCalls):
             if scope is None:
                 return True
             key = (id(scope), operand.id)
-            facts = self._assigned_facts.get(key)
+            facts = self._syntax.assigned.get(key)
             if facts is None:
-                facts = self._assigned_facts[key] = _facts(_values_assigned_to(scope, operand.id), self._imported(frame))
+                facts = self._syntax.assigned[key] = _facts(_values_assigned_to(scope, operand.id), self._imported(frame))
         else:
             facts = _facts([operand], self._imported(frame))
         texts, reads_objects = facts
@@ -523,9 +534,9 @@ class Analyzer(BuiltinCalls):
         """Names the frame's module binds by ``import`` (the roots of module attributes)."""
         tree = frame.module.parsed.tree
         key = id(tree)
-        known = self._imports.get(key)
+        known = self._syntax.imports.get(key)
         if known is None:
-            known = self._imports[key] = frozenset(
+            known = self._syntax.imports[key] = frozenset(
                 (a.asname or a.name.split(".")[0]) for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
                 for a in node.names
             ) if tree is not None else frozenset()
@@ -537,9 +548,9 @@ class Analyzer(BuiltinCalls):
         node = frame.func.node if frame.func is not None else None
         if node is None or "nonlocal" not in frame.module.parsed.source:
             return _NO_NAMES
-        known = self._nonlocals.get(id(node))
+        known = self._syntax.nonlocals.get(id(node))
         if known is None:
-            known = self._nonlocals[id(node)] = frozenset(
+            known = self._syntax.nonlocals[id(node)] = frozenset(
                 name for sub in ast.walk(node) if isinstance(sub, ast.Nonlocal) for name in sub.names
             )
         return known
@@ -1173,9 +1184,9 @@ class Analyzer(BuiltinCalls):
         return known
 
     def _is_record(self, cls: Class) -> bool:
-        known = self._records.get(id(cls.node))
+        known = self._syntax.records.get(id(cls.node))
         if known is None:
-            known = self._records[id(cls.node)] = "dataclass" in _decorator_names(cls.node) or _is_namedtuple(cls)
+            known = self._syntax.records[id(cls.node)] = "dataclass" in _decorator_names(cls.node) or _is_namedtuple(cls)
         return known
 
     def _linearize(self, cls: Class) -> list[Class]:
