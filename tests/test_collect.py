@@ -1043,8 +1043,8 @@ def test_with_a_template_an_unset_variable_takes_its_default_and_without_one_it_
 
 def test_an_attribute_of_an_object_decides_no_test(tmp_path) -> None:
     """A settings class whose library base reads the environment (pydantic's BaseSettings)
-    may turn ``audit`` on: neither the attribute nor a name assigned from it rules a branch
-    out, while a module's own constant still does."""
+    may turn ``audit`` on: neither the attribute, nor a name assigned from it, nor a global
+    a function sets rules a branch out, while a module's own constant still does."""
     analysis = analyse_files(tmp_path, {"app.py": """
         import boto3
         from pydantic_settings import BaseSettings
@@ -1058,9 +1058,18 @@ def test_an_attribute_of_an_object_decides_no_test(tmp_path) -> None:
 
 
         settings = Settings()
+        ENABLED = False
+
+
+        def init():
+            global ENABLED
+            ENABLED = settings.audit
 
 
         def handler(event, context):
+            init()
+            if ENABLED:
+                s3.put_object(Bucket="global-bucket", Key="k", Body=b"")
             if settings.audit:
                 s3.put_object(Bucket="audit-bucket", Key="k", Body=b"")
             enabled = settings.audit
@@ -1069,4 +1078,4 @@ def test_an_attribute_of_an_object_decides_no_test(tmp_path) -> None:
             if VERBOSE:
                 s3.put_object(Bucket="verbose-bucket", Key="k", Body=b"")
     """})
-    assert sorted(c.params["Bucket"] for c in analysis.calls) == ["audit-bucket", "copied-bucket"]
+    assert sorted(c.params["Bucket"] for c in analysis.calls) == ["audit-bucket", "copied-bucket", "global-bucket"]

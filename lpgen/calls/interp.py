@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, partial
 from pathlib import Path
@@ -107,7 +107,7 @@ class _SyntaxFacts:
     all of them: CPython's fast attribute access holds for objects of up to 30 attributes,
     and the analyser reads its own on every step."""
 
-    __slots__ = ("records", "nonlocals", "if_tests", "assigned", "imports")
+    __slots__ = ("records", "nonlocals", "if_tests", "assigned", "assignments", "imports")
 
     def __init__(self) -> None:
         self.records: dict[int, bool] = {}
@@ -117,7 +117,10 @@ class _SyntaxFacts:
         self.if_tests: dict[int, tuple[Any, Any, Any]] = {}
         """per ``if`` node: what its test is (``__main__`` guard, value guard, affix guard)."""
         self.assigned: dict[tuple[int, str], tuple[frozenset[str], bool]] = {}
-        """per (scope node, name): what ``_facts`` tells of the values the scope assigns it."""
+        """per (scope node, name), or (expression node, ""): what ``_facts`` tells of the
+        values the scope assigns the name, or of the expression."""
+        self.assignments: dict[int, dict[str, list[ast.expr]]] = {}
+        """per scope node: the values it assigns to each name."""
         self.imports: dict[int, frozenset[str]] = {}
         """per module tree: the names its imports bind."""
 
@@ -516,15 +519,23 @@ class Analyzer(BuiltinCalls):
         Judged from the text: the operand, or every value the scope assigns to the name."""
         if isinstance(operand, ast.Name):
             local = frame.func is not None and not frame.is_module and operand.id in frame.locals
+            if not local and (frame.module.name, operand.id) in self.global_writes:
+                return True  # NOTE: a global a function sets: what it is set to is not read here
             scope: ast.AST | None = frame.func.node if local and frame.func is not None else frame.module.parsed.tree
             if scope is None:
                 return True
             key = (id(scope), operand.id)
             facts = self._syntax.assigned.get(key)
             if facts is None:
-                facts = self._syntax.assigned[key] = _facts(_values_assigned_to(scope, operand.id), self._imported(frame))
+                values = self._syntax.assignments.get(id(scope))
+                if values is None:
+                    values = self._syntax.assignments[id(scope)] = _assignments(scope)
+                facts = self._syntax.assigned[key] = _facts(values.get(operand.id, []), self._imported(frame))
         else:
-            facts = _facts([operand], self._imported(frame))
+            key = (id(operand), "")
+            facts = self._syntax.assigned.get(key)
+            if facts is None:
+                facts = self._syntax.assigned[key] = _facts([operand], self._imported(frame))
         texts, reads_objects = facts
         if reads_objects:
             return True
@@ -537,7 +548,7 @@ class Analyzer(BuiltinCalls):
         known = self._syntax.imports.get(key)
         if known is None:
             known = self._syntax.imports[key] = frozenset(
-                (a.asname or a.name.split(".")[0]) for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
+                (a.asname or a.name.split(".")[0]) for node in _scope_nodes(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
                 for a in node.names
             ) if tree is not None else frozenset()
         return known
@@ -1784,18 +1795,32 @@ def _assigns(block: list[ast.stmt], name: str) -> bool:
     return False
 
 
-def _values_assigned_to(scope: ast.AST, name: str) -> list[ast.expr]:
-    """Every value ``scope`` assigns to ``name``."""
-    out: list[ast.expr] = []
-    for node in ast.walk(scope):
+def _scope_nodes(scope: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of a module's or function's own code: not the bodies of the functions,
+    classes and lambdas it defines, whose names are their own (a module of thousands of
+    lines is walked in its top-level statements)."""
+    todo = list(ast.iter_child_nodes(scope))
+    while todo:
+        node = todo.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            todo.extend(ast.iter_child_nodes(node))
+
+
+def _assignments(scope: ast.AST) -> dict[str, list[ast.expr]]:
+    """Every value ``scope`` assigns, by the name it is assigned to."""
+    out: dict[str, list[ast.expr]] = {}
+    for node in _scope_nodes(scope):
         if isinstance(node, ast.Assign):
             targets: list[ast.expr] = node.targets
         elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.NamedExpr)):
             targets = [node.target]
         else:
             continue
-        if node.value is not None and any(isinstance(t, ast.Name) and t.id == name for t in targets):
-            out.append(node.value)
+        if node.value is not None:
+            for t in targets:
+                if isinstance(t, ast.Name):
+                    out.setdefault(t.id, []).append(node.value)
     return out
 
 
