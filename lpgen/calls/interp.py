@@ -481,7 +481,8 @@ class Analyzer(BuiltinCalls):
             operand, check, holds = tested
             if isinstance(operand, ast.Name) and operand.id in frame.locals:
                 if operand.id not in self._rebound_inside(frame) and not self._undecided(operand, frame, check):
-                    self._guarded_branches(s, frame, operand.id, check, holds)
+                    self.ev(s.test, frame)
+                    self._guarded_branches(s, frame, frame.locals[operand.id], check, holds, operand.id)
                     return
             elif not isinstance(operand, ast.Name) or frame.closure is None:
                 # NOTE: an expression (os.environ.get("FLAG") == "on") or a global name: its
@@ -491,7 +492,7 @@ class Analyzer(BuiltinCalls):
                 if self._undecided(operand, frame, check):
                     self._branches(frame, [s.body, s.orelse])
                 else:
-                    self._decided_branches(s, frame, value, check, holds)
+                    self._guarded_branches(s, frame, value, check, holds)
                 return
         self.ev(s.test, frame)
         if guard is None or guard[0] not in frame.locals:
@@ -567,39 +568,30 @@ class Analyzer(BuiltinCalls):
         return known
 
     def _guarded_branches(
-        self, s: ast.If, frame: Frame, name: str, test: Callable[[V], bool | None], holds_in_body: bool
+        self, s: ast.If, frame: Frame, value: Vals, test: Callable[[V], bool | None], holds_in_body: bool,
+        name: str | None = None,
     ) -> None:
-        """``if name is None:``, ``if not name:``, ``if isinstance(name, str):``: each branch
-        sees the alternatives of ``name`` that can take it, and a branch none can take is
-        not run (``if bucket is None: bucket = DEFAULT`` with a bucket given keeps it)."""
-        self.ev(s.test, frame)
-        value = frame.locals[name]
+        """An ``if`` that the alternatives of ``value`` may decide (``if bucket is None:``,
+        ``if isinstance(path, str):``, ``if os.environ.get("AUDIT") == "on":``): a branch none
+        of them can take is not run. With ``name`` (a local the test reads), each branch
+        also sees only the alternatives that take it (``if bucket is None: bucket = DEFAULT``
+        with a bucket given keeps that bucket)."""
         yes = tuple(v for v in value if test(v) is not False)
         no = tuple(v for v in value if test(v) is not True)
         body, orelse = (yes, no) if holds_in_body else (no, yes)
-        blocks = [b for b, seen in ((s.body, body), (s.orelse, orelse)) if seen]
-        binds = [{name: seen} for seen in (body, orelse) if seen]
-        self._branches(frame, blocks, binds)
+        feasible = [(b, seen) for b, seen in ((s.body, body), (s.orelse, orelse)) if seen or not value]
+        blocks = [b for b, _ in feasible]
+        self._branches(frame, blocks, [{name: seen} for _, seen in feasible] if name is not None else None)
         if all(b and isinstance(b[-1], ast.Return) for b in blocks):
             raise _Return()  # NOTE: every branch that can run returns: what follows cannot run
+        if name is None:
+            return
         # NOTE: after an if whose one branch always leaves, the name holds what the other
         # branch can take (unless that branch assigns it).
         if orelse and _exits(s.body) and not _assigns(s.orelse, name):
             frame.locals[name] = orelse
         elif body and _exits(s.orelse) and not _assigns(s.body, name):
             frame.locals[name] = body
-
-    def _decided_branches(
-        self, s: ast.If, frame: Frame, value: Vals, test: Callable[[V], bool | None], holds_in_body: bool
-    ) -> None:
-        """An ``if`` on an expression's values: a branch none of them can take is not run."""
-        yes = not value or any(test(v) is not False for v in value)
-        no = not value or any(test(v) is not True for v in value)
-        body, orelse = (yes, no) if holds_in_body else (no, yes)
-        blocks = [b for b, feasible in ((s.body, body), (s.orelse, orelse)) if feasible]
-        self._branches(frame, blocks)
-        if all(b and isinstance(b[-1], ast.Return) for b in blocks):
-            raise _Return()  # NOTE: every branch that can run returns: what follows cannot run
 
     def _st_for(self, s: ast.For | ast.AsyncFor, frame: Frame) -> None:
         iterable = self.ev(s.iter, frame)
