@@ -74,17 +74,13 @@ def _cache_path(name: str) -> str | None:
 
 
 def _store(path: str, value: Any) -> None:
-    import tempfile
+    from lpgen.permissions.reference import write_cache_file
 
     try:
         blob = marshal.dumps(value)
     except ValueError:
         return  # NOTE: a value marshal cannot hold (a YAML date) is parsed every time.
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(blob)
-        os.replace(tmp, path)
+        write_cache_file(path, blob)
     except OSError:
         pass  # NOTE: a read-only or full cache only costs the next run the parse.

@@ -7,8 +7,6 @@ directory and read from there afterwards.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from functools import lru_cache
 
 from lpgen.permissions import service_models
@@ -17,7 +15,7 @@ from lpgen.permissions import service_models
 @lru_cache(maxsize=1)
 def method_names() -> set[str]:
     """Every python method name of every botocore client."""
-    from lpgen.permissions.reference import cache_dir
+    from lpgen.permissions.reference import cache_dir, write_cache_file
 
     path = cache_dir() / f"methods-botocore-{service_models.botocore_version()}.json"
     try:
@@ -29,11 +27,7 @@ def method_names() -> set[str]:
     for client in service_models.client_names():
         names.update(service_models.operations(client))
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(sorted(names), fh)
-        os.replace(tmp, path)
+        write_cache_file(path, json.dumps(sorted(names)).encode("utf-8"))
     except OSError:
         pass  # NOTE: a read-only home still works, only slower
     return names

@@ -33,6 +33,22 @@ def cache_dir() -> Path:
     return Path(base) / "lpgen"
 
 
+def write_cache_file(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write a file of the cache whole or not at all (a run reading it meanwhile sees the
+    old file or the new one). Raises OSError when the cache cannot be written."""
+    folder = os.path.dirname(os.fspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
 @dataclass(frozen=True)
 class RefreshResult:
     """What a refresh fetched."""
@@ -76,12 +92,8 @@ def refresh(url: str = DEFAULT_URL, *, timeout: float = 30.0) -> RefreshResult:
                     sdk[f"{s['Name']}.{s['Method']}"] = actions
     fetched_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     target = cache_dir()
-    target.mkdir(parents=True, exist_ok=True)
     payload = {"source": url, "fetched_at": fetched_at, "services": services, "sdk": sdk}
-    fd, tmp = tempfile.mkstemp(dir=target, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(payload, fh, sort_keys=True)
-    os.replace(tmp, target / INDEX_NAME)
+    write_cache_file(target / INDEX_NAME, json.dumps(payload, sort_keys=True).encode("utf-8"))
     _index.cache_clear()
     return RefreshResult(services, len(sdk), target / INDEX_NAME, fetched_at)
 

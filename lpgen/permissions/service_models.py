@@ -226,14 +226,11 @@ INDEX_FORMAT = 2
 
 def _write(path: str, data: dict[str, Any]) -> None:
     import json
-    import tempfile
+
+    from lpgen.permissions.reference import write_cache_file
 
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, sort_keys=True)
-        os.replace(tmp, path)
+        write_cache_file(path, json.dumps(data, sort_keys=True).encode("utf-8"))
     except OSError:
         # NOTE: a read-only or full cache only costs the next run the model read.
         pass
