@@ -191,8 +191,7 @@ class BotoCalls:
         return UNKNOWN_VALS
 
     def resource_load(self, res: Resource, frame: Frame | None, node: Any) -> None:
-        defn = aws.resource_definition(res.service, res.rtype) or {}
-        load = defn.get("load")
+        load = aws.resource_type(res.service, res.rtype).definition.get("load")
         if load:
             params = aws.request_params(load.get("request", {}), res, {})
             self.record(Client(res.service, res.region, res.assumed), load["request"]["operation"], params, node, frame, "resource load")
@@ -207,10 +206,9 @@ class BotoCalls:
             new = Collection(col.parent, col.name, tuple(sorted(params.items())))
             self.collection_items(new, frame, node)
             return (new,)
-        parent_defn = aws.resource_definition(col.parent.service, col.parent.rtype) or {}
-        spec = aws.collection_names(parent_defn).get(col.name, {})
+        spec = aws.resource_type(col.parent.service, col.parent.rtype).collections.get(col.name, {})
         item_type = spec.get("resource", {}).get("type")
-        item_defn = aws.resource_definition(col.parent.service, item_type) or {}
+        item_defn = aws.resource_type(col.parent.service, item_type).definition if item_type else {}
         batch = {aws._xform(k): v for k, v in item_defn.get("batchActions", {}).items()}
         if method in batch:
             request = batch[method].get("request", {})
@@ -228,8 +226,7 @@ class BotoCalls:
         return UNKNOWN_VALS
 
     def collection_items(self, col: Collection, frame: Frame | None, node: Any) -> Vals:
-        parent_defn = aws.resource_definition(col.parent.service, col.parent.rtype) or {}
-        spec = aws.collection_names(parent_defn).get(col.name)
+        spec = aws.resource_type(col.parent.service, col.parent.rtype).collections.get(col.name)
         if not spec:
             return UNKNOWN_VALS
         request = spec.get("request", {})
