@@ -88,9 +88,13 @@ GUARDS = (
     ("'other' == value", "'given'", "else"),
     ("value in ('a', 'given')", "'given'", "body"),
     ("value not in ['given']", "'given'", "else"),
+    # a variable with no value here, read with a default: the deployed function may set it
+    ("value == 'given'", "os.environ.get('UNSET_FLAG', 'given')", "both"),
+    ("value is None", "os.environ.get('UNSET_FLAG', 'given')", "else"),
 )
-"""``if`` tests the argument decides: the call sits in the branch that runs, and a decoy
-call in the one that cannot."""
+"""``if`` tests of the argument: the call sits in the branch that runs, and a decoy call
+in the one that cannot (with "both", the argument decides nothing and both calls are
+needed)."""
 NAMINGS = ("literal", "constant", "fstring", "env")
 
 
@@ -138,7 +142,8 @@ def programs(draw: st.DrawFn) -> Program:
             guard = draw(st.sampled_from(GUARDS)) if shape == "guarded" else None
             _shape(shape, i, op, params, module, handler_body, extra_defs, helpers, guard)
             if guard is not None:
-                prog.decoys.append(("sqs:DeleteQueue", f"arn:aws:sqs:{REGION}:{ACCOUNT}:zzguard{i}"))
+                other = ("sqs:DeleteQueue", f"arn:aws:sqs:{REGION}:{ACCOUNT}:zzguard{i}")
+                (prog.needed if guard[2] == "both" else prog.decoys).append(other)
         prog.needed.append((action, arn.format(a=values[0], b=values[1])))
         prog.decoys.append((action, arn.format(a="zz" + values[0], b="zz" + values[1])))
         prog.decoys.append((decoy_action, arn.format(a=values[0], b=values[1])))
@@ -177,7 +182,7 @@ def _shape(shape: str, i: int, op: Op, params: str, module: list[str], body: lis
         test, argument, runs = guard
         needed = f"boto3.client({op.service!r}).{call}"
         never = f"boto3.client('sqs').delete_queue(QueueUrl='https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/zzguard{i}')"
-        first, second = (needed, never) if runs == "body" else (never, needed)
+        first, second = (never, needed) if runs == "else" else (needed, never)
         defs += [f"def guarded_{i}(value):", f"    if {test}:", f"        {first}", "    else:", f"        {second}", ""]
         body.append(f"    guarded_{i}({argument})")
     elif shape == "global":

@@ -1079,3 +1079,64 @@ def test_an_attribute_of_an_object_decides_no_test(tmp_path) -> None:
                 s3.put_object(Bucket="verbose-bucket", Key="k", Body=b"")
     """})
     assert sorted(c.params["Bucket"] for c in analysis.calls) == ["audit-bucket", "copied-bucket", "global-bucket"]
+
+
+def test_a_parameter_is_as_doubtful_as_the_argument_its_caller_passed(tmp_path) -> None:
+    """A value read with a default that lpgen has no value for, or read from an object's
+    attribute, decides no test in the function it is passed to either, nor in the
+    functions that one passes it on to, nor through a local assigned from it. The same
+    helper called with a literal still rules its other branch out, and with the variable
+    set (``--env``) the test decides again."""
+    from lpgen import api
+
+    (tmp_path / "app.py").write_text(textwrap.dedent("""
+        import os
+
+        import boto3
+        from pydantic_settings import BaseSettings
+
+        s3 = boto3.client("s3")
+        MODE = os.environ.get("MODE", "fast")
+
+
+        class Settings(BaseSettings):
+            audit: bool = False
+
+
+        settings = Settings()
+
+
+        def store(mode, key):
+            if mode == "fast":
+                s3.get_object(Bucket="fast-bucket", Key=key)
+            else:
+                s3.put_object(Bucket="slow-bucket", Key=key, Body=b"")
+
+
+        def relay(mode):
+            store(mode, "relayed")
+
+
+        def audit(flag):
+            on = flag
+            if on:
+                s3.put_object(Bucket="audit-bucket", Key="k", Body=b"")
+
+
+        def literal(flag):
+            if flag:
+                s3.put_object(Bucket="never-bucket", Key="k", Body=b"")
+
+
+        def handler(event, context):
+            relay(MODE)
+            audit(settings.audit)
+            literal(False)
+    """))
+
+    def buckets(env: dict[str, str]) -> list[str]:
+        return sorted(c.params["Bucket"] for c in api.analyze([str(tmp_path / "app.py")], env=env).calls)
+
+    assert buckets({}) == ["audit-bucket", "fast-bucket", "slow-bucket"]
+    assert buckets({"MODE": "fast"}) == ["audit-bucket", "fast-bucket"]
+    assert buckets({"MODE": "slow"}) == ["audit-bucket", "slow-bucket"]

@@ -80,7 +80,7 @@ class Frame:
     A plain class: one is made for every call the analysis follows, and a dataclass's
     default factories cost more than the rest of its set-up."""
 
-    __slots__ = ("module", "locals", "func", "closure", "globals_decl", "returns", "yields", "is_module", "changed")
+    __slots__ = ("module", "locals", "func", "closure", "globals_decl", "returns", "yields", "is_module", "changed", "doubt", "site")
 
     def __init__(
         self, module: ModuleState, locals: dict[str, Vals], func: Func | None = None,
@@ -97,9 +97,17 @@ class Frame:
         self.is_module = is_module
         self.changed: set[str] | None = None
         """local dicts and lists changed in place (``d[k] = v``, ``items.append(x)``)."""
+        self.doubt: dict[str, int] | None = _NO_DOUBT
+        """parameters whose argument a test may not trust, with how far (see ``_doubt``);
+        replaced, never changed in place. None until asked for (``Analyzer._frame_doubt``)."""
+        self.site: tuple[ast.Call, list[Vals], V | None, Frame] | None = None
+        """the call that made this activation (its node, arguments, bound self, caller frame)."""
 
 
 _NO_NAMES: frozenset[str] = frozenset()
+_NO_DOUBT: dict[str, int] = {}
+DOUBT_ENV = 1
+DOUBT_OBJECT = 2
 
 
 class _SyntaxFacts:
@@ -116,7 +124,7 @@ class _SyntaxFacts:
         """per function node: the names its nested functions declare ``nonlocal``."""
         self.if_tests: dict[int, tuple[Any, Any, Any]] = {}
         """per ``if`` node: what its test is (``__main__`` guard, value guard, affix guard)."""
-        self.assigned: dict[tuple[int, str], tuple[frozenset[str], bool]] = {}
+        self.assigned: dict[tuple[int, str], tuple[frozenset[str], frozenset[str], frozenset[str]]] = {}
         """per (scope node, name), or (expression node, ""): what ``_facts`` tells of the
         values the scope assigns the name, or of the expression."""
         self.assignments: dict[int, dict[str, list[ast.expr]]] = {}
@@ -139,6 +147,16 @@ class _Key:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _Key) and self.hashed == other.hashed and self.parts == other.parts
+
+
+class _ByDoubt:
+    """A memo entry of a function whose run asked how far its parameters may be trusted
+    (``Analyzer._frame_doubt``): its results by that answer."""
+
+    __slots__ = ("results",)
+
+    def __init__(self) -> None:
+        self.results: dict[tuple[tuple[str, int], ...], Vals] = {}
 
 
 class _Return(Exception):
@@ -223,7 +241,7 @@ class Analyzer(BuiltinCalls):
 
     def _reset_pass(self) -> None:
         self.modules: dict[str, ModuleState] = {}
-        self.memo: dict[Any, Vals] = {}
+        self.memo: dict[Any, Vals | _ByDoubt] = {}
         self.changed_args: dict[Any, tuple[tuple[str, Vals], ...]] = {}
         """per memo key: the parameters (dicts, lists) the call changed in place."""
         self.stack: list[int] = []
@@ -507,40 +525,116 @@ class Analyzer(BuiltinCalls):
             frame.locals[name] = narrowed[name]
 
     def _undecided(self, operand: ast.expr, frame: Frame, check: Any) -> bool:
-        """Must a test of ``operand`` run both branches although its values may rule one out?
+        """Must a test of ``operand`` run both branches although its values may rule one out?"""
+        doubt = self._doubt(operand, frame)
+        return doubt == DOUBT_OBJECT or (doubt == DOUBT_ENV and check is not _is_none)
 
-        - It rests on an environment variable that has no value here and was read with a
-          default (``os.environ.get("MODE", "fast")``): the default is only what the code
-          does when the variable is not set, and the deployed function may set it (``is
-          None`` aside: neither is ever None).
-        - It reads an attribute of an object rather than of a module (``settings.audit``,
-          ``self.enabled``): a library base class may set it (a settings class reading the
-          environment), which the analysis does not see.
+    def _doubt(self, operand: ast.expr, frame: Frame) -> int:
+        """How far a test of ``operand``'s values may be trusted to rule a branch out:
 
-        Judged from the text: the operand, or every value the scope assigns to the name."""
+        - ``DOUBT_ENV``: it rests on an environment variable that has no value here and was
+          read with a default (``os.environ.get("MODE", "fast")``). The default is only what
+          the code does when the variable is not set, and the deployed function may set it;
+          only ``is None`` still decides, since neither is ever None.
+        - ``DOUBT_OBJECT``: it reads an attribute of an object rather than of a module
+          (``settings.audit``, ``self.enabled``), which a library base class may set (a
+          settings class reading the environment), or a global that a function sets: no
+          test of it decides.
+        - 0: its values are all it can be.
+
+        Judged from the text: the operand, or every value the scope assigns to the name;
+        a parameter carries the doubt of the argument its caller passed (``Frame.doubt``)."""
+        local = False
         if isinstance(operand, ast.Name):
             local = frame.func is not None and not frame.is_module and operand.id in frame.locals
             if not local and (frame.module.name, operand.id) in self.global_writes:
-                return True  # NOTE: a global a function sets: what it is set to is not read here
+                return DOUBT_OBJECT  # NOTE: a global a function sets: what it is set to is not read here
             scope: ast.AST | None = frame.func.node if local and frame.func is not None else frame.module.parsed.tree
             if scope is None:
-                return True
-            key = (id(scope), operand.id)
-            facts = self._syntax.assigned.get(key)
-            if facts is None:
-                values = self._syntax.assignments.get(id(scope))
-                if values is None:
-                    values = self._syntax.assignments[id(scope)] = _assignments(scope)
-                facts = self._syntax.assigned[key] = _facts(values.get(operand.id, []), self._imported(frame))
+                return DOUBT_OBJECT
+            facts = self._name_facts(scope, operand.id, frame)
         else:
-            key = (id(operand), "")
-            facts = self._syntax.assigned.get(key)
-            if facts is None:
-                facts = self._syntax.assigned[key] = _facts([operand], self._imported(frame))
-        texts, reads_objects = facts
-        if reads_objects:
-            return True
-        return check is not _is_none and not texts.isdisjoint(self.assumed_env)
+            facts = self._expression_facts(operand)
+        texts, roots, names = facts
+        if roots and not roots <= self._imported(frame):
+            return DOUBT_OBJECT  # NOTE: reads an attribute of an object, not of a module
+        doubt = DOUBT_ENV if not texts.isdisjoint(self.assumed_env) else 0
+        if (local or not isinstance(operand, ast.Name)) and frame.func is not None and self._frame_doubt(frame):
+            start = {operand.id} if isinstance(operand, ast.Name) else set()
+            doubt = max(doubt, self._doubt_of_names(start | names, frame))
+        return doubt
+
+    def _expression_facts(self, operand: ast.expr) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+        """``_facts`` of one expression."""
+        key = (id(operand), "")
+        facts = self._syntax.assigned.get(key)
+        if facts is None:
+            facts = self._syntax.assigned[key] = _facts([operand])
+        return facts
+
+    def _name_facts(self, scope: ast.AST, name: str, frame: Frame) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+        """``_facts`` of every value ``scope`` assigns to ``name``."""
+        key = (id(scope), name)
+        facts = self._syntax.assigned.get(key)
+        if facts is None:
+            values = self._syntax.assignments.get(id(scope))
+            if values is None:
+                values = self._syntax.assignments[id(scope)] = _assignments(scope, ":=" in frame.module.parsed.source)
+            facts = self._syntax.assigned[key] = _facts(values.get(name, []))
+        return facts
+
+    def _frame_doubt(self, frame: Frame) -> dict[str, int]:
+        """The frame's doubtful parameters, worked out from its call when first asked for.
+        A function that never asks (no test or call of it depends on them) is memoised
+        whatever its arguments' doubt (``invoke``)."""
+        if frame.doubt is None:
+            site = frame.site
+            assert site is not None and frame.func is not None
+            frame.doubt = self._arg_doubt(frame.func, *site)
+        return frame.doubt
+
+    def _doubt_of_names(self, names: set[str] | frozenset[str], frame: Frame) -> int:
+        """The most doubt a doubtful parameter lends the frame's ``names``, directly or
+        through the locals assigned from it (``mode = mode_arg.lower()``)."""
+        assert frame.func is not None
+        scope = frame.func.node
+        doubt, seen, todo = 0, set(), list(names)
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            doubt = max(doubt, self._frame_doubt(frame).get(name, 0))
+            if name in frame.locals:
+                todo.extend(self._name_facts(scope, name, frame)[2])
+        return doubt
+
+    def _arg_doubt(self, func: Func, node: ast.Call, args: list[Vals], self_value: V | None, caller: Frame) -> dict[str, int]:
+        """The doubt (``_doubt``) of each argument of a call, by the parameter it binds:
+        ``process(MODE)`` with ``MODE = os.environ.get("MODE", "fast")`` makes a test of
+        ``mode`` inside ``process`` decide as little as a test of ``MODE`` would."""
+        if len(node.args) != len(args):
+            return _NO_DOUBT  # NOTE: called with other arguments than the call's own (a handed function)
+        out: dict[str, int] | None = None
+        a = func.node.args
+        positional = (*a.posonlyargs, *a.args)
+        first = 1 if self_value is not None else 0
+        for i, expr in enumerate(node.args):
+            if type(expr) is ast.Constant:
+                continue
+            if isinstance(expr, ast.Starred) or first + i >= len(positional):
+                break
+            doubt = self._doubt(expr, caller)
+            if doubt:
+                out = out or {}
+                out[positional[first + i].arg] = doubt
+        for kw in node.keywords:
+            if kw.arg is not None and type(kw.value) is not ast.Constant:
+                doubt = self._doubt(kw.value, caller)
+                if doubt:
+                    out = out or {}
+                    out[kw.arg] = doubt
+        return out or _NO_DOUBT
 
     def _imported(self, frame: Frame) -> frozenset[str]:
         """Names the frame's module binds by ``import`` (the roots of module attributes)."""
@@ -549,7 +643,7 @@ class Analyzer(BuiltinCalls):
         known = self._syntax.imports.get(key)
         if known is None:
             known = self._syntax.imports[key] = frozenset(
-                (a.asname or a.name.split(".")[0]) for node in _scope_nodes(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
+                (a.asname or a.name.split(".")[0]) for node in _statements(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
                 for a in node.names
             ) if tree is not None else frozenset()
         return known
@@ -1309,13 +1403,24 @@ class Analyzer(BuiltinCalls):
         node: Any, caller: Frame | None,
     ) -> Vals:
         """Interpret a function body with the given arguments."""
-        key = _Key((func, self_value, tuple(args), tuple(sorted(kwargs.items()))))
+        parts = (func, self_value, tuple(args), tuple(sorted(kwargs.items())))
+        key = plain = _Key(parts)
         known = self.memo.get(key)
+        site = (node, args, self_value, caller) if caller is not None and type(node) is ast.Call else None
+        doubt: dict[str, int] | None = _NO_DOUBT if site is None else None
+        by_doubt = type(known) is _ByDoubt
+        if by_doubt:
+            # NOTE: an earlier run of the function asked whether its parameters may be
+            # trusted: the answer is part of the key.
+            doubt = self._arg_doubt(func, *site) if site is not None else _NO_DOUBT
+            asked = tuple(sorted(doubt.items()))
+            known = known.results.get(asked)  # type: ignore[union-attr]
+            key = _Key((*parts, asked))
         if known is not None:
             changed = self.changed_args.get(key)
             if changed:
                 self._write_back(func, args, kwargs, self_value, node, caller, changed)
-            return known
+            return known  # type: ignore[return-value]
         if id(func.node) in self.stack or len(self.stack) >= MAX_DEPTH:
             return (Unknown("recursion", maybe_client=True),)
         self.visited.add(id(func.node))
@@ -1324,9 +1429,11 @@ class Analyzer(BuiltinCalls):
             return UNKNOWN_VALS
         closure = func.closure if isinstance(func.closure, Frame) else None
         frame = Frame(state, {}, func, closure)
+        frame.doubt, frame.site = doubt, site
         self._bind_params(func, args, kwargs, self_value, frame)
         self.stack.append(id(func.node))
-        self.memo[key] = UNKNOWN_VALS
+        if not by_doubt:
+            self.memo[key] = UNKNOWN_VALS
         try:
             if isinstance(func.node, ast.Lambda):
                 frame.returns.append(self.ev(func.node.body, frame))
@@ -1348,7 +1455,15 @@ class Analyzer(BuiltinCalls):
         else:
             # NOTE: a body that can end without ``return`` also gives None.
             result = join(*frame.returns, NONE_VALS)
-        self.memo[key] = result
+        if by_doubt or (doubt is None and frame.doubt is not None):
+            asked = tuple(sorted((frame.doubt or _NO_DOUBT).items()))
+            entry = self.memo.get(plain)
+            if type(entry) is not _ByDoubt:
+                entry = self.memo[plain] = _ByDoubt()
+            entry.results[asked] = result  # type: ignore[union-attr]
+            key = _Key((*parts, asked))
+        else:
+            self.memo[key] = result
         if frame.changed:
             a = func.node.args
             params = {p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs)}
@@ -1799,10 +1914,31 @@ def _scope_nodes(scope: ast.AST) -> Iterator[ast.AST]:
             todo.extend(ast.iter_child_nodes(node))
 
 
-def _assignments(scope: ast.AST) -> dict[str, list[ast.expr]]:
-    """Every value ``scope`` assigns, by the name it is assigned to."""
+def _statements(scope: ast.AST) -> Iterator[ast.AST]:
+    """The statements of a module's or function's own code, in and under its compound
+    statements but not in the functions and classes it defines: what ``_scope_nodes``
+    yields that can bind a name by assignment or import, without walking expressions."""
+    todo: list[Any] = list(getattr(scope, "body", None) or ())
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        yield node
+        for name in _STATEMENT_LISTS:
+            block = getattr(node, name, None)
+            if block:
+                todo.extend(block)
+
+
+_STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _assignments(scope: ast.AST, walrus: bool = True) -> dict[str, list[ast.expr]]:
+    """Every value ``scope`` assigns, by the name it is assigned to. Without ``walrus``
+    (the source has no ``:=``) only statements are looked at."""
     out: dict[str, list[ast.expr]] = {}
-    for node in _scope_nodes(scope):
+    nodes = _scope_nodes(scope) if walrus or isinstance(scope, ast.Lambda) else _statements(scope)
+    for node in nodes:
         if isinstance(node, ast.Assign):
             targets: list[ast.expr] = node.targets
         elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.NamedExpr)):
@@ -1816,21 +1952,24 @@ def _assignments(scope: ast.AST) -> dict[str, list[ast.expr]]:
     return out
 
 
-def _facts(values: list[ast.expr], imported: frozenset[str]) -> tuple[frozenset[str], bool]:
-    """(the string literals in the expressions, whether they read an attribute of anything
-    but an imported module)."""
+def _facts(values: list[ast.expr]) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(the string literals in the expressions, the roots of the attributes they read (""
+    for a root that is no name: ``"a b".split``), the names they read)."""
     texts: set[str] = set()
-    reads_objects = False
+    names: set[str] = set()
+    roots: set[str] = set()
     for value in values:
         for node in ast.walk(value):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 texts.add(node.value)
-            elif isinstance(node, ast.Attribute) and not reads_objects:
+            elif isinstance(node, ast.Name):
+                names.add(node.id)
+            elif isinstance(node, ast.Attribute):
                 root: ast.expr = node
                 while isinstance(root, (ast.Attribute, ast.Subscript, ast.Call)):
                     root = root.func if isinstance(root, ast.Call) else root.value
-                reads_objects = not (isinstance(root, ast.Name) and root.id in imported)
-    return frozenset(texts), reads_objects
+                roots.add(root.id if isinstance(root, ast.Name) else "")
+    return frozenset(texts), frozenset(roots), frozenset(names)
 
 
 def _first_place(places: dict[str, Location], name: str, loc: Location) -> None:
