@@ -88,6 +88,9 @@ GUARDS = (
     ("'other' == value", "'given'", "else"),
     ("value in ('a', 'given')", "'given'", "body"),
     ("value not in ['given']", "'given'", "else"),
+    ("value is not None and value == 'given'", "'given'", "body"),
+    ("value is None or value == 'other'", "'given'", "else"),
+    ("not (value == 'given' or value is None)", "'given'", "else"),
     # a variable with no value here, read with a default: the deployed function may set it
     ("value == 'given'", "os.environ.get('UNSET_FLAG', 'given')", "both"),
     ("value is None", "os.environ.get('UNSET_FLAG', 'given')", "else"),

@@ -1140,3 +1140,88 @@ def test_a_parameter_is_as_doubtful_as_the_argument_its_caller_passed(tmp_path) 
     assert buckets({}) == ["audit-bucket", "fast-bucket", "slow-bucket"]
     assert buckets({"MODE": "fast"}) == ["audit-bucket", "fast-bucket"]
     assert buckets({"MODE": "slow"}) == ["audit-bucket", "slow-bucket"]
+
+
+def test_and_or_not_and_conditional_expressions_rule_out_what_their_values_cannot_take(tmp_path) -> None:
+    """``and``, ``or`` and ``not`` of tests the values decide, and a conditional expression
+    (``"a" if STAGE == "prod" else "b"``), take only the branches the stage allows; a part
+    the values do not decide (``event.get("x")``) may go either way, and with no stage
+    every branch runs. A local the conditional's test decides is narrowed in each side."""
+    from lpgen import api
+
+    (tmp_path / "app.py").write_text(textwrap.dedent("""
+        import os
+
+        import boto3
+
+        s3 = boto3.client("s3")
+        STAGE = os.environ["STAGE"]
+        DEBUG = False
+        DEFAULT = "default-bucket"
+
+
+        def read(key, bucket=None):
+            s3.get_object(Bucket=bucket if bucket is not None else DEFAULT, Key=key)
+
+
+        def handler(event, context):
+            if STAGE == "prod" and event.get("x"):
+                s3.put_object(Bucket="prod-bucket", Key="k", Body=b"")
+            if DEBUG and event.get("y"):
+                s3.put_object(Bucket="debug-bucket", Key="k", Body=b"")
+            if STAGE == "dev" or DEBUG:
+                s3.put_object(Bucket="dev-bucket", Key="k", Body=b"")
+            if not (STAGE == "prod" or STAGE == "staging"):
+                s3.put_object(Bucket="other-bucket", Key="k", Body=b"")
+            s3.delete_object(Bucket="prod-data" if STAGE == "prod" else "dev-data", Key="k")
+            read("k", bucket="given-bucket")
+    """))
+
+    def buckets(env: dict[str, str]) -> list[str]:
+        found = [c.params["Bucket"] for c in api.analyze([str(tmp_path / "app.py")], env=env).calls]
+        return sorted(b for one in found for b in (one if isinstance(one, list) else [one]))
+
+    assert buckets({"STAGE": "prod"}) == ["given-bucket", "prod-bucket", "prod-data"]
+    assert buckets({"STAGE": "dev"}) == ["dev-bucket", "dev-data", "given-bucket", "other-bucket"]
+    assert buckets({}) == [
+        "dev-bucket", "dev-data", "given-bucket", "other-bucket", "prod-bucket", "prod-data",
+    ]
+
+
+def test_a_recursive_call_does_not_let_its_first_arguments_decide_the_branches(tmp_path) -> None:
+    """``go(3)`` takes the ``if n:`` branch, but the recursive ``go(n - 1)`` the analysis
+    cuts short reaches ``n == 0``: the branch only a deeper call takes is granted, for
+    direct and mutual recursion and for a conditional expression."""
+    analysis = analyse_files(tmp_path, {"app.py": """
+        import boto3
+
+        sqs = boto3.client("sqs")
+
+
+        def go(n):
+            if n:
+                return go(n - 1)
+            return sqs.send_message(QueueUrl="https://sqs.us-east-1.amazonaws.com/1/direct", MessageBody="m")
+
+
+        def ping(n):
+            if n is None:
+                sqs.send_message(QueueUrl="https://sqs.us-east-1.amazonaws.com/1/mutual", MessageBody="m")
+                return None
+            return pong(n)
+
+
+        def pong(n):
+            return ping(None if n == 1 else n - 1)
+
+
+        def count(n):
+            return count(n - 1) if n else sqs.delete_queue(QueueUrl="https://sqs.us-east-1.amazonaws.com/1/ternary")
+
+
+        def handler(event, context):
+            go(3)
+            ping(2)
+            count(2)
+    """})
+    assert sorted(c.params["QueueUrl"].rsplit("/", 1)[1] for c in analysis.calls) == ["direct", "mutual", "ternary"]

@@ -115,7 +115,7 @@ class _SyntaxFacts:
     all of them: CPython's fast attribute access holds for objects of up to 30 attributes,
     and the analyser reads its own on every step."""
 
-    __slots__ = ("records", "nonlocals", "if_tests", "assigned", "assignments", "imports")
+    __slots__ = ("records", "nonlocals", "if_tests", "assigned", "assignments", "imports", "guards")
 
     def __init__(self) -> None:
         self.records: dict[int, bool] = {}
@@ -131,6 +131,9 @@ class _SyntaxFacts:
         """per scope node: the values it assigns to each name."""
         self.imports: dict[int, frozenset[str]] = {}
         """per module tree: the names its imports bind."""
+        self.guards: dict[int, tuple[Any, Any, Any] | None] = {}
+        """per test expression (a part of ``and``/``or``, a conditional expression's test):
+        ``_value_guard`` of it."""
 
 
 class _Key:
@@ -245,6 +248,13 @@ class Analyzer(BuiltinCalls):
         self.changed_args: dict[Any, tuple[tuple[str, Vals], ...]] = {}
         """per memo key: the parameters (dicts, lists) the call changed in place."""
         self.stack: list[int] = []
+        self.reentered: set[int] = set()
+        """functions a call entered again while they ran (recursion): later calls of them
+        trust no test of a parameter."""
+        self.trusted = 0
+        """how many times a test's values ruled a branch out (or a function remembered
+        asking whether to trust its parameters was called again): a recursive function
+        whose run trusted no value runs once."""
         self.calls = []
         self.unresolved = []
         self.env_missing = {}
@@ -504,14 +514,13 @@ class Analyzer(BuiltinCalls):
                     return
             elif not isinstance(operand, ast.Name) or frame.closure is None:
                 # NOTE: an expression (os.environ.get("FLAG") == "on") or a global name: its
-                # values may rule a branch out, though there is no local to narrow. (A free
-                # name of a nested function may be rebound by a sibling: not decided.)
-                value = self.ev(operand, frame)  # NOTE: the rest of the test is literals
-                if self._undecided(operand, frame, check):
-                    self._branches(frame, [s.body, s.orelse])
-                else:
-                    self._guarded_branches(s, frame, value, check, holds)
+                # values may rule a branch out, though there is no local to narrow.
+                self._decided_branches(s, frame, *self._truth(s.test, frame))
                 return
+        elif tested is None and type(_without_not(s.test)) is ast.BoolOp:
+            # NOTE: ``if STAGE == "prod" and event.get("x"):`` cannot hold when STAGE is dev.
+            self._decided_branches(s, frame, *self._truth(s.test, frame))
+            return
         self.ev(s.test, frame)
         if guard is None or guard[0] not in frame.locals:
             self._branches(frame, [s.body, s.orelse])
@@ -523,6 +532,52 @@ class Analyzer(BuiltinCalls):
         self._branches(frame, [s.body, s.orelse], [narrowed, {}] if holds_in_body else [{}, narrowed])
         if _exits(s.orelse if holds_in_body else s.body) and not _assigns(s.body if holds_in_body else s.orelse, name):
             frame.locals[name] = narrowed[name]
+
+    def _truth(self, test: ast.expr, frame: Frame) -> tuple[bool, bool]:
+        """Evaluate a branch test: (whether it can hold, whether it can fail). ``and``,
+        ``or`` and ``not`` combine what their parts can do; a part that the values of one
+        expression decide (``_value_guard``: ``STAGE == "prod"``, ``x is None``) holds or
+        fails as those values allow, unless they are in doubt (``_undecided``) or are a
+        free name of a nested function, which a sibling may rebind; any other part may do
+        either."""
+        kind = type(test)
+        if kind is ast.BoolOp:
+            parts = [self._truth(v, frame) for v in test.values]  # type: ignore[attr-defined]
+            if type(test.op) is ast.And:  # type: ignore[attr-defined]
+                return all(t for t, _ in parts), any(f for _, f in parts)
+            return any(t for t, _ in parts), all(f for _, f in parts)
+        if kind is ast.UnaryOp and type(test.op) is ast.Not:  # type: ignore[attr-defined]
+            can_hold, can_fail = self._truth(test.operand, frame)  # type: ignore[attr-defined]
+            return can_fail, can_hold
+        key = id(test)
+        if key in self._syntax.guards:
+            tested = self._syntax.guards[key]
+        else:
+            tested = self._syntax.guards[key] = _value_guard(test)
+        if tested is None:
+            self.ev(test, frame)
+            return True, True
+        operand, check, holds = tested
+        if isinstance(operand, ast.Name) and (
+            operand.id in self._rebound_inside(frame) if operand.id in frame.locals else frame.closure is not None
+        ):
+            self.ev(test, frame)
+            return True, True
+        value = self.ev(operand, frame)  # NOTE: the rest of the test is literals
+        if not value or self._undecided(operand, frame, check):
+            return True, True
+        yes = any(check(v) is not False for v in value)
+        no = any(check(v) is not True for v in value)
+        if not (yes and no) and not (isinstance(operand, ast.Name) and operand.id not in frame.locals):
+            self.trusted += 1
+        return (yes, no) if holds else (no, yes)
+
+    def _decided_branches(self, s: ast.If, frame: Frame, can_hold: bool, can_fail: bool) -> None:
+        """Run the branches of ``s`` its test can take."""
+        blocks = [b for b, ok in ((s.body, can_hold), (s.orelse, can_fail)) if ok] or [s.body, s.orelse]
+        self._branches(frame, blocks)
+        if all(b and isinstance(b[-1], ast.Return) for b in blocks):
+            raise _Return()  # NOTE: every branch that can run returns: what follows cannot run
 
     def _undecided(self, operand: ast.expr, frame: Frame, check: Any) -> bool:
         """Must a test of ``operand`` run both branches although its values may rule one out?"""
@@ -652,13 +707,14 @@ class Analyzer(BuiltinCalls):
         """Names of the frame's function that a nested function rebinds (``nonlocal``),
         which the analysis does not carry back: a test of them decides nothing."""
         node = frame.func.node if frame.func is not None else None
-        if node is None or "nonlocal" not in frame.module.parsed.source:
+        if node is None:
             return _NO_NAMES
         known = self._syntax.nonlocals.get(id(node))
         if known is None:
+            # NOTE: the module's text tells first whether there is any to look for.
             known = self._syntax.nonlocals[id(node)] = frozenset(
                 name for sub in ast.walk(node) if isinstance(sub, ast.Nonlocal) for name in sub.names
-            )
+            ) if "nonlocal" in frame.module.parsed.source else _NO_NAMES
         return known
 
     def _guarded_branches(
@@ -672,6 +728,8 @@ class Analyzer(BuiltinCalls):
         with a bucket given keeps that bucket)."""
         yes = tuple(v for v in value if test(v) is not False)
         no = tuple(v for v in value if test(v) is not True)
+        if name is not None and (len(yes) < len(value) or len(no) < len(value)):
+            self.trusted += 1
         body, orelse = (yes, no) if holds_in_body else (no, yes)
         feasible = [(b, seen) for b, seen in ((s.body, body), (s.orelse, orelse)) if seen or not value]
         blocks = [b for b, _ in feasible]
@@ -981,8 +1039,35 @@ class Analyzer(BuiltinCalls):
         return (SeqV(tuple(items)),)
 
     def _ev_ifexp(self, node: ast.IfExp, frame: Frame) -> Vals:
-        self.ev(node.test, frame)
-        return join(self.ev(node.body, frame), self.ev(node.orelse, frame))
+        """``a if test else b``: the sides the test can take; a local the test decides
+        is narrowed in each (``bucket if bucket is not None else DEFAULT``)."""
+        test = node.test
+        key = id(test)
+        if key in self._syntax.guards:
+            tested = self._syntax.guards[key]
+        else:
+            tested = self._syntax.guards[key] = _value_guard(test)
+        if tested is not None and isinstance(tested[0], ast.Name) and tested[0].id in frame.locals:
+            name, check, holds = tested[0].id, tested[1], tested[2]
+            if name not in self._rebound_inside(frame) and not self._undecided(tested[0], frame, check):
+                self.ev(test, frame)
+                value = frame.locals[name]
+                yes = tuple(v for v in value if check(v) is not False)
+                no = tuple(v for v in value if check(v) is not True)
+                if len(yes) < len(value) or len(no) < len(value):
+                    self.trusted += 1
+                sides = [(node.body, yes if holds else no), (node.orelse, no if holds else yes)]
+                out: list[Vals] = []
+                for side, seen in sides:
+                    if seen or not value:
+                        frame.locals[name] = seen or value
+                        out.append(self.ev(side, frame))
+                frame.locals[name] = value
+                return join(*out)
+        can_hold, can_fail = self._truth(test, frame)
+        if can_hold == can_fail:
+            return join(self.ev(node.body, frame), self.ev(node.orelse, frame))
+        return self.ev(node.body if can_hold else node.orelse, frame)
 
     def _ev_boolop(self, node: ast.BoolOp, frame: Frame) -> Vals:
         parts: list[Vals] = []
@@ -1412,6 +1497,7 @@ class Analyzer(BuiltinCalls):
         if by_doubt:
             # NOTE: an earlier run of the function asked whether its parameters may be
             # trusted: the answer is part of the key.
+            self.trusted += 1
             doubt = self._arg_doubt(func, *site) if site is not None else _NO_DOUBT
             asked = tuple(sorted(doubt.items()))
             known = known.results.get(asked)  # type: ignore[union-attr]
@@ -1421,7 +1507,10 @@ class Analyzer(BuiltinCalls):
             if changed:
                 self._write_back(func, args, kwargs, self_value, node, caller, changed)
             return known  # type: ignore[return-value]
-        if id(func.node) in self.stack or len(self.stack) >= MAX_DEPTH:
+        if id(func.node) in self.stack:
+            self.reentered.add(id(func.node))
+            return (Unknown("recursion", maybe_client=True),)
+        if len(self.stack) >= MAX_DEPTH:
             return (Unknown("recursion", maybe_client=True),)
         self.visited.add(id(func.node))
         state = self.modules.get(func.module) or self.load_module(func.module)
@@ -1429,21 +1518,27 @@ class Analyzer(BuiltinCalls):
             return UNKNOWN_VALS
         closure = func.closure if isinstance(func.closure, Frame) else None
         frame = Frame(state, {}, func, closure)
-        frame.doubt, frame.site = doubt, site
+        recursive = id(func.node) in self.reentered
+        frame.doubt, frame.site = (_doubting(func), None) if recursive else (doubt, site)
         self._bind_params(func, args, kwargs, self_value, frame)
-        self.stack.append(id(func.node))
         if not by_doubt:
             self.memo[key] = UNKNOWN_VALS
-        try:
-            if isinstance(func.node, ast.Lambda):
-                frame.returns.append(self.ev(func.node.body, frame))
-            else:
-                try:
-                    self.exec_block(func.node.body, frame)
-                except _Return:
-                    pass
-        finally:
-            self.stack.pop()
+        trusted = self.trusted
+        self._run_body(func, frame)
+        if not recursive and id(func.node) in self.reentered and self.trusted != trusted:
+            # NOTE: the call that entered the function again was cut short, yet it runs
+            # with other arguments (``go(n - 1)``), which may take the branches these did
+            # not: the body runs once more with no test of a parameter trusted, as every
+            # later call of the function does.
+            again = Frame(state, {}, func, closure)
+            self._bind_params(func, args, kwargs, self_value, again)
+            again.doubt = _doubting(func)
+            self._run_body(func, again)
+            frame.returns += again.returns
+            frame.yields += again.yields
+            for name in again.changed or ():
+                frame.locals[name] = join(frame.locals.get(name, ()), again.locals[name])
+                frame.changed = (frame.changed or set()) | {name}
         for w in self.wrappers.get(id(func.node), ()):
             self.invoke(w, args, kwargs, self_value, node, caller)
         if frame.yields:
@@ -1472,6 +1567,19 @@ class Analyzer(BuiltinCalls):
                 self.changed_args[key] = changed
                 self._write_back(func, args, kwargs, self_value, node, caller, changed)
         return result
+
+    def _run_body(self, func: Func, frame: Frame) -> None:
+        self.stack.append(id(func.node))
+        try:
+            if isinstance(func.node, ast.Lambda):
+                frame.returns.append(self.ev(func.node.body, frame))
+            else:
+                try:
+                    self.exec_block(func.node.body, frame)
+                except _Return:
+                    pass
+        finally:
+            self.stack.pop()
 
     def _write_back(
         self, func: Func, args: list[Vals], kwargs: dict[str, Vals], self_value: V | None, node: Any,
@@ -1789,6 +1897,18 @@ def _value_guard(test: ast.expr) -> tuple[ast.expr, Callable[[V], bool | None], 
     return test, _truthy, holds
 
 
+def _doubting(func: Func) -> dict[str, int]:
+    """Every parameter of ``func`` in doubt: no test of one decides."""
+    a = func.node.args
+    return {p.arg: DOUBT_OBJECT for p in (*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg) if p is not None}
+
+
+def _without_not(test: ast.expr) -> ast.expr:
+    while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test = test.operand
+    return test
+
+
 def _compared_to_literals(test: ast.expr) -> tuple[ast.expr, tuple[object, ...], bool] | None:
     """``x == "a"`` → (x, ("a",), True); ``x != "a"`` → (…, False); ``x in ("a", "b")`` →
     (x, ("a", "b"), True); the literal may stand on the left of ``==``."""
@@ -2032,16 +2152,18 @@ def _fields(node: ast.ClassDef) -> list[tuple[str, ast.expr | None, ast.expr | N
 
 def _display_path(path: Path) -> str:
     """Paths in evidence are relative to the working directory."""
-    text, cwd = str(path), os.getcwd()
-    if text.startswith(cwd) and text[len(cwd) : len(cwd) + 1] == os.sep:
-        return text[len(cwd) + 1 :]
-    folder, name = os.path.split(text)
-    shown = _display_folder(folder, cwd)
-    return name if shown == os.curdir else os.path.join(shown, name)
+    folder, _, name = str(path).rpartition(os.sep)
+    shown = _display_folder(folder or os.sep, os.getcwd())
+    return name if shown == os.curdir else shown + os.sep + name
 
 
 @cache
 def _display_folder(folder: str, cwd: str) -> str:
+    """``folder`` relative to ``cwd`` (once per folder: every module of a folder shares it)."""
+    if folder == cwd:
+        return os.curdir
+    if folder.startswith(cwd) and folder[len(cwd) : len(cwd) + 1] == os.sep:
+        return folder[len(cwd) + 1 :]
     try:
         return os.path.relpath(folder, cwd)
     except ValueError:
