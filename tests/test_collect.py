@@ -1225,3 +1225,43 @@ def test_a_recursive_call_does_not_let_its_first_arguments_decide_the_branches(t
             count(2)
     """})
     assert sorted(c.params["QueueUrl"].rsplit("/", 1)[1] for c in analysis.calls) == ["direct", "mutual", "ternary"]
+
+
+def test_a_value_read_with_a_default_stays_doubtful_through_names_loops_and_tuples(tmp_path) -> None:
+    """``MODE = os.environ.get("MODE", "fast")`` decides nothing whether it is tested as
+    itself, through another name (``mode = MODE``), a loop variable (``for mode in
+    (MODE,)``) or a name a tuple assignment binds (``a, b = MODE, 1``); with the variable
+    set, each test decides again."""
+    from lpgen import api
+
+    (tmp_path / "app.py").write_text(textwrap.dedent("""
+        import os
+
+        import boto3
+
+        s3 = boto3.client("s3")
+        MODE = os.environ.get("MODE", "fast")
+        CURRENT = MODE
+
+
+        def handler(event, context):
+            for mode in (MODE,):
+                if mode == "fast":
+                    s3.get_object(Bucket="loop-fast", Key="k")
+                else:
+                    s3.get_object(Bucket="loop-slow", Key="k")
+            a, b = MODE, 1
+            if a != "fast":
+                s3.get_object(Bucket="tuple-slow", Key="k")
+            if CURRENT == "fast":
+                s3.get_object(Bucket="alias-fast", Key="k")
+            else:
+                s3.get_object(Bucket="alias-slow", Key="k")
+    """))
+
+    def buckets(env: dict[str, str]) -> list[str]:
+        return sorted(c.params["Bucket"] for c in api.analyze([str(tmp_path / "app.py")], env=env).calls)
+
+    assert buckets({}) == ["alias-fast", "alias-slow", "loop-fast", "loop-slow", "tuple-slow"]
+    assert buckets({"MODE": "fast"}) == ["alias-fast", "loop-fast"]
+    assert buckets({"MODE": "slow"}) == ["alias-slow", "loop-slow", "tuple-slow"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, partial
 from pathlib import Path
@@ -115,7 +115,7 @@ class _SyntaxFacts:
     all of them: CPython's fast attribute access holds for objects of up to 30 attributes,
     and the analyser reads its own on every step."""
 
-    __slots__ = ("records", "nonlocals", "if_tests", "assigned", "assignments", "imports", "guards")
+    __slots__ = ("records", "nonlocals", "if_tests", "assigned", "assignments", "imports", "guards", "params")
 
     def __init__(self) -> None:
         self.records: dict[int, bool] = {}
@@ -131,6 +131,8 @@ class _SyntaxFacts:
         """per scope node: the values it assigns to each name."""
         self.imports: dict[int, frozenset[str]] = {}
         """per module tree: the names its imports bind."""
+        self.params: dict[int, frozenset[str]] = {}
+        """per function node: its parameters' names."""
         self.guards: dict[int, tuple[Any, Any, Any] | None] = {}
         """per test expression (a part of ``and``/``or``, a conditional expression's test):
         ``_value_guard`` of it."""
@@ -597,27 +599,58 @@ class Analyzer(BuiltinCalls):
           test of it decides.
         - 0: its values are all it can be.
 
-        Judged from the text: the operand, or every value the scope assigns to the name;
-        a parameter carries the doubt of the argument its caller passed (``Frame.doubt``)."""
-        local = False
+        Judged from the text: the operand, and every value the function or the module
+        assigns to a name it reads, and so on; a parameter carries the doubt of the
+        argument its caller passed (``Frame.doubt``)."""
         if isinstance(operand, ast.Name):
-            local = frame.func is not None and not frame.is_module and operand.id in frame.locals
-            if not local and (frame.module.name, operand.id) in self.global_writes:
-                return DOUBT_OBJECT  # NOTE: a global a function sets: what it is set to is not read here
-            scope: ast.AST | None = frame.func.node if local and frame.func is not None else frame.module.parsed.tree
-            if scope is None:
-                return DOUBT_OBJECT
-            facts = self._name_facts(scope, operand.id, frame)
-        else:
-            facts = self._expression_facts(operand)
-        texts, roots, names = facts
+            return self._doubt_of_names((operand.id,), frame)
+        texts, roots, names = self._expression_facts(operand)
+        doubt = self._doubt_of_facts(texts, roots, frame)
+        return doubt if doubt == DOUBT_OBJECT else max(doubt, self._doubt_of_names(names, frame))
+
+    def _doubt_of_facts(self, texts: frozenset[str], roots: frozenset[str], frame: Frame) -> int:
         if roots and not roots <= self._imported(frame):
             return DOUBT_OBJECT  # NOTE: reads an attribute of an object, not of a module
-        doubt = DOUBT_ENV if not texts.isdisjoint(self.assumed_env) else 0
-        if (local or not isinstance(operand, ast.Name)) and frame.func is not None and self._frame_doubt(frame):
-            start = {operand.id} if isinstance(operand, ast.Name) else set()
-            doubt = max(doubt, self._doubt_of_names(start | names, frame))
+        return DOUBT_ENV if not texts.isdisjoint(self.assumed_env) else 0
+
+    def _doubt_of_names(self, names: Iterable[str], frame: Frame) -> int:
+        """The most doubt the values of ``names`` carry: a doubtful parameter's, and what
+        the values the function and the module assign them read (``mode = MODE``, ``for
+        mode in (MODE,)``, ``MODE = os.environ.get("MODE", "fast")``)."""
+        function = frame.func if frame.func is not None and not frame.is_module else None
+        doubt = 0
+        seen: set[tuple[str, bool]] = set()
+        todo = [(name, function is not None and name in frame.locals) for name in names]
+        while todo:
+            item = todo.pop()
+            if item in seen:
+                continue
+            seen.add(item)
+            name, local = item
+            if local:
+                assert function is not None
+                scope: ast.AST | None = function.node
+                if name in self._params(function):
+                    doubt = max(doubt, self._frame_doubt(frame).get(name, 0))
+            elif (frame.module.name, name) in self.global_writes:
+                return DOUBT_OBJECT  # NOTE: a global a function sets: what it is set to is not read here
+            else:
+                scope = frame.module.parsed.tree
+            if scope is None:
+                return DOUBT_OBJECT
+            texts, roots, more = self._name_facts(scope, name, frame)
+            found = self._doubt_of_facts(texts, roots, frame)
+            if found == DOUBT_OBJECT:
+                return found
+            doubt = max(doubt, found)
+            todo.extend((n, local and n in frame.locals) for n in more)
         return doubt
+
+    def _params(self, func: Func) -> frozenset[str]:
+        known = self._syntax.params.get(id(func.node))
+        if known is None:
+            known = self._syntax.params[id(func.node)] = frozenset(_doubting(func))
+        return known
 
     def _expression_facts(self, operand: ast.expr) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
         """``_facts`` of one expression."""
@@ -647,22 +680,6 @@ class Analyzer(BuiltinCalls):
             assert site is not None and frame.func is not None
             frame.doubt = self._arg_doubt(frame.func, *site)
         return frame.doubt
-
-    def _doubt_of_names(self, names: set[str] | frozenset[str], frame: Frame) -> int:
-        """The most doubt a doubtful parameter lends the frame's ``names``, directly or
-        through the locals assigned from it (``mode = mode_arg.lower()``)."""
-        assert frame.func is not None
-        scope = frame.func.node
-        doubt, seen, todo = 0, set(), list(names)
-        while todo:
-            name = todo.pop()
-            if name in seen:
-                continue
-            seen.add(name)
-            doubt = max(doubt, self._frame_doubt(frame).get(name, 0))
-            if name in frame.locals:
-                todo.extend(self._name_facts(scope, name, frame)[2])
-        return doubt
 
     def _arg_doubt(self, func: Func, node: ast.Call, args: list[Vals], self_value: V | None, caller: Frame) -> dict[str, int]:
         """The doubt (``_doubt``) of each argument of a call, by the parameter it binds:
@@ -2054,22 +2071,38 @@ _STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
 def _assignments(scope: ast.AST, walrus: bool = True) -> dict[str, list[ast.expr]]:
-    """Every value ``scope`` assigns, by the name it is assigned to. Without ``walrus``
-    (the source has no ``:=``) only statements are looked at."""
+    """Every value ``scope`` assigns, by the name it is assigned to (the whole value for
+    each name a tuple target, a ``for`` target or a ``with ... as`` binds). Without
+    ``walrus`` (the source has no ``:=``) only statements are looked at."""
     out: dict[str, list[ast.expr]] = {}
     nodes = _scope_nodes(scope) if walrus or isinstance(scope, ast.Lambda) else _statements(scope)
     for node in nodes:
         if isinstance(node, ast.Assign):
-            targets: list[ast.expr] = node.targets
+            pairs: list[tuple[ast.expr | None, ast.expr | None]] = [(t, node.value) for t in node.targets]
         elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.NamedExpr)):
-            targets = [node.target]
+            pairs = [(node.target, node.value)]
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            pairs = [(node.target, node.iter)]
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            pairs = [(item.optional_vars, item.context_expr) for item in node.items]
         else:
             continue
-        if node.value is not None:
-            for t in targets:
-                if isinstance(t, ast.Name):
-                    out.setdefault(t.id, []).append(node.value)
+        for target, value in pairs:
+            if value is not None and target is not None:
+                for name in _target_names(target):
+                    out.setdefault(name, []).append(value)
     return out
+
+
+def _target_names(target: ast.expr) -> Iterator[str]:
+    """The names an assignment target binds (``a, *rest = ...`` binds a and rest)."""
+    if isinstance(target, ast.Name):
+        yield target.id
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from _target_names(element)
+    elif isinstance(target, ast.Starred):
+        yield from _target_names(target.value)
 
 
 def _facts(values: list[ast.expr]) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
