@@ -1265,3 +1265,57 @@ def test_a_value_read_with_a_default_stays_doubtful_through_names_loops_and_tupl
     assert buckets({}) == ["alias-fast", "alias-slow", "loop-fast", "loop-slow", "tuple-slow"]
     assert buckets({"MODE": "fast"}) == ["alias-fast", "loop-fast"]
     assert buckets({"MODE": "slow"}) == ["alias-slow", "loop-slow", "tuple-slow"]
+
+
+def test_getattr_with_a_computed_name_reaches_every_fitting_method_or_function(tmp_path) -> None:
+    """``getattr(self, f"handle_{action}")`` dispatches to any method whose name fits,
+    along the class's bases, and ``getattr(module, "on_" + kind)`` to any such function
+    of a project module: their calls are granted, not reported unreachable, while a
+    method whose name does not fit stays unreachable."""
+    analysis = analyse_files(tmp_path, {
+        "events.py": """
+            import boto3
+
+            sns = boto3.client("sns")
+
+
+            def on_created(event):
+                sns.publish(TopicArn="arn:aws:sns:us-east-1:1:created", Message="m")
+
+
+            def other(event):
+                sns.publish(TopicArn="arn:aws:sns:us-east-1:1:other", Message="m")
+        """,
+        "app.py": """
+            import boto3
+
+            import events
+
+            s3 = boto3.client("s3")
+
+
+            class Base:
+                def handle_get(self, event):
+                    return s3.get_object(Bucket="b", Key=event["key"])
+
+
+            class Handler(Base):
+                def handle_put(self, event):
+                    s3.put_object(Bucket="b", Key=event["key"], Body=b"")
+
+                def cleanup(self, event):
+                    s3.delete_object(Bucket="b", Key=event["key"])
+
+                def dispatch(self, event):
+                    method = getattr(self, f"handle_{event['action']}")
+                    getattr(events, "on_" + event["kind"])(event)
+                    return method(event)
+
+
+            def handler(event, context):
+                return Handler().dispatch(event)
+        """,
+    })
+    assert sorted(c.operation for c in analysis.calls) == ["GetObject", "Publish", "PutObject"]
+    assert [c.params["TopicArn"] for c in analysis.calls if c.operation == "Publish"] == ["arn:aws:sns:us-east-1:1:created"]
+    assert "DeleteObject" in {u.call.operation for u in analysis.unreachable}

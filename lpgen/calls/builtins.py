@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from lpgen.calls import aws
@@ -68,6 +69,9 @@ class BuiltinCalls(BotoCalls):
     def _mro(self, cls: Class) -> list[Class]:
         raise NotImplementedError
 
+    def attribute_names(self, obj: V) -> list[str] | None:
+        raise NotImplementedError
+
     def call_handed_functions(self, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None) -> None:
         raise NotImplementedError
 
@@ -131,12 +135,23 @@ class BuiltinCalls(BotoCalls):
             out: list[V] = []
             for obj in args[0]:
                 for attr in strings(args[1]):
-                    if "*" in attr:
+                    if "*" not in attr:
+                        out.extend(self.lookup_attr(obj, attr, frame) or UNKNOWN_VALS)
+                        continue
+                    # NOTE: getattr(self, f"handle_{action}") may be any attribute of the
+                    # project's object whose name fits: each is looked up (a dispatcher's
+                    # methods are then called, not reported unreachable).
+                    names = self.attribute_names(obj)
+                    if names is None:
                         if isinstance(obj, (Client, Resource)) and frame is not None:
                             self._unresolved(frame, node, "getattr with a method name that is not known statically")
                         out.append(Unknown("dynamic getattr"))
-                    else:
-                        out.extend(self.lookup_attr(obj, attr, frame) or UNKNOWN_VALS)
+                        continue
+                    fits = re.compile(".*".join(re.escape(part) for part in attr.split("*")), re.DOTALL)
+                    for name_found in names:
+                        if fits.fullmatch(name_found) and (attr.startswith("_") or not name_found.startswith("__")):
+                            out.extend(self.lookup_attr(obj, name_found, frame) or ())
+                    out.append(Unknown("dynamic getattr"))
             if len(args) > 2:
                 out.extend(args[2])  # NOTE: the default, for an attribute that may be missing
             return vals(*out)

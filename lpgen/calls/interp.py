@@ -1376,6 +1376,18 @@ class Analyzer(BuiltinCalls):
                 break
         return vals(*out) or None
 
+    def attribute_names(self, obj: V) -> list[str] | None:
+        """The attribute names of a project object that its code defines (methods and
+        class attributes along its bases, a module's globals), sorted; None for any other
+        value."""
+        if isinstance(obj, (Instance, Class)):
+            cls = obj.cls if isinstance(obj, Instance) else obj
+            return sorted({name for c in self._mro(cls) for name in self.class_envs.get(id(c.node), ())})
+        if isinstance(obj, Module) and obj.project:
+            state = self.load_module(obj.name)
+            return sorted(state.env) if state is not None else None
+        return None
+
     def _mro(self, cls: Class) -> list[Class]:
         known = self._mros.get(id(cls.node))
         if known is None:
