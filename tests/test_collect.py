@@ -1319,3 +1319,46 @@ def test_getattr_with_a_computed_name_reaches_every_fitting_method_or_function(t
     assert sorted(c.operation for c in analysis.calls) == ["GetObject", "Publish", "PutObject"]
     assert [c.params["TopicArn"] for c in analysis.calls if c.operation == "Publish"] == ["arn:aws:sns:us-east-1:1:created"]
     assert "DeleteObject" in {u.call.operation for u in analysis.unreachable}
+
+
+def test_a_pool_passes_its_arguments_to_the_function_it_is_handed(collect_calls) -> None:
+    """``pool.submit(fn, a)`` calls ``fn(a)``, ``pool.map(fn, keys)`` calls ``fn`` with each
+    key and ``loop.run_in_executor(None, fn, a)`` calls ``fn(a)``: the names stay known
+    (keys listed under ``in/`` stay under ``in/``), where before the function ran with
+    unknown arguments."""
+    calls = collect_calls(
+        """
+        import asyncio
+        from concurrent.futures import ThreadPoolExecutor
+
+        import boto3
+
+        s3 = boto3.client("s3")
+
+
+        def archive(key):
+            s3.copy_object(Bucket="archive", Key=key, CopySource={"Bucket": "data", "Key": key})
+
+
+        def drop(bucket, key):
+            s3.delete_object(Bucket=bucket, Key=key)
+
+
+        async def main():
+            await asyncio.get_running_loop().run_in_executor(None, drop, "async-bucket", "k")
+
+
+        def handler(event, context):
+            pages = s3.get_paginator("list_objects_v2").paginate(Bucket="data", Prefix="in/")
+            keys = [o["Key"] for page in pages for o in page.get("Contents", [])]
+            with ThreadPoolExecutor() as pool:
+                list(pool.map(archive, keys))
+                pool.submit(drop, "tmp-bucket", "old/k").result()
+            asyncio.run(main())
+        """
+    )
+    found = {(c.operation, c.params.get("Bucket"), c.params.get("Key")) for c in calls}
+    assert found == {
+        ("ListObjectsV2", "data", None), ("CopyObject", "archive", "in/*"),
+        ("DeleteObject", "tmp-bucket", "old/k"), ("DeleteObject", "async-bucket", "k"),
+    }

@@ -115,7 +115,7 @@ class _SyntaxFacts:
     all of them: CPython's fast attribute access holds for objects of up to 30 attributes,
     and the analyser reads its own on every step."""
 
-    __slots__ = ("records", "nonlocals", "if_tests", "assigned", "assignments", "imports", "guards", "params")
+    __slots__ = ("records", "nonlocals", "if_tests", "assigned", "assignments", "imports", "guards", "params", "handed")
 
     def __init__(self) -> None:
         self.records: dict[int, bool] = {}
@@ -133,6 +133,8 @@ class _SyntaxFacts:
         """per module tree: the names its imports bind."""
         self.params: dict[int, frozenset[str]] = {}
         """per function node: its parameters' names."""
+        self.handed: dict[tuple[int, int], ast.Call] = {}
+        """per (call node, position): ``Analyzer._handed_call``."""
         self.guards: dict[int, tuple[Any, Any, Any] | None] = {}
         """per test expression (a part of ``and``/``or``, a conditional expression's test):
         ``_value_guard`` of it."""
@@ -1488,17 +1490,38 @@ class Analyzer(BuiltinCalls):
     ) -> None:
         """A function of the project handed to code lpgen does not follow (a thread pool's
         ``submit``, ``asyncio``'s executors, a transfer's ``Callback=``, a retry helper) may
-        be called there: it runs with arguments that are not known."""
-        for value in (*args, *kwargs.values()):
+        be called there: it runs with arguments that are not known, except where the
+        method says what it passes (``pool.submit(fn, a)`` calls ``fn(a)``, ``pool.map(fn,
+        items)`` calls ``fn`` with each item)."""
+        method = node.func.attr if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) else ""
+        passes = HANDED_ARGUMENTS.get(method)
+        for position, value in enumerate((*args, *kwargs.values())):
             for v in value:
                 if type(v) not in _CALLABLE_VALUES:
                     continue
                 if isinstance(v, (Func, Bound)) or (isinstance(v, Builtin) and v.name == "partial"):
-                    self.call_value(v, [], {}, node, frame)
+                    if passes is not None and position == passes[0] and position < len(args) and frame is not None:
+                        rest = args[position + 1 :]
+                        handed = [self.iterate(a, frame, node) for a in rest] if passes[1] else list(rest)
+                        self.call_value(v, handed, {}, self._handed_call(node, position), frame)
+                    else:
+                        self.call_value(v, [], {}, node, frame)
                 elif isinstance(v, Builtin) and v.name in ("client.method", "resource.method"):
                     # NOTE: executor.submit(s3.delete_object, Bucket=b, Key=k) passes the
                     # keywords on to the method.
                     self.call_value(v, [], {k: x for k, x in kwargs.items() if x is not value}, node, frame)
+
+    def _handed_call(self, node: ast.Call, position: int) -> ast.Call:
+        """The call a method makes of the function at ``position`` of ``node``'s arguments,
+        with the argument expressions after it (for the doubt of its parameters and the
+        dicts it fills); one node per place, so that it keys caches like a real one."""
+        key = (id(node), position)
+        known = self._syntax.handed.get(key)
+        if known is None:
+            known = self._syntax.handed[key] = ast.copy_location(
+                ast.Call(func=node.func, args=node.args[position + 1 :], keywords=[]), node
+            )
+        return known
 
     def _maybe_unresolved(self, f: Unknown, node: ast.Call, frame: Frame) -> None:
         if not isinstance(node.func, ast.Attribute) or not f.maybe_client:
@@ -1930,6 +1953,15 @@ def _doubting(func: Func) -> dict[str, int]:
     """Every parameter of ``func`` in doubt: no test of one decides."""
     a = func.node.args
     return {p.arg: DOUBT_OBJECT for p in (*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg) if p is not None}
+
+
+HANDED_ARGUMENTS = {
+    "submit": (0, False), "run_in_executor": (1, False), "apply_async": (0, False),
+    "map": (0, True), "imap": (0, True), "imap_unordered": (0, True),
+}
+"""methods that call the function at an argument position with the arguments after it
+(False) or with one item of each iterable after it (True): an executor's ``submit`` and
+``map``, asyncio's ``loop.run_in_executor(None, fn, *args)``, a process pool's."""
 
 
 def _without_not(test: ast.expr) -> ast.expr:
