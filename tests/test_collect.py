@@ -1362,3 +1362,19 @@ def test_a_pool_passes_its_arguments_to_the_function_it_is_handed(collect_calls)
         ("ListObjectsV2", "data", None), ("CopyObject", "archive", "in/*"),
         ("DeleteObject", "tmp-bucket", "old/k"), ("DeleteObject", "async-bucket", "k"),
     }
+
+
+def test_a_presigned_post_grants_put_object_on_any_file_name_where_the_key_says_so(collect_calls) -> None:
+    """``generate_presigned_post(Bucket, "in/${filename}")`` lets a browser upload under
+    ``in/`` with its own file name: S3 replaces ``${filename}``, so the grant is ``in/*``
+    (a literal ``${filename}`` in a policy would be read as a policy variable)."""
+    calls = collect_calls(
+        """
+        import boto3
+        s3 = boto3.client("s3")
+        def handler(event, context):
+            s3.generate_presigned_post("uploads", "in/${filename}")
+            return s3.generate_presigned_post(Bucket="uploads", Key="fixed.json")
+        """
+    )
+    assert sorted((c.operation, c.params["Key"]) for c in calls) == [("PutObject", "fixed.json"), ("PutObject", "in/*")]

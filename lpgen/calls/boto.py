@@ -143,6 +143,11 @@ class BotoCalls:
                 value = named.get(source)
             if value is not None:
                 params[target] = value
+        for placeholder in helper.get("placeholders", ()):
+            params = {
+                k: tuple(Str(v.pattern.replace(placeholder, "*")) if isinstance(v, Str) else v for v in value)
+                for k, value in params.items()
+            }
         for op in helper.get("operations", ()):
             # NOTE: each request of a helper carries only what its operation takes (the
             # source of a managed copy goes to CopyObject and UploadPartCopy, not to the
