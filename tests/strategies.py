@@ -72,7 +72,7 @@ SPECIAL = [
      f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{{a}}", "dynamodb:DeleteTable", 1),
 ]
 
-SHAPES = ("global", "class", "factory", "lru_factory", "helper_module", "guarded")
+SHAPES = ("global", "class", "factory", "lru_factory", "helper_module", "guarded", "dispatch", "pool")
 GUARDS = (
     # (the test of the helper's parameter, the argument the handler passes, the branch that runs)
     ("value is None", "None", "body"),
@@ -118,7 +118,10 @@ names = st.from_regex(r"[a-z][a-z0-9]{2,9}", fullmatch=True)
 def programs(draw: st.DrawFn) -> Program:
     n_calls = draw(st.integers(1, 4))
     prog = Program({}, {})
-    module: list[str] = ["import functools", "import os", "", "import boto3", "", "import helpers", ""]
+    module: list[str] = [
+        "import functools", "import os", "from concurrent.futures import ThreadPoolExecutor", "",
+        "import boto3", "", "import helpers", "", "pool = ThreadPoolExecutor(2)", "",
+    ]
     handler_body: list[str] = []
     extra_defs: list[str] = []
     helpers: list[str] = []
@@ -205,6 +208,22 @@ def _shape(shape: str, i: int, op: Op, params: str, module: list[str], body: lis
     elif shape == "factory":
         defs += [f"def make_{i}():", f"    return boto3.client({op.service!r})", ""]
         body.append(f"    make_{i}().{call}")
+    elif shape == "dispatch":
+        # a method picked by a computed name: every method whose name fits may run
+        defs += [
+            f"class Router{i}:",
+            "    def on_call(self, client):",
+            f"        return client.{call}",
+            "",
+            "    def route(self, event):",
+            f"        return getattr(self, 'on_' + event['kind'])(boto3.client({op.service!r}))",
+            "",
+        ]
+        body.append(f"    Router{i}().route(event)")
+    elif shape == "pool":
+        # a thread pool calls the function with the arguments submit passes on
+        defs += [f"def run_{i}(client):", f"    return client.{call}", ""]
+        body.append(f"    pool.submit(run_{i}, boto3.client({op.service!r})).result()")
     elif shape == "lru_factory":
         defs += ["@functools.lru_cache(maxsize=None)", f"def cached_{i}(name):", "    return boto3.client(name)", ""]
         body.append(f"    cached_{i}({op.service!r}).{call}")

@@ -1378,3 +1378,29 @@ def test_a_presigned_post_grants_put_object_on_any_file_name_where_the_key_says_
         """
     )
     assert sorted((c.operation, c.params["Key"]) for c in calls) == [("PutObject", "fixed.json"), ("PutObject", "in/*")]
+
+
+def test_getattr_with_a_computed_name_sees_attributes_set_on_instances(tmp_path) -> None:
+    """``getattr(self, f"{service}_client")`` finds the clients ``__init__`` set; a name
+    not known at all may also be an attribute set where the analysis does not look, so
+    a client method called on it is reported unresolved rather than dropped."""
+    analysis = analyse_files(tmp_path, {"app.py": """
+        import boto3
+
+
+        class Clients:
+            def __init__(self):
+                self.s3_client = boto3.client("s3")
+                self.sqs_client = boto3.client("sqs")
+
+            def get(self, service):
+                return getattr(self, f"{service}_client")
+
+
+        def handler(event, context):
+            clients = Clients()
+            clients.get("s3").get_object(Bucket="b", Key="k")
+            getattr(clients, event["name"]).list_queues()
+    """})
+    assert sorted((c.client, c.operation) for c in analysis.calls) == [("s3", "GetObject"), ("sqs", "ListQueues")]
+    assert [u.location.line for u in analysis.unresolved] == [17]

@@ -151,7 +151,8 @@ class BuiltinCalls(BotoCalls):
                     for name_found in names:
                         if fits.fullmatch(name_found) and (attr.startswith("_") or not name_found.startswith("__")):
                             out.extend(self.lookup_attr(obj, name_found, frame) or ())
-                    out.append(Unknown("dynamic getattr"))
+                    # NOTE: or an attribute set where the analysis does not look (setattr).
+                    out.append(Unknown("attribute with a name that is not known statically", maybe_client=True))
             if len(args) > 2:
                 out.extend(args[2])  # NOTE: the default, for an attribute that may be missing
             return vals(*out)

@@ -1384,7 +1384,13 @@ class Analyzer(BuiltinCalls):
         value."""
         if isinstance(obj, (Instance, Class)):
             cls = obj.cls if isinstance(obj, Instance) else obj
-            return sorted({name for c in self._mro(cls) for name in self.class_envs.get(id(c.node), ())})
+            mro = {id(c.node) for c in self._mro(cls)}
+            names = {name for c in mro for name in self.class_envs.get(c, ())}
+            if isinstance(obj, Instance):
+                # NOTE: and what methods set on instances (self.s3_client = ...); read as a
+                # whole, so that one set later in the pass is seen by the next.
+                names.update(key[1] for key, _ in self.heap.items() if key[0] in mro)
+            return sorted(names)
         if isinstance(obj, Module) and obj.project:
             state = self.load_module(obj.name)
             return sorted(state.env) if state is not None else None
