@@ -1404,3 +1404,39 @@ def test_getattr_with_a_computed_name_sees_attributes_set_on_instances(tmp_path)
     """})
     assert sorted((c.client, c.operation) for c in analysis.calls) == [("s3", "GetObject"), ("sqs", "ListQueues")]
     assert [u.location.line for u in analysis.unresolved] == [17]
+
+
+def test_doubt_reaches_functions_called_from_comprehensions_and_map(tmp_path) -> None:
+    """A value read with a default lpgen has no value for stays doubtful when a
+    comprehension iterates over it, when a comprehension reads it from the enclosing
+    function, and when ``map`` hands it to the function."""
+    from lpgen import api
+
+    shapes = {
+        "variable": "[work(m) for m in (MODE,)]",
+        "enclosing": "mode = MODE\n    return [work(mode) for _ in range(2)]",
+        "map": "mode = MODE\n    list(map(work, [mode]))",
+    }
+    for shape, body in shapes.items():
+        folder = tmp_path / shape
+        folder.mkdir()
+        (folder / "app.py").write_text(textwrap.dedent("""
+            import os
+
+            import boto3
+
+            s3 = boto3.client("s3")
+            MODE = os.environ.get("MODE", "fast")
+
+
+            def work(mode):
+                if mode == "fast":
+                    s3.get_object(Bucket="fast", Key="k")
+                else:
+                    s3.get_object(Bucket="slow", Key="k")
+
+
+        """) + "def handler(event, context):\n    " + body + "\n")
+        buckets = sorted(c.params["Bucket"] for c in api.analyze([str(folder / "app.py")]).calls)
+        assert buckets == ["fast", "slow"], shape
+        assert [c.params["Bucket"] for c in api.analyze([str(folder / "app.py")], env={"MODE": "fast"}).calls] == ["fast"]

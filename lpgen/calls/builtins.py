@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -70,6 +71,9 @@ class BuiltinCalls(BotoCalls):
         raise NotImplementedError
 
     def attribute_names(self, obj: V) -> list[str] | None:
+        raise NotImplementedError
+
+    def _handed_call(self, node: ast.Call, position: int) -> ast.Call:
         raise NotImplementedError
 
     def call_handed_functions(self, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None) -> None:
@@ -178,9 +182,12 @@ class BuiltinCalls(BotoCalls):
             return join(items, args[1]) if name == "next" and len(args) > 1 else items
         if name in ("map", "filter") and len(args) >= 2 and frame is not None:
             elems = self.iterate(args[1], frame, node)
+            # NOTE: the function is called with the items: a call of its own, with the
+            # iterable for argument (for the doubt of the parameter).
+            call = self._handed_call(node, 0) if isinstance(node, ast.Call) else node
             if name == "map":
-                return (SeqV((self.call_values(args[0], [elems], {}, node, frame),), True),)
-            self.call_values(args[0], [elems], {}, node, frame)
+                return (SeqV((self.call_values(args[0], [elems], {}, call, frame),), True),)
+            self.call_values(args[0], [elems], {}, call, frame)
             return (SeqV((elems,), True),)
         if name in BOUND_METHODS:
             # NOTE: str.join of values the join branch above could not combine.

@@ -80,7 +80,7 @@ class Frame:
     A plain class: one is made for every call the analysis follows, and a dataclass's
     default factories cost more than the rest of its set-up."""
 
-    __slots__ = ("module", "locals", "func", "closure", "globals_decl", "returns", "yields", "is_module", "changed", "doubt", "site")
+    __slots__ = ("module", "locals", "func", "closure", "globals_decl", "returns", "yields", "is_module", "changed", "doubt", "site", "comprehension")
 
     def __init__(
         self, module: ModuleState, locals: dict[str, Vals], func: Func | None = None,
@@ -102,6 +102,9 @@ class Frame:
         replaced, never changed in place. None until asked for (``Analyzer._frame_doubt``)."""
         self.site: tuple[ast.Call, list[Vals], V | None, Frame] | None = None
         """the call that made this activation (its node, arguments, bound self, caller frame)."""
+        self.comprehension: ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp | None = None
+        """the comprehension whose variables this frame holds (its closure is the frame the
+        comprehension is in)."""
 
 
 _NO_NAMES: frozenset[str] = frozenset()
@@ -619,6 +622,16 @@ class Analyzer(BuiltinCalls):
         """The most doubt the values of ``names`` carry: a doubtful parameter's, and what
         the values the function and the module assign them read (``mode = MODE``, ``for
         mode in (MODE,)``, ``MODE = os.environ.get("MODE", "fast")``)."""
+        if frame.comprehension is not None and frame.closure is not None:
+            # NOTE: a comprehension's variable is as doubtful as what it iterates over; any
+            # other name is the enclosing code's.
+            bound = {n: gen.iter for gen in frame.comprehension.generators for n in _target_names(gen.target)}
+            outer = [n for n in names if n not in bound]
+            doubt = self._doubt_of_names(outer, frame.closure) if outer else 0
+            for n in names:
+                if n in bound and doubt < DOUBT_OBJECT:
+                    doubt = max(doubt, self._doubt(bound[n], frame.closure))
+            return doubt
         function = frame.func if frame.func is not None and not frame.is_module else None
         doubt = 0
         seen: set[tuple[str, bool]] = set()
@@ -1199,6 +1212,7 @@ class Analyzer(BuiltinCalls):
     def comprehension(self, node: Any, frame: Frame) -> Vals:
         """Bind generator targets once and evaluate the element."""
         inner = Frame(frame.module, {}, frame.func, frame)
+        inner.comprehension = node
         for gen in node.generators:
             items = self.iterate(self.ev(gen.iter, inner), inner, node)
             self.assign(gen.target, items, inner)
