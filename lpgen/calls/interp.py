@@ -80,7 +80,7 @@ class Frame:
     A plain class: one is made for every call the analysis follows, and a dataclass's
     default factories cost more than the rest of its set-up."""
 
-    __slots__ = ("module", "locals", "func", "closure", "globals_decl", "returns", "yields", "is_module", "changed", "doubt", "site", "comprehension")
+    __slots__ = ("module", "locals", "func", "closure", "globals_decl", "returns", "yields", "is_module", "changed", "doubt", "site")
 
     def __init__(
         self, module: ModuleState, locals: dict[str, Vals], func: Func | None = None,
@@ -102,9 +102,16 @@ class Frame:
         replaced, never changed in place. None until asked for (``Analyzer._frame_doubt``)."""
         self.site: tuple[ast.Call, list[Vals], V | None, Frame] | None = None
         """the call that made this activation (its node, arguments, bound self, caller frame)."""
-        self.comprehension: ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp | None = None
-        """the comprehension whose variables this frame holds (its closure is the frame the
-        comprehension is in)."""
+
+
+class _ComprehensionFrame(Frame):
+    """The variables of a comprehension; its closure is the frame the comprehension is in."""
+
+    __slots__ = ("comprehension",)
+
+    def __init__(self, outer: Frame, node: ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp) -> None:
+        super().__init__(outer.module, {}, outer.func, outer)
+        self.comprehension = node
 
 
 _NO_NAMES: frozenset[str] = frozenset()
@@ -622,7 +629,7 @@ class Analyzer(BuiltinCalls):
         """The most doubt the values of ``names`` carry: a doubtful parameter's, and what
         the values the function and the module assign them read (``mode = MODE``, ``for
         mode in (MODE,)``, ``MODE = os.environ.get("MODE", "fast")``)."""
-        if frame.comprehension is not None and frame.closure is not None:
+        if type(frame) is _ComprehensionFrame and frame.closure is not None:
             # NOTE: a comprehension's variable is as doubtful as what it iterates over; any
             # other name is the enclosing code's.
             bound = {n: gen.iter for gen in frame.comprehension.generators for n in _target_names(gen.target)}
@@ -1211,8 +1218,7 @@ class Analyzer(BuiltinCalls):
 
     def comprehension(self, node: Any, frame: Frame) -> Vals:
         """Bind generator targets once and evaluate the element."""
-        inner = Frame(frame.module, {}, frame.func, frame)
-        inner.comprehension = node
+        inner = _ComprehensionFrame(frame, node)
         for gen in node.generators:
             items = self.iterate(self.ev(gen.iter, inner), inner, node)
             self.assign(gen.target, items, inner)
