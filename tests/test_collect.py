@@ -1440,3 +1440,16 @@ def test_doubt_reaches_functions_called_from_comprehensions_and_map(tmp_path) ->
         buckets = sorted(c.params["Bucket"] for c in api.analyze([str(folder / "app.py")]).calls)
         assert buckets == ["fast", "slow"], shape
         assert [c.params["Bucket"] for c in api.analyze([str(folder / "app.py")], env={"MODE": "fast"}).calls] == ["fast"]
+
+
+def test_a_call_chain_deeper_than_the_analysis_follows_is_still_granted(tmp_path) -> None:
+    """Twenty functions each calling the next: the last one's call is granted (with the
+    key it cannot follow as ``*``), not reported unreachable."""
+    lines = ["import boto3", "", "s3 = boto3.client('s3')", ""]
+    for i in range(20):
+        follow = f"    return f{i + 1}(key)" if i < 19 else "    return s3.get_object(Bucket='deep', Key=key)"
+        lines += [f"def f{i}(key):", follow, ""]
+    lines += ["def handler(event, context):", "    return f0('k')", ""]
+    analysis = analyse_files(tmp_path, {"app.py": "\n".join(lines)})
+    assert [(c.operation, c.params) for c in analysis.calls] == [("GetObject", {"Bucket": "deep", "Key": "*"})]
+    assert not analysis.unreachable

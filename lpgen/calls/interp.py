@@ -1589,7 +1589,7 @@ class Analyzer(BuiltinCalls):
             self.reentered.add(id(func.node))
             return (Unknown("recursion", maybe_client=True),)
         if len(self.stack) >= MAX_DEPTH:
-            return (Unknown("recursion", maybe_client=True),)
+            return self._beyond_depth(func, self_value)
         self.visited.add(id(func.node))
         state = self.modules.get(func.module) or self.load_module(func.module)
         if state is None:
@@ -1644,6 +1644,26 @@ class Analyzer(BuiltinCalls):
             if changed:
                 self.changed_args[key] = changed
                 self._write_back(func, args, kwargs, self_value, node, caller, changed)
+        return result
+
+    def _beyond_depth(self, func: Func, self_value: V | None) -> Vals:
+        """A call deeper than MAX_DEPTH: the function still runs (its calls are granted,
+        not reported unreachable), once, from a fresh depth and with every argument
+        unknown, since the arguments the chain would give are not followed."""
+        key = _Key((func, self_value, "beyond depth"))
+        known = self.memo.get(key)
+        if known is not None:
+            return known  # type: ignore[return-value]
+        self.memo[key] = (Unknown("call chain too deep to follow", maybe_client=True),)
+        a = func.node.args
+        positional = [*a.posonlyargs, *a.args][1 if self_value is not None else 0 :]
+        unknown = (Unknown("argument of a call chain too deep to follow", maybe_client=True),)
+        stack, self.stack = self.stack, []
+        try:
+            result = self.invoke(func, [unknown] * len(positional), {p.arg: unknown for p in a.kwonlyargs}, self_value, None, None)
+        finally:
+            self.stack = stack
+        self.memo[key] = result
         return result
 
     def _run_body(self, func: Func, frame: Frame) -> None:
