@@ -1453,3 +1453,39 @@ def test_a_call_chain_deeper_than_the_analysis_follows_is_still_granted(tmp_path
     analysis = analyse_files(tmp_path, {"app.py": "\n".join(lines)})
     assert [(c.operation, c.params) for c in analysis.calls] == [("GetObject", {"Bucket": "deep", "Key": "*"})]
     assert not analysis.unreachable
+
+
+def test_modules_imported_by_a_computed_name_are_followed_or_reported(tmp_path) -> None:
+    """``import_module(f"handlers.{kind}")`` may import any project module whose name fits
+    (their calls are granted), a relative name resolves against ``package``, and a name
+    not known at all is reported unresolved instead of dropping what it runs."""
+    (tmp_path / "handlers").mkdir()
+    analysis = analyse_files(tmp_path, {
+        "handlers/__init__.py": "",
+        "handlers/orders.py": """
+            import boto3
+
+
+            def handle(event):
+                boto3.client("sqs").send_message(QueueUrl="https://sqs.us-east-1.amazonaws.com/1/orders", MessageBody="m")
+        """,
+        "handlers/users.py": """
+            import boto3
+
+
+            def handle(event):
+                boto3.client("sns").publish(TopicArn="arn:aws:sns:us-east-1:1:users", Message="m")
+        """,
+        "app.py": """
+            import importlib
+            from importlib import import_module
+
+
+            def handler(event, context):
+                importlib.import_module(f"handlers.{event['kind']}").handle(event)
+                import_module(".orders", package="handlers").handle(event)
+                import_module(event["module"]).handle(event)
+        """,
+    })
+    assert sorted(c.operation for c in analysis.calls) == ["Publish", "SendMessage"]
+    assert [(u.location.line, "not known statically" in u.reason) for u in analysis.unresolved] == [(9, True)]

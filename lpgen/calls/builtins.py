@@ -76,6 +76,9 @@ class BuiltinCalls(BotoCalls):
     def _handed_call(self, node: ast.Call, position: int) -> ast.Call:
         raise NotImplementedError
 
+    def import_dynamic(self, names: Vals, package: Vals, node: Any, frame: Frame | None) -> Vals:
+        raise NotImplementedError
+
     def call_handed_functions(self, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None) -> None:
         raise NotImplementedError
 
@@ -135,6 +138,9 @@ class BuiltinCalls(BotoCalls):
         if name == "partial":
             fn, pre, kw = f.bound
             return self.call_values(fn, [*pre, *args], {**dict(kw), **kwargs}, node, frame)
+        if name == "importlib.import_module" and (args or "name" in kwargs):
+            package = args[1] if len(args) > 1 else kwargs.get("package", ())
+            return self.import_dynamic(args[0] if args else kwargs["name"], package, node, frame)
         if name == "getattr" and len(args) >= 2:
             out: list[V] = []
             for obj in args[0]:

@@ -421,6 +421,36 @@ class Analyzer(BuiltinCalls):
             return Boto3()
         return Module(dotted)
 
+    def import_dynamic(self, names: Vals, package: Vals, node: Any, frame: Frame | None) -> Vals:
+        """``importlib.import_module(name, package)``: the module of each name; a name with
+        unknown parts (``f"handlers.{kind}"``) is every project module it fits. A name not
+        known at all is reported: any module of the project may run."""
+        out: list[V] = []
+        bases = [p for p in strings(package) if "*" not in p] or [""]
+        for text in strings(names):
+            level = len(text) - len(text.lstrip("."))
+            wanted = []
+            for base in bases if level else [""]:
+                parts = base.split(".")[: len(base.split(".")) - (level - 1)] if level else []
+                wanted.append(".".join([*parts, text[level:]]) if parts and parts != [""] else text[level:])
+            for dotted in wanted:
+                if not dotted.strip("*."):
+                    if frame is not None:
+                        self._unresolved(frame, node, "a module imported by a name that is not known statically")
+                    out.append(Unknown("module imported by a computed name"))
+                elif "*" not in dotted:
+                    out.append(self.module_value(dotted))
+                    self._maybe_load(dotted)
+                else:
+                    fits = re.compile(".*".join(re.escape(part) for part in dotted.split("*")), re.DOTALL)
+                    found = [m for m in sorted(self.module_paths) if fits.fullmatch(m)]
+                    for m in found:
+                        self.load_module(m)
+                        out.append(Module(m, project=True))
+                    if not found:
+                        out.append(Unknown("module imported by a computed name"))
+        return vals(*out) or UNKNOWN_VALS
+
     # -- statements ----------------------------------------------------------------------
 
     def exec_block(self, body: list[ast.stmt], frame: Frame) -> None:
@@ -1895,7 +1925,7 @@ MODELLED = {
     "os.environ", "os.getenv", "os.path.join", "posixpath.join", "functools.lru_cache", "functools.cache",
     "functools.partial", "functools.wraps", "functools.cached_property", "dataclasses.dataclass",
     "dataclasses.field", "typing.cast", "typing_extensions.cast", "urllib.parse.unquote",
-    "urllib.parse.unquote_plus",
+    "urllib.parse.unquote_plus", "importlib.import_module",
 }
 """library names the analyser follows, however they are imported."""
 
