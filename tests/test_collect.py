@@ -1489,3 +1489,18 @@ def test_modules_imported_by_a_computed_name_are_followed_or_reported(tmp_path) 
     })
     assert sorted(c.operation for c in analysis.calls) == ["Publish", "SendMessage"]
     assert [(u.location.line, "not known statically" in u.reason) for u in analysis.unresolved] == [(9, True)]
+
+
+def test_make_api_call_is_the_operation_it_names(collect_calls) -> None:
+    """``client._make_api_call("GetObject", {...})`` (botocore's entry under every client
+    method) is that operation with that request; an unknown name is reported."""
+    calls = collect_calls(
+        """
+        import boto3
+        s3 = boto3.client("s3")
+        def handler(event, context):
+            s3._make_api_call("GetObject", {"Bucket": "b", "Key": "k"})
+            s3._make_api_call(event["op"], {"Bucket": "b"})
+        """
+    )
+    assert [(c.operation, c.params) for c in calls] == [("GetObject", {"Bucket": "b", "Key": "k"})]

@@ -112,6 +112,24 @@ class BotoCalls:
                     continue
                 self.record(client, info.operation, params, node, frame, "presigned URL")
             return (Str("*"),)
+        if method == "_make_api_call":
+            # NOTE: botocore's own entry for every client method: the API name and the
+            # request dict (code calling it directly skips the snake-case method).
+            request: dict[str, Vals] = {}
+            for d in args[1] if len(args) > 1 else kwargs.get("api_params", ()):
+                if isinstance(d, DictV):
+                    request.update(d.items)
+                    if d.open:
+                        request["**"] = UNKNOWN_VALS
+            for name in strings(args[0] if args else kwargs.get("operation_name", UNKNOWN_VALS)):
+                op_info = service_models.operation_by_name(svc, name)
+                if op_info is None:
+                    if frame is not None:
+                        self._unresolved(frame, node, "_make_api_call with an operation name that is not known statically"
+                                         if "*" in name else f"_make_api_call of {name!r}, not an operation of {svc}")
+                    continue
+                self.record(client, op_info.operation, request, node, frame)
+            return UNKNOWN_VALS
         helper = aws.helper_table(svc, "client").get(method)
         if helper is not None:
             return self._helper(client, helper, None, args, kwargs, node, frame)
