@@ -1504,3 +1504,21 @@ def test_make_api_call_is_the_operation_it_names(collect_calls) -> None:
         """
     )
     assert [(c.operation, c.params) for c in calls] == [("GetObject", {"Bucket": "b", "Key": "k"})]
+
+
+def test_an_action_that_returns_a_list_of_resources_gives_items_with_their_actions(collect_calls) -> None:
+    """``queue.receive_messages()`` gives Message resources: ``msg.delete()`` in the loop
+    over them is DeleteMessage on the queue (it was dropped)."""
+    calls = collect_calls(
+        """
+        import boto3
+        sqs = boto3.resource("sqs")
+        def handler(event, context):
+            queue = sqs.get_queue_by_name(QueueName="jobs")
+            for msg in queue.receive_messages(MaxNumberOfMessages=10):
+                msg.delete()
+        """
+    )
+    assert [(c.operation, c.params) for c in calls if c.operation == "DeleteMessage"] == [
+        ("DeleteMessage", {"QueueUrl": "https://sqs.*.amazonaws.com/*/jobs", "ReceiptHandle": "*"}),
+    ]

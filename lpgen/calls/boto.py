@@ -194,7 +194,11 @@ class BotoCalls:
             params = aws.request_params(request, res, kwargs)
             resp = self.record(client, request["operation"], params, node, frame, "resource action")
             if "resource" in action:
-                return (aws.new_resource(res.service, action["resource"], res, args, {}, params, resp, self.scope),)
+                made = aws.new_resource(res.service, action["resource"], res, args, {}, params, resp, self.scope)
+                if "[]" in action["resource"].get("path", ""):
+                    # NOTE: a list of resources (queue.receive_messages() gives Messages).
+                    return (SeqV(((made,),), homogeneous=True),)
+                return (made,)
             return (resp,)
         if method in ("load", "reload"):
             self.resource_load(res, frame, node)
