@@ -1522,3 +1522,28 @@ def test_an_action_that_returns_a_list_of_resources_gives_items_with_their_actio
     assert [(c.operation, c.params) for c in calls if c.operation == "DeleteMessage"] == [
         ("DeleteMessage", {"QueueUrl": "https://sqs.*.amazonaws.com/*/jobs", "ReceiptHandle": "*"}),
     ]
+
+
+def test_queues_a_listing_returns_start_with_its_prefix(collect_calls) -> None:
+    """``list_queues(QueueNamePrefix="jobs-")`` returns queues named ``jobs-…`` (the
+    client call and the resource collection alike); without a prefix, any queue."""
+    calls = collect_calls(
+        """
+        import boto3
+        sqs = boto3.client("sqs")
+        queues = boto3.resource("sqs")
+        def handler(event, context):
+            for url in sqs.list_queues(QueueNamePrefix="jobs-")["QueueUrls"]:
+                sqs.purge_queue(QueueUrl=url)
+            for queue in queues.queues.filter(QueueNamePrefix="tmp-"):
+                queue.delete()
+            for url in sqs.list_queues()["QueueUrls"]:
+                sqs.get_queue_attributes(QueueUrl=url)
+        """
+    )
+    urls = {c.operation: c.params["QueueUrl"] for c in calls if "QueueUrl" in c.params}
+    assert urls == {
+        "PurgeQueue": "https://sqs.*.amazonaws.com/*/jobs-*",
+        "DeleteQueue": "https://sqs.*.amazonaws.com/*/tmp-*",
+        "GetQueueAttributes": "https://sqs.*.amazonaws.com/*/*",
+    }

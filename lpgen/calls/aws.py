@@ -109,6 +109,8 @@ def response_value(
                 node = node[0] if node else None
             node = node.get(part) if isinstance(node, dict) else None
         template = node
+        if key.endswith("[]") and isinstance(template, list):
+            template = template[0] if template else None  # NOTE: one item of the list
     if template is None:
         return None
     request = dict(resp.request)
