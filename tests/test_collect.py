@@ -1547,3 +1547,37 @@ def test_queues_a_listing_returns_start_with_its_prefix(collect_calls) -> None:
         "DeleteQueue": "https://sqs.*.amazonaws.com/*/tmp-*",
         "GetQueueAttributes": "https://sqs.*.amazonaws.com/*/*",
     }
+
+
+def test_super_in_a_mixin_reaches_the_next_class_of_the_instance(tmp_path) -> None:
+    """``super().save(item)`` in a mixin goes on to the next class in the instance's
+    order (the base that writes the item), as ``super(Repo, self)`` names it: it used to
+    find the mixin's own method again and stop."""
+    analysis = analyse_files(tmp_path, {"app.py": """
+        import boto3
+
+
+        class Base:
+            def __init__(self, table):
+                self.table = boto3.resource("dynamodb").Table(table)
+
+            def save(self, item):
+                self.table.put_item(Item=item)
+
+
+        class AuditMixin:
+            def save(self, item):
+                boto3.client("sns").publish(TopicArn="arn:aws:sns:us-east-1:1:audit", Message="saved")
+                super().save(item)
+
+
+        class Repo(AuditMixin, Base):
+            def __init__(self):
+                super(Repo, self).__init__("items")
+
+
+        def handler(event, context):
+            Repo().save({"pk": "1"})
+    """})
+    assert sorted(c.operation for c in analysis.calls) == ["Publish", "PutItem"]
+    assert [c.params["TableName"] for c in analysis.calls if c.operation == "PutItem"] == ["items"]

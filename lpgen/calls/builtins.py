@@ -201,11 +201,19 @@ class BuiltinCalls(BotoCalls):
             return self.value_method(target, attr, args, kwargs, node, frame)
         if name == "super":
             if frame is not None and frame.func is not None and frame.locals:
-                first = next(iter(frame.locals.values()))
+                first = args[1] if len(args) > 1 else next(iter(frame.locals.values()))
+                named = [c for c in args[0] if isinstance(c, Class)] if args else []
                 for v in first:
                     if isinstance(v, Instance):
-                        bases = self._mro(v.cls)[1:]
-                        return tuple(Builtin("super-proxy", (v, tuple(bases))) for _ in (0,))
+                        # NOTE: the classes after the one whose method this is, in the
+                        # instance's order (a mixin's super() reaches the next base).
+                        mro = self._mro(v.cls)
+                        after = next(
+                            (i for i, c in enumerate(mro) if (named and c == named[0]) or (
+                                not named and any(stmt is frame.func.node for stmt in c.node.body))),
+                            0,
+                        )
+                        return (Builtin("super-proxy", (v, tuple(mro[after + 1 :]))),)
             return UNKNOWN_VALS
         self.call_handed_functions(args, kwargs, node, frame)
         return UNKNOWN_VALS
