@@ -1581,3 +1581,22 @@ def test_super_in_a_mixin_reaches_the_next_class_of_the_instance(tmp_path) -> No
     """})
     assert sorted(c.operation for c in analysis.calls) == ["Publish", "PutItem"]
     assert [c.params["TableName"] for c in analysis.calls if c.operation == "PutItem"] == ["items"]
+
+
+def test_a_wrapper_that_delegates_through_getattr_makes_the_client_s_calls(collect_calls) -> None:
+    """A retrying or logging wrapper whose ``__getattr__`` hands missing attributes to
+    the client it wraps: ``wrapper.get_object(...)`` is the client's call."""
+    calls = collect_calls(
+        """
+        import boto3
+        class Retrying:
+            def __init__(self, client):
+                self._client = client
+            def __getattr__(self, name):
+                return getattr(self._client, name)
+        s3 = Retrying(boto3.client("s3"))
+        def handler(event, context):
+            s3.get_object(Bucket="b", Key="k")
+        """
+    )
+    assert [(c.client, c.operation, c.params) for c in calls] == [("s3", "GetObject", {"Bucket": "b", "Key": "k"})]

@@ -1426,6 +1426,12 @@ class Analyzer(BuiltinCalls):
                         out.append(v)
             if out:
                 break
+        if not out and isinstance(obj, Instance) and not (name.startswith("__") and name.endswith("__")):
+            # NOTE: a class that delegates what it lacks (``def __getattr__(self, name):
+            # return getattr(self._client, name)``, a retrying or logging wrapper).
+            hook = self.instance_attr(obj, "__getattr__", frame)
+            if hook:
+                out.extend(self.call_values(hook, [(Str(name),)], {}, None, frame))
         return vals(*out) or None
 
     def attribute_names(self, obj: V) -> list[str] | None:
