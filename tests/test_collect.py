@@ -1600,3 +1600,25 @@ def test_a_wrapper_that_delegates_through_getattr_makes_the_client_s_calls(colle
         """
     )
     assert [(c.client, c.operation, c.params) for c in calls] == [("s3", "GetObject", {"Bucket": "b", "Key": "k"})]
+
+
+def test_with_a_contextmanager_binds_what_it_yields(collect_calls) -> None:
+    """``with session_client() as sqs:`` over a ``@contextlib.contextmanager`` generator
+    binds the client it yields: the calls made on it were dropped."""
+    calls = collect_calls(
+        """
+        import contextlib
+        import boto3
+        @contextlib.contextmanager
+        def session_client():
+            client = boto3.client("sqs")
+            try:
+                yield client
+            finally:
+                client.close()
+        def handler(event, context):
+            with session_client() as sqs:
+                sqs.send_message(QueueUrl="https://sqs.us-east-1.amazonaws.com/1/q", MessageBody="m")
+        """
+    )
+    assert [(c.client, c.operation) for c in calls] == [("sqs", "SendMessage")]

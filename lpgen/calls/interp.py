@@ -911,6 +911,9 @@ class Analyzer(BuiltinCalls):
                 if enter and any(isinstance(e, Bound) for e in enter):
                     out.extend(self.call_values(enter, [], {}, None, None))
                     continue
+            if type(v) is Builtin and v.name == "context manager":
+                out.extend(v.bound)  # NOTE: what a @contextmanager generator yields
+                continue
             out.append(v)
         return vals(*out)
 
@@ -1655,10 +1658,13 @@ class Analyzer(BuiltinCalls):
                 frame.changed = (frame.changed or set()) | {name}
         for w in self.wrappers.get(id(func.node), ()):
             self.invoke(w, args, kwargs, self_value, node, caller)
-        if frame.yields:
+        if frame.yields and _decorator_names(func.node) & {"contextmanager", "asynccontextmanager"}:
+            # NOTE: ``with session_client() as sqs:`` binds what the generator yields.
+            result: Vals = (Builtin("context manager", join(*frame.yields)),)
+        elif frame.yields:
             # NOTE: calling a generator gives an iterable of what it yields.
             yielded = frame.yields
-            result: Vals = (SeqV((join(*yielded),), True),) if yielded else (SeqV((), True),)
+            result = (SeqV((join(*yielded),), True),) if yielded else (SeqV((), True),)
         elif frame.returns and _returns_at_end(func.node):
             result = join(*frame.returns)
         else:
