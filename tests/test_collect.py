@@ -1622,3 +1622,29 @@ def test_with_a_contextmanager_binds_what_it_yields(collect_calls) -> None:
         """
     )
     assert [(c.client, c.operation) for c in calls] == [("sqs", "SendMessage")]
+
+
+def test_a_client_method_called_on_a_value_from_a_library_or_an_opaque_dict_is_reported(tmp_path) -> None:
+    """``make_client("dynamodb").put_item(...)`` (a library the analysis does not follow)
+    and ``CLIENTS["s3"].get_object(...)`` (a dict it cannot see into) may be client calls:
+    they are reported, not dropped. A one-word method (``publish``), a value read from
+    the event, and a method of None or of a string are not."""
+    analysis = analyse_files(tmp_path, {"app.py": """
+        import json
+
+        from mylib import make_client, make_bus
+
+        CLIENTS = json.loads("{}")
+        _cached = None
+
+
+        def handler(event, context):
+            CLIENTS["s3"].get_object(Bucket="b", Key="k")
+            make_client("dynamodb").put_item(TableName="t", Item={})
+            make_bus().publish("topic", "m")
+            event["client"].send_message(QueueUrl="u", MessageBody="m")
+            if _cached is None:
+                return None
+            return _cached.get_secret_value(SecretId="s")
+    """})
+    assert [u.location.line for u in analysis.unresolved] == [11, 12]

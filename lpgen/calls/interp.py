@@ -1400,7 +1400,9 @@ class Analyzer(BuiltinCalls):
         if isinstance(obj, Func) and name == "cache_clear":
             return (Builtin("noop"),)
         if isinstance(obj, Unknown):
-            return (Unknown(obj.reason, maybe_client=obj.maybe_client),)
+            # NOTE: the reason tells _maybe_unresolved that the receiver itself was not
+            # known (an attribute of None or of a string is not a client's method).
+            return (Unknown(obj.reason or "value from outside the analysed code", maybe_client=obj.maybe_client),)
         return None
 
     def instance_attr(self, obj: Instance | Class, name: str, frame: Frame | None) -> Vals | None:
@@ -1589,9 +1591,19 @@ class Analyzer(BuiltinCalls):
         return known
 
     def _maybe_unresolved(self, f: Unknown, node: ast.Call, frame: Frame) -> None:
-        if not isinstance(node.func, ast.Attribute) or not f.maybe_client:
+        """Report a call of a boto3 client method on a value that is not known. A value
+        from where a client may come (a parameter, a call result) is reported for any
+        client method; any other unknown value (a library's result, an item of a dict
+        the analysis cannot see into) for a method only boto3 clients are likely to have
+        (``put_item``, ``send_message``: two words or more), unless it is read from the
+        handler's event or context, which hold data, never clients."""
+        if not isinstance(node.func, ast.Attribute):
             return
         method = node.func.attr
+        if not f.maybe_client and (
+            not f.reason or "_" not in method.strip("_") or self._from_invocation(node.func.value, frame)
+        ):
+            return
         if method in _all_method_names():
             recv = ast.unparse(node.func.value) if hasattr(ast, "unparse") else "?"
             self._unresolved(
@@ -1599,6 +1611,15 @@ class Analyzer(BuiltinCalls):
                 f"{recv}.{method}(): the receiver may be a boto3 client but cannot be "
                 f"determined ({f.reason or 'value from outside the analysed code'})",
             )
+
+    def _from_invocation(self, expr: ast.expr, frame: Frame) -> bool:
+        """Is ``expr`` read from the entry's event or context (``event["client"]``)?"""
+        while isinstance(expr, (ast.Attribute, ast.Subscript, ast.Call)):
+            expr = expr.func if isinstance(expr, ast.Call) else expr.value
+        if not isinstance(expr, ast.Name):
+            return False
+        value = frame.locals.get(expr.id, ())
+        return bool(value) and all(v is self.context or any(v is e for e in self.event) for v in value)
 
     def invoke(
         self, func: Func, args: list[Vals], kwargs: dict[str, Vals], self_value: V | None,
