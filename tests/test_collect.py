@@ -1648,3 +1648,19 @@ def test_a_client_method_called_on_a_value_from_a_library_or_an_opaque_dict_is_r
             return _cached.get_secret_value(SecretId="s")
     """})
     assert [u.location.line for u in analysis.unresolved] == [11, 12]
+
+
+def test_botocore_sessions_make_clients(collect_calls) -> None:
+    """``botocore.session.get_session().create_client("sqs")`` (and ``Session()``, imported
+    either way) makes a client, as aiobotocore's sessions do."""
+    calls = collect_calls(
+        """
+        import botocore.session
+        from botocore.session import get_session
+        def handler(event, context):
+            botocore.session.get_session().create_client("sqs").send_message(QueueUrl="https://sqs.eu-west-1.amazonaws.com/1/q", MessageBody="m")
+            get_session().create_client("sns", region_name="us-east-1").publish(TopicArn="arn:aws:sns:us-east-1:1:t", Message="m")
+            botocore.session.Session().create_client("s3").head_object(Bucket="b", Key="k")
+        """
+    )
+    assert sorted((c.client, c.operation) for c in calls) == [("s3", "HeadObject"), ("sns", "Publish"), ("sqs", "SendMessage")]

@@ -55,8 +55,11 @@ from lpgen.source.parse import ParsedModule, parse_file
 
 SDK_MODULES = ("boto3", "aioboto3")
 """modules whose clients, resources and sessions are boto3's (aioboto3's are awaited)."""
-SESSION_FACTORIES = {"aiobotocore.session.get_session", "aiobotocore.session.AioSession"}
-"""aiobotocore's sessions, whose ``create_client`` makes a client."""
+SESSION_FACTORIES = {
+    "aiobotocore.session.get_session", "aiobotocore.session.AioSession",
+    "botocore.session.get_session", "botocore.session.Session",
+}
+"""botocore's and aiobotocore's sessions, whose ``create_client`` makes a client."""
 
 MAX_DEPTH = 14
 MAX_PASSES = 3
