@@ -1297,7 +1297,7 @@ class Analyzer(BuiltinCalls):
             elif isinstance(b, Str):
                 out.append(Str("*"))
             else:
-                out.append(Unknown())
+                out.append(Unknown(b.reason) if isinstance(b, Unknown) else Unknown())
         return vals(*out) or UNKNOWN_VALS
 
     def env_value(self, name: str, default: Vals | None, frame: Frame, node: Any, unset_is_none: bool = False) -> Vals:
@@ -1328,7 +1328,7 @@ class Analyzer(BuiltinCalls):
             elif isinstance(v, Response):
                 out.append(v)
             else:
-                out.append(Unknown())
+                out.append(Unknown(v.reason) if isinstance(v, Unknown) else Unknown())
         return vals(*out) or UNKNOWN_VALS
 
     # -- attributes ----------------------------------------------------------------------
@@ -1403,9 +1403,7 @@ class Analyzer(BuiltinCalls):
         if isinstance(obj, Func) and name == "cache_clear":
             return (Builtin("noop"),)
         if isinstance(obj, Unknown):
-            # NOTE: the reason tells _maybe_unresolved that the receiver itself was not
-            # known (an attribute of None or of a string is not a client's method).
-            return (Unknown(obj.reason or "value from outside the analysed code", maybe_client=obj.maybe_client),)
+            return (Unknown(obj.reason, maybe_client=obj.maybe_client),)
         return None
 
     def instance_attr(self, obj: Instance | Class, name: str, frame: Frame | None) -> Vals | None:
@@ -1546,13 +1544,16 @@ class Analyzer(BuiltinCalls):
                 self._library_calls(model.get("calls") or (), f.name, args, kwargs, None, node, frame)
                 if model.get("methods"):
                     return (LibObject(f.name, tuple(args), tuple(sorted(kwargs.items()))),)
-                return UNKNOWN_VALS
+            # NOTE: the reason marks a value from a library (see _maybe_unresolved).
+            return (Unknown(f"result of {f.name}()"),)
         if isinstance(f, LibMethod):
             calls = (aws.library_model(f.obj.name) or {}).get("methods", {}).get(f.method) or ()
             self._library_calls(calls, f"{f.obj.name}.{f.method}", args, kwargs, f.obj, node, frame)
             return UNKNOWN_VALS
-        if isinstance(f, Unknown) and frame is not None and isinstance(node, ast.Call):
-            self._maybe_unresolved(f, node, frame)
+        if isinstance(f, Unknown):
+            if frame is not None and isinstance(node, ast.Call):
+                self._maybe_unresolved(f, node, frame)
+            return (Unknown(f.reason, maybe_client=f.maybe_client),) if f.reason else UNKNOWN_VALS
         return UNKNOWN_VALS
 
     def call_handed_functions(
@@ -1598,7 +1599,8 @@ class Analyzer(BuiltinCalls):
         from where a client may come (a parameter, a call result) is reported for any
         client method; any other unknown value (a library's result, an item of a dict
         the analysis cannot see into) for a method only boto3 clients are likely to have
-        (``put_item``, ``send_message``: two words or more), unless it is read from the
+        (``put_item``, ``send_message``: two words or more) when a reason says where it
+        came from (a library's result, what it holds), unless it is read from the
         handler's event or context, which hold data, never clients."""
         if not isinstance(node.func, ast.Attribute):
             return
