@@ -1664,3 +1664,42 @@ def test_botocore_sessions_make_clients(collect_calls) -> None:
         """
     )
     assert sorted((c.client, c.operation) for c in calls) == [("s3", "HeadObject"), ("sns", "Publish"), ("sqs", "SendMessage")]
+
+
+def test_decorators_passing_starred_arguments_report_nothing_unresolved(tmp_path) -> None:
+    """A decorator's ``fn(*args, **kwargs)`` passes arguments the analysis cannot split:
+    the wrapped function's calls are still followed with the values the decorator and
+    the caller give, and the unknown starred values are not reported as clients."""
+    analysis = analyse_files(tmp_path, {"app.py": """
+        import functools
+
+        import boto3
+
+
+        def audited(fn):
+            @functools.wraps(fn)
+            def wrapper(*args, **kwargs):
+                boto3.client("sns").publish(TopicArn="arn:aws:sns:us-east-1:1:audit", Message="m")
+                return fn(*args, **kwargs)
+            return wrapper
+
+
+        def with_table(name):
+            def deco(fn):
+                def inner(*args):
+                    return fn(boto3.resource("dynamodb").Table(name), *args)
+                return inner
+            return deco
+
+
+        @audited
+        @with_table("items")
+        def store(table, item):
+            table.put_item(Item=item)
+
+
+        def handler(event, context):
+            store({"pk": "1"})
+    """})
+    assert sorted(c.operation for c in analysis.calls) == ["Publish", "PutItem"]
+    assert not analysis.unresolved
