@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import ast
-import re
 from typing import TYPE_CHECKING, Any
 
 from lpgen.calls import aws
@@ -28,6 +27,7 @@ from lpgen.calls.values import (
     V,
     Vals,
     join,
+    pattern_matcher,
     strings,
     vals,
 )
@@ -157,7 +157,7 @@ class BuiltinCalls(BotoCalls):
                             self._unresolved(frame, node, "getattr with a method name that is not known statically")
                         out.append(Unknown("dynamic getattr"))
                         continue
-                    fits = re.compile(".*".join(re.escape(part) for part in attr.split("*")), re.DOTALL)
+                    fits = pattern_matcher(attr)
                     for name_found in names:
                         if fits.fullmatch(name_found) and (attr.startswith("_") or not name_found.startswith("__")):
                             out.extend(self.lookup_attr(obj, name_found, frame) or ())

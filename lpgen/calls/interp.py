@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import os
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, partial
@@ -47,6 +46,7 @@ from lpgen.calls.values import (
     V,
     Vals,
     join,
+    pattern_matcher,
     strings,
     vals,
 )
@@ -445,7 +445,7 @@ class Analyzer(BuiltinCalls):
                     out.append(self.module_value(dotted))
                     self._maybe_load(dotted)
                 else:
-                    fits = re.compile(".*".join(re.escape(part) for part in dotted.split("*")), re.DOTALL)
+                    fits = pattern_matcher(dotted)
                     found = [m for m in sorted(self.module_paths) if fits.fullmatch(m)]
                     for m in found:
                         self.load_module(m)
@@ -596,11 +596,7 @@ class Analyzer(BuiltinCalls):
         if kind is ast.UnaryOp and type(test.op) is ast.Not:  # type: ignore[attr-defined]
             can_hold, can_fail = self._truth(test.operand, frame)  # type: ignore[attr-defined]
             return can_fail, can_hold
-        key = id(test)
-        if key in self._syntax.guards:
-            tested = self._syntax.guards[key]
-        else:
-            tested = self._syntax.guards[key] = _value_guard(test)
+        tested = self._guard_of(test)
         if tested is None:
             self.ev(test, frame)
             return True, True
@@ -619,12 +615,36 @@ class Analyzer(BuiltinCalls):
             self.trusted += 1
         return (yes, no) if holds else (no, yes)
 
-    def _decided_branches(self, s: ast.If, frame: Frame, can_hold: bool, can_fail: bool) -> None:
-        """Run the branches of ``s`` its test can take."""
-        blocks = [b for b, ok in ((s.body, can_hold), (s.orelse, can_fail)) if ok] or [s.body, s.orelse]
-        self._branches(frame, blocks)
+    def _decided_branches(
+        self, s: ast.If, frame: Frame, can_hold: bool, can_fail: bool,
+        narrowed: tuple[dict[str, Vals], dict[str, Vals]] | None = None,
+    ) -> None:
+        """Run the branches of ``s`` its test can take, each seeing the names ``narrowed``
+        gives it."""
+        sides = [(b, bind) for b, ok, bind in zip((s.body, s.orelse), (can_hold, can_fail), narrowed or ({}, {})) if ok]
+        if not sides:
+            sides = [(s.body, {}), (s.orelse, {})]
+        blocks = [b for b, _ in sides]
+        self._branches(frame, blocks, [bind for _, bind in sides] if narrowed else None)
         if all(b and isinstance(b[-1], ast.Return) for b in blocks):
             raise _Return()  # NOTE: every branch that can run returns: what follows cannot run
+
+    def _guard_of(self, test: ast.expr) -> tuple[ast.expr, Callable[[V], bool | None], bool] | None:
+        """``_value_guard`` of a test expression, worked out once per node."""
+        key = id(test)
+        if key in self._syntax.guards:
+            return self._syntax.guards[key]
+        tested = self._syntax.guards[key] = _value_guard(test)
+        return tested
+
+    def _split(self, value: Vals, check: Callable[[V], bool | None], holds: bool) -> tuple[Vals, Vals]:
+        """(the alternatives of ``value`` for which the test can hold, those for which it
+        can fail), with ``holds`` False for a test under ``not``."""
+        yes = tuple(v for v in value if check(v) is not False)
+        no = tuple(v for v in value if check(v) is not True)
+        if len(yes) < len(value) or len(no) < len(value):
+            self.trusted += 1
+        return (yes, no) if holds else (no, yes)
 
     def _undecided(self, operand: ast.expr, frame: Frame, check: Any) -> bool:
         """Must a test of ``operand`` run both branches although its values may rule one out?"""
@@ -791,25 +811,14 @@ class Analyzer(BuiltinCalls):
 
     def _guarded_branches(
         self, s: ast.If, frame: Frame, value: Vals, test: Callable[[V], bool | None], holds_in_body: bool,
-        name: str | None = None,
+        name: str,
     ) -> None:
-        """An ``if`` that the alternatives of ``value`` may decide (``if bucket is None:``,
-        ``if isinstance(path, str):``, ``if os.environ.get("AUDIT") == "on":``): a branch none
-        of them can take is not run. With ``name`` (a local the test reads), each branch
-        also sees only the alternatives that take it (``if bucket is None: bucket = DEFAULT``
-        with a bucket given keeps that bucket)."""
-        yes = tuple(v for v in value if test(v) is not False)
-        no = tuple(v for v in value if test(v) is not True)
-        if name is not None and (len(yes) < len(value) or len(no) < len(value)):
-            self.trusted += 1
-        body, orelse = (yes, no) if holds_in_body else (no, yes)
-        feasible = [(b, seen) for b, seen in ((s.body, body), (s.orelse, orelse)) if seen or not value]
-        blocks = [b for b, _ in feasible]
-        self._branches(frame, blocks, [{name: seen} for _, seen in feasible] if name is not None else None)
-        if all(b and isinstance(b[-1], ast.Return) for b in blocks):
-            raise _Return()  # NOTE: every branch that can run returns: what follows cannot run
-        if name is None:
-            return
+        """An ``if`` that the alternatives of the local ``name`` (``value``) may decide (``if
+        bucket is None:``, ``if isinstance(path, str):``): a branch none of them can take is
+        not run, and each branch sees only the alternatives that take it (``if bucket is
+        None: bucket = DEFAULT`` with a bucket given keeps that bucket)."""
+        body, orelse = self._split(value, test, holds_in_body)
+        self._decided_branches(s, frame, bool(body) or not value, bool(orelse) or not value, ({name: body}, {name: orelse}))
         # NOTE: after an if whose one branch always leaves, the name holds what the other
         # branch can take (unless that branch assigns it).
         if orelse and _exits(s.body) and not _assigns(s.orelse, name):
@@ -1117,23 +1126,14 @@ class Analyzer(BuiltinCalls):
         """``a if test else b``: the sides the test can take; a local the test decides
         is narrowed in each (``bucket if bucket is not None else DEFAULT``)."""
         test = node.test
-        key = id(test)
-        if key in self._syntax.guards:
-            tested = self._syntax.guards[key]
-        else:
-            tested = self._syntax.guards[key] = _value_guard(test)
+        tested = self._guard_of(test)
         if tested is not None and isinstance(tested[0], ast.Name) and tested[0].id in frame.locals:
             name, check, holds = tested[0].id, tested[1], tested[2]
             if name not in self._rebound_inside(frame) and not self._undecided(tested[0], frame, check):
                 self.ev(test, frame)
                 value = frame.locals[name]
-                yes = tuple(v for v in value if check(v) is not False)
-                no = tuple(v for v in value if check(v) is not True)
-                if len(yes) < len(value) or len(no) < len(value):
-                    self.trusted += 1
-                sides = [(node.body, yes if holds else no), (node.orelse, no if holds else yes)]
                 out: list[Vals] = []
-                for side, seen in sides:
+                for side, seen in zip((node.body, node.orelse), self._split(value, check, holds)):
                     if seen or not value:
                         frame.locals[name] = seen or value
                         out.append(self.ev(side, frame))
@@ -2115,7 +2115,7 @@ def _equals_one_of(v: V, literals: tuple[object, ...]) -> bool | None:
     if isinstance(v, Str):
         if "*" not in v.pattern:
             return v.pattern in literals
-        shape = re.compile(".*".join(re.escape(part) for part in v.pattern.split("*")), re.DOTALL)
+        shape = pattern_matcher(v.pattern)
         return None if any(isinstance(x, str) and shape.fullmatch(x) for x in literals) else False
     if isinstance(v, Const):
         return any(v.value == x for x in literals)

@@ -7,7 +7,9 @@ name two ways gives both. Values are frozen and hashable so sets of them stay sm
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from lpgen.calls.model import UNKNOWN
@@ -251,6 +253,12 @@ def join(*groups: Vals) -> Vals:
     if len(groups) == 2 and len(groups[1]) < 2 and (not groups[0] or groups[0] == groups[1]):
         return groups[1]
     return vals(*(v for g in groups for v in g))
+
+
+@lru_cache(maxsize=1024)
+def pattern_matcher(pattern: str) -> re.Pattern[str]:
+    """A regular expression for the texts a name pattern stands for (``*`` is any text)."""
+    return re.compile(".*".join(re.escape(part) for part in pattern.split("*")), re.DOTALL)
 
 
 def strings(values: Vals) -> list[str]:
