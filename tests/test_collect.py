@@ -1381,9 +1381,10 @@ def test_a_presigned_post_grants_put_object_on_any_file_name_where_the_key_says_
 
 
 def test_getattr_with_a_computed_name_sees_attributes_set_on_instances(tmp_path) -> None:
-    """``getattr(self, f"{service}_client")`` finds the clients ``__init__`` set; a name
-    not known at all may also be an attribute set where the analysis does not look, so
-    a client method called on it is reported unresolved rather than dropped."""
+    """``getattr(self, f"{service}_client")`` finds the clients ``__init__`` set. A name
+    that no known attribute fits may be one set where the analysis does not look
+    (setattr), so a client method called on it is reported unresolved rather than
+    dropped; where known names fit, the call is theirs."""
     analysis = analyse_files(tmp_path, {"app.py": """
         import boto3
 
@@ -1400,10 +1401,14 @@ def test_getattr_with_a_computed_name_sees_attributes_set_on_instances(tmp_path)
         def handler(event, context):
             clients = Clients()
             clients.get("s3").get_object(Bucket="b", Key="k")
+            clients.get(event["service"]).get_object(Bucket="b", Key="any")
             getattr(clients, event["name"]).list_queues()
+            getattr(clients, f"x{event['n']}").put_object(Bucket="b", Key="k", Body=b"")
     """})
-    assert sorted((c.client, c.operation) for c in analysis.calls) == [("s3", "GetObject"), ("sqs", "ListQueues")]
-    assert [u.location.line for u in analysis.unresolved] == [17]
+    assert sorted((c.client, c.operation) for c in analysis.calls) == [
+        ("s3", "GetObject"), ("s3", "GetObject"), ("sqs", "ListQueues"),
+    ]
+    assert [u.location.line for u in analysis.unresolved] == [19]
 
 
 def test_doubt_reaches_functions_called_from_comprehensions_and_map(tmp_path) -> None:

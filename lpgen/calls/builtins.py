@@ -158,11 +158,12 @@ class BuiltinCalls(BotoCalls):
                         out.append(Unknown("dynamic getattr"))
                         continue
                     fits = pattern_matcher(attr)
-                    for name_found in names:
-                        if fits.fullmatch(name_found) and (attr.startswith("_") or not name_found.startswith("__")):
-                            out.extend(self.lookup_attr(obj, name_found, frame) or ())
-                    # NOTE: or an attribute set where the analysis does not look (setattr).
-                    out.append(Unknown("attribute with a name that is not known statically", maybe_client=True))
+                    fitting = [n for n in names if fits.fullmatch(n) and (attr.startswith("_") or not n.startswith("__"))]
+                    for name_found in fitting:
+                        out.extend(self.lookup_attr(obj, name_found, frame) or ())
+                    # NOTE: or an attribute set where the analysis does not look (setattr):
+                    # a client method called on it is reported when no known name fits.
+                    out.append(Unknown() if fitting else Unknown("attribute with a name that is not known statically", maybe_client=True))
             if len(args) > 2:
                 out.extend(args[2])  # NOTE: the default, for an attribute that may be missing
             return vals(*out)
