@@ -5,6 +5,8 @@ from __future__ import annotations
 import textwrap
 
 from conftest import analyse_files
+from hypothesis import given
+from hypothesis import strategies as st
 
 
 def ops(calls) -> set[tuple[str, str]]:
@@ -1708,3 +1710,31 @@ def test_decorators_passing_starred_arguments_report_nothing_unresolved(tmp_path
     """})
     assert sorted(c.operation for c in analysis.calls) == ["Publish", "PutItem"]
     assert not analysis.unresolved
+
+
+def test_more_alternatives_than_the_analysis_keeps_are_widened_not_dropped(tmp_path) -> None:
+    """Sixteen bucket names for one call become one pattern covering them all (``x*``),
+    and a dispatcher over sixteen methods calls every one: past the cap of alternatives,
+    values were dropped and so were their grants."""
+    lines = ["import boto3", "", "s3 = boto3.client('s3')", "", "class H:"]
+    for i in range(16):
+        lines += [f"    def handle_{i}(self, event):", f"        s3.get_object(Bucket='b{i}', Key='k')", ""]
+    lines += ["    def route(self, event):", "        return getattr(self, 'handle_' + event['a'])(event)", ""]
+    lines += ["def handler(event, context):", "    H().route(event)", "    b = 'x0'"]
+    for i in range(1, 16):
+        lines += [f"    if event.get('k{i}'):", f"        b = 'x{i}'"]
+    lines += ["    s3.delete_object(Bucket=b, Key='k')", ""]
+    analysis = analyse_files(tmp_path, {"app.py": "\n".join(lines)})
+    assert sorted(c.params["Bucket"] for c in analysis.calls if c.operation == "GetObject") == sorted(f"b{i}" for i in range(16))
+    deleted = [c.params["Bucket"] for c in analysis.calls if c.operation == "DeleteObject"]
+    assert len(deleted) == 1 and "x*" in deleted[0] and all(b.startswith("x") for b in deleted[0])
+
+
+@given(st.lists(st.text(alphabet="ab*/-", max_size=6), min_size=13, max_size=30, unique=True))
+def test_a_widened_pattern_covers_every_string_it_replaces(patterns: list[str]) -> None:
+    from lpgen.calls.values import Str, pattern_matcher, vals
+
+    widened = [v.pattern for v in vals(*(Str(p) for p in patterns)) if isinstance(v, Str)]
+    assert len(widened) == 1
+    for p in patterns:
+        assert pattern_matcher(widened[0]).fullmatch(p.replace("*", "x")), (widened, p)

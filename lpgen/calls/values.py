@@ -7,6 +7,7 @@ name two ways gives both. Values are frozen and hashable so sets of them stay sm
 from __future__ import annotations
 
 import ast
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -230,7 +231,10 @@ UNKNOWN_VALS: Vals = (Unknown(),)
 
 
 def vals(*items: V) -> Vals:
-    """Dedupe alternatives, keep the first MAX_ALTERNATIVES."""
+    """Dedupe alternatives. Past MAX_ALTERNATIVES, the strings become one pattern that
+    covers them all (``x0`` … ``x15`` → ``x*``) and other constants an unknown value, so
+    that combining values stays small without dropping one; other values are all kept
+    (each comes from its own place in the code: methods a dispatcher may call, clients)."""
     if len(items) < 2:
         return items
     out: list[V] = []
@@ -239,8 +243,58 @@ def vals(*items: V) -> Vals:
         if v not in seen:
             seen.add(v)
             out.append(v)
-            if len(out) >= MAX_ALTERNATIVES:
-                break
+    if len(out) <= MAX_ALTERNATIVES:
+        return tuple(out)
+    return _widened(out)
+
+
+MAX_KEPT = 32
+"""past MAX_ALTERNATIVES, how many values of other kinds (functions, classes, clients) are
+kept; the rest stand as one unknown value, so that calls on them are reported."""
+
+
+def _widened(items: list[V]) -> Vals:
+    """Many alternatives as few: the strings as one pattern covering them all, other
+    constants as an unknown value, dicts as one dict with every key (each with all its
+    values), lists as one list of all their items; no more than MAX_KEPT others."""
+    patterns = [v.pattern for v in items if type(v) is Str]
+    if len(patterns) > 1:
+        prefix = os.path.commonprefix(patterns).split("*")[0]
+        suffix = os.path.commonprefix([p[::-1] for p in patterns])[::-1].split("*")[-1]
+        room = min(len(p) for p in patterns) - len(prefix)
+        suffix = suffix[len(suffix) - max(room, 0) :] if len(suffix) > room else suffix
+        patterns = [prefix + "*" + suffix]
+    dicts = [v for v in items if type(v) is DictV]
+    seqs = [v for v in items if type(v) is SeqV]
+    out: list[V] = []
+    others = 0
+    for v in items:
+        kind = type(v)
+        if kind is Str or kind is Const:
+            if patterns:
+                out.append(Str(patterns.pop()))
+                if any(type(c) is Const for c in items):
+                    out.append(Unknown("one of many constants"))
+            elif not any(type(c) is Str for c in items) and Unknown() not in out:
+                out.append(Unknown("one of many constants"))
+        elif kind is DictV:
+            if dicts:
+                keys: dict[str, list[V]] = {}
+                for d in dicts:
+                    for k, value in d.items:  # type: ignore[attr-defined]
+                        keys.setdefault(k, []).extend(value)
+                out.append(DictV(tuple((k, vals(*value)) for k, value in keys.items()), any(d.open for d in dicts)))  # type: ignore[attr-defined]
+                dicts = []
+        elif kind is SeqV:
+            if seqs:
+                out.append(SeqV((vals(*(x for q in seqs for item in q.items for x in item)),), True))  # type: ignore[attr-defined]
+                seqs = []
+        elif others < MAX_KEPT:
+            out.append(v)
+            others += 1
+        elif others == MAX_KEPT:
+            out.append(Unknown("one of too many values to follow", maybe_client=True))
+            others += 1
     return tuple(out)
 
 
