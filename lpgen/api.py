@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lpgen.calls.events import s3_notification
-from lpgen.calls.interp import Analyzer
+from lpgen.calls.interp import MAX_PASSES, Analyzer
 from lpgen.calls.model import ApiCall, UnreachableCall, UnresolvedCall
 from lpgen.calls.values import Boto3, Builtin, Module, Vals
 from lpgen.gcpause import collector_paused
@@ -53,6 +53,9 @@ class Analysis:
     env_defaulted: tuple[tuple[str, str, int], ...] = ()
     """(variable, path, line) for environment variables with no value here that the code
     reads with a default, which the policy assumes (the deployed function may set them)."""
+    unsettled: bool = False
+    """values written across calls (instance attributes, globals set by functions) were
+    still changing when the analysis stopped: names that rest on them may be incomplete."""
 
 
 @dataclass(frozen=True)
@@ -268,6 +271,7 @@ def _analyze_parallel(
         reached=tuple(sorted(reached)),
         registered=tuple(sorted({f for r in results for f in r.registered})),
         env_defaulted=tuple(sorted((k, p, n) for k, (p, n) in env_defaulted.items())),
+        unsettled=any(r.unsettled for r in results),
     )
 
 
@@ -329,6 +333,7 @@ def _analyze(
         registered = _registered(analyzer, analyzer.visited)
         if registered:
             analyzer.run(entries + registered)
+    unsettled = analyzer.heap.stale or analyzer.global_writes.stale
     calls = list(analyzer.calls)
     unresolved = list(analyzer.unresolved)
     env_missing = dict(analyzer.env_missing)
@@ -372,6 +377,7 @@ def _analyze(
         reached=tuple(reached_names),
         registered=tuple(f"{m}.{f}" for m, f in registered),
         env_defaulted=tuple(sorted((k, v.path, v.line) for k, v in env_defaulted.items())),
+        unsettled=unsettled,
     )
 
 
@@ -450,6 +456,11 @@ def analysis_findings(analysis: Analysis) -> list[Finding]:
         ))
     for path, reason in analysis.skipped:
         out.append(Finding("LP203", f"file skipped: {reason}", path, 0))
+    if analysis.unsettled:
+        out.append(Finding(
+            "LP206", f"values written across calls were still changing after {MAX_PASSES} passes: names that rest "
+            "on attributes or globals set by other functions may be incomplete", relpath(analysis.files[0]) if analysis.files else "", 0,
+        ))
     for gone in analysis.unreachable:
         loc = gone.call.location
         out.append(

@@ -1738,3 +1738,43 @@ def test_a_widened_pattern_covers_every_string_it_replaces(patterns: list[str]) 
     assert len(widened) == 1
     for p in patterns:
         assert pattern_matcher(widened[0]).fullmatch(p.replace("*", "x")), (widened, p)
+
+
+def test_values_that_do_not_settle_are_reported(tmp_path) -> None:
+    """A chain of methods each setting an attribute from the one the next sets needs more
+    passes than the analysis runs: the bucket it ends in is missed, and LP206 says the
+    names may be incomplete instead of nothing."""
+    from lpgen import api
+
+    (tmp_path / "app.py").write_text(textwrap.dedent("""
+        import boto3
+
+
+        class Chain:
+            def __init__(self):
+                self.a = self.b = self.c = self.d = "start"
+
+            def step4(self):
+                self.d = self.c
+
+            def step3(self):
+                self.c = self.b
+
+            def step2(self):
+                self.b = self.a
+
+            def step1(self):
+                self.a = "real-bucket"
+
+
+        def handler(event, context):
+            chain = Chain()
+            boto3.client("s3").get_object(Bucket=chain.d, Key="k")
+            chain.step4()
+            chain.step3()
+            chain.step2()
+            chain.step1()
+    """))
+    found = api.suggest([str(tmp_path / "app.py")])
+    assert [f.code for f in found.findings if f.code == "LP206"] == ["LP206"]
+    assert found.analysis is not None and found.analysis.unsettled

@@ -47,6 +47,8 @@ CATALOGUE: dict[str, Entry] = {e.code: e for e in (
           "a helper no handler calls", "remove dead code, or name the right handler"),
     Entry("LP205", "environment variable read with a default has no value here", "the policy assumes the default, which the deployed function may override",
           "os.environ.get('MODE', 'fast') with no --env and no template", "--env NAME=VALUE or --template"),
+    Entry("LP206", "values did not settle", "instance attributes or globals that functions set kept changing when the analysis stopped, so names resting on them may lack a value",
+          "a chain of methods each setting an attribute from the one the previous set", "set the attribute from a constant or in __init__"),
     Entry("LP301", "role not in the trail", "nothing can be confirmed from this trail",
           "--role of another account or a trail without the function's region", "the right --role and trail"),
     Entry("LP302", "call seen only in the trail", "a library, a layer or dynamic code made it: proposed with its evidence",
