@@ -1778,3 +1778,41 @@ def test_values_that_do_not_settle_are_reported(tmp_path) -> None:
     found = api.suggest([str(tmp_path / "app.py")])
     assert [f.code for f in found.findings if f.code == "LP206"] == ["LP206"]
     assert found.analysis is not None and found.analysis.unsettled
+
+
+def test_string_building_keeps_every_combination_of_its_parts(collect_calls) -> None:
+    """``"%s-%s" % (env, region)``, ``"{}-{}".format(...)``, ``"-".join([...])``,
+    ``os.path.join`` and f-strings over names with two values each give all four names:
+    ``%``, ``format`` and the joins took the first value of each part (three of four
+    buckets were never granted)."""
+    calls = collect_calls(
+        """
+        import os
+        import boto3
+        s3 = boto3.client("s3")
+        def handler(event, context):
+            env = "prod" if event.get("p") else "dev"
+            region = "eu" if event.get("e") else "us"
+            s3.get_object(Bucket="%s-%s-a" % (env, region), Key="k")
+            s3.put_object(Bucket="{}-{}-b".format(env, region), Key="k", Body=b"")
+            s3.delete_object(Bucket="-".join([env, region, "c"]), Key=os.path.join(env, "x"))
+            s3.head_object(Bucket=f"{env}-{region}-d", Key="k")
+        """
+    )
+    expected = sorted(f"{e}-{r}" for e in ("dev", "prod") for r in ("eu", "us"))
+    for op, suffix in (("GetObject", "a"), ("PutObject", "b"), ("DeleteObject", "c"), ("HeadObject", "d")):
+        (call,) = [c for c in calls if c.operation == op]
+        assert sorted(b.removesuffix("-" + suffix) for b in call.params["Bucket"]) == expected, op
+    (delete,) = [c for c in calls if c.operation == "DeleteObject"]
+    assert sorted(delete.params["Key"]) == ["dev/x", "prod/x"]
+
+
+def test_a_string_built_from_too_many_combinations_is_covered_by_one_pattern() -> None:
+    from lpgen.calls.formatting import combinations, percent
+    from lpgen.calls.values import Str, pattern_matcher
+
+    choices = [[f"a{i}" for i in range(5)], ["-"], [f"{i}z" for i in range(5)]]
+    (row,) = combinations(choices)
+    assert row == ["a*", "-", "*z"]
+    texts = percent("%s/%s", [tuple(Str(f"b{i}") for i in range(4)), tuple(Str(f"k{i}") for i in range(4))])
+    assert texts == ["b*/k*"] and pattern_matcher(texts[0]).fullmatch("b3/k2")

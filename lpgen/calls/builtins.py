@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from lpgen.calls import aws
 from lpgen.calls.boto import BotoCalls
-from lpgen.calls.formatting import format_pattern, squash
+from lpgen.calls.formatting import combinations, format_pattern, squash
 from lpgen.calls.values import (
     UNKNOWN_VALS,
     Builtin,
@@ -115,12 +115,12 @@ class BuiltinCalls(BotoCalls):
             parts = args if name == "os.path.join" else [x for s in (args[0] if args else ()) if isinstance(s, SeqV) for x in s.items]
             if not parts or (name != "os.path.join" and any(isinstance(s, SeqV) and s.homogeneous for s in (args[0] if args else ()))):
                 return (Str("*"),)
-            texts = [strings(p)[0] for p in parts]
+            rows = combinations([strings(p) for p in parts])
             if name == "os.path.join":
                 import posixpath
 
-                return (Str(squash(posixpath.join(*texts))),)
-            return (Str(squash(sep.join(texts))),)
+                return vals(*(Str(squash(posixpath.join(*row))) for row in rows))
+            return vals(*(Str(squash(sep.join(row))) for row in rows))
         if name in ("typing.cast", "typing_extensions.cast"):
             return args[1] if len(args) > 1 else UNKNOWN_VALS
         if name in ("urllib.parse.unquote", "urllib.parse.unquote_plus"):
@@ -226,7 +226,7 @@ class BuiltinCalls(BotoCalls):
         if isinstance(obj, Str):
             s = obj.pattern
             if method == "format":
-                return (Str(format_pattern(s, args, kwargs)),)
+                return vals(*(Str(p) for p in format_pattern(s, args, kwargs)))
             if method == "replace" and len(args) >= 2:
                 out = [Str(s.replace(a, b)) for a in strings(args[0]) for b in strings(args[1]) if "*" not in a]
                 return vals(*out) or (Str("*"),)

@@ -5,7 +5,7 @@ An unknown part is ``*`` in the pattern; runs of ``*`` collapse to one.
 
 from __future__ import annotations
 
-from lpgen.calls.values import UNKNOWN_VALS, V, Vals, strings
+from lpgen.calls.values import MAX_ALTERNATIVES, UNKNOWN_VALS, Vals, cover, strings
 
 
 def squash(s: str) -> str:
@@ -14,42 +14,60 @@ def squash(s: str) -> str:
     return s
 
 
-def percent(fmt: str, args: list[V]) -> str:
-    out = []
+def combinations(choices: list[list[str]]) -> list[list[str]]:
+    """Every way of taking one text of each choice, in order. Past MAX_ALTERNATIVES ways, a
+    choice of several texts becomes one pattern covering them, so none is dropped."""
+    total = 1
+    for choice in choices:
+        total *= max(len(choice), 1)
+    if total > MAX_ALTERNATIVES:
+        choices = [choice if len(choice) < 2 else [cover(choice)] for choice in choices]
+    out: list[list[str]] = [[]]
+    for choice in choices:
+        out = [row + [text] for row in out for text in (choice or ["*"])]
+    return out
+
+
+def percent(fmt: str, positions: list[Vals]) -> list[str]:
+    """``fmt % args`` for each way the arguments' alternatives combine; ``positions`` holds
+    the alternatives of each argument in order."""
+    pieces: list[list[str]] = []
     i = 0
-    it = iter(args)
+    start = 0
+    it = iter(positions)
     while i < len(fmt):
-        c = fmt[i]
-        if c == "%" and i + 1 < len(fmt):
+        if fmt[i] == "%" and i + 1 < len(fmt):
             j = i + 1
             while j < len(fmt) and fmt[j] in "0123456789.-+ #(":
                 if fmt[j] == "(":
                     j = fmt.find(")", j) + 1 or len(fmt)
                     continue
                 j += 1
+            pieces.append([fmt[start:i]])
             if j < len(fmt) and fmt[j] == "%":
-                out.append("%")
+                pieces.append(["%"])
             else:
                 nxt = next(it, None)
-                out.append(strings((nxt,))[0] if nxt is not None else "*")
-            i = j + 1
+                pieces.append(strings(nxt) if nxt is not None else ["*"])
+            i = start = j + 1
             continue
-        out.append(c)
         i += 1
-    return squash("".join(out))
+    pieces.append([fmt[start:]])
+    return [squash("".join(row)) for row in combinations(pieces)]
 
 
-def format_pattern(fmt: str, args: list[Vals], kwargs: dict[str, Vals]) -> str:
+def format_pattern(fmt: str, args: list[Vals], kwargs: dict[str, Vals]) -> list[str]:
+    """``fmt.format(*args, **kwargs)`` for each way the arguments' alternatives combine."""
     import string
 
-    out = []
+    pieces: list[list[str]] = []
     auto = 0
     try:
         parsed = list(string.Formatter().parse(fmt))
     except ValueError:
-        return "*"
+        return ["*"]
     for literal, field_name, _spec, _conv in parsed:
-        out.append(literal)
+        pieces.append([literal])
         if field_name is None:
             continue
         if field_name == "":
@@ -60,5 +78,5 @@ def format_pattern(fmt: str, args: list[Vals], kwargs: dict[str, Vals]) -> str:
             value = args[idx] if idx < len(args) else UNKNOWN_VALS
         else:
             value = kwargs.get(field_name.split(".")[0].split("[")[0], UNKNOWN_VALS)
-        out.append(strings(value)[0])
-    return squash("".join(out))
+        pieces.append(strings(value))
+    return [squash("".join(row)) for row in combinations(pieces)]

@@ -19,7 +19,7 @@ from typing import Any
 
 from lpgen.calls import aws
 from lpgen.calls.builtins import BuiltinCalls
-from lpgen.calls.formatting import percent, squash
+from lpgen.calls.formatting import combinations, percent, squash
 from lpgen.calls.model import ApiCall, Location, UnresolvedCall
 from lpgen.calls.values import (
     UNKNOWN_VALS,
@@ -1202,16 +1202,17 @@ class Analyzer(BuiltinCalls):
 
     def fstring(self, node: ast.JoinedStr, frame: Frame) -> Vals:
         """Each alternative of each part, combined (capped)."""
-        results = [""]
+        pieces: list[list[str]] = []
         for part in node.values:
             if isinstance(part, ast.Constant):
-                options = [str(part.value)]
+                pieces.append([str(part.value)])
             elif isinstance(part, ast.FormattedValue):
-                options = strings(self.ev(part.value, frame))
+                pieces.append(strings(self.ev(part.value, frame)))
             else:
-                options = ["*"]
-            results = [r + o for r in results for o in options][:12]
-        return vals(*(Str(squash(r)) for r in results))
+                pieces.append(["*"])
+        if all(len(piece) == 1 for piece in pieces):
+            return (Str(squash("".join(piece[0] for piece in pieces))),)
+        return vals(*(Str(squash("".join(row))) for row in combinations(pieces)))
 
     def binop(self, op: ast.operator, left: Vals, right: Vals) -> Vals:
         """String concatenation and ``%`` formatting; anything else is unknown."""
@@ -1226,13 +1227,10 @@ class Analyzer(BuiltinCalls):
         elif isinstance(op, ast.Mod):
             for a in left:
                 if isinstance(a, Str):
-                    pargs: list[V] = []
                     for b in right:
-                        if isinstance(b, SeqV):
-                            pargs.extend(x for item in b.items for x in item[:1])
-                        else:
-                            pargs.append(b)
-                    out.append(Str(percent(a.pattern, pargs)))
+                        # NOTE: a tuple gives each placeholder its own value; anything else fills the first.
+                        positions: list[Vals] = list(b.items) if isinstance(b, SeqV) and not b.homogeneous else [(b,)]
+                        out.extend(Str(p) for p in percent(a.pattern, positions))
         return vals(*out) or UNKNOWN_VALS
 
     def dict_literal(self, node: ast.Dict, frame: Frame) -> DictV:

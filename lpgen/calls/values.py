@@ -248,6 +248,18 @@ def vals(*items: V) -> Vals:
     return _widened(out)
 
 
+def cover(patterns: list[str]) -> str:
+    """One pattern that every one of ``patterns`` fits: their common start and end around
+    ``*`` (``a1b``, ``a22b`` → ``a*b``)."""
+    if len(set(patterns)) == 1:
+        return patterns[0]
+    prefix = os.path.commonprefix(patterns).split("*")[0]
+    suffix = os.path.commonprefix([p[::-1] for p in patterns])[::-1].split("*")[-1]
+    room = min(len(p) for p in patterns) - len(prefix)
+    suffix = suffix[len(suffix) - max(room, 0) :] if len(suffix) > room else suffix
+    return prefix + "*" + suffix
+
+
 MAX_KEPT = 32
 """past MAX_ALTERNATIVES, how many values of other kinds (functions, classes, clients) are
 kept; the rest stand as one unknown value, so that calls on them are reported."""
@@ -259,11 +271,7 @@ def _widened(items: list[V]) -> Vals:
     values), lists as one list of all their items; no more than MAX_KEPT others."""
     patterns = [v.pattern for v in items if type(v) is Str]
     if len(patterns) > 1:
-        prefix = os.path.commonprefix(patterns).split("*")[0]
-        suffix = os.path.commonprefix([p[::-1] for p in patterns])[::-1].split("*")[-1]
-        room = min(len(p) for p in patterns) - len(prefix)
-        suffix = suffix[len(suffix) - max(room, 0) :] if len(suffix) > room else suffix
-        patterns = [prefix + "*" + suffix]
+        patterns = [cover(patterns)]
     dicts = [v for v in items if type(v) is DictV]
     seqs = [v for v in items if type(v) is SeqV]
     out: list[V] = []
