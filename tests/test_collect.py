@@ -1816,3 +1816,20 @@ def test_a_string_built_from_too_many_combinations_is_covered_by_one_pattern() -
     assert row == ["a*", "-", "*z"]
     texts = percent("%s/%s", [tuple(Str(f"b{i}") for i in range(4)), tuple(Str(f"k{i}") for i in range(4))])
     assert texts == ["b*/k*"] and pattern_matcher(texts[0]).fullmatch("b3/k2")
+
+
+def test_a_listing_made_with_several_prefixes_covers_the_keys_of_each(collect_calls) -> None:
+    """The keys a listing returns start with its prefix; a prefix that may be ``in/a/`` or
+    ``in/b/`` gives keys under both, ``in/*/*`` (the first prefix alone lost the other's
+    objects)."""
+    calls = collect_calls(
+        """
+        import boto3
+        s3 = boto3.client("s3")
+        def handler(event, context):
+            prefix = "in/a/" if event.get("a") else "in/b/"
+            for o in s3.list_objects_v2(Bucket="b", Prefix=prefix)["Contents"]:
+                s3.get_object(Bucket="b", Key=o["Key"])
+        """
+    )
+    assert [c.params["Key"] for c in calls if c.operation == "GetObject"] == ["in/*/*"]

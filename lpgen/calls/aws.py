@@ -24,6 +24,7 @@ from lpgen.calls.values import (
     Unknown,
     V,
     Vals,
+    cover,
     strings,
     vals,
 )
@@ -118,7 +119,8 @@ def response_value(
     def sub(m: re.Match[str]) -> str:
         for name in m.group(1).split("|"):
             if name in request:
-                return strings(request[name])[0]
+                # NOTE: a request made with several values (prefixes) gives one pattern for all.
+                return cover(strings(request[name]))
             if name == "Region" and (resp.region or scope.get("region")):
                 return str(resp.region or scope.get("region"))
             if name in ("Account", "Partition") and scope.get(name.lower()):
