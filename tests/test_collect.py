@@ -1833,3 +1833,18 @@ def test_a_listing_made_with_several_prefixes_covers_the_keys_of_each(collect_ca
         """
     )
     assert [c.params["Key"] for c in calls if c.operation == "GetObject"] == ["in/*/*"]
+
+
+def test_a_dispatcher_over_more_methods_than_are_kept_reports_the_rest(tmp_path) -> None:
+    """Past 32 callees for one call, the rest stand as one value: calling it is reported
+    (LP201) rather than silently skipping the methods it stands for."""
+    lines = ["import boto3", "", "s3 = boto3.client('s3')", "", "class H:"]
+    for i in range(40):
+        lines += [f"    def handle_{i}(self, event):", f"        s3.get_object(Bucket='b{i}', Key='k')", ""]
+    lines += ["    def route(self, event):", "        return getattr(self, 'handle_' + event['a'])(event)", ""]
+    lines += ["def handler(event, context):", "    H().route(event)", ""]
+    analysis = analyse_files(tmp_path, {"app.py": "\n".join(lines)})
+    assert len(analysis.calls) == 32
+    assert [u.reason for u in analysis.unresolved] == [
+        "getattr(self, 'handle_' + event['a'])(): the callee is one of too many values to follow",
+    ]

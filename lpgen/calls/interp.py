@@ -22,6 +22,7 @@ from lpgen.calls.builtins import BuiltinCalls
 from lpgen.calls.formatting import combinations, percent, squash
 from lpgen.calls.model import ApiCall, Location, UnresolvedCall
 from lpgen.calls.values import (
+    TOO_MANY,
     UNKNOWN_VALS,
     Boto3,
     Bound,
@@ -1550,7 +1551,11 @@ class Analyzer(BuiltinCalls):
             return UNKNOWN_VALS
         if isinstance(f, Unknown):
             if frame is not None and isinstance(node, ast.Call):
-                self._maybe_unresolved(f, node, frame)
+                if f.reason == TOO_MANY:
+                    # NOTE: what it stands for were functions or objects the code can call.
+                    self._unresolved(frame, node, f"{ast.unparse(node.func)}(): the callee is {TOO_MANY}")
+                else:
+                    self._maybe_unresolved(f, node, frame)
             return (Unknown(f.reason, maybe_client=f.maybe_client),) if f.reason else UNKNOWN_VALS
         return UNKNOWN_VALS
 

@@ -263,6 +263,8 @@ def cover(patterns: list[str]) -> str:
 MAX_KEPT = 32
 """past MAX_ALTERNATIVES, how many values of other kinds (functions, classes, clients) are
 kept; the rest stand as one unknown value, so that calls on them are reported."""
+TOO_MANY = "one of too many values to follow"
+"""the reason of that unknown value."""
 
 
 def _widened(items: list[V]) -> Vals:
@@ -301,7 +303,7 @@ def _widened(items: list[V]) -> Vals:
             out.append(v)
             others += 1
         elif others == MAX_KEPT:
-            out.append(Unknown("one of too many values to follow", maybe_client=True))
+            out.append(Unknown(TOO_MANY, maybe_client=True))
             others += 1
     return tuple(out)
 
