@@ -1848,3 +1848,23 @@ def test_a_dispatcher_over_more_methods_than_are_kept_reports_the_rest(tmp_path)
     assert [u.reason for u in analysis.unresolved] == [
         "getattr(self, 'handle_' + event['a'])(): the callee is one of too many values to follow",
     ]
+
+
+def test_string_methods_take_every_value_of_their_argument(collect_calls) -> None:
+    """``split(sep)`` and ``strip(chars)`` with an argument of two values give a result for
+    each; a prefix or characters that are not known may take away any part."""
+    calls = collect_calls(
+        """
+        import boto3
+        s3 = boto3.client("s3")
+        def handler(event, context):
+            sep = "/" if event.get("a") else "-"
+            head = "alpha/beta-gamma".split(sep)[0]
+            name = "__a-b__".strip("_" if event.get("b") else "_a")
+            s3.get_object(Bucket=head, Key="data/logs".removeprefix(event["p"]))
+            s3.put_object(Bucket=name, Key="k", Body=b"")
+        """
+    )
+    by_op = {c.operation: c.params for c in calls}
+    assert sorted(by_op["GetObject"]["Bucket"]) == ["alpha", "alpha/beta"] and by_op["GetObject"]["Key"] == "*"
+    assert sorted(by_op["PutObject"]["Bucket"]) == ["-b", "a-b"]

@@ -231,16 +231,22 @@ class BuiltinCalls(BotoCalls):
                 out = [Str(s.replace(a, b)) for a in strings(args[0]) for b in strings(args[1]) if "*" not in a]
                 return vals(*out) or (Str("*"),)
             if method in ("strip", "lstrip", "rstrip", "lower", "upper", "removeprefix", "removesuffix", "title"):
-                chars = strings(args[0])[0] if args else None
-                if method in ("removeprefix", "removesuffix"):
-                    return (Str(getattr(s, method)(chars or "")),)
-                return (Str(getattr(s, method)(chars) if chars and method.endswith("strip") else getattr(s, method)()),)
+                if not (method.endswith("strip") or method.startswith("remove")):
+                    return (Str(getattr(s, method)()),)
+                if not args:
+                    return (Str(s.strip()) if method == "strip" else Str(getattr(s, method)()) if method.endswith("strip") else obj,)
+                # NOTE: one result for each value of the argument; characters or a prefix not
+                # known may take away any part of the string.
+                return vals(*(Str("*") if "*" in chars else Str(getattr(s, method)(chars)) for chars in strings(args[0])))
             if method in ("split", "rsplit", "partition", "rpartition"):
-                sep = strings(args[0])[0] if args else None
-                if sep and "*" not in s:
-                    parts = s.split(sep) if method == "split" else s.rsplit(sep) if method == "rsplit" else list(getattr(s, method)(sep))
-                    return (SeqV(tuple((Str(p),) for p in parts)),)
-                return (SeqV(((Str("*"),),), True),)
+                out_parts: list[V] = []
+                for sep in strings(args[0]) if args else [""]:
+                    if sep and "*" not in sep and "*" not in s:
+                        parts = s.split(sep) if method == "split" else s.rsplit(sep) if method == "rsplit" else list(getattr(s, method)(sep))
+                        out_parts.append(SeqV(tuple((Str(p),) for p in parts)))
+                    else:
+                        out_parts.append(SeqV(((Str("*"),),), True))
+                return vals(*out_parts)
             # NOTE: only some methods give a string (encode gives bytes, find an int).
             return (Str("*"),) if method in STR_RESULTS else (Unknown(f"str.{method}()"),)
         if isinstance(obj, DictV):
