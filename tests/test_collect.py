@@ -1868,3 +1868,37 @@ def test_string_methods_take_every_value_of_their_argument(collect_calls) -> Non
     by_op = {c.operation: c.params for c in calls}
     assert sorted(by_op["GetObject"]["Bucket"]) == ["alpha", "alpha/beta"] and by_op["GetObject"]["Key"] == "*"
     assert sorted(by_op["PutObject"]["Bucket"]) == ["-b", "a-b"]
+
+
+def test_environment_variables_the_code_sets_are_read_back(tmp_path) -> None:
+    """``os.environ["QUEUE"] = url`` and ``os.environ.setdefault("TABLE", name)`` set what
+    later reads give: without a value from outside, those names, not ``*`` with LP202;
+    with one, the value the code sets as well (it overrides), while ``setdefault`` keeps
+    the value from outside."""
+    from lpgen import api
+
+    (tmp_path / "app.py").write_text(textwrap.dedent("""
+        import os
+        from os import environ
+
+        import boto3
+
+        os.environ.setdefault("TABLE", "default-table")
+        environ["QUEUE"] = "https://sqs.us-east-1.amazonaws.com/1/set-queue"
+
+
+        def handler(event, context):
+            boto3.client("dynamodb").get_item(TableName=os.environ["TABLE"], Key={})
+            boto3.client("sqs").send_message(QueueUrl=os.environ["QUEUE"], MessageBody="m")
+    """))
+
+    def names(env: dict[str, str]) -> tuple[list[str], list[str]]:
+        analysis = api.analyze([str(tmp_path / "app.py")], env=env)
+        found = [c.params.get("TableName") or c.params["QueueUrl"] for c in analysis.calls]
+        return sorted(n for one in found for n in (one if isinstance(one, list) else [one])), [m[0] for m in analysis.env_missing]
+
+    assert names({}) == (["default-table", "https://sqs.us-east-1.amazonaws.com/1/set-queue"], [])
+    given = {"TABLE": "real", "QUEUE": "https://sqs.us-east-1.amazonaws.com/1/given"}
+    assert names(given)[0] == [
+        "https://sqs.us-east-1.amazonaws.com/1/given", "https://sqs.us-east-1.amazonaws.com/1/set-queue", "real",
+    ]

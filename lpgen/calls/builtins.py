@@ -79,6 +79,9 @@ class BuiltinCalls(BotoCalls):
     def import_dynamic(self, names: Vals, package: Vals, node: Any, frame: Frame | None) -> Vals:
         raise NotImplementedError
 
+    def env_write(self, names: Vals, value: Vals, unset_only: bool = False) -> None:
+        raise NotImplementedError
+
     def call_handed_functions(self, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None) -> None:
         raise NotImplementedError
 
@@ -109,6 +112,8 @@ class BuiltinCalls(BotoCalls):
             for key in strings(key_vals):
                 # NOTE: without a default, a variable that is not set gives None.
                 found.extend(self.env_value(key, default, frame, node, unset_is_none=default is None))
+            if name == "os.environ.setdefault" and default is not None:
+                self.env_write(key_vals, default, unset_only=True)
             return vals(*found)
         if name == "os.path.join" or (name == "value.method" and f.bound[1] == "join" and isinstance(f.bound[0], Str)):
             sep = "/" if name == "os.path.join" else f.bound[0].pattern

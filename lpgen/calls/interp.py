@@ -170,6 +170,19 @@ class _Key:
         return isinstance(other, _Key) and self.hashed == other.hashed and self.parts == other.parts
 
 
+class _Environment:
+    """What the analysed code does with its environment variables."""
+
+    __slots__ = ("assumed", "written")
+
+    def __init__(self) -> None:
+        self.assumed: set[str] = set()
+        """variables with no value here that the code read with a default."""
+        self.written: _Store = _Store()
+        """per variable, the values the code sets (``os.environ["X"] = v``,
+        ``os.environ.setdefault("X", v)``): what the deployed function reads may be these."""
+
+
 class _ByDoubt:
     """A memo entry of a function whose run asked how far its parameters may be trusted
     (``Analyzer._frame_doubt``): its results by that answer."""
@@ -244,8 +257,7 @@ class Analyzer(BuiltinCalls):
         self._mros: dict[int, list[Class]] = {}
         """each class's bases in lookup order, until a class statement runs again."""
         self._syntax = _SyntaxFacts()
-        self.assumed_env: set[str] = set()
-        """environment variables with no value here that the code read with a default."""
+        self.environment = _Environment()
         self.env_complete = False
         """the environment is the function's whole environment (from its template): a
         variable not in it is not set, so its default is what the code gets."""
@@ -286,11 +298,12 @@ class Analyzer(BuiltinCalls):
             passes += 1
             self.heap.start_pass()
             self.global_writes.start_pass()
+            self.environment.written.start_pass()
             self._reset_pass()
             self.visited = set()
             for module, function in entries:
                 self._run_entry(module, function)
-            if not (self.heap.stale or self.global_writes.stale):
+            if not (self.heap.stale or self.global_writes.stale or self.environment.written.stale):
                 break
         return passes
 
@@ -303,6 +316,7 @@ class Analyzer(BuiltinCalls):
         side.env_complete = self.env_complete
         side.heap.update(self.heap)
         side.global_writes.update(self.global_writes)
+        side.environment.written.update(self.environment.written)
         side.parsed = self.parsed
         side.modules = dict(self.modules)
         side.class_envs = self.class_envs
@@ -677,7 +691,7 @@ class Analyzer(BuiltinCalls):
     def _doubt_of_facts(self, texts: frozenset[str], roots: frozenset[str], frame: Frame) -> int:
         if roots and not roots <= self._imported(frame):
             return DOUBT_OBJECT  # NOTE: reads an attribute of an object, not of a module
-        return DOUBT_ENV if not texts.isdisjoint(self.assumed_env) else 0
+        return DOUBT_ENV if not texts.isdisjoint(self.environment.assumed) else 0
 
     def _doubt_of_names(self, names: Iterable[str], frame: Frame) -> int:
         """The most doubt the values of ``names`` carry: a doubtful parameter's, and what
@@ -965,8 +979,13 @@ class Analyzer(BuiltinCalls):
                     self.global_writes.add(gk, value)
         elif isinstance(target, ast.Subscript):
             keys = self.ev(target.slice, frame)
-            if isinstance(target.value, ast.Name):
-                self._dict_set(target.value.id, keys, value, frame)
+            base = target.value
+            if isinstance(base, (ast.Name, ast.Attribute)) and any(
+                type(v) is Builtin and v.name == "os.environ" for v in self.ev(base, frame)
+            ):
+                self.env_write(keys, value)
+            elif isinstance(base, ast.Name):
+                self._dict_set(base.id, keys, value, frame)
         elif isinstance(target, ast.Starred):
             self.assign(target.value, UNKNOWN_VALS, frame)
 
@@ -1302,17 +1321,31 @@ class Analyzer(BuiltinCalls):
     def env_value(self, name: str, default: Vals | None, frame: Frame, node: Any, unset_is_none: bool = False) -> Vals:
         """An environment variable: from --env or the template, else its default, else unknown
         (and, with ``unset_is_none``, possibly None: ``os.environ.get(name)``)."""
-        if name in self.env:
-            return (Str(self.env[name]),)
         if "*" in name:
             return (Unknown("computed environment variable name"),)
+        # NOTE: a value the code itself sets may be what the deployed function reads (the
+        # code runs the write before the read, or a later invocation reads it); when the
+        # variable has no value here, reading it before any write would fail.
+        written: Vals | None = self.environment.written.get(name)
+        if name in self.env:
+            given: Vals = (Str(self.env[name]),)
+            return join(given, written) if written else given
         if default is not None:
             if not self.env_complete:
-                self.assumed_env.add(name)
+                self.environment.assumed.add(name)
                 _first_place(self.env_defaulted, name, self._loc(frame, node))
-            return default
+            return join(default, written) if written else default
+        if written:
+            return written
         _first_place(self.env_missing, name, self._loc(frame, node))
         return (Str("*"), Const(None)) if unset_is_none else (Str("*"),)
+
+    def env_write(self, names: Vals, value: Vals, unset_only: bool = False) -> None:
+        """``os.environ[name] = value``: later reads may give it; ``setdefault`` sets it only
+        when the variable has no value (``unset_only``)."""
+        for name in strings(names):
+            if "*" not in name and not (unset_only and name in self.env):
+                self.environment.written.add(name, tuple(v for v in value if type(v) is Str) or (Str("*"),))
 
     def iterate(self, value: Vals, frame: Frame, node: Any) -> Vals:
         """The values a ``for`` loop over ``value`` binds."""
