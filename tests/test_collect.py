@@ -1902,3 +1902,54 @@ def test_environment_variables_the_code_sets_are_read_back(tmp_path) -> None:
     assert names(given)[0] == [
         "https://sqs.us-east-1.amazonaws.com/1/given", "https://sqs.us-east-1.amazonaws.com/1/set-queue", "real",
     ]
+
+
+def test_a_comparison_with_a_named_constant_decides_like_the_literal(tmp_path) -> None:
+    """``stage == PROD`` with ``PROD = "prod"``, ``STAGE not in ALLOWED`` with a tuple of
+    literals, and a module's constant compared with the stage decide as the literals
+    would; a name read with a default lpgen has no value for still decides nothing."""
+    from lpgen import api
+
+    (tmp_path / "config.py").write_text('LEVEL = "dev"\n')
+    (tmp_path / "app.py").write_text(textwrap.dedent("""
+        import os
+
+        import boto3
+
+        import config
+
+        s3 = boto3.client("s3")
+        PROD = "prod"
+        ALLOWED = ("prod", "staging")
+        STAGE = os.environ["STAGE"]
+        MODE = os.environ.get("MODE", "fast")
+        FAST = "fast"
+
+
+        def work(stage):
+            if stage == PROD:
+                s3.get_object(Bucket="prod-bucket", Key="k")
+            else:
+                s3.get_object(Bucket="other-bucket", Key="k")
+
+
+        def handler(event, context):
+            work(STAGE)
+            if STAGE not in ALLOWED:
+                s3.get_object(Bucket="blocked-bucket", Key="k")
+            if config.LEVEL == STAGE:
+                s3.get_object(Bucket="level-bucket", Key="k")
+            if MODE == FAST:
+                s3.get_object(Bucket="fast-bucket", Key="k")
+            else:
+                s3.get_object(Bucket="slow-bucket", Key="k")
+    """))
+
+    def buckets(env: dict[str, str]) -> list[str]:
+        return sorted(c.params["Bucket"] for c in api.analyze([str(tmp_path / "app.py")], env=env).calls)
+
+    assert buckets({"STAGE": "prod"}) == ["fast-bucket", "prod-bucket", "slow-bucket"]
+    assert buckets({"STAGE": "dev", "MODE": "fast"}) == ["blocked-bucket", "fast-bucket", "level-bucket", "other-bucket"]
+    assert buckets({}) == [
+        "blocked-bucket", "fast-bucket", "level-bucket", "other-bucket", "prod-bucket", "slow-bucket",
+    ]

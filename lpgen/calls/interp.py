@@ -567,6 +567,8 @@ class Analyzer(BuiltinCalls):
             # "__main__" there: code for running the file by hand is not the function's.
             self.exec_block(s.orelse if main else s.body, frame)
             return
+        if tested is None and type(_without_not(s.test)) is ast.Compare:
+            tested = self._named_guard(s.test, frame)
         if tested is not None and not (guard is not None and guard[0] in frame.locals):
             operand, check, holds = tested
             if isinstance(operand, ast.Name) and operand.id in frame.locals:
@@ -612,6 +614,8 @@ class Analyzer(BuiltinCalls):
             can_hold, can_fail = self._truth(test.operand, frame)  # type: ignore[attr-defined]
             return can_fail, can_hold
         tested = self._guard_of(test)
+        if tested is None and kind is ast.Compare:
+            tested = self._named_guard(test, frame)
         if tested is None:
             self.ev(test, frame)
             return True, True
@@ -629,6 +633,31 @@ class Analyzer(BuiltinCalls):
         if not (yes and no) and not (isinstance(operand, ast.Name) and operand.id not in frame.locals):
             self.trusted += 1
         return (yes, no) if holds else (no, yes)
+
+    def _named_guard(self, test: ast.expr, frame: Frame) -> tuple[ast.expr, Callable[[V], bool | None], bool] | None:
+        """``stage == PROD`` with ``PROD = "prod"`` (or ``stage in ALLOWED`` with a tuple of
+        literals): a comparison with a name, or a module's attribute, whose one value is
+        known and trusted (``_undecided``), taken as if that value were written there."""
+        holds = True
+        while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            test, holds = test.operand, not holds
+        if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+            return None
+        op, left, right = test.ops[0], test.left, test.comparators[0]
+        membership = isinstance(op, (ast.In, ast.NotIn))
+        if not (membership or isinstance(op, (ast.Eq, ast.NotEq))):
+            return None
+        for operand, other in ((left, right),) if membership else ((left, right), (right, left)):
+            if not isinstance(other, (ast.Name, ast.Attribute)) or isinstance(operand, ast.Constant):
+                continue
+            if isinstance(other, ast.Name) and other.id not in frame.locals and frame.closure is not None:
+                continue  # NOTE: a free name of a nested function, which a sibling may rebind
+            if self._undecided(other, frame, None):
+                continue
+            literals = _literals_of(self.ev(other, frame), membership)
+            if literals is not None:
+                return operand, partial(_equals_one_of, literals=literals), holds == isinstance(op, (ast.Eq, ast.In))
+        return None
 
     def _decided_branches(
         self, s: ast.If, frame: Frame, can_hold: bool, can_fail: bool,
@@ -2112,6 +2141,24 @@ HANDED_ARGUMENTS = {
 """methods that call the function at an argument position with the arguments after it
 (False) or with one item of each iterable after it (True): an executor's ``submit`` and
 ``map``, asyncio's ``loop.run_in_executor(None, fn, *args)``, a process pool's."""
+
+
+def _literals_of(value: Vals, membership: bool) -> tuple[object, ...] | None:
+    """The literal a name stands for when it has exactly one known value (a string with no
+    unknown part, a number), or with ``membership`` the items of its one literal tuple."""
+    if len(value) != 1:
+        return None
+    one = value[0]
+    if membership:
+        if type(one) is not SeqV or one.homogeneous or not one.items:
+            return None
+        items = [_literals_of(item, False) for item in one.items]
+        return tuple(x[0] for x in items if x is not None) if all(x is not None for x in items) else None
+    if type(one) is Str and "*" not in one.pattern:
+        return (one.pattern,)
+    if type(one) is Const and isinstance(one.value, (str, int)) and not isinstance(one.value, bool):
+        return (one.value,)
+    return None
 
 
 def _without_not(test: ast.expr) -> ast.expr:
