@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from typing import Any
 
 import click
 
 from lpgen.errors import LpgenError, UsageError
+from lpgen.files import write_whole
 
 
 def _fail(exc: LpgenError) -> None:
@@ -20,20 +19,11 @@ def _fail(exc: LpgenError) -> None:
 
 
 def write_atomic(path: str, text: str) -> None:
-    """Write a whole file or nothing."""
-    folder = os.path.dirname(os.path.abspath(path))
+    """Write a whole file or nothing; a failure is a one-line error naming the file."""
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".lpgen-", suffix=".tmp")
+        write_whole(path, text.encode("utf-8"))
     except OSError as exc:
         raise click.ClickException(f"{path}: cannot write: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _parse_env(pairs: tuple[str, ...]) -> dict[str, str]:

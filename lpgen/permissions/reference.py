@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from lpgen.errors import ModelDataError
+from lpgen.files import write_whole
 
 DEFAULT_URL = "https://servicereference.us-east-1.amazonaws.com/"
 INDEX_NAME = "sdk-index.json"
@@ -35,18 +35,9 @@ def cache_dir() -> Path:
 
 def write_cache_file(path: str | os.PathLike[str], data: bytes) -> None:
     """Write a file of the cache whole or not at all (a run reading it meanwhile sees the
-    old file or the new one). Raises OSError when the cache cannot be written."""
-    folder = os.path.dirname(os.fspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    old file or the new one), making its folder. Raises OSError when the cache cannot be
+    written."""
+    write_whole(path, data, make_folder=True)
 
 
 @dataclass(frozen=True)
