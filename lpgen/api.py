@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import gc
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -228,25 +229,31 @@ def _analyze_parallel(
     from dataclasses import replace
     from functools import partial
 
-    from lpgen.parallel import fork_map
+    from lpgen.parallel import fork_map, skips_teardown
 
     targets = list(project.targets)
-    size = -(-len(targets) // jobs)
-    parts = [replace(project, targets=tuple(targets[i : i + size])) for i in range(0, len(targets), size)]
+    # NOTE: every jobs-th module, not contiguous runs: neighbouring modules of one package
+    # cost alike, so runs of them made one part take far longer than the other.
+    parts = [replace(project, targets=tuple(targets[i::jobs])) for i in range(min(jobs, len(targets)))]
     # NOTE: each part reports the unreachable calls of its own modules only (and of modules
     # outside every part); those the other parts import are theirs.
     run = partial(_analyze_part, env=env, region=region, account=account, all_targets=frozenset(targets), event=event,
                   env_complete=env_complete)
-    # NOTE: every part runs in a worker, which skips tearing its syntax trees down (a tenth
-    # of the analysis); this process loads the mapping tables meanwhile, then merges.
-    results = fork_map(run, parts, here=False, meanwhile=_preload_mapping)
+    # NOTE: a part skips tearing its syntax trees down (a tenth of the analysis) when its
+    # process ends without the teardown: a worker always does, this process only when the
+    # command said so; else every part runs in a worker. This process loads the mapping
+    # tables, then merges.
+    results = fork_map(run, parts, here=skips_teardown(), meanwhile=_preload_mapping)
     by_name = [r.entry.endswith(BY_NAME) for r in results]
     if any(by_name) and not all(by_name):
         redo = [i for i, named in enumerate(by_name) if not named]
         for i, again in zip(redo, fork_map(partial(run, by_name=True), [parts[i] for i in redo], here=False)):
             results[i] = again
     if results and all(r.entry.endswith(BY_NAME) for r in results):
-        names = [e for r in results for e in r.entry.removesuffix(BY_NAME).split(", ") if e]
+        # NOTE: in the order of the modules, as one process names them.
+        order = {t: i for i, t in enumerate(targets)}
+        names = sorted((e for r in results for e in r.entry.removesuffix(BY_NAME).split(", ") if e),
+                       key=lambda e: order.get(e.rpartition(".")[0], len(order)))
         entry = _entry_text(names, "found by name")
     else:
         entry = results[0].entry if results else ""
@@ -292,11 +299,11 @@ def _analyze_part(
 ) -> Analysis:
     from dataclasses import replace
 
-    from lpgen.parallel import in_worker
+    from lpgen.parallel import skips_teardown
 
     others = all_targets - set(project.targets)
     result = _analyze(project, env=env, region=region, account=account, full_entry_text=True,
-                      retain=in_worker(), by_name=by_name, others=others, event=event, env_complete=env_complete)
+                      retain=skips_teardown(), by_name=by_name, others=others, event=event, env_complete=env_complete)
     # NOTE: the caller has the project; sending every module's path back would only cost pickling.
     return replace(result, project=replace(project, modules=()))
 
@@ -360,6 +367,8 @@ def _analyze(
     reached_names.sort()
     if retain:
         _RETAINED.append((analyzer, side))
+        # NOTE: and the collector, running again after the analysis, need not walk them.
+        gc.freeze()
     seen_keys = {(c.client, c.operation, c.request) for c in calls}
     unreachable = [
         u for u in unreachable
@@ -382,7 +391,7 @@ def _analyze(
 
 
 _RETAINED: list[Any] = []
-"""analysers a forked worker keeps until it exits (see ``lpgen.parallel.in_worker``)."""
+"""analysers kept until the process exits (see ``lpgen.parallel.skips_teardown``)."""
 
 
 def _dedupe_calls(calls: list[ApiCall]) -> list[ApiCall]:

@@ -464,5 +464,40 @@ def data_versions() -> None:
         click.echo(f"{k}: {v}")
 
 
+def run() -> None:
+    """The ``lpgen`` program: ``main``, after which the process ends at once.
+
+    By then every output is written and closed; the interpreter's teardown would only free,
+    one object at a time, what the analysis built (a large tree's syntax trees), so the
+    process skips it and the analysis need not free them either."""
+    import os
+
+    from lpgen.parallel import end_without_teardown
+
+    end_without_teardown()
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        if isinstance(exc.code, int) or exc.code is None:
+            code = exc.code or 0
+        else:
+            print(exc.code, file=sys.stderr)
+            code = 1
+    except BaseException:  # noqa: BLE001 - reported as the interpreter would, then the exit
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            # NOTE: a reader that went away (``lpgen … | head``): the interpreter's own
+            # status for output it could not flush.
+            code = code or 120
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    run()

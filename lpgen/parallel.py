@@ -4,6 +4,9 @@ On systems with ``fork`` each part runs in a forked child (the first may run in 
 calling process): the children start with everything the parent has already loaded
 (tables, models), send their result back through a pipe and end without the interpreter's
 teardown. Elsewhere the parts run one after another in this process.
+
+A process that ends without the teardown (a worker, or a command that ends with
+``os._exit``; see ``end_without_teardown``) can keep what it built instead of freeing it.
 """
 
 from __future__ import annotations
@@ -22,12 +25,27 @@ class WorkerError(RuntimeError):
 
 
 _IN_WORKER = False
+_NO_TEARDOWN = False
 
 
 def in_worker() -> bool:
-    """True in a forked worker: it exits right after sending its result, so what it built
-    need not be torn down."""
+    """True in a forked worker."""
     return _IN_WORKER
+
+
+def skips_teardown() -> bool:
+    """True when this process ends without the interpreter's teardown (a forked worker, or
+    after ``end_without_teardown``): what it builds need not be freed."""
+    return _NO_TEARDOWN
+
+
+def end_without_teardown() -> None:
+    """Declare that this process will end with ``os._exit`` once its work is done, so large
+    structures may be kept alive to the end instead of freed one object at a time. Only a
+    program's entry point may say so (``lpgen.cli.run``): a library caller's process goes
+    on."""
+    global _NO_TEARDOWN
+    _NO_TEARDOWN = True
 
 
 def fork_map(
@@ -70,8 +88,8 @@ def fork_map(
 
 
 def _child(fn: Callable[[Any], Any], part: Any, write_fd: int) -> None:  # pragma: no cover - child
-    global _IN_WORKER
-    _IN_WORKER = True
+    global _IN_WORKER, _NO_TEARDOWN
+    _IN_WORKER = _NO_TEARDOWN = True
     code = 0
     try:
         try:

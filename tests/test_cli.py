@@ -188,3 +188,23 @@ def test_template_evidence_points_at_the_event_source_line(tmp_path: Path, name:
     receive = [e for p in result.permissions if p.action == "sqs:ReceiveMessage" for e in p.evidence]
     assert receive and all(e.kind == "template" and e.line == want for e in receive)
     assert tpl.function("Fn").line == next(n for n, line in enumerate(text.splitlines(), 1) if line.strip() == "Fn:")
+
+
+def _program(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-P", "-m", "lpgen.cli", *args], capture_output=True, text=True)
+
+
+def test_the_program_exits_with_the_status_of_each_outcome(tmp_path: Path) -> None:
+    usage = _program("suggest")
+    assert usage.returncode == 2
+    assert "give PATHS, or --template" in usage.stderr
+    handler = tmp_path / "h.py"
+    handler.write_text("import boto3\n\ndef handler(event, context):\n    boto3.client(event['svc']).list_things()\n")
+    assert _program("suggest", str(handler)).returncode == 0
+    strict = _program("suggest", str(handler), "--strict")
+    assert strict.returncode == 1
+    assert json.loads(strict.stdout)["Version"] == "2012-10-17"
+    assert "2 unresolved" in strict.stderr
+    missing = _program("suggest", str(tmp_path / "nope.py"))
+    assert missing.returncode == 1
+    assert missing.stderr.count("\n") == 1

@@ -50,3 +50,22 @@ def test_repeated_cli_runs_are_byte_identical(handlers: Path, tmp_path: Path) ->
         outs.append(subprocess.run(cmd, capture_output=True, check=True, env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"}).stdout)
     assert outs[0] == outs[1]
     assert (tmp_path / "r1.json").read_bytes() == (tmp_path / "r77.json").read_bytes()
+
+
+def test_the_program_gives_the_bytes_the_library_gives(handlers: Path, tmp_path: Path) -> None:
+    # The program keeps its part of the analysis in its own process and ends without the
+    # interpreter's teardown; in-process (as a library) every part runs in a worker.
+    from click.testing import CliRunner
+
+    from lpgen.cli import main
+
+    args = ["suggest", str(handlers), "--region", "us-east-1", "--account", "1", "--format", "text",
+            *[a for k, v in ENV.items() for a in ("--env", f"{k}={v}")]]
+    program = subprocess.run([sys.executable, "-P", "-m", "lpgen.cli", *args, "--report", str(tmp_path / "program.json")],
+                             capture_output=True, check=True)
+    library = CliRunner().invoke(main, [*args, "--report", str(tmp_path / "library.json")])
+    assert library.exit_code == 0, library.output
+    assert program.stdout.decode() == library.stdout
+    assert program.stderr.decode() == library.stderr
+    assert (tmp_path / "program.json").read_bytes() == (tmp_path / "library.json").read_bytes()
+    assert "handler_0079.handler" in (tmp_path / "program.json").read_text()
