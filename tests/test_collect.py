@@ -1953,3 +1953,36 @@ def test_a_comparison_with_a_named_constant_decides_like_the_literal(tmp_path) -
     assert buckets({}) == [
         "blocked-bucket", "fast-bucket", "level-bucket", "other-bucket", "prod-bucket", "slow-bucket",
     ]
+
+
+def test_clients_in_a_dict_comprehension_are_found_by_key(collect_calls) -> None:
+    calls = collect_calls(
+        """
+        import boto3
+        SERVICES = ("s3", "sqs")
+        CLIENTS = {name: boto3.client(name) for name in SERVICES}
+        PAIRS = {alias: boto3.client(service) for alias, service in [("store", "s3"), ("queue", "sqs")]}
+        NAMED = {f"{name}_client": boto3.client(name) for name in SERVICES}
+        def handler(event, context):
+            CLIENTS["s3"].get_object(Bucket="by-name", Key="k")
+            CLIENTS["sqs"].send_message(QueueUrl="https://sqs.us-east-1.amazonaws.com/1/jobs", MessageBody="x")
+            PAIRS["store"].put_object(Bucket="by-alias", Key="k", Body=b"")
+            NAMED["s3_client"].delete_object(Bucket="by-built-key", Key="k")
+        """
+    )
+    assert sorted((c.client, c.operation, c.params.get("Bucket", "")) for c in calls) == [
+        ("s3", "DeleteObject", "by-built-key"), ("s3", "GetObject", "by-name"), ("s3", "PutObject", "by-alias"),
+        ("sqs", "SendMessage", ""),
+    ]
+
+
+def test_a_key_built_from_an_unknown_part_may_be_any_key(collect_calls) -> None:
+    calls = collect_calls(
+        """
+        import boto3
+        def handler(event, context):
+            clients = {f"{event['svc']}_client": boto3.client("s3")}
+            clients["s3_client"].get_object(Bucket="b", Key="k")
+        """
+    )
+    assert ops(calls) == {("s3", "GetObject")}

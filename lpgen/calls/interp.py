@@ -1301,6 +1301,10 @@ class Analyzer(BuiltinCalls):
 
     def comprehension(self, node: Any, frame: Frame) -> Vals:
         """Bind generator targets once and evaluate the element."""
+        if isinstance(node, ast.DictComp) and len(node.generators) == 1:
+            split = self._dict_by_item(node, frame)
+            if split is not None:
+                return split
         inner = _ComprehensionFrame(frame, node)
         for gen in node.generators:
             items = self.iterate(self.ev(gen.iter, inner), inner, node)
@@ -1313,6 +1317,25 @@ class Analyzer(BuiltinCalls):
             return (DictV((("*", value),), open=True),)
         return (SeqV((self.ev(node.elt, inner),), homogeneous=True),)
 
+    def _dict_by_item(self, node: ast.DictComp, frame: Frame) -> Vals | None:
+        """``{name: boto3.client(name) for name in ("s3", "sqs")}`` over a few known items:
+        each item gives its own key and value, so ``clients["s3"]`` is the S3 client. None
+        when the items are not known or too many."""
+        gen = node.generators[0]
+        items = self.iterate(self.ev(gen.iter, frame), frame, node)
+        if len(items) > SPLIT_ITEMS or any(type(v) is Unknown or (type(v) is Str and "*" in v.pattern) for v in items):
+            return None
+        out: dict[str, Vals] = {}
+        for item in items:
+            inner = _ComprehensionFrame(frame, node)
+            self.assign(gen.target, (item,), inner)
+            for cond in gen.ifs:
+                self.ev(cond, inner)
+            value = self.ev(node.value, inner)
+            for key in strings(self.ev(node.key, inner)):
+                out[key] = join(out.get(key, ()), value)
+        return (DictV(tuple(out.items())),)
+
     def subscript(self, base: Vals, index: ast.expr, frame: Frame) -> Vals:
         """``d[k]``: dict items, os.environ, responses, sequence items."""
         keys = self.ev(index, frame)
@@ -1322,6 +1345,10 @@ class Analyzer(BuiltinCalls):
                 found = False
                 for k in strings(keys):
                     v = b.get(k)
+                    if v is None and "*" not in k:
+                        # NOTE: a key built from unknown parts (``f"{name}_client"``, or a
+                        # comprehension's) may be the one asked for.
+                        v = join(*(items for pattern, items in b.items if "*" in pattern and _key_matches(pattern, k))) or None
                     if v is not None:
                         out.extend(v)
                         found = True
@@ -2422,6 +2449,14 @@ def _fields(node: ast.ClassDef) -> list[tuple[str, ast.expr | None, ast.expr | N
                     default = next((k.value for k in default.keywords if k.arg == "default"), None)
             out.append((stmt.target.id, default, factory))
     return out
+
+
+SPLIT_ITEMS = 16
+"""a dict comprehension over at most this many known items is built item by item."""
+
+
+def _key_matches(pattern: str, key: str) -> bool:
+    return pattern == "*" or pattern_matcher(pattern).fullmatch(key) is not None
 
 
 def _display_path(path: Path) -> str:
