@@ -335,3 +335,39 @@ def test_a_metric_namespace_scopes_put_metric_data(tmp_path: Path) -> None:
     assert [(s["Action"], s["Resource"], s.get("Condition")) for s in policy["Statement"]] == [
         (["cloudwatch:PutMetricData"], ["*"], None),
     ]
+
+
+def test_a_serverless_stack_names_the_resources_cloudformation_names(tmp_path: Path) -> None:
+    from lpgen.iac import load_template
+
+    (tmp_path / "handler.py").write_text(
+        "import os, boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('sns').publish(TopicArn=os.environ['TOPIC'], Message='m')\n"
+        "    boto3.client('s3').put_object(Bucket=os.environ['BUCKET'], Key='k', Body=b'')\n"
+    )
+    resources = (
+        "resources:\n  Resources:\n    Events:\n      Type: AWS::SNS::Topic\n"
+        "    Uploads:\n      Type: AWS::S3::Bucket\n"
+    )
+
+    def grants(provider: str, service: str = "orders") -> dict[str, tuple[str, str]]:
+        (tmp_path / "serverless.yml").write_text(
+            f"service: {service}\nprovider:\n  name: aws\n{provider}"
+            "  environment: {TOPIC: !Ref Events, BUCKET: !Ref Uploads}\n"
+            "functions:\n  api:\n    handler: handler.handler\n" + resources
+        )
+        tpl = load_template(str(tmp_path / "serverless.yml"), region="us-east-1", account="1")
+        result = api.suggest_for_function(tpl, "api")
+        notes = {f.message for f in result.findings if f.code == "LP101"}
+        return {p.action: (p.resource, next(n for n in notes if p.resource in n)) for p in result.permissions}
+
+    got = grants("  stage: prod\n")
+    assert got["sns:Publish"][0] == "arn:aws:sns:us-east-1:1:orders-prod-Events-*"
+    assert got["s3:PutObject"][0] == "arn:aws:s3:::orders-prod-uploads-*/k"
+    assert got["sns:Publish"][1].endswith("part of the ARN is not known statically")
+    assert grants("  stackName: Shop-Api\n")["s3:PutObject"][0] == "arn:aws:s3:::shop-api-uploads-*/k"
+    # a name CloudFormation would shorten keeps only the parts it surely has
+    assert grants("", service="a-very-long-service-name-for-orders-and-more")["sns:Publish"][0] == (
+        "arn:aws:sns:us-east-1:1:*-Events-*"
+    )

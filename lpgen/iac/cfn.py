@@ -139,8 +139,10 @@ def _types() -> dict[str, Any]:
 class Resolver:
     """Resolve intrinsic functions of one template to string patterns."""
 
-    def __init__(self, doc: dict[str, Any], params: dict[str, str], scope: Scope, path: str) -> None:
+    def __init__(self, doc: dict[str, Any], params: dict[str, str], scope: Scope, path: str, stack_name: str = "*") -> None:
         self.doc = doc
+        self.stack_name = stack_name
+        """the stack's name when the template decides it (serverless.yml), else ``*``."""
         self.resources: dict[str, Any] = doc.get("Resources") or {}
         self.parameters: dict[str, Any] = doc.get("Parameters") or {}
         self.mappings: dict[str, Any] = doc.get("Mappings") or {}
@@ -156,7 +158,7 @@ class Resolver:
             "AWS::AccountId": self.scope.value("Account"),
             "AWS::Partition": self.scope.value("Partition"),
             "AWS::URLSuffix": "amazonaws.com",
-            "AWS::StackName": "*",
+            "AWS::StackName": self.stack_name,
             "AWS::StackId": "*",
             "AWS::NoValue": "",
         }.get(name)
@@ -207,7 +209,14 @@ class Resolver:
                 return self.str(value)
             finally:
                 self._stack.pop()
-        generated = f"*-{logical.lower() if spec.get('generated') == 'lower' else logical}-*"
+        lower = spec.get("generated") == "lower"
+        stack = self.stack_name.lower() if lower else self.stack_name
+        # NOTE: CloudFormation names it stack-logical-random and shortens the stack and
+        # logical parts when the whole would pass the type's limit (64 for a function or
+        # role, 63 for a bucket); only a name that surely fits keeps the stack's name.
+        if len(stack) + len(logical) + GENERATED_SUFFIX > 63 or "*" in stack:
+            stack = "*"
+        generated = f"{stack}-{logical.lower() if lower else logical}-*"
         if spec.get("fifo_suffix") and props.get(spec["fifo_suffix"]) in (True, "true"):
             generated += ".fifo"
         return generated
@@ -312,6 +321,10 @@ class Resolver:
             a, b = self.str(arg[0]), self.str(arg[1])
             return None if "*" in a + b else a == b
         return None
+
+
+GENERATED_SUFFIX = 15
+"""the two hyphens and the random part (12 or 13 characters) of a generated name."""
 
 
 def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:

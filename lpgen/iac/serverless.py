@@ -121,6 +121,17 @@ def _split_default(ref: str) -> tuple[str, str | None]:
     return ref, None
 
 
+def _stack_name(doc: dict[str, Any], variables: Variables) -> str:
+    """``provider.stackName``, else the Framework's ``service-stage``; ``*`` when a part is
+    not known."""
+    named = (doc.get("provider") or {}).get("stackName")
+    service = doc.get("service")
+    if isinstance(service, dict):
+        service = service.get("name")
+    name = named if isinstance(named, str) else f"{service}-{variables.stage()}" if isinstance(service, str) else "*"
+    return "*" if "*" in name or "${" in name else name
+
+
 def _dig(data: Any, path: str) -> Any:
     for part in path.split("."):
         if not isinstance(data, dict) or part not in data:
@@ -141,8 +152,8 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
     variables.scope = scope
     doc = variables.value(raw)
     resources = ((doc.get("resources") or {}).get("Resources")) or {}
-    resolver = Resolver({"Resources": resources}, params, scope, path)
     provider = doc.get("provider") or {}
+    resolver = Resolver({"Resources": resources}, params, scope, path, _stack_name(doc, variables))
     provider_env = provider.get("environment") or {}
     base = os.path.dirname(os.path.abspath(path))
     functions: dict[str, FunctionInfo] = {}

@@ -503,7 +503,9 @@ def resolve(
     for arn in arns:
         best = _best_format(types, arn)
         if best is not None:
-            direct.append(ArnResult(arn, best.name, "*" not in arn))
+            complete = "*" not in arn
+            note = "" if complete else ("; ".join(notes) or "part of the ARN is not known statically")
+            direct.append(ArnResult(arn, best.name, complete, note))
     if direct:
         return _dedupe(direct)
 
