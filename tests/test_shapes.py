@@ -371,3 +371,21 @@ def test_a_serverless_stack_names_the_resources_cloudformation_names(tmp_path: P
     assert grants("", service="a-very-long-service-name-for-orders-and-more")["sns:Publish"][0] == (
         "arn:aws:sns:us-east-1:1:*-Events-*"
     )
+
+
+def test_a_bedrock_inference_profile_grants_the_profile_and_its_model_everywhere(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "br = boto3.client('bedrock-runtime')\n"
+        "def handler(event, context):\n"
+        "    br.invoke_model(modelId='anthropic.claude-3-haiku-20240307-v1:0', body='{}')\n"
+        "    br.converse(modelId='us.anthropic.claude-3-5-sonnet-20240620-v1:0', messages=[])\n"
+        "    br.converse_stream(modelId='arn:aws:bedrock:eu-west-1:9:inference-profile/eu.amazon.nova-pro-v1:0', messages=[])\n"
+    ))
+    assert got == {
+        ("bedrock:InvokeModel", "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"),
+        ("bedrock:InvokeModel", "arn:aws:bedrock:us-east-1:1:inference-profile/us.anthropic.claude-3-5-sonnet-20240620-v1:0"),
+        ("bedrock:InvokeModel", "arn:aws:bedrock:*::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0"),
+        ("bedrock:InvokeModelWithResponseStream", "arn:aws:bedrock:eu-west-1:9:inference-profile/eu.amazon.nova-pro-v1:0"),
+        ("bedrock:InvokeModelWithResponseStream", "arn:aws:bedrock:*::foundation-model/amazon.nova-pro-v1:0"),
+    }

@@ -287,11 +287,30 @@ def _t_event_bus(v: str, spec: dict[str, Any]) -> dict[str, str]:
     return {"EventBusName": v}
 
 
-def _t_bedrock_model(v: str, spec: dict[str, Any]) -> dict[str, str]:
+_PROFILE_GEOGRAPHIES = frozenset({"us", "us-gov", "eu", "apac", "jp", "au", "ca", "global"})
+"""the prefixes of cross-Region inference profile ids (``us.anthropic.claude-…``)."""
+
+_ROUTED = "an inference profile sends the request to its model in any Region it covers"
+
+
+def _t_bedrock_model(v: str, spec: dict[str, Any]) -> dict[str, Any]:
+    # NOTE: modelId is a foundation model (provider.model), a cross-Region inference
+    # profile's id (geography.provider.model) or an ARN. A profile needs InvokeModel on the
+    # profile and on the model in every Region it routes to
+    # (https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-prereq.html).
+    model = "arn:${Partition}:bedrock:*::foundation-model/"
     if v.startswith("arn:"):
+        kind, _, profile = v.partition(":inference-profile/")
+        if profile:
+            geography, _, base = profile.partition(".")
+            return {"__arn__": [v, model + (base if geography in _PROFILE_GEOGRAPHIES else "*")], "__note__": _ROUTED}
+        if ":application-inference-profile/" in v:
+            return {"__arn__": [v, model + "*"], "__note__": "the models of an application inference profile are not known statically"}
         return {"__arn__": v}
-    # NOTE: a bare model id (provider.model) names a foundation model; inference profile
-    # ids are passed as ARNs (https://docs.aws.amazon.com/bedrock/latest/userguide/model-ids.html).
+    geography, _, base = v.partition(".")
+    if geography in _PROFILE_GEOGRAPHIES and "." in base:
+        return {"__arn__": ["arn:${Partition}:bedrock:${Region}:${Account}:inference-profile/" + v, model + base],
+                "__note__": _ROUTED}
     return {"ResourceId": v, "__type__": "foundation-model"}
 
 
@@ -437,7 +456,8 @@ def variable_candidates(
                 if "__type__" in out:
                     only_types.add(out.pop("__type__"))
                 if "__arn__" in out:
-                    arns.append(out.pop("__arn__"))
+                    whole = out.pop("__arn__")
+                    arns.extend(whole if isinstance(whole, list) else [whole])
                 for k, val in out.items():
                     if forced_var and k not in var_names and len(out) == 1:
                         k = forced_var
@@ -501,6 +521,8 @@ def resolve(
     # 1. whole ARNs given in the request
     direct: list[ArnResult] = []
     for arn in arns:
+        if "${" in arn:
+            arn = _build(arn, {}, scope)
         best = _best_format(types, arn)
         if best is not None:
             complete = "*" not in arn
