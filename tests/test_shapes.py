@@ -389,3 +389,22 @@ def test_a_bedrock_inference_profile_grants_the_profile_and_its_model_everywhere
         ("bedrock:InvokeModelWithResponseStream", "arn:aws:bedrock:eu-west-1:9:inference-profile/eu.amazon.nova-pro-v1:0"),
         ("bedrock:InvokeModelWithResponseStream", "arn:aws:bedrock:*::foundation-model/amazon.nova-pro-v1:0"),
     }
+
+
+def test_services_that_use_s3_with_the_callers_rights_grant_it(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('transcribe').start_transcription_job(TranscriptionJobName='j',\n"
+        "        Media={'MediaFileUri': 's3://media/in/a.mp3'}, OutputBucketName='texts', OutputKey='out/')\n"
+        "    boto3.client('polly').start_speech_synthesis_task(Text='hi', OutputFormat='mp3', VoiceId='Joanna',\n"
+        "        OutputS3BucketName='speech', OutputS3KeyPrefix='tts/')\n"
+        "    boto3.client('rekognition').compare_faces(SourceImage={'S3Object': {'Bucket': 'faces', 'Name': 'a.jpg'}},\n"
+        "        TargetImage={'S3Object': {'Bucket': 'faces', 'Name': 'b.jpg'}})\n"
+        "    boto3.client('textract').start_document_analysis(\n"
+        "        DocumentLocation={'S3Object': {'Bucket': 'docs', 'Name': 'in/x.pdf'}}, FeatureTypes=['TABLES'])\n"
+    ))
+    assert {r for a, r in got if a == "s3:GetObject"} == {
+        "arn:aws:s3:::media/in/a.mp3", "arn:aws:s3:::faces/a.jpg", "arn:aws:s3:::faces/b.jpg", "arn:aws:s3:::docs/in/x.pdf",
+    }
+    assert {r for a, r in got if a == "s3:PutObject"} == {"arn:aws:s3:::texts/out/*", "arn:aws:s3:::speech/tts/*"}

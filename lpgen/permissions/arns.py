@@ -263,6 +263,19 @@ def _t_s3_uri(v: str, spec: dict[str, Any]) -> dict[str, str]:
     return {"BucketName": parts[0], "ObjectName": re.sub(r"\*+", "*", parts[1] + "*")}
 
 
+def _t_s3_object_uri(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    """``s3://bucket/key`` of one object (a media file) → its bucket and key."""
+    parts = split_s3_uri(v)
+    if parts is None:
+        return {}
+    return {"BucketName": parts[0], "ObjectName": parts[1] or "*"}
+
+
+def _t_key_prefix(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    """A prefix the service writes its output under: every key that starts with it."""
+    return {"ObjectName": re.sub(r"\*+", "*", v + "*")}
+
+
 _SQL_TABLE = re.compile(r'\b(?:FROM|JOIN)\s+((?:"[^"]+"|[\w*]+)(?:\s*\.\s*(?:"[^"]+"|[\w*]+))*)', re.IGNORECASE)
 
 
@@ -352,6 +365,8 @@ TRANSFORMS: dict[str, Callable[[str, dict[str, Any]], dict[str, str] | None]] = 
     "email_identity": _t_email_identity,
     "event_bus": _t_event_bus,
     "s3_uri": _t_s3_uri,
+    "s3_object_uri": _t_s3_object_uri,
+    "key_prefix": _t_key_prefix,
     "sql_tables": _t_sql_tables,
     "bedrock_model": _t_bedrock_model,
     "ecs_task_definition": _t_ecs_task_definition,
