@@ -1986,3 +1986,67 @@ def test_a_key_built_from_an_unknown_part_may_be_any_key(collect_calls) -> None:
         """
     )
     assert ops(calls) == {("s3", "GetObject")}
+
+
+SETTINGS = """
+    import boto3
+    from pydantic import Field
+    from pydantic_settings import BaseSettings, SettingsConfigDict
+
+    class Settings(BaseSettings):
+        model_config = SettingsConfigDict(env_prefix="APP_")
+        table_name: str
+        bucket: str = "default-bucket"
+        queue_url: str = Field("https://sqs.us-east-1.amazonaws.com/1/default", validation_alias="JOBS_URL")
+
+    class Legacy(BaseSettings):
+        topic_arn: str
+        class Config:
+            env_prefix = "OLD_"
+
+    settings = Settings()
+
+    def handler(event, context):
+        boto3.resource("dynamodb").Table(settings.table_name).put_item(Item={})
+        boto3.client("s3").get_object(Bucket=settings.bucket, Key="k")
+        boto3.client("sqs").send_message(QueueUrl=settings.queue_url, MessageBody="x")
+        boto3.client("sns").publish(TopicArn=Legacy().topic_arn, Message="m")
+    """
+
+
+def test_pydantic_settings_read_their_fields_from_the_environment(collect_calls) -> None:
+    def targets(env: dict[str, str]) -> list[str]:
+        calls = collect_calls(SETTINGS, env=env)
+        return sorted(str(c.params.get("TableName") or c.params.get("Bucket") or c.params.get("QueueUrl")
+                          or c.params.get("TopicArn")) for c in calls)
+
+    assert targets({"APP_TABLE_NAME": "items", "APP_BUCKET": "real", "JOBS_URL": "https://sqs.us-east-1.amazonaws.com/1/jobs",
+                    "old_topic_arn": "arn:aws:sns:us-east-1:1:t"}) == [
+        "arn:aws:sns:us-east-1:1:t", "https://sqs.us-east-1.amazonaws.com/1/jobs", "items", "real",
+    ]
+    # unset: the default where there is one, else any name (reported)
+    assert targets({}) == ["*", "*", "default-bucket", "https://sqs.us-east-1.amazonaws.com/1/default"]
+
+
+def test_a_record_given_a_field_does_not_also_hold_its_default(collect_calls) -> None:
+    calls = collect_calls(
+        """
+        import boto3
+        from dataclasses import dataclass
+        from pydantic import BaseModel
+
+        @dataclass
+        class Conf:
+            bucket: str = "default-bucket"
+
+        class Job(BaseModel):
+            queue: str = "https://sqs.us-east-1.amazonaws.com/1/default"
+
+        def handler(event, context):
+            boto3.client("s3").get_object(Bucket=Conf(bucket="given").bucket, Key="k")
+            boto3.client("sqs").send_message(QueueUrl=Job(queue="https://sqs.us-east-1.amazonaws.com/1/jobs").queue, MessageBody="x")
+        """
+    )
+    assert sorted(str(c.params.get("Bucket") or c.params.get("QueueUrl")) for c in calls) == [
+        "given", "https://sqs.us-east-1.amazonaws.com/1/jobs",
+    ]

@@ -1502,7 +1502,9 @@ class Analyzer(BuiltinCalls):
             if stored:
                 out.extend(stored)
             env = self.class_envs.get(id(c.node), {})
-            if name in env:
+            if name in env and not (stored and type(obj) is Instance and self._is_record(c)):
+                # NOTE: a record's instance always has its fields: the class's default
+                # (``bucket: str = "x"``) is what an instance holds only when not given.
                 for v in env[name]:
                     if isinstance(v, Func) and isinstance(obj, Instance):
                         decos = _decorator_names(v.node)
@@ -1555,7 +1557,9 @@ class Analyzer(BuiltinCalls):
     def _is_record(self, cls: Class) -> bool:
         known = self._syntax.records.get(id(cls.node))
         if known is None:
-            known = self._syntax.records[id(cls.node)] = "dataclass" in _decorator_names(cls.node) or _is_namedtuple(cls)
+            known = self._syntax.records[id(cls.node)] = (
+                "dataclass" in _decorator_names(cls.node) or _is_namedtuple(cls) or bool(_pydantic_base(cls.node))
+            )
         return known
 
     def _linearize(self, cls: Class) -> list[Class]:
@@ -1920,18 +1924,24 @@ class Analyzer(BuiltinCalls):
             fields = [f for c in reversed(mro) for f in _fields(c.node)]
             given = list(args)
             state = self.modules.get(cls.module)
-            for i, (fname, default, factory) in enumerate(fields):
+            env_prefix = _settings_prefix(mro)
+            for i, (fname, default, factory, alias) in enumerate(fields):
+                value: Vals | None = None
                 if i < len(given):
                     value = given[i]
-                elif fname in kwargs:
-                    value = kwargs[fname]
+                elif fname in kwargs or (alias and alias in kwargs):
+                    value = kwargs[fname] if fname in kwargs else kwargs[alias]  # type: ignore[index]
                 elif state is not None and (default is not None or factory is not None):
                     defining = Frame(state, {}, is_module=True)
                     if factory is not None:
                         value = self.call_values(self.ev(factory, defining), [], {}, factory, defining)
                     else:
-                        value = self.ev(default, defining)
-                else:
+                        value = self.ev(default, defining)  # type: ignore[arg-type]
+                if env_prefix is not None and i >= len(given) and fname not in kwargs and frame is not None:
+                    # NOTE: pydantic settings read each field from the environment (the
+                    # prefix and field name, in any case), else take the default.
+                    value = self.env_value(self._env_name(alias or env_prefix + fname), value, frame, node)
+                if value is None:
                     value = (Unknown(f"field {fname!r} of {cls.qualname}", maybe_client=True),)
                 hk = (id(cls.node), fname)
                 self.heap.add(hk, value)
@@ -1943,6 +1953,13 @@ class Analyzer(BuiltinCalls):
         if init:
             self.call_values(init, args, kwargs, node, frame)
         return (inst,)
+
+    def _env_name(self, name: str) -> str:
+        """The variable a case-insensitive name reads: one given in any case, else upper case."""
+        if name in self.env:
+            return name
+        folded = name.lower()
+        return next((k for k in sorted(self.env) if k.lower() == folded), name.upper())
 
     # -- builtins and boto3 entry points -------------------------------------------------
 
@@ -2433,22 +2450,70 @@ def _is_namedtuple(cls: Class) -> bool:
     )
 
 
-def _fields(node: ast.ClassDef) -> list[tuple[str, ast.expr | None, ast.expr | None]]:
-    """(name, default, default factory) of each dataclass or NamedTuple field."""
-    out: list[tuple[str, ast.expr | None, ast.expr | None]] = []
+def _fields(node: ast.ClassDef) -> list[tuple[str, ast.expr | None, ast.expr | None, str | None]]:
+    """(name, default, default factory, alias) of each dataclass, NamedTuple or pydantic field."""
+    out: list[tuple[str, ast.expr | None, ast.expr | None, str | None]] = []
     for stmt in node.body:
         if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
             ann = ast.unparse(stmt.annotation) if stmt.annotation else ""
-            if "ClassVar" in ann:
+            if "ClassVar" in ann or stmt.target.id == "model_config":
                 continue
-            default, factory = stmt.value, None
+            default, factory, alias = stmt.value, None, None
             if isinstance(default, ast.Call) and isinstance(default.func, (ast.Name, ast.Attribute)):
                 fname = default.func.id if isinstance(default.func, ast.Name) else default.func.attr
-                if fname == "field":
-                    factory = next((k.value for k in default.keywords if k.arg == "default_factory"), None)
-                    default = next((k.value for k in default.keywords if k.arg == "default"), None)
-            out.append((stmt.target.id, default, factory))
+                if fname in ("field", "Field"):
+                    keywords = {k.arg: k.value for k in default.keywords if k.arg}
+                    factory = keywords.get("default_factory")
+                    given = default.args[0] if fname == "Field" and default.args else keywords.get("default")
+                    # NOTE: pydantic's Field(...) (Ellipsis) marks a required field.
+                    default = None if isinstance(given, ast.Constant) and given.value is Ellipsis else given
+                    named = next((keywords[k] for k in ("validation_alias", "alias", "env") if k in keywords), None)
+                    alias = named.value if isinstance(named, ast.Constant) and isinstance(named.value, str) else None
+            out.append((stmt.target.id, default, factory, alias))
     return out
+
+
+def _pydantic_base(node: ast.ClassDef) -> str:
+    """``BaseModel`` or ``BaseSettings`` when the class derives from one directly, else ``""``."""
+    for b in node.bases:
+        name = b.id if isinstance(b, ast.Name) else b.attr if isinstance(b, ast.Attribute) else ""
+        if name in ("BaseModel", "BaseSettings"):
+            return name
+    return ""
+
+
+def _settings_prefix(mro: list[Class]) -> str | None:
+    """The environment prefix of a pydantic settings class (``env_prefix``), or None when the
+    class is no settings class."""
+    if not any(_pydantic_base(c.node) == "BaseSettings" for c in mro):
+        return None
+    for c in mro:
+        for stmt in c.node.body:
+            config: ast.expr | None = None
+            if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                if any(isinstance(t, ast.Name) and t.id == "model_config" for t in targets):
+                    config = stmt.value
+            elif isinstance(stmt, ast.ClassDef) and stmt.name == "Config":
+                config = stmt  # type: ignore[assignment]
+            prefix = _config_prefix(config)
+            if prefix is not None:
+                return prefix
+    return ""
+
+
+def _config_prefix(config: ast.AST | None) -> str | None:
+    """``env_prefix`` of ``SettingsConfigDict(...)``, a dict literal or a ``class Config``."""
+    value: ast.expr | None = None
+    if isinstance(config, ast.Call):
+        value = next((k.value for k in config.keywords if k.arg == "env_prefix"), None)
+    elif isinstance(config, ast.Dict):
+        value = next((v for k, v in zip(config.keys, config.values)
+                      if isinstance(k, ast.Constant) and k.value == "env_prefix"), None)
+    elif isinstance(config, ast.ClassDef):
+        value = next((s.value for s in config.body if isinstance(s, ast.Assign)
+                      and any(isinstance(t, ast.Name) and t.id == "env_prefix" for t in s.targets)), None)
+    return value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else None
 
 
 SPLIT_ITEMS = 16
