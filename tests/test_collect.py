@@ -1641,7 +1641,7 @@ def test_a_client_method_called_on_a_value_from_a_library_or_an_opaque_dict_is_r
 
         from mylib import make_client, make_bus
 
-        CLIENTS = json.loads("{}")
+        CLIENTS = json.loads(open("clients.json").read())
         _cached = None
 
 
@@ -2049,4 +2049,28 @@ def test_a_record_given_a_field_does_not_also_hold_its_default(collect_calls) ->
     )
     assert sorted(str(c.params.get("Bucket") or c.params.get("QueueUrl")) for c in calls) == [
         "given", "https://sqs.us-east-1.amazonaws.com/1/jobs",
+    ]
+
+
+def test_keys_built_with_paths_dates_and_json_config_keep_their_known_parts(collect_calls) -> None:
+    calls = collect_calls(
+        """
+        import json, os, time, uuid
+        from datetime import datetime
+        from pathlib import PurePosixPath
+        import boto3
+        s3 = boto3.client("s3")
+        CONFIG = json.loads(os.environ.get("CONFIG", '{"bucket": "fallback", "tables": ["a", "b"]}'))
+        def handler(event, context):
+            s3.put_object(Bucket="paths", Key=str(PurePosixPath("exports") / "daily" / f"{uuid.uuid4()}.json"), Body=b"")
+            s3.put_object(Bucket="joined", Key=PurePosixPath("in").joinpath("x", event["k"]).as_posix(), Body=b"")
+            s3.put_object(Bucket="dates", Key=datetime.utcnow().strftime("raw/%Y/%m/%d/") + "x.csv", Body=b"")
+            s3.put_object(Bucket="clock", Key=time.strftime("day=%Y-%m-%d/r.csv"), Body=b"")
+            s3.put_object(Bucket=CONFIG["bucket"], Key="k", Body=b"")
+        """,
+        env={"CONFIG": '{"bucket": "configured"}'},
+    )
+    assert sorted((c.params["Bucket"], c.params["Key"]) for c in calls) == [
+        ("clock", "day=*-*-*/r.csv"), ("configured", "k"), ("dates", "raw/*/*/*/x.csv"),
+        ("joined", "in/x/*"), ("paths", "exports/daily/*.json"),
     ]

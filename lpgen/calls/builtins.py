@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import ast
+import posixpath
+import re
 from typing import TYPE_CHECKING, Any
 
 from lpgen.calls import aws
@@ -52,6 +54,39 @@ STR_RESULTS = {
     "translate", "format_map",
 }
 """str methods (besides those modelled one by one) whose result is a string."""
+
+
+_STRFTIME = re.compile(r"%-?[a-zA-Z%]")
+"""a strftime directive: each stands for text the format does not fix."""
+
+MAX_JSON = 65536
+"""longest JSON text (an environment variable's) read into values."""
+
+
+def _json_values(text: Vals) -> Vals:
+    """``json.loads`` of a text known in full: its dicts, lists and strings."""
+    import json
+
+    out: list[V] = []
+    for v in text:
+        if isinstance(v, Str) and "*" not in v.pattern and len(v.pattern) <= MAX_JSON:
+            try:
+                out.append(_from_json(json.loads(v.pattern)))
+                continue
+            except (ValueError, RecursionError):
+                pass
+        out.append(Unknown("result of json.loads()"))
+    return vals(*out) or UNKNOWN_VALS
+
+
+def _from_json(data: Any) -> V:
+    if isinstance(data, dict):
+        return DictV(tuple((str(k), (_from_json(v),)) for k, v in data.items()))
+    if isinstance(data, list):
+        return SeqV(tuple((_from_json(v),) for v in data))
+    if isinstance(data, str):
+        return Str(data)
+    return Const(data)
 
 
 class BuiltinCalls(BotoCalls):
@@ -122,10 +157,12 @@ class BuiltinCalls(BotoCalls):
                 return (Str("*"),)
             rows = combinations([strings(p) for p in parts])
             if name == "os.path.join":
-                import posixpath
-
                 return vals(*(Str(squash(posixpath.join(*row))) for row in rows))
             return vals(*(Str(squash(sep.join(row))) for row in rows))
+        if name == "time.strftime":
+            return vals(*(Str(squash(_STRFTIME.sub("*", f))) for f in strings(args[0]))) if args else (Str("*"),)
+        if name == "json.loads":
+            return _json_values(args[0] if args else UNKNOWN_VALS)
         if name in ("typing.cast", "typing_extensions.cast"):
             return args[1] if len(args) > 1 else UNKNOWN_VALS
         if name in ("urllib.parse.unquote", "urllib.parse.unquote_plus"):
@@ -252,6 +289,11 @@ class BuiltinCalls(BotoCalls):
                     else:
                         out_parts.append(SeqV(((Str("*"),),), True))
                 return vals(*out_parts)
+            if method == "as_posix":
+                return (obj,)
+            if method == "joinpath":
+                rows = combinations([[s], *[strings(a) for a in args]])
+                return vals(*(Str(squash(posixpath.join(*row))) for row in rows))
             # NOTE: only some methods give a string (encode gives bytes, find an int).
             return (Str("*"),) if method in STR_RESULTS else (Unknown(f"str.{method}()"),)
         if isinstance(obj, DictV):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import os
+import posixpath
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, partial
@@ -1273,6 +1274,13 @@ class Analyzer(BuiltinCalls):
                         out.append(Str(squash(strings((a,))[0] + strings((b,))[0])))
                     elif isinstance(a, SeqV) and isinstance(b, SeqV):
                         out.append(SeqV(a.items + b.items))
+        elif isinstance(op, ast.Div):
+            # NOTE: strings do not divide: ``a / b`` on text is a path joined (``PurePosixPath``).
+            for a in left:
+                if isinstance(a, Str):
+                    for b in right:
+                        tail = strings((b,))[0] if isinstance(b, (Str, Unknown)) else "*"
+                        out.append(Str(squash(posixpath.join(a.pattern, tail))))
         elif isinstance(op, ast.Mod):
             for a in left:
                 if isinstance(a, Str):
@@ -1491,6 +1499,9 @@ class Analyzer(BuiltinCalls):
         if isinstance(obj, Func) and name == "cache_clear":
             return (Builtin("noop"),)
         if isinstance(obj, Unknown):
+            if name == "strftime":
+                # NOTE: a date's text in a key (``now.strftime("raw/%Y/%m/")``) keeps its literal parts.
+                return (Builtin("time.strftime"),)
             return (Unknown(obj.reason, maybe_client=obj.maybe_client),)
         return None
 
@@ -2072,9 +2083,15 @@ MODELLED = {
     "os.environ", "os.getenv", "os.path.join", "posixpath.join", "functools.lru_cache", "functools.cache",
     "functools.partial", "functools.wraps", "functools.cached_property", "dataclasses.dataclass",
     "dataclasses.field", "typing.cast", "typing_extensions.cast", "urllib.parse.unquote",
-    "urllib.parse.unquote_plus", "importlib.import_module",
+    "urllib.parse.unquote_plus", "importlib.import_module", "time.strftime", "json.loads",
 }
 """library names the analyser follows, however they are imported."""
+
+
+PATH_CLASSES = frozenset({
+    "pathlib.PurePosixPath", "pathlib.PurePath", "pathlib.Path", "pathlib.PosixPath", "pathlib.PureWindowsPath",
+})
+"""path classes: their value is the joined text (``PurePosixPath(prefix) / name`` builds keys)."""
 
 
 def _library_value(full: str) -> V:
@@ -2083,6 +2100,8 @@ def _library_value(full: str) -> V:
     if full in SESSION_FACTORIES:
         return Builtin("boto3.Session")
     if full == "posixpath.join":
+        return Builtin("os.path.join")
+    if full in PATH_CLASSES:
         return Builtin("os.path.join")
     if full in MODELLED:
         return Builtin(full)
