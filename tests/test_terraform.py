@@ -127,3 +127,16 @@ def test_an_s3_notification_is_the_event_when_only_s3_may_invoke(tmp_path: Path)
     (tmp_path / "main.tf").write_text(S3_NOTIFIED.replace("PRINCIPAL", "apigateway.amazonaws.com"))
     tpl = load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1")
     assert tpl.function("thumb").s3_triggers == ()
+
+
+def test_a_name_prefix_scopes_the_name_the_provider_completes(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_s3_bucket" "uploads" {\n  bucket_prefix = "uploads-"\n}\n'
+        'resource "aws_sqs_queue" "jobs" {\n  name_prefix = "jobs-"\n}\n'
+        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
+        '  runtime = "python3.12"\n  filename = "fn.zip"\n'
+        '  environment {\n    variables = {\n      BUCKET = aws_s3_bucket.uploads.id\n'
+        '      QUEUE = aws_sqs_queue.jobs.url\n    }\n  }\n}\n'
+    )
+    tpl = load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1")
+    assert tpl.function("fn").environment == {"BUCKET": "uploads-*", "QUEUE": "https://sqs.us-east-1.amazonaws.com/1/jobs-*"}

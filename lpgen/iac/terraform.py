@@ -167,6 +167,9 @@ class Evaluator:
         prop = spec.get("name")
         if prop and prop in body:
             return self.string(body[prop])
+        if prop and f"{prop}_prefix" in body:
+            # NOTE: name_prefix / bucket_prefix: the provider adds a unique suffix.
+            return self.string(body[f"{prop}_prefix"]) + "*"
         return "*"
 
     def attribute(self, rtype: str, name: str, attr: str) -> Any:
