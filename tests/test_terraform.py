@@ -140,3 +140,23 @@ def test_a_name_prefix_scopes_the_name_the_provider_completes(tmp_path: Path) ->
     )
     tpl = load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1")
     assert tpl.function("fn").environment == {"BUCKET": "uploads-*", "QUEUE": "https://sqs.us-east-1.amazonaws.com/1/jobs-*"}
+
+
+def test_a_local_modules_output_is_evaluated_with_the_inputs_it_is_given(tmp_path: Path) -> None:
+    (tmp_path / "modules" / "bus").mkdir(parents=True)
+    (tmp_path / "modules" / "bus" / "main.tf").write_text(
+        'variable "name" {\n  default = "orders"\n}\n'
+        'resource "aws_cloudwatch_event_bus" "this" {\n  name = "${var.name}-bus"\n}\n'
+        'output "bus_name" {\n  value = aws_cloudwatch_event_bus.this.name\n}\n'
+    )
+    (tmp_path / "main.tf").write_text(
+        'module "events" {\n  source = "./modules/bus"\n  name   = "shop"\n}\n'
+        'module "defaults" {\n  source = "./modules/bus"\n}\n'
+        'module "remote" {\n  source = "terraform-aws-modules/eventbridge/aws"\n}\n'
+        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
+        '  runtime = "python3.12"\n  filename = "fn.zip"\n'
+        '  environment {\n    variables = {\n      BUS = module.events.bus_name\n'
+        '      OTHER = module.defaults.bus_name\n      REMOTE = module.remote.eventbus_name\n    }\n  }\n}\n'
+    )
+    tpl = load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1")
+    assert tpl.function("fn").environment == {"BUS": "shop-bus", "OTHER": "orders-bus", "REMOTE": "*"}

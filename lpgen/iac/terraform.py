@@ -59,6 +59,14 @@ class Evaluator:
             self.locals.update({k: v for k, v in item.items() if k != "__is_block__"})
         self.resources = _blocks(doc, "resource")
         self.data = _blocks(doc, "data")
+        self.modules: dict[str, dict[str, Any]] = {
+            _unquote_key(name): body or {} for item in doc.get("module") or () for name, body in item.items()
+        }
+        self.outputs: dict[str, Any] = {
+            _unquote_key(name): (body or {}).get("value") for item in doc.get("output") or () for name, body in item.items()
+        }
+        self._children: dict[str, Evaluator | None] = {}
+        self.depth = 0
         self._stack: list[str] = []
         self.table: dict[str, Any] = load_table("tf_resources.yaml") or {}
 
@@ -141,9 +149,32 @@ class Evaluator:
             return "."
         if head == "data" and len(parts) >= 4:
             return self._data(parts[1], parts[2], parts[3])
+        if head == "module" and len(parts) >= 3:
+            child = self._child(parts[1])
+            if child is None or parts[2] not in child.outputs:
+                return "*"
+            return child.value(child.outputs[parts[2]])
         if len(parts) >= 3 and head in self.resources:
             return self.attribute(head, parts[1], parts[2])
         return "*"
+
+    def _child(self, name: str) -> Evaluator | None:
+        """The evaluator of a local module (``source = "./modules/bus"``) with the inputs
+        this module gives it; None for a registry or remote module."""
+        if name in self._children:
+            return self._children[name]
+        body = self.modules.get(name) or {}
+        source = self.string(body.get("source", ""))
+        child: Evaluator | None = None
+        if source.startswith(("./", "../")) and self.depth < MAX_DEPTH:
+            folder = os.path.normpath(os.path.join(self.folder, source))
+            if os.path.isdir(folder) and any(Path(folder).glob("*.tf")):
+                inputs = {k: self.string(v) for k, v in body.items() if k not in MODULE_META}
+                doc, _ = _read_module(folder)
+                child = Evaluator(doc, inputs, self.scope, folder)
+                child.depth = self.depth + 1
+        self._children[name] = child
+        return child
 
     def _data(self, dtype: str, name: str, attr: str) -> Any:
         if dtype == "aws_caller_identity" and attr == "account_id":
@@ -357,11 +388,23 @@ class _Unknown(Exception):
 # ---------------------------------------------------------------------------------------
 
 
+MODULE_META = frozenset({"source", "version", "providers", "count", "for_each", "depends_on", "__is_block__"})
+"""a module block's arguments that are no input variables."""
+
+
 def load_terraform(path: str, params: dict[str, str], scope: Scope) -> Template:
     """Read every ``.tf`` file of the module ``path`` is in (or the folder ``path``)."""
+    folder = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+    merged, positions = _read_module(folder)
+    if not merged:
+        raise TemplateError(f"{path}: no .tf files")
+    return _functions(path, folder, merged, positions, params, scope)
+
+
+def _read_module(folder: str) -> tuple[dict[str, list[Any]], dict[tuple[str, str], tuple[str, int]]]:
+    """The blocks of every ``.tf`` file of one folder, and where each resource starts."""
     import hcl2
 
-    folder = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
     merged: dict[str, list[Any]] = {}
     positions: dict[tuple[str, str], tuple[str, int]] = {}
     for f in sorted(Path(folder).glob("*.tf")):
@@ -379,8 +422,13 @@ def load_terraform(path: str, params: dict[str, str], scope: Scope) -> Template:
         # first line, found in the text.
         for head in _RESOURCE_HEAD.finditer(text):
             positions.setdefault((head.group(1), head.group(2)), (str(f), text.count("\n", 0, head.start()) + 1))
-    if not merged:
-        raise TemplateError(f"{path}: no .tf files")
+    return merged, positions
+
+
+def _functions(
+    path: str, folder: str, merged: dict[str, list[Any]], positions: dict[tuple[str, str], tuple[str, int]],
+    params: dict[str, str], scope: Scope,
+) -> Template:
     ev = Evaluator(merged, params, scope, folder)
     functions: dict[str, FunctionInfo] = {}
     for name, body in sorted(ev.resources.get("aws_lambda_function", {}).items()):
