@@ -1635,13 +1635,14 @@ def test_a_client_method_called_on_a_value_from_a_library_or_an_opaque_dict_is_r
     """``make_client("dynamodb").put_item(...)`` (a library the analysis does not follow)
     and ``CLIENTS["s3"].get_object(...)`` (a dict it cannot see into) may be client calls:
     they are reported, not dropped. A one-word method (``publish``), a value read from
-    the event, and a method of None or of a string are not."""
+    the event, a method of None or of a string, and one of a standard library's object
+    (a task group's ``create_task``) are not."""
     analysis = analyse_files(tmp_path, {"app.py": """
-        import json
+        import asyncio
 
-        from mylib import make_client, make_bus
+        from mylib import make_client, make_bus, load_clients
 
-        CLIENTS = json.loads(open("clients.json").read())
+        CLIENTS = load_clients()
         _cached = None
 
 
@@ -1650,6 +1651,7 @@ def test_a_client_method_called_on_a_value_from_a_library_or_an_opaque_dict_is_r
             make_client("dynamodb").put_item(TableName="t", Item={})
             make_bus().publish("topic", "m")
             event["client"].send_message(QueueUrl="u", MessageBody="m")
+            asyncio.TaskGroup().create_task(None)
             if _cached is None:
                 return None
             return _cached.get_secret_value(SecretId="s")

@@ -75,7 +75,7 @@ def _json_values(text: Vals) -> Vals:
                 continue
             except (ValueError, RecursionError):
                 pass
-        out.append(Unknown("result of json.loads()"))
+        out.append(Unknown())
     return vals(*out) or UNKNOWN_VALS
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import os
 import posixpath
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, partial
@@ -1647,6 +1648,9 @@ class Analyzer(BuiltinCalls):
                 self._library_calls(model.get("calls") or (), f.name, args, kwargs, None, node, frame)
                 if model.get("methods"):
                     return (LibObject(f.name, tuple(args), tuple(sorted(kwargs.items()))),)
+            if _standard_result(f.name):
+                # NOTE: a task, a lock, a date, a logger: never a client.
+                return UNKNOWN_VALS
             # NOTE: the reason marks a value from a library (see _maybe_unresolved).
             return (Unknown(f"result of {f.name}()"),)
         if isinstance(f, LibMethod):
@@ -2066,6 +2070,22 @@ def _callable_alternatives(callee: Vals) -> Vals:
         return callee
     lacking = {id(f) for f, has in methods if not has}
     return tuple(f for f in callee if id(f) not in lacking)
+
+
+HOLDERS = frozenset({
+    "builtins", "collections", "contextlib", "copy", "dataclasses", "functools", "itertools", "operator", "pickle",
+    "queue", "shelve", "types", "typing", "weakref",
+})
+"""standard modules whose results may hold what the code puts in them (a client in a
+``defaultdict``, a ``copy``)."""
+
+
+@cache
+def _standard_result(name: str) -> bool:
+    """Is ``name`` a function or class of the standard library whose result is never a
+    client (``asyncio.TaskGroup``, ``datetime.now``, ``logging.getLogger``)?"""
+    top = name.partition(".")[0]
+    return top in sys.stdlib_module_names and top not in HOLDERS
 
 
 def _decorator_names(node: Any) -> set[str]:
