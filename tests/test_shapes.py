@@ -408,3 +408,31 @@ def test_services_that_use_s3_with_the_callers_rights_grant_it(tmp_path: Path) -
         "arn:aws:s3:::media/in/a.mp3", "arn:aws:s3:::faces/a.jpg", "arn:aws:s3:::faces/b.jpg", "arn:aws:s3:::docs/in/x.pdf",
     }
     assert {r for a, r in got if a == "s3:PutObject"} == {"arn:aws:s3:::texts/out/*", "arn:aws:s3:::speech/tts/*"}
+
+
+def test_a_cdk_template_finds_its_staged_code_and_stack_name(tmp_path: Path) -> None:
+    import json
+
+    from lpgen.iac import load_template
+
+    out = tmp_path / "cdk.out"
+    (out / "asset.abc123").mkdir(parents=True)
+    (out / "asset.abc123" / "index.py").write_text(
+        "import os, boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.resource('dynamodb').Table(os.environ['TABLE_NAME']).put_item(Item={})\n"
+    )
+    (out / "Orders.template.json").write_text(json.dumps({"Resources": {
+        "OrdersTable315BB997": {"Type": "AWS::DynamoDB::Table", "Properties": {}},
+        "Handler886CB40B": {
+            "Type": "AWS::Lambda::Function",
+            "Properties": {"Code": {"S3Bucket": "assets", "S3Key": "abc123.zip"}, "Handler": "index.handler",
+                           "Runtime": "python3.12", "Environment": {"Variables": {"TABLE_NAME": {"Ref": "OrdersTable315BB997"}}}},
+            "Metadata": {"aws:asset:path": "asset.abc123", "aws:asset:property": "Code"},
+        },
+    }}))
+    (out / "manifest.json").write_text(json.dumps({"artifacts": {"Orders": {
+        "type": "aws:cloudformation:stack", "properties": {"templateFile": "Orders.template.json", "stackName": "Orders-Prod"}}}}))
+    tpl = load_template(str(out / "Orders.template.json"), region="us-east-1", account="1")
+    got = {(p.action, p.resource) for p in api.suggest_for_function(tpl, None).permissions}
+    assert got == {("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/Orders-Prod-OrdersTable315BB997-*")}

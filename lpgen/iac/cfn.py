@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import os
 import re
 from collections.abc import Iterator
 from functools import lru_cache
@@ -323,6 +324,22 @@ class Resolver:
         return None
 
 
+def _cdk_stack_name(path: str) -> str | None:
+    """The stack a template of a CDK app's output is deployed as (its ``manifest.json``)."""
+    manifest = os.path.join(os.path.dirname(os.path.abspath(path)), "manifest.json")
+    try:
+        with open(manifest, encoding="utf-8") as fh:
+            artifacts = json.load(fh).get("artifacts") or {}
+    except (OSError, ValueError, AttributeError):
+        return None
+    for name, artifact in artifacts.items() if isinstance(artifacts, dict) else ():
+        props = (artifact or {}).get("properties") or {} if isinstance(artifact, dict) else {}
+        if isinstance(props, dict) and props.get("templateFile") == os.path.basename(path):
+            stack = props.get("stackName", name)
+            return stack if isinstance(stack, str) and stack else None
+    return None
+
+
 GENERATED_SUFFIX = 15
 """the two hyphens and the random part (12 or 13 characters) of a generated name."""
 
@@ -333,7 +350,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
     doc = load_document(path, lines)
     if not isinstance(doc, dict) or not isinstance(doc.get("Resources"), dict):
         raise TemplateError(f"{path}: not a CloudFormation template (no Resources section)")
-    resolver = Resolver(doc, params, scope, path)
+    resolver = Resolver(doc, params, scope, path, params.get("AWS::StackName") or _cdk_stack_name(path) or "*")
     globals_fn = ((doc.get("Globals") or {}).get("Function") or {})
     functions: dict[str, FunctionInfo] = {}
     for logical, res in doc["Resources"].items():
@@ -353,6 +370,10 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
         uri = props.get("CodeUri", globals_fn.get("CodeUri", "."))
         if rtype == "AWS::Lambda::Function":
             uri = props.get("Code") if isinstance(props.get("Code"), str) else "."
+        asset = (res.get("Metadata") or {}).get("aws:asset:path")
+        if isinstance(asset, str) and (res.get("Metadata") or {}).get("aws:asset:property") in ("Code", "CodeUri"):
+            # NOTE: a CDK app's template names the staged code in cdk.out.
+            uri = asset
         line = lines.get(f"Resources.{logical}", 0)
         sources = []
         triggers: list[S3Trigger] = []
