@@ -160,3 +160,34 @@ def test_a_local_modules_output_is_evaluated_with_the_inputs_it_is_given(tmp_pat
     )
     tpl = load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1")
     assert tpl.function("fn").environment == {"BUS": "shop-bus", "OTHER": "orders-bus", "REMOTE": "*"}
+
+
+def test_a_function_in_a_local_module_is_found_with_what_the_module_is_given(tmp_path: Path) -> None:
+    (tmp_path / "modules" / "fn").mkdir(parents=True)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(
+        "import os, boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.resource('dynamodb').Table(os.environ['TABLE']).put_item(Item={})\n"
+    )
+    (tmp_path / "modules" / "fn" / "main.tf").write_text(
+        'variable "name" {}\nvariable "handler" {}\nvariable "source_dir" {}\nvariable "env" {\n  default = {}\n}\n'
+        'data "archive_file" "zip" {\n  type = "zip"\n  source_dir = var.source_dir\n'
+        '  output_path = "${path.module}/build/${var.name}.zip"\n}\n'
+        'resource "aws_lambda_function" "this" {\n  function_name = var.name\n  handler = var.handler\n'
+        '  runtime = "python3.12"\n  filename = data.archive_file.zip.output_path\n'
+        '  environment {\n    variables = var.env\n  }\n}\n'
+    )
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_dynamodb_table" "orders" {\n  name = "orders"\n}\n'
+        'module "api" {\n  source = "./modules/fn"\n  name = "orders-api"\n  handler = "app.handler"\n'
+        '  source_dir = "${path.module}/src"\n  env = {\n    TABLE = aws_dynamodb_table.orders.name\n  }\n}\n'
+    )
+    tpl = load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1")
+    fn = tpl.function("module.api.this")
+    assert (fn.function_name, fn.handler, fn.environment) == ("orders-api", "app.handler", {"TABLE": "orders"})
+    assert Path(fn.code_root or "") == tmp_path / "src"
+    result = CliRunner().invoke(main, ["suggest", "--template", str(tmp_path / "main.tf"), "--format", "terraform", *SCOPE])
+    assert result.exit_code == 0, result.output
+    assert 'data "aws_iam_policy_document" "module_api_this_least_privilege"' in result.stdout
+    hcl2.loads(result.stdout)

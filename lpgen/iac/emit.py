@@ -215,7 +215,10 @@ def terraform_expr(arn: str, tpl: Template, known: list[tuple[str, str]] | None 
 def terraform_block(policy: PolicyDocument, tpl: Template, fn: FunctionInfo) -> str:
     """A ``data "aws_iam_policy_document"`` to use as the role's policy."""
     known = _terraform_known(tpl)
-    lines = [f'data "aws_iam_policy_document" "{fn.name}_least_privilege" {{']
+    # NOTE: a function in a module is named by its address (module.api.this): a block's
+    # name is an identifier.
+    label = re.sub(r"[^A-Za-z0-9_-]", "_", fn.name)
+    lines = [f'data "aws_iam_policy_document" "{label}_least_privilege" {{']
     for st in policy.statements:
         lines.append("  statement {")
         lines.append(f"    sid       = {json.dumps(st.sid)}")

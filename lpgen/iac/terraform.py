@@ -46,7 +46,7 @@ def _blocks(doc: dict[str, Any], kind: str) -> dict[str, dict[str, dict[str, Any
 class Evaluator:
     """Reduce HCL expression text (as python-hcl2 returns it) to Python values."""
 
-    def __init__(self, doc: dict[str, Any], params: dict[str, str], scope: Scope, folder: str) -> None:
+    def __init__(self, doc: dict[str, Any], params: dict[str, Any], scope: Scope, folder: str) -> None:
         self.scope = scope
         self.folder = folder
         self.variables: dict[str, Any] = {}
@@ -67,6 +67,8 @@ class Evaluator:
         }
         self._children: dict[str, Evaluator | None] = {}
         self.depth = 0
+        self.positions: dict[tuple[str, str], tuple[str, int]] = {}
+        """where each resource block starts (file, line)."""
         self._stack: list[str] = []
         self.table: dict[str, Any] = load_table("tf_resources.yaml") or {}
 
@@ -146,7 +148,8 @@ class Evaluator:
             raw = self.locals.get(parts[1])
             return "*" if raw is None else self.value(raw)
         if head == "path":
-            return "."
+            # NOTE: absolute, so a path a module passes to another stays where it points.
+            return os.path.abspath(self.folder)
         if head == "data" and len(parts) >= 4:
             return self._data(parts[1], parts[2], parts[3])
         if head == "module" and len(parts) >= 3:
@@ -169,10 +172,11 @@ class Evaluator:
         if source.startswith(("./", "../")) and self.depth < MAX_DEPTH:
             folder = os.path.normpath(os.path.join(self.folder, source))
             if os.path.isdir(folder) and any(Path(folder).glob("*.tf")):
-                inputs = {k: self.string(v) for k, v in body.items() if k not in MODULE_META}
-                doc, _ = _read_module(folder)
+                inputs = {k: self.value(v) for k, v in body.items() if k not in MODULE_META}
+                doc, positions = _read_module(folder)
                 child = Evaluator(doc, inputs, self.scope, folder)
                 child.depth = self.depth + 1
+                child.positions = positions
         self._children[name] = child
         return child
 
@@ -430,6 +434,24 @@ def _functions(
     params: dict[str, str], scope: Scope,
 ) -> Template:
     ev = Evaluator(merged, params, scope, folder)
+    ev.positions = positions
+    functions = _module_functions(ev, "")
+    return Template(path, "terraform", functions, scope, source=(merged, ev))
+
+
+def _module_functions(ev: Evaluator, address: str) -> dict[str, FunctionInfo]:
+    """The functions a module defines, and those of the local modules it calls, named by
+    their address below the root (``fn``, ``module.orders.fn``)."""
+    functions = _own_functions(ev, address)
+    for name in sorted(ev.modules):
+        child = ev._child(name)
+        if child is not None:
+            functions.update(_module_functions(child, f"{address}module.{name}."))
+    return functions
+
+
+def _own_functions(ev: Evaluator, address: str) -> dict[str, FunctionInfo]:
+    folder, positions = ev.folder, ev.positions
     functions: dict[str, FunctionInfo] = {}
     for name, body in sorted(ev.resources.get("aws_lambda_function", {}).items()):
         env: dict[str, str] = {}
@@ -452,8 +474,8 @@ def _functions(
                     where, line = positions.get(("aws_lambda_event_source_mapping", mname), ("", 0))
                     sources.append(EventSource(kind, arn, line, where))
         fname = ev.string(body.get("function_name"))
-        functions[name] = FunctionInfo(
-            name=name,
+        functions[address + name] = FunctionInfo(
+            name=address + name,
             handler=handler if handler and "*" not in handler else None,
             code_root=code_root,
             environment=env,
@@ -464,7 +486,7 @@ def _functions(
             line=positions.get(("aws_lambda_function", name), ("", 0))[1],
             path=positions.get(("aws_lambda_function", name), ("", 0))[0],
         )
-    return Template(path, "terraform", functions, scope, source=(merged, ev))
+    return functions
 
 
 def _s3_triggers(ev: Evaluator, name: str) -> tuple[S3Trigger, ...]:
