@@ -53,9 +53,10 @@ def _walk(root: Path) -> list[Path]:
             continue
         seen.add(key)
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+        folder = Path(dirpath)
         for name in sorted(filenames):
             if name.endswith(".py"):
-                out.append(Path(dirpath) / name)
+                out.append(folder / name)
                 if len(out) > MAX_FILES:
                     raise SourceError(f"{root}: more than {MAX_FILES} Python files")
     return out
