@@ -436,3 +436,24 @@ def test_a_cdk_template_finds_its_staged_code_and_stack_name(tmp_path: Path) -> 
     tpl = load_template(str(out / "Orders.template.json"), region="us-east-1", account="1")
     got = {(p.action, p.resource) for p in api.suggest_for_function(tpl, None).permissions}
     assert got == {("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/Orders-Prod-OrdersTable315BB997-*")}
+
+
+def test_a_directory_bucket_is_used_through_a_session(tmp_path: Path) -> None:
+    from lpgen.permissions import iam_data
+    from lpgen.permissions.grant import REGIONAL_S3_EXPRESS
+
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "s3 = boto3.client('s3')\n"
+        "def handler(event, context):\n"
+        "    s3.put_object(Bucket='fast--use1-az4--x-s3', Key='k', Body=b'')\n"
+        "    s3.copy_object(Bucket='fast--use1-az4--x-s3', Key='c', CopySource={'Bucket': 'slow', 'Key': 'k'})\n"
+        "    s3.delete_bucket_policy(Bucket='old--use1-az4--x-s3')\n"
+        "    s3.get_object(Bucket='slow', Key='k')\n"
+    ))
+    assert got == {
+        ("s3express:CreateSession", "arn:aws:s3express:us-east-1:1:bucket/fast--use1-az4--x-s3"),
+        ("s3express:DeleteBucketPolicy", "arn:aws:s3express:us-east-1:1:bucket/old--use1-az4--x-s3"),
+        ("s3:GetObject", "arn:aws:s3:::slow/k"),
+    }
+    assert all(iam_data.action_exists(f"s3express:{a}") for a in [*REGIONAL_S3_EXPRESS.values(), "CreateSession"])

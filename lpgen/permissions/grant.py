@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from lpgen.calls.model import UNKNOWN, ApiCall
@@ -154,13 +155,45 @@ def call_permissions(call: ApiCall, scope: Scope) -> tuple[list[Permission], lis
                 findings.append(Finding("LP105", f"{rule.action} on *: {res.note}", loc.path, loc.line, "info"))
             elif res.arn == "*" or (not res.complete and res.resource_type is not None):
                 findings.append(Finding("LP101", f"{rule.action} on {res.arn}: {res.note}", loc.path, loc.line))
+    if call.client == "s3" and any(_DIRECTORY_BUCKET.match(p.resource) for p in perms):
+        perms = _directory_bucket_sessions(perms, op.operation, scope)
     return perms, findings
+
+
+_DIRECTORY_BUCKET = re.compile(r"arn:([^:]+):s3:::([^/]+--x-s3)(?:/|\Z)")
+"""an S3 ARN in an S3 Express One Zone directory bucket (``name--azid--x-s3``)."""
+
+REGIONAL_S3_EXPRESS = {
+    "CreateBucket": "CreateBucket", "DeleteBucket": "DeleteBucket", "ListDirectoryBuckets": "ListAllMyDirectoryBuckets",
+    "GetBucketPolicy": "GetBucketPolicy", "PutBucketPolicy": "PutBucketPolicy", "DeleteBucketPolicy": "DeleteBucketPolicy",
+    "GetBucketEncryption": "GetEncryptionConfiguration", "PutBucketEncryption": "PutEncryptionConfiguration",
+    "DeleteBucketEncryption": "PutEncryptionConfiguration",
+    "GetBucketLifecycleConfiguration": "GetLifecycleConfiguration",
+    "PutBucketLifecycleConfiguration": "PutLifecycleConfiguration", "DeleteBucketLifecycle": "PutLifecycleConfiguration",
+}
+"""operations on a directory bucket authorized action by action (the Service Authorization
+Reference's s3express actions); every other one goes through a session the SDK opens
+with s3express:CreateSession."""
+
+
+def _directory_bucket_sessions(perms: list[Permission], operation: str, scope: Scope) -> list[Permission]:
+    """Object operations on a directory bucket are authorized by the session the SDK opens
+    on the bucket (https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-express-authenticating-authorizing.html)."""
+    out: list[Permission] = []
+    for p in perms:
+        m = _DIRECTORY_BUCKET.match(p.resource)
+        if m is None:
+            out.append(p)
+            continue
+        region, account = scope.value("Region"), scope.value("Account")
+        bucket_arn = f"arn:{m.group(1)}:s3express:{region}:{account}:bucket/{m.group(2)}"
+        action = f"s3express:{REGIONAL_S3_EXPRESS.get(operation, 'CreateSession')}"
+        out.append(Permission(action, bucket_arn, p.evidence, p.condition))
+    return out
 
 
 def _fill_uri(template: str, params: dict[str, Any], scope: Scope) -> tuple[str, bool]:
     """An API Gateway path ARN with its ``{member}`` parts taken from the request."""
-    import re
-
     complete = True
 
     def member(m: re.Match[str]) -> str:
