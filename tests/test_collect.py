@@ -2076,3 +2076,32 @@ def test_keys_built_with_paths_dates_and_json_config_keep_their_known_parts(coll
         ("clock", "day=*-*-*/r.csv"), ("configured", "k"), ("dates", "raw/*/*/*/x.csv"),
         ("joined", "in/x/*"), ("paths", "exports/daily/*.json"),
     ]
+
+
+def test_affix_tests_joined_by_and_or_not_and_comprehension_filters_narrow_keys(collect_calls) -> None:
+    calls = collect_calls(
+        """
+        import boto3
+        s3 = boto3.client("s3")
+        def handler(event, context):
+            keys = [o["Key"] for o in s3.list_objects_v2(Bucket="lake")["Contents"]]
+            for k in [k for k in keys if k.startswith("raw/") and len(k) > 4]:
+                s3.delete_object(Bucket="raw-deleted", Key=k)
+            for key in keys:
+                if key.startswith("in/") and key.endswith(".csv"):
+                    s3.get_object(Bucket="both", Key=key)
+                if key.startswith("a/") or key.startswith("b/"):
+                    s3.get_object(Bucket="either", Key=key)
+                if not key.startswith("tmp/") or len(key) > 9:
+                    continue
+                s3.delete_object(Bucket="after", Key=key)
+        """
+    )
+    def keys(bucket: str) -> set[str]:
+        found = [c.params["Key"] for c in calls if c.params.get("Bucket") == bucket]
+        return {k for key in found for k in (key if isinstance(key, list) else [key])}
+
+    assert keys("raw-deleted") == {"raw/*"}
+    assert keys("both") == {"in/*.csv"}
+    assert "*" in keys("either")  # NOTE: either prefix: nothing narrows
+    assert keys("after") == {"tmp/*"}

@@ -584,8 +584,14 @@ class Analyzer(BuiltinCalls):
                 self._decided_branches(s, frame, *self._truth(s.test, frame))
                 return
         elif tested is None and type(_without_not(s.test)) is ast.BoolOp:
-            # NOTE: ``if STAGE == "prod" and event.get("x"):`` cannot hold when STAGE is dev.
-            self._decided_branches(s, frame, *self._truth(s.test, frame))
+            # NOTE: ``if STAGE == "prod" and event.get("x"):`` cannot hold when STAGE is dev;
+            # ``if key.startswith("in/") and key.endswith(".csv"):`` tells the body both.
+            body_facts, else_facts = _affix_facts(s.test, True), _affix_facts(s.test, False)
+            sides = (_narrow(frame, body_facts), _narrow(frame, else_facts))
+            self._decided_branches(s, frame, *self._truth(s.test, frame), sides)
+            for block, other, bind in ((s.body, s.orelse, sides[1]), (s.orelse, s.body, sides[0])):
+                if block and _exits(block):
+                    frame.locals.update({k: v for k, v in bind.items() if not _assigns(other, k)})
             return
         self.ev(s.test, frame)
         if guard is None or guard[0] not in frame.locals:
@@ -1318,13 +1324,24 @@ class Analyzer(BuiltinCalls):
         for gen in node.generators:
             items = self.iterate(self.ev(gen.iter, inner), inner, node)
             self.assign(gen.target, items, inner)
-            for cond in gen.ifs:
-                self.ev(cond, inner)
+            self._filter(gen.ifs, inner)
         if isinstance(node, ast.DictComp):
             self.ev(node.key, inner)
             value = self.ev(node.value, inner)
             return (DictV((("*", value),), open=True),)
         return (SeqV((self.ev(node.elt, inner),), homogeneous=True),)
+
+    def _filter(self, tests: list[ast.expr], inner: Frame) -> None:
+        """A comprehension's ``if`` filters: what they tell of its variable holds for every
+        element it keeps (``[k for k in keys if k.startswith("in/")]`` keeps ``in/*``)."""
+        for cond in tests:
+            self.ev(cond, inner)
+            parts = cond.values if isinstance(cond, ast.BoolOp) and isinstance(cond.op, ast.And) else [cond]
+            for part in parts:
+                guard = _affix_guard(part)
+                if guard is not None and guard[3] and guard[0] in inner.locals:
+                    name, method, literal, _ = guard
+                    inner.locals[name] = _with_affix(inner.locals[name], method, literal)
 
     def _dict_by_item(self, node: ast.DictComp, frame: Frame) -> Vals | None:
         """``{name: boto3.client(name) for name in ("s3", "sqs")}`` over a few known items:
@@ -1338,8 +1355,7 @@ class Analyzer(BuiltinCalls):
         for item in items:
             inner = _ComprehensionFrame(frame, node)
             self.assign(gen.target, (item,), inner)
-            for cond in gen.ifs:
-                self.ev(cond, inner)
+            self._filter(gen.ifs, inner)
             value = self.ev(node.value, inner)
             for key in strings(self.ev(node.key, inner)):
                 out[key] = join(out.get(key, ()), value)
@@ -2156,6 +2172,30 @@ def _literal_rows(iterable: Vals, target: ast.expr) -> tuple[Vals, ...] | None:
     if not all(len(row) == 1 and isinstance(row[0], SeqV) and not row[0].homogeneous for row in seq.items):
         return None
     return seq.items
+
+
+def _affix_facts(test: ast.expr, holds: bool) -> list[tuple[str, str, str]]:
+    """What ``test`` evaluating to ``holds`` tells of names' affixes: (name, "startswith",
+    "lit") for each ``name.startswith("lit")`` that must then hold (through ``and``, ``or``
+    and ``not``)."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _affix_facts(test.operand, not holds)
+    if isinstance(test, ast.BoolOp):
+        # NOTE: every part of an ``and`` that held, every part of an ``or`` that failed.
+        if holds == isinstance(test.op, ast.And):
+            return [f for v in test.values for f in _affix_facts(v, holds)]
+        return []
+    guard = _affix_guard(test)
+    return [guard[:3]] if guard is not None and guard[3] == holds else []
+
+
+def _narrow(frame: Frame, facts: list[tuple[str, str, str]]) -> dict[str, Vals]:
+    """The locals ``facts`` narrow, as they are narrowed."""
+    out: dict[str, Vals] = {}
+    for name, method, literal in facts:
+        if name in frame.locals:
+            out[name] = _with_affix(out.get(name, frame.locals[name]), method, literal)
+    return out
 
 
 def _affix_guard(test: ast.expr) -> tuple[str, str, str, bool] | None:
