@@ -2105,3 +2105,41 @@ def test_affix_tests_joined_by_and_or_not_and_comprehension_filters_narrow_keys(
     assert keys("both") == {"in/*.csv"}
     assert "*" in keys("either")  # NOTE: either prefix: nothing narrows
     assert keys("after") == {"tmp/*"}
+
+
+MATCHING = """
+    import os
+    import boto3
+    s3 = boto3.client("s3")
+    STAGE = os.environ["STAGE"]
+    MODE = os.environ.get("MODE", "fast")
+
+    def handler(event, context):
+        match STAGE:
+            case "prod":
+                s3.get_object(Bucket="prod-bucket", Key="k")
+            case "staging" | "qa" as env:
+                s3.get_object(Bucket=f"{env}-bucket", Key="k")
+            case "dev" if event.get("debug"):
+                s3.get_object(Bucket="debug-bucket", Key="k")
+            case _:
+                s3.get_object(Bucket=f"{STAGE}-fallback", Key="k")
+        match MODE:
+            case "fast":
+                s3.get_object(Bucket="fast-bucket", Key="k")
+            case _:
+                s3.get_object(Bucket="slow-bucket", Key="k")
+    """
+
+
+def test_a_match_on_known_values_runs_the_cases_they_reach(collect_calls) -> None:
+    def buckets(env: dict[str, str]) -> list[str]:
+        found = [c.params["Bucket"] for c in collect_calls(MATCHING, env=env)]
+        return sorted({b for bucket in found for b in (bucket if isinstance(bucket, list) else [bucket])})
+
+    assert buckets({"STAGE": "prod", "MODE": "slow"}) == ["prod-bucket", "slow-bucket"]
+    # a guard does not take the values its pattern matches from the later cases
+    assert buckets({"STAGE": "dev"}) == ["debug-bucket", "dev-fallback", "fast-bucket", "slow-bucket"]
+    # without a value every case runs; a case of literals still names them
+    assert buckets({}) == ["*-fallback", "debug-bucket", "fast-bucket", "prod-bucket", "qa-bucket", "slow-bucket",
+                           "staging-bucket"]

@@ -910,8 +910,48 @@ class Analyzer(BuiltinCalls):
         self.exec_block(s.finalbody, frame)
 
     def _st_match(self, s: ast.Match, frame: Frame) -> None:
-        self.ev(s.subject, frame)
-        self._branches(frame, [c.body for c in s.cases] + [[]])
+        subject = self.ev(s.subject, frame)
+        name = s.subject.id if isinstance(s.subject, ast.Name) and s.subject.id in frame.locals else None
+        decided = bool(subject) and all(type(v) is Const or (type(v) is Str and "*" not in v.pattern) for v in subject) and (
+            name not in self._rebound_inside(frame) if name is not None else frame.closure is None
+        ) and not self._doubt(s.subject, frame)
+        if not decided:
+            # NOTE: every case may run; one that matches literals still tells its body the
+            # value (``case "staging" | "qa" as env:``).
+            binds_any: list[dict[str, Vals]] = []
+            for case in s.cases:
+                literals = _pattern_literals(case.pattern)
+                seen = literals if literals is not None else subject
+                bind_any = {name: literals} if name is not None and literals is not None else {}
+                capture = _capture_name(case.pattern)
+                if capture:
+                    bind_any[capture] = seen
+                binds_any.append(bind_any)
+            self._branches(frame, [c.body for c in s.cases] + [[]], [*binds_any, {}])
+            return
+        # NOTE: ``match STAGE: case "prod": …`` with the stage known runs the cases its
+        # values can reach, in order, each seeing the values it takes.
+        blocks: list[list[ast.stmt]] = []
+        binds: list[dict[str, Vals]] = []
+        left = subject
+        for case in s.cases:
+            if not left:
+                break
+            taken = _pattern_takes(case.pattern, left)
+            reached = left if taken is None else taken
+            if reached:
+                bind = {name: reached} if name is not None else {}
+                capture = _capture_name(case.pattern)
+                if capture:
+                    bind[capture] = reached
+                blocks.append(case.body)
+                binds.append(bind)
+            if taken is not None and case.guard is None:
+                left = tuple(v for v in left if v not in taken)
+        if left:
+            blocks.append([])
+            binds.append({name: left} if name is not None else {})
+        self._branches(frame, blocks, binds)
 
     def _st_import(self, s: ast.Import, frame: Frame) -> None:
         for alias in s.names:
@@ -2172,6 +2212,47 @@ def _literal_rows(iterable: Vals, target: ast.expr) -> tuple[Vals, ...] | None:
     if not all(len(row) == 1 and isinstance(row[0], SeqV) and not row[0].homogeneous for row in seq.items):
         return None
     return seq.items
+
+
+def _pattern_takes(pattern: ast.pattern, values: Vals) -> Vals | None:
+    """The values a ``case`` pattern matches, of literal ones; None when the pattern may
+    match any of them (a class, mapping or sequence pattern, a dotted name)."""
+    if isinstance(pattern, ast.MatchAs):
+        return values if pattern.pattern is None else _pattern_takes(pattern.pattern, values)
+    if isinstance(pattern, ast.MatchOr):
+        parts = [_pattern_takes(p, values) for p in pattern.patterns]
+        if any(p is None for p in parts):
+            return None
+        return tuple(v for v in values if any(v in p for p in parts if p is not None))
+    if isinstance(pattern, ast.MatchValue) and isinstance(pattern.value, ast.Constant):
+        return tuple(v for v in values if _literal(v) == pattern.value.value)
+    if isinstance(pattern, ast.MatchSingleton):
+        return tuple(v for v in values if type(v) is Const and v.value is pattern.value)
+    return None
+
+
+def _pattern_literals(pattern: ast.pattern) -> Vals | None:
+    """The values a pattern of literals alone can match (``"a" | "b"``), else None."""
+    if isinstance(pattern, ast.MatchAs):
+        return None if pattern.pattern is None else _pattern_literals(pattern.pattern)
+    if isinstance(pattern, ast.MatchOr):
+        parts = [_pattern_literals(p) for p in pattern.patterns]
+        return None if any(p is None for p in parts) else tuple(v for p in parts for v in p or ())
+    if isinstance(pattern, ast.MatchValue) and isinstance(pattern.value, ast.Constant):
+        value = pattern.value.value
+        return (Str(value),) if isinstance(value, str) else (Const(value),)
+    if isinstance(pattern, ast.MatchSingleton):
+        return (Const(pattern.value),)
+    return None
+
+
+def _literal(v: V) -> Any:
+    return v.pattern if type(v) is Str else v.value if type(v) is Const else None  # type: ignore[attr-defined]
+
+
+def _capture_name(pattern: ast.pattern) -> str | None:
+    """The name ``case x:`` or ``case "a" | "b" as x:`` binds."""
+    return pattern.name if isinstance(pattern, ast.MatchAs) else None
 
 
 def _affix_facts(test: ast.expr, holds: bool) -> list[tuple[str, str, str]]:
