@@ -457,3 +457,25 @@ def test_a_directory_bucket_is_used_through_a_session(tmp_path: Path) -> None:
         ("s3:GetObject", "arn:aws:s3:::slow/k"),
     }
     assert all(iam_data.action_exists(f"s3express:{a}") for a in [*REGIONAL_S3_EXPRESS.values(), "CreateSession"])
+
+
+def test_a_version_needs_the_version_action_alone_unless_it_may_be_left_out(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\ns3 = boto3.client('s3')\n"
+        "def fetch(**kw):\n"
+        "    return s3.head_object(**kw)\n"
+        "def handler(event, context):\n"
+        "    v = event['version']\n"
+        "    s3.get_object(Bucket='given', Key='k', VersionId=v)\n"
+        "    s3.put_object_tagging(Bucket='given', Key='k', VersionId=v, Tagging={'TagSet': []})\n"
+        "    s3.get_object_acl(Bucket='given', Key='k')\n"
+        "    kw = {'Bucket': 'maybe', 'Key': 'k'}\n"
+        "    if event.get('v'):\n"
+        "        kw['VersionId'] = event['v']\n"
+        "    fetch(**kw)\n"
+    ))
+    assert got == {
+        ("s3:GetObjectVersion", "arn:aws:s3:::given/k"), ("s3:PutObjectVersionTagging", "arn:aws:s3:::given/k"),
+        ("s3:GetObjectAcl", "arn:aws:s3:::given/k"),
+        ("s3:GetObject", "arn:aws:s3:::maybe/k"), ("s3:GetObjectVersion", "arn:aws:s3:::maybe/k"),
+    }

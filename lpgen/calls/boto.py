@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from lpgen.calls import aws
-from lpgen.calls.model import ApiCall, Location
+from lpgen.calls.model import MAYBE_ABSENT, ApiCall, Location
 from lpgen.calls.values import (
     UNKNOWN_VALS,
     Builtin,
@@ -171,7 +171,9 @@ class BotoCalls:
             # source of a managed copy goes to CopyObject and UploadPartCopy, not to the
             # multipart calls around them), as boto3's transfer manager sends it.
             info = service_models.operation_by_name(client.service or "", op)
-            own = params if info is None else {k: v for k, v in params.items() if k in info.input_members or k == "**"}
+            own = params if info is None else {
+                k: v for k, v in params.items() if k in info.input_members or k in ("**", MAYBE_ABSENT)
+            }
             self.record(client, op, own, node, frame, "boto3 helper")
         return UNKNOWN_VALS
 

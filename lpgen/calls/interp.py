@@ -22,7 +22,7 @@ from typing import Any
 from lpgen.calls import aws
 from lpgen.calls.builtins import BuiltinCalls
 from lpgen.calls.formatting import combinations, percent, squash
-from lpgen.calls.model import ApiCall, Location, UnresolvedCall
+from lpgen.calls.model import MAYBE_ABSENT, ApiCall, Location, UnresolvedCall
 from lpgen.calls.values import (
     TOO_MANY,
     UNKNOWN_VALS,
@@ -1652,19 +1652,26 @@ class Analyzer(BuiltinCalls):
             else:
                 args.append(self.ev(a, frame))
         kwargs: dict[str, Vals] = {}
+        maybe: set[str] | None = None
         for kw in node.keywords:
             value = self.ev(kw.value, frame)
             if kw.arg is None:
-                known = False
-                for d in value:
-                    if isinstance(d, DictV):
-                        known = True
-                        for k, v in d.items:
-                            kwargs[k] = join(kwargs.get(k, ()), v)
-                if not known or any(isinstance(d, DictV) and d.open for d in value):
+                dicts = [d for d in value if isinstance(d, DictV)]
+                for d in dicts:
+                    for k, v in d.items:
+                        kwargs[k] = join(kwargs.get(k, ()), v)
+                if len(dicts) > 1:
+                    # NOTE: a key some of the dict's alternatives lack may be left out.
+                    shared = set.intersection(*({k for k, _ in d.items} for d in dicts))
+                    maybe = (maybe or set()) | {k for d in dicts for k, _ in d.items if k not in shared}
+                if not dicts or any(d.open for d in dicts):
                     kwargs["**"] = UNKNOWN_VALS
             else:
                 kwargs[kw.arg] = value
+        if maybe:
+            maybe -= {kw.arg for kw in node.keywords if kw.arg} | {MAYBE_ABSENT}
+            if maybe:
+                kwargs[MAYBE_ABSENT] = join(kwargs.get(MAYBE_ABSENT, ()), tuple(Str(k) for k in sorted(maybe)))
         callee = self.ev(node.func, frame)
         return self.call_values(callee, args, kwargs, node, frame)
 

@@ -23,6 +23,10 @@ class _Unknown:
 UNKNOWN: Any = _Unknown()
 """Stands for a parameter value (or a whole dict of them) that cannot be known."""
 
+MAYBE_ABSENT = "**maybe"
+"""A request key naming the parameters some paths to the call leave out (a key a ``**kwargs``
+dict gets in one branch only): present, but not surely."""
+
 
 @dataclass(frozen=True)
 class Location:

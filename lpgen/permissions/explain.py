@@ -96,7 +96,10 @@ def explain(target: str) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "operation": operation,
             "source": perms.source,
-            "required": [{"action": r.action, "resources": _resources(r, client, operation)} for r in perms.required],
+            "required": [
+                {"action": r.action, **({"unless": r.unless} if r.unless else {}), "resources": _resources(r, client, operation)}
+                for r in perms.required
+            ],
             "conditional": [
                 {"action": r.action, "when": r.when, "resources": _resources(r, client, operation)}
                 for r in perms.conditional
@@ -118,7 +121,7 @@ def render_text(info: dict[str, Any]) -> str:
         if op.get("no_permission"):
             lines.append(f"    no IAM permission: {op['no_permission']}")
         for r in op["required"]:
-            lines.append(f"    required     {r['action']}")
+            lines.append(f"    required     {r['action']}" + (f"  unless {r['unless']}" if r.get("unless") else ""))
             lines.extend(_res_lines(r["resources"]))
         for r in op["conditional"]:
             lines.append(f"    conditional  {r['action']}  when {r['when']}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lpgen.calls.model import UNKNOWN, ApiCall
+from lpgen.calls.model import MAYBE_ABSENT, UNKNOWN, ApiCall
 from lpgen.permissions.arns import NO_RESOURCE_LEVEL, Scope, lookup, resolve
 from lpgen.permissions.mapping import operation_permissions, uri_resource
 from lpgen.permissions.model import ActionRule, Evidence, Finding, Permission
@@ -41,6 +41,15 @@ def request_conditions(action: str, params: dict[str, Any]) -> tuple[tuple[str, 
     return tuple(out)
 
 
+def ruled_out(rule: ActionRule, params: dict[str, Any]) -> bool:
+    """Does the request surely need another action instead of this required one? Not when
+    the parameter the trigger reads may be left out (``MAYBE_ABSENT``)."""
+    if rule.unless is None or trigger(rule.unless, params) is not True:
+        return False
+    maybe = params.get(MAYBE_ABSENT, ())
+    return re.split(r"[.=^~]", rule.unless, maxsplit=1)[0] not in ([maybe] if isinstance(maybe, str) else maybe)
+
+
 def trigger(when: str, params: dict[str, Any]) -> bool | None:
     """Does the request match a conditional action's trigger? None when it cannot be known."""
     for op in ("=", "^", "~"):
@@ -74,7 +83,9 @@ def rules_for(call: ApiCall) -> tuple[list[tuple[ActionRule, dict[str, Any]]], l
     The second item lists why a conditional action was added without certainty.
     """
     op = operation_permissions(call.client, call.operation)
-    out: list[tuple[ActionRule, dict[str, Any]]] = [(r, op.request_for(r, call.params)) for r in op.required]
+    out: list[tuple[ActionRule, dict[str, Any]]] = [
+        (r, op.request_for(r, call.params)) for r in op.required if not ruled_out(r, call.params)
+    ]
     doubts: list[str] = []
     for rule in op.conditional:
         assert rule.when is not None

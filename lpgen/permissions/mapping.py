@@ -39,7 +39,7 @@ def _rule(item: Any, when: str | None = None) -> ActionRule:
         raise ModelDataError(f"overrides.yaml: bad action entry {item!r}")
     bind = tuple(sorted((str(k), str(v)) for k, v in (item.get("bind") or {}).items()))
     return ActionRule(
-        action=iam_data.canonical(item["action"]), when=item.get("when", when), bind=bind
+        action=iam_data.canonical(item["action"]), when=item.get("when", when), bind=bind, unless=item.get("unless"),
     )
 
 

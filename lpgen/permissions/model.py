@@ -17,6 +17,9 @@ class ActionRule:
     bind: tuple[tuple[str, str], ...] = ()
     """(ARN variable, request parameter path) pairs when the action is authorized on
     another resource than the call's own (the source object of CopyObject)."""
+    unless: str | None = None
+    """for a required action: a trigger under which the request needs another action
+    instead (GetObject of a ``VersionId`` is GetObjectVersion alone)."""
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Any
 from lpgen.data_files import load_table
 from lpgen.permissions import iam_data, service_models
 from lpgen.permissions.arns import Scope, _format_regex, resolve
-from lpgen.permissions.grant import trigger
+from lpgen.permissions.grant import ruled_out, trigger
 from lpgen.permissions.mapping import iam_prefix, operation_permissions
 
 _VERSIONED = re.compile(r"(\d{8}(v\d+)?)$")
@@ -207,7 +207,7 @@ def event_actions(
         if perms.no_permission:
             return []
         sdk = sdk_params(client, op, params)
-        actions = [(r.action, r.bind, perms.request_for(r, sdk)) for r in perms.required]
+        actions = [(r.action, r.bind, perms.request_for(r, sdk)) for r in perms.required if not ruled_out(r, sdk)]
         for rule in perms.conditional:
             if rule.when and trigger(rule.when, sdk):
                 actions.append((rule.action, rule.bind, perms.request_for(rule, sdk)))
