@@ -479,3 +479,22 @@ def test_a_version_needs_the_version_action_alone_unless_it_may_be_left_out(tmp_
         ("s3:GetObjectAcl", "arn:aws:s3:::given/k"),
         ("s3:GetObject", "arn:aws:s3:::maybe/k"), ("s3:GetObjectVersion", "arn:aws:s3:::maybe/k"),
     }
+
+
+def test_partiql_statements_name_their_tables_and_indexes(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\nddb = boto3.client('dynamodb')\n"
+        "def handler(event, context):\n"
+        "    ddb.execute_statement(Statement='SELECT * FROM \"orders\" WHERE pk = ?', Parameters=[{'S': '1'}])\n"
+        "    ddb.execute_statement(Statement=\"UPDATE orders SET n = 1 WHERE pk = 'x'\")\n"
+        "    ddb.batch_execute_statement(Statements=[{'Statement': 'DELETE FROM \"carts\" WHERE pk = ?'}])\n"
+        "    ddb.execute_transaction(TransactStatements=[{'Statement': 'SELECT * FROM \"users\".\"by-email\" WHERE e = ?'}])\n"
+        "    ddb.execute_statement(Statement=f'INSERT INTO \"{event[\"t\"]}\" VALUE {{}}')\n"
+    ))
+    assert got == {
+        ("dynamodb:PartiQLSelect", "arn:aws:dynamodb:us-east-1:1:table/orders"),
+        ("dynamodb:PartiQLUpdate", "arn:aws:dynamodb:us-east-1:1:table/orders"),
+        ("dynamodb:PartiQLDelete", "arn:aws:dynamodb:us-east-1:1:table/carts"),
+        ("dynamodb:PartiQLSelect", "arn:aws:dynamodb:us-east-1:1:table/users/index/by-email"),
+        ("dynamodb:PartiQLInsert", "arn:aws:dynamodb:us-east-1:1:table/*"),
+    }

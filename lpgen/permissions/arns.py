@@ -286,6 +286,22 @@ def _t_sql_tables(v: str, spec: dict[str, Any]) -> dict[str, Any]:
     return {"TableName": names or ["*"]}
 
 
+_PARTIQL_NAME = r'(?:"(?:[^"]|"")*"|[A-Za-z_*][A-Za-z0-9_*]*)'
+_PARTIQL_TARGET = re.compile(rf"\b(?:FROM|UPDATE|INTO)\s+({_PARTIQL_NAME})(?:\s*\.\s*({_PARTIQL_NAME}))?", re.IGNORECASE)
+
+
+def _t_partiql(v: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """The tables (and indexes) a PartiQL statement names: ``SELECT … FROM "t"."i"``,
+    ``UPDATE t``, ``INSERT INTO "t"``, ``DELETE FROM t``. An index is named by its table
+    variable (``t/index/i``), which fills the table's ARN format as the index's ARN."""
+    names = set()
+    for m in _PARTIQL_TARGET.finditer(v):
+        table = m.group(1).strip('"').replace('""', '"')
+        index = (m.group(2) or "").strip('"').replace('""', '"')
+        names.add(f"{table}/index/{index}" if index else table)
+    return {"TableName": sorted(names) or ["*"]}
+
+
 def _t_email_identity(v: str, spec: dict[str, Any]) -> dict[str, str]:
     # NOTE: SES authorizes on the verified identity: the address or its domain. Take the
     # domain, which verified sending domains use; "Name <a@b>" forms are unwrapped.
@@ -368,6 +384,7 @@ TRANSFORMS: dict[str, Callable[[str, dict[str, Any]], dict[str, str] | None]] = 
     "s3_object_uri": _t_s3_object_uri,
     "key_prefix": _t_key_prefix,
     "sql_tables": _t_sql_tables,
+    "partiql": _t_partiql,
     "bedrock_model": _t_bedrock_model,
     "ecs_task_definition": _t_ecs_task_definition,
     "ecs_cluster": _t_ecs_cluster,
