@@ -498,3 +498,21 @@ def test_partiql_statements_name_their_tables_and_indexes(tmp_path: Path) -> Non
         ("dynamodb:PartiQLSelect", "arn:aws:dynamodb:us-east-1:1:table/users/index/by-email"),
         ("dynamodb:PartiQLInsert", "arn:aws:dynamodb:us-east-1:1:table/*"),
     }
+
+
+def test_a_websocket_callback_is_granted_on_the_api_its_endpoint_names(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    ctx = event['requestContext']\n"
+        "    fixed = boto3.client('apigatewaymanagementapi', endpoint_url='https://abc123.execute-api.eu-west-1.amazonaws.com/prod')\n"
+        "    fixed.post_to_connection(ConnectionId=ctx['connectionId'], Data=b'hi')\n"
+        "    custom = boto3.client('apigatewaymanagementapi', endpoint_url=f\"https://{ctx['domainName']}/{ctx['stage']}\")\n"
+        "    custom.delete_connection(ConnectionId=ctx['connectionId'])\n"
+        "    boto3.client('s3', endpoint_url='http://localhost:4566').get_object(Bucket='b', Key='k')\n"
+    ))
+    assert got == {
+        ("execute-api:ManageConnections", "arn:aws:execute-api:eu-west-1:1:abc123/prod/*/@connections/*"),
+        ("execute-api:ManageConnections", "arn:aws:execute-api:us-east-1:1:*/*/*/@connections/*"),
+        ("s3:GetObject", "arn:aws:s3:::b/k"),
+    }

@@ -35,6 +35,14 @@ if TYPE_CHECKING:
     from lpgen.calls.interp import Frame
 
 
+ENDPOINT = "@endpoint"
+"""a request key holding the client's ``endpoint_url``, for the services whose resource it
+names (``ENDPOINT_NAMED``)."""
+
+ENDPOINT_NAMED = frozenset({"apigatewaymanagementapi"})
+"""clients whose endpoint URL is the API they call (``https://ID.execute-api.REGION.amazonaws.com/STAGE``)."""
+
+
 class BotoCalls:
     """The part of ``Analyzer`` that knows boto3; it relies on the interpreter's ``ev``,
     ``call_values``, ``_loc``, ``_unresolved``, ``scope`` and ``calls``."""
@@ -62,6 +70,10 @@ class BotoCalls:
         if "region_name" in kwargs:
             region = aws.literal(kwargs["region_name"]) or region
         assumed = session.assumed or any(k in kwargs for k in ("aws_access_key_id", "aws_session_token"))
+        endpoint = None
+        if "endpoint_url" in kwargs:
+            urls = strings(kwargs["endpoint_url"])
+            endpoint = urls[0] if len(urls) == 1 else "*"
         out: list[V] = []
         for svc in aws.service_name(names):
             if svc is None:
@@ -71,7 +83,7 @@ class BotoCalls:
             elif is_resource:
                 out.append(Resource(svc, None, (), region, assumed))
             else:
-                out.append(Client(svc, region, assumed))
+                out.append(Client(svc, region, assumed, endpoint))
         return vals(*out)
 
     def record(self, client: Client, operation: str, params: dict[str, Vals], node: Any, frame: Frame | None, via: str = "") -> Response:
@@ -81,6 +93,8 @@ class BotoCalls:
         data = {k: to_param(v) for k, v in given}
         if "**" in params:
             data["**"] = to_param(UNKNOWN_VALS)
+        if client.endpoint is not None and client.service in ENDPOINT_NAMED:
+            data[ENDPOINT] = client.endpoint
         loc = self._loc(frame, node) if frame is not None else Location("", 0, "")
         self.calls.append(
             ApiCall(client.service, operation, data, loc, client.region, via, client.assumed)

@@ -94,6 +94,8 @@ class Client(V):
     service: str | None
     region: str | None = None
     assumed: bool = False
+    endpoint: str | None = None
+    """the ``endpoint_url`` it was made with (a WebSocket API's callback URL names the API)."""
 
 
 @dataclass(unsafe_hash=True, slots=True)

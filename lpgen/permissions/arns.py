@@ -302,6 +302,25 @@ def _t_partiql(v: str, spec: dict[str, Any]) -> dict[str, Any]:
     return {"TableName": sorted(names) or ["*"]}
 
 
+_EXECUTE_API = re.compile(
+    r"https?://(?P<api>[^./]+)\.execute-api\.(?P<region>[^./]+)\.amazonaws\.com(?:\.cn)?/(?P<stage>[^/?#]+)"
+)
+
+
+def _t_execute_api_endpoint(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    """A WebSocket API's callback URL (``https://ID.execute-api.REGION.amazonaws.com/STAGE``)
+    → its API, stage and Region; a custom domain names neither."""
+    m = _EXECUTE_API.match(v)
+    if m is None:
+        return {"ApiId": "*", "Stage": "*"}
+    return {"ApiId": m.group("api"), "Stage": m.group("stage"), "Region": m.group("region")}
+
+
+def _t_connection(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    """A WebSocket connection: the ``@connections/ID`` path of the API's management calls."""
+    return {"ApiSpecificResourcePath": f"@connections/{v}"}
+
+
 def _t_email_identity(v: str, spec: dict[str, Any]) -> dict[str, str]:
     # NOTE: SES authorizes on the verified identity: the address or its domain. Take the
     # domain, which verified sending domains use; "Name <a@b>" forms are unwrapped.
@@ -385,6 +404,8 @@ TRANSFORMS: dict[str, Callable[[str, dict[str, Any]], dict[str, str] | None]] = 
     "key_prefix": _t_key_prefix,
     "sql_tables": _t_sql_tables,
     "partiql": _t_partiql,
+    "execute_api_endpoint": _t_execute_api_endpoint,
+    "connection": _t_connection,
     "bedrock_model": _t_bedrock_model,
     "ecs_task_definition": _t_ecs_task_definition,
     "ecs_cluster": _t_ecs_cluster,
