@@ -24,13 +24,7 @@ class WorkerError(RuntimeError):
     """A worker process ended without sending a result."""
 
 
-_IN_WORKER = False
 _NO_TEARDOWN = False
-
-
-def in_worker() -> bool:
-    """True in a forked worker."""
-    return _IN_WORKER
 
 
 def skips_teardown() -> bool:
@@ -88,8 +82,8 @@ def fork_map(
 
 
 def _child(fn: Callable[[Any], Any], part: Any, write_fd: int) -> None:  # pragma: no cover - child
-    global _IN_WORKER, _NO_TEARDOWN
-    _IN_WORKER = _NO_TEARDOWN = True
+    global _NO_TEARDOWN
+    _NO_TEARDOWN = True
     code = 0
     try:
         try:

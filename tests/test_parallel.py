@@ -57,12 +57,12 @@ def test_parts_can_all_run_in_workers() -> None:
 
 
 def _worker_flag(_: int) -> bool:
-    from lpgen.parallel import in_worker
+    from lpgen.parallel import skips_teardown
 
-    return in_worker()
+    return skips_teardown()
 
 
-def test_only_forked_workers_say_they_are_workers() -> None:
+def test_only_forked_workers_skip_the_teardown() -> None:
     flags = fork_map(_worker_flag, [0, 1])
     assert flags[0] is False
     if hasattr(os, "fork"):
