@@ -57,6 +57,8 @@ def test_bad_modules_are_skipped_with_a_finding_and_the_rest_analysed(tmp_path: 
     skipped = [f for f in doc["findings"] if f["code"] == "LP203"]
     if reason:
         assert any(reason in f["message"] for f in skipped), skipped
+    # the finding names the file as the others do: relative to the working directory
+    assert all(f["path"] == os.path.relpath(tmp_path / name) for f in skipped), skipped
 
 
 def test_ten_megabyte_module(tmp_path: Path) -> None:

@@ -401,7 +401,7 @@ class Analyzer(BuiltinCalls):
         pm = parse_file(name, path)
         self.parsed[name] = pm
         if pm.tree is None:
-            self.skipped[str(path)] = pm.skip_reason
+            self.skipped[_display_path(path)] = pm.skip_reason
         return pm
 
     def load_module(self, name: str) -> ModuleState | None:
