@@ -586,7 +586,7 @@ def suggest_for_function(
         region=region, account=account, partition=partition,
         extra_permissions=template.implied_permissions(fn), trail=summary, role=role,
         derive=template.derived_permissions, libraries=list(fn.layers),
-        event=s3_notification([(t.bucket, t.prefix, t.suffix) for t in fn.s3_triggers]) if fn.s3_triggers else None,
+        event=s3_notification(fn.s3_triggers) if fn.s3_triggers else None,
         env_complete=True,
     )
 

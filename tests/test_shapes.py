@@ -516,3 +516,37 @@ def test_a_websocket_callback_is_granted_on_the_api_its_endpoint_names(tmp_path:
         ("execute-api:ManageConnections", "arn:aws:execute-api:us-east-1:1:*/*/*/@connections/*"),
         ("s3:GetObject", "arn:aws:s3:::b/k"),
     }
+
+
+EVENTBRIDGE_HANDLER = '''
+import boto3
+s3 = boto3.client("s3")
+def handler(event, context):
+    bucket = event["detail"]["bucket"]["name"]
+    key = event["detail"]["object"]["key"]
+    s3.get_object(Bucket=bucket, Key=key)
+    s3.put_object(Bucket=bucket, Key=key.replace("incoming/", "thumbs/"), Body=b"")
+'''
+
+
+def test_s3_events_through_eventbridge_name_the_bucket_and_key(tmp_path: Path) -> None:
+    from lpgen.iac import load_template
+
+    (tmp_path / "handler.py").write_text(EVENTBRIDGE_HANDLER)
+    pattern = "{source: [aws.s3], detail: {bucket: {name: [photos]}, object: {key: [{prefix: incoming/}]}}}"
+    (tmp_path / "template.yaml").write_text(
+        "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: handler.handler\n"
+        f"      Events:\n        Up:\n          Type: EventBridgeRule\n          Properties:\n            Pattern: {pattern}\n"
+    )
+    (tmp_path / "serverless.yml").write_text(
+        "service: thumbs\nprovider: {name: aws}\nfunctions:\n  fn:\n    handler: handler.handler\n"
+        f"    events:\n      - eventBridge:\n          pattern: {pattern}\n"
+    )
+    want = {("s3:GetObject", "arn:aws:s3:::photos/incoming/*"), ("s3:PutObject", "arn:aws:s3:::photos/thumbs/*")}
+    for name, fn in (("template.yaml", "Fn"), ("serverless.yml", "fn")):
+        tpl = load_template(str(tmp_path / name), region="us-east-1", account="1")
+        assert {(p.action, p.resource) for p in api.suggest_for_function(tpl, fn).permissions} == want, name
+    # a rule that may match events of any source tells nothing of the event
+    (tmp_path / "template.yaml").write_text((tmp_path / "template.yaml").read_text().replace("source: [aws.s3], ", ""))
+    tpl = load_template(str(tmp_path / "template.yaml"), region="us-east-1", account="1")
+    assert {p.resource for p in api.suggest_for_function(tpl, "Fn").permissions} == {"arn:aws:s3:::*/*"}

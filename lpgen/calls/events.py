@@ -1,22 +1,34 @@
-"""What a function's invocation event holds, when its template tells (an S3 notification:
-the bucket and the key filter), as the analyser's abstract values."""
+"""What a function's invocation event holds, when its template tells (S3 notifications or
+S3 events through EventBridge: the bucket and the key filter), as the analyser's abstract values."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from lpgen.calls.formatting import squash
-from lpgen.calls.values import DictV, SeqV, Str, Vals, vals
+from lpgen.calls.values import DictV, SeqV, Str, V, Vals, vals
+
+if TYPE_CHECKING:
+    from lpgen.iac.model import S3Trigger
 
 
-def s3_notification(triggers: Sequence[tuple[str, str, str]]) -> Vals:
-    """The event of S3 notifications on ``(bucket, key prefix, key suffix)``: every record's
-    ``s3.bucket.name`` is one of the buckets, and its ``s3.object.key`` matches that
-    bucket's filter. Everything else in the event stays unknown."""
+def s3_notification(triggers: Sequence[S3Trigger]) -> Vals:
+    """The event of S3 notifications or of S3 events EventBridge delivers, on a bucket and
+    a key prefix and suffix: every record's ``s3.bucket.name`` (an EventBridge event's
+    ``detail.bucket.name``) is one of the buckets, and its ``s3.object.key``
+    (``detail.object.key``) matches that bucket's filter. Everything else in the event
+    stays unknown."""
     records = []
-    for bucket, prefix, suffix in triggers:
-        key = Str(squash(f"{prefix}*{suffix}"))
-        bucket_v = DictV((("name", (Str(bucket),)), ("arn", (Str(f"arn:aws:s3:::{bucket}"),))), open=True)
-        record = DictV((("s3", (DictV((("bucket", (bucket_v,)), ("object", (DictV((("key", (key,)),), open=True),))), open=True),)),), open=True)
-        records.append(record)
-    return (DictV((("Records", (SeqV((vals(*records),), homogeneous=True),)),), open=True),)
+    events: list[V] = []
+    for t in triggers:
+        key = Str(squash(f"{t.prefix}*{t.suffix}"))
+        bucket_v = DictV((("name", (Str(t.bucket),)), ("arn", (Str(f"arn:aws:s3:::{t.bucket}"),))), open=True)
+        where = DictV((("bucket", (bucket_v,)), ("object", (DictV((("key", (key,)),), open=True),))), open=True)
+        if t.eventbridge:
+            events.append(DictV((("detail", (where,)), ("source", (Str("aws.s3"),))), open=True))
+        else:
+            records.append(DictV((("s3", (where,)),), open=True))
+    if records:
+        events.append(DictV((("Records", (SeqV((vals(*records),), homogeneous=True),)),), open=True))
+    return vals(*events)

@@ -28,6 +28,7 @@ from lpgen.iac.model import (
     S3Trigger,
     Template,
     code_root,
+    eventbridge_s3,
 )
 from lpgen.permissions.arns import Scope
 
@@ -387,6 +388,11 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             if etype == "S3":
                 triggers.append(_s3_trigger(resolver, eprops))
                 continue
+            if etype in ("EventBridgeRule", "CloudWatchEvent"):
+                found = eventbridge_s3(eprops.get("Pattern"), resolver.str)
+                if found is not None:
+                    triggers.extend(found)
+                    continue
             other_events = True
             if etype == "SQS":
                 sources.append(EventSource("sqs", resolver.arn(eprops.get("Queue"), "Arn"), at))

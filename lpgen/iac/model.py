@@ -64,6 +64,31 @@ class S3Trigger:
     bucket: str
     prefix: str = ""
     suffix: str = ""
+    eventbridge: bool = False
+    """delivered through EventBridge (``detail.bucket.name``), not as a notification."""
+
+
+def eventbridge_s3(pattern: Any, resolve: Any) -> list[S3Trigger] | None:
+    """The S3 events an EventBridge rule's pattern lets through (``source: [aws.s3]``, the
+    ``detail.bucket.name`` list and one ``detail.object.key`` prefix or suffix filter), or
+    None when the pattern may match events of another kind or of any bucket."""
+    if not isinstance(pattern, dict) or pattern.get("source") not in (["aws.s3"], "aws.s3"):
+        return None
+    detail: dict[str, Any] = pattern["detail"] if isinstance(pattern.get("detail"), dict) else {}
+    bucket: dict[str, Any] = detail["bucket"] if isinstance(detail.get("bucket"), dict) else {}
+    names = bucket.get("name")
+    if not isinstance(names, list) or not names or not all(isinstance(n, (str, dict)) for n in names):
+        return None
+    obj: dict[str, Any] = detail["object"] if isinstance(detail.get("object"), dict) else {}
+    keys = obj.get("key")
+    prefix = suffix = ""
+    if isinstance(keys, list) and len(keys) == 1 and isinstance(keys[0], dict) and len(keys[0]) == 1:
+        (kind, value), = keys[0].items()
+        if kind == "prefix" and isinstance(value, (str, dict)):
+            prefix = resolve(value)
+        elif kind == "suffix" and isinstance(value, (str, dict)):
+            suffix = resolve(value)
+    return [S3Trigger(resolve(n), prefix, suffix, eventbridge=True) for n in names]
 
 
 @dataclass(frozen=True)

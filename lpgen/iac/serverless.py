@@ -8,7 +8,7 @@ from typing import Any
 
 from lpgen.errors import TemplateError
 from lpgen.iac.cfn import Resolver, load_document
-from lpgen.iac.model import EventSource, FunctionInfo, S3Trigger, Template
+from lpgen.iac.model import EventSource, FunctionInfo, S3Trigger, Template, eventbridge_s3
 from lpgen.permissions.arns import Scope
 
 _VAR = re.compile(r"\$\{([^${}]+)\}")
@@ -179,6 +179,11 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
                 rules = {k: resolver.str(v) for r in spec.get("rules") or () if isinstance(r, dict) for k, v in r.items()}
                 triggers.append(S3Trigger(resolver.str(spec.get("bucket")), rules.get("prefix", ""), rules.get("suffix", "")))
                 continue
+            if isinstance(event.get("eventBridge"), dict):
+                found = eventbridge_s3(event["eventBridge"].get("pattern"), resolver.str)
+                if found is not None:
+                    triggers.extend(found)
+                    continue
             other_events = True
             if "sqs" in event:
                 spec = event["sqs"]
