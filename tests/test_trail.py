@@ -324,3 +324,25 @@ def test_the_role_of_a_function_is_found_by_its_qualified_arn(tmp_path: Path) ->
     _write_trail(tmp_path, [mine, _record("GetObject", role=other, session="orders-batch")])
     summary = summarize_source(str(tmp_path), jobs=1)
     assert pick_role(summary, None, ["orders"]) == ROLE
+
+
+@pytest.mark.parametrize("case", TRAIL_CASES, ids=lambda p: p.name)
+def test_the_cross_check_does_not_depend_on_the_arns_placeholders(case: Path, tmp_path: Path) -> None:
+    # Without --region and --account the policy's ARNs hold ${AWS::Region}-style
+    # placeholders: each permission still gets the status it gets with them given.
+    label = json.loads((case / "case.json").read_text())
+
+    def statuses(*scope: str) -> dict[str, tuple[str, str]]:
+        report = tmp_path / "report.json"
+        args = ["suggest", str(case / label["entry"]), "--cloudtrail", str(case / "trail"), "--role", label["role_arn"],
+                "--report", str(report), *scope]
+        if label.get("template"):
+            args += ["--template", str(case / label["template"]), "--function", label["function"]]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        return {s["action"]: (s["status"], s.get("note", "")) for s in json.loads(report.read_text())["trail"]["statuses"]}
+
+    given = statuses("--region", label["region"], "--account", label["account"])
+    placeholders = statuses()
+    assert {a: s for a, (s, _) in placeholders.items()} == {a: s for a, (s, _) in given.items()}
+    assert not any("Partition" in note or "AccountId" in note for _, note in placeholders.values())

@@ -8,6 +8,7 @@ their evidence, unless they were last seen before the function's latest code dep
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -125,7 +126,8 @@ def _status(p: Permission, hist: RoleHistory, summary: TrailSummary) -> TrailSta
     if host is not None and host not in summary.data_events:
         return TrailStatus(p.action, p.resource, UNLOGGED,
                            note=f"the trail holds no {host} data events")
-    parts = p.resource.split(":")
+    # NOTE: a placeholder (${AWS::Region}) stands for any Region, and holds colons itself.
+    parts = re.sub(r"\$\{[^}]*\}", "*", p.resource).split(":")
     region = parts[3] if len(parts) > 3 else ""
     if region and "*" not in region and "$" not in region and summary.regions and region not in summary.regions:
         return TrailStatus(p.action, p.resource, UNLOGGED, note=f"the trail holds no events from {region}")
