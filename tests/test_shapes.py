@@ -550,3 +550,27 @@ def test_s3_events_through_eventbridge_name_the_bucket_and_key(tmp_path: Path) -
     (tmp_path / "template.yaml").write_text((tmp_path / "template.yaml").read_text().replace("source: [aws.s3], ", ""))
     tpl = load_template(str(tmp_path / "template.yaml"), region="us-east-1", account="1")
     assert {p.resource for p in api.suggest_for_function(tpl, "Fn").permissions} == {"arn:aws:s3:::*/*"}
+
+
+def test_powertools_feature_flags_appconfig_and_streaming_make_their_calls(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "from aws_lambda_powertools.utilities.feature_flags import AppConfigStore, FeatureFlags\n"
+        "from aws_lambda_powertools.utilities.parameters import AppConfigProvider\n"
+        "from aws_lambda_powertools.utilities.streaming import S3Object\n"
+        "import boto3\n"
+        "flags = FeatureFlags(store=AppConfigStore(environment='prod', application='shop', name='features'))\n"
+        "provider = AppConfigProvider(environment='def5678', application='abc1234')\n"
+        "def handler(event, context):\n"
+        "    provider.get('ghi9012')\n"
+        "    S3Object(bucket='uploads', key='in/a.csv').read()\n"
+        "    S3Object(bucket='uploads', key='in/b.csv', version_id=event['v']).read()\n"
+        "    return flags.evaluate(name='x', default=False)\n"
+    ))
+    configuration = "arn:aws:appconfig:us-east-1:1:application/{}/environment/{}/configuration/{}"
+    assert got == {
+        ("appconfig:StartConfigurationSession", configuration.format("*", "*", "*")),  # names, not ids
+        ("appconfig:StartConfigurationSession", configuration.format("abc1234", "def5678", "ghi9012")),
+        ("appconfig:GetLatestConfiguration", "*"),
+        ("s3:GetObject", "arn:aws:s3:::uploads/in/a.csv"),
+        ("s3:GetObjectVersion", "arn:aws:s3:::uploads/in/b.csv"),
+    }

@@ -321,6 +321,18 @@ def _t_connection(v: str, spec: dict[str, Any]) -> dict[str, str]:
     return {"ApiSpecificResourcePath": f"@connections/{v}"}
 
 
+_APPCONFIG_ID = re.compile(r"[a-z0-9]{7}")
+
+
+def _t_appconfig_id(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    """An AppConfig application, environment or profile identifier: IAM authorizes on the
+    seven-character id, which a name the API also accepts does not give."""
+    var = str(spec.get("var", ""))
+    if _APPCONFIG_ID.fullmatch(v) or v == "*":
+        return {var: v}
+    return {var: "*", "__note__": "AppConfig authorizes on ids, and a name does not give its id"}
+
+
 def _t_email_identity(v: str, spec: dict[str, Any]) -> dict[str, str]:
     # NOTE: SES authorizes on the verified identity: the address or its domain. Take the
     # domain, which verified sending domains use; "Name <a@b>" forms are unwrapped.
@@ -404,6 +416,7 @@ TRANSFORMS: dict[str, Callable[[str, dict[str, Any]], dict[str, str] | None]] = 
     "key_prefix": _t_key_prefix,
     "sql_tables": _t_sql_tables,
     "partiql": _t_partiql,
+    "appconfig_id": _t_appconfig_id,
     "execute_api_endpoint": _t_execute_api_endpoint,
     "connection": _t_connection,
     "bedrock_model": _t_bedrock_model,
@@ -579,7 +592,7 @@ def resolve(
         best = _best_format(types, arn)
         if best is not None:
             complete = "*" not in arn
-            note = "" if complete else ("; ".join(notes) or "part of the ARN is not known statically")
+            note = "" if complete else ("; ".join(dict.fromkeys(notes)) or "part of the ARN is not known statically")
             direct.append(ArnResult(arn, best.name, complete, note))
     if direct:
         return _dedupe(direct)
@@ -631,7 +644,7 @@ def resolve(
                     values[ctx] = found[ctx][0]
             arn = _build(rt.arn_format, values, scope)
             complete = all(v in found and "*" not in "".join(found[v]) for v in names)
-            note = "" if complete else ("; ".join(notes) or "part of the resource name is not known statically")
+            note = "" if complete else ("; ".join(dict.fromkeys(notes)) or "part of the resource name is not known statically")
             out.append(ArnResult(arn, rt.name, complete, note))
     return _dedupe(out)
 
