@@ -2143,3 +2143,21 @@ def test_a_match_on_known_values_runs_the_cases_they_reach(collect_calls) -> Non
     # without a value every case runs; a case of literals still names them
     assert buckets({}) == ["*-fallback", "debug-bucket", "fast-bucket", "prod-bucket", "qa-bucket", "slow-bucket",
                            "staging-bucket"]
+
+
+def test_a_folder_given_finds_handlers_in_its_subfolders_that_are_no_packages(tmp_path) -> None:
+    """``lpgen suggest .`` at a project's root with ``src/app.py`` (src has no
+    ``__init__.py``): the runtime imports ``app`` from src, and so does the analysis."""
+    from lpgen import api
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "helpers.py").write_text("import boto3\nqueue = boto3.client('sqs')\n")
+    (tmp_path / "src" / "app.py").write_text(
+        "import boto3\nfrom helpers import queue\n"
+        "def handler(event, context):\n"
+        "    boto3.client('s3').get_object(Bucket='b', Key='k')\n"
+        "    queue.send_message(QueueUrl='https://sqs.us-east-1.amazonaws.com/1/q', MessageBody='x')\n"
+    )
+    analysis = api.analyze([str(tmp_path)])
+    assert ops(analysis.calls) == {("s3", "GetObject"), ("sqs", "SendMessage")}
+    assert analysis.entry.startswith("app.handler")

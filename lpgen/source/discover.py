@@ -15,7 +15,7 @@ from lpgen.errors import SourceError
 
 SKIP_DIRS = {
     "site-packages", "dist-packages", "node_modules", "__pycache__", ".git", ".venv", "venv",
-    "env", ".tox", ".aws-sam", ".serverless", "build", "dist", ".mypy_cache", ".pytest_cache",
+    "env", ".tox", ".aws-sam", ".serverless", "build", "dist", ".mypy_cache", ".pytest_cache", "cdk.out",
 }
 MAX_FILES = 50_000
 
@@ -158,8 +158,16 @@ def discover(
             inside = str(p)
             for f in walk(p):
                 # NOTE: compared as text; a Path for each file's parent costs more than the walk.
-                top = os.path.dirname(str(f)) == inside
-                targets.append(name_of(f, r) if top else _module_name(f, _package_root(f, known)))
+                if os.path.dirname(str(f)) == inside:
+                    targets.append(name_of(f, r))
+                    continue
+                # NOTE: a file in a folder that is no package (src/app.py) is imported from
+                # there, as the runtime does when that folder is the function's code: the
+                # folder is a root of its own.
+                own = _package_root(f, known)
+                if own not in roots:
+                    roots.append(own)
+                targets.append(_module_name(f, own))
     for r in roots:
         for f in walk(r):
             name = name_of(f, r)
