@@ -99,6 +99,11 @@ def test_missing_path_is_one_line(tmp_path: Path) -> None:
     assert_one_line_error(run("suggest", str(tmp_path / "nope.py")), "nope.py")
 
 
+def test_a_folder_without_python_is_one_line_not_an_empty_policy(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("docs\n")
+    assert_one_line_error(run("suggest", str(tmp_path)), "no Python files")
+
+
 # --- templates ----------------------------------------------------------------------------
 
 

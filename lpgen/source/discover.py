@@ -156,6 +156,8 @@ def discover(
                 entry_module = _module_name(p, r)
         else:
             inside = str(p)
+            if not walk(p):
+                raise SourceError(f"{raw}: no Python files in this folder")
             for f in walk(p):
                 # NOTE: compared as text; a Path for each file's parent costs more than the walk.
                 if os.path.dirname(str(f)) == inside:
