@@ -13,6 +13,7 @@ from lpgen.calls.events import s3_notification
 from lpgen.calls.interp import MAX_PASSES, Analyzer
 from lpgen.calls.model import ApiCall, UnreachableCall, UnresolvedCall
 from lpgen.calls.values import Boto3, Builtin, Module, Vals
+from lpgen.errors import SourceError
 from lpgen.gcpause import collector_paused
 from lpgen.source.discover import Project, discover
 from lpgen.source.parse import parsing_quietly
@@ -568,6 +569,8 @@ def suggest_for_function(
     roles) and, with ``cloudtrail`` (a source, or a summary several functions share), its
     role's history."""
     fn = template.function(function)
+    if not fn.is_python:
+        raise SourceError(f"{template.path}: function {fn.name} runs {fn.runtime}; lpgen reads Python handlers")
     # NOTE: the template's own region (serverless provider.region) applies when none is given.
     region = region or template.scope.region
     account = account or template.scope.account

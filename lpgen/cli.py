@@ -144,7 +144,9 @@ def _suggest_template(
 
     try:
         tpl = load_template(template, params=_parse_env(params), region=region, account=account, partition=partition)
-        names = [function] if function else sorted(tpl.functions)
+        names = [function] if function else sorted(n for n, f in tpl.functions.items() if f.is_python)
+        for other in [] if function else sorted(n for n, f in tpl.functions.items() if not f.is_python):
+            click.echo(f"lpgen: {other} skipped: it runs {tpl.functions[other].runtime}, not Python", err=True)
         trail = shared_trail(cloudtrail, role, len(names))
         results = {}
         for name in names:

@@ -208,3 +208,24 @@ def test_the_program_exits_with_the_status_of_each_outcome(tmp_path: Path) -> No
     missing = _program("suggest", str(tmp_path / "nope.py"))
     assert missing.returncode == 1
     assert missing.stderr.count("\n") == 1
+
+
+def test_functions_in_other_languages_are_skipped_with_a_word(tmp_path: Path) -> None:
+    (tmp_path / "py").mkdir()
+    (tmp_path / "js").mkdir()
+    (tmp_path / "py" / "app.py").write_text(
+        "import boto3\ndef handler(event, context):\n    boto3.client('s3').get_object(Bucket='b', Key='k')\n"
+    )
+    (tmp_path / "js" / "index.js").write_text("exports.handler = async () => {};\n")
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nGlobals:\n  Function:\n    Runtime: python3.12\nResources:\n"
+        "  PyFn:\n    Type: AWS::Serverless::Function\n    Properties: {CodeUri: py, Handler: app.handler}\n"
+        "  JsFn:\n    Type: AWS::Serverless::Function\n    Properties: {CodeUri: js, Handler: index.handler, Runtime: nodejs20.x}\n"
+    )
+    every = CliRunner().invoke(main, ["suggest", "--template", str(tmp_path / "template.yaml"), "--all", "--format", "sam"])
+    assert every.exit_code == 0, every.output
+    assert "# PyFn" in every.stdout and "# JsFn" not in every.stdout
+    assert "JsFn skipped: it runs nodejs20.x, not Python" in every.stderr
+    one = CliRunner().invoke(main, ["suggest", "--template", str(tmp_path / "template.yaml"), "--function", "JsFn"])
+    assert one.exit_code == 1
+    assert "function JsFn runs nodejs20.x; lpgen reads Python handlers" in one.output

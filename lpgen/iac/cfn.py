@@ -425,6 +425,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             environment=env,
             event_sources=tuple(sources),
             s3_triggers=() if other_events else tuple(triggers),
+            runtime=resolver.str(props.get("Runtime", globals_fn.get("Runtime"))) if props.get("Runtime", globals_fn.get("Runtime")) else None,
             function_name=resolver.physical_name(logical) if props.get("FunctionName") else None,
             role_arn=role_arn if role_arn and role_arn.startswith("arn:") and "*" not in role_arn else None,
             targets=targets,

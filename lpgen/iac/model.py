@@ -160,13 +160,20 @@ class FunctionInfo:
     layers: tuple[str, ...] = ()
     """folders of the function's layers defined in the template, as the runtime imports them."""
     role_arn: str | None = None
+    """the execution role's ARN, when the template names it."""
     path: str = ""
     """the file that defines the function, when the template is several files (a Terraform
     module); ``line`` is in that file."""
-    """the execution role's ARN, when the template names it."""
     s3_triggers: tuple[S3Trigger, ...] = ()
     """the S3 notifications that invoke the function, when they are its only events: the
     event's bucket and key are theirs."""
+    runtime: str | None = None
+    """the Lambda runtime the template names (``python3.12``), when it names one."""
+
+    @property
+    def is_python(self) -> bool:
+        """Does the function run Python (or is its runtime not named: a container image)?"""
+        return not self.runtime or "*" in self.runtime or self.runtime.startswith("python")
 
 
 @dataclass

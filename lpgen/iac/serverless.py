@@ -212,6 +212,7 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
             environment=env,
             event_sources=tuple(sources),
             s3_triggers=() if other_events else tuple(triggers),
+            runtime=resolver.str(fn.get("runtime") or provider.get("runtime")) if fn.get("runtime") or provider.get("runtime") else None,
             line=line,
         )
     return Template(path, "serverless", functions, scope, source=(doc, resolver, raw))

@@ -481,6 +481,7 @@ def _own_functions(ev: Evaluator, address: str) -> dict[str, FunctionInfo]:
             environment=env,
             event_sources=tuple(sources),
             s3_triggers=() if sources else _s3_triggers(ev, name),
+            runtime=ev.string(body["runtime"]) if body.get("runtime") else None,
             function_name=fname if "*" not in fname else None,
             role_arn=role if role.startswith("arn:") and "*" not in role else None,
             line=positions.get(("aws_lambda_function", name), ("", 0))[1],

@@ -77,7 +77,7 @@ def _importing(loaded: dict[str, Any], changed: list[str], found: set[tuple[str,
     out = []
     for rel, tpl in sorted(loaded.items()):
         for fn in sorted(tpl.functions.values(), key=lambda f: f.name):
-            if (rel, fn.name) in found or not fn.code_root:
+            if (rel, fn.name) in found or not fn.code_root or not fn.is_python:
                 continue
             try:
                 analysis = api.analyze([fn.code_root], env=fn.environment, root=fn.code_root, handler=fn.handler)
@@ -130,7 +130,8 @@ def review_changes(
             tpl = load_template(rel, params=kwargs.get("params"), region=kwargs.get("region"),
                                 account=kwargs.get("account"), partition=kwargs.get("partition"))
             loaded[rel] = tpl
-            functions[rel] = {fn.name: git.relative(root, fn.code_root) for fn in tpl.functions.values()}
+            # NOTE: a function in another language is not reviewed (lpgen reads Python).
+            functions[rel] = {fn.name: git.relative(root, fn.code_root) for fn in tpl.functions.values() if fn.is_python}
         if review_all:
             targets = [(t, f) for t, fs in sorted(functions.items()) for f in sorted(fs)]
         else:
