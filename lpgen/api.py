@@ -200,15 +200,17 @@ def analyze(
     libraries: list[str] | None = None,
     event: Vals | None = None,
     env_complete: bool = False,
+    inline: tuple[str, str, str] | None = None,
 ) -> Analysis:
     """Statically analyse handler code and return every AWS call it can make.
 
     A folder of many independent handlers is split among ``jobs`` processes (default: every
     core); one named entry is analysed in this process. ``env_complete`` says ``env`` is
-    the function's whole environment (a template's): a variable not in it is not set."""
+    the function's whole environment (a template's): a variable not in it is not set.
+    ``inline`` is (module, template path, source) of code a template holds inline."""
     # NOTE: with thousands of modules alive, the collector's full passes cost more than parsing.
     with collector_paused():
-        project = discover(paths, root=root, handler=handler, libraries=libraries)
+        project = discover(paths, root=root, handler=handler, libraries=libraries, inline=inline)
         if project.entry_module is None and len(project.targets) >= PARALLEL_MODULES and (jobs or os.cpu_count() or 1) > 1:
             return _analyze_parallel(project, env, region, account, jobs or os.cpu_count() or 1, event, env_complete)
         return _analyze(project, env=env, region=region, account=account, event=event, env_complete=env_complete)
@@ -502,6 +504,7 @@ def suggest(
     libraries: list[str] | None = None,
     event: Vals | None = None,
     env_complete: bool = False,
+    inline: tuple[str, str, str] | None = None,
 ) -> Suggestion:
     """Analyse code and build the least-privilege policy it needs.
 
@@ -511,7 +514,8 @@ def suggest(
     follow from others (KMS on the keys of encrypted resources the code uses).
     """
     analysis = analyze(paths, env=lambda_environment(env, region), root=root, handler=handler, region=region,
-                       account=account, jobs=jobs, libraries=libraries, event=event, env_complete=env_complete)
+                       account=account, jobs=jobs, libraries=libraries, event=event, env_complete=env_complete,
+                       inline=inline)
     # NOTE: imported after the analysis, which loads them while its workers run.
     from lpgen.permissions.arns import Scope
     from lpgen.policy.build import build_policy
@@ -584,8 +588,15 @@ def suggest_for_function(
         from lpgen.trail import trail_for
 
         summary, role = trail_for(cloudtrail, role, [n for n in (fn.function_name, fn.name) if n])
+    inline = None
+    if fn.inline_code is not None and not paths:
+        # NOTE: code the template holds (Code.ZipFile, InlineCode) is the module its handler
+        # names, at the template's own lines.
+        module = (fn.handler or "index.handler").rpartition(".")[0] or "index"
+        inline = (module, os.path.abspath(template.path), "\n" * max(fn.inline_line - 1, 0) + fn.inline_code)
     return suggest(
-        list(paths) if paths else [fn.code_root or "."], env=merged_env, root=fn.code_root, handler=fn.handler,
+        [] if inline else list(paths) if paths else [fn.code_root or "."], env=merged_env,
+        root=None if inline else fn.code_root, handler=fn.handler, inline=inline,
         region=region, account=account, partition=partition,
         extra_permissions=template.implied_permissions(fn), trail=summary, role=role,
         derive=template.derived_permissions, libraries=list(fn.layers),

@@ -574,3 +574,42 @@ def test_powertools_feature_flags_appconfig_and_streaming_make_their_calls(tmp_p
         ("s3:GetObject", "arn:aws:s3:::uploads/in/a.csv"),
         ("s3:GetObjectVersion", "arn:aws:s3:::uploads/in/b.csv"),
     }
+
+
+def test_code_a_template_holds_inline_is_analysed_at_the_templates_lines(tmp_path: Path) -> None:
+    from lpgen.iac import load_template
+
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Seeds:\n"
+        "    Type: AWS::DynamoDB::Table\n"
+        "    Properties: {TableName: seeds}\n"
+        "  Seeder:\n"
+        "    Type: AWS::Lambda::Function\n"
+        "    Properties:\n"
+        "      Runtime: python3.12\n"
+        "      Handler: index.handler\n"
+        "      Environment: {Variables: {TABLE: !Ref Seeds}}\n"
+        "      Code:\n"
+        "        ZipFile: |\n"
+        "          import os, boto3, cfnresponse\n"
+        "          def handler(event, context):\n"
+        "              boto3.resource('dynamodb').Table(os.environ['TABLE']).put_item(Item={})\n"
+        "              cfnresponse.send(event, context, cfnresponse.SUCCESS, {})\n"
+        "  Notifier:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      Runtime: python3.12\n"
+        "      Handler: app.main\n"
+        "      InlineCode: |\n"
+        "        import boto3\n"
+        "        def main(event, context):\n"
+        "            boto3.client('sns').publish(TopicArn='arn:aws:sns:us-east-1:1:t', Message='m')\n"
+    )
+    tpl = load_template(str(tmp_path / "template.yaml"), region="us-east-1", account="1")
+    seeder = api.suggest_for_function(tpl, "Seeder")
+    assert [(p.action, p.resource) for p in seeder.permissions] == [("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/seeds")]
+    assert [(e.path.endswith("template.yaml"), e.line) for e in seeder.permissions[0].evidence] == [(True, 16)]
+    notifier = api.suggest_for_function(tpl, "Notifier")
+    assert [(p.action, p.evidence[0].line) for p in notifier.permissions] == [("sns:Publish", 26)]

@@ -54,7 +54,7 @@ from lpgen.calls.values import (
     vals,
 )
 from lpgen.source.discover import Project
-from lpgen.source.parse import ParsedModule, parse_file
+from lpgen.source.parse import ParsedModule, parse_file, parse_text
 
 SDK_MODULES = ("boto3", "aioboto3")
 """modules whose clients, resources and sessions are boto3's (aioboto3's are awaited)."""
@@ -398,7 +398,8 @@ class Analyzer(BuiltinCalls):
         path = self.module_paths.get(name)
         if path is None:
             return None
-        pm = parse_file(name, path)
+        inline = next((src for n, src in self.project.inline if n == name), None) if self.project.inline else None
+        pm = parse_file(name, path) if inline is None else parse_text(name, path, inline)
         self.parsed[name] = pm
         if pm.tree is None:
             self.skipped[_display_path(path)] = pm.skip_reason

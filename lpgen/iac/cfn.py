@@ -325,6 +325,18 @@ class Resolver:
         return None
 
 
+def _inline_code(props: dict[str, Any], lines: dict[str, int], logical: str) -> tuple[str | None, int]:
+    """The code a function holds in the template (``Code.ZipFile``, SAM's ``InlineCode``)
+    and the line it starts on: a block scalar's text starts below its key."""
+    code = props.get("Code")
+    for key, text in (("Code.ZipFile", code.get("ZipFile") if isinstance(code, dict) else None),
+                      ("InlineCode", props.get("InlineCode"))):
+        if isinstance(text, str):
+            line = lines.get(f"Resources.{logical}.Properties.{key}", 0)
+            return text, line + 1 if line and "\n" in text else line
+    return None, 0
+
+
 def _cdk_stack_name(path: str) -> str | None:
     """The stack a template of a CDK app's output is deployed as (its ``manifest.json``)."""
     manifest = os.path.join(os.path.dirname(os.path.abspath(path)), "manifest.json")
@@ -371,6 +383,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
         uri = props.get("CodeUri", globals_fn.get("CodeUri", "."))
         if rtype == "AWS::Lambda::Function":
             uri = props.get("Code") if isinstance(props.get("Code"), str) else "."
+        inline_code, inline_line = _inline_code(props, lines, logical)
         asset = (res.get("Metadata") or {}).get("aws:asset:path")
         if isinstance(asset, str) and (res.get("Metadata") or {}).get("aws:asset:property") in ("Code", "CodeUri"):
             # NOTE: a CDK app's template names the staged code in cdk.out.
@@ -426,6 +439,8 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             event_sources=tuple(sources),
             s3_triggers=() if other_events else tuple(triggers),
             runtime=resolver.str(props.get("Runtime", globals_fn.get("Runtime"))) if props.get("Runtime", globals_fn.get("Runtime")) else None,
+            inline_code=inline_code,
+            inline_line=inline_line,
             function_name=resolver.physical_name(logical) if props.get("FunctionName") else None,
             role_arn=role_arn if role_arn and role_arn.startswith("arn:") and "*" not in role_arn else None,
             targets=targets,

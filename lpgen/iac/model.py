@@ -169,6 +169,10 @@ class FunctionInfo:
     event's bucket and key are theirs."""
     runtime: str | None = None
     """the Lambda runtime the template names (``python3.12``), when it names one."""
+    inline_code: str | None = None
+    """the function's code when the template holds it (``Code.ZipFile``, ``InlineCode``)."""
+    inline_line: int = 0
+    """the template line the inline code starts on (0 when not known)."""
 
     @property
     def is_python(self) -> bool:

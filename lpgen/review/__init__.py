@@ -77,7 +77,7 @@ def _importing(loaded: dict[str, Any], changed: list[str], found: set[tuple[str,
     out = []
     for rel, tpl in sorted(loaded.items()):
         for fn in sorted(tpl.functions.values(), key=lambda f: f.name):
-            if (rel, fn.name) in found or not fn.code_root or not fn.is_python:
+            if (rel, fn.name) in found or not fn.code_root or not fn.is_python or fn.inline_code is not None:
                 continue
             try:
                 analysis = api.analyze([fn.code_root], env=fn.environment, root=fn.code_root, handler=fn.handler)

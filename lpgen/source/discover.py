@@ -32,6 +32,9 @@ class Project:
     entry_function: str | None = None
     targets: tuple[str, ...] = ()
     """modules named on the command line (analysed whole when no entry is known)."""
+    inline: tuple[tuple[str, str], ...] = ()
+    """(module name, source) of code a template holds inline; the module's path is the
+    template's, and the source is padded so that its lines are the template's."""
 
     def module_map(self) -> dict[str, Path]:
         """``{module name: path}``."""
@@ -105,13 +108,14 @@ def split_handler_spec(spec: str) -> tuple[str, str] | None:
 
 def discover(
     paths: list[str], *, root: str | None = None, handler: str | None = None,
-    libraries: list[str] | None = None,
+    libraries: list[str] | None = None, inline: tuple[str, str, str] | None = None,
 ) -> Project:
     """Build the project from command-line paths.
 
     ``handler`` is a template-style handler (``pkg.module.function``) resolved against
     ``root`` (the CodeUri folder). ``libraries`` are more folders imports resolve against
     (a Lambda layer's ``python/`` folder, as the runtime puts it on ``sys.path``).
+    ``inline`` is (module name, template path, source) of code a template holds inline.
     """
     roots: list[Path] = []
     files: dict[str, Path] = {}
@@ -182,6 +186,10 @@ def discover(
                 cand = r / (t.replace(".", os.sep) + ".py")
                 if cand.exists():
                     files[t] = cand
+    if inline is not None:
+        name, where, _ = inline
+        files[name] = Path(where)
+        targets.append(name)
     if handler:
         mod, _, func = handler.rpartition(".")
         entry_module, entry_function = mod, func
@@ -193,4 +201,5 @@ def discover(
         entry_module=entry_module,
         entry_function=entry_function,
         targets=tuple(sorted(set(targets))),
+        inline=((inline[0], inline[2]),) if inline is not None else (),
     )

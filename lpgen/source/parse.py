@@ -100,6 +100,12 @@ def parse_file(name: str, path: Path) -> ParsedModule:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         return ParsedModule(name, path, None, f"not UTF-8 (byte {exc.start})")
+    return parse_text(name, path, text)
+
+
+def parse_text(name: str, path: Path, text: str) -> ParsedModule:
+    """Parse ``text`` as the module ``name`` found at ``path`` (a file's content, or code a
+    template holds inline)."""
     try:
         if _quiet:
             tree = ast.parse(text, filename=str(path))
