@@ -2161,3 +2161,27 @@ def test_a_folder_given_finds_handlers_in_its_subfolders_that_are_no_packages(tm
     analysis = api.analyze([str(tmp_path)])
     assert ops(analysis.calls) == {("s3", "GetObject"), ("sqs", "SendMessage")}
     assert analysis.entry.startswith("app.handler")
+
+
+def test_a_copy_of_the_sdk_or_of_installed_packages_in_the_code_is_still_the_library(tmp_path) -> None:
+    """A function's code folder often holds its dependencies (``pip install -t``): boto3 found
+    there is still boto3, and what pip installed is no project code to analyse."""
+    from lpgen import api
+
+    (tmp_path / "boto3").mkdir()
+    (tmp_path / "boto3" / "__init__.py").write_text("from .session import Session\ndef client(*a, **k):\n    return None\n")
+    (tmp_path / "boto3" / "session.py").write_text("class Session:\n    pass\n")
+    (tmp_path / "vendored").mkdir()
+    (tmp_path / "vendored" / "__init__.py").write_text("import boto3\ndef hidden():\n    boto3.client('sqs').purge_queue(QueueUrl='u')\n")
+    (tmp_path / "vendored-1.0.dist-info").mkdir()
+    (tmp_path / "vendored-1.0.dist-info" / "RECORD").write_text("vendored/__init__.py,sha256=x,1\nvendored-1.0.dist-info/RECORD,,\n")
+    (tmp_path / "app.py").write_text(
+        "import boto3\nfrom boto3 import client\n"
+        "def handler(event, context):\n"
+        "    boto3.client('s3').get_object(Bucket='b', Key='k')\n"
+        "    client('sns').publish(TopicArn='arn:aws:sns:us-east-1:1:t', Message='m')\n"
+    )
+    analysis = api.analyze([str(tmp_path)])
+    assert ops(analysis.calls) == {("s3", "GetObject"), ("sns", "Publish")}
+    assert not any("vendored" in f for f in analysis.files)
+    assert not analysis.unreachable

@@ -67,6 +67,15 @@ def library_model(name: str) -> dict[str, Any] | None:
     return dict(entry)
 
 
+@cache
+def modelled_packages() -> frozenset[str]:
+    """Top-level packages lpgen models rather than reads: the AWS SDK's, and those
+    ``data/libraries.yaml`` describes. A copy in the project's folder (``pip install -t``
+    into the function's code) is still the library."""
+    table: dict[str, Any] = load_table("libraries.yaml") or {}
+    return frozenset({"boto3", "aioboto3", "botocore", "aiobotocore", "s3transfer"} | {k.split(".")[0] for k in table})
+
+
 def library_value(value: Vals, transform: str | None) -> Vals:
     """A library argument as the request parameter it becomes (``s3://b/k`` → parts)."""
     from lpgen.permissions.arns import split_s3_uri

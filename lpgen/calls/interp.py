@@ -436,7 +436,7 @@ class Analyzer(BuiltinCalls):
 
     def module_value(self, dotted: str) -> V:
         """The value bound by ``import dotted``."""
-        if dotted in self.module_paths:
+        if dotted in self.module_paths and dotted.split(".")[0] not in aws.modelled_packages():
             return Module(dotted, project=True)
         if dotted.split(".")[0] in SDK_MODULES:
             return Boto3()
@@ -994,10 +994,11 @@ class Analyzer(BuiltinCalls):
     def import_name(self, base: str, name: str) -> Vals:
         """``from base import name``."""
         sub = f"{base}.{name}" if base else name
-        if sub in self.module_paths:
+        modelled = (base or name).split(".")[0] in aws.modelled_packages()
+        if sub in self.module_paths and not modelled:
             self.load_module(sub)
             return (Module(sub, project=True),)
-        state = self._maybe_load(base)
+        state = None if modelled else self._maybe_load(base)
         if state is not None:
             return state.env.get(name, (Unknown(f"{name} from {base}"),))
         if base.split(".")[0] in SDK_MODULES:

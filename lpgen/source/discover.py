@@ -55,14 +55,34 @@ def _walk(root: Path) -> list[Path]:
             dirnames[:] = []
             continue
         seen.add(key)
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+        installed = _installed_here(dirpath, dirnames)
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".") and d not in installed)
         folder = Path(dirpath)
         for name in sorted(filenames):
-            if name.endswith(".py"):
+            if name.endswith(".py") and name[:-3] not in installed:
                 out.append(folder / name)
                 if len(out) > MAX_FILES:
                     raise SourceError(f"{root}: more than {MAX_FILES} Python files")
     return out
+
+
+def _installed_here(folder: str, dirnames: list[str]) -> set[str]:
+    """Packages and modules ``pip install -t`` put in ``folder``: the top-level names each
+    ``*.dist-info`` folder's RECORD lists. They are libraries (read from site-packages as
+    far as lpgen is concerned), not the project's code."""
+    names: set[str] = set()
+    for d in dirnames:
+        if not d.endswith(".dist-info"):
+            continue
+        try:
+            with open(os.path.join(folder, d, "RECORD"), encoding="utf-8", errors="replace") as fh:
+                for line in fh:
+                    top = line.split(",", 1)[0].split("/", 1)[0]
+                    if top and not top.endswith((".dist-info", ".data")) and top != "..":
+                        names.add(top.removesuffix(".py"))
+        except OSError:
+            continue
+    return names
 
 
 def _module_name(path: Path, root: Path) -> str:
