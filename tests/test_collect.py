@@ -2185,3 +2185,15 @@ def test_a_copy_of_the_sdk_or_of_installed_packages_in_the_code_is_still_the_lib
     assert ops(analysis.calls) == {("s3", "GetObject"), ("sns", "Publish")}
     assert not any("vendored" in f for f in analysis.files)
     assert not analysis.unreachable
+
+
+def test_a_client_kept_in_a_threading_local_is_reported_not_dropped(tmp_path) -> None:
+    analysis = analyse_files(tmp_path, {"app.py": """
+        import threading
+        import boto3
+        _local = threading.local()
+        def handler(event, context):
+            _local.s3 = boto3.client("s3")
+            _local.s3.get_object(Bucket="b", Key="k")
+    """})
+    assert [(u.location.line, "threading.local()" in u.reason) for u in analysis.unresolved] == [(7, True)]

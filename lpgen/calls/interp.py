@@ -2138,11 +2138,13 @@ def _callable_alternatives(callee: Vals) -> Vals:
 
 
 HOLDERS = frozenset({
-    "builtins", "collections", "contextlib", "copy", "dataclasses", "functools", "itertools", "operator", "pickle",
-    "queue", "shelve", "types", "typing", "weakref",
+    "builtins", "collections", "contextlib", "contextvars", "copy", "dataclasses", "functools", "itertools",
+    "operator", "pickle", "queue", "shelve", "types", "typing", "weakref",
+    "threading.local", "asyncio.Queue", "asyncio.LifoQueue", "asyncio.PriorityQueue", "multiprocessing.Queue",
+    "multiprocessing.Manager",
 })
-"""standard modules whose results may hold what the code puts in them (a client in a
-``defaultdict``, a ``copy``)."""
+"""standard modules, and classes of others, whose results may hold what the code puts in
+them (a client in a ``defaultdict``, a ``copy``, a thread's ``threading.local()``)."""
 
 
 @cache
@@ -2150,7 +2152,7 @@ def _standard_result(name: str) -> bool:
     """Is ``name`` a function or class of the standard library whose result is never a
     client (``asyncio.TaskGroup``, ``datetime.now``, ``logging.getLogger``)?"""
     top = name.partition(".")[0]
-    return top in sys.stdlib_module_names and top not in HOLDERS
+    return top in sys.stdlib_module_names and top not in HOLDERS and name not in HOLDERS
 
 
 def _decorator_names(node: Any) -> set[str]:
