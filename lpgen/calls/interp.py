@@ -1378,12 +1378,7 @@ class Analyzer(BuiltinCalls):
         element it keeps (``[k for k in keys if k.startswith("in/")]`` keeps ``in/*``)."""
         for cond in tests:
             self.ev(cond, inner)
-            parts = cond.values if isinstance(cond, ast.BoolOp) and isinstance(cond.op, ast.And) else [cond]
-            for part in parts:
-                guard = _affix_guard(part)
-                if guard is not None and guard[3] and guard[0] in inner.locals:
-                    name, method, literal, _ = guard
-                    inner.locals[name] = _with_affix(inner.locals[name], method, literal)
+            inner.locals.update(_narrow(inner, _affix_facts(cond, True)))
 
     def _dict_by_item(self, node: ast.DictComp, frame: Frame) -> Vals | None:
         """``{name: boto3.client(name) for name in ("s3", "sqs")}`` over a few known items:
@@ -2228,18 +2223,13 @@ def _literal_rows(iterable: Vals, target: ast.expr) -> tuple[Vals, ...] | None:
 def _pattern_takes(pattern: ast.pattern, values: Vals) -> Vals | None:
     """The values a ``case`` pattern matches, of literal ones; None when the pattern may
     match any of them (a class, mapping or sequence pattern, a dotted name)."""
-    if isinstance(pattern, ast.MatchAs):
-        return values if pattern.pattern is None else _pattern_takes(pattern.pattern, values)
-    if isinstance(pattern, ast.MatchOr):
-        parts = [_pattern_takes(p, values) for p in pattern.patterns]
-        if any(p is None for p in parts):
-            return None
-        return tuple(v for v in values if any(v in p for p in parts if p is not None))
-    if isinstance(pattern, ast.MatchValue) and isinstance(pattern.value, ast.Constant):
-        return tuple(v for v in values if _literal(v) == pattern.value.value)
-    if isinstance(pattern, ast.MatchSingleton):
-        return tuple(v for v in values if type(v) is Const and v.value is pattern.value)
-    return None
+    if isinstance(pattern, ast.MatchAs) and pattern.pattern is None:
+        return values
+    literals = _pattern_literals(pattern)
+    if literals is None:
+        return None
+    wanted = [_literal(v) for v in literals]
+    return tuple(v for v in values if _literal(v) in wanted)
 
 
 def _pattern_literals(pattern: ast.pattern) -> Vals | None:
