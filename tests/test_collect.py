@@ -2197,3 +2197,20 @@ def test_a_client_kept_in_a_threading_local_is_reported_not_dropped(tmp_path) ->
             _local.s3.get_object(Bucket="b", Key="k")
     """})
     assert [(u.location.line, "threading.local()" in u.reason) for u in analysis.unresolved] == [(7, True)]
+
+
+def test_environment_variables_set_through_update_are_read_back(collect_calls) -> None:
+    calls = collect_calls(
+        """
+        import os
+        import boto3
+        os.environ.update({"QUEUE": "https://sqs.us-east-1.amazonaws.com/1/jobs"})
+        os.environ.update(TOPIC="arn:aws:sns:us-east-1:1:t")
+        def handler(event, context):
+            boto3.client("sqs").send_message(QueueUrl=os.environ["QUEUE"], MessageBody="x")
+            boto3.client("sns").publish(TopicArn=os.environ["TOPIC"], Message="m")
+        """
+    )
+    assert sorted(str(c.params.get("QueueUrl") or c.params.get("TopicArn")) for c in calls) == [
+        "arn:aws:sns:us-east-1:1:t", "https://sqs.us-east-1.amazonaws.com/1/jobs",
+    ]

@@ -37,6 +37,8 @@ from lpgen.calls.values import (
 if TYPE_CHECKING:
     from lpgen.calls.interp import Frame
 
+NONE_VALS: Vals = (Const(None),)
+
 ENV_GETTERS = {"os.getenv", "os.environ.get", "os.environ.setdefault"}
 BOUND_METHODS = {
     "client.method": "client_call",
@@ -150,6 +152,15 @@ class BuiltinCalls(BotoCalls):
             if name == "os.environ.setdefault" and default is not None:
                 self.env_write(key_vals, default, unset_only=True)
             return vals(*found)
+        if name == "os.environ.update":
+            # NOTE: os.environ.update({"QUEUE": url}) sets each key, as os.environ[...] = does.
+            for d in args[0] if args else ():
+                for key, value in d.items if isinstance(d, DictV) else ():
+                    self.env_write((Str(key),), value)
+            for key, value in kwargs.items():
+                if key != "**":
+                    self.env_write((Str(key),), value)
+            return NONE_VALS
         if name == "os.path.join" or (name == "value.method" and f.bound[1] == "join" and isinstance(f.bound[0], Str)):
             sep = "/" if name == "os.path.join" else f.bound[0].pattern
             parts = args if name == "os.path.join" else [x for s in (args[0] if args else ()) if isinstance(s, SeqV) for x in s.items]
