@@ -2175,14 +2175,20 @@ def test_a_copy_of_the_sdk_or_of_installed_packages_in_the_code_is_still_the_lib
     (tmp_path / "vendored" / "__init__.py").write_text("import boto3\ndef hidden():\n    boto3.client('sqs').purge_queue(QueueUrl='u')\n")
     (tmp_path / "vendored-1.0.dist-info").mkdir()
     (tmp_path / "vendored-1.0.dist-info" / "RECORD").write_text("vendored/__init__.py,sha256=x,1\nvendored-1.0.dist-info/RECORD,,\n")
+    # an installed package the code imports (a team's shared library) is still followed
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "__init__.py").write_text("import boto3\ndef audit():\n    boto3.client('sqs').send_message(QueueUrl='u', MessageBody='m')\n")
+    (tmp_path / "shared-2.0.dist-info").mkdir()
+    (tmp_path / "shared-2.0.dist-info" / "RECORD").write_text("shared/__init__.py,sha256=x,1\n")
     (tmp_path / "app.py").write_text(
-        "import boto3\nfrom boto3 import client\n"
+        "import boto3\nfrom boto3 import client\nimport shared\n"
         "def handler(event, context):\n"
         "    boto3.client('s3').get_object(Bucket='b', Key='k')\n"
         "    client('sns').publish(TopicArn='arn:aws:sns:us-east-1:1:t', Message='m')\n"
+        "    shared.audit()\n"
     )
     analysis = api.analyze([str(tmp_path)])
-    assert ops(analysis.calls) == {("s3", "GetObject"), ("sns", "Publish")}
+    assert ops(analysis.calls) == {("s3", "GetObject"), ("sns", "Publish"), ("sqs", "SendMessage")}
     assert not any("vendored" in f for f in analysis.files)
     assert not analysis.unreachable
 

@@ -41,7 +41,9 @@ class Project:
         return dict(self.modules)
 
 
-def _walk(root: Path) -> list[Path]:
+def _walk(root: Path, installed_too: bool = False) -> list[Path]:
+    """The .py files under ``root``, sorted by folder then name; what ``pip install -t`` put
+    there only with ``installed_too``."""
     out: list[Path] = []
     seen: set[tuple[int, int]] = set()
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
@@ -55,7 +57,7 @@ def _walk(root: Path) -> list[Path]:
             dirnames[:] = []
             continue
         seen.add(key)
-        installed = _installed_here(dirpath, dirnames)
+        installed = set() if installed_too else _installed_here(dirpath, dirnames)
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".") and d not in installed)
         folder = Path(dirpath)
         for name in sorted(filenames):
@@ -68,8 +70,8 @@ def _walk(root: Path) -> list[Path]:
 
 def _installed_here(folder: str, dirnames: list[str]) -> set[str]:
     """Packages and modules ``pip install -t`` put in ``folder``: the top-level names each
-    ``*.dist-info`` folder's RECORD lists. They are libraries (read from site-packages as
-    far as lpgen is concerned), not the project's code."""
+    ``*.dist-info`` folder's RECORD lists. They are dependencies, not the code given: no
+    targets of their own, though what the code imports of them is followed."""
     names: set[str] = set()
     for d in dirnames:
         if not d.endswith(".dist-info"):
@@ -142,13 +144,14 @@ def discover(
     targets: list[str] = []
     entry_module: str | None = None
     entry_function: str | None = None
-    walked: dict[Path, list[Path]] = {}
+    walked: dict[tuple[Path, bool], list[Path]] = {}
     known: dict[Path, Path] = {}
 
-    def walk(folder: Path) -> list[Path]:
-        if folder not in walked:
-            walked[folder] = _walk(folder)
-        return walked[folder]
+    def walk(folder: Path, installed_too: bool = False) -> list[Path]:
+        key = (folder, installed_too)
+        if key not in walked:
+            walked[key] = _walk(folder, installed_too)
+        return walked[key]
 
     names: dict[tuple[str, str], str] = {}
 
@@ -195,7 +198,8 @@ def discover(
                     roots.append(own)
                 targets.append(_module_name(f, own))
     for r in roots:
-        for f in walk(r):
+        # NOTE: what pip installed beside the code is no target, but the code imports it.
+        for f in walk(r, installed_too=True):
             name = name_of(f, r)
             if name:
                 files.setdefault(name, f)
