@@ -201,16 +201,18 @@ def analyze(
     event: Vals | None = None,
     env_complete: bool = False,
     inline: tuple[str, str, str] | None = None,
+    fallback: list[str] | None = None,
 ) -> Analysis:
     """Statically analyse handler code and return every AWS call it can make.
 
     A folder of many independent handlers is split among ``jobs`` processes (default: every
     core); one named entry is analysed in this process. ``env_complete`` says ``env`` is
     the function's whole environment (a template's): a variable not in it is not set.
-    ``inline`` is (module, template path, source) of code a template holds inline."""
+    ``inline`` is (module, template path, source) of code a template holds inline;
+    ``fallback`` folders resolve, last, imports nothing else does (see ``discover``)."""
     # NOTE: with thousands of modules alive, the collector's full passes cost more than parsing.
     with collector_paused():
-        project = discover(paths, root=root, handler=handler, libraries=libraries, inline=inline)
+        project = discover(paths, root=root, handler=handler, libraries=libraries, inline=inline, fallback=fallback)
         if project.entry_module is None and len(project.targets) >= PARALLEL_MODULES and (jobs or os.cpu_count() or 1) > 1:
             return _analyze_parallel(project, env, region, account, jobs or os.cpu_count() or 1, event, env_complete)
         return _analyze(project, env=env, region=region, account=account, event=event, env_complete=env_complete)
@@ -505,6 +507,7 @@ def suggest(
     event: Vals | None = None,
     env_complete: bool = False,
     inline: tuple[str, str, str] | None = None,
+    fallback: list[str] | None = None,
 ) -> Suggestion:
     """Analyse code and build the least-privilege policy it needs.
 
@@ -515,7 +518,7 @@ def suggest(
     """
     analysis = analyze(paths, env=lambda_environment(env, region), root=root, handler=handler, region=region,
                        account=account, jobs=jobs, libraries=libraries, event=event, env_complete=env_complete,
-                       inline=inline)
+                       inline=inline, fallback=fallback)
     # NOTE: imported after the analysis, which loads them while its workers run.
     from lpgen.permissions.arns import Scope
     from lpgen.policy.build import build_policy
@@ -597,6 +600,7 @@ def suggest_for_function(
     return suggest(
         [] if inline else list(paths) if paths else [fn.code_root or "."], env=merged_env,
         root=None if inline else fn.code_root, handler=fn.handler, inline=inline,
+        fallback=[os.path.dirname(os.path.abspath(template.path))],
         region=region, account=account, partition=partition,
         extra_permissions=template.implied_permissions(fn), trail=summary, role=role,
         derive=template.derived_permissions, libraries=list(fn.layers),

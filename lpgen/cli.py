@@ -107,8 +107,13 @@ def suggest(
                 from lpgen.trail import trail_for
 
                 summary, role = trail_for(cloudtrail, role, [])
+            # NOTE: shared code a build copies into the function may sit at the folder lpgen
+            # runs from (a repository's common/): imports nothing else resolves are looked for there.
+            import os
+
             result = api.suggest(
                 list(paths), env=env, region=region, account=account, partition=partition, trail=summary, role=role,
+                fallback=[os.getcwd()],
             )
     except LpgenError as exc:
         _fail(exc)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from lpgen import api
 
 
@@ -613,3 +615,31 @@ def test_code_a_template_holds_inline_is_analysed_at_the_templates_lines(tmp_pat
     assert [(e.path.endswith("template.yaml"), e.line) for e in seeder.permissions[0].evidence] == [(True, 16)]
     notifier = api.suggest_for_function(tpl, "Notifier")
     assert [(p.action, p.evidence[0].line) for p in notifier.permissions] == [("sns:Publish", 26)]
+
+
+def test_shared_code_outside_the_functions_folder_is_found_at_the_template_or_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from click.testing import CliRunner
+
+    from lpgen.cli import main
+    from lpgen.iac import load_template
+
+    (tmp_path / "functions" / "orders").mkdir(parents=True)
+    (tmp_path / "common").mkdir()
+    (tmp_path / "common" / "__init__.py").write_text("")
+    (tmp_path / "common" / "db.py").write_text("import boto3\ntable = boto3.resource('dynamodb').Table('orders')\n")
+    (tmp_path / "functions" / "orders" / "handler.py").write_text(
+        "from common.db import table\nimport json\n\ndef main(event, context):\n    table.put_item(Item={})\n"
+    )
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Orders:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {CodeUri: functions/orders, Handler: handler.main, Runtime: python3.12}\n"
+    )
+    want = {("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/orders")}
+    tpl = load_template(str(tmp_path / "template.yaml"), region="us-east-1", account="1")
+    assert {(p.action, p.resource) for p in api.suggest_for_function(tpl, "Orders").permissions} == want
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["suggest", "functions/orders/handler.main", "--region", "us-east-1", "--account", "1"])
+    assert result.exit_code == 0, result.output
+    assert "dynamodb:PutItem" in result.stdout

@@ -436,7 +436,7 @@ class Analyzer(BuiltinCalls):
 
     def module_value(self, dotted: str) -> V:
         """The value bound by ``import dotted``."""
-        if dotted in self.module_paths and dotted.split(".")[0] not in aws.modelled_packages():
+        if (dotted in self.module_paths or self._found_late(dotted)) and dotted.split(".")[0] not in aws.modelled_packages():
             return Module(dotted, project=True)
         if dotted.split(".")[0] in SDK_MODULES:
             return Boto3()
@@ -987,15 +987,32 @@ class Analyzer(BuiltinCalls):
         self.ev(s.test, frame)
 
     def _maybe_load(self, name: str) -> ModuleState | None:
-        if name in self.module_paths:
+        if name in self.module_paths or self._found_late(name):
             return self.load_module(name)
         return None
+
+    def _found_late(self, dotted: str) -> bool:
+        """Is ``dotted`` a module of a fallback folder (``Project.fallback``)? Found ones
+        join the project's modules. The standard library and modelled packages are never
+        looked for."""
+        if not self.project.fallback or not dotted:
+            return False
+        top = dotted.split(".")[0]
+        if top in sys.stdlib_module_names or top in aws.modelled_packages():
+            return False
+        rel = dotted.replace(".", os.sep)
+        for folder in self.project.fallback:
+            for candidate in (folder / f"{rel}.py", folder / rel / "__init__.py"):
+                if candidate.is_file():
+                    self.module_paths[dotted] = candidate
+                    return True
+        return False
 
     def import_name(self, base: str, name: str) -> Vals:
         """``from base import name``."""
         sub = f"{base}.{name}" if base else name
         modelled = (base or name).split(".")[0] in aws.modelled_packages()
-        if sub in self.module_paths and not modelled:
+        if (sub in self.module_paths or self._found_late(sub)) and not modelled:
             self.load_module(sub)
             return (Module(sub, project=True),)
         state = None if modelled else self._maybe_load(base)

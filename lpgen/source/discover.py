@@ -32,6 +32,9 @@ class Project:
     entry_function: str | None = None
     targets: tuple[str, ...] = ()
     """modules named on the command line (analysed whole when no entry is known)."""
+    fallback: tuple[Path, ...] = ()
+    """folders an import the roots do not resolve is looked for in, last (the template's:
+    shared code a build copies into each function)."""
     inline: tuple[tuple[str, str], ...] = ()
     """(module name, source) of code a template holds inline; the module's path is the
     template's, and the source is padded so that its lines are the template's."""
@@ -131,6 +134,7 @@ def split_handler_spec(spec: str) -> tuple[str, str] | None:
 def discover(
     paths: list[str], *, root: str | None = None, handler: str | None = None,
     libraries: list[str] | None = None, inline: tuple[str, str, str] | None = None,
+    fallback: list[str] | None = None,
 ) -> Project:
     """Build the project from command-line paths.
 
@@ -138,6 +142,7 @@ def discover(
     ``root`` (the CodeUri folder). ``libraries`` are more folders imports resolve against
     (a Lambda layer's ``python/`` folder, as the runtime puts it on ``sys.path``).
     ``inline`` is (module name, template path, source) of code a template holds inline.
+    ``fallback`` folders resolve, last and only when asked, imports the roots do not.
     """
     roots: list[Path] = []
     files: dict[str, Path] = {}
@@ -226,4 +231,5 @@ def discover(
         entry_function=entry_function,
         targets=tuple(sorted(set(targets))),
         inline=((inline[0], inline[2]),) if inline is not None else (),
+        fallback=tuple(Path(f).resolve() for f in fallback or () if Path(f).is_dir()),
     )
