@@ -2220,3 +2220,16 @@ def test_environment_variables_set_through_update_are_read_back(collect_calls) -
     assert sorted(str(c.params.get("QueueUrl") or c.params.get("TopicArn")) for c in calls) == [
         "arn:aws:sns:us-east-1:1:t", "https://sqs.us-east-1.amazonaws.com/1/jobs",
     ]
+
+
+def test_a_client_method_on_a_module_that_is_nowhere_is_reported(tmp_path) -> None:
+    analysis = analyse_files(tmp_path, {"app.py": """
+        from utils import table
+        import json
+        import requests
+        def handler(event, context):
+            table.put_item(Item={})
+            requests.get("https://example.com")
+            json.dumps({})
+    """})
+    assert [(u.location.line, "from utils" in u.reason) for u in analysis.unresolved] == [(6, True)]

@@ -1728,6 +1728,19 @@ class Analyzer(BuiltinCalls):
             if _standard_result(f.name):
                 # NOTE: a task, a lock, a date, a logger: never a client.
                 return UNKNOWN_VALS
+            top, _, rest = f.name.partition(".")
+            method = f.name.rpartition(".")[2]
+            if (
+                rest and frame is not None and isinstance(node, ast.Call) and "_" in method.strip("_")
+                and method in _all_method_names() and model is None and not _installed(top)
+            ):
+                # NOTE: ``from utils import table`` where utils is neither the project's nor
+                # an installed package (shared code lpgen was not shown): table.put_item()
+                # may be a client call.
+                self._unresolved(
+                    frame, node, f"{ast.unparse(node.func)}(): the receiver may be a boto3 client, from {top}, "
+                    "a module neither in the project nor installed",
+                )
             # NOTE: the reason marks a value from a library (see _maybe_unresolved).
             return (Unknown(f"result of {f.name}()"),)
         if isinstance(f, LibMethod):
@@ -2723,6 +2736,18 @@ def _display_folder(folder: str, cwd: str) -> str:
 
 
 _METHODS: set[str] | None = None
+
+
+@cache
+def _installed(top: str) -> bool:
+    """Is ``top`` a package lpgen's own Python can find (a real library, not missing code)?
+    Looked up, never imported."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(top) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def _all_method_names() -> set[str]:
