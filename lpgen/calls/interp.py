@@ -997,16 +997,10 @@ class Analyzer(BuiltinCalls):
         looked for."""
         if not self.project.fallback or not dotted:
             return False
-        top = dotted.split(".")[0]
-        if top in sys.stdlib_module_names or top in aws.modelled_packages():
-            return False
-        rel = dotted.replace(".", os.sep)
-        for folder in self.project.fallback:
-            for candidate in (folder / f"{rel}.py", folder / rel / "__init__.py"):
-                if candidate.is_file():
-                    self.module_paths[dotted] = candidate
-                    return True
-        return False
+        found = _late_module(self.project.fallback, dotted)
+        if found is not None:
+            self.module_paths[dotted] = found
+        return found is not None
 
     def import_name(self, base: str, name: str) -> Vals:
         """``from base import name``."""
@@ -2736,6 +2730,21 @@ def _display_folder(folder: str, cwd: str) -> str:
 
 
 _METHODS: set[str] | None = None
+
+
+@cache
+def _late_module(folders: tuple[Path, ...], dotted: str) -> Path | None:
+    """The file of module ``dotted`` in the first of ``folders`` that has it (looked up once
+    per name, found or not)."""
+    top = dotted.split(".")[0]
+    if top in sys.stdlib_module_names or top in aws.modelled_packages():
+        return None
+    rel = dotted.replace(".", os.sep)
+    for folder in folders:
+        for candidate in (folder / f"{rel}.py", folder / rel / "__init__.py"):
+            if candidate.is_file():
+                return candidate
+    return None
 
 
 @cache
