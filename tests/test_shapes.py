@@ -643,3 +643,17 @@ def test_shared_code_outside_the_functions_folder_is_found_at_the_template_or_wo
     result = CliRunner().invoke(main, ["suggest", "functions/orders/handler.main", "--region", "us-east-1", "--account", "1"])
     assert result.exit_code == 0, result.output
     assert "dynamodb:PutItem" in result.stdout
+
+
+def test_a_securestring_written_with_a_customer_key_needs_encrypt_on_it(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\nssm = boto3.client('ssm')\n"
+        "def handler(event, context):\n"
+        "    ssm.put_parameter(Name='/app/token', Value='x', Type='SecureString', KeyId='arn:aws:kms:us-east-1:1:key/abcd')\n"
+        "    ssm.put_parameter(Name='/app/plain', Value='x', Type='SecureString')\n"
+    ))
+    assert got == {
+        ("kms:Encrypt", "arn:aws:kms:us-east-1:1:key/abcd"),
+        ("ssm:PutParameter", "arn:aws:ssm:us-east-1:1:parameter/app/token"),
+        ("ssm:PutParameter", "arn:aws:ssm:us-east-1:1:parameter/app/plain"),
+    }
