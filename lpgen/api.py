@@ -595,7 +595,7 @@ def suggest_for_function(
     if fn.inline_code is not None and not paths:
         # NOTE: code the template holds (Code.ZipFile, InlineCode) is the module its handler
         # names, at the template's own lines.
-        module = (fn.handler or "index.handler").rpartition(".")[0] or "index"
+        module = (fn.handler or "index.handler").rpartition(".")[0].replace("/", ".") or "index"
         inline = (module, os.path.abspath(template.path), "\n" * max(fn.inline_line - 1, 0) + fn.inline_code)
     return suggest(
         [] if inline else list(paths) if paths else [fn.code_root or "."], env=merged_env,

@@ -657,3 +657,19 @@ def test_a_securestring_written_with_a_customer_key_needs_encrypt_on_it(tmp_path
         ("ssm:PutParameter", "arn:aws:ssm:us-east-1:1:parameter/app/token"),
         ("ssm:PutParameter", "arn:aws:ssm:us-east-1:1:parameter/app/plain"),
     }
+
+
+def test_a_handler_named_by_its_path_is_found(tmp_path: Path) -> None:
+    from lpgen.iac import load_template
+
+    (tmp_path / "src" / "handlers").mkdir(parents=True)
+    (tmp_path / "src" / "handlers" / "orders.py").write_text(
+        "import boto3\ndef main(event, context):\n    boto3.client('s3').get_object(Bucket='b', Key='k')\n"
+    )
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {CodeUri: ., Handler: src/handlers/orders.main, Runtime: python3.12}\n"
+    )
+    tpl = load_template(str(tmp_path / "template.yaml"), region="us-east-1", account="1")
+    result = api.suggest_for_function(tpl, "Fn")
+    assert [(p.action, p.resource) for p in result.permissions] == [("s3:GetObject", "arn:aws:s3:::b/k")]

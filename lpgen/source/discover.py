@@ -221,6 +221,8 @@ def discover(
         targets.append(name)
     if handler:
         mod, _, func = handler.rpartition(".")
+        # NOTE: the runtime takes a path for the module too (src/handlers/orders.main).
+        mod = mod.replace("/", ".")
         entry_module, entry_function = mod, func
         if mod not in files:
             raise SourceError(f"handler {handler}: module {mod} not found under {roots[0] if roots else '.'}")
