@@ -673,3 +673,27 @@ def test_a_handler_named_by_its_path_is_found(tmp_path: Path) -> None:
     tpl = load_template(str(tmp_path / "template.yaml"), region="us-east-1", account="1")
     result = api.suggest_for_function(tpl, "Fn")
     assert [(p.action, p.resource) for p in result.permissions] == [("s3:GetObject", "arn:aws:s3:::b/k")]
+
+
+def test_a_container_image_function_is_read_from_its_docker_context(tmp_path: Path) -> None:
+    from lpgen.iac import load_template
+
+    for name in ("orders", "audit"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "app.py").write_text(
+            f"import boto3\ndef handler(event, context):\n    boto3.client('s3').get_object(Bucket='{name}', Key='k')\n"
+        )
+    (tmp_path / "orders" / "Dockerfile").write_text('FROM public.ecr.aws/lambda/python:3.12\nCMD [ "app.handler" ]\n')
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n"
+        "  Orders:\n    Type: AWS::Serverless::Function\n    Properties: {PackageType: Image}\n"
+        "    Metadata: {Dockerfile: Dockerfile, DockerContext: ./orders}\n"
+        "  Audit:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {PackageType: Image, ImageConfig: {Command: [app.handler]}}\n"
+        "    Metadata: {DockerContext: ./audit}\n"
+    )
+    tpl = load_template(str(tmp_path / "template.yaml"), region="us-east-1", account="1")
+    for fn, bucket in (("Orders", "orders"), ("Audit", "audit")):
+        result = api.suggest_for_function(tpl, fn)
+        assert [(p.action, p.resource) for p in result.permissions] == [("s3:GetObject", f"arn:aws:s3:::{bucket}/k")]
+        assert result.analysis is not None and result.analysis.entry == "app.handler (handler)"

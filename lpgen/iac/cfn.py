@@ -325,6 +325,28 @@ class Resolver:
         return None
 
 
+def _image_code(path: str, res: dict[str, Any], props: dict[str, Any], handler: Any) -> tuple[Any, Any]:
+    """A container image function's code folder (SAM's ``Metadata.DockerContext``) and
+    handler: ``ImageConfig.Command``, else the Dockerfile's ``CMD``."""
+    meta = res.get("Metadata") or {}
+    context = str(meta["DockerContext"]) if isinstance(meta.get("DockerContext"), str) else "."
+    command = (props.get("ImageConfig") or {}).get("Command")
+    if isinstance(command, list) and command and isinstance(command[0], str):
+        return context, command[0]
+    dockerfile = os.path.join(os.path.dirname(os.path.abspath(path)), context, str(meta.get("Dockerfile") or "Dockerfile"))
+    try:
+        with open(dockerfile, encoding="utf-8", errors="replace") as fh:
+            text = fh.read()
+    except OSError:
+        return context, handler
+    cmds = re.findall(r"(?im)^\s*CMD\s+(.+)$", text)
+    if cmds:
+        found = re.findall(r'"([^"]+)"', cmds[-1]) or cmds[-1].split()
+        if found and re.fullmatch(r"[\w./]+\.\w+", found[0]):
+            return context, found[0]
+    return context, handler
+
+
 def _inline_code(props: dict[str, Any], lines: dict[str, int], logical: str) -> tuple[str | None, int]:
     """The code a function holds in the template (``Code.ZipFile``, SAM's ``InlineCode``)
     and the line it starts on: a block scalar's text starts below its key."""
@@ -384,6 +406,8 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
         if rtype == "AWS::Lambda::Function":
             uri = props.get("Code") if isinstance(props.get("Code"), str) else "."
         inline_code, inline_line = _inline_code(props, lines, logical)
+        if props.get("PackageType") == "Image":
+            uri, handler = _image_code(path, res, props, handler)
         asset = (res.get("Metadata") or {}).get("aws:asset:path")
         if isinstance(asset, str) and (res.get("Metadata") or {}).get("aws:asset:property") in ("Code", "CodeUri"):
             # NOTE: a CDK app's template names the staged code in cdk.out.
