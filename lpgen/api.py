@@ -591,13 +591,20 @@ def suggest_for_function(
         from lpgen.trail import trail_for
 
         summary, role = trail_for(cloudtrail, role, [n for n in (fn.function_name, fn.name) if n])
+    from lpgen.permissions.model import Finding
+
+    assumed = [
+        Finding("LP207", f"template parameter {name} has no value here: its default {default!r} is assumed "
+                f"(pass --param {name}=…)", relpath(template.path), line, "info")
+        for name, default, line in fn.defaulted
+    ]
     inline = None
     if fn.inline_code is not None and not paths:
         # NOTE: code the template holds (Code.ZipFile, InlineCode) is the module its handler
         # names, at the template's own lines.
         module = (fn.handler or "index.handler").rpartition(".")[0].replace("/", ".") or "index"
         inline = (module, os.path.abspath(template.path), "\n" * max(fn.inline_line - 1, 0) + fn.inline_code)
-    return suggest(
+    result = suggest(
         [] if inline else list(paths) if paths else [fn.code_root or "."], env=merged_env,
         root=None if inline else fn.code_root, handler=fn.handler, inline=inline,
         fallback=[os.path.dirname(os.path.abspath(template.path))],
@@ -607,6 +614,11 @@ def suggest_for_function(
         event=s3_notification(fn.s3_triggers) if fn.s3_triggers else None,
         env_complete=True,
     )
+    if not assumed:
+        return result
+    from dataclasses import replace
+
+    return replace(result, findings=tuple(_dedupe_findings([*result.findings, *assumed])))
 
 
 def _dedupe_findings(findings: list[Finding]) -> list[Finding]:

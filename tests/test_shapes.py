@@ -697,3 +697,26 @@ def test_a_container_image_function_is_read_from_its_docker_context(tmp_path: Pa
         result = api.suggest_for_function(tpl, fn)
         assert [(p.action, p.resource) for p in result.permissions] == [("s3:GetObject", f"arn:aws:s3:::{bucket}/k")]
         assert result.analysis is not None and result.analysis.entry == "app.handler (handler)"
+
+
+def test_a_template_parameters_default_is_reported_when_the_environment_takes_it(tmp_path: Path) -> None:
+    from lpgen.iac import load_template
+
+    (tmp_path / "app.py").write_text(
+        "import os, boto3\ndef handler(event, context):\n"
+        "    boto3.resource('dynamodb').Table(os.environ['TABLE']).get_item(Key={})\n"
+    )
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nParameters:\n  Stage:\n    Type: String\n    Default: dev\n"
+        "  Unused:\n    Type: String\n    Default: x\n"
+        "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      Handler: app.handler\n      Runtime: python3.12\n"
+        "      Environment: {Variables: {TABLE: !Sub 'orders-${Stage}'}}\n"
+    )
+
+    def lp207(**params: str) -> list[tuple[str, int]]:
+        tpl = load_template(str(tmp_path / "template.yaml"), params=params, region="us-east-1", account="1")
+        return [(f.message.split(" has ")[0], f.line) for f in api.suggest_for_function(tpl, "Fn").findings if f.code == "LP207"]
+
+    assert lp207() == [("template parameter Stage", 3)]
+    assert lp207(Stage="prod") == []

@@ -153,6 +153,8 @@ class Resolver:
         self.scope = scope
         self.path = path
         self._stack: list[str] = []
+        self.defaulted: set[str] = set()
+        """parameters resolved to their Default since this was last cleared."""
 
     def pseudo(self, name: str) -> str | None:
         return {
@@ -177,6 +179,8 @@ class Resolver:
             return self.params[name]
         if name in self.parameters:
             p = self.parameters[name] or {}
+            if "Default" in p:
+                self.defaulted.add(name)
             return self.str(p.get("Default", "*"))
         if name in self.resources:
             return self._resource_value(name, None)
@@ -400,7 +404,12 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             variables = ((block.get("Environment") or {}).get("Variables")) or {}
             if isinstance(variables, dict):
                 merged_env.update(variables)
+        resolver.defaulted.clear()
         env = {k: resolver.str(v) for k, v in merged_env.items()}
+        defaulted = tuple(
+            (name, resolver.str((resolver.parameters.get(name) or {}).get("Default")), lines.get(f"Parameters.{name}", 0))
+            for name in sorted(resolver.defaulted)
+        )
         handler = props.get("Handler", globals_fn.get("Handler"))
         uri = props.get("CodeUri", globals_fn.get("CodeUri", "."))
         if rtype == "AWS::Lambda::Function":
@@ -465,6 +474,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             runtime=resolver.str(props.get("Runtime", globals_fn.get("Runtime"))) if props.get("Runtime", globals_fn.get("Runtime")) else None,
             inline_code=inline_code,
             inline_line=inline_line,
+            defaulted=defaulted,
             function_name=resolver.physical_name(logical) if props.get("FunctionName") else None,
             role_arn=role_arn if role_arn and role_arn.startswith("arn:") and "*" not in role_arn else None,
             targets=targets,

@@ -173,6 +173,9 @@ class FunctionInfo:
     """the function's code when the template holds it (``Code.ZipFile``, ``InlineCode``)."""
     inline_line: int = 0
     """the template line the inline code starts on (0 when not known)."""
+    defaulted: tuple[tuple[str, str, int], ...] = ()
+    """(parameter, default, line) of the template parameters the function's environment
+    took the default of: the deployed stack may be given another value."""
 
     @property
     def is_python(self) -> bool:

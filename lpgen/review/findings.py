@@ -49,6 +49,8 @@ CATALOGUE: dict[str, Entry] = {e.code: e for e in (
           "os.environ.get('MODE', 'fast') with no --env and no template", "--env NAME=VALUE or --template"),
     Entry("LP206", "values did not settle", "instance attributes or globals that functions set kept changing when the analysis stopped, so names resting on them may lack a value",
           "a chain of methods each setting an attribute from the one the previous set", "set the attribute from a constant or in __init__"),
+    Entry("LP207", "template parameter default assumed", "a name the function's environment takes from a template parameter is its default, which the deployed stack may override",
+          "Environment: {TABLE: !Sub \"orders-${Stage}\"} with Stage's Default: dev", "--param Stage=prod (or the stack's value)"),
     Entry("LP301", "role not in the trail", "nothing can be confirmed from this trail",
           "--role of another account or a trail without the function's region", "the right --role and trail"),
     Entry("LP302", "call seen only in the trail", "a library, a layer or dynamic code made it: proposed with its evidence",
