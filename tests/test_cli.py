@@ -229,3 +229,9 @@ def test_functions_in_other_languages_are_skipped_with_a_word(tmp_path: Path) ->
     one = CliRunner().invoke(main, ["suggest", "--template", str(tmp_path / "template.yaml"), "--function", "JsFn"])
     assert one.exit_code == 1
     assert "function JsFn runs nodejs20.x; lpgen reads Python handlers" in one.output
+
+
+def test_python_dash_m_lpgen_is_the_program() -> None:
+    result = subprocess.run([sys.executable, "-P", "-m", "lpgen", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "version" in result.stdout

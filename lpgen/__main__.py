@@ -1,0 +1,5 @@
+"""``python -m lpgen``: the ``lpgen`` program."""
+
+from lpgen.cli import run
+
+run()
