@@ -1369,13 +1369,13 @@ class Analyzer(BuiltinCalls):
 
     def comprehension(self, node: Any, frame: Frame) -> Vals:
         """Bind generator targets once and evaluate the element."""
-        if isinstance(node, ast.DictComp) and len(node.generators) == 1:
-            split = self._dict_by_item(node, frame)
-            if split is not None:
-                return split
         inner = _ComprehensionFrame(frame, node)
-        for gen in node.generators:
+        for i, gen in enumerate(node.generators):
             items = self.iterate(self.ev(gen.iter, inner), inner, node)
+            if i == 0 and isinstance(node, ast.DictComp) and len(node.generators) == 1:
+                split = self._dict_by_item(node, frame, items)
+                if split is not None:
+                    return split
             self.assign(gen.target, items, inner)
             self._filter(gen.ifs, inner)
         if isinstance(node, ast.DictComp):
@@ -1391,12 +1391,11 @@ class Analyzer(BuiltinCalls):
             self.ev(cond, inner)
             inner.locals.update(_narrow(inner, _affix_facts(cond, True)))
 
-    def _dict_by_item(self, node: ast.DictComp, frame: Frame) -> Vals | None:
-        """``{name: boto3.client(name) for name in ("s3", "sqs")}`` over a few known items:
-        each item gives its own key and value, so ``clients["s3"]`` is the S3 client. None
-        when the items are not known or too many."""
+    def _dict_by_item(self, node: ast.DictComp, frame: Frame, items: Vals) -> Vals | None:
+        """``{name: boto3.client(name) for name in ("s3", "sqs")}`` over a few known
+        ``items`` (what its iterable gives): each item gives its own key and value, so
+        ``clients["s3"]`` is the S3 client. None when the items are not known or too many."""
         gen = node.generators[0]
-        items = self.iterate(self.ev(gen.iter, frame), frame, node)
         if len(items) > SPLIT_ITEMS or any(type(v) is Unknown or (type(v) is Str and "*" in v.pattern) for v in items):
             return None
         out: dict[str, Vals] = {}
