@@ -411,6 +411,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             for name in sorted(resolver.defaulted)
         )
         handler = props.get("Handler", globals_fn.get("Handler"))
+        runtime = props.get("Runtime", globals_fn.get("Runtime"))
         uri = props.get("CodeUri", globals_fn.get("CodeUri", "."))
         if rtype == "AWS::Lambda::Function":
             uri = props.get("Code") if isinstance(props.get("Code"), str) else "."
@@ -471,7 +472,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             environment=env,
             event_sources=tuple(sources),
             s3_triggers=() if other_events else tuple(triggers),
-            runtime=resolver.str(props.get("Runtime", globals_fn.get("Runtime"))) if props.get("Runtime", globals_fn.get("Runtime")) else None,
+            runtime=resolver.str(runtime) if runtime else None,
             inline_code=inline_code,
             inline_line=inline_line,
             defaulted=defaulted,

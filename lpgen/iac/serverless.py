@@ -163,6 +163,7 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
         env_raw = {**(provider_env if isinstance(provider_env, dict) else {}), **(fn.get("environment") or {})}
         env = {k: resolver.str(v) for k, v in env_raw.items()}
         handler = str(fn.get("handler", ""))
+        runtime = fn.get("runtime") or provider.get("runtime")
         file_part, _, func = handler.rpartition(".")
         module = file_part.replace("/", ".").replace(os.sep, ".")
         line = lines.get(f"functions.{key}", 0)
@@ -212,7 +213,7 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
             environment=env,
             event_sources=tuple(sources),
             s3_triggers=() if other_events else tuple(triggers),
-            runtime=resolver.str(fn.get("runtime") or provider.get("runtime")) if fn.get("runtime") or provider.get("runtime") else None,
+            runtime=resolver.str(runtime) if runtime else None,
             line=line,
         )
     return Template(path, "serverless", functions, scope, source=(doc, resolver, raw))
