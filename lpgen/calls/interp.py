@@ -919,15 +919,10 @@ class Analyzer(BuiltinCalls):
         if not decided:
             # NOTE: every case may run; one that matches literals still tells its body the
             # value (``case "staging" | "qa" as env:``).
-            binds_any: list[dict[str, Vals]] = []
+            binds_any = []
             for case in s.cases:
                 literals = _pattern_literals(case.pattern)
-                seen = literals if literals is not None else subject
-                bind_any = {name: literals} if name is not None and literals is not None else {}
-                capture = _capture_name(case.pattern)
-                if capture:
-                    bind_any[capture] = seen
-                binds_any.append(bind_any)
+                binds_any.append(_case_bind(case.pattern, literals or subject, name if literals else None))
             self._branches(frame, [c.body for c in s.cases] + [[]], [*binds_any, {}])
             return
         # NOTE: ``match STAGE: case "prod": …`` with the stage known runs the cases its
@@ -941,12 +936,8 @@ class Analyzer(BuiltinCalls):
             taken = _pattern_takes(case.pattern, left)
             reached = left if taken is None else taken
             if reached:
-                bind = {name: reached} if name is not None else {}
-                capture = _capture_name(case.pattern)
-                if capture:
-                    bind[capture] = reached
                 blocks.append(case.body)
-                binds.append(bind)
+                binds.append(_case_bind(case.pattern, reached, name))
             if taken is not None and case.guard is None:
                 left = tuple(v for v in left if v not in taken)
         if left:
@@ -2274,9 +2265,13 @@ def _literal(v: V) -> Any:
     return v.pattern if type(v) is Str else v.value if type(v) is Const else None  # type: ignore[attr-defined]
 
 
-def _capture_name(pattern: ast.pattern) -> str | None:
-    """The name ``case x:`` or ``case "a" | "b" as x:`` binds."""
-    return pattern.name if isinstance(pattern, ast.MatchAs) else None
+def _case_bind(pattern: ast.pattern, values: Vals, subject: str | None) -> dict[str, Vals]:
+    """What a case's body sees: the subject's local (when it is narrowed) and the name the
+    pattern captures (``case x:``, ``case "a" | "b" as x:``), each bound to ``values``."""
+    bind = {subject: values} if subject is not None else {}
+    if isinstance(pattern, ast.MatchAs) and pattern.name:
+        bind[pattern.name] = values
+    return bind
 
 
 def _affix_facts(test: ast.expr, holds: bool) -> list[tuple[str, str, str]]:
