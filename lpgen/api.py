@@ -499,6 +499,7 @@ def suggest(
     account: str | None = None,
     partition: str | None = None,
     extra_permissions: list[Permission] | None = None,
+    extra_findings: list[Finding] | None = None,
     trail: TrailSummary | None = None,
     role: str | None = None,
     derive: Any = None,
@@ -515,6 +516,7 @@ def suggest(
     checked against the role's history and trail-only calls are proposed
     (see ``lpgen.trail.crosscheck``). ``derive(permissions)`` returns permissions that
     follow from others (KMS on the keys of encrypted resources the code uses).
+    ``extra_permissions`` and ``extra_findings`` come from elsewhere (a template).
     """
     analysis = analyze(paths, env=lambda_environment(env, region), root=root, handler=handler, region=region,
                        account=account, jobs=jobs, libraries=libraries, event=event, env_complete=env_complete,
@@ -532,7 +534,7 @@ def suggest(
             if (p.action, p.resource, p.condition) not in known:
                 known.add((p.action, p.resource, p.condition))
                 perms.append(p)
-    findings = analysis_findings(analysis) + findings
+    findings = analysis_findings(analysis) + findings + list(extra_findings or [])
     checked = None
     if trail is not None and role:
         from lpgen.trail.crosscheck import cross_check
@@ -591,34 +593,23 @@ def suggest_for_function(
         from lpgen.trail import trail_for
 
         summary, role = trail_for(cloudtrail, role, [n for n in (fn.function_name, fn.name) if n])
-    from lpgen.permissions.model import Finding
-
-    assumed = [
-        Finding("LP207", f"template parameter {name} has no value here: its default {default!r} is assumed "
-                f"(pass --param {name}=…)", relpath(template.path), line, "info")
-        for name, default, line in fn.defaulted
-    ]
     inline = None
     if fn.inline_code is not None and not paths:
         # NOTE: code the template holds (Code.ZipFile, InlineCode) is the module its handler
         # names, at the template's own lines.
         module = (fn.handler or "index.handler").rpartition(".")[0].replace("/", ".") or "index"
         inline = (module, os.path.abspath(template.path), "\n" * max(fn.inline_line - 1, 0) + fn.inline_code)
-    result = suggest(
+    return suggest(
         [] if inline else list(paths) if paths else [fn.code_root or "."], env=merged_env,
         root=None if inline else fn.code_root, handler=fn.handler, inline=inline,
         fallback=[os.path.dirname(os.path.abspath(template.path))],
         region=region, account=account, partition=partition,
-        extra_permissions=template.implied_permissions(fn), trail=summary, role=role,
+        extra_permissions=template.implied_permissions(fn), extra_findings=template.implied_findings(fn),
+        trail=summary, role=role,
         derive=template.derived_permissions, libraries=list(fn.layers),
         event=s3_notification(fn.s3_triggers) if fn.s3_triggers else None,
         env_complete=True,
     )
-    if not assumed:
-        return result
-    from dataclasses import replace
-
-    return replace(result, findings=tuple(_dedupe_findings([*result.findings, *assumed])))
 
 
 def _dedupe_findings(findings: list[Finding]) -> list[Finding]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from lpgen.errors import TemplateError
 from lpgen.permissions.arns import Scope
-from lpgen.permissions.model import Evidence, Permission
+from lpgen.permissions.model import Evidence, Finding, Permission
 
 # NOTE: the permissions Lambda's event source mapping uses with the function's own role
 # (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html#events-sqs-permissions,
@@ -217,6 +217,15 @@ class Template:
             return next(iter(self.functions.values()))
         known = ", ".join(sorted(self.functions)) or "none"
         raise TemplateError(f"{self.path}: name one function with --function ({known})")
+
+    def implied_findings(self, fn: FunctionInfo) -> list[Finding]:
+        """What the template leaves open for ``fn``: each parameter default its environment
+        took (LP207), which the deployed stack may override."""
+        return [
+            Finding("LP207", f"template parameter {name} has no value here: its default {default!r} is assumed "
+                    f"(pass --param {name}=…)", self.path, line, "info")
+            for name, default, line in fn.defaulted
+        ]
 
     def implied_permissions(self, fn: FunctionInfo) -> list[Permission]:
         """Permissions the template itself implies for ``fn``: event source pollers, and the
