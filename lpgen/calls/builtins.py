@@ -8,7 +8,7 @@ import posixpath
 import re
 from typing import TYPE_CHECKING, Any
 
-from lpgen.calls import aws
+from lpgen.calls import aws, datafiles
 from lpgen.calls.boto import BotoCalls
 from lpgen.calls.formatting import combinations, format_pattern, squash
 from lpgen.calls.values import (
@@ -35,6 +35,8 @@ from lpgen.calls.values import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from lpgen.calls.interp import Frame
 
 NONE_VALS: Vals = (Const(None),)
@@ -61,34 +63,63 @@ STR_RESULTS = {
 _STRFTIME = re.compile(r"%-?[a-zA-Z%]")
 """a strftime directive: each stands for text the format does not fix."""
 
-MAX_JSON = 65536
-"""longest JSON text (an environment variable's) read into values."""
+MAX_DATA = datafiles.MAX_FILE_BYTES
+"""longest text (an environment variable's, a data file's) parsed into values."""
+
+DATA_LOADERS = {
+    "json.load": "json", "json.loads": "json",
+    "yaml.safe_load": "yaml", "yaml.load": "yaml", "yaml.full_load": "yaml",
+    "tomllib.load": "toml", "tomllib.loads": "toml", "tomli.load": "toml", "tomli.loads": "toml",
+}
+"""parsers of data the analysis follows: each is given a text or an open file and runs as
+the safe parser of its format (never constructing objects)."""
+
+PATH_FUNCTIONS = {"os.path.dirname", "os.path.basename", "os.path.abspath", "os.path.realpath", "os.path.normpath"}
+
+PATH_ATTRIBUTES = {"parent", "name", "stem", "suffix"}
+"""attributes of a ``pathlib`` path, whose value is text too."""
 
 
-def _json_values(text: Vals) -> Vals:
-    """``json.loads`` of a text known in full: its dicts, lists and strings."""
-    import json
-
+def _data_values(kind: str, given: Vals) -> Vals:
+    """A parser's result for each text known in full or data file: its dicts, lists and
+    strings; anything else is unknown."""
     out: list[V] = []
-    for v in text:
-        if isinstance(v, Str) and "*" not in v.pattern and len(v.pattern) <= MAX_JSON:
-            try:
-                out.append(_from_json(json.loads(v.pattern)))
-                continue
-            except (ValueError, RecursionError):
-                pass
-        out.append(Unknown())
+    for v in given:
+        text = None
+        if isinstance(v, Str) and "*" not in v.pattern and len(v.pattern) <= MAX_DATA:
+            text = v.pattern
+        elif type(v) is Builtin and v.name == "data file":
+            text = datafiles.read_text(v.bound)
+        out.append(datafiles.parse(kind, text) if text is not None else Unknown())
     return vals(*out) or UNKNOWN_VALS
 
 
-def _from_json(data: Any) -> V:
-    if isinstance(data, dict):
-        return DictV(tuple((str(k), (_from_json(v),)) for k, v in data.items()))
-    if isinstance(data, list):
-        return SeqV(tuple((_from_json(v),) for v in data))
-    if isinstance(data, str):
-        return Str(data)
-    return Const(data)
+def path_function(name: str, s: str) -> str:
+    """``os.path.dirname`` and its kin on a path pattern (``*`` may stand for several
+    folders: what it spans stays unknown)."""
+    star, slash = s.rfind("*"), s.rfind("/")
+    if name in ("dirname", "parent"):
+        if star < slash:
+            return posixpath.dirname(s) if "*" not in s else s[:slash] or "/"
+        # NOTE: the unknown part may or may not hold the last slash: the folder is the
+        # known folder or anything under it.
+        head = s[: s.find("*")]
+        return squash(head[: max(head.rfind("/"), 0)] + "*")
+    if name in ("basename", "name"):
+        return s[slash + 1 :] if star < slash else squash("*" + s[star + 1 :].rpartition("/")[2])
+    if name in ("stem", "suffix"):
+        base = path_function("name", s)
+        stem, dot, suffix = base.rpartition(".")
+        if not dot or not stem:
+            # NOTE: a name with no dot has no suffix, unless an unknown part may hold one.
+            return base if name == "stem" else "*" if "*" in base else ""
+        if "*" in suffix:
+            return "*"
+        return stem if name == "stem" else "." + suffix
+    # NOTE: abspath, realpath, normpath: a relative path is under the working directory.
+    if "*" in s:
+        return s
+    return posixpath.normpath(s if name == "normpath" or s.startswith("/") else posixpath.join(datafiles.TASK_ROOT, s))
 
 
 class BuiltinCalls(BotoCalls):
@@ -121,6 +152,20 @@ class BuiltinCalls(BotoCalls):
 
     def call_handed_functions(self, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None) -> None:
         raise NotImplementedError
+
+    def project_file(self, path: str) -> Path | None:
+        raise NotImplementedError
+
+    def open_file(self, path: Vals, mode: Vals) -> Vals:
+        """``open(path)`` for reading: each path that names a file of the project is that
+        file (a data file the code then parses); anything else is unknown."""
+        if any(set(m) & set("wax+*") for m in strings(mode)):
+            return UNKNOWN_VALS
+        out: list[V] = []
+        for text in strings(path):
+            found = self.project_file(text)
+            out.append(Builtin("data file", found) if found is not None else Unknown("a file that is not part of the project"))
+        return vals(*out) or UNKNOWN_VALS
 
     def call_builtin(
         self, f: Builtin, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None
@@ -172,8 +217,15 @@ class BuiltinCalls(BotoCalls):
             return vals(*(Str(squash(sep.join(row))) for row in rows))
         if name == "time.strftime":
             return vals(*(Str(squash(_STRFTIME.sub("*", f))) for f in strings(args[0]))) if args else (Str("*"),)
-        if name == "json.loads":
-            return _json_values(args[0] if args else UNKNOWN_VALS)
+        if name in DATA_LOADERS:
+            given = args[0] if args else next(iter(kwargs.values()), UNKNOWN_VALS)
+            return _data_values(DATA_LOADERS[name], given)
+        if name == "open":
+            path = args[0] if args else kwargs.get("file", UNKNOWN_VALS)
+            return self.open_file(path, args[1] if len(args) > 1 else kwargs.get("mode", (Str("r"),)))
+        if name in PATH_FUNCTIONS:
+            short = name.rpartition(".")[2]
+            return vals(*(Str(path_function(short, s)) for s in strings(args[0]))) if args else (Str("*"),)
         if name in ("typing.cast", "typing_extensions.cast"):
             return args[1] if len(args) > 1 else UNKNOWN_VALS
         if name in ("urllib.parse.unquote", "urllib.parse.unquote_plus"):
@@ -300,8 +352,16 @@ class BuiltinCalls(BotoCalls):
                     else:
                         out_parts.append(SeqV(((Str("*"),),), True))
                 return vals(*out_parts)
-            if method == "as_posix":
+            if method in ("as_posix", "expanduser"):
                 return (obj,)
+            if method in ("resolve", "absolute"):
+                return (Str(path_function("abspath", s)),)
+            if method == "open":
+                return self.open_file((obj,), args[0] if args else kwargs.get("mode", (Str("r"),)))
+            if method in ("read_text", "read_bytes"):
+                file = self.project_file(s)
+                text = datafiles.read_text(file) if file is not None else None
+                return (Str(text),) if text is not None and len(text) <= MAX_DATA else (Unknown(f"Path.{method}()"),)
             if method == "joinpath":
                 rows = combinations([[s], *[strings(a) for a in args]])
                 return vals(*(Str(squash(posixpath.join(*row))) for row in rows))
@@ -339,6 +399,9 @@ class BuiltinCalls(BotoCalls):
             for k in strings(args[0]):
                 out2.extend(aws.response_value(obj, k, self.scope) or (Unknown(f"response of {obj.operation}"),))
             return vals(*out2)
+        if type(obj) is Builtin and obj.name == "data file" and method == "read":
+            text = datafiles.read_text(obj.bound)
+            return (Str(text),) if text is not None and len(text) <= MAX_DATA else UNKNOWN_VALS
         if isinstance(obj, Response) and method == "build_full_result":
             return (obj,)
         return UNKNOWN_VALS

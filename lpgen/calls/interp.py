@@ -19,8 +19,14 @@ from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
-from lpgen.calls import aws
-from lpgen.calls.builtins import BuiltinCalls
+from lpgen.calls import aws, datafiles
+from lpgen.calls.builtins import (
+    DATA_LOADERS,
+    PATH_ATTRIBUTES,
+    PATH_FUNCTIONS,
+    BuiltinCalls,
+    path_function,
+)
 from lpgen.calls.formatting import combinations, percent, squash
 from lpgen.calls.model import MAYBE_ABSENT, ApiCall, Location, UnresolvedCall
 from lpgen.calls.values import (
@@ -404,6 +410,10 @@ class Analyzer(BuiltinCalls):
         if pm.tree is None:
             self.skipped[_display_path(path)] = pm.skip_reason
         return pm
+
+    def project_file(self, path: str) -> Path | None:
+        """The project's file ``path`` names at run time (a data file the code reads)."""
+        return datafiles.locate(path, (*self.project.roots, *self.project.fallback))
 
     def load_module(self, name: str) -> ModuleState | None:
         """Execute a project module's body once per pass."""
@@ -1299,6 +1309,8 @@ class Analyzer(BuiltinCalls):
                     "print", "isinstance", "len", "int", "float", "bool", "super", "map", "filter",
                     "enumerate", "zip", "range", "repr", "format", "open", "reversed"):
             return (Builtin(name),)
+        if name == "__file__":
+            return (Str(datafiles.runtime_path(frame.module.parsed.path, self.project.roots)),)
         return (Unknown(f"name {name!r}", maybe_client=True),)
 
     def fstring(self, node: ast.JoinedStr, frame: Frame) -> Vals:
@@ -1496,6 +1508,9 @@ class Analyzer(BuiltinCalls):
                 return (Const(None),)
             return (Builtin("client.method", (obj, name)),)
         if kind is Str:
+            if name in PATH_ATTRIBUTES:
+                # NOTE: only a path has these: ``Path(__file__).parent / "config.json"``.
+                return (Str(path_function(name, obj.pattern)),)  # type: ignore[attr-defined]
             # NOTE: only an Enum member has .value: ``Tables.ORDERS.value`` is its string.
             return (obj,) if name == "value" else (Builtin("value.method", (obj, name)),)
         if kind is Resource:
@@ -2179,7 +2194,7 @@ MODELLED = {
     "os.environ", "os.getenv", "os.path.join", "posixpath.join", "functools.lru_cache", "functools.cache",
     "functools.partial", "functools.wraps", "functools.cached_property", "dataclasses.dataclass",
     "dataclasses.field", "typing.cast", "typing_extensions.cast", "urllib.parse.unquote",
-    "urllib.parse.unquote_plus", "importlib.import_module", "time.strftime", "json.loads",
+    "urllib.parse.unquote_plus", "importlib.import_module", "time.strftime", *DATA_LOADERS, *PATH_FUNCTIONS,
 }
 """library names the analyser follows, however they are imported."""
 
@@ -2195,8 +2210,8 @@ def _library_value(full: str) -> V:
     ``import os`` or by ``from os import getenv`` alike)."""
     if full in SESSION_FACTORIES:
         return Builtin("boto3.Session")
-    if full == "posixpath.join":
-        return Builtin("os.path.join")
+    if full.startswith("posixpath.") and "os.path." + full[10:] in MODELLED:
+        return Builtin("os.path." + full[10:])
     if full in PATH_CLASSES:
         return Builtin("os.path.join")
     if full in MODELLED:

@@ -1,0 +1,102 @@
+"""Data files the analysed code reads at run time: a ``config.json`` or ``settings.yaml``
+shipped in the function's package, whose names and ARNs the code then uses.
+
+At run time the package sits in the Lambda task root, which is also the working directory;
+``__file__`` is a path under it. The analysis mirrors that: ``__file__`` is the module's path
+under ``TASK_ROOT``, and a path the code opens is looked for under the project's roots.
+Files are only read from there (never from elsewhere on the machine), and only parsed as data.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from lpgen.calls.values import Const, DictV, SeqV, Str, Unknown, V
+
+TASK_ROOT = "/var/task"
+"""where Lambda unpacks a function's code, and its working directory."""
+
+MAX_FILE_BYTES = 1024 * 1024
+"""largest data file read into values."""
+
+LOADERS = ("json", "yaml", "toml")
+
+
+def runtime_path(path: Path, roots: Iterable[Path]) -> str:
+    """``__file__`` of the module at ``path`` as the function sees it (under TASK_ROOT)."""
+    for root in roots:
+        try:
+            rel = path.relative_to(root)
+        except ValueError:
+            continue
+        return posixpath.join(TASK_ROOT, rel.as_posix())
+    return posixpath.join(TASK_ROOT, path.name)
+
+
+def locate(text: str, roots: Iterable[Path]) -> Path | None:
+    """The project file a path the code opens names (absolute under TASK_ROOT, or relative
+    to it as the working directory), or None when it names no file of the project."""
+    if not text or "*" in text or "\x00" in text:
+        return None
+    norm = posixpath.normpath(text)
+    if norm.startswith(TASK_ROOT + "/"):
+        norm = norm[len(TASK_ROOT) + 1 :]
+    elif norm.startswith("/"):
+        return None
+    if norm == ".." or norm.startswith("../"):
+        return None
+    for root in roots:
+        candidate = root / norm
+        try:
+            if not candidate.is_file() or not candidate.resolve().is_relative_to(root.resolve()):
+                continue
+            if candidate.stat().st_size > MAX_FILE_BYTES:
+                continue
+        except OSError:
+            continue
+        return candidate
+    return None
+
+
+def read_text(path: Path) -> str | None:
+    """The file's text, or None when it cannot be read as UTF-8."""
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def parse(kind: str, text: str) -> V:
+    """``text`` parsed as ``kind`` (one of LOADERS) into values; unknown when it does not parse."""
+    # NOTE: imported here: most runs read no data file, and the parsers cost start-up time.
+    import json
+    import tomllib
+
+    import yaml
+
+    try:
+        if kind == "json":
+            data: Any = json.loads(text)
+        elif kind == "yaml":
+            data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        else:
+            data = tomllib.loads(text)
+    except (ValueError, RecursionError, yaml.YAMLError):
+        return Unknown(f"{kind} data that does not parse")
+    return from_data(data)
+
+
+def from_data(data: Any) -> V:
+    """Parsed data as values: dicts, lists, strings and plain constants."""
+    if isinstance(data, dict):
+        return DictV(tuple((str(k), (from_data(v),)) for k, v in data.items()))
+    if isinstance(data, list):
+        return SeqV(tuple((from_data(v),) for v in data))
+    if isinstance(data, str):
+        return Str(data)
+    if data is None or isinstance(data, (bool, int, float)):
+        return Const(data)
+    return Unknown("a value of data read from a file")
