@@ -55,7 +55,7 @@ def locate(text: str, roots: Iterable[Path]) -> Path | None:
                 continue
             if candidate.stat().st_size > MAX_FILE_BYTES:
                 continue
-        except OSError:
+        except (OSError, RuntimeError):  # NOTE: RuntimeError: a symlink loop
             continue
         return candidate
     return None
