@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import hcl2
@@ -191,3 +192,93 @@ def test_a_function_in_a_local_module_is_found_with_what_the_module_is_given(tmp
     assert result.exit_code == 0, result.output
     assert 'data "aws_iam_policy_document" "module_api_this_least_privilege"' in result.stdout
     hcl2.loads(result.stdout)
+
+
+REGISTRY_MODULE = '''
+resource "aws_s3_bucket" "data" { bucket = "reg-data" }
+resource "aws_sqs_queue" "jobs" { name = "reg-jobs" }
+module "api" {
+  source  = "terraform-aws-modules/lambda/aws"
+  version = "~> 7.0"
+
+  function_name = "reg-api"
+  handler       = "app.handler"
+  runtime       = "python3.12"
+  source_path   = [{ path = "${path.module}/src", pip_requirements = true }]
+
+  environment_variables = {
+    BUCKET = aws_s3_bucket.data.id
+  }
+  event_source_mapping = {
+    sqs = { event_source_arn = aws_sqs_queue.jobs.arn }
+  }
+  attach_tracing_policy    = true
+  attach_policy_statements = true
+  policy_statements = {
+    s3_all = {
+      effect    = "Allow",
+      actions   = ["s3:*"],
+      resources = ["*"]
+    }
+  }
+}
+module "off" {
+  source        = "git::https://github.com/terraform-aws-modules/terraform-aws-lambda.git?ref=v7.2.1"
+  create        = false
+  handler       = "app.handler"
+  source_path   = "${path.module}/src"
+}
+'''
+
+
+def _registry_project(tmp_path: Path) -> Path:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(
+        "import os, boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('s3').put_object(Bucket=os.environ['BUCKET'], Key='out/x', Body=b'')\n"
+    )
+    (tmp_path / "main.tf").write_text(REGISTRY_MODULE)
+    return tmp_path / "main.tf"
+
+
+def test_a_function_of_the_community_lambda_module_is_read_from_its_inputs(tmp_path: Path) -> None:
+    tpl = load_template(str(_registry_project(tmp_path)), region="us-east-1", account="123456789012")
+    assert sorted(tpl.functions) == ["module.api"]  # create = false makes none
+    fn = tpl.function("module.api")
+    assert (fn.handler, fn.code_root, fn.runtime, fn.function_name) == (
+        "app.handler", str(tmp_path / "src"), "python3.12", "reg-api")
+    assert fn.environment == {"BUCKET": "reg-data"}
+    assert [(s.kind, s.arn) for s in fn.event_sources] == [("sqs", "arn:aws:sqs:us-east-1:123456789012:reg-jobs")]
+    assert fn.line == REGISTRY_MODULE.splitlines().index('module "api" {') + 1
+
+    current = tpl.current_policy(fn)
+    assert [(st.actions, st.resources) for st in current.policy.statements] == [(("s3:*",), ("*",))]
+    assert current.managed == ("arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess",
+                               "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
+
+
+def test_the_community_lambda_module_in_suggest_and_review(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tf = _registry_project(tmp_path)
+    r = CliRunner().invoke(main, ["suggest", "--template", str(tf), *SCOPE])
+    assert r.exit_code == 0, r.output
+    statements = json.loads(r.stdout)["Statement"]
+    granted = {(a, res) for st in statements for a in st["Action"] for res in st["Resource"]}
+    assert ("s3:PutObject", "arn:aws:s3:::reg-data/out/x") in granted
+    assert ("sqs:ReceiveMessage", "arn:aws:sqs:us-east-1:123456789012:reg-jobs") in granted
+
+    r = CliRunner().invoke(main, ["suggest", "--template", str(tf), *SCOPE, "--format", "terraform"])
+    assert "policy_json        = data.aws_iam_policy_document.module_api_least_privilege.json" in r.stdout
+    hcl2.loads(r.stdout)
+
+    monkeypatch.chdir(tmp_path)
+    env = {**os.environ, "GIT_AUTHOR_NAME": "dev", "GIT_AUTHOR_EMAIL": "dev@example.com",
+           "GIT_COMMITTER_NAME": "dev", "GIT_COMMITTER_EMAIL": "dev@example.com"}
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "lambda"]):
+        subprocess.run(["git", *args], check=True, capture_output=True, env=env)
+    r = CliRunner().invoke(main, ["review", "--all", "--template", "main.tf", *SCOPE, "--format", "text"])
+    assert r.exit_code == 0, r.output
+    # today's s3:* on * is narrowed to the one object; the X-Ray and logs policies are kept
+    assert "module.api" in r.stdout
+    assert "~ s3:*  *\n      -> s3:PutObject  arn:aws:s3:::reg-data/out/x" in r.stdout
+    assert "excess (allowed today, not needed): 0" in r.stdout

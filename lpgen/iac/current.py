@@ -23,7 +23,7 @@ BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionR
 # AWS managed policies a Lambda role may keep: logs, VPC network interfaces, X-Ray traces.
 FINE_MANAGED = frozenset({
     "AWSLambdaBasicExecutionRole", "AWSLambdaVPCAccessExecutionRole", "AWSXRayDaemonWriteAccess",
-    "AWSLambdaBasicDurableExecutionRolePolicy",
+    "AWSLambdaBasicDurableExecutionRolePolicy", "AWSLambdaENIManagementAccess",
 })
 
 

@@ -230,6 +230,12 @@ def terraform_block(policy: PolicyDocument, tpl: Template, fn: FunctionInfo) -> 
                       "      values   = [" + ", ".join(json.dumps(v) for v in values) + "]", "    }"]
         lines.append("  }")
     lines.append("}")
+    module = re.search(r"(?:^|\.)module\.([\w-]+)$", fn.name)
+    if module:
+        # NOTE: a function of the community Lambda module: its role takes the document
+        # through the module's inputs.
+        lines += [f'# in module "{module.group(1)}":', "#   attach_policy_json = true",
+                  f"#   policy_json        = data.aws_iam_policy_document.{label}_least_privilege.json"]
     return "\n".join(lines) + "\n"
 
 

@@ -28,6 +28,17 @@ MAX_DEPTH = 40
 _RESOURCE_HEAD = re.compile(r'^[ \t]*resource[ \t]+"?([\w-]+)"?[ \t]+"?([\w-]+)"?[ \t]*\{', re.MULTILINE)
 """the first line of a ``resource "TYPE" "NAME" {`` block."""
 
+_MODULE_HEAD = re.compile(r'^[ \t]*module[ \t]+"?([\w-]+)"?[ \t]*\{', re.MULTILINE)
+"""the first line of a ``module "NAME" {`` block."""
+
+LAMBDA_MODULE = re.compile(
+    r"^(?:registry\.terraform\.io/)?terraform-aws-modules/lambda/aws$"
+    r"|^(?:git::)?(?:https://|ssh://git@|git@)?github\.com[/:]terraform-aws-modules/terraform-aws-lambda(?:\.git)?(?:\?.*)?$"
+)
+"""sources of the community Lambda module (``terraform-aws-modules/lambda/aws``): it is not
+on disk, but its inputs say all lpgen reads of a function (code folder, handler, environment,
+event sources, policies)."""
+
 
 def _unquote_key(k: str) -> str:
     return k[1:-1] if len(k) >= 2 and k[0] == '"' and k[-1] == '"' else k
@@ -426,6 +437,8 @@ def _read_module(folder: str) -> tuple[dict[str, list[Any]], dict[tuple[str, str
         # first line, found in the text.
         for head in _RESOURCE_HEAD.finditer(text):
             positions.setdefault((head.group(1), head.group(2)), (str(f), text.count("\n", 0, head.start()) + 1))
+        for head in _MODULE_HEAD.finditer(text):
+            positions.setdefault(("module", head.group(1)), (str(f), text.count("\n", 0, head.start()) + 1))
     return merged, positions
 
 
@@ -447,7 +460,75 @@ def _module_functions(ev: Evaluator, address: str) -> dict[str, FunctionInfo]:
         child = ev._child(name)
         if child is not None:
             functions.update(_module_functions(child, f"{address}module.{name}."))
+        elif lambda_module(ev, name) is not None:
+            fn = _lambda_module_function(ev, name, address)
+            if fn is not None:
+                functions[fn.name] = fn
     return functions
+
+
+def lambda_module(ev: Evaluator, name: str) -> dict[str, Any] | None:
+    """The inputs of ``module "name"`` when it calls the community Lambda module, else None."""
+    body = ev.modules.get(name) or {}
+    if not LAMBDA_MODULE.match(ev.string(body.get("source", "")).strip()):
+        return None
+    return {k: v for k, v in body.items() if k not in MODULE_META}
+
+
+def _flag(ev: Evaluator, inputs: dict[str, Any], key: str, default: bool) -> bool:
+    """A boolean input of the Lambda module (its default when not given or not known)."""
+    value = ev.value(inputs[key]) if key in inputs else default
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        value = value.lower() == "true"
+    return value if isinstance(value, bool) else default
+
+
+def _lambda_module_function(ev: Evaluator, name: str, address: str) -> FunctionInfo | None:
+    """The function ``module "name"`` (the community Lambda module) creates, from its inputs:
+    ``source_path`` (a folder, a file, or a list of them or of ``{path = ...}``), ``handler``,
+    ``runtime``, ``environment_variables``, ``event_source_mapping``, ``dead_letter_target_arn``
+    and the async ``destination_on_*``."""
+    inputs = lambda_module(ev, name) or {}
+    if not _flag(ev, inputs, "create", True) or not _flag(ev, inputs, "create_function", True):
+        return None
+    where, line = ev.positions.get(("module", name), ("", 0))
+    code_root: str | None = None
+    paths = ev.value(inputs.get("source_path"))
+    first = next(iter(paths), None) if isinstance(paths, list) else paths
+    if isinstance(first, dict):
+        first = first.get("path")
+    if isinstance(first, str) and first and "*" not in first:
+        folder = os.path.normpath(os.path.join(ev.folder, first))
+        code_root = os.path.dirname(folder) if os.path.isfile(folder) else folder
+    env = ev.value(inputs.get("environment_variables") or {})
+    sources: list[EventSource] = []
+    mappings = ev.value(inputs.get("event_source_mapping") or {})
+    for mapping in mappings.values() if isinstance(mappings, dict) else ():
+        arn = mapping.get("event_source_arn") if isinstance(mapping, dict) else None
+        arn = arn if isinstance(arn, str) else ""
+        kind = arn.split(":")[2] if arn.count(":") > 2 else ""
+        if kind in ("sqs", "kinesis", "dynamodb"):
+            sources.append(EventSource(kind, arn, line, where))
+    targets = [ev.string(inputs[k]) for k in ("dead_letter_target_arn",) if inputs.get(k)]
+    if _flag(ev, inputs, "create_async_event_config", False):
+        targets += [ev.string(inputs[k]) for k in ("destination_on_failure", "destination_on_success") if inputs.get(k)]
+    handler = ev.string(inputs.get("handler") or "")
+    fname = ev.string(inputs.get("function_name") or "")
+    role = ev.string(inputs.get("lambda_role") or "") if not _flag(ev, inputs, "create_role", True) else ""
+    runtime = ev.string(inputs["runtime"]) if inputs.get("runtime") else None
+    return FunctionInfo(
+        name=f"{address}module.{name}",
+        handler=handler if handler and "*" not in handler else None,
+        code_root=code_root,
+        environment={k: v if isinstance(v, str) else ev.string(v) for k, v in env.items()} if isinstance(env, dict) else {},
+        event_sources=tuple(sources),
+        targets=tuple(t for t in targets if t.startswith("arn:")),
+        runtime=runtime,
+        function_name=fname if fname and "*" not in fname else None,
+        role_arn=role if role.startswith("arn:") and "*" not in role else None,
+        line=line,
+        path=where,
+    )
 
 
 def _own_functions(ev: Evaluator, address: str) -> dict[str, FunctionInfo]:
@@ -513,12 +594,12 @@ def _s3_triggers(ev: Evaluator, name: str) -> tuple[S3Trigger, ...]:
 
 def current_policy(tpl: Template, fn: FunctionInfo) -> CurrentPolicy:
     """The role's inline policies, attached policies and managed policy ARNs."""
-    from lpgen.errors import PolicyError
-    from lpgen.iac.current import as_iam_strings
     from lpgen.policy.model import PolicyDocument
-    from lpgen.policy.parse import parse_policy
 
     _doc, ev = tpl.source
+    module = re.fullmatch(r"module\.([\w-]+)", fn.name)
+    if module and lambda_module(ev, module.group(1)) is not None:
+        return _lambda_module_policy(tpl, ev, module.group(1))
     body = ev.resources.get("aws_lambda_function", {}).get(fn.name) or {}
     role_ref = str(body.get("role", ""))
     m = re.search(r"aws_iam_role\.([\w-]+)\.", role_ref)
@@ -529,16 +610,7 @@ def current_policy(tpl: Template, fn: FunctionInfo) -> CurrentPolicy:
     managed: list[str] = []
 
     def add(policy_text: Any, where: str) -> None:
-        value = ev.value(policy_text)
-        if isinstance(value, str):
-            try:
-                value = json.loads(value)
-            except ValueError:
-                return
-        try:
-            statements.extend(parse_policy(as_iam_strings(value), where).statements)
-        except PolicyError as exc:
-            raise TemplateError(str(exc)) from exc
+        statements.extend(_policy_statements(ev, policy_text, where))
 
     role_body = ev.resources.get("aws_iam_role", {}).get(role) or {}
     for block in role_body.get("inline_policy") or ():
@@ -563,3 +635,91 @@ def current_policy(tpl: Template, fn: FunctionInfo) -> CurrentPolicy:
         if other != fn.name and f"aws_iam_role.{role}." in str(b.get("role", ""))
     ))
     return CurrentPolicy(PolicyDocument(tuple(statements)), tuple(sorted(set(managed))), role, shared)
+
+
+def _policy_statements(ev: Evaluator, policy_text: Any, where: str) -> list[Any]:
+    """The statements of a policy document given as HCL (``jsonencode(...)``, a data
+    source's ``json``, a heredoc); none when it is not JSON."""
+    return _document_statements(ev.value(policy_text), where)
+
+
+def _document_statements(value: Any, where: str) -> list[Any]:
+    """The statements of an evaluated policy document (a dict, or its JSON text)."""
+    from lpgen.errors import PolicyError
+    from lpgen.iac.current import as_iam_strings
+    from lpgen.policy.parse import parse_policy
+
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return []
+    try:
+        return list(parse_policy(as_iam_strings(value), where).statements)
+    except PolicyError as exc:
+        raise TemplateError(str(exc)) from exc
+
+
+LAMBDA_MODULE_MANAGED = (
+    ("attach_cloudwatch_logs_policy", True, "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"),
+    ("attach_tracing_policy", False, "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess"),
+    ("attach_network_policy", False, "arn:aws:iam::aws:policy/service-role/AWSLambdaENIManagementAccess"),
+)
+"""(input, default, the AWS policy of the same grants) for the Lambda module's built-in
+policies: logs, X-Ray and network interfaces, which a Lambda role may keep."""
+
+
+def _lambda_module_policy(tpl: Template, ev: Evaluator, name: str) -> CurrentPolicy:
+    """The role the community Lambda module makes for ``module "name"``: its built-in
+    policies, ``policy_statements``, ``policy_json(s)``, ``policy`` and ``policies``, each as
+    its ``attach_*`` input says."""
+    from lpgen.policy.model import PolicyDocument
+
+    inputs = lambda_module(ev, name) or {}
+    if not _flag(ev, inputs, "create_role", True):
+        role = ev.string(inputs.get("lambda_role") or "")
+        return CurrentPolicy(PolicyDocument(()), unknown=f"module.{name} uses the role {role} (create_role = false)")
+    where = f"{tpl.path}: module.{name}"
+    managed = [arn for key, default, arn in LAMBDA_MODULE_MANAGED if _flag(ev, inputs, key, default)]
+    if _flag(ev, inputs, "attach_policy", False) and inputs.get("policy"):
+        managed.append(ev.string(inputs["policy"]))
+    if _flag(ev, inputs, "attach_policies", False):
+        listed = ev.value(inputs.get("policies") or [])
+        managed.extend(ev.string(a) for a in (listed if isinstance(listed, list) else [listed]))
+    statements: list[Any] = []
+    if _flag(ev, inputs, "attach_dead_letter_policy", False) and inputs.get("dead_letter_target_arn"):
+        statements += _document_statements({"Statement": [{"Effect": "Allow", "Action": ["sns:Publish", "sqs:SendMessage"],
+                                                           "Resource": [ev.string(inputs["dead_letter_target_arn"])]}]}, where)
+    if _flag(ev, inputs, "attach_async_event_policy", False):
+        targets = [ev.string(inputs[k]) for k in ("destination_on_failure", "destination_on_success") if inputs.get(k)]
+        if targets:
+            statements += _document_statements({"Statement": [{"Effect": "Allow", "Action": [
+                "sns:Publish", "sqs:SendMessage", "lambda:InvokeFunction", "events:PutEvents"], "Resource": targets}]}, where)
+    if _flag(ev, inputs, "attach_policy_json", False) and inputs.get("policy_json"):
+        statements += _policy_statements(ev, inputs["policy_json"], f"{where} policy_json")
+    if _flag(ev, inputs, "attach_policy_jsons", False):
+        listed = ev.value(inputs.get("policy_jsons") or [])
+        for i, doc in enumerate(listed if isinstance(listed, list) else [listed]):
+            statements += _document_statements(doc, f"{where} policy_jsons[{i}]")
+    if _flag(ev, inputs, "attach_policy_statements", False):
+        given = ev.value(inputs.get("policy_statements") or {})
+        for key, st in sorted(given.items()) if isinstance(given, dict) else ():
+            if isinstance(st, dict):
+                statements += _document_statements({"Statement": [_module_statement(key, st)]}, f"{where} policy_statements.{key}")
+    return CurrentPolicy(PolicyDocument(tuple(statements)), tuple(sorted(set(managed))), f"module.{name}")
+
+
+def _module_statement(key: str, st: dict[str, Any]) -> dict[str, Any]:
+    """One entry of the Lambda module's ``policy_statements`` as an IAM statement."""
+    out: dict[str, Any] = {"Sid": str(st.get("sid") or re.sub(r"[^0-9A-Za-z]", "", key)),
+                           "Effect": str(st.get("effect") or "Allow")}
+    for src, dst in (("actions", "Action"), ("not_actions", "NotAction"), ("resources", "Resource"),
+                     ("not_resources", "NotResource")):
+        if src in st:
+            out[dst] = st[src] if isinstance(st[src], list) else [st[src]]
+    conditions = st.get("condition") or st.get("conditions") or {}
+    for cond in conditions.values() if isinstance(conditions, dict) else conditions:
+        if isinstance(cond, dict):
+            values = cond.get("values")
+            out.setdefault("Condition", {}).setdefault(str(cond.get("test")), {})[str(cond.get("variable"))] = values
+    return out
