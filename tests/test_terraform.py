@@ -282,3 +282,29 @@ def test_the_community_lambda_module_in_suggest_and_review(tmp_path: Path, monke
     assert "module.api" in r.stdout
     assert "~ s3:*  *\n      -> s3:PutObject  arn:aws:s3:::reg-data/out/x" in r.stdout
     assert "excess (allowed today, not needed): 0" in r.stdout
+
+
+def test_async_results_go_to_the_dead_letter_queue_and_destinations(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('''
+resource "aws_sqs_queue" "dlq" { name = "fn-dlq" }
+resource "aws_sns_topic" "ok" { name = "fn-ok" }
+resource "aws_lambda_function" "fn" {
+  function_name = "fn"
+  handler       = "app.handler"
+  runtime       = "python3.12"
+  dead_letter_config { target_arn = aws_sqs_queue.dlq.arn }
+}
+resource "aws_lambda_function_event_invoke_config" "c" {
+  function_name = aws_lambda_function.fn.function_name
+  destination_config {
+    on_failure { destination = aws_sqs_queue.dlq.arn }
+    on_success { destination = aws_sns_topic.ok.arn }
+  }
+}
+''')
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return event\n")
+    r = CliRunner().invoke(main, ["suggest", "--template", str(tmp_path / "main.tf"), *SCOPE])
+    assert r.exit_code == 0, r.output
+    granted = {(a, res) for st in json.loads(r.stdout)["Statement"] for a in st["Action"] for res in st["Resource"]}
+    assert granted == {("sqs:SendMessage", "arn:aws:sqs:us-east-1:123456789012:fn-dlq"),
+                       ("sns:Publish", "arn:aws:sns:us-east-1:123456789012:fn-ok")}

@@ -555,6 +555,12 @@ def _own_functions(ev: Evaluator, address: str) -> dict[str, FunctionInfo]:
                     where, line = positions.get(("aws_lambda_event_source_mapping", mname), ("", 0))
                     sources.append(EventSource(kind, arn, line, where))
         fname = ev.string(body.get("function_name"))
+        targets = [ev.string(b.get("target_arn")) for b in body.get("dead_letter_config") or () if isinstance(b, dict)]
+        for config in ev.resources.get("aws_lambda_function_event_invoke_config", {}).values():
+            if f"aws_lambda_function.{name}." in str(config.get("function_name", "")):
+                for dest in config.get("destination_config") or ():
+                    targets += [ev.string(d.get("destination")) for key in ("on_failure", "on_success")
+                                for d in (dest or {}).get(key) or () if isinstance(d, dict)]
         functions[address + name] = FunctionInfo(
             name=address + name,
             handler=handler if handler and "*" not in handler else None,
@@ -562,6 +568,7 @@ def _own_functions(ev: Evaluator, address: str) -> dict[str, FunctionInfo]:
             environment=env,
             event_sources=tuple(sources),
             s3_triggers=() if sources else _s3_triggers(ev, name),
+            targets=tuple(dict.fromkeys(t for t in targets if t.startswith("arn:"))),
             runtime=ev.string(body["runtime"]) if body.get("runtime") else None,
             function_name=fname if "*" not in fname else None,
             role_arn=role if role.startswith("arn:") and "*" not in role else None,
