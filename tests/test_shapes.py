@@ -720,3 +720,75 @@ def test_a_template_parameters_default_is_reported_when_the_environment_takes_it
 
     assert lp207() == [("template parameter Stage", 3)]
     assert lp207(Stage="prod") == []
+
+
+PYNAMODB_MODELS = """
+import os
+from pynamodb.attributes import UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+from pynamodb.transactions import TransactGet, TransactWrite
+
+
+class EmailIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by-email"
+        projection = AllProjection()
+    email = UnicodeAttribute(hash_key=True)
+
+
+class Base(Model):
+    class Meta:
+        table_name = os.environ.get("USERS_TABLE", "users")
+    id = UnicodeAttribute(hash_key=True)
+
+
+class User(Base):
+    by_email = EmailIndex()
+
+
+class Stock(Model):
+    class Meta:
+        table_name = "stock"
+    id = UnicodeAttribute(hash_key=True)
+"""
+
+
+def test_pynamodb_models_call_dynamodb_on_the_table_their_meta_names(tmp_path: Path) -> None:
+    got = _perms(tmp_path, PYNAMODB_MODELS + (
+        "def handler(event, context):\n"
+        "    u = User.get(event['id'])\n"
+        "    u.save()\n"
+        "    for x in User.by_email.query('a@b.c'):\n"
+        "        x.delete()\n"
+        "    with User.batch_write() as batch:\n"
+        "        batch.save(User(id='2'))\n"
+        "    return User.count()\n"
+    ))
+    table = "arn:aws:dynamodb:us-east-1:1:table/users"
+    assert got == {
+        ("dynamodb:GetItem", table), ("dynamodb:PutItem", table), ("dynamodb:DeleteItem", table),
+        ("dynamodb:BatchWriteItem", table), ("dynamodb:Query", table + "/index/by-email"),
+        # count() without a hash key reads the table's item count
+        ("dynamodb:DescribeTable", table),
+    }
+
+
+def test_pynamodb_transactions_need_each_items_action_on_its_models_table(tmp_path: Path) -> None:
+    got = _perms(tmp_path, PYNAMODB_MODELS + (
+        "def handler(event, context):\n"
+        "    with TransactWrite() as t:\n"
+        "        t.update(User.get('1'), actions=[])\n"
+        "        t.condition_check(Stock, 's1')\n"
+        "    with TransactGet() as g:\n"
+        "        g.get(Stock, 's2')\n"
+        "    return User.count('1')\n"
+    ))
+    assert got == {
+        ("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/users"),
+        ("dynamodb:UpdateItem", "arn:aws:dynamodb:us-east-1:1:table/users"),
+        # count(hash_key) is a query
+        ("dynamodb:Query", "arn:aws:dynamodb:us-east-1:1:table/users"),
+        ("dynamodb:ConditionCheckItem", "arn:aws:dynamodb:us-east-1:1:table/stock"),
+        ("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/stock"),
+    }

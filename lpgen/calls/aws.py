@@ -12,6 +12,7 @@ from functools import cache
 from typing import Any
 
 from lpgen.calls.values import (
+    UNKNOWN_VALS,
     Client,
     Collection,
     Const,
@@ -80,6 +81,9 @@ def library_value(value: Vals, transform: str | None) -> Vals:
     """A library argument as the request parameter it becomes (``s3://b/k`` → parts)."""
     from lpgen.permissions.arns import split_s3_uri
 
+    if transform == "table_map":
+        # NOTE: a batch request keyed by table (RequestItems) for the one table named.
+        return tuple(DictV(((s, UNKNOWN_VALS),)) for s in strings(value)) or UNKNOWN_VALS
     if transform not in ("s3_bucket", "s3_key"):
         return value
     out = []

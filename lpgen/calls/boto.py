@@ -56,6 +56,9 @@ class BotoCalls:
     def _unresolved(self, frame: Frame, node: Any, reason: str) -> None:
         raise NotImplementedError
 
+    def class_meta(self, value: Vals, key: str) -> Vals:
+        raise NotImplementedError
+
     def call_values(self, callee: Vals, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None) -> Vals:
         raise NotImplementedError
 
@@ -307,6 +310,10 @@ class BotoCalls:
         init_args = list(obj.args) if obj else []
         init_kwargs = dict(obj.kwargs) if obj else {}
         for spec in specs:
+            if "when" in spec and _library_arg(spec["when"], args, kwargs) is None:
+                continue  # NOTE: a call the library makes only when the argument is given
+            if "unless" in spec and _library_arg(spec["unless"], args, kwargs) is not None:
+                continue
             params: dict[str, Vals] = {}
             for member, source in (spec.get("params") or {}).items():
                 value = None
@@ -317,8 +324,12 @@ class BotoCalls:
                         value = _library_arg(part, args, kwargs)
                     if value is not None:
                         break
-                if value is not None:
-                    params[member] = aws.library_value(value, spec.get("transform", {}).get(member))
+                transform = spec.get("transform", {}).get(member)
+                if value is not None and transform and transform.startswith("meta:"):
+                    # NOTE: what the Meta class of the model passed names (its table).
+                    params[member] = self.class_meta(value, transform[5:])
+                elif value is not None:
+                    params[member] = aws.library_value(value, transform)
             self.record(Client(spec["client"]), spec["operation"], params, node, frame, f"library {name}")
 
 

@@ -137,7 +137,10 @@ class _SyntaxFacts:
     all of them: CPython's fast attribute access holds for objects of up to 30 attributes,
     and the analyser reads its own on every step."""
 
-    __slots__ = ("records", "nonlocals", "if_tests", "assigned", "assignments", "imports", "guards", "params", "handed")
+    __slots__ = (
+        "records", "nonlocals", "if_tests", "assigned", "assignments", "imports", "guards", "params", "handed",
+        "library_bases",
+    )
 
     def __init__(self) -> None:
         self.records: dict[int, bool] = {}
@@ -160,6 +163,9 @@ class _SyntaxFacts:
         self.guards: dict[int, tuple[Any, Any, Any] | None] = {}
         """per test expression (a part of ``and``/``or``, a conditional expression's test):
         ``_value_guard`` of it."""
+        self.library_bases: dict[int, str | None] = {}
+        """per class node: the modelled library class it names as a base (a PynamoDB
+        ``Model``), or None."""
 
 
 class _Key:
@@ -1609,7 +1615,74 @@ class Analyzer(BuiltinCalls):
             hook = self.instance_attr(obj, "__getattr__", frame)
             if hook:
                 out.extend(self.call_values(hook, [(Str(name),)], {}, None, frame))
+        if not out and not (name.startswith("__") and name.endswith("__")):
+            out.extend(self._inherited_from_library(cls, name))
         return vals(*out) or None
+
+    def _inherited_from_library(self, cls: Class, name: str) -> Vals:
+        """A method a project class inherits from a modelled library class (a PynamoDB
+        model's ``get``, ``save``, ``query``): bound to what the class's ``Meta`` names."""
+        for c in self._mro(cls):
+            lib = self._library_base(c)
+            if lib is None:
+                continue
+            sub = (aws.library_model(lib) or {}).get("subclass") or {}
+            if name not in (sub.get("methods") or {}):
+                return ()
+            meta = [(f"meta.{key}", self._meta_attr(cls, key)) for key in sub.get("meta") or ()]
+            if sub.get("owner_meta"):
+                owners = self._owners(cls)
+                meta.append(("__owner__", tuple(owners)))
+                for key in sub["owner_meta"]:
+                    found = [v for o in owners for v in self._meta_attr(o, key)]
+                    meta.append((f"owner.{key}", vals(*found) or (Unknown(f"the model of {cls.qualname}"),)))
+            return (LibMethod(LibObject(lib, (), (("__class__", (cls,)), *meta)), name),)
+        return ()
+
+    def _library_base(self, cls: Class) -> str | None:
+        facts = self._syntax.library_bases
+        if id(cls.node) in facts:
+            return facts[id(cls.node)]
+        found = None
+        state = self.modules.get(cls.module)
+        if state is not None:
+            frame = Frame(state, state.env, is_module=True)
+            for expr in cls.node.bases:
+                if isinstance(expr, (ast.Name, ast.Attribute)):
+                    for base in self.ev(expr, frame):
+                        if isinstance(base, Module) and not base.project and "subclass" in (aws.library_model(base.name) or {}):
+                            found = base.name
+        facts[id(cls.node)] = found
+        return found
+
+    def class_meta(self, value: Vals, key: str) -> Vals:
+        """``key`` of the ``Meta`` of each class, or class of each instance, in ``value``."""
+        out: list[V] = []
+        for v in value:
+            cls = v.cls if type(v) is Instance else v if type(v) is Class else None
+            out.extend(self._meta_attr(cls, key) if cls is not None else (Unknown(f"Meta.{key} of a model not known"),))
+        return vals(*out) or UNKNOWN_VALS
+
+    def _meta_attr(self, cls: Class, key: str) -> Vals:
+        """``key`` of the ``Meta`` class ``cls`` or a base of it defines."""
+        for c in self._mro(cls):
+            for meta in self.class_envs.get(id(c.node), {}).get("Meta") or ():
+                if isinstance(meta, Class) and key in self.class_envs.get(id(meta.node), {}):
+                    return self.class_envs[id(meta.node)][key]
+        return (Unknown(f"{cls.qualname}.Meta.{key}"),)
+
+    def _owners(self, cls: Class) -> list[Class]:
+        """The module-level classes that hold an instance of ``cls`` as a class attribute
+        (the model a PynamoDB index belongs to)."""
+        owners: list[Class] = []
+        for state in list(self.modules.values()):
+            for held in list(state.env.values()):
+                for c in held:
+                    if type(c) is Class and c not in owners and any(
+                        type(v) is Instance and v.cls == cls for vs in self.class_envs.get(id(c.node), {}).values() for v in vs
+                    ):
+                        owners.append(c)
+        return owners
 
     def attribute_names(self, obj: V) -> list[str] | None:
         """The attribute names of a project object that its code defines (methods and
@@ -1743,7 +1816,15 @@ class Analyzer(BuiltinCalls):
             # NOTE: the reason marks a value from a library (see _maybe_unresolved).
             return (Unknown(f"result of {f.name}()"),)
         if isinstance(f, LibMethod):
-            calls = (aws.library_model(f.obj.name) or {}).get("methods", {}).get(f.method) or ()
+            model = aws.library_model(f.obj.name) or {}
+            owner = dict(f.obj.kwargs).get("__class__")
+            if owner is not None:
+                spec = (model.get("subclass") or {}).get("methods", {}).get(f.method) or {}
+                self._library_calls(spec.get("calls") or (), f"{f.obj.name}.{f.method}", args, kwargs, f.obj, node, frame)
+                if spec.get("returns", "").startswith("owner "):
+                    return _library_result(spec["returns"][6:], dict(f.obj.kwargs).get("__owner__", ()), f.obj)
+                return _library_result(spec.get("returns"), owner, f.obj)
+            calls = (model.get("methods") or {}).get(f.method) or ()
             self._library_calls(calls, f"{f.obj.name}.{f.method}", args, kwargs, f.obj, node, frame)
             return UNKNOWN_VALS
         if isinstance(f, Unknown):
@@ -2079,6 +2160,19 @@ class Analyzer(BuiltinCalls):
 
     def _unresolved(self, frame: Frame, node: Any, reason: str) -> None:
         self.unresolved.append(UnresolvedCall(self._loc(frame, node), reason))
+
+
+def _library_result(returns: str | None, owner: Vals, obj: LibObject) -> Vals:
+    """What a method inherited from a library class gives (``returns`` in its model): an
+    instance of the project class, an iterable of them, or another modelled object."""
+    items = tuple(Instance(c) for c in owner if isinstance(c, Class))
+    if returns == "instance" and items:
+        return items
+    if returns == "instances" and items:
+        return (SeqV((items,), True),)
+    if returns and returns.startswith("object:"):
+        return (LibObject(returns[7:], obj.args, tuple(kv for kv in obj.kwargs if not kv[0].startswith("__"))),)
+    return UNKNOWN_VALS
 
 
 NONE_VALS: Vals = (Const(None),)
