@@ -792,3 +792,15 @@ def test_pynamodb_transactions_need_each_items_action_on_its_models_table(tmp_pa
         ("dynamodb:ConditionCheckItem", "arn:aws:dynamodb:us-east-1:1:table/stock"),
         ("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/stock"),
     }
+
+
+def test_an_iam_database_token_needs_connect_as_its_user(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    rds = boto3.client('rds')\n"
+        "    return rds.generate_db_auth_token(DBHostname='db.cluster-x.us-east-1.rds.amazonaws.com', Port=5432,\n"
+        "                                      DBUsername='app_user')\n"
+    ))
+    # the resource id in the user's ARN is not the host name: it stays unknown
+    assert got == {("rds-db:connect", "arn:aws:rds-db:us-east-1:1:dbuser:*/app_user")}
