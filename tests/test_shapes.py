@@ -804,3 +804,15 @@ def test_an_iam_database_token_needs_connect_as_its_user(tmp_path: Path) -> None
     ))
     # the resource id in the user's ARN is not the host name: it stays unknown
     assert got == {("rds-db:connect", "arn:aws:rds-db:us-east-1:1:dbuser:*/app_user")}
+
+
+def test_an_aurora_dsql_token_connects_to_the_cluster_its_endpoint_names(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    c = boto3.client('dsql')\n"
+        "    a = c.generate_db_connect_auth_token('abc123.dsql.eu-west-1.on.aws', 'eu-west-1')\n"
+        "    return a, c.generate_db_connect_admin_auth_token(Hostname=event['host'], Region='us-east-1')\n"
+    ))
+    assert got == {("dsql:DbConnect", "arn:aws:dsql:eu-west-1:1:cluster/abc123"),
+                   ("dsql:DbConnectAdmin", "arn:aws:dsql:us-east-1:1:cluster/*")}

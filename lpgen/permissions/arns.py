@@ -316,6 +316,17 @@ def _t_execute_api_endpoint(v: str, spec: dict[str, Any]) -> dict[str, str]:
     return {"ApiId": m.group("api"), "Stage": m.group("stage"), "Region": m.group("region")}
 
 
+_DSQL_HOST = re.compile(r"(?P<id>[a-z0-9]+)\.dsql(?:-[a-z0-9]+)?\.(?P<region>[a-z0-9-]+)\.on\.aws\.?")
+
+
+def _t_dsql_host(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    """An Aurora DSQL cluster's endpoint (``ID.dsql.REGION.on.aws``) → its cluster id and Region."""
+    m = _DSQL_HOST.fullmatch(v)
+    if m is None:
+        return {"Identifier": "*"}
+    return {"Identifier": m.group("id"), "Region": m.group("region")}
+
+
 def _t_connection(v: str, spec: dict[str, Any]) -> dict[str, str]:
     """A WebSocket connection: the ``@connections/ID`` path of the API's management calls."""
     return {"ApiSpecificResourcePath": f"@connections/{v}"}
@@ -419,6 +430,7 @@ TRANSFORMS: dict[str, Callable[[str, dict[str, Any]], dict[str, str] | None]] = 
     "appconfig_id": _t_appconfig_id,
     "execute_api_endpoint": _t_execute_api_endpoint,
     "connection": _t_connection,
+    "dsql_host": _t_dsql_host,
     "bedrock_model": _t_bedrock_model,
     "ecs_task_definition": _t_ecs_task_definition,
     "ecs_cluster": _t_ecs_cluster,
