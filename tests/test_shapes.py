@@ -816,3 +816,19 @@ def test_an_aurora_dsql_token_connects_to_the_cluster_its_endpoint_names(tmp_pat
     ))
     assert got == {("dsql:DbConnect", "arn:aws:dsql:eu-west-1:1:cluster/abc123"),
                    ("dsql:DbConnectAdmin", "arn:aws:dsql:us-east-1:1:cluster/*")}
+
+
+def test_retrieve_and_generate_also_retrieves_and_invokes_the_model_as_the_caller(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    return boto3.client('bedrock-agent-runtime').retrieve_and_generate(\n"
+        "        input={'text': event['q']},\n"
+        "        retrieveAndGenerateConfiguration={'type': 'KNOWLEDGE_BASE', 'knowledgeBaseConfiguration': {\n"
+        "            'knowledgeBaseId': 'KB1', 'modelArn': 'anthropic.claude-3-haiku-20240307-v1:0'}})\n"
+    ))
+    assert got == {
+        ("bedrock:RetrieveAndGenerate", "*"),
+        ("bedrock:Retrieve", "arn:aws:bedrock:us-east-1:1:knowledge-base/KB1"),
+        ("bedrock:InvokeModel", "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"),
+    }
