@@ -74,7 +74,16 @@ def modelled_packages() -> frozenset[str]:
     ``data/libraries.yaml`` describes. A copy in the project's folder (``pip install -t``
     into the function's code) is still the library."""
     table: dict[str, Any] = load_table("libraries.yaml") or {}
-    return frozenset({"boto3", "aioboto3", "botocore", "aiobotocore", "s3transfer"} | {k.split(".")[0] for k in table})
+    return frozenset({"boto3", "aioboto3", "botocore", "aiobotocore", "s3transfer"} | {
+        k.split(".")[0] for k in table if not k.startswith("@")})
+
+
+@cache
+def signed_services() -> dict[str, str]:
+    """The boto3 client whose catalogue entries describe requests signed for each SigV4
+    signing name (``es`` → ``opensearch``), from ``@signed-services`` in libraries.yaml."""
+    table: dict[str, Any] = load_table("libraries.yaml") or {}
+    return dict(table.get("@signed-services") or {})
 
 
 def library_value(value: Vals, transform: str | None) -> Vals:

@@ -5,6 +5,8 @@ calls libraries make. Which operation each of these reaches comes from ``lpgen.c
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from lpgen.calls import aws
@@ -314,6 +316,9 @@ class BotoCalls:
                 continue  # NOTE: a call the library makes only when the argument is given
             if "unless" in spec and _library_arg(spec["unless"], args, kwargs) is not None:
                 continue
+            if "signed" in spec:
+                self._signed_request(spec, name, args, kwargs, init_args, init_kwargs, node, frame)
+                continue
             params: dict[str, Vals] = {}
             for member, source in (spec.get("params") or {}).items():
                 value = None
@@ -332,6 +337,60 @@ class BotoCalls:
                     params[member] = aws.library_value(value, transform)
             self.record(Client(spec["client"]), spec["operation"], params, node, frame, f"library {name}")
 
+
+    def _signed_request(
+        self, spec: dict[str, Any], name: str, args: list[Vals], kwargs: dict[str, Vals],
+        init_args: list[Vals], init_kwargs: dict[str, Vals], node: Any, frame: Frame | None,
+    ) -> None:
+        """An HTTP request a library signs with the role's credentials (SigV4): the signing
+        service's action for the request's method, on what its URL names. A request with
+        no AWS signer (basic auth, none) needs no IAM permission and records nothing."""
+
+        def source(text: str) -> Vals | None:
+            for part in text.split("|"):
+                if ">" in part:
+                    # NOTE: an argument of the object passed (``bulk(client, ...)``: the
+                    # client's http_auth).
+                    outer, inner = part.split(">", 1)
+                    held = [x for o in _library_arg(outer, args, kwargs) or () if isinstance(o, LibObject)
+                            for x in _library_arg(inner, list(o.args), dict(o.kwargs)) or ()]
+                    found: Vals | None = tuple(held) or None
+                elif part.startswith("init:"):
+                    found = _library_arg(part[5:], init_args, init_kwargs)
+                else:
+                    found = _library_arg(part, args, kwargs)
+                if found is not None:
+                    return found
+            return None
+
+        services = aws.signed_services()
+        verbs = [v.upper() for v in strings(source(str(spec["signed"])[4:]) or UNKNOWN_VALS)] if str(
+            spec["signed"]).startswith("arg:") else [str(spec["signed"])]
+        urls = _urls(source(str(spec.get("url", ""))) or UNKNOWN_VALS)
+        if "path" in spec:
+            # NOTE: a client's request goes to a path its method builds from its arguments
+            # (``{index|0}/_search``); a part not given is left out, one not known is *.
+            paths = _fill_path(str(spec["path"]), source)
+            urls = sorted({u[:-2] + "/" + p if u.endswith("/*") else u for u in urls for p in paths})
+        for signer in source(str(spec.get("auth", ""))) or ():
+            model = aws.library_model(signer.name) if isinstance(signer, LibObject) else None
+            sign = (model or {}).get("signer")
+            if not sign or not isinstance(signer, LibObject):
+                continue
+            signer_args, signer_kwargs = list(signer.args), dict(signer.kwargs)
+            given = _library_arg(str(sign.get("service", "")), signer_args, signer_kwargs)
+            region = aws.literal(_library_arg(str(sign.get("region", "")), signer_args, signer_kwargs) or ())
+            for service in strings(given) if given is not None else [str(sign.get("default_service", "*"))]:
+                client = services.get(service)
+                if client is None:
+                    if frame is not None:
+                        self._unresolved(frame, node, f"a request signed for the service {service!r}, which lpgen does not map")
+                    continue
+                for verb in verbs:
+                    for url in urls:
+                        request = (Str(f"{verb if '*' not in verb else '*'} {url}"),)
+                        self.record(Client(client, region), "Http" + verb.capitalize() if "*" not in verb else "HttpAny",
+                                    {"@request": request}, node, frame, f"library {name}")
 
     def resource_attr(self, res: Resource, name: str, frame: Frame | None) -> Vals:
         if name == "meta":
@@ -353,6 +412,43 @@ def _fill_batch_identifiers(params: dict[str, Vals], request: dict[str, Any], pa
         if p.get("source") == "identifier" and "[" in p["target"]:
             aws._set_path(params, p["target"], UNKNOWN_VALS)
 
+
+
+_PLACEHOLDER = re.compile(r"\{([^}]+)\}")
+
+
+def _fill_path(template: str, source: Callable[[str], Vals | None]) -> list[str]:
+    """The paths ``template`` gives with each placeholder's argument values."""
+    rows = [""]
+    pos = 0
+    for m in _PLACEHOLDER.finditer(template):
+        given = source(m.group(1))
+        values = [str(v) for v in strings(given)] if given is not None and given != (Const(None),) else [""]
+        if len(rows) * len(values) > MAX_PATHS:
+            values = ["*"]
+        rows = [r + template[pos : m.start()] + v for r in rows for v in values]
+        pos = m.end()
+    rows = [r + template[pos:] for r in rows]
+    return sorted({"/".join(part for part in r.split("/") if part) for r in rows})
+
+
+MAX_PATHS = 12
+"""paths one signed call is recorded for; past that, a placeholder's values become *."""
+
+
+def _urls(given: Vals) -> list[str]:
+    """The URLs a library's request goes to: a URL, a host name, or a client's ``hosts``
+    (a list of them or of ``{"host": ..., "port": ...}``)."""
+    out: list[str] = []
+    for v in given:
+        if isinstance(v, SeqV):
+            out.extend(_urls(tuple(x for item in v.items for x in item)))
+        elif isinstance(v, DictV):
+            out.extend(_urls(v.get("host") or UNKNOWN_VALS))
+        else:
+            for text in strings((v,)):
+                out.append(text if "://" in text else f"https://{text}/*")
+    return sorted(set(out)) or ["*"]
 
 
 def _library_arg(source: str, args: list[Vals], kwargs: dict[str, Vals]) -> Vals | None:

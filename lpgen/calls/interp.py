@@ -1524,6 +1524,9 @@ class Analyzer(BuiltinCalls):
         if isinstance(obj, LibObject):
             if name in ((aws.library_model(obj.name) or {}).get("methods") or {}):
                 return (LibMethod(obj, name),)
+            if aws.library_model(f"{obj.name}.{name}") is not None:
+                # NOTE: a namespace of the object's methods (``client.indices.create``).
+                return (LibObject(f"{obj.name}.{name}", obj.args, obj.kwargs),)
             return UNKNOWN_VALS
         if isinstance(obj, Module):
             if obj.project:
@@ -1795,7 +1798,7 @@ class Analyzer(BuiltinCalls):
             model = aws.library_model(f.name)
             if model is not None:
                 self._library_calls(model.get("calls") or (), f.name, args, kwargs, None, node, frame)
-                if model.get("methods"):
+                if model.get("methods") or model.get("signer"):
                     return (LibObject(f.name, tuple(args), tuple(sorted(kwargs.items()))),)
             if _standard_result(f.name):
                 # NOTE: a task, a lock, a date, a logger: never a client.

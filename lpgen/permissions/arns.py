@@ -327,6 +327,62 @@ def _t_dsql_host(v: str, spec: dict[str, Any]) -> dict[str, str]:
     return {"Identifier": m.group("id"), "Region": m.group("region")}
 
 
+def _http_request(v: str) -> tuple[str, str, str]:
+    """A signed request's ``METHOD URL`` → (method, host, path without query)."""
+    method, _, url = v.partition(" ")
+    rest = url.split("://", 1)[1] if "://" in url else url
+    host, _, path = rest.partition("/")
+    return method, host.split(":")[0].lower(), path.split("?")[0].split("#")[0]
+
+
+_ES_HOST = re.compile(r"(?:search|vpc)-(?P<domain>[a-z][a-z0-9-]*)-[a-z0-9]+\.(?P<region>[a-z0-9-]+)\.es\.amazonaws\.com")
+
+
+def _t_es_request(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    """A signed request to an OpenSearch Service domain endpoint
+    (``search-NAME-ID.REGION.es.amazonaws.com``) → the request's path in the domain (IAM
+    authorizes HTTP requests on ``domain/NAME/PATH``); a custom endpoint does not name its
+    domain."""
+    _, host, path = _http_request(v)
+    m = _ES_HOST.fullmatch(host)
+    if m is None:
+        return {"DomainName": "*", "__note__": "the request's host does not name its domain"}
+    return {"DomainName": f"{m.group('domain')}/{path or '*'}", "Region": m.group("region")}
+
+
+_AOSS_HOST = re.compile(r"(?P<id>[a-z0-9]+)\.(?P<region>[a-z0-9-]+)\.aoss\.amazonaws\.com")
+
+
+def _t_aoss_request(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    """A signed request to an OpenSearch Serverless collection endpoint (``ID.REGION.aoss.amazonaws.com``)."""
+    _, host, _ = _http_request(v)
+    m = _AOSS_HOST.fullmatch(host)
+    if m is None:
+        return {"CollectionId": "*", "__note__": "the request's host does not name its collection"}
+    return {"CollectionId": m.group("id"), "Region": m.group("region")}
+
+
+_EXECUTE_API_HOST = re.compile(r"(?P<api>[a-z0-9]+)\.execute-api\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?")
+
+
+def _t_execute_api_request(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    """A signed request to an API's default endpoint (``ID.execute-api.REGION.amazonaws.com/STAGE/PATH``)
+    → its API, stage, method and path."""
+    method, host, path = _http_request(v)
+    m = _EXECUTE_API_HOST.fullmatch(host)
+    stage, _, resource = path.partition("/")
+    if m is None:
+        return {"ApiId": "*", "Stage": "*", "Method": method or "*", "ApiSpecificResourcePath": "*",
+                "__note__": "the request's host does not name its API"}
+    return {"ApiId": m.group("api"), "Region": m.group("region"), "Stage": stage or "*",
+            "Method": method or "*", "ApiSpecificResourcePath": resource or ("*" if not stage or "*" in stage else "")}
+
+
+def _t_function_url_request(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    """A signed request to a function URL: the URL's id does not name the function."""
+    return {"FunctionName": "*", "__note__": "a function URL does not name its function"}
+
+
 def _t_connection(v: str, spec: dict[str, Any]) -> dict[str, str]:
     """A WebSocket connection: the ``@connections/ID`` path of the API's management calls."""
     return {"ApiSpecificResourcePath": f"@connections/{v}"}
@@ -431,6 +487,10 @@ TRANSFORMS: dict[str, Callable[[str, dict[str, Any]], dict[str, str] | None]] = 
     "execute_api_endpoint": _t_execute_api_endpoint,
     "connection": _t_connection,
     "dsql_host": _t_dsql_host,
+    "es_request": _t_es_request,
+    "aoss_request": _t_aoss_request,
+    "execute_api_request": _t_execute_api_request,
+    "function_url_request": _t_function_url_request,
     "bedrock_model": _t_bedrock_model,
     "ecs_task_definition": _t_ecs_task_definition,
     "ecs_cluster": _t_ecs_cluster,
