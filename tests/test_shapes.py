@@ -832,3 +832,25 @@ def test_retrieve_and_generate_also_retrieves_and_invokes_the_model_as_the_calle
         ("bedrock:Retrieve", "arn:aws:bedrock:us-east-1:1:knowledge-base/KB1"),
         ("bedrock:InvokeModel", "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"),
     }
+
+
+def test_serverless_variables_read_through_a_file_whose_name_holds_a_variable(tmp_path: Path) -> None:
+    from lpgen.iac import load_template
+
+    (tmp_path / "config.prod.json").write_text('{"bucket": "cfg-prod", "nested": {"queue": "jobs-prod"}}')
+    (tmp_path / "config.dev.json").write_text('{"bucket": "cfg-dev"}')
+    (tmp_path / "serverless.yml").write_text(
+        "service: shop\n"
+        "custom:\n"
+        "  cfg: ${file(./config.${opt:stage, 'dev'}.json)}\n"
+        "provider:\n"
+        "  name: aws\n"
+        "  environment:\n"
+        "    BUCKET: ${self:custom.cfg.bucket}\n"
+        "    QUEUE: ${self:custom.cfg.nested.queue, 'none'}\n"
+        "functions:\n"
+        "  fn: {handler: app.handler}\n"
+    )
+    for stage, env in (("prod", {"BUCKET": "cfg-prod", "QUEUE": "jobs-prod"}), ("dev", {"BUCKET": "cfg-dev", "QUEUE": "none"})):
+        tpl = load_template(str(tmp_path / "serverless.yml"), params={"stage": stage}, region="us-east-1", account="1")
+        assert {k: v for k, v in tpl.function("fn").environment.items() if k in env} == env

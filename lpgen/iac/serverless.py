@@ -25,6 +25,7 @@ class Variables:
         self.params = params
         self.scope = scope
         self.base = os.path.dirname(os.path.abspath(path))
+        self._depth = 0
 
     def stage(self) -> str:
         if "stage" in self.params:
@@ -52,7 +53,7 @@ class Variables:
 
     def _source(self, expr: str, allow_stage: bool) -> Any:
         if expr.startswith("self:"):
-            return _dig(self.doc, expr[5:])
+            return self._dig_resolving(expr[5:])
         if expr in ("sls:stage", "opt:stage", "self:provider.stage") and allow_stage:
             return self.stage() if expr != "opt:stage" else self.params.get("stage")
         if expr.startswith("opt:"):
@@ -82,6 +83,39 @@ class Variables:
             return expr.strip("'\"")
         return None
 
+    def _dig_resolving(self, path: str) -> Any:
+        """``self:`` a path into the document, resolving a variable met on the way
+        (``custom.cfg: ${file(./config.json)}`` read as ``${self:custom.cfg.bucket}``)."""
+        data: Any = self.doc
+        for part in path.split("."):
+            if isinstance(data, str) and _VAR.search(data):
+                self._depth += 1
+                try:
+                    if self._depth > MAX_ROUNDS:
+                        raise TemplateError(f"{self.path}: variables nest too deeply or refer to themselves")
+                    data = self.resolve(data)
+                finally:
+                    self._depth -= 1
+            if not isinstance(data, dict) or part not in data:
+                return None
+            data = data[part]
+        return data
+
+    def resolve(self, text: str) -> Any:
+        """A string's value: what the variable it consists of gives (a dict or list from a
+        file, once the variables inside its reference are substituted), else its text."""
+        for _ in range(MAX_ROUNDS):
+            whole = _VAR.fullmatch(text)
+            if whole:
+                return self.lookup(whole.group(1))
+            m = _VAR.search(text)
+            if not m or not text.startswith("${") or not text.endswith("}"):
+                return self.string(text)
+            value = self.lookup(m.group(1))
+            value = "*" if value is None or isinstance(value, (dict, list)) else value
+            text = text[: m.start()] + str(value) + text[m.end():]
+        raise TemplateError(f"{self.path}: variables nest too deeply or refer to themselves")
+
     def string(self, text: str, allow_stage: bool = True) -> str:
         """Substitute every variable, innermost first."""
         for _ in range(MAX_ROUNDS):
@@ -97,10 +131,9 @@ class Variables:
     def value(self, value: Any) -> Any:
         """Resolve variables everywhere in a value."""
         if isinstance(value, str):
-            if _VAR.fullmatch(value):
-                whole = self.lookup(_VAR.fullmatch(value).group(1))  # type: ignore[union-attr]
-                if isinstance(whole, (dict, list)):
-                    return self.value(whole)
+            whole = self.resolve(value) if value.startswith("${") and value.endswith("}") else None
+            if isinstance(whole, (dict, list)):
+                return self.value(whole)
             return self.string(value)
         if isinstance(value, list):
             return [self.value(v) for v in value]
