@@ -112,6 +112,9 @@ def load_document(path: str, key_lines: dict[str, int] | None = None) -> Any:
     loader = None
     try:
         loader = _loader_class()(text)
+        # NOTE: every value built at once: a list inside a tag (``!Join ["", [a, !Ref B]]``)
+        # is otherwise filled after the tag's value has been copied, and the copy stays empty.
+        loader.deep_construct = True
         _no_aliases(loader)
         node = loader.get_single_node()
         if key_lines is not None and node is not None:

@@ -1,0 +1,69 @@
+"""CloudFormation YAML: short-form tags read as their long forms, lists inside them too."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from lpgen.iac import load_template
+from lpgen.iac.cfn import load_document
+
+SHORT = """\
+A: !Join ["", ["a", !Ref X]]
+B: !Join
+  - ""
+  - - "arn:aws:s3:::"
+    - !Ref Bucket
+    - /*
+C: !Select [1, !Split ["/", !Ref Arn]]
+D: !If [IsProd, [a, b], !Ref X]
+E: !Sub ["${a}-x", {a: !GetAtt T.Arn}]
+"""
+
+LONG = {
+    "A": {"Fn::Join": ["", ["a", {"Ref": "X"}]]},
+    "B": {"Fn::Join": ["", ["arn:aws:s3:::", {"Ref": "Bucket"}, "/*"]]},
+    "C": {"Fn::Select": [1, {"Fn::Split": ["/", {"Ref": "Arn"}]}]},
+    "D": {"Fn::If": ["IsProd", ["a", "b"], {"Ref": "X"}]},
+    "E": {"Fn::Sub": ["${a}-x", {"a": {"Fn::GetAtt": ["T", "Arn"]}}]},
+}
+
+
+def test_short_form_tags_keep_the_lists_they_hold(tmp_path: Path) -> None:
+    (tmp_path / "t.yaml").write_text(SHORT)
+    assert json.loads(json.dumps(load_document(str(tmp_path / "t.yaml")))) == LONG
+
+
+def test_environment_and_todays_policy_through_join_select_and_split(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("def handler(event, context):\n    return event\n")
+    (tmp_path / "template.yaml").write_text("""\
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Env: {Type: String, Default: dev}
+Resources:
+  Data:
+    Type: AWS::S3::Bucket
+    Properties: {BucketName: !Join ["-", [shop, !Ref Env, data]]}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Runtime: python3.12
+      Environment:
+        Variables:
+          QUEUE: !Join ["", ["https://sqs.", !Ref "AWS::Region", ".amazonaws.com/", !Ref "AWS::AccountId", "/jobs-", !Ref Env]]
+          PREFIX: !Select [0, !Split ["-", "in-2026"]]
+      Policies:
+        - Statement:
+            - Effect: Allow
+              Action: s3:GetObject
+              Resource: !Join ["", ["arn:aws:s3:::", !Ref Data, "/*"]]
+""")
+    tpl = load_template(str(tmp_path / "template.yaml"), region="us-east-1", account="123456789012")
+    fn = tpl.function("Fn")
+    assert fn.environment["QUEUE"] == "https://sqs.us-east-1.amazonaws.com/123456789012/jobs-dev"
+    assert fn.environment["PREFIX"] == "in"
+    current = tpl.current_policy(fn)
+    assert [st.resources for st in current.policy.statements] == [("arn:aws:s3:::shop-dev-data/*",)]
