@@ -854,3 +854,17 @@ def test_serverless_variables_read_through_a_file_whose_name_holds_a_variable(tm
     for stage, env in (("prod", {"BUCKET": "cfg-prod", "QUEUE": "jobs-prod"}), ("dev", {"BUCKET": "cfg-dev", "QUEUE": "none"})):
         tpl = load_template(str(tmp_path / "serverless.yml"), params={"stage": stage}, region="us-east-1", account="1")
         assert {k: v for k, v in tpl.function("fn").environment.items() if k in env} == env
+
+
+def test_a_partial_secret_arn_allows_the_suffix_secrets_manager_adds(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "sm = boto3.client('secretsmanager')\n"
+        "def handler(event, context):\n"
+        "    sm.get_secret_value(SecretId='arn:aws:secretsmanager:us-east-1:1:secret:prod/db')\n"
+        "    sm.get_secret_value(SecretId='arn:aws:secretsmanager:us-east-1:1:secret:prod/api-AbC123')\n"
+    ))
+    assert got == {
+        ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:prod/db-??????"),
+        ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:prod/api-AbC123"),
+    }

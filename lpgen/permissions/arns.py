@@ -165,9 +165,17 @@ def _t_queue_url(v: str, spec: dict[str, Any]) -> dict[str, str] | None:
     return out
 
 
+_SECRET_SUFFIX = re.compile(r"-[A-Za-z0-9?]{6}\Z")
+"""the random suffix Secrets Manager adds to a secret's name in its ARN (or the ?????? standing for it)."""
+
+
 def _t_secret_id(v: str, spec: dict[str, Any]) -> dict[str, str]:
     if v.startswith("arn:"):
-        # NOTE: a full secret ARN already carries the random 6-character suffix.
+        # NOTE: a full secret ARN already carries the random 6-character suffix; a partial
+        # one (``…:secret:prod/db``, which the API also accepts) needs the suffix allowed.
+        name = v.partition(":secret:")[2]
+        if name and not _SECRET_SUFFIX.search(name) and not name.endswith("*"):
+            return {"__arn__": f"{v}-??????"}
         return {"__arn__": v}
     if v.endswith("*"):
         return {"SecretId": v}
