@@ -44,11 +44,13 @@ class Project:
         return dict(self.modules)
 
 
-def _walk(root: Path, installed_too: bool = False) -> list[Path]:
-    """The .py files under ``root``, sorted by folder then name; what ``pip install -t`` put
-    there only with ``installed_too``."""
-    out: list[Path] = []
+def _walk(root: Path) -> list[tuple[Path, bool]]:
+    """The .py files under ``root``, sorted by folder then name, each with whether ``pip
+    install -t`` put it there (under a package a ``*.dist-info`` folder beside it lists)."""
+    out: list[tuple[Path, bool]] = []
     seen: set[tuple[int, int]] = set()
+    under_installed: set[str] = set()
+    """folders inside an installed package"""
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
         try:
             st = os.stat(dirpath)
@@ -60,12 +62,16 @@ def _walk(root: Path, installed_too: bool = False) -> list[Path]:
             dirnames[:] = []
             continue
         seen.add(key)
-        installed = set() if installed_too else _installed_here(dirpath, dirnames)
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".") and d not in installed)
+        inside = dirpath in under_installed
+        installed = _installed_here(dirpath, dirnames)
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+        for d in dirnames:
+            if inside or d in installed:
+                under_installed.add(os.path.join(dirpath, d))
         folder = Path(dirpath)
         for name in sorted(filenames):
-            if name.endswith(".py") and name[:-3] not in installed:
-                out.append(folder / name)
+            if name.endswith(".py"):
+                out.append((folder / name, inside or name[:-3] in installed))
                 if len(out) > MAX_FILES:
                     raise SourceError(f"{root}: more than {MAX_FILES} Python files")
     return out
@@ -149,14 +155,14 @@ def discover(
     targets: list[str] = []
     entry_module: str | None = None
     entry_function: str | None = None
-    walked: dict[tuple[Path, bool], list[Path]] = {}
+    walked: dict[Path, list[tuple[Path, bool]]] = {}
     known: dict[Path, Path] = {}
 
     def walk(folder: Path, installed_too: bool = False) -> list[Path]:
-        key = (folder, installed_too)
-        if key not in walked:
-            walked[key] = _walk(folder, installed_too)
-        return walked[key]
+        """The folder's files; what pip installed there only with ``installed_too``."""
+        if folder not in walked:
+            walked[folder] = _walk(folder)
+        return [f for f, installed in walked[folder] if installed_too or not installed]
 
     names: dict[tuple[str, str], str] = {}
 
