@@ -868,3 +868,25 @@ def test_a_partial_secret_arn_allows_the_suffix_secrets_manager_adds(tmp_path: P
         ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:prod/db-??????"),
         ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:prod/api-AbC123"),
     }
+
+
+def test_pandas_and_smart_open_on_s3_paths_are_s3_calls_and_local_paths_none(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import io\n"
+        "import pandas as pd\n"
+        "from smart_open import open as sopen\n"
+        "def handler(event, context):\n"
+        "    df = pd.read_csv(f\"s3://lake/raw/{event['day']}.csv\")\n"
+        "    pd.read_csv('/tmp/local.csv').to_csv('/tmp/out.csv')\n"
+        "    pd.read_json(io.BytesIO(event['body'].encode()))\n"
+        "    df.to_parquet(path=f\"s3://lake/curated/{event['day']}.parquet\")\n"
+        "    with sopen('s3://logs/in/a.gz') as fin, sopen('s3://logs/out/a.gz', mode='wb') as fout:\n"
+        "        fout.write(fin.read())\n"
+    ))
+    assert got == {
+        ("s3:GetObject", "arn:aws:s3:::lake/raw/*.csv"),
+        ("s3:PutObject", "arn:aws:s3:::lake/curated/*.parquet"),
+        ("s3:GetObject", "arn:aws:s3:::logs/in/a.gz"),
+        ("s3:PutObject", "arn:aws:s3:::logs/out/a.gz"),
+        ("s3:AbortMultipartUpload", "arn:aws:s3:::logs/out/a.gz"),
+    }

@@ -312,9 +312,10 @@ class BotoCalls:
         init_args = list(obj.args) if obj else []
         init_kwargs = dict(obj.kwargs) if obj else {}
         for spec in specs:
-            if "when" in spec and _library_arg(spec["when"], args, kwargs) is None:
-                continue  # NOTE: a call the library makes only when the argument is given
-            if "unless" in spec and _library_arg(spec["unless"], args, kwargs) is not None:
+            whens = spec.get("when", ())
+            if not all(_library_test(t, args, kwargs) for t in ([whens] if isinstance(whens, str) else whens)):
+                continue  # NOTE: a call the library makes only when the argument says so
+            if "unless" in spec and _library_test(spec["unless"], args, kwargs):
                 continue
             if "signed" in spec:
                 self._signed_request(spec, name, args, kwargs, init_args, init_kwargs, node, frame)
@@ -449,6 +450,25 @@ def _urls(given: Vals) -> list[str]:
             for text in strings((v,)):
                 out.append(text if "://" in text else f"https://{text}/*")
     return sorted(set(out)) or ["*"]
+
+
+def _library_test(test: str, args: list[Vals], kwargs: dict[str, Vals]) -> bool:
+    """A library call's condition on an argument: ``SRC`` (given), ``SRC^TEXT`` (its value
+    is known to start with TEXT: ``path|0^s3://``), ``SRC~A,B`` (it may contain A or B: a
+    value not known may, ``mode|1~w,a``), ``SRC#A,B`` (it is known to contain A or B)."""
+    for op in ("^", "~", "#"):
+        if op in test:
+            source, _, text = test.partition(op)
+            given = _library_arg(source, args, kwargs)
+            if given is None:
+                return False
+            values = strings(given)
+            if op == "^":
+                return bool(values) and all(v.startswith(text) and "*" not in v[: len(text)] for v in values)
+            if op == "#":
+                return bool(values) and all("*" not in v and any(t in v for t in text.split(",")) for v in values)
+            return any("*" in v or any(t in v for t in text.split(",")) for v in values)
+    return _library_arg(test, args, kwargs) is not None
 
 
 def _library_arg(source: str, args: list[Vals], kwargs: dict[str, Vals]) -> Vals | None:

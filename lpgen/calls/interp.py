@@ -1831,6 +1831,11 @@ class Analyzer(BuiltinCalls):
             self._library_calls(calls, f"{f.obj.name}.{f.method}", args, kwargs, f.obj, node, frame)
             return UNKNOWN_VALS
         if isinstance(f, Unknown):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                specs = aws.value_method_calls(node.func.attr)
+                if specs:
+                    # NOTE: ``df.to_csv("s3://bucket/key")``: the path makes it an AWS call.
+                    self._library_calls(specs, node.func.attr, args, kwargs, None, node, frame)
             if frame is not None and isinstance(node, ast.Call):
                 if f.reason == TOO_MANY:
                     # NOTE: what it stands for were functions or objects the code can call.
