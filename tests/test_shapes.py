@@ -890,3 +890,20 @@ def test_pandas_and_smart_open_on_s3_paths_are_s3_calls_and_local_paths_none(tmp
         ("s3:PutObject", "arn:aws:s3:::logs/out/a.gz"),
         ("s3:AbortMultipartUpload", "arn:aws:s3:::logs/out/a.gz"),
     }
+
+
+def test_boto3_transfer_classes_used_directly(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "from boto3.s3.transfer import S3Transfer, TransferConfig, create_transfer_manager\n"
+        "def handler(event, context):\n"
+        "    s3 = boto3.client('s3')\n"
+        "    S3Transfer(s3, TransferConfig()).upload_file('/tmp/a', 'xfer', 'up/a')\n"
+        "    S3Transfer(s3).download_file('xfer', 'down/b', '/tmp/b')\n"
+        "    with create_transfer_manager(s3, TransferConfig()) as tm:\n"
+        "        tm.delete('xfer', 'old/c')\n"
+    ))
+    assert got == {
+        ("s3:PutObject", "arn:aws:s3:::xfer/up/a"), ("s3:AbortMultipartUpload", "arn:aws:s3:::xfer/up/a"),
+        ("s3:GetObject", "arn:aws:s3:::xfer/down/b"), ("s3:DeleteObject", "arn:aws:s3:::xfer/old/c"),
+    }

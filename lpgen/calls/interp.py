@@ -1024,6 +1024,8 @@ class Analyzer(BuiltinCalls):
                 return (Builtin(f"boto3.{name}"),)
             if name == "Session":
                 return (Builtin("boto3.Session"),)
+            if aws.library_model(sub) is not None:
+                return (Module(sub),)  # NOTE: a class of the SDK modelled as a library (S3Transfer)
             return (Boto3(),)
         return (_library_value(sub) if base else Module(name),)
 
@@ -1800,6 +1802,9 @@ class Analyzer(BuiltinCalls):
                 self._library_calls(model.get("calls") or (), f.name, args, kwargs, None, node, frame)
                 if model.get("methods") or model.get("signer"):
                     return (LibObject(f.name, tuple(args), tuple(sorted(kwargs.items()))),)
+                if str(model.get("returns", "")).startswith("object:"):
+                    # NOTE: a factory of a modelled object (create_transfer_manager).
+                    return (LibObject(model["returns"][7:], tuple(args), tuple(sorted(kwargs.items()))),)
             if _standard_result(f.name):
                 # NOTE: a task, a lock, a date, a logger: never a client.
                 return UNKNOWN_VALS
