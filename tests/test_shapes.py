@@ -907,3 +907,18 @@ def test_boto3_transfer_classes_used_directly(tmp_path: Path) -> None:
         ("s3:PutObject", "arn:aws:s3:::xfer/up/a"), ("s3:AbortMultipartUpload", "arn:aws:s3:::xfer/up/a"),
         ("s3:GetObject", "arn:aws:s3:::xfer/down/b"), ("s3:DeleteObject", "arn:aws:s3:::xfer/old/c"),
     }
+
+
+def test_the_secrets_manager_caching_client_describes_and_gets_each_secret(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "from aws_secretsmanager_caching import InjectSecretString, SecretCache\n"
+        "cache = SecretCache()\n"
+        "@InjectSecretString('prod/db', cache)\n"
+        "def connect(secret):\n"
+        "    return secret\n"
+        "def handler(event, context):\n"
+        "    return connect(), cache.get_secret_string(secret_id='prod/token')\n"
+    ))
+    arn = "arn:aws:secretsmanager:us-east-1:1:secret:"
+    assert got == {(a, arn + name) for a in ("secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue")
+                   for name in ("prod/db-??????", "prod/token-??????")}
