@@ -922,3 +922,22 @@ def test_the_secrets_manager_caching_client_describes_and_gets_each_secret(tmp_p
     arn = "arn:aws:secretsmanager:us-east-1:1:secret:"
     assert got == {(a, arn + name) for a in ("secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue")
                    for name in ("prod/db-??????", "prod/token-??????")}
+
+
+def test_langchain_bedrock_models_invoke_their_model_whoever_runs_them(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "from langchain_aws import ChatBedrock, ChatBedrockConverse, BedrockEmbeddings\n"
+        "chat = ChatBedrockConverse(model='anthropic.claude-3-haiku-20240307-v1:0')\n"
+        "chain = PROMPT | chat\n"
+        "def handler(event, context):\n"
+        "    for chunk in ChatBedrock(model_id='amazon.nova-lite-v1:0').stream(event['q']):\n"
+        "        pass\n"
+        "    return chain.invoke(event), BedrockEmbeddings(model_id='amazon.titan-embed-text-v2:0').embed_query('x')\n"
+    ))
+    model = "arn:aws:bedrock:us-east-1::foundation-model/"
+    assert got == {
+        ("bedrock:InvokeModel", model + "anthropic.claude-3-haiku-20240307-v1:0"),
+        ("bedrock:InvokeModel", model + "amazon.nova-lite-v1:0"),
+        ("bedrock:InvokeModelWithResponseStream", model + "amazon.nova-lite-v1:0"),
+        ("bedrock:InvokeModel", model + "amazon.titan-embed-text-v2:0"),
+    }
