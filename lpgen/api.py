@@ -599,17 +599,34 @@ def suggest_for_function(
         # names, at the template's own lines.
         module = (fn.handler or "index.handler").rpartition(".")[0].replace("/", ".") or "index"
         inline = (module, os.path.abspath(template.path), "\n" * max(fn.inline_line - 1, 0) + fn.inline_code)
+    findings = template.implied_findings(fn)
+    if fn.deployed_from and not paths and inline is None:
+        from lpgen.permissions.model import Finding
+
+        folder = os.path.relpath(fn.code_root or ".")
+        if not _has_python(folder):
+            raise SourceError(f"{template.path}: function {fn.name}'s code is deployed from {fn.deployed_from}, "
+                              "and no Python code is beside the template: give the code's folder as PATHS")
+        findings.append(Finding(
+            "LP208", f"function {fn.name}'s code is deployed from {fn.deployed_from}: the code in {folder} was "
+            "analysed in its place (give the code's folder as PATHS)", template.path, fn.line,
+        ))
     return suggest(
         [] if inline else list(paths) if paths else [fn.code_root or "."], env=merged_env,
         root=None if inline else fn.code_root, handler=fn.handler, inline=inline,
         fallback=[os.path.dirname(os.path.abspath(template.path))],
         region=region, account=account, partition=partition,
-        extra_permissions=template.implied_permissions(fn), extra_findings=template.implied_findings(fn),
+        extra_permissions=template.implied_permissions(fn), extra_findings=findings,
         trail=summary, role=role,
         derive=template.derived_permissions, libraries=list(fn.layers),
         event=s3_notification(fn.s3_triggers) if fn.s3_triggers else None,
         env_complete=True,
     )
+
+
+def _has_python(folder: str) -> bool:
+    """Is there a Python file in ``folder`` or under it?"""
+    return any(name.endswith(".py") for _, _, files in os.walk(folder) for name in files)
 
 
 def _dedupe_findings(findings: list[Finding]) -> list[Finding]:

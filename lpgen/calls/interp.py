@@ -60,6 +60,7 @@ from lpgen.calls.values import (
     vals,
 )
 from lpgen.source.discover import Project
+from lpgen.source.package import shown_folder
 from lpgen.source.parse import ParsedModule, parse_file, parse_text
 
 SDK_MODULES = ("boto3", "aioboto3")
@@ -2828,6 +2829,12 @@ def _key_matches(pattern: str, key: str) -> bool:
 def _display_path(path: Path) -> str:
     """Paths in evidence are relative to the working directory."""
     folder, _, name = str(path).rpartition(os.sep)
+    packaged = shown_folder(folder)
+    if packaged is not None:
+        # NOTE: a file of an unpacked deployment package shows under the package's path.
+        archive, inside = packaged
+        where = _display_folder(os.path.dirname(os.path.abspath(archive)) or os.sep, os.getcwd())
+        return os.path.normpath(os.path.join(where, os.path.basename(archive), inside, name))
     shown = _display_folder(folder or os.sep, os.getcwd())
     return name if shown == os.curdir else shown + os.sep + name
 

@@ -28,6 +28,7 @@ from lpgen.iac.model import (
     S3Trigger,
     Template,
     code_root,
+    deployed_from,
     eventbridge_s3,
 )
 from lpgen.permissions.arns import Scope
@@ -418,6 +419,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
         uri = props.get("CodeUri", globals_fn.get("CodeUri", "."))
         if rtype == "AWS::Lambda::Function":
             uri = props.get("Code") if isinstance(props.get("Code"), str) else "."
+        elsewhere = deployed_from(resolver.value(props.get("Code") if rtype == "AWS::Lambda::Function" else uri))
         inline_code, inline_line = _inline_code(props, lines, logical)
         if props.get("PackageType") == "Image":
             uri, handler = _image_code(path, res, props, handler)
@@ -425,6 +427,9 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
         if isinstance(asset, str) and (res.get("Metadata") or {}).get("aws:asset:property") in ("Code", "CodeUri"):
             # NOTE: a CDK app's template names the staged code in cdk.out.
             uri = asset
+            elsewhere = ""
+        if inline_code is not None or props.get("PackageType") == "Image":
+            elsewhere = ""
         line = lines.get(f"Resources.{logical}", 0)
         sources = []
         triggers: list[S3Trigger] = []
@@ -472,6 +477,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             name=logical,
             handler=str(handler) if handler else None,
             code_root=code_root(path, uri),
+            deployed_from=elsewhere,
             environment=env,
             event_sources=tuple(sources),
             s3_triggers=() if other_events else tuple(triggers),

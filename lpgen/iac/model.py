@@ -176,6 +176,9 @@ class FunctionInfo:
     defaulted: tuple[tuple[str, str, int], ...] = ()
     """(parameter, default, line) of the template parameters the function's environment
     took the default of: the deployed stack may be given another value."""
+    deployed_from: str = ""
+    """where the deployed code comes from when the template names no local copy of it (an
+    S3 object): ``code_root`` is then a guess (the template's folder)."""
 
     @property
     def is_python(self) -> bool:
@@ -344,8 +347,26 @@ def structure_problem(exc: Exception) -> str:
 
 
 def code_root(template_path: str, code_uri: Any) -> str:
-    """The folder a function's code is in, relative to the template."""
+    """The folder a function's code is in, relative to the template: a deployment package
+    (``build/fn.zip``) is unpacked; code in S3 is looked for beside the template (see
+    ``deployed_from``)."""
+    from lpgen.source.package import is_package, unpack
+
     base = os.path.dirname(os.path.abspath(template_path))
     if isinstance(code_uri, str) and not code_uri.startswith("s3://"):
-        return os.path.normpath(os.path.join(base, code_uri))
+        folder = os.path.normpath(os.path.join(base, code_uri))
+        return unpack(folder) if is_package(folder) else folder
     return base
+
+
+def deployed_from(code: Any) -> str:
+    """Where a function's code is deployed from when the template names no local copy of it:
+    an S3 object (``s3://bucket/key``, SAM's ``{Bucket, Key}``, ``{S3Bucket, S3Key}``), or
+    ``""``."""
+    if isinstance(code, str):
+        return code if code.startswith("s3://") else ""
+    if isinstance(code, dict):
+        bucket, key = code.get("Bucket", code.get("S3Bucket")), code.get("Key", code.get("S3Key"))
+        if bucket is not None or key is not None:
+            return f"s3://{bucket if isinstance(bucket, str) else '*'}/{key if isinstance(key, str) else '*'}"
+    return ""

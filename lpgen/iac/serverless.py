@@ -10,6 +10,7 @@ from lpgen.errors import TemplateError
 from lpgen.iac.cfn import Resolver, load_document
 from lpgen.iac.model import EventSource, FunctionInfo, S3Trigger, Template, eventbridge_s3
 from lpgen.permissions.arns import Scope
+from lpgen.source.package import is_package, unpack
 
 _VAR = re.compile(r"\$\{([^${}]+)\}")
 MAX_ROUNDS = 20
@@ -195,6 +196,13 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
             continue
         env_raw = {**(provider_env if isinstance(provider_env, dict) else {}), **(fn.get("environment") or {})}
         env = {k: resolver.str(v) for k, v in env_raw.items()}
+        # NOTE: a package built beforehand (package.artifact, the function's or the service's).
+        artifact = (fn.get("package") or {}).get("artifact") or (doc.get("package") or {}).get("artifact")
+        folder, elsewhere = base, ""
+        if isinstance(artifact, str) and artifact.startswith("s3://"):
+            elsewhere = artifact
+        elif isinstance(artifact, str) and is_package(os.path.join(base, artifact)):
+            folder = unpack(os.path.normpath(os.path.join(base, artifact)))
         handler = str(fn.get("handler", ""))
         runtime = fn.get("runtime") or provider.get("runtime")
         file_part, _, func = handler.rpartition(".")
@@ -242,7 +250,8 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
             targets=tuple(t for t in targets if t.startswith("arn:")),
             name=key,
             handler=f"{module}.{func}" if module else None,
-            code_root=base,
+            code_root=folder,
+            deployed_from=elsewhere,
             environment=env,
             event_sources=tuple(sources),
             s3_triggers=() if other_events else tuple(triggers),

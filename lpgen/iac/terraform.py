@@ -22,6 +22,7 @@ from lpgen.data_files import load_table
 from lpgen.errors import TemplateError
 from lpgen.iac.model import CurrentPolicy, EventSource, FunctionInfo, S3Trigger, Template
 from lpgen.permissions.arns import Scope
+from lpgen.source.package import is_package, unpack
 
 MAX_DEPTH = 40
 
@@ -500,6 +501,10 @@ def _lambda_module_function(ev: Evaluator, name: str, address: str) -> FunctionI
     if isinstance(first, str) and first and "*" not in first:
         folder = os.path.normpath(os.path.join(ev.folder, first))
         code_root = os.path.dirname(folder) if os.path.isfile(folder) else folder
+    existing = ev.string(inputs.get("local_existing_package") or "")
+    if code_root is None and existing and "*" not in existing:
+        package = os.path.normpath(os.path.join(ev.folder, existing))
+        code_root = unpack(package) if is_package(package) else None
     env = ev.value(inputs.get("environment_variables") or {})
     sources: list[EventSource] = []
     mappings = ev.value(inputs.get("event_source_mapping") or {})
@@ -540,9 +545,17 @@ def _own_functions(ev: Evaluator, address: str) -> dict[str, FunctionInfo]:
             variables = ev.value((block or {}).get("variables") or {})
             if isinstance(variables, dict):
                 env.update({k: ev.string(v) if not isinstance(v, str) else v for k, v in variables.items()})
-        filename = ev.string(body.get("filename") or body.get("s3_key") or "")
+        filename = ev.string(body.get("filename") or "")
         code = filename[len("archive:"):] if filename.startswith("archive:") else folder
         code_root = os.path.normpath(os.path.join(folder, code)) if code not in ("*", "") else folder
+        elsewhere = ""
+        if filename and not filename.startswith("archive:") and "*" not in filename:
+            # NOTE: a package built before Terraform runs (filename = "build/fn.zip").
+            package = os.path.normpath(os.path.join(folder, filename))
+            if is_package(package):
+                code_root = unpack(package)
+        elif body.get("s3_bucket") or body.get("s3_key"):
+            elsewhere = f"s3://{ev.string(body.get('s3_bucket') or '')}/{ev.string(body.get('s3_key') or '')}"
         handler = ev.string(body.get("handler") or "")
         role = ev.string(body.get("role") or "")
         sources: list[EventSource] = []
@@ -572,6 +585,7 @@ def _own_functions(ev: Evaluator, address: str) -> dict[str, FunctionInfo]:
             runtime=ev.string(body["runtime"]) if body.get("runtime") else None,
             function_name=fname if "*" not in fname else None,
             role_arn=role if role.startswith("arn:") and "*" not in role else None,
+            deployed_from=elsewhere,
             line=positions.get(("aws_lambda_function", name), ("", 0))[1],
             path=positions.get(("aws_lambda_function", name), ("", 0))[0],
         )

@@ -51,6 +51,8 @@ CATALOGUE: dict[str, Entry] = {e.code: e for e in (
           "a chain of methods each setting an attribute from the one the previous set", "set the attribute from a constant or in __init__"),
     Entry("LP207", "template parameter default assumed", "a name the function's environment takes from a template parameter is its default, which the deployed stack may override",
           "Environment: {TABLE: !Sub \"orders-${Stage}\"} with Stage's Default: dev", "--param Stage=prod (or the stack's value)"),
+    Entry("LP208", "code deployed from elsewhere", "the template deploys the function's code from S3, so lpgen analysed the code beside the template in its place",
+          "CodeUri: s3://artifacts/fn.zip", "give the code's folder (or its .zip) as PATHS"),
     Entry("LP301", "role not in the trail", "nothing can be confirmed from this trail",
           "--role of another account or a trail without the function's region", "the right --role and trail"),
     Entry("LP302", "call seen only in the trail", "a library, a layer or dynamic code made it: proposed with its evidence",

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lpgen.errors import SourceError
+from lpgen.source.package import is_package, unpack
 
 SKIP_DIRS = {
     "site-packages", "dist-packages", "node_modules", "__pycache__", ".git", ".venv", "venv",
@@ -173,11 +174,14 @@ def discover(
         return names[key]
 
     if root is not None:
+        root = unpack(root) if is_package(root) else root
         roots.append(Path(root).resolve())
     for lib in libraries or ():
         if Path(lib).is_dir() and Path(lib).resolve() not in roots:
             roots.append(Path(lib).resolve())
     for raw in paths:
+        if is_package(raw):
+            raw = unpack(raw)  # NOTE: a deployment package is read as the folder it unpacks to
         spec = split_handler_spec(raw)
         if spec is not None:
             raw, entry_function = spec

@@ -1,0 +1,107 @@
+"""Functions deployed from a package: a local .zip is read as the folder it unpacks to, code
+in S3 is looked for beside the template and said so."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lpgen import api
+from lpgen.cli import main
+from lpgen.errors import SourceError
+from lpgen.iac import load_template
+
+APP = (
+    "import json, os\n"
+    "import boto3\n"
+    "CONF = json.load(open(os.path.join(os.path.dirname(__file__), 'conf.json')))\n"
+    "def handler(event, context):\n"
+    "    boto3.client('s3').put_object(Bucket=CONF['bucket'], Key='out/x', Body=b'')\n"
+)
+SCOPE = ["--region", "us-east-1", "--account", "1"]
+
+
+def _zip(path: Path, members: dict[str, str]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w") as z:
+        for name, text in members.items():
+            z.writestr(name, text)
+    return path
+
+
+def _granted(result: api.Suggestion) -> set[tuple[str, str]]:
+    return {(p.action, p.resource) for p in result.permissions}
+
+
+def test_a_zip_code_uri_is_read_and_shown_under_the_archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _zip(tmp_path / "build" / "fn.zip", {"app.py": APP, "conf.json": '{"bucket": "zipped"}'})
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Fn:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties: {CodeUri: build/fn.zip, Handler: app.handler, Runtime: python3.12}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    result = api.suggest_for_function(load_template("template.yaml", region="us-east-1", account="1"), "Fn")
+    assert _granted(result) == {("s3:PutObject", "arn:aws:s3:::zipped/out/x")}
+    assert {e.path for p in result.permissions for e in p.evidence} == {str(Path("build/fn.zip/app.py"))}
+
+    r = CliRunner().invoke(main, ["suggest", "build/fn.zip", *SCOPE])
+    assert r.exit_code == 0, r.output
+    assert '"arn:aws:s3:::zipped/out/x"' in r.stdout
+
+
+def test_terraform_and_serverless_packages_built_beforehand(tmp_path: Path) -> None:
+    _zip(tmp_path / "dist" / "fn.zip", {"app.py": APP, "conf.json": '{"bucket": "prebuilt"}'})
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_lambda_function" "fn" {\n'
+        '  function_name = "fn"\n  filename = "dist/fn.zip"\n  handler = "app.handler"\n  runtime = "python3.12"\n}\n'
+    )
+    (tmp_path / "serverless.yml").write_text(
+        "service: s\nprovider: {name: aws, runtime: python3.12}\n"
+        "functions:\n  fn: {handler: app.handler, package: {artifact: dist/fn.zip}}\n"
+    )
+    for name in ("main.tf", "serverless.yml"):
+        tpl = load_template(str(tmp_path / name), region="us-east-1", account="1")
+        assert _granted(api.suggest_for_function(tpl, "fn")) == {("s3:PutObject", "arn:aws:s3:::prebuilt/out/x")}
+
+
+def test_an_archive_writes_nothing_outside_its_folder(tmp_path: Path) -> None:
+    from lpgen.source.package import unpack
+
+    archive = tmp_path / "evil.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("app.py", "x = 1\n")
+        z.writestr("../escaped.py", "x = 2\n")
+        z.writestr("/abs.py", "x = 3\n")
+        link = zipfile.ZipInfo("link.py")
+        link.external_attr = 0o120777 << 16
+        z.writestr(link, "/etc/passwd")
+    folder = Path(unpack(str(archive)))
+    assert sorted(p.name for p in folder.rglob("*") if p.name != ".unpacked") == ["app.py"]
+    assert not (folder.parent / "escaped.py").exists()
+
+
+def test_code_in_s3_is_looked_for_beside_the_template_and_said_so(tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text(
+        "Resources:\n"
+        "  Fn:\n"
+        "    Type: AWS::Lambda::Function\n"
+        "    Properties:\n"
+        "      Handler: app.handler\n"
+        "      Runtime: python3.12\n"
+        "      Code: {S3Bucket: artifacts, S3Key: fn.zip}\n"
+    )
+    tpl = load_template(str(tmp_path / "template.yaml"), region="us-east-1", account="1")
+    with pytest.raises(SourceError, match="deployed from s3://artifacts/fn.zip"):
+        api.suggest_for_function(tpl, "Fn")
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    result = api.suggest_for_function(tpl, "Fn")
+    assert [f.code for f in result.findings if f.code == "LP208"] == ["LP208"]
+    # the code given as PATHS is the code: nothing to say
+    result = api.suggest_for_function(tpl, "Fn", [str(tmp_path / "app.py")])
+    assert not [f for f in result.findings if f.code == "LP208"]
