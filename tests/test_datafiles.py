@@ -110,3 +110,14 @@ def test_data_that_does_not_parse_leaves_the_name_unknown(tmp_path: Path) -> Non
 ])
 def test_path_functions_keep_what_a_pattern_fixes(name: str, path: str, expected: str) -> None:
     assert path_function(name, path) == expected
+
+
+def test_a_text_file_read_whole(tmp_path: Path) -> None:
+    got = _perms(tmp_path, """
+        import boto3
+        with open("queue.txt") as f:
+            NAME = f.read().strip()
+        def handler(event, context):
+            boto3.client("sqs").send_message(QueueUrl=f"https://sqs.us-east-1.amazonaws.com/1/{NAME}", MessageBody="m")
+    """, {"queue.txt": "jobs\n"})
+    assert got == {("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:jobs")}

@@ -941,3 +941,35 @@ def test_langchain_bedrock_models_invoke_their_model_whoever_runs_them(tmp_path:
         ("bedrock:InvokeModelWithResponseStream", model + "amazon.nova-lite-v1:0"),
         ("bedrock:InvokeModel", model + "amazon.titan-embed-text-v2:0"),
     }
+
+
+def test_templates_format_maps_named_percent_and_enum_members(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import os\n"
+        "from enum import Enum\n"
+        "from string import Template\n"
+        "import boto3\n"
+        "class Tables(str, Enum):\n"
+        "    ORDERS = 'orders'\n"
+        "    USERS = 'users'\n"
+        "    def describe(self):\n"
+        "        return self.value\n"
+        "class Stage(Enum):\n"
+        "    PROD = 'prod'\n"
+        "s3 = boto3.client('s3')\n"
+        "def handler(event, context):\n"
+        "    s3.put_object(Bucket='t', Key=Template('r/${env}/$day.csv').substitute(env='dev', day=event['d']), Body=b'')\n"
+        "    s3.put_object(Bucket='f', Key='{env}/x'.format_map({'env': 'dev'}), Body=b'')\n"
+        "    s3.put_object(Bucket='p', Key='%(env)s/y' % {'env': 'dev'}, Body=b'')\n"
+        "    s3.put_object(Bucket='n', Key=Stage.PROD.name + '/z', Body=b'')\n"
+        "    for t in Tables:\n"
+        "        boto3.client('dynamodb').describe_table(TableName=t.value)\n"
+    ))
+    assert got == {
+        ("s3:PutObject", "arn:aws:s3:::t/r/dev/*.csv"), ("s3:PutObject", "arn:aws:s3:::f/dev/x"),
+        ("s3:PutObject", "arn:aws:s3:::p/dev/y"),
+        # a member's name is not its value: not known here, and not taken for a path's last part
+        ("s3:PutObject", "arn:aws:s3:::n/*/z"),
+        ("dynamodb:DescribeTable", "arn:aws:dynamodb:us-east-1:1:table/orders"),
+        ("dynamodb:DescribeTable", "arn:aws:dynamodb:us-east-1:1:table/users"),
+    }

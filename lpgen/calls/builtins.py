@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from lpgen.calls import aws, datafiles
 from lpgen.calls.boto import BotoCalls
-from lpgen.calls.formatting import combinations, format_pattern, squash
+from lpgen.calls.formatting import combinations, format_pattern, squash, template_pattern
 from lpgen.calls.values import (
     UNKNOWN_VALS,
     Builtin,
@@ -217,6 +217,8 @@ class BuiltinCalls(BotoCalls):
             return vals(*(Str(squash(sep.join(row))) for row in rows))
         if name == "time.strftime":
             return vals(*(Str(squash(_STRFTIME.sub("*", f))) for f in strings(args[0]))) if args else (Str("*"),)
+        if name == "string.Template":
+            return vals(*(Builtin("string template", t) for t in (args[0] if args else ()) if isinstance(t, Str))) or UNKNOWN_VALS
         if name in DATA_LOADERS:
             given = args[0] if args else next(iter(kwargs.values()), UNKNOWN_VALS)
             return _data_values(DATA_LOADERS[name], given)
@@ -332,6 +334,9 @@ class BuiltinCalls(BotoCalls):
             s = obj.pattern
             if method == "format":
                 return vals(*(Str(p) for p in format_pattern(s, args, kwargs)))
+            if method == "format_map":
+                return vals(*(Str(p) for d in (args[0] if args else ()) if isinstance(d, DictV)
+                              for p in format_pattern(s, [], dict(d.items)))) or (Str("*"),)
             if method == "replace" and len(args) >= 2:
                 out = [Str(s.replace(a, b)) for a in strings(args[0]) for b in strings(args[1]) if "*" not in a]
                 return vals(*out) or (Str("*"),)
@@ -399,6 +404,10 @@ class BuiltinCalls(BotoCalls):
             for k in strings(args[0]):
                 out2.extend(aws.response_value(obj, k, self.scope) or (Unknown(f"response of {obj.operation}"),))
             return vals(*out2)
+        if type(obj) is Builtin and obj.name == "string template" and method in ("substitute", "safe_substitute"):
+            # NOTE: string.Template("reports/${env}/").substitute(env=ENV): each field by name.
+            mappings = [dict(d.items) for d in (args[0] if args else ()) if isinstance(d, DictV)] or [{}]
+            return vals(*(Str(p) for m in mappings for p in template_pattern(obj.bound.pattern, {**m, **kwargs})))
         if type(obj) is Builtin and obj.name == "data file" and method == "read":
             text = datafiles.read_text(obj.bound)
             return (Str(text),) if text is not None and len(text) <= MAX_DATA else UNKNOWN_VALS

@@ -5,6 +5,8 @@ An unknown part is ``*`` in the pattern; runs of ``*`` collapse to one.
 
 from __future__ import annotations
 
+import re
+
 from lpgen.calls.values import MAX_ALTERNATIVES, UNKNOWN_VALS, Vals, cover, strings
 
 
@@ -28,9 +30,10 @@ def combinations(choices: list[list[str]]) -> list[list[str]]:
     return out
 
 
-def percent(fmt: str, positions: list[Vals]) -> list[str]:
+def percent(fmt: str, positions: list[Vals], mapping: dict[str, Vals] | None = None) -> list[str]:
     """``fmt % args`` for each way the arguments' alternatives combine; ``positions`` holds
-    the alternatives of each argument in order."""
+    the alternatives of each argument in order, ``mapping`` the values of a dict given for
+    ``%(name)s``."""
     pieces: list[list[str]] = []
     i = 0
     start = 0
@@ -44,8 +47,12 @@ def percent(fmt: str, positions: list[Vals]) -> list[str]:
                     continue
                 j += 1
             pieces.append([fmt[start:i]])
+            named = fmt[i + 2 : fmt.find(")", i)] if fmt[i + 1] == "(" else None
             if j < len(fmt) and fmt[j] == "%":
                 pieces.append(["%"])
+            elif named is not None:
+                found = (mapping or {}).get(named)
+                pieces.append(strings(found) if found is not None else ["*"])
             else:
                 nxt = next(it, None)
                 pieces.append(strings(nxt) if nxt is not None else ["*"])
@@ -79,4 +86,23 @@ def format_pattern(fmt: str, args: list[Vals], kwargs: dict[str, Vals]) -> list[
         else:
             value = kwargs.get(field_name.split(".")[0].split("[")[0], UNKNOWN_VALS)
         pieces.append(strings(value))
+    return [squash("".join(row)) for row in combinations(pieces)]
+
+
+_TEMPLATE_FIELD = re.compile(r"\$(?:(\$)|\{([_a-zA-Z][_a-zA-Z0-9]*)\}|([_a-zA-Z][_a-zA-Z0-9]*))")
+
+
+def template_pattern(template: str, mapping: dict[str, Vals]) -> list[str]:
+    """``string.Template(template).substitute(mapping)`` for each way the values combine."""
+    pieces: list[list[str]] = []
+    pos = 0
+    for m in _TEMPLATE_FIELD.finditer(template):
+        pieces.append([template[pos : m.start()]])
+        if m.group(1):
+            pieces.append(["$"])
+        else:
+            found = mapping.get(m.group(2) or m.group(3))
+            pieces.append(strings(found) if found is not None else ["*"])
+        pos = m.end()
+    pieces.append([template[pos:]])
     return [squash("".join(row)) for row in combinations(pieces)]

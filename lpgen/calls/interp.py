@@ -1357,6 +1357,10 @@ class Analyzer(BuiltinCalls):
             for a in left:
                 if isinstance(a, Str):
                     for b in right:
+                        if isinstance(b, DictV):
+                            # NOTE: ``"%(env)s/x" % {"env": ENV}`` takes each placeholder by name.
+                            out.extend(Str(p) for p in percent(a.pattern, [], dict(b.items)))
+                            continue
                         # NOTE: a tuple gives each placeholder its own value; anything else fills the first.
                         positions: list[Vals] = list(b.items) if isinstance(b, SeqV) and not b.homogeneous else [(b,)]
                         out.extend(Str(p) for p in percent(a.pattern, positions))
@@ -1499,9 +1503,24 @@ class Analyzer(BuiltinCalls):
                 out.extend(self.collection_items(v, frame, node))
             elif isinstance(v, Response):
                 out.append(v)
+            elif isinstance(v, Class) and self._is_enum(v):
+                # NOTE: ``for t in Tables:`` runs over the members of an Enum class.
+                out.extend(x for name, held in self.class_envs.get(id(v.node), {}).items()
+                           if not name.startswith("_") for x in held if not isinstance(x, (Func, Class)))
             else:
                 out.append(Unknown(v.reason) if isinstance(v, Unknown) else Unknown())
         return vals(*out) or UNKNOWN_VALS
+
+    def _is_enum(self, cls: Class) -> bool:
+        """Does the class derive from ``enum``'s classes (directly)?"""
+        state = self.modules.get(cls.module)
+        if state is None:
+            return False
+        frame = Frame(state, state.env, is_module=True)
+        return any(
+            isinstance(b, Module) and b.name in ENUM_BASES
+            for expr in cls.node.bases if isinstance(expr, (ast.Name, ast.Attribute)) for b in self.ev(expr, frame)
+        )
 
     # -- attributes ----------------------------------------------------------------------
 
@@ -1517,8 +1536,9 @@ class Analyzer(BuiltinCalls):
                 return (Const(None),)
             return (Builtin("client.method", (obj, name)),)
         if kind is Str:
-            if name in PATH_ATTRIBUTES:
-                # NOTE: only a path has these: ``Path(__file__).parent / "config.json"``.
+            if name in PATH_ATTRIBUTES and ("/" in obj.pattern or "." in obj.pattern):  # type: ignore[attr-defined]
+                # NOTE: a path has these (``Path(__file__).parent / "config.json"``); so has an
+                # Enum member (``Stage.PROD.name``), whose value is no path.
                 return (Str(path_function(name, obj.pattern)),)  # type: ignore[attr-defined]
             # NOTE: only an Enum member has .value: ``Tables.ORDERS.value`` is its string.
             return (obj,) if name == "value" else (Builtin("value.method", (obj, name)),)
@@ -1576,7 +1596,9 @@ class Analyzer(BuiltinCalls):
         if name == "value" and isinstance(obj, (Str, Const)):
             # NOTE: only an Enum member has .value: ``Tables.ORDERS.value`` is its string.
             return (obj,)
-        if isinstance(obj, (Str, DictV, SeqV, Response)):
+        if isinstance(obj, (Str, DictV, SeqV, Response)) or (
+            kind is Builtin and obj.name in ("string template", "data file")  # type: ignore[attr-defined]
+        ):
             return (Builtin("value.method", (obj, name)),)
         if isinstance(obj, Func) and name == "cache_clear":
             return (Builtin("noop"),)
@@ -2303,8 +2325,13 @@ MODELLED = {
     "functools.partial", "functools.wraps", "functools.cached_property", "dataclasses.dataclass",
     "dataclasses.field", "typing.cast", "typing_extensions.cast", "urllib.parse.unquote",
     "urllib.parse.unquote_plus", "importlib.import_module", "time.strftime", *DATA_LOADERS, *PATH_FUNCTIONS,
+    "string.Template",
 }
 """library names the analyser follows, however they are imported."""
+
+
+ENUM_BASES = frozenset({"enum.Enum", "enum.StrEnum", "enum.IntEnum", "enum.Flag", "enum.IntFlag"})
+"""the enum module's classes: a class deriving from one iterates over its members."""
 
 
 PATH_CLASSES = frozenset({
