@@ -973,3 +973,22 @@ def test_templates_format_maps_named_percent_and_enum_members(tmp_path: Path) ->
         ("dynamodb:DescribeTable", "arn:aws:dynamodb:us-east-1:1:table/orders"),
         ("dynamodb:DescribeTable", "arn:aws:dynamodb:us-east-1:1:table/users"),
     }
+
+
+def test_format_specs_and_conversions_shape_the_name(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "SHARD = 3\n"
+        "s3 = boto3.client('s3')\n"
+        "def handler(event, context):\n"
+        "    s3.put_object(Bucket='b', Key=f'part-{SHARD:04d}.csv', Body=b'')\n"
+        "    s3.put_object(Bucket='b', Key='n-{:>3}'.format('x'), Body=b'')\n"
+        "    s3.put_object(Bucket='b', Key='p-%03d' % SHARD, Body=b'')\n"
+        "    s3.put_object(Bucket='b', Key=f\"r-{'v'!r}\", Body=b'')\n"
+        "    s3.put_object(Bucket='b', Key=f\"u-{event['n']:06d}\", Body=b'')\n"
+    ))
+    assert got == {
+        ("s3:PutObject", "arn:aws:s3:::b/part-0003.csv"), ("s3:PutObject", "arn:aws:s3:::b/n-  x"),
+        ("s3:PutObject", "arn:aws:s3:::b/p-003"), ("s3:PutObject", "arn:aws:s3:::b/r-'v'"),
+        ("s3:PutObject", "arn:aws:s3:::b/u-*"),
+    }

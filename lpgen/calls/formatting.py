@@ -7,7 +7,58 @@ from __future__ import annotations
 
 import re
 
-from lpgen.calls.values import MAX_ALTERNATIVES, UNKNOWN_VALS, Vals, cover, strings
+from lpgen.calls.values import MAX_ALTERNATIVES, UNKNOWN_VALS, Const, Str, Vals, cover, strings
+
+
+def formatted(value: Vals, spec: str = "", conversion: str | None = None) -> list[str]:
+    """The text of each alternative of ``value`` under a format spec (``04d``, ``>8``) and
+    conversion (``r``, ``s``, ``a``) of ``format``/f-strings: a value known in full is
+    formatted as Python would; one with an unknown part keeps its pattern only when nothing
+    pads or changes it."""
+    if not spec and conversion in (None, "s"):
+        return strings(value)
+    out: list[str] = []
+    for v in value:
+        raw: object
+        if isinstance(v, Str) and "*" not in v.pattern:
+            raw = v.pattern
+        elif isinstance(v, Const):
+            raw = v.value
+        else:
+            out.append("*")
+            continue
+        try:
+            if conversion == "r":
+                raw = repr(raw)
+            elif conversion == "a":
+                raw = ascii(raw)
+            elif conversion == "s":
+                raw = str(raw)
+            out.append(format(raw, spec))
+        except (ValueError, TypeError):
+            out.append("*")
+    return list(dict.fromkeys(out)) or ["*"]
+
+
+def percent_one(directive: str, value: Vals) -> list[str]:
+    """One ``%`` directive (``%03d``, ``%s``) applied to each alternative of ``value``."""
+    if directive == "%s":
+        return strings(value)
+    out: list[str] = []
+    for v in value:
+        raw: object
+        if isinstance(v, Str) and "*" not in v.pattern:
+            raw = v.pattern
+        elif isinstance(v, Const):
+            raw = v.value
+        else:
+            out.append("*")
+            continue
+        try:
+            out.append(directive % (raw,))
+        except (ValueError, TypeError):
+            out.append("*")
+    return list(dict.fromkeys(out)) or ["*"]
 
 
 def squash(s: str) -> str:
@@ -48,14 +99,16 @@ def percent(fmt: str, positions: list[Vals], mapping: dict[str, Vals] | None = N
                 j += 1
             pieces.append([fmt[start:i]])
             named = fmt[i + 2 : fmt.find(")", i)] if fmt[i + 1] == "(" else None
+            # NOTE: the directive without its mapping key: flags, width, precision, type.
+            directive = "%" + (fmt[fmt.find(")", i) + 1 : j + 1] if named is not None else fmt[i + 1 : j + 1])
             if j < len(fmt) and fmt[j] == "%":
                 pieces.append(["%"])
             elif named is not None:
                 found = (mapping or {}).get(named)
-                pieces.append(strings(found) if found is not None else ["*"])
+                pieces.append(percent_one(directive, found) if found is not None else ["*"])
             else:
                 nxt = next(it, None)
-                pieces.append(strings(nxt) if nxt is not None else ["*"])
+                pieces.append(percent_one(directive, nxt) if nxt is not None else ["*"])
             i = start = j + 1
             continue
         i += 1
@@ -73,7 +126,7 @@ def format_pattern(fmt: str, args: list[Vals], kwargs: dict[str, Vals]) -> list[
         parsed = list(string.Formatter().parse(fmt))
     except ValueError:
         return ["*"]
-    for literal, field_name, _spec, _conv in parsed:
+    for literal, field_name, spec, conv in parsed:
         pieces.append([literal])
         if field_name is None:
             continue
@@ -85,7 +138,9 @@ def format_pattern(fmt: str, args: list[Vals], kwargs: dict[str, Vals]) -> list[
             value = args[idx] if idx < len(args) else UNKNOWN_VALS
         else:
             value = kwargs.get(field_name.split(".")[0].split("[")[0], UNKNOWN_VALS)
-        pieces.append(strings(value))
+        if "." in field_name or "[" in field_name:
+            value = UNKNOWN_VALS  # NOTE: an attribute or item of the argument: not followed
+        pieces.append(formatted(value, spec or "", conv) if "{" not in (spec or "") else ["*"])
     return [squash("".join(row)) for row in combinations(pieces)]
 
 

@@ -27,7 +27,7 @@ from lpgen.calls.builtins import (
     BuiltinCalls,
     path_function,
 )
-from lpgen.calls.formatting import combinations, percent, squash
+from lpgen.calls.formatting import combinations, formatted, percent, squash
 from lpgen.calls.model import MAYBE_ABSENT, ApiCall, Location, UnresolvedCall
 from lpgen.calls.values import (
     TOO_MANY,
@@ -1329,7 +1329,16 @@ class Analyzer(BuiltinCalls):
             if isinstance(part, ast.Constant):
                 pieces.append([str(part.value)])
             elif isinstance(part, ast.FormattedValue):
-                pieces.append(strings(self.ev(part.value, frame)))
+                value = self.ev(part.value, frame)
+                if part.format_spec is None and part.conversion == -1:
+                    pieces.append(strings(value))
+                    continue
+                spec = part.format_spec.values if isinstance(part.format_spec, ast.JoinedStr) else ()
+                if not all(isinstance(x, ast.Constant) for x in spec):
+                    pieces.append(["*"])  # NOTE: a spec computed at run time (f"{n:{width}}")
+                    continue
+                conversion = chr(part.conversion) if part.conversion != -1 else None
+                pieces.append(formatted(value, "".join(str(x.value) for x in spec), conversion))  # type: ignore[attr-defined]
             else:
                 pieces.append(["*"])
         if all(len(piece) == 1 for piece in pieces):
