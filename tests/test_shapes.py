@@ -992,3 +992,25 @@ def test_format_specs_and_conversions_shape_the_name(tmp_path: Path) -> None:
         ("s3:PutObject", "arn:aws:s3:::b/p-003"), ("s3:PutObject", "arn:aws:s3:::b/r-'v'"),
         ("s3:PutObject", "arn:aws:s3:::b/u-*"),
     }
+
+
+def test_slices_and_indices_of_text_keep_what_they_take_from_known_parts(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import os, boto3\n"
+        "s3 = boto3.client('s3')\n"
+        "def handler(event, context):\n"
+        "    key = 'in/' + event['k']\n"
+        "    s3.put_object(Bucket='b', Key=key[:2] + '/x', Body=b'')\n"
+        "    s3.put_object(Bucket='b', Key='report.json'[:-5] + '.csv', Body=b'')\n"
+        "    s3.put_object(Bucket='b', Key='a/b/c'.split('/')[-1], Body=b'')\n"
+        "    s3.put_object(Bucket='b', Key=os.path.splitext('data/r.csv')[0] + '.gz', Body=b'')\n"
+        "    s3.put_object(Bucket='b', Key='out/' + os.path.splitext(key)[0] + '.gz', Body=b'')\n"
+        "    s3.put_object(Bucket='c', Key=key[5:], Body=b'')\n"
+    ))
+    assert got == {
+        ("s3:PutObject", "arn:aws:s3:::b/in/x"), ("s3:PutObject", "arn:aws:s3:::b/report.csv"),
+        ("s3:PutObject", "arn:aws:s3:::b/c"), ("s3:PutObject", "arn:aws:s3:::b/data/r.gz"),
+        ("s3:PutObject", "arn:aws:s3:::b/out/in/*.gz"),
+        # past the known start, the part taken is not known
+        ("s3:PutObject", "arn:aws:s3:::c/*"),
+    }

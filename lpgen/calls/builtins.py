@@ -75,6 +75,7 @@ DATA_LOADERS = {
 the safe parser of its format (never constructing objects)."""
 
 PATH_FUNCTIONS = {"os.path.dirname", "os.path.basename", "os.path.abspath", "os.path.realpath", "os.path.normpath"}
+SPLITTERS = {"os.path.splitext", "os.path.split"}
 
 PATH_ATTRIBUTES = {"parent", "name", "stem", "suffix"}
 """attributes of a ``pathlib`` path, whose value is text too."""
@@ -92,6 +93,20 @@ def _data_values(kind: str, given: Vals) -> Vals:
             text = datafiles.read_text(v.bound)
         out.append(datafiles.parse(kind, text) if text is not None else Unknown())
     return vals(*out) or UNKNOWN_VALS
+
+
+def path_split(name: str, s: str) -> tuple[str, str]:
+    """``os.path.splitext`` or ``os.path.split`` of a path pattern."""
+    if name.endswith("split"):
+        return path_function("dirname", s), path_function("basename", s)
+    if "*" not in s:
+        return posixpath.splitext(s)
+    tail = s.rsplit("*", 1)[1]
+    if "." in tail and "/" not in tail[tail.rfind(".") :]:
+        # NOTE: the last dot is in the known end (``in/*.csv``): the extension is known.
+        cut = len(s) - len(tail) + tail.rfind(".")
+        return s[:cut], s[cut:]
+    return s, "*"
 
 
 def path_function(name: str, s: str) -> str:
@@ -225,6 +240,9 @@ class BuiltinCalls(BotoCalls):
         if name == "open":
             path = args[0] if args else kwargs.get("file", UNKNOWN_VALS)
             return self.open_file(path, args[1] if len(args) > 1 else kwargs.get("mode", (Str("r"),)))
+        if name in SPLITTERS:
+            # NOTE: (root, extension) or (folder, name) of each path.
+            return vals(*(SeqV(tuple((Str(x),) for x in path_split(name, p))) for p in strings(args[0]))) if args else UNKNOWN_VALS
         if name in PATH_FUNCTIONS:
             short = name.rpartition(".")[2]
             return vals(*(Str(path_function(short, s)) for s in strings(args[0]))) if args else (Str("*"),)

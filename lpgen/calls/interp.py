@@ -24,6 +24,7 @@ from lpgen.calls.builtins import (
     DATA_LOADERS,
     PATH_ATTRIBUTES,
     PATH_FUNCTIONS,
+    SPLITTERS,
     BuiltinCalls,
     path_function,
 )
@@ -1302,7 +1303,13 @@ class Analyzer(BuiltinCalls):
         return BOOL_VALS
 
     def _ev_unary(self, node: ast.UnaryOp, frame: Frame) -> Vals:
-        self.ev(node.operand, frame)
+        operand = self.ev(node.operand, frame)
+        if isinstance(node.op, (ast.USub, ast.UAdd)) and len(operand) == 1 and isinstance(operand[0], Const) and (
+            type(operand[0].value) in (int, float)
+        ):
+            # NOTE: a negative index or bound (``key[-1]``, ``name[:-5]``).
+            value = operand[0].value
+            return (Const(-value if isinstance(node.op, ast.USub) else value),)
         return UNKNOWN_VALS
 
     def lookup_name(self, name: str, frame: Frame) -> Vals:
@@ -1466,10 +1473,48 @@ class Analyzer(BuiltinCalls):
                         if -len(b.items) <= i < len(b.items):
                             out.extend(b.items[i])
             elif isinstance(b, Str):
-                out.append(Str("*"))
+                out.append(Str(self._text_part(b.pattern, index, keys, frame)))
             else:
                 out.append(Unknown(b.reason) if isinstance(b, Unknown) else Unknown())
         return vals(*out) or UNKNOWN_VALS
+
+    def _text_part(self, text: str, index: ast.expr, keys: Vals, frame: Frame) -> str:
+        """``text[i]`` or ``text[a:b]`` where the indices are constants: exact on known text,
+        and on a pattern where the part taken lies in its known start or end; else ``*``."""
+        if isinstance(index, ast.Slice):
+            bounds: list[int | None] = []
+            for part in (index.lower, index.upper, index.step):
+                found = self.ev(part, frame) if part is not None else (Const(None),)
+                if len(found) != 1 or not isinstance(found[0], Const) or not isinstance(found[0].value, (int, type(None))):
+                    return "*"
+                bounds.append(found[0].value)
+            lo, hi, step = bounds
+            if "*" not in text:
+                return text[lo:hi:step]
+            head, tail = text.split("*", 1)[0], text.rsplit("*", 1)[1]
+            if step not in (None, 1):
+                return "*"
+            if (lo is None or 0 <= lo <= len(head)) and hi is None:
+                return text[lo:]  # NOTE: from the known start on: the rest of the pattern
+            if (lo is None or lo >= 0) and hi is not None and 0 <= hi <= len(head):
+                return text[lo:hi]
+            if (lo is None or 0 <= lo <= len(head)) and hi is not None and hi > len(head):
+                return squash(head[lo:] + "*")
+            if lo is not None and -len(tail) <= lo < 0 and hi is None:
+                return text[lo:]
+            return "*"
+        positions = [k.value for k in keys if isinstance(k, Const) and isinstance(k.value, int)]
+        if len(positions) != 1 or len(keys) != 1:
+            return "*"
+        i = positions[0]
+        if "*" not in text:
+            return text[i] if -len(text) <= i < len(text) else "*"
+        head, tail = text.split("*", 1)[0], text.rsplit("*", 1)[1]
+        if 0 <= i < len(head):
+            return head[i]
+        if -len(tail) <= i < 0:
+            return tail[i]
+        return "*"
 
     def env_value(self, name: str, default: Vals | None, frame: Frame, node: Any, unset_is_none: bool = False) -> Vals:
         """An environment variable: from --env or the template, else its default, else unknown
@@ -2333,7 +2378,7 @@ MODELLED = {
     "os.environ", "os.getenv", "os.path.join", "posixpath.join", "functools.lru_cache", "functools.cache",
     "functools.partial", "functools.wraps", "functools.cached_property", "dataclasses.dataclass",
     "dataclasses.field", "typing.cast", "typing_extensions.cast", "urllib.parse.unquote",
-    "urllib.parse.unquote_plus", "importlib.import_module", "time.strftime", *DATA_LOADERS, *PATH_FUNCTIONS,
+    "urllib.parse.unquote_plus", "importlib.import_module", "time.strftime", *DATA_LOADERS, *PATH_FUNCTIONS, *SPLITTERS,
     "string.Template",
 }
 """library names the analyser follows, however they are imported."""
