@@ -68,8 +68,12 @@ def _extract(path: str, folder: Path) -> None:
                     continue  # NOTE: a name outside the folder, or a symbolic link: not written
                 target = folder.joinpath(*name.split("/"))
                 target.parent.mkdir(parents=True, exist_ok=True)
-                with archive.open(m) as src, open(target, "wb") as dst:
-                    dst.write(src.read())
+                with archive.open(m) as src:
+                    data = src.read(m.file_size + 1)
+                if len(data) > m.file_size:
+                    raise SourceError(f"{path}: {m.filename} is larger than its entry says")
+                with open(target, "wb") as dst:
+                    dst.write(data)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError) as exc:
         raise SourceError(f"{path}: not a readable zip archive: {exc}") from exc
     except OSError as exc:
