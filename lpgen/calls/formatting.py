@@ -6,6 +6,8 @@ An unknown part is ``*`` in the pattern; runs of ``*`` collapse to one.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from lpgen.calls.values import MAX_ALTERNATIVES, UNKNOWN_VALS, Const, Str, Vals, cover, strings
 
@@ -17,36 +19,23 @@ def formatted(value: Vals, spec: str = "", conversion: str | None = None) -> lis
     pads or changes it."""
     if not spec and conversion in (None, "s"):
         return strings(value)
-    out: list[str] = []
-    for v in value:
-        raw: object
-        if isinstance(v, Str) and "*" not in v.pattern:
-            raw = v.pattern
-        elif isinstance(v, Const):
-            raw = v.value
-        else:
-            out.append("*")
-            continue
-        try:
-            if conversion == "r":
-                raw = repr(raw)
-            elif conversion == "a":
-                raw = ascii(raw)
-            elif conversion == "s":
-                raw = str(raw)
-            out.append(format(raw, spec))
-        except (ValueError, TypeError):
-            out.append("*")
-    return list(dict.fromkeys(out)) or ["*"]
+    convert = {"r": repr, "a": ascii, "s": str}.get(conversion or "", lambda raw: raw)
+    return _rendered(value, lambda raw: format(convert(raw), spec))
 
 
 def percent_one(directive: str, value: Vals) -> list[str]:
     """One ``%`` directive (``%03d``, ``%s``) applied to each alternative of ``value``."""
     if directive == "%s":
         return strings(value)
+    return _rendered(value, lambda raw: directive % (raw,))
+
+
+def _rendered(value: Vals, render: Callable[[Any], str]) -> list[str]:
+    """``render`` of each alternative known in full (text without ``*``, a constant); ``*``
+    for any other, or when Python's formatting refuses it."""
     out: list[str] = []
     for v in value:
-        raw: object
+        raw: Any
         if isinstance(v, Str) and "*" not in v.pattern:
             raw = v.pattern
         elif isinstance(v, Const):
@@ -55,7 +44,7 @@ def percent_one(directive: str, value: Vals) -> list[str]:
             out.append("*")
             continue
         try:
-            out.append(directive % (raw,))
+            out.append(render(raw))
         except (ValueError, TypeError):
             out.append("*")
     return list(dict.fromkeys(out)) or ["*"]
