@@ -19,7 +19,8 @@ def formatted(value: Vals, spec: str = "", conversion: str | None = None) -> lis
     pads or changes it."""
     if not spec and conversion in (None, "s"):
         return strings(value)
-    convert = {"r": repr, "a": ascii, "s": str}.get(conversion or "", lambda raw: raw)
+    conversions: dict[str, Callable[[Any], Any]] = {"r": repr, "a": ascii, "s": str}
+    convert = conversions.get(conversion or "", lambda raw: raw)
     return _rendered(value, lambda raw: format(convert(raw), spec))
 
 
