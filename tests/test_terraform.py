@@ -308,3 +308,47 @@ resource "aws_lambda_function_event_invoke_config" "c" {
     granted = {(a, res) for st in json.loads(r.stdout)["Statement"] for a in st["Action"] for res in st["Resource"]}
     assert granted == {("sqs:SendMessage", "arn:aws:sqs:us-east-1:123456789012:fn-dlq"),
                        ("sns:Publish", "arn:aws:sns:us-east-1:123456789012:fn-ok")}
+
+
+def test_for_each_and_count_make_a_function_per_instance(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(
+        "import os, boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.resource('dynamodb').Table(os.environ['TABLE']).put_item(Item={})\n"
+        "    boto3.client('s3').put_object(Bucket=os.environ['BUCKET'], Key='k', Body=b'')\n"
+    )
+    (tmp_path / "main.tf").write_text('''
+locals { fns = { orders = { table = "orders-table" }, users = { table = "users-table" } } }
+data "archive_file" "zip" {
+  type        = "zip"
+  source_dir  = "${path.module}/src"
+  output_path = "${path.module}/build.zip"
+}
+resource "aws_lambda_function" "fn" {
+  for_each      = local.fns
+  function_name = "${each.key}-${terraform.workspace}"
+  filename      = data.archive_file.zip.output_path
+  handler       = "app.handler"
+  runtime       = "python3.12"
+  environment {
+    variables = { TABLE = each.value.table, BUCKET = "data-${terraform.workspace}" }
+  }
+}
+resource "aws_lambda_function" "shard" {
+  count         = 2
+  function_name = "shard-${count.index}"
+  filename      = data.archive_file.zip.output_path
+  handler       = "app.handler"
+  runtime       = "python3.12"
+  environment {
+    variables = { TABLE = "shard-${count.index}", BUCKET = "b" }
+  }
+}
+''')
+    tpl = load_template(str(tmp_path / "main.tf"), params={"terraform.workspace": "prod"},
+                        region="us-east-1", account="123456789012")
+    assert sorted(tpl.functions) == ['fn["orders"]', 'fn["users"]', "shard[0]", "shard[1]"]
+    users = tpl.function('fn["users"]')
+    assert (users.function_name, users.environment) == ("users-prod", {"TABLE": "users-table", "BUCKET": "data-prod"})
+    assert tpl.function("shard[1]").environment["TABLE"] == "shard-1"

@@ -78,6 +78,10 @@ class Evaluator:
             _unquote_key(name): (body or {}).get("value") for item in doc.get("output") or () for name, body in item.items()
         }
         self._children: dict[str, Evaluator | None] = {}
+        self.each: tuple[Any, Any] | None = None
+        """(each.key, each.value) of the resource instance being read (``for_each``)."""
+        self.count_index: int | None = None
+        """``count.index`` of the resource instance being read."""
         self.depth = 0
         self.positions: dict[tuple[str, str], tuple[str, int]] = {}
         """where each resource block starts (file, line)."""
@@ -151,6 +155,16 @@ class Evaluator:
 
     def _reference(self, parts: list[str]) -> Any:
         head = parts[0]
+        if head == "each" and len(parts) >= 2 and self.each is not None:
+            data = self.each[0] if parts[1] == "key" else self.each[1] if parts[1] == "value" else "*"
+            for part in parts[2:]:
+                data = data.get(part, "*") if isinstance(data, dict) else "*"
+            return data
+        if head == "count" and parts[1:2] == ["index"] and self.count_index is not None:
+            return self.count_index
+        if head == "terraform" and parts[1:2] == ["workspace"]:
+            # NOTE: the workspace is chosen when Terraform runs: --param terraform.workspace=prod.
+            return self.params.get("terraform.workspace", "*")
         if head == "var" and len(parts) >= 2:
             if parts[1] in self.params:
                 return self.params[parts[1]]
@@ -185,6 +199,8 @@ class Evaluator:
             folder = os.path.normpath(os.path.join(self.folder, source))
             if os.path.isdir(folder) and any(Path(folder).glob("*.tf")):
                 inputs = {k: self.value(v) for k, v in body.items() if k not in MODULE_META}
+                if "terraform.workspace" in self.params:
+                    inputs["terraform.workspace"] = self.params["terraform.workspace"]
                 doc, positions = _read_module(folder)
                 child = Evaluator(doc, inputs, self.scope, folder)
                 child.depth = self.depth + 1
@@ -536,60 +552,95 @@ def _lambda_module_function(ev: Evaluator, name: str, address: str) -> FunctionI
     )
 
 
+MAX_INSTANCES = 50
+"""instances of one ``for_each``/``count`` function read one by one."""
+
+
 def _own_functions(ev: Evaluator, address: str) -> dict[str, FunctionInfo]:
-    folder, positions = ev.folder, ev.positions
+    """The module's ``aws_lambda_function`` resources; one with ``for_each`` or ``count`` is a
+    function per instance (``fn["orders"]``, ``fn[0]``), each read with its own values."""
     functions: dict[str, FunctionInfo] = {}
     for name, body in sorted(ev.resources.get("aws_lambda_function", {}).items()):
-        env: dict[str, str] = {}
-        for block in body.get("environment") or ():
-            variables = ev.value((block or {}).get("variables") or {})
-            if isinstance(variables, dict):
-                env.update({k: ev.string(v) if not isinstance(v, str) else v for k, v in variables.items()})
-        filename = ev.string(body.get("filename") or "")
-        code = filename[len("archive:"):] if filename.startswith("archive:") else folder
-        code_root = os.path.normpath(os.path.join(folder, code)) if code not in ("*", "") else folder
-        elsewhere = ""
-        if filename and not filename.startswith("archive:") and "*" not in filename:
-            # NOTE: a package built before Terraform runs (filename = "build/fn.zip").
-            package = os.path.normpath(os.path.join(folder, filename))
-            if is_package(package):
-                code_root = unpack(package)
-        elif body.get("s3_bucket") or body.get("s3_key"):
-            elsewhere = f"s3://{ev.string(body.get('s3_bucket') or '')}/{ev.string(body.get('s3_key') or '')}"
-        handler = ev.string(body.get("handler") or "")
-        role = ev.string(body.get("role") or "")
-        sources: list[EventSource] = []
-        for mname, m in ev.resources.get("aws_lambda_event_source_mapping", {}).items():
-            target = str(m.get("function_name", ""))
-            if f"aws_lambda_function.{name}." in target:
-                arn = ev.string(m.get("event_source_arn"))
-                kind = arn.split(":")[2] if arn.count(":") > 2 else ""
-                if kind in ("sqs", "kinesis", "dynamodb"):
-                    where, line = positions.get(("aws_lambda_event_source_mapping", mname), ("", 0))
-                    sources.append(EventSource(kind, arn, line, where))
-        fname = ev.string(body.get("function_name"))
-        targets = [ev.string(b.get("target_arn")) for b in body.get("dead_letter_config") or () if isinstance(b, dict)]
-        for config in ev.resources.get("aws_lambda_function_event_invoke_config", {}).values():
-            if f"aws_lambda_function.{name}." in str(config.get("function_name", "")):
-                for dest in config.get("destination_config") or ():
-                    targets += [ev.string(d.get("destination")) for key in ("on_failure", "on_success")
-                                for d in (dest or {}).get(key) or () if isinstance(d, dict)]
-        functions[address + name] = FunctionInfo(
-            name=address + name,
-            handler=handler if handler and "*" not in handler else None,
-            code_root=code_root,
-            environment=env,
-            event_sources=tuple(sources),
-            s3_triggers=() if sources else _s3_triggers(ev, name),
-            targets=tuple(dict.fromkeys(t for t in targets if t.startswith("arn:"))),
-            runtime=ev.string(body["runtime"]) if body.get("runtime") else None,
-            function_name=fname if "*" not in fname else None,
-            role_arn=role if role.startswith("arn:") and "*" not in role else None,
-            deployed_from=elsewhere,
-            line=positions.get(("aws_lambda_function", name), ("", 0))[1],
-            path=positions.get(("aws_lambda_function", name), ("", 0))[0],
-        )
+        for label, each, index in _instances(ev, body):
+            ev.each, ev.count_index = each, index
+            try:
+                fn = _function_info(ev, address, name, body, label)
+            finally:
+                ev.each, ev.count_index = None, None
+            functions[fn.name] = fn
     return functions
+
+
+def _instances(ev: Evaluator, body: dict[str, Any]) -> list[tuple[str, tuple[Any, Any] | None, int | None]]:
+    """(address suffix, each, count.index) of each instance of a resource."""
+    if "for_each" in body:
+        items = ev.value(body["for_each"])
+        if isinstance(items, dict) and "*" not in items and 0 < len(items) <= MAX_INSTANCES:
+            return [(f'["{k}"]', (k, v), None) for k, v in sorted(items.items())]
+        if isinstance(items, list) and 0 < len(items) <= MAX_INSTANCES and all(isinstance(i, str) and "*" not in i for i in items):
+            return [(f'["{k}"]', (k, k), None) for k in sorted(set(items))]
+        return [("", ("*", "*"), None)]
+    if "count" in body:
+        count = ev.value(body["count"])
+        if isinstance(count, int) and not isinstance(count, bool) and 0 <= count <= MAX_INSTANCES:
+            return [(f"[{i}]", None, i) for i in range(count)]
+        return [("", None, None)]
+    return [("", None, None)]
+
+
+def _function_info(ev: Evaluator, address: str, name: str, body: dict[str, Any], label: str) -> FunctionInfo:
+    """One ``aws_lambda_function`` (one instance of it) as the function lpgen analyses."""
+    folder, positions = ev.folder, ev.positions
+    refs = (f"aws_lambda_function.{name}.", f"aws_lambda_function.{name}[")
+    env: dict[str, str] = {}
+    for block in body.get("environment") or ():
+        variables = ev.value((block or {}).get("variables") or {})
+        if isinstance(variables, dict):
+            env.update({k: ev.string(v) if not isinstance(v, str) else v for k, v in variables.items()})
+    filename = ev.string(body.get("filename") or "")
+    code = filename[len("archive:"):] if filename.startswith("archive:") else folder
+    code_root = os.path.normpath(os.path.join(folder, code)) if code not in ("*", "") else folder
+    elsewhere = ""
+    if filename and not filename.startswith("archive:") and "*" not in filename:
+        # NOTE: a package built before Terraform runs (filename = "build/fn.zip").
+        package = os.path.normpath(os.path.join(folder, filename))
+        if is_package(package):
+            code_root = unpack(package)
+    elif body.get("s3_bucket") or body.get("s3_key"):
+        elsewhere = f"s3://{ev.string(body.get('s3_bucket') or '')}/{ev.string(body.get('s3_key') or '')}"
+    handler = ev.string(body.get("handler") or "")
+    role = ev.string(body.get("role") or "")
+    sources: list[EventSource] = []
+    for mname, m in ev.resources.get("aws_lambda_event_source_mapping", {}).items():
+        target = str(m.get("function_name", ""))
+        if any(r in target for r in refs):
+            arn = ev.string(m.get("event_source_arn"))
+            kind = arn.split(":")[2] if arn.count(":") > 2 else ""
+            if kind in ("sqs", "kinesis", "dynamodb"):
+                where, line = positions.get(("aws_lambda_event_source_mapping", mname), ("", 0))
+                sources.append(EventSource(kind, arn, line, where))
+    fname = ev.string(body.get("function_name"))
+    targets = [ev.string(b.get("target_arn")) for b in body.get("dead_letter_config") or () if isinstance(b, dict)]
+    for config in ev.resources.get("aws_lambda_function_event_invoke_config", {}).values():
+        if any(r in str(config.get("function_name", "")) for r in refs):
+            for dest in config.get("destination_config") or ():
+                targets += [ev.string(d.get("destination")) for key in ("on_failure", "on_success")
+                            for d in (dest or {}).get(key) or () if isinstance(d, dict)]
+    return FunctionInfo(
+        name=address + name + label,
+        handler=handler if handler and "*" not in handler else None,
+        code_root=code_root,
+        environment=env,
+        event_sources=tuple(sources),
+        s3_triggers=() if sources else _s3_triggers(ev, name),
+        targets=tuple(dict.fromkeys(t for t in targets if t.startswith("arn:"))),
+        runtime=ev.string(body["runtime"]) if body.get("runtime") else None,
+        function_name=fname if "*" not in fname else None,
+        role_arn=role if role.startswith("arn:") and "*" not in role else None,
+        deployed_from=elsewhere,
+        line=positions.get(("aws_lambda_function", name), ("", 0))[1],
+        path=positions.get(("aws_lambda_function", name), ("", 0))[0],
+    )
 
 
 def _s3_triggers(ev: Evaluator, name: str) -> tuple[S3Trigger, ...]:
@@ -621,7 +672,7 @@ def current_policy(tpl: Template, fn: FunctionInfo) -> CurrentPolicy:
     module = re.fullmatch(r"module\.([\w-]+)", fn.name)
     if module and lambda_module(ev, module.group(1)) is not None:
         return _lambda_module_policy(tpl, ev, module.group(1))
-    body = ev.resources.get("aws_lambda_function", {}).get(fn.name) or {}
+    body = ev.resources.get("aws_lambda_function", {}).get(re.sub(r"\[[^\]]*\]\Z", "", fn.name)) or {}
     role_ref = str(body.get("role", ""))
     m = re.search(r"aws_iam_role\.([\w-]+)\.", role_ref)
     if not m:
