@@ -158,6 +158,7 @@ def discover(
     entry_function: str | None = None
     walked: dict[Path, list[tuple[Path, bool]]] = {}
     known: dict[Path, Path] = {}
+    roots_by_folder: dict[str, Path] = {}
 
     def walk(folder: Path, installed_too: bool = False) -> list[Path]:
         """The folder's files; what pip installed there only with ``installed_too``."""
@@ -202,13 +203,16 @@ def discover(
                 raise SourceError(f"{raw}: no Python files in this folder")
             for f in walk(p):
                 # NOTE: compared as text; a Path for each file's parent costs more than the walk.
-                if os.path.dirname(str(f)) == inside:
+                folder = os.path.dirname(str(f))
+                if folder == inside:
                     targets.append(name_of(f, r))
                     continue
                 # NOTE: a file in a folder that is no package (src/app.py) is imported from
                 # there, as the runtime does when that folder is the function's code: the
                 # folder is a root of its own.
-                own = _package_root(f, known)
+                own = roots_by_folder.get(folder)
+                if own is None:
+                    own = roots_by_folder[folder] = _package_root(f.parent, known)
                 if own not in roots:
                     roots.append(own)
                 targets.append(_module_name(f, own))
