@@ -1014,3 +1014,22 @@ def test_slices_and_indices_of_text_keep_what_they_take_from_known_parts(tmp_pat
         # past the known start, the part taken is not known
         ("s3:PutObject", "arn:aws:s3:::c/*"),
     }
+
+
+def test_awswrangler_athena_queries_and_s3_helpers(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import awswrangler as wr\n"
+        "def handler(event, context):\n"
+        "    wr.athena.read_sql_query('SELECT * FROM sales', database='analytics', s3_output='s3://out/q/', workgroup='etl')\n"
+        "    wr.athena.read_sql_query('SELECT 1 FROM orders', 'analytics', ctas_approach=False, workgroup='etl')\n"
+        "    wr.s3.delete_objects('s3://lake/tmp/')\n"
+    ))
+    actions = {a for a, _ in got}
+    assert {("athena:StartQueryExecution", "arn:aws:athena:us-east-1:1:workgroup/etl"),
+            ("glue:GetTable", "arn:aws:glue:us-east-1:1:table/analytics/sales"),
+            ("glue:GetTable", "arn:aws:glue:us-east-1:1:table/analytics/orders"),
+            ("s3:PutObject", "arn:aws:s3:::out/q/*"),
+            ("s3:DeleteObject", "arn:aws:s3:::lake/tmp/*")} <= got
+    # the CTAS approach (the default, used once here) makes and drops a temporary table
+    assert ("glue:CreateTable", "arn:aws:glue:us-east-1:1:table/analytics/temp_table_*") in got
+    assert {"athena:GetQueryExecution", "athena:GetQueryResults", "glue:DeleteTable"} <= actions

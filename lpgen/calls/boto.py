@@ -321,15 +321,22 @@ class BotoCalls:
                 self._signed_request(spec, name, args, kwargs, init_args, init_kwargs, node, frame)
                 continue
             params: dict[str, Vals] = {}
-            for member, source in (spec.get("params") or {}).items():
-                value = None
+
+            def given(source: Any) -> Vals | None:
+                if isinstance(source, dict):
+                    # NOTE: a structure of the request (QueryExecutionContext: {Database: ...}).
+                    inner = {k: v for k, v in ((k, given(src)) for k, src in source.items()) if v is not None}
+                    return (DictV(tuple(inner.items())),) if inner else None
                 for part in str(source).split("|"):
-                    if part.startswith("init:"):
-                        value = _library_arg(part[5:], init_args, init_kwargs)
-                    else:
-                        value = _library_arg(part, args, kwargs)
-                    if value is not None:
-                        break
+                    if len(part) > 1 and part[0] == part[-1] == "'":
+                        return (Str(part[1:-1]),)  # NOTE: a text the library makes itself
+                    found = _library_arg(part[5:], init_args, init_kwargs) if part.startswith("init:") else _library_arg(part, args, kwargs)
+                    if found is not None:
+                        return found
+                return None
+
+            for member, source in (spec.get("params") or {}).items():
+                value = given(source)
                 transform = spec.get("transform", {}).get(member)
                 if value is not None and transform and transform.startswith("meta:"):
                     # NOTE: what the Meta class of the model passed names (its table).
@@ -455,7 +462,15 @@ def _urls(given: Vals) -> list[str]:
 def _library_test(test: str, args: list[Vals], kwargs: dict[str, Vals]) -> bool:
     """A library call's condition on an argument: ``SRC`` (given), ``SRC^TEXT`` (its value
     is known to start with TEXT: ``path|0^s3://``), ``SRC~A,B`` (it may contain A or B: a
-    value not known may, ``mode|1~w,a``), ``SRC#A,B`` (it is known to contain A or B)."""
+    value not known may, ``mode|1~w,a``), ``SRC#A,B`` (it is known to contain A or B),
+    ``SRC=VALUE`` (it is known to be VALUE: ``ctas_approach=False``)."""
+    if "=" in test:
+        source, _, expected = test.partition("=")
+        found = _library_arg(source, args, kwargs) or ()
+        return bool(found) and all(
+            (isinstance(v, Const) and repr(v.value) == expected) or (isinstance(v, Str) and v.pattern == expected)
+            for v in found
+        )
     for op in ("^", "~", "#"):
         if op in test:
             source, _, text = test.partition(op)
