@@ -121,3 +121,18 @@ def test_a_text_file_read_whole(tmp_path: Path) -> None:
             boto3.client("sqs").send_message(QueueUrl=f"https://sqs.us-east-1.amazonaws.com/1/{NAME}", MessageBody="m")
     """, {"queue.txt": "jobs\n"})
     assert got == {("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:jobs")}
+
+
+def test_a_folder_the_code_puts_on_sys_path_is_searched_for_imports(tmp_path: Path) -> None:
+    got = _perms(tmp_path, """
+        import os, sys
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "vendor"))
+        import mylib
+        def handler(event, context):
+            mylib.put("a/b")
+    """, {"vendor/mylib/__init__.py": """
+        import boto3
+        def put(key):
+            boto3.client("s3").put_object(Bucket="vendored", Key=key, Body=b"")
+    """})
+    assert got == {("s3:PutObject", "arn:aws:s3:::vendored/a/b")}

@@ -171,6 +171,9 @@ class BuiltinCalls(BotoCalls):
     def project_file(self, path: str) -> Path | None:
         raise NotImplementedError
 
+    def add_import_folder(self, path: str) -> None:
+        raise NotImplementedError
+
     def open_file(self, path: Vals, mode: Vals) -> Vals:
         """``open(path)`` for reading: each path that names a file of the project is that
         file (a data file the code then parses); anything else is unknown."""
@@ -232,6 +235,12 @@ class BuiltinCalls(BotoCalls):
             return vals(*(Str(squash(sep.join(row))) for row in rows))
         if name == "time.strftime":
             return vals(*(Str(squash(_STRFTIME.sub("*", f))) for f in strings(args[0]))) if args else (Str("*"),)
+        if name in ("sys.path.insert", "sys.path.append", "site.addsitedir"):
+            # NOTE: a folder of the package put on the import path (``vendor/``): imports
+            # the project does not resolve are looked for there too.
+            for folder_text in strings(args[-1] if args else UNKNOWN_VALS):
+                self.add_import_folder(folder_text)
+            return NONE_VALS
         if name == "string.Template":
             return vals(*(Builtin("string template", t) for t in (args[0] if args else ()) if isinstance(t, Str))) or UNKNOWN_VALS
         if name in DATA_LOADERS:

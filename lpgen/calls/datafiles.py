@@ -36,9 +36,10 @@ def runtime_path(path: Path, roots: Iterable[Path]) -> str:
     return posixpath.join(TASK_ROOT, path.name)
 
 
-def locate(text: str, roots: Iterable[Path]) -> Path | None:
-    """The project file a path the code opens names (absolute under TASK_ROOT, or relative
-    to it as the working directory), or None when it names no file of the project."""
+def locate(text: str, roots: Iterable[Path], folder: bool = False) -> Path | None:
+    """The project file (or, with ``folder``, folder) a path the code names (absolute under
+    TASK_ROOT, or relative to it as the working directory), or None when it names none of
+    the project's."""
     if not text or "*" in text or "\x00" in text:
         return None
     norm = posixpath.normpath(text)
@@ -51,9 +52,11 @@ def locate(text: str, roots: Iterable[Path]) -> Path | None:
     for root in roots:
         candidate = root / norm
         try:
-            if not candidate.is_file() or not candidate.resolve().is_relative_to(root.resolve()):
+            if not (candidate.is_dir() if folder else candidate.is_file()):
                 continue
-            if candidate.stat().st_size > MAX_FILE_BYTES:
+            if not candidate.resolve().is_relative_to(root.resolve()):
+                continue
+            if not folder and candidate.stat().st_size > MAX_FILE_BYTES:
                 continue
         except (OSError, RuntimeError):  # NOTE: RuntimeError: a symlink loop
             continue

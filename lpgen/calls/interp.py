@@ -419,6 +419,14 @@ class Analyzer(BuiltinCalls):
             self.skipped[_display_path(path)] = pm.skip_reason
         return pm
 
+    def add_import_folder(self, path: str) -> None:
+        """A folder the code puts on ``sys.path``: searched for imports nothing else resolves."""
+        found = datafiles.locate(path, (*self.project.roots, *self.project.fallback), folder=True)
+        if found is not None and found not in self.project.fallback:
+            from dataclasses import replace
+
+            self.project = replace(self.project, fallback=(*self.project.fallback, found))
+
     def project_file(self, path: str) -> Path | None:
         """The project's file ``path`` names at run time (a data file the code reads)."""
         return datafiles.locate(path, (*self.project.roots, *self.project.fallback))
@@ -2379,7 +2387,7 @@ MODELLED = {
     "functools.partial", "functools.wraps", "functools.cached_property", "dataclasses.dataclass",
     "dataclasses.field", "typing.cast", "typing_extensions.cast", "urllib.parse.unquote",
     "urllib.parse.unquote_plus", "importlib.import_module", "time.strftime", *DATA_LOADERS, *PATH_FUNCTIONS, *SPLITTERS,
-    "string.Template",
+    "string.Template", "sys.path.insert", "sys.path.append", "site.addsitedir",
 }
 """library names the analyser follows, however they are imported."""
 
