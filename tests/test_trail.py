@@ -346,3 +346,24 @@ def test_the_cross_check_does_not_depend_on_the_arns_placeholders(case: Path, tm
     placeholders = statuses()
     assert {a: s for a, (s, _) in placeholders.items()} == {a: s for a, (s, _) in given.items()}
     assert not any("Partition" in note or "AccountId" in note for _, note in placeholders.values())
+
+
+def test_actions_cloudtrail_never_logs_are_unlogged_not_unexercised(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        "import boto3\n"
+        "from opensearchpy import AWSV4SignerAuth, OpenSearch\n"
+        "client = OpenSearch(hosts=['search-orders-abcdefghij.us-east-1.es.amazonaws.com'],\n"
+        "                    http_auth=AWSV4SignerAuth(None, 'us-east-1'))\n"
+        "def handler(e, c):\n"
+        "    boto3.client('s3').get_object(Bucket='b', Key='k')\n"
+        "    client.search(index='orders')\n"
+    )
+    _write_trail(tmp_path / "trail", [_record("GetObject", requestParameters={"bucketName": "b", "key": "k"})])
+    report = tmp_path / "report.json"
+    r = CliRunner().invoke(main, ["suggest", str(tmp_path / "app.py"), "--cloudtrail", str(tmp_path / "trail"),
+                                  "--role", ROLE, "--region", "us-east-1", "--account", "123456789012",
+                                  "--report", str(report)])
+    assert r.exit_code == 0, r.output
+    statuses = {s["action"]: (s["status"], s.get("note", "")) for s in json.loads(report.read_text())["trail"]["statuses"]}
+    assert statuses["es:ESHttpPost"] == ("unlogged", "CloudTrail does not log this action")
+    assert statuses["s3:GetObject"][0] == "confirmed"

@@ -122,6 +122,8 @@ def _status(p: Permission, hist: RoleHistory, summary: TrailSummary) -> TrailSta
     if seen:
         use = hist.actions[p.action]
         return TrailStatus(p.action, p.resource, CONFIRMED, use.count, use.first_seen, use.last_seen)
+    if p.action in events.never_logged():
+        return TrailStatus(p.action, p.resource, UNLOGGED, note="CloudTrail does not log this action")
     host = _data_event_hosts().get(p.action)
     if host is not None and host not in summary.data_events:
         return TrailStatus(p.action, p.resource, UNLOGGED,

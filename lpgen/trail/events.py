@@ -77,6 +77,12 @@ def data_events() -> dict[str, frozenset[str]]:
 
 
 @cache
+def never_logged() -> frozenset[str]:
+    """IAM actions authorized without any CloudTrail event."""
+    return frozenset(_table().get("never_logged") or ())
+
+
+@cache
 def deployment_events() -> tuple[tuple[str, str], ...]:
     """(event source host, operation) pairs that deploy new code for a function."""
     table = _table().get("deployments") or {}
