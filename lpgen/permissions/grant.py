@@ -34,8 +34,13 @@ def request_conditions(action: str, params: dict[str, Any]) -> tuple[tuple[str, 
 
     keys: dict[str, str] = (load_table("request_conditions.yaml") or {}).get(action) or {}
     out = []
-    for key, member in sorted(keys.items()):
+    for key, source in sorted(keys.items()):
+        # NOTE: "Member>text": the part of the member's value from text on, when it holds it
+        # (KeyId "arn:…:alias/orders" → "alias/orders").
+        member, _, start = source.partition(">")
         value = params.get(member)
+        if isinstance(value, str) and start:
+            value = value[value.find(start):] if start in value else None
         if isinstance(value, str) and value and "*" not in value:
             out.append(("StringEquals", key, value))
     return tuple(out)
@@ -159,7 +164,7 @@ def call_permissions(call: ApiCall, scope: Scope) -> tuple[list[Permission], lis
             if rule.action == "iam:PassRole":
                 principal = _PASSED_TO.get(op.prefix, f"{op.prefix}.amazonaws.com")
                 condition = (("StringEquals", "iam:PassedToService", principal),)
-            elif res.arn == "*":
+            elif res.arn == "*" or not res.complete:
                 condition = request_conditions(rule.action, params)
             perms.append(Permission(rule.action, res.arn, evidence, condition))
             if res.arn == "*" and res.resource_type is None and res.note == NO_RESOURCE_LEVEL:
