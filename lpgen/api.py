@@ -599,7 +599,10 @@ def suggest_for_function(
         # names, at the template's own lines.
         module = (fn.handler or "index.handler").rpartition(".")[0].replace("/", ".") or "index"
         inline = (module, os.path.abspath(template.path), "\n" * max(fn.inline_line - 1, 0) + fn.inline_code)
-    findings = template.implied_findings(fn)
+    from dataclasses import replace
+
+    # NOTE: a variable given with --env is known, whatever the template holds for it.
+    findings = template.implied_findings(replace(fn, dynamic=tuple(d for d in fn.dynamic if d[0] not in (env or {}))))
     if fn.deployed_from and not paths and inline is None:
         from lpgen.permissions.model import Finding
 

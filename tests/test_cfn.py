@@ -67,3 +67,35 @@ Resources:
     assert fn.environment["PREFIX"] == "in"
     current = tpl.current_policy(fn)
     assert [st.resources for st in current.policy.statements] == [("arn:aws:s3:::shop-dev-data/*",)]
+
+
+def test_dynamic_references_are_unknown_and_reported(tmp_path: Path) -> None:
+    from lpgen import api
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(
+        "import os, boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.resource('dynamodb').Table(os.environ['TABLE']).get_item(Key={})\n"
+    )
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Fn:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      CodeUri: src/\n"
+        "      Handler: app.handler\n"
+        "      Runtime: python3.12\n"
+        "      Environment:\n"
+        "        Variables:\n"
+        "          TABLE: '{{resolve:ssm:/app/table-name}}'\n"
+    )
+    tpl = load_template(str(tmp_path / "template.yaml"), region="us-east-1", account="1")
+    result = api.suggest_for_function(tpl, "Fn")
+    assert {(p.action, p.resource) for p in result.permissions} == {("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/*")}
+    found = [f for f in result.findings if f.code == "LP209"]
+    assert len(found) == 1 and "{{resolve:ssm:/app/table-name}}" in found[0].message and found[0].line == 10
+    given = api.suggest_for_function(tpl, "Fn", env={"TABLE": "orders"})
+    assert {p.resource for p in given.permissions} == {"arn:aws:dynamodb:us-east-1:1:table/orders"}
+    assert not [f for f in given.findings if f.code == "LP209"]

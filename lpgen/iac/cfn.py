@@ -35,6 +35,9 @@ from lpgen.permissions.arns import Scope
 
 MAX_RESOLVE_DEPTH = 40
 
+_DYNAMIC = re.compile(r"\{\{resolve:[^{}]*\}\}")
+"""a dynamic reference CloudFormation resolves at deploy time (SSM parameters, secrets)."""
+
 
 # The short forms CloudFormation defines (Template reference, "Intrinsic function reference").
 TAGS = frozenset({
@@ -158,6 +161,8 @@ class Resolver:
         self.path = path
         self._stack: list[str] = []
         self.defaulted: set[str] = set()
+        self.dynamic: list[str] = []
+        """the dynamic references (``{{resolve:ssm:/app/table}}``) the values read held."""
         """parameters resolved to their Default since this was last cleared."""
 
     def pseudo(self, name: str) -> str | None:
@@ -249,13 +254,18 @@ class Resolver:
         return re.sub(r"\$\{(\w+)\}", lambda m: values.get(m.group(1), "*"), template)
 
     def str(self, value: Any) -> str:  # noqa: A003
-        """Resolve a value to a string pattern."""
+        """Resolve a value to a string pattern. A dynamic reference (``{{resolve:ssm:…}}``)
+        is filled in by CloudFormation when it deploys: here its part is ``*``."""
         out = self.value(value)
         if isinstance(out, (list, dict)):
             return "*"
         if isinstance(out, bool):
             return "true" if out else "false"
-        return "*" if out is None else str(out)
+        text = "*" if out is None else str(out)
+        if "{{resolve:" in text:
+            self.dynamic.extend(_DYNAMIC.findall(text))
+            text = _DYNAMIC.sub("*", text)
+        return text
 
     def value(self, value: Any) -> Any:
         """Resolve intrinsics inside any value."""
@@ -409,7 +419,14 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             if isinstance(variables, dict):
                 merged_env.update(variables)
         resolver.defaulted.clear()
-        env = {k: resolver.str(v) for k, v in merged_env.items()}
+        env: dict[str, str] = {}
+        dynamic: list[tuple[str, str, int]] = []
+        for k, v in merged_env.items():
+            resolver.dynamic.clear()
+            env[k] = resolver.str(v)
+            at = lines.get(f"Resources.{logical}.Properties.Environment.Variables",
+                           lines.get(f"Resources.{logical}.Properties.Environment", lines.get(f"Resources.{logical}", 0)))
+            dynamic.extend((k, ref, at) for ref in resolver.dynamic)
         defaulted = tuple(
             (name, resolver.str((resolver.parameters.get(name) or {}).get("Default")), lines.get(f"Parameters.{name}", 0))
             for name in sorted(resolver.defaulted)
@@ -485,6 +502,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             inline_code=inline_code,
             inline_line=inline_line,
             defaulted=defaulted,
+            dynamic=tuple(dynamic),
             function_name=resolver.physical_name(logical) if props.get("FunctionName") else None,
             role_arn=role_arn if role_arn and role_arn.startswith("arn:") and "*" not in role_arn else None,
             targets=targets,
