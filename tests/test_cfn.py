@@ -99,3 +99,30 @@ def test_dynamic_references_are_unknown_and_reported(tmp_path: Path) -> None:
     given = api.suggest_for_function(tpl, "Fn", env={"TABLE": "orders"})
     assert {p.resource for p in given.permissions} == {"arn:aws:dynamodb:us-east-1:1:table/orders"}
     assert not [f for f in given.findings if f.code == "LP209"]
+
+
+def test_exports_and_parameters_without_a_value_are_reported_by_variable(tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text(
+        "Parameters:\n"
+        "  TableName: {Type: String}\n"
+        "Resources:\n"
+        "  Fn:\n"
+        "    Type: AWS::Lambda::Function\n"
+        "    Properties:\n"
+        "      Handler: app.handler\n"
+        "      Runtime: python3.12\n"
+        "      Code: .\n"
+        "      Environment:\n"
+        "        Variables:\n"
+        "          TABLE: !Ref TableName\n"
+        "          BUCKET: !ImportValue shared-bucket\n"
+    )
+    tpl = load_template(str(tmp_path / "template.yaml"), region="us-east-1", account="1")
+    messages = sorted(f.message for f in tpl.implied_findings(tpl.function("Fn")) if f.code == "LP209")
+    assert messages == [
+        "environment variable BUCKET takes another stack's export shared-bucket, not known here (pass --env BUCKET=…)",
+        "environment variable TABLE takes template parameter TableName (no default; --param TableName=… gives it), "
+        "not known here (pass --env TABLE=…)",
+    ]
+    given = load_template(str(tmp_path / "template.yaml"), params={"TableName": "orders"}, region="us-east-1", account="1")
+    assert [f.message for f in given.implied_findings(given.function("Fn")) if "TABLE" in f.message] == []

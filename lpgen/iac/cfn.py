@@ -162,7 +162,8 @@ class Resolver:
         self._stack: list[str] = []
         self.defaulted: set[str] = set()
         self.dynamic: list[str] = []
-        """the dynamic references (``{{resolve:ssm:/app/table}}``) the values read held."""
+        """what the values read took that is not known here: dynamic references
+        (``{{resolve:ssm:/app/table}}``), other stacks' exports, parameters without a value."""
         """parameters resolved to their Default since this was last cleared."""
 
     def pseudo(self, name: str) -> str | None:
@@ -190,6 +191,8 @@ class Resolver:
             p = self.parameters[name] or {}
             if "Default" in p:
                 self.defaulted.add(name)
+            else:
+                self.dynamic.append(f"template parameter {name} (no default; --param {name}=… gives it)")
             return self.str(p.get("Default", "*"))
         if name in self.resources:
             return self._resource_value(name, None)
@@ -263,7 +266,7 @@ class Resolver:
             return "true" if out else "false"
         text = "*" if out is None else str(out)
         if "{{resolve:" in text:
-            self.dynamic.extend(_DYNAMIC.findall(text))
+            self.dynamic.extend(f"{ref} (resolved when the stack deploys)" for ref in _DYNAMIC.findall(text))
             text = _DYNAMIC.sub("*", text)
         return text
 
@@ -303,7 +306,10 @@ class Resolver:
                     return self.value(self.mappings[self.str(arg[0])][self.str(arg[1])][self.str(arg[2])])
                 except (KeyError, TypeError):
                     return "*"
-            if k in ("Fn::ImportValue", "Fn::GetAZs", "Fn::Base64", "Fn::Cidr"):
+            if k == "Fn::ImportValue":
+                self.dynamic.append(f"another stack's export {self.str(arg)}")
+                return "*"
+            if k in ("Fn::GetAZs", "Fn::Base64", "Fn::Cidr"):
                 return "*"
         return {k: self.value(v) for k, v in value.items()}
 

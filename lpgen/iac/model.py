@@ -177,8 +177,9 @@ class FunctionInfo:
     """(parameter, default, line) of the template parameters the function's environment
     took the default of: the deployed stack may be given another value."""
     dynamic: tuple[tuple[str, str, int], ...] = ()
-    """(variable, reference, line) of the environment's dynamic references
-    (``{{resolve:ssm:/app/table}}``), which CloudFormation fills in when it deploys."""
+    """(variable, source, line) of the environment's values the template takes from where
+    it cannot be read: a dynamic reference (``{{resolve:ssm:/app/table}}``, filled in when the
+    stack deploys), another stack's export, a parameter without a value."""
     deployed_from: str = ""
     """where the deployed code comes from when the template names no local copy of it (an
     S3 object): ``code_root`` is then a guess (the template's folder)."""
@@ -226,16 +227,16 @@ class Template:
 
     def implied_findings(self, fn: FunctionInfo) -> list[Finding]:
         """What the template leaves open for ``fn``: each parameter default its environment
-        took (LP207), which the deployed stack may override, and each dynamic reference it
-        holds (LP209)."""
+        took (LP207), which the deployed stack may override, and each value it takes from
+        where the template cannot be read (LP209)."""
         return [
             Finding("LP207", f"template parameter {name} has no value here: its default {default!r} is assumed "
                     f"(pass --param {name}=…)", self.path, line, "info")
             for name, default, line in fn.defaulted
         ] + [
-            Finding("LP209", f"environment variable {var} holds {ref}, which CloudFormation resolves when it deploys: "
-                    f"not known here (pass --env {var}=…)", self.path, line)
-            for var, ref, line in fn.dynamic
+            Finding("LP209", f"environment variable {var} takes {source}, not known here (pass --env {var}=…)",
+                    self.path, line)
+            for var, source, line in fn.dynamic
         ]
 
     def implied_permissions(self, fn: FunctionInfo) -> list[Permission]:
