@@ -1033,3 +1033,24 @@ def test_awswrangler_athena_queries_and_s3_helpers(tmp_path: Path) -> None:
     # the CTAS approach (the default, used once here) makes and drops a temporary table
     assert ("glue:CreateTable", "arn:aws:glue:us-east-1:1:table/analytics/temp_table_*") in got
     assert {"athena:GetQueryExecution", "athena:GetQueryResults", "glue:DeleteTable"} <= actions
+
+
+def test_serverless_values_known_only_at_deploy_are_reported_by_variable(tmp_path: Path) -> None:
+    from lpgen.iac import load_template
+
+    (tmp_path / "serverless.yml").write_text(
+        "service: shop\n"
+        "custom:\n"
+        "  table: ${ssm:/shop/${sls:stage}/table}\n"
+        "provider:\n"
+        "  name: aws\n"
+        "  environment:\n"
+        "    TABLE: ${self:custom.table}\n"
+        "    BUCKET: plain\n"
+        "functions:\n"
+        "  fn: {handler: app.handler}\n"
+    )
+    tpl = load_template(str(tmp_path / "serverless.yml"), region="us-east-1", account="1")
+    found = [(f.line, f.message) for f in tpl.implied_findings(tpl.function("fn")) if f.code == "LP209"]
+    assert found == [(6, "environment variable TABLE takes ${ssm:/shop/dev/table} (resolved when the service deploys), "
+                         "not known here (pass --env TABLE=…)")]

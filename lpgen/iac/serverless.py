@@ -27,6 +27,8 @@ class Variables:
         self.scope = scope
         self.base = os.path.dirname(os.path.abspath(path))
         self._depth = 0
+        self.unknown: list[str] = []
+        """the variables read that are known only when the service deploys (``${ssm:…}``)."""
 
     def stage(self) -> str:
         if "stage" in self.params:
@@ -79,6 +81,7 @@ class Variables:
             data = load_document(target)
             return _dig(data, m.group(2)) if m.group(2) else data
         if expr.startswith(("cf:", "ssm:", "s3:", "param:")):
+            self.unknown.append("${" + expr + "} (resolved when the service deploys)")
             return "*"
         if expr.startswith(("'", '"')):
             return expr.strip("'\"")
@@ -143,6 +146,26 @@ class Variables:
         return value
 
 
+def _deploy_time_values(
+    raw: dict[str, Any], key: str, variables: Variables, lines: dict[str, int],
+) -> tuple[tuple[str, str, int], ...]:
+    """(variable, source, line) of the function's environment values that read variables
+    known only when the service deploys (``${ssm:/app/table}``), through any ``${self:…}``."""
+    provider_env = (raw.get("provider") or {}).get("environment") or {}
+    own_env = ((raw.get("functions") or {}).get(key) or {}).get("environment") or {}
+    out: list[tuple[str, str, int]] = []
+    for block, where in ((provider_env, "provider.environment"), (own_env, f"functions.{key}.environment")):
+        if not isinstance(block, dict):
+            continue
+        for var, value in block.items():
+            if var in own_env and block is provider_env:
+                continue  # NOTE: the function's own value replaces the provider's
+            variables.unknown.clear()
+            variables.value(value)
+            out.extend((var, source, lines.get(where, 0)) for source in dict.fromkeys(variables.unknown))
+    return tuple(sorted(out))
+
+
 def _split_default(ref: str) -> tuple[str, str | None]:
     depth = 0
     for i, ch in enumerate(ref):
@@ -196,6 +219,7 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
             continue
         env_raw = {**(provider_env if isinstance(provider_env, dict) else {}), **(fn.get("environment") or {})}
         env = {k: resolver.str(v) for k, v in env_raw.items()}
+        dynamic = _deploy_time_values(raw, key, variables, lines)
         # NOTE: a package built beforehand (package.artifact, the function's or the service's).
         artifact = (fn.get("package") or {}).get("artifact") or (doc.get("package") or {}).get("artifact")
         folder, elsewhere = base, ""
@@ -252,6 +276,7 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
             handler=f"{module}.{func}" if module else None,
             code_root=folder,
             deployed_from=elsewhere,
+            dynamic=dynamic,
             environment=env,
             event_sources=tuple(sources),
             s3_triggers=() if other_events else tuple(triggers),
