@@ -352,3 +352,26 @@ resource "aws_lambda_function" "shard" {
     users = tpl.function('fn["users"]')
     assert (users.function_name, users.environment) == ("users-prod", {"TABLE": "users-table", "BUCKET": "data-prod"})
     assert tpl.function("shard[1]").environment["TABLE"] == "shard-1"
+
+
+def test_variables_without_defaults_and_data_sources_are_reported_by_variable(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('''
+variable "table" {}
+data "aws_ssm_parameter" "bucket" { name = "/app/bucket" }
+resource "aws_lambda_function" "fn" {
+  function_name = "fn"
+  handler       = "app.handler"
+  runtime       = "python3.12"
+  environment {
+    variables = { TABLE = var.table, BUCKET = data.aws_ssm_parameter.bucket.value, MODE = "fast" }
+  }
+}
+''')
+    tpl = load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1")
+    found = sorted(f.message for f in tpl.implied_findings(tpl.function("fn")) if f.code == "LP209")
+    assert found == [
+        "environment variable BUCKET takes data.aws_ssm_parameter.bucket.value (read when Terraform runs), "
+        "not known here (pass --env BUCKET=…)",
+        "environment variable TABLE takes var.table (no default; --param table=… gives it), not known here "
+        "(pass --env TABLE=…)",
+    ]

@@ -78,6 +78,9 @@ class Evaluator:
             _unquote_key(name): (body or {}).get("value") for item in doc.get("output") or () for name, body in item.items()
         }
         self._children: dict[str, Evaluator | None] = {}
+        self.unknown: list[str] = []
+        """what the values read took that is known only when Terraform runs (a variable
+        without a default, a data source's attribute)."""
         self.each: tuple[Any, Any] | None = None
         """(each.key, each.value) of the resource instance being read (``for_each``)."""
         self.count_index: int | None = None
@@ -169,7 +172,10 @@ class Evaluator:
             if parts[1] in self.params:
                 return self.params[parts[1]]
             default = self.variables.get(parts[1])
-            return "*" if default is None else self.value(default)
+            if default is None:
+                self.unknown.append(f"var.{parts[1]} (no default; --param {parts[1]}=… gives it)")
+                return "*"
+            return self.value(default)
         if head == "local" and len(parts) >= 2:
             raw = self.locals.get(parts[1])
             return "*" if raw is None else self.value(raw)
@@ -216,7 +222,9 @@ class Evaluator:
         if dtype == "aws_partition" and attr == "partition":
             return self.scope.value("Partition")
         body = self.data.get(dtype, {}).get(name)
-        if body is None:
+        if body is None or (attr not in body and dtype != "archive_file" and not (
+                dtype == "aws_iam_policy_document" and attr == "json")):
+            self.unknown.append(f"data.{dtype}.{name}.{attr} (read when Terraform runs)")
             return "*"
         if dtype == "aws_iam_policy_document" and attr == "json":
             return json.dumps(self.policy_document(body))
@@ -593,8 +601,21 @@ def _function_info(ev: Evaluator, address: str, name: str, body: dict[str, Any],
     folder, positions = ev.folder, ev.positions
     refs = (f"aws_lambda_function.{name}.", f"aws_lambda_function.{name}[")
     env: dict[str, str] = {}
+    dynamic: list[tuple[str, str, int]] = []
+    env_line = positions.get(("aws_lambda_function", name), ("", 0))[1]
     for block in body.get("environment") or ():
-        variables = ev.value((block or {}).get("variables") or {})
+        raw = (block or {}).get("variables") or {}
+        if isinstance(raw, dict):
+            # NOTE: one variable at a time, to tell which takes what is not known here.
+            for k, raw_value in raw.items():
+                if k == "__is_block__":
+                    continue
+                ev.unknown.clear()
+                v = ev.value(raw_value)
+                env[_unquote_key(k)] = ev.string(v) if not isinstance(v, str) else v
+                dynamic.extend((_unquote_key(k), source, env_line) for source in dict.fromkeys(ev.unknown))
+            continue
+        variables = ev.value(raw)
         if isinstance(variables, dict):
             env.update({k: ev.string(v) if not isinstance(v, str) else v for k, v in variables.items()})
     filename = ev.string(body.get("filename") or "")
@@ -638,6 +659,7 @@ def _function_info(ev: Evaluator, address: str, name: str, body: dict[str, Any],
         function_name=fname if "*" not in fname else None,
         role_arn=role if role.startswith("arn:") and "*" not in role else None,
         deployed_from=elsewhere,
+        dynamic=tuple(sorted(dynamic)),
         line=positions.get(("aws_lambda_function", name), ("", 0))[1],
         path=positions.get(("aws_lambda_function", name), ("", 0))[0],
     )
