@@ -25,7 +25,7 @@ def load_table(name: str) -> Any:
     """Parse ``data/<name>`` (YAML) once; raise ModelDataError when it is missing or broken."""
     text = _text(name)
     checksum = zlib.crc32(text.encode("utf-8"))
-    cache_path = _cache_path(name)
+    cache_path = _cache_path(name, checksum)
     if cache_path is not None:
         try:
             with open(cache_path, "rb") as fh:
@@ -63,14 +63,15 @@ def _parse(name: str, text: str) -> Any:
         raise ModelDataError(f"data/{name}: {exc}") from exc
 
 
-def _cache_path(name: str) -> str | None:
+def _cache_path(name: str, checksum: int) -> str | None:
     from lpgen.permissions.reference import cache_dir
 
     if os.environ.get("LPGEN_NO_MODEL_CACHE"):
         return None
-    # NOTE: marshal's format belongs to the Python version that wrote it.
+    # NOTE: marshal's format belongs to the Python version that wrote it; the table's
+    # checksum in the name lets installs of different versions keep their own.
     folder = f"tables-py{sys.version_info[0]}{sys.version_info[1]}"
-    return os.path.join(str(cache_dir()), folder, name.rsplit(".", 1)[0] + ".marshal")
+    return os.path.join(str(cache_dir()), folder, f"{name.rsplit('.', 1)[0]}-{checksum:08x}.marshal")
 
 
 def _store(path: str, value: Any) -> None:

@@ -78,15 +78,23 @@ def test_parsed_tables_are_read_back_from_the_cache_without_yaml(tmp_path: Path)
         assert table == json.loads(json.dumps(yaml.safe_load((ROOT / "data" / name).read_text()), default=str)), name
 
 
+def test_installs_of_different_tables_keep_their_own_cache(tmp_path: Path) -> None:
+    from lpgen import data_files
+
+    one, two = data_files._cache_path("libraries.yaml", 1), data_files._cache_path("libraries.yaml", 2)
+    assert one is not None and two is not None and one != two
+
+
 def test_a_stale_or_broken_cached_table_is_parsed_again(tmp_path: Path) -> None:
     _tables_in_fresh_process(tmp_path)
     cached = sorted(tmp_path.glob("tables-*/*.marshal"))
-    assert {p.stem for p in cached} == {p.stem for p in (ROOT / "data").glob("*.yaml")}
+    # NOTE: each cached table is named by its table and the checksum of its text.
+    assert {p.stem.rsplit("-", 1)[0] for p in cached} == {p.stem for p in (ROOT / "data").glob("*.yaml")}
     import marshal
 
-    prefixes = next(p for p in cached if p.stem == "prefixes")
+    prefixes = next(p for p in cached if p.stem.startswith("prefixes-"))
     prefixes.write_bytes(marshal.dumps((0, {"forged": "table"})))  # a checksum no text has
-    next(p for p in cached if p.stem == "helpers").write_bytes(b"not marshal")
+    next(p for p in cached if p.stem.startswith("helpers-")).write_bytes(b"not marshal")
     again = _tables_in_fresh_process(tmp_path)
     assert again["after"]
     assert "forged" not in again["tables"]["prefixes.yaml"]  # type: ignore[index]
