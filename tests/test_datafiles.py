@@ -136,3 +136,16 @@ def test_a_folder_the_code_puts_on_sys_path_is_searched_for_imports(tmp_path: Pa
             boto3.client("s3").put_object(Bucket="vendored", Key=key, Body=b"")
     """})
     assert got == {("s3:PutObject", "arn:aws:s3:::vendored/a/b")}
+
+
+def test_yaml_aliases_do_not_blow_a_small_file_up(tmp_path: Path) -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]
+    got = _perms(tmp_path, """
+        import yaml
+        import boto3
+        CONF = yaml.safe_load(open("bomb.yaml"))
+        def handler(event, context):
+            boto3.client("s3").get_object(Bucket=CONF.get("bucket", "fallback"), Key="k")
+    """, {"bomb.yaml": "\n".join(lines) + "\nbucket: real\n"})
+    assert got == {("s3:GetObject", "arn:aws:s3:::real/k")}

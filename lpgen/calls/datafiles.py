@@ -92,14 +92,30 @@ def parse(kind: str, text: str) -> V:
     return from_data(data)
 
 
-def from_data(data: Any) -> V:
-    """Parsed data as values: dicts, lists, strings and plain constants."""
+MAX_NODES = 100_000
+"""values one parsed document becomes at most."""
+
+
+def from_data(data: Any, seen: dict[int, V] | None = None) -> V:
+    """Parsed data as values: dicts, lists, strings and plain constants. A part the document
+    repeats (a YAML alias) is converted once and shared, as the parser shares it."""
+    seen = {} if seen is None else seen
+    if id(data) in seen:
+        return seen[id(data)]
+    if len(seen) > MAX_NODES:
+        return Unknown("data too large to follow")
+    out: V
     if isinstance(data, dict):
-        return DictV(tuple((str(k), (from_data(v),)) for k, v in data.items()))
-    if isinstance(data, list):
-        return SeqV(tuple((from_data(v),) for v in data))
-    if isinstance(data, str):
+        seen[id(data)] = Unknown("data that holds itself")
+        out = DictV(tuple((str(k), (from_data(v, seen),)) for k, v in data.items()))
+    elif isinstance(data, list):
+        seen[id(data)] = Unknown("data that holds itself")
+        out = SeqV(tuple((from_data(v, seen),) for v in data))
+    elif isinstance(data, str):
         return Str(data)
-    if data is None or isinstance(data, (bool, int, float)):
+    elif data is None or isinstance(data, (bool, int, float)):
         return Const(data)
-    return Unknown("a value of data read from a file")
+    else:
+        return Unknown("a value of data read from a file")
+    seen[id(data)] = out
+    return out
