@@ -321,22 +321,9 @@ class BotoCalls:
                 self._signed_request(spec, name, args, kwargs, init_args, init_kwargs, node, frame)
                 continue
             params: dict[str, Vals] = {}
-
-            def given(source: Any) -> Vals | None:
-                if isinstance(source, dict):
-                    # NOTE: a structure of the request (QueryExecutionContext: {Database: ...}).
-                    inner = {k: v for k, v in ((k, given(src)) for k, src in source.items()) if v is not None}
-                    return (DictV(tuple(inner.items())),) if inner else None
-                for part in str(source).split("|"):
-                    if len(part) > 1 and part[0] == part[-1] == "'":
-                        return (Str(part[1:-1]),)  # NOTE: a text the library makes itself
-                    found = _library_arg(part[5:], init_args, init_kwargs) if part.startswith("init:") else _library_arg(part, args, kwargs)
-                    if found is not None:
-                        return found
-                return None
-
+            call = (args, kwargs, init_args, init_kwargs)
             for member, source in (spec.get("params") or {}).items():
-                value = given(source)
+                value = _spec_value(source, *call)
                 transform = spec.get("transform", {}).get(member)
                 if value is not None and transform and transform.startswith("meta:"):
                     # NOTE: what the Meta class of the model passed names (its table).
@@ -355,21 +342,7 @@ class BotoCalls:
         no AWS signer (basic auth, none) needs no IAM permission and records nothing."""
 
         def source(text: str) -> Vals | None:
-            for part in text.split("|"):
-                if ">" in part:
-                    # NOTE: an argument of the object passed (``bulk(client, ...)``: the
-                    # client's http_auth).
-                    outer, inner = part.split(">", 1)
-                    held = [x for o in _library_arg(outer, args, kwargs) or () if isinstance(o, LibObject)
-                            for x in _library_arg(inner, list(o.args), dict(o.kwargs)) or ()]
-                    found: Vals | None = tuple(held) or None
-                elif part.startswith("init:"):
-                    found = _library_arg(part[5:], init_args, init_kwargs)
-                else:
-                    found = _library_arg(part, args, kwargs)
-                if found is not None:
-                    return found
-            return None
+            return _spec_value(text, args, kwargs, init_args, init_kwargs)
 
         services = aws.signed_services()
         verbs = [v.upper() for v in strings(source(str(spec["signed"])[4:]) or UNKNOWN_VALS)] if str(
@@ -457,6 +430,34 @@ def _urls(given: Vals) -> list[str]:
             for text in strings((v,)):
                 out.append(text if "://" in text else f"https://{text}/*")
     return sorted(set(out)) or ["*"]
+
+
+def _spec_value(
+    source: Any, args: list[Vals], kwargs: dict[str, Vals], init_args: list[Vals], init_kwargs: dict[str, Vals],
+) -> Vals | None:
+    """The value a library call's spec names: ``"name|0"`` (the keyword, else the position),
+    ``"init:…"`` (of the object's constructor), ``"client|0>http_auth"`` (of the constructor
+    of the object passed), ``"'text'"`` (a text the library makes itself), or a dict of
+    these (a structure of the request); None when the call gives none of them."""
+    if isinstance(source, dict):
+        inner = {k: v for k, v in ((k, _spec_value(src, args, kwargs, init_args, init_kwargs))
+                                   for k, src in source.items()) if v is not None}
+        return (DictV(tuple(inner.items())),) if inner else None
+    for part in str(source).split("|"):
+        if len(part) > 1 and part[0] == part[-1] == "'":
+            return (Str(part[1:-1]),)
+        if ">" in part:
+            outer, inner_name = part.split(">", 1)
+            held = tuple(x for o in _library_arg(outer, args, kwargs) or () if isinstance(o, LibObject)
+                         for x in _library_arg(inner_name, list(o.args), dict(o.kwargs)) or ())
+            found: Vals | None = held or None
+        elif part.startswith("init:"):
+            found = _library_arg(part[5:], init_args, init_kwargs)
+        else:
+            found = _library_arg(part, args, kwargs)
+        if found is not None:
+            return found
+    return None
 
 
 def _library_test(test: str, args: list[Vals], kwargs: dict[str, Vals]) -> bool:
