@@ -78,11 +78,12 @@ def modelled_packages() -> frozenset[str]:
         k.split(".")[0] for k in table if not k.startswith("@")})
 
 
-def value_method_calls(method: str) -> list[Any]:
+@cache
+def value_method_calls(method: str) -> tuple[Any, ...]:
     """The calls a method of a library value makes whatever the value (``@value-methods``
     in libraries.yaml: ``to_csv`` of an ``s3://`` path)."""
     table: dict[str, Any] = load_table("libraries.yaml") or {}
-    return list((table.get("@value-methods") or {}).get(method) or ())
+    return tuple((table.get("@value-methods") or {}).get(method) or ())
 
 
 @cache
