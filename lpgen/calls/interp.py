@@ -1497,6 +1497,8 @@ class Analyzer(BuiltinCalls):
                     return "*"
                 bounds.append(found[0].value)
             lo, hi, step = bounds
+            if step == 0:
+                return "*"  # NOTE: a ValueError when it runs
             if "*" not in text:
                 return text[lo:hi:step]
             head, tail = text.split("*", 1)[0], text.rsplit("*", 1)[1]
