@@ -61,6 +61,21 @@ def test_bad_modules_are_skipped_with_a_finding_and_the_rest_analysed(tmp_path: 
     assert all(f["path"] == os.path.relpath(tmp_path / name) for f in skipped), skipped
 
 
+def test_values_python_refuses_or_would_make_huge_are_wildcards(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        "import boto3\n"
+        "N = 3\n"
+        "def handler(event, context):\n"
+        "    s3 = boto3.client('s3')\n"
+        "    s3.get_object(Bucket='abc'[::0], Key=f'{N:>999999999}')\n"
+        "    s3.put_object(Bucket='b', Key='%0999999999d' % N + f'{N:.9999999999f}', Body=b'')\n"
+    )
+    result = run("suggest", str(tmp_path / "app.py"), "--format", "json", "--region", "us-east-1", "--account", "1")
+    assert_clean(result, 0)
+    granted = {(a, r) for st in json.loads(result.stdout)["Statement"] for a in st["Action"] for r in st["Resource"]}
+    assert granted == {("s3:GetObject", "arn:aws:s3:::*/*"), ("s3:PutObject", "arn:aws:s3:::b/*")}
+
+
 def test_ten_megabyte_module(tmp_path: Path) -> None:
     big = tmp_path / "big.py"
     with open(big, "w") as fh:

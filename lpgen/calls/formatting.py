@@ -21,19 +21,25 @@ def formatted(value: Vals, spec: str = "", conversion: str | None = None) -> lis
         return strings(value)
     conversions: dict[str, Callable[[Any], Any]] = {"r": repr, "a": ascii, "s": str}
     convert = conversions.get(conversion or "", lambda raw: raw)
-    return _rendered(value, lambda raw: format(convert(raw), spec))
+    return _rendered(value, lambda raw: format(convert(raw), spec), spec)
 
 
 def percent_one(directive: str, value: Vals) -> list[str]:
     """One ``%`` directive (``%03d``, ``%s``) applied to each alternative of ``value``."""
     if directive == "%s":
         return strings(value)
-    return _rendered(value, lambda raw: directive % (raw,))
+    return _rendered(value, lambda raw: directive % (raw,), directive)
 
 
-def _rendered(value: Vals, render: Callable[[Any], str]) -> list[str]:
+MAX_WIDTH = 1024
+"""widest field or longest precision a spec may ask for (a larger one makes the text *)."""
+
+
+def _rendered(value: Vals, render: Callable[[Any], str], spec: str = "") -> list[str]:
     """``render`` of each alternative known in full (text without ``*``, a constant); ``*``
     for any other, or when Python's formatting refuses it."""
+    if any(int(n) > MAX_WIDTH for n in re.findall(r"\d+", spec)):
+        return ["*"]  # NOTE: "{:>999999999}" would build a gigabyte of padding
     out: list[str] = []
     for v in value:
         raw: Any
@@ -46,7 +52,7 @@ def _rendered(value: Vals, render: Callable[[Any], str]) -> list[str]:
             continue
         try:
             out.append(render(raw))
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):
             out.append("*")
     return list(dict.fromkeys(out)) or ["*"]
 
