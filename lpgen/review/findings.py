@@ -53,7 +53,7 @@ CATALOGUE: dict[str, Entry] = {e.code: e for e in (
           "Environment: {TABLE: !Sub \"orders-${Stage}\"} with Stage's Default: dev", "--param Stage=prod (or the stack's value)"),
     Entry("LP208", "code deployed from elsewhere", "the template deploys the function's code from S3, so lpgen analysed the code beside the template in its place",
           "CodeUri: s3://artifacts/fn.zip", "give the code's folder (or its .zip) as PATHS"),
-    Entry("LP209", "environment value not in the template", "a dynamic reference ({{resolve:ssm:…}}), another stack's export or a parameter without a value is known only when the stack deploys, so the name it gives is a wildcard here",
+    Entry("LP209", "environment value not in the template", "a value known only when the template is deployed (a dynamic reference {{resolve:ssm:…}}, another stack's export, serverless.yml's ${ssm:…}, a Terraform data source, a parameter or variable without a value), so the name it gives is a wildcard here",
           "Environment: {TABLE: '{{resolve:ssm:/app/table}}'}", "--env TABLE=orders (the parameter's value)"),
     Entry("LP301", "role not in the trail", "nothing can be confirmed from this trail",
           "--role of another account or a trail without the function's region", "the right --role and trail"),
