@@ -105,3 +105,19 @@ def test_code_in_s3_is_looked_for_beside_the_template_and_said_so(tmp_path: Path
     # the code given as PATHS is the code: nothing to say
     result = api.suggest_for_function(tpl, "Fn", [str(tmp_path / "app.py")])
     assert not [f for f in result.findings if f.code == "LP208"]
+
+
+def test_terraform_packages_in_s3_and_the_lambda_modules_existing_package(tmp_path: Path) -> None:
+    _zip(tmp_path / "dist" / "fn.zip", {"app.py": APP, "conf.json": '{"bucket": "from-module"}'})
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_lambda_function" "remote" {\n'
+        '  function_name = "remote"\n  s3_bucket = "artifacts"\n  s3_key = "fn.zip"\n'
+        '  handler = "app.handler"\n  runtime = "python3.12"\n}\n'
+        'module "packaged" {\n'
+        '  source = "terraform-aws-modules/lambda/aws"\n'
+        '  function_name = "packaged"\n  handler = "app.handler"\n  runtime = "python3.12"\n'
+        '  create_package = false\n  local_existing_package = "dist/fn.zip"\n}\n'
+    )
+    tpl = load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1")
+    assert tpl.function("remote").deployed_from == "s3://artifacts/fn.zip"
+    assert _granted(api.suggest_for_function(tpl, "module.packaged")) == {("s3:PutObject", "arn:aws:s3:::from-module/out/x")}
