@@ -1054,3 +1054,25 @@ def test_serverless_values_known_only_at_deploy_are_reported_by_variable(tmp_pat
     found = [(f.line, f.message) for f in tpl.implied_findings(tpl.function("fn")) if f.code == "LP209"]
     assert found == [(6, "environment variable TABLE takes ${ssm:/shop/dev/table} (resolved when the service deploys), "
                          "not known here (pass --env TABLE=…)")]
+
+
+def test_loads_boto3_injects_and_the_line_an_attribute_read_loads_at(tmp_path: Path) -> None:
+    src = tmp_path / "app.py"
+    src.write_text(
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    bucket = boto3.resource('s3').Bucket('my-bucket')\n"
+        "    print(bucket.creation_date)\n"
+        "    for summary in bucket.objects.filter(Prefix='in/'):\n"
+        "        summary.load()\n"
+        "    return boto3.resource('dynamodb').Table('t').item_count\n"
+    )
+    result = api.suggest([str(src)], region="us-east-1", account="1")
+    got = {(p.action, p.resource): sorted(e.line for e in p.evidence) for p in result.permissions}
+    assert got == {
+        # Bucket has no load in the resource model: boto3's lists the buckets
+        ("s3:ListAllMyBuckets", "*"): [4],
+        ("s3:ListBucket", "arn:aws:s3:::my-bucket"): [5],
+        ("s3:GetObject", "arn:aws:s3:::my-bucket/in/*"): [6],
+        ("dynamodb:DescribeTable", "arn:aws:dynamodb:us-east-1:1:table/t"): [7],
+    }

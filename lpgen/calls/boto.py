@@ -239,6 +239,11 @@ class BotoCalls:
         return UNKNOWN_VALS
 
     def resource_load(self, res: Resource, frame: Frame | None, node: Any) -> None:
+        helper = aws.helper_table(res.service, res.rtype or "service").get("load")
+        if helper is not None:
+            # NOTE: a load boto3 injects (Bucket, ObjectSummary), for an attribute read too.
+            self._helper(Client(res.service, res.region, res.assumed), helper, res, [], {}, node, frame)
+            return
         load = aws.resource_type(res.service, res.rtype).definition.get("load")
         if load:
             params = aws.request_params(load.get("request", {}), res, {})
@@ -373,7 +378,9 @@ class BotoCalls:
                         self.record(Client(client, region), "Http" + verb.capitalize() if "*" not in verb else "HttpAny",
                                     {"@request": request}, node, frame, f"library {name}")
 
-    def resource_attr(self, res: Resource, name: str, frame: Frame | None) -> Vals:
+    def resource_attr(self, res: Resource, name: str, frame: Frame | None, node: Any = None) -> Vals:
+        """``res.name``; an attribute the resource loads from its shape loads it (at ``node``,
+        the attribute read, for evidence)."""
         if name == "meta":
             return (Builtin("resource.meta", res),)
         rt = aws.resource_type(res.service, res.rtype)
@@ -383,7 +390,7 @@ class BotoCalls:
         if name in rt.collections:
             return (Collection(res, name),)
         if name in aws.shape_members(res.service, res.rtype) and frame is not None:
-            self.resource_load(res, frame, None)
+            self.resource_load(res, frame, node)
             return UNKNOWN_VALS
         return (Builtin("resource.method", (res, name)),)
 

@@ -1218,11 +1218,15 @@ class Analyzer(BuiltinCalls):
             attr = node.attr  # type: ignore[union-attr]
             objs = self.ev(node.value, frame)  # type: ignore[union-attr]
             if len(objs) == 1:
+                if type(objs[0]) is Resource:
+                    # NOTE: with the node: reading a loaded attribute is a call there.
+                    return self.resource_attr(objs[0], attr, frame, node)  # type: ignore[arg-type]
                 one = self.lookup_attr(objs[0], attr, frame) or UNKNOWN_VALS
                 return one if len(one) < 2 else vals(*one)
             out: list[V] = []
             for obj in objs:
-                out.extend(self.lookup_attr(obj, attr, frame) or UNKNOWN_VALS)
+                found = self.resource_attr(obj, attr, frame, node) if type(obj) is Resource else self.lookup_attr(obj, attr, frame)  # type: ignore[arg-type]
+                out.extend(found or UNKNOWN_VALS)
             return vals(*out)
         if node is None:
             return NONE_VALS
