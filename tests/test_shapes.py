@@ -1076,3 +1076,23 @@ def test_loads_boto3_injects_and_the_line_an_attribute_read_loads_at(tmp_path: P
         ("s3:GetObject", "arn:aws:s3:::my-bucket/in/*"): [6],
         ("dynamodb:DescribeTable", "arn:aws:dynamodb:us-east-1:1:table/t"): [7],
     }
+
+
+def test_the_redshift_data_api_gets_credentials_as_the_caller(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "rs = boto3.client('redshift-data')\n"
+        "def handler(event, context):\n"
+        "    rs.execute_statement(ClusterIdentifier='analytics', Database='dev', DbUser='etl', Sql='select 1')\n"
+        "    rs.execute_statement(ClusterIdentifier='analytics', Database='dev', Sql='select 2')\n"
+        "    rs.execute_statement(ClusterIdentifier='analytics', Database='dev', Sql='select 3',\n"
+        "                         SecretArn='arn:aws:secretsmanager:us-east-1:1:secret:rs-AbCdEf')\n"
+    ))
+    assert got == {
+        ("redshift-data:ExecuteStatement", "arn:aws:redshift:us-east-1:1:cluster:analytics"),
+        ("redshift:GetClusterCredentials", "arn:aws:redshift:us-east-1:1:dbuser:analytics/etl"),
+        ("redshift:GetClusterCredentials", "arn:aws:redshift:us-east-1:1:dbname:analytics/dev"),
+        # neither a user nor a secret: credentials for the caller's own identity
+        ("redshift:GetClusterCredentialsWithIAM", "arn:aws:redshift:us-east-1:1:dbname:analytics/dev"),
+        ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:rs-AbCdEf"),
+    }

@@ -94,6 +94,8 @@ def rules_for(call: ApiCall) -> tuple[list[tuple[ActionRule, dict[str, Any]]], l
     doubts: list[str] = []
     for rule in op.conditional:
         assert rule.when is not None
+        if rule.unless and any(trigger(u, call.params) is True for u in rule.unless.split("|")):
+            continue  # NOTE: another parameter of the request makes the action unneeded
         hit = trigger(rule.when, call.params)
         if hit is None:
             doubts.append(f"{rule.action} added: cannot tell whether {rule.when} holds")

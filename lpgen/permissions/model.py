@@ -19,7 +19,11 @@ class ActionRule:
     another resource than the call's own (the source object of CopyObject)."""
     unless: str | None = None
     """for a required action: a trigger under which the request needs another action
-    instead (GetObject of a ``VersionId`` is GetObjectVersion alone)."""
+    instead (GetObject of a ``VersionId`` is GetObjectVersion alone); for a conditional
+    one, triggers (``A|B``) any of which makes it unneeded."""
+    shared: bool = False
+    """the members ``bind`` reads still name the call's own resource too (a Redshift
+    Data API call's cluster is also the one its credentials are for)."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,7 @@ class OperationPermissions:
         never the resources of the rules without a binding."""
         if rule.bind:
             return params
-        bound = {path.split(".", 1)[0] for r in (*self.required, *self.conditional) for _, path in r.bind}
+        bound = {path.split(".", 1)[0] for r in (*self.required, *self.conditional) if not r.shared for _, path in r.bind}
         if not bound & params.keys():
             return params
         return {k: v for k, v in params.items() if k not in bound}
