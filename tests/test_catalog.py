@@ -267,3 +267,20 @@ def test_a_key_named_by_its_alias_is_limited_to_that_alias(tmp_path: Path) -> No
         ("kms:Encrypt", "arn:aws:kms:us-east-1:1:key/*", (("StringEquals", "kms:RequestAlias", "alias/orders"),)),
         ("kms:Decrypt", "arn:aws:kms:us-east-1:1:key/abcd", ()),
     }
+
+
+@pytest.mark.parametrize(("client", "operation", "path"), [
+    ("mediaconvert", "CreateJob", "Role"),
+    ("textract", "StartDocumentTextDetection", "NotificationChannel.RoleArn"),
+    ("events", "PutTargets", "Targets.RoleArn"),
+    ("firehose", "CreateDeliveryStream", "ExtendedS3DestinationConfiguration.RoleARN"),
+    ("comprehend", "StartEntitiesDetectionJob", "DataAccessRoleArn"),
+])
+def test_a_role_the_request_hands_the_service_needs_pass_role(client: str, operation: str, path: str) -> None:
+    rules = [r for r in operation_permissions(client, operation).conditional if r.action == "iam:PassRole"]
+    assert any(r.when == path and dict(r.bind).get("RoleNameWithPath") == path for r in rules), rules
+
+
+def test_roles_assumed_or_managed_and_role_enums_are_not_passed() -> None:
+    for client, operation in (("sts", "AssumeRole"), ("iam", "AttachRolePolicy"), ("quicksight", "RegisterUser")):
+        assert not [r for r in operation_permissions(client, operation).conditional if r.action == "iam:PassRole"], operation

@@ -1096,3 +1096,19 @@ def test_the_redshift_data_api_gets_credentials_as_the_caller(tmp_path: Path) ->
         ("redshift:GetClusterCredentialsWithIAM", "arn:aws:redshift:us-east-1:1:dbname:analytics/dev"),
         ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:rs-AbCdEf"),
     }
+
+
+def test_a_role_handed_to_a_service_is_passed_to_that_service_only(tmp_path: Path) -> None:
+    src = tmp_path / "app.py"
+    src.write_text(
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('mediaconvert').create_job(Role='arn:aws:iam::1:role/mc-role', Settings={})\n"
+        "    boto3.client('events').put_targets(Rule='r', Targets=[{'Id': '1', 'Arn': 'arn:aws:sqs:us-east-1:1:q',\n"
+        "                                                           'RoleArn': 'arn:aws:iam::1:role/ev-role'}])\n"
+    )
+    perms = api.suggest([str(src)], region="us-east-1", account="1").permissions
+    assert {(p.resource, p.condition) for p in perms if p.action == "iam:PassRole"} == {
+        ("arn:aws:iam::1:role/mc-role", (("StringEquals", "iam:PassedToService", "mediaconvert.amazonaws.com"),)),
+        ("arn:aws:iam::1:role/ev-role", (("StringEquals", "iam:PassedToService", "events.amazonaws.com"),)),
+    }

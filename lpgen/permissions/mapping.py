@@ -9,6 +9,7 @@ operations the tables do not answer, still keeping required and conditional apar
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -113,8 +114,28 @@ def uri_resource(client: str, operation: str) -> str | None:
     return f"arn:${{Partition}}:{iam_prefix(client)}:${{Region}}::{path}"
 
 
+NO_PASSED_ROLES = frozenset({"iam", "sts"})
+"""clients whose role members name the role they act on (AssumeRole, AttachRolePolicy),
+not one they hand to a service."""
+
+
 @cache
 def operation_permissions(client: str, operation: str) -> OperationPermissions:
+    """What ``client.operation`` needs. Unknown operations give an empty required set. A
+    request member that hands the service an IAM role (``Role``, ``NotificationChannel.RoleArn``,
+    ``Targets.RoleArn``) needs ``iam:PassRole`` on it when the request names it."""
+    perms = _operation_permissions(client, operation)
+    if perms.no_permission or client in NO_PASSED_ROLES or not (perms.required or perms.conditional or perms.fanout):
+        return perms  # NOTE: an operation with no action of its own stays unmapped
+    info = service_models.operation_by_name(client, operation)
+    paths = info.role_members if info else ()
+    if not paths or any(r.action == "iam:PassRole" for r in (*perms.required, *perms.conditional)):
+        return perms
+    passed = tuple(ActionRule("iam:PassRole", when=p, bind=(("RoleNameWithPath", p),)) for p in paths)
+    return replace(perms, conditional=perms.conditional + passed)
+
+
+def _operation_permissions(client: str, operation: str) -> OperationPermissions:
     """What ``client.operation`` needs. Unknown operations give an empty required set."""
     info = service_models.operation_by_name(client, operation)
     method = info.method if info else operation

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
@@ -37,6 +38,9 @@ class OperationInfo:
     wire_names: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
     """input member → the name it has on the wire, where it differs (``CopySource`` →
     ``x-amz-copy-source``)."""
+    role_members: tuple[str, ...] = field(default=(), compare=False, hash=False)
+    """paths of the input's members that name an IAM role the service is given
+    (``Role``, ``NotificationChannel.RoleArn``, ``Targets.RoleArn``)."""
 
 
 @lru_cache(maxsize=1)
@@ -149,6 +153,7 @@ def operations(client: str) -> dict[str, OperationInfo]:
             input_members=tuple(op["input_members"]),
             http_method=op["http_method"], request_uri=op["request_uri"],
             uri_members=dict(op["uri_members"]), wire_names=dict(op["wire_names"]),
+            role_members=tuple(op.get("role_members") or ()),
         )
         for method, op in index["operations"].items()
     }
@@ -204,12 +209,36 @@ def _build_index(model: dict[str, Any], client: str = "") -> dict[str, Any]:
             "uri_members": {str(spec.get("locationName") or m): m for m, spec in members.items()
                             if spec.get("location") == "uri"},
             "wire_names": {m: str(spec["locationName"]) for m, spec in members.items() if spec.get("locationName")},
+            "role_members": _role_members(shapes, op.get("input", {}).get("shape", "")),
         }
     return {
         "metadata": dict(model.get("metadata", {})),
         "operations": ops,
         "shapes": {name: list(shapes.get(name, {}).get("members", {})) for name in loaded},
     }
+
+
+_ROLE_MEMBER = re.compile(r"(?:Role|RoleArn|RoleARN)\Z")
+"""an input member naming an IAM role (``Role``, ``ServiceRoleArn``, ``RoleARN``)."""
+
+
+def _role_members(shapes: dict[str, Any], shape: str, prefix: str = "", depth: int = 0) -> list[str]:
+    """Paths (``A.B``, lists walked through) of the string members of an input shape whose
+    names say they hold an IAM role's ARN or name."""
+    if depth > 5 or not shape:
+        return []
+    spec = shapes.get(shape, {})
+    if spec.get("type") == "list":
+        return _role_members(shapes, (spec.get("member") or {}).get("shape", ""), prefix, depth + 1)
+    out: list[str] = []
+    for name, member in (spec.get("members") or {}).items():
+        target = shapes.get(member.get("shape", ""), {})
+        path = f"{prefix}{name}"
+        if target.get("type") == "string" and "enum" not in target and _ROLE_MEMBER.search(name):
+            out.append(path)
+        elif target.get("type") in ("structure", "list"):
+            out.extend(_role_members(shapes, member["shape"], path + ".", depth + 1))
+    return out
 
 
 def _index_path(client: str) -> str | None:
@@ -220,7 +249,7 @@ def _index_path(client: str) -> str | None:
     return os.path.join(str(cache_dir()), f"models-{botocore_version()}-{INDEX_FORMAT}", f"{client}.json")
 
 
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 """bumped when the index gains a field, so an older cached index is not read."""
 
 
