@@ -140,6 +140,7 @@ CONDITIONAL = [
     ("s3", "PutObject", "kms:GenerateDataKey", "SSEKMSKeyId"),
     ("dynamodb", "ExecuteStatement", "dynamodb:PartiQLSelect", "Statement^SELECT"),
     ("translate", "TranslateText", "comprehend:DetectDominantLanguage", "SourceLanguageCode=auto"),
+    ("textract", "AnalyzeID", "s3:GetObject", "DocumentPages.S3Object"),
 ]
 
 
