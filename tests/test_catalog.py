@@ -276,12 +276,18 @@ def test_a_key_named_by_its_alias_is_limited_to_that_alias(tmp_path: Path) -> No
     ("events", "PutTargets", "Targets.RoleArn"),
     ("firehose", "CreateDeliveryStream", "ExtendedS3DestinationConfiguration.RoleARN"),
     ("comprehend", "StartEntitiesDetectionJob", "DataAccessRoleArn"),
+    ("codebuild", "StartBuild", "serviceRoleOverride"),
+    ("logs", "PutSubscriptionFilter", "roleArn"),
 ])
 def test_a_role_the_request_hands_the_service_needs_pass_role(client: str, operation: str, path: str) -> None:
     rules = [r for r in operation_permissions(client, operation).conditional if r.action == "iam:PassRole"]
     assert any(r.when == path and dict(r.bind).get("RoleNameWithPath") == path for r in rules), rules
 
 
-def test_roles_assumed_or_managed_and_role_enums_are_not_passed() -> None:
-    for client, operation in (("sts", "AssumeRole"), ("iam", "AttachRolePolicy"), ("quicksight", "RegisterUser")):
+def test_roles_assumed_managed_or_only_read_and_non_iam_roles_are_not_passed() -> None:
+    for client, operation in (("sts", "AssumeRole"), ("iam", "AttachRolePolicy"), ("quicksight", "RegisterUser"),
+                              ("iot", "ListAuditFindings"), ("rds", "RemoveRoleFromDBCluster")):
         assert not [r for r in operation_permissions(client, operation).conditional if r.action == "iam:PassRole"], operation
+    # a Snowflake role is no IAM role
+    firehose = operation_permissions("firehose", "CreateDeliveryStream").conditional
+    assert not [r for r in firehose if "SnowflakeRole" in (r.when or "")]

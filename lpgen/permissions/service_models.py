@@ -209,7 +209,7 @@ def _build_index(model: dict[str, Any], client: str = "") -> dict[str, Any]:
             "uri_members": {str(spec.get("locationName") or m): m for m, spec in members.items()
                             if spec.get("location") == "uri"},
             "wire_names": {m: str(spec["locationName"]) for m, spec in members.items() if spec.get("locationName")},
-            "role_members": _role_members(shapes, op.get("input", {}).get("shape", "")),
+            "role_members": [] if name.startswith(_NOT_PASSING) else _role_members(shapes, op.get("input", {}).get("shape", "")),
         }
     return {
         "metadata": dict(model.get("metadata", {})),
@@ -218,8 +218,17 @@ def _build_index(model: dict[str, Any], client: str = "") -> dict[str, Any]:
     }
 
 
-_ROLE_MEMBER = re.compile(r"(?:Role|RoleArn|RoleARN)\Z")
-"""an input member naming an IAM role (``Role``, ``ServiceRoleArn``, ``RoleARN``)."""
+_ROLE_MEMBER = re.compile(r"role(?:arn)?(?:override)?\Z", re.IGNORECASE)
+"""an input member naming an IAM role (``Role``, ``ServiceRoleArn``, ``roleArn``,
+``serviceRoleOverride``)."""
+
+
+_ROLE_DOC = re.compile(r"\bIAM\b|Identity and Access Management|\bARN\b|Amazon Resource Name|service role", re.IGNORECASE)
+"""what a role member's documentation says when the role is an IAM role (a Snowflake role's
+does not)."""
+
+_NOT_PASSING = ("Get", "List", "Describe", "Delete", "Remove", "Detach", "Disassociate", "Deregister")
+"""operations that read, filter by or take away a role rather than hand one over."""
 
 
 def _role_members(shapes: dict[str, Any], shape: str, prefix: str = "", depth: int = 0) -> list[str]:
@@ -234,7 +243,9 @@ def _role_members(shapes: dict[str, Any], shape: str, prefix: str = "", depth: i
     for name, member in (spec.get("members") or {}).items():
         target = shapes.get(member.get("shape", ""), {})
         path = f"{prefix}{name}"
-        if target.get("type") == "string" and "enum" not in target and _ROLE_MEMBER.search(name):
+        if target.get("type") == "string" and "enum" not in target and _ROLE_MEMBER.search(name) and (
+            _ROLE_DOC.search(f"{member.get('documentation', '')} {target.get('documentation', '')}")
+        ):
             out.append(path)
         elif target.get("type") in ("structure", "list"):
             out.extend(_role_members(shapes, member["shape"], path + ".", depth + 1))
@@ -249,7 +260,7 @@ def _index_path(client: str) -> str | None:
     return os.path.join(str(cache_dir()), f"models-{botocore_version()}-{INDEX_FORMAT}", f"{client}.json")
 
 
-INDEX_FORMAT = 3
+INDEX_FORMAT = 5
 """bumped when the index gains a field, so an older cached index is not read."""
 
 
