@@ -1112,3 +1112,21 @@ def test_a_role_handed_to_a_service_is_passed_to_that_service_only(tmp_path: Pat
         ("arn:aws:iam::1:role/mc-role", (("StringEquals", "iam:PassedToService", "mediaconvert.amazonaws.com"),)),
         ("arn:aws:iam::1:role/ev-role", (("StringEquals", "iam:PassedToService", "events.amazonaws.com"),)),
     }
+
+
+def test_tags_given_on_create_need_the_tagging_action_too(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('sqs').create_queue(QueueName='jobs', tags={'team': 'a'})\n"
+        "    boto3.client('sqs').create_queue(QueueName='plain')\n"
+        "    boto3.client('sns').create_topic(Name='alerts', Tags=[{'Key': 't', 'Value': 'a'}])\n"
+        "    boto3.client('ssm').put_parameter(Name='/app/x', Value='v', Type='String', Tags=[{'Key': 't', 'Value': 'a'}])\n"
+    ))
+    assert got == {
+        ("sqs:CreateQueue", "arn:aws:sqs:us-east-1:1:jobs"), ("sqs:TagQueue", "arn:aws:sqs:us-east-1:1:jobs"),
+        ("sqs:CreateQueue", "arn:aws:sqs:us-east-1:1:plain"),
+        ("sns:CreateTopic", "arn:aws:sns:us-east-1:1:alerts"), ("sns:TagResource", "arn:aws:sns:us-east-1:1:alerts"),
+        ("ssm:PutParameter", "arn:aws:ssm:us-east-1:1:parameter/app/x"),
+        ("ssm:AddTagsToResource", "arn:aws:ssm:us-east-1:1:parameter/app/x"),
+    }
