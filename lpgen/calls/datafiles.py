@@ -22,9 +22,6 @@ TASK_ROOT = "/var/task"
 MAX_FILE_BYTES = 1024 * 1024
 """largest data file read into values."""
 
-LOADERS = ("json", "yaml", "toml")
-
-
 def runtime_path(path: Path, roots: Iterable[Path]) -> str:
     """``__file__`` of the module at ``path`` as the function sees it (under TASK_ROOT)."""
     for root in roots:
@@ -43,7 +40,9 @@ def locate(text: str, roots: Iterable[Path], folder: bool = False) -> Path | Non
     if not text or "*" in text or "\x00" in text:
         return None
     norm = posixpath.normpath(text)
-    if norm.startswith(TASK_ROOT + "/"):
+    if norm == TASK_ROOT:
+        norm = "."
+    elif norm.startswith(TASK_ROOT + "/"):
         norm = norm[len(TASK_ROOT) + 1 :]
     elif norm.startswith("/"):
         return None
@@ -73,7 +72,8 @@ def read_text(path: Path) -> str | None:
 
 
 def parse(kind: str, text: str) -> V:
-    """``text`` parsed as ``kind`` (one of LOADERS) into values; unknown when it does not parse."""
+    """``text`` parsed as ``kind`` (``json``, ``yaml`` or ``toml``) into values; unknown when
+    it does not parse."""
     # NOTE: imported here: most runs read no data file, and the parsers cost start-up time.
     import json
     import tomllib
