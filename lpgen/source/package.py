@@ -47,7 +47,8 @@ def unpack(path: str) -> str:
     if not done.exists():
         _extract(path, folder)
         done.write_text("")
-    _SHOWN[str(folder)] = path
+    # NOTE: by its resolved path: discovery resolves the folders it walks.
+    _SHOWN[str(folder.resolve())] = path
     return str(folder)
 
 
