@@ -1130,3 +1130,21 @@ def test_tags_given_on_create_need_the_tagging_action_too(tmp_path: Path) -> Non
         ("ssm:PutParameter", "arn:aws:ssm:us-east-1:1:parameter/app/x"),
         ("ssm:AddTagsToResource", "arn:aws:ssm:us-east-1:1:parameter/app/x"),
     }
+
+
+def test_an_execution_started_by_the_code_is_an_execution_of_its_state_machine(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "sfn = boto3.client('stepfunctions')\n"
+        "def handler(event, context):\n"
+        "    run = sfn.start_execution(stateMachineArn='arn:aws:states:us-east-1:1:stateMachine:orders:prod', input='{}')\n"
+        "    sfn.describe_execution(executionArn=run['executionArn'])\n"
+        "    named = sfn.start_execution(stateMachineArn='arn:aws:states:us-east-1:1:stateMachine:refunds', name='r-1')\n"
+        "    sfn.stop_execution(executionArn=named['executionArn'])\n"
+    ))
+    assert got == {
+        ("states:StartExecution", "arn:aws:states:us-east-1:1:stateMachine:orders:prod"),
+        ("states:DescribeExecution", "arn:aws:states:us-east-1:1:execution:orders:*"),
+        ("states:StartExecution", "arn:aws:states:us-east-1:1:stateMachine:refunds"),
+        ("states:StopExecution", "arn:aws:states:us-east-1:1:execution:refunds:r-1"),
+    }

@@ -147,10 +147,15 @@ def response_value(
     request = dict(resp.request)
 
     def sub(m: re.Match[str]) -> str:
-        for name in m.group(1).split("|"):
+        for spec in m.group(1).split("|"):
+            name, _, part = spec.partition("#")
             if name in request:
-                # NOTE: a request made with several values (prefixes) gives one pattern for all.
-                return cover(strings(request[name]))
+                # NOTE: a request made with several values (prefixes) gives one pattern for all;
+                # ``#name`` takes the resource name of an ``arn:…:type:name[:qualifier]`` ARN.
+                texts = strings(request[name])
+                if part == "name":
+                    texts = [t.split(":")[6] if t.count(":") >= 6 and "*" not in t.split(":")[6] else "*" for t in texts]
+                return cover(texts)
             if name == "Region" and (resp.region or scope.get("region")):
                 return str(resp.region or scope.get("region"))
             if name in ("Account", "Partition") and scope.get(name.lower()):
