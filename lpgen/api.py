@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import gc
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -73,40 +74,47 @@ class Suggestion:
     """the cross-check against the role's history, when a trail was given."""
 
 
-def _entries(
+def _run_entries(
     project: Project, analyzer: Analyzer, by_name: bool | None = None
 ) -> tuple[list[tuple[str, str | None]], str]:
-    """The entry points and how they were chosen. ``by_name`` True takes only conventional
-    handlers, False every top-level function, None the first when there are any."""
+    """Find the entry points, run the analysis from them, and say which they were and how
+    they were chosen. ``by_name`` True takes only conventional handlers, False every
+    top-level function, None the first when there are any."""
     if project.entry_module and project.entry_function:
-        return [(project.entry_module, project.entry_function)], (
-            f"{project.entry_module}.{project.entry_function} (handler)"
-        )
-    with parsing_quietly():
-        for mod in project.targets:
-            analyzer.parse(mod)
-    if by_name is not False:
-        found: list[tuple[str, str | None]] = []
+        named: list[tuple[str, str | None]] = [(project.entry_module, project.entry_function)]
+        analyzer.run(named)
+        return named, f"{project.entry_module}.{project.entry_function} (handler)"
+    found: list[tuple[str, str | None]] = []
+
+    def conventional() -> Iterator[tuple[str, str | None]]:
+        # NOTE: each module is parsed just before its handler runs, while its syntax tree
+        # is still in the processor's caches: parsing every module first left each tree
+        # cold by the time its handler ran (a tenth of the analysis of many small modules).
         for mod in project.targets:
             pm = analyzer.parse(mod)
             if pm is None or pm.tree is None:
                 continue
-            names = _top_level_names(pm.tree)
-            for conventional in HANDLER_NAMES:
-                if conventional in names:
-                    found.append((mod, conventional))
+            names = pm.outline.callables
+            for name in HANDLER_NAMES:
+                if name in names:
+                    found.append((mod, name))
+                    yield mod, name
                     break
-        if found or by_name:
-            return found, ", ".join(f"{m}.{f}" for m, f in found) + BY_NAME
-    every: list[tuple[str, str | None]] = []
-    for mod in project.targets:
-        pm = analyzer.parse(mod)
-        if pm is None or pm.tree is None:
-            continue
-        every.append((mod, None))
-        for n in pm.tree.body:
-            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                every.append((mod, n.name))
+
+    with parsing_quietly():
+        if by_name is not False:
+            # NOTE: with none found (and by_name None) this pass ran nothing.
+            analyzer.run(conventional())
+            if found or by_name:
+                return found, ", ".join(f"{m}.{f}" for m, f in found) + BY_NAME
+        every: list[tuple[str, str | None]] = []
+        for mod in project.targets:
+            pm = analyzer.parse(mod)
+            if pm is None or pm.tree is None:
+                continue
+            every.append((mod, None))
+            every.extend((mod, qual) for qual, _ in pm.outline.functions if "." not in qual)
+        analyzer.run(every)
     return every, "every top-level function (no handler named or found)"
 
 
@@ -123,9 +131,8 @@ def _registered(analyzer: Analyzer, reached: set[int]) -> list[tuple[str, str | 
     a library (``@app.get("/items")``, ``@router.post``, ``@app.resolver(...)``)."""
     out: list[tuple[str, str | None]] = []
     for mod, state in sorted(analyzer.modules.items()):
-        tree = state.parsed.tree
-        for node in tree.body if tree is not None else ():
-            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or not node.decorator_list or id(node) in reached:
+        for node in state.parsed.outline.decorated:
+            if id(node) in reached:
                 continue
             for dec in node.decorator_list:
                 target = dec.func if isinstance(dec, ast.Call) else dec
@@ -137,55 +144,6 @@ def _registered(analyzer: Analyzer, reached: set[int]) -> list[tuple[str, str | 
                     out.append((mod, node.name))
                     break
     return out
-
-
-def _top_level_names(tree: ast.Module) -> set[str]:
-    """Names a module binds at top level to a function: by ``def``, or by assigning a
-    function, a method or a lambda (``handler = App().run``: the runtime only looks the
-    name up). A name bound to a call's result (``handler = logging.StreamHandler()``) is
-    not taken for a handler."""
-    names: set[str] = set()
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            names.add(node.name)
-        elif isinstance(node, (ast.Assign, ast.AnnAssign)) and (
-            isinstance(node.value, (ast.Attribute, ast.Name, ast.Lambda)) or _makes_callable(node.value, tree)
-        ):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            names.update(t.id for t in targets if isinstance(t, ast.Name))
-    return names
-
-
-def _makes_callable(value: ast.expr | None, tree: ast.Module) -> bool:
-    """Does ``value`` call a function of this module (``lambda_handler = middleware(impl)``,
-    which returns the wrapper) or make an instance of one of its classes that defines
-    ``__call__``?"""
-    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)):
-        return False
-    name = value.func.id
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
-            return True
-        if isinstance(node, ast.ClassDef) and node.name == name:
-            return any(isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name == "__call__" for m in node.body)
-    return False
-
-
-def _functions(tree: ast.Module) -> tuple[list[tuple[str, ast.AST]], bool]:
-    """The module's functions and methods (qualified name, node), and whether it has
-    top-level ``if`` blocks (where an ``if __name__ == "__main__":`` block would be)."""
-    out: list[tuple[str, ast.AST]] = []
-    has_if = False
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            out.append((node.name, node))
-        elif isinstance(node, ast.ClassDef):
-            for sub in node.body:
-                if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    out.append((f"{node.name}.{sub.name}", sub))
-        elif isinstance(node, ast.If):
-            has_if = True
-    return out, has_if
 
 
 def analyze(
@@ -334,10 +292,9 @@ def _analyze(
     scope = {"region": region, "account": account, "partition": "aws" if region or account else None}
     analyzer = Analyzer(project, env, scope, event)
     analyzer.env_complete = env_complete
-    entries, entry_text = _entries(project, analyzer, by_name)
+    entries, entry_text = _run_entries(project, analyzer, by_name)
     if not full_entry_text and entry_text.endswith(BY_NAME) and len(entries) > 5:
         entry_text = _entry_text([f"{m}.{f}" for m, f in entries], "found by name")
-    analyzer.run(entries)
     registered: list[tuple[str, str | None]] = []
     if entries and all(f is not None for _, f in entries):
         # NOTE: routes of an event handler or web framework (@app.get(...)) are called by
@@ -361,13 +318,12 @@ def _analyze(
         pm = side.parse(mod) if own else analyzer.parsed[mod]
         if pm is None or pm.tree is None:
             continue
-        defined, has_if = _functions(pm.tree)
-        for qual, node in defined:
+        for qual, node in pm.outline.functions:
             if id(node) in reached:
                 reached_names.append(f"{mod}.{qual}")
             elif own:
                 unreachable.extend(UnreachableCall(c, f"{mod}.{qual}") for c in side.calls_of(side.run_alone, mod, qual))
-        if own and has_if:
+        if own and pm.outline.has_if:
             unreachable.extend(UnreachableCall(c, f"{mod} run as a script") for c in side.calls_of(side.run_main_blocks, mod))
     reached_names.sort()
     if retain:

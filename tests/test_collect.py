@@ -209,6 +209,22 @@ def test_a_lazily_created_instance_settles_in_two_passes(tmp_path) -> None:
     assert len(analyzer.global_writes[("app", "_store")]) == 1
 
 
+def test_handlers_found_by_name_run_again_in_every_pass(tmp_path) -> None:
+    """Handlers found by name are taken as their modules are parsed; a later pass runs the
+    same ones again: here the first handler reads a name the second one sets only later."""
+    (tmp_path / "store.py").write_text("class Box:\n    name = 'early'\n\nbox = Box()\n")
+    (tmp_path / "a.py").write_text(
+        "import boto3\nimport store\n\ndef handler(event, context):\n"
+        "    boto3.client('s3').get_object(Bucket=store.box.name, Key='k')\n")
+    (tmp_path / "b.py").write_text("import store\n\ndef handler(event, context):\n    store.box.name = 'late'\n")
+    (tmp_path / "c.py").write_text("def helper():\n    return 1\n")
+    from lpgen import api
+
+    result = api.analyze([str(tmp_path)], jobs=1)
+    assert result.entry == "a.handler, b.handler (found by name)"
+    assert [sorted(c.params["Bucket"]) for c in result.calls] == [["early", "late"]]
+
+
 def test_dataclass_field_with_a_default_factory_client(collect_calls) -> None:
     calls = collect_calls(
         """

@@ -306,9 +306,12 @@ class Analyzer(BuiltinCalls):
         self.env_missing = {}
         self.env_defaulted = {}
 
-    def run(self, entries: list[tuple[str, str | None]]) -> int:
+    def run(self, entries: Iterable[tuple[str, str | None]]) -> int:
         """Analyse each (module, function or None for the module body) until stable; the
-        number of passes it took."""
+        number of passes it took. ``entries`` may be an iterator (one that parses each
+        module as it names it): the first pass takes them as they come, later passes the
+        same again."""
+        taken: list[tuple[str, str | None]] = []
         passes = 0
         while passes < MAX_PASSES:
             passes += 1
@@ -317,7 +320,9 @@ class Analyzer(BuiltinCalls):
             self.environment.written.start_pass()
             self._reset_pass()
             self.visited = set()
-            for module, function in entries:
+            for module, function in entries if passes == 1 else taken:
+                if passes == 1:
+                    taken.append((module, function))
                 self._run_entry(module, function)
             if not (self.heap.stale or self.global_writes.stale or self.environment.written.stale):
                 break

@@ -50,10 +50,82 @@ class ParsedModule:
         return text if len(text) <= 120 else text[:117] + "..."
 
     @cached_property
+    def outline(self) -> Outline:
+        """The module's top-level shape (computed once, on first use)."""
+        return Outline.of(self.tree) if self.tree is not None else _EMPTY_OUTLINE
+
+    @cached_property
     def _lines(self) -> list[str]:
         # NOTE: the tokenizer ends a line at \r\n, \r or \n (str.splitlines also splits at
         # form feeds and other separators, which would shift the line numbers).
         return self.source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+_FUNCTION_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+@dataclass(frozen=True)
+class Outline:
+    """What a module defines at top level, read from its syntax tree in one walk."""
+
+    functions: tuple[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef], ...]
+    """its functions and its classes' methods: (qualified name, node), in source order."""
+    callables: frozenset[str]
+    """names it binds at top level to a function: by ``def``, or by assigning a function, a
+    method or a lambda (``handler = App().run``: the runtime only looks the name up), or the
+    result of calling one of its functions (``lambda_handler = middleware(impl)``) or of
+    making an instance of one of its classes with ``__call__``. A name bound to another
+    call's result (``handler = logging.StreamHandler()``) is not among them."""
+    has_if: bool
+    """it has top-level ``if`` blocks (where an ``if __name__ == "__main__":`` block would be)."""
+    decorated: tuple[ast.FunctionDef | ast.AsyncFunctionDef, ...]
+    """its top-level functions that have decorators."""
+
+    @classmethod
+    def of(cls, tree: ast.Module) -> Outline:
+        functions: list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]] = []
+        decorated: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+        names: set[str] = set()
+        assigned: list[tuple[list[ast.expr], ast.expr | None]] = []
+        has_if = False
+        for node in tree.body:
+            if isinstance(node, _FUNCTION_DEFS):
+                functions.append((node.name, node))
+                names.add(node.name)
+                if node.decorator_list:
+                    decorated.append(node)
+            elif isinstance(node, ast.ClassDef):
+                for sub in node.body:
+                    if isinstance(sub, _FUNCTION_DEFS):
+                        functions.append((f"{node.name}.{sub.name}", sub))
+            elif isinstance(node, ast.Assign):
+                assigned.append((node.targets, node.value))
+            elif isinstance(node, ast.AnnAssign):
+                assigned.append(([node.target], node.value))
+            elif isinstance(node, ast.If):
+                has_if = True
+        for targets, value in assigned:
+            if isinstance(value, (ast.Attribute, ast.Name, ast.Lambda)) or _makes_callable(value, tree):
+                names.update(t.id for t in targets if isinstance(t, ast.Name))
+        return cls(tuple(functions), frozenset(names), has_if, tuple(decorated))
+
+
+def _makes_callable(value: ast.expr | None, tree: ast.Module) -> bool:
+    """Does ``value`` call a function of this module (``lambda_handler = middleware(impl)``,
+    which returns the wrapper) or make an instance of one of its classes that defines
+    ``__call__``?"""
+    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)):
+        return False
+    name = value.func.id
+    for node in tree.body:
+        if isinstance(node, _FUNCTION_DEFS) and node.name == name:
+            return True
+        if isinstance(node, ast.ClassDef) and node.name == name:
+            return any(isinstance(m, _FUNCTION_DEFS) and m.name == "__call__" for m in node.body)
+    return False
+
+
+_EMPTY_OUTLINE = Outline((), frozenset(), False, ())
 
 
 def _cut(line: str, col: int, end_col: int | None) -> str:
