@@ -6,13 +6,13 @@ import ast
 import gc
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lpgen.calls.events import s3_notification
 from lpgen.calls.interp import MAX_PASSES, Analyzer
-from lpgen.calls.model import ApiCall, UnreachableCall, UnresolvedCall
+from lpgen.calls.model import ApiCall, UnreachableCall, UnresolvedCall, pack_calls, unpack_calls
 from lpgen.calls.values import Boto3, Builtin, Module, Vals
 from lpgen.errors import SourceError
 from lpgen.gcpause import collector_paused
@@ -189,7 +189,6 @@ def _analyze_parallel(
     The result is the one a single process gives: when some part finds conventional handlers
     and another does not, the other is analysed again taking handlers only, and a call a
     part could not reach is not reported as unreachable when another part reaches it."""
-    from dataclasses import replace
     from functools import partial
 
     from lpgen.parallel import fork_map, skips_teardown
@@ -206,11 +205,12 @@ def _analyze_parallel(
     # process ends without the teardown: a worker always does, this process only when the
     # command said so; else every part runs in a worker. This process loads the mapping
     # tables, then merges.
-    results = fork_map(run, parts, here=skips_teardown(), meanwhile=_preload_mapping)
+    results = fork_map(run, parts, here=skips_teardown(), meanwhile=_preload_mapping, send=_ship, receive=_land)
     by_name = [r.entry.endswith(BY_NAME) for r in results]
     if any(by_name) and not all(by_name):
         redo = [i for i, named in enumerate(by_name) if not named]
-        for i, again in zip(redo, fork_map(partial(run, by_name=True), [parts[i] for i in redo], here=False)):
+        again_parts = [parts[i] for i in redo]
+        for i, again in zip(redo, fork_map(partial(run, by_name=True), again_parts, here=False, send=_ship, receive=_land)):
             results[i] = again
     if results and all(r.entry.endswith(BY_NAME) for r in results):
         # NOTE: in the order of the modules, as one process names them.
@@ -245,6 +245,16 @@ def _analyze_parallel(
     )
 
 
+def _ship(analysis: Analysis) -> tuple[Analysis, list[tuple[Any, ...]]]:
+    """A worker's analysis as it crosses to the merge: its calls as rows (``pack_calls``)."""
+    return replace(analysis, calls=()), pack_calls(analysis.calls)
+
+
+def _land(shipped: tuple[Analysis, list[tuple[Any, ...]]]) -> Analysis:
+    analysis, rows = shipped
+    return replace(analysis, calls=unpack_calls(rows))
+
+
 def _first_places(parts: Any) -> dict[str, tuple[str, int]]:
     """Each variable's first place (by path and line) over the parts' findings."""
     out: dict[str, tuple[str, int]] = {}
@@ -260,8 +270,6 @@ def _analyze_part(
     by_name: bool | None = None, all_targets: frozenset[str] = frozenset(), event: Vals | None = None,
     env_complete: bool = False,
 ) -> Analysis:
-    from dataclasses import replace
-
     from lpgen.parallel import skips_teardown
 
     others = all_targets - set(project.targets)
@@ -555,8 +563,6 @@ def suggest_for_function(
         # names, at the template's own lines.
         module = (fn.handler or "index.handler").rpartition(".")[0].replace("/", ".") or "index"
         inline = (module, os.path.abspath(template.path), "\n" * max(fn.inline_line - 1, 0) + fn.inline_code)
-    from dataclasses import replace
-
     # NOTE: a variable given with --env is known, whatever the template holds for it.
     findings = template.implied_findings(replace(fn, dynamic=tuple(d for d in fn.dynamic if d[0] not in (env or {}))))
     if fn.deployed_from and not paths and inline is None:

@@ -43,13 +43,15 @@ def end_without_teardown() -> None:
 
 
 def fork_map(
-    fn: Callable[[P], R], parts: Sequence[P], *, here: bool = True, meanwhile: Callable[[], object] | None = None
+    fn: Callable[[P], R], parts: Sequence[P], *, here: bool = True, meanwhile: Callable[[], object] | None = None,
+    send: Callable[[R], Any] | None = None, receive: Callable[[Any], R] | None = None,
 ) -> list[R]:
     """``[fn(p) for p in parts]``, each part in a forked process.
 
     With ``here`` the first part runs in this process. ``meanwhile`` runs here while the
-    children work (loading what comes next). An exception raised by ``fn`` in a child is
-    raised again here."""
+    children work (loading what comes next). A child's result crosses to this process as
+    ``send(result)``, and ``receive`` makes the result again from that (a form that
+    pickles faster). An exception raised by ``fn`` in a child is raised again here."""
     if len(parts) <= 1 or not hasattr(os, "fork"):
         results = [fn(p) for p in parts]
         if meanwhile is not None:
@@ -62,13 +64,14 @@ def fork_map(
             pid = os.fork()
             if pid == 0:  # pragma: no cover - runs in the child, which never returns
                 os.close(read_fd)
-                _child(fn, part, write_fd)
+                _child(fn if send is None else lambda p: send(fn(p)), part, write_fd)
             os.close(write_fd)
             children.append((pid, read_fd))
         if meanwhile is not None:
             meanwhile()
         first = [fn(parts[0])] if here else []
-        return [*first, *_collect(children)]
+        others = _collect(children)
+        return [*first, *(others if receive is None else map(receive, others))]
     finally:
         for pid, fd in children:
             try:

@@ -59,3 +59,27 @@ def test_workers_choose_entries_and_reachability_as_one_process_does(folder: Pat
     assert {(c.operation, c.params.get("Key")) for c in one.calls} == {("PutObject", f"in/{n}") for n in range(8)}
     assert {u.function for u in one.unreachable} >= {"shared.purge", "a0.report"}
     assert _view(two) == _view(one)
+
+
+def test_calls_cross_from_a_worker_equal_field_by_field(tmp_path: Path) -> None:
+    """A worker's calls travel as rows of values; the calls made again from them are the
+    same calls, the fields equality skips (request text, notes) included."""
+    import pickle
+    from dataclasses import fields
+
+    from lpgen.calls.model import pack_calls, unpack_calls
+
+    (tmp_path / "app.py").write_text(
+        "import boto3\n"
+        "s3 = boto3.client('s3', region_name='eu-west-1')\n"
+        "def handler(event, context):\n"
+        "    s3.upload_file('/tmp/f', 'bucket', f'in/{event[\"id\"]}')\n"
+        "    s3.get_paginator('list_objects_v2').paginate(Bucket='bucket', Prefix='in/')\n"
+    )
+    calls = api.analyze([str(tmp_path / "app.py")]).calls
+    assert len(calls) > 3 and {c.via for c in calls} >= {"boto3 helper", "paginator"}
+    back = unpack_calls(pickle.loads(pickle.dumps(pack_calls(calls))))
+    assert back == calls
+    for before, after in zip(calls, back):
+        assert all(getattr(before, f.name) == getattr(after, f.name) for f in fields(before))
+        assert after.location == before.location and after.region == "eu-west-1"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +64,35 @@ class ApiCall:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "request", repr(self.params))
+
+
+def pack_calls(calls: Iterable[ApiCall]) -> list[tuple[Any, ...]]:
+    """Calls as rows of plain values (``unpack_calls`` makes them again). A worker's calls
+    cross a pipe on the way to the merge: rows pickle and load several times faster than
+    the objects."""
+    return [
+        (c.client, c.operation, c.params, c.location.path, c.location.line, c.location.text, c.region, c.via,
+         c.assumed_role, c.notes, c.request)
+        for c in calls
+    ]
+
+
+def unpack_calls(rows: Iterable[tuple[Any, ...]]) -> tuple[ApiCall, ...]:
+    """The calls ``pack_calls`` gave the rows of, equal to them field by field."""
+    new = object.__new__
+    out = []
+    for client, operation, params, path, line, text, region, via, assumed, notes, request in rows:
+        # NOTE: the fields set as __init__ would set them, without its checks (the rows
+        # came from calls) and without computing the request text again.
+        loc = new(Location)
+        loc.__dict__.update(path=path, line=line, text=text)
+        call = new(ApiCall)
+        call.__dict__.update(
+            client=client, operation=operation, params=params, location=loc, region=region, via=via,
+            assumed_role=assumed, notes=notes, request=request,
+        )
+        out.append(call)
+    return tuple(out)
 
 
 @dataclass(frozen=True)
