@@ -54,7 +54,7 @@ SPOT = [
     ("s3 list uploads", "s3", "ListMultipartUploads", {"s3:ListBucketMultipartUploads"}),
     ("s3 list versions", "s3", "ListObjectVersions", {"s3:ListBucketVersions"}),
     ("s3 select", "s3", "SelectObjectContent", {"s3:GetObject"}),
-    ("s3 object attributes", "s3", "GetObjectAttributes", {"s3:GetObject"}),
+    ("s3 object attributes", "s3", "GetObjectAttributes", {"s3:GetObject", "s3:GetObjectAttributes"}),
     ("s3 bucket encryption get", "s3", "GetBucketEncryption", {"s3:GetEncryptionConfiguration"}),
     ("s3 bucket encryption delete", "s3", "DeleteBucketEncryption", {"s3:PutEncryptionConfiguration"}),
     ("s3 lifecycle get", "s3", "GetBucketLifecycleConfiguration", {"s3:GetLifecycleConfiguration"}),

@@ -471,6 +471,8 @@ def test_a_version_needs_the_version_action_alone_unless_it_may_be_left_out(tmp_
         "    s3.get_object(Bucket='given', Key='k', VersionId=v)\n"
         "    s3.put_object_tagging(Bucket='given', Key='k', VersionId=v, Tagging={'TagSet': []})\n"
         "    s3.get_object_acl(Bucket='given', Key='k')\n"
+        "    s3.get_object_attributes(Bucket='attrs', Key='k', ObjectAttributes=['ETag'])\n"
+        "    s3.get_object_attributes(Bucket='attrs', Key='v', VersionId=v, ObjectAttributes=['ETag'])\n"
         "    kw = {'Bucket': 'maybe', 'Key': 'k'}\n"
         "    if event.get('v'):\n"
         "        kw['VersionId'] = event['v']\n"
@@ -479,6 +481,8 @@ def test_a_version_needs_the_version_action_alone_unless_it_may_be_left_out(tmp_
     assert got == {
         ("s3:GetObjectVersion", "arn:aws:s3:::given/k"), ("s3:PutObjectVersionTagging", "arn:aws:s3:::given/k"),
         ("s3:GetObjectAcl", "arn:aws:s3:::given/k"),
+        ("s3:GetObject", "arn:aws:s3:::attrs/k"), ("s3:GetObjectAttributes", "arn:aws:s3:::attrs/k"),
+        ("s3:GetObjectVersion", "arn:aws:s3:::attrs/v"), ("s3:GetObjectVersionAttributes", "arn:aws:s3:::attrs/v"),
         ("s3:GetObject", "arn:aws:s3:::maybe/k"), ("s3:GetObjectVersion", "arn:aws:s3:::maybe/k"),
     }
 
