@@ -83,7 +83,13 @@ def _run_entries(
     if project.entry_module and project.entry_function:
         named: list[tuple[str, str | None]] = [(project.entry_module, project.entry_function)]
         analyzer.run(named)
+        _check_handler(analyzer, project.entry_module, project.entry_function)
         return named, f"{project.entry_module}.{project.entry_function} (handler)"
+    if len(project.targets) == 1:
+        only = analyzer.parse(project.targets[0])
+        if only is not None and only.tree is None:
+            # NOTE: the one file given cannot be read: an empty policy would say nothing.
+            raise SourceError(f"{relpath(only.path)}: {only.skip_reason}")
     found: list[tuple[str, str | None]] = []
 
     def conventional() -> Iterator[tuple[str, str | None]]:
@@ -116,6 +122,25 @@ def _run_entries(
             every.extend((mod, qual) for qual, _ in pm.outline.functions if "." not in qual)
         analyzer.run(every)
     return every, "every top-level function (no handler named or found)"
+
+
+def _check_handler(analyzer: Analyzer, module: str, function: str) -> None:
+    """The Lambda runtime fails a handler its module cannot be read or does not define
+    (Runtime.HandlerNotFound); so does lpgen, instead of an empty policy. A module that may
+    bind names lpgen cannot see (``import *`` of a library, ``globals()``, ``setattr``, a
+    module ``__getattr__``) is given the benefit of the doubt."""
+    pm = analyzer.parsed.get(module)
+    state = analyzer.modules.get(module)
+    if pm is None or state is None:
+        return
+    where = f"handler {module}.{function}: {relpath(pm.path)}"
+    if pm.tree is None:
+        raise SourceError(f"{where}: {pm.skip_reason}")
+    if state.env.get(function) or any(hint in pm.source for hint in ("import *", "globals()", "setattr(", "__getattr__")):
+        return
+    functions = [q for q, _ in pm.outline.functions if "." not in q]
+    known = f" (its functions: {', '.join(functions)})" if functions else " (it has no functions)"
+    raise SourceError(f"{where} defines no {function!r}{known}")
 
 
 TRANSPARENT_DECORATORS = {

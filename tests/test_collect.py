@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
+import pytest
 from conftest import analyse_files
 from hypothesis import given
 from hypothesis import strategies as st
@@ -172,9 +173,48 @@ def test_computed_service_name_is_unresolved(tmp_path) -> None:
 def test_syntax_error_is_skipped_with_a_reason(tmp_path) -> None:
     from lpgen import api
 
-    (tmp_path / "app.py").write_text("print 'py2'\n")
-    result = api.analyze([str(tmp_path / "app.py")])
-    assert result.skipped and "syntax error" in result.skipped[0][1]
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    (tmp_path / "old.py").write_text("print 'py2'\n")
+    result = api.analyze([str(tmp_path)])
+    assert result.skipped and "syntax error at line 1, column 1" in result.skipped[0][1]
+    assert result.entry == "app.handler (found by name)"
+
+
+def test_the_one_file_given_unreadable_is_an_error_not_an_empty_policy(tmp_path) -> None:
+    from lpgen import api
+    from lpgen.errors import SourceError
+
+    (tmp_path / "app.py").write_text("import boto3\ndef handler(event, context:\n    pass\n")
+    with pytest.raises(SourceError, match=r"app\.py: syntax error at line 2, column 12: "):
+        api.analyze([str(tmp_path / "app.py")])
+    with pytest.raises(SourceError, match=r"^handler app\.handler: .*app\.py: syntax error at line 2"):
+        api.analyze([str(tmp_path)], handler="app.handler")
+
+
+def test_a_handler_the_module_does_not_define_is_an_error(tmp_path) -> None:
+    """The runtime would fail it (Runtime.HandlerNotFound); an empty policy would hide that."""
+    from lpgen import api
+    from lpgen.errors import SourceError
+
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    pass\n\ndef other():\n    pass\n")
+    with pytest.raises(SourceError, match=r"handler app\.lambda_handler: .*app\.py defines no 'lambda_handler' "
+                                          r"\(its functions: handler, other\)"):
+        api.analyze([str(tmp_path)], handler="app.lambda_handler")
+
+
+@pytest.mark.parametrize("source", [
+    "from impl import run as handler\n",
+    "import impl\nhandler = impl.App()\n",
+    "try:\n    from impl import run\nexcept ImportError:\n    run = None\nhandler = run\n",
+    "from mangum_like import *\n",
+    "def __getattr__(name):\n    return lambda event, context: None\n",
+])
+def test_a_handler_bound_any_way_or_maybe_bound_unseen_is_no_error(tmp_path, source: str) -> None:
+    from lpgen import api
+
+    (tmp_path / "impl.py").write_text("def run(event, context):\n    pass\n\nclass App:\n    def __call__(self, e, c):\n        pass\n")
+    (tmp_path / "app.py").write_text(source)
+    assert api.analyze([str(tmp_path)], handler="app.handler").entry == "app.handler (handler)"
 
 
 def test_a_lazily_created_instance_settles_in_two_passes(tmp_path) -> None:

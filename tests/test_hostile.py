@@ -155,6 +155,18 @@ def test_bad_templates_are_one_line_errors_and_write_nothing(tmp_path: Path, tex
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".lpgen-")]
 
 
+def test_a_template_handler_its_module_does_not_define_is_a_one_line_error(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(HANDLER)
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {CodeUri: src/, Handler: app.lambda_handler, Runtime: python3.12}\n")
+    report = tmp_path / "report.json"
+    result = run("suggest", "--template", str(tmp_path / "template.yaml"), "--report", str(report))
+    assert_one_line_error(result, "handler app.lambda_handler", "app.py defines no 'lambda_handler'", "handler")
+    assert not report.exists()
+
+
 # --- CloudTrail ------------------------------------------------------------------------------
 
 

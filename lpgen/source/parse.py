@@ -187,7 +187,8 @@ def parse_text(name: str, path: Path, text: str) -> ParsedModule:
                 tree = ast.parse(text, filename=str(path))
     except SyntaxError as exc:
         hint = " (Python 2 code?)" if _looks_py2(text) else ""
-        return ParsedModule(name, path, None, f"syntax error at line {exc.lineno}: {exc.msg}{hint}")
+        at = f"line {exc.lineno}, column {exc.offset}" if exc.offset else f"line {exc.lineno}"
+        return ParsedModule(name, path, None, f"syntax error at {at}: {exc.msg}{hint}")
     except (RecursionError, MemoryError, ValueError):
         return ParsedModule(name, path, None, "too deeply nested to parse")
     return ParsedModule(name, path, tree, source=text)
