@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import gc
 import os
 from collections.abc import Iterator
@@ -13,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from lpgen.calls.events import s3_notification
 from lpgen.calls.interp import MAX_PASSES, Analyzer
 from lpgen.calls.model import ApiCall, UnreachableCall, UnresolvedCall, pack_calls, unpack_calls
-from lpgen.calls.values import Boto3, Builtin, Module, Vals
+from lpgen.calls.values import Vals
 from lpgen.errors import SourceError
 from lpgen.gcpause import collector_paused
 from lpgen.source.discover import Project, discover
@@ -143,32 +142,15 @@ def _check_handler(analyzer: Analyzer, module: str, function: str) -> None:
     raise SourceError(f"{where} defines no {function!r}{known}")
 
 
-TRANSPARENT_DECORATORS = {
-    "capture_method", "capture_lambda_handler", "inject_lambda_context", "log_metrics",
-    "capture", "capture_async", "trace", "timed", "cache", "cached", "memoize",
-}
-"""methods of objects whose decorators wrap a function and call it only when it is called
-(Powertools' tracer, logger and metrics, X-Ray's recorder): no registration."""
-
-
 def _registered(analyzer: Analyzer, reached: set[int]) -> list[tuple[str, str | None]]:
     """Top-level functions the entry does not reach that a decorator hands to an object of
     a library (``@app.get("/items")``, ``@router.post``, ``@app.resolver(...)``)."""
-    out: list[tuple[str, str | None]] = []
-    for mod, state in sorted(analyzer.modules.items()):
-        for node in state.parsed.outline.decorated:
-            if id(node) in reached:
-                continue
-            for dec in node.decorator_list:
-                target = dec.func if isinstance(dec, ast.Call) else dec
-                if (
-                    isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
-                    and target.attr not in TRANSPARENT_DECORATORS
-                    and any(not isinstance(v, (Module, Builtin, Boto3)) for v in state.env.get(target.value.id, ()))
-                ):
-                    out.append((mod, node.name))
-                    break
-    return out
+    return [
+        (mod, node.name)
+        for mod, state in sorted(analyzer.modules.items())
+        for node in state.parsed.outline.decorated
+        if id(node) not in reached and analyzer.is_route(node)
+    ]
 
 
 def analyze(

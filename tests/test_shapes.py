@@ -1152,3 +1152,48 @@ def test_an_execution_started_by_the_code_is_an_execution_of_its_state_machine(t
         ("states:StartExecution", "arn:aws:states:us-east-1:1:stateMachine:refunds"),
         ("states:StopExecution", "arn:aws:states:us-east-1:1:execution:refunds:r-1"),
     }
+
+
+def test_fastapi_routes_get_what_their_dependencies_give(tmp_path: Path) -> None:
+    """A route's parameter declared with Depends/Security (as a default or in Annotated)
+    holds what the dependency returns or yields, dependencies of dependencies included;
+    the route's other parameters are the request's data, not the handler's context."""
+    got = _perms(tmp_path, (
+        "from typing import Annotated\n"
+        "import boto3\n"
+        "from fastapi import Depends, FastAPI, Security\n"
+        "from mangum import Mangum\n"
+        "app = FastAPI()\n"
+        "def get_table():\n"
+        "    return boto3.resource('dynamodb').Table('items')\n"
+        "def get_s3():\n"
+        "    client = boto3.client('s3')\n"
+        "    yield client\n"
+        "class Store:\n"
+        "    def __init__(self, s3=Depends(get_s3)):\n"
+        "        self.s3 = s3\n"
+        "    def save(self, key):\n"
+        "        self.s3.put_object(Bucket='store', Key=key, Body=b'')\n"
+        "def audit_queue(s3: Annotated[object, Depends(get_s3)]):\n"
+        "    s3.put_object(Bucket='audit', Key='log', Body=b'')\n"
+        "    return boto3.resource('sqs').Queue('https://sqs.us-east-1.amazonaws.com/1/audit')\n"
+        "@app.get('/items/{item_id}')\n"
+        "def read(item_id: str, table=Depends(get_table)):\n"
+        "    return table.get_item(Key={'id': item_id})\n"
+        "@app.post('/items/{key}')\n"
+        "async def write(key: str, store: Store = Depends(), queue=Security(audit_queue)):\n"
+        "    store.save(key)\n"
+        "    queue.send_message(MessageBody=key)\n"
+        "@app.delete('/items/{key}')\n"
+        "def drop(key: str, s3: Annotated[object, Depends(get_s3)]):\n"
+        "    s3.delete_object(Bucket='store', Key=key)\n"
+        "handler = Mangum(app)\n"
+    ))
+    named = {(p.action, p.resource) for p in api.suggest(
+        [str(tmp_path)], handler="app.handler", region="us-east-1", account="1").permissions}
+    assert named == got == {
+        ("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/items"),
+        ("s3:PutObject", "arn:aws:s3:::store/*"), ("s3:PutObject", "arn:aws:s3:::audit/log"),
+        ("s3:DeleteObject", "arn:aws:s3:::store/*"),
+        ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:audit"),
+    }

@@ -141,7 +141,7 @@ class _SyntaxFacts:
 
     __slots__ = (
         "records", "nonlocals", "if_tests", "assigned", "assignments", "imports", "guards", "params", "handed",
-        "library_bases",
+        "library_bases", "routes",
     )
 
     def __init__(self) -> None:
@@ -168,6 +168,9 @@ class _SyntaxFacts:
         self.library_bases: dict[int, str | None] = {}
         """per class node: the modelled library class it names as a base (a PynamoDB
         ``Model``), or None."""
+        self.routes: set[int] = set()
+        """function nodes a library calls (routes its decorators registered): their
+        parameters come from the request, or from the dependencies they declare."""
 
 
 class _Key:
@@ -385,6 +388,11 @@ class Analyzer(BuiltinCalls):
             except _Return:
                 pass
 
+    def is_route(self, node: ast.AST) -> bool:
+        """Did a decorator hand this function to an object of a library, which calls it
+        (``@app.get("/items")``)? Such a route runs with what the request holds."""
+        return id(node) in self._syntax.routes
+
     def _run_entry(self, module: str, function: str | None) -> None:
         state = self.load_module(module)
         if state is None or function is None:
@@ -394,7 +402,56 @@ class Analyzer(BuiltinCalls):
             return
         for f in target:
             args: list[Vals] = [self.event, (self.context,)]
-            self.call_value(f, args, {}, None, Frame(state, {}, is_module=True))
+            kwargs: dict[str, Vals] = {}
+            if isinstance(f, Func) and id(f.node) in self._syntax.routes and not isinstance(f.node, ast.Lambda):
+                args, kwargs = [], self._route_arguments(f, state)
+            self.call_value(f, args, kwargs, None, Frame(state, {}, is_module=True))
+
+    def _route_arguments(self, f: Func, state: ModuleState) -> dict[str, Vals]:
+        """What a library passes a route, by parameter: for each one without a default,
+        what a dependency its annotation declares gives (FastAPI's ``Annotated[Table,
+        Depends(get_table)]``), else the request's data (the event, then the context, for
+        ``def on_message(event, context)``); a parameter with a default takes it."""
+        a = f.node.args
+        positional = [*a.posonlyargs, *a.args]
+        required = [*positional[: len(positional) - len(a.defaults)], *(p for p, d in zip(a.kwonlyargs, a.kw_defaults) if d is None)]
+        defining = Frame(state, {}, is_module=True)
+        out: dict[str, Vals] = {}
+        for i, p in enumerate(required):
+            injected = self._annotated_dependency(p.annotation, defining)
+            out[p.arg] = injected if injected is not None else (self.context,) if i == 1 else self.event
+        return out
+
+    def _annotated_dependency(self, annotation: ast.expr | None, frame: Frame) -> Vals | None:
+        """What ``Annotated[T, Depends(dep)]`` injects, or None for any other annotation."""
+        if isinstance(annotation, ast.Subscript) and isinstance(annotation.slice, ast.Tuple):
+            for meta in annotation.slice.elts[1:]:
+                injected = self._dependency(meta, annotation.slice.elts[0], frame)
+                if injected is not None:
+                    return injected
+        return None
+
+    def _dependency(self, expr: ast.expr | None, annotation: ast.expr | None, frame: Frame) -> Vals | None:
+        """FastAPI's ``Depends(dep)`` or ``Security(dep)``: what the framework passes for
+        it, the result of calling ``dep`` (what it yields, for a generator; the annotated
+        class, for ``Depends()``); None for any other expression."""
+        if not (isinstance(expr, ast.Call) and isinstance(expr.func, (ast.Name, ast.Attribute))):
+            return None
+        name = expr.func.id if isinstance(expr.func, ast.Name) else expr.func.attr
+        if name not in ("Depends", "Security") or not any(
+            isinstance(v, Module) and not v.project and v.name.startswith("fastapi.") for v in self.ev(expr.func, frame)
+        ):
+            return None
+        dep = expr.args[0] if expr.args else next((k.value for k in expr.keywords if k.arg == "dependency"), annotation)
+        if dep is None:
+            return UNKNOWN_VALS
+        callee = self.ev(dep, frame)
+        result = self.call_values(callee, [], {}, expr, frame)
+        if any(isinstance(c, Func) and not isinstance(c.node, ast.Lambda) and _is_generator(c.node) for c in callee):
+            # NOTE: a dependency that yields (a session closed after the request) injects
+            # what it yields.
+            return self.iterate(result, frame, expr)
+        return result
 
     def _lambda_context(self) -> V:
         """The handler's context object: its function name and ARN as far as the
@@ -1185,6 +1242,8 @@ class Analyzer(BuiltinCalls):
                             wrappers.append(w)
         if wrappers:
             self.wrappers[id(node)] = wrappers
+        if frame.is_module and any(_registers(dec, frame, self) for dec in node.decorator_list):
+            self._syntax.routes.add(id(node))
         frame.locals[node.name] = (func,)
 
     def define_class(self, node: ast.ClassDef, frame: Frame) -> None:
@@ -2191,14 +2250,16 @@ class Analyzer(BuiltinCalls):
             elif p.arg in kwargs:
                 frame.locals[p.arg] = kwargs[p.arg]
             elif i >= first_default and def_frame is not None:
-                frame.locals[p.arg] = self.ev(defaults[i - first_default], Frame(def_frame, {}, is_module=True))
+                frame.locals[p.arg] = self._default(defaults[i - first_default], p.annotation, def_frame)
             else:
-                frame.locals[p.arg] = (Unknown(f"parameter {p.arg!r} of {func.qualname}", maybe_client=True),)
+                injected = self._annotated_dependency(p.annotation, Frame(def_frame, {}, is_module=True)) if (
+                    def_frame is not None and p.annotation is not None) else None
+                frame.locals[p.arg] = injected or (Unknown(f"parameter {p.arg!r} of {func.qualname}", maybe_client=True),)
         for p, d in zip(a.kwonlyargs, a.kw_defaults):
             if p.arg in kwargs:
                 frame.locals[p.arg] = kwargs[p.arg]
             elif d is not None and def_frame is not None:
-                frame.locals[p.arg] = self.ev(d, Frame(def_frame, {}, is_module=True))
+                frame.locals[p.arg] = self._default(d, p.annotation, def_frame)
             else:
                 frame.locals[p.arg] = (Unknown(f"parameter {p.arg!r}", maybe_client=True),)
         if a.vararg:
@@ -2207,6 +2268,13 @@ class Analyzer(BuiltinCalls):
             names = {p.arg for p in positional} | {p.arg for p in a.kwonlyargs}
             extra = tuple((k, v) for k, v in kwargs.items() if k not in names and k != "**")
             frame.locals[a.kwarg.arg] = (DictV(extra, open="**" in kwargs),)
+
+    def _default(self, expr: ast.expr, annotation: ast.expr | None, state: ModuleState) -> Vals:
+        """A parameter's default: its value, or what a FastAPI dependency (``= Depends(dep)``)
+        gives, since only the framework leaves such a parameter out of a call."""
+        defining = Frame(state, {}, is_module=True)
+        injected = self._dependency(expr, annotation, defining)
+        return injected if injected is not None else self.ev(expr, defining)
 
     def instantiate(
         self, cls: Class, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None
@@ -2818,6 +2886,37 @@ def _first_place(places: dict[str, Location], name: str, loc: Location) -> None:
     known = places.get(name)
     if known is None or (loc.path, loc.line) < (known.path, known.line):
         places[name] = loc
+
+
+TRANSPARENT_DECORATORS = {
+    "capture_method", "capture_lambda_handler", "inject_lambda_context", "log_metrics",
+    "capture", "capture_async", "trace", "timed", "cache", "cached", "memoize",
+}
+"""methods of objects whose decorators wrap a function and call it only when it is called
+(Powertools' tracer, logger and metrics, X-Ray's recorder): no registration."""
+
+
+def _registers(dec: ast.expr, frame: Frame, analyzer: Analyzer) -> bool:
+    """Is ``@dec`` a method of a library's object that keeps the function to call it later
+    (``@app.get("/items")``, ``@router.post``, ``@app.resolver(...)``)?"""
+    target = dec.func if isinstance(dec, ast.Call) else dec
+    return (
+        isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
+        and target.attr not in TRANSPARENT_DECORATORS
+        and any(not isinstance(v, (Module, Builtin, Boto3)) for v in analyzer.lookup_name(target.value.id, frame))
+    )
+
+
+def _is_generator(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Does the function's own body (not a function nested in it) yield?"""
+    todo: list[ast.AST] = list(node.body)
+    while todo:
+        n = todo.pop()
+        if isinstance(n, (ast.Yield, ast.YieldFrom)):
+            return True
+        if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            todo.extend(ast.iter_child_nodes(n))
+    return False
 
 
 def _returns_at_end(node: Any) -> bool:
