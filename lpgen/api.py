@@ -118,7 +118,7 @@ def _run_entries(
             if pm is None or pm.tree is None:
                 continue
             every.append((mod, None))
-            every.extend((mod, qual) for qual, _ in pm.outline.functions if "." not in qual)
+            every.extend(dict.fromkeys((mod, qual) for qual, _ in pm.outline.functions if "." not in qual))
         analyzer.run(every)
     return every, "every top-level function (no handler named or found)"
 
@@ -340,7 +340,7 @@ def _analyze(
                 unreachable.extend(UnreachableCall(c, f"{mod}.{qual}") for c in side.calls_of(side.run_alone, mod, qual))
         if own and pm.outline.has_if:
             unreachable.extend(UnreachableCall(c, f"{mod} run as a script") for c in side.calls_of(side.run_main_blocks, mod))
-    reached_names.sort()
+    reached_names = sorted(set(reached_names))
     if retain:
         _RETAINED.append((analyzer, side))
         # NOTE: and the collector, running again after the analysis, need not walk them.

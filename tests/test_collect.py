@@ -249,6 +249,39 @@ def test_a_lazily_created_instance_settles_in_two_passes(tmp_path) -> None:
     assert len(analyzer.global_writes[("app", "_store")]) == 1
 
 
+def test_functions_defined_in_top_level_blocks_are_entries_and_reported(tmp_path) -> None:
+    """``if DEBUG: def handler(...)`` and a ``try`` around an optional import define
+    functions of the module as much as a plain ``def`` does."""
+    from lpgen import api
+
+    (tmp_path / "app.py").write_text(textwrap.dedent(
+        """
+        import os
+        import boto3
+        s3 = boto3.client("s3")
+        try:
+            import ujson as json
+        except ImportError:
+            import json
+            def cleanup():
+                s3.delete_object(Bucket="tmp-bucket", Key="k")
+        if os.environ.get("DEBUG"):
+            def handler(event, context):
+                s3.get_object(Bucket="debug-bucket", Key="k")
+        else:
+            def handler(event, context):
+                s3.put_object(Bucket="prod-bucket", Key="k", Body=b"")
+        """))
+    unknown = api.analyze([str(tmp_path / "app.py")])
+    assert unknown.entry == "app.handler (found by name)"
+    assert sorted((c.operation, c.params["Bucket"]) for c in unknown.calls) == [
+        ("GetObject", "debug-bucket"), ("PutObject", "prod-bucket")]
+    assert [(u.function, u.call.operation) for u in unknown.unreachable] == [("app.cleanup", "DeleteObject")]
+    assert unknown.reached == ("app.handler",)
+    prod = api.analyze([str(tmp_path / "app.py")], env={"DEBUG": ""}, env_complete=True)
+    assert [(c.operation, c.params["Bucket"]) for c in prod.calls] == [("PutObject", "prod-bucket")]
+
+
 def test_handlers_found_by_name_run_again_in_every_pass(tmp_path) -> None:
     """Handlers found by name are taken as their modules are parsed; a later pass runs the
     same ones again: here the first handler reads a name the second one sets only later."""

@@ -62,6 +62,7 @@ class ParsedModule:
 
 
 _FUNCTION_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_BLOCKS = (ast.If, ast.Try, ast.With, ast.AsyncWith, *((ast.TryStar,) if hasattr(ast, "TryStar") else ()))
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,9 @@ class Outline:
     """What a module defines at top level, read from its syntax tree in one walk."""
 
     functions: tuple[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef], ...]
-    """its functions and its classes' methods: (qualified name, node), in source order."""
+    """its functions and its classes' methods, also those defined in top-level ``if``,
+    ``try`` and ``with`` blocks: (qualified name, node), in source order; a name defined
+    in two branches appears twice."""
     callables: frozenset[str]
     """names it binds at top level to a function: by ``def``, or by assigning a function, a
     method or a lambda (``handler = App().run``: the runtime only looks the name up), or the
@@ -77,7 +80,8 @@ class Outline:
     making an instance of one of its classes with ``__call__``. A name bound to another
     call's result (``handler = logging.StreamHandler()``) is not among them."""
     has_if: bool
-    """it has top-level ``if`` blocks (where an ``if __name__ == "__main__":`` block would be)."""
+    """it has ``if`` blocks at top level (where an ``if __name__ == "__main__":`` block
+    would be)."""
     decorated: tuple[ast.FunctionDef | ast.AsyncFunctionDef, ...]
     """its top-level functions that have decorators."""
 
@@ -87,8 +91,11 @@ class Outline:
         decorated: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
         names: set[str] = set()
         assigned: list[tuple[list[ast.expr], ast.expr | None]] = []
-        has_if = False
-        for node in tree.body:
+        # NOTE: what the module body defines inside top-level blocks counts too
+        # (``if DEBUG: def handler(...)``, a ``try`` around an optional import).
+        todo = list(reversed(tree.body))
+        while todo:
+            node = todo.pop()
             if isinstance(node, _FUNCTION_DEFS):
                 functions.append((node.name, node))
                 names.add(node.name)
@@ -102,11 +109,15 @@ class Outline:
                 assigned.append((node.targets, node.value))
             elif isinstance(node, ast.AnnAssign):
                 assigned.append(([node.target], node.value))
-            elif isinstance(node, ast.If):
-                has_if = True
+            elif isinstance(node, _BLOCKS):
+                inner: list[ast.stmt] = [*node.body, *getattr(node, "orelse", ()), *getattr(node, "finalbody", ())]
+                for handler in getattr(node, "handlers", ()):
+                    inner.extend(handler.body)
+                todo.extend(reversed(inner))
         for targets, value in assigned:
             if isinstance(value, (ast.Attribute, ast.Name, ast.Lambda)) or _makes_callable(value, tree):
                 names.update(t.id for t in targets if isinstance(t, ast.Name))
+        has_if = any(isinstance(node, ast.If) for node in tree.body)
         return cls(tuple(functions), frozenset(names), has_if, tuple(decorated))
 
 
