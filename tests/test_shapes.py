@@ -1157,7 +1157,9 @@ def test_an_execution_started_by_the_code_is_an_execution_of_its_state_machine(t
 def test_fastapi_routes_get_what_their_dependencies_give(tmp_path: Path) -> None:
     """A route's parameter declared with Depends/Security (as a default or in Annotated)
     holds what the dependency returns or yields, dependencies of dependencies included;
-    the route's other parameters are the request's data, not the handler's context."""
+    the route's other parameters are the request's data, not the handler's context.
+    ``handler = Mangum(app)`` is found by name, so a function no route reaches is
+    unreachable, not granted."""
     got = _perms(tmp_path, (
         "from typing import Annotated\n"
         "import boto3\n"
@@ -1187,11 +1189,15 @@ def test_fastapi_routes_get_what_their_dependencies_give(tmp_path: Path) -> None
         "@app.delete('/items/{key}')\n"
         "def drop(key: str, s3: Annotated[object, Depends(get_s3)]):\n"
         "    s3.delete_object(Bucket='store', Key=key)\n"
+        "def unused():\n"
+        "    boto3.client('s3').delete_bucket(Bucket='gone')\n"
         "handler = Mangum(app)\n"
     ))
-    named = {(p.action, p.resource) for p in api.suggest(
-        [str(tmp_path)], handler="app.handler", region="us-east-1", account="1").permissions}
-    assert named == got == {
+    named = api.suggest([str(tmp_path)], handler="app.handler", region="us-east-1", account="1")
+    found = api.suggest([str(tmp_path)], region="us-east-1", account="1")
+    assert found.analysis is not None and found.analysis.entry == "app.handler (found by name)"
+    assert [u.function for u in found.analysis.unreachable] == ["app.unused"]
+    assert {(p.action, p.resource) for p in named.permissions} == got == {
         ("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/items"),
         ("s3:PutObject", "arn:aws:s3:::store/*"), ("s3:PutObject", "arn:aws:s3:::audit/log"),
         ("s3:DeleteObject", "arn:aws:s3:::store/*"),

@@ -76,9 +76,10 @@ class Outline:
     callables: frozenset[str]
     """names it binds at top level to a function: by ``def``, or by assigning a function, a
     method or a lambda (``handler = App().run``: the runtime only looks the name up), or the
-    result of calling one of its functions (``lambda_handler = middleware(impl)``) or of
-    making an instance of one of its classes with ``__call__``. A name bound to another
-    call's result (``handler = logging.StreamHandler()``) is not among them."""
+    result of calling one of its functions (``lambda_handler = middleware(impl)``), of
+    making an instance of one of its classes with ``__call__``, or of a web app's Lambda
+    adapter (``handler = Mangum(app)``). A name bound to another call's result
+    (``handler = logging.StreamHandler()``) is not among them."""
     has_if: bool
     """it has ``if`` blocks at top level (where an ``if __name__ == "__main__":`` block
     would be)."""
@@ -121,13 +122,22 @@ class Outline:
         return cls(tuple(functions), frozenset(names), has_if, tuple(decorated))
 
 
+LAMBDA_ADAPTERS = frozenset({"Mangum", "make_lambda_handler"})
+"""what libraries that turn a web app into a Lambda handler call the function making it
+(``handler = Mangum(app)``, apig-wsgi's ``make_lambda_handler(app)``)."""
+
+
 def _makes_callable(value: ast.expr | None, tree: ast.Module) -> bool:
     """Does ``value`` call a function of this module (``lambda_handler = middleware(impl)``,
-    which returns the wrapper) or make an instance of one of its classes that defines
-    ``__call__``?"""
+    which returns the wrapper), make an instance of one of its classes that defines
+    ``__call__``, or make a handler of a web app (``LAMBDA_ADAPTERS``)?"""
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in LAMBDA_ADAPTERS:
+        return True
     if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)):
         return False
     name = value.func.id
+    if name in LAMBDA_ADAPTERS:
+        return True
     for node in tree.body:
         if isinstance(node, _FUNCTION_DEFS) and node.name == name:
             return True
