@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -62,7 +63,6 @@ class ParsedModule:
 
 
 _FUNCTION_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
-_BLOCKS = (ast.If, ast.Try, ast.With, ast.AsyncWith, *((ast.TryStar,) if hasattr(ast, "TryStar") else ()))
 
 
 @dataclass(frozen=True)
@@ -91,35 +91,43 @@ class Outline:
         functions: list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]] = []
         decorated: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
         names: set[str] = set()
-        assigned: list[tuple[list[ast.expr], ast.expr | None]] = []
-        # NOTE: what the module body defines inside top-level blocks counts too
-        # (``if DEBUG: def handler(...)``, a ``try`` around an optional import).
-        todo = list(reversed(tree.body))
-        while todo:
-            node = todo.pop()
-            if isinstance(node, _FUNCTION_DEFS):
-                functions.append((node.name, node))
-                names.add(node.name)
-                if node.decorator_list:
-                    decorated.append(node)
-            elif isinstance(node, ast.ClassDef):
-                for sub in node.body:
-                    if isinstance(sub, _FUNCTION_DEFS):
-                        functions.append((f"{node.name}.{sub.name}", sub))
-            elif isinstance(node, ast.Assign):
-                assigned.append((node.targets, node.value))
-            elif isinstance(node, ast.AnnAssign):
-                assigned.append(([node.target], node.value))
-            elif isinstance(node, _BLOCKS):
-                inner: list[ast.stmt] = [*node.body, *getattr(node, "orelse", ()), *getattr(node, "finalbody", ())]
-                for handler in getattr(node, "handlers", ()):
-                    inner.extend(handler.body)
-                todo.extend(reversed(inner))
-        for targets, value in assigned:
-            if isinstance(value, (ast.Attribute, ast.Name, ast.Lambda)) or _makes_callable(value, tree):
-                names.update(t.id for t in targets if isinstance(t, ast.Name))
-        has_if = any(isinstance(node, ast.If) for node in tree.body)
+        has_if = False
+
+        def visit(stmts: list[Any], top: bool) -> None:
+            # NOTE: what the module body defines inside top-level blocks counts too
+            # (``if DEBUG: def handler(...)``, a ``try`` around an optional import). Node
+            # types are compared directly: this runs once per module of a large tree.
+            nonlocal has_if
+            for node in stmts:
+                kind = type(node)
+                if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+                    functions.append((node.name, node))
+                    names.add(node.name)
+                    if node.decorator_list:
+                        decorated.append(node)
+                elif kind is ast.Assign or kind is ast.AnnAssign:
+                    value = node.value
+                    if type(value) in _BOUND_VALUES or (type(value) is ast.Call and _makes_callable(value, tree)):
+                        targets = node.targets if kind is ast.Assign else [node.target]
+                        names.update(t.id for t in targets if type(t) is ast.Name)
+                elif kind is ast.ClassDef:
+                    functions.extend((f"{node.name}.{sub.name}", sub) for sub in node.body if type(sub) in _DEF_TYPES)
+                elif kind in _BLOCK_TYPES:
+                    has_if = has_if or (top and kind is ast.If)
+                    visit(node.body, False)
+                    for handler in getattr(node, "handlers", ()):
+                        visit(handler.body, False)
+                    visit(getattr(node, "orelse", []), False)
+                    visit(getattr(node, "finalbody", []), False)
+
+        visit(tree.body, True)
         return cls(tuple(functions), frozenset(names), has_if, tuple(decorated))
+
+
+_DEF_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef})
+_BOUND_VALUES = frozenset({ast.Attribute, ast.Name, ast.Lambda})
+"""values whose binding to a top-level name makes that name a possible handler."""
+_BLOCK_TYPES = frozenset({ast.If, ast.Try, ast.With, ast.AsyncWith, *((ast.TryStar,) if hasattr(ast, "TryStar") else ())})
 
 
 LAMBDA_ADAPTERS = frozenset({"Mangum", "make_lambda_handler"})
