@@ -268,6 +268,7 @@ class Analyzer(BuiltinCalls):
         self.scope = dict(scope or {})
         self.context: V = self._lambda_context()
         self.module_paths = project.module_map()
+        _WORKING_FOLDER[0] = os.getcwd()
         self.parsed: dict[str, ParsedModule] = {}
         self.heap: _Store = _Store()
         self.global_writes: _Store = _Store()
@@ -3025,16 +3026,22 @@ def _key_matches(pattern: str, key: str) -> bool:
     return pattern == "*" or pattern_matcher(pattern).fullmatch(key) is not None
 
 
+_WORKING_FOLDER = [os.curdir]
+"""the working folder when the latest analyser was made: evidence paths are relative to it
+(read once per analysis, not once per module)."""
+
+
 def _display_path(path: Path) -> str:
     """Paths in evidence are relative to the working directory."""
+    cwd = _WORKING_FOLDER[0]
     folder, _, name = str(path).rpartition(os.sep)
     packaged = shown_folder(folder)
     if packaged is not None:
         # NOTE: a file of an unpacked deployment package shows under the package's path.
         archive, inside = packaged
-        where = _display_folder(os.path.dirname(os.path.abspath(archive)) or os.sep, os.getcwd())
+        where = _display_folder(os.path.dirname(os.path.abspath(archive)) or os.sep, cwd)
         return os.path.normpath(os.path.join(where, os.path.basename(archive), inside, name))
-    shown = _display_folder(folder or os.sep, os.getcwd())
+    shown = _display_folder(folder or os.sep, cwd)
     return name if shown == os.curdir else shown + os.sep + name
 
 
