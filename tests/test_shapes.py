@@ -1203,3 +1203,28 @@ def test_fastapi_routes_get_what_their_dependencies_give(tmp_path: Path) -> None
         ("s3:DeleteObject", "arn:aws:s3:::store/*"),
         ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:audit"),
     }
+
+
+def test_every_resource_a_request_names_is_granted_beside_a_whole_arn(tmp_path: Path) -> None:
+    """Batch checks SubmitJob on the job queue and on the job definition, whose ARN in the
+    request always has a revision; Run Command on the document and on each instance
+    (EC2, or a hybrid mi- node), where a document AWS owns has no account in its ARN."""
+    got = _perms(tmp_path, (
+        "import boto3\nbatch = boto3.client('batch')\nssm = boto3.client('ssm')\n"
+        "def handler(event, context):\n"
+        "    batch.submit_job(jobName='j', jobQueue='arn:aws:batch:us-east-1:1:job-queue/q', jobDefinition='render:3')\n"
+        "    batch.submit_job(jobName='j', jobQueue='nightly', jobDefinition='etl')\n"
+        "    ssm.send_command(DocumentName='AWS-RunShellScript', InstanceIds=['i-0abc', 'mi-0def'])\n"
+        "    ssm.send_command(DocumentName='Ops-Restart', Targets=[{'Key': 'tag:Role', 'Values': ['web']}])\n"
+    ))
+    assert got == {
+        ("batch:SubmitJob", "arn:aws:batch:us-east-1:1:job-queue/q"),
+        ("batch:SubmitJob", "arn:aws:batch:us-east-1:1:job-definition/render:3"),
+        ("batch:SubmitJob", "arn:aws:batch:us-east-1:1:job-queue/nightly"),
+        ("batch:SubmitJob", "arn:aws:batch:us-east-1:1:job-definition/etl:*"),
+        ("ssm:SendCommand", "arn:aws:ssm:us-east-1:*:document/AWS-RunShellScript"),
+        ("ssm:SendCommand", "arn:aws:ec2:us-east-1:1:instance/i-0abc"),
+        ("ssm:SendCommand", "arn:aws:ssm:us-east-1:1:managed-instance/mi-0def"),
+        ("ssm:SendCommand", "arn:aws:ssm:us-east-1:1:document/Ops-Restart"),
+        ("ssm:SendCommand", "arn:aws:ec2:us-east-1:1:instance/*"),
+    }

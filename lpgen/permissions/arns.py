@@ -468,6 +468,43 @@ def _t_ecs_task(v: str, spec: dict[str, Any]) -> dict[str, str]:
     return {"TaskId": v}
 
 
+def _t_batch_job_definition(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    """A job definition by ARN, ``name:revision`` or ``name`` (its latest revision): the
+    ARN a request is authorized on always has the revision (AWS Batch user guide,
+    "Accounting for job definition revisions")."""
+    if v.startswith("arn:"):
+        return {"__arn__": v if v.rpartition("/")[2].count(":") else v + ":*"}
+    name, _, revision = v.partition(":")
+    return {"JobDefinitionName": f"{name}:{revision or '*'}"}
+
+
+def _t_ssm_instance(v: str, spec: dict[str, Any]) -> dict[str, Any]:
+    if v.startswith("arn:"):
+        return {"__arn__": v}
+    kind = "ssm:${Region}:${Account}:managed-instance" if v.startswith("mi-") else "ec2:${Region}:${Account}:instance"
+    return {"__arn__": f"arn:${{Partition}}:{kind}/{v}"}
+
+
+_AWS_DOCUMENTS = ("AWS-", "AWSSupport-", "AWSEC2-", "AWSConfigRemediation-", "AWSFIS-", "AWSResilienceHub-", "Amazon")
+"""name prefixes AWS keeps for the SSM documents it owns."""
+
+
+def _t_ssm_document(v: str, spec: dict[str, Any]) -> dict[str, Any]:
+    if v.startswith("arn:"):
+        return {"__arn__": v}
+    if v.startswith(_AWS_DOCUMENTS):
+        # NOTE: a document AWS owns is not in the caller's account: its ARN has no account
+        # (arn:aws:ssm:us-east-1::document/AWS-RunShellScript), which "*" also matches.
+        return {"__arn__": f"arn:${{Partition}}:ssm:${{Region}}:*:document/{v}",
+                "__note__": "a document AWS owns has no account in its ARN"}
+    return {"DocumentName": v}
+
+
+def _t_ssm_targets(v: str, spec: dict[str, Any]) -> dict[str, Any]:
+    return {"__arn__": "arn:${Partition}:ec2:${Region}:${Account}:instance/*",
+            "__note__": "the instances the targets select are not known statically"}
+
+
 def _t_dict_keys(v: str, spec: dict[str, Any]) -> dict[str, str]:
     return {str(spec.get("var", "Name")): v}
 
@@ -481,6 +518,10 @@ TRANSFORMS: dict[str, Callable[[str, dict[str, Any]], dict[str, str] | None]] = 
     "kms_key": _t_kms_key,
     "arn_name": _t_arn_name,
     "arn_full": _t_arn_full,
+    "batch_job_definition": _t_batch_job_definition,
+    "ssm_instance": _t_ssm_instance,
+    "ssm_targets": _t_ssm_targets,
+    "ssm_document": _t_ssm_document,
     "role_arn": _t_role_arn,
     "copy_source": _t_copy_source,
     "s3_bucket": _t_s3_bucket,
@@ -675,6 +716,16 @@ def resolve(
             note = "" if complete else ("; ".join(dict.fromkeys(notes)) or "part of the ARN is not known statically")
             direct.append(ArnResult(arn, best.name, complete, note))
     if direct:
+        # NOTE: another resource type the request names in full beside the ARN (Batch's
+        # job definition by name beside its job queue's ARN) is checked too.
+        given = [rt for rt in types if rt.name in {d.resource_type for d in direct}]
+        for rt in types:
+            names = [v for v in format_vars(rt.arn_format) if v not in CONTEXT_VARS]
+            if (
+                rt not in given and names and all(v in found and any(x != "*" for x in found[v]) for v in names)
+                and not any(_nested(rt.arn_format, g.arn_format) or _same_place(rt.arn_format, g.arn_format) for g in given)
+            ):
+                direct.extend(_results(rt, found, notes, scope))
         return _dedupe(direct)
 
     # 2. variables filled from parameters
@@ -713,20 +764,36 @@ def resolve(
         wanted = (rt.name in required and (named or n_known > 0 or not var_names)) or (named and n_known > 0)
         if wanted and not any(_nested(rt.arn_format, c.arn_format) for c in chosen):
             chosen.append(rt)
+    return _dedupe([r for rt in chosen for r in _results(rt, found, notes, scope)])
+
+
+def _results(rt: Any, found: dict[str, list[str]], notes: list[str], scope: Scope) -> list[ArnResult]:
+    """The ARNs of resource type ``rt`` the request's variables give (``*`` for each
+    variable not known)."""
+    names = [v for v in format_vars(rt.arn_format) if v not in CONTEXT_VARS]
+    options = [sorted(set(found.get(v, ["*"]))) for v in names]
     out: list[ArnResult] = []
-    for rt in chosen:
-        names = [v for v in format_vars(rt.arn_format) if v not in CONTEXT_VARS]
-        options = [sorted(set(found.get(v, ["*"]))) for v in names]
-        for combo in itertools.islice(itertools.product(*options), MAX_ARNS):
-            values = dict(zip(names, combo))
-            for ctx in CONTEXT_VARS:
-                if ctx in found and found[ctx] and found[ctx][0] != "*":
-                    values[ctx] = found[ctx][0]
-            arn = _build(rt.arn_format, values, scope)
-            complete = all(v in found and "*" not in "".join(found[v]) for v in names)
-            note = "" if complete else ("; ".join(dict.fromkeys(notes)) or "part of the resource name is not known statically")
-            out.append(ArnResult(arn, rt.name, complete, note))
-    return _dedupe(out)
+    for combo in itertools.islice(itertools.product(*options), MAX_ARNS):
+        values = dict(zip(names, combo))
+        for ctx in CONTEXT_VARS:
+            if ctx in found and found[ctx] and found[ctx][0] != "*":
+                values[ctx] = found[ctx][0]
+        arn = _build(rt.arn_format, values, scope)
+        complete = all(v in found and "*" not in "".join(found[v]) for v in names)
+        note = "" if complete else ("; ".join(dict.fromkeys(notes)) or "part of the resource name is not known statically")
+        out.append(ArnResult(arn, rt.name, complete, note))
+    return out
+
+
+def _same_place(a: str, b: str) -> bool:
+    """Do two ARN formats name the same kind of thing (``job-definition/${Name}`` and
+    ``job-definition/${Name}:${Revision}``): the same text up to their first variable?"""
+    def place(fmt: str) -> str:
+        for ctx in CONTEXT_VARS:
+            fmt = fmt.replace("${" + ctx + "}", ctx)
+        return fmt.split("${", 1)[0]
+
+    return a != b and "${" in a and place(a) == place(b)
 
 
 def _nested(a: str, b: str) -> bool:
