@@ -197,13 +197,14 @@ def _t_ssm_path(v: str, spec: dict[str, Any]) -> dict[str, str]:
 def _t_lambda_function(v: str, spec: dict[str, Any]) -> dict[str, str]:
     # NOTE: FunctionName may be a name, name:qualifier, ACCOUNT:function:NAME or a full ARN
     # (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html#API_Invoke_RequestSyntax).
+    qualifier = spec.get("_qualifier")
     if v.startswith("arn:"):
-        return {"__arn__": v}
+        # NOTE: a separate Qualifier names a version or alias of an unqualified ARN.
+        return {"__arn__": f"{v}:{qualifier}" if qualifier and v.count(":") == 6 else v}
     parts = v.split(":")
     if len(parts) >= 3 and parts[1] == "function":
-        out = {"Account": parts[0], "FunctionName": ":".join(parts[2:])}
-        return out
-    qualifier = spec.get("_qualifier")
+        name = ":".join(parts[2:])
+        return {"Account": parts[0], "FunctionName": f"{name}:{qualifier}" if qualifier and len(parts) == 3 else name}
     if qualifier and len(parts) == 1:
         return {"FunctionName": f"{v}:{qualifier}"}
     return {"FunctionName": v}
@@ -505,6 +506,11 @@ def _t_ssm_targets(v: str, spec: dict[str, Any]) -> dict[str, Any]:
             "__note__": "the instances the targets select are not known statically"}
 
 
+def _t_route53_id(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    # NOTE: ids as the API returns them carry their kind (/hostedzone/Z123, /change/C123).
+    return {"Id": v.rpartition("/")[2] if v.startswith("/") else v}
+
+
 def _t_dict_keys(v: str, spec: dict[str, Any]) -> dict[str, str]:
     return {str(spec.get("var", "Name")): v}
 
@@ -522,6 +528,7 @@ TRANSFORMS: dict[str, Callable[[str, dict[str, Any]], dict[str, str] | None]] = 
     "ssm_instance": _t_ssm_instance,
     "ssm_targets": _t_ssm_targets,
     "ssm_document": _t_ssm_document,
+    "route53_id": _t_route53_id,
     "role_arn": _t_role_arn,
     "copy_source": _t_copy_source,
     "s3_bucket": _t_s3_bucket,
