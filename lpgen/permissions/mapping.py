@@ -125,9 +125,17 @@ def operation_permissions(client: str, operation: str) -> OperationPermissions:
     request member that hands the service an IAM role (``Role``, ``NotificationChannel.RoleArn``,
     ``Targets.RoleArn``) needs ``iam:PassRole`` on it when the request names it."""
     perms = _operation_permissions(client, operation)
-    if perms.no_permission or client in NO_PASSED_ROLES or not (perms.required or perms.conditional or perms.fanout):
+    if perms.no_permission or not (perms.required or perms.conditional or perms.fanout):
         return perms  # NOTE: an operation with no action of its own stays unmapped
     info = service_models.operation_by_name(client, operation)
+    if info is not None and info.discovery:
+        # NOTE: the SDK asks the service for the endpoint before such a call (Timestream),
+        # and that request is authorized too.
+        finder = default_action(client, info.discovery)
+        if finder and all(r.action != finder for r in perms.required):
+            perms = replace(perms, required=(*perms.required, ActionRule(finder)))
+    if client in NO_PASSED_ROLES:
+        return perms
     paths = info.role_members if info else ()
     if not paths or any(r.action == "iam:PassRole" for r in (*perms.required, *perms.conditional)):
         return perms

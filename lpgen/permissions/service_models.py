@@ -41,6 +41,9 @@ class OperationInfo:
     role_members: tuple[str, ...] = field(default=(), compare=False, hash=False)
     """paths of the input's members that name an IAM role the service is given
     (``Role``, ``NotificationChannel.RoleArn``, ``Targets.RoleArn``)."""
+    discovery: str = ""
+    """the operation the SDK calls first to find the endpoint, where the model requires
+    endpoint discovery (Timestream's ``DescribeEndpoints``)."""
 
 
 @lru_cache(maxsize=1)
@@ -154,6 +157,7 @@ def operations(client: str) -> dict[str, OperationInfo]:
             http_method=op["http_method"], request_uri=op["request_uri"],
             uri_members=dict(op["uri_members"]), wire_names=dict(op["wire_names"]),
             role_members=tuple(op.get("role_members") or ()),
+            discovery=str(op.get("discovery") or ""),
         )
         for method, op in index["operations"].items()
     }
@@ -197,6 +201,7 @@ def _build_index(model: dict[str, Any], client: str = "") -> dict[str, Any]:
         | ({str((resources or {}).get("service", {}).get("shape"))} if (resources or {}).get("service", {}).get("shape") else set())
     )
     ops: dict[str, Any] = {}
+    finder = next((n for n, o in model.get("operations", {}).items() if o.get("endpointoperation")), "")
     for name, op in model.get("operations", {}).items():
         shape = shapes.get(op.get("input", {}).get("shape", ""), {})
         members = shape.get("members", {})
@@ -210,6 +215,7 @@ def _build_index(model: dict[str, Any], client: str = "") -> dict[str, Any]:
                             if spec.get("location") == "uri"},
             "wire_names": {m: str(spec["locationName"]) for m, spec in members.items() if spec.get("locationName")},
             "role_members": [] if name.startswith(_NOT_PASSING) else _role_members(shapes, op.get("input", {}).get("shape", "")),
+            "discovery": finder if (op.get("endpointdiscovery") or {}).get("required") else "",
         }
     return {
         "metadata": dict(model.get("metadata", {})),
@@ -260,7 +266,7 @@ def _index_path(client: str) -> str | None:
     return os.path.join(str(cache_dir()), f"models-{botocore_version()}-{INDEX_FORMAT}", f"{client}.json")
 
 
-INDEX_FORMAT = 5
+INDEX_FORMAT = 6
 """bumped when the index gains a field, so an older cached index is not read."""
 
 
