@@ -1228,3 +1228,30 @@ def test_every_resource_a_request_names_is_granted_beside_a_whole_arn(tmp_path: 
         ("ssm:SendCommand", "arn:aws:ssm:us-east-1:1:document/Ops-Restart"),
         ("ssm:SendCommand", "arn:aws:ec2:us-east-1:1:instance/*"),
     }
+
+
+def test_ec2_requests_are_granted_on_every_resource_they_involve(tmp_path: Path) -> None:
+    """EC2 checks an action against each resource the request uses or creates: a launch
+    against the image, subnet and security groups it names and the instance, network
+    interface and volumes it makes; a snapshot against its volume and itself. Ids in
+    list parameters (InstanceIds) name one resource each."""
+    got = _perms(tmp_path, (
+        "import boto3\nec2 = boto3.client('ec2')\n"
+        "def handler(event, context):\n"
+        "    ec2.run_instances(ImageId='ami-0abc', InstanceType='t3.micro', MinCount=1, MaxCount=1,\n"
+        "                      SubnetId='subnet-1', SecurityGroupIds=['sg-1'])\n"
+        "    ec2.create_snapshot(VolumeId='vol-1')\n"
+        "    ec2.stop_instances(InstanceIds=['i-0abc', 'i-0def'])\n"
+    ))
+    assert got == {
+        ("ec2:RunInstances", "arn:aws:ec2:us-east-1::image/ami-0abc"),
+        ("ec2:RunInstances", "arn:aws:ec2:us-east-1:1:subnet/subnet-1"),
+        ("ec2:RunInstances", "arn:aws:ec2:us-east-1:1:security-group/sg-1"),
+        ("ec2:RunInstances", "arn:aws:ec2:us-east-1:1:instance/*"),
+        ("ec2:RunInstances", "arn:aws:ec2:us-east-1:1:network-interface/*"),
+        ("ec2:RunInstances", "arn:aws:ec2:us-east-1:1:volume/*"),
+        ("ec2:CreateSnapshot", "arn:aws:ec2:us-east-1:1:volume/vol-1"),
+        ("ec2:CreateSnapshot", "arn:aws:ec2:us-east-1::snapshot/*"),
+        ("ec2:StopInstances", "arn:aws:ec2:us-east-1:1:instance/i-0abc"),
+        ("ec2:StopInstances", "arn:aws:ec2:us-east-1:1:instance/i-0def"),
+    }

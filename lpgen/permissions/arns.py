@@ -567,6 +567,18 @@ def _defaults(prefix: str) -> dict[str, str]:
     return (table.get("__defaults__") or {}).get(prefix) or {}
 
 
+@cache
+def _also_required(action: str) -> frozenset[str]:
+    table: dict[str, Any] = load_table("arn_params.yaml") or {}
+    return frozenset((table.get("__also_required__") or {}).get(action) or ())
+
+
+@cache
+def _every_required(prefix: str) -> bool:
+    table: dict[str, Any] = load_table("arn_params.yaml") or {}
+    return prefix in (table.get("__every_required__") or ())
+
+
 def param_spec(prefix: str, param: str) -> dict[str, Any] | None:
     """How ``param`` fills ARN variables for ``prefix``: ``{"var": …}`` or ``{"transform": …}``."""
     entry = _param_table(prefix).get(param)
@@ -589,7 +601,9 @@ def _generic_var(param: str, var_names: tuple[str, ...], subject: str = "") -> s
         candidate = subject.lower() + p
         if candidate in lowered:
             return lowered[candidate]
-    for candidate in (p, p + "name", p + "id", p.removesuffix("name"), p.removesuffix("id")):
+    # NOTE: a list parameter names one variable per item (InstanceIds → ${InstanceId}).
+    single = p[:-1] if p.endswith(("ids", "names", "arns")) else p
+    for candidate in (p, p + "name", p + "id", p.removesuffix("name"), p.removesuffix("id"), single):
         if candidate in lowered:
             return lowered[candidate]
     return None
@@ -762,13 +776,14 @@ def resolve(
     # reference marks required (glue:GetTable on the catalog, database and table) and the
     # optional ones the request names (ses:SendEmail's configuration set). A type whose ARN
     # only narrows one already chosen (a DynamoDB index inside its table) replaces nothing.
-    required = {r.name for r in info.resources if r.required}
+    required = {r.name for r in info.resources if r.required} | _also_required(action)
     for is_complete, n_known, _, rt in scored:
         if rt in chosen:
             continue
         var_names = [v for v in format_vars(rt.arn_format) if v not in CONTEXT_VARS]
         named = bool(is_complete) and (n_known > 0 or not var_names)
-        wanted = (rt.name in required and (named or n_known > 0 or not var_names)) or (named and n_known > 0)
+        wanted = (rt.name in required and (named or n_known > 0 or not var_names or _every_required(info.prefix))) or (
+            named and n_known > 0)
         if wanted and not any(_nested(rt.arn_format, c.arn_format) for c in chosen):
             chosen.append(rt)
     return _dedupe([r for rt in chosen for r in _results(rt, found, notes, scope)])
