@@ -1255,3 +1255,28 @@ def test_ec2_requests_are_granted_on_every_resource_they_involve(tmp_path: Path)
         ("ec2:StopInstances", "arn:aws:ec2:us-east-1:1:instance/i-0abc"),
         ("ec2:StopInstances", "arn:aws:ec2:us-east-1:1:instance/i-0def"),
     }
+
+
+def test_log_groups_and_event_bus_rules_are_named_as_iam_checks_them(tmp_path: Path) -> None:
+    """Log groups given by name or by ARN (with DescribeLogGroups' trailing :*) in one list;
+    a rule's ARN has its bus, except on the default bus, whether the bus is given by name
+    or ARN; a bus in another account keeps its account."""
+    got = _perms(tmp_path, (
+        "import boto3\nlogs = boto3.client('logs')\nev = boto3.client('events')\n"
+        "def handler(event, context):\n"
+        "    logs.start_query(logGroupIdentifiers=['/aws/lambda/api', 'arn:aws:logs:us-east-1:1:log-group:/aws/lambda/jobs:*'],\n"
+        "                     startTime=0, endTime=1, queryString='fields @message')\n"
+        "    ev.put_rule(Name='r1', ScheduleExpression='rate(1 day)')\n"
+        "    ev.put_rule(Name='r2', EventBusName='orders', EventPattern='{}')\n"
+        "    ev.put_rule(Name='r3', EventBusName='arn:aws:events:us-east-1:1:event-bus/b', EventPattern='{}')\n"
+        "    ev.put_events(Entries=[{'EventBusName': 'arn:aws:events:us-east-1:2:event-bus/central', 'Source': 's',\n"
+        "                            'DetailType': 'd', 'Detail': '{}'}])\n"
+    ))
+    assert got == {
+        ("logs:StartQuery", "arn:aws:logs:us-east-1:1:log-group:/aws/lambda/api"),
+        ("logs:StartQuery", "arn:aws:logs:us-east-1:1:log-group:/aws/lambda/jobs"),
+        ("events:PutRule", "arn:aws:events:us-east-1:1:rule/r1"),
+        ("events:PutRule", "arn:aws:events:us-east-1:1:rule/orders/r2"),
+        ("events:PutRule", "arn:aws:events:us-east-1:1:rule/b/r3"),
+        ("events:PutEvents", "arn:aws:events:us-east-1:2:event-bus/central"),
+    }

@@ -418,9 +418,20 @@ def _t_email_identity(v: str, spec: dict[str, Any]) -> dict[str, str]:
 
 
 def _t_event_bus(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    """A bus by name or ARN. The bus also names its rules (``rule/orders-bus/nightly``), and
+    the default bus's rules have no bus in their ARN (``rule/nightly``)."""
+    out: dict[str, str] = {}
     if v.startswith("arn:"):
-        return {"__arn__": v}
-    return {"EventBusName": v}
+        parts = v.split(":", 5)
+        if len(parts) == 6 and parts[5].startswith("event-bus/"):
+            out = {"Region": parts[3], "Account": parts[4]}
+            v = parts[5].removeprefix("event-bus/")
+        else:
+            return {"__arn__": v}
+    out["EventBusName"] = v
+    if v == "default":
+        out["__type__"] = "rule-on-default-event-bus"
+    return out
 
 
 _PROFILE_GEOGRAPHIES = frozenset({"us", "us-gov", "eu", "apac", "jp", "au", "ca", "global"})
@@ -506,6 +517,12 @@ def _t_ssm_targets(v: str, spec: dict[str, Any]) -> dict[str, Any]:
             "__note__": "the instances the targets select are not known statically"}
 
 
+def _t_log_group(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    if v.startswith("arn:"):
+        return {"__arn__": v.removesuffix(":*")}
+    return {"LogGroupName": v}
+
+
 def _t_route53_id(v: str, spec: dict[str, Any]) -> dict[str, str]:
     # NOTE: ids as the API returns them carry their kind (/hostedzone/Z123, /change/C123).
     return {"Id": v.rpartition("/")[2] if v.startswith("/") else v}
@@ -529,6 +546,7 @@ TRANSFORMS: dict[str, Callable[[str, dict[str, Any]], dict[str, str] | None]] = 
     "ssm_targets": _t_ssm_targets,
     "ssm_document": _t_ssm_document,
     "route53_id": _t_route53_id,
+    "log_group": _t_log_group,
     "role_arn": _t_role_arn,
     "copy_source": _t_copy_source,
     "s3_bucket": _t_s3_bucket,
@@ -696,7 +714,9 @@ def variable_candidates(
                 continue
             take(name, raw)
     for var, default in _defaults(prefix).items():
-        found.setdefault(var, [default])
+        if var not in found:
+            # NOTE: as if the request gave it (a transform may say more of the value).
+            take(var, default)
     if only_types:
         found["__types__"] = sorted(only_types)
     return found, arns, notes
@@ -737,13 +757,14 @@ def resolve(
             note = "" if complete else ("; ".join(dict.fromkeys(notes)) or "part of the ARN is not known statically")
             direct.append(ArnResult(arn, best.name, complete, note))
     if direct:
-        # NOTE: another resource type the request names in full beside the ARN (Batch's
-        # job definition by name beside its job queue's ARN) is checked too.
+        # NOTE: what the request names in full beside the ARN is checked too: another
+        # resource type (Batch's job definition by name beside its job queue's ARN), or
+        # more of the same (log groups by name and by ARN in one list).
         given = [rt for rt in types if rt.name in {d.resource_type for d in direct}]
         for rt in types:
             names = [v for v in format_vars(rt.arn_format) if v not in CONTEXT_VARS]
             if (
-                rt not in given and names and all(v in found and any(x != "*" for x in found[v]) for v in names)
+                names and all(v in found and any(x != "*" for x in found[v]) for v in names)
                 and not any(_nested(rt.arn_format, g.arn_format) or _same_place(rt.arn_format, g.arn_format) for g in given)
             ):
                 direct.extend(_results(rt, found, notes, scope))
@@ -784,7 +805,7 @@ def resolve(
         named = bool(is_complete) and (n_known > 0 or not var_names)
         wanted = (rt.name in required and (named or n_known > 0 or not var_names or _every_required(info.prefix))) or (
             named and n_known > 0)
-        if wanted and not any(_nested(rt.arn_format, c.arn_format) for c in chosen):
+        if wanted and not any(_nested(rt.arn_format, c.arn_format) or _same_place(rt.arn_format, c.arn_format) for c in chosen):
             chosen.append(rt)
     return _dedupe([r for rt in chosen for r in _results(rt, found, notes, scope)])
 
