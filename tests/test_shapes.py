@@ -1280,3 +1280,27 @@ def test_log_groups_and_event_bus_rules_are_named_as_iam_checks_them(tmp_path: P
         ("events:PutRule", "arn:aws:events:us-east-1:1:rule/b/r3"),
         ("events:PutEvents", "arn:aws:events:us-east-1:2:event-bus/central"),
     }
+
+
+def test_a_guardrail_is_applied_on_itself_and_not_taken_for_the_model(tmp_path: Path) -> None:
+    """A guardrail named by id or ARN (on ApplyGuardrail, on InvokeModel, in Converse's
+    guardrailConfig) needs ApplyGuardrail on that guardrail; the model call stays on the
+    model. An AWS-owned document's ARN (no account) still names the document."""
+    got = _perms(tmp_path, (
+        "import boto3\nbr = boto3.client('bedrock-runtime')\nssm = boto3.client('ssm')\n"
+        "M = 'anthropic.claude-3-haiku-20240307-v1:0'\n"
+        "def handler(event, context):\n"
+        "    br.apply_guardrail(guardrailIdentifier='gr-abc', guardrailVersion='1', source='INPUT', content=[])\n"
+        "    br.invoke_model(modelId=M, body='{}', guardrailIdentifier='gr-def', guardrailVersion='DRAFT')\n"
+        "    br.converse(modelId=M, messages=[], guardrailConfig={\n"
+        "        'guardrailIdentifier': 'arn:aws:bedrock:us-east-1:1:guardrail/gr-xyz', 'guardrailVersion': '2'})\n"
+        "    ssm.send_command(DocumentName='arn:aws:ssm:us-east-1::document/AWS-RunShellScript', InstanceIds=['i-1'])\n"
+    ))
+    assert got == {
+        ("bedrock:ApplyGuardrail", "arn:aws:bedrock:us-east-1:1:guardrail/gr-abc"),
+        ("bedrock:ApplyGuardrail", "arn:aws:bedrock:us-east-1:1:guardrail/gr-def"),
+        ("bedrock:ApplyGuardrail", "arn:aws:bedrock:us-east-1:1:guardrail/gr-xyz"),
+        ("bedrock:InvokeModel", "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"),
+        ("ssm:SendCommand", "arn:aws:ssm:us-east-1::document/AWS-RunShellScript"),
+        ("ssm:SendCommand", "arn:aws:ec2:us-east-1:1:instance/i-1"),
+    }

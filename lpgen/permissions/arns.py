@@ -523,6 +523,12 @@ def _t_log_group(v: str, spec: dict[str, Any]) -> dict[str, str]:
     return {"LogGroupName": v}
 
 
+def _t_guardrail(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    if v.startswith("arn:"):
+        return {"__arn__": v}
+    return {"GuardrailId": v, "__type__": "guardrail"}
+
+
 def _t_route53_id(v: str, spec: dict[str, Any]) -> dict[str, str]:
     # NOTE: ids as the API returns them carry their kind (/hostedzone/Z123, /change/C123).
     return {"Id": v.rpartition("/")[2] if v.startswith("/") else v}
@@ -546,6 +552,7 @@ TRANSFORMS: dict[str, Callable[[str, dict[str, Any]], dict[str, str] | None]] = 
     "ssm_targets": _t_ssm_targets,
     "ssm_document": _t_ssm_document,
     "route53_id": _t_route53_id,
+    "guardrail": _t_guardrail,
     "log_group": _t_log_group,
     "role_arn": _t_role_arn,
     "copy_source": _t_copy_source,
@@ -761,7 +768,10 @@ def resolve(
         # resource type (Batch's job definition by name beside its job queue's ARN), or
         # more of the same (log groups by name and by ARN in one list).
         given = [rt for rt in types if rt.name in {d.resource_type for d in direct}]
+        only = found.get("__types__")
         for rt in types:
+            if only and rt.name not in only:
+                continue
             names = [v for v in format_vars(rt.arn_format) if v not in CONTEXT_VARS]
             if (
                 names and all(v in found and any(x != "*" for x in found[v]) for v in names)
@@ -851,10 +861,19 @@ def _build(fmt: str, values: dict[str, str], scope: Scope) -> str:
 
 
 def _best_format(types: list[Any], arn: str) -> Any:
-    matches = [rt for rt in types if parse_arn(rt.arn_format, arn) is not None]
+    parts = arn.split(":", 5)
+    # NOTE: a resource AWS owns may have no Region or account in its ARN
+    # (arn:aws:ssm:us-east-1::document/AWS-RunShellScript).
+    probe = ":".join([*parts[:3], *(p or "x" for p in parts[3:5]), *parts[5:]]) if len(parts) == 6 else arn
+    matches = [rt for rt in types if parse_arn(rt.arn_format, arn) is not None or (
+        probe != arn and parse_arn(rt.arn_format, probe) is not None)]
     if not matches:
-        # NOTE: a partial pattern (``arn:aws:sqs:*:*:*``) or another partition still counts
-        # when the service part agrees.
+        if "*" not in arn:
+            # NOTE: a whole ARN of another resource (a guardrail beside the model it
+            # guards) is not this action's.
+            return None
+        # NOTE: a partial pattern (``arn:aws:sqs:*:*:*``) still counts when the service
+        # part agrees.
         service = arn.split(":")[2] if arn.count(":") >= 2 else ""
         matches = [rt for rt in types if rt.arn_format.split(":")[2] == service]
         if not matches:
