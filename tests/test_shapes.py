@@ -1304,3 +1304,28 @@ def test_a_guardrail_is_applied_on_itself_and_not_taken_for_the_model(tmp_path: 
         ("ssm:SendCommand", "arn:aws:ssm:us-east-1::document/AWS-RunShellScript"),
         ("ssm:SendCommand", "arn:aws:ec2:us-east-1:1:instance/i-1"),
     }
+
+
+def test_iam_ec2_and_ecs_names_as_the_apis_spell_them(tmp_path: Path) -> None:
+    """IAM names users and roles with their path; EC2 ids of any kind in Resources by
+    their prefix (images and snapshots have no account); GroupId is a security group;
+    ECS services are in their cluster (the default one when none is given)."""
+    got = _perms(tmp_path, (
+        "import boto3\niam = boto3.client('iam')\nec2 = boto3.client('ec2')\necs = boto3.client('ecs')\n"
+        "def handler(event, context):\n"
+        "    iam.create_access_key(UserName='bob')\n"
+        "    ec2.create_tags(Resources=['i-0abc', 'ami-123', 'snap-9'], Tags=[{'Key': 'k', 'Value': 'v'}])\n"
+        "    ec2.authorize_security_group_ingress(GroupId='sg-1', IpPermissions=[])\n"
+        "    ecs.describe_services(cluster='prod', services=['api', 'worker'])\n"
+        "    ecs.describe_services(services=['solo'])\n"
+    ))
+    assert got == {
+        ("iam:CreateAccessKey", "arn:aws:iam::1:user/bob"),
+        ("ec2:CreateTags", "arn:aws:ec2:us-east-1:1:instance/i-0abc"),
+        ("ec2:CreateTags", "arn:aws:ec2:us-east-1::image/ami-123"),
+        ("ec2:CreateTags", "arn:aws:ec2:us-east-1::snapshot/snap-9"),
+        ("ec2:AuthorizeSecurityGroupIngress", "arn:aws:ec2:us-east-1:1:security-group/sg-1"),
+        ("ecs:DescribeServices", "arn:aws:ecs:us-east-1:1:service/prod/api"),
+        ("ecs:DescribeServices", "arn:aws:ecs:us-east-1:1:service/prod/worker"),
+        ("ecs:DescribeServices", "arn:aws:ecs:us-east-1:1:service/default/solo"),
+    }

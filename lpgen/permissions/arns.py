@@ -529,6 +529,28 @@ def _t_guardrail(v: str, spec: dict[str, Any]) -> dict[str, str]:
     return {"GuardrailId": v, "__type__": "guardrail"}
 
 
+_EC2_ID_TYPES = {
+    "i": "instance/{}", "vol": "volume/{}", "snap": ":snapshot/{}", "ami": ":image/{}", "sg": "security-group/{}",
+    "subnet": "subnet/{}", "vpc": "vpc/{}", "eni": "network-interface/{}", "igw": "internet-gateway/{}",
+    "rtb": "route-table/{}", "acl": "network-acl/{}", "eipalloc": "elastic-ip/{}", "nat": "natgateway/{}",
+    "lt": "launch-template/{}", "vpce": "vpc-endpoint/{}",
+}
+"""EC2 id prefixes and the ARN resource part of each (a leading ":" for those whose ARN
+has no account: images and snapshots)."""
+
+
+def _t_ec2_resource_id(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    if v.startswith("arn:"):
+        return {"__arn__": v}
+    kind = _EC2_ID_TYPES.get(v.partition("-")[0]) if "-" in v else None
+    if kind is None:
+        return {"__arn__": "arn:${Partition}:ec2:${Region}:${Account}:*",
+                "__note__": "the kinds of the resources named are not known statically"}
+    if kind.startswith(":"):
+        return {"__arn__": "arn:${Partition}:ec2:${Region}:" + kind.format(v)}
+    return {"__arn__": "arn:${Partition}:ec2:${Region}:${Account}:" + kind.format(v)}
+
+
 def _t_route53_id(v: str, spec: dict[str, Any]) -> dict[str, str]:
     # NOTE: ids as the API returns them carry their kind (/hostedzone/Z123, /change/C123).
     return {"Id": v.rpartition("/")[2] if v.startswith("/") else v}
@@ -553,6 +575,7 @@ TRANSFORMS: dict[str, Callable[[str, dict[str, Any]], dict[str, str] | None]] = 
     "ssm_document": _t_ssm_document,
     "route53_id": _t_route53_id,
     "guardrail": _t_guardrail,
+    "ec2_resource_id": _t_ec2_resource_id,
     "log_group": _t_log_group,
     "role_arn": _t_role_arn,
     "copy_source": _t_copy_source,
@@ -628,7 +651,9 @@ def _generic_var(param: str, var_names: tuple[str, ...], subject: str = "") -> s
             return lowered[candidate]
     # NOTE: a list parameter names one variable per item (InstanceIds → ${InstanceId}).
     single = p[:-1] if p.endswith(("ids", "names", "arns")) else p
-    for candidate in (p, p + "name", p + "id", p.removesuffix("name"), p.removesuffix("id"), single):
+    # NOTE: IAM's ARNs name users, groups, roles and instance profiles with their path
+    # (${UserNameWithPath}).
+    for candidate in (p, p + "name", p + "id", p.removesuffix("name"), p.removesuffix("id"), single, p + "withpath"):
         if candidate in lowered:
             return lowered[candidate]
     return None
