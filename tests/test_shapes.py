@@ -1329,3 +1329,28 @@ def test_iam_ec2_and_ecs_names_as_the_apis_spell_them(tmp_path: Path) -> None:
         ("ecs:DescribeServices", "arn:aws:ecs:us-east-1:1:service/prod/worker"),
         ("ecs:DescribeServices", "arn:aws:ecs:us-east-1:1:service/default/solo"),
     }
+
+
+def test_rds_identifiers_name_instances_clusters_snapshots_and_groups(tmp_path: Path) -> None:
+    """RDS names its resources by identifier (DbInstanceName in the ARN); a restore is
+    also checked against the option, parameter and subnet groups it uses (the defaults,
+    when the request names none)."""
+    got = _perms(tmp_path, (
+        "import boto3\nrds = boto3.client('rds')\n"
+        "def handler(event, context):\n"
+        "    rds.stop_db_instance(DBInstanceIdentifier='orders-db')\n"
+        "    rds.create_db_snapshot(DBInstanceIdentifier='orders-db', DBSnapshotIdentifier='orders-snap')\n"
+        "    rds.restore_db_instance_from_db_snapshot(DBInstanceIdentifier='restored', DBSnapshotIdentifier='orders-snap')\n"
+        "    rds.stop_db_cluster(DBClusterIdentifier='aurora-1')\n"
+    ))
+    assert got == {
+        ("rds:StopDBInstance", "arn:aws:rds:us-east-1:1:db:orders-db"),
+        ("rds:CreateDBSnapshot", "arn:aws:rds:us-east-1:1:db:orders-db"),
+        ("rds:CreateDBSnapshot", "arn:aws:rds:us-east-1:1:snapshot:orders-snap"),
+        ("rds:RestoreDBInstanceFromDBSnapshot", "arn:aws:rds:us-east-1:1:db:restored"),
+        ("rds:RestoreDBInstanceFromDBSnapshot", "arn:aws:rds:us-east-1:1:snapshot:orders-snap"),
+        ("rds:RestoreDBInstanceFromDBSnapshot", "arn:aws:rds:us-east-1:1:og:*"),
+        ("rds:RestoreDBInstanceFromDBSnapshot", "arn:aws:rds:us-east-1:1:pg:*"),
+        ("rds:RestoreDBInstanceFromDBSnapshot", "arn:aws:rds:us-east-1:1:subgrp:*"),
+        ("rds:StopDBCluster", "arn:aws:rds:us-east-1:1:cluster:aurora-1"),
+    }
