@@ -1354,3 +1354,16 @@ def test_rds_identifiers_name_instances_clusters_snapshots_and_groups(tmp_path: 
         ("rds:RestoreDBInstanceFromDBSnapshot", "arn:aws:rds:us-east-1:1:subgrp:*"),
         ("rds:StopDBCluster", "arn:aws:rds:us-east-1:1:cluster:aurora-1"),
     }
+
+
+def test_the_rds_data_api_reads_the_secret_it_is_given(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\nrd = boto3.client('rds-data')\n"
+        "C = 'arn:aws:rds:us-east-1:1:cluster:aurora-1'\nS = 'arn:aws:secretsmanager:us-east-1:1:secret:db-AbCdEf'\n"
+        "def handler(event, context):\n"
+        "    rd.execute_statement(resourceArn=C, secretArn=S, database='app', sql='select 1')\n"
+    ))
+    assert got == {
+        ("rds-data:ExecuteStatement", "arn:aws:rds:us-east-1:1:cluster:aurora-1"),
+        ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:db-AbCdEf"),
+    }
