@@ -174,6 +174,8 @@ ARNS = [
      ["arn:aws:route53:::hostedzone/Z012"]),
     ("route53 zone id", "route53:ListResourceRecordSets", {"HostedZoneId": "Z034"}, ["arn:aws:route53:::hostedzone/Z034"]),
     ("route53 change with its path", "route53:GetChange", {"Id": "/change/C1"}, ["arn:aws:route53:::change/C1"]),
+    ("autoscaling group by name", "autoscaling:SetDesiredCapacity", {"AutoScalingGroupName": "web"},
+     ["arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:*:autoScalingGroupName/web"]),
     ("no resource level", "cloudwatch:PutMetricData", {"Namespace": "x"}, ["*"]),
     ("event bus default", "events:PutEvents", {"Entries": [{"Detail": "{}"}]}, ["arn:aws:events:us-east-1:123456789012:event-bus/default"]),
 ]

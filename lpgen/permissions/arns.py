@@ -551,6 +551,12 @@ def _t_ec2_resource_id(v: str, spec: dict[str, Any]) -> dict[str, str]:
     return {"__arn__": "arn:${Partition}:ec2:${Region}:${Account}:" + kind.format(v)}
 
 
+def _t_autoscaling_group(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    if v.startswith("arn:"):
+        return {"__arn__": v}
+    return {"GroupFriendlyName": v, "__note__": "a group's ARN holds an id AWS generates, which no request names"}
+
+
 def _t_route53_id(v: str, spec: dict[str, Any]) -> dict[str, str]:
     # NOTE: ids as the API returns them carry their kind (/hostedzone/Z123, /change/C123).
     return {"Id": v.rpartition("/")[2] if v.startswith("/") else v}
@@ -576,6 +582,7 @@ TRANSFORMS: dict[str, Callable[[str, dict[str, Any]], dict[str, str] | None]] = 
     "route53_id": _t_route53_id,
     "guardrail": _t_guardrail,
     "ec2_resource_id": _t_ec2_resource_id,
+    "autoscaling_group": _t_autoscaling_group,
     "log_group": _t_log_group,
     "role_arn": _t_role_arn,
     "copy_source": _t_copy_source,
