@@ -1367,3 +1367,22 @@ def test_the_rds_data_api_reads_the_secret_it_is_given(tmp_path: Path) -> None:
         ("rds-data:ExecuteStatement", "arn:aws:rds:us-east-1:1:cluster:aurora-1"),
         ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:db-AbCdEf"),
     }
+
+
+def test_records_read_through_a_shard_iterator_are_scoped_to_its_stream(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\nk = boto3.client('kinesis')\nds = boto3.client('dynamodbstreams')\n"
+        "def handler(event, context):\n"
+        "    it = k.get_shard_iterator(StreamName='clicks', ShardId='s', ShardIteratorType='LATEST')['ShardIterator']\n"
+        "    k.get_records(ShardIterator=it)\n"
+        "    arn = ds.list_streams(TableName='orders')['Streams'][0]['StreamArn']\n"
+        "    sit = ds.get_shard_iterator(StreamArn=arn, ShardId='s', ShardIteratorType='LATEST')['ShardIterator']\n"
+        "    ds.get_records(ShardIterator=sit)\n"
+    ))
+    assert got == {
+        ("kinesis:GetShardIterator", "arn:aws:kinesis:us-east-1:1:stream/clicks"),
+        ("kinesis:GetRecords", "arn:aws:kinesis:us-east-1:1:stream/clicks"),
+        ("dynamodb:ListStreams", "*"),
+        ("dynamodb:GetShardIterator", "arn:aws:dynamodb:us-east-1:1:table/orders/stream/*"),
+        ("dynamodb:GetRecords", "arn:aws:dynamodb:us-east-1:1:table/orders/stream/*"),
+    }
