@@ -73,3 +73,16 @@ def test_a_custom_endpoint_names_no_domain(tmp_path: Path) -> None:
     result = api.suggest([str(src)], region="us-east-1", account="1")
     assert {(p.action, p.resource) for p in result.permissions} == {("es:ESHttpGet", "arn:aws:es:us-east-1:1:domain/*")}
     assert any("does not name its domain" in f.message for f in result.findings)
+
+
+def test_a_graphql_request_signed_for_appsync_needs_graphql_on_the_api_fields(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\nimport requests\nfrom requests_aws4auth import AWS4Auth\n"
+        "c = boto3.Session().get_credentials()\n"
+        "auth = AWS4Auth(c.access_key, c.secret_key, 'us-east-1', 'appsync', session_token=c.token)\n"
+        "URL = 'https://abcdefghijklmnopqrstuvwxyz.appsync-api.us-east-1.amazonaws.com/graphql'\n"
+        "def handler(event, context):\n"
+        "    requests.post(URL, json={'query': 'mutation { notify(id: 1) { id } }'}, auth=auth)\n"
+        "    requests.post(URL, json={'query': 'query { unsigned }'})\n"
+    ))
+    assert got == {("appsync:GraphQL", "arn:aws:appsync:us-east-1:1:apis/abcdefghijklmnopqrstuvwxyz/types/*/fields/*")}

@@ -387,6 +387,23 @@ def _t_execute_api_request(v: str, spec: dict[str, Any]) -> dict[str, str]:
             "Method": method or "*", "ApiSpecificResourcePath": resource or ("*" if not stage or "*" in stage else "")}
 
 
+_APPSYNC_HOST = re.compile(r"(?P<api>[a-z0-9]+)\.appsync-api\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?")
+
+
+def _t_appsync_request(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    """A signed request to an AppSync API's endpoint (``ID.appsync-api.REGION.amazonaws.com/graphql``)
+    → its API; the types and fields the query selects are in the body, not known here."""
+    _, host, _ = _http_request(v)
+    m = _APPSYNC_HOST.fullmatch(host)
+    if m is None:
+        return {"GraphQLAPIId": "*", "TypeName": "*", "FieldName": "*", "__type__": "field",
+                "__note__": "the request's host does not name its API (a custom domain)"}
+    # NOTE: GraphQL is authorized on the fields a query selects (apis/ID/types/Query/fields/x,
+    # or apis/ID/* in AppSync's examples), not on the API's own ARN.
+    return {"GraphQLAPIId": m.group("api"), "Region": m.group("region"), "TypeName": "*", "FieldName": "*",
+            "__type__": "field", "__note__": "the types and fields a query selects are not known statically"}
+
+
 def _t_function_url_request(v: str, spec: dict[str, Any]) -> dict[str, str]:
     """A signed request to a function URL: the URL's id does not name the function."""
     return {"FunctionName": "*", "__note__": "a function URL does not name its function"}
@@ -583,6 +600,7 @@ TRANSFORMS: dict[str, Callable[[str, dict[str, Any]], dict[str, str] | None]] = 
     "guardrail": _t_guardrail,
     "ec2_resource_id": _t_ec2_resource_id,
     "autoscaling_group": _t_autoscaling_group,
+    "appsync_request": _t_appsync_request,
     "log_group": _t_log_group,
     "role_arn": _t_role_arn,
     "copy_source": _t_copy_source,
