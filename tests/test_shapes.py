@@ -1386,3 +1386,14 @@ def test_records_read_through_a_shard_iterator_are_scoped_to_its_stream(tmp_path
         ("dynamodb:GetShardIterator", "arn:aws:dynamodb:us-east-1:1:table/orders/stream/*"),
         ("dynamodb:GetRecords", "arn:aws:dynamodb:us-east-1:1:table/orders/stream/*"),
     }
+
+
+def test_powertools_data_masking_uses_its_providers_kms_keys(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "from aws_lambda_powertools.utilities.data_masking import DataMasking\n"
+        "from aws_lambda_powertools.utilities.data_masking.provider.kms.aws_encryption_sdk import AWSEncryptionSDKProvider\n"
+        "masker = DataMasking(provider=AWSEncryptionSDKProvider(keys=['arn:aws:kms:us-east-1:1:key/abc']))\n"
+        "def handler(event, context):\n"
+        "    return masker.decrypt(masker.encrypt(event['data']))\n"
+    ))
+    assert got == {("kms:GenerateDataKey", "arn:aws:kms:us-east-1:1:key/abc"), ("kms:Decrypt", "arn:aws:kms:us-east-1:1:key/abc")}

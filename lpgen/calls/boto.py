@@ -455,7 +455,9 @@ def _spec_value(
             return (Str(part[1:-1]),)
         if ">" in part:
             outer, inner_name = part.split(">", 1)
-            held = tuple(x for o in _library_arg(outer, args, kwargs) or () if isinstance(o, LibObject)
+            # NOTE: the object may have been passed to the constructor ("init:provider>keys").
+            passed = _library_arg(outer[5:], init_args, init_kwargs) if outer.startswith("init:") else _library_arg(outer, args, kwargs)
+            held = tuple(x for o in passed or () if isinstance(o, LibObject)
                          for x in _library_arg(inner_name, list(o.args), dict(o.kwargs)) or ())
             found: Vals | None = held or None
         elif part.startswith("init:"):
