@@ -1397,3 +1397,22 @@ def test_powertools_data_masking_uses_its_providers_kms_keys(tmp_path: Path) -> 
         "    return masker.decrypt(masker.encrypt(event['data']))\n"
     ))
     assert got == {("kms:GenerateDataKey", "arn:aws:kms:us-east-1:1:key/abc"), ("kms:Decrypt", "arn:aws:kms:us-east-1:1:key/abc")}
+
+
+def test_a_strands_agent_converses_with_its_bedrock_model(tmp_path: Path) -> None:
+    """Calling a Strands agent sends the turn to its model (a BedrockModel's model_id, or a
+    model id given as text), streamed or not."""
+    got = _perms(tmp_path, (
+        "from strands import Agent\nfrom strands.models import BedrockModel\n"
+        "agent = Agent(model=BedrockModel(model_id='anthropic.claude-3-5-haiku-20241022-v1:0'))\n"
+        "quick = Agent(model='anthropic.claude-3-haiku-20240307-v1:0')\n"
+        "def handler(event, context):\n"
+        "    agent(event['question'])\n"
+        "    quick('summarise')\n"
+    ))
+    model = "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3"
+    assert got == {
+        (action, model + suffix)
+        for action in ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
+        for suffix in ("-5-haiku-20241022-v1:0", "-haiku-20240307-v1:0")
+    }

@@ -1979,6 +1979,9 @@ class Analyzer(BuiltinCalls):
                 )
             # NOTE: the reason marks a value from a library (see _maybe_unresolved).
             return (Unknown(f"result of {f.name}()"),)
+        if isinstance(f, LibObject) and "__call__" in ((aws.library_model(f.name) or {}).get("methods") or {}):
+            # NOTE: an object the code calls (a Strands agent: ``agent("prompt")``).
+            return self.call_value(LibMethod(f, "__call__"), args, kwargs, node, frame)
         if isinstance(f, LibMethod):
             model = aws.library_model(f.obj.name) or {}
             owner = dict(f.obj.kwargs).get("__class__")
