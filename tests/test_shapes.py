@@ -1416,3 +1416,15 @@ def test_a_strands_agent_converses_with_its_bedrock_model(tmp_path: Path) -> Non
         for action in ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
         for suffix in ("-5-haiku-20241022-v1:0", "-haiku-20240307-v1:0")
     }
+
+
+def test_the_aws_encryption_sdk_uses_its_key_providers_kms_keys(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import aws_encryption_sdk\n"
+        "client = aws_encryption_sdk.EncryptionSDKClient()\n"
+        "keys = aws_encryption_sdk.StrictAwsKmsMasterKeyProvider(key_ids=['arn:aws:kms:us-east-1:1:key/k1'])\n"
+        "def handler(event, context):\n"
+        "    ct, _ = client.encrypt(source=b'x', key_provider=keys)\n"
+        "    return client.decrypt(source=ct, key_provider=keys)\n"
+    ))
+    assert got == {("kms:GenerateDataKey", "arn:aws:kms:us-east-1:1:key/k1"), ("kms:Decrypt", "arn:aws:kms:us-east-1:1:key/k1")}
