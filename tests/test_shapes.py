@@ -1428,3 +1428,17 @@ def test_the_aws_encryption_sdk_uses_its_key_providers_kms_keys(tmp_path: Path) 
         "    return client.decrypt(source=ct, key_provider=keys)\n"
     ))
     assert got == {("kms:GenerateDataKey", "arn:aws:kms:us-east-1:1:key/k1"), ("kms:Decrypt", "arn:aws:kms:us-east-1:1:key/k1")}
+
+
+def test_an_instance_profile_passes_its_role_to_ec2(tmp_path: Path) -> None:
+    src = tmp_path / "app.py"
+    src.write_text(
+        "import boto3\nec2 = boto3.client('ec2')\n"
+        "def handler(event, context):\n"
+        "    ec2.run_instances(ImageId='ami-1', MinCount=1, MaxCount=1, IamInstanceProfile={'Name': 'web'})\n"
+        "    ec2.run_instances(ImageId='ami-2', MinCount=1, MaxCount=1)\n"
+    )
+    perms = api.suggest([str(src)], region="us-east-1", account="1").permissions
+    passed = [(p.resource, p.condition) for p in perms if p.action == "iam:PassRole"]
+    assert passed == [("*", (("StringEquals", "iam:PassedToService", "ec2.amazonaws.com"),))]
+    assert [e.line for p in perms if p.action == "iam:PassRole" for e in p.evidence] == [4]
