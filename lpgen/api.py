@@ -15,6 +15,7 @@ from lpgen.calls.model import ApiCall, UnreachableCall, UnresolvedCall, pack_cal
 from lpgen.calls.values import Vals
 from lpgen.errors import SourceError
 from lpgen.gcpause import collector_paused
+from lpgen.permissions.partitions import partition_of
 from lpgen.source.discover import Project, discover
 from lpgen.source.parse import parsing_quietly
 
@@ -304,7 +305,7 @@ def _analyze(
     event: Vals | None = None,
     env_complete: bool = False,
 ) -> Analysis:
-    scope = {"region": region, "account": account, "partition": "aws" if region or account else None}
+    scope = {"region": region, "account": account, "partition": partition_of(region) if region or account else None}
     analyzer = Analyzer(project, env, scope, event)
     analyzer.env_complete = env_complete
     entries, entry_text = _run_entries(project, analyzer, by_name)

@@ -41,7 +41,7 @@ def _scope_options(command: Any) -> Any:
     for option in reversed((
         click.option("--region", help="Region for ARNs (default: the template's, else a ${AWS::Region} placeholder)."),
         click.option("--account", help="Account id for ARNs (default: a ${AWS::AccountId} placeholder)."),
-        click.option("--partition", help="Partition for ARNs (default: aws when a region or account is given)."),
+        click.option("--partition", help="Partition for ARNs (default: the Region's, aws-cn for cn-north-1; aws when only an account is given)."),
     )):
         command = option(command)
     return command

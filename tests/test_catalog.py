@@ -306,3 +306,14 @@ def test_roles_assumed_managed_or_only_read_and_non_iam_roles_are_not_passed() -
     # a Snowflake role is no IAM role
     firehose = operation_permissions("firehose", "CreateDeliveryStream").conditional
     assert not [r for r in firehose if "SnowflakeRole" in (r.when or "")]
+
+
+@pytest.mark.parametrize(("region", "partition"), [
+    ("cn-north-1", "aws-cn"), ("cn-northwest-1", "aws-cn"), ("us-gov-west-1", "aws-us-gov"),
+    ("us-iso-east-1", "aws-iso"), ("eu-west-1", "aws"), (None, "aws"),
+])
+def test_arns_are_in_the_partition_of_their_region(region: str | None, partition: str) -> None:
+    from lpgen.permissions.arns import Scope, resolve
+
+    arns = [r.arn for r in resolve("sqs:SendMessage", {"QueueUrl": "https://sqs.x/1/q", "QueueName": "q"}, Scope(None, region, "1"))]
+    assert arns and all(a.startswith(f"arn:{partition}:sqs:") for a in arns), arns

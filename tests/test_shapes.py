@@ -1442,3 +1442,10 @@ def test_an_instance_profile_passes_its_role_to_ec2(tmp_path: Path) -> None:
     passed = [(p.resource, p.condition) for p in perms if p.action == "iam:PassRole"]
     assert passed == [("*", (("StringEquals", "iam:PassedToService", "ec2.amazonaws.com"),))]
     assert [e.line for p in perms if p.action == "iam:PassRole" for e in p.evidence] == [4]
+
+
+def test_a_china_region_gives_aws_cn_arns(tmp_path: Path) -> None:
+    src = tmp_path / "app.py"
+    src.write_text("import boto3\ndef handler(event, context):\n    boto3.client('s3').get_object(Bucket='b', Key='k')\n")
+    perms = api.suggest([str(src)], region="cn-north-1", account="1").permissions
+    assert [(p.action, p.resource) for p in perms] == [("s3:GetObject", "arn:aws-cn:s3:::b/k")]

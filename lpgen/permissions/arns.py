@@ -18,6 +18,7 @@ from typing import Any
 from lpgen.calls.model import UNKNOWN
 from lpgen.data_files import load_table
 from lpgen.permissions import iam_data
+from lpgen.permissions.partitions import partition_of
 
 CONTEXT_VARS = ("Partition", "Region", "Account")
 _VAR = re.compile(r"\$\{([^}]+)\}")
@@ -38,7 +39,7 @@ class Scope:
         if given:
             return given
         if var == "Partition":
-            return "aws" if (self.region or self.account) else "${AWS::Partition}"
+            return partition_of(self.region) if (self.region or self.account) else "${AWS::Partition}"
         return {"Region": "${AWS::Region}", "Account": "${AWS::AccountId}"}[var]
 
     def arn(self, service: str, resource: str) -> str:

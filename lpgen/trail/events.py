@@ -18,6 +18,7 @@ from lpgen.permissions import iam_data, service_models
 from lpgen.permissions.arns import Scope, _format_regex, resolve
 from lpgen.permissions.grant import ruled_out, trigger
 from lpgen.permissions.mapping import iam_prefix, operation_permissions
+from lpgen.permissions.partitions import partition_of
 
 _VERSIONED = re.compile(r"(\d{8}(v\d+)?)$")
 _DENIED_ACTION = re.compile(r"not authorized to perform:?\s+([A-Za-z0-9-]+:[A-Za-z0-9]+)")
@@ -204,7 +205,7 @@ def event_actions(
     """What one event needed: each action on the resources the event shows."""
     op = operation_name(event_name)
     found = _client_operation(source_host, op)
-    scope = Scope("aws", region, account)
+    scope = Scope(partition_of(region), region, account)
     actions: list[tuple[str, tuple[tuple[str, str], ...], dict[str, Any]]] = []
     sdk: dict[str, Any] = {}
     if found is not None:
