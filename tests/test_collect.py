@@ -2322,3 +2322,26 @@ def test_a_client_method_on_a_module_that_is_nowhere_is_reported(tmp_path) -> No
             json.dumps({})
     """})
     assert [(u.location.line, "from utils" in u.reason) for u in analysis.unresolved] == [(6, True)]
+
+
+def test_dependency_injector_providers_make_what_they_wrap(tmp_path) -> None:
+    """providers.Singleton(boto3.client, "s3") called is boto3.client("s3"), as
+    functools.partial would be."""
+    from lpgen import api
+
+    (tmp_path / "app.py").write_text(textwrap.dedent(
+        """
+        import boto3
+        from dependency_injector import containers, providers
+        class Container(containers.DeclarativeContainer):
+            s3 = providers.Singleton(boto3.client, "s3")
+            table = providers.Factory(lambda: boto3.resource("dynamodb").Table("di-table"))
+        container = Container()
+        def handler(event, context):
+            container.s3().put_object(Bucket="di-bucket", Key="k", Body=b"")
+            container.table().put_item(Item={})
+        """))
+    result = api.analyze([str(tmp_path / "app.py")])
+    assert sorted((c.operation, c.params.get("Bucket") or c.params.get("TableName")) for c in result.calls) == [
+        ("PutItem", "di-table"), ("PutObject", "di-bucket")]
+    assert not result.unresolved

@@ -2475,6 +2475,15 @@ MODELLED = {
 """library names the analyser follows, however they are imported."""
 
 
+DEFERRED_CALLS = frozenset({
+    f"dependency_injector.providers.{name}"
+    for name in ("Singleton", "ThreadSafeSingleton", "ThreadLocalSingleton", "Factory", "Callable", "Resource")
+})
+"""library objects that call their first argument with the rest when called, as
+functools.partial does (dependency-injector's providers: ``providers.Singleton(boto3.client,
+"s3")()`` is ``boto3.client("s3")``)."""
+
+
 ENUM_BASES = frozenset({"enum.Enum", "enum.StrEnum", "enum.IntEnum", "enum.Flag", "enum.IntFlag"})
 """the enum module's classes: a class deriving from one iterates over its members."""
 
@@ -2496,6 +2505,8 @@ def _library_value(full: str) -> V:
         return Builtin("os.path.join")
     if full in MODELLED:
         return Builtin(full)
+    if full in DEFERRED_CALLS:
+        return Builtin("functools.partial")
     return Module(full)
 
 
