@@ -463,3 +463,24 @@ Resources:
     actions = {a for s in st for a in s.actions}
     assert {"dynamodb:GetItem", "sns:Publish"} <= actions and "dynamodb:PutItem" not in actions
     assert "arn:aws:dynamodb:us-east-1:1:table/orders" in {r for s in st for r in s.resources}
+
+
+def test_the_pollers_managed_policy_sam_attaches_is_not_missing(tmp_path: Path) -> None:
+    """SAM attaches AWSLambdaSQSQueueExecutionRole for an SQS event: the poller's actions are
+    in today's policy (on *, to narrow), not missing, and are not flagged as the template's
+    own wide grant."""
+    from lpgen.review import review_function
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("def handler(event, context):\n    return len(event['Records'])\n")
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n"
+        "  Queue: {Type: AWS::SQS::Queue, Properties: {QueueName: jobs}}\n"
+        "  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      CodeUri: src/\n      Handler: app.handler\n      Runtime: python3.12\n"
+        "      Events:\n        Q: {Type: SQS, Properties: {Queue: !GetAtt Queue.Arn}}\n")
+    review = review_function(str(tmp_path / "template.yaml"), "Fn", region="us-east-1", account="1")
+    assert review.diff.of("missing") == []
+    assert {c.action for c in review.diff.of("narrowed")} == {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+    assert not [f for f in review.findings if f.code in ("LP403", "LP407", "LP408")]
+    assert not any("AWSLambdaSQSQueueExecutionRole" in n for n in review.diff.notes)

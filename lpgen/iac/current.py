@@ -24,7 +24,32 @@ BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionR
 FINE_MANAGED = frozenset({
     "AWSLambdaBasicExecutionRole", "AWSLambdaVPCAccessExecutionRole", "AWSXRayDaemonWriteAccess",
     "AWSLambdaBasicDurableExecutionRolePolicy", "AWSLambdaENIManagementAccess",
+    # NOTE: SAM attaches these itself for a function's pull event sources.
+    "AWSLambdaSQSQueueExecutionRole", "AWSLambdaKinesisExecutionRole", "AWSLambdaDynamoDBExecutionRole",
+    "AWSLambdaMSKExecutionRole",
 })
+
+
+@cache
+def _sam_event_policies() -> dict[str, Any]:
+    from lpgen.data_files import load_table
+
+    table: dict[str, Any] = load_table("managed_policies.yaml") or {}
+    return table
+
+
+def sam_attached(name: str) -> bool:
+    """Is ``name`` a managed policy SAM attaches for an event source, whose statements
+    today's policy holds under that name as their Sid?"""
+    return name in _sam_event_policies()
+
+
+def _event_source_policies(props: dict[str, Any]) -> dict[str, Any]:
+    """The managed policies SAM attaches for a function's pull event sources (SQS, Kinesis,
+    DynamoDB streams, MSK), by name."""
+    events = props.get("Events")
+    kinds = {str(e.get("Type")) for e in (events.values() if isinstance(events, dict) else ()) if isinstance(e, dict)}
+    return {name: p for name, p in _sam_event_policies().items() if p.get("event") in kinds}
 
 
 def _samtranslator_data(what: str, *path: str) -> dict[str, Any]:
@@ -179,6 +204,13 @@ def _cfn(doc: dict[str, Any], resolver: Any, tpl: Template, fn: FunctionInfo) ->
     statements.extend(_connectors(resources, fn, resolver, where))
     if role_ref is None and res.get("Type") == "AWS::Serverless::Function":
         managed.append(BASIC_EXECUTION)
+        for name, policy in sorted(_event_source_policies(props).items()):
+            # NOTE: SAM attaches these for the function's pull event sources; their content
+            # is known, so the poller's permissions are there, on "*".
+            managed.append(f"arn:aws:iam::aws:policy/service-role/{name}")
+            statements.extend(_statements(
+                {"Statement": [{"Sid": name, "Effect": "Allow", "Action": list(policy["actions"]), "Resource": "*"}]},
+                resolver, f"{where} Events ({name})"))
         policies = props.get("Policies")
         for item in policies if isinstance(policies, list) else ([policies] if policies is not None else []):
             if isinstance(item, str):

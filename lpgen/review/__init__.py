@@ -43,6 +43,7 @@ def review_function(
     what its template grants today."""
     from lpgen import api
     from lpgen.iac import load_template
+    from lpgen.iac.current import sam_attached
     from lpgen.review.findings import policy_findings
 
     tpl = template or load_template(template_path, params=params, region=region, account=account, partition=partition)
@@ -52,9 +53,9 @@ def review_function(
     )
     current = tpl.current_policy(fn)
     diff = diff_policies(current.policy, suggestion.policy)
-    if current.managed:
-        diff.notes.append("managed policies are attached (" + ", ".join(current.managed)
-                          + "): their content is not compared")
+    unknown = [arn for arn in current.managed if not sam_attached(arn.rsplit("/", 1)[-1])]
+    if unknown:
+        diff.notes.append("managed policies are attached (" + ", ".join(unknown) + "): their content is not compared")
     if current.unknown:
         diff.notes.append(current.unknown)
     findings = policy_findings(current, diff, fn.path or tpl.path, fn.name, line=fn.line)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lpgen.iac.current import FINE_MANAGED
+from lpgen.iac.current import FINE_MANAGED, sam_attached
 from lpgen.iac.model import CurrentPolicy
 from lpgen.permissions import iam_data
 from lpgen.permissions.model import Finding
@@ -112,7 +112,8 @@ def statement_issues(doc: PolicyDocument) -> list[tuple[str, str]]:
     """(code, detail) for the wide grants of a policy's Allow statements."""
     out: list[tuple[str, str]] = []
     for st in doc.statements:
-        if st.effect != "Allow":
+        if st.effect != "Allow" or sam_attached(st.sid):
+            # NOTE: what SAM attaches for an event source is not the template's to narrow.
             continue
         if st.not_actions or st.not_resources:
             parts = ([f"NotAction {','.join(st.not_actions)}"] if st.not_actions else []) + (
