@@ -484,3 +484,20 @@ def test_the_pollers_managed_policy_sam_attaches_is_not_missing(tmp_path: Path) 
     assert {c.action for c in review.diff.of("narrowed")} == {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
     assert not [f for f in review.findings if f.code in ("LP403", "LP407", "LP408")]
     assert not any("AWSLambdaSQSQueueExecutionRole" in n for n in review.diff.notes)
+
+
+def test_the_serverless_frameworks_poller_statements_are_in_todays_policy(tmp_path: Path) -> None:
+    """The framework grants its role sqs:ReceiveMessage/DeleteMessage/GetQueueAttributes on
+    each sqs event's queue (and the stream actions on each stream event's ARN)."""
+    from lpgen.review import review_function
+
+    (tmp_path / "handler.py").write_text("def main(event, context):\n    return len(event['Records'])\n")
+    (tmp_path / "serverless.yml").write_text(
+        "service: jobs\nprovider: {name: aws, runtime: python3.12, region: us-east-1}\n"
+        "functions:\n  worker:\n    handler: handler.main\n"
+        "    events:\n      - sqs: {arn: 'arn:aws:sqs:us-east-1:1:jobs'}\n"
+        "      - stream: {type: kinesis, arn: 'arn:aws:kinesis:us-east-1:1:stream/clicks'}\n")
+    review = review_function(str(tmp_path / "serverless.yml"), "worker", region="us-east-1", account="1")
+    assert [(c.action, c.resource) for c in review.diff.of("missing") if c.action.startswith("sqs:")] == []
+    missing = {c.action for c in review.diff.of("missing") if c.resource.endswith("stream/clicks")}
+    assert not missing & {"kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:DescribeStream"}

@@ -286,7 +286,41 @@ def _serverless(doc: dict[str, Any], resolver: Any, fn: FunctionInfo) -> Current
         statements.extend(_statements(raw, resolver, f"{where} provider statements"))
         shared = tuple(sorted(k for k, v in (doc.get("functions") or {}).items()
                               if k != fn.name and isinstance(v, dict) and not v.get("iamRoleStatements")))
+    # NOTE: the framework adds its pollers' permissions for sqs and stream events to the role
+    # it makes: the function's own (per-function roles) or the one every function shares.
+    owners = [fn.name] if fn_doc.get("iamRoleStatements") else [fn.name, *shared]
+    statements.extend(_serverless_event_statements(doc, owners, resolver, where))
     managed = [resolver.str(m) for m in ((role or {}).get("managedPolicies") or [] if isinstance(role, dict) else [])]
     managed += [resolver.str(m) for m in provider.get("iamManagedPolicies") or []]
     managed.append(BASIC_EXECUTION)
     return CurrentPolicy(PolicyDocument(tuple(statements)), tuple(sorted(set(managed))), "provider", shared)
+
+
+_SLS_POLLERS = {
+    "sqs": ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"),
+    "dynamodb": ("dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream", "dynamodb:ListStreams"),
+    "kinesis": ("kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:DescribeStream", "kinesis:ListStreams"),
+}
+"""what the Serverless Framework grants its role for each sqs and stream event, on the
+event's ARN (lib/plugins/aws/package/compile/events/sqs.js and stream.js)."""
+
+
+def _serverless_event_statements(doc: dict[str, Any], functions: list[str], resolver: Any, where: str) -> list[Statement]:
+    found: dict[str, list[Any]] = {}
+    for name in functions:
+        for event in ((doc.get("functions") or {}).get(name) or {}).get("events") or ():
+            if not isinstance(event, dict):
+                continue
+            for kind, spec in event.items():
+                arn = spec.get("arn") if isinstance(spec, dict) else spec
+                if kind == "stream":
+                    text = resolver.str(arn) if arn is not None else ""
+                    kind = str(spec.get("type")) if isinstance(spec, dict) and spec.get("type") else (
+                        "dynamodb" if ":dynamodb:" in text else "kinesis")
+                if kind in _SLS_POLLERS and arn is not None:
+                    found.setdefault(kind, []).append(arn)
+    return [
+        st for kind, arns in sorted(found.items()) for st in _statements(
+            {"Statement": [{"Effect": "Allow", "Action": list(_SLS_POLLERS[kind]), "Resource": arns}]},
+            resolver, f"{where} {kind} events")
+    ]
