@@ -501,3 +501,33 @@ def test_the_serverless_frameworks_poller_statements_are_in_todays_policy(tmp_pa
     assert [(c.action, c.resource) for c in review.diff.of("missing") if c.action.startswith("sqs:")] == []
     missing = {c.action for c in review.diff.of("missing") if c.resource.endswith("stream/clicks")}
     assert not missing & {"kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:DescribeStream"}
+
+
+def test_an_action_spelled_in_another_case_is_kept() -> None:
+    current = parse_policy({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "sns:publish", "Resource": "arn:aws:sns:us-east-1:1:t"}]})
+    suggested = parse_policy({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "sns:Publish", "Resource": "arn:aws:sns:us-east-1:1:t"}]})
+    diff = diff_policies(current, suggested)
+    assert [c.kind for c in diff.changes] == ["kept"]
+
+
+def test_what_sam_writes_for_a_dead_letter_queue_and_destinations_is_in_todays_policy(tmp_path: Path) -> None:
+    from lpgen.review import review_function
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n"
+        "  Dlq: {Type: AWS::SQS::Queue, Properties: {QueueName: dlq}}\n"
+        "  Topic: {Type: AWS::SNS::Topic, Properties: {TopicName: failures}}\n"
+        "  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      CodeUri: src/\n      Handler: app.handler\n      Runtime: python3.12\n"
+        "      Tracing: Active\n"
+        "      DeadLetterQueue: {Type: SQS, TargetArn: !GetAtt Dlq.Arn}\n"
+        "      EventInvokeConfig: {DestinationConfig: {OnFailure: {Type: SNS, Destination: !Ref Topic}}}\n")
+    review = review_function(str(tmp_path / "template.yaml"), "Fn", region="us-east-1", account="1")
+    assert review.diff.of("missing") == [] and review.diff.of("narrowed") == [] and review.diff.of("excess") == []
+    assert {c.action.lower() for c in review.diff.of("kept")} == {"sqs:sendmessage", "sns:publish"}
+    assert "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess" in review.current.managed
+    assert not [f for f in review.findings if f.code in ("LP407", "LP408")]

@@ -24,10 +24,38 @@ BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionR
 FINE_MANAGED = frozenset({
     "AWSLambdaBasicExecutionRole", "AWSLambdaVPCAccessExecutionRole", "AWSXRayDaemonWriteAccess",
     "AWSLambdaBasicDurableExecutionRolePolicy", "AWSLambdaENIManagementAccess",
-    # NOTE: SAM attaches these itself for a function's pull event sources.
-    "AWSLambdaSQSQueueExecutionRole", "AWSLambdaKinesisExecutionRole", "AWSLambdaDynamoDBExecutionRole",
+    # NOTE: SAM attaches these itself: tracing, and a function's pull event sources.
+    "AWSXrayWriteOnlyAccess", "AWSLambdaSQSQueueExecutionRole", "AWSLambdaKinesisExecutionRole", "AWSLambdaDynamoDBExecutionRole",
     "AWSLambdaMSKExecutionRole",
 })
+
+
+def _sam_role_statements(props: dict[str, Any], resolver: Any, where: str) -> list[Statement]:
+    """What SAM writes into a function's generated role for its dead-letter queue and its
+    asynchronous invocation destinations, made by aws-sam-translator's own IAMRolePolicies
+    (sqs:SendMessage, sns:Publish, events:PutEvents, lambda:InvokeFunction, s3:PutObject)."""
+    try:
+        from samtranslator.model.iam import IAMRolePolicies
+    except ImportError:  # pragma: no cover - a dependency of lpgen
+        return []
+    docs: list[dict[str, Any]] = []
+    dlq = props.get("DeadLetterQueue")
+    if isinstance(dlq, dict) and dlq.get("Type") in ("SQS", "SNS") and dlq.get("TargetArn") is not None:
+        action = {"SQS": "sqs:SendMessage", "SNS": "sns:Publish"}[dlq["Type"]]
+        docs.append(IAMRolePolicies.dead_letter_queue_policy(action, dlq["TargetArn"]))
+    makers = {
+        "SQS": IAMRolePolicies.sqs_send_message_role_policy, "SNS": IAMRolePolicies.sns_publish_role_policy,
+        "EventBridge": IAMRolePolicies.event_bus_put_events_role_policy,
+        "Lambda": IAMRolePolicies.lambda_invoke_function_role_policy,
+        "S3Bucket": IAMRolePolicies.s3_send_event_payload_role_policy,
+    }
+    config = props.get("EventInvokeConfig")
+    destinations = (config.get("DestinationConfig") or {}) if isinstance(config, dict) else {}
+    for name in ("OnSuccess", "OnFailure"):
+        dest = destinations.get(name) if isinstance(destinations, dict) else None
+        if isinstance(dest, dict) and dest.get("Destination") is not None and dest.get("Type") in makers:
+            docs.append(makers[dest["Type"]](dest["Destination"], "Function"))
+    return [st for doc in docs for st in _statements(doc["PolicyDocument"], resolver, f"{where} (made by SAM)")]
 
 
 @cache
@@ -204,6 +232,11 @@ def _cfn(doc: dict[str, Any], resolver: Any, tpl: Template, fn: FunctionInfo) ->
     statements.extend(_connectors(resources, fn, resolver, where))
     if role_ref is None and res.get("Type") == "AWS::Serverless::Function":
         managed.append(BASIC_EXECUTION)
+        statements.extend(_sam_role_statements(props, resolver, where))
+        if props.get("Tracing") and resolver.value(props.get("Tracing")) != "Disabled":
+            managed.append("arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess")
+        if props.get("VpcConfig"):
+            managed.append("arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole")
         for name, policy in sorted(_event_source_policies(props).items()):
             # NOTE: SAM attaches these for the function's pull event sources; their content
             # is known, so the poller's permissions are there, on "*".

@@ -108,7 +108,8 @@ def diff_policies(current: PolicyDocument, suggested: PolicyDocument) -> PolicyD
                 covered = tuple((a, r) for a, r in needed if _grants(single, a, r))
                 if not covered:
                     out.changes.append(Change("excess", ap, rp, note=_why_excess(ap, rp, needed)))
-                elif covered == ((ap, rp),) or all(a == ap and r == rp for a, r in covered):
+                elif all(a.lower() == ap.lower() and r == rp for a, r in covered):
+                    # NOTE: actions ignore case (SAM writes sns:publish).
                     out.changes.append(Change("kept", ap, rp))
                 else:
                     out.changes.append(Change("narrowed", ap, rp, covered))
