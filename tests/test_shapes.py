@@ -1136,6 +1136,56 @@ def test_tags_given_on_create_need_the_tagging_action_too(tmp_path: Path) -> Non
     }
 
 
+def test_tags_an_ec2_or_ecs_create_request_gives_are_allowed_for_that_request_only(tmp_path: Path) -> None:
+    src = tmp_path / "app.py"
+    src.write_text(
+        "import boto3\n"
+        "ec2 = boto3.client('ec2')\n"
+        "def handler(event, context):\n"
+        "    ec2.run_instances(ImageId='ami-1', MinCount=1, MaxCount=1, TagSpecifications=[\n"
+        "        {'ResourceType': 'instance', 'Tags': []}, {'ResourceType': 'volume', 'Tags': []}])\n"
+        "    ec2.create_security_group(GroupName='g', Description='d', TagSpecifications=[\n"
+        "        {'ResourceType': event['kind'], 'Tags': []}])\n"
+        "    ec2.create_volume(AvailabilityZone='us-east-1a', Size=1)\n"
+        "    boto3.client('ecs').run_task(cluster='c', taskDefinition='td:1', tags=[{'key': 'a', 'value': 'b'}])\n"
+    )
+    perms = api.suggest([str(src)], region="us-east-1", account="1").permissions
+    tagging = {(p.action, p.resource, p.condition) for p in perms if p.action in ("ec2:CreateTags", "ecs:TagResource")}
+    assert tagging == {
+        ("ec2:CreateTags", "arn:aws:ec2:us-east-1:1:instance/*", (("StringEquals", "ec2:CreateAction", "RunInstances"),)),
+        ("ec2:CreateTags", "arn:aws:ec2:us-east-1:1:volume/*", (("StringEquals", "ec2:CreateAction", "RunInstances"),)),
+        # NOTE: a type the code does not fix: whatever the request creates.
+        ("ec2:CreateTags", "*", (("StringEquals", "ec2:CreateAction", "CreateSecurityGroup"),)),
+        # NOTE: RunTask tags the task it starts, not the task definition it is authorized on.
+        ("ecs:TagResource", "*", (("StringEquals", "ecs:CreateAction", "RunTask"),)),
+    }
+
+
+def test_tags_given_to_a_new_function_secret_or_rule_are_allowed_on_it(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('lambda').create_function(FunctionName='f', Role='arn:aws:iam::1:role/r', Code={}, Tags={'a': 'b'})\n"
+        "    sm = boto3.client('secretsmanager')\n"
+        "    sm.create_secret(Name='tagged', SecretString='x', Tags=[{'Key': 'a', 'Value': 'b'}])\n"
+        "    sm.create_secret(Name='plain', SecretString='x')\n"
+        "    boto3.client('events').put_rule(Name='r', EventBusName='b', ScheduleExpression='rate(1 day)',\n"
+        "                                    Tags=[{'Key': 'a', 'Value': 'b'}])\n"
+        "    boto3.client('lambda').tag_resource(Resource='arn:aws:lambda:us-east-1:1:function:g', Tags={'a': 'b'})\n"
+    ))
+    assert got == {
+        ("lambda:CreateFunction", "arn:aws:lambda:us-east-1:1:function:f"),
+        ("lambda:TagResource", "arn:aws:lambda:us-east-1:1:function:f"),
+        ("iam:PassRole", "arn:aws:iam::1:role/r"),
+        ("secretsmanager:CreateSecret", "arn:aws:secretsmanager:us-east-1:1:secret:tagged-??????"),
+        ("secretsmanager:TagResource", "arn:aws:secretsmanager:us-east-1:1:secret:tagged-??????"),
+        ("secretsmanager:CreateSecret", "arn:aws:secretsmanager:us-east-1:1:secret:plain-??????"),
+        ("events:PutRule", "arn:aws:events:us-east-1:1:rule/b/r"),
+        ("events:TagResource", "arn:aws:events:us-east-1:1:rule/b/r"),
+        ("lambda:TagResource", "arn:aws:lambda:us-east-1:1:function:g"),
+    }
+
+
 def test_an_execution_started_by_the_code_is_an_execution_of_its_state_machine(tmp_path: Path) -> None:
     got = _perms(tmp_path, (
         "import boto3\n"

@@ -808,7 +808,7 @@ def resolve(
     direct: list[ArnResult] = []
     for arn in arns:
         if "${" in arn:
-            arn = _build(arn, {}, scope)
+            arn = fill_in_scope(arn, {}, scope)
         best = _best_format(types, arn)
         if best is not None:
             complete = "*" not in arn
@@ -882,7 +882,7 @@ def _results(rt: Any, found: dict[str, list[str]], notes: list[str], scope: Scop
         for ctx in CONTEXT_VARS:
             if ctx in found and found[ctx] and found[ctx][0] != "*":
                 values[ctx] = found[ctx][0]
-        arn = _build(rt.arn_format, values, scope)
+        arn = fill_in_scope(rt.arn_format, values, scope)
         complete = all(v in found and "*" not in "".join(found[v]) for v in names)
         note = "" if complete else ("; ".join(dict.fromkeys(notes)) or "part of the resource name is not known statically")
         out.append(ArnResult(arn, rt.name, complete, note))
@@ -905,7 +905,8 @@ def _nested(a: str, b: str) -> bool:
     return a != b and (a.startswith(b + "/") or b.startswith(a + "/"))
 
 
-def _build(fmt: str, values: dict[str, str], scope: Scope) -> str:
+def fill_in_scope(fmt: str, values: dict[str, str], scope: Scope) -> str:
+    """``fmt`` with ``values`` and the scope's partition, Region and account filled in."""
     merged = {ctx: scope.value(ctx) for ctx in CONTEXT_VARS}
     merged.update(values)
     return fill(fmt, merged)

@@ -6,7 +6,17 @@ import re
 from typing import Any
 
 from lpgen.calls.model import MAYBE_ABSENT, UNKNOWN, ApiCall
-from lpgen.permissions.arns import NO_RESOURCE_LEVEL, Scope, lookup, resolve
+from lpgen.permissions import iam_data
+from lpgen.permissions.arns import (
+    CONTEXT_VARS,
+    NO_RESOURCE_LEVEL,
+    ArnResult,
+    Scope,
+    fill_in_scope,
+    format_vars,
+    lookup,
+    resolve,
+)
 from lpgen.permissions.mapping import operation_permissions, uri_resource
 from lpgen.permissions.model import ActionRule, Evidence, Finding, Permission
 
@@ -154,6 +164,7 @@ def call_permissions(call: ApiCall, scope: Scope) -> tuple[list[Permission], lis
         return [], findings
     perms: list[Permission] = []
     uri = uri_resource(call.client, call.operation)
+    own: list[ArnResult] = []
     for rule, params in rules:
         if uri is not None and rule.action.startswith(f"{op.prefix}:") and rule.action.split(":")[1].isupper():
             arn, complete = _fill_uri(uri, params, scope)
@@ -161,9 +172,15 @@ def call_permissions(call: ApiCall, scope: Scope) -> tuple[list[Permission], lis
             if not complete:
                 findings.append(Finding("LP101", f"{rule.action} on {arn}: part of the path is not known statically", loc.path, loc.line))
             continue
-        for res in resolve(rule.action, params, scope, rule.bind):
+        found = resolve(rule.action, params, scope, rule.bind) if rule.tagging is None else _tagged(rule, params, own, scope)
+        if rule.when is None and not rule.bind:
+            own.extend(found)
+        for res in found:
             condition: tuple[tuple[str, str, str], ...] = ()
-            if rule.action == "iam:PassRole":
+            if rule.tagging is not None:
+                if rule.tagging.create_key:
+                    condition = (("StringEquals", rule.tagging.create_key, op.operation),)
+            elif rule.action == "iam:PassRole":
                 principal = _PASSED_TO.get(op.prefix, f"{op.prefix}.amazonaws.com")
                 condition = (("StringEquals", "iam:PassedToService", principal),)
             elif res.arn == "*" or not res.complete:
@@ -176,6 +193,28 @@ def call_permissions(call: ApiCall, scope: Scope) -> tuple[list[Permission], lis
     if call.client == "s3" and any(_DIRECTORY_BUCKET.match(p.resource) for p in perms):
         perms = _directory_bucket_sessions(perms, op.operation, scope)
     return perms, findings
+
+
+def _tagged(rule: ActionRule, params: dict[str, Any], own: list[ArnResult], scope: Scope) -> list[ArnResult]:
+    """Where a tag-on-create action is granted: every resource of the types the request
+    tags (AWS names them), else the call's own resources of a type the action takes, else *."""
+    assert rule.tagging is not None
+    info = iam_data.action(rule.action)
+    takes = {r.name for r in info.resources} if info else set()
+    unknown = ArnResult("*", None, False, "what the request tags is not named before AWS creates it")
+    if rule.tagging.on_any or not takes:
+        return [unknown]
+    if rule.tagging.types_from:
+        out: list[ArnResult] = []
+        for name in lookup(params, rule.tagging.types_from):
+            rt = iam_data.resource_type(info.prefix, name) if isinstance(name, str) and name in takes else None  # type: ignore[union-attr]
+            if rt is None:
+                return [unknown]
+            ids = {v: "*" for v in format_vars(rt.arn_format) if v not in CONTEXT_VARS}
+            out.append(ArnResult(fill_in_scope(rt.arn_format, ids, scope), rt.name, False, "AWS names what the request creates"))
+        return out or [unknown]
+    same = [r for r in own if r.resource_type in takes and r.arn != "*"]
+    return same or [unknown]
 
 
 _DIRECTORY_BUCKET = re.compile(r"arn:([^:]+):s3:::([^/]+--x-s3)(?:/|\Z)")

@@ -16,7 +16,7 @@ from typing import Any
 from lpgen.data_files import load_table
 from lpgen.errors import ModelDataError
 from lpgen.permissions import iam_data, service_models
-from lpgen.permissions.model import ActionRule, FanOut, OperationPermissions
+from lpgen.permissions.model import ActionRule, FanOut, OperationPermissions, TagOnCreate
 
 
 @cache
@@ -134,6 +134,7 @@ def operation_permissions(client: str, operation: str) -> OperationPermissions:
         finder = default_action(client, info.discovery)
         if finder and all(r.action != finder for r in perms.required):
             perms = replace(perms, required=(*perms.required, ActionRule(finder)))
+    perms = _with_tagging(perms, info)
     if client in NO_PASSED_ROLES:
         return perms
     paths = info.role_members if info else ()
@@ -141,6 +142,29 @@ def operation_permissions(client: str, operation: str) -> OperationPermissions:
         return perms
     passed = tuple(ActionRule("iam:PassRole", when=p, bind=(("RoleNameWithPath", p),)) for p in paths)
     return replace(perms, conditional=perms.conditional + passed)
+
+
+@cache
+def _tag_on_create(client: str) -> dict[str, Any] | None:
+    table: dict[str, Any] = load_table("tag_on_create.yaml") or {}
+    return table.get(client)
+
+
+def _with_tagging(perms: OperationPermissions, info: Any) -> OperationPermissions:
+    """A request of a service in ``data/tag_on_create.yaml`` that gives tags to what it
+    creates needs the service's tagging action too (``RunInstances`` with
+    ``TagSpecifications`` needs ``ec2:CreateTags``)."""
+    entry = _tag_on_create(perms.client)
+    if entry is None or info is None:
+        return perms
+    action = iam_data.canonical(entry["action"])
+    if any(r.action == action for r in (*perms.required, *perms.conditional)):
+        return perms  # NOTE: the operation is the tagging itself, or says so already
+    tagging = TagOnCreate(entry.get("create_key", ""), entry.get("types_from", ""), entry.get("resource") == "any")
+    added = tuple(
+        ActionRule(action, when=member, tagging=tagging) for member in entry["members"] if member in info.input_members
+    )
+    return replace(perms, conditional=perms.conditional + added) if added else perms
 
 
 def _operation_permissions(client: str, operation: str) -> OperationPermissions:

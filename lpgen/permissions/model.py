@@ -24,6 +24,21 @@ class ActionRule:
     shared: bool = False
     """the members ``bind`` reads still name the call's own resource too (a Redshift
     Data API call's cluster is also the one its credentials are for)."""
+    tagging: TagOnCreate | None = None
+    """set when the action authorizes the tags a create request gives what it creates
+    (``ec2:CreateTags`` beside ``RunInstances``): where it is granted."""
+
+
+@dataclass(frozen=True)
+class TagOnCreate:
+    """Where a tag-on-create action is granted (``data/tag_on_create.yaml``)."""
+
+    create_key: str = ""
+    """condition key naming the creating action (``ec2:CreateAction``), or empty."""
+    types_from: str = ""
+    """request path naming the type of each resource tagged (``TagSpecifications.ResourceType``)."""
+    on_any: bool = False
+    """granted on ``*``: what the request tags is not what its create action is authorized on."""
 
 
 @dataclass(frozen=True)
