@@ -1764,6 +1764,22 @@ def test_botocore_sessions_make_clients(collect_calls) -> None:
     assert sorted((c.client, c.operation) for c in calls) == [("s3", "HeadObject"), ("sns", "Publish"), ("sqs", "SendMessage")]
 
 
+def test_boto3s_default_session_makes_clients(collect_calls) -> None:
+    """``boto3.DEFAULT_SESSION`` and ``boto3._get_default_session()``, reached as attributes
+    or imported, are the session ``boto3.client`` uses."""
+    calls = collect_calls(
+        """
+        import boto3
+        from boto3 import _get_default_session
+        def handler(event, context):
+            boto3._get_default_session().client("lambda").invoke(FunctionName="f1")
+            _get_default_session().resource("dynamodb").Table("t").get_item(Key={})
+            boto3.DEFAULT_SESSION.client("sqs").send_message(QueueUrl="https://sqs.eu-west-1.amazonaws.com/1/q", MessageBody="m")
+        """
+    )
+    assert sorted((c.client, c.operation) for c in calls) == [("dynamodb", "GetItem"), ("lambda", "Invoke"), ("sqs", "SendMessage")]
+
+
 def test_decorators_passing_starred_arguments_report_nothing_unresolved(tmp_path) -> None:
     """A decorator's ``fn(*args, **kwargs)`` passes arguments the analysis cannot split:
     the wrapped function's calls are still followed with the values the decorator and

@@ -1093,10 +1093,8 @@ class Analyzer(BuiltinCalls):
         if state is not None:
             return state.env.get(name, (Unknown(f"{name} from {base}"),))
         if base.split(".")[0] in SDK_MODULES:
-            if name in ("client", "resource"):
-                return (Builtin(f"boto3.{name}"),)
-            if name == "Session":
-                return (Builtin("boto3.Session"),)
+            if name in _BOTO3_NAMES:
+                return _boto3_attr(name)
             if aws.library_model(sub) is not None:
                 return (Module(sub),)  # NOTE: a class of the SDK modelled as a library (S3Transfer)
             return (Boto3(),)
@@ -1697,9 +1695,7 @@ class Analyzer(BuiltinCalls):
                 return gw or (Unknown(f"{obj.name}.{name}"),)
             return (_library_value(f"{obj.name}.{name}"),)
         if isinstance(obj, Boto3):
-            if name in ("client", "resource", "Session"):
-                return (Builtin(f"boto3.{name}"),)
-            return (Boto3(),)
+            return _boto3_attr(name) if name in _BOTO3_NAMES else (Boto3(),)
         if isinstance(obj, Session):
             return (Builtin(f"session.{name}", obj),)
         if isinstance(obj, Builtin) and obj.name == "os.environ":
@@ -2945,6 +2941,19 @@ def _returns_at_end(node: Any) -> bool:
 def _exits(block: list[ast.stmt]) -> bool:
     """Does the block always leave (``continue``, ``break``, ``return``, ``raise``)?"""
     return bool(block) and isinstance(block[-1], (ast.Continue, ast.Break, ast.Return, ast.Raise))
+
+
+_BOTO3_NAMES = frozenset({"client", "resource", "Session", "DEFAULT_SESSION", "_get_default_session"})
+
+
+def _boto3_attr(name: str) -> Vals:
+    """What ``boto3.<name>`` is, for the names in ``_BOTO3_NAMES``: the functions that make
+    clients and sessions, and the default session those functions use (code that reaches it
+    directly makes its clients from it)."""
+    if name == "DEFAULT_SESSION":
+        return (Session(),)
+    # NOTE: calling boto3.Session() with no arguments gives what _get_default_session() does.
+    return (Builtin("boto3.Session" if name == "_get_default_session" else f"boto3.{name}"),)
 
 
 def _main_guard(test: ast.expr) -> bool | None:
