@@ -255,6 +255,17 @@ def test_a_kms_encrypted_upload_that_may_go_in_parts_can_decrypt_with_its_key(tm
     assert {(a, r) for a, r in got if a.startswith("kms:")} == {("kms:GenerateDataKey", key), ("kms:Decrypt", key)}
 
 
+
+def test_an_upload_encrypted_with_a_key_named_by_its_alias_is_granted_on_keys(tmp_path: Path) -> None:
+    """KMS authorizes on the key an alias points to: key/alias/data is no key's ARN."""
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('s3').put_object(Bucket='out', Key='y.bin', Body=b'', ServerSideEncryption='aws:kms',\n"
+        "                                  SSEKMSKeyId='alias/data')\n"
+    ))
+    assert {(a, r) for a, r in got if a.startswith("kms:")} == {("kms:GenerateDataKey", "arn:aws:kms:us-east-1:1:key/*")}
+
 S3_HANDLER = '''
 import urllib.parse
 import boto3

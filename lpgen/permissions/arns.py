@@ -720,7 +720,10 @@ def variable_candidates(
     def take(param: str, raw: Any, forced_var: str | None = None) -> None:
         spec = param_spec(prefix, param) or {}
         if forced_var and not spec.get("transform"):
-            spec = {"var": forced_var}
+            # NOTE: a member bound to a variable reads as the action's own member of that
+            # name would (S3's SSEKMSKeyId as KMS's KeyId: an alias names no key).
+            own = param_spec(prefix, forced_var) or {}
+            spec = own if own.get("transform") else {"var": forced_var}
         if spec.get("transform") == "dict_keys":
             keys = list(raw.keys()) if isinstance(raw, dict) else ["*"]
             values = [k if isinstance(k, str) else "*" for k in keys]
