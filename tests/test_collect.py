@@ -1780,6 +1780,26 @@ def test_boto3s_default_session_makes_clients(collect_calls) -> None:
     assert sorted((c.client, c.operation) for c in calls) == [("dynamodb", "GetItem"), ("lambda", "Invoke"), ("sqs", "SendMessage")]
 
 
+def test_a_client_made_with_a_config_is_in_the_configs_region(collect_calls) -> None:
+    """``config=Config(region_name=…)`` sets the client's Region, unless ``region_name``
+    is given too, which botocore takes first."""
+    calls = collect_calls(
+        """
+        import boto3, botocore.config
+        from botocore.client import Config
+        cfg = botocore.config.Config(region_name="eu-central-1", retries={"max_attempts": 3})
+        def handler(event, context):
+            boto3.client("ssm", config=cfg).get_parameter(Name="/a")
+            boto3.client("ssm", config=Config(connect_timeout=5)).get_parameter(Name="/b")
+            boto3.client("ssm", region_name="ap-south-1", config=cfg).get_parameter(Name="/c")
+            boto3.resource("dynamodb", config=Config(region_name="eu-west-1")).Table("t").get_item(Key={})
+        """
+    )
+    assert sorted((c.operation, c.region or "") for c in calls) == [
+        ("GetItem", "eu-west-1"), ("GetParameter", ""), ("GetParameter", "ap-south-1"), ("GetParameter", "eu-central-1"),
+    ]
+
+
 def test_decorators_passing_starred_arguments_report_nothing_unresolved(tmp_path) -> None:
     """A decorator's ``fn(*args, **kwargs)`` passes arguments the analysis cannot split:
     the wrapped function's calls are still followed with the values the decorator and

@@ -74,6 +74,11 @@ class BotoCalls:
         region = session.region
         if "region_name" in kwargs:
             region = aws.literal(kwargs["region_name"]) or region
+        elif "config" in kwargs:
+            # NOTE: botocore takes the config's Region when the call gives none.
+            configured = {c.bound for c in kwargs["config"] if isinstance(c, Builtin) and c.name == "client config"}
+            if len(configured) == 1 and None not in configured:
+                region = configured.pop()
         assumed = session.assumed or any(k in kwargs for k in ("aws_access_key_id", "aws_session_token"))
         endpoint = None
         if "endpoint_url" in kwargs:

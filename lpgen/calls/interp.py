@@ -2466,7 +2466,8 @@ MODELLED = {
     "functools.partial", "functools.wraps", "functools.cached_property", "dataclasses.dataclass",
     "dataclasses.field", "typing.cast", "typing_extensions.cast", "urllib.parse.unquote",
     "urllib.parse.unquote_plus", "importlib.import_module", "time.strftime", *DATA_LOADERS, *PATH_FUNCTIONS, *SPLITTERS,
-    "string.Template", "sys.path.insert", "sys.path.append", "site.addsitedir",
+    "string.Template", "sys.path.insert", "sys.path.append", "site.addsitedir", "botocore.config.Config",
+    "botocore.client.Config",
 }
 """library names the analyser follows, however they are imported."""
 
