@@ -266,6 +266,23 @@ def test_an_upload_encrypted_with_a_key_named_by_its_alias_is_granted_on_keys(tm
     ))
     assert {(a, r) for a, r in got if a.startswith("kms:")} == {("kms:GenerateDataKey", "arn:aws:kms:us-east-1:1:key/*")}
 
+
+def test_keys_a_paginator_search_yields_keep_the_listing_prefix(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "s3 = boto3.client('s3')\n"
+        "def handler(event, context):\n"
+        "    pages = s3.get_paginator('list_objects_v2').paginate(Bucket='b', Prefix='tmp/')\n"
+        "    for key in pages.search('Contents[].Key'):\n"
+        "        s3.delete_object(Bucket='b', Key=key)\n"
+        "    for obj in s3.get_paginator('list_objects_v2').paginate(Bucket='c', Prefix='old/').search('Contents'):\n"
+        "        s3.delete_object(Bucket='c', Key=obj['Key'])\n"
+    ))
+    assert got == {
+        ("s3:ListBucket", "arn:aws:s3:::b"), ("s3:DeleteObject", "arn:aws:s3:::b/tmp/*"),
+        ("s3:ListBucket", "arn:aws:s3:::c"), ("s3:DeleteObject", "arn:aws:s3:::c/old/*"),
+    }
+
 S3_HANDLER = '''
 import urllib.parse
 import boto3

@@ -443,4 +443,15 @@ class BuiltinCalls(BotoCalls):
             return (Str(text),) if text is not None and len(text) <= MAX_DATA else UNKNOWN_VALS
         if isinstance(obj, Response) and method == "build_full_result":
             return (obj,)
+        if isinstance(obj, Response) and method == "search" and args:
+            # NOTE: a paginator's ``.search("Contents[].Key")`` yields what the expression
+            # selects from every page: each item follows from the request where a page's does.
+            # A list it selects is yielded item by item.
+            items: list[V] = []
+            for selected in (x for e in strings(args[0]) for x in aws.response_value(obj, e, self.scope) or ()):
+                if isinstance(selected, SeqV):
+                    items.extend(v for item in selected.items for v in item)
+                else:
+                    items.append(selected)
+            return (SeqV((vals(*items),), True),) if items else UNKNOWN_VALS
         return UNKNOWN_VALS
