@@ -1214,6 +1214,31 @@ def test_tags_given_to_a_new_function_secret_or_rule_are_allowed_on_it(tmp_path:
     }
 
 
+def test_any_service_that_authorizes_tags_on_create_gets_its_tagging_action(tmp_path: Path) -> None:
+    """The rule of data/tag_on_create.yaml: a write request giving tags needs the service's
+    action that adds tags to the resource type it creates; tags that label a message, or
+    filter a listing, need nothing."""
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('iam').create_role(RoleName='r1', AssumeRolePolicyDocument='{}', Tags=[{'Key': 'a', 'Value': 'b'}])\n"
+        "    boto3.client('sts').assume_role(RoleArn='arn:aws:iam::1:role/r2', RoleSessionName='s',\n"
+        "                                    Tags=[{'Key': 'a', 'Value': 'b'}])\n"
+        "    boto3.client('kinesis').create_stream(StreamName='k1', ShardCount=1, Tags={'a': 'b'})\n"
+        "    boto3.client('ses').send_email(Source='a@example.com', Destination={}, Message={},\n"
+        "                                   Tags=[{'Name': 'n', 'Value': 'v'}])\n"
+        "    boto3.client('ecr').create_repository(repositoryName='repo')\n"
+    ))
+    assert got == {
+        ("iam:CreateRole", "arn:aws:iam::1:role/r1"), ("iam:TagRole", "arn:aws:iam::1:role/r1"),
+        ("sts:AssumeRole", "arn:aws:iam::1:role/r2"), ("sts:TagSession", "arn:aws:iam::1:role/r2"),
+        ("kinesis:CreateStream", "arn:aws:kinesis:us-east-1:1:stream/k1"),
+        ("kinesis:AddTagsToStream", "arn:aws:kinesis:us-east-1:1:stream/k1"),
+        ("ses:SendEmail", "arn:aws:ses:us-east-1:1:identity/example.com"),
+        ("ecr:CreateRepository", "arn:aws:ecr:us-east-1:1:repository/repo"),
+    }
+
+
 def test_an_execution_started_by_the_code_is_an_execution_of_its_state_machine(tmp_path: Path) -> None:
     got = _perms(tmp_path, (
         "import boto3\n"

@@ -150,21 +150,50 @@ def _tag_on_create(client: str) -> dict[str, Any] | None:
     return table.get(client)
 
 
+TAG_MEMBERS = ("Tags", "tags", "TagList", "ResourceTags")
+"""request members that give tags to what a request creates (see ``data/tag_on_create.yaml``)."""
+NOT_CREATING = ("Tag", "Untag", "AddTags", "RemoveTags", "CreateTags", "DeleteTags", "List", "Get", "Describe", "Search", "Send")
+"""operation names whose tags members filter, label a message, or are the tagging itself."""
+
+
 def _with_tagging(perms: OperationPermissions, info: Any) -> OperationPermissions:
-    """A request of a service in ``data/tag_on_create.yaml`` that gives tags to what it
-    creates needs the service's tagging action too (``RunInstances`` with
-    ``TagSpecifications`` needs ``ec2:CreateTags``)."""
-    entry = _tag_on_create(perms.client)
-    if entry is None or info is None:
+    """A write request that gives tags to what it creates needs the service's tagging action
+    too (``RunInstances`` with ``TagSpecifications`` needs ``ec2:CreateTags``, ``CreateRole``
+    with ``Tags`` ``iam:TagRole``): the rule and its exceptions are in
+    ``data/tag_on_create.yaml``."""
+    if info is None or perms.operation.startswith(NOT_CREATING):
         return perms
-    action = iam_data.canonical(entry["action"])
-    if any(r.action == action for r in (*perms.required, *perms.conditional)):
-        return perms  # NOTE: the operation is the tagging itself, or says so already
+    entry = _tag_on_create(perms.client) or {}
+    members = [m for m in entry.get("members") or TAG_MEMBERS if m in info.input_members]
+    if not members:
+        return perms
+    if any(_adds_tags(iam_data.action(r.action)) for r in (*perms.required, *perms.conditional)):
+        return perms  # NOTE: the operation says already how its tags are authorized
+    action = (entry.get("operations") or {}).get(perms.operation) or entry.get("action") or _tagging_action(perms)
+    if action is None:
+        return perms
     tagging = TagOnCreate(entry.get("create_key", ""), entry.get("types_from", ""), entry.get("resource") == "any")
-    added = tuple(
-        ActionRule(action, when=member, tagging=tagging) for member in entry["members"] if member in info.input_members
-    )
-    return replace(perms, conditional=perms.conditional + added) if added else perms
+    added = tuple(ActionRule(iam_data.canonical(action), when=m, tagging=tagging) for m in members)
+    return replace(perms, conditional=perms.conditional + added)
+
+
+def _adds_tags(info: iam_data.ActionInfo | None) -> bool:
+    return info is not None and "Tagging" in info.access_level and info.name.startswith(("Tag", "AddTags", "CreateTags"))
+
+
+def _tagging_action(perms: OperationPermissions) -> str | None:
+    """The action that authorizes the tags a write request gives: the service's one action
+    that adds tags, or the one of several that takes the type of the request's resource."""
+    primary = iam_data.action(perms.required[0].action) if perms.required else None
+    if primary is None or "Write" not in primary.access_level:
+        return None
+    found = [a for a in iam_data.actions(primary.prefix).values() if _adds_tags(a)]
+    if len(found) > 1:
+        own = {r.name for r in primary.resources}
+        found = [a for a in found if own & {r.name for r in a.resources}]
+        if len(found) > 1:
+            found = [a for a in found if a.name == "TagResource"] or found
+    return f"{found[0].prefix}:{found[0].name}" if len(found) == 1 else None
 
 
 def _operation_permissions(client: str, operation: str) -> OperationPermissions:
