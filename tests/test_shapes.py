@@ -1239,6 +1239,39 @@ def test_any_service_that_authorizes_tags_on_create_gets_its_tagging_action(tmp_
     }
 
 
+def test_request_options_that_ask_for_more_need_their_actions(tmp_path: Path) -> None:
+    """Object Lock on a copy or a multipart upload, a governance bypass, a source identity,
+    layers, a published version and a batch of secrets are each authorized on their own."""
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "s3 = boto3.client('s3')\n"
+        "def handler(event, context):\n"
+        "    s3.copy_object(Bucket='lock', Key='a', CopySource='src/a', ObjectLockLegalHoldStatus='ON')\n"
+        "    s3.create_multipart_upload(Bucket='lock', Key='b', ObjectLockMode='GOVERNANCE',\n"
+        "                               ObjectLockRetainUntilDate='2030-01-01')\n"
+        "    s3.delete_object(Bucket='lock', Key='c', BypassGovernanceRetention=True)\n"
+        "    boto3.client('sts').assume_role(RoleArn='arn:aws:iam::1:role/x', RoleSessionName='s', SourceIdentity='me')\n"
+        "    boto3.client('lambda').update_function_configuration(FunctionName='f', Layers=['arn:aws:lambda:us-east-1:1:layer:common:3'])\n"
+        "    boto3.client('stepfunctions').create_state_machine(name='m', definition='{}', roleArn='arn:aws:iam::1:role/r',\n"
+        "                                                       publish=True)\n"
+        "    boto3.client('secretsmanager').batch_get_secret_value(SecretIdList=['app/db'])\n"
+    ))
+    assert got == {
+        ("s3:PutObject", "arn:aws:s3:::lock/a"), ("s3:GetObject", "arn:aws:s3:::src/a"),
+        ("s3:PutObjectLegalHold", "arn:aws:s3:::lock/a"),
+        ("s3:PutObject", "arn:aws:s3:::lock/b"), ("s3:PutObjectRetention", "arn:aws:s3:::lock/b"),
+        ("s3:DeleteObject", "arn:aws:s3:::lock/c"), ("s3:BypassGovernanceRetention", "arn:aws:s3:::lock/c"),
+        ("sts:AssumeRole", "arn:aws:iam::1:role/x"), ("sts:SetSourceIdentity", "arn:aws:iam::1:role/x"),
+        ("lambda:UpdateFunctionConfiguration", "arn:aws:lambda:us-east-1:1:function:f"),
+        ("lambda:GetLayerVersion", "arn:aws:lambda:us-east-1:1:layer:common:3"),
+        ("states:CreateStateMachine", "arn:aws:states:us-east-1:1:stateMachine:m"),
+        ("states:PublishStateMachineVersion", "arn:aws:states:us-east-1:1:stateMachine:m"),
+        ("iam:PassRole", "arn:aws:iam::1:role/r"),
+        ("secretsmanager:BatchGetSecretValue", "*"),
+        ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:app/db-??????"),
+    }
+
+
 def test_an_execution_started_by_the_code_is_an_execution_of_its_state_machine(tmp_path: Path) -> None:
     got = _perms(tmp_path, (
         "import boto3\n"
