@@ -179,6 +179,27 @@ def test_library_objects_and_data_libraries(tmp_path: Path) -> None:
     }
 
 
+def test_powertools_parameters_that_write_need_the_writes(tmp_path: Path) -> None:
+    """set_parameter puts the parameter; set_secret adds a version, or creates the secret."""
+    got = _perms(tmp_path, (
+        "from aws_lambda_powertools.utilities import parameters\n"
+        "from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvider\n"
+        "def handler(event, context):\n"
+        "    parameters.set_parameter(name='/app/counter', value='1', overwrite=True)\n"
+        "    parameters.set_secret('app/token', 'x')\n"
+        "    SSMProvider().set('/app/other', 'v')\n"
+        "    SecretsProvider().set(name='app/key', value='k')\n"
+    ))
+    assert got == {
+        ("ssm:PutParameter", "arn:aws:ssm:us-east-1:1:parameter/app/counter"),
+        ("ssm:PutParameter", "arn:aws:ssm:us-east-1:1:parameter/app/other"),
+        ("secretsmanager:PutSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:app/token-??????"),
+        ("secretsmanager:CreateSecret", "arn:aws:secretsmanager:us-east-1:1:secret:app/token-??????"),
+        ("secretsmanager:PutSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:app/key-??????"),
+        ("secretsmanager:CreateSecret", "arn:aws:secretsmanager:us-east-1:1:secret:app/key-??????"),
+    }
+
+
 def test_code_in_the_templates_own_layer_is_followed(tmp_path: Path) -> None:
     from lpgen.iac import load_template
 
