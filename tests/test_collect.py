@@ -1800,6 +1800,37 @@ def test_a_client_made_with_a_config_is_in_the_configs_region(collect_calls) -> 
     ]
 
 
+def test_unmodelled_names_of_libraries_that_call_aws_are_reported(tmp_path) -> None:
+    """A function, method or attribute of a library namespace that calls AWS, which
+    libraries.yaml does not model (a newer release's, or a submodule path of a modelled
+    one), is reported instead of dropped; its names that call nothing are not."""
+    analysis = analyse_files(tmp_path, {"app.py": """
+        import awswrangler as wr
+        from aws_lambda_powertools.utilities import parameters
+        from aws_lambda_powertools.utilities.parameters import SSMProvider, GetParameterError
+        from aws_lambda_powertools.utilities.parameters.ssm import get_parameter as ssm_get
+        ssm = SSMProvider()
+        def handler(event, context):
+            wr.dynamodb.put_df(event["df"], table_name="t")
+            wr.catalog.sanitize_table_name("x")
+            parameters.clear_caches()
+            ssm.clear_cache()
+            ssm.get("/a")
+            ssm_get("/b")
+            ssm.client.get_parameter(Name="/c")
+            try:
+                ssm.get_multiple("/d")
+            except GetParameterError:
+                pass
+    """})
+    assert [(u.location.line, u.reason.split("(")[0]) for u in analysis.unresolved] == [
+        (8, "awswrangler.dynamodb.put_df"),
+        (13, "aws_lambda_powertools.utilities.parameters.ssm.get_parameter"),
+        (14, "ssm.client.get_parameter"),
+    ]
+    assert sorted(c.operation for c in analysis.calls) == ["GetParameter", "GetParametersByPath"]
+
+
 def test_decorators_passing_starred_arguments_report_nothing_unresolved(tmp_path) -> None:
     """A decorator's ``fn(*args, **kwargs)`` passes arguments the analysis cannot split:
     the wrapped function's calls are still followed with the values the decorator and

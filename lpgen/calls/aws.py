@@ -79,6 +79,24 @@ def modelled_packages() -> frozenset[str]:
 
 
 @cache
+def unmodelled_aws_name(name: str) -> str | None:
+    """The module of ``@aws-namespaces`` (libraries.yaml) that ``name`` is under, when no entry
+    models it and it is not among the namespace's names that make no AWS call; else None."""
+    table: dict[str, Any] = load_table("libraries.yaml") or {}
+    if name in table:
+        return None
+    for namespace, harmless in (table.get("@aws-namespaces") or {}).items():
+        if name.startswith(namespace + "."):
+            rest = name[len(namespace) + 1 :]
+            last = rest.rpartition(".")[2]
+            if not last.startswith("_") and not any(
+                rest == h or rest.startswith(h + ".") or last == h for h in harmless or ()
+            ):
+                return str(namespace)
+    return None
+
+
+@cache
 def value_method_calls(method: str) -> tuple[Any, ...]:
     """The calls a method of a library value makes whatever the value (``@value-methods``
     in libraries.yaml: ``to_csv`` of an ``s3://`` path)."""

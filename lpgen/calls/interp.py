@@ -1675,12 +1675,19 @@ class Analyzer(BuiltinCalls):
             return (obj,) if name == "value" else (Builtin("value.method", (obj, name)),)
         if kind is Resource:
             return self.resource_attr(obj, name, frame)  # type: ignore[arg-type]
+        if isinstance(obj, LibMethod) and aws.unmodelled_aws_name(f"{obj.obj.name}.{obj.method}") is not None:
+            # NOTE: an attribute of an object that calls AWS, read, not called (a provider's
+            # ``.client``): what it holds may be a client.
+            return (Unknown(f"{obj.obj.name}.{obj.method}", maybe_client=True),)
         if isinstance(obj, LibObject):
             if name in ((aws.library_model(obj.name) or {}).get("methods") or {}):
                 return (LibMethod(obj, name),)
             if aws.library_model(f"{obj.name}.{name}") is not None:
                 # NOTE: a namespace of the object's methods (``client.indices.create``).
                 return (LibObject(f"{obj.name}.{name}", obj.args, obj.kwargs),)
+            if aws.unmodelled_aws_name(f"{obj.name}.{name}") is not None:
+                # NOTE: a method of an object that calls AWS, which calling it reports.
+                return (LibMethod(obj, name),)
             return UNKNOWN_VALS
         if isinstance(obj, Module):
             if obj.project:
@@ -1960,6 +1967,10 @@ class Analyzer(BuiltinCalls):
             if _standard_result(f.name):
                 # NOTE: a task, a lock, a date, a logger: never a client.
                 return UNKNOWN_VALS
+            namespace = aws.unmodelled_aws_name(f.name) if model is None else None
+            if namespace is not None and frame is not None and isinstance(node, ast.Call):
+                self._unresolved(frame, node, f"{f.name}() calls AWS in {namespace}, and lpgen does not know which calls")
+                return UNKNOWN_VALS
             top, _, rest = f.name.partition(".")
             method = f.name.rpartition(".")[2]
             if (
@@ -1987,8 +1998,12 @@ class Analyzer(BuiltinCalls):
                 if spec.get("returns", "").startswith("owner "):
                     return _library_result(spec["returns"][6:], dict(f.obj.kwargs).get("__owner__", ()), f.obj)
                 return _library_result(spec.get("returns"), owner, f.obj)
-            calls = (model.get("methods") or {}).get(f.method) or ()
-            self._library_calls(calls, f"{f.obj.name}.{f.method}", args, kwargs, f.obj, node, frame)
+            calls = (model.get("methods") or {}).get(f.method)
+            if calls is None and frame is not None and isinstance(node, ast.Call):
+                namespace = aws.unmodelled_aws_name(f"{f.obj.name}.{f.method}")
+                if namespace is not None:
+                    self._unresolved(frame, node, f"{f.obj.name}.{f.method}() calls AWS in {namespace}, and lpgen does not know which calls")
+            self._library_calls(calls or (), f"{f.obj.name}.{f.method}", args, kwargs, f.obj, node, frame)
             return UNKNOWN_VALS
         if isinstance(f, Unknown):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
