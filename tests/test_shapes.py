@@ -304,6 +304,37 @@ def test_keys_a_paginator_search_yields_keep_the_listing_prefix(tmp_path: Path) 
         ("s3:ListBucket", "arn:aws:s3:::c"), ("s3:DeleteObject", "arn:aws:s3:::c/old/*"),
     }
 
+
+def test_code_that_handles_a_missing_key_may_list_the_bucket(tmp_path: Path) -> None:
+    """S3 answers a missing key with 404 only to a caller that may list the bucket, else 403:
+    a handler for NoSuchKey or a 404, and the waiters on an object, need s3:ListBucket."""
+    got = _perms(tmp_path, (
+        "import json, boto3\n"
+        "from botocore.exceptions import ClientError\n"
+        "s3 = boto3.client('s3')\n"
+        "def load(key):\n"
+        "    return json.loads(s3.get_object(Bucket='cfg', Key=key)['Body'].read())\n"
+        "def handler(event, context):\n"
+        "    try:\n"
+        "        load('settings.json')\n"
+        "    except s3.exceptions.NoSuchKey:\n"
+        "        pass\n"
+        "    try:\n"
+        "        s3.head_object(Bucket='data', Key='k')\n"
+        "    except ClientError as e:\n"
+        "        if e.response['Error']['Code'] in ('404', 'NoSuchKey'):\n"
+        "            return None\n"
+        "        raise\n"
+        "    try:\n"
+        "        s3.get_object(Bucket='plain', Key='x')\n"
+        "    except ClientError:\n"
+        "        return {'statusCode': 404}\n"
+        "    s3.get_waiter('object_exists').wait(Bucket='waited', Key='y')\n"
+    ))
+    assert {r for a, r in got if a == "s3:ListBucket"} == {
+        "arn:aws:s3:::cfg", "arn:aws:s3:::data", "arn:aws:s3:::waited",
+    }
+
 S3_HANDLER = '''
 import urllib.parse
 import boto3

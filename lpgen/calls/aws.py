@@ -79,6 +79,16 @@ def modelled_packages() -> frozenset[str]:
 
 
 @cache
+def not_found_request(service: str, operation: str) -> dict[str, Any] | None:
+    """The request whose permission lets a caller of ``operation`` see that what it asks for
+    does not exist (``not_found`` in helpers.yaml: S3 answers a missing key with 404 only to a
+    caller that may list the bucket): ``{operation, params: {member: call's member}}``, or None."""
+    table: dict[str, Any] = load_table("helpers.yaml") or {}
+    found = ((table.get("not_found") or {}).get(service) or {}).get(operation)
+    return dict(found) if found else None
+
+
+@cache
 def unmodelled_aws_name(name: str) -> str | None:
     """The module of ``@aws-namespaces`` (libraries.yaml) that ``name`` is under, when no entry
     models it and it is not among the namespace's names that make no AWS call; else None."""

@@ -64,6 +64,9 @@ class BotoCalls:
     def call_values(self, callee: Vals, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None) -> Vals:
         raise NotImplementedError
 
+    def see_not_found(self, calls: list[ApiCall]) -> None:
+        raise NotImplementedError
+
     def make_boto(
         self, f: Builtin, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None
     ) -> Vals:
@@ -236,6 +239,7 @@ class BotoCalls:
                 if op:
                     params = aws.request_params({"params": waiter.get("params", [])}, res, kwargs)
                     self.record(client, op, params, node, frame, "waiter")
+                    self.see_not_found(self.calls[-1:])
             return (Const(None),)
         if method == "get_available_subresources":
             return UNKNOWN_VALS
@@ -303,6 +307,8 @@ class BotoCalls:
             return (self.record(client, helper.operation, kwargs, node, frame, "paginator"),)
         if helper.kind == "waiter" and method == "wait":
             self.record(client, helper.operation, kwargs, node, frame, "waiter")
+            # NOTE: a waiter on a missing resource tells 404 from 200 (object_exists).
+            self.see_not_found(self.calls[-1:])
             return (Const(None),)
         if helper.kind == "batch_writer" and method in ("put_item", "delete_item"):
             table = helper.client

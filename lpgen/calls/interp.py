@@ -994,7 +994,10 @@ class Analyzer(BuiltinCalls):
         self.exec_block(s.body, frame)
 
     def _st_try(self, s: Any, frame: Frame) -> None:
+        before = len(self.calls)
         self._branches(frame, [s.body, []])
+        if len(self.calls) > before and _handles_not_found(s.handlers):
+            self.see_not_found(self.calls[before:])
         handlers = [h.body for h in s.handlers]
         self._branches(frame, [*handlers, s.orelse, []])
         self.exec_block(s.finalbody, frame)
@@ -2350,6 +2353,19 @@ class Analyzer(BuiltinCalls):
         text = frame.module.parsed.segment(node) if isinstance(node, ast.AST) else ""
         return Location(path, line, text)
 
+    def see_not_found(self, calls: list[ApiCall]) -> None:
+        """The code tells a missing resource from other errors after these calls (or a waiter
+        waits for one): each call whose "not found" answer needs another permission
+        (``aws.not_found_request``) is joined by that request."""
+        for c in calls:
+            spec = aws.not_found_request(c.client, c.operation)
+            if spec is not None:
+                params = {target: c.params[source] for target, source in spec["params"].items() if source in c.params}
+                self.calls.append(ApiCall(
+                    c.client, spec["operation"], params, c.location, c.region, "so that a missing resource is not found, not denied",
+                    c.assumed_role,
+                ))
+
     def _unresolved(self, frame: Frame, node: Any, reason: str) -> None:
         self.unresolved.append(UnresolvedCall(self._loc(frame, node), reason))
 
@@ -2957,6 +2973,29 @@ def _returns_at_end(node: Any) -> bool:
 def _exits(block: list[ast.stmt]) -> bool:
     """Does the block always leave (``continue``, ``break``, ``return``, ``raise``)?"""
     return bool(block) and isinstance(block[-1], (ast.Continue, ast.Break, ast.Return, ast.Raise))
+
+
+NOT_FOUND_WORDS = ("NoSuchKey", "NotFound", "404")
+"""what an except clause names (its exception, or a code it compares) when it handles a
+resource that does not exist."""
+
+
+def _handles_not_found(handlers: list[ast.ExceptHandler]) -> bool:
+    """Does one of the handlers deal with a resource that does not exist: by the exception it
+    catches (``except s3.exceptions.NoSuchKey``), or by comparing the error's code
+    (``if e.response["Error"]["Code"] in ("404", "NoSuchKey")``)? A handler that only answers
+    404 itself (``return {"statusCode": 404}``) tells nothing apart."""
+    for handler in handlers:
+        for node in ast.walk(handler.type) if handler.type is not None else ():
+            if (node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else None) in NOT_FOUND_WORDS:
+                return True
+        for node in ast.walk(handler):
+            if isinstance(node, ast.Compare) and any(
+                isinstance(c, ast.Constant) and (c.value == 404 or c.value in NOT_FOUND_WORDS)
+                for side in (node.left, *node.comparators) for c in ast.walk(side)
+            ):
+                return True
+    return False
 
 
 _BOTO3_NAMES = frozenset({"client", "resource", "Session", "DEFAULT_SESSION", "_get_default_session"})
