@@ -335,6 +335,29 @@ def test_code_that_handles_a_missing_key_may_list_the_bucket(tmp_path: Path) -> 
         "arn:aws:s3:::cfg", "arn:aws:s3:::data", "arn:aws:s3:::waited",
     }
 
+
+def test_reading_a_field_returned_only_with_another_permission_needs_it(tmp_path: Path) -> None:
+    """GetFunction returns Tags only to a caller with lambda:ListTags; S3 returns an object's
+    tag count and Object Lock fields only with the matching read permission."""
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "lam = boto3.client('lambda')\n"
+        "s3 = boto3.client('s3')\n"
+        "def handler(event, context):\n"
+        "    team = lam.get_function(FunctionName='worker')['Tags'].get('team')\n"
+        "    lam.get_function(FunctionName='arn:aws:lambda:us-east-1:1:function:other:live')['Configuration']\n"
+        "    head = s3.head_object(Bucket='locked', Key='a')\n"
+        "    if head.get('ObjectLockMode') == 'COMPLIANCE':\n"
+        "        return s3.get_object(Bucket='tagged', Key='b')['TagCount']\n"
+    ))
+    assert got == {
+        ("lambda:GetFunction", "arn:aws:lambda:us-east-1:1:function:worker"),
+        ("lambda:ListTags", "arn:aws:lambda:us-east-1:1:function:worker"),
+        ("lambda:GetFunction", "arn:aws:lambda:us-east-1:1:function:other:live"),
+        ("s3:GetObject", "arn:aws:s3:::locked/a"), ("s3:GetObjectRetention", "arn:aws:s3:::locked/a"),
+        ("s3:GetObject", "arn:aws:s3:::tagged/b"), ("s3:GetObjectTagging", "arn:aws:s3:::tagged/b"),
+    }
+
 S3_HANDLER = '''
 import urllib.parse
 import boto3

@@ -88,6 +88,23 @@ def not_found_request(service: str, operation: str) -> dict[str, Any] | None:
     return dict(found) if found else None
 
 
+def _resource_name(text: str) -> str:
+    """The resource name in an ``arn:…:type:name[:qualifier]`` ARN, or a bare name itself."""
+    if not text.startswith("arn:"):
+        return text if ":" not in text else "*"
+    parts = text.split(":")
+    return parts[6] if len(parts) > 6 and "*" not in parts[6] else "*"
+
+
+@cache
+def field_request(service: str, operation: str, field: str) -> dict[str, Any] | None:
+    """The request whose permission a service asks before it returns ``field`` in the
+    response of ``operation`` (``response_fields`` in helpers.yaml), or None."""
+    table: dict[str, Any] = load_table("helpers.yaml") or {}
+    found = (((table.get("response_fields") or {}).get(service) or {}).get(operation) or {}).get(field)
+    return dict(found) if found else None
+
+
 @cache
 def unmodelled_aws_name(name: str) -> str | None:
     """The module of ``@aws-namespaces`` (libraries.yaml) that ``name`` is under, when no entry
@@ -172,6 +189,13 @@ def response_value(
             template = template[0] if template else None  # NOTE: one item of the list
     if template is None:
         return None
+    return from_request(template, resp, scope)
+
+
+def from_request(template: Any, resp: Response, scope: dict[str, str | None]) -> Vals:
+    """A template of ``response_value`` filled from the request ``resp`` answers: ``${Member}``
+    (``${A|B}`` the first given, ``${Member#name}`` the resource name of an ARN), ``${Region}``,
+    ``${Account}`` and ``${Partition}`` from the call or the scope, else ``*``."""
     request = dict(resp.request)
 
     def sub(m: re.Match[str]) -> str:
@@ -182,7 +206,7 @@ def response_value(
                 # ``#name`` takes the resource name of an ``arn:…:type:name[:qualifier]`` ARN.
                 texts = strings(request[name])
                 if part == "name":
-                    texts = [t.split(":")[6] if t.count(":") >= 6 and "*" not in t.split(":")[6] else "*" for t in texts]
+                    texts = [_resource_name(t) for t in texts]
                 return cover(texts)
             if name == "Region" and (resp.region or scope.get("region")):
                 return str(resp.region or scope.get("region"))

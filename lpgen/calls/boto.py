@@ -114,6 +114,15 @@ class BotoCalls:
         )
         return Response(client.service, operation, tuple(given), client.region)
 
+    def read_field(self, resp: Response, field: str, node: Any, frame: Frame | None) -> None:
+        """The code reads ``field`` of a response: a field the service returns only to a
+        caller with another permission (``aws.field_request``) needs that request's too."""
+        spec = aws.field_request(resp.client, resp.operation, field)
+        if spec is None:
+            return
+        params = {target: aws.from_request(template, resp, self.scope) for target, template in spec["params"].items()}
+        self.record(Client(resp.client, resp.region), spec["operation"], params, node, frame, f"reads {field}")
+
     def client_call(
         self, client: Client, method: str, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None
     ) -> Vals:

@@ -432,6 +432,7 @@ class BuiltinCalls(BotoCalls):
         if isinstance(obj, Response) and method == "get" and args:
             out2: list[V] = []
             for k in strings(args[0]):
+                self.read_field(obj, k, node, frame)
                 out2.extend(aws.response_value(obj, k, self.scope) or (Unknown(f"response of {obj.operation}"),))
             return vals(*out2)
         if type(obj) is Builtin and obj.name == "string template" and method in ("substitute", "safe_substitute"):

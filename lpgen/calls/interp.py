@@ -1306,7 +1306,7 @@ class Analyzer(BuiltinCalls):
         return self.binop(node.op, self.ev(node.left, frame), self.ev(node.right, frame))
 
     def _ev_subscript(self, node: ast.Subscript, frame: Frame) -> Vals:
-        return self.subscript(self.ev(node.value, frame), node.slice, frame)
+        return self.subscript(self.ev(node.value, frame), node.slice, frame, node)
 
     def _ev_dict(self, node: ast.Dict, frame: Frame) -> Vals:
         return (self.dict_literal(node, frame),)
@@ -1518,8 +1518,9 @@ class Analyzer(BuiltinCalls):
                 out[key] = join(out.get(key, ()), value)
         return (DictV(tuple(out.items())),)
 
-    def subscript(self, base: Vals, index: ast.expr, frame: Frame) -> Vals:
-        """``d[k]``: dict items, os.environ, responses, sequence items."""
+    def subscript(self, base: Vals, index: ast.expr, frame: Frame, node: ast.expr | None = None) -> Vals:
+        """``d[k]``: dict items, os.environ, responses, sequence items. ``node`` is the whole
+        expression, for evidence."""
         keys = self.ev(index, frame)
         out: list[V] = []
         for b in base:
@@ -1541,6 +1542,7 @@ class Analyzer(BuiltinCalls):
                     out.extend(self.env_value(k, None, frame, index))
             elif isinstance(b, Response):
                 for k in strings(keys):
+                    self.read_field(b, k, node or index, frame)
                     out.extend(aws.response_value(b, k, self.scope) or (Unknown(f"response of {b.operation}"),))
             elif isinstance(b, SeqV):
                 idx = [v.value for v in keys if isinstance(v, Const) and isinstance(v.value, int)]
