@@ -1347,6 +1347,34 @@ def test_request_options_that_ask_for_more_need_their_actions(tmp_path: Path) ->
     }
 
 
+def test_more_request_options_and_nested_regions(tmp_path: Path) -> None:
+    """A topic's data protection policy, a Firehose subscription's role, a secret's replicas
+    and unmasked log events each need their action; a Region inside a structure (the
+    replicas') is not the Region the request is made in."""
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    sns = boto3.client('sns')\n"
+        "    sns.create_topic(Name='t1', DataProtectionPolicy='{}')\n"
+        "    sns.subscribe(TopicArn='arn:aws:sns:us-east-1:1:t1', Protocol='firehose',\n"
+        "                  Endpoint='arn:aws:firehose:us-east-1:1:deliverystream/d',\n"
+        "                  Attributes={'SubscriptionRoleArn': 'arn:aws:iam::1:role/sns-fh'})\n"
+        "    boto3.client('secretsmanager').create_secret(Name='s', SecretString='x',\n"
+        "                                                 AddReplicaRegions=[{'Region': 'eu-west-1'}])\n"
+        "    boto3.client('logs').get_log_events(logGroupName='/app', logStreamName='s', unmask=True)\n"
+        "    boto3.client('logs').filter_log_events(logGroupName='/app2')\n"
+    ))
+    assert got == {
+        ("sns:CreateTopic", "arn:aws:sns:us-east-1:1:t1"), ("sns:PutDataProtectionPolicy", "arn:aws:sns:us-east-1:1:t1"),
+        ("sns:Subscribe", "arn:aws:sns:us-east-1:1:t1"), ("iam:PassRole", "arn:aws:iam::1:role/sns-fh"),
+        ("secretsmanager:CreateSecret", "arn:aws:secretsmanager:us-east-1:1:secret:s-??????"),
+        ("secretsmanager:ReplicateSecretToRegions", "arn:aws:secretsmanager:us-east-1:1:secret:s-??????"),
+        ("logs:GetLogEvents", "arn:aws:logs:us-east-1:1:log-group:/app:log-stream:s"),
+        ("logs:Unmask", "arn:aws:logs:us-east-1:1:log-group:/app"),
+        ("logs:FilterLogEvents", "arn:aws:logs:us-east-1:1:log-group:/app2"),
+    }
+
+
 def test_an_execution_started_by_the_code_is_an_execution_of_its_state_machine(tmp_path: Path) -> None:
     got = _perms(tmp_path, (
         "import boto3\n"

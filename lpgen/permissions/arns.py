@@ -95,11 +95,11 @@ def _scalars(values: list[Any]) -> list[str]:
     return out
 
 
-def _members(params: Any, depth: int = 0) -> Iterator[tuple[str, Any]]:
-    """(member name, value) pairs anywhere in the request, top level first."""
+def _members(params: Any, depth: int = 0) -> Iterator[tuple[str, Any, bool]]:
+    """(member name, value, at top level) for members anywhere in the request, top level first."""
     if not isinstance(params, dict) or depth > 4:
         return
-    yield from params.items()
+    yield from ((k, v, depth == 0) for k, v in params.items())
     for v in params.values():
         for item in v if isinstance(v, list) else [v]:
             yield from _members(item, depth + 1)
@@ -717,7 +717,7 @@ def variable_candidates(
     only_types: set[str] = set()
     qualifier = _scalars(lookup(params, "Qualifier")) if "Qualifier" in params else []
 
-    def take(param: str, raw: Any, forced_var: str | None = None) -> None:
+    def take(param: str, raw: Any, forced_var: str | None = None, nested: bool = False) -> None:
         spec = param_spec(prefix, param) or {}
         if forced_var and not spec.get("transform"):
             # NOTE: a member bound to a variable reads as the action's own member of that
@@ -753,6 +753,10 @@ def variable_candidates(
                 arns.append(v)
             else:
                 var = spec.get("var") or forced_var or _generic_var(param, var_names, subject)
+                if var in CONTEXT_VARS and nested and not spec.get("var"):
+                    # NOTE: a Region inside a structure names another place (a secret's replica
+                    # Regions), not the Region of the resource the request is made on.
+                    continue
                 if var:
                     found.setdefault(str(var), []).append(v)
 
@@ -770,10 +774,10 @@ def variable_candidates(
                 if whole and isinstance(whole[0], str) and var not in found:
                     take(parent.rsplit(".", 1)[-1], whole[0])
     else:
-        for name, raw in _members(params):
+        for name, raw, top in _members(params):
             if name in ("Qualifier",):
                 continue
-            take(name, raw)
+            take(name, raw, nested=not top)
     for var, default in _defaults(prefix).items():
         if var not in found:
             # NOTE: as if the request gave it (a transform may say more of the value).
