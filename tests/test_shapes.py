@@ -1375,6 +1375,37 @@ def test_more_request_options_and_nested_regions(tmp_path: Path) -> None:
     }
 
 
+def test_redrives_automations_and_new_buckets_need_what_they_touch(tmp_path: Path) -> None:
+    """A DLQ redrive reads the DLQ and sends to the destination; an automation is started on
+    its runbook and its new execution, passing its role; a bucket made with Object Lock and an
+    ownership setting needs those actions; an EC2 launch named by an image ARN is still checked
+    against every resource it makes."""
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('sqs').start_message_move_task(SourceArn='arn:aws:sqs:us-east-1:1:jobs-dlq',\n"
+        "                                                DestinationArn='arn:aws:sqs:us-east-1:1:jobs')\n"
+        "    boto3.client('ssm').start_automation_execution(DocumentName='AWS-RestartEC2Instance',\n"
+        "        Parameters={'InstanceId': ['i-1'], 'AutomationAssumeRole': ['arn:aws:iam::1:role/automation']})\n"
+        "    boto3.client('s3').create_bucket(Bucket='new-b', ObjectOwnership='BucketOwnerEnforced',\n"
+        "                                     ObjectLockEnabledForBucket=True)\n"
+        "    boto3.client('ec2').run_instances(ImageId='arn:aws:ec2:us-east-1::image/ami-1', MinCount=1, MaxCount=1)\n"
+    ))
+    dlq, jobs = "arn:aws:sqs:us-east-1:1:jobs-dlq", "arn:aws:sqs:us-east-1:1:jobs"
+    ec2 = "arn:aws:ec2:us-east-1:1:"
+    assert got == {
+        ("sqs:StartMessageMoveTask", dlq), ("sqs:ReceiveMessage", dlq), ("sqs:DeleteMessage", dlq),
+        ("sqs:GetQueueAttributes", dlq), ("sqs:SendMessage", jobs),
+        ("ssm:StartAutomationExecution", "arn:aws:ssm:us-east-1:*:document/AWS-RestartEC2Instance"),
+        ("ssm:StartAutomationExecution", "arn:aws:ssm:us-east-1:1:automation-execution/*"),
+        ("iam:PassRole", "arn:aws:iam::1:role/automation"),
+        ("s3:CreateBucket", "arn:aws:s3:::new-b"), ("s3:PutBucketOwnershipControls", "arn:aws:s3:::new-b"),
+        ("s3:PutBucketObjectLockConfiguration", "arn:aws:s3:::new-b"), ("s3:PutBucketVersioning", "arn:aws:s3:::new-b"),
+        *(("ec2:RunInstances", ec2 + t) for t in ("instance/*", "network-interface/*", "security-group/*", "subnet/*", "volume/*")),
+        ("ec2:RunInstances", "arn:aws:ec2:us-east-1::image/ami-1"),
+    }
+
+
 def test_an_execution_started_by_the_code_is_an_execution_of_its_state_machine(tmp_path: Path) -> None:
     got = _perms(tmp_path, (
         "import boto3\n"

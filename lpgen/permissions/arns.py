@@ -827,7 +827,13 @@ def resolve(
         # more of the same (log groups by name and by ARN in one list).
         given = [rt for rt in types if rt.name in {d.resource_type for d in direct}]
         only = found.get("__types__")
+        also = _also_required(action) | (
+            {r.name for r in info.resources if r.required} if _every_required(info.prefix) else frozenset())
         for rt in types:
+            if rt.name in also and rt not in given:
+                # NOTE: a resource the request makes (an automation's execution), checked too.
+                direct.extend(_results(rt, found, notes, scope))
+                continue
             if only and rt.name not in only:
                 continue
             names = [v for v in format_vars(rt.arn_format) if v not in CONTEXT_VARS]
