@@ -1363,6 +1363,7 @@ def test_more_request_options_and_nested_regions(tmp_path: Path) -> None:
         "                                                 AddReplicaRegions=[{'Region': 'eu-west-1'}])\n"
         "    boto3.client('logs').get_log_events(logGroupName='/app', logStreamName='s', unmask=True)\n"
         "    boto3.client('logs').filter_log_events(logGroupName='/app2')\n"
+        "    boto3.client('logs').start_query(logGroupName='/q', startTime=0, endTime=1, queryString='fields unmask(@message)')\n"
     ))
     assert got == {
         ("sns:CreateTopic", "arn:aws:sns:us-east-1:1:t1"), ("sns:PutDataProtectionPolicy", "arn:aws:sns:us-east-1:1:t1"),
@@ -1372,6 +1373,7 @@ def test_more_request_options_and_nested_regions(tmp_path: Path) -> None:
         ("logs:GetLogEvents", "arn:aws:logs:us-east-1:1:log-group:/app:log-stream:s"),
         ("logs:Unmask", "arn:aws:logs:us-east-1:1:log-group:/app"),
         ("logs:FilterLogEvents", "arn:aws:logs:us-east-1:1:log-group:/app2"),
+        ("logs:StartQuery", "arn:aws:logs:us-east-1:1:log-group:/q"), ("logs:Unmask", "arn:aws:logs:us-east-1:1:log-group:/q"),
     }
 
 
