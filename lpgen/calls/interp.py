@@ -2363,10 +2363,9 @@ class Analyzer(BuiltinCalls):
             spec = aws.not_found_request(c.client, c.operation)
             if spec is not None:
                 params = {target: c.params[source] for target, source in spec["params"].items() if source in c.params}
-                self.calls.append(ApiCall(
-                    c.client, spec["operation"], params, c.location, c.region, "so that a missing resource is not found, not denied",
-                    c.assumed_role,
-                ))
+                why = spec.get("why") or "so that a missing resource is not found, not denied"
+                loc = Location(c.location.path, c.location.line, f"{c.location.text} ({why})")
+                self.calls.append(ApiCall(c.client, spec["operation"], params, loc, c.region, why, c.assumed_role))
 
     def _unresolved(self, frame: Frame, node: Any, reason: str) -> None:
         self.unresolved.append(UnresolvedCall(self._loc(frame, node), reason))
