@@ -1408,6 +1408,31 @@ def test_redrives_automations_and_new_buckets_need_what_they_touch(tmp_path: Pat
     }
 
 
+def test_a_client_for_each_region_the_code_names(tmp_path: Path) -> None:
+    """A loop over Regions makes a client in each; a Region only a response gives is any
+    Region; the function's own AWS_REGION stays the function's Region."""
+    got = _perms(tmp_path, (
+        "import os, boto3\n"
+        "REGIONS = ['us-east-1', 'eu-west-1']\n"
+        "def handler(event, context):\n"
+        "    for region in REGIONS:\n"
+        "        boto3.client('dynamodb', region_name=region).get_item(TableName='global-t', Key={})\n"
+        "        boto3.client('sqs', region_name=region).send_message(\n"
+        "            QueueUrl=f'https://sqs.{region}.amazonaws.com/1/q', MessageBody='m')\n"
+        "    for r in boto3.client('ec2').describe_regions()['Regions']:\n"
+        "        boto3.client('ssm', region_name=r['RegionName']).get_parameter(Name='/x')\n"
+        "    boto3.client('ssm', region_name=os.environ['AWS_REGION']).get_parameter(Name='/y')\n"
+    ))
+    assert got == {
+        ("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/global-t"),
+        ("dynamodb:GetItem", "arn:aws:dynamodb:eu-west-1:1:table/global-t"),
+        ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:q"), ("sqs:SendMessage", "arn:aws:sqs:eu-west-1:1:q"),
+        ("ec2:DescribeRegions", "*"),
+        ("ssm:GetParameter", "arn:aws:ssm:*:1:parameter/x"),
+        ("ssm:GetParameter", "arn:aws:ssm:us-east-1:1:parameter/y"),
+    }
+
+
 def test_an_execution_started_by_the_code_is_an_execution_of_its_state_machine(tmp_path: Path) -> None:
     got = _perms(tmp_path, (
         "import boto3\n"

@@ -25,6 +25,7 @@ from lpgen.calls.values import (
     SeqV,
     Session,
     Str,
+    Unknown,
     V,
     Vals,
     strings,
@@ -74,14 +75,22 @@ class BotoCalls:
         is_resource = f.name.endswith("resource")
         session = f.bound if isinstance(f.bound, Session) else Session()
         names = args[0] if args else kwargs.get("service_name", UNKNOWN_VALS)
-        region = session.region
+        regions: list[str | None] = [session.region]
         if "region_name" in kwargs:
-            region = aws.literal(kwargs["region_name"]) or region
+            # NOTE: a client for each Region the code names (``for region in REGIONS``). A
+            # Region only a response gives (every Region DescribeRegions lists) is any Region;
+            # text not fully known (the function's own AWS_REGION) keeps the session's.
+            given = kwargs["region_name"]
+            named = strings(tuple(v for v in given if isinstance(v, Str)))
+            if any(isinstance(v, Unknown) for v in given):
+                regions = ["*"]
+            elif named and all("*" not in r for r in named):
+                regions = [*sorted(set(named))]
         elif "config" in kwargs:
             # NOTE: botocore takes the config's Region when the call gives none.
             configured = {c.bound for c in kwargs["config"] if isinstance(c, Builtin) and c.name == "client config"}
-            if len(configured) == 1 and None not in configured:
-                region = configured.pop()
+            if configured and None not in configured:
+                regions = sorted(configured)
         assumed = session.assumed or any(k in kwargs for k in ("aws_access_key_id", "aws_session_token"))
         endpoint = None
         if "endpoint_url" in kwargs:
@@ -92,11 +101,11 @@ class BotoCalls:
             if svc is None:
                 if frame is not None:
                     self._unresolved(frame, node, f"boto3.{'resource' if is_resource else 'client'}() with a service name that is not known statically")
-                out.append(Client(None, region, assumed))
+                out.append(Client(None, regions[0], assumed))
             elif is_resource:
-                out.append(Resource(svc, None, (), region, assumed))
+                out.extend(Resource(svc, None, (), region, assumed) for region in regions)
             else:
-                out.append(Client(svc, region, assumed, endpoint))
+                out.extend(Client(svc, region, assumed, endpoint) for region in regions)
         return vals(*out)
 
     def record(self, client: Client, operation: str, params: dict[str, Vals], node: Any, frame: Frame | None, via: str = "") -> Response:

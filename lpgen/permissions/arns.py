@@ -889,12 +889,13 @@ def _results(rt: Any, found: dict[str, list[str]], notes: list[str], scope: Scop
     variable not known)."""
     names = [v for v in format_vars(rt.arn_format) if v not in CONTEXT_VARS]
     options = [sorted(set(found.get(v, ["*"]))) for v in names]
+    # NOTE: a Region or account the request names (a queue URL's) replaces the scope's; each
+    # one named gives its ARN (queues of one name in two Regions).
+    places = [c for c in CONTEXT_VARS if any(x != "*" for x in found.get(c, ()))]
+    options += [sorted({x for x in found[c] if x != "*"}) for c in places]
     out: list[ArnResult] = []
     for combo in itertools.islice(itertools.product(*options), MAX_ARNS):
-        values = dict(zip(names, combo))
-        for ctx in CONTEXT_VARS:
-            if ctx in found and found[ctx] and found[ctx][0] != "*":
-                values[ctx] = found[ctx][0]
+        values = dict(zip([*names, *places], combo))
         arn = fill_in_scope(rt.arn_format, values, scope)
         complete = all(v in found and "*" not in "".join(found[v]) for v in names)
         note = "" if complete else ("; ".join(dict.fromkeys(notes)) or "part of the resource name is not known statically")
