@@ -1422,6 +1422,8 @@ def test_a_client_for_each_region_the_code_names(tmp_path: Path) -> None:
         "    for r in boto3.client('ec2').describe_regions()['Regions']:\n"
         "        boto3.client('ssm', region_name=r['RegionName']).get_parameter(Name='/x')\n"
         "    boto3.client('ssm', region_name=os.environ['AWS_REGION']).get_parameter(Name='/y')\n"
+        "    for region in ('us-east-1', 'ap-south-1'):\n"
+        "        boto3.Session(region_name=region).resource('dynamodb').Table('t').get_item(Key={})\n"
     ))
     assert got == {
         ("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/global-t"),
@@ -1430,6 +1432,8 @@ def test_a_client_for_each_region_the_code_names(tmp_path: Path) -> None:
         ("ec2:DescribeRegions", "*"),
         ("ssm:GetParameter", "arn:aws:ssm:*:1:parameter/x"),
         ("ssm:GetParameter", "arn:aws:ssm:us-east-1:1:parameter/y"),
+        ("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/t"),
+        ("dynamodb:GetItem", "arn:aws:dynamodb:ap-south-1:1:table/t"),
     }
 
 

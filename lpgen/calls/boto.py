@@ -46,6 +46,19 @@ ENDPOINT_NAMED = frozenset({"apigatewaymanagementapi"})
 """clients whose endpoint URL is the API they call (``https://ID.execute-api.REGION.amazonaws.com/STAGE``)."""
 
 
+def regions_named(given: Vals, default: str | None) -> list[str | None]:
+    """The Regions a ``region_name`` argument names: one client or session is made for each
+    (``for region in REGIONS``). A Region only a response gives (every Region
+    DescribeRegions lists) is any Region, ``*``; text not fully known (the function's own
+    AWS_REGION) keeps ``default``."""
+    if any(isinstance(v, Unknown) for v in given):
+        return ["*"]
+    named = strings(tuple(v for v in given if isinstance(v, Str)))
+    if named and all("*" not in r for r in named):
+        return [*sorted(set(named))]
+    return [default]
+
+
 class BotoCalls:
     """The part of ``Analyzer`` that knows boto3; it relies on the interpreter's ``ev``,
     ``call_values``, ``_loc``, ``_unresolved``, ``scope`` and ``calls``."""
@@ -77,15 +90,7 @@ class BotoCalls:
         names = args[0] if args else kwargs.get("service_name", UNKNOWN_VALS)
         regions: list[str | None] = [session.region]
         if "region_name" in kwargs:
-            # NOTE: a client for each Region the code names (``for region in REGIONS``). A
-            # Region only a response gives (every Region DescribeRegions lists) is any Region;
-            # text not fully known (the function's own AWS_REGION) keeps the session's.
-            given = kwargs["region_name"]
-            named = strings(tuple(v for v in given if isinstance(v, Str)))
-            if any(isinstance(v, Unknown) for v in given):
-                regions = ["*"]
-            elif named and all("*" not in r for r in named):
-                regions = [*sorted(set(named))]
+            regions = regions_named(kwargs["region_name"], session.region)
         elif "config" in kwargs:
             # NOTE: botocore takes the config's Region when the call gives none.
             configured = {c.bound for c in kwargs["config"] if isinstance(c, Builtin) and c.name == "client config"}

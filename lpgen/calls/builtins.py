@@ -9,7 +9,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from lpgen.calls import aws, datafiles
-from lpgen.calls.boto import BotoCalls
+from lpgen.calls.boto import BotoCalls, regions_named
 from lpgen.calls.formatting import combinations, format_pattern, squash, template_pattern
 from lpgen.calls.values import (
     UNKNOWN_VALS,
@@ -203,9 +203,9 @@ class BuiltinCalls(BotoCalls):
             # NOTE: a client made with this config is in its Region (config=Config(region_name=…)).
             return (Builtin("client config", aws.literal(kwargs["region_name"]) if "region_name" in kwargs else None),)
         if name in ("boto3.Session", "session.Session"):
-            region = aws.literal(kwargs.get("region_name", ())) if "region_name" in kwargs else None
+            regions = regions_named(kwargs["region_name"], None) if "region_name" in kwargs else [None]
             assumed = any(k in kwargs for k in ("aws_access_key_id", "aws_session_token"))
-            return (Session(region, assumed),)
+            return vals(*(Session(region, assumed) for region in regions))
         if name in ENV_GETTERS:
             if frame is None:
                 return UNKNOWN_VALS
