@@ -522,14 +522,25 @@ def suggest(
 # Variables the Lambda runtime sets in every function
 # (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime).
 RUNTIME_REGION_VARS = ("AWS_REGION", "AWS_DEFAULT_REGION")
+RUNTIME_VARS = (
+    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "_HANDLER",
+    "_X_AMZN_TRACE_ID", "AWS_XRAY_CONTEXT_MISSING", "AWS_XRAY_DAEMON_ADDRESS",
+)
+"""the other variables the runtime sets, whose values are not known before it runs (the
+function's credentials, its version): set, never reported as missing."""
 
 
 def lambda_environment(env: dict[str, str] | None, region: str | None) -> dict[str, str]:
-    """The function's environment plus what the Lambda runtime sets (the region variables;
-    ``*`` when the region is not given, so they are never reported as missing)."""
+    """The function's environment plus what the Lambda runtime sets: the region variables
+    (``*`` when the region is not given) and ``RUNTIME_VARS`` (``*``), so none of them is
+    reported as missing."""
     out = dict(env or {})
     for name in RUNTIME_REGION_VARS:
         out.setdefault(name, region or "*")
+    for name in RUNTIME_VARS:
+        out.setdefault(name, "*")
     return out
 
 

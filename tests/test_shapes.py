@@ -200,6 +200,32 @@ def test_powertools_parameters_that_write_need_the_writes(tmp_path: Path) -> Non
     }
 
 
+def test_the_parameters_and_secrets_extension_fetches_with_the_role(tmp_path: Path) -> None:
+    """The AWS Parameters and Secrets Lambda Extension answers on localhost with what it
+    fetches with the function's role; the runtime's own variables are set, not missing."""
+    src = tmp_path / "app.py"
+    src.write_text(
+        "import os, urllib.parse, urllib.request\n"
+        "import requests\n"
+        "PORT = os.environ.get('PARAMETERS_SECRETS_EXTENSION_HTTP_PORT', '2773')\n"
+        "HEADERS = {'X-Aws-Parameters-Secrets-Token': os.environ['AWS_SESSION_TOKEN']}\n"
+        "def handler(event, context):\n"
+        "    requests.get(f'http://localhost:{PORT}/systemsmanager/parameters/get?name=%2Fapp%2Fdb&withDecryption=true',\n"
+        "                 headers=HEADERS)\n"
+        "    url = f'http://localhost:{PORT}/secretsmanager/get?secretId={urllib.parse.quote(\"prod/api key\")}'\n"
+        "    urllib.request.urlopen(urllib.request.Request(url, headers=HEADERS))\n"
+        "    requests.Session().get(f'http://localhost:{PORT}/secretsmanager/get?secretId=' + event['id'])\n"
+        "    requests.get('https://example.com/systems')\n"
+    )
+    result = api.suggest([str(src)], region="us-east-1", account="1")
+    assert {(p.action, p.resource) for p in result.permissions} == {
+        ("ssm:GetParameter", "arn:aws:ssm:us-east-1:1:parameter/app/db"),
+        ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:prod/api key-??????"),
+        ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:*"),
+    }
+    assert not [f for f in result.findings if f.code == "LP202"]
+
+
 def test_code_in_the_templates_own_layer_is_followed(tmp_path: Path) -> None:
     from lpgen.iac import load_template
 

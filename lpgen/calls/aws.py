@@ -146,6 +146,9 @@ def library_value(value: Vals, transform: str | None) -> Vals:
     if transform == "table_map":
         # NOTE: a batch request keyed by table (RequestItems) for the one table named.
         return tuple(DictV(((s, UNKNOWN_VALS),)) for s in strings(value)) or UNKNOWN_VALS
+    if transform and transform.startswith("query:"):
+        # NOTE: a URL's query parameter, decoded (``?name=%2Fapp%2Fdb`` → ``/app/db``).
+        return tuple(Str(query_value(s, transform[6:])) for s in strings(value)) or UNKNOWN_VALS
     if transform not in ("s3_bucket", "s3_key"):
         return value
     out = []
@@ -154,6 +157,19 @@ def library_value(value: Vals, transform: str | None) -> Vals:
         # NOTE: a prefix (``s3://b/raw/``) stands for every object under it.
         out.append(Str(bucket if transform == "s3_bucket" else (key or "*") + ("*" if key.endswith("/") else "")))
     return tuple(out)
+
+
+def query_value(url: str, name: str) -> str:
+    """The value of query parameter ``name`` in a URL pattern, percent-decoded; ``*`` when the
+    URL does not show it."""
+    from urllib.parse import unquote
+
+    query = url.partition("?")[2]
+    for part in query.split("&"):
+        key, _, value = part.partition("=")
+        if key == name:
+            return unquote(value) or "*"
+    return "*"
 
 
 @cache

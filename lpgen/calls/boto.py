@@ -507,7 +507,8 @@ def _library_test(test: str, args: list[Vals], kwargs: dict[str, Vals]) -> bool:
     """A library call's condition on an argument: ``SRC`` (given), ``SRC^TEXT`` (its value
     is known to start with TEXT: ``path|0^s3://``), ``SRC~A,B`` (it may contain A or B: a
     value not known may, ``mode|1~w,a``), ``SRC#A,B`` (it is known to contain A or B),
-    ``SRC=VALUE`` (it is known to be VALUE: ``ctas_approach=False``)."""
+    ``SRC@A,B`` (the part of it that is known contains A or B: a URL's path beside a query
+    not known), ``SRC=VALUE`` (it is known to be VALUE: ``ctas_approach=False``)."""
     if "=" in test:
         source, _, expected = test.partition("=")
         found = _library_arg(source, args, kwargs) or ()
@@ -515,7 +516,7 @@ def _library_test(test: str, args: list[Vals], kwargs: dict[str, Vals]) -> bool:
             (isinstance(v, Const) and repr(v.value) == expected) or (isinstance(v, Str) and v.pattern == expected)
             for v in found
         )
-    for op in ("^", "~", "#"):
+    for op in ("^", "~", "#", "@"):
         if op in test:
             source, _, text = test.partition(op)
             given = _library_arg(source, args, kwargs)
@@ -526,6 +527,8 @@ def _library_test(test: str, args: list[Vals], kwargs: dict[str, Vals]) -> bool:
                 return bool(values) and all(v.startswith(text) and "*" not in v[: len(text)] for v in values)
             if op == "#":
                 return bool(values) and all("*" not in v and any(t in v for t in text.split(",")) for v in values)
+            if op == "@":
+                return bool(values) and all(any(t in v for t in text.split(",")) for v in values)
             return any("*" in v or any(t in v for t in text.split(",")) for v in values)
     return _library_arg(test, args, kwargs) is not None
 

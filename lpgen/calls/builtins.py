@@ -260,6 +260,16 @@ class BuiltinCalls(BotoCalls):
             return vals(*(Str(path_function(short, s)) for s in strings(args[0]))) if args else (Str("*"),)
         if name in ("typing.cast", "typing_extensions.cast"):
             return args[1] if len(args) > 1 else UNKNOWN_VALS
+        if name in ("urllib.parse.quote", "urllib.parse.quote_plus"):
+            # NOTE: the known parts encoded, the unknown ones left unknown (a query value).
+            from urllib.parse import quote, quote_plus
+
+            encode = quote if name.endswith("quote") else quote_plus
+            safe = "".join(strings(kwargs["safe"])) if "safe" in kwargs else "/" if encode is quote else ""
+            text = args[0] if args else ()
+            if not text or not all(isinstance(v, Str) for v in text):
+                return (Str("*"),)
+            return vals(*(Str("*".join(encode(part, safe=safe) for part in v.split("*"))) for v in strings(text)))
         if name in ("urllib.parse.unquote", "urllib.parse.unquote_plus"):
             # NOTE: S3 event keys arrive URL-encoded; decoding keeps a key's known prefix.
             text = args[0] if args else ()

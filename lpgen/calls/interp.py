@@ -2496,7 +2496,8 @@ def _decorator_names(node: Any) -> set[str]:
 MODELLED = {
     "os.environ", "os.getenv", "os.path.join", "posixpath.join", "functools.lru_cache", "functools.cache",
     "functools.partial", "functools.wraps", "functools.cached_property", "dataclasses.dataclass",
-    "dataclasses.field", "typing.cast", "typing_extensions.cast", "urllib.parse.unquote",
+    "dataclasses.field", "typing.cast", "typing_extensions.cast", "urllib.parse.unquote", "urllib.parse.quote",
+    "urllib.parse.quote_plus",
     "urllib.parse.unquote_plus", "importlib.import_module", "time.strftime", *DATA_LOADERS, *PATH_FUNCTIONS, *SPLITTERS,
     "string.Template", "sys.path.insert", "sys.path.append", "site.addsitedir", "botocore.config.Config",
     "botocore.client.Config",
