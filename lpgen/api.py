@@ -481,6 +481,7 @@ def suggest(
     env_complete: bool = False,
     inline: tuple[str, str, str] | None = None,
     fallback: list[str] | None = None,
+    env_source: tuple[str, int] | None = None,
 ) -> Suggestion:
     """Analyse code and build the least-privilege policy it needs.
 
@@ -489,16 +490,20 @@ def suggest(
     (see ``lpgen.trail.crosscheck``). ``derive(permissions)`` returns permissions that
     follow from others (KMS on the keys of encrypted resources the code uses).
     ``extra_permissions`` and ``extra_findings`` come from elsewhere (a template).
+    ``env_source`` is the (path, line) that sets ``env`` (the function in its template): the
+    evidence of what the extensions it configures fetch (``lpgen.calls.extensions``).
     """
     analysis = analyze(paths, env=lambda_environment(env, region), root=root, handler=handler, region=region,
                        account=account, jobs=jobs, libraries=libraries, event=event, env_complete=env_complete,
                        inline=inline, fallback=fallback)
     # NOTE: imported after the analysis, which loads them while its workers run.
+    from lpgen.calls.extensions import extension_calls
     from lpgen.permissions.arns import Scope
     from lpgen.policy.build import build_policy
 
     scope = Scope(partition, region, account)
-    perms, findings = permissions_for(analysis.calls, scope)
+    configured = extension_calls(env or {}, env_source or ("environment", 0))
+    perms, findings = permissions_for([*analysis.calls, *configured], scope)
     perms = perms + list(extra_permissions or [])
     if derive is not None:
         known = {(p.action, p.resource, p.condition) for p in perms}
@@ -602,7 +607,7 @@ def suggest_for_function(
         region=region, account=account, partition=partition,
         extra_permissions=template.implied_permissions(fn), extra_findings=findings,
         trail=summary, role=role,
-        derive=template.derived_permissions, libraries=list(fn.layers),
+        derive=template.derived_permissions, libraries=list(fn.layers), env_source=(fn.path or template.path, fn.line),
         event=s3_notification(fn.s3_triggers) if fn.s3_triggers else None,
         env_complete=True,
     )

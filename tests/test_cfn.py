@@ -126,3 +126,36 @@ def test_exports_and_parameters_without_a_value_are_reported_by_variable(tmp_pat
     ]
     given = load_template(str(tmp_path / "template.yaml"), params={"TableName": "orders"}, region="us-east-1", account="1")
     assert [f.message for f in given.implied_findings(given.function("Fn")) if "TABLE" in f.message] == []
+
+
+def test_an_extension_the_environment_configures_fetches_with_the_role(tmp_path: Path) -> None:
+    """Datadog's extension reads the API key from the secret DD_API_KEY_SECRET_ARN names, with
+    the function's role: the policy allows it, with the template's line as evidence."""
+    from lpgen import api
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  DdKey:\n"
+        "    Type: AWS::SecretsManager::Secret\n"
+        "    Properties: {Name: datadog/api-key}\n"
+        "  Fn:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      CodeUri: src/\n"
+        "      Handler: app.handler\n"
+        "      Runtime: python3.12\n"
+        "      Environment:\n"
+        "        Variables:\n"
+        "          DD_API_KEY_SECRET_ARN: !Ref DdKey\n"
+        "          DD_SITE: datadoghq.com\n"
+    )
+    tpl = load_template(str(tmp_path / "template.yaml"), region="us-east-1", account="1")
+    result = api.suggest_for_function(tpl, None)
+    assert [(p.action, p.resource, [e.line for e in p.evidence]) for p in result.permissions] == [
+        ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:datadog/api-key-??????", [6]),
+    ]
+    plain = api.suggest([str(tmp_path / "src" / "app.py")], env={"DD_API_KEY_SSM_NAME": "/dd/key"}, region="us-east-1", account="1")
+    assert [(p.action, p.resource) for p in plain.permissions] == [("ssm:GetParameter", "arn:aws:ssm:us-east-1:1:parameter/dd/key")]
