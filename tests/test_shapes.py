@@ -201,8 +201,9 @@ def test_powertools_parameters_that_write_need_the_writes(tmp_path: Path) -> Non
 
 
 def test_the_parameters_and_secrets_extension_fetches_with_the_role(tmp_path: Path) -> None:
-    """The AWS Parameters and Secrets Lambda Extension answers on localhost with what it
-    fetches with the function's role; the runtime's own variables are set, not missing."""
+    """The AWS Parameters and Secrets Lambda Extension and the AppConfig agent answer on
+    localhost with what they fetch with the function's role; the runtime's own variables are
+    set, not missing."""
     src = tmp_path / "app.py"
     src.write_text(
         "import os, urllib.parse, urllib.request\n"
@@ -216,12 +217,17 @@ def test_the_parameters_and_secrets_extension_fetches_with_the_role(tmp_path: Pa
         "    urllib.request.urlopen(urllib.request.Request(url, headers=HEADERS))\n"
         "    requests.Session().get(f'http://localhost:{PORT}/secretsmanager/get?secretId=' + event['id'])\n"
         "    requests.get('https://example.com/systems')\n"
+        "    requests.get('http://localhost:2772/applications/a1b2c3d/environments/e4f5g6h/configurations/p7q8r9s')\n"
     )
     result = api.suggest([str(src)], region="us-east-1", account="1")
     assert {(p.action, p.resource) for p in result.permissions} == {
         ("ssm:GetParameter", "arn:aws:ssm:us-east-1:1:parameter/app/db"),
         ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:prod/api key-??????"),
         ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:*"),
+        # NOTE: the AppConfig agent's session, on the configuration the path names by id.
+        ("appconfig:StartConfigurationSession",
+         "arn:aws:appconfig:us-east-1:1:application/a1b2c3d/environment/e4f5g6h/configuration/p7q8r9s"),
+        ("appconfig:GetLatestConfiguration", "*"),
     }
     assert not [f for f in result.findings if f.code == "LP202"]
 

@@ -149,6 +149,9 @@ def library_value(value: Vals, transform: str | None) -> Vals:
     if transform and transform.startswith("query:"):
         # NOTE: a URL's query parameter, decoded (``?name=%2Fapp%2Fdb`` → ``/app/db``).
         return tuple(Str(query_value(s, transform[6:])) for s in strings(value)) or UNKNOWN_VALS
+    if transform and transform.startswith("after:"):
+        # NOTE: the URL path segment after a fixed part (``/applications/orders/…`` → ``orders``).
+        return tuple(Str(segment_after(s, transform[6:])) for s in strings(value)) or UNKNOWN_VALS
     if transform not in ("s3_bucket", "s3_key"):
         return value
     out = []
@@ -157,6 +160,15 @@ def library_value(value: Vals, transform: str | None) -> Vals:
         # NOTE: a prefix (``s3://b/raw/``) stands for every object under it.
         out.append(Str(bucket if transform == "s3_bucket" else (key or "*") + ("*" if key.endswith("/") else "")))
     return tuple(out)
+
+
+def segment_after(url: str, marker: str) -> str:
+    """The path segment of a URL pattern that follows ``marker``, decoded; ``*`` when the URL
+    does not show it."""
+    from urllib.parse import unquote
+
+    rest = url.partition("?")[0].partition(marker)[2]
+    return unquote(rest.split("/", 1)[0]) or "*" if marker in url else "*"
 
 
 def query_value(url: str, name: str) -> str:
