@@ -482,6 +482,7 @@ def suggest(
     inline: tuple[str, str, str] | None = None,
     fallback: list[str] | None = None,
     env_source: tuple[str, int] | None = None,
+    layers: tuple[str, ...] = (),
 ) -> Suggestion:
     """Analyse code and build the least-privilege policy it needs.
 
@@ -490,8 +491,9 @@ def suggest(
     (see ``lpgen.trail.crosscheck``). ``derive(permissions)`` returns permissions that
     follow from others (KMS on the keys of encrypted resources the code uses).
     ``extra_permissions`` and ``extra_findings`` come from elsewhere (a template).
-    ``env_source`` is the (path, line) that sets ``env`` (the function in its template): the
-    evidence of what the extensions it configures fetch (``lpgen.calls.extensions``).
+    ``env_source`` is the (path, line) that sets ``env`` (the function in its template), and
+    ``layers`` the ARNs of the function's published layers: what the extensions they configure
+    or run fetch is granted, with that evidence (``lpgen.calls.extensions``).
     """
     analysis = analyze(paths, env=lambda_environment(env, region), root=root, handler=handler, region=region,
                        account=account, jobs=jobs, libraries=libraries, event=event, env_complete=env_complete,
@@ -502,7 +504,7 @@ def suggest(
     from lpgen.policy.build import build_policy
 
     scope = Scope(partition, region, account)
-    configured = extension_calls(env or {}, env_source or ("environment", 0))
+    configured = extension_calls(env or {}, env_source or ("environment", 0), layers)
     perms, findings = permissions_for([*analysis.calls, *configured], scope)
     perms = perms + list(extra_permissions or [])
     if derive is not None:
@@ -608,6 +610,7 @@ def suggest_for_function(
         extra_permissions=template.implied_permissions(fn), extra_findings=findings,
         trail=summary, role=role,
         derive=template.derived_permissions, libraries=list(fn.layers), env_source=(fn.path or template.path, fn.line),
+        layers=fn.layer_arns,
         event=s3_notification(fn.s3_triggers) if fn.s3_triggers else None,
         env_complete=True,
     )

@@ -159,3 +159,36 @@ def test_an_extension_the_environment_configures_fetches_with_the_role(tmp_path:
     ]
     plain = api.suggest([str(tmp_path / "src" / "app.py")], env={"DD_API_KEY_SSM_NAME": "/dd/key"}, region="us-east-1", account="1")
     assert [(p.action, p.resource) for p in plain.permissions] == [("ssm:GetParameter", "arn:aws:ssm:us-east-1:1:parameter/dd/key")]
+
+
+def test_a_lambda_insights_layer_writes_to_its_log_group_in_every_template_form(tmp_path: Path) -> None:
+    """The Lambda Insights extension a function's layer runs writes to /aws/lambda-insights
+    with the function's role, whichever template names the layer."""
+    from lpgen import api
+
+    layer = "arn:aws:lambda:us-east-1:580247275435:layer:LambdaInsightsExtension:53"
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    sam = tmp_path / "template.yaml"
+    sam.write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {CodeUri: src/, Handler: app.handler, Runtime: python3.12,\n"
+        "                 Layers: [!Sub 'arn:aws:lambda:${AWS::Region}:580247275435:layer:LambdaInsightsExtension:53']}\n"
+    )
+    sls = tmp_path / "serverless.yml"
+    sls.write_text(f"service: s\nprovider: {{name: aws, runtime: python3.12}}\nfunctions:\n  fn:\n    handler: src/app.handler\n    layers: ['{layer}']\n")
+    tf = tmp_path / "tf"
+    tf.mkdir()
+    (tf / "main.tf").write_text(
+        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n  runtime = "python3.12"\n'
+        f'  filename = "fn.zip"\n  layers = ["{layer}"]\n}}\n'
+    )
+    for path in (sam, sls, tf):
+        tpl = load_template(str(path), region="us-east-1", account="1")
+        assert tpl.function(None).layer_arns == (layer,)
+    result = api.suggest_for_function(load_template(str(sam), region="us-east-1", account="1"), None)
+    group = "arn:aws:logs:us-east-1:1:log-group:/aws/lambda-insights"
+    assert {(p.action, p.resource) for p in result.permissions} == {
+        ("logs:CreateLogGroup", group), ("logs:CreateLogStream", group + ":log-stream:*"),
+        ("logs:PutLogEvents", group + ":log-stream:*"),
+    }

@@ -495,7 +495,12 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
         role = props.get("Role")
         role_arn = resolver.str(role) if role is not None else None
         targets = _async_targets(doc, resolver, logical, props)
-        layers = _layer_folders(path, doc, props.get("Layers", globals_fn.get("Layers")))
+        layer_refs = props.get("Layers", globals_fn.get("Layers"))
+        layers = _layer_folders(path, doc, layer_refs)
+        layer_arns = tuple(
+            arn for arn in (resolver.str(ref) for ref in layer_refs if not isinstance(ref, dict) or "Ref" not in ref)
+            if arn.startswith("arn:")
+        ) if isinstance(layer_refs, list) else ()
         functions[logical] = FunctionInfo(
             name=logical,
             handler=str(handler) if handler else None,
@@ -513,6 +518,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             role_arn=role_arn if role_arn and role_arn.startswith("arn:") and "*" not in role_arn else None,
             targets=targets,
             layers=layers,
+            layer_arns=layer_arns,
             line=line,
         )
     return Template(

@@ -159,6 +159,8 @@ class FunctionInfo:
     """ARNs Lambda delivers the function's async results to (dead-letter queue, destinations)."""
     layers: tuple[str, ...] = ()
     """folders of the function's layers defined in the template, as the runtime imports them."""
+    layer_arns: tuple[str, ...] = ()
+    """ARNs of the function's layers published elsewhere (an extension AWS or a vendor ships)."""
     role_arn: str | None = None
     """the execution role's ARN, when the template names it."""
     path: str = ""

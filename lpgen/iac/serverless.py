@@ -270,7 +270,11 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
             if isinstance(dest, (str, dict)):
                 value = dest.get("arn", dest) if isinstance(dest, dict) and "arn" in dest else dest
                 targets.append(resolver.arn(value, "Arn"))
+        layer_refs = fn.get("layers", provider.get("layers"))
+        layer_arns = tuple(a for a in (resolver.str(r) for r in layer_refs if isinstance(r, str)) if a.startswith("arn:")) if (
+            isinstance(layer_refs, list)) else ()
         functions[key] = FunctionInfo(
+            layer_arns=layer_arns,
             targets=tuple(t for t in targets if t.startswith("arn:")),
             name=key,
             handler=f"{module}.{func}" if module else None,
