@@ -486,6 +486,26 @@ def test_the_pollers_managed_policy_sam_attaches_is_not_missing(tmp_path: Path) 
     assert not any("AWSLambdaSQSQueueExecutionRole" in n for n in review.diff.notes)
 
 
+def test_the_managed_policy_for_the_lambda_insights_layer_is_read(tmp_path: Path) -> None:
+    """A function with the Lambda Insights layer needs to write to its log group; the managed
+    policy attached for it holds that, so nothing is missing and it is not a wide grant."""
+    from lpgen.review import review_function
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n"
+        "  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      CodeUri: src/\n      Handler: app.handler\n      Runtime: python3.12\n"
+        "      Policies: [CloudWatchLambdaInsightsExecutionRolePolicy]\n"
+        "      Layers: ['arn:aws:lambda:us-east-1:580247275435:layer:LambdaInsightsExtension:53']\n")
+    review = review_function(str(tmp_path / "template.yaml"), "Fn", region="us-east-1", account="1")
+    assert review.diff.of("missing") == []
+    assert {c.action for c in review.diff.of("narrowed")} == {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"}
+    assert not [f for f in review.findings if f.code in ("LP403", "LP407", "LP408")]
+    assert not any("CloudWatchLambdaInsightsExecutionRolePolicy" in n for n in review.diff.notes)
+
+
 def test_the_serverless_frameworks_poller_statements_are_in_todays_policy(tmp_path: Path) -> None:
     """The framework grants its role sqs:ReceiveMessage/DeleteMessage/GetQueueAttributes on
     each sqs event's queue (and the stream actions on each stream event's ARN)."""

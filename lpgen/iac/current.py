@@ -11,6 +11,7 @@ expanded from aws-sam-translator's own template data, managed policy names and A
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -27,6 +28,8 @@ FINE_MANAGED = frozenset({
     # NOTE: SAM attaches these itself: tracing, and a function's pull event sources.
     "AWSXrayWriteOnlyAccess", "AWSLambdaSQSQueueExecutionRole", "AWSLambdaKinesisExecutionRole", "AWSLambdaDynamoDBExecutionRole",
     "AWSLambdaMSKExecutionRole",
+    # NOTE: what the Lambda Insights extension layer needs.
+    "CloudWatchLambdaInsightsExecutionRolePolicy",
 })
 
 
@@ -155,17 +158,29 @@ def _connectors(resources: dict[str, Any], fn: FunctionInfo, resolver: Any, wher
 
 
 def current_policy(tpl: Template, fn: FunctionInfo) -> CurrentPolicy:
-    """What ``fn``'s role is allowed today, as far as the template says."""
+    """What ``fn``'s role is allowed today, as far as the template says, with the statements
+    of the attached AWS managed policies whose content lpgen knows (managed_policies.yaml)."""
     if tpl.source is None:
         return CurrentPolicy(PolicyDocument(()), unknown="the template was not read with its source")
     doc, resolver = tpl.source[0], tpl.source[1]
     if tpl.kind == "serverless":
-        return _serverless(doc, resolver, fn)
-    if tpl.kind == "terraform":
+        found = _serverless(doc, resolver, fn)
+    elif tpl.kind == "terraform":
         from lpgen.iac import terraform
 
-        return terraform.current_policy(tpl, fn)
-    return _cfn(doc, resolver, tpl, fn)
+        found = terraform.current_policy(tpl, fn)
+    else:
+        found = _cfn(doc, resolver, tpl, fn)
+    known: list[Statement] = []
+    for arn in found.managed:
+        name = arn.rpartition("/")[2]
+        for i, st in enumerate((_sam_event_policies().get(name) or {}).get("statements") or ()):
+            known.append(parse_statement(
+                {"Sid": name, "Effect": "Allow", "Action": list(st["actions"]), "Resource": st["resource"]},
+                f"{tpl.path}: {fn.name} {name} statement {i + 1}"))
+    if not known:
+        return found
+    return replace(found, policy=PolicyDocument((*found.policy.statements, *known)))
 
 
 def _statements(raw: Any, resolver: Any, where: str) -> list[Statement]:
