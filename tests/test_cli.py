@@ -69,6 +69,12 @@ def test_explain_list_objects_v2() -> None:
     assert info["operations"][0]["required"][0]["action"] == "s3:ListBucket"
 
 
+def test_explain_says_where_a_tag_on_create_action_is_granted() -> None:
+    result = CliRunner().invoke(main, ["explain", "ec2.run_instances"])
+    assert "conditional  ec2:CreateTags  when TagSpecifications" in result.stdout
+    assert "every resource of the types TagSpecifications.ResourceType names, with ec2:CreateAction = RunInstances" in result.stdout
+
+
 def test_catalog_dump_lines() -> None:
     result = CliRunner().invoke(main, ["catalog", "dump", "--client", "sqs"])
     lines = [json.loads(x) for x in result.stdout.splitlines()]

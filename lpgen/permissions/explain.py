@@ -61,6 +61,13 @@ def _resources(rule: ActionRule, client: str, operation: str) -> list[dict[str, 
     info = iam_data.action(rule.action)
     if info is None:
         return []
+    if rule.tagging is not None:
+        # NOTE: a tag-on-create action is granted on what the request creates, not on the
+        # resources its request members name (see lpgen.permissions.grant._tagged).
+        t = rule.tagging
+        where = (f"every resource of the types {t.types_from} names" if t.types_from
+                 else "*" if t.on_any else "the request's own resources of a type the action takes")
+        return [{"arn": where + (f", with {t.create_key} = {operation}" if t.create_key else "")}]
     if not info.resources:
         return [{"arn": "*", "note": "no resource-level permission"}]
     op = service_models.operation_by_name(client, operation)
