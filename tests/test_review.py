@@ -465,45 +465,35 @@ Resources:
     assert "arn:aws:dynamodb:us-east-1:1:table/orders" in {r for s in st for r in s.resources}
 
 
-def test_the_pollers_managed_policy_sam_attaches_is_not_missing(tmp_path: Path) -> None:
-    """SAM attaches AWSLambdaSQSQueueExecutionRole for an SQS event: the poller's actions are
-    in today's policy (on *, to narrow), not missing, and are not flagged as the template's
-    own wide grant."""
+@pytest.mark.parametrize(("resources", "properties", "policy", "narrowed"), [
+    # SAM attaches AWSLambdaSQSQueueExecutionRole for an SQS event.
+    ("  Queue: {Type: AWS::SQS::Queue, Properties: {QueueName: jobs}}\n",
+     "      Events:\n        Q: {Type: SQS, Properties: {Queue: !GetAtt Queue.Arn}}\n",
+     "AWSLambdaSQSQueueExecutionRole", {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}),
+    # The template attaches what the Lambda Insights layer's extension needs.
+    ("", "      Policies: [CloudWatchLambdaInsightsExecutionRolePolicy]\n"
+         "      Layers: ['arn:aws:lambda:us-east-1:580247275435:layer:LambdaInsightsExtension:53']\n",
+     "CloudWatchLambdaInsightsExecutionRolePolicy", {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"}),
+])
+def test_a_managed_policy_whose_content_is_known_is_in_todays_policy(
+    tmp_path: Path, resources: str, properties: str, policy: str, narrowed: set[str]
+) -> None:
+    """The permissions a known managed policy gives (a poller's, an extension layer's) are in
+    today's policy (on *, to narrow), not missing, and not flagged as the template's own wide
+    grant."""
     from lpgen.review import review_function
 
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "app.py").write_text("def handler(event, context):\n    return len(event['Records'])\n")
     (tmp_path / "template.yaml").write_text(
-        "Transform: AWS::Serverless-2016-10-31\nResources:\n"
-        "  Queue: {Type: AWS::SQS::Queue, Properties: {QueueName: jobs}}\n"
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n" + resources +
         "  Fn:\n    Type: AWS::Serverless::Function\n"
-        "    Properties:\n      CodeUri: src/\n      Handler: app.handler\n      Runtime: python3.12\n"
-        "      Events:\n        Q: {Type: SQS, Properties: {Queue: !GetAtt Queue.Arn}}\n")
+        "    Properties:\n      CodeUri: src/\n      Handler: app.handler\n      Runtime: python3.12\n" + properties)
     review = review_function(str(tmp_path / "template.yaml"), "Fn", region="us-east-1", account="1")
     assert review.diff.of("missing") == []
-    assert {c.action for c in review.diff.of("narrowed")} == {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+    assert {c.action for c in review.diff.of("narrowed")} == narrowed
     assert not [f for f in review.findings if f.code in ("LP403", "LP407", "LP408")]
-    assert not any("AWSLambdaSQSQueueExecutionRole" in n for n in review.diff.notes)
-
-
-def test_the_managed_policy_for_the_lambda_insights_layer_is_read(tmp_path: Path) -> None:
-    """A function with the Lambda Insights layer needs to write to its log group; the managed
-    policy attached for it holds that, so nothing is missing and it is not a wide grant."""
-    from lpgen.review import review_function
-
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "app.py").write_text("def handler(event, context):\n    return 1\n")
-    (tmp_path / "template.yaml").write_text(
-        "Transform: AWS::Serverless-2016-10-31\nResources:\n"
-        "  Fn:\n    Type: AWS::Serverless::Function\n"
-        "    Properties:\n      CodeUri: src/\n      Handler: app.handler\n      Runtime: python3.12\n"
-        "      Policies: [CloudWatchLambdaInsightsExecutionRolePolicy]\n"
-        "      Layers: ['arn:aws:lambda:us-east-1:580247275435:layer:LambdaInsightsExtension:53']\n")
-    review = review_function(str(tmp_path / "template.yaml"), "Fn", region="us-east-1", account="1")
-    assert review.diff.of("missing") == []
-    assert {c.action for c in review.diff.of("narrowed")} == {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"}
-    assert not [f for f in review.findings if f.code in ("LP403", "LP407", "LP408")]
-    assert not any("CloudWatchLambdaInsightsExecutionRolePolicy" in n for n in review.diff.notes)
+    assert not any(policy in n for n in review.diff.notes)
 
 
 def test_the_serverless_frameworks_poller_statements_are_in_todays_policy(tmp_path: Path) -> None:
