@@ -227,7 +227,8 @@ def test_the_parameters_and_secrets_extension_fetches_with_the_role(tmp_path: Pa
         # NOTE: the AppConfig agent's session, on the configuration the path names by id.
         ("appconfig:StartConfigurationSession",
          "arn:aws:appconfig:us-east-1:1:application/a1b2c3d/environment/e4f5g6h/configuration/p7q8r9s"),
-        ("appconfig:GetLatestConfiguration", "*"),
+        ("appconfig:GetLatestConfiguration",
+         "arn:aws:appconfig:us-east-1:1:application/a1b2c3d/environment/e4f5g6h/configuration/p7q8r9s"),
     }
     assert not [f for f in result.findings if f.code == "LP202"]
 
@@ -711,7 +712,9 @@ def test_powertools_feature_flags_appconfig_and_streaming_make_their_calls(tmp_p
     assert got == {
         ("appconfig:StartConfigurationSession", configuration.format("*", "*", "*")),  # names, not ids
         ("appconfig:StartConfigurationSession", configuration.format("abc1234", "def5678", "ghi9012")),
-        ("appconfig:GetLatestConfiguration", "*"),
+        # NOTE: the session's token reads the same configuration.
+        ("appconfig:GetLatestConfiguration", configuration.format("*", "*", "*")),
+        ("appconfig:GetLatestConfiguration", configuration.format("abc1234", "def5678", "ghi9012")),
         ("s3:GetObject", "arn:aws:s3:::uploads/in/a.csv"),
         ("s3:GetObjectVersion", "arn:aws:s3:::uploads/in/b.csv"),
     }
