@@ -1680,10 +1680,12 @@ class Analyzer(BuiltinCalls):
             return (obj,) if name == "value" else (Builtin("value.method", (obj, name)),)
         if kind is Resource:
             return self.resource_attr(obj, name, frame)  # type: ignore[arg-type]
-        if isinstance(obj, LibMethod) and aws.unmodelled_aws_name(f"{obj.obj.name}.{obj.method}") is not None:
-            # NOTE: an attribute of an object that calls AWS, read, not called (a provider's
-            # ``.client``): what it holds may be a client.
-            return (Unknown(f"{obj.obj.name}.{obj.method}", maybe_client=True),)
+        if kind is LibMethod:
+            read = f"{obj.obj.name}.{obj.method}"  # type: ignore[attr-defined]
+            if aws.unmodelled_aws_name(read) is not None:
+                # NOTE: an attribute of an object that calls AWS, read, not called (a
+                # provider's ``.client``): what it holds may be a client.
+                return (Unknown(read, maybe_client=True),)
         if isinstance(obj, LibObject):
             if name in ((aws.library_model(obj.name) or {}).get("methods") or {}):
                 return (LibMethod(obj, name),)
