@@ -78,9 +78,6 @@ class BotoCalls:
     def call_values(self, callee: Vals, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None) -> Vals:
         raise NotImplementedError
 
-    def see_not_found(self, calls: list[ApiCall]) -> None:
-        raise NotImplementedError
-
     def make_boto(
         self, f: Builtin, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None
     ) -> Vals:
@@ -136,6 +133,18 @@ class BotoCalls:
             return
         params = {target: aws.from_request(template, resp, self.scope) for target, template in spec["params"].items()}
         self.record(Client(resp.client, resp.region), spec["operation"], params, node, frame, f"reads {field}")
+
+    def see_not_found(self, calls: list[ApiCall]) -> None:
+        """The code tells a missing resource from other errors after these calls (or a waiter
+        waits for one): each call whose "not found" answer needs another permission
+        (``aws.not_found_request``) is joined by that request."""
+        for c in calls:
+            spec = aws.not_found_request(c.client, c.operation)
+            if spec is not None:
+                params = {target: c.params[source] for target, source in spec["params"].items() if source in c.params}
+                why = spec.get("why") or "so that a missing resource is not found, not denied"
+                loc = Location(c.location.path, c.location.line, f"{c.location.text} ({why})")
+                self.calls.append(ApiCall(c.client, spec["operation"], params, loc, c.region, why, c.assumed_role))
 
     def client_call(
         self, client: Client, method: str, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None

@@ -1,4 +1,5 @@
-"""Requests that Lambda extensions make with the function's role, named by its environment."""
+"""Requests that Lambda extensions make with the function's role: those its environment
+configures, and those its layers run."""
 
 from __future__ import annotations
 

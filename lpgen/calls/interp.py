@@ -2357,18 +2357,6 @@ class Analyzer(BuiltinCalls):
         text = frame.module.parsed.segment(node) if isinstance(node, ast.AST) else ""
         return Location(path, line, text)
 
-    def see_not_found(self, calls: list[ApiCall]) -> None:
-        """The code tells a missing resource from other errors after these calls (or a waiter
-        waits for one): each call whose "not found" answer needs another permission
-        (``aws.not_found_request``) is joined by that request."""
-        for c in calls:
-            spec = aws.not_found_request(c.client, c.operation)
-            if spec is not None:
-                params = {target: c.params[source] for target, source in spec["params"].items() if source in c.params}
-                why = spec.get("why") or "so that a missing resource is not found, not denied"
-                loc = Location(c.location.path, c.location.line, f"{c.location.text} ({why})")
-                self.calls.append(ApiCall(c.client, spec["operation"], params, loc, c.region, why, c.assumed_role))
-
     def _unresolved(self, frame: Frame, node: Any, reason: str) -> None:
         self.unresolved.append(UnresolvedCall(self._loc(frame, node), reason))
 
