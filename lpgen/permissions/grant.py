@@ -202,12 +202,12 @@ def _tagged(rule: ActionRule, params: dict[str, Any], own: list[ArnResult], scop
     info = iam_data.action(rule.action)
     takes = {r.name for r in info.resources} if info else set()
     unknown = ArnResult("*", None, False, "what the request tags is not named before AWS creates it")
-    if rule.tagging.on_any or not takes:
+    if info is None or rule.tagging.on_any or not takes:
         return [unknown]
     if rule.tagging.types_from:
         out: list[ArnResult] = []
         for name in lookup(params, rule.tagging.types_from):
-            rt = iam_data.resource_type(info.prefix, name) if isinstance(name, str) and name in takes else None  # type: ignore[union-attr]
+            rt = iam_data.resource_type(info.prefix, name) if isinstance(name, str) and name in takes else None
             if rt is None:
                 return [unknown]
             ids = {v: "*" for v in format_vars(rt.arn_format) if v not in CONTEXT_VARS}
