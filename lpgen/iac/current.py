@@ -62,7 +62,7 @@ def _sam_role_statements(props: dict[str, Any], resolver: Any, where: str) -> li
 
 
 @cache
-def _sam_event_policies() -> dict[str, Any]:
+def _known_managed() -> dict[str, Any]:
     from lpgen.data_files import load_table
 
     table: dict[str, Any] = load_table("managed_policies.yaml") or {}
@@ -70,9 +70,18 @@ def _sam_event_policies() -> dict[str, Any]:
 
 
 def sam_attached(name: str) -> bool:
-    """Is ``name`` a managed policy SAM attaches for an event source, whose statements
-    today's policy holds under that name as their Sid?"""
-    return name in _sam_event_policies()
+    """Is ``name`` an AWS managed policy whose content lpgen knows (managed_policies.yaml:
+    those SAM attaches for event sources, and others), whose statements today's policy
+    holds under that name as their Sid?"""
+    return name in _known_managed()
+
+
+def _managed_statements(name: str) -> list[dict[str, Any]]:
+    """The statements of a managed policy in managed_policies.yaml: its ``statements``, or
+    its ``actions`` on ``*``; none for a policy not there."""
+    entry = _known_managed().get(name) or {}
+    rows = entry.get("statements") or ([{"actions": entry["actions"], "resource": "*"}] if entry.get("actions") else [])
+    return [{"Sid": name, "Effect": "Allow", "Action": list(r["actions"]), "Resource": r["resource"]} for r in rows]
 
 
 def _event_source_policies(props: dict[str, Any]) -> dict[str, Any]:
@@ -80,7 +89,7 @@ def _event_source_policies(props: dict[str, Any]) -> dict[str, Any]:
     DynamoDB streams, MSK), by name."""
     events = props.get("Events")
     kinds = {str(e.get("Type")) for e in (events.values() if isinstance(events, dict) else ()) if isinstance(e, dict)}
-    return {name: p for name, p in _sam_event_policies().items() if p.get("event") in kinds}
+    return {name: p for name, p in _known_managed().items() if p.get("event") in kinds}
 
 
 def _samtranslator_data(what: str, *path: str) -> dict[str, Any]:
@@ -171,13 +180,11 @@ def current_policy(tpl: Template, fn: FunctionInfo) -> CurrentPolicy:
         found = terraform.current_policy(tpl, fn)
     else:
         found = _cfn(doc, resolver, tpl, fn)
-    known: list[Statement] = []
-    for arn in found.managed:
-        name = arn.rpartition("/")[2]
-        for i, st in enumerate((_sam_event_policies().get(name) or {}).get("statements") or ()):
-            known.append(parse_statement(
-                {"Sid": name, "Effect": "Allow", "Action": list(st["actions"]), "Resource": st["resource"]},
-                f"{tpl.path}: {fn.name} {name} statement {i + 1}"))
+    known = [
+        parse_statement(st, f"{tpl.path}: {fn.name} {name} statement {i + 1}")
+        for name in sorted({arn.rpartition("/")[2] for arn in found.managed})
+        for i, st in enumerate(_managed_statements(name))
+    ]
     if not known:
         return found
     return replace(found, policy=PolicyDocument((*found.policy.statements, *known)))
@@ -252,13 +259,9 @@ def _cfn(doc: dict[str, Any], resolver: Any, tpl: Template, fn: FunctionInfo) ->
             managed.append("arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess")
         if props.get("VpcConfig"):
             managed.append("arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole")
-        for name, policy in sorted(_event_source_policies(props).items()):
-            # NOTE: SAM attaches these for the function's pull event sources; their content
-            # is known, so the poller's permissions are there, on "*".
-            managed.append(f"arn:aws:iam::aws:policy/service-role/{name}")
-            statements.extend(_statements(
-                {"Statement": [{"Sid": name, "Effect": "Allow", "Action": list(policy["actions"]), "Resource": "*"}]},
-                resolver, f"{where} Events ({name})"))
+        # NOTE: SAM attaches these for the function's pull event sources; their content is
+        # known (current_policy reads it), so the poller's permissions are there, on "*".
+        managed.extend(f"arn:aws:iam::aws:policy/service-role/{name}" for name in sorted(_event_source_policies(props)))
         policies = props.get("Policies")
         for item in policies if isinstance(policies, list) else ([policies] if policies is not None else []):
             if isinstance(item, str):

@@ -661,7 +661,7 @@ def _function_info(ev: Evaluator, address: str, name: str, body: dict[str, Any],
         role_arn=role if role.startswith("arn:") and "*" not in role else None,
         deployed_from=elsewhere,
         dynamic=tuple(sorted(dynamic)),
-        layer_arns=tuple(a for a in (ev.string(x) for x in body.get("layers") or () ) if a.startswith("arn:"))
+        layer_arns=tuple(a for a in (ev.string(x) for x in body.get("layers") or ()) if a.startswith("arn:"))
         if isinstance(body.get("layers"), list) else (),
         line=positions.get(("aws_lambda_function", name), ("", 0))[1],
         path=positions.get(("aws_lambda_function", name), ("", 0))[0],
