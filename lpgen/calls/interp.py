@@ -1974,9 +1974,7 @@ class Analyzer(BuiltinCalls):
             if _standard_result(f.name):
                 # NOTE: a task, a lock, a date, a logger: never a client.
                 return UNKNOWN_VALS
-            namespace = aws.unmodelled_aws_name(f.name) if model is None else None
-            if namespace is not None and frame is not None and isinstance(node, ast.Call):
-                self._unresolved(frame, node, f"{f.name}() calls AWS in {namespace}, and lpgen does not know which calls")
+            if model is None and self._unmodelled_call(f.name, node, frame):
                 return UNKNOWN_VALS
             top, _, rest = f.name.partition(".")
             method = f.name.rpartition(".")[2]
@@ -2006,10 +2004,8 @@ class Analyzer(BuiltinCalls):
                     return _library_result(spec["returns"][6:], dict(f.obj.kwargs).get("__owner__", ()), f.obj)
                 return _library_result(spec.get("returns"), owner, f.obj)
             calls = (model.get("methods") or {}).get(f.method)
-            if calls is None and frame is not None and isinstance(node, ast.Call):
-                namespace = aws.unmodelled_aws_name(f"{f.obj.name}.{f.method}")
-                if namespace is not None:
-                    self._unresolved(frame, node, f"{f.obj.name}.{f.method}() calls AWS in {namespace}, and lpgen does not know which calls")
+            if calls is None:
+                self._unmodelled_call(f"{f.obj.name}.{f.method}", node, frame)
             self._library_calls(calls or (), f"{f.obj.name}.{f.method}", args, kwargs, f.obj, node, frame)
             return UNKNOWN_VALS
         if isinstance(f, Unknown):
@@ -2356,6 +2352,15 @@ class Analyzer(BuiltinCalls):
         line = getattr(node, "lineno", 0) or 0
         text = frame.module.parsed.segment(node) if isinstance(node, ast.AST) else ""
         return Location(path, line, text)
+
+    def _unmodelled_call(self, name: str, node: Any, frame: Frame | None) -> bool:
+        """Report a call of ``name``, under a library namespace that calls AWS but not modelled
+        (``aws.unmodelled_aws_name``); whether it was one."""
+        namespace = aws.unmodelled_aws_name(name)
+        if namespace is None or frame is None or not isinstance(node, ast.Call):
+            return False
+        self._unresolved(frame, node, f"{name}() calls AWS in {namespace}, and lpgen does not know which calls")
+        return True
 
     def _unresolved(self, frame: Frame, node: Any, reason: str) -> None:
         self.unresolved.append(UnresolvedCall(self._loc(frame, node), reason))
