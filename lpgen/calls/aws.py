@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
+from urllib.parse import unquote
 
 from lpgen.calls.values import (
     UNKNOWN_VALS,
@@ -78,14 +79,18 @@ def modelled_packages() -> frozenset[str]:
         k.split(".")[0] for k in table if not k.startswith("@")})
 
 
+def _per_operation(section: str, service: str, operation: str) -> dict[str, Any]:
+    """A section of helpers.yaml keyed by service, then operation: the operation's entry."""
+    table: dict[str, Any] = load_table("helpers.yaml") or {}
+    return ((table.get(section) or {}).get(service) or {}).get(operation) or {}
+
+
 @cache
 def not_found_request(service: str, operation: str) -> dict[str, Any] | None:
     """The request whose permission lets a caller of ``operation`` see that what it asks for
     does not exist (``not_found`` in helpers.yaml: S3 answers a missing key with 404 only to a
     caller that may list the bucket): ``{operation, params: {member: call's member}}``, or None."""
-    table: dict[str, Any] = load_table("helpers.yaml") or {}
-    found = ((table.get("not_found") or {}).get(service) or {}).get(operation)
-    return dict(found) if found else None
+    return dict(_per_operation("not_found", service, operation)) or None
 
 
 def _resource_name(text: str) -> str:
@@ -100,8 +105,7 @@ def _resource_name(text: str) -> str:
 def field_request(service: str, operation: str, field: str) -> dict[str, Any] | None:
     """The request whose permission a service asks before it returns ``field`` in the
     response of ``operation`` (``response_fields`` in helpers.yaml), or None."""
-    table: dict[str, Any] = load_table("helpers.yaml") or {}
-    found = (((table.get("response_fields") or {}).get(service) or {}).get(operation) or {}).get(field)
+    found = _per_operation("response_fields", service, operation).get(field)
     return dict(found) if found else None
 
 
@@ -165,8 +169,6 @@ def library_value(value: Vals, transform: str | None) -> Vals:
 def segment_after(url: str, marker: str) -> str:
     """The path segment of a URL pattern that follows ``marker``, decoded; ``*`` when the URL
     does not show it."""
-    from urllib.parse import unquote
-
     rest = url.partition("?")[0].partition(marker)[2]
     return unquote(rest.split("/", 1)[0]) or "*" if marker in url else "*"
 
@@ -174,8 +176,6 @@ def segment_after(url: str, marker: str) -> str:
 def query_value(url: str, name: str) -> str:
     """The value of query parameter ``name`` in a URL pattern, percent-decoded; ``*`` when the
     URL does not show it."""
-    from urllib.parse import unquote
-
     query = url.partition("?")[2]
     for part in query.split("&"):
         key, _, value = part.partition("=")
@@ -187,8 +187,7 @@ def query_value(url: str, name: str) -> str:
 @cache
 def response_templates(service: str, operation: str) -> dict[str, str]:
     """Response fields that follow from the request (``sqs GetQueueUrl → QueueUrl``)."""
-    table: dict[str, Any] = load_table("helpers.yaml") or {}
-    return ((table.get("responses") or {}).get(service) or {}).get(operation) or {}
+    return _per_operation("responses", service, operation)
 
 
 _TPL = re.compile(r"\$\{([^}]+)\}")
