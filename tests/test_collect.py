@@ -1793,10 +1793,13 @@ def test_a_client_made_with_a_config_is_in_the_configs_region(collect_calls) -> 
             boto3.client("ssm", config=Config(connect_timeout=5)).get_parameter(Name="/b")
             boto3.client("ssm", region_name="ap-south-1", config=cfg).get_parameter(Name="/c")
             boto3.resource("dynamodb", config=Config(region_name="eu-west-1")).Table("t").get_item(Key={})
+            for region in ("us-west-2", "ca-central-1"):
+                boto3.client("sns", config=Config(region_name=region)).publish(TopicArn="arn:aws:sns:us-west-2:1:t", Message="m")
         """
     )
     assert sorted((c.operation, c.region or "") for c in calls) == [
         ("GetItem", "eu-west-1"), ("GetParameter", ""), ("GetParameter", "ap-south-1"), ("GetParameter", "eu-central-1"),
+        ("Publish", "ca-central-1"), ("Publish", "us-west-2"),
     ]
 
 

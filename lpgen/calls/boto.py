@@ -90,7 +90,7 @@ class BotoCalls:
             regions = regions_named(kwargs["region_name"], session.region)
         elif "config" in kwargs:
             # NOTE: botocore takes the config's Region when the call gives none.
-            configured = {c.bound for c in kwargs["config"] if isinstance(c, Builtin) and c.name == "client config"}
+            configured = {r for c in kwargs["config"] if isinstance(c, Builtin) and c.name == "client config" for r in c.bound}
             if configured and None not in configured:
                 regions = sorted(configured)
         assumed = session.assumed or any(k in kwargs for k in ("aws_access_key_id", "aws_session_token"))

@@ -200,8 +200,9 @@ class BuiltinCalls(BotoCalls):
         if name in ("boto3.client", "session.client", "session.create_client", "boto3.resource", "session.resource"):
             return self.make_boto(f, args, kwargs, node, frame)
         if name in ("botocore.config.Config", "botocore.client.Config"):
-            # NOTE: a client made with this config is in its Region (config=Config(region_name=…)).
-            return (Builtin("client config", aws.literal(kwargs["region_name"]) if "region_name" in kwargs else None),)
+            # NOTE: a client made with this config is in its Regions (config=Config(region_name=…)),
+            # read as a client's region_name is.
+            return (Builtin("client config", tuple(regions_named(kwargs["region_name"], None)) if "region_name" in kwargs else (None,)),)
         if name in ("boto3.Session", "session.Session"):
             regions = regions_named(kwargs["region_name"], None) if "region_name" in kwargs else [None]
             assumed = any(k in kwargs for k in ("aws_access_key_id", "aws_session_token"))
