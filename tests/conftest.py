@@ -35,6 +35,22 @@ def analyse_files(tmp_path: Path, files: dict[str, str], target: str = "app.py")
     return api.analyze([str(tmp_path / target)])
 
 
+def sam_function(tmp_path: Path, properties: str = "", resources: str = "",
+                 code: str = "def handler(event, context):\n    return 1\n") -> Path:
+    """Write ``src/app.py`` and a SAM template whose function ``Fn`` runs ``app.handler`` from
+    ``src/`` (python3.12), with more ``properties`` lines (indented under Properties) and
+    more ``resources`` before it: the template's path."""
+    (tmp_path / "src").mkdir(exist_ok=True)
+    (tmp_path / "src" / "app.py").write_text(code)
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n" + resources
+        + "  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      CodeUri: src/\n      Handler: app.handler\n      Runtime: python3.12\n" + properties
+    )
+    return template
+
+
 @pytest.fixture
 def collect_calls(tmp_path: Path):
     """``collect(source, env=…)`` bound to a fresh folder."""

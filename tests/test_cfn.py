@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from conftest import sam_function
+
 from lpgen.iac import load_template
 from lpgen.iac.cfn import load_document
 
@@ -133,26 +135,13 @@ def test_an_extension_the_environment_configures_fetches_with_the_role(tmp_path:
     the function's role: the policy allows it, with the template's line as evidence."""
     from lpgen import api
 
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "app.py").write_text("def handler(event, context):\n    return 1\n")
-    (tmp_path / "template.yaml").write_text(
-        "Transform: AWS::Serverless-2016-10-31\n"
-        "Resources:\n"
-        "  DdKey:\n"
-        "    Type: AWS::SecretsManager::Secret\n"
-        "    Properties: {Name: datadog/api-key}\n"
-        "  Fn:\n"
-        "    Type: AWS::Serverless::Function\n"
-        "    Properties:\n"
-        "      CodeUri: src/\n"
-        "      Handler: app.handler\n"
-        "      Runtime: python3.12\n"
-        "      Environment:\n"
-        "        Variables:\n"
-        "          DD_API_KEY_SECRET_ARN: !Ref DdKey\n"
-        "          DD_SITE: datadoghq.com\n"
+    template = sam_function(
+        tmp_path,
+        "      Environment:\n        Variables:\n"
+        "          DD_API_KEY_SECRET_ARN: !Ref DdKey\n          DD_SITE: datadoghq.com\n",
+        "  DdKey:\n    Type: AWS::SecretsManager::Secret\n    Properties: {Name: datadog/api-key}\n",
     )
-    tpl = load_template(str(tmp_path / "template.yaml"), region="us-east-1", account="1")
+    tpl = load_template(str(template), region="us-east-1", account="1")
     result = api.suggest_for_function(tpl, None)
     assert [(p.action, p.resource, [e.line for e in p.evidence]) for p in result.permissions] == [
         ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:datadog/api-key-??????", [6]),

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import sam_function
 
 from lpgen.cli import main
 from lpgen.iac import load_template
@@ -483,13 +484,8 @@ def test_a_managed_policy_whose_content_is_known_is_in_todays_policy(
     grant."""
     from lpgen.review import review_function
 
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "app.py").write_text("def handler(event, context):\n    return len(event['Records'])\n")
-    (tmp_path / "template.yaml").write_text(
-        "Transform: AWS::Serverless-2016-10-31\nResources:\n" + resources +
-        "  Fn:\n    Type: AWS::Serverless::Function\n"
-        "    Properties:\n      CodeUri: src/\n      Handler: app.handler\n      Runtime: python3.12\n" + properties)
-    review = review_function(str(tmp_path / "template.yaml"), "Fn", region="us-east-1", account="1")
+    template = sam_function(tmp_path, properties, resources)
+    review = review_function(str(template), "Fn", region="us-east-1", account="1")
     assert review.diff.of("missing") == []
     assert {c.action for c in review.diff.of("narrowed")} == narrowed
     assert not [f for f in review.findings if f.code in ("LP403", "LP407", "LP408")]
@@ -525,18 +521,15 @@ def test_an_action_spelled_in_another_case_is_kept() -> None:
 def test_what_sam_writes_for_a_dead_letter_queue_and_destinations_is_in_todays_policy(tmp_path: Path) -> None:
     from lpgen.review import review_function
 
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "app.py").write_text("def handler(event, context):\n    return 1\n")
-    (tmp_path / "template.yaml").write_text(
-        "Transform: AWS::Serverless-2016-10-31\nResources:\n"
-        "  Dlq: {Type: AWS::SQS::Queue, Properties: {QueueName: dlq}}\n"
-        "  Topic: {Type: AWS::SNS::Topic, Properties: {TopicName: failures}}\n"
-        "  Fn:\n    Type: AWS::Serverless::Function\n"
-        "    Properties:\n      CodeUri: src/\n      Handler: app.handler\n      Runtime: python3.12\n"
+    template = sam_function(
+        tmp_path,
         "      Tracing: Active\n"
         "      DeadLetterQueue: {Type: SQS, TargetArn: !GetAtt Dlq.Arn}\n"
-        "      EventInvokeConfig: {DestinationConfig: {OnFailure: {Type: SNS, Destination: !Ref Topic}}}\n")
-    review = review_function(str(tmp_path / "template.yaml"), "Fn", region="us-east-1", account="1")
+        "      EventInvokeConfig: {DestinationConfig: {OnFailure: {Type: SNS, Destination: !Ref Topic}}}\n",
+        "  Dlq: {Type: AWS::SQS::Queue, Properties: {QueueName: dlq}}\n"
+        "  Topic: {Type: AWS::SNS::Topic, Properties: {TopicName: failures}}\n",
+    )
+    review = review_function(str(template), "Fn", region="us-east-1", account="1")
     assert review.diff.of("missing") == [] and review.diff.of("narrowed") == [] and review.diff.of("excess") == []
     assert {c.action.lower() for c in review.diff.of("kept")} == {"sqs:sendmessage", "sns:publish"}
     assert "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess" in review.current.managed
