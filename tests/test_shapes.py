@@ -1724,6 +1724,31 @@ def test_records_read_through_a_shard_iterator_are_scoped_to_its_stream(tmp_path
     }
 
 
+def test_a_query_execution_is_read_in_the_workgroup_that_started_it(tmp_path: Path) -> None:
+    """Athena authorizes an execution's reads on its workgroup: the primary one when the
+    start names none. An id from elsewhere (the event) may be in any workgroup."""
+    got = _perms(tmp_path, (
+        "import boto3\nathena = boto3.client('athena')\n"
+        "def run(sql, workgroup=None):\n"
+        "    kwargs = {'QueryString': sql}\n"
+        "    if workgroup:\n"
+        "        kwargs['WorkGroup'] = workgroup\n"
+        "    qid = athena.start_query_execution(**kwargs)['QueryExecutionId']\n"
+        "    athena.get_query_execution(QueryExecutionId=qid)\n"
+        "    return athena.get_paginator('get_query_results').paginate(QueryExecutionId=qid)\n"
+        "def handler(event, context):\n"
+        "    run('SELECT 1')\n"
+        "    run('SELECT 2', 'etl')\n"
+        "    athena.stop_query_execution(QueryExecutionId=event['qid'])\n"
+    ))
+    athena = {(a, r) for a, r in got if a.startswith("athena:")}
+    assert athena == {
+        (action, f"arn:aws:athena:us-east-1:1:workgroup/{wg}")
+        for action in ("athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults")
+        for wg in ("primary", "etl")
+    } | {("athena:StopQueryExecution", "*")}
+
+
 def test_powertools_data_masking_uses_its_providers_kms_keys(tmp_path: Path) -> None:
     got = _perms(tmp_path, (
         "from aws_lambda_powertools.utilities.data_masking import DataMasking\n"

@@ -221,12 +221,15 @@ def response_value(
 
 def from_request(template: Any, resp: Response, scope: dict[str, str | None]) -> Vals:
     """A template of ``response_value`` filled from the request ``resp`` answers: ``${Member}``
-    (``${A|B}`` the first given, ``${Member#name}`` the resource name of an ARN), ``${Region}``,
-    ``${Account}`` and ``${Partition}`` from the call or the scope, else ``*``."""
+    (``${A|B}`` the first given, ``${A|'text'}`` the text when A is not given, ``${Member#name}``
+    the resource name of an ARN), ``${Region}``, ``${Account}`` and ``${Partition}`` from the
+    call or the scope, else ``*``."""
     request = dict(resp.request)
 
     def sub(m: re.Match[str]) -> str:
         for spec in m.group(1).split("|"):
+            if len(spec) > 1 and spec[0] == spec[-1] == "'":
+                return spec[1:-1]
             name, _, part = spec.partition("#")
             if name in request:
                 # NOTE: a request made with several values (prefixes) gives one pattern for all;

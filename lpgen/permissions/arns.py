@@ -636,9 +636,19 @@ def _param_table(prefix: str) -> dict[str, Any]:
 
 
 @cache
-def _defaults(prefix: str) -> dict[str, str]:
+def _defaults(prefix: str, action: str) -> dict[str, str]:
+    """The values the service uses for the variables a request of ``action`` leaves out: an
+    entry is the value, or ``{value: …, actions: [...]}`` when only those actions default
+    (Athena runs a query in the primary workgroup, but reads an execution in its own)."""
     table: dict[str, Any] = load_table("arn_params.yaml") or {}
-    return (table.get("__defaults__") or {}).get(prefix) or {}
+    out: dict[str, str] = {}
+    for var, entry in ((table.get("__defaults__") or {}).get(prefix) or {}).items():
+        if isinstance(entry, dict):
+            if action in (entry.get("actions") or ()):
+                out[var] = str(entry["value"])
+        else:
+            out[var] = str(entry)
+    return out
 
 
 @cache
@@ -705,8 +715,9 @@ def variable_candidates(
     var_names: tuple[str, ...],
     bind: tuple[tuple[str, str], ...] = (),
     subject: str = "",
+    action: str = "",
 ) -> tuple[dict[str, list[str]], list[str], list[str]]:
-    """Fill ARN variables from the request.
+    """Fill ARN variables from the request of ``action``.
 
     Returns ``(variables, whole ARNs found, notes)``; each variable maps to its possible
     values (patterns, ``*`` for unknown parts).
@@ -778,7 +789,7 @@ def variable_candidates(
             if name in ("Qualifier",):
                 continue
             take(name, raw, nested=not top)
-    for var, default in _defaults(prefix).items():
+    for var, default in _defaults(prefix, action).items():
         if var not in found:
             # NOTE: as if the request gave it (a transform may say more of the value).
             take(var, default)
@@ -809,7 +820,7 @@ def resolve(
     if not types:
         return [ArnResult("*", None, True, NO_RESOURCE_LEVEL)]
     all_vars = tuple(sorted({v for rt in types for v in format_vars(rt.arn_format)}))
-    found, arns, notes = variable_candidates(info.prefix, params, all_vars, bind, subject_of(action))
+    found, arns, notes = variable_candidates(info.prefix, params, all_vars, bind, subject_of(action), action)
 
     # 1. whole ARNs given in the request
     direct: list[ArnResult] = []
