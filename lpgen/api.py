@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 from lpgen.calls.events import s3_notification
 from lpgen.calls.interp import MAX_PASSES, Analyzer
-from lpgen.calls.model import ApiCall, UnreachableCall, UnresolvedCall, pack_calls, unpack_calls
+from lpgen.calls.model import (
+    OWN_PLACE,
+    ApiCall,
+    UnreachableCall,
+    UnresolvedCall,
+    pack_calls,
+    unpack_calls,
+)
 from lpgen.calls.values import Vals
 from lpgen.errors import SourceError
 from lpgen.gcpause import collector_paused
@@ -541,11 +548,11 @@ function's credentials, its version): set, never reported as missing."""
 
 def lambda_environment(env: dict[str, str] | None, region: str | None) -> dict[str, str]:
     """The function's environment plus what the Lambda runtime sets: the region variables
-    (``*`` when the region is not given) and ``RUNTIME_VARS`` (``*``), so none of them is
-    reported as missing."""
+    (the function's own Region, ``OWN_PLACE``, when the region is not given) and
+    ``RUNTIME_VARS`` (``*``), so none of them is reported as missing."""
     out = dict(env or {})
     for name in RUNTIME_REGION_VARS:
-        out.setdefault(name, region or "*")
+        out.setdefault(name, region or OWN_PLACE["Region"])
     for name in RUNTIME_VARS:
         out.setdefault(name, "*")
     return out

@@ -181,3 +181,34 @@ def test_a_lambda_insights_layer_writes_to_its_log_group_in_every_template_form(
         ("logs:CreateLogGroup", group), ("logs:CreateLogStream", group + ":log-stream:*"),
         ("logs:PutLogEvents", group + ":log-stream:*"),
     }
+
+
+def test_an_arn_a_template_builds_from_pseudo_parameters_keeps_the_functions_own_place(tmp_path: Path) -> None:
+    """``!Sub "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:alerts"`` in the
+    environment is the topic in the function's own account: with no account given the policy
+    says ``${AWS::AccountId}``, not any account; with one given, that account."""
+    from lpgen import api
+
+    template = sam_function(
+        tmp_path,
+        "      Environment:\n        Variables:\n"
+        "          TOPIC_ARN: !Sub 'arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:alerts'\n"
+        "          STREAM_ARN: !Sub 'arn:aws:kinesis:${AWS::Region}:${AWS::AccountId}:stream/clicks'\n",
+        code=(
+            "import os\nimport boto3\n"
+            "def handler(event, context):\n"
+            "    boto3.client('sns').publish(TopicArn=os.environ['TOPIC_ARN'], Message='m')\n"
+            "    boto3.client('kinesis').put_record(StreamARN=os.environ['STREAM_ARN'], Data=b'x', PartitionKey='k')\n"
+        ),
+    )
+    placeholders = api.suggest_for_function(load_template(str(template)), None)
+    assert {(p.action, p.resource) for p in placeholders.permissions} == {
+        ("sns:Publish", "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:alerts"),
+        ("kinesis:PutRecord", "arn:aws:kinesis:${AWS::Region}:${AWS::AccountId}:stream/clicks"),
+    }
+    assert not [f for f in placeholders.findings if f.code == "LP101"]
+    given = api.suggest_for_function(load_template(str(template), region="eu-west-1", account="1"), None)
+    assert {(p.action, p.resource) for p in given.permissions} == {
+        ("sns:Publish", "arn:aws:sns:eu-west-1:1:alerts"),
+        ("kinesis:PutRecord", "arn:aws:kinesis:eu-west-1:1:stream/clicks"),
+    }

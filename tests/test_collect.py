@@ -710,8 +710,12 @@ def test_the_context_object_names_the_function_and_its_account(tmp_path) -> None
     ]
     unknown = api.analyze([str(tmp_path / "app.py")])
     assert [(c.operation, c.params.get("TopicArn", c.params.get("FunctionName"))) for c in unknown.calls] == [
-        ("Publish", "arn:aws:sns:us-east-1:*:alerts"), ("Invoke", "*"),
+        ("Publish", "arn:aws:sns:us-east-1:${Account}:alerts"), ("Invoke", "*"),
     ]
+    # NOTE: the function's own account, not any: the policy says so with the placeholder.
+    policy = api.suggest([str(tmp_path / "app.py")]).policy.to_json()
+    resources = {r for s in policy["Statement"] for r in ([s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"])}
+    assert "arn:aws:sns:us-east-1:${AWS::AccountId}:alerts" in resources
 
 
 def test_a_method_only_some_alternative_clients_have_is_not_unresolved(tmp_path) -> None:
@@ -1616,7 +1620,7 @@ def test_an_action_that_returns_a_list_of_resources_gives_items_with_their_actio
         """
     )
     assert [(c.operation, c.params) for c in calls if c.operation == "DeleteMessage"] == [
-        ("DeleteMessage", {"QueueUrl": "https://sqs.*.amazonaws.com/*/jobs", "ReceiptHandle": "*"}),
+        ("DeleteMessage", {"QueueUrl": "https://sqs.${Region}.amazonaws.com/${Account}/jobs", "ReceiptHandle": "*"}),
     ]
 
 
@@ -1639,9 +1643,9 @@ def test_queues_a_listing_returns_start_with_its_prefix(collect_calls) -> None:
     )
     urls = {c.operation: c.params["QueueUrl"] for c in calls if "QueueUrl" in c.params}
     assert urls == {
-        "PurgeQueue": "https://sqs.*.amazonaws.com/*/jobs-*",
-        "DeleteQueue": "https://sqs.*.amazonaws.com/*/tmp-*",
-        "GetQueueAttributes": "https://sqs.*.amazonaws.com/*/*",
+        "PurgeQueue": "https://sqs.${Region}.amazonaws.com/${Account}/jobs-*",
+        "DeleteQueue": "https://sqs.${Region}.amazonaws.com/${Account}/tmp-*",
+        "GetQueueAttributes": "https://sqs.${Region}.amazonaws.com/${Account}/*",
     }
 
 

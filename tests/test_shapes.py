@@ -1810,3 +1810,51 @@ def test_a_china_region_gives_aws_cn_arns(tmp_path: Path) -> None:
     src.write_text("import boto3\ndef handler(event, context):\n    boto3.client('s3').get_object(Bucket='b', Key='k')\n")
     perms = api.suggest([str(src)], region="cn-north-1", account="1").permissions
     assert [(p.action, p.resource) for p in perms] == [("s3:GetObject", "arn:aws-cn:s3:::b/k")]
+
+
+def test_an_account_or_region_the_code_does_not_know_is_any_not_the_functions_own(tmp_path: Path) -> None:
+    """A queue URL whose account or Region comes from the event may name another account's
+    queue: granting the function's own would deny it. The ARN keeps ``*`` there, with a finding."""
+    src = tmp_path / "app.py"
+    src.write_text(
+        "import boto3\nsqs = boto3.client('sqs')\n"
+        "def handler(event, context):\n"
+        "    sqs.send_message(QueueUrl=f\"https://sqs.eu-west-1.amazonaws.com/{event['acct']}/audit\", MessageBody='x')\n"
+        "    sqs.send_message(QueueUrl=f\"https://sqs.{event['region']}.amazonaws.com/2/audit\", MessageBody='x')\n"
+    )
+    result = api.suggest([str(src)], region="us-east-1", account="1")
+    assert {(p.action, p.resource) for p in result.permissions} == {
+        ("sqs:SendMessage", "arn:aws:sqs:eu-west-1:*:audit"),
+        ("sqs:SendMessage", "arn:aws:sqs:*:2:audit"),
+    }
+    assert sorted(f.line for f in result.findings if f.code == "LP101") == [4, 5]
+
+
+def test_the_functions_own_account_and_region_read_at_run_time_take_placeholders(tmp_path: Path) -> None:
+    """With no Region or account given, what the code reads of its own (the caller identity,
+    AWS_REGION, a shard iterator of its stream) gives the template placeholders: ``*`` would
+    allow any account."""
+    src = tmp_path / "app.py"
+    src.write_text(
+        "import os\nimport boto3\n"
+        "ddb = boto3.client('dynamodb', region_name=os.environ['AWS_REGION'])\n"
+        "def handler(event, context):\n"
+        "    me = boto3.client('sts').get_caller_identity()['Account']\n"
+        "    boto3.client('sns').publish(TopicArn=f\"arn:aws:sns:{os.environ['AWS_REGION']}:{me}:alerts\", Message='m')\n"
+        "    k = boto3.client('kinesis')\n"
+        "    it = k.get_shard_iterator(StreamName='clicks', ShardId='s', ShardIteratorType='LATEST')['ShardIterator']\n"
+        "    k.get_records(ShardIterator=it)\n"
+        "    ddb.get_item(TableName='t', Key={})\n"
+        "    fn = context.invoked_function_arn.split(':')[-1]\n"
+        "    boto3.client('lambda').get_function(FunctionName=fn)\n"
+    )
+    result = api.suggest([str(src)])
+    own = "${AWS::Region}:${AWS::AccountId}"
+    assert {(p.action, p.resource) for p in result.permissions} == {
+        ("sns:Publish", f"arn:aws:sns:{own}:alerts"),
+        ("kinesis:GetShardIterator", f"arn:${{AWS::Partition}}:kinesis:{own}:stream/clicks"),
+        ("kinesis:GetRecords", f"arn:${{AWS::Partition}}:kinesis:{own}:stream/clicks"),
+        ("dynamodb:GetItem", f"arn:${{AWS::Partition}}:dynamodb:{own}:table/t"),
+        # NOTE: the last part of the ARN may be an alias after the name: not known
+        ("lambda:GetFunction", f"arn:${{AWS::Partition}}:lambda:{own}:function:*"),
+    }

@@ -12,6 +12,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import unquote
 
+from lpgen.calls.model import OWN_PLACE
 from lpgen.calls.values import (
     UNKNOWN_VALS,
     Client,
@@ -223,7 +224,7 @@ def from_request(template: Any, resp: Response, scope: dict[str, str | None]) ->
     """A template of ``response_value`` filled from the request ``resp`` answers: ``${Member}``
     (``${A|B}`` the first given, ``${A|'text'}`` the text when A is not given, ``${Member#name}``
     the resource name of an ARN), ``${Region}``, ``${Account}`` and ``${Partition}`` from the
-    call or the scope, else ``*``."""
+    call or the scope, else ``OWN_PLACE``'s; anything else not given is ``*``."""
     request = dict(resp.request)
 
     def sub(m: re.Match[str]) -> str:
@@ -242,6 +243,8 @@ def from_request(template: Any, resp: Response, scope: dict[str, str | None]) ->
                 return str(resp.region or scope.get("region"))
             if name in ("Account", "Partition") and scope.get(name.lower()):
                 return str(scope.get(name.lower()))
+            if name in OWN_PLACE:
+                return OWN_PLACE[name]
         return "*"
 
     def build(t: Any) -> Vals:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from lpgen.calls import aws
-from lpgen.calls.model import MAYBE_ABSENT, ApiCall, Location
+from lpgen.calls.model import MAYBE_ABSENT, OWN_PLACE, ApiCall, Location
 from lpgen.calls.values import (
     UNKNOWN_VALS,
     Builtin,
@@ -49,13 +49,14 @@ ENDPOINT_NAMED = frozenset({"apigatewaymanagementapi"})
 def regions_named(given: Vals, default: str | None) -> list[str | None]:
     """The Regions a ``region_name`` argument names: one client or session is made for each
     (``for region in REGIONS``). A Region only a response gives (every Region
-    DescribeRegions lists) is any Region, ``*``; text not fully known (the function's own
-    AWS_REGION) keeps ``default``."""
+    DescribeRegions lists) is any Region, ``*``; the function's own Region (``OWN_PLACE``)
+    and text not fully known keep ``default``."""
     if any(isinstance(v, Unknown) for v in given):
         return ["*"]
     named = strings(tuple(v for v in given if isinstance(v, Str)))
     if named and all("*" not in r for r in named):
-        return [*sorted(set(named))]
+        # NOTE: the function's own Region (its AWS_REGION when no Region is given) is the default.
+        return sorted({default if r == OWN_PLACE["Region"] else r for r in named}, key=lambda r: r or "")
     return [default]
 
 

@@ -395,6 +395,12 @@ class BuiltinCalls(BotoCalls):
                     if sep and "*" not in sep and "*" not in s:
                         parts = s.split(sep) if method == "split" else s.rsplit(sep) if method == "rsplit" else list(getattr(s, method)(sep))
                         out_parts.append(SeqV(tuple((Str(p),) for p in parts)))
+                    elif method == "split" and len(args) == 1 and sep and "*" not in sep and sep in s.split("*", 1)[0]:
+                        # NOTE: the parts before the first unknown one are known
+                        # (``context.invoked_function_arn.split(":")[4]``, the account).
+                        head = s.split("*", 1)[0].split(sep)
+                        tail = s[len(sep.join(head[:-1])) + len(sep):]
+                        out_parts.append(SeqV((*((Str(p),) for p in head[:-1]), (Str("*" if sep in tail else tail),)), open=True))
                     else:
                         out_parts.append(SeqV(((Str("*"),),), True))
                 return vals(*out_parts)

@@ -29,7 +29,7 @@ from lpgen.calls.builtins import (
     path_function,
 )
 from lpgen.calls.formatting import combinations, formatted, percent, squash
-from lpgen.calls.model import MAYBE_ABSENT, ApiCall, Location, UnresolvedCall
+from lpgen.calls.model import MAYBE_ABSENT, OWN_PLACE, ApiCall, Location, UnresolvedCall
 from lpgen.calls.values import (
     TOO_MANY,
     UNKNOWN_VALS,
@@ -459,8 +459,9 @@ class Analyzer(BuiltinCalls):
         environment and the scope tell (``context.invoked_function_arn.split(":")[4]`` is
         the account)."""
         name = self.env.get("AWS_LAMBDA_FUNCTION_NAME")
-        region = self.scope.get("region") or self.env.get("AWS_REGION") or "*"
-        parts = (self.scope.get("partition") or "*", region, self.scope.get("account") or "*", name or "*")
+        region = self.scope.get("region") or self.env.get("AWS_REGION") or OWN_PLACE["Region"]
+        parts = (self.scope.get("partition") or OWN_PLACE["Partition"], region,
+                 self.scope.get("account") or OWN_PLACE["Account"], name or "*")
         known: list[tuple[str, Vals]] = [("invoked_function_arn", (Str("arn:{}:lambda:{}:{}:function:{}".format(*parts)),))]
         if name:
             known += [("function_name", (Str(name),)), ("log_group_name", (Str(f"/aws/lambda/{name}"),))]
@@ -1550,7 +1551,9 @@ class Analyzer(BuiltinCalls):
                     out.extend(x for item in b.items for x in item)
                 else:
                     for i in idx:
-                        if -len(b.items) <= i < len(b.items):
+                        if b.open and (i < 0 or i >= len(b.items) - 1):
+                            out.append(Str("*"))
+                        elif -len(b.items) <= i < len(b.items):
                             out.extend(b.items[i])
             elif isinstance(b, Str):
                 out.append(Str(self._text_part(b.pattern, index, keys, frame)))

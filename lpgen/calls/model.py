@@ -24,6 +24,13 @@ class _Unknown:
 UNKNOWN: Any = _Unknown()
 """Stands for a parameter value (or a whole dict of them) that cannot be known."""
 
+OWN_PLACE = {"Partition": "${Partition}", "Region": "${Region}", "Account": "${Account}"}
+"""What stands in a request value for the function's own partition, Region or account when
+the scope does not give it (``sts.get_caller_identity()["Account"]``, a template's
+``${AWS::AccountId}``): the ARN built from the value takes the scope's, a placeholder or
+the value given. Colon-free, so an ARN holding one still splits into its parts; ``*``
+stays what it is everywhere, a part not known."""
+
 MAYBE_ABSENT = "**maybe"
 """A request key naming the parameters some paths to the call leave out (a key a ``**kwargs``
 dict gets in one branch only): present, but not surely."""

@@ -72,6 +72,9 @@ class SeqV(V):
     items: tuple[Vals, ...]
     homogeneous: bool = False
     """one element stands for every element (a comprehension)."""
+    open: bool = False
+    """the items are the first ones, and the last may stand for more (a pattern split where
+    its unknown part may hold the separator): an index from the end is not known."""
 
 
 @dataclass(unsafe_hash=True, slots=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from lpgen.calls.model import UNKNOWN
+from lpgen.calls.model import OWN_PLACE, UNKNOWN
 from lpgen.data_files import load_table
 from lpgen.permissions import iam_data
 from lpgen.permissions.partitions import partition_of
@@ -739,7 +739,7 @@ def variable_candidates(
             keys = list(raw.keys()) if isinstance(raw, dict) else ["*"]
             values = [k if isinstance(k, str) else "*" for k in keys]
         else:
-            values = _scalars(_values_for(raw))
+            values = [_own_places(v) if "${AWS::" in v else v for v in _scalars(_values_for(raw))]
         for v in values:
             if "transform" in spec:
                 fn = TRANSFORMS.get(str(spec["transform"]))
@@ -825,9 +825,11 @@ def resolve(
     # 1. whole ARNs given in the request
     direct: list[ArnResult] = []
     for arn in arns:
+        # NOTE: matched while its parts are colon-free (``OWN_PLACE``, a catalogue template's
+        # ``${Region}``), then filled: a placeholder has colons of its own.
+        best = _best_format(types, arn)
         if "${" in arn:
             arn = fill_in_scope(arn, {}, scope)
-        best = _best_format(types, arn)
         if best is not None:
             complete = "*" not in arn
             note = "" if complete else ("; ".join(dict.fromkeys(notes)) or "part of the ARN is not known statically")
@@ -901,14 +903,15 @@ def _results(rt: Any, found: dict[str, list[str]], notes: list[str], scope: Scop
     names = [v for v in format_vars(rt.arn_format) if v not in CONTEXT_VARS]
     options = [sorted(set(found.get(v, ["*"]))) for v in names]
     # NOTE: a Region or account the request names (a queue URL's) replaces the scope's; each
-    # one named gives its ARN (queues of one name in two Regions).
-    places = [c for c in CONTEXT_VARS if any(x != "*" for x in found.get(c, ()))]
-    options += [sorted({x for x in found[c] if x != "*"}) for c in places]
+    # one named gives its ARN (queues of one name in two Regions). One it names but that is
+    # not known (a queue URL from the event) is any: the function's own is OWN_PLACE.
+    places = [c for c in CONTEXT_VARS if found.get(c)]
+    options += [sorted(set(found[c])) for c in places]
     out: list[ArnResult] = []
     for combo in itertools.islice(itertools.product(*options), MAX_ARNS):
         values = dict(zip([*names, *places], combo))
         arn = fill_in_scope(rt.arn_format, values, scope)
-        complete = all(v in found and "*" not in "".join(found[v]) for v in names)
+        complete = all(v in found and "*" not in "".join(found[v]) for v in [*names, *places])
         note = "" if complete else ("; ".join(dict.fromkeys(notes)) or "part of the resource name is not known statically")
         out.append(ArnResult(arn, rt.name, complete, note))
     return out
@@ -931,10 +934,27 @@ def _nested(a: str, b: str) -> bool:
 
 
 def fill_in_scope(fmt: str, values: dict[str, str], scope: Scope) -> str:
-    """``fmt`` with ``values`` and the scope's partition, Region and account filled in."""
+    """``fmt`` with ``values`` and the scope's partition, Region and account filled in (also
+    where a value says the function's own, ``OWN_PLACE``)."""
     merged = {ctx: scope.value(ctx) for ctx in CONTEXT_VARS}
     merged.update(values)
-    return fill(fmt, merged)
+    out = fill(fmt, merged)
+    if "${" in out:
+        for ctx, marker in OWN_PLACE.items():
+            out = out.replace(marker, scope.value(ctx))
+    return out
+
+
+_TEMPLATE_PLACES = {"${AWS::Partition}": OWN_PLACE["Partition"], "${AWS::Region}": OWN_PLACE["Region"],
+                    "${AWS::AccountId}": OWN_PLACE["Account"]}
+
+
+def _own_places(value: str) -> str:
+    """A template's pseudo parameters (what it gives for ``${AWS::AccountId}`` when the scope
+    has no account) as ``OWN_PLACE``: an ARN ``!Sub`` made still splits at its colons."""
+    for pseudo, marker in _TEMPLATE_PLACES.items():
+        value = value.replace(pseudo, marker)
+    return value
 
 
 def _best_format(types: list[Any], arn: str) -> Any:
