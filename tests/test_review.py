@@ -534,3 +534,17 @@ def test_what_sam_writes_for_a_dead_letter_queue_and_destinations_is_in_todays_p
     assert {c.action.lower() for c in review.diff.of("kept")} == {"sqs:sendmessage", "sns:publish"}
     assert "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess" in review.current.managed
     assert not [f for f in review.findings if f.code in ("LP407", "LP408")]
+
+
+def test_only_managed_policies_for_the_code_are_noted_as_not_compared(tmp_path: Path) -> None:
+    """The basic execution role SAM attaches to every function is the runtime's logging, not
+    something the code's policy could match: noting it on every review is noise. A managed
+    policy of unknown content that could allow what the code needs is noted."""
+    from lpgen.review import review_function
+
+    plain = sam_function(tmp_path)
+    assert review_function(str(plain), "Fn", region="us-east-1", account="1").diff.notes == []
+    wide = sam_function(tmp_path, "      Policies:\n        - AmazonS3ReadOnlyAccess\n        - AWSLambdaVPCAccessExecutionRole\n")
+    assert review_function(str(wide), "Fn", region="us-east-1", account="1").diff.notes == [
+        "managed policies are attached (arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess): their content is not compared",
+    ]

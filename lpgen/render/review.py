@@ -35,7 +35,7 @@ def diff_text(diff: PolicyDiff, *, unified: bool = True) -> str:
     """The diff as text: missing, narrowed, excess, then notes and the unified diff."""
     out: list[str] = []
     labels = {
-        "missing": "missing (the deploy fails without these)",
+        "missing": "missing (calls are denied without these)",
         "narrowed": "narrowed (wildcards replaced)",
         "excess": "excess (allowed today, not needed)",
     }
@@ -101,7 +101,7 @@ def verdict(reviews: list[FunctionReview]) -> str:
     if not reviews:
         return "no function's permissions are affected by this change"
     if missing:
-        return f"{head}: {missing} permission{'s' if missing != 1 else ''} missing (the deploy will fail), {excess} excess, {narrowed} to narrow"
+        return f"{head}: {missing} permission{'s' if missing != 1 else ''} missing (calls will be denied), {excess} excess, {narrowed} to narrow"
     if excess or narrowed:
         return f"{head}: nothing missing; {excess} excess grant{'s' if excess != 1 else ''} and {narrowed} wildcard{'s' if narrowed != 1 else ''} to narrow"
     return f"{head}: today's policies match what the code needs"

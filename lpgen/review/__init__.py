@@ -43,7 +43,7 @@ def review_function(
     what its template grants today."""
     from lpgen import api
     from lpgen.iac import load_template
-    from lpgen.iac.current import sam_attached
+    from lpgen.iac.current import FINE_MANAGED, sam_attached
     from lpgen.review.findings import policy_findings
 
     tpl = template or load_template(template_path, params=params, region=region, account=account, partition=partition)
@@ -53,7 +53,9 @@ def review_function(
     )
     current = tpl.current_policy(fn)
     diff = diff_policies(current.policy, suggestion.policy)
-    unknown = [arn for arn in current.managed if not sam_attached(arn.rsplit("/", 1)[-1])]
+    # NOTE: a policy for what the Lambda runtime does (logs, network interfaces, traces) has
+    # nothing the code's policy could be compared with: only the others are worth a note.
+    unknown = [arn for arn in current.managed if not sam_attached(name := arn.rsplit("/", 1)[-1]) and name not in FINE_MANAGED]
     if unknown:
         diff.notes.append("managed policies are attached (" + ", ".join(unknown) + "): their content is not compared")
     if current.unknown:

@@ -1,6 +1,6 @@
 """Semantic diff of two identity policies, per (action, resource).
 
-* missing: a pair the suggested policy allows and today's does not (the deploy will fail);
+* missing: a pair the suggested policy allows and today's does not (the function's calls are denied);
 * narrowed: an Allow of today's whose wildcard (in the action or the resource) covers pairs
   the suggestion needs, and more: it is replaced by exactly those pairs;
 * excess: an Allow of today's that covers nothing the suggestion needs (attack surface);
