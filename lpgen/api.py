@@ -502,8 +502,11 @@ def suggest(
     ``layers`` the ARNs of the function's published layers: what the extensions they configure
     or run fetch is granted, with that evidence (``lpgen.calls.extensions``).
     """
-    analysis = analyze(paths, env=lambda_environment(env, region), root=root, handler=handler, region=region,
-                       account=account, jobs=jobs, libraries=libraries, event=event, env_complete=env_complete,
+    # NOTE: a placeholder for the Region or account (a serverless.yml's ${aws:region}) is the
+    # function's own as far as the code is concerned; the policy's ARNs take it back.
+    own_region, own_account = _given(region), _given(account)
+    analysis = analyze(paths, env=lambda_environment(env, own_region), root=root, handler=handler, region=own_region,
+                       account=own_account, jobs=jobs, libraries=libraries, event=event, env_complete=env_complete,
                        inline=inline, fallback=fallback)
     # NOTE: imported after the analysis, which loads them while its workers run.
     from lpgen.calls.extensions import extension_calls
@@ -531,6 +534,11 @@ def suggest(
     return Suggestion(
         build_policy(perms), tuple(perms), tuple(_dedupe_findings(findings)), analysis, trail=checked
     )
+
+
+def _given(value: str | None) -> str | None:
+    """A Region or account as given, None for a template's placeholder of it (``${AWS::Region}``)."""
+    return None if value is None or value.startswith("${") else value
 
 
 # Variables the Lambda runtime sets in every function

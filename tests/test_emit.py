@@ -152,3 +152,45 @@ def test_write_refuses_a_flow_style_mapping_it_would_break(tmp_path: Path) -> No
     assert out.exit_code == 1
     assert f"{tpl}:2:" in out.output and "flow style" in out.output
     assert tpl.read_text() == before
+
+
+def test_serverless_block_has_no_placeholder_cloudformation_would_not_replace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no account or Region given, serverless.yml gets its own ${aws:accountId} and
+    ${aws:region}: a ${AWS::AccountId} in a plain string reaches IAM as written. A queue whose
+    name CloudFormation makes is written as its !GetAtt, not as the pattern of that name."""
+    (tmp_path / "handler.py").write_text(
+        "import os\nimport boto3\n"
+        "def run(event, context):\n"
+        "    boto3.client('sqs').send_message(QueueUrl=os.environ['QUEUE_URL'], MessageBody='m')\n"
+        "    boto3.client('sns').publish(TopicArn=f\"arn:aws:sns:{os.environ['AWS_REGION']}:{context.invoked_function_arn.split(':')[4]}:t\", Message='m')\n"
+    )
+    (tmp_path / "serverless.yml").write_text(
+        "service: jobs\nprovider:\n  name: aws\n  runtime: python3.12\n"
+        "functions:\n  run:\n    handler: handler.run\n    environment:\n      QUEUE_URL: { Ref: Work }\n"
+        "resources:\n  Resources:\n    Work:\n      Type: AWS::SQS::Queue\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    text = _run("suggest", "--template", "serverless.yml", "--format", "serverless")
+    assert "!GetAtt Work.Arn" in text
+    assert "arn:aws:sns:${aws:region}:${aws:accountId}:t" in text
+    assert "AWS::" not in text.replace('!Sub "arn:${AWS::Partition}', "")
+
+
+def test_placeholders_are_written_where_the_template_replaces_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no Region or account given, an ARN lpgen builds holds ${AWS::Region} and the
+    others: a SAM block puts them in !Sub (a plain string reaches IAM as written) and
+    Terraform names its data sources (HCL would read ${AWS::Region} as an expression)."""
+    (tmp_path / "app.py").write_text(
+        "import boto3\ndef handler(event, context):\n    boto3.client('dynamodb').get_item(TableName='ext', Key={})\n")
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      CodeUri: .\n      Handler: app.handler\n      Runtime: python3.12\n")
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
+        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = "arn:aws:iam::1:role/fn"\n}\n')
+    monkeypatch.chdir(tmp_path)
+    sam = _run("suggest", "--template", "template.yaml", "--format", "sam")
+    assert '- !Sub arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/ext' in sam
+    tf = _run("suggest", "--template", "main.tf", "--all", "--format", "terraform")
+    assert ('resources = ["arn:${data.aws_partition.current.partition}:dynamodb:${data.aws_region.current.name}:'
+            '${data.aws_caller_identity.current.account_id}:table/ext"]') in tf

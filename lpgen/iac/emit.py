@@ -44,14 +44,20 @@ def _known_arns(tpl: Template) -> list[tuple[str, str]]:
         if not isinstance(res, dict):
             continue
         spec = _types().get(res.get("Type", "")) or {}
+
+        def exact(value: str, logical: str = logical) -> bool:
+            # NOTE: a name CloudFormation makes (``stack-Jobs-1A2B3C``) reads as a pattern
+            # around the logical id; granted on that pattern, the grant is this resource's.
+            return value.startswith("arn:") and ("*" not in value or logical.lower() in value.lower())
+
         for attr in (spec.get("attrs") or {}):
             value = resolver.get_att(logical, attr)
-            if value.startswith("arn:") and "*" not in value:
+            if exact(value):
                 out.append((value, f"{logical}.{attr}"))
         ref = spec.get("ref")
         if ref and ref.startswith("arn:"):
             value = resolver.ref(logical)
-            if value.startswith("arn:") and "*" not in value:
+            if exact(value):
                 out.append((value, logical))
     out.sort(key=lambda kv: (-len(kv[0]), kv[1]))
     return out
@@ -71,17 +77,25 @@ def express(arn: str, tpl: Template, known: list[tuple[str, str]] | None = None)
             if serverless:
                 return Expr("Join", name, arn[len(concrete):])
             return Expr("Sub", "${" + name + "}" + arn[len(concrete):])
-    parts = arn.split(":", 5)
+    # NOTE: with no Region or account given, the ARN holds CloudFormation's placeholders
+    # already; CloudFormation replaces them inside Fn::Sub only (in a plain string they would
+    # reach IAM as written).
     if serverless:
-        arn = _serverless_variables(arn, tpl)
+        # NOTE: serverless.yml resolves ${aws:region} and ${aws:accountId} itself, and passes
+        # Fn::Sub on for the partition's.
+        arn = _serverless_variables(arn, tpl).replace("${AWS::Region}", "${aws:region}").replace(
+            "${AWS::AccountId}", "${aws:accountId}")
         parts = arn.split(":", 5)
-    if serverless and len(parts) == 6:
-        # NOTE: serverless.yml resolves ${aws:region} and ${aws:accountId} itself.
-        if parts[3] and parts[3] == (scope.region or ""):
-            parts[3] = "${aws:region}"
-        if parts[4] and parts[4] == (scope.account or ""):
-            parts[4] = "${aws:accountId}"
-        return ":".join(parts)
+        if "${AWS::" not in arn and len(parts) == 6:
+            if parts[3] and parts[3] == (scope.region or ""):
+                parts[3] = "${aws:region}"
+            if parts[4] and parts[4] == (scope.account or ""):
+                parts[4] = "${aws:accountId}"
+            return ":".join(parts)
+        return Expr("Sub", arn) if "${AWS::" in arn else arn
+    if "${AWS::" in arn:
+        return Expr("Sub", arn)
+    parts = arn.split(":", 5)
     if len(parts) == 6:
         changed = False
         if scope.partition is None and parts[1] == "aws" or parts[1] == scope.value("Partition"):
@@ -190,6 +204,13 @@ def _terraform_known(tpl: Template) -> list[tuple[str, str]]:
     return out
 
 
+_TERRAFORM_PLACES = {
+    "${AWS::Partition}": "${data.aws_partition.current.partition}",
+    "${AWS::Region}": "${data.aws_region.current.name}",
+    "${AWS::AccountId}": "${data.aws_caller_identity.current.account_id}",
+}
+
+
 def terraform_expr(arn: str, tpl: Template, known: list[tuple[str, str]] | None = None) -> str:
     """An ARN as HCL: a reference, an interpolated string, or a plain string."""
     if arn == "*":
@@ -199,6 +220,10 @@ def terraform_expr(arn: str, tpl: Template, known: list[tuple[str, str]] | None 
             return ref
         if arn.startswith(concrete + "/") or arn.startswith(concrete + ":"):
             return '"${' + ref + "}" + arn[len(concrete):] + '"'
+    # NOTE: with no Region or account given, the ARN holds CloudFormation's placeholders,
+    # which HCL would read as expressions of its own.
+    for placeholder, data in _TERRAFORM_PLACES.items():
+        arn = arn.replace(placeholder, data)
     parts = arn.split(":", 5)
     if len(parts) == 6:
         scope = tpl.scope
