@@ -45,8 +45,10 @@ def test_every_required_and_named_resource_type(tmp_path: Path) -> None:
     ))
     assert {r for a, r in got if a == "glue:GetTable"} == {
         "arn:aws:glue:us-east-1:1:catalog", "arn:aws:glue:us-east-1:1:database/db", "arn:aws:glue:us-east-1:1:table/db/t"}
+    # SES checks the sender's own identity when the address is verified, else its domain's
     assert {r for a, r in got if a == "ses:SendEmail"} == {
-        "arn:aws:ses:us-east-1:1:identity/mail.example.com", "arn:aws:ses:us-east-1:1:configuration-set/cs"}
+        "arn:aws:ses:us-east-1:1:identity/a@mail.example.com", "arn:aws:ses:us-east-1:1:identity/mail.example.com",
+        "arn:aws:ses:us-east-1:1:configuration-set/cs"}
     # an index narrows its table: Query on the index only
     assert {r for a, r in got if a == "dynamodb:Query"} == {"arn:aws:dynamodb:us-east-1:1:table/orders/index/by-customer"}
 
@@ -1345,6 +1347,7 @@ def test_any_service_that_authorizes_tags_on_create_gets_its_tagging_action(tmp_
         ("kinesis:CreateStream", "arn:aws:kinesis:us-east-1:1:stream/k1"),
         ("kinesis:AddTagsToStream", "arn:aws:kinesis:us-east-1:1:stream/k1"),
         ("ses:SendEmail", "arn:aws:ses:us-east-1:1:identity/example.com"),
+        ("ses:SendEmail", "arn:aws:ses:us-east-1:1:identity/a@example.com"),
         ("ecr:CreateRepository", "arn:aws:ecr:us-east-1:1:repository/repo"),
     }
 

@@ -427,11 +427,14 @@ def _t_appconfig_id(v: str, spec: dict[str, Any]) -> dict[str, str]:
     return {var: "*", "__note__": "AppConfig authorizes on ids, and a name does not give its id"}
 
 
-def _t_email_identity(v: str, spec: dict[str, Any]) -> dict[str, str]:
-    # NOTE: SES authorizes on the verified identity: the address or its domain. Take the
-    # domain, which verified sending domains use; "Name <a@b>" forms are unwrapped.
+def _t_email_identity(v: str, spec: dict[str, Any]) -> dict[str, Any]:
+    # NOTE: SES authorizes on the verified identity the sender is: the address when it is
+    # verified itself, else its domain. Which one the account verified is not in the code,
+    # so both are granted; "Name <a@b>" forms are unwrapped.
     addr = v.rsplit("<", 1)[-1].rstrip(">").strip()
     domain = addr.rpartition("@")[2] if "@" in addr else addr
+    if "@" in addr and domain and "*" not in domain:
+        return {"IdentityName": [addr, domain]}
     return {"IdentityName": domain or "*"}
 
 
