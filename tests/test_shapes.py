@@ -1258,6 +1258,22 @@ def test_a_role_handed_to_a_service_is_passed_to_that_service_only(tmp_path: Pat
     }
 
 
+def test_a_role_added_to_an_instance_profile_is_passed_to_ec2(tmp_path: Path) -> None:
+    """IAM denies AddRoleToInstanceProfile without iam:PassRole on the role: the instances
+    using the profile, not IAM, take it."""
+    src = tmp_path / "app.py"
+    src.write_text(
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('iam').add_role_to_instance_profile(InstanceProfileName='web', RoleName='web-role')\n"
+    )
+    perms = api.suggest([str(src)], region="us-east-1", account="1").permissions
+    assert {(p.action, p.resource, p.condition) for p in perms} == {
+        ("iam:AddRoleToInstanceProfile", "arn:aws:iam::1:instance-profile/web", ()),
+        ("iam:PassRole", "arn:aws:iam::1:role/web-role", (("StringEquals", "iam:PassedToService", "ec2.amazonaws.com"),)),
+    }
+
+
 def test_tags_given_on_create_need_the_tagging_action_too(tmp_path: Path) -> None:
     got = _perms(tmp_path, (
         "import boto3\n"

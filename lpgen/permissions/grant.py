@@ -181,7 +181,7 @@ def call_permissions(call: ApiCall, scope: Scope) -> tuple[list[Permission], lis
                 if rule.tagging.create_key:
                     condition = (("StringEquals", rule.tagging.create_key, op.operation),)
             elif rule.action == "iam:PassRole":
-                principal = _PASSED_TO.get(op.prefix, f"{op.prefix}.amazonaws.com")
+                principal = rule.passed_to or _PASSED_TO.get(op.prefix, f"{op.prefix}.amazonaws.com")
                 condition = (("StringEquals", "iam:PassedToService", principal),)
             elif res.arn == "*" or not res.complete:
                 condition = request_conditions(rule.action, params)

@@ -41,7 +41,7 @@ def _rule(item: Any, when: str | None = None) -> ActionRule:
     bind = tuple(sorted((str(k), str(v)) for k, v in (item.get("bind") or {}).items()))
     return ActionRule(
         action=iam_data.canonical(item["action"]), when=item.get("when", when), bind=bind, unless=item.get("unless"),
-        shared=bool(item.get("shared", False)),
+        shared=bool(item.get("shared", False)), passed_to=item.get("passed_to"),
     )
 
 

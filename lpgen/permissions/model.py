@@ -27,6 +27,9 @@ class ActionRule:
     tagging: TagOnCreate | None = None
     """set when the action authorizes the tags a create request gives what it creates
     (``ec2:CreateTags`` beside ``RunInstances``): where it is granted."""
+    passed_to: str | None = None
+    """for ``iam:PassRole``: the service the role goes to, when it is not the calling
+    service (an instance profile's role goes to EC2)."""
 
 
 @dataclass(frozen=True)
