@@ -548,3 +548,26 @@ def test_only_managed_policies_for_the_code_are_noted_as_not_compared(tmp_path: 
     assert review_function(str(wide), "Fn", region="us-east-1", account="1").diff.notes == [
         "managed policies are attached (arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess): their content is not compared",
     ]
+
+
+def test_serverless_grants_for_on_error_and_destinations_are_todays(tmp_path: Path) -> None:
+    """The Framework adds to the role it makes what a function's destinations are sent with,
+    and sns:Publish for a string onError whatever it names: today's policy holds them. An SQS
+    onError is then still missing sqs:SendMessage."""
+    from lpgen.review import review_function
+
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    (tmp_path / "serverless.yml").write_text(
+        "service: d\nprovider:\n  name: aws\n  runtime: python3.12\n"
+        "functions:\n  fn:\n    handler: app.handler\n"
+        "    onError: arn:aws:sqs:us-east-1:1:dlq\n"
+        "    destinations:\n      onFailure: arn:aws:sns:us-east-1:1:failed\n      onSuccess: done\n"
+        "  done:\n    handler: app.handler\n"
+    )
+    review = review_function(str(tmp_path / "serverless.yml"), "fn", region="us-east-1", account="1")
+    assert [(c.action, c.resource) for c in review.diff.of("missing")] == [("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:dlq")]
+    assert [(c.action, c.resource) for c in review.diff.of("excess")] == [("sns:Publish", "arn:aws:sqs:us-east-1:1:dlq")]
+    assert {(p.action, p.resource) for p in review.suggestion.permissions} >= {
+        ("sns:Publish", "arn:aws:sns:us-east-1:1:failed"),
+        ("lambda:InvokeFunction", "arn:aws:lambda:us-east-1:1:function:d-dev-done"),
+    }

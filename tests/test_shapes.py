@@ -157,6 +157,12 @@ Resources:
     assert ("sns:Publish", "arn:aws:sns:us-east-1:1:done") in got
     assert ("kafka:DescribeClusterV2", "arn:aws:kafka:us-east-1:1:cluster/c/abc") in got
     assert ("ec2:CreateNetworkInterface", "*") in got
+    # NOTE: with no Region or account the ARNs hold placeholders, whose colons are not the ARN's
+    bare = load_template(str(tmp_path / "template.yaml"))
+    assert {(p.action, p.resource) for p in bare.implied_permissions(bare.function("Fn"))} >= {
+        ("sqs:SendMessage", "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:fn-dlq"),
+        ("sns:Publish", "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:done"),
+    }
 
 
 def test_library_objects_and_data_libraries(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ from lpgen.iac.model import (
     PassedRoles,
     S3Trigger,
     Template,
+    arn_service,
     code_root,
     deployed_from,
     eventbridge_s3,
@@ -488,7 +489,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
                 target = p.get("FunctionName")
                 if target in ({"Ref": logical}, logical) or (isinstance(target, dict) and target.get("Fn::GetAtt", [None])[0] == logical):
                     arn = resolver.str(p.get("EventSourceArn"))
-                    kind = arn.split(":")[2] if arn.count(":") > 2 else ""
+                    kind = arn_service(arn)
                     other_events = True
                     if kind in ("sqs", "kinesis", "dynamodb", "kafka", "mq"):
                         sources.append(EventSource(kind, arn, lines.get(f"Resources.{mapping}", 0)))

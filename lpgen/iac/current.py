@@ -173,7 +173,7 @@ def current_policy(tpl: Template, fn: FunctionInfo) -> CurrentPolicy:
         return CurrentPolicy(PolicyDocument(()), unknown="the template was not read with its source")
     doc, resolver = tpl.source[0], tpl.source[1]
     if tpl.kind == "serverless":
-        found = _serverless(doc, resolver, fn)
+        found = _serverless(doc, resolver, fn, tpl.functions)
     elif tpl.kind == "terraform":
         from lpgen.iac import terraform
 
@@ -318,7 +318,7 @@ def _role_logical(ref: Any, resources: dict[str, Any]) -> str | None:
     return None
 
 
-def _serverless(doc: dict[str, Any], resolver: Any, fn: FunctionInfo) -> CurrentPolicy:
+def _serverless(doc: dict[str, Any], resolver: Any, fn: FunctionInfo, functions: dict[str, FunctionInfo]) -> CurrentPolicy:
     provider = doc.get("provider") or {}
     fn_doc = (doc.get("functions") or {}).get(fn.name) or {}
     iam = provider.get("iam") or {}
@@ -341,6 +341,11 @@ def _serverless(doc: dict[str, Any], resolver: Any, fn: FunctionInfo) -> Current
     # it makes: the function's own (per-function roles) or the one every function shares.
     owners = [fn.name] if fn_doc.get("iamRoleStatements") else [fn.name, *shared]
     statements.extend(_serverless_event_statements(doc, owners, resolver, where))
+    # NOTE: and, for each function, what its onError and destinations are sent with.
+    grants = sorted({g for name in owners for g in (functions[name].tool_grants if name in functions else ())})
+    if grants:
+        statements.extend(_statements({"Statement": [{"Effect": "Allow", "Action": a, "Resource": r} for a, r in grants]},
+                                      resolver, f"{where} onError and destinations"))
     managed = [resolver.str(m) for m in ((role or {}).get("managedPolicies") or [] if isinstance(role, dict) else [])]
     managed += [resolver.str(m) for m in provider.get("iamManagedPolicies") or []]
     managed.append(BASIC_EXECUTION)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,6 +143,16 @@ class DataLocation:
     line: int = 0
 
 
+_PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
+
+
+def arn_service(arn: str) -> str:
+    """The service part of an ARN, also when a template's placeholders fill its other parts
+    (``arn:${AWS::Partition}:sqs:${AWS::Region}:…``, whose colons are not the ARN's)."""
+    parts = _PLACEHOLDER.sub("x", arn).split(":")
+    return parts[2] if len(parts) > 2 and parts[0] == "arn" else ""
+
+
 @dataclass(frozen=True)
 class FunctionInfo:
     """One function of a template."""
@@ -185,6 +196,9 @@ class FunctionInfo:
     deployed_from: str = ""
     """where the deployed code comes from when the template names no local copy of it (an
     S3 object): ``code_root`` is then a guess (the template's folder)."""
+    tool_grants: tuple[tuple[str, str], ...] = ()
+    """(action, resource) the deployment tool adds to the role it makes for the function,
+    beyond what the template writes: serverless.yml's ``onError`` and ``destinations``."""
 
     @property
     def is_python(self) -> bool:
@@ -251,8 +265,7 @@ class Template:
                 resource = "*" if action in NO_RESOURCE_LEVEL else src.arn
                 out.append(Permission(action, resource, ev))
         for arn in fn.targets:
-            service = arn.split(":")[2] if arn.count(":") > 2 else ""
-            target_action = TARGET_ACTIONS.get(service)
+            target_action = TARGET_ACTIONS.get(arn_service(arn))
             if target_action:
                 ev = (Evidence(fn.path or self.path, fn.line, f"asynchronous results are sent to {arn}", "template"),)
                 out.append(Permission(target_action, arn, ev))

@@ -8,7 +8,14 @@ from typing import Any
 
 from lpgen.errors import TemplateError
 from lpgen.iac.cfn import Resolver, load_document
-from lpgen.iac.model import EventSource, FunctionInfo, S3Trigger, Template, eventbridge_s3
+from lpgen.iac.model import (
+    EventSource,
+    FunctionInfo,
+    S3Trigger,
+    Template,
+    arn_service,
+    eventbridge_s3,
+)
 from lpgen.permissions.arns import Scope
 from lpgen.source.package import is_package, unpack
 
@@ -189,6 +196,28 @@ def _stack_name(doc: dict[str, Any], variables: Variables) -> str:
     return "*" if "*" in name or "${" in name else name
 
 
+def _function_name(doc: dict[str, Any], key: str, variables: Variables) -> str:
+    """The deployed name of the service's function ``key``: its ``name``, else the
+    Framework's ``service-stage-key``."""
+    fn = (doc.get("functions") or {}).get(key) or {}
+    service = doc.get("service")
+    service = service.get("name") if isinstance(service, dict) else service
+    given = fn.get("name")
+    name = given if isinstance(given, str) else f"{service}-{variables.stage()}-{key}"
+    return "*" if "${" in name else name
+
+
+def _destination_action(arn: str) -> str | None:
+    """What the Framework grants the function's role on an async destination it adds by itself
+    (``ensureTargetExecutionPermission``): by the target's kind."""
+    if ":function:" in arn:
+        return "lambda:InvokeFunction"
+    service = arn_service(arn)
+    if service in ("sqs", "sns"):
+        return "sqs:SendMessage" if service == "sqs" else "sns:Publish"
+    return "events:PutEvents" if ":event-bus/" in arn else None
+
+
 def _dig(data: Any, path: str) -> Any:
     for part in path.split("."):
         if not isinstance(data, dict) or part not in data:
@@ -260,20 +289,33 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
                 arn = spec.get("arn") if isinstance(spec, dict) else spec
                 kind = spec.get("type", "") if isinstance(spec, dict) else ""
                 text = resolver.arn(arn, "StreamArn" if kind == "dynamodb" else "Arn")
-                kind = kind or (text.split(":")[2] if text.count(":") > 2 else "")
+                kind = kind or arn_service(text)
                 if kind in ("dynamodb", "kinesis"):
                     sources.append(EventSource(kind, text, at))
         targets = []
+        grants: list[tuple[str, str]] = []
         if isinstance(fn.get("onError"), (str, dict)):
             targets.append(resolver.arn(fn["onError"], "Arn"))
+            if isinstance(fn["onError"], str):
+                # NOTE: the Framework grants sns:Publish on a string onError, whatever it names
+                # (lib/plugins/aws/package/compile/functions.js).
+                grants.append(("sns:Publish", targets[-1]))
         for dest in ((fn.get("destinations") or {}).get("onFailure"), (fn.get("destinations") or {}).get("onSuccess")):
             if isinstance(dest, (str, dict)):
                 value = dest.get("arn", dest) if isinstance(dest, dict) and "arn" in dest else dest
-                targets.append(resolver.arn(value, "Arn"))
+                if isinstance(value, str) and not value.startswith("arn:") and isinstance((doc.get("functions") or {}).get(value), dict):
+                    # NOTE: another function of the service, by its key.
+                    targets.append(scope.arn("lambda", f"function:{_function_name(doc, value, variables)}"))
+                else:
+                    targets.append(resolver.arn(value, "Arn"))
+                grant = _destination_action(targets[-1])
+                if grant:
+                    grants.append((grant, targets[-1]))
         layer_refs = fn.get("layers", provider.get("layers"))
         layer_arns = tuple(a for a in (resolver.str(r) for r in layer_refs if isinstance(r, str)) if a.startswith("arn:")) if (
             isinstance(layer_refs, list)) else ()
         functions[key] = FunctionInfo(
+            tool_grants=tuple(g for g in grants if g[1].startswith("arn:")),
             layer_arns=layer_arns,
             targets=tuple(t for t in targets if t.startswith("arn:")),
             name=key,

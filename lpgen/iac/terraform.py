@@ -20,7 +20,14 @@ from typing import Any
 
 from lpgen.data_files import load_table
 from lpgen.errors import TemplateError
-from lpgen.iac.model import CurrentPolicy, EventSource, FunctionInfo, S3Trigger, Template
+from lpgen.iac.model import (
+    CurrentPolicy,
+    EventSource,
+    FunctionInfo,
+    S3Trigger,
+    Template,
+    arn_service,
+)
 from lpgen.permissions.arns import Scope
 from lpgen.source.package import is_package, unpack
 
@@ -535,7 +542,7 @@ def _lambda_module_function(ev: Evaluator, name: str, address: str) -> FunctionI
     for mapping in mappings.values() if isinstance(mappings, dict) else ():
         arn = mapping.get("event_source_arn") if isinstance(mapping, dict) else None
         arn = arn if isinstance(arn, str) else ""
-        kind = arn.split(":")[2] if arn.count(":") > 2 else ""
+        kind = arn_service(arn)
         if kind in ("sqs", "kinesis", "dynamodb"):
             sources.append(EventSource(kind, arn, line, where))
     targets = [ev.string(inputs[k]) for k in ("dead_letter_target_arn",) if inputs.get(k)]
@@ -637,7 +644,7 @@ def _function_info(ev: Evaluator, address: str, name: str, body: dict[str, Any],
         target = str(m.get("function_name", ""))
         if any(r in target for r in refs):
             arn = ev.string(m.get("event_source_arn"))
-            kind = arn.split(":")[2] if arn.count(":") > 2 else ""
+            kind = arn_service(arn)
             if kind in ("sqs", "kinesis", "dynamodb"):
                 where, line = positions.get(("aws_lambda_event_source_mapping", mname), ("", 0))
                 sources.append(EventSource(kind, arn, line, where))
