@@ -212,3 +212,53 @@ def test_an_arn_a_template_builds_from_pseudo_parameters_keeps_the_functions_own
         ("sns:Publish", "arn:aws:sns:eu-west-1:1:alerts"),
         ("kinesis:PutRecord", "arn:aws:kinesis:eu-west-1:1:stream/clicks"),
     }
+
+
+def test_a_mounted_file_system_is_mounted_with_the_functions_role(tmp_path: Path) -> None:
+    """Lambda mounts an EFS access point with the function's role: ClientMount and ClientWrite
+    on the file system, through that access point; one the template makes is any file system
+    of the account, its id being known only once deployed."""
+    from lpgen import api
+
+    ap = "arn:aws:elasticfilesystem:us-east-1:1:access-point/fsap-0123"
+    template = sam_function(
+        tmp_path,
+        "      FileSystemConfigs:\n"
+        f"        - {{Arn: {ap}, LocalMountPath: /mnt/data}}\n",
+    )
+    result = api.suggest_for_function(load_template(str(template), region="us-east-1", account="1"), None)
+    assert {(p.action, p.resource, p.condition) for p in result.permissions} == {
+        (action, "arn:aws:elasticfilesystem:us-east-1:1:file-system/*", (("StringEquals", "elasticfilesystem:AccessPointArn", ap),))
+        for action in ("elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite")
+    }
+    made = sam_function(
+        tmp_path,
+        "      FileSystemConfigs:\n        - {Arn: !GetAtt Ap.Arn, LocalMountPath: /mnt/data}\n",
+        "  Fs: {Type: AWS::EFS::FileSystem}\n  Ap:\n    Type: AWS::EFS::AccessPoint\n    Properties: {FileSystemId: !Ref Fs}\n",
+    )
+    result = api.suggest_for_function(load_template(str(made), region="us-east-1", account="1"), None)
+    assert {(p.action, p.resource, p.condition) for p in result.permissions} == {
+        ("elasticfilesystem:ClientMount", "arn:aws:elasticfilesystem:us-east-1:1:file-system/*", ()),
+        ("elasticfilesystem:ClientWrite", "arn:aws:elasticfilesystem:us-east-1:1:file-system/*", ()),
+    }
+
+
+def test_a_mounted_file_system_in_serverless_yml_and_terraform(tmp_path: Path) -> None:
+    from lpgen import api
+
+    ap = "arn:aws:elasticfilesystem:us-east-1:1:access-point/fsap-0123"
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    (tmp_path / "serverless.yml").write_text(
+        "service: s\nprovider:\n  name: aws\n  runtime: python3.12\n"
+        f"functions:\n  fn:\n    handler: app.handler\n    fileSystemConfig:\n      arn: {ap}\n      localMountPath: /mnt/data\n")
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
+        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = "arn:aws:iam::1:role/fn"\n'
+        f'  file_system_config {{\n    arn = "{ap}"\n    local_mount_path = "/mnt/data"\n  }}\n}}\n')
+    for name in ("serverless.yml", "main.tf"):
+        tpl = load_template(str(tmp_path / name), region="us-east-1", account="1")
+        result = api.suggest_for_function(tpl, None)
+        assert {(p.action, p.resource) for p in result.permissions} == {
+            ("elasticfilesystem:ClientMount", "arn:aws:elasticfilesystem:us-east-1:1:file-system/*"),
+            ("elasticfilesystem:ClientWrite", "arn:aws:elasticfilesystem:us-east-1:1:file-system/*"),
+        }, name

@@ -496,6 +496,9 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
         role = props.get("Role")
         role_arn = resolver.str(role) if role is not None else None
         targets = _async_targets(doc, resolver, logical, props)
+        mounts = props.get("FileSystemConfigs", globals_fn.get("FileSystemConfigs"))
+        file_systems = tuple(_mounted(resolver, m.get("Arn")) for m in mounts if isinstance(m, dict) and m.get("Arn") is not None) if (
+            isinstance(mounts, list)) else ()
         layer_refs = props.get("Layers", globals_fn.get("Layers"))
         layers = _layer_folders(path, doc, layer_refs)
         layer_arns = tuple(
@@ -518,6 +521,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             function_name=resolver.physical_name(logical) if props.get("FunctionName") else None,
             role_arn=role_arn if role_arn and role_arn.startswith("arn:") and "*" not in role_arn else None,
             targets=targets,
+            file_systems=file_systems,
             layers=layers,
             layer_arns=layer_arns,
             line=line,
@@ -554,6 +558,13 @@ def _s3_trigger(resolver: Any, props: dict[str, Any]) -> S3Trigger:
     rules = (((props.get("Filter") or {}).get("S3Key") or {}).get("Rules")) or []
     parts = {str(r.get("Name", "")).lower(): resolver.str(r.get("Value")) for r in rules if isinstance(r, dict)}
     return S3Trigger(resolver.str(props.get("Bucket")), parts.get("prefix", ""), parts.get("suffix", ""))
+
+
+def _mounted(resolver: Resolver, value: Any) -> str:
+    """The ARN of an access point a function mounts; one the template makes has an id only
+    known when it deploys: any file system of the account then."""
+    arn = resolver.str(value)
+    return arn if arn.startswith("arn:") else resolver.scope.arn("elasticfilesystem", "file-system/*")
 
 
 def _async_targets(doc: dict[str, Any], resolver: Resolver, logical: str, props: dict[str, Any]) -> tuple[str, ...]:

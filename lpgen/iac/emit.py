@@ -146,7 +146,9 @@ def _statements(policy: PolicyDocument, tpl: Template) -> list[dict[str, Any]]:
         if st.condition:
             cond: dict[str, dict[str, Any]] = {}
             for op, key, values in st.condition:
-                cond.setdefault(op, {})[key] = values[0] if len(values) == 1 else list(values)
+                # NOTE: an ARN in a condition (an access point's) is written as a resource is.
+                written = [express(v, tpl, known) if v.startswith("arn:") else v for v in values]
+                cond.setdefault(op, {})[key] = written[0] if len(written) == 1 else written
             entry["Condition"] = cond
         out.append(entry)
     return out
@@ -252,7 +254,8 @@ def terraform_block(policy: PolicyDocument, tpl: Template, fn: FunctionInfo) -> 
         lines.append("    resources = [" + ", ".join(terraform_expr(r, tpl, known) for r in st.resources) + "]")
         for op, key, values in st.condition:
             lines += ["    condition {", f"      test     = {json.dumps(op)}", f"      variable = {json.dumps(key)}",
-                      "      values   = [" + ", ".join(json.dumps(v) for v in values) + "]", "    }"]
+                      "      values   = [" + ", ".join(terraform_expr(v, tpl, known) if v.startswith("arn:") else json.dumps(v)
+                                                   for v in values) + "]", "    }"]
         lines.append("  }")
     lines.append("}")
     module = re.search(r"(?:^|\.)module\.([\w-]+)$", fn.name)

@@ -44,6 +44,10 @@ NO_RESOURCE_LEVEL = {
 # the function's role (invocation-async.html "Dead-letter queues", "Destinations").
 TARGET_ACTIONS = {"sqs": "sqs:SendMessage", "sns": "sns:Publish", "lambda": "lambda:InvokeFunction",
                   "events": "events:PutEvents"}
+# What mounting a file system takes of the function's role: ClientWrite for a mount that
+# writes, which is every mount Lambda makes (configuration-filesystem.html, "Execution role
+# permissions").
+FILE_SYSTEM_ACTIONS = ("elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite")
 
 
 @dataclass(frozen=True)
@@ -196,6 +200,9 @@ class FunctionInfo:
     deployed_from: str = ""
     """where the deployed code comes from when the template names no local copy of it (an
     S3 object): ``code_root`` is then a guess (the template's folder)."""
+    file_systems: tuple[str, ...] = ()
+    """ARNs of the EFS access points the function mounts: Lambda mounts them with the
+    function's role."""
     tool_grants: tuple[tuple[str, str], ...] = ()
     """(action, resource) the deployment tool adds to the role it makes for the function,
     beyond what the template writes: serverless.yml's ``onError`` and ``destinations``."""
@@ -264,6 +271,15 @@ class Template:
             for action in POLLER_ACTIONS.get(src.kind, ()):
                 resource = "*" if action in NO_RESOURCE_LEVEL else src.arn
                 out.append(Permission(action, resource, ev))
+        for arn in fn.file_systems:
+            # NOTE: EFS authorizes a mount on the file system; through an access point, the
+            # access point's ARN is the condition (EFS user guide, "Using IAM to enforce the
+            # use of access points"; Lambda developer guide, configuration-filesystem).
+            ev = (Evidence(fn.path or self.path, fn.line, f"mounts the file system of {arn}", "template"),)
+            head, sep, _ = arn.partition(":access-point/")
+            resource = f"{head}:file-system/*" if sep else arn
+            condition = (("StringLike" if "*" in arn else "StringEquals", "elasticfilesystem:AccessPointArn", arn),) if sep else ()
+            out.extend(Permission(action, resource, ev, condition) for action in FILE_SYSTEM_ACTIONS)
         for arn in fn.targets:
             target_action = TARGET_ACTIONS.get(arn_service(arn))
             if target_action:

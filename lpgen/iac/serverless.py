@@ -314,7 +314,13 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
         layer_refs = fn.get("layers", provider.get("layers"))
         layer_arns = tuple(a for a in (resolver.str(r) for r in layer_refs if isinstance(r, str)) if a.startswith("arn:")) if (
             isinstance(layer_refs, list)) else ()
+        mount = fn.get("fileSystemConfig")
+        file_system = resolver.str(mount.get("arn")) if isinstance(mount, dict) and mount.get("arn") is not None else ""
+        if file_system.startswith("arn:"):
+            # NOTE: the Framework grants the mount on the ARN it is given (an access point's).
+            grants += [("elasticfilesystem:ClientMount", file_system), ("elasticfilesystem:ClientWrite", file_system)]
         functions[key] = FunctionInfo(
+            file_systems=(file_system,) if file_system.startswith("arn:") else (),
             tool_grants=tuple(g for g in grants if g[1].startswith("arn:")),
             layer_arns=layer_arns,
             targets=tuple(t for t in targets if t.startswith("arn:")),

@@ -663,6 +663,8 @@ def _function_info(ev: Evaluator, address: str, name: str, body: dict[str, Any],
         event_sources=tuple(sources),
         s3_triggers=() if sources else _s3_triggers(ev, name),
         targets=tuple(dict.fromkeys(t for t in targets if t.startswith("arn:"))),
+        file_systems=tuple(a for a in (ev.string(b.get("arn")) for b in body.get("file_system_config") or () if isinstance(b, dict))
+                           if a.startswith("arn:")),
         runtime=ev.string(body["runtime"]) if body.get("runtime") else None,
         function_name=fname if "*" not in fname else None,
         role_arn=role if role.startswith("arn:") and "*" not in role else None,
