@@ -519,10 +519,18 @@ def suggest(
     perms = perms + list(extra_permissions or [])
     if derive is not None:
         known = {(p.action, p.resource, p.condition) for p in perms}
-        for p in derive(perms):
+        derived = derive(perms)
+        for p in derived:
             if (p.action, p.resource, p.condition) not in known:
                 known.add((p.action, p.resource, p.condition))
                 perms.append(p)
+        kept = _named_roles_first(perms, derived)
+        if len(kept) < len(perms):
+            # NOTE: and the finding each such grant had.
+            gone = {(p.action, p.resource, e.path, e.line) for p in perms if p not in kept for e in p.evidence}
+            findings = [f for f in findings if not any(
+                f.message.startswith(f"{a} on {r}:") and (f.path, f.line) == (path, line) for a, r, path, line in gone)]
+            perms = kept
     findings = analysis_findings(analysis) + findings + list(extra_findings or [])
     checked = None
     if trail is not None and role:
@@ -534,6 +542,22 @@ def suggest(
     return Suggestion(
         build_policy(perms), tuple(perms), tuple(_dedupe_findings(findings)), analysis, trail=checked
     )
+
+
+def _named_roles_first(perms: list[Permission], derived: list[Permission]) -> list[Permission]:
+    """``perms`` without a pass of any role (``role/*``: a task definition's roles, which the
+    request does not name) made only by calls whose roles the template names."""
+    named: dict[tuple[tuple[str, str, str], ...], set[Evidence]] = {}
+    for p in derived:
+        if p.action == "iam:PassRole":
+            named.setdefault(p.condition, set()).update(p.evidence)
+    if not named:
+        return perms
+    return [
+        p for p in perms
+        if not (p.action == "iam:PassRole" and p.resource.endswith(":role/*") and p.evidence
+                and set(p.evidence) <= named.get(p.condition, set()))
+    ]
 
 
 def _given(value: str | None) -> str | None:

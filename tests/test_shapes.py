@@ -1826,8 +1826,38 @@ def test_an_instance_profile_passes_its_role_to_ec2(tmp_path: Path) -> None:
     )
     perms = api.suggest([str(src)], region="us-east-1", account="1").permissions
     passed = [(p.resource, p.condition) for p in perms if p.action == "iam:PassRole"]
-    assert passed == [("*", (("StringEquals", "iam:PassedToService", "ec2.amazonaws.com"),))]
+    # NOTE: the profile's role is not named: any role of the account, passed to EC2 only
+    assert passed == [("arn:aws:iam::1:role/*", (("StringEquals", "iam:PassedToService", "ec2.amazonaws.com"),))]
     assert [e.line for p in perms if p.action == "iam:PassRole" for e in p.evidence] == [4]
+
+
+def test_a_task_definitions_roles_are_passed_when_it_runs(tmp_path: Path) -> None:
+    """RunTask passes the roles its task definition names. Those of a definition the template
+    does not define are any role of the account, passed to ECS tasks only, with a finding;
+    those of one it defines replace them."""
+    from conftest import sam_function
+
+    from lpgen.iac import load_template
+
+    code = ("import boto3\n"
+            "def handler(event, context):\n"
+            "    boto3.client('ecs').run_task(cluster='c', taskDefinition='report:3')\n")
+    src = tmp_path / "app.py"
+    src.write_text(code)
+    plain = api.suggest([str(src)], region="us-east-1", account="1")
+    to_ecs = (("StringEquals", "iam:PassedToService", "ecs-tasks.amazonaws.com"),)
+    assert [(p.resource, p.condition) for p in plain.permissions if p.action == "iam:PassRole"] == [
+        ("arn:aws:iam::1:role/*", to_ecs)]
+    assert [f.line for f in plain.findings if f.message.startswith("iam:PassRole")] == [3]
+    template = sam_function(
+        tmp_path, code=code, resources=(
+            "  Report:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      Family: report\n"
+            "      TaskRoleArn: arn:aws:iam::1:role/report-task\n      ExecutionRoleArn: arn:aws:iam::1:role/report-exec\n"
+            "      ContainerDefinitions: []\n"))
+    known = api.suggest_for_function(load_template(str(template), region="us-east-1", account="1"), None)
+    assert sorted((p.resource, p.condition) for p in known.permissions if p.action == "iam:PassRole") == [
+        ("arn:aws:iam::1:role/report-exec", to_ecs), ("arn:aws:iam::1:role/report-task", to_ecs)]
+    assert not [f for f in known.findings if f.message.startswith("iam:PassRole")]
 
 
 def test_a_china_region_gives_aws_cn_arns(tmp_path: Path) -> None:

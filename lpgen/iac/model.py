@@ -287,7 +287,6 @@ class Template:
                 out.append(Permission(target_action, arn, ev))
         return out
 
-
     def derived_permissions(self, permissions: list[Permission]) -> list[Permission]:
         """What the template adds to ``permissions``: KMS on the customer managed keys of the
         resources they touch, iam:PassRole on the roles of the task definitions they run."""
@@ -300,7 +299,9 @@ class Template:
                     continue
                 if not any(overlaps(p.resource, pat) for pat in pr.patterns):
                     continue
-                ev = (Evidence(self.path, pr.line, f"{p.action} on {pr.logical} passes its roles", "template"),)
+                # NOTE: with the calls' evidence: the roles are those the calls pass (a grant of
+                # any role for them gives way, see ``api.suggest``).
+                ev = (Evidence(self.path, pr.line, f"{p.action} on {pr.logical} passes its roles", "template"), *p.evidence)
                 for role in pr.roles:
                     out.append(Permission("iam:PassRole", role, ev, (("StringEquals", "iam:PassedToService", pr.passed_to),)))
         return out
