@@ -639,18 +639,19 @@ def _param_table(prefix: str) -> dict[str, Any]:
 
 
 @cache
-def _defaults(prefix: str, action: str) -> dict[str, str]:
-    """The values the service uses for the variables a request of ``action`` leaves out: an
-    entry is the value, or ``{value: …, actions: [...]}`` when only those actions default
-    (Athena runs a query in the primary workgroup, but reads an execution in its own)."""
+def _defaults(prefix: str, action: str) -> dict[str, tuple[str, str]]:
+    """The values the service uses for the variables a request of ``action`` leaves out, with
+    what a finding says of one not known: an entry is the value, or ``{value: …, actions:
+    [...], note: …}`` when only those actions default (Athena runs a query in the primary
+    workgroup, but reads an execution in its own)."""
     table: dict[str, Any] = load_table("arn_params.yaml") or {}
-    out: dict[str, str] = {}
+    out: dict[str, tuple[str, str]] = {}
     for var, entry in ((table.get("__defaults__") or {}).get(prefix) or {}).items():
         if isinstance(entry, dict):
             if action in (entry.get("actions") or ()):
-                out[var] = str(entry["value"])
+                out[var] = (str(entry["value"]), str(entry.get("note") or ""))
         else:
-            out[var] = str(entry)
+            out[var] = (str(entry), "")
     return out
 
 
@@ -792,10 +793,12 @@ def variable_candidates(
             if name in ("Qualifier",):
                 continue
             take(name, raw, nested=not top)
-    for var, default in _defaults(prefix, action).items():
+    for var, (default, note) in _defaults(prefix, action).items():
         if var not in found:
             # NOTE: as if the request gave it (a transform may say more of the value).
             take(var, default)
+            if note:
+                notes.append(note)
     if only_types:
         found["__types__"] = sorted(only_types)
     return found, arns, notes
