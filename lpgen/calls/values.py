@@ -50,13 +50,14 @@ class Unknown(V):
     """it came from a place a boto3 client could come from (a parameter, a call result)."""
 
 
-@dataclass(unsafe_hash=True, slots=True)
+@dataclass(slots=True)
 class DictV(V):
     """A dict literal; keys are string patterns."""
 
     items: tuple[tuple[str, Vals], ...]
     open: bool = False
     """built with ``**other`` of unknown content."""
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
 
     def get(self, key: str) -> Vals | None:
         for k, v in self.items:
@@ -64,8 +65,16 @@ class DictV(V):
                 return v
         return None
 
+    def __hash__(self) -> int:
+        # NOTE: computed once: values nest (dicts of lists of dicts), and sets and memo keys
+        # hash them over and over. Values are never changed once made.
+        h = self._hash
+        if not h:
+            h = self._hash = hash((self.items, self.open)) or 1
+        return h
 
-@dataclass(unsafe_hash=True, slots=True)
+
+@dataclass(slots=True)
 class SeqV(V):
     """A list, tuple or set literal (or what a comprehension builds)."""
 
@@ -75,6 +84,15 @@ class SeqV(V):
     open: bool = False
     """the items are the first ones, and the last may stand for more (a pattern split where
     its unknown part may hold the separator): an index from the end is not known."""
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __hash__(self) -> int:
+        # NOTE: computed once: values nest (dicts of lists of dicts), and sets and memo keys
+        # hash them over and over. Values are never changed once made.
+        h = self._hash
+        if not h:
+            h = self._hash = hash((self.items, self.homogeneous, self.open)) or 1
+        return h
 
 
 @dataclass(unsafe_hash=True, slots=True)
@@ -101,7 +119,7 @@ class Client(V):
     """the ``endpoint_url`` it was made with (a WebSocket API's callback URL names the API)."""
 
 
-@dataclass(unsafe_hash=True, slots=True)
+@dataclass(slots=True)
 class Resource(V):
     """A boto3 resource object: the service resource (``rtype`` None) or e.g. a Table."""
 
@@ -110,6 +128,7 @@ class Resource(V):
     ids: tuple[tuple[str, Vals], ...] = ()
     region: str | None = None
     assumed: bool = False
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
 
     def ident(self, name: str) -> Vals | None:
         for k, v in self.ids:
@@ -117,14 +136,31 @@ class Resource(V):
                 return v
         return None
 
+    def __hash__(self) -> int:
+        # NOTE: computed once: values nest (dicts of lists of dicts), and sets and memo keys
+        # hash them over and over. Values are never changed once made.
+        h = self._hash
+        if not h:
+            h = self._hash = hash((self.service, self.rtype, self.ids, self.region, self.assumed)) or 1
+        return h
 
-@dataclass(unsafe_hash=True, slots=True)
+
+@dataclass(slots=True)
 class Collection(V):
     """A resource collection (``bucket.objects``), possibly filtered."""
 
     parent: Resource
     name: str
     params: tuple[tuple[str, Vals], ...] = ()
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __hash__(self) -> int:
+        # NOTE: computed once: values nest (dicts of lists of dicts), and sets and memo keys
+        # hash them over and over. Values are never changed once made.
+        h = self._hash
+        if not h:
+            h = self._hash = hash((self.parent, self.name, self.params)) or 1
+        return h
 
 
 @dataclass(unsafe_hash=True, slots=True)
@@ -136,7 +172,7 @@ class Helper(V):
     operation: str = ""
 
 
-@dataclass(unsafe_hash=True, slots=True)
+@dataclass(slots=True)
 class Response(V):
     """What an API call returned."""
 
@@ -144,6 +180,15 @@ class Response(V):
     operation: str
     request: tuple[tuple[str, Vals], ...] = ()
     region: str | None = None
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __hash__(self) -> int:
+        # NOTE: computed once: values nest (dicts of lists of dicts), and sets and memo keys
+        # hash them over and over. Values are never changed once made.
+        h = self._hash
+        if not h:
+            h = self._hash = hash((self.client, self.operation, self.request, self.region)) or 1
+        return h
 
 
 @dataclass(eq=False, slots=True)
@@ -205,13 +250,22 @@ class Module(V):
     project: bool = False
 
 
-@dataclass(unsafe_hash=True, slots=True)
+@dataclass(slots=True)
 class LibObject(V):
     """An instance of a library class whose AWS calls are modelled (data/libraries.yaml)."""
 
     name: str
     args: tuple[Vals, ...] = ()
     kwargs: tuple[tuple[str, Vals], ...] = ()
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __hash__(self) -> int:
+        # NOTE: computed once: values nest (dicts of lists of dicts), and sets and memo keys
+        # hash them over and over. Values are never changed once made.
+        h = self._hash
+        if not h:
+            h = self._hash = hash((self.name, self.args, self.kwargs)) or 1
+        return h
 
 
 @dataclass(unsafe_hash=True, slots=True)
@@ -222,12 +276,21 @@ class LibMethod(V):
     method: str
 
 
-@dataclass(unsafe_hash=True, slots=True)
+@dataclass(slots=True)
 class Builtin(V):
     """A library function or object lpgen models (``os.getenv``, ``os.environ``)."""
 
     name: str
     bound: Any = None
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __hash__(self) -> int:
+        # NOTE: computed once: values nest (dicts of lists of dicts), and sets and memo keys
+        # hash them over and over. Values are never changed once made.
+        h = self._hash
+        if not h:
+            h = self._hash = hash((self.name, self.bound)) or 1
+        return h
 
 
 Vals = tuple[V, ...]
