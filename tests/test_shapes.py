@@ -187,6 +187,21 @@ def test_library_objects_and_data_libraries(tmp_path: Path) -> None:
     }
 
 
+def test_powertools_parameters_by_name_are_the_dicts_keys(tmp_path: Path) -> None:
+    """get_parameters_by_name takes {name: options}: the names are the keys, read with
+    GetParameters, and one by one with GetParameter for those it decrypts."""
+    got = _perms(tmp_path, (
+        "from aws_lambda_powertools.utilities.parameters import SSMProvider, get_parameters_by_name\n"
+        "def handler(event, context):\n"
+        "    get_parameters_by_name(parameters={'/app/a': {}, '/app/b': {'decrypt': True}})\n"
+        "    SSMProvider().get_parameters_by_name({'/app/c': {}})\n"
+    ))
+    assert got == {
+        (action, f"arn:aws:ssm:us-east-1:1:parameter/app/{name}")
+        for action in ("ssm:GetParameters", "ssm:GetParameter") for name in "abc"
+    }
+
+
 def test_powertools_parameters_that_write_need_the_writes(tmp_path: Path) -> None:
     """set_parameter puts the parameter; set_secret adds a version, or creates the secret."""
     got = _perms(tmp_path, (

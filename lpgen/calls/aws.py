@@ -148,6 +148,16 @@ def library_value(value: Vals, transform: str | None) -> Vals:
     """A library argument as the request parameter it becomes (``s3://b/k`` → parts)."""
     from lpgen.permissions.arns import split_s3_uri
 
+    if transform == "keys":
+        # NOTE: a dict argument whose keys are the names (``{"/app/a": {}, "/app/b": {}}``).
+        out: list[V] = []
+        for d in value:
+            if isinstance(d, DictV):
+                names: list[Vals] = [(Str(k),) for k, _ in d.items]
+                out.append(SeqV(tuple(names) + ((Unknown(),),) if d.open else tuple(names)))
+            else:
+                out.append(SeqV((UNKNOWN_VALS,), True))
+        return tuple(out) or UNKNOWN_VALS
     if transform == "table_map":
         # NOTE: a batch request keyed by table (RequestItems) for the one table named.
         return tuple(DictV(((s, UNKNOWN_VALS),)) for s in strings(value)) or UNKNOWN_VALS
