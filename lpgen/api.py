@@ -459,7 +459,9 @@ def analysis_findings(analysis: Analysis) -> list[Finding]:
         out.append(
             Finding(
                 "LP204",
-                f"{gone.call.client}.{gone.call.operation} in {gone.function} is not reachable from the entry point: not granted",
+                # NOTE: the function whose run makes the call: it or a helper it calls.
+                f"{gone.call.client}.{gone.call.operation}, made by {gone.function}, is not reachable from the entry "
+                "point: not granted",
                 loc.path, loc.line, "info",
             )
         )

@@ -463,6 +463,25 @@ def test_without_a_handler_calls_in_methods_nothing_reaches_are_reported(tmp_pat
     assert [(u.call.operation, u.function) for u in analysis.unreachable] == [("DeleteObject", "jobs.Cleaner.run")]
 
 
+def test_an_unreachable_call_a_helper_makes_names_the_function_that_runs_it(tmp_path) -> None:
+    """The finding sits on the helper's line and names the unreachable function whose run
+    makes the call, which need not be the function the line is in."""
+    from lpgen import api
+
+    (tmp_path / "helpers.py").write_text("import boto3\ndef purge():\n    boto3.client('s3').delete_object(Bucket='b', Key='k')\n")
+    (tmp_path / "app.py").write_text(
+        "from helpers import purge\n"
+        "def nightly():\n"
+        "    purge()\n"
+        "def handler(event, context):\n"
+        "    return 1\n"
+    )
+    found = api.suggest([str(tmp_path / "app.py")], region="us-east-1", account="1").findings
+    assert [(f.path.rsplit("/", 1)[-1], f.line, f.message) for f in found if f.code == "LP204"] == [
+        ("helpers.py", 3, "s3.DeleteObject, made by app.nightly, is not reachable from the entry point: not granted"),
+    ]
+
+
 def test_aioboto3_and_aiobotocore_clients(collect_calls) -> None:
     calls = collect_calls(
         """
