@@ -24,6 +24,14 @@ class V:
     __slots__ = ()
 
 
+def _hash_once(value: Any, parts: tuple[Any, ...]) -> int:
+    """The hash of ``parts``, kept in ``value._hash``: values nest (dicts of lists of dicts),
+    and sets and memo keys hash them over and over. Values are never changed once made."""
+    h: int = hash(parts) or 1
+    value._hash = h
+    return h
+
+
 @dataclass(unsafe_hash=True, slots=True)
 class Str(V):
     """A string; ``*`` in ``pattern`` stands for a part that is not known."""
@@ -66,12 +74,7 @@ class DictV(V):
         return None
 
     def __hash__(self) -> int:
-        # NOTE: computed once: values nest (dicts of lists of dicts), and sets and memo keys
-        # hash them over and over. Values are never changed once made.
-        h = self._hash
-        if not h:
-            h = self._hash = hash((self.items, self.open)) or 1
-        return h
+        return self._hash or _hash_once(self, (self.items, self.open))
 
 
 @dataclass(slots=True)
@@ -87,12 +90,7 @@ class SeqV(V):
     _hash: int = field(default=0, init=False, repr=False, compare=False)
 
     def __hash__(self) -> int:
-        # NOTE: computed once: values nest (dicts of lists of dicts), and sets and memo keys
-        # hash them over and over. Values are never changed once made.
-        h = self._hash
-        if not h:
-            h = self._hash = hash((self.items, self.homogeneous, self.open)) or 1
-        return h
+        return self._hash or _hash_once(self, (self.items, self.homogeneous, self.open))
 
 
 @dataclass(unsafe_hash=True, slots=True)
@@ -137,12 +135,7 @@ class Resource(V):
         return None
 
     def __hash__(self) -> int:
-        # NOTE: computed once: values nest (dicts of lists of dicts), and sets and memo keys
-        # hash them over and over. Values are never changed once made.
-        h = self._hash
-        if not h:
-            h = self._hash = hash((self.service, self.rtype, self.ids, self.region, self.assumed)) or 1
-        return h
+        return self._hash or _hash_once(self, (self.service, self.rtype, self.ids, self.region, self.assumed))
 
 
 @dataclass(slots=True)
@@ -155,12 +148,7 @@ class Collection(V):
     _hash: int = field(default=0, init=False, repr=False, compare=False)
 
     def __hash__(self) -> int:
-        # NOTE: computed once: values nest (dicts of lists of dicts), and sets and memo keys
-        # hash them over and over. Values are never changed once made.
-        h = self._hash
-        if not h:
-            h = self._hash = hash((self.parent, self.name, self.params)) or 1
-        return h
+        return self._hash or _hash_once(self, (self.parent, self.name, self.params))
 
 
 @dataclass(unsafe_hash=True, slots=True)
@@ -183,12 +171,7 @@ class Response(V):
     _hash: int = field(default=0, init=False, repr=False, compare=False)
 
     def __hash__(self) -> int:
-        # NOTE: computed once: values nest (dicts of lists of dicts), and sets and memo keys
-        # hash them over and over. Values are never changed once made.
-        h = self._hash
-        if not h:
-            h = self._hash = hash((self.client, self.operation, self.request, self.region)) or 1
-        return h
+        return self._hash or _hash_once(self, (self.client, self.operation, self.request, self.region))
 
 
 @dataclass(eq=False, slots=True)
@@ -260,12 +243,7 @@ class LibObject(V):
     _hash: int = field(default=0, init=False, repr=False, compare=False)
 
     def __hash__(self) -> int:
-        # NOTE: computed once: values nest (dicts of lists of dicts), and sets and memo keys
-        # hash them over and over. Values are never changed once made.
-        h = self._hash
-        if not h:
-            h = self._hash = hash((self.name, self.args, self.kwargs)) or 1
-        return h
+        return self._hash or _hash_once(self, (self.name, self.args, self.kwargs))
 
 
 @dataclass(unsafe_hash=True, slots=True)
@@ -285,12 +263,7 @@ class Builtin(V):
     _hash: int = field(default=0, init=False, repr=False, compare=False)
 
     def __hash__(self) -> int:
-        # NOTE: computed once: values nest (dicts of lists of dicts), and sets and memo keys
-        # hash them over and over. Values are never changed once made.
-        h = self._hash
-        if not h:
-            h = self._hash = hash((self.name, self.bound)) or 1
-        return h
+        return self._hash or _hash_once(self, (self.name, self.bound))
 
 
 Vals = tuple[V, ...]
