@@ -482,6 +482,24 @@ def test_an_unreachable_call_a_helper_makes_names_the_function_that_runs_it(tmp_
     ]
 
 
+def test_a_pattern_splits_into_its_known_leading_parts(collect_calls) -> None:
+    """Parts before the first unknown one are known; the part holding it keeps its known
+    start; a part past it, or counted from the end, is not known (the unknown text may hold
+    the separator)."""
+    calls = collect_calls(
+        """
+        import boto3
+        def handler(event, context):
+            parts = f"arn:aws:sqs:eu-west-1:1:jobs-{event['x']}".split(":")
+            sns = boto3.client("sns")
+            for i in (parts[3], parts[5], parts[6], parts[-1], parts[-2]):
+                sns.publish(TopicArn="arn:aws:sns:eu-west-1:1:" + i, Message="m")
+        """
+    )
+    arns = [a for c in calls for a in (c.params["TopicArn"] if isinstance(c.params["TopicArn"], list) else [c.params["TopicArn"]])]
+    assert sorted({a.rsplit(":", 1)[-1] for a in arns}) == ["*", "eu-west-1", "jobs-*"]
+
+
 def test_aioboto3_and_aiobotocore_clients(collect_calls) -> None:
     calls = collect_calls(
         """

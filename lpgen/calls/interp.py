@@ -1551,7 +1551,7 @@ class Analyzer(BuiltinCalls):
                     out.extend(x for item in b.items for x in item)
                 else:
                     for i in idx:
-                        if b.open and (i < 0 or i >= len(b.items) - 1):
+                        if b.open and (i < 0 or i >= len(b.items)):
                             out.append(Str("*"))
                         elif -len(b.items) <= i < len(b.items):
                             out.extend(b.items[i])
