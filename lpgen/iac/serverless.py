@@ -9,6 +9,7 @@ from typing import Any
 from lpgen.errors import TemplateError
 from lpgen.iac.cfn import Resolver, load_document
 from lpgen.iac.model import (
+    TARGET_ACTIONS,
     EventSource,
     FunctionInfo,
     S3Trigger,
@@ -207,17 +208,6 @@ def _function_name(doc: dict[str, Any], key: str, variables: Variables) -> str:
     return "*" if "${" in name else name
 
 
-def _destination_action(arn: str) -> str | None:
-    """What the Framework grants the function's role on an async destination it adds by itself
-    (``ensureTargetExecutionPermission``): by the target's kind."""
-    if ":function:" in arn:
-        return "lambda:InvokeFunction"
-    service = arn_service(arn)
-    if service in ("sqs", "sns"):
-        return "sqs:SendMessage" if service == "sqs" else "sns:Publish"
-    return "events:PutEvents" if ":event-bus/" in arn else None
-
-
 def _dig(data: Any, path: str) -> Any:
     for part in path.split("."):
         if not isinstance(data, dict) or part not in data:
@@ -308,7 +298,9 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
                     targets.append(scope.arn("lambda", f"function:{_function_name(doc, value, variables)}"))
                 else:
                     targets.append(resolver.arn(value, "Arn"))
-                grant = _destination_action(targets[-1])
+                # NOTE: the Framework grants the delivery itself, by the target's kind
+                # (``ensureTargetExecutionPermission``), as Lambda needs it (TARGET_ACTIONS).
+                grant = TARGET_ACTIONS.get(arn_service(targets[-1]))
                 if grant:
                     grants.append((grant, targets[-1]))
         layer_refs = fn.get("layers", provider.get("layers"))
