@@ -82,7 +82,8 @@ def _resources(rule: ActionRule, client: str, operation: str) -> list[dict[str, 
             if var in ("Partition", "Region", "Account"):
                 continue
             bound = dict(rule.bind).get(var)
-            source = bound
+            # NOTE: a bind to no member ("@taskDefinitionRoles") says the request does not name it.
+            source = "(not in the request: any, unless a template names it)" if bound and bound.startswith("@") else bound
             if source is None:
                 for m in members:
                     spec = param_spec(info.prefix, m) or {}
