@@ -616,14 +616,15 @@ def suggest_for_function(
     account = account or template.scope.account
     partition = partition or template.scope.partition
     merged_env = {**fn.environment, **(env or {})}
-    if fn.function_name and "*" not in fn.function_name:
+    if fn.function_name and fn.function_name != "*":
+        # NOTE: a name CloudFormation makes is a pattern (stack-Logical-*), still its own.
         merged_env.setdefault("AWS_LAMBDA_FUNCTION_NAME", fn.function_name)
     summary = None
     role = role or fn.role_arn
     if cloudtrail:
         from lpgen.trail import trail_for
 
-        summary, role = trail_for(cloudtrail, role, [n for n in (fn.function_name, fn.name) if n])
+        summary, role = trail_for(cloudtrail, role, [n for n in (fn.function_name, fn.name) if n and "*" not in n])
     inline = None
     if fn.inline_code is not None and not paths:
         # NOTE: code the template holds (Code.ZipFile, InlineCode) is the module its handler

@@ -194,3 +194,28 @@ def test_placeholders_are_written_where_the_template_replaces_them(tmp_path: Pat
     tf = _run("suggest", "--template", "main.tf", "--all", "--format", "terraform")
     assert ('resources = ["arn:${data.aws_partition.current.partition}:dynamodb:${data.aws_region.current.name}:'
             '${data.aws_caller_identity.current.account_id}:table/ext"]') in tf
+
+
+def test_a_block_never_refers_to_what_depends_on_its_function(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The function's role is a dependency of the function: a policy naming the function
+    (!GetAtt Fn.Arn) or a resource made from it (its log group, !Sub /aws/lambda/${Fn}) would
+    close a cycle CloudFormation refuses. Those are written by name; other resources by
+    reference."""
+    (tmp_path / "app.py").write_text(
+        "import os\nimport boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('lambda').get_function_configuration(FunctionName=context.function_name)\n"
+        "    boto3.client('logs').put_log_events(logGroupName=os.environ['LOGS'], logStreamName='s', logEvents=[])\n"
+        "    boto3.resource('dynamodb').Table(os.environ['TABLE']).get_item(Key={})\n")
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n"
+        "  Orders: {Type: AWS::DynamoDB::Table, Properties: {TableName: orders}}\n"
+        "  Audit:\n    Type: AWS::Logs::LogGroup\n    Properties: {LogGroupName: !Sub '/aws/lambda/${Fn}'}\n"
+        "  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      FunctionName: orders-api\n"
+        "      CodeUri: .\n      Handler: app.handler\n      Runtime: python3.12\n"
+        "      Environment: {Variables: {LOGS: !Ref Audit, TABLE: !Ref Orders}}\n")
+    monkeypatch.chdir(tmp_path)
+    text = _run("suggest", "--template", "template.yaml", "--format", "sam", *SCOPE)
+    assert "!GetAtt Orders.Arn" in text
+    assert "Fn." not in text and "Audit" not in text
+    assert "function:orders-api" in text and "log-group:/aws/lambda/orders-api" in text

@@ -518,7 +518,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             inline_line=inline_line,
             defaulted=defaulted,
             dynamic=tuple(dynamic),
-            function_name=resolver.physical_name(logical) if props.get("FunctionName") else None,
+            function_name=resolver.physical_name(logical),
             role_arn=role_arn if role_arn and role_arn.startswith("arn:") and "*" not in role_arn else None,
             targets=targets,
             file_systems=file_systems,

@@ -31,17 +31,20 @@ class Expr:
     suffix: str = ""
 
 
-def _known_arns(tpl: Template) -> list[tuple[str, str]]:
-    """(concrete ARN, ``Logical.Attr`` or ``Logical``) for the template's resources, longest first."""
+def _known_arns(tpl: Template, fn: FunctionInfo | None = None) -> list[tuple[str, str]]:
+    """(concrete ARN, ``Logical.Attr`` or ``Logical``) for the template's resources, longest
+    first; with ``fn``, not those that depend on the function its policy is for, which the
+    function's role would then depend on in turn (CloudFormation refuses the cycle)."""
     if tpl.source is None:
         return []
     doc, resolver = tpl.source[0], tpl.source[1]
     from lpgen.iac.cfn import _types
 
     resources = ((doc.get("resources") or {}).get("Resources") if tpl.kind == "serverless" else doc.get("Resources")) or {}
+    cyclic = _dependents(resources, _function_ids(tpl, fn, doc)) if fn is not None else set()
     out: list[tuple[str, str]] = []
     for logical, res in resources.items():
-        if not isinstance(res, dict):
+        if not isinstance(res, dict) or logical in cyclic:
             continue
         spec = _types().get(res.get("Type", "")) or {}
 
@@ -60,6 +63,59 @@ def _known_arns(tpl: Template) -> list[tuple[str, str]]:
             if exact(value):
                 out.append((value, logical))
     out.sort(key=lambda kv: (-len(kv[0]), kv[1]))
+    return out
+
+
+def _function_ids(tpl: Template, fn: FunctionInfo | None, doc: dict[str, Any]) -> set[str]:
+    """The logical ids of the functions a policy block's role serves: the function's own, or,
+    in serverless.yml (one role for every function unless it has its own), every function's
+    (``render`` is ``RenderLambdaFunction``)."""
+    if fn is None:
+        return set()
+    if tpl.kind != "serverless":
+        return {fn.name}
+    names = [fn.name] if ((doc.get("functions") or {}).get(fn.name) or {}).get("iamRoleStatements") else list(doc.get("functions") or {})
+    return {n[:1].upper() + n[1:].replace("-", "Dash").replace("_", "Underscore") + "LambdaFunction" for n in names}
+
+
+def _dependents(resources: dict[str, Any], roots: set[str]) -> set[str]:
+    """``roots`` and the resources that refer to them, directly or through others (``Ref``,
+    ``Fn::GetAtt``, ``${X}`` in ``Fn::Sub``, ``DependsOn``)."""
+    refs = {name: _referenced(res) for name, res in resources.items() if isinstance(res, dict)}
+    found = set(roots)
+    grew = True
+    while grew:
+        grew = False
+        for name, names in refs.items():
+            if name not in found and names & found:
+                found.add(name)
+                grew = True
+    return found
+
+
+def _referenced(node: Any) -> set[str]:
+    """The logical ids a template value refers to."""
+    out: set[str] = set()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if key == "Ref" and isinstance(value, str):
+                    out.add(value)
+                elif key == "Fn::GetAtt":
+                    target = value[0] if isinstance(value, list) and value else value
+                    if isinstance(target, str):
+                        out.add(target.split(".", 1)[0])
+                elif key == "Fn::Sub":
+                    text = value[0] if isinstance(value, list) and value else value
+                    if isinstance(text, str):
+                        out.update(m.split(".", 1)[0] for m in re.findall(r"\$\{([^}!:]+)\}", text))
+                elif key == "DependsOn":
+                    out.update([value] if isinstance(value, str) else [v for v in value if isinstance(v, str)] if isinstance(value, list) else [])
+                stack.append(value)
+        elif isinstance(item, list):
+            stack.extend(item)
     return out
 
 
@@ -137,8 +193,8 @@ def _serverless_variables(arn: str, tpl: Template) -> str:
     return arn
 
 
-def _statements(policy: PolicyDocument, tpl: Template) -> list[dict[str, Any]]:
-    known = _known_arns(tpl)
+def _statements(policy: PolicyDocument, tpl: Template, fn: FunctionInfo | None = None) -> list[dict[str, Any]]:
+    known = _known_arns(tpl, fn)
     out = []
     for st in policy.statements:
         entry: dict[str, Any] = {"Sid": st.sid, "Effect": st.effect, "Action": list(st.actions),
@@ -274,7 +330,7 @@ def block(policy: PolicyDocument, tpl: Template, fn: FunctionInfo, fmt: str) -> 
         if tpl.kind != "terraform":
             raise TemplateError(f"{tpl.path}: --format terraform needs a Terraform module")
         return terraform_block(policy, tpl, fn)
-    statements = _statements(policy, tpl)
+    statements = _statements(policy, tpl, fn)
     if fmt == "sam":
         return _yaml({"Policies": [{"Statement": statements}]})
     if fmt == "cloudformation":
@@ -320,7 +376,7 @@ def write_back(tpl: Template, fn: FunctionInfo, policy: PolicyDocument, text: st
 
 
 def _rewrite(tpl: Template, fn: FunctionInfo, policy: PolicyDocument, text: str, doc: Any) -> str:
-    statements = _statements(policy, tpl)
+    statements = _statements(policy, tpl, fn)
     if tpl.kind == "serverless":
         fdoc = (doc.get("functions") or {}).get(fn.name) or {}
         if fdoc.get("iamRoleStatements") is not None:

@@ -312,6 +312,7 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
             # NOTE: the Framework grants the mount on the ARN it is given (an access point's).
             grants += [("elasticfilesystem:ClientMount", file_system), ("elasticfilesystem:ClientWrite", file_system)]
         functions[key] = FunctionInfo(
+            function_name=_function_name(doc, key, variables),
             file_systems=(file_system,) if file_system.startswith("arn:") else (),
             tool_grants=tuple(g for g in grants if g[1].startswith("arn:")),
             layer_arns=layer_arns,
