@@ -262,3 +262,19 @@ def test_a_mounted_file_system_in_serverless_yml_and_terraform(tmp_path: Path) -
             ("elasticfilesystem:ClientMount", "arn:aws:elasticfilesystem:us-east-1:1:file-system/*"),
             ("elasticfilesystem:ClientWrite", "arn:aws:elasticfilesystem:us-east-1:1:file-system/*"),
         }, name
+
+
+def test_a_function_without_a_name_has_the_one_cloudformation_makes(tmp_path: Path) -> None:
+    """CloudFormation names a function stack-Logical-random: the context's name and log group
+    hold that pattern, not any function."""
+    from lpgen import api
+
+    template = sam_function(tmp_path, code=(
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('lambda').get_function_configuration(FunctionName=context.function_name)\n"
+    ))
+    result = api.suggest_for_function(load_template(str(template), region="us-east-1", account="1"), None)
+    assert [(p.action, p.resource) for p in result.permissions] == [
+        ("lambda:GetFunctionConfiguration", "arn:aws:lambda:us-east-1:1:function:*-Fn-*"),
+    ]
