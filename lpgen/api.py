@@ -526,6 +526,10 @@ def suggest(
             if (p.action, p.resource, p.condition) not in known:
                 known.add((p.action, p.resource, p.condition))
                 perms.append(p)
+        # NOTE: what the template names settles the resource an LP106 notice says the request
+        # does not (a workgroup's output location), at the calls it came from.
+        settled = {(e.path, e.line) for p in derived for e in p.evidence if e.kind != "template"}
+        findings = [f for f in findings if not (f.code == "LP106" and (f.path, f.line) in settled)]
         kept = _named_roles_first(perms, derived)
         if len(kept) < len(perms):
             # NOTE: and the finding each such grant had.

@@ -278,3 +278,28 @@ def test_a_function_without_a_name_has_the_one_cloudformation_makes(tmp_path: Pa
     assert [(p.action, p.resource) for p in result.permissions] == [
         ("lambda:GetFunctionConfiguration", "arn:aws:lambda:us-east-1:1:function:*-Fn-*"),
     ]
+
+
+def test_athena_results_go_where_the_workgroup_says_with_the_roles_rights(tmp_path: Path) -> None:
+    """A query that names no OutputLocation writes its results to its workgroup's, with the
+    caller's rights: the template's workgroup gives it; else LP106 says the role needs S3
+    writes there."""
+    from lpgen import api
+
+    code = ("import boto3\nathena = boto3.client('athena')\n"
+            "def handler(event, context):\n"
+            "    athena.start_query_execution(QueryString='SELECT 1', WorkGroup='reports')\n"
+            "    athena.start_query_execution(QueryString='SELECT 2', WorkGroup='other')\n"
+            "    athena.start_query_execution(QueryString='SELECT 3', ResultConfiguration={'OutputLocation': 's3://mine/q/'})\n")
+    plain = tmp_path / "plain.py"
+    plain.write_text(code)
+    bare = api.suggest([str(plain)], region="us-east-1", account="1")
+    assert [f.line for f in bare.findings if f.code == "LP106"] == [4, 5]
+    template = sam_function(tmp_path, code=code, resources=(
+        "  Reports:\n    Type: AWS::Athena::WorkGroup\n    Properties:\n      Name: reports\n"
+        "      WorkGroupConfiguration: {ResultConfiguration: {OutputLocation: s3://athena-out/reports}}\n"))
+    result = api.suggest_for_function(load_template(str(template), region="us-east-1", account="1"), None)
+    got = {(p.action, p.resource) for p in result.permissions}
+    assert {("s3:PutObject", "arn:aws:s3:::athena-out/reports/*"), ("s3:ListBucket", "arn:aws:s3:::athena-out"),
+            ("s3:PutObject", "arn:aws:s3:::mine/q/*")} <= got
+    assert [f.line for f in result.findings if f.code == "LP106"] == [5]

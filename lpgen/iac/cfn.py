@@ -599,7 +599,8 @@ def _typed(doc: dict[str, Any], types: dict[str, Any]) -> Iterator[tuple[str, di
 
 
 def _data_locations(doc: dict[str, Any], resolver: Resolver, lines: dict[str, int]) -> tuple[DataLocation, ...]:
-    """Glue tables with an S3 location: what a query of them reads."""
+    """Glue tables with an S3 location, what a query of them reads, and Athena workgroups
+    with an output location, where their queries write."""
     out: list[DataLocation] = []
     for logical, props, _ in _typed(doc, {"AWS::Glue::Table": True}):
         table = props.get("TableInput") or {}
@@ -610,6 +611,14 @@ def _data_locations(doc: dict[str, Any], resolver: Resolver, lines: dict[str, in
         name = resolver.str(table.get("Name"))
         bucket, _, prefix = location[5:].partition("/")
         out.append(DataLocation(resolver.scope.arn("glue", f"table/{db}/{name}"), bucket, prefix, lines.get(f"Resources.{logical}", 0)))
+    for logical, props, _ in _typed(doc, {"AWS::Athena::WorkGroup": True}):
+        config = props.get("WorkGroupConfiguration") or {}
+        location = resolver.str(((config.get("ResultConfiguration") or {}).get("OutputLocation")) or "")
+        if location.startswith("s3://") and props.get("Name") is not None:
+            bucket, _, prefix = location[5:].partition("/")
+            prefix = prefix if not prefix or prefix.endswith("/") else prefix + "/"
+            out.append(DataLocation(resolver.scope.arn("athena", f"workgroup/{resolver.str(props['Name'])}"), bucket, prefix,
+                                    lines.get(f"Resources.{logical}", 0), writes=True))
     return tuple(out)
 
 

@@ -48,6 +48,10 @@ TARGET_ACTIONS = {"sqs": "sqs:SendMessage", "sns": "sns:Publish", "lambda": "lam
 # writes, which is every mount Lambda makes (configuration-filesystem.html, "Execution role
 # permissions").
 FILE_SYSTEM_ACTIONS = ("elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite")
+# What writing query results takes of the caller (Athena user guide, "Access to Amazon S3":
+# the query results location), on the bucket and under the prefix.
+QUERY_OUTPUT_BUCKET_ACTIONS = ("s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads")
+QUERY_OUTPUT_OBJECT_ACTIONS = ("s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts")
 
 
 @dataclass(frozen=True)
@@ -139,12 +143,15 @@ class CurrentPolicy:
 
 @dataclass(frozen=True)
 class DataLocation:
-    """Where a catalog table's data lives (a Glue table's StorageDescriptor.Location)."""
+    """Where a catalog table's data lives (a Glue table's StorageDescriptor.Location), or
+    where an Athena workgroup writes its query results (``writes``)."""
 
-    table_arn: str
+    arn: str
+    """the table's, or the workgroup's."""
     bucket: str
     prefix: str
     line: int = 0
+    writes: bool = False
 
 
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
@@ -309,16 +316,26 @@ class Template:
     def _query_data(self, permissions: list[Permission]) -> list[Permission]:
         """A query engine reading a catalog table reads its S3 data with the caller's
         credentials (Athena: "Access to Amazon S3" in the Athena User Guide)."""
-        from lpgen.policy.match import arn_matches
+        from lpgen.policy.match import arn_matches, overlaps
 
         if not any(p.action == "athena:StartQueryExecution" for p in permissions):
             return []
         out: list[Permission] = []
         for loc in self.data_locations:
-            if not any(p.action == "glue:GetTable" and arn_matches(p.resource, loc.table_arn) for p in permissions):
-                continue
-            ev = (Evidence(self.path, loc.line, f"the query reads {loc.table_arn} from s3://{loc.bucket}/{loc.prefix}", "template"),)
             bucket = f"arn:{self.scope.value('Partition')}:s3:::{loc.bucket}"
+            if loc.writes:
+                # NOTE: a workgroup's output location, written with the caller's rights by the
+                # queries started in it (with the calls' evidence: their LP106 gives way).
+                starts = [p for p in permissions if p.action == "athena:StartQueryExecution" and overlaps(p.resource, loc.arn)]
+                if starts:
+                    ev = (Evidence(self.path, loc.line, f"queries in {loc.arn} write their results to s3://{loc.bucket}/{loc.prefix}",
+                                   "template"), *(e for p in starts for e in p.evidence))
+                    out.extend(Permission(a, bucket, ev) for a in QUERY_OUTPUT_BUCKET_ACTIONS)
+                    out.extend(Permission(a, f"{bucket}/{loc.prefix}*", ev) for a in QUERY_OUTPUT_OBJECT_ACTIONS)
+                continue
+            if not any(p.action == "glue:GetTable" and arn_matches(p.resource, loc.arn) for p in permissions):
+                continue
+            ev = (Evidence(self.path, loc.line, f"the query reads {loc.arn} from s3://{loc.bucket}/{loc.prefix}", "template"),)
             out.append(Permission("s3:GetObject", f"{bucket}/{loc.prefix}*", ev))
             out.append(Permission("s3:ListBucket", bucket, ev))
             out.append(Permission("s3:GetBucketLocation", bucket, ev))

@@ -223,9 +223,10 @@ def _operation_permissions(client: str, operation: str) -> OperationPermissions:
             default = default_action(client, operation)
             required = (ActionRule(default),) if default else ()
         conditional = tuple(_rule(c) for c in entry.get("conditional") or ())
+        notices = tuple((str(n["when"]), str(n["message"])) for n in entry.get("notices") or ())
         return OperationPermissions(
             client, operation, method, prefix, required, conditional, fanout,
-            source="overrides.yaml",
+            source="overrides.yaml", notices=notices,
         )
     default = default_action(client, operation)
     reference = _reference_permissions(client, operation, method, prefix, default)

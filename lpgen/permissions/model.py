@@ -67,6 +67,10 @@ class OperationPermissions:
     fanout: FanOut | None = None
     no_permission: str | None = None
     """reason, when IAM does not authorize the operation at all."""
+    notices: tuple[tuple[str, str], ...] = ()
+    """(trigger, message): what a finding (LP106) says when a request matches the trigger
+    (``!Member``: the member is absent): the service acts with the caller's rights on a
+    resource the request does not name (Athena's workgroup output location)."""
     source: str = "default rule"
     """where the answer comes from: ``default rule``, ``overrides.yaml``, ``service reference``."""
 
