@@ -303,3 +303,28 @@ def test_athena_results_go_where_the_workgroup_says_with_the_roles_rights(tmp_pa
     assert {("s3:PutObject", "arn:aws:s3:::athena-out/reports/*"), ("s3:ListBucket", "arn:aws:s3:::athena-out"),
             ("s3:PutObject", "arn:aws:s3:::mine/q/*")} <= got
     assert [f.line for f in result.findings if f.code == "LP106"] == [5]
+
+
+def test_serverless_resources_imply_what_they_do_in_a_template(tmp_path: Path) -> None:
+    """serverless.yml's resources section is CloudFormation: a queue encrypted with a key the
+    section defines needs that key to send, and a workgroup's output location is written."""
+    from lpgen import api
+
+    (tmp_path / "app.py").write_text(
+        "import os\nimport boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('sqs').send_message(QueueUrl=os.environ['QUEUE'], MessageBody='m')\n"
+        "    boto3.client('athena').start_query_execution(QueryString='SELECT 1', WorkGroup='reports')\n")
+    (tmp_path / "serverless.yml").write_text(
+        "service: s\nprovider:\n  name: aws\n  runtime: python3.12\n"
+        "functions:\n  fn:\n    handler: app.handler\n    environment:\n      QUEUE: {Ref: Jobs}\n"
+        "resources:\n  Resources:\n"
+        "    Key: {Type: AWS::KMS::Key, Properties: {KeyPolicy: {}}}\n"
+        "    Jobs:\n      Type: AWS::SQS::Queue\n      Properties: {QueueName: jobs, KmsMasterKeyId: {'Fn::GetAtt': [Key, Arn]}}\n"
+        "    Reports:\n      Type: AWS::Athena::WorkGroup\n      Properties:\n        Name: reports\n"
+        "        WorkGroupConfiguration: {ResultConfiguration: {OutputLocation: 's3://out/reports/'}}\n")
+    result = api.suggest_for_function(load_template(str(tmp_path / "serverless.yml"), region="us-east-1", account="1"), None)
+    actions = {p.action for p in result.permissions}
+    assert {"kms:GenerateDataKey", "kms:Decrypt"} <= actions
+    assert ("s3:PutObject", "arn:aws:s3:::out/reports/*") in {(p.action, p.resource) for p in result.permissions}
+    assert not [f for f in result.findings if f.code == "LP106"]

@@ -328,4 +328,13 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
             runtime=resolver.str(runtime) if runtime else None,
             line=line,
         )
-    return Template(path, "serverless", functions, scope, source=(doc, resolver, raw))
+    # NOTE: the resources section is CloudFormation: its encrypted resources, task definitions
+    # and query locations imply what they do in a template (their lines under resources.).
+    from lpgen.iac.cfn import _data_locations, _encrypted, _passed_roles
+
+    section = {"Resources": resources}
+    where = {k.removeprefix("resources."): v for k, v in lines.items() if k.startswith("resources.Resources.")}
+    return Template(
+        path, "serverless", functions, scope, _encrypted(section, resolver, where), _passed_roles(section, resolver, where),
+        _data_locations(section, resolver, where), source=(doc, resolver, raw),
+    )
