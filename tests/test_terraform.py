@@ -375,3 +375,33 @@ resource "aws_lambda_function" "fn" {
         "environment variable TABLE takes var.table (no default; --param table=… gives it), not known here "
         "(pass --env TABLE=…)",
     ]
+
+
+def test_resources_encrypted_with_a_customer_key_need_it(tmp_path: Path) -> None:
+    """A queue whose kms_master_key_id is a customer key, and a bucket whose separate
+    encryption configuration names one, need the key for the calls on them, through their
+    service only."""
+    from lpgen import api
+
+    shutil.copy("/dev/null", tmp_path / "fn.zip")
+    (tmp_path / "app.py").write_text(
+        "import os\nimport boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('sqs').send_message(QueueUrl=os.environ['QUEUE'], MessageBody='m')\n"
+        "    boto3.client('s3').get_object(Bucket=os.environ['BUCKET'], Key='k')\n")
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_sqs_queue" "jobs" {\n  name = "jobs"\n  kms_master_key_id = "arn:aws:kms:us-east-1:1:key/q"\n}\n'
+        'resource "aws_s3_bucket" "data" {\n  bucket = "data-bucket"\n}\n'
+        'resource "aws_s3_bucket_server_side_encryption_configuration" "data" {\n  bucket = aws_s3_bucket.data.id\n'
+        '  rule {\n    apply_server_side_encryption_by_default {\n      sse_algorithm = "aws:kms"\n'
+        '      kms_master_key_id = "arn:aws:kms:us-east-1:1:key/b"\n    }\n  }\n}\n'
+        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
+        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = "arn:aws:iam::1:role/fn"\n'
+        '  environment {\n    variables = {\n      QUEUE = aws_sqs_queue.jobs.url\n      BUCKET = aws_s3_bucket.data.bucket\n    }\n  }\n}\n')
+    result = api.suggest_for_function(load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1"), None)
+    kms = {(p.action, p.resource, p.condition) for p in result.permissions if p.action.startswith("kms:")}
+    assert kms == {
+        ("kms:GenerateDataKey", "arn:aws:kms:us-east-1:1:key/q", (("StringEquals", "kms:ViaService", "sqs.us-east-1.amazonaws.com"),)),
+        ("kms:Decrypt", "arn:aws:kms:us-east-1:1:key/q", (("StringEquals", "kms:ViaService", "sqs.us-east-1.amazonaws.com"),)),
+        ("kms:Decrypt", "arn:aws:kms:us-east-1:1:key/b", (("StringEquals", "kms:ViaService", "s3.us-east-1.amazonaws.com"),)),
+    }

@@ -22,6 +22,7 @@ from lpgen.data_files import load_table
 from lpgen.errors import TemplateError
 from lpgen.iac.model import (
     CurrentPolicy,
+    EncryptedResource,
     EventSource,
     FunctionInfo,
     S3Trigger,
@@ -481,7 +482,39 @@ def _functions(
     ev = Evaluator(merged, params, scope, folder)
     ev.positions = positions
     functions = _module_functions(ev, "")
-    return Template(path, "terraform", functions, scope, source=(merged, ev))
+    return Template(path, "terraform", functions, scope, _encrypted(ev), source=(merged, ev))
+
+
+def _encrypted(ev: Evaluator) -> tuple[EncryptedResource, ...]:
+    """Resources encrypted with a customer managed key, read as encryption.yaml's
+    CloudFormation types (its ``@terraform`` section)."""
+    from lpgen.data_files import load_table
+
+    table: dict[str, Any] = load_table("encryption.yaml") or {}
+    out: list[EncryptedResource] = []
+    for rtype, tf in sorted((table.get("@terraform") or {}).items()):
+        spec = table.get(tf["as"]) or {}
+        for name, body in sorted(ev.resources.get(rtype, {}).items()):
+            value: Any = body
+            for part in tf["key"]:
+                value = (value[part] if len(value) > part else None) if isinstance(part, int) and isinstance(value, list) else (
+                    value.get(part) if isinstance(value, dict) and not isinstance(part, int) else None)
+            key = ev.string(value) if value is not None else ""
+            if not key or key == "*" or "alias/" in key:
+                # NOTE: an AWS managed key needs no permission of the role; a key named by
+                # alias cannot be scoped here (as for CloudFormation).
+                continue
+            if not key.startswith("arn:"):
+                key = ev.scope.arn("kms", f"key/{key}")
+            arn = (f"arn:{ev.scope.value('Partition')}:s3:::{ev.string(body.get(tf['bucket']))}" if tf.get("bucket")
+                   else str(ev.attribute(rtype, name, "arn")))
+            patterns = [arn] + [c.replace("${Arn}", arn) for c in spec.get("covers") or ()]
+            _, line = ev.positions.get((rtype, name), ("", 0))
+            out.append(EncryptedResource(
+                f"{rtype}.{name}", tuple(patterns), key, spec["service"],
+                {a: tuple(k) for a, k in (spec.get("actions") or {}).items()}, line,
+            ))
+    return tuple(out)
 
 
 def _module_functions(ev: Evaluator, address: str) -> dict[str, FunctionInfo]:
