@@ -405,3 +405,22 @@ def test_resources_encrypted_with_a_customer_key_need_it(tmp_path: Path) -> None
         ("kms:Decrypt", "arn:aws:kms:us-east-1:1:key/q", (("StringEquals", "kms:ViaService", "sqs.us-east-1.amazonaws.com"),)),
         ("kms:Decrypt", "arn:aws:kms:us-east-1:1:key/b", (("StringEquals", "kms:ViaService", "s3.us-east-1.amazonaws.com"),)),
     }
+
+
+def test_a_task_definitions_roles_are_passed_by_the_runs_of_it(tmp_path: Path) -> None:
+    """RunTask of a task definition the module defines passes its task and execution roles:
+    PassRole on those, not on any role of the account."""
+    from lpgen import api
+
+    (tmp_path / "app.py").write_text(
+        "import boto3\ndef handler(event, context):\n"
+        "    boto3.client('ecs').run_task(cluster='c', taskDefinition='report')\n")
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_ecs_task_definition" "report" {\n  family = "report"\n'
+        '  task_role_arn = "arn:aws:iam::1:role/report-task"\n  execution_role_arn = "arn:aws:iam::1:role/report-exec"\n'
+        '  container_definitions = "[]"\n}\n'
+        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
+        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = "arn:aws:iam::1:role/fn"\n}\n')
+    result = api.suggest_for_function(load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1"), None)
+    assert sorted(p.resource for p in result.permissions if p.action == "iam:PassRole") == [
+        "arn:aws:iam::1:role/report-exec", "arn:aws:iam::1:role/report-task"]

@@ -25,6 +25,7 @@ from lpgen.iac.model import (
     EncryptedResource,
     EventSource,
     FunctionInfo,
+    PassedRoles,
     S3Trigger,
     Template,
     arn_service,
@@ -482,7 +483,25 @@ def _functions(
     ev = Evaluator(merged, params, scope, folder)
     ev.positions = positions
     functions = _module_functions(ev, "")
-    return Template(path, "terraform", functions, scope, _encrypted(ev), source=(merged, ev))
+    return Template(path, "terraform", functions, scope, _encrypted(ev), _passed_roles(ev), source=(merged, ev))
+
+
+def _passed_roles(ev: Evaluator) -> tuple[PassedRoles, ...]:
+    """Resources whose roles the calls that run them pass, read as passed_roles.yaml's
+    CloudFormation types (its ``@terraform`` section)."""
+    from lpgen.data_files import load_table
+
+    table: dict[str, Any] = load_table("passed_roles.yaml") or {}
+    out: list[PassedRoles] = []
+    for rtype, tf in sorted((table.get("@terraform") or {}).items()):
+        spec = table.get(tf["as"]) or {}
+        for name, body in sorted(ev.resources.get(rtype, {}).items()):
+            roles = tuple(r for r in (ev.string(body[k]) for k in tf["roles"] if body.get(k) is not None) if r.startswith("arn:"))
+            if roles:
+                _, line = ev.positions.get((rtype, name), ("", 0))
+                out.append(PassedRoles(f"{rtype}.{name}", (str(ev.attribute(rtype, name, "arn")),), roles,
+                                       tuple(spec["actions"]), spec["passed_to"], line))
+    return tuple(out)
 
 
 def _encrypted(ev: Evaluator) -> tuple[EncryptedResource, ...]:
