@@ -424,3 +424,25 @@ def test_a_task_definitions_roles_are_passed_by_the_runs_of_it(tmp_path: Path) -
     result = api.suggest_for_function(load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1"), None)
     assert sorted(p.resource for p in result.permissions if p.action == "iam:PassRole") == [
         "arn:aws:iam::1:role/report-exec", "arn:aws:iam::1:role/report-task"]
+
+
+def test_a_queries_data_and_results_locations_come_from_the_module(tmp_path: Path) -> None:
+    """An Athena query of a Glue table the module defines reads its S3 location; one in a
+    workgroup the module defines writes its results to the workgroup's output location."""
+    from lpgen import api
+
+    (tmp_path / "app.py").write_text(
+        "import boto3\ndef handler(event, context):\n"
+        "    boto3.client('athena').start_query_execution(QueryString='SELECT * FROM clicks',\n"
+        "        QueryExecutionContext={'Database': 'lake'}, WorkGroup='reports')\n")
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_glue_catalog_table" "clicks" {\n  name = "clicks"\n  database_name = "lake"\n'
+        '  storage_descriptor {\n    location = "s3://lake-data/clicks/"\n  }\n}\n'
+        'resource "aws_athena_workgroup" "reports" {\n  name = "reports"\n'
+        '  configuration {\n    result_configuration {\n      output_location = "s3://athena-out/reports"\n    }\n  }\n}\n'
+        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
+        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = "arn:aws:iam::1:role/fn"\n}\n')
+    result = api.suggest_for_function(load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1"), None)
+    got = {(p.action, p.resource) for p in result.permissions}
+    assert {("s3:GetObject", "arn:aws:s3:::lake-data/clicks/*"), ("s3:PutObject", "arn:aws:s3:::athena-out/reports/*")} <= got
+    assert not [f for f in result.findings if f.code == "LP106"]

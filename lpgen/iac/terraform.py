@@ -22,6 +22,7 @@ from lpgen.data_files import load_table
 from lpgen.errors import TemplateError
 from lpgen.iac.model import (
     CurrentPolicy,
+    DataLocation,
     EncryptedResource,
     EventSource,
     FunctionInfo,
@@ -483,7 +484,35 @@ def _functions(
     ev = Evaluator(merged, params, scope, folder)
     ev.positions = positions
     functions = _module_functions(ev, "")
-    return Template(path, "terraform", functions, scope, _encrypted(ev), _passed_roles(ev), source=(merged, ev))
+    return Template(path, "terraform", functions, scope, _encrypted(ev), _passed_roles(ev), _data_locations(ev),
+                    source=(merged, ev))
+
+
+def _data_locations(ev: Evaluator) -> tuple[DataLocation, ...]:
+    """Glue tables with an S3 location, and Athena workgroups with an output location (as
+    CloudFormation's, iac/cfn.py)."""
+
+    def first(body: Any, *path: str) -> Any:
+        for part in path:
+            body = body[0] if isinstance(body, list) and body else body
+            body = body.get(part) if isinstance(body, dict) else None
+        return body
+
+    out: list[DataLocation] = []
+    for name, body in sorted(ev.resources.get("aws_glue_catalog_table", {}).items()):
+        location = ev.string(first(body, "storage_descriptor", "location") or '""')
+        if location.startswith("s3://"):
+            bucket, _, prefix = location[5:].partition("/")
+            table = f"table/{ev.string(body.get('database_name'))}/{ev.string(body.get('name'))}"
+            out.append(DataLocation(ev.scope.arn("glue", table), bucket, prefix, ev.positions.get(("aws_glue_catalog_table", name), ("", 0))[1]))
+    for name, body in sorted(ev.resources.get("aws_athena_workgroup", {}).items()):
+        location = ev.string(first(body, "configuration", "result_configuration", "output_location") or '""')
+        if location.startswith("s3://") and body.get("name") is not None:
+            bucket, _, prefix = location[5:].partition("/")
+            prefix = prefix if not prefix or prefix.endswith("/") else prefix + "/"
+            out.append(DataLocation(ev.scope.arn("athena", f"workgroup/{ev.string(body['name'])}"), bucket, prefix,
+                                    ev.positions.get(("aws_athena_workgroup", name), ("", 0))[1], writes=True))
+    return tuple(out)
 
 
 def _passed_roles(ev: Evaluator) -> tuple[PassedRoles, ...]:
