@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lpgen.calls.events import s3_notification
+from lpgen.calls.events import s3_notification, secret_rotation
 from lpgen.calls.interp import MAX_PASSES, Analyzer
 from lpgen.calls.model import (
     OWN_PLACE,
@@ -657,7 +657,7 @@ def suggest_for_function(
         trail=summary, role=role,
         derive=template.derived_permissions, libraries=list(fn.layers), env_source=(fn.path or template.path, fn.line),
         layers=fn.layer_arns,
-        event=s3_notification(fn.s3_triggers) if fn.s3_triggers else None,
+        event=s3_notification(fn.s3_triggers) if fn.s3_triggers else secret_rotation(fn.rotated_secrets) if fn.rotated_secrets else None,
         env_complete=True,
     )
 

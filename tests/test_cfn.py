@@ -328,3 +328,23 @@ def test_serverless_resources_imply_what_they_do_in_a_template(tmp_path: Path) -
     assert {"kms:GenerateDataKey", "kms:Decrypt"} <= actions
     assert ("s3:PutObject", "arn:aws:s3:::out/reports/*") in {(p.action, p.resource) for p in result.permissions}
     assert not [f for f in result.findings if f.code == "LP106"]
+
+
+def test_a_rotation_function_acts_on_the_secrets_it_rotates(tmp_path: Path) -> None:
+    """Secrets Manager invokes a rotation function with the SecretId of the secret whose
+    rotation schedule names it: the secret the template defines, not any secret."""
+    from lpgen import api
+
+    template = sam_function(
+        tmp_path,
+        code=("import boto3\nsm = boto3.client('secretsmanager')\n"
+              "def handler(event, context):\n"
+              "    sm.put_secret_value(SecretId=event['SecretId'], ClientRequestToken=event['ClientRequestToken'], SecretString='x')\n"),
+        resources=("  Db: {Type: AWS::SecretsManager::Secret, Properties: {Name: prod/db}}\n"
+                   "  Rotation:\n    Type: AWS::SecretsManager::RotationSchedule\n"
+                   "    Properties: {SecretId: !Ref Db, RotationLambdaARN: !GetAtt Fn.Arn}\n"),
+    )
+    result = api.suggest_for_function(load_template(str(template), region="us-east-1", account="1"), None)
+    assert [(p.action, p.resource) for p in result.permissions] == [
+        ("secretsmanager:PutSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:prod/db-??????"),
+    ]

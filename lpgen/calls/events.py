@@ -13,6 +13,12 @@ if TYPE_CHECKING:
     from lpgen.iac.model import S3Trigger
 
 
+def secret_rotation(secrets: Sequence[str]) -> Vals:
+    """The event Secrets Manager invokes a rotation function with: its ``SecretId`` is the
+    ARN of one of the secrets the function rotates; the token and step stay unknown."""
+    return (DictV((("SecretId", vals(*(Str(s) for s in secrets))),), open=True),)
+
+
 def s3_notification(triggers: Sequence[S3Trigger]) -> Vals:
     """The event of S3 notifications or of S3 events EventBridge delivers, on a bucket and
     a key prefix and suffix: every record's ``s3.bucket.name`` (an EventBridge event's

@@ -496,6 +496,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
         role = props.get("Role")
         role_arn = resolver.str(role) if role is not None else None
         targets = _async_targets(doc, resolver, logical, props)
+        rotated = () if other_events or triggers else _rotated_secrets(doc, resolver, logical)
         mounts = props.get("FileSystemConfigs", globals_fn.get("FileSystemConfigs"))
         file_systems = tuple(_mounted(resolver, m.get("Arn")) for m in mounts if isinstance(m, dict) and m.get("Arn") is not None) if (
             isinstance(mounts, list)) else ()
@@ -522,6 +523,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             role_arn=role_arn if role_arn and role_arn.startswith("arn:") and "*" not in role_arn else None,
             targets=targets,
             file_systems=file_systems,
+            rotated_secrets=rotated,
             layers=layers,
             layer_arns=layer_arns,
             line=line,
@@ -558,6 +560,20 @@ def _s3_trigger(resolver: Any, props: dict[str, Any]) -> S3Trigger:
     rules = (((props.get("Filter") or {}).get("S3Key") or {}).get("Rules")) or []
     parts = {str(r.get("Name", "")).lower(): resolver.str(r.get("Value")) for r in rules if isinstance(r, dict)}
     return S3Trigger(resolver.str(props.get("Bucket")), parts.get("prefix", ""), parts.get("suffix", ""))
+
+
+def _rotated_secrets(doc: dict[str, Any], resolver: Resolver, logical: str) -> tuple[str, ...]:
+    """The secrets whose rotation schedule names the function as its rotation function."""
+    names = ({"Fn::GetAtt": [logical, "Arn"]}, {"Fn::GetAtt": f"{logical}.Arn"}, {"Ref": logical})
+    out = []
+    for res in (doc.get("Resources") or {}).values():
+        if isinstance(res, dict) and res.get("Type") == "AWS::SecretsManager::RotationSchedule":
+            props = res.get("Properties") or {}
+            if props.get("RotationLambdaARN") in names and props.get("SecretId") is not None:
+                secret = resolver.str(props["SecretId"])
+                if secret.startswith("arn:"):
+                    out.append(secret)
+    return tuple(sorted(set(out)))
 
 
 def _mounted(resolver: Resolver, value: Any) -> str:

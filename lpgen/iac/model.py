@@ -210,6 +210,9 @@ class FunctionInfo:
     file_systems: tuple[str, ...] = ()
     """ARNs of the EFS access points the function mounts: Lambda mounts them with the
     function's role."""
+    rotated_secrets: tuple[str, ...] = ()
+    """the secrets whose rotation schedule invokes the function, when that is all that
+    invokes it: the event's ``SecretId`` is one of them."""
     tool_grants: tuple[tuple[str, str], ...] = ()
     """(action, resource) the deployment tool adds to the role it makes for the function,
     beyond what the template writes: serverless.yml's ``onError`` and ``destinations``."""
