@@ -446,3 +446,20 @@ def test_a_queries_data_and_results_locations_come_from_the_module(tmp_path: Pat
     got = {(p.action, p.resource) for p in result.permissions}
     assert {("s3:GetObject", "arn:aws:s3:::lake-data/clicks/*"), ("s3:PutObject", "arn:aws:s3:::athena-out/reports/*")} <= got
     assert not [f for f in result.findings if f.code == "LP106"]
+
+
+def test_a_rotation_function_acts_on_the_secret_it_rotates(tmp_path: Path) -> None:
+    from lpgen import api
+
+    (tmp_path / "app.py").write_text(
+        "import boto3\ndef handler(event, context):\n"
+        "    boto3.client('secretsmanager').get_secret_value(SecretId=event['SecretId'])\n")
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_secretsmanager_secret" "db" {\n  name = "prod/db"\n}\n'
+        'resource "aws_secretsmanager_secret_rotation" "db" {\n  secret_id = aws_secretsmanager_secret.db.id\n'
+        '  rotation_lambda_arn = aws_lambda_function.rotator.arn\n}\n'
+        'resource "aws_lambda_function" "rotator" {\n  function_name = "rotator"\n  handler = "app.handler"\n'
+        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = "arn:aws:iam::1:role/fn"\n}\n')
+    result = api.suggest_for_function(load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1"), None)
+    assert [(p.action, p.resource) for p in result.permissions] == [
+        ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:prod/db-??????")]

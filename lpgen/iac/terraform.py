@@ -730,6 +730,13 @@ def _function_info(ev: Evaluator, address: str, name: str, body: dict[str, Any],
                 where, line = positions.get(("aws_lambda_event_source_mapping", mname), ("", 0))
                 sources.append(EventSource(kind, arn, line, where))
     fname = ev.string(body.get("function_name"))
+    # NOTE: the secrets a rotation names the function for (the event's SecretId), when
+    # nothing else invokes it.
+    triggers = () if sources else _s3_triggers(ev, name)
+    rotated = () if sources or triggers else tuple(sorted({
+        s for r in ev.resources.get("aws_secretsmanager_secret_rotation", {}).values()
+        if any(ref in str(r.get("rotation_lambda_arn", "")) for ref in refs) and (s := ev.string(r.get("secret_id"))).startswith("arn:")
+    }))
     targets = [ev.string(b.get("target_arn")) for b in body.get("dead_letter_config") or () if isinstance(b, dict)]
     for config in ev.resources.get("aws_lambda_function_event_invoke_config", {}).values():
         if any(r in str(config.get("function_name", "")) for r in refs):
@@ -742,7 +749,8 @@ def _function_info(ev: Evaluator, address: str, name: str, body: dict[str, Any],
         code_root=code_root,
         environment=env,
         event_sources=tuple(sources),
-        s3_triggers=() if sources else _s3_triggers(ev, name),
+        s3_triggers=triggers,
+        rotated_secrets=rotated,
         targets=tuple(dict.fromkeys(t for t in targets if t.startswith("arn:"))),
         file_systems=tuple(a for a in (ev.string(b.get("arn")) for b in body.get("file_system_config") or () if isinstance(b, dict))
                            if a.startswith("arn:")),
