@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lpgen.calls.events import s3_notification, secret_rotation
+from lpgen.calls.events import constant_inputs, s3_notification, secret_rotation
 from lpgen.calls.interp import MAX_PASSES, Analyzer
 from lpgen.calls.model import (
     OWN_PLACE,
@@ -566,6 +566,16 @@ def _named_roles_first(perms: list[Permission], derived: list[Permission]) -> li
     ]
 
 
+def _template_event(fn: Any) -> Vals | None:
+    """What the template says the function's event holds, when its events say: S3
+    notifications, constant inputs (a schedule's ``Input``), or its secrets' rotation."""
+    from lpgen.calls.values import vals
+
+    if fn.s3_triggers or fn.event_inputs:
+        return vals(*(s3_notification(fn.s3_triggers) if fn.s3_triggers else ()), *constant_inputs(fn.event_inputs))
+    return secret_rotation(fn.rotated_secrets) if fn.rotated_secrets else None
+
+
 def _given(value: str | None) -> str | None:
     """A Region or account as given, None for a template's placeholder of it (``${AWS::Region}``)."""
     return None if value is None or value.startswith("${") else value
@@ -657,7 +667,7 @@ def suggest_for_function(
         trail=summary, role=role,
         derive=template.derived_permissions, libraries=list(fn.layers), env_source=(fn.path or template.path, fn.line),
         layers=fn.layer_arns,
-        event=s3_notification(fn.s3_triggers) if fn.s3_triggers else secret_rotation(fn.rotated_secrets) if fn.rotated_secrets else None,
+        event=_template_event(fn),
         env_complete=True,
     )
 

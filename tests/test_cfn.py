@@ -348,3 +348,35 @@ def test_a_rotation_function_acts_on_the_secrets_it_rotates(tmp_path: Path) -> N
     assert [(p.action, p.resource) for p in result.permissions] == [
         ("secretsmanager:PutSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:prod/db-??????"),
     ]
+
+
+def test_a_schedules_constant_input_is_the_event(tmp_path: Path) -> None:
+    """A schedule or rule whose target Input is constant hands the function that JSON: the
+    names the code reads from it are known."""
+    from lpgen import api
+
+    template = sam_function(
+        tmp_path,
+        "      Events:\n"
+        "        Nightly:\n          Type: Schedule\n          Properties:\n"
+        "            Schedule: rate(1 day)\n            Input: '{\"bucket\": \"reports\", \"prefix\": \"nightly/\"}'\n",
+        code=("import boto3\ndef handler(event, context):\n"
+              "    boto3.client('s3').put_object(Bucket=event['bucket'], Key=event['prefix'] + 'r.csv', Body=b'')\n"),
+    )
+    result = api.suggest_for_function(load_template(str(template), region="us-east-1", account="1"), None)
+    assert [(p.action, p.resource) for p in result.permissions] == [("s3:PutObject", "arn:aws:s3:::reports/nightly/r.csv")]
+
+
+def test_a_serverless_schedules_input_is_the_event(tmp_path: Path) -> None:
+    from lpgen import api
+
+    (tmp_path / "app.py").write_text(
+        "import boto3\ndef handler(event, context):\n"
+        "    boto3.client('s3').put_object(Bucket=event['bucket'], Key='r.csv', Body=b'')\n")
+    (tmp_path / "serverless.yml").write_text(
+        "service: s\nprovider:\n  name: aws\n  runtime: python3.12\n"
+        "functions:\n  fn:\n    handler: app.handler\n    events:\n"
+        "      - schedule: {rate: rate(1 day), input: {bucket: reports}}\n"
+        "      - schedule: {rate: rate(7 days), input: '{\"bucket\": \"archive\"}'}\n")
+    result = api.suggest_for_function(load_template(str(tmp_path / "serverless.yml"), region="us-east-1", account="1"), None)
+    assert sorted(p.resource for p in result.permissions) == ["arn:aws:s3:::archive/r.csv", "arn:aws:s3:::reports/r.csv"]

@@ -13,6 +13,13 @@ if TYPE_CHECKING:
     from lpgen.iac.model import S3Trigger
 
 
+def constant_inputs(texts: Sequence[str]) -> Vals:
+    """The events of targets with a constant input (a schedule's ``Input``): that JSON."""
+    from lpgen.calls.datafiles import parse
+
+    return vals(*(parse("json", t) for t in texts))
+
+
 def secret_rotation(secrets: Sequence[str]) -> Vals:
     """The event Secrets Manager invokes a rotation function with: its ``SecretId`` is the
     ARN of one of the secrets the function rotates; the token and step stay unknown."""

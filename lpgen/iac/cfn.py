@@ -457,6 +457,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
         line = lines.get(f"Resources.{logical}", 0)
         sources = []
         triggers: list[S3Trigger] = []
+        inputs: list[str] = []
         other_events = False
         for ename, event in (props.get("Events") or {}).items():
             if not isinstance(event, dict):
@@ -466,6 +467,10 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             at = lines.get(f"Resources.{logical}.Properties.Events.{ename}", line)
             if etype == "S3":
                 triggers.append(_s3_trigger(resolver, eprops))
+                continue
+            if etype in ("Schedule", "ScheduleV2", "EventBridgeRule", "CloudWatchEvent") and isinstance(eprops.get("Input"), str):
+                # NOTE: a target's constant Input is the event the function gets.
+                inputs.append(resolver.str(eprops["Input"]))
                 continue
             if etype in ("EventBridgeRule", "CloudWatchEvent"):
                 found = eventbridge_s3(eprops.get("Pattern"), resolver.str)
@@ -496,7 +501,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
         role = props.get("Role")
         role_arn = resolver.str(role) if role is not None else None
         targets = _async_targets(doc, resolver, logical, props)
-        rotated = () if other_events or triggers else _rotated_secrets(doc, resolver, logical)
+        rotated = () if other_events or triggers or inputs else _rotated_secrets(doc, resolver, logical)
         mounts = props.get("FileSystemConfigs", globals_fn.get("FileSystemConfigs"))
         file_systems = tuple(_mounted(resolver, m.get("Arn")) for m in mounts if isinstance(m, dict) and m.get("Arn") is not None) if (
             isinstance(mounts, list)) else ()
@@ -524,6 +529,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             targets=targets,
             file_systems=file_systems,
             rotated_secrets=rotated,
+            event_inputs=() if other_events else tuple(inputs),
             layers=layers,
             layer_arns=layer_arns,
             line=line,

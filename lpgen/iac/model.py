@@ -210,6 +210,9 @@ class FunctionInfo:
     file_systems: tuple[str, ...] = ()
     """ARNs of the EFS access points the function mounts: Lambda mounts them with the
     function's role."""
+    event_inputs: tuple[str, ...] = ()
+    """the constant JSON inputs its events deliver in place of their own (a schedule's or a
+    rule's ``Input``), when its events are those and S3 notifications only."""
     rotated_secrets: tuple[str, ...] = ()
     """the secrets whose rotation schedule invokes the function, when that is all that
     invokes it: the event's ``SecretId`` is one of them."""

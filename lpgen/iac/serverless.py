@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from typing import Any
@@ -254,9 +255,15 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
         at = lines.get(f"functions.{key}.events", line)
         sources: list[EventSource] = []
         triggers: list[S3Trigger] = []
+        inputs: list[str] = []
         other_events = False
         for event in fn.get("events") or ():
             if not isinstance(event, dict):
+                continue
+            given = next((e.get("input") for kind, e in event.items() if kind in ("schedule", "eventBridge") and isinstance(e, dict)), None)
+            if isinstance(given, (str, dict)):
+                # NOTE: a target's constant input is the event the function gets.
+                inputs.append(given if isinstance(given, str) else json.dumps(resolver.value(given)))
                 continue
             if "s3" in event:
                 spec = event["s3"]
@@ -325,6 +332,7 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
             environment=env,
             event_sources=tuple(sources),
             s3_triggers=() if other_events else tuple(triggers),
+            event_inputs=() if other_events else tuple(inputs),
             runtime=resolver.str(runtime) if runtime else None,
             line=line,
         )
