@@ -463,3 +463,21 @@ def test_a_rotation_function_acts_on_the_secret_it_rotates(tmp_path: Path) -> No
     result = api.suggest_for_function(load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1"), None)
     assert [(p.action, p.resource) for p in result.permissions] == [
         ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:prod/db-??????")]
+
+
+def test_a_rule_targets_constant_input_is_the_event(tmp_path: Path) -> None:
+    from lpgen import api
+
+    (tmp_path / "app.py").write_text(
+        "import boto3\ndef handler(event, context):\n"
+        "    boto3.client('s3').put_object(Bucket=event['bucket'], Key='r.csv', Body=b'')\n")
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_cloudwatch_event_rule" "nightly" {\n  schedule_expression = "rate(1 day)"\n}\n'
+        'resource "aws_cloudwatch_event_target" "nightly" {\n  rule = aws_cloudwatch_event_rule.nightly.name\n'
+        '  arn = aws_lambda_function.job.arn\n  input = jsonencode({ bucket = "reports" })\n}\n'
+        'resource "aws_lambda_permission" "events" {\n  function_name = aws_lambda_function.job.function_name\n'
+        '  principal = "events.amazonaws.com"\n  action = "lambda:InvokeFunction"\n}\n'
+        'resource "aws_lambda_function" "job" {\n  function_name = "job"\n  handler = "app.handler"\n'
+        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = "arn:aws:iam::1:role/fn"\n}\n')
+    result = api.suggest_for_function(load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1"), None)
+    assert [(p.action, p.resource) for p in result.permissions] == [("s3:PutObject", "arn:aws:s3:::reports/r.csv")]

@@ -733,7 +733,8 @@ def _function_info(ev: Evaluator, address: str, name: str, body: dict[str, Any],
     # NOTE: the secrets a rotation names the function for (the event's SecretId), when
     # nothing else invokes it.
     triggers = () if sources else _s3_triggers(ev, name)
-    rotated = () if sources or triggers else tuple(sorted({
+    inputs = () if sources or triggers else _event_inputs(ev, name)
+    rotated = () if sources or triggers or inputs else tuple(sorted({
         s for r in ev.resources.get("aws_secretsmanager_secret_rotation", {}).values()
         if any(ref in str(r.get("rotation_lambda_arn", "")) for ref in refs) and (s := ev.string(r.get("secret_id"))).startswith("arn:")
     }))
@@ -751,6 +752,7 @@ def _function_info(ev: Evaluator, address: str, name: str, body: dict[str, Any],
         event_sources=tuple(sources),
         s3_triggers=triggers,
         rotated_secrets=rotated,
+        event_inputs=inputs,
         targets=tuple(dict.fromkeys(t for t in targets if t.startswith("arn:"))),
         file_systems=tuple(a for a in (ev.string(b.get("arn")) for b in body.get("file_system_config") or () if isinstance(b, dict))
                            if a.startswith("arn:")),
@@ -764,6 +766,25 @@ def _function_info(ev: Evaluator, address: str, name: str, body: dict[str, Any],
         line=positions.get(("aws_lambda_function", name), ("", 0))[1],
         path=positions.get(("aws_lambda_function", name), ("", 0))[0],
     )
+
+
+def _event_inputs(ev: Evaluator, name: str) -> tuple[str, ...]:
+    """The constant inputs of the EventBridge rule targets and schedules that invoke
+    ``aws_lambda_function.<name>``, when they are all that invokes it (every
+    ``aws_lambda_permission`` for it names events.amazonaws.com, it has no function URL, and
+    every target that names it gives an ``input``)."""
+    ref = f"aws_lambda_function.{name}."
+    if any(ref in str(u.get("function_name", "")) for u in ev.resources.get("aws_lambda_function_url", {}).values()):
+        return ()
+    for perm in ev.resources.get("aws_lambda_permission", {}).values():
+        if ref in str(perm.get("function_name", "")) and ev.string(perm.get("principal")) != "events.amazonaws.com":
+            return ()
+    targets = [t for t in ev.resources.get("aws_cloudwatch_event_target", {}).values() if ref in str(t.get("arn", ""))]
+    targets += [t for s in ev.resources.get("aws_scheduler_schedule", {}).values() for t in s.get("target") or ()
+                if isinstance(t, dict) and ref in str(t.get("arn", ""))]
+    if not targets or any(t.get("input") is None for t in targets):
+        return ()
+    return tuple(ev.string(t["input"]) for t in targets)
 
 
 def _s3_triggers(ev: Evaluator, name: str) -> tuple[S3Trigger, ...]:
