@@ -219,3 +219,27 @@ def test_a_block_never_refers_to_what_depends_on_its_function(tmp_path: Path, mo
     assert "!GetAtt Orders.Arn" in text
     assert "Fn." not in text and "Audit" not in text
     assert "function:orders-api" in text and "log-group:/aws/lambda/orders-api" in text
+
+
+def test_a_block_never_refers_to_what_depends_on_the_role_it_is_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A table whose resource policy names the function's role depends on the role: the
+    role's policy naming the table (!GetAtt Orders.Arn) would close a cycle. It is written by
+    name. A key CloudFormation makes the id of is never written as one resource."""
+    (tmp_path / "app.py").write_text(
+        "import os\nimport boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('dynamodb').get_item(TableName=os.environ['TABLE'], Key={})\n"
+        "    boto3.client('kms').encrypt(KeyId=os.environ['KEY'], Plaintext=b'x')\n")
+    (tmp_path / "template.yaml").write_text(
+        "Resources:\n"
+        "  FnRole:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {}\n"
+        "  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy: {}\n"
+        "  Orders:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      TableName: orders\n"
+        "      ResourcePolicy:\n        PolicyDocument:\n"
+        "          Statement: [{Effect: Allow, Principal: {AWS: !GetAtt FnRole.Arn}, Action: 'dynamodb:GetItem', Resource: '*'}]\n"
+        "  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Handler: app.handler\n      Runtime: python3.12\n"
+        "      Code: .\n      Role: !GetAtt FnRole.Arn\n"
+        "      Environment: {Variables: {TABLE: !Ref Orders, KEY: !GetAtt Key.Arn}}\n")
+    monkeypatch.chdir(tmp_path)
+    text = _run("suggest", "--template", "template.yaml", "--format", "cloudformation", *SCOPE)
+    assert "table/orders" in text and "kms:Encrypt" in text and "GetAtt" not in text

@@ -51,7 +51,9 @@ def _known_arns(tpl: Template, fn: FunctionInfo | None = None) -> list[tuple[str
         def exact(value: str, logical: str = logical) -> bool:
             # NOTE: a name CloudFormation makes (``stack-Jobs-1A2B3C``) reads as a pattern
             # around the logical id; granted on that pattern, the grant is this resource's.
-            return value.startswith("arn:") and ("*" not in value or logical.lower() in value.lower())
+            # An id only known once deployed (a key's ``key/*``) names any resource.
+            name = re.split(r"[:/]", value)[-1]
+            return value.startswith("arn:") and ("*" not in value or logical.lower() in name.lower())
 
         for attr in (spec.get("attrs") or {}):
             value = resolver.get_att(logical, attr)
@@ -67,13 +69,17 @@ def _known_arns(tpl: Template, fn: FunctionInfo | None = None) -> list[tuple[str
 
 
 def _function_ids(tpl: Template, fn: FunctionInfo | None, doc: dict[str, Any]) -> set[str]:
-    """The logical ids of the functions a policy block's role serves: the function's own, or,
-    in serverless.yml (one role for every function unless it has its own), every function's
-    (``render`` is ``RenderLambdaFunction``)."""
+    """The logical ids a policy block's role must not come to depend on: the function and the
+    role it names, or, in serverless.yml (one role for every function unless it has its own),
+    every function (``render`` is ``RenderLambdaFunction``)."""
     if fn is None:
         return set()
     if tpl.kind != "serverless":
-        return {fn.name}
+        # NOTE: and the role it names, whose policies the block is: what depends on the role
+        # closes the cycle too.
+        res = (doc.get("Resources") or {}).get(fn.name)
+        role = ((res.get("Properties") or {}).get("Role") if isinstance(res, dict) else None) or {}
+        return {fn.name} | _referenced(role)
     names = [fn.name] if ((doc.get("functions") or {}).get(fn.name) or {}).get("iamRoleStatements") else list(doc.get("functions") or {})
     return {n[:1].upper() + n[1:].replace("-", "Dash").replace("_", "Underscore") + "LambdaFunction" for n in names}
 
