@@ -31,6 +31,7 @@ from lpgen.iac.model import (
     code_root,
     deployed_from,
     eventbridge_s3,
+    follow,
 )
 from lpgen.permissions.arns import Scope
 
@@ -662,12 +663,7 @@ def _encrypted(doc: dict[str, Any], resolver: Resolver, lines: dict[str, int]) -
     """Resources encrypted with a customer managed key (data/encryption.yaml)."""
     out: list[EncryptedResource] = []
     for logical, props, spec in _typed(doc, load_table("encryption.yaml") or {}):
-        value: Any = props
-        for part in spec["key"]:
-            if isinstance(part, int):
-                value = value[part] if isinstance(value, list) and len(value) > part else None
-            else:
-                value = value.get(part) if isinstance(value, dict) else None
+        value = follow(props, spec["key"])
         if value is None:
             continue
         key = resolver.str(value)

@@ -154,6 +154,16 @@ class DataLocation:
     writes: bool = False
 
 
+def follow(value: Any, path: list[str | int]) -> Any:
+    """The part of a template value a path of keys and list indexes leads to, or None."""
+    for part in path:
+        if isinstance(part, int):
+            value = value[part] if isinstance(value, list) and len(value) > part else None
+        else:
+            value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
 
 

@@ -30,6 +30,7 @@ from lpgen.iac.model import (
     S3Trigger,
     Template,
     arn_service,
+    follow,
 )
 from lpgen.permissions.arns import Scope
 from lpgen.source.package import is_package, unpack
@@ -543,10 +544,7 @@ def _encrypted(ev: Evaluator) -> tuple[EncryptedResource, ...]:
     for rtype, tf in sorted((table.get("@terraform") or {}).items()):
         spec = table.get(tf["as"]) or {}
         for name, body in sorted(ev.resources.get(rtype, {}).items()):
-            value: Any = body
-            for part in tf["key"]:
-                value = (value[part] if len(value) > part else None) if isinstance(part, int) and isinstance(value, list) else (
-                    value.get(part) if isinstance(value, dict) and not isinstance(part, int) else None)
+            value = follow(body, tf["key"])
             key = ev.string(value) if value is not None else ""
             if not key or key == "*" or "alias/" in key:
                 # NOTE: an AWS managed key needs no permission of the role; a key named by
