@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -493,21 +493,15 @@ def _data_locations(ev: Evaluator) -> tuple[DataLocation, ...]:
     """Glue tables with an S3 location, and Athena workgroups with an output location (as
     CloudFormation's, iac/cfn.py)."""
 
-    def first(body: Any, *path: str) -> Any:
-        for part in path:
-            body = body[0] if isinstance(body, list) and body else body
-            body = body.get(part) if isinstance(body, dict) else None
-        return body
-
     out: list[DataLocation] = []
     for name, body in sorted(ev.resources.get("aws_glue_catalog_table", {}).items()):
-        location = ev.string(first(body, "storage_descriptor", "location") or '""')
+        location = ev.string(follow(body, ["storage_descriptor", 0, "location"]) or '""')
         if location.startswith("s3://"):
             bucket, _, prefix = location[5:].partition("/")
             table = f"table/{ev.string(body.get('database_name'))}/{ev.string(body.get('name'))}"
             out.append(DataLocation(ev.scope.arn("glue", table), bucket, prefix, ev.positions.get(("aws_glue_catalog_table", name), ("", 0))[1]))
     for name, body in sorted(ev.resources.get("aws_athena_workgroup", {}).items()):
-        location = ev.string(first(body, "configuration", "result_configuration", "output_location") or '""')
+        location = ev.string(follow(body, ["configuration", 0, "result_configuration", 0, "output_location"]) or '""')
         if location.startswith("s3://") and body.get("name") is not None:
             bucket, _, prefix = location[5:].partition("/")
             prefix = prefix if not prefix or prefix.endswith("/") else prefix + "/"
@@ -516,50 +510,47 @@ def _data_locations(ev: Evaluator) -> tuple[DataLocation, ...]:
     return tuple(out)
 
 
-def _passed_roles(ev: Evaluator) -> tuple[PassedRoles, ...]:
-    """Resources whose roles the calls that run them pass, read as passed_roles.yaml's
-    CloudFormation types (its ``@terraform`` section)."""
+def _as_cloudformation(ev: Evaluator, table_name: str) -> Iterator[tuple[str, str, dict[str, Any], dict[str, Any], dict[str, Any], int]]:
+    """(type, name, body, its ``@terraform`` entry, the CloudFormation type's entry, line) of
+    each resource of a type a data table's ``@terraform`` section reads as a CloudFormation one."""
     from lpgen.data_files import load_table
 
-    table: dict[str, Any] = load_table("passed_roles.yaml") or {}
-    out: list[PassedRoles] = []
+    table: dict[str, Any] = load_table(table_name) or {}
     for rtype, tf in sorted((table.get("@terraform") or {}).items()):
-        spec = table.get(tf["as"]) or {}
         for name, body in sorted(ev.resources.get(rtype, {}).items()):
-            roles = tuple(r for r in (ev.string(body[k]) for k in tf["roles"] if body.get(k) is not None) if r.startswith("arn:"))
-            if roles:
-                _, line = ev.positions.get((rtype, name), ("", 0))
-                out.append(PassedRoles(f"{rtype}.{name}", (str(ev.attribute(rtype, name, "arn")),), roles,
-                                       tuple(spec["actions"]), spec["passed_to"], line))
+            yield rtype, name, body, tf, table.get(tf["as"]) or {}, ev.positions.get((rtype, name), ("", 0))[1]
+
+
+def _passed_roles(ev: Evaluator) -> tuple[PassedRoles, ...]:
+    """Resources whose roles the calls that run them pass (passed_roles.yaml)."""
+    out: list[PassedRoles] = []
+    for rtype, name, body, tf, spec, line in _as_cloudformation(ev, "passed_roles.yaml"):
+        roles = tuple(r for r in (ev.string(body[k]) for k in tf["roles"] if body.get(k) is not None) if r.startswith("arn:"))
+        if roles:
+            out.append(PassedRoles(f"{rtype}.{name}", (str(ev.attribute(rtype, name, "arn")),), roles,
+                                   tuple(spec["actions"]), spec["passed_to"], line))
     return tuple(out)
 
 
 def _encrypted(ev: Evaluator) -> tuple[EncryptedResource, ...]:
-    """Resources encrypted with a customer managed key, read as encryption.yaml's
-    CloudFormation types (its ``@terraform`` section)."""
-    from lpgen.data_files import load_table
-
-    table: dict[str, Any] = load_table("encryption.yaml") or {}
+    """Resources encrypted with a customer managed key (encryption.yaml)."""
     out: list[EncryptedResource] = []
-    for rtype, tf in sorted((table.get("@terraform") or {}).items()):
-        spec = table.get(tf["as"]) or {}
-        for name, body in sorted(ev.resources.get(rtype, {}).items()):
-            value = follow(body, tf["key"])
-            key = ev.string(value) if value is not None else ""
-            if not key or key == "*" or "alias/" in key:
-                # NOTE: an AWS managed key needs no permission of the role; a key named by
-                # alias cannot be scoped here (as for CloudFormation).
-                continue
-            if not key.startswith("arn:"):
-                key = ev.scope.arn("kms", f"key/{key}")
-            arn = (f"arn:{ev.scope.value('Partition')}:s3:::{ev.string(body.get(tf['bucket']))}" if tf.get("bucket")
-                   else str(ev.attribute(rtype, name, "arn")))
-            patterns = [arn] + [c.replace("${Arn}", arn) for c in spec.get("covers") or ()]
-            _, line = ev.positions.get((rtype, name), ("", 0))
-            out.append(EncryptedResource(
-                f"{rtype}.{name}", tuple(patterns), key, spec["service"],
-                {a: tuple(k) for a, k in (spec.get("actions") or {}).items()}, line,
-            ))
+    for rtype, name, body, tf, spec, line in _as_cloudformation(ev, "encryption.yaml"):
+        value = follow(body, tf["key"])
+        key = ev.string(value) if value is not None else ""
+        if not key or key == "*" or "alias/" in key:
+            # NOTE: an AWS managed key needs no permission of the role; a key named by alias
+            # cannot be scoped here (as for CloudFormation).
+            continue
+        if not key.startswith("arn:"):
+            key = ev.scope.arn("kms", f"key/{key}")
+        arn = (f"arn:{ev.scope.value('Partition')}:s3:::{ev.string(body.get(tf['bucket']))}" if tf.get("bucket")
+               else str(ev.attribute(rtype, name, "arn")))
+        patterns = [arn] + [c.replace("${Arn}", arn) for c in spec.get("covers") or ()]
+        out.append(EncryptedResource(
+            f"{rtype}.{name}", tuple(patterns), key, spec["service"],
+            {a: tuple(k) for a, k in (spec.get("actions") or {}).items()}, line,
+        ))
     return tuple(out)
 
 
@@ -766,17 +757,23 @@ def _function_info(ev: Evaluator, address: str, name: str, body: dict[str, Any],
     )
 
 
+def _invoked_only_by(ev: Evaluator, ref: str, principal: str) -> bool:
+    """Does every ``aws_lambda_permission`` for the function ``ref`` names name ``principal``,
+    and has it no function URL?"""
+    if any(ref in str(u.get("function_name", "")) for u in ev.resources.get("aws_lambda_function_url", {}).values()):
+        return False
+    return all(ev.string(p.get("principal")) == principal for p in ev.resources.get("aws_lambda_permission", {}).values()
+               if ref in str(p.get("function_name", "")))
+
+
 def _event_inputs(ev: Evaluator, name: str) -> tuple[str, ...]:
     """The constant inputs of the EventBridge rule targets and schedules that invoke
     ``aws_lambda_function.<name>``, when they are all that invokes it (every
     ``aws_lambda_permission`` for it names events.amazonaws.com, it has no function URL, and
     every target that names it gives an ``input``)."""
     ref = f"aws_lambda_function.{name}."
-    if any(ref in str(u.get("function_name", "")) for u in ev.resources.get("aws_lambda_function_url", {}).values()):
+    if not _invoked_only_by(ev, ref, "events.amazonaws.com"):
         return ()
-    for perm in ev.resources.get("aws_lambda_permission", {}).values():
-        if ref in str(perm.get("function_name", "")) and ev.string(perm.get("principal")) != "events.amazonaws.com":
-            return ()
     targets = [t for t in ev.resources.get("aws_cloudwatch_event_target", {}).values() if ref in str(t.get("arn", ""))]
     targets += [t for s in ev.resources.get("aws_scheduler_schedule", {}).values() for t in s.get("target") or ()
                 if isinstance(t, dict) and ref in str(t.get("arn", ""))]
@@ -790,11 +787,8 @@ def _s3_triggers(ev: Evaluator, name: str) -> tuple[S3Trigger, ...]:
     only service the function lets invoke it (every ``aws_lambda_permission`` for it names
     s3.amazonaws.com, and it has no function URL)."""
     ref = f"aws_lambda_function.{name}."
-    if any(ref in str(u.get("function_name", "")) for u in ev.resources.get("aws_lambda_function_url", {}).values()):
+    if not _invoked_only_by(ev, ref, "s3.amazonaws.com"):
         return ()
-    for perm in ev.resources.get("aws_lambda_permission", {}).values():
-        if ref in str(perm.get("function_name", "")) and ev.string(perm.get("principal")) != "s3.amazonaws.com":
-            return ()
     triggers: list[S3Trigger] = []
     for note in ev.resources.get("aws_s3_bucket_notification", {}).values():
         for target in note.get("lambda_function") or ():
