@@ -380,3 +380,32 @@ def test_a_serverless_schedules_input_is_the_event(tmp_path: Path) -> None:
         "      - schedule: {rate: rate(7 days), input: '{\"bucket\": \"archive\"}'}\n")
     result = api.suggest_for_function(load_template(str(tmp_path / "serverless.yml"), region="us-east-1", account="1"), None)
     assert sorted(p.resource for p in result.permissions) == ["arn:aws:s3:::archive/r.csv", "arn:aws:s3:::reports/r.csv"]
+
+
+def test_a_rule_targets_constant_input_in_plain_cloudformation(tmp_path: Path) -> None:
+    """A rule whose target Input is constant hands the function that JSON, when only
+    EventBridge may invoke the function; a permission for another service drops it."""
+    from lpgen import api
+
+    (tmp_path / "app.py").write_text(
+        "import boto3\ndef handler(event, context):\n"
+        "    boto3.client('s3').put_object(Bucket=event['bucket'], Key='r.csv', Body=b'')\n")
+
+    def template(extra: str) -> str:
+        path = tmp_path / "template.yaml"
+        path.write_text(
+            "Resources:\n"
+            "  Nightly:\n    Type: AWS::Events::Rule\n    Properties:\n      ScheduleExpression: rate(1 day)\n"
+            "      Targets: [{Id: fn, Arn: !GetAtt Fn.Arn, Input: '{\"bucket\": \"reports\"}'}]\n"
+            "  Allow:\n    Type: AWS::Lambda::Permission\n    Properties:\n"
+            "      {FunctionName: !Ref Fn, Action: 'lambda:InvokeFunction', Principal: events.amazonaws.com}\n" + extra +
+            "  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Handler: app.handler\n      Runtime: python3.12\n"
+            "      Code: .\n      Role: arn:aws:iam::1:role/fn\n")
+        return str(path)
+
+    only = api.suggest_for_function(load_template(template(""), region="us-east-1", account="1"), None)
+    assert [p.resource for p in only.permissions] == ["arn:aws:s3:::reports/r.csv"]
+    api_too = template("  Api:\n    Type: AWS::Lambda::Permission\n    Properties:\n"
+                       "      {FunctionName: !Ref Fn, Action: 'lambda:InvokeFunction', Principal: apigateway.amazonaws.com}\n")
+    assert [p.resource for p in api.suggest_for_function(load_template(api_too, region="us-east-1", account="1"), None).permissions] == [
+        "arn:aws:s3:::*/r.csv"]

@@ -502,7 +502,15 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
         role = props.get("Role")
         role_arn = resolver.str(role) if role is not None else None
         targets = _async_targets(doc, resolver, logical, props)
-        rotated = () if other_events or triggers or inputs else _rotated_secrets(doc, resolver, logical)
+        given, invokers = _rule_inputs(doc, resolver, logical)
+        if given is None or invokers - {"events.amazonaws.com"}:
+            inputs = []  # NOTE: something else may invoke it with another event
+            constant = False
+        else:
+            inputs += given
+            constant = True
+        rotated = () if other_events or triggers or inputs or invokers - {"secretsmanager.amazonaws.com"} else (
+            _rotated_secrets(doc, resolver, logical))
         mounts = props.get("FileSystemConfigs", globals_fn.get("FileSystemConfigs"))
         file_systems = tuple(_mounted(resolver, m.get("Arn")) for m in mounts if isinstance(m, dict) and m.get("Arn") is not None) if (
             isinstance(mounts, list)) else ()
@@ -530,7 +538,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             targets=targets,
             file_systems=file_systems,
             rotated_secrets=rotated,
-            event_inputs=() if other_events else tuple(inputs),
+            event_inputs=() if other_events or not constant else tuple(inputs),
             layers=layers,
             layer_arns=layer_arns,
             line=line,
@@ -567,6 +575,30 @@ def _s3_trigger(resolver: Any, props: dict[str, Any]) -> S3Trigger:
     rules = (((props.get("Filter") or {}).get("S3Key") or {}).get("Rules")) or []
     parts = {str(r.get("Name", "")).lower(): resolver.str(r.get("Value")) for r in rules if isinstance(r, dict)}
     return S3Trigger(resolver.str(props.get("Bucket")), parts.get("prefix", ""), parts.get("suffix", ""))
+
+
+def _rule_inputs(doc: dict[str, Any], resolver: Resolver, logical: str) -> tuple[list[str] | None, set[str]]:
+    """The constant inputs of the EventBridge rules' and schedules' targets that invoke the
+    function outside its SAM ``Events`` (None when one of them has no ``Input``), and the
+    services its permissions let invoke it (``*`` for a function URL)."""
+    names = ({"Fn::GetAtt": [logical, "Arn"]}, {"Fn::GetAtt": f"{logical}.Arn"}, {"Ref": logical}, logical)
+    out: list[str] | None = []
+    invokers: set[str] = set()
+    for res in (doc.get("Resources") or {}).values():
+        if not isinstance(res, dict):
+            continue
+        props = res.get("Properties") or {}
+        kind = res.get("Type")
+        if kind == "AWS::Lambda::Permission" and props.get("FunctionName") in names:
+            invokers.add(resolver.str(props.get("Principal")))
+        elif kind == "AWS::Lambda::Url" and props.get("TargetFunctionArn") in names:
+            invokers.add("*")
+        elif kind in ("AWS::Events::Rule", "AWS::Scheduler::Schedule"):
+            targets = props.get("Targets") if kind == "AWS::Events::Rule" else [props.get("Target")]
+            for target in targets if isinstance(targets, list) else ():
+                if isinstance(target, dict) and target.get("Arn") in names and out is not None:
+                    out = out + [resolver.str(target["Input"])] if isinstance(target.get("Input"), str) else None
+    return out, invokers
 
 
 def _rotated_secrets(doc: dict[str, Any], resolver: Resolver, logical: str) -> tuple[str, ...]:
