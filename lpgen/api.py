@@ -526,17 +526,7 @@ def suggest(
             if (p.action, p.resource, p.condition) not in known:
                 known.add((p.action, p.resource, p.condition))
                 perms.append(p)
-        # NOTE: what the template names settles the resource an LP106 notice says the request
-        # does not (a workgroup's output location), at the calls it came from.
-        settled = {(e.path, e.line) for p in derived for e in p.evidence if e.kind != "template"}
-        findings = [f for f in findings if not (f.code == "LP106" and (f.path, f.line) in settled)]
-        kept = _named_roles_first(perms, derived)
-        if len(kept) < len(perms):
-            # NOTE: and the finding each such grant had.
-            gone = {(p.action, p.resource, e.path, e.line) for p in perms if p not in kept for e in p.evidence}
-            findings = [f for f in findings if not any(
-                f.message.startswith(f"{a} on {r}:") and (f.path, f.line) == (path, line) for a, r, path, line in gone)]
-            perms = kept
+        perms, findings = _settled(perms, findings, derived)
     findings = analysis_findings(analysis) + findings + list(extra_findings or [])
     checked = None
     if trail is not None and role:
@@ -550,19 +540,30 @@ def suggest(
     )
 
 
-def _named_roles_first(perms: list[Permission], derived: list[Permission]) -> list[Permission]:
-    """``perms`` without a pass of any role (``role/*``: a task definition's roles, which the
-    request does not name) made only by calls whose roles the template names."""
+def _settled(
+    perms: list[Permission], findings: list[Finding], derived: list[Permission],
+) -> tuple[list[Permission], list[Finding]]:
+    """``perms`` and ``findings`` once the template names what a request does not, at the
+    calls the derived permissions carry the evidence of: an LP106 notice gives way (a
+    workgroup's output location), and so does a pass of any role (``role/*``: a task
+    definition's roles) made only by calls whose roles the template names, with its LP101."""
+    calls = {(e.path, e.line) for p in derived for e in p.evidence if e.kind != "template"}
+    findings = [f for f in findings if not (f.code == "LP106" and (f.path, f.line) in calls)]
     named: dict[tuple[tuple[str, str, str], ...], set[Evidence]] = {}
     for p in derived:
         if p.action == "iam:PassRole":
             named.setdefault(p.condition, set()).update(p.evidence)
-    if not named:
-        return perms
-    return [
+    gone = [
         p for p in perms
-        if not (p.action == "iam:PassRole" and p.resource.endswith(":role/*") and p.evidence
-                and set(p.evidence) <= named.get(p.condition, set()))
+        if p.action == "iam:PassRole" and p.resource.endswith(":role/*") and p.evidence
+        and set(p.evidence) <= named.get(p.condition, set())
+    ]
+    if not gone:
+        return perms, findings
+    places = {(p.action, p.resource, e.path, e.line) for p in gone for e in p.evidence}
+    return [p for p in perms if p not in gone], [
+        f for f in findings
+        if not any(f.message.startswith(f"{a} on {r}:") and (f.path, f.line) == (path, line) for a, r, path, line in places)
     ]
 
 
