@@ -493,7 +493,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             if isinstance(other, dict) and other.get("Type") == "AWS::Lambda::EventSourceMapping":
                 p = other.get("Properties") or {}
                 target = p.get("FunctionName")
-                if target in ({"Ref": logical}, logical) or (isinstance(target, dict) and target.get("Fn::GetAtt", [None])[0] == logical):
+                if _names_function(target, logical):
                     arn = resolver.str(p.get("EventSourceArn"))
                     kind = arn_service(arn)
                     other_events = True
@@ -577,11 +577,20 @@ def _s3_trigger(resolver: Any, props: dict[str, Any]) -> S3Trigger:
     return S3Trigger(resolver.str(props.get("Bucket")), parts.get("prefix", ""), parts.get("suffix", ""))
 
 
+def _names_function(value: Any, logical: str) -> bool:
+    """Does a template value name the function ``logical``: its logical id, ``Ref`` of it
+    (its name), or ``Fn::GetAtt`` of it (its ARN)?"""
+    if value == logical or value == {"Ref": logical}:
+        return True
+    att = value.get("Fn::GetAtt") if isinstance(value, dict) else None
+    target = att[0] if isinstance(att, list) and att else att.split(".", 1)[0] if isinstance(att, str) else None
+    return target == logical
+
+
 def _rule_inputs(doc: dict[str, Any], resolver: Resolver, logical: str) -> tuple[list[str] | None, set[str]]:
     """The constant inputs of the EventBridge rules' and schedules' targets that invoke the
     function outside its SAM ``Events`` (None when one of them has no ``Input``), and the
     services its permissions let invoke it (``*`` for a function URL)."""
-    names = ({"Fn::GetAtt": [logical, "Arn"]}, {"Fn::GetAtt": f"{logical}.Arn"}, {"Ref": logical}, logical)
     out: list[str] | None = []
     invokers: set[str] = set()
     for res in (doc.get("Resources") or {}).values():
@@ -589,26 +598,25 @@ def _rule_inputs(doc: dict[str, Any], resolver: Resolver, logical: str) -> tuple
             continue
         props = res.get("Properties") or {}
         kind = res.get("Type")
-        if kind == "AWS::Lambda::Permission" and props.get("FunctionName") in names:
+        if kind == "AWS::Lambda::Permission" and _names_function(props.get("FunctionName"), logical):
             invokers.add(resolver.str(props.get("Principal")))
-        elif kind == "AWS::Lambda::Url" and props.get("TargetFunctionArn") in names:
+        elif kind == "AWS::Lambda::Url" and _names_function(props.get("TargetFunctionArn"), logical):
             invokers.add("*")
         elif kind in ("AWS::Events::Rule", "AWS::Scheduler::Schedule"):
             targets = props.get("Targets") if kind == "AWS::Events::Rule" else [props.get("Target")]
             for target in targets if isinstance(targets, list) else ():
-                if isinstance(target, dict) and target.get("Arn") in names and out is not None:
+                if isinstance(target, dict) and _names_function(target.get("Arn"), logical) and out is not None:
                     out = out + [resolver.str(target["Input"])] if isinstance(target.get("Input"), str) else None
     return out, invokers
 
 
 def _rotated_secrets(doc: dict[str, Any], resolver: Resolver, logical: str) -> tuple[str, ...]:
     """The secrets whose rotation schedule names the function as its rotation function."""
-    names = ({"Fn::GetAtt": [logical, "Arn"]}, {"Fn::GetAtt": f"{logical}.Arn"}, {"Ref": logical})
     out = []
     for res in (doc.get("Resources") or {}).values():
         if isinstance(res, dict) and res.get("Type") == "AWS::SecretsManager::RotationSchedule":
             props = res.get("Properties") or {}
-            if props.get("RotationLambdaARN") in names and props.get("SecretId") is not None:
+            if _names_function(props.get("RotationLambdaARN"), logical) and props.get("SecretId") is not None:
                 secret = resolver.str(props["SecretId"])
                 if secret.startswith("arn:"):
                     out.append(secret)
@@ -633,7 +641,7 @@ def _async_targets(doc: dict[str, Any], resolver: Resolver, logical: str, props:
         if isinstance(res, dict) and res.get("Type") == "AWS::Lambda::EventInvokeConfig":
             p = res.get("Properties") or {}
             target = p.get("FunctionName")
-            if target in ({"Ref": logical}, logical):
+            if _names_function(target, logical):
                 configs.append(p)
     for cfg in configs:
         dest = (cfg or {}).get("DestinationConfig") or {}
@@ -656,25 +664,17 @@ def _typed(doc: dict[str, Any], types: dict[str, Any]) -> Iterator[tuple[str, di
 def _data_locations(doc: dict[str, Any], resolver: Resolver, lines: dict[str, int]) -> tuple[DataLocation, ...]:
     """Glue tables with an S3 location, what a query of them reads, and Athena workgroups
     with an output location, where their queries write."""
-    out: list[DataLocation] = []
+    out: list[DataLocation | None] = []
     for logical, props, _ in _typed(doc, {"AWS::Glue::Table": True}):
-        table = props.get("TableInput") or {}
-        location = resolver.str(((table.get("StorageDescriptor") or {}).get("Location")) or "")
-        if not location.startswith("s3://"):
-            continue
-        db = resolver.str(props.get("DatabaseName"))
-        name = resolver.str(table.get("Name"))
-        bucket, _, prefix = location[5:].partition("/")
-        out.append(DataLocation(resolver.scope.arn("glue", f"table/{db}/{name}"), bucket, prefix, lines.get(f"Resources.{logical}", 0)))
+        location = resolver.str(follow(props, ["TableInput", "StorageDescriptor", "Location"]) or "")
+        table = f"table/{resolver.str(props.get('DatabaseName'))}/{resolver.str(follow(props, ['TableInput', 'Name']))}"
+        out.append(DataLocation.at(resolver.scope.arn("glue", table), location, lines.get(f"Resources.{logical}", 0)))
     for logical, props, _ in _typed(doc, {"AWS::Athena::WorkGroup": True}):
-        config = props.get("WorkGroupConfiguration") or {}
-        location = resolver.str(((config.get("ResultConfiguration") or {}).get("OutputLocation")) or "")
-        if location.startswith("s3://") and props.get("Name") is not None:
-            bucket, _, prefix = location[5:].partition("/")
-            prefix = prefix if not prefix or prefix.endswith("/") else prefix + "/"
-            out.append(DataLocation(resolver.scope.arn("athena", f"workgroup/{resolver.str(props['Name'])}"), bucket, prefix,
-                                    lines.get(f"Resources.{logical}", 0), writes=True))
-    return tuple(out)
+        location = resolver.str(follow(props, ["WorkGroupConfiguration", "ResultConfiguration", "OutputLocation"]) or "")
+        if props.get("Name") is not None:
+            out.append(DataLocation.at(resolver.scope.arn("athena", f"workgroup/{resolver.str(props['Name'])}"), location,
+                                       lines.get(f"Resources.{logical}", 0), writes=True))
+    return tuple(loc for loc in out if loc is not None)
 
 
 def _passed_roles(doc: dict[str, Any], resolver: Resolver, lines: dict[str, int]) -> tuple[PassedRoles, ...]:

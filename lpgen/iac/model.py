@@ -153,6 +153,17 @@ class DataLocation:
     line: int = 0
     writes: bool = False
 
+    @classmethod
+    def at(cls, arn: str, location: str, line: int = 0, writes: bool = False) -> DataLocation | None:
+        """The location an ``s3://bucket/prefix`` URL names, or None for another URL. Query
+        results go under the prefix as a folder (``s3://out/reports`` is ``reports/``)."""
+        if not location.startswith("s3://"):
+            return None
+        bucket, _, prefix = location[5:].partition("/")
+        if writes and prefix and not prefix.endswith("/"):
+            prefix += "/"
+        return cls(arn, bucket, prefix, line, writes)
+
 
 def follow(value: Any, path: list[str | int]) -> Any:
     """The part of a template value a path of keys and list indexes leads to, or None."""

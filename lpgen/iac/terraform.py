@@ -492,22 +492,17 @@ def _functions(
 def _data_locations(ev: Evaluator) -> tuple[DataLocation, ...]:
     """Glue tables with an S3 location, and Athena workgroups with an output location (as
     CloudFormation's, iac/cfn.py)."""
-
-    out: list[DataLocation] = []
+    out: list[DataLocation | None] = []
     for name, body in sorted(ev.resources.get("aws_glue_catalog_table", {}).items()):
         location = ev.string(follow(body, ["storage_descriptor", 0, "location"]) or '""')
-        if location.startswith("s3://"):
-            bucket, _, prefix = location[5:].partition("/")
-            table = f"table/{ev.string(body.get('database_name'))}/{ev.string(body.get('name'))}"
-            out.append(DataLocation(ev.scope.arn("glue", table), bucket, prefix, ev.positions.get(("aws_glue_catalog_table", name), ("", 0))[1]))
+        table = f"table/{ev.string(body.get('database_name'))}/{ev.string(body.get('name'))}"
+        out.append(DataLocation.at(ev.scope.arn("glue", table), location, ev.positions.get(("aws_glue_catalog_table", name), ("", 0))[1]))
     for name, body in sorted(ev.resources.get("aws_athena_workgroup", {}).items()):
         location = ev.string(follow(body, ["configuration", 0, "result_configuration", 0, "output_location"]) or '""')
-        if location.startswith("s3://") and body.get("name") is not None:
-            bucket, _, prefix = location[5:].partition("/")
-            prefix = prefix if not prefix or prefix.endswith("/") else prefix + "/"
-            out.append(DataLocation(ev.scope.arn("athena", f"workgroup/{ev.string(body['name'])}"), bucket, prefix,
-                                    ev.positions.get(("aws_athena_workgroup", name), ("", 0))[1], writes=True))
-    return tuple(out)
+        if body.get("name") is not None:
+            out.append(DataLocation.at(ev.scope.arn("athena", f"workgroup/{ev.string(body['name'])}"), location,
+                                       ev.positions.get(("aws_athena_workgroup", name), ("", 0))[1], writes=True))
+    return tuple(loc for loc in out if loc is not None)
 
 
 def _as_cloudformation(ev: Evaluator, table_name: str) -> Iterator[tuple[str, str, dict[str, Any], dict[str, Any], dict[str, Any], int]]:
