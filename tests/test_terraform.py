@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import hcl2
 import pytest
@@ -377,28 +378,33 @@ resource "aws_lambda_function" "fn" {
     ]
 
 
+def _suggest_tf(tmp_path: Path, resources: str, name: str = "fn", body: str = "") -> Any:
+    """The suggestion for a Python function ``name`` running app.handler, in a main.tf with
+    ``resources`` before it (``body``: more of the function's block)."""
+    from lpgen import api
+
+    (tmp_path / "main.tf").write_text(
+        resources + f'resource "aws_lambda_function" "{name}" {{\n  function_name = "{name}"\n  handler = "app.handler"\n'
+        f'  runtime = "python3.12"\n  filename = "fn.zip"\n  role = "arn:aws:iam::1:role/fn"\n{body}}}\n')
+    return api.suggest_for_function(load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1"), None)
+
+
 def test_resources_encrypted_with_a_customer_key_need_it(tmp_path: Path) -> None:
     """A queue whose kms_master_key_id is a customer key, and a bucket whose separate
     encryption configuration names one, need the key for the calls on them, through their
     service only."""
-    from lpgen import api
-
-    shutil.copy("/dev/null", tmp_path / "fn.zip")
     (tmp_path / "app.py").write_text(
         "import os\nimport boto3\n"
         "def handler(event, context):\n"
         "    boto3.client('sqs').send_message(QueueUrl=os.environ['QUEUE'], MessageBody='m')\n"
         "    boto3.client('s3').get_object(Bucket=os.environ['BUCKET'], Key='k')\n")
-    (tmp_path / "main.tf").write_text(
+    result = _suggest_tf(tmp_path, (
         'resource "aws_sqs_queue" "jobs" {\n  name = "jobs"\n  kms_master_key_id = "arn:aws:kms:us-east-1:1:key/q"\n}\n'
         'resource "aws_s3_bucket" "data" {\n  bucket = "data-bucket"\n}\n'
         'resource "aws_s3_bucket_server_side_encryption_configuration" "data" {\n  bucket = aws_s3_bucket.data.id\n'
         '  rule {\n    apply_server_side_encryption_by_default {\n      sse_algorithm = "aws:kms"\n'
         '      kms_master_key_id = "arn:aws:kms:us-east-1:1:key/b"\n    }\n  }\n}\n'
-        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
-        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = "arn:aws:iam::1:role/fn"\n'
-        '  environment {\n    variables = {\n      QUEUE = aws_sqs_queue.jobs.url\n      BUCKET = aws_s3_bucket.data.bucket\n    }\n  }\n}\n')
-    result = api.suggest_for_function(load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1"), None)
+    ), body='  environment {\n    variables = {\n      QUEUE = aws_sqs_queue.jobs.url\n      BUCKET = aws_s3_bucket.data.bucket\n    }\n  }\n')
     kms = {(p.action, p.resource, p.condition) for p in result.permissions if p.action.startswith("kms:")}
     assert kms == {
         ("kms:GenerateDataKey", "arn:aws:kms:us-east-1:1:key/q", (("StringEquals", "kms:ViaService", "sqs.us-east-1.amazonaws.com"),)),
@@ -410,18 +416,14 @@ def test_resources_encrypted_with_a_customer_key_need_it(tmp_path: Path) -> None
 def test_a_task_definitions_roles_are_passed_by_the_runs_of_it(tmp_path: Path) -> None:
     """RunTask of a task definition the module defines passes its task and execution roles:
     PassRole on those, not on any role of the account."""
-    from lpgen import api
-
     (tmp_path / "app.py").write_text(
         "import boto3\ndef handler(event, context):\n"
         "    boto3.client('ecs').run_task(cluster='c', taskDefinition='report')\n")
-    (tmp_path / "main.tf").write_text(
+    result = _suggest_tf(tmp_path, (
         'resource "aws_ecs_task_definition" "report" {\n  family = "report"\n'
         '  task_role_arn = "arn:aws:iam::1:role/report-task"\n  execution_role_arn = "arn:aws:iam::1:role/report-exec"\n'
         '  container_definitions = "[]"\n}\n'
-        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
-        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = "arn:aws:iam::1:role/fn"\n}\n')
-    result = api.suggest_for_function(load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1"), None)
+    ))
     assert sorted(p.resource for p in result.permissions if p.action == "iam:PassRole") == [
         "arn:aws:iam::1:role/report-exec", "arn:aws:iam::1:role/report-task"]
 
@@ -429,55 +431,43 @@ def test_a_task_definitions_roles_are_passed_by_the_runs_of_it(tmp_path: Path) -
 def test_a_queries_data_and_results_locations_come_from_the_module(tmp_path: Path) -> None:
     """An Athena query of a Glue table the module defines reads its S3 location; one in a
     workgroup the module defines writes its results to the workgroup's output location."""
-    from lpgen import api
-
     (tmp_path / "app.py").write_text(
         "import boto3\ndef handler(event, context):\n"
         "    boto3.client('athena').start_query_execution(QueryString='SELECT * FROM clicks',\n"
         "        QueryExecutionContext={'Database': 'lake'}, WorkGroup='reports')\n")
-    (tmp_path / "main.tf").write_text(
+    result = _suggest_tf(tmp_path, (
         'resource "aws_glue_catalog_table" "clicks" {\n  name = "clicks"\n  database_name = "lake"\n'
         '  storage_descriptor {\n    location = "s3://lake-data/clicks/"\n  }\n}\n'
         'resource "aws_athena_workgroup" "reports" {\n  name = "reports"\n'
         '  configuration {\n    result_configuration {\n      output_location = "s3://athena-out/reports"\n    }\n  }\n}\n'
-        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
-        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = "arn:aws:iam::1:role/fn"\n}\n')
-    result = api.suggest_for_function(load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1"), None)
+    ))
     got = {(p.action, p.resource) for p in result.permissions}
     assert {("s3:GetObject", "arn:aws:s3:::lake-data/clicks/*"), ("s3:PutObject", "arn:aws:s3:::athena-out/reports/*")} <= got
     assert not [f for f in result.findings if f.code == "LP106"]
 
 
 def test_a_rotation_function_acts_on_the_secret_it_rotates(tmp_path: Path) -> None:
-    from lpgen import api
-
     (tmp_path / "app.py").write_text(
         "import boto3\ndef handler(event, context):\n"
         "    boto3.client('secretsmanager').get_secret_value(SecretId=event['SecretId'])\n")
-    (tmp_path / "main.tf").write_text(
+    result = _suggest_tf(tmp_path, (
         'resource "aws_secretsmanager_secret" "db" {\n  name = "prod/db"\n}\n'
         'resource "aws_secretsmanager_secret_rotation" "db" {\n  secret_id = aws_secretsmanager_secret.db.id\n'
         '  rotation_lambda_arn = aws_lambda_function.rotator.arn\n}\n'
-        'resource "aws_lambda_function" "rotator" {\n  function_name = "rotator"\n  handler = "app.handler"\n'
-        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = "arn:aws:iam::1:role/fn"\n}\n')
-    result = api.suggest_for_function(load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1"), None)
+    ), name="rotator")
     assert [(p.action, p.resource) for p in result.permissions] == [
         ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:prod/db-??????")]
 
 
 def test_a_rule_targets_constant_input_is_the_event(tmp_path: Path) -> None:
-    from lpgen import api
-
     (tmp_path / "app.py").write_text(
         "import boto3\ndef handler(event, context):\n"
         "    boto3.client('s3').put_object(Bucket=event['bucket'], Key='r.csv', Body=b'')\n")
-    (tmp_path / "main.tf").write_text(
+    result = _suggest_tf(tmp_path, (
         'resource "aws_cloudwatch_event_rule" "nightly" {\n  schedule_expression = "rate(1 day)"\n}\n'
         'resource "aws_cloudwatch_event_target" "nightly" {\n  rule = aws_cloudwatch_event_rule.nightly.name\n'
         '  arn = aws_lambda_function.job.arn\n  input = jsonencode({ bucket = "reports" })\n}\n'
         'resource "aws_lambda_permission" "events" {\n  function_name = aws_lambda_function.job.function_name\n'
         '  principal = "events.amazonaws.com"\n  action = "lambda:InvokeFunction"\n}\n'
-        'resource "aws_lambda_function" "job" {\n  function_name = "job"\n  handler = "app.handler"\n'
-        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = "arn:aws:iam::1:role/fn"\n}\n')
-    result = api.suggest_for_function(load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1"), None)
+    ), name="job")
     assert [(p.action, p.resource) for p in result.permissions] == [("s3:PutObject", "arn:aws:s3:::reports/r.csv")]
