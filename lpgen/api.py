@@ -504,11 +504,8 @@ def suggest(
     ``layers`` the ARNs of the function's published layers: what the extensions they configure
     or run fetch is granted, with that evidence (``lpgen.calls.extensions``).
     """
-    # NOTE: a placeholder for the Region or account (a serverless.yml's ${aws:region}) is the
-    # function's own as far as the code is concerned; the policy's ARNs take it back.
-    own_region, own_account = _given(region), _given(account)
-    analysis = analyze(paths, env=lambda_environment(env, own_region), root=root, handler=handler, region=own_region,
-                       account=own_account, jobs=jobs, libraries=libraries, event=event, env_complete=env_complete,
+    analysis = analyze(paths, env=lambda_environment(env, region), root=root, handler=handler, region=region,
+                       account=account, jobs=jobs, libraries=libraries, event=event, env_complete=env_complete,
                        inline=inline, fallback=fallback)
     # NOTE: imported after the analysis, which loads them while its workers run.
     from lpgen.calls.extensions import extension_calls
@@ -575,11 +572,6 @@ def _template_event(fn: Any) -> Vals | None:
     if fn.s3_triggers or fn.event_inputs:
         return vals(*(s3_notification(fn.s3_triggers) if fn.s3_triggers else ()), *constant_inputs(fn.event_inputs))
     return secret_rotation(fn.rotated_secrets) if fn.rotated_secrets else None
-
-
-def _given(value: str | None) -> str | None:
-    """A Region or account as given, None for a template's placeholder of it (``${AWS::Region}``)."""
-    return None if value is None or value.startswith("${") else value
 
 
 # Variables the Lambda runtime sets in every function

@@ -225,7 +225,7 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
         raise TemplateError(f"{path}: not a serverless.yml (no functions section)")
     variables = Variables(raw, path, params, scope)
     region = variables.region()
-    scope = Scope(scope.partition, scope.region or region, scope.account)
+    scope = Scope(scope.partition, scope.region or (None if region.startswith("${") else region), scope.account)
     variables.scope = scope
     doc = variables.value(raw)
     resources = ((doc.get("resources") or {}).get("Resources")) or {}
