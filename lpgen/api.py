@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,7 +23,7 @@ from lpgen.calls.values import Vals
 from lpgen.errors import SourceError
 from lpgen.gcpause import collector_paused
 from lpgen.permissions.partitions import partition_of
-from lpgen.source.discover import Project, discover
+from lpgen.source.discover import Project, StrPath, discover
 from lpgen.source.parse import parsing_quietly
 
 # NOTE: the permissions and policy stages are imported where they are used: a folder's
@@ -162,19 +162,19 @@ def _registered(analyzer: Analyzer, reached: set[int]) -> list[tuple[str, str | 
 
 
 def analyze(
-    paths: list[str],
+    paths: Sequence[StrPath],
     *,
     env: dict[str, str] | None = None,
-    root: str | None = None,
+    root: StrPath | None = None,
     handler: str | None = None,
     region: str | None = None,
     account: str | None = None,
     jobs: int | None = None,
-    libraries: list[str] | None = None,
+    libraries: Sequence[StrPath] | None = None,
     event: Vals | None = None,
     env_complete: bool = False,
     inline: tuple[str, str, str] | None = None,
-    fallback: list[str] | None = None,
+    fallback: Sequence[StrPath] | None = None,
 ) -> Analysis:
     """Statically analyse handler code and return every AWS call it can make.
 
@@ -471,10 +471,10 @@ def analysis_findings(analysis: Analysis) -> list[Finding]:
 # NOTE: the calls of a large folder make tens of thousands of objects and no cycles.
 @collector_paused()
 def suggest(
-    paths: list[str],
+    paths: Sequence[StrPath],
     *,
     env: dict[str, str] | None = None,
-    root: str | None = None,
+    root: StrPath | None = None,
     handler: str | None = None,
     region: str | None = None,
     account: str | None = None,
@@ -485,11 +485,11 @@ def suggest(
     role: str | None = None,
     derive: Any = None,
     jobs: int | None = None,
-    libraries: list[str] | None = None,
+    libraries: Sequence[StrPath] | None = None,
     event: Vals | None = None,
     env_complete: bool = False,
     inline: tuple[str, str, str] | None = None,
-    fallback: list[str] | None = None,
+    fallback: Sequence[StrPath] | None = None,
     env_source: tuple[str, int] | None = None,
     layers: tuple[str, ...] = (),
 ) -> Suggestion:
@@ -602,7 +602,7 @@ def lambda_environment(env: dict[str, str] | None, region: str | None) -> dict[s
 def suggest_for_function(
     template: Any,
     function: str | None,
-    paths: list[str] | None = None,
+    paths: Sequence[StrPath] | None = None,
     *,
     env: dict[str, str] | None = None,
     region: str | None = None,

@@ -45,3 +45,15 @@ def test_fixture_handler_matches_its_golden_policy(path: Path) -> None:
     reported = {int(u.split(":")[1]) for u in got["unresolved"]}  # type: ignore[union-attr]
     for line in unresolved:
         assert line in reported or line + 1 in reported, (line, reported)
+
+
+def test_the_library_takes_path_objects_as_it_takes_strings() -> None:
+    handler = HANDLERS[0]
+    as_text = api.suggest([str(handler)], env={"TABLE": "orders"}, region="us-east-1", account="123456789012")
+    as_path = api.suggest([handler], env={"TABLE": "orders"}, region="us-east-1", account="123456789012")
+    assert as_path.policy.to_json() == as_text.policy.to_json()
+    assert as_path.permissions
+    # A handler named from its folder, the folder given as a Path too.
+    named = api.suggest([], root=handler.parent, handler=f"{handler.stem}.handler", env={"TABLE": "orders"},
+                        region="us-east-1", account="123456789012", libraries=[handler.parent])
+    assert named.analysis is not None and named.analysis.entry.startswith(f"{handler.stem}.handler")

@@ -8,6 +8,7 @@ folders and symlink loops are skipped.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,9 @@ SKIP_DIRS = {
     "env", ".tox", ".aws-sam", ".serverless", "build", "dist", ".mypy_cache", ".pytest_cache", "cdk.out",
 }
 MAX_FILES = 50_000
+
+StrPath = str | os.PathLike[str]
+"""a path as a string or an ``os.PathLike`` object (``pathlib.Path``)."""
 
 
 @dataclass(frozen=True)
@@ -139,9 +143,9 @@ def split_handler_spec(spec: str) -> tuple[str, str] | None:
 
 
 def discover(
-    paths: list[str], *, root: str | None = None, handler: str | None = None,
-    libraries: list[str] | None = None, inline: tuple[str, str, str] | None = None,
-    fallback: list[str] | None = None,
+    paths: Sequence[StrPath], *, root: StrPath | None = None, handler: str | None = None,
+    libraries: Sequence[StrPath] | None = None, inline: tuple[str, str, str] | None = None,
+    fallback: Sequence[StrPath] | None = None,
 ) -> Project:
     """Build the project from command-line paths.
 
@@ -150,6 +154,7 @@ def discover(
     (a Lambda layer's ``python/`` folder, as the runtime puts it on ``sys.path``).
     ``inline`` is (module name, template path, source) of code a template holds inline.
     ``fallback`` folders resolve, last and only when asked, imports the roots do not.
+    Paths are strings or ``os.PathLike`` objects (``pathlib.Path``).
     """
     roots: list[Path] = []
     files: dict[str, Path] = {}
@@ -175,12 +180,13 @@ def discover(
         return names[key]
 
     if root is not None:
-        root = unpack(root) if is_package(root) else root
-        roots.append(Path(root).resolve())
+        top = os.fspath(root)
+        roots.append(Path(unpack(top) if is_package(top) else top).resolve())
     for lib in libraries or ():
         if Path(lib).is_dir() and Path(lib).resolve() not in roots:
             roots.append(Path(lib).resolve())
-    for raw in paths:
+    for given in paths:
+        raw = os.fspath(given)
         if is_package(raw):
             raw = unpack(raw)  # NOTE: a deployment package is read as the folder it unpacks to
         spec = split_handler_spec(raw)
