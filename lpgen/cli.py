@@ -194,8 +194,13 @@ def _fail_kinds(value: str) -> set[str]:
 
 
 def _failing(diffs: list[Any], kinds: set[str]) -> bool:
+    """Does any diff hold a kind ``--fail-on`` names? ``missing`` counts what the Lambda
+    service needs when the function cannot be deployed without it (a VPC's network
+    interfaces), not lost logs or traces."""
+    from lpgen.review.service import severity_of
+
     for d in diffs:
-        if "missing" in kinds and d.of("missing"):
+        if "missing" in kinds and (d.of("missing") or any(severity_of(c.action) == "error" for c in d.of("service"))):
             return True
         if "excess" in kinds and d.of("excess"):
             return True

@@ -44,7 +44,7 @@ NEEDED = _doc(
 
 def test_same_policy_has_no_changes() -> None:
     d = diff_policies(NEEDED, NEEDED)
-    assert d.counts() == {"missing": 0, "narrowed": 0, "excess": 0, "kept": 3}
+    assert d.counts() == {"missing": 0, "narrowed": 0, "excess": 0, "kept": 3, "service": 0}
     assert d.unified == ""
 
 
@@ -571,3 +571,94 @@ def test_serverless_grants_for_on_error_and_destinations_are_todays(tmp_path: Pa
         ("sns:Publish", "arn:aws:sns:us-east-1:1:failed"),
         ("lambda:InvokeFunction", "arn:aws:lambda:us-east-1:1:function:d-dev-done"),
     }
+
+
+# --- what the Lambda service needs of the role ----------------------------------------------
+
+_ROLE = """  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}]}
+"""
+_VPC = "      Role: !GetAtt Role.Arn\n      FunctionName: orders\n      VpcConfig: {SubnetIds: [subnet-1], SecurityGroupIds: [sg-1]}\n"
+
+
+def _service(template: Path) -> list[tuple[str, str]]:
+    from lpgen.review import review_function
+
+    return [(c.action, c.resource) for c in review_function(str(template), "Fn", region="us-east-1", account="1").diff.of("service")]
+
+
+def test_a_role_without_what_lambda_needs_for_the_configuration_is_reported(tmp_path: Path) -> None:
+    """A function in a VPC whose hand-made role cannot manage network interfaces cannot be
+    created (an error, and --fail-on missing fails); without logs or X-Ray permissions its
+    logs and traces are lost (warnings). The suggested policy stays the code's."""
+    from lpgen.review import review_function
+
+    template = sam_function(tmp_path, _VPC + "      Tracing: Active\n", _ROLE)
+    review = review_function(str(template), "Fn", region="us-east-1", account="1")
+    streams = "arn:aws:logs:us-east-1:1:log-group:/aws/lambda/orders:log-stream:*"
+    assert [(c.action, c.resource) for c in review.diff.of("service")] == [
+        ("logs:CreateLogStream", streams), ("logs:PutLogEvents", streams),
+        ("ec2:CreateNetworkInterface", "*"), ("ec2:DescribeNetworkInterfaces", "*"), ("ec2:DeleteNetworkInterface", "*"),
+        ("xray:PutTraceSegments", "*"), ("xray:PutTelemetryRecords", "*"),
+    ]
+    severities = {f.message.split(": ", 1)[1].split(" on ")[0]: f.severity for f in review.findings if f.code == "LP410"}
+    assert severities["ec2:CreateNetworkInterface"] == "error" and severities["logs:PutLogEvents"] == "warning"
+    assert not review.diff.of("missing") and not review.suggestion.policy.statements
+    from lpgen.render.review import diff_text, markdown, verdict
+
+    assert "7 permissions the Lambda service needs missing" in verdict([review])
+    assert "| missing for Lambda | `ec2:CreateNetworkInterface` | `*` | the function runs in a VPC" in markdown([review])
+    assert "missing for the Lambda service" in diff_text(review.diff)
+    result = CliRunner().invoke(main, ["diff", "--template", str(template), "--function", "Fn", "--region", "us-east-1",
+                                       "--account", "1", "--fail-on", "missing"])
+    assert result.exit_code == 1, result.output
+
+
+@pytest.mark.parametrize("grant", [
+    "      ManagedPolicyArns: [arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole, "
+    "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess]\n",
+    "      Policies:\n        - PolicyName: own\n          PolicyDocument:\n            Statement:\n"
+    "              - {Effect: Allow, Action: [logs:CreateLogStream, logs:PutLogEvents], "
+    "Resource: !Sub 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/orders:*'}\n"
+    "              - {Effect: Allow, Action: [ec2:CreateNetworkInterface, ec2:DescribeNetworkInterfaces, "
+    "ec2:DeleteNetworkInterface, xray:Put*], Resource: '*'}\n",
+])
+def test_what_lambda_needs_given_by_managed_policies_or_statements_is_not_reported(tmp_path: Path, grant: str) -> None:
+    assert _service(sam_function(tmp_path, _VPC + "      Tracing: Active\n", _ROLE + grant)) == []
+
+
+def test_what_lambda_needs_is_not_guessed_where_todays_policy_is_not_known_whole(tmp_path: Path) -> None:
+    """A managed policy whose content lpgen does not know may allow it; a role made elsewhere
+    is not read. SAM's own role (VpcConfig and Tracing from Globals too) has it."""
+    opaque = _ROLE + "      ManagedPolicyArns: [arn:aws:iam::1:policy/platform-lambda-base]\n"
+    assert _service(sam_function(tmp_path, _VPC, opaque)) == []
+    elsewhere = sam_function(tmp_path, "      Role: arn:aws:iam::1:role/made-elsewhere\n      VpcConfig: {SubnetIds: [subnet-1]}\n")
+    assert _service(elsewhere) == []
+    generated = sam_function(tmp_path, "      Tracing: Active\n")
+    text = generated.read_text().replace(
+        "Resources:\n", "Globals:\n  Function:\n    VpcConfig: {SubnetIds: [subnet-1], SecurityGroupIds: [sg-1]}\nResources:\n")
+    generated.write_text(text)
+    from lpgen.iac import load_template
+
+    assert load_template(str(generated)).function("Fn").in_vpc
+    assert _service(generated) == []
+
+
+def test_terraform_lambda_module_in_a_vpc_without_its_network_policy_is_reported(tmp_path: Path) -> None:
+    """terraform-aws-modules/lambda attaches the network interface policy only with
+    attach_network_policy = true: a function given subnets without it cannot be created."""
+    from lpgen.review import review_function
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    body = ('module "fn" {\n  source = "terraform-aws-modules/lambda/aws"\n  function_name = "orders"\n'
+            '  handler = "app.handler"\n  runtime = "python3.12"\n  source_path = "src"\n'
+            '  vpc_subnet_ids = ["subnet-1"]\n  vpc_security_group_ids = ["sg-1"]\n}\n')
+    (tmp_path / "main.tf").write_text(body)
+    review = review_function(str(tmp_path / "main.tf"), "module.fn", region="us-east-1", account="1")
+    assert [c.action for c in review.diff.of("service")] == [
+        "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface"]
+    (tmp_path / "main.tf").write_text(body.replace("}\n", "  attach_network_policy = true\n}\n"))
+    assert review_function(str(tmp_path / "main.tf"), "module.fn", region="us-east-1", account="1").diff.of("service") == []

@@ -514,6 +514,10 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
         mounts = props.get("FileSystemConfigs", globals_fn.get("FileSystemConfigs"))
         file_systems = tuple(_mounted(resolver, m.get("Arn")) for m in mounts if isinstance(m, dict) and m.get("Arn") is not None) if (
             isinstance(mounts, list)) else ()
+        vpc = resolver.value(props.get("VpcConfig", globals_fn.get("VpcConfig")))
+        tracing = props.get("Tracing", globals_fn.get("Tracing")) if rtype == "AWS::Serverless::Function" else (
+            (props.get("TracingConfig") or {}).get("Mode") if isinstance(props.get("TracingConfig"), dict) else None)
+        logging = props.get("LoggingConfig", globals_fn.get("LoggingConfig"))
         layer_refs = props.get("Layers", globals_fn.get("Layers"))
         layers = _layer_folders(path, doc, layer_refs)
         layer_arns = tuple(
@@ -541,6 +545,9 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             event_inputs=() if other_events or not constant else tuple(inputs),
             layers=layers,
             layer_arns=layer_arns,
+            in_vpc=isinstance(vpc, dict) and bool(vpc.get("SubnetIds")),
+            traced=tracing is not None and resolver.str(tracing) == "Active",
+            log_group=resolver.str(logging["LogGroup"]) if isinstance(logging, dict) and logging.get("LogGroup") else "",
             line=line,
         )
     return Template(

@@ -255,9 +255,13 @@ def _cfn(doc: dict[str, Any], resolver: Any, tpl: Template, fn: FunctionInfo) ->
     if role_ref is None and res.get("Type") == "AWS::Serverless::Function":
         managed.append(BASIC_EXECUTION)
         statements.extend(_sam_role_statements(props, resolver, where))
-        if props.get("Tracing") and resolver.value(props.get("Tracing")) != "Disabled":
+        # NOTE: the function's own properties, else the template's Globals.
+        glob = doc.get("Globals")
+        shared_props = glob["Function"] if isinstance(glob, dict) and isinstance(glob.get("Function"), dict) else {}
+        tracing = props.get("Tracing", shared_props.get("Tracing"))
+        if tracing and resolver.value(tracing) != "Disabled":
             managed.append("arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess")
-        if props.get("VpcConfig"):
+        if props.get("VpcConfig", shared_props.get("VpcConfig")):
             managed.append("arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole")
         # NOTE: SAM attaches these for the function's pull event sources; their content is
         # known (current_policy reads it), so the poller's permissions are there, on "*".

@@ -240,6 +240,14 @@ class FunctionInfo:
     tool_grants: tuple[tuple[str, str], ...] = ()
     """(action, resource) the deployment tool adds to the role it makes for the function,
     beyond what the template writes: serverless.yml's ``onError`` and ``destinations``."""
+    in_vpc: bool = False
+    """it runs in a VPC (a VpcConfig with subnets): Lambda manages its network interfaces
+    with the role."""
+    traced: bool = False
+    """active X-Ray tracing: Lambda sends its traces with the role."""
+    log_group: str = ""
+    """the log group it writes to when the template names one (``LoggingConfig``); else
+    ``/aws/lambda/`` and its name."""
 
     @property
     def is_python(self) -> bool:

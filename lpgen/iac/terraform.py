@@ -628,6 +628,9 @@ def _lambda_module_function(ev: Evaluator, name: str, address: str) -> FunctionI
         function_name=fname if fname and "*" not in fname else None,
         role_arn=role if role.startswith("arn:") and "*" not in role else None,
         layer_arns=tuple(a for a in (ev.string(x) for x in ev.value(inputs.get("layers") or []) or ()) if a.startswith("arn:")),
+        in_vpc=bool(ev.value(inputs.get("vpc_subnet_ids") or [])),
+        traced=ev.string(inputs.get("tracing_mode") or "") == "Active",
+        log_group=ev.string(inputs["logging_log_group"]) if inputs.get("logging_log_group") else "",
         line=line,
         path=where,
     )
@@ -747,6 +750,10 @@ def _function_info(ev: Evaluator, address: str, name: str, body: dict[str, Any],
         dynamic=tuple(sorted(dynamic)),
         layer_arns=tuple(a for a in (ev.string(x) for x in body.get("layers") or ()) if a.startswith("arn:"))
         if isinstance(body.get("layers"), list) else (),
+        in_vpc=any(isinstance(b, dict) and ev.value(b.get("subnet_ids")) for b in body.get("vpc_config") or ()),
+        traced=any(isinstance(b, dict) and ev.string(b.get("mode") or "") == "Active" for b in body.get("tracing_config") or ()),
+        log_group=next((ev.string(b["log_group"]) for b in body.get("logging_config") or ()
+                        if isinstance(b, dict) and b.get("log_group")), ""),
         line=positions.get(("aws_lambda_function", name), ("", 0))[1],
         path=positions.get(("aws_lambda_function", name), ("", 0))[0],
     )

@@ -47,6 +47,10 @@ def diff_text(diff: PolicyDiff, *, unified: bool = True) -> str:
             out.append(f"  {signs[kind]} {c.action}  {c.resource}{'  (' + c.note + ')' if c.note else ''}")
             for a, r in c.replaced_by:
                 out.append(f"      -> {a}  {r}")
+    service = diff.of("service")
+    if service:
+        out.append(f"missing for the Lambda service (the function's configuration needs these): {len(service)}")
+        out.extend(f"  + {c.action}  {c.resource}  ({c.note})" for c in service)
     for note in diff.notes:
         out.append(f"note: {note}")
     text = "\n".join(out) + "\n"
@@ -96,14 +100,20 @@ def verdict(reviews: list[FunctionReview]) -> str:
     missing = sum(len(r.diff.of("missing")) for r in reviews)
     narrowed = sum(len(r.diff.of("narrowed")) for r in reviews)
     excess = sum(len(r.diff.of("excess")) for r in reviews)
+    service = sum(len(r.diff.of("service")) for r in reviews)
     n = len(reviews)
     head = f"{n} function{'s' if n != 1 else ''} reviewed"
     if not reviews:
         return "no function's permissions are affected by this change"
+    lambda_too = f"; {service} permission{'s' if service != 1 else ''} the Lambda service needs missing" if service else ""
     if missing:
-        return f"{head}: {missing} permission{'s' if missing != 1 else ''} missing (calls will be denied), {excess} excess, {narrowed} to narrow"
+        return (f"{head}: {missing} permission{'s' if missing != 1 else ''} missing (calls will be denied), {excess} excess, "
+                f"{narrowed} to narrow{lambda_too}")
     if excess or narrowed:
-        return f"{head}: nothing missing; {excess} excess grant{'s' if excess != 1 else ''} and {narrowed} wildcard{'s' if narrowed != 1 else ''} to narrow"
+        return (f"{head}: nothing the code needs is missing; {excess} excess grant{'s' if excess != 1 else ''} and "
+                f"{narrowed} wildcard{'s' if narrowed != 1 else ''} to narrow{lambda_too}")
+    if service:
+        return f"{head}: today's policies give what the code needs{lambda_too}"
     return f"{head}: today's policies match what the code needs"
 
 
@@ -170,6 +180,8 @@ def markdown(reviews: list[FunctionReview], links: Links | None = None, title: s
 
 
 def _rows(r: FunctionReview, c: Change, links: Links) -> list[str]:
+    if c.kind == "service":
+        return [f"| missing for Lambda | `{c.action}` | `{_cell(c.resource)}` | {_cell(c.note)} |"]
     if c.kind == "missing":
         return [f"| added | `{c.action}` | `{_cell(c.resource)}` | {_evidence(r, c.action, c.resource, links)} |"]
     if c.kind == "excess":

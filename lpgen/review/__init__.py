@@ -45,6 +45,7 @@ def review_function(
     from lpgen.iac import load_template
     from lpgen.iac.current import FINE_MANAGED, sam_attached
     from lpgen.review.findings import policy_findings
+    from lpgen.review.service import service_changes
 
     tpl = template or load_template(template_path, params=params, region=region, account=account, partition=partition)
     fn = tpl.function(function)
@@ -53,6 +54,7 @@ def review_function(
     )
     current = tpl.current_policy(fn)
     diff = diff_policies(current.policy, suggestion.policy)
+    diff.changes.extend(service_changes(fn, current, tpl.scope))
     # NOTE: a policy for what the Lambda runtime does (logs, network interfaces, traces) has
     # nothing the code's policy could be compared with: only the others are worth a note.
     unknown = [arn for arn in current.managed if not sam_attached(name := arn.rsplit("/", 1)[-1]) and name not in FINE_MANAGED]

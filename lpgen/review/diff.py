@@ -4,7 +4,10 @@
 * narrowed: an Allow of today's whose wildcard (in the action or the resource) covers pairs
   the suggestion needs, and more: it is replaced by exactly those pairs;
 * excess: an Allow of today's that covers nothing the suggestion needs (attack surface);
-* kept: an Allow that is exactly what is needed.
+* kept: an Allow that is exactly what is needed;
+* service: an action the Lambda service needs of the role for the function's configuration
+  (its logs, a VPC's network interfaces, traces) that today's policy does not allow
+  (``lpgen.review.service``; the review adds these).
 
 Today's policy is evaluated as IAM does for identity policies: explicit Deny wins,
 NotAction/NotResource and wildcards in actions and ARNs are understood.
@@ -29,7 +32,7 @@ class Change:
     """One line of the diff."""
 
     kind: str
-    """``missing``, ``narrowed``, ``excess`` or ``kept``."""
+    """``missing``, ``narrowed``, ``excess``, ``kept`` or ``service``."""
     action: str
     """an action, or today's action pattern (``dynamodb:*``, ``NotAction: iam:*``)."""
     resource: str
@@ -59,7 +62,7 @@ class PolicyDiff:
         return [c for c in self.changes if c.kind == kind]
 
     def counts(self) -> dict[str, int]:
-        return {k: len(self.of(k)) for k in (*KINDS, "kept")}
+        return {k: len(self.of(k)) for k in (*KINDS, "kept", "service")}
 
     def wildcards(self) -> list[Change]:
         """Grants whose wildcard the suggestion replaces (``narrowed``) or drops."""

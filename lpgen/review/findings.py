@@ -15,6 +15,7 @@ from lpgen.permissions.model import Finding
 from lpgen.policy.match import action_matches
 from lpgen.policy.model import PolicyDocument
 from lpgen.review.diff import PolicyDiff
+from lpgen.review.service import severity_of
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,13 @@ CATALOGUE: dict[str, Entry] = {e.code: e for e in (
           "ManagedPolicyArns: [arn:aws:iam::aws:policy/AmazonS3FullAccess]", "inline statements scoped to what the code uses (AWSLambdaBasicExecutionRole for logs is fine)"),
     Entry("LP409", "role defined outside the template", "today's policy cannot be compared: what the function may do is decided elsewhere",
           "Role: arn:aws:iam::123456789012:role/shared-lambda-role", "define the role next to the function, or review the suggested policy against the role's own policy"),
+    Entry("LP410", "the Lambda service cannot do what the function's configuration asks",
+          "Lambda uses the role to write the function's logs, to manage its network interfaces in a VPC and to send "
+          "its traces: without these permissions the logs or traces are lost, and a function in a VPC cannot be "
+          "created or updated",
+          "VpcConfig on a function whose role allows only the calls its code makes",
+          "attach AWSLambdaBasicExecutionRole, AWSLambdaVPCAccessExecutionRole or AWSXRayDaemonWriteAccess as the "
+          "configuration needs, or allow the same actions"),
 )}
 
 
@@ -109,6 +117,8 @@ def policy_findings(
         add("LP406", "also used by " + ", ".join(current.shared_with))
     for c in diff.of("missing"):
         add("LP407", f"{c.action} on {c.resource}" + (f" ({c.note})" if c.note else ""), "error")
+    for c in diff.of("service"):
+        add("LP410", f"{c.action} on {c.resource} ({c.note})", severity_of(c.action))
     return out
 
 

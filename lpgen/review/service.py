@@ -1,0 +1,92 @@
+"""What the Lambda service itself needs of a function's role, checked against today's policy.
+
+Beside running the code, Lambda uses the execution role to write the function's logs, to
+manage its network interfaces when it runs in a VPC, and to send its traces when tracing is
+active (``data/lambda_service.yaml``). The suggested policy leaves these to the AWS managed
+policies made for them; a role that has neither those policies nor statements allowing the
+same loses the function's logs or traces, or cannot be used for a function in a VPC at all.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from lpgen.iac.model import CurrentPolicy, FunctionInfo
+from lpgen.permissions.arns import Scope
+from lpgen.policy.evaluate import allows, denied
+from lpgen.policy.match import action_matches
+from lpgen.review.diff import Change
+
+
+@cache
+def _table() -> dict[str, Any]:
+    from lpgen.data_files import load_table
+
+    table: dict[str, Any] = load_table("lambda_service.yaml") or {}
+    return table
+
+
+def needs_of(fn: FunctionInfo) -> list[str]:
+    """The needs (``data/lambda_service.yaml``) the function's configuration makes, in order."""
+    return ["logs", *(["vpc"] if fn.in_vpc else []), *(["tracing"] if fn.traced else [])]
+
+
+def service_changes(fn: FunctionInfo, current: CurrentPolicy, scope: Scope) -> list[Change]:
+    """Each action a need of ``fn`` asks that today's policy does not allow, as a ``service``
+    change whose note says the need, what happens without it and what gives it. Nothing
+    when today's policy cannot be read whole: a role defined elsewhere, or a managed policy
+    attached whose content is not known here (it may allow them)."""
+    table = _table()
+    managed = table.get("managed") or {}
+    names = [arn.rsplit("/", 1)[-1] for arn in current.managed]
+    if current.unknown or any(name not in managed for name in names):
+        return []
+    given = {action for name in names for action in managed[name]}
+    out: list[Change] = []
+    for need in needs_of(fn):
+        spec = table["needs"][need]
+        resource = _resource(spec["resource"], fn, scope)
+        for action in spec["actions"]:
+            if action in given and not denied(current.policy, action, resource):
+                continue
+            if _allowed(current, action, resource):
+                continue
+            out.append(Change("service", action, resource, note=f"{_reason(need, fn)}: {spec['without']}; "
+                                                                 f"{spec['attach']} allows it"))
+    return out
+
+
+def _resource(kind: str, fn: FunctionInfo, scope: Scope) -> str:
+    if kind != "log-streams":
+        return kind
+    group = fn.log_group or f"/aws/lambda/{fn.function_name or '*'}"
+    return scope.arn("logs", f"log-group:{group}:log-stream:*")
+
+
+def _allowed(current: CurrentPolicy, action: str, resource: str) -> bool:
+    """Does today's policy allow ``action`` on ``resource``? A log group whose name is not
+    known (``*`` in it) is taken as allowed when any statement allows the action on a log
+    group of the function's kind."""
+    if allows(current.policy, action, resource):
+        return True
+    if "*" not in resource.split(":log-group:", 1)[-1].removesuffix(":log-stream:*"):
+        return False
+    return any(
+        st.effect == "Allow" and any(action_matches(p, action) for p in st.actions) and not denied(current.policy, action, resource)
+        for st in current.policy.statements
+    )
+
+
+def _reason(need: str, fn: FunctionInfo) -> str:
+    return {
+        "logs": f"Lambda writes the function's logs to {fn.log_group or '/aws/lambda/' + (fn.function_name or '…')}",
+        "vpc": "the function runs in a VPC",
+        "tracing": "the function's tracing is active",
+    }[need]
+
+
+def severity_of(action: str) -> str:
+    """The severity of a need's finding (LP410), by an action the need asks."""
+    needs = _table()["needs"]
+    return next((spec["severity"] for spec in needs.values() if action in spec["actions"]), "warning")
