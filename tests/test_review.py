@@ -662,3 +662,35 @@ def test_terraform_lambda_module_in_a_vpc_without_its_network_policy_is_reported
         "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface"]
     (tmp_path / "main.tf").write_text(body.replace("}\n", "  attach_network_policy = true\n}\n"))
     assert review_function(str(tmp_path / "main.tf"), "module.fn", region="us-east-1", account="1").diff.of("service") == []
+
+
+def test_a_pull_events_on_failure_destination_is_suggested_and_sam_grants_it_with_a_type(tmp_path: Path) -> None:
+    """A stream event's OnFailure destination receives discarded batches with the function's
+    role. SAM grants it to the role it makes only when the destination names its Type."""
+    from lpgen.review import review_function
+
+    resources = "  Stream: {Type: AWS::Kinesis::Stream, Properties: {Name: clicks}}\n  Failed: {Type: AWS::SQS::Queue, Properties: {QueueName: failed}}\n"
+    event = ("      Events:\n        S:\n          Type: Kinesis\n          Properties:\n            Stream: !GetAtt Stream.Arn\n"
+             "            StartingPosition: LATEST\n            DestinationConfig:\n              OnFailure: {%sDestination: !GetAtt Failed.Arn}\n")
+    typed = review_function(str(sam_function(tmp_path, event % "Type: SQS, ", resources)), "Fn", region="us-east-1", account="1")
+    sent = ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:failed")
+    assert sent in {(p.action, p.resource) for p in typed.suggestion.permissions}
+    assert not typed.diff.of("missing")
+    untyped = review_function(str(sam_function(tmp_path, event % "", resources)), "Fn", region="us-east-1", account="1")
+    assert [(c.action, c.resource) for c in untyped.diff.of("missing")] == [sent]
+
+
+def test_a_serverless_streams_on_failure_destination_is_suggested_and_granted_by_the_framework(tmp_path: Path) -> None:
+    from lpgen.review import review_function
+
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    (tmp_path / "serverless.yml").write_text(
+        "service: s\nprovider: {name: aws, runtime: python3.12, region: us-east-1}\nfunctions:\n  fn:\n"
+        "    handler: app.handler\n    events:\n      - stream:\n          type: kinesis\n"
+        "          arn: arn:aws:kinesis:us-east-1:1:stream/clicks\n"
+        "          destinations: {onFailure: arn:aws:sqs:us-east-1:1:failed}\n"
+    )
+    review = review_function(str(tmp_path / "serverless.yml"), "fn", account="1")
+    sent = ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:failed")
+    assert sent in {(p.action, p.resource) for p in review.suggestion.permissions}
+    assert sent not in {(c.action, c.resource) for c in review.diff.of("missing")}

@@ -313,6 +313,42 @@ resource "aws_lambda_function_event_invoke_config" "c" {
                        ("sns:Publish", "arn:aws:sns:us-east-1:123456789012:fn-ok")}
 
 
+def test_discarded_batches_go_to_the_event_source_mappings_on_failure_destination(tmp_path: Path) -> None:
+    """Lambda sends the records of a stream batch it gives up on with the function's role:
+    an SQS queue takes sqs:SendMessage, an S3 bucket s3:PutObject and s3:ListBucket."""
+    (tmp_path / "main.tf").write_text('''
+resource "aws_sqs_queue" "failed" { name = "fn-failed" }
+resource "aws_kinesis_stream" "s" { name = "clicks" }
+resource "aws_lambda_function" "fn" {
+  function_name = "fn"
+  handler       = "app.handler"
+  runtime       = "python3.12"
+}
+resource "aws_lambda_event_source_mapping" "m" {
+  function_name     = aws_lambda_function.fn.arn
+  event_source_arn  = aws_kinesis_stream.s.arn
+  starting_position = "LATEST"
+  destination_config {
+    on_failure { destination_arn = aws_sqs_queue.failed.arn }
+  }
+}
+resource "aws_lambda_event_source_mapping" "archive" {
+  function_name     = aws_lambda_function.fn.arn
+  event_source_arn  = aws_kinesis_stream.s.arn
+  starting_position = "LATEST"
+  destination_config {
+    on_failure { destination_arn = "arn:aws:s3:::failed-batches" }
+  }
+}
+''')
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return event\n")
+    r = CliRunner().invoke(main, ["suggest", "--template", str(tmp_path / "main.tf"), *SCOPE])
+    assert r.exit_code == 0, r.output
+    granted = {(a, res) for st in json.loads(r.stdout)["Statement"] for a in st["Action"] for res in st["Resource"]}
+    assert {("sqs:SendMessage", "arn:aws:sqs:us-east-1:123456789012:fn-failed"),
+            ("s3:PutObject", "arn:aws:s3:::failed-batches/*"), ("s3:ListBucket", "arn:aws:s3:::failed-batches")} <= granted
+
+
 def test_for_each_and_count_make_a_function_per_instance(tmp_path: Path) -> None:
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "app.py").write_text(

@@ -460,6 +460,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
         triggers: list[S3Trigger] = []
         inputs: list[str] = []
         other_events = False
+        discarded: list[str] = []
         for ename, event in (props.get("Events") or {}).items():
             if not isinstance(event, dict):
                 continue
@@ -479,6 +480,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
                     triggers.extend(found)
                     continue
             other_events = True
+            discarded.append(_on_failure(resolver, eprops))
             if etype == "SQS":
                 sources.append(EventSource("sqs", resolver.arn(eprops.get("Queue"), "Arn"), at))
             elif etype == "Kinesis":
@@ -497,6 +499,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
                     arn = resolver.str(p.get("EventSourceArn"))
                     kind = arn_service(arn)
                     other_events = True
+                    discarded.append(_on_failure(resolver, p))
                     if kind in ("sqs", "kinesis", "dynamodb", "kafka", "mq"):
                         sources.append(EventSource(kind, arn, lines.get(f"Resources.{mapping}", 0)))
         role = props.get("Role")
@@ -540,6 +543,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             function_name=resolver.physical_name(logical),
             role_arn=role_arn if role_arn and role_arn.startswith("arn:") and "*" not in role_arn else None,
             targets=targets,
+            discarded_to=tuple(dict.fromkeys(a for a in discarded if a.startswith("arn:"))),
             file_systems=file_systems,
             rotated_secrets=rotated,
             event_inputs=() if other_events or not constant else tuple(inputs),
@@ -635,6 +639,12 @@ def _mounted(resolver: Resolver, value: Any) -> str:
     known when it deploys: any file system of the account then."""
     arn = resolver.str(value)
     return arn if arn.startswith("arn:") else resolver.scope.arn("elasticfilesystem", "file-system/*")
+
+
+def _on_failure(resolver: Resolver, props: dict[str, Any]) -> str:
+    """The ARN an event source mapping (or a SAM pull event) sends discarded batches to, or ""."""
+    target = follow(props, ["DestinationConfig", "OnFailure", "Destination"])
+    return resolver.str(target) if target is not None else ""
 
 
 def _async_targets(doc: dict[str, Any], resolver: Resolver, logical: str, props: dict[str, Any]) -> tuple[str, ...]:

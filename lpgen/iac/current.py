@@ -16,7 +16,7 @@ from functools import cache
 from typing import Any
 
 from lpgen.errors import PolicyError, TemplateError
-from lpgen.iac.model import CurrentPolicy, FunctionInfo, Template
+from lpgen.iac.model import CurrentPolicy, FunctionInfo, Template, follow
 from lpgen.policy.model import PolicyDocument, Statement
 from lpgen.policy.parse import parse_statement
 
@@ -52,6 +52,16 @@ def _sam_role_statements(props: dict[str, Any], resolver: Any, where: str) -> li
         "Lambda": IAMRolePolicies.lambda_invoke_function_role_policy,
         "S3Bucket": IAMRolePolicies.s3_send_event_payload_role_policy,
     }
+    # NOTE: and, for a pull event's OnFailure destination with a Type, its grant
+    # (model/eventsources/pull.py: "SAM attaches the policies for SQS, SNS or S3 only if
+    # 'Type' is given").
+    pulls = {"SQS": IAMRolePolicies.sqs_send_message_role_policy, "SNS": IAMRolePolicies.sns_publish_role_policy,
+             "S3": IAMRolePolicies.s3_send_event_payload_role_policy}
+    events = props.get("Events")
+    for name, event in sorted(events.items()) if isinstance(events, dict) else ():
+        failure = follow(event, ["Properties", "DestinationConfig", "OnFailure"])
+        if isinstance(failure, dict) and failure.get("Type") in pulls and failure.get("Destination") is not None:
+            docs.append(pulls[failure["Type"]](failure["Destination"], str(name)))
     config = props.get("EventInvokeConfig")
     destinations = (config.get("DestinationConfig") or {}) if isinstance(config, dict) else {}
     for name in ("OnSuccess", "OnFailure"):

@@ -44,6 +44,18 @@ NO_RESOURCE_LEVEL = {
 # the function's role (invocation-async.html "Dead-letter queues", "Destinations").
 TARGET_ACTIONS = {"sqs": "sqs:SendMessage", "sns": "sns:Publish", "lambda": "lambda:InvokeFunction",
                   "events": "events:PutEvents"}
+
+
+def delivery(arn: str) -> list[tuple[str, str]]:
+    """(action, resource) Lambda's delivery to a destination takes of the function's role:
+    ``TARGET_ACTIONS``, or for an S3 bucket s3:PutObject in it and s3:ListBucket on it
+    (invocation-async-retain-records.html, kafka-on-failure.html: "Your execution role must
+    have permissions for the destination")."""
+    service = arn_service(arn)
+    if service == "s3":
+        return [("s3:PutObject", f"{arn}/*"), ("s3:ListBucket", arn)]
+    action = TARGET_ACTIONS.get(service)
+    return [(action, arn)] if action else []
 # What mounting a file system takes of the function's role: ClientWrite for a mount that
 # writes, which is every mount Lambda makes (configuration-filesystem.html, "Execution role
 # permissions").
@@ -240,6 +252,10 @@ class FunctionInfo:
     tool_grants: tuple[tuple[str, str], ...] = ()
     """(action, resource) the deployment tool adds to the role it makes for the function,
     beyond what the template writes: serverless.yml's ``onError`` and ``destinations``."""
+    discarded_to: tuple[str, ...] = ()
+    """where its event source mappings send the records of batches they discard (an
+    ``OnFailure`` destination of a stream or Kafka source): Lambda sends them with the
+    function's role."""
     in_vpc: bool = False
     """it runs in a VPC (a VpcConfig with subnets): Lambda manages its network interfaces
     with the role."""
@@ -323,10 +339,11 @@ class Template:
             condition = (("StringLike" if "*" in arn else "StringEquals", "elasticfilesystem:AccessPointArn", arn),) if sep else ()
             out.extend(Permission(action, resource, ev, condition) for action in FILE_SYSTEM_ACTIONS)
         for arn in fn.targets:
-            target_action = TARGET_ACTIONS.get(arn_service(arn))
-            if target_action:
-                ev = (Evidence(fn.path or self.path, fn.line, f"asynchronous results are sent to {arn}", "template"),)
-                out.append(Permission(target_action, arn, ev))
+            ev = (Evidence(fn.path or self.path, fn.line, f"asynchronous results are sent to {arn}", "template"),)
+            out.extend(Permission(action, resource, ev) for action, resource in delivery(arn))
+        for arn in fn.discarded_to:
+            ev = (Evidence(fn.path or self.path, fn.line, f"discarded batches of its event sources are sent to {arn}", "template"),)
+            out.extend(Permission(action, resource, ev) for action, resource in delivery(arn))
         return out
 
     def derived_permissions(self, permissions: list[Permission]) -> list[Permission]:

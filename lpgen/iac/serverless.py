@@ -16,7 +16,9 @@ from lpgen.iac.model import (
     S3Trigger,
     Template,
     arn_service,
+    delivery,
     eventbridge_s3,
+    follow,
 )
 from lpgen.permissions.arns import Scope
 from lpgen.source.package import is_package, unpack
@@ -257,6 +259,7 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
         triggers: list[S3Trigger] = []
         inputs: list[str] = []
         other_events = False
+        discarded: list[str] = []
         for event in fn.get("events") or ():
             if not isinstance(event, dict):
                 continue
@@ -289,8 +292,14 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
                 kind = kind or arn_service(text)
                 if kind in ("dynamodb", "kinesis"):
                     sources.append(EventSource(kind, text, at))
+                failure = follow(spec, ["destinations", "onFailure"])
+                failure = failure.get("arn") if isinstance(failure, dict) else failure
+                if failure is not None:
+                    discarded.append(resolver.arn(failure, "Arn"))
         targets = []
-        grants: list[tuple[str, str]] = []
+        # NOTE: the Framework grants the delivery of a stream's discarded batches to an SNS
+        # topic or SQS queue to the role it makes (lib/plugins/aws/package/compile/events/stream.js).
+        grants: list[tuple[str, str]] = [(a, r) for arn in discarded if arn_service(arn) in ("sns", "sqs") for a, r in delivery(arn)]
         if isinstance(fn.get("onError"), (str, dict)):
             targets.append(resolver.arn(fn["onError"], "Arn"))
             if isinstance(fn["onError"], str):
@@ -324,6 +333,7 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
             tool_grants=tuple(g for g in grants if g[1].startswith("arn:")),
             layer_arns=layer_arns,
             targets=tuple(t for t in targets if t.startswith("arn:")),
+            discarded_to=tuple(dict.fromkeys(a for a in discarded if a.startswith("arn:"))),
             name=key,
             handler=f"{module}.{func}" if module else None,
             code_root=folder,

@@ -604,7 +604,11 @@ def _lambda_module_function(ev: Evaluator, name: str, address: str) -> FunctionI
     env = ev.value(inputs.get("environment_variables") or {})
     sources: list[EventSource] = []
     mappings = ev.value(inputs.get("event_source_mapping") or {})
+    discarded: list[str] = []
     for mapping in mappings.values() if isinstance(mappings, dict) else ():
+        failure = mapping.get("destination_arn_on_failure") if isinstance(mapping, dict) else None
+        if isinstance(failure, str):
+            discarded.append(failure)
         arn = mapping.get("event_source_arn") if isinstance(mapping, dict) else None
         arn = arn if isinstance(arn, str) else ""
         kind = arn_service(arn)
@@ -624,6 +628,7 @@ def _lambda_module_function(ev: Evaluator, name: str, address: str) -> FunctionI
         environment={k: v if isinstance(v, str) else ev.string(v) for k, v in env.items()} if isinstance(env, dict) else {},
         event_sources=tuple(sources),
         targets=tuple(t for t in targets if t.startswith("arn:")),
+        discarded_to=tuple(dict.fromkeys(a for a in discarded if a.startswith("arn:"))),
         runtime=runtime,
         function_name=fname if fname and "*" not in fname else None,
         role_arn=role if role.startswith("arn:") and "*" not in role else None,
@@ -708,9 +713,12 @@ def _function_info(ev: Evaluator, address: str, name: str, body: dict[str, Any],
     handler = ev.string(body.get("handler") or "")
     role = ev.string(body.get("role") or "")
     sources: list[EventSource] = []
+    discarded: list[str] = []
     for mname, m in ev.resources.get("aws_lambda_event_source_mapping", {}).items():
         target = str(m.get("function_name", ""))
         if any(r in target for r in refs):
+            discarded += [ev.string(f["destination_arn"]) for d in m.get("destination_config") or () if isinstance(d, dict)
+                          for f in d.get("on_failure") or () if isinstance(f, dict) and f.get("destination_arn")]
             arn = ev.string(m.get("event_source_arn"))
             kind = arn_service(arn)
             if kind in ("sqs", "kinesis", "dynamodb"):
@@ -741,6 +749,7 @@ def _function_info(ev: Evaluator, address: str, name: str, body: dict[str, Any],
         rotated_secrets=rotated,
         event_inputs=inputs,
         targets=tuple(dict.fromkeys(t for t in targets if t.startswith("arn:"))),
+        discarded_to=tuple(dict.fromkeys(a for a in discarded if a.startswith("arn:"))),
         file_systems=tuple(a for a in (ev.string(b.get("arn")) for b in body.get("file_system_config") or () if isinstance(b, dict))
                            if a.startswith("arn:")),
         runtime=ev.string(body["runtime"]) if body.get("runtime") else None,
