@@ -694,3 +694,52 @@ def test_a_serverless_streams_on_failure_destination_is_suggested_and_granted_by
     sent = ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:failed")
     assert sent in {(p.action, p.resource) for p in review.suggestion.permissions}
     assert sent not in {(c.action, c.resource) for c in review.diff.of("missing")}
+
+
+def test_an_event_sources_credentials_are_read_with_the_role(tmp_path: Path) -> None:
+    """An MQ or Kafka event source signs in with a Secrets Manager secret that Lambda reads with
+    the function's role. SAM's role has what SAM's own event classes grant (the MQ secret);
+    a role the template makes itself must allow it."""
+    from lpgen.review import review_function
+
+    secret = "arn:aws:secretsmanager:us-east-1:1:secret:mq-AbCdEf"
+    mq = ("      Events:\n        Q:\n          Type: MQ\n          Properties:\n"
+          "            Broker: arn:aws:mq:us-east-1:1:broker:orders:b-1\n            Queues: [orders]\n"
+          f"            SourceAccessConfigurations: [{{Type: BASIC_AUTH, URI: '{secret}'}}]\n")
+    sam = review_function(str(sam_function(tmp_path, mq)), "Fn", region="us-east-1", account="1")
+    read = ("secretsmanager:GetSecretValue", secret)
+    assert read in {(p.action, p.resource) for p in sam.suggestion.permissions}
+    assert read not in {(c.action, c.resource) for c in sam.diff.of("missing")}
+    mapping = ("  Mapping:\n    Type: AWS::Lambda::EventSourceMapping\n    Properties:\n      FunctionName: !Ref Fn\n"
+               "      SelfManagedEventSource: {Endpoints: {KafkaBootstrapServers: ['b1:9092']}}\n      Topics: [t]\n"
+               "      SourceAccessConfigurations: [{Type: SASL_SCRAM_512_AUTH, URI: 'arn:aws:secretsmanager:us-east-1:1:secret:k-1'},"
+               " {Type: VPC_SUBNET, URI: 'subnet:subnet-1'}]\n")
+    own = review_function(str(sam_function(tmp_path, "      Role: !GetAtt Role.Arn\n", _ROLE + mapping)), "Fn",
+                          region="us-east-1", account="1")
+    assert ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:k-1") in {
+        (c.action, c.resource) for c in own.diff.of("missing")}
+
+
+def test_terraform_and_serverless_event_source_secrets_are_suggested(tmp_path: Path) -> None:
+    from lpgen.api import suggest_for_function
+    from lpgen.review import review_function
+
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n  runtime = "python3.12"\n}\n'
+        'resource "aws_lambda_event_source_mapping" "m" {\n  function_name = aws_lambda_function.fn.arn\n'
+        '  event_source_arn = "arn:aws:mq:us-east-1:1:broker:orders:b-1"\n  queues = ["orders"]\n'
+        '  source_access_configuration {\n    type = "BASIC_AUTH"\n    uri  = "arn:aws:secretsmanager:us-east-1:1:secret:tf-1"\n  }\n}\n'
+    )
+    tf = suggest_for_function(load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1"), None)
+    assert ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:tf-1") in {
+        (p.action, p.resource) for p in tf.permissions}
+    (tmp_path / "serverless.yml").write_text(
+        "service: s\nprovider: {name: aws, runtime: python3.12, region: us-east-1}\nfunctions:\n  fn:\n"
+        "    handler: app.handler\n    events:\n      - activemq:\n          arn: arn:aws:mq:us-east-1:1:broker:orders:b-1\n"
+        "          queue: orders\n          basicAuthArn: arn:aws:secretsmanager:us-east-1:1:secret:sls-1\n"
+    )
+    sls = review_function(str(tmp_path / "serverless.yml"), "fn", account="1")
+    read = ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:sls-1")
+    assert read in {(p.action, p.resource) for p in sls.suggestion.permissions}
+    assert read not in {(c.action, c.resource) for c in sls.diff.of("missing")}

@@ -32,6 +32,7 @@ from lpgen.iac.model import (
     deployed_from,
     eventbridge_s3,
     follow,
+    source_secrets,
 )
 from lpgen.permissions.arns import Scope
 
@@ -461,6 +462,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
         inputs: list[str] = []
         other_events = False
         discarded: list[str] = []
+        secrets: list[str] = []
         for ename, event in (props.get("Events") or {}).items():
             if not isinstance(event, dict):
                 continue
@@ -481,6 +483,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
                     continue
             other_events = True
             discarded.append(_on_failure(resolver, eprops))
+            secrets += source_secrets(eprops.get("SourceAccessConfigurations"), resolver.str)
             if etype == "SQS":
                 sources.append(EventSource("sqs", resolver.arn(eprops.get("Queue"), "Arn"), at))
             elif etype == "Kinesis":
@@ -500,6 +503,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
                     kind = arn_service(arn)
                     other_events = True
                     discarded.append(_on_failure(resolver, p))
+                    secrets += source_secrets(p.get("SourceAccessConfigurations"), resolver.str)
                     if kind in ("sqs", "kinesis", "dynamodb", "kafka", "mq"):
                         sources.append(EventSource(kind, arn, lines.get(f"Resources.{mapping}", 0)))
         role = props.get("Role")
@@ -544,6 +548,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             role_arn=role_arn if role_arn and role_arn.startswith("arn:") and "*" not in role_arn else None,
             targets=targets,
             discarded_to=tuple(dict.fromkeys(a for a in discarded if a.startswith("arn:"))),
+            source_secrets=tuple(dict.fromkeys(a for a in secrets if a.startswith("arn:"))),
             file_systems=file_systems,
             rotated_secrets=rotated,
             event_inputs=() if other_events or not constant else tuple(inputs),

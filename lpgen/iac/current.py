@@ -62,6 +62,10 @@ def _sam_role_statements(props: dict[str, Any], resolver: Any, where: str) -> li
         failure = follow(event, ["Properties", "DestinationConfig", "OnFailure"])
         if isinstance(failure, dict) and failure.get("Type") in pulls and failure.get("Destination") is not None:
             docs.append(pulls[failure["Type"]](failure["Destination"], str(name)))
+    # NOTE: and what SAM's own event source classes grant for MQ, Kafka and DocumentDB
+    # sources (their secrets, brokers and network interfaces), asked of them.
+    for name, event in sorted(events.items()) if isinstance(events, dict) else ():
+        docs.extend(_sam_pull_policies(str(name), event))
     config = props.get("EventInvokeConfig")
     destinations = (config.get("DestinationConfig") or {}) if isinstance(config, dict) else {}
     for name in ("OnSuccess", "OnFailure"):
@@ -69,6 +73,26 @@ def _sam_role_statements(props: dict[str, Any], resolver: Any, where: str) -> li
         if isinstance(dest, dict) and dest.get("Destination") is not None and dest.get("Type") in makers:
             docs.append(makers[dest["Type"]](dest["Destination"], "Function"))
     return [st for doc in docs for st in _statements(doc["PolicyDocument"], resolver, f"{where} (made by SAM)")]
+
+
+def _sam_pull_policies(name: str, event: Any) -> list[dict[str, Any]]:
+    """The policies aws-sam-translator's class for a MQ, MSK, SelfManagedKafka or DocumentDB
+    event writes into the role it makes (``get_policy_statements``); none for an event SAM
+    would refuse."""
+    from samtranslator.model.eventsources import pull
+    from samtranslator.model.exceptions import ExceptionWithMessage
+
+    kind = event.get("Type") if isinstance(event, dict) else None
+    source = {"MQ": pull.MQ, "MSK": pull.MSK, "SelfManagedKafka": pull.SelfManagedKafka,
+              "DocumentDB": pull.DocumentDB}.get(kind) if isinstance(kind, str) else None
+    if source is None:
+        return []
+    try:
+        made = source.from_dict(name, event).get_policy_statements()
+    except (ExceptionWithMessage, AttributeError, TypeError, KeyError):
+        # NOTE: an event SAM would refuse (or one too malformed for its checks): SAM writes nothing.
+        return []
+    return [doc for doc in made or () if isinstance(doc, dict) and "PolicyDocument" in doc]
 
 
 @cache

@@ -46,6 +46,25 @@ TARGET_ACTIONS = {"sqs": "sqs:SendMessage", "sns": "sns:Publish", "lambda": "lam
                   "events": "events:PutEvents"}
 
 
+SECRET_ACCESS = ("BASIC_AUTH", "SASL_SCRAM_256_AUTH", "SASL_SCRAM_512_AUTH", "CLIENT_CERTIFICATE_TLS_AUTH",
+                 "SERVER_ROOT_CA_CERTIFICATE")
+"""the ``SourceAccessConfigurations`` types whose URI is a secret the poller reads with the
+function's role (with-mq.html, with-kafka.html, with-documentdb.html: secretsmanager:GetSecretValue)."""
+
+
+def source_secrets(configurations: Any, text: Any) -> list[str]:
+    """The secrets a list of ``SourceAccessConfigurations`` (``{Type, URI}``, or Terraform's
+    ``{type, uri}``) names, as ``text`` makes each URI a string."""
+    out: list[str] = []
+    for conf in configurations if isinstance(configurations, list) else ():
+        if not isinstance(conf, dict):
+            continue
+        kind, uri = conf.get("Type", conf.get("type")), conf.get("URI", conf.get("uri"))
+        if kind in SECRET_ACCESS and uri is not None:
+            out.append(text(uri))
+    return out
+
+
 def delivery(arn: str) -> list[tuple[str, str]]:
     """(action, resource) Lambda's delivery to a destination takes of the function's role:
     ``TARGET_ACTIONS``, or for an S3 bucket s3:PutObject in it and s3:ListBucket on it
@@ -256,6 +275,10 @@ class FunctionInfo:
     """where its event source mappings send the records of batches they discard (an
     ``OnFailure`` destination of a stream or Kafka source): Lambda sends them with the
     function's role."""
+    source_secrets: tuple[str, ...] = ()
+    """the Secrets Manager secrets its event sources sign in or check certificates with
+    (``SourceAccessConfigurations`` of MQ, Kafka and DocumentDB sources): Lambda reads them
+    with the function's role."""
     in_vpc: bool = False
     """it runs in a VPC (a VpcConfig with subnets): Lambda manages its network interfaces
     with the role."""
@@ -341,6 +364,9 @@ class Template:
         for arn in fn.targets:
             ev = (Evidence(fn.path or self.path, fn.line, f"asynchronous results are sent to {arn}", "template"),)
             out.extend(Permission(action, resource, ev) for action, resource in delivery(arn))
+        for arn in fn.source_secrets:
+            ev = (Evidence(fn.path or self.path, fn.line, f"its event source reads its credentials from {arn}", "template"),)
+            out.append(Permission("secretsmanager:GetSecretValue", arn, ev))
         for arn in fn.discarded_to:
             ev = (Evidence(fn.path or self.path, fn.line, f"discarded batches of its event sources are sent to {arn}", "template"),)
             out.extend(Permission(action, resource, ev) for action, resource in delivery(arn))

@@ -200,6 +200,10 @@ def _stack_name(doc: dict[str, Any], variables: Variables) -> str:
     return "*" if "*" in name or "${" in name else name
 
 
+KAFKA_SECRETS = ("saslPlainAuth", "saslScram256Auth", "saslScram512Auth", "clientCertificateTlsAuth", "serverRootCaCertificate")
+"""the ``kafka`` event's ``accessConfigurations`` that name a Secrets Manager secret."""
+
+
 def _function_name(doc: dict[str, Any], key: str, variables: Variables) -> str:
     """The deployed name of the service's function ``key``: its ``name``, else the
     Framework's ``service-stage-key``."""
@@ -260,6 +264,7 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
         inputs: list[str] = []
         other_events = False
         discarded: list[str] = []
+        secrets: list[str] = []
         for event in fn.get("events") or ():
             if not isinstance(event, dict):
                 continue
@@ -284,6 +289,14 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
                 spec = event["sqs"]
                 arn = spec.get("arn") if isinstance(spec, dict) else spec
                 sources.append(EventSource("sqs", resolver.arn(arn, "Arn"), at))
+            for kind, setting in (("activemq", "basicAuthArn"), ("rabbitmq", "basicAuthArn"), ("msk", "saslScram512")):
+                given = follow(event, [kind, setting])
+                if given is not None:
+                    secrets.append(resolver.str(given))
+            access = follow(event, ["kafka", "accessConfigurations"])
+            for setting in KAFKA_SECRETS:
+                given = follow(access, [setting])
+                secrets.extend(resolver.str(g) for g in (given if isinstance(given, list) else [given]) if g is not None)
             if "stream" in event:
                 spec = event["stream"]
                 arn = spec.get("arn") if isinstance(spec, dict) else spec
@@ -300,6 +313,9 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
         # NOTE: the Framework grants the delivery of a stream's discarded batches to an SNS
         # topic or SQS queue to the role it makes (lib/plugins/aws/package/compile/events/stream.js).
         grants: list[tuple[str, str]] = [(a, r) for arn in discarded if arn_service(arn) in ("sns", "sqs") for a, r in delivery(arn)]
+        # NOTE: and the reading of its MQ and Kafka events' secrets (events/activemq.js, rabbitmq.js,
+        # kafka.js, msk.js).
+        grants += [("secretsmanager:GetSecretValue", arn) for arn in dict.fromkeys(secrets)]
         if isinstance(fn.get("onError"), (str, dict)):
             targets.append(resolver.arn(fn["onError"], "Arn"))
             if isinstance(fn["onError"], str):
@@ -334,6 +350,7 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
             layer_arns=layer_arns,
             targets=tuple(t for t in targets if t.startswith("arn:")),
             discarded_to=tuple(dict.fromkeys(a for a in discarded if a.startswith("arn:"))),
+            source_secrets=tuple(dict.fromkeys(a for a in secrets if a.startswith("arn:"))),
             name=key,
             handler=f"{module}.{func}" if module else None,
             code_root=folder,

@@ -31,6 +31,7 @@ from lpgen.iac.model import (
     Template,
     arn_service,
     follow,
+    source_secrets,
 )
 from lpgen.permissions.arns import Scope
 from lpgen.source.package import is_package, unpack
@@ -714,11 +715,14 @@ def _function_info(ev: Evaluator, address: str, name: str, body: dict[str, Any],
     role = ev.string(body.get("role") or "")
     sources: list[EventSource] = []
     discarded: list[str] = []
+    secrets: list[str] = []
     for mname, m in ev.resources.get("aws_lambda_event_source_mapping", {}).items():
         target = str(m.get("function_name", ""))
         if any(r in target for r in refs):
             discarded += [ev.string(f["destination_arn"]) for d in m.get("destination_config") or () if isinstance(d, dict)
                           for f in d.get("on_failure") or () if isinstance(f, dict) and f.get("destination_arn")]
+            secrets += source_secrets([{"type": ev.string(c.get("type")), "uri": c.get("uri")}
+                                       for c in m.get("source_access_configuration") or () if isinstance(c, dict)], ev.string)
             arn = ev.string(m.get("event_source_arn"))
             kind = arn_service(arn)
             if kind in ("sqs", "kinesis", "dynamodb"):
@@ -750,6 +754,7 @@ def _function_info(ev: Evaluator, address: str, name: str, body: dict[str, Any],
         event_inputs=inputs,
         targets=tuple(dict.fromkeys(t for t in targets if t.startswith("arn:"))),
         discarded_to=tuple(dict.fromkeys(a for a in discarded if a.startswith("arn:"))),
+        source_secrets=tuple(dict.fromkeys(a for a in secrets if a.startswith("arn:"))),
         file_systems=tuple(a for a in (ev.string(b.get("arn")) for b in body.get("file_system_config") or () if isinstance(b, dict))
                            if a.startswith("arn:")),
         runtime=ev.string(body["runtime"]) if body.get("runtime") else None,
