@@ -706,10 +706,12 @@ def test_an_event_sources_credentials_are_read_with_the_role(tmp_path: Path) -> 
     mq = ("      Events:\n        Q:\n          Type: MQ\n          Properties:\n"
           "            Broker: arn:aws:mq:us-east-1:1:broker:orders:b-1\n            Queues: [orders]\n"
           f"            SourceAccessConfigurations: [{{Type: BASIC_AUTH, URI: '{secret}'}}]\n")
+    mq += "            SecretsManagerKmsKeyId: 1234abcd-12ab-34cd-56ef-1234567890ab\n"
     sam = review_function(str(sam_function(tmp_path, mq)), "Fn", region="us-east-1", account="1")
     read = ("secretsmanager:GetSecretValue", secret)
-    assert read in {(p.action, p.resource) for p in sam.suggestion.permissions}
-    assert read not in {(c.action, c.resource) for c in sam.diff.of("missing")}
+    decrypt = ("kms:Decrypt", "arn:aws:kms:us-east-1:1:key/1234abcd-12ab-34cd-56ef-1234567890ab")
+    assert {read, decrypt} <= {(p.action, p.resource) for p in sam.suggestion.permissions}
+    assert not {read, decrypt} & {(c.action, c.resource) for c in sam.diff.of("missing")}
     mapping = ("  Mapping:\n    Type: AWS::Lambda::EventSourceMapping\n    Properties:\n      FunctionName: !Ref Fn\n"
                "      SelfManagedEventSource: {Endpoints: {KafkaBootstrapServers: ['b1:9092']}}\n      Topics: [t]\n"
                "      SourceAccessConfigurations: [{Type: SASL_SCRAM_512_AUTH, URI: 'arn:aws:secretsmanager:us-east-1:1:secret:k-1'},"

@@ -463,6 +463,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
         other_events = False
         discarded: list[str] = []
         secrets: list[str] = []
+        keys: list[str] = []
         for ename, event in (props.get("Events") or {}).items():
             if not isinstance(event, dict):
                 continue
@@ -484,6 +485,8 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             other_events = True
             discarded.append(_on_failure(resolver, eprops))
             secrets += source_secrets(eprops.get("SourceAccessConfigurations"), resolver.str)
+            if eprops.get("SecretsManagerKmsKeyId") is not None:
+                keys.append(resolver.scope.arn("kms", f"key/{resolver.str(eprops['SecretsManagerKmsKeyId'])}"))
             if etype == "SQS":
                 sources.append(EventSource("sqs", resolver.arn(eprops.get("Queue"), "Arn"), at))
             elif etype == "Kinesis":
@@ -549,6 +552,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             targets=targets,
             discarded_to=tuple(dict.fromkeys(a for a in discarded if a.startswith("arn:"))),
             source_secrets=tuple(dict.fromkeys(a for a in secrets if a.startswith("arn:"))),
+            source_keys=tuple(dict.fromkeys(keys)),
             file_systems=file_systems,
             rotated_secrets=rotated,
             event_inputs=() if other_events or not constant else tuple(inputs),

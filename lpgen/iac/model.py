@@ -279,6 +279,9 @@ class FunctionInfo:
     """the Secrets Manager secrets its event sources sign in or check certificates with
     (``SourceAccessConfigurations`` of MQ, Kafka and DocumentDB sources): Lambda reads them
     with the function's role."""
+    source_keys: tuple[str, ...] = ()
+    """the KMS keys those secrets are encrypted with, when the template names them (SAM's
+    ``SecretsManagerKmsKeyId``): reading a secret decrypts it with the caller's rights."""
     in_vpc: bool = False
     """it runs in a VPC (a VpcConfig with subnets): Lambda manages its network interfaces
     with the role."""
@@ -367,6 +370,9 @@ class Template:
         for arn in fn.source_secrets:
             ev = (Evidence(fn.path or self.path, fn.line, f"its event source reads its credentials from {arn}", "template"),)
             out.append(Permission("secretsmanager:GetSecretValue", arn, ev))
+        for arn in fn.source_keys:
+            ev = (Evidence(fn.path or self.path, fn.line, f"its event source's credentials are encrypted with {arn}", "template"),)
+            out.append(Permission("kms:Decrypt", arn, ev))
         for arn in fn.discarded_to:
             ev = (Evidence(fn.path or self.path, fn.line, f"discarded batches of its event sources are sent to {arn}", "template"),)
             out.extend(Permission(action, resource, ev) for action, resource in delivery(arn))
