@@ -745,3 +745,20 @@ def test_terraform_and_serverless_event_source_secrets_are_suggested(tmp_path: P
     read = ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:sls-1")
     assert read in {(p.action, p.resource) for p in sls.suggestion.permissions}
     assert read not in {(c.action, c.resource) for c in sls.diff.of("missing")}
+
+
+def test_a_documentdb_change_stream_is_polled_with_the_role_as_sam_grants_it(tmp_path: Path) -> None:
+    from lpgen.review import review_function
+
+    event = ("      Events:\n        D:\n          Type: DocumentDB\n          Properties:\n"
+             "            Cluster: arn:aws:rds:us-east-1:1:cluster:orders\n            DatabaseName: db\n"
+             "            StartingPosition: LATEST\n"
+             "            SourceAccessConfigurations: [{Type: BASIC_AUTH, URI: 'arn:aws:secretsmanager:us-east-1:1:secret:d-1'}]\n")
+    review = review_function(str(sam_function(tmp_path, event)), "Fn", region="us-east-1", account="1")
+    granted = {(p.action, p.resource) for p in review.suggestion.permissions}
+    assert {("rds:DescribeDBClusters", "arn:aws:rds:us-east-1:1:cluster:orders"),
+            ("rds:DescribeDBClusterParameters", "arn:aws:rds:us-east-1:1:cluster-pg:*"),
+            ("rds:DescribeDBSubnetGroups", "arn:aws:rds:us-east-1:1:subgrp:*"),
+            ("ec2:CreateNetworkInterface", "*"),
+            ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:d-1")} <= granted
+    assert review.diff.of("missing") == []

@@ -509,3 +509,18 @@ def test_a_rule_targets_constant_input_is_the_event(tmp_path: Path) -> None:
         '  principal = "events.amazonaws.com"\n  action = "lambda:InvokeFunction"\n}\n'
     ), name="job")
     assert [(p.action, p.resource) for p in result.permissions] == [("s3:PutObject", "arn:aws:s3:::reports/r.csv")]
+
+
+def test_an_msk_event_source_mapping_is_polled_with_the_role(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n  runtime = "python3.12"\n}\n'
+        'resource "aws_lambda_event_source_mapping" "m" {\n  function_name = aws_lambda_function.fn.arn\n'
+        '  event_source_arn = "arn:aws:kafka:us-east-1:123456789012:cluster/orders/abc"\n  topics = ["orders"]\n'
+        '  starting_position = "LATEST"\n}\n'
+    )
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return event\n")
+    r = CliRunner().invoke(main, ["suggest", "--template", str(tmp_path / "main.tf"), *SCOPE])
+    assert r.exit_code == 0, r.output
+    granted = {(a, res) for st in json.loads(r.stdout)["Statement"] for a in st["Action"] for res in st["Resource"]}
+    assert ("kafka:DescribeClusterV2", "arn:aws:kafka:us-east-1:123456789012:cluster/orders/abc") in granted
+    assert ("ec2:CreateNetworkInterface", "*") in granted

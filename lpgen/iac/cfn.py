@@ -497,6 +497,8 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
                 sources.append(EventSource("kafka", resolver.str(eprops.get("Stream")), at))
             elif etype == "MQ":
                 sources.append(EventSource("mq", resolver.str(eprops.get("Broker")), at))
+            elif etype == "DocumentDB":
+                sources.append(EventSource("rds", resolver.str(eprops.get("Cluster")), at))
         for mapping, other in doc["Resources"].items():
             if isinstance(other, dict) and other.get("Type") == "AWS::Lambda::EventSourceMapping":
                 p = other.get("Properties") or {}
@@ -507,7 +509,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
                     other_events = True
                     discarded.append(_on_failure(resolver, p))
                     secrets += source_secrets(p.get("SourceAccessConfigurations"), resolver.str)
-                    if kind in ("sqs", "kinesis", "dynamodb", "kafka", "mq"):
+                    if kind in ("sqs", "kinesis", "dynamodb", "kafka", "mq", "rds"):
                         sources.append(EventSource(kind, arn, lines.get(f"Resources.{mapping}", 0)))
         role = props.get("Role")
         role_arn = resolver.str(role) if role is not None else None

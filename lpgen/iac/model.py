@@ -36,6 +36,17 @@ POLLER_ACTIONS["mq"] = (
     "mq:DescribeBroker", "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces",
     "ec2:DescribeVpcs", "ec2:DeleteNetworkInterface", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
 )
+# Amazon DocumentDB change streams (an ``rds`` cluster ARN): the poller describes the cluster,
+# its parameter groups and subnet groups, and reaches it through the VPC (what aws-sam-translator's
+# DocumentDB event source grants).
+POLLER_ACTIONS["rds"] = (
+    "rds:DescribeDBClusters", "rds:DescribeDBClusterParameters", "rds:DescribeDBSubnetGroups",
+    "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs",
+    "ec2:DeleteNetworkInterface", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
+)
+POLLER_ACCOUNT_RESOURCES = {"rds:DescribeDBClusterParameters": "cluster-pg:*", "rds:DescribeDBSubnetGroups": "subgrp:*"}
+"""actions a poller takes on resources of the source's account other than the source: the
+resource (after ``arn:partition:service:region:account:``) they are granted on."""
 NO_RESOURCE_LEVEL = {
     "dynamodb:ListStreams", "ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeSubnets",
     "ec2:DescribeSecurityGroups", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface",
@@ -90,7 +101,8 @@ class EventSource:
     """A source Lambda polls with the function's role."""
 
     kind: str
-    """``sqs``, ``kinesis`` or ``dynamodb``."""
+    """the source's service: ``sqs``, ``kinesis``, ``dynamodb``, ``kafka``, ``mq`` or ``rds``
+    (a DocumentDB cluster)."""
     arn: str
     line: int = 0
     path: str = ""
@@ -354,6 +366,8 @@ class Template:
             ev = (Evidence(src.path or self.path, src.line, f"{src.kind} event source {src.arn}", "template"),)
             for action in POLLER_ACTIONS.get(src.kind, ()):
                 resource = "*" if action in NO_RESOURCE_LEVEL else src.arn
+                if action in POLLER_ACCOUNT_RESOURCES:
+                    resource = ":".join(src.arn.split(":")[:5] + [POLLER_ACCOUNT_RESOURCES[action]])
                 out.append(Permission(action, resource, ev))
         for arn in fn.file_systems:
             # NOTE: EFS authorizes a mount on the file system; through an access point, the

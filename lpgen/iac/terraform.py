@@ -725,7 +725,7 @@ def _function_info(ev: Evaluator, address: str, name: str, body: dict[str, Any],
                                        for c in m.get("source_access_configuration") or () if isinstance(c, dict)], ev.string)
             arn = ev.string(m.get("event_source_arn"))
             kind = arn_service(arn)
-            if kind in ("sqs", "kinesis", "dynamodb"):
+            if kind in ("sqs", "kinesis", "dynamodb", "kafka", "mq", "rds"):
                 where, line = positions.get(("aws_lambda_event_source_mapping", mname), ("", 0))
                 sources.append(EventSource(kind, arn, line, where))
     fname = ev.string(body.get("function_name"))
