@@ -499,6 +499,8 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
                 sources.append(EventSource("mq", resolver.str(eprops.get("Broker")), at))
             elif etype == "DocumentDB":
                 sources.append(EventSource("rds", resolver.str(eprops.get("Cluster")), at))
+            elif etype == "SelfManagedKafka" and _through_vpc(eprops):
+                sources.append(EventSource("kafka-vpc", "*", at))
         for mapping, other in doc["Resources"].items():
             if isinstance(other, dict) and other.get("Type") == "AWS::Lambda::EventSourceMapping":
                 p = other.get("Properties") or {}
@@ -511,6 +513,8 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
                     secrets += source_secrets(p.get("SourceAccessConfigurations"), resolver.str)
                     if kind in ("sqs", "kinesis", "dynamodb", "kafka", "mq", "rds"):
                         sources.append(EventSource(kind, arn, lines.get(f"Resources.{mapping}", 0)))
+                    elif p.get("SelfManagedEventSource") is not None and _through_vpc(p):
+                        sources.append(EventSource("kafka-vpc", "*", lines.get(f"Resources.{mapping}", 0)))
         role = props.get("Role")
         role_arn = resolver.str(role) if role is not None else None
         targets = _async_targets(doc, resolver, logical, props)
@@ -650,6 +654,12 @@ def _mounted(resolver: Resolver, value: Any) -> str:
     known when it deploys: any file system of the account then."""
     arn = resolver.str(value)
     return arn if arn.startswith("arn:") else resolver.scope.arn("elasticfilesystem", "file-system/*")
+
+
+def _through_vpc(props: dict[str, Any]) -> bool:
+    """Does a Kafka source reach its cluster through a VPC (a ``VPC_SUBNET`` access configuration)?"""
+    confs = props.get("SourceAccessConfigurations")
+    return any(isinstance(c, dict) and c.get("Type") == "VPC_SUBNET" for c in confs) if isinstance(confs, list) else False
 
 
 def _on_failure(resolver: Resolver, props: dict[str, Any]) -> str:

@@ -44,6 +44,13 @@ POLLER_ACTIONS["rds"] = (
     "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs",
     "ec2:DeleteNetworkInterface", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
 )
+# A self-managed Kafka cluster reached through a VPC (VPC_SUBNET in SourceAccessConfigurations):
+# the poller's network interfaces (with-kafka.html; what aws-sam-translator's SelfManagedKafka
+# event grants).
+POLLER_ACTIONS["kafka-vpc"] = (
+    "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs",
+    "ec2:DeleteNetworkInterface", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
+)
 POLLER_ACCOUNT_RESOURCES = {"rds:DescribeDBClusterParameters": "cluster-pg:*", "rds:DescribeDBSubnetGroups": "subgrp:*"}
 """actions a poller takes on resources of the source's account other than the source: the
 resource (after ``arn:partition:service:region:account:``) they are granted on."""
@@ -102,7 +109,7 @@ class EventSource:
 
     kind: str
     """the source's service: ``sqs``, ``kinesis``, ``dynamodb``, ``kafka``, ``mq`` or ``rds``
-    (a DocumentDB cluster)."""
+    (a DocumentDB cluster); ``kafka-vpc`` for a self-managed Kafka cluster in a VPC."""
     arn: str
     line: int = 0
     path: str = ""
@@ -363,7 +370,9 @@ class Template:
         dead-letter queue and destinations Lambda delivers to with the function's role."""
         out: list[Permission] = []
         for src in fn.event_sources:
-            ev = (Evidence(src.path or self.path, src.line, f"{src.kind} event source {src.arn}", "template"),)
+            what = "self-managed Kafka event source reached through the VPC" if src.kind == "kafka-vpc" else (
+                f"{src.kind} event source {src.arn}")
+            ev = (Evidence(src.path or self.path, src.line, what, "template"),)
             for action in POLLER_ACTIONS.get(src.kind, ()):
                 resource = "*" if action in NO_RESOURCE_LEVEL else src.arn
                 if action in POLLER_ACCOUNT_RESOURCES:
