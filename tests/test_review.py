@@ -764,3 +764,53 @@ def test_a_documentdb_change_stream_is_polled_with_the_role_as_sam_grants_it(tmp
             ("ec2:CreateNetworkInterface", "*"),
             ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:d-1")} <= granted
     assert review.diff.of("missing") == []
+
+
+_OWN_POLICY = """  Own:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Statement:
+          - {Effect: Allow, Action: s3:GetObject, Resource: 'arn:aws:s3:::b/*'}
+"""
+_READS = "import boto3\ndef handler(event, context):\n    boto3.client('s3').get_object(Bucket='b', Key='k')\n"
+
+
+@pytest.mark.parametrize("attach", [
+    _ROLE + "      ManagedPolicyArns: [!Ref Own]\n",
+    None,
+])
+def test_a_managed_policy_the_template_defines_is_read_where_it_is_attached(tmp_path: Path, attach: str | None) -> None:
+    """``ManagedPolicyArns: [!Ref Own]`` on a role (or ``Policies: [!Ref Own]`` on a SAM
+    function) attaches the template's own policy: its statements are today's, not an unknown
+    policy's, so what it grants is not missing."""
+    from lpgen.review import review_function
+
+    if attach is None:
+        template = sam_function(tmp_path, "      Policies: [!Ref Own]\n", _OWN_POLICY, code=_READS)
+    else:
+        template = sam_function(tmp_path, "      Role: !GetAtt Role.Arn\n", _OWN_POLICY + attach, code=_READS)
+    review = review_function(str(template), "Fn", region="us-east-1", account="1")
+    assert review.diff.of("missing") == []
+    assert [(c.action, c.resource) for c in review.diff.of("narrowed")] == [("s3:GetObject", "arn:aws:s3:::b/*")]
+    assert review.diff.notes == []
+
+
+def test_what_the_lambda_service_uses_of_todays_statements_is_not_excess(tmp_path: Path) -> None:
+    """A hand-made role's statements for the function's own logs (and, in a VPC, its network
+    interfaces) serve the Lambda service: not excess. Logs of another function's group are."""
+    from lpgen.review import review_function
+
+    grants = ("      Policies:\n        - PolicyName: runtime\n          PolicyDocument:\n            Statement:\n"
+              "              - {Effect: Allow, Action: [logs:CreateLogGroup, logs:CreateLogStream, logs:PutLogEvents], "
+              "Resource: 'arn:aws:logs:us-east-1:1:log-group:/aws/lambda/orders:*'}\n"
+              "              - {Effect: Allow, Action: logs:PutLogEvents, Resource: 'arn:aws:logs:us-east-1:1:log-group:/aws/lambda/other:*'}\n"
+              "              - {Effect: Allow, Action: [ec2:CreateNetworkInterface, ec2:DescribeNetworkInterfaces, "
+              "ec2:DeleteNetworkInterface], Resource: '*'}\n")
+    review = review_function(str(sam_function(tmp_path, _VPC, _ROLE + grants)), "Fn", region="us-east-1", account="1")
+    assert [(c.action, c.resource) for c in review.diff.of("excess")] == [
+        ("logs:PutLogEvents", "arn:aws:logs:us-east-1:1:log-group:/aws/lambda/other:*")]
+    kept = {c.action for c in review.diff.of("kept") if c.note == "the Lambda service uses it"}
+    assert kept == {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "ec2:CreateNetworkInterface",
+                    "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface"}
+    assert review.diff.of("service") == []

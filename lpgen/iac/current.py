@@ -302,7 +302,10 @@ def _cfn(doc: dict[str, Any], resolver: Any, tpl: Template, fn: FunctionInfo) ->
         managed.extend(f"arn:aws:iam::aws:policy/service-role/{name}" for name in sorted(_event_source_policies(props)))
         policies = props.get("Policies")
         for item in policies if isinstance(policies, list) else ([policies] if policies is not None else []):
-            if isinstance(item, str):
+            own = _own_managed_policy(item, resources)
+            if own is not None:
+                statements.extend(_statements(follow(resources[own], ["Properties", "PolicyDocument"]), resolver, f"{where} {own}"))
+            elif isinstance(item, str):
                 managed.append(_managed_arn(item, resolver))
             elif isinstance(item, dict) and "Statement" in item:
                 statements.extend(_statements(item, resolver, f"{where} Policies"))
@@ -327,17 +330,32 @@ def _cfn(doc: dict[str, Any], resolver: Any, tpl: Template, fn: FunctionInfo) ->
     for i, pol in enumerate(role.get("Policies") or ()):
         if isinstance(pol, dict):
             statements.extend(_statements(pol.get("PolicyDocument"), resolver, f"{tpl.path}: {logical} Policies[{i}]"))
+    read: set[str] = set()
     for m in role.get("ManagedPolicyArns") or ():
-        arn = resolver.str(m)
-        managed.append(arn)
+        own = _own_managed_policy(m, resources)
+        if own is not None and own not in read:
+            read.add(own)
+            statements.extend(_statements(follow(resources[own], ["Properties", "PolicyDocument"]), resolver, f"{tpl.path}: {own}"))
+        elif own is None:
+            managed.append(resolver.str(m))
     for other, r in sorted(resources.items()):
         if not isinstance(r, dict) or r.get("Type") not in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy"):
+            continue
+        if other in read:
             continue
         p = r.get("Properties") or {}
         roles = p.get("Roles") or ([p["RoleName"]] if "RoleName" in p else [])
         if any(_role_logical(x, resources) == logical for x in roles):
             statements.extend(_statements(p.get("PolicyDocument"), resolver, f"{tpl.path}: {other}"))
     return CurrentPolicy(PolicyDocument(tuple(statements)), tuple(sorted(set(managed))), logical, shared)
+
+
+def _own_managed_policy(ref: Any, resources: dict[str, Any]) -> str | None:
+    """The logical id of the template's own ``AWS::IAM::ManagedPolicy`` a managed policy ARN
+    names (``!Ref Policy``), whose statements are then today's, not an unknown's."""
+    name = ref.get("Ref") if isinstance(ref, dict) and len(ref) == 1 else None
+    res = resources.get(name) if isinstance(name, str) else None
+    return name if isinstance(res, dict) and res.get("Type") == "AWS::IAM::ManagedPolicy" else None
 
 
 def _role_logical(ref: Any, resources: dict[str, Any]) -> str | None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from lpgen.errors import LpgenError
 from lpgen.permissions.model import Finding
-from lpgen.review.diff import PolicyDiff, diff_policies
+from lpgen.review.diff import Change, PolicyDiff, diff_policies
 
 if TYPE_CHECKING:
     from lpgen.trail.summary import TrailSummary
@@ -45,7 +45,7 @@ def review_function(
     from lpgen.iac import load_template
     from lpgen.iac.current import FINE_MANAGED, sam_attached
     from lpgen.review.findings import policy_findings
-    from lpgen.review.service import service_changes
+    from lpgen.review.service import lambda_uses, service_changes
 
     tpl = template or load_template(template_path, params=params, region=region, account=account, partition=partition)
     fn = tpl.function(function)
@@ -54,6 +54,13 @@ def review_function(
     )
     current = tpl.current_policy(fn)
     diff = diff_policies(current.policy, suggestion.policy)
+    # NOTE: what the Lambda service uses of today's grants is not excess, and what it needs
+    # and they lack is reported beside what the code needs.
+    diff.changes = [
+        Change("kept", c.action, c.resource, note="the Lambda service uses it")
+        if c.kind in ("excess", "narrowed") and not c.replaced_by and lambda_uses(fn, tpl.scope, c.action, c.resource) else c
+        for c in diff.changes
+    ]
     diff.changes.extend(service_changes(fn, current, tpl.scope))
     # NOTE: a policy for what the Lambda runtime does (logs, network interfaces, traces) has
     # nothing the code's policy could be compared with: only the others are worth a note.

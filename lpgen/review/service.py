@@ -57,6 +57,25 @@ def service_changes(fn: FunctionInfo, current: CurrentPolicy, scope: Scope) -> l
     return out
 
 
+def lambda_uses(fn: FunctionInfo, scope: Scope, action: str, resource: str) -> bool:
+    """Does today's grant of ``action`` (an action, not a pattern) on ``resource`` (a pattern)
+    give the Lambda service something the function's configuration makes it use? Such a grant
+    is not excess though no code needs it."""
+    from lpgen.policy.match import overlaps
+
+    table = _table()["needs"]
+    for need in needs_of(fn):
+        spec = table[need]
+        if action.lower() not in {a.lower() for a in (*spec["actions"], *spec.get("may_use", ()))}:
+            continue
+        if spec["resource"] != "log-streams":
+            return True
+        group = fn.log_group or f"/aws/lambda/{fn.function_name or '*'}"
+        if overlaps(resource, scope.arn("logs", f"log-group:{group}*")):
+            return True
+    return False
+
+
 def _resource(kind: str, fn: FunctionInfo, scope: Scope) -> str:
     if kind != "log-streams":
         return kind
