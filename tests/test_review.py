@@ -681,19 +681,29 @@ def test_a_pull_events_on_failure_destination_is_suggested_and_sam_grants_it_wit
 
 
 def test_a_serverless_streams_on_failure_destination_is_suggested_and_granted_by_the_framework(tmp_path: Path) -> None:
+
+    review = _serverless_review(tmp_path, "      - stream:\n          type: kinesis\n"
+                                          "          arn: arn:aws:kinesis:us-east-1:1:stream/clicks\n"
+                                          "          destinations: {onFailure: arn:aws:sqs:us-east-1:1:failed}\n")
+    _granted_today(review, ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:failed"))
+
+
+def _serverless_review(tmp_path: Path, events: str) -> Any:
+    """The review of a serverless.yml function ``fn`` with these ``events`` lines."""
     from lpgen.review import review_function
 
     (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n")
     (tmp_path / "serverless.yml").write_text(
         "service: s\nprovider: {name: aws, runtime: python3.12, region: us-east-1}\nfunctions:\n  fn:\n"
-        "    handler: app.handler\n    events:\n      - stream:\n          type: kinesis\n"
-        "          arn: arn:aws:kinesis:us-east-1:1:stream/clicks\n"
-        "          destinations: {onFailure: arn:aws:sqs:us-east-1:1:failed}\n"
+        "    handler: app.handler\n    events:\n" + events
     )
-    review = review_function(str(tmp_path / "serverless.yml"), "fn", account="1")
-    sent = ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:failed")
-    assert sent in {(p.action, p.resource) for p in review.suggestion.permissions}
-    assert sent not in {(c.action, c.resource) for c in review.diff.of("missing")}
+    return review_function(str(tmp_path / "serverless.yml"), "fn", account="1")
+
+
+def _granted_today(review: Any, pair: tuple[str, str]) -> None:
+    """The suggestion has ``pair`` and today's policy is not missing it."""
+    assert pair in {(p.action, p.resource) for p in review.suggestion.permissions}
+    assert pair not in {(c.action, c.resource) for c in review.diff.of("missing")}
 
 
 def test_an_event_sources_credentials_are_read_with_the_role(tmp_path: Path) -> None:
@@ -726,7 +736,6 @@ def test_an_event_sources_credentials_are_read_with_the_role(tmp_path: Path) -> 
 
 def test_terraform_and_serverless_event_source_secrets_are_suggested(tmp_path: Path) -> None:
     from lpgen.api import suggest_for_function
-    from lpgen.review import review_function
 
     (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n")
     (tmp_path / "main.tf").write_text(
@@ -738,15 +747,9 @@ def test_terraform_and_serverless_event_source_secrets_are_suggested(tmp_path: P
     tf = suggest_for_function(load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1"), None)
     assert ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:tf-1") in {
         (p.action, p.resource) for p in tf.permissions}
-    (tmp_path / "serverless.yml").write_text(
-        "service: s\nprovider: {name: aws, runtime: python3.12, region: us-east-1}\nfunctions:\n  fn:\n"
-        "    handler: app.handler\n    events:\n      - activemq:\n          arn: arn:aws:mq:us-east-1:1:broker:orders:b-1\n"
-        "          queue: orders\n          basicAuthArn: arn:aws:secretsmanager:us-east-1:1:secret:sls-1\n"
-    )
-    sls = review_function(str(tmp_path / "serverless.yml"), "fn", account="1")
-    read = ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:sls-1")
-    assert read in {(p.action, p.resource) for p in sls.suggestion.permissions}
-    assert read not in {(c.action, c.resource) for c in sls.diff.of("missing")}
+    sls = _serverless_review(tmp_path, "      - activemq:\n          arn: arn:aws:mq:us-east-1:1:broker:orders:b-1\n"
+                                       "          queue: orders\n          basicAuthArn: arn:aws:secretsmanager:us-east-1:1:secret:sls-1\n")
+    _granted_today(sls, ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:sls-1"))
 
 
 def test_a_documentdb_change_stream_is_polled_with_the_role_as_sam_grants_it(tmp_path: Path) -> None:

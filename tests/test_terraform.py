@@ -287,6 +287,13 @@ def test_the_community_lambda_module_in_suggest_and_review(tmp_path: Path, monke
     assert "excess (allowed today, not needed): 0" in r.stdout
 
 
+def _granted(template: Path) -> set[tuple[str, str]]:
+    """The (action, resource) pairs ``lpgen suggest --template`` gives the module's function."""
+    r = CliRunner().invoke(main, ["suggest", "--template", str(template), *SCOPE])
+    assert r.exit_code == 0, r.output
+    return {(a, res) for st in json.loads(r.stdout)["Statement"] for a in st["Action"] for res in st["Resource"]}
+
+
 def test_async_results_go_to_the_dead_letter_queue_and_destinations(tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text('''
 resource "aws_sqs_queue" "dlq" { name = "fn-dlq" }
@@ -306,9 +313,7 @@ resource "aws_lambda_function_event_invoke_config" "c" {
 }
 ''')
     (tmp_path / "app.py").write_text("def handler(event, context):\n    return event\n")
-    r = CliRunner().invoke(main, ["suggest", "--template", str(tmp_path / "main.tf"), *SCOPE])
-    assert r.exit_code == 0, r.output
-    granted = {(a, res) for st in json.loads(r.stdout)["Statement"] for a in st["Action"] for res in st["Resource"]}
+    granted = _granted(tmp_path / "main.tf")
     assert granted == {("sqs:SendMessage", "arn:aws:sqs:us-east-1:123456789012:fn-dlq"),
                        ("sns:Publish", "arn:aws:sns:us-east-1:123456789012:fn-ok")}
 
@@ -342,9 +347,7 @@ resource "aws_lambda_event_source_mapping" "archive" {
 }
 ''')
     (tmp_path / "app.py").write_text("def handler(event, context):\n    return event\n")
-    r = CliRunner().invoke(main, ["suggest", "--template", str(tmp_path / "main.tf"), *SCOPE])
-    assert r.exit_code == 0, r.output
-    granted = {(a, res) for st in json.loads(r.stdout)["Statement"] for a in st["Action"] for res in st["Resource"]}
+    granted = _granted(tmp_path / "main.tf")
     assert {("sqs:SendMessage", "arn:aws:sqs:us-east-1:123456789012:fn-failed"),
             ("s3:PutObject", "arn:aws:s3:::failed-batches/*"), ("s3:ListBucket", "arn:aws:s3:::failed-batches")} <= granted
 
@@ -519,8 +522,6 @@ def test_an_msk_event_source_mapping_is_polled_with_the_role(tmp_path: Path) -> 
         '  starting_position = "LATEST"\n}\n'
     )
     (tmp_path / "app.py").write_text("def handler(event, context):\n    return event\n")
-    r = CliRunner().invoke(main, ["suggest", "--template", str(tmp_path / "main.tf"), *SCOPE])
-    assert r.exit_code == 0, r.output
-    granted = {(a, res) for st in json.loads(r.stdout)["Statement"] for a in st["Action"] for res in st["Resource"]}
+    granted = _granted(tmp_path / "main.tf")
     assert ("kafka:DescribeClusterV2", "arn:aws:kafka:us-east-1:123456789012:cluster/orders/abc") in granted
     assert ("ec2:CreateNetworkInterface", "*") in granted

@@ -25,32 +25,23 @@ POLLER_ACTIONS: dict[str, tuple[str, ...]] = {
         "dynamodb:ListStreams",
     ),
 }
-# Amazon MSK and Amazon MQ sources: the poller describes the cluster or broker and reaches
-# it through the VPC (with-msk.html "Execution role permissions", with-mq.html).
-POLLER_ACTIONS["kafka"] = (
-    "kafka:DescribeCluster", "kafka:DescribeClusterV2", "kafka:GetBootstrapBrokers",
+# What a poller reaching its source through the VPC takes: the network interfaces it makes
+# there (with-msk.html "Execution role permissions", with-mq.html, with-kafka.html).
+THROUGH_VPC = (
     "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs",
     "ec2:DeleteNetworkInterface", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
 )
-POLLER_ACTIONS["mq"] = (
-    "mq:DescribeBroker", "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces",
-    "ec2:DescribeVpcs", "ec2:DeleteNetworkInterface", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
-)
+# Amazon MSK and Amazon MQ sources: the poller describes the cluster or broker and reaches
+# it through the VPC.
+POLLER_ACTIONS["kafka"] = ("kafka:DescribeCluster", "kafka:DescribeClusterV2", "kafka:GetBootstrapBrokers", *THROUGH_VPC)
+POLLER_ACTIONS["mq"] = ("mq:DescribeBroker", *THROUGH_VPC)
 # Amazon DocumentDB change streams (an ``rds`` cluster ARN): the poller describes the cluster,
 # its parameter groups and subnet groups, and reaches it through the VPC (what aws-sam-translator's
 # DocumentDB event source grants).
-POLLER_ACTIONS["rds"] = (
-    "rds:DescribeDBClusters", "rds:DescribeDBClusterParameters", "rds:DescribeDBSubnetGroups",
-    "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs",
-    "ec2:DeleteNetworkInterface", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
-)
-# A self-managed Kafka cluster reached through a VPC (VPC_SUBNET in SourceAccessConfigurations):
-# the poller's network interfaces (with-kafka.html; what aws-sam-translator's SelfManagedKafka
-# event grants).
-POLLER_ACTIONS["kafka-vpc"] = (
-    "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs",
-    "ec2:DeleteNetworkInterface", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
-)
+POLLER_ACTIONS["rds"] = ("rds:DescribeDBClusters", "rds:DescribeDBClusterParameters", "rds:DescribeDBSubnetGroups", *THROUGH_VPC)
+# A self-managed Kafka cluster reached through a VPC (VPC_SUBNET in SourceAccessConfigurations;
+# what aws-sam-translator's SelfManagedKafka event grants).
+POLLER_ACTIONS["kafka-vpc"] = THROUGH_VPC
 POLLER_ACCOUNT_RESOURCES = {"rds:DescribeDBClusterParameters": "cluster-pg:*", "rds:DescribeDBSubnetGroups": "subgrp:*"}
 """actions a poller takes on resources of the source's account other than the source: the
 resource (after ``arn:partition:service:region:account:``) they are granted on."""
