@@ -599,9 +599,9 @@ def test_a_role_without_what_lambda_needs_for_the_configuration_is_reported(tmp_
     review = review_function(str(template), "Fn", region="us-east-1", account="1")
     streams = "arn:aws:logs:us-east-1:1:log-group:/aws/lambda/orders:log-stream:*"
     assert [(c.action, c.resource) for c in review.diff.of("service")] == [
+        ("ec2:CreateNetworkInterface", "*"), ("ec2:DeleteNetworkInterface", "*"), ("ec2:DescribeNetworkInterfaces", "*"),
         ("logs:CreateLogStream", streams), ("logs:PutLogEvents", streams),
-        ("ec2:CreateNetworkInterface", "*"), ("ec2:DescribeNetworkInterfaces", "*"), ("ec2:DeleteNetworkInterface", "*"),
-        ("xray:PutTraceSegments", "*"), ("xray:PutTelemetryRecords", "*"),
+        ("xray:PutTelemetryRecords", "*"), ("xray:PutTraceSegments", "*"),
     ]
     severities = {f.message.split(": ", 1)[1].split(" on ")[0]: f.severity for f in review.findings if f.code == "LP410"}
     assert severities["ec2:CreateNetworkInterface"] == "error" and severities["logs:PutLogEvents"] == "warning"
@@ -659,7 +659,7 @@ def test_terraform_lambda_module_in_a_vpc_without_its_network_policy_is_reported
     (tmp_path / "main.tf").write_text(body)
     review = review_function(str(tmp_path / "main.tf"), "module.fn", region="us-east-1", account="1")
     assert [c.action for c in review.diff.of("service")] == [
-        "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface"]
+        "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:DescribeNetworkInterfaces"]
     (tmp_path / "main.tf").write_text(body.replace("}\n", "  attach_network_policy = true\n}\n"))
     assert review_function(str(tmp_path / "main.tf"), "module.fn", region="us-east-1", account="1").diff.of("service") == []
 
@@ -817,3 +817,40 @@ def test_what_the_lambda_service_uses_of_todays_statements_is_not_excess(tmp_pat
     assert kept == {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "ec2:CreateNetworkInterface",
                     "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface"}
     assert review.diff.of("service") == []
+
+
+def test_a_permissions_boundary_the_template_defines_limits_todays_policy(tmp_path: Path) -> None:
+    """IAM allows what both the role's policies and its permissions boundary allow: a call the
+    policy allows and the boundary does not is denied, and so is what the Lambda service
+    needs. A boundary the template does not hold is noted."""
+    from lpgen.review import review_function
+
+    boundary = ("  Boundary:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument:\n"
+                "        Statement:\n          - {Effect: Allow, Action: ['logs:*', 'ec2:*'], Resource: '*'}\n")
+    grants = ("      PermissionsBoundary: !Ref Boundary\n      Policies:\n        - PolicyName: code\n"
+              "          PolicyDocument: {Statement: [{Effect: Allow, Action: s3:GetObject, Resource: 'arn:aws:s3:::b/k'}]}\n"
+              "      ManagedPolicyArns: [arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]\n")
+    template = sam_function(tmp_path, "      Role: !GetAtt Role.Arn\n      Tracing: Active\n", _ROLE + grants + boundary, code=_READS)
+    review = review_function(str(template), "Fn", region="us-east-1", account="1")
+    assert [(c.action, c.resource, c.note) for c in review.diff.of("missing")] == [
+        ("s3:GetObject", "arn:aws:s3:::b/k", "outside the role's permissions boundary")]
+    assert {c.action for c in review.diff.of("service")} == {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+    elsewhere = sam_function(tmp_path, "      PermissionsBoundary: arn:aws:iam::1:policy/org-boundary\n", code=_READS)
+    review = review_function(str(elsewhere), "Fn", region="us-east-1", account="1")
+    assert review.diff.notes == ["a permissions boundary is set (arn:aws:iam::1:policy/org-boundary): what it refuses is not compared"]
+
+
+def test_a_serverless_roles_permissions_boundary_is_read(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(_READS)
+    (tmp_path / "serverless.yml").write_text(
+        "service: s\nprovider:\n  name: aws\n  runtime: python3.12\n  region: us-east-1\n  iam:\n    role:\n"
+        "      permissionsBoundary: {Ref: Boundary}\n      statements:\n"
+        "        - {Effect: Allow, Action: s3:GetObject, Resource: 'arn:aws:s3:::b/*'}\n"
+        "functions:\n  fn:\n    handler: app.handler\n"
+        "resources:\n  Resources:\n    Boundary:\n      Type: AWS::IAM::ManagedPolicy\n      Properties:\n"
+        "        PolicyDocument: {Statement: [{Effect: Allow, Action: 'dynamodb:*', Resource: '*'}]}\n"
+    )
+    from lpgen.review import review_function
+
+    review = review_function(str(tmp_path / "serverless.yml"), "fn", account="1")
+    assert [(c.action, c.note) for c in review.diff.of("missing")] == [("s3:GetObject", "outside the role's permissions boundary")]

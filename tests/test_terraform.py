@@ -525,3 +525,31 @@ def test_an_msk_event_source_mapping_is_polled_with_the_role(tmp_path: Path) -> 
     granted = _granted(tmp_path / "main.tf")
     assert ("kafka:DescribeClusterV2", "arn:aws:kafka:us-east-1:123456789012:cluster/orders/abc") in granted
     assert ("ec2:CreateNetworkInterface", "*") in granted
+
+
+def test_a_roles_permissions_boundary_in_the_module_limits_todays_policy(tmp_path: Path) -> None:
+    from lpgen.review import review_function
+
+    (tmp_path / "app.py").write_text("import boto3\ndef handler(event, context):\n    boto3.client('s3').get_object(Bucket='b', Key='k')\n")
+    (tmp_path / "main.tf").write_text('''
+resource "aws_iam_policy" "boundary" {
+  policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Action = "logs:*", Resource = "*"}]})
+}
+resource "aws_iam_role" "fn" {
+  name                 = "fn"
+  assume_role_policy   = "{}"
+  permissions_boundary = aws_iam_policy.boundary.arn
+}
+resource "aws_iam_role_policy" "fn" {
+  role   = aws_iam_role.fn.id
+  policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Action = "s3:GetObject", Resource = "arn:aws:s3:::b/*"}]})
+}
+resource "aws_lambda_function" "fn" {
+  function_name = "fn"
+  role          = aws_iam_role.fn.arn
+  handler       = "app.handler"
+  runtime       = "python3.12"
+}
+''')
+    review = review_function(str(tmp_path / "main.tf"), "fn", region="us-east-1", account="123456789012")
+    assert [(c.action, c.note) for c in review.diff.of("missing")] == [("s3:GetObject", "outside the role's permissions boundary")]

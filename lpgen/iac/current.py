@@ -314,7 +314,9 @@ def _cfn(doc: dict[str, Any], resolver: Any, tpl: Template, fn: FunctionInfo) ->
                 statements.extend(_sam_template(name, args, resolver, f"{where} Policies"))
             elif isinstance(item, dict):
                 managed.append(_managed_arn(resolver.str(item), resolver))
-        return CurrentPolicy(PolicyDocument(tuple(statements)), tuple(sorted(set(managed))), f"{fn.name}Role")
+        boundary = props.get("PermissionsBoundary", shared_props.get("PermissionsBoundary"))
+        return _bounded(CurrentPolicy(PolicyDocument(tuple(statements)), tuple(sorted(set(managed))), f"{fn.name}Role"),
+                        boundary, resources, resolver, where)
     logical = _role_logical(role_ref, resources)
     shared = tuple(sorted(
         other for other, r in resources.items()
@@ -347,7 +349,20 @@ def _cfn(doc: dict[str, Any], resolver: Any, tpl: Template, fn: FunctionInfo) ->
         roles = p.get("Roles") or ([p["RoleName"]] if "RoleName" in p else [])
         if any(_role_logical(x, resources) == logical for x in roles):
             statements.extend(_statements(p.get("PolicyDocument"), resolver, f"{tpl.path}: {other}"))
-    return CurrentPolicy(PolicyDocument(tuple(statements)), tuple(sorted(set(managed))), logical, shared)
+    return _bounded(CurrentPolicy(PolicyDocument(tuple(statements)), tuple(sorted(set(managed))), logical, shared),
+                    role.get("PermissionsBoundary"), resources, resolver, f"{tpl.path}: {logical}")
+
+
+def _bounded(found: CurrentPolicy, boundary: Any, resources: dict[str, Any], resolver: Any, where: str) -> CurrentPolicy:
+    """``found`` with the role's permissions boundary: the template's own managed policy's
+    statements, else its ARN (content not known here)."""
+    if boundary is None:
+        return found
+    own = _own_managed_policy(boundary, resources)
+    if own is not None:
+        statements = _statements(follow(resources[own], ["Properties", "PolicyDocument"]), resolver, f"{where} boundary {own}")
+        return replace(found, boundary=PolicyDocument(tuple(statements)))
+    return replace(found, boundary_arn=resolver.str(boundary))
 
 
 def _own_managed_policy(ref: Any, resources: dict[str, Any]) -> str | None:
@@ -405,7 +420,11 @@ def _serverless(doc: dict[str, Any], resolver: Any, fn: FunctionInfo, functions:
     managed = [resolver.str(m) for m in ((role or {}).get("managedPolicies") or [] if isinstance(role, dict) else [])]
     managed += [resolver.str(m) for m in provider.get("iamManagedPolicies") or []]
     managed.append(BASIC_EXECUTION)
-    return CurrentPolicy(PolicyDocument(tuple(statements)), tuple(sorted(set(managed))), "provider", shared)
+    found = CurrentPolicy(PolicyDocument(tuple(statements)), tuple(sorted(set(managed))), "provider", shared)
+    boundary = (role or {}).get("permissionsBoundary") if isinstance(role, dict) else None
+    resources = follow(doc, ["resources", "Resources"])
+    return _bounded(found, boundary if boundary is not None else provider.get("rolePermissionsBoundary"),
+                    resources if isinstance(resources, dict) else {}, resolver, where)
 
 
 _SLS_POLLERS = {

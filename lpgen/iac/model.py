@@ -180,6 +180,11 @@ class CurrentPolicy:
     """other functions of the template that use the same role."""
     unknown: str = ""
     """why today's policy cannot be read (a role defined elsewhere), when it cannot."""
+    boundary: Any = None
+    """the role's permissions boundary (a ``PolicyDocument``) when the template defines it:
+    what the role may do is what both allow."""
+    boundary_arn: str = ""
+    """the boundary's ARN when one is set whose content the template does not hold."""
 
 
 @dataclass(frozen=True)

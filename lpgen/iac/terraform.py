@@ -15,6 +15,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -858,7 +859,24 @@ def current_policy(tpl: Template, fn: FunctionInfo) -> CurrentPolicy:
         other for other, b in ev.resources.get("aws_lambda_function", {}).items()
         if other != fn.name and f"aws_iam_role.{role}." in str(b.get("role", ""))
     ))
-    return CurrentPolicy(PolicyDocument(tuple(statements)), tuple(sorted(set(managed))), role, shared)
+    return _bounded(tpl, ev, CurrentPolicy(PolicyDocument(tuple(statements)), tuple(sorted(set(managed))), role, shared),
+                    role_body.get("permissions_boundary"))
+
+
+def _bounded(tpl: Template, ev: Evaluator, found: CurrentPolicy, limit: Any) -> CurrentPolicy:
+    """``found`` with the role's permissions boundary: an ``aws_iam_policy`` of the module is
+    read, another ARN is kept as such (content not known here)."""
+    from lpgen.policy.model import PolicyDocument
+
+    text = str(limit or "")
+    if not text:
+        return found
+    bm = re.search(r"aws_iam_policy\.([\w-]+)\.", text)
+    policy = ev.resources.get("aws_iam_policy", {}).get(bm.group(1)) if bm else None
+    if bm and policy is not None:
+        where = f"{tpl.path}: aws_iam_policy.{bm.group(1)} (permissions boundary)"
+        return replace(found, boundary=PolicyDocument(tuple(_policy_statements(ev, policy.get("policy"), where))))
+    return replace(found, boundary_arn=ev.string(limit))
 
 
 def _policy_statements(ev: Evaluator, policy_text: Any, where: str) -> list[Any]:
@@ -930,7 +948,8 @@ def _lambda_module_policy(tpl: Template, ev: Evaluator, name: str) -> CurrentPol
         for key, st in sorted(given.items()) if isinstance(given, dict) else ():
             if isinstance(st, dict):
                 statements += _document_statements({"Statement": [_module_statement(key, st)]}, f"{where} policy_statements.{key}")
-    return CurrentPolicy(PolicyDocument(tuple(statements)), tuple(sorted(set(managed))), f"module.{name}")
+    return _bounded(tpl, ev, CurrentPolicy(PolicyDocument(tuple(statements)), tuple(sorted(set(managed))), f"module.{name}"),
+                    inputs.get("role_permissions_boundary"))
 
 
 def _module_statement(key: str, st: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from lpgen.errors import LpgenError
 from lpgen.permissions.model import Finding
-from lpgen.review.diff import Change, PolicyDiff, diff_policies
+from lpgen.review.diff import Change, PolicyDiff, change_order, diff_policies, pairs
 
 if TYPE_CHECKING:
     from lpgen.trail.summary import TrailSummary
@@ -62,6 +62,10 @@ def review_function(
         for c in diff.changes
     ]
     diff.changes.extend(service_changes(fn, current, tpl.scope))
+    diff.changes.extend(_outside_boundary(current, suggestion.policy, diff))
+    diff.changes.sort(key=change_order)
+    if current.boundary_arn:
+        diff.notes.append(f"a permissions boundary is set ({current.boundary_arn}): what it refuses is not compared")
     # NOTE: a policy for what the Lambda runtime does (logs, network interfaces, traces) has
     # nothing the code's policy could be compared with: only the others are worth a note.
     unknown = [arn for arn in current.managed if not sam_attached(name := arn.rsplit("/", 1)[-1]) and name not in FINE_MANAGED]
@@ -71,6 +75,20 @@ def review_function(
         diff.notes.append(current.unknown)
     findings = policy_findings(current, diff, fn.path or tpl.path, fn.name, line=fn.line)
     return FunctionReview(tpl.path, fn.name, suggestion, current, diff, findings)
+
+
+def _outside_boundary(current: Any, suggested: Any, diff: PolicyDiff) -> list[Change]:
+    """What the code needs that today's policy allows but the role's permissions boundary (one
+    the template defines) does not: IAM allows only what both allow, so the calls are denied."""
+    from lpgen.policy.evaluate import allows
+
+    if current.boundary is None:
+        return []
+    missing = {(c.action, c.resource) for c in diff.of("missing")}
+    return [
+        Change("missing", a, r, note="outside the role's permissions boundary")
+        for a, r in pairs(suggested) if (a, r) not in missing and not allows(current.boundary, a, r)
+    ]
 
 
 def _importing(loaded: dict[str, Any], changed: list[str], found: set[tuple[str, str]], root: str) -> list[tuple[str, str]]:

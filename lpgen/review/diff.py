@@ -116,9 +116,14 @@ def diff_policies(current: PolicyDocument, suggested: PolicyDocument) -> PolicyD
                     out.changes.append(Change("kept", ap, rp))
                 else:
                     out.changes.append(Change("narrowed", ap, rp, covered))
-    out.changes.sort(key=lambda c: (KINDS.index(c.kind) if c.kind in KINDS else 9, c.action, c.resource))
+    out.changes.sort(key=change_order)
     out.unified = unified(current, suggested)
     return out
+
+
+def change_order(c: Change) -> tuple[int, str, str]:
+    """Missing, narrowed, excess, then the others; by action and resource within each."""
+    return (KINDS.index(c.kind) if c.kind in KINDS else 9, c.action, c.resource)
 
 
 def _grants(st: Statement, action: str, resource: str) -> bool:

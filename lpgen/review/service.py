@@ -48,12 +48,13 @@ def service_changes(fn: FunctionInfo, current: CurrentPolicy, scope: Scope) -> l
         spec = table["needs"][need]
         resource = _resource(spec["resource"], fn, scope)
         for action in spec["actions"]:
-            if action in given and not denied(current.policy, action, resource):
+            bounded = current.boundary is None or allows(current.boundary, action, resource)
+            if bounded and action in given and not denied(current.policy, action, resource):
                 continue
-            if _allowed(current, action, resource):
+            if bounded and _allowed(current, action, resource):
                 continue
-            out.append(Change("service", action, resource, note=f"{_reason(need, fn)}: {spec['without']}; "
-                                                                 f"{spec['attach']} allows it"))
+            remedy = f"{spec['attach']} allows it" if bounded else "the role's permissions boundary does not allow it"
+            out.append(Change("service", action, resource, note=f"{_reason(need, fn)}: {spec['without']}; {remedy}"))
     return out
 
 
