@@ -1844,6 +1844,31 @@ def test_a_client_made_with_a_config_is_in_the_configs_region(collect_calls) -> 
     ]
 
 
+def test_clients_of_the_default_session_are_in_the_region_setup_default_session_gives(collect_calls) -> None:
+    """``boto3.setup_default_session(region_name=…)`` makes the session ``boto3.client`` and
+    ``boto3.resource`` use from then on (and ``boto3.DEFAULT_SESSION``); a client made before
+    it, or from a Session of its own, keeps its own Region."""
+    calls = collect_calls(
+        """
+        import boto3
+        early = boto3.client("sqs")
+        boto3.setup_default_session(region_name="eu-west-1")
+        late = boto3.client("sqs")
+        def handler(event, context):
+            early.send_message(QueueUrl="https://sqs.us-east-1.amazonaws.com/1/early", MessageBody="x")
+            late.send_message(QueueUrl="https://sqs.eu-west-1.amazonaws.com/1/late", MessageBody="x")
+            boto3.resource("dynamodb").Table("t").get_item(Key={})
+            boto3.DEFAULT_SESSION.client("ssm").get_parameter(Name="/p")
+            boto3.Session().client("sns").publish(TopicArn="arn:aws:sns:us-east-1:1:t", Message="m")
+        """
+    )
+    assert sorted((c.operation, c.params.get("QueueUrl", ""), c.region or "") for c in calls) == [
+        ("GetItem", "", "eu-west-1"), ("GetParameter", "", "eu-west-1"), ("Publish", "", ""),
+        ("SendMessage", "https://sqs.eu-west-1.amazonaws.com/1/late", "eu-west-1"),
+        ("SendMessage", "https://sqs.us-east-1.amazonaws.com/1/early", ""),
+    ]
+
+
 def test_unmodelled_names_of_libraries_that_call_aws_are_reported(tmp_path) -> None:
     """A function, method or attribute of a library namespace that calls AWS, which
     libraries.yaml does not model (a newer release's, or a submodule path of a modelled

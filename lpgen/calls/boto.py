@@ -66,6 +66,8 @@ class BotoCalls:
 
     calls: list[ApiCall]
     scope: dict[str, str | None]
+    environment: Any
+    """the analysed process's environment (``default_sessions``: boto3's default session)."""
 
     def _loc(self, frame: Frame | None, node: Any) -> Location:
         raise NotImplementedError
@@ -84,9 +86,12 @@ class BotoCalls:
     ) -> Vals:
         """``boto3.client(...)``, ``boto3.resource(...)`` and their Session forms."""
         is_resource = f.name.endswith("resource")
-        session = f.bound if isinstance(f.bound, Session) else Session()
+        # NOTE: boto3.client() is the default session's: boto3's own, or the one
+        # setup_default_session() made.
+        sessions = (f.bound,) if isinstance(f.bound, Session) else self.environment.default_sessions or (Session(),)
+        session = sessions[0]
         names = args[0] if args else kwargs.get("service_name", UNKNOWN_VALS)
-        regions: list[str | None] = [session.region]
+        regions: list[str | None] = list(dict.fromkeys(s.region for s in sessions))
         if "region_name" in kwargs:
             regions = regions_named(kwargs["region_name"], session.region)
         elif "config" in kwargs:
@@ -94,7 +99,7 @@ class BotoCalls:
             configured = {r for c in kwargs["config"] if isinstance(c, Builtin) and c.name == "client config" for r in c.bound}
             if configured and None not in configured:
                 regions = sorted(configured)
-        assumed = session.assumed or any(k in kwargs for k in ("aws_access_key_id", "aws_session_token"))
+        assumed = any(s.assumed for s in sessions) or any(k in kwargs for k in ("aws_access_key_id", "aws_session_token"))
         endpoint = None
         if "endpoint_url" in kwargs:
             urls = strings(kwargs["endpoint_url"])

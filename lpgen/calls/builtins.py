@@ -203,10 +203,17 @@ class BuiltinCalls(BotoCalls):
             # NOTE: a client made with this config is in its Regions (config=Config(region_name=…)),
             # read as a client's region_name is.
             return (Builtin("client config", tuple(regions_named(kwargs["region_name"], None)) if "region_name" in kwargs else (None,)),)
-        if name in ("boto3.Session", "session.Session"):
+        if name in ("boto3.Session", "session.Session", "boto3.setup_default_session"):
             regions = regions_named(kwargs["region_name"], None) if "region_name" in kwargs else [None]
             assumed = any(k in kwargs for k in ("aws_access_key_id", "aws_session_token"))
-            return vals(*(Session(region, assumed) for region in regions))
+            made = vals(*(Session(region, assumed) for region in regions))
+            if name != "boto3.setup_default_session":
+                return made
+            # NOTE: boto3.client() and boto3.resource() use it from now on.
+            self.environment.default_sessions = tuple(v for v in made if isinstance(v, Session))
+            return NONE_VALS
+        if name == "boto3._get_default_session":
+            return self.environment.default_sessions or (Session(),)
         if name in ENV_GETTERS:
             if frame is None:
                 return UNKNOWN_VALS

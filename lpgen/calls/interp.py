@@ -190,9 +190,10 @@ class _Key:
 
 
 class _Environment:
-    """What the analysed code does with its environment variables."""
+    """What the analysed code does with its process's environment: its variables, and the
+    session boto3 makes clients from."""
 
-    __slots__ = ("assumed", "written")
+    __slots__ = ("assumed", "default_sessions", "written")
 
     def __init__(self) -> None:
         self.assumed: set[str] = set()
@@ -200,6 +201,9 @@ class _Environment:
         self.written: _Store = _Store()
         """per variable, the values the code sets (``os.environ["X"] = v``,
         ``os.environ.setdefault("X", v)``): what the deployed function reads may be these."""
+        self.default_sessions: tuple[Session, ...] = ()
+        """the sessions ``boto3.setup_default_session`` made in this pass, which
+        ``boto3.client`` and ``boto3.resource`` use from then on (none: boto3's own)."""
 
 
 class _ByDoubt:
@@ -309,6 +313,7 @@ class Analyzer(BuiltinCalls):
         self.unresolved = []
         self.env_missing = {}
         self.env_defaulted = {}
+        self.environment.default_sessions = ()
 
     def run(self, entries: Iterable[tuple[str, str | None]]) -> int:
         """Analyse each (module, function or None for the module body) until stable; the
@@ -349,6 +354,7 @@ class Analyzer(BuiltinCalls):
         side.wrappers = self.wrappers
         side.memo = dict(self.memo)
         side.changed_args = dict(self.changed_args)
+        side.environment.default_sessions = self.environment.default_sessions
         return side
 
     def calls_of(self, run: Any, *args: Any) -> list[ApiCall]:
@@ -1098,7 +1104,7 @@ class Analyzer(BuiltinCalls):
             return state.env.get(name, (Unknown(f"{name} from {base}"),))
         if base.split(".")[0] in SDK_MODULES:
             if name in _BOTO3_NAMES:
-                return _boto3_attr(name)
+                return self._boto3_attr(name)
             if aws.library_model(sub) is not None:
                 return (Module(sub),)  # NOTE: a class of the SDK modelled as a library (S3Transfer)
             return (Boto3(),)
@@ -1712,7 +1718,7 @@ class Analyzer(BuiltinCalls):
                 return gw or (Unknown(f"{obj.name}.{name}"),)
             return (_library_value(f"{obj.name}.{name}"),)
         if isinstance(obj, Boto3):
-            return _boto3_attr(name) if name in _BOTO3_NAMES else (Boto3(),)
+            return self._boto3_attr(name) if name in _BOTO3_NAMES else (Boto3(),)
         if isinstance(obj, Session):
             return (Builtin(f"session.{name}", obj),)
         if isinstance(obj, Builtin) and obj.name == "os.environ":
@@ -2336,6 +2342,15 @@ class Analyzer(BuiltinCalls):
         if init:
             self.call_values(init, args, kwargs, node, frame)
         return (inst,)
+
+    def _boto3_attr(self, name: str) -> Vals:
+        """What ``boto3.<name>`` is, for the names in ``_BOTO3_NAMES``: the functions that make
+        clients and sessions, and the default session those functions use (code that reaches
+        it directly makes its clients from it): the one ``setup_default_session`` made, else
+        boto3's own."""
+        if name == "DEFAULT_SESSION":
+            return self.environment.default_sessions or (Session(),)
+        return (Builtin(f"boto3.{name}"),)
 
     def _env_name(self, name: str) -> str:
         """The variable a case-insensitive name reads: one given in any case, else upper case."""
@@ -2998,17 +3013,7 @@ def _handles_not_found(handlers: list[ast.ExceptHandler]) -> bool:
     return False
 
 
-_BOTO3_NAMES = frozenset({"client", "resource", "Session", "DEFAULT_SESSION", "_get_default_session"})
-
-
-def _boto3_attr(name: str) -> Vals:
-    """What ``boto3.<name>`` is, for the names in ``_BOTO3_NAMES``: the functions that make
-    clients and sessions, and the default session those functions use (code that reaches it
-    directly makes its clients from it)."""
-    if name == "DEFAULT_SESSION":
-        return (Session(),)
-    # NOTE: calling boto3.Session() with no arguments gives what _get_default_session() does.
-    return (Builtin("boto3.Session" if name == "_get_default_session" else f"boto3.{name}"),)
+_BOTO3_NAMES = frozenset({"client", "resource", "Session", "DEFAULT_SESSION", "_get_default_session", "setup_default_session"})
 
 
 def _main_guard(test: ast.expr) -> bool | None:
