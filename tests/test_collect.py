@@ -1869,6 +1869,23 @@ def test_clients_of_the_default_session_are_in_the_region_setup_default_session_
     ]
 
 
+def test_a_region_the_code_writes_to_aws_default_region_is_one_its_clients_may_use(collect_calls) -> None:
+    """botocore reads a session's Region from AWS_DEFAULT_REGION when the client is made; the
+    code may set it itself. The write may come after a client was made, so the function's
+    own Region stays too; a client given its Region keeps it."""
+    calls = collect_calls(
+        """
+        import os, boto3
+        os.environ["AWS_DEFAULT_REGION"] = "ap-southeast-2"
+        def handler(event, context):
+            boto3.client("sqs").send_message(QueueUrl="https://sqs.ap-southeast-2.amazonaws.com/1/q", MessageBody="x")
+            boto3.client("ssm", region_name="eu-west-1").get_parameter(Name="/p")
+        """
+    )
+    assert sorted((c.operation, c.region or "") for c in calls) == [
+        ("GetParameter", "eu-west-1"), ("SendMessage", ""), ("SendMessage", "ap-southeast-2")]
+
+
 def test_unmodelled_names_of_libraries_that_call_aws_are_reported(tmp_path) -> None:
     """A function, method or attribute of a library namespace that calls AWS, which
     libraries.yaml does not model (a newer release's, or a submodule path of a modelled

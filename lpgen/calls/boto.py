@@ -92,6 +92,11 @@ class BotoCalls:
         session = sessions[0]
         names = args[0] if args else kwargs.get("service_name", UNKNOWN_VALS)
         regions: list[str | None] = list(dict.fromkeys(s.region for s in sessions))
+        written = self.environment.written.get("AWS_DEFAULT_REGION") if None in regions else None
+        if written:
+            # NOTE: botocore takes a session's Region from AWS_DEFAULT_REGION, which the code
+            # may set itself (os.environ["AWS_DEFAULT_REGION"] = …) before it makes the client.
+            regions = sorted({*regions, *regions_named(written, None)}, key=lambda r: r or "")
         if "region_name" in kwargs:
             regions = regions_named(kwargs["region_name"], session.region)
         elif "config" in kwargs:
