@@ -330,6 +330,20 @@ def test_serverless_resources_imply_what_they_do_in_a_template(tmp_path: Path) -
     assert not [f for f in result.findings if f.code == "LP106"]
 
 
+def test_a_topic_encrypted_with_the_templates_key_by_ref_needs_it_to_publish(tmp_path: Path) -> None:
+    """``KmsMasterKeyId: !Ref Key`` gives the key's id, known once deployed: publishing to the
+    topic (here Lambda's delivery to a dead-letter topic) still needs a key of the account."""
+    from lpgen import api
+
+    template = sam_function(
+        tmp_path, "      DeadLetterQueue: {Type: SNS, TargetArn: !Ref Dlq}\n",
+        "  Key: {Type: AWS::KMS::Key, Properties: {KeyPolicy: {}}}\n"
+        "  Dlq: {Type: AWS::SNS::Topic, Properties: {TopicName: dlq, KmsMasterKeyId: !Ref Key}}\n")
+    result = api.suggest_for_function(load_template(str(template), region="us-east-1", account="1"), None)
+    assert {(p.action, p.resource) for p in result.permissions if p.action.startswith("kms:")} == {
+        ("kms:GenerateDataKey", "arn:aws:kms:us-east-1:1:key/*"), ("kms:Decrypt", "arn:aws:kms:us-east-1:1:key/*")}
+
+
 def test_a_rotation_function_acts_on_the_secrets_it_rotates(tmp_path: Path) -> None:
     """Secrets Manager invokes a rotation function with the SecretId of the secret whose
     rotation schedule names it: the secret the template defines, not any secret."""

@@ -454,6 +454,22 @@ def test_resources_encrypted_with_a_customer_key_need_it(tmp_path: Path) -> None
     }
 
 
+def test_a_key_the_module_makes_encrypts_what_names_it_by_id(tmp_path: Path) -> None:
+    """``kms_master_key_id = aws_kms_key.k.id`` names a customer key whose id is known once
+    applied: the queue still needs a key of the account, through SQS only."""
+    (tmp_path / "app.py").write_text(
+        "import os\nimport boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('sqs').send_message(QueueUrl=os.environ['QUEUE'], MessageBody='m')\n")
+    result = _suggest_tf(tmp_path, (
+        'resource "aws_kms_key" "k" {}\n'
+        'resource "aws_sqs_queue" "jobs" {\n  name = "jobs"\n  kms_master_key_id = aws_kms_key.k.id\n}\n'
+    ), body='  environment {\n    variables = {\n      QUEUE = aws_sqs_queue.jobs.url\n    }\n  }\n')
+    via = (("StringEquals", "kms:ViaService", "sqs.us-east-1.amazonaws.com"),)
+    assert {(p.action, p.resource, p.condition) for p in result.permissions if p.action.startswith("kms:")} == {
+        ("kms:GenerateDataKey", "arn:aws:kms:us-east-1:1:key/*", via), ("kms:Decrypt", "arn:aws:kms:us-east-1:1:key/*", via)}
+
+
 def test_a_task_definitions_roles_are_passed_by_the_runs_of_it(tmp_path: Path) -> None:
     """RunTask of a task definition the module defines passes its task and execution roles:
     PassRole on those, not on any role of the account."""

@@ -736,9 +736,17 @@ def _encrypted(doc: dict[str, Any], resolver: Resolver, lines: dict[str, int]) -
         value = follow(props, spec["key"])
         if value is None:
             continue
+        named = value.get("Ref") if isinstance(value, dict) and len(value) == 1 else None
+        if isinstance(named, str) and (doc["Resources"].get(named) or {}).get("Type") == "AWS::KMS::Key":
+            # NOTE: a key the template makes: its id is only known once deployed.
+            value = {"Fn::GetAtt": [named, "Arn"]}
         key = resolver.str(value)
-        if key.startswith("alias/aws/") or ":alias/aws/" in key or key in ("", "*"):
+        if key.startswith("alias/aws/") or ":alias/aws/" in key or key == "":
             continue
+        if key == "*":
+            # NOTE: a customer managed key the template does not name (a parameter without
+            # a value): any key of the account, through the service only.
+            key = resolver.scope.arn("kms", "key/*")
         if key.startswith("alias/") or ":alias/" in key:
             # NOTE: KMS authorizes on the key, not the alias; a key named only by alias
             # cannot be scoped from the template.

@@ -535,11 +535,17 @@ def _encrypted(ev: Evaluator) -> tuple[EncryptedResource, ...]:
     for rtype, name, body, tf, spec, line in _as_cloudformation(ev, "encryption.yaml"):
         value = follow(body, tf["key"])
         key = ev.string(value) if value is not None else ""
-        if not key or key == "*" or "alias/" in key:
+        if not key or "alias/" in key:
             # NOTE: an AWS managed key needs no permission of the role; a key named by alias
             # cannot be scoped here (as for CloudFormation).
             continue
-        if not key.startswith("arn:"):
+        if "*" in key and not key.startswith("arn:"):
+            # NOTE: a key the module makes (aws_kms_key.k.id, known once applied) or one a
+            # variable without a value names: any key of the account, through the service only.
+            key = "*"
+        if key == "*":
+            key = ev.scope.arn("kms", "key/*")
+        elif not key.startswith("arn:"):
             key = ev.scope.arn("kms", f"key/{key}")
         arn = (f"arn:{ev.scope.value('Partition')}:s3:::{ev.string(body.get(tf['bucket']))}" if tf.get("bucket")
                else str(ev.attribute(rtype, name, "arn")))
