@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from conftest import sam_function
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lpgen.cli import main
 from lpgen.iac import load_template
@@ -82,7 +84,13 @@ def test_conditions_are_noted_not_ignored_silently() -> None:
     today = _doc({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*",
                   "Condition": {"Bool": {"aws:SecureTransport": True}}})
     d = diff_policies(today, NEEDED)
-    assert any("Condition" in n for n in d.notes)
+    assert any("Condition" in n and "as if the condition held" in n for n in d.notes)
+    # NOTE: a conditional Deny (here of plain HTTP) is not taken to refuse the code's calls.
+    guarded = _doc({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"},
+                   {"Effect": "Deny", "Action": "s3:*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": False}}})
+    d = diff_policies(guarded, NEEDED)
+    assert ("s3:GetObject", "arn:aws:s3:::b/in/*") not in {(c.action, c.resource) for c in d.of("missing")}
+    assert any("as if the condition did not hold" in n for n in d.notes)
 
 
 @pytest.mark.parametrize("variant", [
@@ -854,3 +862,50 @@ def test_a_serverless_roles_permissions_boundary_is_read(tmp_path: Path) -> None
 
     review = review_function(str(tmp_path / "serverless.yml"), "fn", account="1")
     assert [(c.action, c.note) for c in review.diff.of("missing")] == [("s3:GetObject", "outside the role's permissions boundary")]
+
+
+def test_the_runtimes_logs_granted_with_any_region_and_account_are_not_excess(tmp_path: Path) -> None:
+    from lpgen.review import review_function
+
+    grants = ("      Policies:\n        - PolicyName: logs\n          PolicyDocument:\n            Statement:\n"
+              "              - {Effect: Allow, Action: [logs:CreateLogStream, logs:PutLogEvents], "
+              "Resource: 'arn:aws:logs:*:*:log-group:/aws/lambda/orders:*'}\n"
+              "              - {Effect: Allow, Action: logs:CreateLogGroup, Resource: 'arn:aws:logs:us-east-1:1:*'}\n")
+    template = sam_function(tmp_path, "      Role: !GetAtt Role.Arn\n      FunctionName: orders\n", _ROLE + grants)
+    review = review_function(str(template), "Fn", region="us-east-1", account="1")
+    assert review.diff.of("excess") == [] and review.diff.of("service") == []
+
+
+@pytest.mark.parametrize(("a", "b", "common"), [
+    ("arn:aws:logs:*:*:log-group:/aws/lambda/fn:*", "arn:aws:logs:us-east-1:1:log-group:/aws/lambda/fn:log-stream:*", True),
+    # NOTE: a * of one part does not reach into the next: these name different log groups.
+    ("arn:aws:logs:*:*:log-group:/aws/lambda/other:*", "arn:aws:logs:us-east-1:1:log-group:/aws/lambda/fn:*", False),
+    ("arn:aws:logs:us-east-1:1:*", "arn:aws:logs:us-east-1:1:log-group:/aws/lambda/fn", True),
+    ("arn:${AWS::Partition}:logs:${AWS::Region}:1:log-group:a*", "arn:aws:logs:us-east-1:1:log-group:*b", True),
+    ("arn:aws:s3:::a*c", "arn:aws:s3:::ab*d", False),
+    ("*", "arn:aws:sqs:us-east-1:1:q", True),
+])
+def test_resource_patterns_intersect_when_one_arn_matches_both(a: str, b: str, common: bool) -> None:
+    from lpgen.policy.match import intersects
+
+    assert intersects(a, b) is common and intersects(b, a) is common
+
+
+@given(st.text("ab:", min_size=1, max_size=12), st.data())
+def test_two_patterns_of_one_arn_always_intersect(text: str, data: Any) -> None:
+    """Any two patterns made from the same text (parts of it starred) intersect, and a
+    pattern intersects a text exactly when it matches it."""
+    from lpgen.policy.match import arn_matches, intersects
+
+    def starred() -> str:
+        cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=4)))
+        out, last = [], 0
+        for i, j in zip(cuts[::2], cuts[1::2]):
+            out += [text[last:i], "*"]
+            last = j
+        return "".join(out) + text[last:]
+
+    a, b = starred(), starred()
+    assert intersects(a, b)
+    other = data.draw(st.text("ab:", max_size=12))
+    assert intersects(a, other) is arn_matches(a, other)

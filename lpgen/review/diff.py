@@ -98,9 +98,10 @@ def diff_policies(current: PolicyDocument, suggested: PolicyDocument) -> PolicyD
             out.changes.append(Change("missing", action, resource, note=note))
     for st in current.statements:
         if st.condition:
-            out.notes.append(
-                f"statement {st.sid or _short(st)} has a Condition; it is compared as if the condition held"
-            )
+            # NOTE: an Allow is taken to allow (as if its condition held); a Deny is taken not
+            # to refuse what the code does (a condition such as aws:SecureTransport false).
+            held = "held" if st.effect == "Allow" else "did not hold"
+            out.notes.append(f"statement {st.sid or _short(st)} has a Condition; it is compared as if the condition {held}")
         if st.effect != "Allow":
             continue
         acts, res = _pattern_of(st)

@@ -62,7 +62,7 @@ def lambda_uses(fn: FunctionInfo, scope: Scope, action: str, resource: str) -> b
     """Does today's grant of ``action`` (an action, not a pattern) on ``resource`` (a pattern)
     give the Lambda service something the function's configuration makes it use? Such a grant
     is not excess though no code needs it."""
-    from lpgen.policy.match import overlaps
+    from lpgen.policy.match import intersects
 
     table = _table()["needs"]
     for need in needs_of(fn):
@@ -71,8 +71,9 @@ def lambda_uses(fn: FunctionInfo, scope: Scope, action: str, resource: str) -> b
             continue
         if spec["resource"] != "log-streams":
             return True
-        group = fn.log_group or f"/aws/lambda/{fn.function_name or '*'}"
-        if overlaps(resource, scope.arn("logs", f"log-group:{group}*")):
+        group = scope.arn("logs", f"log-group:{fn.log_group or '/aws/lambda/' + (fn.function_name or '*')}")
+        # NOTE: the group itself (CreateLogGroup) and its streams, however a policy writes them.
+        if intersects(resource, group) or intersects(resource, f"{group}:*"):
             return True
     return False
 
