@@ -909,3 +909,21 @@ def test_two_patterns_of_one_arn_always_intersect(text: str, data: Any) -> None:
     assert intersects(a, b)
     other = data.draw(st.text("ab:", max_size=12))
     assert intersects(a, other) is arn_matches(a, other)
+
+
+def test_an_excess_grant_an_unresolved_call_may_need_says_so(tmp_path: Path) -> None:
+    """``getattr(table, op)(...)`` is a DynamoDB call lpgen cannot name: today's DynamoDB
+    grants are not called unneeded, since removing them may break it."""
+    from lpgen.review import review_function
+
+    code = ("import boto3\ntable = boto3.resource('dynamodb').Table('orders')\n"
+            "def handler(event, context):\n    getattr(table, event['op'])(Item={})\n")
+    grants = ("      Policies:\n        - Statement:\n"
+              "            - {Effect: Allow, Action: dynamodb:PutItem, Resource: 'arn:aws:dynamodb:us-east-1:1:table/orders'}\n"
+              "            - {Effect: Allow, Action: sqs:SendMessage, Resource: '*'}\n")
+    review = review_function(str(sam_function(tmp_path, grants, code=code)), "Fn", region="us-east-1", account="1")
+    assert review.suggestion.analysis.unresolved[0].service == "dynamodb"
+    notes = {c.action: c.note for c in review.diff.of("excess")}
+    assert notes["sqs:SendMessage"] == "nothing in the code needs it"
+    assert notes["dynamodb:PutItem"].startswith("no call lpgen could follow needs it, but the unresolved dynamodb call at ")
+    assert notes["dynamodb:PutItem"].endswith("src/app.py:4 may")

@@ -72,7 +72,7 @@ class BotoCalls:
     def _loc(self, frame: Frame | None, node: Any) -> Location:
         raise NotImplementedError
 
-    def _unresolved(self, frame: Frame, node: Any, reason: str) -> None:
+    def _unresolved(self, frame: Frame, node: Any, reason: str, service: str = "") -> None:
         raise NotImplementedError
 
     def class_meta(self, value: Vals, key: str) -> Vals:
@@ -178,7 +178,7 @@ class BotoCalls:
                 info = service_models.operations(svc).get(m)
                 if info is None:
                     if frame is not None:
-                        self._unresolved(frame, node, f"generate_presigned_url for {m!r}, not an operation of {svc}")
+                        self._unresolved(frame, node, f"generate_presigned_url for {m!r}, not an operation of {svc}", svc)
                     continue
                 self.record(client, info.operation, params, node, frame, "presigned URL")
             return (Str("*"),)
@@ -196,7 +196,7 @@ class BotoCalls:
                 if op_info is None:
                     if frame is not None:
                         self._unresolved(frame, node, "_make_api_call with an operation name that is not known statically"
-                                         if "*" in name else f"_make_api_call of {name!r}, not an operation of {svc}")
+                                         if "*" in name else f"_make_api_call of {name!r}, not an operation of {svc}", svc)
                     continue
                 self.record(client, op_info.operation, request, node, frame)
             return UNKNOWN_VALS
@@ -207,7 +207,7 @@ class BotoCalls:
         if info is not None:
             return (self.record(client, info.operation, kwargs, node, frame),)
         if method not in aws.CLIENT_GENERIC and frame is not None:
-            self._unresolved(frame, node, f"{svc} client has no method {method!r}")
+            self._unresolved(frame, node, f"{svc} client has no method {method!r}", svc)
         return UNKNOWN_VALS
 
     def _helper(
@@ -287,7 +287,7 @@ class BotoCalls:
         if method == "get_available_subresources":
             return UNKNOWN_VALS
         if frame is not None:
-            self._unresolved(frame, node, f"{res.service} {res.rtype or 'service resource'} has no method {method!r}")
+            self._unresolved(frame, node, f"{res.service} {res.rtype or 'service resource'} has no method {method!r}", res.service)
         return UNKNOWN_VALS
 
     def resource_load(self, res: Resource, frame: Frame | None, node: Any) -> None:

@@ -309,7 +309,7 @@ class BuiltinCalls(BotoCalls):
                     names = self.attribute_names(obj)
                     if names is None:
                         if isinstance(obj, (Client, Resource)) and frame is not None:
-                            self._unresolved(frame, node, "getattr with a method name that is not known statically")
+                            self._unresolved(frame, node, "getattr with a method name that is not known statically", obj.service or "")
                         out.append(Unknown("dynamic getattr"))
                         continue
                     fits = pattern_matcher(attr)

@@ -2380,8 +2380,8 @@ class Analyzer(BuiltinCalls):
         self._unresolved(frame, node, f"{name}() calls AWS in {namespace}, and lpgen does not know which calls")
         return True
 
-    def _unresolved(self, frame: Frame, node: Any, reason: str) -> None:
-        self.unresolved.append(UnresolvedCall(self._loc(frame, node), reason))
+    def _unresolved(self, frame: Frame, node: Any, reason: str, service: str = "") -> None:
+        self.unresolved.append(UnresolvedCall(self._loc(frame, node), reason, service))
 
 
 def _library_result(returns: str | None, owner: Vals, obj: LibObject) -> Vals:

@@ -108,6 +108,9 @@ class UnresolvedCall:
 
     location: Location
     reason: str
+    service: str = ""
+    """the boto3 service of the client or resource it is made on, when that is known (only
+    the operation is not): what it needs is among that service's actions."""
 
 
 @dataclass(frozen=True)

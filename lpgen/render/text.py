@@ -51,7 +51,8 @@ def report(result: Suggestion) -> dict[str, Any]:
             for f in result.findings
         ],
         "unresolved": [
-            {"path": u.location.path, "line": u.location.line, "call": u.location.text, "reason": u.reason}
+            {"path": u.location.path, "line": u.location.line, "call": u.location.text, "reason": u.reason,
+             **({"service": u.service} if u.service else {})}
             for u in (a.unresolved if a else ())
         ],
         "entry": a.entry if a else None,

@@ -61,6 +61,7 @@ def review_function(
         if c.kind in ("excess", "narrowed") and not c.replaced_by and lambda_uses(fn, tpl.scope, c.action, c.resource) else c
         for c in diff.changes
     ]
+    diff.changes = _maybe_unresolved(diff.changes, suggestion.analysis)
     diff.changes.extend(service_changes(fn, current, tpl.scope))
     diff.changes.extend(_outside_boundary(current, suggestion.policy, diff))
     diff.changes.sort(key=change_order)
@@ -75,6 +76,28 @@ def review_function(
         diff.notes.append(current.unknown)
     findings = policy_findings(current, diff, fn.path or tpl.path, fn.name, line=fn.line)
     return FunctionReview(tpl.path, fn.name, suggestion, current, diff, findings)
+
+
+def _maybe_unresolved(changes: list[Change], analysis: Any) -> list[Change]:
+    """Excess grants of a service a call lpgen could not resolve is made on (``getattr(table,
+    op)(...)``) say that call may need them: removing them may break it."""
+    from dataclasses import replace
+
+    from lpgen.permissions.mapping import iam_prefix
+
+    calls: dict[str, Any] = {}
+    for u in analysis.unresolved if analysis is not None else ():
+        if u.service:
+            calls.setdefault(iam_prefix(u.service), u)
+    if not calls:
+        return changes
+    out = []
+    for c in changes:
+        u = calls.get(c.action.split(":", 1)[0].lower()) if c.kind == "excess" else None
+        out.append(c if u is None else replace(
+            c, note=f"no call lpgen could follow needs it, but the unresolved {u.service} call at "
+                    f"{u.location.path}:{u.location.line} may"))
+    return out
 
 
 def _outside_boundary(current: Any, suggested: Any, diff: PolicyDiff) -> list[Change]:
