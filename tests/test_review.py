@@ -927,3 +927,13 @@ def test_an_excess_grant_an_unresolved_call_may_need_says_so(tmp_path: Path) -> 
     assert notes["sqs:SendMessage"] == "nothing in the code needs it"
     assert notes["dynamodb:PutItem"].startswith("no call lpgen could follow needs it, but the unresolved dynamodb call at ")
     assert notes["dynamodb:PutItem"].endswith("src/app.py:4 may")
+
+
+def test_unresolved_calls_of_unknown_service_make_a_note_on_excess(tmp_path: Path) -> None:
+    from lpgen.review import review_function
+
+    code = "import boto3\ndef handler(event, context):\n    boto3.client(event['svc']).do_it()\n"
+    grants = "      Policies:\n        - Statement: [{Effect: Allow, Action: sqs:SendMessage, Resource: '*'}]\n"
+    review = review_function(str(sam_function(tmp_path, grants, code=code)), "Fn", region="us-east-1", account="1")
+    assert [n for n in review.diff.notes if "could not resolve" in n] == [
+        f"calls lpgen could not resolve ({review.suggestion.analysis.unresolved[0].location.path}:3) may need some of the excess grants"]

@@ -65,6 +65,13 @@ def review_function(
     diff.changes.extend(service_changes(fn, current, tpl.scope))
     diff.changes.extend(_outside_boundary(current, suggestion.policy, diff))
     diff.changes.sort(key=change_order)
+    blind = list(dict.fromkeys(
+        f"{u.location.path}:{u.location.line}"
+        for u in (suggestion.analysis.unresolved if suggestion.analysis is not None else ()) if not u.service
+    ))
+    if blind and diff.of("excess"):
+        where = ", ".join(blind[:3]) + (" …" if len(blind) > 3 else "")
+        diff.notes.append(f"calls lpgen could not resolve ({where}) may need some of the excess grants")
     if current.boundary_arn:
         diff.notes.append(f"a permissions boundary is set ({current.boundary_arn}): what it refuses is not compared")
     # NOTE: a policy for what the Lambda runtime does (logs, network interfaces, traces) has
