@@ -937,3 +937,16 @@ def test_unresolved_calls_of_unknown_service_make_a_note_on_excess(tmp_path: Pat
     review = review_function(str(sam_function(tmp_path, grants, code=code)), "Fn", region="us-east-1", account="1")
     assert [n for n in review.diff.notes if "could not resolve" in n] == [
         f"calls lpgen could not resolve ({review.suggestion.analysis.unresolved[0].location.path}:3) may need some of the excess grants"]
+
+
+def test_an_excess_grant_only_unreachable_code_needs_says_where_that_code_is(tmp_path: Path) -> None:
+    from lpgen.review import review_function
+
+    code = ("import boto3\ns3 = boto3.client('s3')\n"
+            "def handler(event, context):\n    s3.get_object(Bucket='b', Key='k')\n"
+            "def old_export(event):\n    s3.put_object(Bucket='b', Key='export.csv', Body=b'')\n")
+    grants = "      Policies:\n        - Statement: [{Effect: Allow, Action: [s3:GetObject, s3:PutObject], Resource: 'arn:aws:s3:::b/*'}]\n"
+    template = sam_function(tmp_path, grants, code=code)
+    (excess,) = review_function(str(template), "Fn", region="us-east-1", account="1").diff.of("excess")
+    assert (excess.action, excess.resource) == ("s3:PutObject", "arn:aws:s3:::b/*")
+    assert excess.note.startswith("only code the entry never reaches needs it (") and excess.note.endswith("src/app.py:6)")

@@ -62,6 +62,7 @@ def review_function(
         for c in diff.changes
     ]
     diff.changes = _maybe_unresolved(diff.changes, suggestion.analysis)
+    diff.changes = _only_unreachable(diff.changes, suggestion.analysis, tpl.scope)
     diff.changes.extend(service_changes(fn, current, tpl.scope))
     diff.changes.extend(_outside_boundary(current, suggestion.policy, diff))
     diff.changes.sort(key=change_order)
@@ -104,6 +105,28 @@ def _maybe_unresolved(changes: list[Change], analysis: Any) -> list[Change]:
         out.append(c if u is None else replace(
             c, note=f"no call lpgen could follow needs it, but the unresolved {u.service} call at "
                     f"{u.location.path}:{u.location.line} may"))
+    return out
+
+
+def _only_unreachable(changes: list[Change], analysis: Any, scope: Any) -> list[Change]:
+    """Excess grants that only calls in code the entry never reaches need (LP204) say so:
+    the grant and that code can go together."""
+    from dataclasses import replace
+
+    from lpgen.api import permissions_for
+    from lpgen.policy.evaluate import statement_matches
+    from lpgen.policy.model import Statement
+
+    gone = [u.call for u in analysis.unreachable] if analysis is not None else []
+    if not gone or not any(c.kind == "excess" for c in changes):
+        return changes
+    needed = [(p.action, p.resource, p.evidence[0]) for p in permissions_for(gone, scope)[0] if p.evidence]
+    out = []
+    for c in changes:
+        grant = Statement("Allow", (c.action,), (c.resource,)) if c.kind == "excess" and not c.action.startswith("Not") else None
+        hit = next((e for a, r, e in needed if grant is not None and statement_matches(grant, a, r)), None)
+        out.append(c if hit is None else replace(
+            c, note=f"only code the entry never reaches needs it ({hit.path}:{hit.line})"))
     return out
 
 
