@@ -243,3 +243,28 @@ def test_a_block_never_refers_to_what_depends_on_the_role_it_is_for(tmp_path: Pa
     monkeypatch.chdir(tmp_path)
     text = _run("suggest", "--template", "template.yaml", "--format", "cloudformation", *SCOPE)
     assert "table/orders" in text and "kms:Encrypt" in text and "GetAtt" not in text
+
+
+def test_write_keeps_what_the_lambda_service_needs_of_a_hand_made_role(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A role the template makes, with no AWS managed policy for the runtime, held the
+    function's logging and network interface grants in its own policies: the rewrite keeps
+    them, so the function still logs and, in its VPC, can still be updated."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("import boto3\ndef handler(event, context):\n    boto3.client('s3').get_object(Bucket='b', Key='k')\n")
+    (tmp_path / "template.yaml").write_text(
+        "Resources:\n"
+        "  Role:\n    Type: AWS::IAM::Role\n    Properties:\n"
+        "      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}]}\n"
+        "      Policies:\n        - PolicyName: all\n          PolicyDocument:\n            Statement:\n"
+        "              - {Effect: Allow, Action: ['s3:*', 'logs:*', 'ec2:*'], Resource: '*'}\n"
+        "  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n"
+        "      Runtime: python3.12\n      Handler: app.handler\n      Code: src\n      FunctionName: orders\n"
+        "      Role: !GetAtt Role.Arn\n      VpcConfig: {SubnetIds: [subnet-1], SecurityGroupIds: [sg-1]}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    _run("suggest", "--template", "template.yaml", "--write", *SCOPE)
+    text = Path("template.yaml").read_text()
+    assert "LambdaRuntimeLogs" in text and "log-group:/aws/lambda/orders:*" in text and "ec2:CreateNetworkInterface" in text
+    diff = json.loads(_run("diff", "--template", "template.yaml", *SCOPE, "--format", "json"))
+    counts = diff["functions"][0]["diff"]["counts"]
+    assert counts["missing"] == counts["excess"] == counts["narrowed"] == counts["service"] == 0

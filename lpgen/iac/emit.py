@@ -417,6 +417,11 @@ def _rewrite(tpl: Template, fn: FunctionInfo, policy: PolicyDocument, text: str,
     if current.role is None or current.role not in resources:
         raise TemplateError(f"{tpl.path}: {fn.name}'s role is not defined in this template")
     role_props = resources[current.role].get("Properties") or {}
+    # NOTE: the role's own policies are replaced: what the Lambda service needs of it (logs, a
+    # VPC's network interfaces, traces), where no managed policy gives it, stays.
+    from lpgen.review.service import runtime_statements
+
+    statements += _statements(PolicyDocument(tuple(runtime_statements(fn, current, tpl.scope))), tpl, fn)
     name = f"{fn.name}-least-privilege"
     existing = role_props.get("Policies") or []
     if existing and isinstance(existing[0], dict) and existing[0].get("PolicyName"):

@@ -16,6 +16,7 @@ from lpgen.iac.model import CurrentPolicy, FunctionInfo
 from lpgen.permissions.arns import Scope
 from lpgen.policy.evaluate import allows, denied
 from lpgen.policy.match import action_matches
+from lpgen.policy.model import Statement
 from lpgen.review.diff import Change
 
 
@@ -55,6 +56,27 @@ def service_changes(fn: FunctionInfo, current: CurrentPolicy, scope: Scope) -> l
                 continue
             remedy = f"{spec['attach']} allows it" if bounded else "the role's permissions boundary does not allow it"
             out.append(Change("service", action, resource, note=f"{_reason(need, fn)}: {spec['without']}; {remedy}"))
+    return out
+
+
+def runtime_statements(fn: FunctionInfo, current: CurrentPolicy, scope: Scope) -> list[Statement]:
+    """Statements for what the Lambda service needs of a role the template makes, which the
+    AWS managed policies attached to it do not give: written beside the code's statements
+    when the role's own policies are replaced, so the function keeps its logs (and, in a VPC,
+    can still be updated)."""
+    table = _table()
+    managed = table.get("managed") or {}
+    given = {action for arn in current.managed for action in managed.get(arn.rsplit("/", 1)[-1], ())}
+    out: list[Statement] = []
+    for need in needs_of(fn):
+        spec = table["needs"][need]
+        actions = tuple(a for a in (*spec["actions"], *spec.get("may_use", ())) if a not in given)
+        if not actions:
+            continue
+        resource = "*"
+        if spec["resource"] == "log-streams":
+            resource = scope.arn("logs", f"log-group:{fn.log_group or '/aws/lambda/' + (fn.function_name or '*')}:*")
+        out.append(Statement("Allow", tuple(sorted(actions)), (resource,), sid=f"LambdaRuntime{need.capitalize()}"))
     return out
 
 
