@@ -950,3 +950,24 @@ def test_an_excess_grant_only_unreachable_code_needs_says_where_that_code_is(tmp
     (excess,) = review_function(str(template), "Fn", region="us-east-1", account="1").diff.of("excess")
     assert (excess.action, excess.resource) == ("s3:PutObject", "arn:aws:s3:::b/*")
     assert excess.note.startswith("only code the entry never reaches needs it (") and excess.note.endswith("src/app.py:6)")
+
+
+def test_an_excess_grant_a_function_sharing_the_role_needs_says_which(tmp_path: Path) -> None:
+    from lpgen.review import review_function
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(
+        "import boto3\ndef a(event, context):\n    boto3.client('s3').get_object(Bucket='b', Key='k')\n"
+        "def b(event, context):\n    boto3.client('sqs').send_message(QueueUrl='https://sqs.us-east-1.amazonaws.com/1/q', MessageBody='x')\n")
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n" + _ROLE
+        + "      Policies:\n        - PolicyName: p\n          PolicyDocument:\n            Statement:\n"
+          "              - {Effect: Allow, Action: s3:GetObject, Resource: 'arn:aws:s3:::b/k'}\n"
+          "              - {Effect: Allow, Action: sqs:SendMessage, Resource: 'arn:aws:sqs:us-east-1:1:q'}\n"
+          "              - {Effect: Allow, Action: sns:Publish, Resource: '*'}\n"
+        + "".join(f"  {n.upper()}: {{Type: AWS::Serverless::Function, Properties: {{CodeUri: src/, Handler: app.{n}, "
+                  "Runtime: python3.12, Role: !GetAtt Role.Arn}}\n" for n in ("a", "b")))
+    review = review_function(str(tmp_path / "template.yaml"), "A", region="us-east-1", account="1")
+    assert {c.action: c.note for c in review.diff.of("excess")} == {
+        "sqs:SendMessage": "B, which shares this role, needs it", "sns:Publish": "nothing in the code needs it"}
+    assert "LP406" in {f.code for f in review.findings}

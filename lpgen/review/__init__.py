@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from lpgen.errors import LpgenError
 from lpgen.permissions.model import Finding
+from lpgen.policy.evaluate import statement_matches
+from lpgen.policy.model import Statement
 from lpgen.review.diff import Change, PolicyDiff, change_order, diff_policies, pairs
 
 if TYPE_CHECKING:
@@ -61,8 +63,10 @@ def review_function(
         if c.kind in ("excess", "narrowed") and not c.replaced_by and lambda_uses(fn, tpl.scope, c.action, c.resource) else c
         for c in diff.changes
     ]
+    # NOTE: and an excess grant says who may still need it, most telling last.
     diff.changes = _maybe_unresolved(diff.changes, suggestion.analysis)
     diff.changes = _only_unreachable(diff.changes, suggestion.analysis, tpl.scope)
+    diff.changes = _for_sharers(diff.changes, tpl, current, region=region, account=account, partition=partition)
     diff.changes.extend(service_changes(fn, current, tpl.scope))
     diff.changes.extend(_outside_boundary(current, suggestion.policy, diff))
     diff.changes.sort(key=change_order)
@@ -114,8 +118,6 @@ def _only_unreachable(changes: list[Change], analysis: Any, scope: Any) -> list[
     from dataclasses import replace
 
     from lpgen.api import permissions_for
-    from lpgen.policy.evaluate import statement_matches
-    from lpgen.policy.model import Statement
 
     gone = [u.call for u in analysis.unreachable] if analysis is not None else []
     if not gone or not any(c.kind == "excess" for c in changes):
@@ -127,6 +129,31 @@ def _only_unreachable(changes: list[Change], analysis: Any, scope: Any) -> list[
         hit = next((e for a, r, e in needed if grant is not None and statement_matches(grant, a, r)), None)
         out.append(c if hit is None else replace(
             c, note=f"only code the entry never reaches needs it ({hit.path}:{hit.line})"))
+    return out
+
+
+def _for_sharers(
+    changes: list[Change], tpl: Any, current: Any, *, region: str | None, account: str | None, partition: str | None,
+) -> list[Change]:
+    """Excess grants another function sharing the role needs (LP406) say which: they go when
+    each function has a role of its own."""
+    from dataclasses import replace
+
+    from lpgen import api
+
+    if not current.shared_with or not any(c.kind == "excess" for c in changes):
+        return changes
+    needs = [
+        (name, pairs(api.suggest_for_function(tpl, name, region=region, account=account, partition=partition).policy))
+        for name in current.shared_with
+    ]
+    out = []
+    for c in changes:
+        grant = Statement("Allow", (c.action,), (c.resource,)) if c.kind == "excess" and not c.action.startswith("Not") else None
+        users = [name for name, needed in needs if grant is not None and any(statement_matches(grant, a, r) for a, r in needed)]
+        one = len(users) == 1
+        out.append(c if not users else replace(
+            c, note=f"{', '.join(users)}, which share{'s' if one else ''} this role, need{'s' if one else ''} it"))
     return out
 
 
