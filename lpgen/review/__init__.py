@@ -40,9 +40,11 @@ def review_function(
     cloudtrail: str | TrailSummary | None = None,
     role: str | None = None,
     template: Any = None,
+    suggested: dict[str, Any] | None = None,
 ) -> FunctionReview:
     """Suggest ``function``'s policy (None: the template's only function) and compare it with
-    what its template grants today."""
+    what its template grants today. ``suggested`` keeps the template's functions' suggestions
+    (from their code and template, by name) across the reviews of one template."""
     from lpgen import api
     from lpgen.iac import load_template
     from lpgen.iac.current import FINE_MANAGED, sam_attached
@@ -54,6 +56,9 @@ def review_function(
     suggestion = api.suggest_for_function(
         tpl, fn.name, region=region, account=account, partition=partition, cloudtrail=cloudtrail, role=role
     )
+    suggested = {} if suggested is None else suggested
+    if cloudtrail is None:
+        suggested[fn.name] = suggestion
     current = tpl.current_policy(fn)
     diff = diff_policies(current.policy, suggestion.policy)
     # NOTE: what the Lambda service uses of today's grants is not excess, and what it needs
@@ -66,7 +71,7 @@ def review_function(
     # NOTE: and an excess grant says who may still need it, most telling last.
     diff.changes = _maybe_unresolved(diff.changes, suggestion.analysis)
     diff.changes = _only_unreachable(diff.changes, suggestion.analysis, tpl.scope)
-    diff.changes = _for_sharers(diff.changes, tpl, current, region=region, account=account, partition=partition)
+    diff.changes = _for_sharers(diff.changes, tpl, current, suggested, region=region, account=account, partition=partition)
     diff.changes.extend(service_changes(fn, current, tpl.scope))
     diff.changes.extend(_outside_boundary(current, suggestion.policy, diff))
     diff.changes.sort(key=change_order)
@@ -133,7 +138,8 @@ def _only_unreachable(changes: list[Change], analysis: Any, scope: Any) -> list[
 
 
 def _for_sharers(
-    changes: list[Change], tpl: Any, current: Any, *, region: str | None, account: str | None, partition: str | None,
+    changes: list[Change], tpl: Any, current: Any, suggested: dict[str, Any], *,
+    region: str | None, account: str | None, partition: str | None,
 ) -> list[Change]:
     """Excess grants another function sharing the role needs (LP406) say which: they go when
     each function has a role of its own."""
@@ -143,10 +149,10 @@ def _for_sharers(
 
     if not current.shared_with or not any(c.kind == "excess" for c in changes):
         return changes
-    needs = [
-        (name, pairs(api.suggest_for_function(tpl, name, region=region, account=account, partition=partition).policy))
-        for name in current.shared_with
-    ]
+    for name in current.shared_with:
+        if name not in suggested:
+            suggested[name] = api.suggest_for_function(tpl, name, region=region, account=account, partition=partition)
+    needs = [(name, pairs(suggested[name].policy)) for name in current.shared_with]
     out = []
     for c in changes:
         grant = Statement("Allow", (c.action,), (c.resource,)) if c.kind == "excess" and not c.action.startswith("Not") else None
@@ -248,8 +254,9 @@ def review_changes(
             targets = [(a.template, a.function) for a in git.affected_functions(root, changed, functions)]
             targets += _importing(loaded, changed, set(targets), root)
         kwargs["cloudtrail"] = shared_trail(kwargs.get("cloudtrail"), kwargs.get("role"), len(targets))
+        known: dict[str, dict[str, Any]] = {}
         for rel, fn in targets:
-            reviews.append(review_function(rel, fn, template=loaded[rel], **kwargs))
+            reviews.append(review_function(rel, fn, template=loaded[rel], suggested=known.setdefault(rel, {}), **kwargs))
     finally:
         os.chdir(cwd)
     server = os.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
