@@ -125,7 +125,7 @@ def _reason(need: str, fn: FunctionInfo) -> str:
     return {
         "logs": f"Lambda writes the function's logs to {fn.log_group or '/aws/lambda/' + (fn.function_name or '…')}",
         "vpc": "the function runs in a VPC",
-        "tracing": "the function's tracing is active",
+        "tracing": "tracing is active",
     }[need]
 
 
