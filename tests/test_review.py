@@ -971,3 +971,26 @@ def test_an_excess_grant_a_function_sharing_the_role_needs_says_which(tmp_path: 
     assert {c.action: c.note for c in review.diff.of("excess")} == {
         "sqs:SendMessage": "B, which shares this role, needs it", "sns:Publish": "nothing in the code needs it"}
     assert "LP406" in {f.code for f in review.findings}
+
+
+@pytest.mark.parametrize("managed", [False, True])
+def test_a_wide_logs_grant_is_narrowed_to_what_the_lambda_service_needs(tmp_path: Path, managed: bool) -> None:
+    """``logs:*`` on ``*`` in a hand-made role gives the function's logging: removing it loses
+    the logs, so it is narrowed to the function's log group, unless an attached AWS managed
+    policy gives that (then it is excess)."""
+    from lpgen.render.review import markdown
+    from lpgen.review import review_function
+
+    grants = ("      Policies:\n        - PolicyName: wide\n          PolicyDocument:\n            Statement:\n"
+              "              - {Effect: Allow, Action: 'logs:*', Resource: '*'}\n")
+    if managed:
+        grants += "      ManagedPolicyArns: [arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]\n"
+    template = sam_function(tmp_path, "      Role: !GetAtt Role.Arn\n      FunctionName: orders\n", _ROLE + grants)
+    review = review_function(str(template), "Fn", region="us-east-1", account="1")
+    if managed:
+        assert [(c.action, c.resource) for c in review.diff.of("excess")] == [("logs:*", "*")]
+        return
+    (narrowed,) = review.diff.of("narrowed")
+    group = "arn:aws:logs:us-east-1:1:log-group:/aws/lambda/orders:*"
+    assert narrowed.replaced_by == (("logs:CreateLogGroup", group), ("logs:CreateLogStream", group), ("logs:PutLogEvents", group))
+    assert f"| narrowed | `logs:PutLogEvents` | `{group}` | the Lambda service |" in markdown([review])

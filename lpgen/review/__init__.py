@@ -49,7 +49,7 @@ def review_function(
     from lpgen.iac import load_template
     from lpgen.iac.current import FINE_MANAGED, sam_attached
     from lpgen.review.findings import policy_findings
-    from lpgen.review.service import lambda_uses, service_changes
+    from lpgen.review.service import service_changes
 
     tpl = template or load_template(template_path, params=params, region=region, account=account, partition=partition)
     fn = tpl.function(function)
@@ -63,11 +63,7 @@ def review_function(
     diff = diff_policies(current.policy, suggestion.policy)
     # NOTE: what the Lambda service uses of today's grants is not excess, and what it needs
     # and they lack is reported beside what the code needs.
-    diff.changes = [
-        Change("kept", c.action, c.resource, note="the Lambda service uses it")
-        if c.kind in ("excess", "narrowed") and not c.replaced_by and lambda_uses(fn, tpl.scope, c.action, c.resource) else c
-        for c in diff.changes
-    ]
+    diff.changes = _for_lambda(diff.changes, fn, current, tpl.scope)
     # NOTE: and an excess grant says who may still need it, most telling last.
     diff.changes = _maybe_unresolved(diff.changes, suggestion.analysis)
     diff.changes = _only_unreachable(diff.changes, suggestion.analysis, tpl.scope)
@@ -93,6 +89,27 @@ def review_function(
         diff.notes.append(current.unknown)
     findings = policy_findings(current, diff, fn.path or tpl.path, fn.name, line=fn.line)
     return FunctionReview(tpl.path, fn.name, suggestion, current, diff, findings)
+
+
+def _for_lambda(changes: list[Change], fn: Any, current: Any, scope: Any) -> list[Change]:
+    """Today's grants as the Lambda service uses them: one it uses as it is (the function's
+    own log group) is kept; a wider one that gives what it needs and no attached AWS managed
+    policy does (``logs:*`` on ``*``) is narrowed to that, beside what the code needs."""
+    from dataclasses import replace
+
+    from lpgen.review.service import lambda_uses, runtime_statements
+
+    runtime = [(a, r) for st in runtime_statements(fn, current, scope) for a in st.actions for r in st.resources]
+    out = []
+    for c in changes:
+        if c.kind in ("excess", "narrowed") and not c.replaced_by and lambda_uses(fn, scope, c.action, c.resource):
+            out.append(Change("kept", c.action, c.resource, note="the Lambda service uses it"))
+            continue
+        grant = Statement("Allow", (c.action,), (c.resource,)) if c.kind in ("excess", "narrowed") and not (
+            c.action.startswith("Not") or c.resource.startswith("Not")) else None
+        covered = tuple(p for p in runtime if grant is not None and statement_matches(grant, *p) and p not in c.replaced_by)
+        out.append(replace(c, kind="narrowed", replaced_by=(*c.replaced_by, *covered), note="") if covered else c)
+    return out
 
 
 def _maybe_unresolved(changes: list[Change], analysis: Any) -> list[Change]:
