@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -65,9 +66,12 @@ def review_function(
     # and they lack is reported beside what the code needs.
     diff.changes = _for_lambda(diff.changes, fn, current, tpl.scope)
     # NOTE: and an excess grant says who may still need it, most telling last.
-    diff.changes = _maybe_unresolved(diff.changes, suggestion.analysis)
-    diff.changes = _only_unreachable(diff.changes, suggestion.analysis, tpl.scope)
-    diff.changes = _for_sharers(diff.changes, tpl, current, suggested, region=region, account=account, partition=partition)
+    if diff.of("excess"):
+        diff.changes = _explained(diff.changes, [
+            _unresolved_need(suggestion.analysis),
+            _unreachable_need(suggestion.analysis, tpl.scope),
+            _sharer_need(tpl, current, suggested, region=region, account=account, partition=partition),
+        ])
     diff.changes.extend(service_changes(fn, current, tpl.scope))
     diff.changes.extend(_outside_boundary(current, suggestion.policy, diff))
     diff.changes.sort(key=change_order)
@@ -105,18 +109,38 @@ def _for_lambda(changes: list[Change], fn: Any, current: Any, scope: Any) -> lis
         if c.kind in ("excess", "narrowed") and not c.replaced_by and lambda_uses(fn, scope, c.action, c.resource):
             out.append(Change("kept", c.action, c.resource, note="the Lambda service uses it"))
             continue
-        grant = Statement("Allow", (c.action,), (c.resource,)) if c.kind in ("excess", "narrowed") and not (
-            c.action.startswith("Not") or c.resource.startswith("Not")) else None
+        grant = _grant(c) if c.kind in ("excess", "narrowed") else None
         covered = tuple(p for p in runtime if grant is not None and statement_matches(grant, *p) and p not in c.replaced_by)
         out.append(replace(c, kind="narrowed", replaced_by=(*c.replaced_by, *covered), note="") if covered else c)
     return out
 
 
-def _maybe_unresolved(changes: list[Change], analysis: Any) -> list[Change]:
-    """Excess grants of a service a call lpgen could not resolve is made on (``getattr(table,
-    op)(...)``) say that call may need them: removing them may break it."""
+def _grant(c: Change) -> Statement | None:
+    """The Allow a change of today's policy stands for (one action on one resource), unless
+    it is a NotAction or NotResource one."""
+    return None if c.action.startswith("Not") or c.resource.startswith("Not") else Statement("Allow", (c.action,), (c.resource,))
+
+
+Explainer = Callable[[Statement], str | None]
+"""Says who may still need an excess grant (as a note), or None."""
+
+
+def _explained(changes: list[Change], explainers: list[Explainer | None]) -> list[Change]:
+    """Excess grants with the note of the last explainer that knows who may need them."""
     from dataclasses import replace
 
+    active = [e for e in explainers if e is not None]
+    out = []
+    for c in changes:
+        grant = _grant(c) if c.kind == "excess" and active else None
+        notes = [n for e in active if grant is not None and (n := e(grant))]
+        out.append(replace(c, note=notes[-1]) if notes else c)
+    return out
+
+
+def _unresolved_need(analysis: Any) -> Explainer | None:
+    """A call lpgen could not resolve on a known service (``getattr(table, op)(...)``) may
+    need that service's grants: removing them may break it."""
     from lpgen.permissions.mapping import iam_prefix
 
     calls: dict[str, Any] = {}
@@ -124,60 +148,50 @@ def _maybe_unresolved(changes: list[Change], analysis: Any) -> list[Change]:
         if u.service:
             calls.setdefault(iam_prefix(u.service), u)
     if not calls:
-        return changes
-    out = []
-    for c in changes:
-        u = calls.get(c.action.split(":", 1)[0].lower()) if c.kind == "excess" else None
-        out.append(c if u is None else replace(
-            c, note=f"no call lpgen could follow needs it, but the unresolved {u.service} call at "
-                    f"{u.location.path}:{u.location.line} may"))
-    return out
+        return None
+
+    def explain(grant: Statement) -> str | None:
+        u = calls.get(grant.actions[0].split(":", 1)[0].lower())
+        return None if u is None else (f"no call lpgen could follow needs it, but the unresolved {u.service} call at "
+                                       f"{u.location.path}:{u.location.line} may")
+    return explain
 
 
-def _only_unreachable(changes: list[Change], analysis: Any, scope: Any) -> list[Change]:
-    """Excess grants that only calls in code the entry never reaches need (LP204) say so:
-    the grant and that code can go together."""
-    from dataclasses import replace
-
+def _unreachable_need(analysis: Any, scope: Any) -> Explainer | None:
+    """Only calls in code the entry never reaches (LP204) need it: the grant and that code
+    can go together."""
     from lpgen.api import permissions_for
 
     gone = [u.call for u in analysis.unreachable] if analysis is not None else []
-    if not gone or not any(c.kind == "excess" for c in changes):
-        return changes
+    if not gone:
+        return None
     needed = [(p.action, p.resource, p.evidence[0]) for p in permissions_for(gone, scope)[0] if p.evidence]
-    out = []
-    for c in changes:
-        grant = Statement("Allow", (c.action,), (c.resource,)) if c.kind == "excess" and not c.action.startswith("Not") else None
-        hit = next((e for a, r, e in needed if grant is not None and statement_matches(grant, a, r)), None)
-        out.append(c if hit is None else replace(
-            c, note=f"only code the entry never reaches needs it ({hit.path}:{hit.line})"))
-    return out
+
+    def explain(grant: Statement) -> str | None:
+        hit = next((e for a, r, e in needed if statement_matches(grant, a, r)), None)
+        return None if hit is None else f"only code the entry never reaches needs it ({hit.path}:{hit.line})"
+    return explain
 
 
-def _for_sharers(
-    changes: list[Change], tpl: Any, current: Any, suggested: dict[str, Any], *,
-    region: str | None, account: str | None, partition: str | None,
-) -> list[Change]:
-    """Excess grants another function sharing the role needs (LP406) say which: they go when
-    each function has a role of its own."""
-    from dataclasses import replace
-
+def _sharer_need(
+    tpl: Any, current: Any, suggested: dict[str, Any], *, region: str | None, account: str | None, partition: str | None,
+) -> Explainer | None:
+    """Another function sharing the role (LP406) needs it: it goes when each function has a
+    role of its own."""
     from lpgen import api
 
-    if not current.shared_with or not any(c.kind == "excess" for c in changes):
-        return changes
+    if not current.shared_with:
+        return None
     for name in current.shared_with:
         if name not in suggested:
             suggested[name] = api.suggest_for_function(tpl, name, region=region, account=account, partition=partition)
     needs = [(name, pairs(suggested[name].policy)) for name in current.shared_with]
-    out = []
-    for c in changes:
-        grant = Statement("Allow", (c.action,), (c.resource,)) if c.kind == "excess" and not c.action.startswith("Not") else None
-        users = [name for name, needed in needs if grant is not None and any(statement_matches(grant, a, r) for a, r in needed)]
+
+    def explain(grant: Statement) -> str | None:
+        users = [name for name, needed in needs if any(statement_matches(grant, a, r) for a, r in needed)]
         one = len(users) == 1
-        out.append(c if not users else replace(
-            c, note=f"{', '.join(users)}, which share{'s' if one else ''} this role, need{'s' if one else ''} it"))
-    return out
+        return f"{', '.join(users)}, which share{'s' if one else ''} this role, need{'s' if one else ''} it" if users else None
+    return explain
 
 
 def _outside_boundary(current: Any, suggested: Any, diff: PolicyDiff) -> list[Change]:
