@@ -84,6 +84,8 @@ def delivery(arn: str) -> list[tuple[str, str]]:
         return [("s3:PutObject", f"{arn}/*"), ("s3:ListBucket", arn)]
     action = TARGET_ACTIONS.get(service)
     return [(action, arn)] if action else []
+
+
 # What mounting a file system takes of the function's role: ClientWrite for a mount that
 # writes, which is every mount Lambda makes (configuration-filesystem.html, "Execution role
 # permissions").

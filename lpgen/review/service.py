@@ -28,6 +28,21 @@ def _table() -> dict[str, Any]:
     return table
 
 
+def _log_group(fn: FunctionInfo) -> str:
+    """The log group the function writes to: the template's, else Lambda's default."""
+    return fn.log_group or f"/aws/lambda/{fn.function_name or '*'}"
+
+
+def _given(current: CurrentPolicy) -> set[str] | None:
+    """The actions the AWS managed policies attached to the role give among the needs, or
+    None when one of them is a policy whose content is not known here."""
+    managed = _table().get("managed") or {}
+    names = [arn.rsplit("/", 1)[-1] for arn in current.managed]
+    if any(name not in managed for name in names):
+        return None
+    return {action for name in names for action in managed[name]}
+
+
 def needs_of(fn: FunctionInfo) -> list[str]:
     """The needs (``data/lambda_service.yaml``) the function's configuration makes, in order."""
     return ["logs", *(["vpc"] if fn.in_vpc else []), *(["tracing"] if fn.traced else [])]
@@ -39,11 +54,9 @@ def service_changes(fn: FunctionInfo, current: CurrentPolicy, scope: Scope) -> l
     when today's policy cannot be read whole: a role defined elsewhere, or a managed policy
     attached whose content is not known here (it may allow them)."""
     table = _table()
-    managed = table.get("managed") or {}
-    names = [arn.rsplit("/", 1)[-1] for arn in current.managed]
-    if current.unknown or any(name not in managed for name in names):
+    given = _given(current)
+    if current.unknown or given is None:
         return []
-    given = {action for name in names for action in managed[name]}
     out: list[Change] = []
     for need in needs_of(fn):
         spec = table["needs"][need]
@@ -65,17 +78,14 @@ def runtime_statements(fn: FunctionInfo, current: CurrentPolicy, scope: Scope) -
     when the role's own policies are replaced, so the function keeps its logs (and, in a VPC,
     can still be updated)."""
     table = _table()
-    managed = table.get("managed") or {}
-    given = {action for arn in current.managed for action in managed.get(arn.rsplit("/", 1)[-1], ())}
+    given = _given(current) or set()
     out: list[Statement] = []
     for need in needs_of(fn):
         spec = table["needs"][need]
         actions = tuple(a for a in (*spec["actions"], *spec.get("may_use", ())) if a not in given)
         if not actions:
             continue
-        resource = "*"
-        if spec["resource"] == "log-streams":
-            resource = scope.arn("logs", f"log-group:{fn.log_group or '/aws/lambda/' + (fn.function_name or '*')}:*")
+        resource = scope.arn("logs", f"log-group:{_log_group(fn)}:*") if spec["resource"] == "log-streams" else "*"
         out.append(Statement("Allow", tuple(sorted(actions)), (resource,), sid=f"LambdaRuntime{need.capitalize()}"))
     return out
 
@@ -93,7 +103,7 @@ def lambda_uses(fn: FunctionInfo, scope: Scope, action: str, resource: str) -> b
             continue
         if spec["resource"] != "log-streams":
             return True
-        group = scope.arn("logs", f"log-group:{fn.log_group or '/aws/lambda/' + (fn.function_name or '*')}")
+        group = scope.arn("logs", f"log-group:{_log_group(fn)}")
         # NOTE: the group itself (CreateLogGroup) and its streams, however a policy writes them.
         if intersects(resource, group) or intersects(resource, f"{group}:*"):
             return True
@@ -103,8 +113,7 @@ def lambda_uses(fn: FunctionInfo, scope: Scope, action: str, resource: str) -> b
 def _resource(kind: str, fn: FunctionInfo, scope: Scope) -> str:
     if kind != "log-streams":
         return kind
-    group = fn.log_group or f"/aws/lambda/{fn.function_name or '*'}"
-    return scope.arn("logs", f"log-group:{group}:log-stream:*")
+    return scope.arn("logs", f"log-group:{_log_group(fn)}:log-stream:*")
 
 
 def _allowed(current: CurrentPolicy, action: str, resource: str) -> bool:
@@ -123,7 +132,7 @@ def _allowed(current: CurrentPolicy, action: str, resource: str) -> bool:
 
 def _reason(need: str, fn: FunctionInfo) -> str:
     return {
-        "logs": f"Lambda writes the function's logs to {fn.log_group or '/aws/lambda/' + (fn.function_name or '…')}",
+        "logs": f"Lambda writes the function's logs to {_log_group(fn)}",
         "vpc": "the function runs in a VPC",
         "tracing": "tracing is active",
     }[need]
