@@ -57,14 +57,13 @@ def _sam_role_statements(props: dict[str, Any], resolver: Any, where: str) -> li
     # 'Type' is given").
     pulls = {"SQS": IAMRolePolicies.sqs_send_message_role_policy, "SNS": IAMRolePolicies.sns_publish_role_policy,
              "S3": IAMRolePolicies.s3_send_event_payload_role_policy}
+    # NOTE: and what SAM's own event source classes grant for MQ, Kafka and DocumentDB
+    # sources (their secrets, brokers and network interfaces), asked of them.
     events = props.get("Events")
     for name, event in sorted(events.items()) if isinstance(events, dict) else ():
         failure = follow(event, ["Properties", "DestinationConfig", "OnFailure"])
         if isinstance(failure, dict) and failure.get("Type") in pulls and failure.get("Destination") is not None:
             docs.append(pulls[failure["Type"]](failure["Destination"], str(name)))
-    # NOTE: and what SAM's own event source classes grant for MQ, Kafka and DocumentDB
-    # sources (their secrets, brokers and network interfaces), asked of them.
-    for name, event in sorted(events.items()) if isinstance(events, dict) else ():
         docs.extend(_sam_pull_policies(str(name), event))
     config = props.get("EventInvokeConfig")
     destinations = (config.get("DestinationConfig") or {}) if isinstance(config, dict) else {}
@@ -304,7 +303,7 @@ def _cfn(doc: dict[str, Any], resolver: Any, tpl: Template, fn: FunctionInfo) ->
         for item in policies if isinstance(policies, list) else ([policies] if policies is not None else []):
             own = _own_managed_policy(item, resources)
             if own is not None:
-                statements.extend(_statements(follow(resources[own], ["Properties", "PolicyDocument"]), resolver, f"{where} {own}"))
+                statements.extend(_own_statements(own, resources, resolver, where))
             elif isinstance(item, str):
                 managed.append(_managed_arn(item, resolver))
             elif isinstance(item, dict) and "Statement" in item:
@@ -337,7 +336,7 @@ def _cfn(doc: dict[str, Any], resolver: Any, tpl: Template, fn: FunctionInfo) ->
         own = _own_managed_policy(m, resources)
         if own is not None and own not in read:
             read.add(own)
-            statements.extend(_statements(follow(resources[own], ["Properties", "PolicyDocument"]), resolver, f"{tpl.path}: {own}"))
+            statements.extend(_own_statements(own, resources, resolver, tpl.path + ":"))
         elif own is None:
             managed.append(resolver.str(m))
     for other, r in sorted(resources.items()):
@@ -360,9 +359,14 @@ def _bounded(found: CurrentPolicy, boundary: Any, resources: dict[str, Any], res
         return found
     own = _own_managed_policy(boundary, resources)
     if own is not None:
-        statements = _statements(follow(resources[own], ["Properties", "PolicyDocument"]), resolver, f"{where} boundary {own}")
+        statements = _own_statements(own, resources, resolver, f"{where} boundary")
         return replace(found, boundary=PolicyDocument(tuple(statements)))
     return replace(found, boundary_arn=resolver.str(boundary))
+
+
+def _own_statements(own: str, resources: dict[str, Any], resolver: Any, where: str) -> list[Statement]:
+    """The statements of the template's own managed policy ``own``."""
+    return _statements(follow(resources[own], ["Properties", "PolicyDocument"]), resolver, f"{where} {own}")
 
 
 def _own_managed_policy(ref: Any, resources: dict[str, Any]) -> str | None:
