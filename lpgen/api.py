@@ -665,6 +665,39 @@ def suggest_for_function(
     )
 
 
+def suggest_functions(
+    template: Any,
+    functions: Sequence[str],
+    paths: Sequence[StrPath] | None = None,
+    *,
+    env: dict[str, str] | None = None,
+    region: str | None = None,
+    account: str | None = None,
+    partition: str | None = None,
+    jobs: int | None = None,
+) -> dict[str, Suggestion]:
+    """``suggest_for_function`` for each of a template's ``functions`` (by name, in their
+    order), from their code and template: split among ``jobs`` processes (default: every
+    core) when there are several."""
+    from functools import partial
+
+    from lpgen.parallel import fork_map, skips_teardown
+
+    names = list(functions)
+    jobs = min(jobs or os.cpu_count() or 1, len(names))
+    run = partial(_suggest_each, template, paths=paths, env=env, region=region, account=account, partition=partition)
+    if jobs <= 1:
+        return run(names)
+    # NOTE: every jobs-th function, as analyze splits modules: neighbours often share code.
+    parts = fork_map(run, [names[i::jobs] for i in range(jobs)], here=skips_teardown())
+    found = {name: result for part in parts for name, result in part.items()}
+    return {name: found[name] for name in names}
+
+
+def _suggest_each(template: Any, names: list[str], paths: Sequence[StrPath] | None, **kwargs: Any) -> dict[str, Suggestion]:
+    return {name: suggest_for_function(template, name, paths or None, **kwargs) for name in names}
+
+
 def _has_python(folder: str) -> bool:
     """Is there a Python file in ``folder`` or under it?"""
     return any(name.endswith(".py") for _, _, files in os.walk(folder) for name in files)

@@ -153,13 +153,17 @@ def _suggest_template(
         for other in [] if function else sorted(n for n, f in tpl.functions.items() if not f.is_python):
             click.echo(f"lpgen: {other} skipped: it runs {tpl.functions[other].runtime}, not Python", err=True)
         trail = shared_trail(cloudtrail, role, len(names))
-        results = {}
-        for name in names:
-            fn = tpl.function(name)
-            results[fn.name] = api.suggest_for_function(
-                tpl, fn.name, paths or None, env=_parse_env(env_pairs), region=region, account=account,
-                partition=partition, cloudtrail=trail, role=role,
-            )
+        if trail is None:
+            results = api.suggest_functions(tpl, [tpl.function(n).name for n in names], paths or None,
+                                            env=_parse_env(env_pairs), region=region, account=account, partition=partition)
+        else:
+            results = {}
+            for name in names:
+                fn = tpl.function(name)
+                results[fn.name] = api.suggest_for_function(
+                    tpl, fn.name, paths or None, env=_parse_env(env_pairs), region=region, account=account,
+                    partition=partition, cloudtrail=trail, role=role,
+                )
         if write:
             text = read_text(template, TemplateError)
             for name, result in results.items():

@@ -994,3 +994,25 @@ def test_a_wide_logs_grant_is_narrowed_to_what_the_lambda_service_needs(tmp_path
     group = "arn:aws:logs:us-east-1:1:log-group:/aws/lambda/orders:*"
     assert narrowed.replaced_by == (("logs:CreateLogGroup", group), ("logs:CreateLogStream", group), ("logs:PutLogEvents", group))
     assert f"| narrowed | `logs:PutLogEvents` | `{group}` | the Lambda service |" in markdown([review])
+
+
+def test_suggestions_for_several_functions_are_those_made_one_by_one(tmp_path: Path) -> None:
+    """``suggest_functions`` splits a template's functions among processes: each function's
+    suggestion is what ``suggest_for_function`` gives it alone, in the order asked."""
+    from lpgen import api
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(
+        "import boto3\n" + "".join(f"def h{i}(event, context):\n    boto3.client('sqs').send_message(QueueUrl="
+                                   f"'https://sqs.us-east-1.amazonaws.com/1/q{i}', MessageBody='m')\n" for i in range(5)))
+    (tmp_path / "template.yaml").write_text("Transform: AWS::Serverless-2016-10-31\nResources:\n" + "".join(
+        f"  F{i}: {{Type: AWS::Serverless::Function, Properties: {{CodeUri: src/, Handler: app.h{i}, Runtime: python3.12}}}}\n"
+        for i in range(5)))
+    tpl = load_template(str(tmp_path / "template.yaml"), region="us-east-1", account="1")
+    names = ["F3", "F0", "F4", "F1", "F2"]
+    together = api.suggest_functions(tpl, names, region="us-east-1", account="1", jobs=2)
+    assert list(together) == names
+    for name in names:
+        alone = api.suggest_for_function(tpl, name, region="us-east-1", account="1")
+        assert together[name].policy.dumps() == alone.policy.dumps()
+        assert together[name].findings == alone.findings

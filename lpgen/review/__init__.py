@@ -54,10 +54,13 @@ def review_function(
 
     tpl = template or load_template(template_path, params=params, region=region, account=account, partition=partition)
     fn = tpl.function(function)
-    suggestion = api.suggest_for_function(
-        tpl, fn.name, region=region, account=account, partition=partition, cloudtrail=cloudtrail, role=role
-    )
     suggested = {} if suggested is None else suggested
+    if cloudtrail is None and fn.name in suggested:
+        suggestion = suggested[fn.name]
+    else:
+        suggestion = api.suggest_for_function(
+            tpl, fn.name, region=region, account=account, partition=partition, cloudtrail=cloudtrail, role=role
+        )
     if cloudtrail is None:
         suggested[fn.name] = suggestion
     current = tpl.current_policy(fn)
@@ -286,6 +289,14 @@ def review_changes(
             targets += _importing(loaded, changed, set(targets), root)
         kwargs["cloudtrail"] = shared_trail(kwargs.get("cloudtrail"), kwargs.get("role"), len(targets))
         known: dict[str, dict[str, Any]] = {}
+        if kwargs["cloudtrail"] is None:
+            # NOTE: the functions' suggestions first, every core at work; the reviews reuse them.
+            from lpgen import api
+
+            for rel in dict.fromkeys(t for t, _ in targets):
+                names = [loaded[rel].function(f).name for t, f in targets if t == rel]
+                known[rel] = api.suggest_functions(loaded[rel], names, region=kwargs.get("region"),
+                                                   account=kwargs.get("account"), partition=kwargs.get("partition"))
         for rel, fn in targets:
             reviews.append(review_function(rel, fn, template=loaded[rel], suggested=known.setdefault(rel, {}), **kwargs))
     finally:
