@@ -1016,3 +1016,34 @@ def test_suggestions_for_several_functions_are_those_made_one_by_one(tmp_path: P
         alone = api.suggest_for_function(tpl, name, region="us-east-1", account="1")
         assert together[name].policy.dumps() == alone.policy.dumps()
         assert together[name].findings == alone.findings
+
+
+@pytest.mark.parametrize(("principal", "refused"), [
+    ("{AWS: 'arn:aws:iam::1:user/admin'}", True),
+    ("{AWS: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root'}", False),
+    ("{AWS: '123456789012'}", False),
+    ("{AWS: !GetAtt FnRole.Arn}", False),
+    ("'*'", False),
+    (None, False),
+])
+def test_a_key_policy_that_does_not_let_the_role_in_refuses_its_kms_calls(
+    tmp_path: Path, principal: str | None, refused: bool,
+) -> None:
+    """KMS needs the key policy to allow the role, or the account (whose IAM policies then
+    decide). A key the template makes with a policy for an admin user only refuses the
+    function's KMS calls, whatever its role allows; no KeyPolicy is the default one."""
+    from lpgen.review import review_function
+
+    key = "  Key:\n    Type: AWS::KMS::Key\n"
+    if principal is not None:
+        key += ("    Properties:\n      KeyPolicy:\n        Statement:\n"
+                f"          - {{Effect: Allow, Principal: {principal}, Action: 'kms:*', Resource: '*'}}\n")
+    key += "  Jobs: {Type: AWS::SQS::Queue, Properties: {QueueName: jobs, KmsMasterKeyId: !Ref Key}}\n"
+    code = "import os, boto3\ndef handler(event, context):\n    boto3.client('sqs').send_message(QueueUrl=os.environ['Q'], MessageBody='m')\n"
+    grants = ("      Policies:\n        - Statement:\n            - {Effect: Allow, Action: sqs:SendMessage, Resource: !GetAtt Jobs.Arn}\n"
+              "            - {Effect: Allow, Action: 'kms:*', Resource: !GetAtt Key.Arn}\n")
+    template = sam_function(tmp_path, "      Environment: {Variables: {Q: !Ref Jobs}}\n" + grants, key, code=code)
+    review = review_function(str(template), "Fn", region="us-east-1", account="123456789012")
+    refusals = [(c.action, c.note) for c in review.diff.of("missing") if "key policy" in c.note]
+    assert refusals == ([("kms:Decrypt", "the key policy of Key does not let the role use the key"),
+                         ("kms:GenerateDataKey", "the key policy of Key does not let the role use the key")] if refused else [])

@@ -736,8 +736,8 @@ def _encrypted(doc: dict[str, Any], resolver: Resolver, lines: dict[str, int]) -
         value = follow(props, spec["key"])
         if value is None:
             continue
-        named = value.get("Ref") if isinstance(value, dict) and len(value) == 1 else None
-        if isinstance(named, str) and (doc["Resources"].get(named) or {}).get("Type") == "AWS::KMS::Key":
+        named = _template_key(value, doc["Resources"])
+        if named:
             # NOTE: a key the template makes: its id is only known once deployed.
             value = {"Fn::GetAtt": [named, "Arn"]}
         key = resolver.str(value)
@@ -757,6 +757,18 @@ def _encrypted(doc: dict[str, Any], resolver: Resolver, lines: dict[str, int]) -
         patterns = [arn] + [c.replace("${Arn}", arn) for c in spec.get("covers") or ()]
         out.append(EncryptedResource(
             logical, tuple(patterns), key, spec["service"],
-            {a: tuple(k) for a, k in (spec.get("actions") or {}).items()}, lines.get(f"Resources.{logical}", 0),
+            {a: tuple(k) for a, k in (spec.get("actions") or {}).items()}, lines.get(f"Resources.{logical}", 0), named,
         ))
     return tuple(out)
+
+
+def _template_key(value: Any, resources: dict[str, Any]) -> str:
+    """The logical id of the template's ``AWS::KMS::Key`` a key property names (``!Ref Key``,
+    ``!GetAtt Key.Arn``), or ""."""
+    ref = value.get("Ref") if isinstance(value, dict) and len(value) == 1 else None
+    att = value.get("Fn::GetAtt") if isinstance(value, dict) and len(value) == 1 else None
+    if isinstance(att, str):
+        att = att.split(".", 1)
+    if isinstance(att, list) and len(att) == 2 and att[1] in ("Arn", "KeyId"):
+        ref = att[0]
+    return ref if isinstance(ref, str) and (resources.get(ref) or {}).get("Type") == "AWS::KMS::Key" else ""

@@ -11,12 +11,14 @@ expanded from aws-sam-translator's own template data, managed policy names and A
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from functools import cache
 from typing import Any
 
 from lpgen.errors import PolicyError, TemplateError
 from lpgen.iac.model import CurrentPolicy, FunctionInfo, Template, follow
+from lpgen.policy.match import action_matches
 from lpgen.policy.model import PolicyDocument, Statement
 from lpgen.policy.parse import parse_statement
 
@@ -459,3 +461,50 @@ def _serverless_event_statements(doc: dict[str, Any], functions: list[str], reso
             {"Statement": [{"Effect": "Allow", "Action": list(_SLS_POLLERS[kind]), "Resource": arns}]},
             resolver, f"{where} {kind} events")
     ]
+
+
+def key_refuses(tpl: Template, key: str, role: str | None, action: str) -> bool:
+    """Does the key policy of the template's ``AWS::KMS::Key`` ``key`` refuse ``action`` to the
+    function's role (``role``: its logical id)? KMS needs a key policy statement that allows
+    the role, or the account (then the role's IAM policy decides). False when the policy lets
+    anyone or the account, or cannot be read here; its conditions are taken as holding."""
+    if tpl.kind != "cloudformation" or tpl.source is None:
+        return False
+    doc, resolver = tpl.source[0], tpl.source[1]
+    resources = doc.get("Resources") or {}
+    policy = follow(resources.get(key), ["Properties", "KeyPolicy"])
+    if isinstance(policy, str):
+        try:
+            policy = json.loads(policy)
+        except ValueError:
+            return False
+    statements = policy.get("Statement") if isinstance(policy, dict) else None
+    if not isinstance(statements, (list, dict)):
+        # NOTE: no KeyPolicy is the default one, which lets the account's IAM policies decide.
+        return False
+    for st in statements if isinstance(statements, list) else [statements]:
+        if not isinstance(st, dict) or st.get("Effect") != "Allow":
+            continue
+        actions = st.get("Action")
+        actions = [actions] if isinstance(actions, str) else actions if isinstance(actions, list) else []
+        if any(isinstance(a, str) and action_matches(a, action) for a in actions) and _lets(st.get("Principal"), role, resolver):
+            return False
+    return True
+
+
+def _lets(principal: Any, role: str | None, resolver: Any) -> bool:
+    """Does a key policy statement's Principal take in the role: anyone, the account (its IAM
+    policies decide), or the role itself (``!GetAtt Role.Arn``)?"""
+    if principal == "*":
+        return True
+    given = principal.get("AWS") if isinstance(principal, dict) else None
+    for value in given if isinstance(given, list) else [given] if given is not None else []:
+        att = value.get("Fn::GetAtt") if isinstance(value, dict) else None
+        if isinstance(att, (str, list)):
+            if (att.split(".", 1) if isinstance(att, str) else att)[0] == role:
+                return True
+            continue
+        text = resolver.str(value)
+        if text == "*" or text.endswith(":root") or re.fullmatch(r"\d{12}|\$\{AWS::AccountId\}", text):
+            return True
+    return False

@@ -154,6 +154,8 @@ class EncryptedResource:
     service: str
     actions: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False)
     line: int = 0
+    key_logical: str = ""
+    """the template's own key (``AWS::KMS::Key``) it is encrypted with, when it names one."""
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,7 @@ def review_function(
         ])
     diff.changes.extend(service_changes(fn, current, tpl.scope))
     diff.changes.extend(_outside_boundary(current, suggestion.policy, diff))
+    diff.changes.extend(_refused_by_keys(tpl, current, suggestion, diff))
     diff.changes.sort(key=change_order)
     blind = list(dict.fromkeys(
         f"{u.location.path}:{u.location.line}"
@@ -195,6 +196,22 @@ def _sharer_need(
         one = len(users) == 1
         return f"{', '.join(users)}, which share{'s' if one else ''} this role, need{'s' if one else ''} it" if users else None
     return explain
+
+
+def _refused_by_keys(tpl: Any, current: Any, suggestion: Any, diff: PolicyDiff) -> list[Change]:
+    """What the code needs of a key the template makes whose key policy does not let the
+    role use it: KMS refuses it whatever the role's own policy says."""
+    from lpgen.iac.current import key_refuses
+
+    missing = {(c.action, c.resource) for c in diff.of("missing")}
+    keys = {enc.key_arn: enc.key_logical for enc in tpl.encrypted if enc.key_logical}
+    out = []
+    for p in suggestion.permissions:
+        key = keys.get(p.resource) if p.action.startswith("kms:") else None
+        if key and (p.action, p.resource) not in missing and key_refuses(tpl, key, current.role, p.action):
+            missing.add((p.action, p.resource))
+            out.append(Change("missing", p.action, p.resource, note=f"the key policy of {key} does not let the role use the key"))
+    return out
 
 
 def _outside_boundary(current: Any, suggested: Any, diff: PolicyDiff) -> list[Change]:
