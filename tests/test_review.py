@@ -1047,3 +1047,22 @@ def test_a_key_policy_that_does_not_let_the_role_in_refuses_its_kms_calls(
     refusals = [(c.action, c.note) for c in review.diff.of("missing") if "key policy" in c.note]
     assert refusals == ([("kms:Decrypt", "the key policy of Key does not let the role use the key"),
                          ("kms:GenerateDataKey", "the key policy of Key does not let the role use the key")] if refused else [])
+
+
+def test_each_encrypted_resource_is_checked_against_its_own_keys_policy(tmp_path: Path) -> None:
+    """Two keys the template makes share the ARN pattern ``key/*``: the refusal names the key
+    whose policy refuses, found through the service the permission is for."""
+    from lpgen.review import review_function
+
+    keys = ("  Open: {Type: AWS::KMS::Key}\n"
+            "  Closed:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy:\n        Statement:\n"
+            "          - {Effect: Allow, Principal: {AWS: 'arn:aws:iam::1:user/admin'}, Action: 'kms:*', Resource: '*'}\n"
+            "  Jobs: {Type: AWS::SQS::Queue, Properties: {QueueName: jobs, KmsMasterKeyId: !Ref Open}}\n"
+            "  Done: {Type: AWS::SNS::Topic, Properties: {TopicName: done, KmsMasterKeyId: !Ref Closed}}\n")
+    code = ("import os, boto3\ndef handler(event, context):\n"
+            "    boto3.client('sqs').send_message(QueueUrl=os.environ['Q'], MessageBody='m')\n"
+            "    boto3.client('sns').publish(TopicArn=os.environ['T'], Message='m')\n")
+    grants = ("      Environment: {Variables: {Q: !Ref Jobs, T: !Ref Done}}\n      Policies:\n        - Statement:\n"
+              "            - {Effect: Allow, Action: ['sqs:SendMessage', 'sns:Publish', 'kms:*'], Resource: '*'}\n")
+    review = review_function(str(sam_function(tmp_path, grants, keys, code=code)), "Fn", region="us-east-1", account="1")
+    assert {c.note for c in review.diff.of("missing")} == {"the key policy of Closed does not let the role use the key"}

@@ -204,13 +204,19 @@ def _refused_by_keys(tpl: Any, current: Any, suggestion: Any, diff: PolicyDiff) 
     from lpgen.iac.current import key_refuses
 
     missing = {(c.action, c.resource) for c in diff.of("missing")}
-    keys = {enc.key_arn: enc.key_logical for enc in tpl.encrypted if enc.key_logical}
     out = []
-    for p in suggestion.permissions:
-        key = keys.get(p.resource) if p.action.startswith("kms:") else None
-        if key and (p.action, p.resource) not in missing and key_refuses(tpl, key, current.role, p.action):
-            missing.add((p.action, p.resource))
-            out.append(Change("missing", p.action, p.resource, note=f"the key policy of {key} does not let the role use the key"))
+    for enc in tpl.encrypted:
+        # NOTE: the permissions derived for this resource: on its key, through its service.
+        via = f"{enc.service}."
+        for p in suggestion.permissions:
+            if not enc.key_logical or not p.action.startswith("kms:") or p.resource != enc.key_arn or (p.action, p.resource) in missing:
+                continue
+            if any(key == "kms:ViaService" and not value.startswith(via) for _, key, value in p.condition):
+                continue
+            if key_refuses(tpl, enc.key_logical, current.role, p.action):
+                missing.add((p.action, p.resource))
+                out.append(Change("missing", p.action, p.resource,
+                                  note=f"the key policy of {enc.key_logical} does not let the role use the key"))
     return out
 
 
