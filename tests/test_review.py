@@ -1066,3 +1066,17 @@ def test_each_encrypted_resource_is_checked_against_its_own_keys_policy(tmp_path
               "            - {Effect: Allow, Action: ['sqs:SendMessage', 'sns:Publish', 'kms:*'], Resource: '*'}\n")
     review = review_function(str(sam_function(tmp_path, grants, keys, code=code)), "Fn", region="us-east-1", account="1")
     assert {c.note for c in review.diff.of("missing")} == {"the key policy of Closed does not let the role use the key"}
+
+
+def test_a_key_policy_naming_the_role_by_a_built_arn_lets_it_in(tmp_path: Path) -> None:
+    from lpgen.review import review_function
+
+    role = _ROLE + "      RoleName: orders-fn\n      Policies:\n        - PolicyName: p\n          PolicyDocument:\n" \
+        "            Statement: [{Effect: Allow, Action: ['sqs:SendMessage', 'kms:*'], Resource: '*'}]\n"
+    key = ("  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy:\n        Statement:\n"
+           "          - {Effect: Allow, Principal: {AWS: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/orders-fn'}, "
+           "Action: 'kms:*', Resource: '*'}\n"
+           "  Jobs: {Type: AWS::SQS::Queue, Properties: {QueueName: jobs, KmsMasterKeyId: !Ref Key}}\n")
+    code = "import os, boto3\ndef handler(event, context):\n    boto3.client('sqs').send_message(QueueUrl=os.environ['Q'], MessageBody='m')\n"
+    template = sam_function(tmp_path, "      Role: !GetAtt Role.Arn\n      Environment: {Variables: {Q: !Ref Jobs}}\n", role + key, code=code)
+    assert review_function(str(template), "Fn", region="us-east-1", account="1").diff.of("missing") == []

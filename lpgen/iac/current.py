@@ -18,7 +18,7 @@ from typing import Any
 
 from lpgen.errors import PolicyError, TemplateError
 from lpgen.iac.model import CurrentPolicy, FunctionInfo, Template, follow
-from lpgen.policy.match import action_matches
+from lpgen.policy.match import action_matches, intersects
 from lpgen.policy.model import PolicyDocument, Statement
 from lpgen.policy.parse import parse_statement
 
@@ -506,5 +506,8 @@ def _lets(principal: Any, role: str | None, resolver: Any) -> bool:
             continue
         text = resolver.str(value)
         if text == "*" or text.endswith(":root") or re.fullmatch(r"\d{12}|\$\{AWS::AccountId\}", text):
+            return True
+        # NOTE: the role by an ARN the policy builds (!Sub ...:role/${RoleName}).
+        if role and role in resolver.resources and intersects(text, resolver.get_att(role, "Arn")):
             return True
     return False
