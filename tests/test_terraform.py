@@ -569,3 +569,55 @@ resource "aws_lambda_function" "fn" {
 ''')
     review = review_function(str(tmp_path / "main.tf"), "fn", region="us-east-1", account="123456789012")
     assert [(c.action, c.note) for c in review.diff.of("missing")] == [("s3:GetObject", "outside the role's permissions boundary")]
+
+
+@pytest.mark.parametrize(("principal", "refused"), [
+    ('"arn:aws:iam::123456789012:user/admin"', True),
+    ('"arn:aws:iam::${data.aws_caller_identity.current.account_id}:root"', False),
+    ("aws_iam_role.fn.arn", False),
+])
+def test_a_module_keys_policy_that_does_not_let_the_role_in_refuses_its_kms_calls(
+    tmp_path: Path, principal: str, refused: bool,
+) -> None:
+    from lpgen.review import review_function
+
+    (tmp_path / "app.py").write_text(
+        "import os, boto3\ndef handler(event, context):\n    boto3.client('sqs').send_message(QueueUrl=os.environ['Q'], MessageBody='m')\n")
+    (tmp_path / "main.tf").write_text(f'''
+data "aws_caller_identity" "current" {{}}
+data "aws_iam_policy_document" "key" {{
+  statement {{
+    actions   = ["kms:*"]
+    resources = ["*"]
+    principals {{
+      type        = "AWS"
+      identifiers = [{principal}]
+    }}
+  }}
+}}
+resource "aws_kms_key" "k" {{ policy = data.aws_iam_policy_document.key.json }}
+resource "aws_sqs_queue" "jobs" {{
+  name              = "jobs"
+  kms_master_key_id = aws_kms_key.k.arn
+}}
+resource "aws_iam_role" "fn" {{
+  name               = "fn"
+  assume_role_policy = "{{}}"
+}}
+resource "aws_iam_role_policy" "fn" {{
+  role   = aws_iam_role.fn.id
+  policy = jsonencode({{Version = "2012-10-17", Statement = [{{Effect = "Allow", Action = ["sqs:SendMessage", "kms:*"], Resource = "*"}}]}})
+}}
+resource "aws_lambda_function" "fn" {{
+  function_name = "fn"
+  role          = aws_iam_role.fn.arn
+  handler       = "app.handler"
+  runtime       = "python3.12"
+  environment {{
+    variables = {{ Q = aws_sqs_queue.jobs.url }}
+  }}
+}}
+''')
+    review = review_function(str(tmp_path / "main.tf"), "fn", region="us-east-1", account="123456789012")
+    notes = {c.note for c in review.diff.of("missing")}
+    assert notes == ({"the key policy of aws_kms_key.k does not let the role use the key"} if refused else set())

@@ -464,15 +464,24 @@ def _serverless_event_statements(doc: dict[str, Any], functions: list[str], reso
 
 
 def key_refuses(tpl: Template, key: str, role: str | None, action: str) -> bool:
-    """Does the key policy of the template's ``AWS::KMS::Key`` ``key`` refuse ``action`` to the
-    function's role (``role``: its logical id)? KMS needs a key policy statement that allows
-    the role, or the account (then the role's IAM policy decides). False when the policy lets
+    """Does the key policy of a key the template makes (``key``: an ``AWS::KMS::Key``'s logical
+    id, or ``aws_kms_key.NAME``) refuse ``action`` to the function's role (``role``: its
+    logical id, or its ``aws_iam_role`` name)? KMS needs a key policy statement that allows the
+    role, or the account (then the role's IAM policy decides). False when the policy lets
     anyone or the account, or cannot be read here; its conditions are taken as holding."""
-    if tpl.kind != "cloudformation" or tpl.source is None:
+    if tpl.source is None or tpl.kind not in ("cloudformation", "terraform"):
         return False
-    doc, resolver = tpl.source[0], tpl.source[1]
-    resources = doc.get("Resources") or {}
-    policy = follow(resources.get(key), ["Properties", "KeyPolicy"])
+    if tpl.kind == "terraform":
+        ev = tpl.source[1]
+        body = ev.resources.get("aws_kms_key", {}).get(key.removeprefix("aws_kms_key.")) or {}
+        policy: Any = ev.value(body["policy"]) if body.get("policy") is not None else None
+        role_arn = str(ev.attribute("aws_iam_role", role, "arn")) if role and role in ev.resources.get("aws_iam_role", {}) else ""
+        text: Any = str
+    else:
+        resolver = tpl.source[1]
+        policy = follow(resolver.resources.get(key), ["Properties", "KeyPolicy"])
+        role_arn = resolver.get_att(role, "Arn") if role and role in resolver.resources else ""
+        text = resolver.str
     if isinstance(policy, str):
         try:
             policy = json.loads(policy)
@@ -480,21 +489,21 @@ def key_refuses(tpl: Template, key: str, role: str | None, action: str) -> bool:
             return False
     statements = policy.get("Statement") if isinstance(policy, dict) else None
     if not isinstance(statements, (list, dict)):
-        # NOTE: no KeyPolicy is the default one, which lets the account's IAM policies decide.
+        # NOTE: no key policy is the default one, which lets the account's IAM policies decide.
         return False
     for st in statements if isinstance(statements, list) else [statements]:
         if not isinstance(st, dict) or st.get("Effect") != "Allow":
             continue
         actions = st.get("Action")
         actions = [actions] if isinstance(actions, str) else actions if isinstance(actions, list) else []
-        if any(isinstance(a, str) and action_matches(a, action) for a in actions) and _lets(st.get("Principal"), role, resolver):
+        if any(isinstance(a, str) and action_matches(a, action) for a in actions) and _lets(st.get("Principal"), role, role_arn, text):
             return False
     return True
 
 
-def _lets(principal: Any, role: str | None, resolver: Any) -> bool:
+def _lets(principal: Any, role: str | None, role_arn: str, text: Any) -> bool:
     """Does a key policy statement's Principal take in the role: anyone, the account (its IAM
-    policies decide), or the role itself (``!GetAtt Role.Arn``)?"""
+    policies decide), or the role itself (``!GetAtt Role.Arn``, or its ARN)?"""
     if principal == "*":
         return True
     given = principal.get("AWS") if isinstance(principal, dict) else None
@@ -504,10 +513,10 @@ def _lets(principal: Any, role: str | None, resolver: Any) -> bool:
             if (att.split(".", 1) if isinstance(att, str) else att)[0] == role:
                 return True
             continue
-        text = resolver.str(value)
-        if text == "*" or text.endswith(":root") or re.fullmatch(r"\d{12}|\$\{AWS::AccountId\}", text):
+        arn = text(value)
+        if arn == "*" or arn.endswith(":root") or re.fullmatch(r"\d{12}|\$\{AWS::AccountId\}", arn):
             return True
-        # NOTE: the role by an ARN the policy builds (!Sub ...:role/${RoleName}).
-        if role and role in resolver.resources and intersects(text, resolver.get_att(role, "Arn")):
+        # NOTE: the role by an ARN the policy builds (!Sub ...:role/${RoleName}, aws_iam_role.fn.arn).
+        if role_arn and intersects(arn, role_arn):
             return True
     return False

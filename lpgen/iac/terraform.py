@@ -281,6 +281,13 @@ class Evaluator:
                     out[dst] = v if isinstance(v, list) else [v]
             if "sid" in st:
                 out["Sid"] = self.string(st["sid"])
+            for who in st.get("principals") or ():
+                # NOTE: a resource policy's (a key's): type "*" with identifiers ["*"] is anyone.
+                kind, ids = self.string(who.get("type")), self.value(who.get("identifiers"))
+                if kind == "*":
+                    out["Principal"] = "*"
+                elif not isinstance(out.get("Principal"), str):
+                    out.setdefault("Principal", {}).setdefault(kind, []).extend(ids if isinstance(ids, list) else [ids])
             for cond in st.get("condition") or ():
                 test, variable = self.string(cond.get("test")), self.string(cond.get("variable"))
                 values = self.value(cond.get("values"))
@@ -550,9 +557,11 @@ def _encrypted(ev: Evaluator) -> tuple[EncryptedResource, ...]:
         arn = (f"arn:{ev.scope.value('Partition')}:s3:::{ev.string(body.get(tf['bucket']))}" if tf.get("bucket")
                else str(ev.attribute(rtype, name, "arn")))
         patterns = [arn] + [c.replace("${Arn}", arn) for c in spec.get("covers") or ()]
+        made = re.search(r"aws_kms_key\.([\w-]+)\.", str(value))
         out.append(EncryptedResource(
             f"{rtype}.{name}", tuple(patterns), key, spec["service"],
             {a: tuple(k) for a, k in (spec.get("actions") or {}).items()}, line,
+            f"aws_kms_key.{made.group(1)}" if made and made.group(1) in ev.resources.get("aws_kms_key", {}) else "",
         ))
     return tuple(out)
 
