@@ -532,9 +532,23 @@ def suggest(
         checked = cross_check(perms, trail, role)
         perms = perms + checked.proposed
         findings = findings + checked.findings
-    return Suggestion(
-        build_policy(perms), tuple(perms), tuple(_dedupe_findings(findings)), analysis, trail=checked
-    )
+    policy = build_policy(perms)
+    if policy.size() > ROLE_POLICY_CHARACTERS:
+        from lpgen.permissions.model import Finding
+
+        findings = findings + [Finding(
+            "LP107", f"the suggested policy has {policy.size():,} characters without white space: IAM takes at most "
+            f"{ROLE_POLICY_CHARACTERS:,} in a role's inline policies and {MANAGED_POLICY_CHARACTERS:,} in one managed "
+            "policy, so it cannot be given to a role as it is", relpath(analysis.files[0]) if analysis.files else "", 0,
+        )]
+    return Suggestion(policy, tuple(perms), tuple(_dedupe_findings(findings)), analysis, trail=checked)
+
+
+ROLE_POLICY_CHARACTERS = 10_240
+"""IAM's quota on the inline policies of one role together, white space not counted (IAM
+User Guide, "IAM and AWS STS quotas": role policy size)."""
+MANAGED_POLICY_CHARACTERS = 6_144
+"""IAM's quota on one managed policy, white space not counted."""
 
 
 def _settled(

@@ -1928,3 +1928,17 @@ def test_the_functions_own_account_and_region_read_at_run_time_take_placeholders
         # NOTE: the last part of the ARN may be an alias after the name: not known
         ("lambda:GetFunction", f"arn:${{AWS::Partition}}:lambda:{own}:function:*"),
     }
+
+
+def test_a_policy_larger_than_iam_takes_is_reported(tmp_path: Path) -> None:
+    """IAM takes 10,240 characters of inline policy per role (white space not counted): a
+    function reading two hundred tables one call each gets a policy it cannot be given."""
+    calls = "".join(f"    ddb.Table('{chr(97 + i % 26)}{i}-inventory-records').get_item(Key={{}})\n" for i in range(200))
+    src = tmp_path / "app.py"
+    src.write_text(f"import boto3\nddb = boto3.resource('dynamodb')\ndef handler(event, context):\n{calls}")
+    big = api.suggest([str(src)], region="us-east-1", account="123456789012")
+    assert big.policy.size() > 10_240
+    (finding,) = [f for f in big.findings if f.code == "LP107"]
+    assert f"{big.policy.size():,} characters" in finding.message
+    src.write_text("import boto3\ndef handler(event, context):\n    boto3.resource('dynamodb').Table('t').get_item(Key={})\n")
+    assert not [f for f in api.suggest([str(src)], region="us-east-1", account="1").findings if f.code == "LP107"]

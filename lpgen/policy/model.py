@@ -56,3 +56,8 @@ class PolicyDocument:
     def dumps(self) -> str:
         """Stable, indented JSON text."""
         return json.dumps(self.to_json(), indent=2) + "\n"
+
+    def size(self) -> int:
+        """The characters IAM counts against its policy size quotas: the JSON text without
+        its white space."""
+        return sum(not c.isspace() for c in json.dumps(self.to_json(), separators=(",", ":")))

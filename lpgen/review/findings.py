@@ -42,6 +42,10 @@ CATALOGUE: dict[str, Entry] = {e.code: e for e in (
           "the service reads or writes it as the caller, so the role needs those permissions too",
           "athena.start_query_execution(QueryString=sql, WorkGroup='reports') writes the results to the workgroup's output location",
           "name it in the request (ResultConfiguration.OutputLocation), or in the template, which lpgen then reads"),
+    Entry("LP107", "suggested policy larger than IAM takes", "a role's inline policies hold at most 10,240 characters "
+          "(white space not counted) and a managed policy 6,144: the deploy fails with the policy as it is",
+          "a function that reads two hundred tables by name, one ARN each",
+          "split it into managed policies of the role, or name resources with patterns the code's names share"),
     Entry("LP201", "unresolved call", "a call on a value that may be a boto3 client could not be followed",
           "getattr(client, name)(...) with a computed name", "a literal method name or client, or --strict to fail the build"),
     Entry("LP202", "environment variable without a value", "the resource it names becomes a wildcard",
