@@ -1080,3 +1080,29 @@ def test_a_key_policy_naming_the_role_by_a_built_arn_lets_it_in(tmp_path: Path) 
     code = "import os, boto3\ndef handler(event, context):\n    boto3.client('sqs').send_message(QueueUrl=os.environ['Q'], MessageBody='m')\n"
     template = sam_function(tmp_path, "      Role: !GetAtt Role.Arn\n      Environment: {Variables: {Q: !Ref Jobs}}\n", role + key, code=code)
     assert review_function(str(template), "Fn", region="us-east-1", account="1").diff.of("missing") == []
+
+
+def test_uploads_a_bucket_policy_refuses_for_their_encryption_are_missing(tmp_path: Path) -> None:
+    """A bucket policy denying uploads without ``aws:kms`` encryption (Null, StringNotEquals
+    on s3:x-amz-server-side-encryption) refuses a put_object that asks for none or another:
+    the role's grant does not help, the request must change."""
+    from lpgen.review import review_function
+
+    bucket = ("  Data: {Type: AWS::S3::Bucket, Properties: {BucketName: data-bucket}}\n"
+              "  DataPolicy:\n    Type: AWS::S3::BucketPolicy\n    Properties:\n      Bucket: !Ref Data\n"
+              "      PolicyDocument:\n        Statement:\n"
+              "          - {Effect: Deny, Principal: '*', Action: 's3:PutObject', Resource: !Sub '${Data.Arn}/*', "
+              "Condition: {StringNotEquals: {'s3:x-amz-server-side-encryption': 'aws:kms'}}}\n"
+              "          - {Effect: Deny, Principal: '*', Action: 's3:*', Resource: '*', "
+              "Condition: {Bool: {'aws:SecureTransport': false}}}\n")
+    code = ("import boto3\ns3 = boto3.client('s3')\ndef handler(event, context):\n"
+            "    s3.put_object(Bucket='data-bucket', Key='in/a', Body=b'', ServerSideEncryption='aws:kms')\n"
+            "    s3.put_object(Bucket='data-bucket', Key='out/b', Body=b'')\n"
+            "    s3.upload_file('/tmp/x', 'data-bucket', 'tmp/c', ExtraArgs={'ServerSideEncryption': 'AES256'})\n"
+            "    s3.put_object(Bucket=event['bucket'], Key='elsewhere/d', Body=b'')\n")
+    grants = "      Policies:\n        - Statement: [{Effect: Allow, Action: 's3:*', Resource: 'arn:aws:s3:::*'}]\n"
+    review = review_function(str(sam_function(tmp_path, grants, bucket, code=code)), "Fn", region="us-east-1", account="1")
+    missing = {c.resource.rsplit("/", 1)[-1]: c.note for c in review.diff.of("missing")}
+    assert set(missing) == {"b", "c"}
+    assert missing["b"].startswith("the bucket policy DataPolicy denies uploads to data-bucket without ServerSideEncryption (")
+    assert "other than aws:kms" in missing["c"]

@@ -18,7 +18,7 @@ from typing import Any
 
 from lpgen.errors import PolicyError, TemplateError
 from lpgen.iac.model import CurrentPolicy, FunctionInfo, Template, follow
-from lpgen.policy.match import action_matches, intersects
+from lpgen.policy.match import action_matches, covers, intersects
 from lpgen.policy.model import PolicyDocument, Statement
 from lpgen.policy.parse import parse_statement
 
@@ -520,3 +520,61 @@ def _lets(principal: Any, role: str | None, role_arn: str, text: Any) -> bool:
         if role_arn and intersects(arn, role_arn):
             return True
     return False
+
+
+ENCRYPTION_HEADER = "s3:x-amz-server-side-encryption"
+"""the condition key of the request's ``ServerSideEncryption``, which bucket policies deny
+uploads without (S3 User Guide, "Requiring server-side encryption")."""
+UPLOADS = ("PutObject", "CreateMultipartUpload", "CopyObject")
+"""the S3 operations that carry an upload's ``ServerSideEncryption``."""
+
+
+def upload_refusals(tpl: Template, calls: Any) -> list[tuple[Any, str]]:
+    """The uploads a bucket policy of the template refuses, each with why: a Deny of
+    s3:PutObject to anyone whose condition on ``s3:x-amz-server-side-encryption`` the call's
+    ``ServerSideEncryption`` meets (``Null`` true: none given; ``StringNotEquals``: another
+    value, or none). A call whose request is not known whole is given the benefit of the doubt."""
+    if tpl.kind != "cloudformation" or tpl.source is None:
+        return []
+    resolver = tpl.source[1]
+    rules: list[tuple[str, str, tuple[str, ...] | None]] = []
+    for logical, res in sorted(resolver.resources.items()):
+        if not isinstance(res, dict) or res.get("Type") != "AWS::S3::BucketPolicy":
+            continue
+        props = res.get("Properties") or {}
+        bucket = resolver.str(props.get("Bucket"))
+        doc = resolver.value(props.get("PolicyDocument"))
+        statements = doc.get("Statement") if isinstance(doc, dict) else None
+        for st in statements if isinstance(statements, list) else [statements] if isinstance(statements, dict) else []:
+            if not isinstance(st, dict) or st.get("Effect") != "Deny" or st.get("Principal") not in ("*", {"AWS": "*"}):
+                continue
+            actions = st.get("Action")
+            actions = [actions] if isinstance(actions, str) else actions if isinstance(actions, list) else []
+            if not any(isinstance(a, str) and action_matches(a, "s3:PutObject") for a in actions):
+                continue
+            for operator, tests in (st.get("Condition") or {}).items() if isinstance(st.get("Condition"), dict) else ():
+                wanted = tests.get(ENCRYPTION_HEADER) if isinstance(tests, dict) else None
+                if wanted is None:
+                    continue
+                if operator == "Null" and str(wanted).lower() == "true":
+                    rules.append((logical, bucket, None))
+                elif operator in ("StringNotEquals", "StringNotEqualsIfExists"):
+                    rules.append((logical, bucket, tuple(str(w) for w in (wanted if isinstance(wanted, list) else [wanted]))))
+    out: list[tuple[Any, str]] = []
+    for call in calls:
+        if call.client != "s3" or call.operation not in UPLOADS or "**" in call.params:
+            continue
+        given = call.params.get("ServerSideEncryption")
+        bucket = call.params.get("Bucket")
+        for logical, name, values in rules:
+            # NOTE: only an upload surely to this bucket: one whose bucket is not known may go elsewhere.
+            if not isinstance(bucket, str) or not covers(name, bucket):
+                continue
+            if given is None:
+                out.append((call, f"the bucket policy {logical} denies uploads to {name} without ServerSideEncryption"))
+                break
+            if values is not None and isinstance(given, str) and "*" not in given and given not in values:
+                out.append((call, f"the bucket policy {logical} denies uploads to {name} with ServerSideEncryption "
+                                  f"other than {', '.join(values)}"))
+                break
+    return out

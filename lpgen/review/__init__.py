@@ -78,6 +78,7 @@ def review_function(
     diff.changes.extend(service_changes(fn, current, tpl.scope))
     diff.changes.extend(_outside_boundary(current, suggestion.policy, diff))
     diff.changes.extend(_refused_by_keys(tpl, current, suggestion, diff))
+    diff.changes.extend(_refused_uploads(tpl, suggestion, diff))
     diff.changes.sort(key=change_order)
     blind = list(dict.fromkeys(
         f"{u.location.path}:{u.location.line}"
@@ -217,6 +218,25 @@ def _refused_by_keys(tpl: Any, current: Any, suggestion: Any, diff: PolicyDiff) 
                 missing.add((p.action, p.resource))
                 out.append(Change("missing", p.action, p.resource,
                                   note=f"the key policy of {enc.key_logical} does not let the role use the key"))
+    return out
+
+
+def _refused_uploads(tpl: Any, suggestion: Any, diff: PolicyDiff) -> list[Change]:
+    """Uploads a bucket policy of the template refuses for the encryption they ask (or do not
+    ask) for: denied whatever the role allows, so missing, with the reason; the fix is in the
+    request (``ServerSideEncryption=``)."""
+    from lpgen.iac.current import upload_refusals
+
+    if suggestion.analysis is None:
+        return []
+    missing = {(c.action, c.resource) for c in diff.of("missing")}
+    out = []
+    for call, why in upload_refusals(tpl, suggestion.analysis.calls):
+        where = (call.location.path, call.location.line)
+        for p in suggestion.permissions:
+            if p.action == "s3:PutObject" and (p.action, p.resource) not in missing and any((e.path, e.line) == where for e in p.evidence):
+                missing.add((p.action, p.resource))
+                out.append(Change("missing", p.action, p.resource, note=f"{why} ({where[0]}:{where[1]})"))
     return out
 
 
