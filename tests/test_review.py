@@ -1106,3 +1106,15 @@ def test_uploads_a_bucket_policy_refuses_for_their_encryption_are_missing(tmp_pa
     assert set(missing) == {"b", "c"}
     assert missing["b"].startswith("the bucket policy DataPolicy denies uploads to data-bucket without ServerSideEncryption (")
     assert "other than aws:kms" in missing["c"]
+
+
+def test_a_refusing_key_is_not_blamed_for_a_call_whose_resource_is_not_known(tmp_path: Path) -> None:
+    from lpgen.review import review_function
+
+    key = ("  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy:\n        Statement:\n"
+           "          - {Effect: Allow, Principal: {AWS: 'arn:aws:iam::1:user/admin'}, Action: 'kms:*', Resource: '*'}\n"
+           "  Jobs: {Type: AWS::SQS::Queue, Properties: {QueueName: jobs, KmsMasterKeyId: !Ref Key}}\n")
+    code = "import boto3\ndef handler(event, context):\n    boto3.client('sqs').send_message(QueueUrl=event['queue'], MessageBody='m')\n"
+    grants = "      Policies:\n        - Statement: [{Effect: Allow, Action: ['sqs:SendMessage', 'kms:*'], Resource: '*'}]\n"
+    review = review_function(str(sam_function(tmp_path, grants, key, code=code)), "Fn", region="us-east-1", account="1")
+    assert not [c for c in review.diff.of("missing") if "key policy" in c.note]

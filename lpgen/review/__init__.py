@@ -203,10 +203,14 @@ def _refused_by_keys(tpl: Any, current: Any, suggestion: Any, diff: PolicyDiff) 
     """What the code needs of a key the template makes whose key policy does not let the
     role use it: KMS refuses it whatever the role's own policy says."""
     from lpgen.iac.current import key_refuses
+    from lpgen.policy.match import covers
 
     missing = {(c.action, c.resource) for c in diff.of("missing")}
     out = []
     for enc in tpl.encrypted:
+        # NOTE: only a resource the code surely uses: a call on a name not known may go elsewhere.
+        if not any(p.action in enc.actions and any(covers(pat, p.resource) for pat in enc.patterns) for p in suggestion.permissions):
+            continue
         # NOTE: the permissions derived for this resource: on its key, through its service.
         via = f"{enc.service}."
         for p in suggestion.permissions:
