@@ -1118,3 +1118,23 @@ def test_a_refusing_key_is_not_blamed_for_a_call_whose_resource_is_not_known(tmp
     grants = "      Policies:\n        - Statement: [{Effect: Allow, Action: ['sqs:SendMessage', 'kms:*'], Resource: '*'}]\n"
     review = review_function(str(sam_function(tmp_path, grants, key, code=code)), "Fn", region="us-east-1", account="1")
     assert not [c for c in review.diff.of("missing") if "key policy" in c.note]
+
+
+def test_a_serverless_resources_bucket_policy_refuses_uploads_too(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        "import boto3\ndef handler(event, context):\n    boto3.client('s3').put_object(Bucket='data-bucket', Key='k', Body=b'')\n")
+    (tmp_path / "serverless.yml").write_text(
+        "service: s\nprovider:\n  name: aws\n  runtime: python3.12\n  region: us-east-1\n  iam:\n    role:\n      statements:\n"
+        "        - {Effect: Allow, Action: 's3:PutObject', Resource: 'arn:aws:s3:::data-bucket/*'}\n"
+        "functions:\n  fn:\n    handler: app.handler\n"
+        "resources:\n  Resources:\n    Data: {Type: AWS::S3::Bucket, Properties: {BucketName: data-bucket}}\n"
+        "    DataPolicy:\n      Type: AWS::S3::BucketPolicy\n      Properties:\n        Bucket: {Ref: Data}\n"
+        "        PolicyDocument:\n          Statement:\n"
+        "            - {Effect: Deny, Principal: '*', Action: 's3:PutObject', Resource: 'arn:aws:s3:::data-bucket/*', "
+        "Condition: {'Null': {'s3:x-amz-server-side-encryption': 'true'}}}\n"
+    )
+    from lpgen.review import review_function
+
+    review = review_function(str(tmp_path / "serverless.yml"), "fn", account="1")
+    assert [c.note.split(" (")[0] for c in review.diff.of("missing")] == [
+        "the bucket policy DataPolicy denies uploads to data-bucket without ServerSideEncryption"]

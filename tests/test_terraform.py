@@ -621,3 +621,50 @@ resource "aws_lambda_function" "fn" {{
     review = review_function(str(tmp_path / "main.tf"), "fn", region="us-east-1", account="123456789012")
     notes = {c.note for c in review.diff.of("missing")}
     assert notes == ({"the key policy of aws_kms_key.k does not let the role use the key"} if refused else set())
+
+
+def test_an_upload_a_module_bucket_policy_refuses_for_its_encryption_is_missing(tmp_path: Path) -> None:
+    from lpgen.review import review_function
+
+    (tmp_path / "app.py").write_text(
+        "import boto3\ndef handler(event, context):\n    boto3.client('s3').put_object(Bucket='data-bucket', Key='k', Body=b'')\n")
+    (tmp_path / "main.tf").write_text('''
+resource "aws_s3_bucket" "data" { bucket = "data-bucket" }
+data "aws_iam_policy_document" "data" {
+  statement {
+    effect    = "Deny"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.data.arn}/*"]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Null"
+      variable = "s3:x-amz-server-side-encryption"
+      values   = ["true"]
+    }
+  }
+}
+resource "aws_s3_bucket_policy" "data" {
+  bucket = aws_s3_bucket.data.id
+  policy = data.aws_iam_policy_document.data.json
+}
+resource "aws_iam_role" "fn" {
+  name               = "fn"
+  assume_role_policy = "{}"
+}
+resource "aws_iam_role_policy" "fn" {
+  role   = aws_iam_role.fn.id
+  policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Action = "s3:PutObject", Resource = "*"}]})
+}
+resource "aws_lambda_function" "fn" {
+  function_name = "fn"
+  role          = aws_iam_role.fn.arn
+  handler       = "app.handler"
+  runtime       = "python3.12"
+}
+''')
+    review = review_function(str(tmp_path / "main.tf"), "fn", region="us-east-1", account="123456789012")
+    (missing,) = review.diff.of("missing")
+    assert missing.note.startswith("the bucket policy aws_s3_bucket_policy.data denies uploads to data-bucket without ServerSideEncryption")

@@ -469,7 +469,7 @@ def key_refuses(tpl: Template, key: str, role: str | None, action: str) -> bool:
     logical id, or its ``aws_iam_role`` name)? KMS needs a key policy statement that allows the
     role, or the account (then the role's IAM policy decides). False when the policy lets
     anyone or the account, or cannot be read here; its conditions are taken as holding."""
-    if tpl.source is None or tpl.kind not in ("cloudformation", "terraform"):
+    if tpl.source is None:
         return False
     if tpl.kind == "terraform":
         ev = tpl.source[1]
@@ -533,20 +533,13 @@ def upload_refusals(tpl: Template, calls: Any) -> list[tuple[Any, str]]:
     """The uploads a bucket policy of the template refuses, each with why: a Deny of
     s3:PutObject to anyone whose condition on ``s3:x-amz-server-side-encryption`` the call's
     ``ServerSideEncryption`` meets (``Null`` true: none given; ``StringNotEquals``: another
-    value, or none). A call whose request is not known whole is given the benefit of the doubt."""
-    if tpl.kind != "cloudformation" or tpl.source is None:
-        return []
-    resolver = tpl.source[1]
+    value, or none). A call whose request is not known whole, or whose bucket is not surely
+    the policy's, is given the benefit of the doubt."""
     rules: list[tuple[str, str, tuple[str, ...] | None]] = []
-    for logical, res in sorted(resolver.resources.items()):
-        if not isinstance(res, dict) or res.get("Type") != "AWS::S3::BucketPolicy":
-            continue
-        props = res.get("Properties") or {}
-        bucket = resolver.str(props.get("Bucket"))
-        doc = resolver.value(props.get("PolicyDocument"))
+    for name, bucket, doc in _bucket_policies(tpl):
         statements = doc.get("Statement") if isinstance(doc, dict) else None
         for st in statements if isinstance(statements, list) else [statements] if isinstance(statements, dict) else []:
-            if not isinstance(st, dict) or st.get("Effect") != "Deny" or st.get("Principal") not in ("*", {"AWS": "*"}):
+            if not isinstance(st, dict) or st.get("Effect") != "Deny" or st.get("Principal") not in ("*", {"AWS": "*"}, {"AWS": ["*"]}):
                 continue
             actions = st.get("Action")
             actions = [actions] if isinstance(actions, str) else actions if isinstance(actions, list) else []
@@ -554,27 +547,51 @@ def upload_refusals(tpl: Template, calls: Any) -> list[tuple[Any, str]]:
                 continue
             for operator, tests in (st.get("Condition") or {}).items() if isinstance(st.get("Condition"), dict) else ():
                 wanted = tests.get(ENCRYPTION_HEADER) if isinstance(tests, dict) else None
-                if wanted is None:
-                    continue
-                if operator == "Null" and str(wanted).lower() == "true":
-                    rules.append((logical, bucket, None))
-                elif operator in ("StringNotEquals", "StringNotEqualsIfExists"):
-                    rules.append((logical, bucket, tuple(str(w) for w in (wanted if isinstance(wanted, list) else [wanted]))))
+                values = tuple(str(w) for w in (wanted if isinstance(wanted, list) else [wanted])) if wanted is not None else ()
+                if operator == "Null" and [v.lower() for v in values] == ["true"]:
+                    rules.append((name, bucket, None))
+                elif operator in ("StringNotEquals", "StringNotEqualsIfExists") and values:
+                    rules.append((name, bucket, values))
     out: list[tuple[Any, str]] = []
-    for call in calls:
+    for call in calls if rules else ():
         if call.client != "s3" or call.operation not in UPLOADS or "**" in call.params:
             continue
         given = call.params.get("ServerSideEncryption")
         bucket = call.params.get("Bucket")
-        for logical, name, values in rules:
+        for name, policy_bucket, allowed in rules:
             # NOTE: only an upload surely to this bucket: one whose bucket is not known may go elsewhere.
-            if not isinstance(bucket, str) or not covers(name, bucket):
+            if not isinstance(bucket, str) or not covers(policy_bucket, bucket):
                 continue
             if given is None:
-                out.append((call, f"the bucket policy {logical} denies uploads to {name} without ServerSideEncryption"))
+                out.append((call, f"the bucket policy {name} denies uploads to {policy_bucket} without ServerSideEncryption"))
                 break
-            if values is not None and isinstance(given, str) and "*" not in given and given not in values:
-                out.append((call, f"the bucket policy {logical} denies uploads to {name} with ServerSideEncryption "
-                                  f"other than {', '.join(values)}"))
+            if allowed is not None and isinstance(given, str) and "*" not in given and given not in allowed:
+                out.append((call, f"the bucket policy {name} denies uploads to {policy_bucket} with ServerSideEncryption "
+                                  f"other than {', '.join(allowed)}"))
                 break
     return out
+
+
+def _bucket_policies(tpl: Template) -> list[tuple[str, str, Any]]:
+    """(name, bucket name, policy document) of the bucket policies the template defines:
+    ``AWS::S3::BucketPolicy`` (also in serverless.yml's resources), ``aws_s3_bucket_policy``."""
+    if tpl.source is None:
+        return []
+    if tpl.kind == "terraform":
+        ev = tpl.source[1]
+        out = []
+        for name, body in sorted(ev.resources.get("aws_s3_bucket_policy", {}).items()):
+            doc = ev.value(body["policy"]) if body.get("policy") is not None else None
+            if isinstance(doc, str):
+                try:
+                    doc = json.loads(doc)
+                except ValueError:
+                    continue
+            out.append((f"aws_s3_bucket_policy.{name}", ev.string(body.get("bucket")), doc))
+        return out
+    resolver = tpl.source[1]
+    return [
+        (logical, resolver.str((res.get("Properties") or {}).get("Bucket")), resolver.value((res.get("Properties") or {}).get("PolicyDocument")))
+        for logical, res in sorted(resolver.resources.items())
+        if isinstance(res, dict) and res.get("Type") == "AWS::S3::BucketPolicy"
+    ]
