@@ -543,6 +543,17 @@ def test_an_msk_event_source_mapping_is_polled_with_the_role(tmp_path: Path) -> 
     assert ("ec2:CreateNetworkInterface", "*") in granted
 
 
+def _role_and_function(actions: str, resource: str, role_lines: str = "", function_lines: str = "") -> str:
+    """HCL for function ``fn`` with role ``fn`` whose one inline policy allows ``actions`` (HCL)
+    on ``resource``, and more lines in the role's and the function's blocks."""
+    return ('resource "aws_iam_role" "fn" {\n  name               = "fn"\n  assume_role_policy = "{}"\n' + role_lines + '}\n'
+            'resource "aws_iam_role_policy" "fn" {\n  role   = aws_iam_role.fn.id\n'
+            '  policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Action = ' + actions
+            + ', Resource = "' + resource + '"}]})\n}\n'
+            'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  role          = aws_iam_role.fn.arn\n'
+            '  handler       = "app.handler"\n  runtime       = "python3.12"\n' + function_lines + '}\n')
+
+
 def test_a_roles_permissions_boundary_in_the_module_limits_todays_policy(tmp_path: Path) -> None:
     from lpgen.review import review_function
 
@@ -551,22 +562,7 @@ def test_a_roles_permissions_boundary_in_the_module_limits_todays_policy(tmp_pat
 resource "aws_iam_policy" "boundary" {
   policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Action = "logs:*", Resource = "*"}]})
 }
-resource "aws_iam_role" "fn" {
-  name                 = "fn"
-  assume_role_policy   = "{}"
-  permissions_boundary = aws_iam_policy.boundary.arn
-}
-resource "aws_iam_role_policy" "fn" {
-  role   = aws_iam_role.fn.id
-  policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Action = "s3:GetObject", Resource = "arn:aws:s3:::b/*"}]})
-}
-resource "aws_lambda_function" "fn" {
-  function_name = "fn"
-  role          = aws_iam_role.fn.arn
-  handler       = "app.handler"
-  runtime       = "python3.12"
-}
-''')
+''' + _role_and_function('"s3:GetObject"', "arn:aws:s3:::b/*", "  permissions_boundary = aws_iam_policy.boundary.arn\n"))
     review = review_function(str(tmp_path / "main.tf"), "fn", region="us-east-1", account="123456789012")
     assert [(c.action, c.note) for c in review.diff.of("missing")] == [("s3:GetObject", "outside the role's permissions boundary")]
 
@@ -600,24 +596,8 @@ resource "aws_sqs_queue" "jobs" {{
   name              = "jobs"
   kms_master_key_id = aws_kms_key.k.arn
 }}
-resource "aws_iam_role" "fn" {{
-  name               = "fn"
-  assume_role_policy = "{{}}"
-}}
-resource "aws_iam_role_policy" "fn" {{
-  role   = aws_iam_role.fn.id
-  policy = jsonencode({{Version = "2012-10-17", Statement = [{{Effect = "Allow", Action = ["sqs:SendMessage", "kms:*"], Resource = "*"}}]}})
-}}
-resource "aws_lambda_function" "fn" {{
-  function_name = "fn"
-  role          = aws_iam_role.fn.arn
-  handler       = "app.handler"
-  runtime       = "python3.12"
-  environment {{
-    variables = {{ Q = aws_sqs_queue.jobs.url }}
-  }}
-}}
-''')
+''' + _role_and_function('["sqs:SendMessage", "kms:*"]', "*",
+                           function_lines="  environment {\n    variables = { Q = aws_sqs_queue.jobs.url }\n  }\n"))
     review = review_function(str(tmp_path / "main.tf"), "fn", region="us-east-1", account="123456789012")
     notes = {c.note for c in review.diff.of("missing")}
     assert notes == ({"the key policy of aws_kms_key.k does not let the role use the key"} if refused else set())
@@ -650,21 +630,7 @@ resource "aws_s3_bucket_policy" "data" {
   bucket = aws_s3_bucket.data.id
   policy = data.aws_iam_policy_document.data.json
 }
-resource "aws_iam_role" "fn" {
-  name               = "fn"
-  assume_role_policy = "{}"
-}
-resource "aws_iam_role_policy" "fn" {
-  role   = aws_iam_role.fn.id
-  policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Action = "s3:PutObject", Resource = "*"}]})
-}
-resource "aws_lambda_function" "fn" {
-  function_name = "fn"
-  role          = aws_iam_role.fn.arn
-  handler       = "app.handler"
-  runtime       = "python3.12"
-}
-''')
+''' + _role_and_function('"s3:PutObject"', "*"))
     review = review_function(str(tmp_path / "main.tf"), "fn", region="us-east-1", account="123456789012")
     (missing,) = review.diff.of("missing")
     assert missing.note.startswith("the bucket policy aws_s3_bucket_policy.data denies uploads to data-bucket without ServerSideEncryption")
