@@ -26,6 +26,50 @@ ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT.parent / "shared" / "corpus"
 
 
+TEMPLATE_SEED = b"""Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function: {Tracing: Active, VpcConfig: {SubnetIds: [subnet-1], SecurityGroupIds: [sg-1]}}
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy:
+        Statement:
+          - {Effect: Allow, Principal: {AWS: [!GetAtt Role.Arn, !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root']}, Action: 'kms:*', Resource: '*'}
+  Boundary:
+    Type: AWS::IAM::ManagedPolicy
+    Properties: {PolicyDocument: {Statement: [{Effect: Allow, Action: '*', Resource: '*'}]}}
+  Data: {Type: AWS::S3::Bucket, Properties: {BucketName: data, BucketEncryption: {ServerSideEncryptionConfiguration: [{ServerSideEncryptionByDefault: {SSEAlgorithm: 'aws:kms', KMSMasterKeyID: !Ref Key}}]}}}
+  DataPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref Data
+      PolicyDocument:
+        Statement:
+          - {Effect: Deny, Principal: '*', Action: 's3:PutObject', Resource: !Sub '${Data.Arn}/*', Condition: {StringNotEquals: {'s3:x-amz-server-side-encryption': 'aws:kms'}}}
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      PermissionsBoundary: !Ref Boundary
+      ManagedPolicyArns: [!Ref Boundary, arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]
+      Policies: [{PolicyName: p, PolicyDocument: {Statement: [{Effect: Allow, Action: 'logs:*', Resource: '*'}]}}]
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Runtime: python3.12
+      Role: !GetAtt Role.Arn
+      LoggingConfig: {LogGroup: /app/fn}
+      Events:
+        Q: {Type: MQ, Properties: {Broker: arn:aws:mq:us-east-1:1:broker:b:b-1, Queues: [q], SourceAccessConfigurations: [{Type: BASIC_AUTH, URI: arn:aws:secretsmanager:us-east-1:1:secret:s}], SecretsManagerKmsKeyId: k}}
+        D: {Type: DocumentDB, Properties: {Cluster: arn:aws:rds:us-east-1:1:cluster:c, DatabaseName: d, StartingPosition: LATEST, SourceAccessConfigurations: [{Type: BASIC_AUTH, URI: arn:aws:secretsmanager:us-east-1:1:secret:d}]}}
+        K: {Type: Kinesis, Properties: {Stream: arn:aws:kinesis:us-east-1:1:stream/s, StartingPosition: LATEST, DestinationConfig: {OnFailure: {Type: S3, Destination: !GetAtt Data.Arn}}}}
+"""
+"""a template seed using what the review reads of templates beside the roles: key and bucket
+policies, boundaries, VPC and tracing, event sources' secrets and destinations."""
+
+
 def mutate(data: bytes, rng: random.Random) -> bytes:
     out = bytearray(data)
     for _ in range(rng.randint(1, 6)):
@@ -56,7 +100,8 @@ def seeds(kind: str) -> list[bytes]:
     if kind == "python":
         return [p.read_bytes() for p in sorted(CORPUS.glob("*/src/**/*.py"))]
     if kind == "template":
-        return [p.read_bytes() for p in sorted(CORPUS.glob("*/template.yaml")) + sorted(CORPUS.glob("*/serverless.yml"))]
+        return [p.read_bytes() for p in sorted(CORPUS.glob("*/template.yaml")) + sorted(CORPUS.glob("*/serverless.yml"))] + [
+            TEMPLATE_SEED]
     if kind == "trail":
         out = []
         for p in sorted(CORPUS.glob("*/trail/**/*.json*")):
@@ -80,14 +125,22 @@ def runner(kind: str, work: Path) -> Callable[[bytes], None]:
 
     def template(data: bytes) -> None:
         from lpgen.iac import load_template
+        from lpgen.iac.current import key_refuses, upload_refusals
+        from lpgen.review.service import runtime_statements, service_changes
 
         path = work / ("serverless.yml" if b"functions:" in data[:4000] else "template.yaml")
         path.write_bytes(data)
         try:
             tpl = load_template(str(path), region="us-east-1", account="1")
             for fn in tpl.functions.values():
-                tpl.current_policy(fn)
+                current = tpl.current_policy(fn)
                 tpl.implied_permissions(fn)
+                service_changes(fn, current, tpl.scope)
+                runtime_statements(fn, current, tpl.scope)
+                for enc in tpl.encrypted:
+                    if enc.key_logical:
+                        key_refuses(tpl, enc.key_logical, current.role, "kms:Decrypt")
+            upload_refusals(tpl, [])
         except LpgenError:
             pass
 
