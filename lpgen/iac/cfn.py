@@ -20,6 +20,7 @@ import yaml
 from lpgen.data_files import load_table
 from lpgen.errors import TemplateError, read_text
 from lpgen.iac.model import (
+    POLLED,
     DataLocation,
     EncryptedResource,
     EventSource,
@@ -28,6 +29,7 @@ from lpgen.iac.model import (
     S3Trigger,
     Template,
     arn_service,
+    arns,
     code_root,
     deployed_from,
     eventbridge_s3,
@@ -511,7 +513,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
                     other_events = True
                     discarded.append(_on_failure(resolver, p))
                     secrets += source_secrets(p.get("SourceAccessConfigurations"), resolver.str)
-                    if kind in ("sqs", "kinesis", "dynamodb", "kafka", "mq", "rds"):
+                    if kind in POLLED:
                         sources.append(EventSource(kind, arn, lines.get(f"Resources.{mapping}", 0)))
                     elif p.get("SelfManagedEventSource") is not None and _through_vpc(p):
                         sources.append(EventSource("kafka-vpc", "*", lines.get(f"Resources.{mapping}", 0)))
@@ -556,8 +558,8 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             function_name=resolver.physical_name(logical),
             role_arn=role_arn if role_arn and role_arn.startswith("arn:") and "*" not in role_arn else None,
             targets=targets,
-            discarded_to=tuple(dict.fromkeys(a for a in discarded if a.startswith("arn:"))),
-            source_secrets=tuple(dict.fromkeys(a for a in secrets if a.startswith("arn:"))),
+            discarded_to=arns(discarded),
+            source_secrets=arns(secrets),
             source_keys=tuple(dict.fromkeys(keys)),
             file_systems=file_systems,
             rotated_secrets=rotated,

@@ -42,6 +42,8 @@ POLLER_ACTIONS["rds"] = ("rds:DescribeDBClusters", "rds:DescribeDBClusterParamet
 # A self-managed Kafka cluster reached through a VPC (VPC_SUBNET in SourceAccessConfigurations;
 # what aws-sam-translator's SelfManagedKafka event grants).
 POLLER_ACTIONS["kafka-vpc"] = THROUGH_VPC
+POLLED = ("sqs", "kinesis", "dynamodb", "kafka", "mq", "rds")
+"""the services of the event source ARNs a mapping polls (``POLLER_ACTIONS``)."""
 POLLER_ACCOUNT_RESOURCES = {"rds:DescribeDBClusterParameters": "cluster-pg:*", "rds:DescribeDBSubnetGroups": "subgrp:*"}
 """actions a poller takes on resources of the source's account other than the source: the
 resource (after ``arn:partition:service:region:account:``) they are granted on."""
@@ -72,6 +74,11 @@ def source_secrets(configurations: Any, text: Any) -> list[str]:
         if kind in SECRET_ACCESS and uri is not None:
             out.append(text(uri))
     return out
+
+
+def arns(values: Any) -> tuple[str, ...]:
+    """The ARNs among ``values``, each once, in order (what is not known here is dropped)."""
+    return tuple(dict.fromkeys(v for v in values if v.startswith("arn:")))
 
 
 def delivery(arn: str) -> list[tuple[str, str]]:

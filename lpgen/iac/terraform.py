@@ -22,6 +22,7 @@ from typing import Any
 from lpgen.data_files import load_table
 from lpgen.errors import TemplateError
 from lpgen.iac.model import (
+    POLLED,
     CurrentPolicy,
     DataLocation,
     EncryptedResource,
@@ -31,6 +32,7 @@ from lpgen.iac.model import (
     S3Trigger,
     Template,
     arn_service,
+    arns,
     follow,
     source_secrets,
 )
@@ -629,7 +631,7 @@ def _lambda_module_function(ev: Evaluator, name: str, address: str) -> FunctionI
         arn = mapping.get("event_source_arn") if isinstance(mapping, dict) else None
         arn = arn if isinstance(arn, str) else ""
         kind = arn_service(arn)
-        if kind in ("sqs", "kinesis", "dynamodb"):
+        if kind in POLLED:
             sources.append(EventSource(kind, arn, line, where))
     targets = [ev.string(inputs[k]) for k in ("dead_letter_target_arn",) if inputs.get(k)]
     if _flag(ev, inputs, "create_async_event_config", False):
@@ -645,7 +647,7 @@ def _lambda_module_function(ev: Evaluator, name: str, address: str) -> FunctionI
         environment={k: v if isinstance(v, str) else ev.string(v) for k, v in env.items()} if isinstance(env, dict) else {},
         event_sources=tuple(sources),
         targets=tuple(t for t in targets if t.startswith("arn:")),
-        discarded_to=tuple(dict.fromkeys(a for a in discarded if a.startswith("arn:"))),
+        discarded_to=arns(discarded),
         runtime=runtime,
         function_name=fname if fname and "*" not in fname else None,
         role_arn=role if role.startswith("arn:") and "*" not in role else None,
@@ -741,7 +743,7 @@ def _function_info(ev: Evaluator, address: str, name: str, body: dict[str, Any],
                                        for c in m.get("source_access_configuration") or () if isinstance(c, dict)], ev.string)
             arn = ev.string(m.get("event_source_arn"))
             kind = arn_service(arn)
-            if kind in ("sqs", "kinesis", "dynamodb", "kafka", "mq", "rds"):
+            if kind in POLLED:
                 where, line = positions.get(("aws_lambda_event_source_mapping", mname), ("", 0))
                 sources.append(EventSource(kind, arn, line, where))
     fname = ev.string(body.get("function_name"))
@@ -769,8 +771,8 @@ def _function_info(ev: Evaluator, address: str, name: str, body: dict[str, Any],
         rotated_secrets=rotated,
         event_inputs=inputs,
         targets=tuple(dict.fromkeys(t for t in targets if t.startswith("arn:"))),
-        discarded_to=tuple(dict.fromkeys(a for a in discarded if a.startswith("arn:"))),
-        source_secrets=tuple(dict.fromkeys(a for a in secrets if a.startswith("arn:"))),
+        discarded_to=arns(discarded),
+        source_secrets=arns(secrets),
         file_systems=tuple(a for a in (ev.string(b.get("arn")) for b in body.get("file_system_config") or () if isinstance(b, dict))
                            if a.startswith("arn:")),
         runtime=ev.string(body["runtime"]) if body.get("runtime") else None,
