@@ -533,11 +533,12 @@ def suggest(
         perms = perms + checked.proposed
         findings = findings + checked.findings
     policy = build_policy(perms)
-    if policy.size() > ROLE_POLICY_CHARACTERS:
+    size = policy.size()
+    if size > ROLE_POLICY_CHARACTERS:
         from lpgen.permissions.model import Finding
 
         findings = findings + [Finding(
-            "LP107", f"the suggested policy has {policy.size():,} characters without white space: IAM takes at most "
+            "LP107", f"the suggested policy has {size:,} characters without white space: IAM takes at most "
             f"{ROLE_POLICY_CHARACTERS:,} in a role's inline policies and {MANAGED_POLICY_CHARACTERS:,} in one managed "
             "policy, so it cannot be given to a role as it is", relpath(analysis.files[0]) if analysis.files else "", 0,
         )]
