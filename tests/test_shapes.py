@@ -557,7 +557,8 @@ def test_services_that_use_s3_with_the_callers_rights_grant_it(tmp_path: Path) -
         "import boto3\n"
         "def handler(event, context):\n"
         "    boto3.client('transcribe').start_transcription_job(TranscriptionJobName='j',\n"
-        "        Media={'MediaFileUri': 's3://media/in/a.mp3'}, OutputBucketName='texts', OutputKey='out/')\n"
+        "        Media={'MediaFileUri': 's3://media/in/a.mp3'}, OutputBucketName='texts', OutputKey='out/',\n"
+        "        OutputEncryptionKMSKeyId='alias/transcripts')\n"
         "    boto3.client('polly').start_speech_synthesis_task(Text='hi', OutputFormat='mp3', VoiceId='Joanna',\n"
         "        OutputS3BucketName='speech', OutputS3KeyPrefix='tts/')\n"
         "    boto3.client('rekognition').compare_faces(SourceImage={'S3Object': {'Bucket': 'faces', 'Name': 'a.jpg'}},\n"
@@ -569,6 +570,29 @@ def test_services_that_use_s3_with_the_callers_rights_grant_it(tmp_path: Path) -
         "arn:aws:s3:::media/in/a.mp3", "arn:aws:s3:::faces/a.jpg", "arn:aws:s3:::faces/b.jpg", "arn:aws:s3:::docs/in/x.pdf",
     }
     assert {r for a, r in got if a == "s3:PutObject"} == {"arn:aws:s3:::texts/out/*", "arn:aws:s3:::speech/tts/*"}
+    assert {(a, r) for a, r in got if a.startswith("kms:")} == {("kms:Encrypt", "arn:aws:kms:us-east-1:1:key/*")}
+
+
+def test_textract_writes_a_jobs_results_to_the_callers_bucket_with_its_key(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "KEY = 'arn:aws:kms:us-east-1:1:key/1234abcd-12ab-34cd-56ef-1234567890ab'\n"
+        "def handler(event, context):\n"
+        "    tx = boto3.client('textract')\n"
+        "    tx.start_document_text_detection(DocumentLocation={'S3Object': {'Bucket': 'docs', 'Name': 'in/x.pdf'}},\n"
+        "        OutputConfig={'S3Bucket': 'results', 'S3Prefix': 'ocr'}, KMSKeyId=KEY)\n"
+        "    tx.start_expense_analysis(DocumentLocation={'S3Object': {'Bucket': 'docs', 'Name': 'in/y.pdf'}},\n"
+        "        OutputConfig={'S3Bucket': 'expenses'})\n"
+        "    tx.start_document_analysis(DocumentLocation={'S3Object': {'Bucket': 'docs', 'Name': 'in/z.pdf'}},\n"
+        "        FeatureTypes=['FORMS'])\n"
+    ))
+    # NOTE: without S3Prefix the results go under "textract_output/"; bucket/* covers it.
+    assert {r for a, r in got if a == "s3:PutObject"} == {"arn:aws:s3:::results/ocr*", "arn:aws:s3:::expenses/*"}
+    key = "arn:aws:kms:us-east-1:1:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    assert {a for a, r in got if a.startswith("kms:")} == {
+        "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:DescribeKey",
+    }
+    assert {r for a, r in got if a.startswith("kms:")} == {key}
 
 
 def test_a_cdk_template_finds_its_staged_code_and_stack_name(tmp_path: Path) -> None:
