@@ -280,6 +280,41 @@ def test_a_function_without_a_name_has_the_one_cloudformation_makes(tmp_path: Pa
     ]
 
 
+def test_names_cloudformation_makes_without_the_stacks_name(tmp_path: Path) -> None:
+    """A state machine is named Logical-random and a secret the same, a parameter
+    CFN-Logical-random: a pattern that asks for stack-Logical-random matches none of them, so
+    every call on them was denied."""
+    from lpgen import api
+
+    template = sam_function(tmp_path, code=(
+        "import os, boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('stepfunctions').start_execution(stateMachineArn=os.environ['FLOW'])\n"
+        "    boto3.client('stepfunctions').start_sync_execution(stateMachineArn=os.environ['EXPRESS'])\n"
+        "    boto3.client('secretsmanager').get_secret_value(SecretId=os.environ['TOKEN'])\n"
+        "    boto3.client('ssm').get_parameter(Name=os.environ['PARAM'])\n"
+        "    boto3.client('sqs').send_message(QueueUrl=os.environ['QUEUE'], MessageBody='x')\n"
+    ), resources=(
+        "  Flow:\n    Type: AWS::StepFunctions::StateMachine\n    Properties: {DefinitionString: '{}', RoleArn: r}\n"
+        "  Express:\n    Type: AWS::Serverless::StateMachine\n    Properties: {Type: EXPRESS, Definition: {}}\n"
+        "  Token:\n    Type: AWS::SecretsManager::Secret\n"
+        "  Param:\n    Type: AWS::SSM::Parameter\n    Properties: {Type: String, Value: x}\n"
+        "  Queue:\n    Type: AWS::SQS::Queue\n"
+    ), properties=(
+        "      Environment:\n        Variables:\n          FLOW: !Ref Flow\n          EXPRESS: !GetAtt Express.Arn\n"
+        "          TOKEN: !Ref Token\n          PARAM: !Ref Param\n          QUEUE: !Ref Queue\n"
+    ))
+    result = api.suggest_for_function(load_template(str(template), region="us-east-1", account="1"), None)
+    assert {(p.action, p.resource) for p in result.permissions} == {
+        ("states:StartExecution", "arn:aws:states:us-east-1:1:stateMachine:Flow-*"),
+        ("states:StartSyncExecution", "arn:aws:states:us-east-1:1:stateMachine:Express-*"),
+        ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:Token-*-??????"),
+        ("ssm:GetParameter", "arn:aws:ssm:us-east-1:1:parameter/CFN-Param-*"),
+        # NOTE: the types that do hold the stack's name keep it.
+        ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:*-Queue-*"),
+    }
+
+
 def test_athena_results_go_where_the_workgroup_says_with_the_roles_rights(tmp_path: Path) -> None:
     """A query that names no OutputLocation writes its results to its workgroup's, with the
     caller's rights: the template's workgroup gives it; else LP106 says the role needs S3

@@ -232,7 +232,12 @@ class Resolver:
                 return self.str(value)
             finally:
                 self._stack.pop()
-        lower = spec.get("generated") == "lower"
+        form = str(spec.get("generated") or "")
+        if "${Logical}" in form:
+            # NOTE: a type whose generated names leave the stack's name out (a state
+            # machine is Logical-random, a secret the same, a parameter CFN-Logical-random).
+            return form.replace("${Logical}", logical)
+        lower = form == "lower"
         stack = self.stack_name.lower() if lower else self.stack_name
         # NOTE: CloudFormation names it stack-logical-random and shortens the stack and
         # logical parts when the whole would pass the type's limit (64 for a function or
