@@ -294,15 +294,20 @@ def test_names_cloudformation_makes_without_the_stacks_name(tmp_path: Path) -> N
         "    boto3.client('secretsmanager').get_secret_value(SecretId=os.environ['TOKEN'])\n"
         "    boto3.client('ssm').get_parameter(Name=os.environ['PARAM'])\n"
         "    boto3.client('sqs').send_message(QueueUrl=os.environ['QUEUE'], MessageBody='x')\n"
+        "    boto3.client('glue').start_job_run(JobName=os.environ['JOB'])\n"
+        "    boto3.client('glue').start_job_run(JobName=os.environ['LONG_JOB'])\n"
     ), resources=(
         "  Flow:\n    Type: AWS::StepFunctions::StateMachine\n    Properties: {DefinitionString: '{}', RoleArn: r}\n"
         "  Express:\n    Type: AWS::Serverless::StateMachine\n    Properties: {Type: EXPRESS, Definition: {}}\n"
         "  Token:\n    Type: AWS::SecretsManager::Secret\n"
         "  Param:\n    Type: AWS::SSM::Parameter\n    Properties: {Type: String, Value: x}\n"
         "  Queue:\n    Type: AWS::SQS::Queue\n"
+        "  Job:\n    Type: AWS::Glue::Job\n    Properties: {Role: r, Command: {Name: glueetl}}\n"
+        "  NightlyOrdersAggregationJobForReports:\n    Type: AWS::Glue::Job\n    Properties: {Role: r, Command: {Name: glueetl}}\n"
     ), properties=(
         "      Environment:\n        Variables:\n          FLOW: !Ref Flow\n          EXPRESS: !GetAtt Express.Arn\n"
         "          TOKEN: !Ref Token\n          PARAM: !Ref Param\n          QUEUE: !Ref Queue\n"
+        "          JOB: !Ref Job\n          LONG_JOB: !Ref NightlyOrdersAggregationJobForReports\n"
     ))
     result = api.suggest_for_function(load_template(str(template), region="us-east-1", account="1"), None)
     assert {(p.action, p.resource) for p in result.permissions} == {
@@ -310,6 +315,9 @@ def test_names_cloudformation_makes_without_the_stacks_name(tmp_path: Path) -> N
         ("states:StartSyncExecution", "arn:aws:states:us-east-1:1:stateMachine:Express-*"),
         ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:Token-*-??????"),
         ("ssm:GetParameter", "arn:aws:ssm:us-east-1:1:parameter/CFN-Param-*"),
+        # NOTE: a Glue job's name is cut to 40 characters, the random twelve kept.
+        ("glue:StartJobRun", "arn:aws:glue:us-east-1:1:job/Job-*"),
+        ("glue:StartJobRun", "arn:aws:glue:us-east-1:1:job/NightlyOrdersAggregationJob*"),
         # NOTE: the types that do hold the stack's name keep it.
         ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:*-Queue-*"),
     }

@@ -236,6 +236,10 @@ class Resolver:
         if "${Logical}" in form:
             # NOTE: a type whose generated names leave the stack's name out (a state
             # machine is Logical-random, a secret the same, a parameter CFN-Logical-random).
+            limit = int(spec.get("generated_limit") or 0)
+            if limit and len(form.replace("${Logical}", logical)) - 1 + GENERATED_RANDOM > limit:
+                # NOTE: the logical id is cut for the random part to fit.
+                return form.replace("${Logical}-*", logical[: max(limit - GENERATED_RANDOM - 1, 0)] + "*")
             return form.replace("${Logical}", logical)
         lower = form == "lower"
         stack = self.stack_name.lower() if lower else self.stack_name
@@ -411,6 +415,8 @@ def _cdk_stack_name(path: str) -> str | None:
 
 GENERATED_SUFFIX = 15
 """the two hyphens and the random part (12 or 13 characters) of a generated name."""
+GENERATED_RANDOM = 12
+"""the random part of a generated name that leaves the stack's name out."""
 
 
 def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
