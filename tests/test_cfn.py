@@ -323,6 +323,28 @@ def test_names_cloudformation_makes_without_the_stacks_name(tmp_path: Path) -> N
     }
 
 
+def test_a_global_table_is_named_as_a_table(tmp_path: Path) -> None:
+    """``AWS::DynamoDB::GlobalTable``'s Ref is its name, and its stream an ARN under it."""
+    from lpgen import api
+
+    template = sam_function(tmp_path, code=(
+        "import os, boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.resource('dynamodb').Table(os.environ['TABLE']).get_item(Key={'pk': 'a'})\n"
+    ), resources=(
+        "  Orders:\n    Type: AWS::DynamoDB::GlobalTable\n"
+        "    Properties: {TableName: orders, Replicas: [{Region: us-east-1}], StreamSpecification: {StreamViewType: NEW_IMAGE}}\n"
+    ), properties=(
+        "      Environment:\n        Variables:\n          TABLE: !Ref Orders\n"
+        "      Events:\n        Changes:\n          Type: DynamoDB\n"
+        "          Properties: {Stream: !GetAtt Orders.StreamArn, StartingPosition: LATEST}\n"
+    ))
+    result = api.suggest_for_function(load_template(str(template), region="us-east-1", account="1"), None)
+    got = {(p.action, p.resource) for p in result.permissions}
+    assert ("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/orders") in got
+    assert ("dynamodb:GetRecords", "arn:aws:dynamodb:us-east-1:1:table/orders/stream/*") in got
+
+
 def test_athena_results_go_where_the_workgroup_says_with_the_roles_rights(tmp_path: Path) -> None:
     """A query that names no OutputLocation writes its results to its workgroup's, with the
     caller's rights: the template's workgroup gives it; else LP106 says the role needs S3
