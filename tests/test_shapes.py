@@ -306,6 +306,22 @@ def test_every_star_resource_carries_a_finding(tmp_path: Path) -> None:
     assert not any(f.line == 5 for f in result.findings)
 
 
+def test_a_star_says_whether_the_request_names_no_resource_or_an_unknown_one(tmp_path: Path) -> None:
+    """An ARN the request takes from the event is not "no resource of this action": the
+    finding names the parameter, which the reviewer can pin down."""
+    src = tmp_path / "app.py"
+    src.write_text(
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('stepfunctions').start_execution(stateMachineArn=event['arn'])\n"
+        "    boto3.client('kms').decrypt(CiphertextBlob=b'x')\n"
+    )
+    result = api.suggest([str(src)], region="us-east-1", account="1")
+    notes = {f.line: f.message for f in result.findings if f.code == "LP101"}
+    assert notes[3].endswith("stateMachineArn is not known statically")
+    assert notes[4].endswith("the call names no resource of this action")
+
+
 def test_an_access_point_given_as_the_bucket_is_the_resource(tmp_path: Path) -> None:
     got = _perms(tmp_path, (
         "import boto3\n"

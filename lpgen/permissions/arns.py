@@ -730,6 +730,7 @@ def variable_candidates(
     arns: list[str] = []
     notes: list[str] = []
     only_types: set[str] = set()
+    unknown: list[str] = []
     qualifier = _scalars(lookup(params, "Qualifier")) if "Qualifier" in params else []
 
     def take(param: str, raw: Any, forced_var: str | None = None, nested: bool = False) -> None:
@@ -744,6 +745,9 @@ def variable_candidates(
             values = [k if isinstance(k, str) else "*" for k in keys]
         else:
             values = [_own_places(v) if "${AWS::" in v else v for v in _scalars(_values_for(raw))]
+        if values and all(v == "*" for v in values) and param.endswith(("Arn", "ARN")):
+            # NOTE: a whole ARN the request gives but whose value is not known (the event's).
+            unknown.append(param)
         for v in values:
             if "transform" in spec:
                 fn = TRANSFORMS.get(str(spec["transform"]))
@@ -801,6 +805,8 @@ def variable_candidates(
                 notes.append(note)
     if only_types:
         found["__types__"] = sorted(only_types)
+    if unknown:
+        found["__unknown__"] = sorted(set(unknown))
     return found, arns, notes
 
 
@@ -865,6 +871,7 @@ def resolve(
 
     # 2. variables filled from parameters
     only = found.pop("__types__", None)
+    unknown = found.pop("__unknown__", None)
     if only:
         types = [rt for rt in types if rt.name in only] or types
     scored: list[tuple[int, int, int, Any]] = []
@@ -883,7 +890,10 @@ def resolve(
         v in found for rt in types for v in format_vars(rt.arn_format) if v not in CONTEXT_VARS
     ):
         # NOTE: the call names none of the action's resources (an optional custom model,
-        # say): the action is authorized on "*" for this call.
+        # say): the action is authorized on "*" for this call. Or it names one by an ARN
+        # whose value is not known here.
+        if unknown:
+            return [ArnResult("*", None, True, f"{', '.join(unknown)} is not known statically")]
         return [ArnResult("*", None, True, "the call names no resource of this action")]
     chosen = [t[3] for t in scored if (t[0], t[1]) == (best_complete, best_known)][:1]
     # NOTE: IAM checks an action against every resource the request involves: the types the
