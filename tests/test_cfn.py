@@ -323,6 +323,55 @@ def test_names_cloudformation_makes_without_the_stacks_name(tmp_path: Path) -> N
     }
 
 
+def test_state_machines_of_the_step_functions_plugin_in_a_serverless_yml(tmp_path: Path) -> None:
+    """serverless-step-functions adds a state machine per ``stepFunctions.stateMachines``
+    entry, under the logical id of its ``id`` or ``name``, else KeyStepFunctionsStateMachine:
+    a ``!Ref`` of it names that machine, not every machine."""
+    from lpgen import api
+
+    (tmp_path / "handler.py").write_text(
+        "import os, boto3\n"
+        "sfn = boto3.client('stepfunctions')\n"
+        "def start(event, context):\n"
+        "    sfn.start_execution(stateMachineArn=os.environ['FLOW'])\n"
+        "    sfn.start_execution(stateMachineArn=os.environ['NAMED'])\n"
+        "    sfn.start_execution(stateMachineArn=os.environ['BY_ID'])\n"
+    )
+    (tmp_path / "serverless.yml").write_text("""\
+service: orders
+provider: {name: aws, runtime: python3.12, region: eu-west-1}
+functions:
+  start:
+    handler: handler.start
+    environment:
+      FLOW: !Ref OrderUnderscoreflowStepFunctionsStateMachine
+      NAMED: !Ref OrdersDashnamed
+      BY_ID: ${self:resources.Outputs.ById.Value}
+stepFunctions:
+  stateMachines:
+    order_flow:
+      definition: {StartAt: A, States: {A: {Type: Pass, End: true}}}
+    named:
+      name: orders-named
+      definition: {StartAt: A, States: {A: {Type: Pass, End: true}}}
+    third:
+      id: ThirdMachine
+      name: orders-third-${sls:stage}
+      definition: {StartAt: A, States: {A: {Type: Pass, End: true}}}
+plugins: [serverless-step-functions]
+resources:
+  Outputs:
+    ById: {Value: !Ref ThirdMachine}
+""")
+    tpl = load_template(str(tmp_path / "serverless.yml"), account="1")
+    result = api.suggest_for_function(tpl, None)
+    assert {(p.action, p.resource) for p in result.permissions} == {
+        ("states:StartExecution", "arn:aws:states:eu-west-1:1:stateMachine:OrderUnderscoreflowStepFunctionsStateMachine-*"),
+        ("states:StartExecution", "arn:aws:states:eu-west-1:1:stateMachine:orders-named"),
+        ("states:StartExecution", "arn:aws:states:eu-west-1:1:stateMachine:orders-third-dev"),
+    }
+
+
 def test_a_global_table_is_named_as_a_table(tmp_path: Path) -> None:
     """``AWS::DynamoDB::GlobalTable``'s Ref is its name, and its stream an ARN under it."""
     from lpgen import api

@@ -216,6 +216,27 @@ def _function_name(doc: dict[str, Any], key: str, variables: Variables) -> str:
     return "*" if "${" in name else name
 
 
+def _state_machines(doc: dict[str, Any]) -> dict[str, Any]:
+    """The state machines of the serverless-step-functions plugin (``stepFunctions:
+    stateMachines:``) as the CloudFormation resources it adds, under its logical ids: the
+    machine's ``id`` or ``name``, else its key followed by ``StepFunctionsStateMachine``,
+    each with ``-`` spelt ``Dash`` and ``_`` ``Underscore`` and the first letter upper case
+    (the plugin's lib/naming.js over the Framework's ``getNormalizedFunctionName``). A
+    machine with a ``name`` is so named; one without is named by CloudFormation."""
+    machines = follow(doc, ["stepFunctions", "stateMachines"])
+    out: dict[str, Any] = {}
+    for key, machine in machines.items() if isinstance(machines, dict) else ():
+        machine = machine if isinstance(machine, dict) else {}
+        custom = machine.get("id") or machine.get("name")
+        base = str(custom) if isinstance(custom, str) and custom else f"{key}StepFunctionsStateMachine"
+        logical = base.replace("-", "Dash").replace("_", "Underscore")
+        logical = logical[:1].upper() + logical[1:]
+        name = machine.get("name")
+        out[logical] = {"Type": "AWS::StepFunctions::StateMachine",
+                        "Properties": {"StateMachineName": name} if isinstance(name, str) and name else {}}
+    return out
+
+
 def _dig(data: Any, path: str) -> Any:
     for part in path.split("."):
         if not isinstance(data, dict) or part not in data:
@@ -235,7 +256,7 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
     scope = Scope(scope.partition, scope.region or (None if region.startswith("${") else region), scope.account)
     variables.scope = scope
     doc = variables.value(raw)
-    resources = ((doc.get("resources") or {}).get("Resources")) or {}
+    resources = {**_state_machines(doc), **(((doc.get("resources") or {}).get("Resources")) or {})}
     provider = doc.get("provider") or {}
     resolver = Resolver({"Resources": resources}, params, scope, path, _stack_name(doc, variables))
     provider_env = provider.get("environment") or {}
