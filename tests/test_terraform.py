@@ -634,3 +634,38 @@ resource "aws_s3_bucket_policy" "data" {
     review = review_function(str(tmp_path / "main.tf"), "fn", region="us-east-1", account="123456789012")
     (missing,) = review.diff.of("missing")
     assert missing.note.startswith("the bucket policy aws_s3_bucket_policy.data denies uploads to data-bucket without ServerSideEncryption")
+
+
+def test_ids_and_arns_of_resources_name_them_as_the_provider_does(tmp_path: Path) -> None:
+    """A parameter named without a leading "/" has the ARN parameter/NAME; a stream's id is
+    its ARN, a function's and a parameter's their names: each names its resource, not all."""
+    from lpgen import api
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(
+        "import os, boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('ssm').get_parameter(Name=os.environ['P_ARN'])\n"
+        "    boto3.client('ssm').get_parameter(Name=os.environ['P_ID'])\n"
+        "    boto3.client('kinesis').put_record(StreamARN=os.environ['S_ID'], Data=b'x', PartitionKey='k')\n"
+        "    boto3.client('lambda').invoke(FunctionName=os.environ['F_ID'])\n"
+    )
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_ssm_parameter" "p" {\n  name = "app-config"\n  type = "String"\n  value = "x"\n}\n'
+        'resource "aws_ssm_parameter" "q" {\n  name = "/app/flags"\n  type = "String"\n  value = "x"\n}\n'
+        'resource "aws_kinesis_stream" "s" {\n  name = "events"\n}\n'
+        'resource "aws_lambda_function" "w" {\n  function_name = "worker"\n  handler = "w.handler"\n'
+        '  runtime = "python3.12"\n  filename = "w.zip"\n  role = "arn:aws:iam::1:role/w"\n}\n'
+        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
+        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = "arn:aws:iam::1:role/fn"\n'
+        '  environment {\n    variables = {\n      P_ARN = aws_ssm_parameter.p.arn\n      P_ID = aws_ssm_parameter.q.id\n'
+        '      S_ID = aws_kinesis_stream.s.id\n      F_ID = aws_lambda_function.w.id\n    }\n  }\n}\n'
+    )
+    tpl = load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1")
+    result = api.suggest_for_function(tpl, "fn", paths=[str(tmp_path / "src")])
+    assert {(p.action, p.resource) for p in result.permissions} == {
+        ("ssm:GetParameter", "arn:aws:ssm:us-east-1:1:parameter/app-config"),
+        ("ssm:GetParameter", "arn:aws:ssm:us-east-1:1:parameter/app/flags"),
+        ("kinesis:PutRecord", "arn:aws:kinesis:us-east-1:1:stream/events"),
+        ("lambda:InvokeFunction", "arn:aws:lambda:us-east-1:1:function:worker"),
+    }

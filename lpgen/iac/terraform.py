@@ -265,9 +265,10 @@ class Evaluator:
         templ = (spec.get("attrs") or {}).get(attr)
         if templ is None:
             return self.value(body[attr]) if attr in body else "*"
+        physical = self.physical_name(rtype, name)
         values = {
             "Partition": self.scope.value("Partition"), "Region": self.scope.value("Region"),
-            "Account": self.scope.value("Account"), "Name": self.physical_name(rtype, name),
+            "Account": self.scope.value("Account"), "Name": physical, "RootedName": "/" + physical.lstrip("/"),
         }
         return re.sub(r"\$\{(\w+)\}", lambda m: values.get(m.group(1), "*"), templ)
 
