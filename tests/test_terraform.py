@@ -669,3 +669,39 @@ def test_ids_and_arns_of_resources_name_them_as_the_provider_does(tmp_path: Path
         ("kinesis:PutRecord", "arn:aws:kinesis:us-east-1:1:stream/events"),
         ("lambda:InvokeFunction", "arn:aws:lambda:us-east-1:1:function:worker"),
     }
+
+
+def test_arns_of_log_groups_clusters_workgroups_jobs_and_aliases(tmp_path: Path) -> None:
+    from lpgen import api
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(
+        "import os, boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('logs').put_retention_policy(logGroupName=os.environ['GROUP'].split(':')[-1], retentionInDays=7)\n"
+        "    boto3.client('ecs').list_tasks(cluster=os.environ['CLUSTER'])\n"
+        "    boto3.client('athena').get_work_group(WorkGroup=os.environ['WG'].split('/')[-1])\n"
+        "    boto3.client('glue').get_job(JobName=os.environ['JOB'])\n"
+        "    boto3.client('kms').encrypt(KeyId=os.environ['ALIAS'], Plaintext=b'x')\n"
+    )
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_cloudwatch_log_group" "g" {\n  name = "/app/audit"\n}\n'
+        'resource "aws_ecs_cluster" "c" {\n  name = "jobs"\n}\n'
+        'resource "aws_athena_workgroup" "w" {\n  name = "reports"\n}\n'
+        'resource "aws_glue_job" "j" {\n  name = "nightly"\n  role_arn = "r"\n  command {\n    script_location = "s3://b/s.py"\n  }\n}\n'
+        'resource "aws_kms_alias" "a" {\n  name = "alias/app"\n  target_key_id = "k"\n}\n'
+        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
+        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = "arn:aws:iam::1:role/fn"\n'
+        '  environment {\n    variables = {\n      GROUP = aws_cloudwatch_log_group.g.arn\n      CLUSTER = aws_ecs_cluster.c.id\n'
+        '      WG = aws_athena_workgroup.w.arn\n      JOB = aws_glue_job.j.id\n      ALIAS = aws_kms_alias.a.arn\n    }\n  }\n}\n'
+    )
+    tpl = load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1")
+    got = {(p.action, p.resource) for p in api.suggest_for_function(tpl, "fn", paths=[str(tmp_path / "src")]).permissions}
+    # NOTE: a key named by its alias is any key of the account (the alias's key is not known).
+    assert got == {
+        ("logs:PutRetentionPolicy", "arn:aws:logs:us-east-1:1:log-group:/app/audit"),
+        ("ecs:ListTasks", "arn:aws:ecs:us-east-1:1:container-instance/jobs/*"),
+        ("athena:GetWorkGroup", "arn:aws:athena:us-east-1:1:workgroup/reports"),
+        ("glue:GetJob", "arn:aws:glue:us-east-1:1:job/nightly"),
+        ("kms:Encrypt", "arn:aws:kms:us-east-1:1:key/*"),
+    }
