@@ -372,6 +372,30 @@ resources:
     }
 
 
+def test_an_aurora_cluster_for_the_data_api(tmp_path: Path) -> None:
+    """``!GetAtt Db.DBClusterArn`` and ``!Ref Db`` name the cluster the Data API runs on; a
+    generated identifier is lower case."""
+    from lpgen import api
+
+    template = sam_function(tmp_path, code=(
+        "import os, boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('rds-data').execute_statement(resourceArn=os.environ['DB'], secretArn='arn:aws:secretsmanager:us-east-1:1:secret:db-AbCdEf', sql='SELECT 1')\n"
+        "    boto3.client('rds-data').execute_statement(resourceArn=os.environ['REPORTS'], secretArn='arn:aws:secretsmanager:us-east-1:1:secret:db-AbCdEf', sql='SELECT 1')\n"
+    ), resources=(
+        "  OrdersDb:\n    Type: AWS::RDS::DBCluster\n    Properties: {Engine: aurora-postgresql}\n"
+        "  Reports:\n    Type: AWS::RDS::DBCluster\n    Properties: {Engine: aurora-postgresql, DBClusterIdentifier: reports}\n"
+    ), properties=(
+        "      Environment:\n        Variables:\n          DB: !GetAtt OrdersDb.DBClusterArn\n"
+        "          REPORTS: !Sub 'arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:cluster:${Reports}'\n"
+    ))
+    tpl = load_template(str(template), region="us-east-1", account="1", params={"AWS::StackName": "Shop"})
+    got = {(p.action, p.resource) for p in api.suggest_for_function(tpl, None).permissions}
+    assert {r for a, r in got if a == "rds-data:ExecuteStatement"} == {
+        "arn:aws:rds:us-east-1:1:cluster:shop-ordersdb-*", "arn:aws:rds:us-east-1:1:cluster:reports",
+    }
+
+
 def test_a_global_table_is_named_as_a_table(tmp_path: Path) -> None:
     """``AWS::DynamoDB::GlobalTable``'s Ref is its name, and its stream an ARN under it."""
     from lpgen import api
