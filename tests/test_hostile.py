@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,9 @@ def assert_one_line_error(result: Result, *words: str) -> None:
     ("binary.py", bytes(range(256)) * 8, "binary file"),
     ("deep.py", ("x = " + "(" * 500 + "1" + ")" * 500 + "\n").encode(), ""),
     ("chain.py", ("x = 'a'" + " + 'a'" * 20000 + "\n").encode(), ""),
+    # NOTE: PEP 701's f-strings parse from Python 3.12 on; an older one says why it cannot.
+    ("pep701.py", b'd = {"a": 1}\nx = f"{d["a"]}"\n',
+     "" if sys.version_info >= (3, 12) else "valid f-string syntax from Python 3.12 on"),
 ])
 def test_bad_modules_are_skipped_with_a_finding_and_the_rest_analysed(tmp_path: Path, name: str, content: bytes, reason: str) -> None:
     (tmp_path / "app.py").write_text(HANDLER)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -215,12 +216,21 @@ def parse_text(name: str, path: Path, text: str) -> ParsedModule:
                 warnings.simplefilter("ignore")
                 tree = ast.parse(text, filename=str(path))
     except SyntaxError as exc:
-        hint = " (Python 2 code?)" if _looks_py2(text) else ""
+        hint = " (Python 2 code?)" if _looks_py2(text) else _newer_syntax(exc)
         at = f"line {exc.lineno}, column {exc.offset}" if exc.offset else f"line {exc.lineno}"
         return ParsedModule(name, path, None, f"syntax error at {at}: {exc.msg}{hint}")
     except (RecursionError, MemoryError, ValueError):
         return ParsedModule(name, path, None, "too deeply nested to parse")
     return ParsedModule(name, path, tree, source=text)
+
+
+def _newer_syntax(exc: SyntaxError) -> str:
+    """A hint for an f-string this Python refuses and Python 3.12 takes (PEP 701: the same
+    quotes, a backslash or a comment inside a replacement field): the Lambda runtimes of
+    3.12 and later run such code, so lpgen has to run on one of them to read it."""
+    if sys.version_info < (3, 12) and (exc.msg or "").startswith("f-string"):
+        return " (valid f-string syntax from Python 3.12 on: run lpgen with Python 3.12 or later to read it)"
+    return ""
 
 
 def _looks_py2(text: str) -> bool:
