@@ -705,3 +705,53 @@ def test_arns_of_log_groups_clusters_workgroups_jobs_and_aliases(tmp_path: Path)
         ("glue:GetJob", "arn:aws:glue:us-east-1:1:job/nightly"),
         ("kms:Encrypt", "arn:aws:kms:us-east-1:1:key/*"),
     }
+
+
+def test_outputs_of_community_modules_name_what_their_inputs_make(tmp_path: Path) -> None:
+    """terraform-aws-modules/{dynamodb-table,s3-bucket,sqs,sns,...}/aws are not on disk: their
+    outputs are read from the inputs that name what they make (data/tf_modules.yaml), a
+    prefix or a FIFO flag included; an output not known stays *."""
+    from lpgen import api
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(
+        "import os, boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.resource('dynamodb').Table(os.environ['TABLE']).put_item(Item={})\n"
+        "    boto3.client('s3').put_object(Bucket=os.environ['BUCKET'], Key='k', Body=b'')\n"
+        "    boto3.client('sqs').send_message(QueueUrl=os.environ['QUEUE'], MessageBody='x')\n"
+        "    boto3.client('sqs').send_message(QueueUrl=os.environ['JOBS'], MessageBody='x', MessageGroupId='g')\n"
+        "    boto3.client('sns').publish(TopicArn=os.environ['TOPIC'], Message='x')\n"
+        "    boto3.client('secretsmanager').get_secret_value(SecretId=os.environ['SECRET'])\n"
+        "    boto3.client('lambda').invoke(FunctionName=os.environ['WORKER'])\n"
+        "    boto3.client('s3').get_object(Bucket=os.environ['DOMAIN'], Key='k')\n"
+    )
+    (tmp_path / "main.tf").write_text(
+        'module "table" {\n  source = "terraform-aws-modules/dynamodb-table/aws"\n  version = "~> 4.0"\n  name = "orders"\n  hash_key = "pk"\n}\n'
+        'module "bucket" {\n  source = "git::https://github.com/terraform-aws-modules/terraform-aws-s3-bucket.git?ref=v4.1.0"\n  bucket_prefix = "archive-"\n}\n'
+        'module "queue" {\n  source = "terraform-aws-modules/sqs/aws"\n  name = "events"\n  use_name_prefix = true\n}\n'
+        'module "jobs" {\n  source = "terraform-aws-modules/sqs/aws"\n  name = "jobs"\n  fifo_queue = true\n}\n'
+        'module "topic" {\n  source = "registry.terraform.io/terraform-aws-modules/sns/aws"\n  name = "alerts"\n}\n'
+        'module "secret" {\n  source = "terraform-aws-modules/secrets-manager/aws"\n  name = "db"\n}\n'
+        'module "worker" {\n  source = "terraform-aws-modules/lambda/aws"\n  function_name = "worker"\n'
+        '  handler = "w.handler"\n  runtime = "python3.12"\n  create_package = false\n  local_existing_package = "w.zip"\n}\n'
+        'module "fn" {\n  source = "terraform-aws-modules/lambda/aws"\n  function_name = "fn"\n  handler = "app.handler"\n'
+        '  runtime = "python3.12"\n  source_path = "src"\n'
+        '  environment_variables = {\n    TABLE = module.table.dynamodb_table_id\n    BUCKET = module.bucket.s3_bucket_id\n'
+        '    QUEUE = module.queue.queue_url\n    JOBS = module.jobs.queue_id\n    TOPIC = module.topic.topic_arn\n'
+        '    SECRET = module.secret.secret_arn\n    WORKER = module.worker.lambda_function_arn\n'
+        '    DOMAIN = module.bucket.s3_bucket_bucket_domain_name\n  }\n}\n'
+    )
+    tpl = load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1")
+    got = {(p.action, p.resource) for p in api.suggest_for_function(tpl, "module.fn").permissions}
+    assert got == {
+        ("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/orders"),
+        ("s3:PutObject", "arn:aws:s3:::archive-*/k"),
+        ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:events*"),
+        ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:jobs.fifo"),
+        ("sns:Publish", "arn:aws:sns:us-east-1:1:alerts"),
+        ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:db-??????"),
+        ("lambda:InvokeFunction", "arn:aws:lambda:us-east-1:1:function:worker"),
+        # NOTE: an output the table does not know (a domain name) names no bucket.
+        ("s3:GetObject", "arn:aws:s3:::*/k"),
+    }

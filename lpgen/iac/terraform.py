@@ -54,6 +54,11 @@ LAMBDA_MODULE = re.compile(
 """sources of the community Lambda module (``terraform-aws-modules/lambda/aws``): it is not
 on disk, but its inputs say all lpgen reads of a function (code folder, handler, environment,
 event sources, policies)."""
+REGISTRY_MODULE = re.compile(
+    r"^(?:registry\.terraform\.io/)?terraform-aws-modules/(?P<name>[\w-]+)/aws$"
+    r"|^(?:git::)?(?:https://|ssh://git@|git@)?github\.com[/:]terraform-aws-modules/terraform-aws-(?P<repo>[\w-]+?)(?:\.git)?(?:\?.*)?$"
+)
+"""sources of a community module of the Registry (``terraform-aws-modules/NAME/aws``), by NAME."""
 
 
 def _unquote_key(k: str) -> str:
@@ -201,7 +206,9 @@ class Evaluator:
             return self._data(parts[1], parts[2], parts[3])
         if head == "module" and len(parts) >= 3:
             child = self._child(parts[1])
-            if child is None or parts[2] not in child.outputs:
+            if child is None:
+                return self._registry_output(parts[1], parts[2])
+            if parts[2] not in child.outputs:
                 return "*"
             return child.value(child.outputs[parts[2]])
         if len(parts) >= 3 and head in self.resources:
@@ -228,6 +235,34 @@ class Evaluator:
                 child.positions = positions
         self._children[name] = child
         return child
+
+    def _registry_output(self, module: str, output: str) -> str:
+        """``module.NAME.OUTPUT`` of a community module of the Registry that is not on disk
+        (``terraform-aws-modules/sqs/aws``): the resource its inputs name
+        (``data/tf_modules.yaml``), else not known."""
+        body = self.modules.get(module) or {}
+        found = REGISTRY_MODULE.match(self.string(body.get("source", "")).strip())
+        spec = (load_table("tf_modules.yaml") or {}).get(found.group("name") or found.group("repo")) if found else None
+        template = ((spec or {}).get("outputs") or {}).get(output)
+        if spec is None or template is None:
+            return "*"
+
+        def given(key: str | None) -> Any:
+            return self.value(body[key]) if key and key in body else None
+
+        name, prefix = given(spec.get("name")), given(spec.get("prefix"))
+        if isinstance(prefix, str) and prefix:
+            name = prefix + "*"
+        elif isinstance(name, str) and name:
+            if spec.get("use_prefix") and _flag(self, body, spec["use_prefix"], False):
+                name = name + "*"
+        else:
+            name = "*"
+        if spec.get("fifo") and _flag(self, body, spec["fifo"], False) and not name.endswith(".fifo"):
+            name += ".fifo"
+        values = {"Partition": self.scope.value("Partition"), "Region": self.scope.value("Region"),
+                  "Account": self.scope.value("Account"), "Name": name}
+        return re.sub(r"\$\{(\w+)\}", lambda m: values.get(m.group(1), "*"), str(template))
 
     def _data(self, dtype: str, name: str, attr: str) -> Any:
         if dtype == "aws_caller_identity" and attr == "account_id":
