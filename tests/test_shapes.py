@@ -611,6 +611,76 @@ def test_textract_writes_a_jobs_results_to_the_callers_bucket_with_its_key(tmp_p
     assert {r for a, r in got if a.startswith("kms:")} == {key}
 
 
+def test_a_cdk_apps_stacks_import_what_the_others_export(tmp_path: Path) -> None:
+    """Fn::ImportValue of an export another stack of the same app makes (CDK's cross-stack
+    references) is that stack's value, resolved as that stack: its table, not every table."""
+    import json
+
+    from lpgen.iac import load_template
+
+    out = tmp_path / "cdk.out"
+    (out / "asset.abc123").mkdir(parents=True)
+    (out / "asset.abc123" / "index.py").write_text(
+        "import os, boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.resource('dynamodb').Table(os.environ['TABLE_NAME']).put_item(Item={})\n"
+        "    boto3.client('sqs').send_message(QueueUrl=os.environ['QUEUE_URL'], MessageBody='x')\n"
+    )
+    (out / "Storage.template.json").write_text(json.dumps({
+        "Resources": {"OrdersTable315BB997": {"Type": "AWS::DynamoDB::Table", "Properties": {}},
+                      "Jobs5E3D9C21": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "jobs"}}},
+        "Outputs": {
+            "ExportsOutputRefOrdersTable315BB9976C1E8E2E": {
+                "Value": {"Ref": "OrdersTable315BB997"},
+                "Export": {"Name": "Storage:ExportsOutputRefOrdersTable315BB9976C1E8E2E"}},
+            "JobsUrl": {"Value": {"Ref": "Jobs5E3D9C21"},
+                        "Export": {"Name": {"Fn::Sub": "${AWS::StackName}-jobs-url"}}},
+        },
+    }))
+    (out / "Compute.template.json").write_text(json.dumps({"Resources": {
+        "Handler886CB40B": {
+            "Type": "AWS::Lambda::Function",
+            "Properties": {"Code": {"S3Bucket": "assets", "S3Key": "abc123.zip"}, "Handler": "index.handler",
+                           "Runtime": "python3.12", "Environment": {"Variables": {
+                               "TABLE_NAME": {"Fn::ImportValue": "Storage:ExportsOutputRefOrdersTable315BB9976C1E8E2E"},
+                               "QUEUE_URL": {"Fn::ImportValue": "Storage-Prod-jobs-url"}}}},
+            "Metadata": {"aws:asset:path": "asset.abc123", "aws:asset:property": "Code"},
+        },
+    }}))
+    (out / "manifest.json").write_text(json.dumps({"artifacts": {
+        "Storage": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "Storage.template.json", "stackName": "Storage-Prod"}},
+        "Compute": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "Compute.template.json"}},
+    }}))
+    tpl = load_template(str(out / "Compute.template.json"), region="us-east-1", account="1")
+    got = {(p.action, p.resource) for p in api.suggest_for_function(tpl, None).permissions}
+    assert got == {
+        ("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/Storage-Prod-OrdersTable315BB997-*"),
+        ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:jobs"),
+    }
+
+
+def test_exports_that_import_each_other_are_not_known(tmp_path: Path) -> None:
+    """Two stacks whose exports import each other's (CloudFormation refuses them) leave the
+    value unknown instead of looping."""
+    import json
+
+    from lpgen.iac import load_template
+
+    out = tmp_path / "cdk.out"
+    out.mkdir()
+    (out / "app.py").write_text("import os, boto3\ndef handler(e, c):\n    boto3.client('sqs').send_message(QueueUrl=os.environ['Q'], MessageBody='x')\n")
+    for me, other in (("A", "B"), ("B", "A")):
+        (out / f"{me}.template.json").write_text(json.dumps({
+            "Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {
+                "Handler": "app.handler", "Runtime": "python3.12", "Code": {"ZipFile": "x"},
+                "Environment": {"Variables": {"Q": {"Fn::ImportValue": f"{other}-q"}}}}}} if me == "A" else {},
+            "Outputs": {"Q": {"Value": {"Fn::ImportValue": f"{other}-q"}, "Export": {"Name": f"{me}-q"}}},
+        }))
+    (out / "manifest.json").write_text(json.dumps({"artifacts": {}}))
+    tpl = load_template(str(out / "A.template.json"), region="us-east-1", account="1")
+    assert tpl.functions["Fn"].environment["Q"] == "*"
+
+
 def test_a_cdk_template_finds_its_staged_code_and_stack_name(tmp_path: Path) -> None:
     import json
 

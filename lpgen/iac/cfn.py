@@ -321,11 +321,44 @@ class Resolver:
                 except (KeyError, TypeError):
                     return "*"
             if k == "Fn::ImportValue":
-                self.dynamic.append(f"another stack's export {self.str(arg)}")
+                name = self.str(arg)
+                exported = self._exported(name)
+                if exported is not None:
+                    return exported
+                self.dynamic.append(f"another stack's export {name}")
                 return "*"
             if k in ("Fn::GetAZs", "Fn::Base64", "Fn::Cidr"):
                 return "*"
         return {k: self.value(v) for k, v in value.items()}
+
+    def _exported(self, name: builtins.str) -> builtins.str | None:
+        """What another stack of the same CDK app exports as ``name``: the templates beside
+        this one in ``cdk.out``, each resolved as its own stack (the manifest's name). None
+        when this template is no CDK app's or no stack of it exports ``name``."""
+        folder = os.path.dirname(os.path.abspath(self.path))
+        key = f"import:{name}"
+        if "*" in name or key in self._stack or not os.path.isfile(os.path.join(folder, "manifest.json")):
+            return None
+        self._guard(key)
+        self._stack.append(key)
+        try:
+            for other in sorted(os.listdir(folder)):
+                path = os.path.join(folder, other)
+                if not other.endswith(".template.json") or os.path.abspath(path) == os.path.abspath(self.path):
+                    continue
+                doc = _app_template(path)
+                outputs = doc.get("Outputs") if isinstance(doc, dict) else None
+                if not isinstance(outputs, dict):
+                    continue
+                producer = Resolver(doc, {}, self.scope, path, _cdk_stack_name(path) or "*")
+                producer._stack = self._stack
+                for output in outputs.values():
+                    export = (output.get("Export") or {}).get("Name") if isinstance(output, dict) else None
+                    if export is not None and producer.str(export) == name:
+                        return producer.str(output.get("Value"))
+            return None
+        finally:
+            self._stack.pop()
 
     def sub(self, arg: Any) -> builtins.str:
         if isinstance(arg, list) and arg:
@@ -395,6 +428,16 @@ def _inline_code(props: dict[str, Any], lines: dict[str, int], logical: str) -> 
             line = lines.get(f"Resources.{logical}.Properties.{key}", 0)
             return text, line + 1 if line and "\n" in text else line
     return None, 0
+
+
+@lru_cache(maxsize=64)
+def _app_template(path: str) -> Any:
+    """Another stack's template of a CDK app (JSON), or None when it cannot be read."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except (OSError, ValueError):
+        return None
 
 
 def _cdk_stack_name(path: str) -> str | None:
