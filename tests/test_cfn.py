@@ -396,6 +396,47 @@ def test_an_aurora_cluster_for_the_data_api(tmp_path: Path) -> None:
     }
 
 
+def test_outputs_of_a_nested_stack_on_disk(tmp_path: Path) -> None:
+    """``!GetAtt Storage.Outputs.TableName`` of a nested stack whose template is on disk is
+    that template's output, with the parameters passed to it; a stack from elsewhere (the
+    Serverless Application Repository, S3) stays unknown."""
+    from lpgen import api
+
+    (tmp_path / "storage").mkdir()
+    (tmp_path / "storage" / "template.yaml").write_text(
+        "Parameters:\n  Stage: {Type: String}\n"
+        "Resources:\n  Orders:\n    Type: AWS::DynamoDB::Table\n    Properties: {TableName: !Sub 'orders-${Stage}'}\n"
+        "  Jobs:\n    Type: AWS::SQS::Queue\n"
+        "Outputs:\n  TableName: {Value: !Ref Orders}\n  QueueUrl: {Value: !Ref Jobs}\n"
+    )
+    template = sam_function(tmp_path, code=(
+        "import os, boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.resource('dynamodb').Table(os.environ['TABLE']).put_item(Item={})\n"
+        "    boto3.client('sqs').send_message(QueueUrl=os.environ['QUEUE'], MessageBody='x')\n"
+        "    boto3.client('sns').publish(TopicArn=os.environ['TOPIC'], Message='x')\n"
+    ), resources=(
+        "  Storage:\n    Type: AWS::Serverless::Application\n"
+        "    Properties: {Location: storage/template.yaml, Parameters: {Stage: prod}}\n"
+        "  Alerts:\n    Type: AWS::CloudFormation::Stack\n"
+        "    Properties: {TemplateURL: 'https://s3.amazonaws.com/b/alerts.yaml'}\n"
+    ), properties=(
+        "      Environment:\n        Variables:\n          TABLE: !GetAtt Storage.Outputs.TableName\n"
+        "          QUEUE: !GetAtt Storage.Outputs.QueueUrl\n          TOPIC: !GetAtt Alerts.Outputs.TopicArn\n"
+    ))
+    result = api.suggest_for_function(load_template(str(template), region="us-east-1", account="1"), None)
+    got = {(p.action, p.resource) for p in result.permissions}
+    # NOTE: what is not known is said, with what to pass.
+    assert [f.message for f in result.findings if f.code == "LP209"] == [
+        "environment variable TOPIC takes nested stack Alerts's output TopicArn, not known here (pass --env TOPIC=…)"]
+    assert got == {
+        ("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/orders-prod"),
+        # NOTE: the nested stack is named Parent-Storage-random: its queue's name holds that.
+        ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:*-Jobs-*"),
+        ("sns:Publish", "arn:aws:sns:us-east-1:1:*"),
+    }
+
+
 def test_a_global_table_is_named_as_a_table(tmp_path: Path) -> None:
     """``AWS::DynamoDB::GlobalTable``'s Ref is its name, and its stream an ARN under it."""
     from lpgen import api

@@ -212,8 +212,46 @@ class Resolver:
 
     def get_att(self, name: str, attr: str) -> str:
         if name in self.resources:
+            if attr.startswith("Outputs."):
+                return self._nested_output(name, attr.removeprefix("Outputs."))
             return self._resource_value(name, attr)
         return "*"
+
+    def _nested_output(self, logical: str, output: str) -> str:
+        """An output of a nested stack whose template is on disk (``AWS::CloudFormation::Stack``
+        with a local ``TemplateURL``, ``AWS::Serverless::Application`` with a local
+        ``Location``), resolved with the parameters this template passes it; its stack is
+        named Parent-Logical-random. Else not known."""
+        res = self.resources.get(logical) or {}
+        props = res.get("Properties") or {}
+        where = {"AWS::CloudFormation::Stack": props.get("TemplateURL"),
+                 "AWS::Serverless::Application": props.get("Location")}.get(res.get("Type", ""))
+        path = "" if not isinstance(where, str) or "://" in where or where.startswith("s3:") else (
+            os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(self.path)), where)))
+        key = f"nested:{path}:{output}"
+        if not path or key in self._stack or not os.path.isfile(path):
+            self.dynamic.append(f"nested stack {logical}'s output {output}")
+            return "*"
+        self._guard(key)
+        self._stack.append(key)
+        try:
+            try:
+                doc = load_document(path)
+            except TemplateError as exc:
+                self.dynamic.append(f"nested stack {logical}'s output {output} ({exc})")
+                return "*"
+            outputs = doc.get("Outputs") if isinstance(doc, dict) else None
+            found = outputs.get(output) if isinstance(outputs, dict) else None
+            if not isinstance(found, dict) or not isinstance(doc.get("Resources"), dict):
+                return "*"
+            given = props.get("Parameters") or {}
+            params = {k: self.str(v) for k, v in given.items()} if isinstance(given, dict) else {}
+            stack = "*" if self.stack_name == "*" else f"{self.stack_name}-{logical}-*"
+            nested = Resolver(doc, params, self.scope, path, stack)
+            nested._stack = self._stack
+            return nested.str(found.get("Value"))
+        finally:
+            self._stack.pop()
 
     def physical_name(self, logical: str) -> str:
         """The resource's name: its name property, or a generated-name pattern."""
