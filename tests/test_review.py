@@ -197,6 +197,53 @@ functions:
     assert other.resources == ("arn:aws:s3:::svc-data/*",)
 
 
+def test_roles_per_function_inherit_the_providers_statements_not_its_managed_policies(tmp_path: Path) -> None:
+    """serverless-iam-roles-per-function: a function with iamRoleStatements (even none) has a
+    role of its own; it holds the provider's statements too when it inherits them (its own
+    setting, else the plugin's defaultInherit), never the provider's managed policies, and
+    the plugin's boundaries."""
+    path = _write(tmp_path, "serverless.yml", """
+service: svc
+provider:
+  name: aws
+  region: eu-west-1
+  iam:
+    role:
+      statements:
+        - {Effect: Allow, Action: ["xray:PutTraceSegments"], Resource: "*"}
+      managedPolicies: ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"]
+custom:
+  serverless-iam-roles-per-function:
+    defaultInherit: true
+    iamGlobalPermissionsBoundary: arn:aws:iam::1:policy/global-boundary
+functions:
+  shared: {handler: src/app.handler}
+  inherits:
+    handler: src/app.handler
+    iamRoleStatements: [{Effect: Allow, Action: "s3:GetObject", Resource: "arn:aws:s3:::data/*"}]
+  alone:
+    handler: src/app.handler
+    iamRoleStatementsInherit: false
+    iamPermissionsBoundary: arn:aws:iam::1:policy/alone-boundary
+    iamRoleStatements: []
+    vpc: {securityGroupIds: [sg-1], subnetIds: [subnet-1]}
+""")
+    tpl = load_template(path, account="1")
+    inherits = tpl.current_policy(tpl.function("inherits"))
+    assert [s.actions for s in inherits.policy.statements] == [("s3:GetObject",), ("xray:PutTraceSegments",)]
+    assert "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess" not in inherits.managed
+    assert inherits.boundary_arn == "arn:aws:iam::1:policy/global-boundary"
+    alone = tpl.current_policy(tpl.function("alone"))
+    assert alone.policy.statements == ()
+    assert alone.shared_with == ()
+    assert alone.boundary_arn == "arn:aws:iam::1:policy/alone-boundary"
+    assert "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole" in alone.managed
+    shared = tpl.current_policy(tpl.function("shared"))
+    assert [s.actions for s in shared.policy.statements] == [("xray:PutTraceSegments",)]
+    assert "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess" in shared.managed
+    assert shared.boundary_arn == "arn:aws:iam::1:policy/global-boundary"
+
+
 # --- lpgen review in a real git repository -----------------------------------------------
 
 

@@ -23,6 +23,7 @@ from lpgen.policy.model import PolicyDocument, Statement
 from lpgen.policy.parse import parse_statement
 
 BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+VPC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
 # AWS managed policies a Lambda role may keep: logs, VPC network interfaces, X-Ray traces.
 FINE_MANAGED = frozenset({
     "AWSLambdaBasicExecutionRole", "AWSLambdaVPCAccessExecutionRole", "AWSXRayDaemonWriteAccess",
@@ -297,7 +298,7 @@ def _cfn(doc: dict[str, Any], resolver: Any, tpl: Template, fn: FunctionInfo) ->
         if tracing and resolver.value(tracing) != "Disabled":
             managed.append("arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess")
         if props.get("VpcConfig", shared_props.get("VpcConfig")):
-            managed.append("arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole")
+            managed.append(VPC_EXECUTION)
         # NOTE: SAM attaches these for the function's pull event sources; their content is
         # known (current_policy reads it), so the poller's permissions are there, on "*".
         managed.extend(f"arn:aws:iam::aws:policy/service-role/{name}" for name in sorted(_event_source_policies(props)))
@@ -405,32 +406,63 @@ def _serverless(doc: dict[str, Any], resolver: Any, fn: FunctionInfo, functions:
         name = fn_doc.get("role") if isinstance(fn_doc.get("role"), str) else role
         return CurrentPolicy(PolicyDocument(()), unknown=f"the role {name} is defined outside this file")
     statements: list[Statement] = []
-    if fn_doc.get("iamRoleStatements"):
-        statements.extend(_statements(fn_doc["iamRoleStatements"], resolver, f"{where} iamRoleStatements"))
+    plugin = follow(doc, ["custom", "serverless-iam-roles-per-function"])
+    plugin = plugin if isinstance(plugin, dict) else {}
+    provider_raw = (role or {}).get("statements") if isinstance(role, dict) else None
+    provider_raw = provider_raw or provider.get("iamRoleStatements") or []
+    own = has_own_role(fn_doc)
+    if own:
+        # NOTE: serverless-iam-roles-per-function gives a function that has iamRoleStatements
+        # (even none) a role of its own: those statements, the provider's too when it
+        # inherits them, and no managed policy but the VPC one (its src/lib/index.ts).
+        statements.extend(_statements(fn_doc["iamRoleStatements"] or [], resolver, f"{where} iamRoleStatements"))
+        inherit = _yes(fn_doc.get("iamRoleStatementsInherit"))
+        if inherit is True or (_yes(plugin.get("defaultInherit")) is True and inherit is not False):
+            statements.extend(_statements(provider_raw, resolver, f"{where} provider statements (inherited)"))
         shared: tuple[str, ...] = ()
     else:
-        raw = (role or {}).get("statements") if isinstance(role, dict) else None
-        raw = raw or provider.get("iamRoleStatements") or []
-        statements.extend(_statements(raw, resolver, f"{where} provider statements"))
+        statements.extend(_statements(provider_raw, resolver, f"{where} provider statements"))
         shared = tuple(sorted(k for k, v in (doc.get("functions") or {}).items()
-                              if k != fn.name and isinstance(v, dict) and not v.get("iamRoleStatements")))
+                              if k != fn.name and isinstance(v, dict) and not has_own_role(v)))
     # NOTE: the framework adds its pollers' permissions for sqs and stream events to the role
     # it makes: the function's own (per-function roles) or the one every function shares.
-    owners = [fn.name] if fn_doc.get("iamRoleStatements") else [fn.name, *shared]
+    owners = [fn.name] if own else [fn.name, *shared]
     statements.extend(_serverless_event_statements(doc, owners, resolver, where))
     # NOTE: and, for each function, what its onError and destinations are sent with.
     grants = sorted({g for name in owners for g in (functions[name].tool_grants if name in functions else ())})
     if grants:
         statements.extend(_statements({"Statement": [{"Effect": "Allow", "Action": a, "Resource": r} for a, r in grants]},
                                       resolver, f"{where} onError and destinations"))
-    managed = [resolver.str(m) for m in ((role or {}).get("managedPolicies") or [] if isinstance(role, dict) else [])]
-    managed += [resolver.str(m) for m in provider.get("iamManagedPolicies") or []]
+    managed: list[str] = []
+    if not own:
+        managed += [resolver.str(m) for m in ((role or {}).get("managedPolicies") or [] if isinstance(role, dict) else [])]
+        managed += [resolver.str(m) for m in provider.get("iamManagedPolicies") or []]
     managed.append(BASIC_EXECUTION)
+    if fn_doc.get("vpc") or provider.get("vpc"):
+        # NOTE: the framework (and the plugin) attach it to the role of a function in a VPC.
+        managed.append(VPC_EXECUTION)
     found = CurrentPolicy(PolicyDocument(tuple(statements)), tuple(sorted(set(managed))), "provider", shared)
     boundary = (role or {}).get("permissionsBoundary") if isinstance(role, dict) else None
+    if boundary is None:
+        boundary = provider.get("rolePermissionsBoundary")
+    # NOTE: the plugin's boundaries: the function's own, else its global one (which it also
+    # sets on the role the other functions share).
+    boundary = (fn_doc.get("iamPermissionsBoundary") if own else None) or plugin.get("iamGlobalPermissionsBoundary") or boundary
     resources = follow(doc, ["resources", "Resources"])
-    return _bounded(found, boundary if boundary is not None else provider.get("rolePermissionsBoundary"),
-                    resources if isinstance(resources, dict) else {}, resolver, where)
+    return _bounded(found, boundary, resources if isinstance(resources, dict) else {}, resolver, where)
+
+
+def has_own_role(fn_doc: Any) -> bool:
+    """Does this serverless.yml function have a role of its own (serverless-iam-roles-per-function:
+    ``iamRoleStatements`` given, even empty)?"""
+    return isinstance(fn_doc, dict) and fn_doc.get("iamRoleStatements") is not None
+
+
+def _yes(value: Any) -> bool | None:
+    """A boolean setting as YAML or a variable gives it, else None."""
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return value if isinstance(value, bool) else None
 
 
 _SLS_POLLERS = {

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lpgen.errors import TemplateError, read_text
-from lpgen.iac.current import FINE_MANAGED
+from lpgen.iac.current import FINE_MANAGED, has_own_role
 from lpgen.iac.model import FunctionInfo, Template
 from lpgen.policy.model import PolicyDocument
 
@@ -80,7 +80,7 @@ def _function_ids(tpl: Template, fn: FunctionInfo | None, doc: dict[str, Any]) -
         res = (doc.get("Resources") or {}).get(fn.name)
         role = ((res.get("Properties") or {}).get("Role") if isinstance(res, dict) else None) or {}
         return {fn.name} | _referenced(role)
-    names = [fn.name] if ((doc.get("functions") or {}).get(fn.name) or {}).get("iamRoleStatements") else list(doc.get("functions") or {})
+    names = [fn.name] if has_own_role((doc.get("functions") or {}).get(fn.name)) else list(doc.get("functions") or {})
     return {n[:1].upper() + n[1:].replace("-", "Dash").replace("_", "Underscore") + "LambdaFunction" for n in names}
 
 
@@ -349,7 +349,7 @@ def block(policy: PolicyDocument, tpl: Template, fn: FunctionInfo, fmt: str) -> 
 
 def _per_function(tpl: Template, fn: FunctionInfo) -> bool:
     doc = tpl.source[0] if tpl.source else {}
-    return bool(((doc.get("functions") or {}).get(fn.name) or {}).get("iamRoleStatements"))
+    return has_own_role((doc.get("functions") or {}).get(fn.name))
 
 
 # ---------------------------------------------------------------------------------------
