@@ -755,3 +755,33 @@ def test_outputs_of_community_modules_name_what_their_inputs_make(tmp_path: Path
         # NOTE: an output the table does not know (a domain name) names no bucket.
         ("s3:GetObject", "arn:aws:s3:::*/k"),
     }
+
+
+def test_a_secure_string_with_a_customer_key_needs_it_to_decrypt(tmp_path: Path) -> None:
+    """Parameter Store decrypts a SecureString with the caller's kms:Decrypt on its key_id;
+    one on the default key (no key_id) needs nothing of the role."""
+    from lpgen import api
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(
+        "import os, boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('ssm').get_parameter(Name=os.environ['TOKEN'], WithDecryption=True)\n"
+        "    boto3.client('ssm').get_parameter(Name=os.environ['PLAIN'], WithDecryption=True)\n"
+    )
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_ssm_parameter" "token" {\n  name = "/app/token"\n  type = "SecureString"\n  value = "x"\n'
+        '  key_id = "arn:aws:kms:us-east-1:1:key/1234abcd-12ab-34cd-56ef-1234567890ab"\n}\n'
+        'resource "aws_ssm_parameter" "plain" {\n  name = "/app/plain"\n  type = "SecureString"\n  value = "x"\n}\n'
+        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
+        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = "arn:aws:iam::1:role/fn"\n'
+        '  environment {\n    variables = {\n      TOKEN = aws_ssm_parameter.token.name\n'
+        '      PLAIN = aws_ssm_parameter.plain.name\n    }\n  }\n}\n'
+    )
+    tpl = load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1")
+    got = {(p.action, p.resource) for p in api.suggest_for_function(tpl, "fn", paths=[str(tmp_path / "src")]).permissions}
+    assert got == {
+        ("ssm:GetParameter", "arn:aws:ssm:us-east-1:1:parameter/app/token"),
+        ("ssm:GetParameter", "arn:aws:ssm:us-east-1:1:parameter/app/plain"),
+        ("kms:Decrypt", "arn:aws:kms:us-east-1:1:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
+    }
