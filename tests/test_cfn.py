@@ -437,6 +437,32 @@ def test_outputs_of_a_nested_stack_on_disk(tmp_path: Path) -> None:
     }
 
 
+def test_a_resource_encrypted_with_a_key_named_by_its_alias(tmp_path: Path) -> None:
+    """A queue on ``alias/orders`` needs KMS on the key that alias names: any key of the
+    account with that alias, through SQS; an AWS managed key's alias needs nothing."""
+    from lpgen import api
+
+    template = sam_function(tmp_path, code=(
+        "import os, boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('sqs').send_message(QueueUrl=os.environ['JOBS'], MessageBody='x')\n"
+        "    boto3.client('sqs').send_message(QueueUrl=os.environ['MANAGED'], MessageBody='x')\n"
+    ), resources=(
+        "  Jobs:\n    Type: AWS::SQS::Queue\n    Properties: {QueueName: jobs, KmsMasterKeyId: alias/orders}\n"
+        "  Managed:\n    Type: AWS::SQS::Queue\n    Properties: {QueueName: managed, KmsMasterKeyId: alias/aws/sqs}\n"
+    ), properties=(
+        "      Environment:\n        Variables: {JOBS: !Ref Jobs, MANAGED: !Ref Managed}\n"
+    ))
+    result = api.suggest_for_function(load_template(str(template), region="us-east-1", account="1"), None)
+    kms = {(p.action, p.resource, p.condition) for p in result.permissions if p.action.startswith("kms:")}
+    condition = (("ForAnyValue:StringEquals", "kms:ResourceAliases", "alias/orders"),
+                 ("StringEquals", "kms:ViaService", "sqs.us-east-1.amazonaws.com"))
+    assert kms == {
+        ("kms:GenerateDataKey", "arn:aws:kms:us-east-1:1:key/*", condition),
+        ("kms:Decrypt", "arn:aws:kms:us-east-1:1:key/*", condition),
+    }
+
+
 def test_a_global_table_is_named_as_a_table(tmp_path: Path) -> None:
     """``AWS::DynamoDB::GlobalTable``'s Ref is its name, and its stream an ARN under it."""
     from lpgen import api

@@ -785,3 +785,28 @@ def test_a_secure_string_with_a_customer_key_needs_it_to_decrypt(tmp_path: Path)
         ("ssm:GetParameter", "arn:aws:ssm:us-east-1:1:parameter/app/plain"),
         ("kms:Decrypt", "arn:aws:kms:us-east-1:1:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
     }
+
+
+def test_a_topic_on_a_key_named_by_alias(tmp_path: Path) -> None:
+    from lpgen import api
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(
+        "import os, boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('sns').publish(TopicArn=os.environ['TOPIC'], Message='x')\n"
+    )
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_kms_alias" "a" {\n  name = "alias/events"\n  target_key_id = "k"\n}\n'
+        'resource "aws_sns_topic" "t" {\n  name = "events"\n  kms_master_key_id = aws_kms_alias.a.name\n}\n'
+        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
+        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = "arn:aws:iam::1:role/fn"\n'
+        '  environment {\n    variables = {\n      TOPIC = aws_sns_topic.t.arn\n    }\n  }\n}\n'
+    )
+    tpl = load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1")
+    result = api.suggest_for_function(tpl, "fn", paths=[str(tmp_path / "src")])
+    kms = {(p.action, p.resource, p.condition) for p in result.permissions if p.action.startswith("kms:")}
+    condition = (("ForAnyValue:StringEquals", "kms:ResourceAliases", "alias/events"),
+                 ("StringEquals", "kms:ViaService", "sns.us-east-1.amazonaws.com"))
+    assert kms == {("kms:GenerateDataKey", "arn:aws:kms:us-east-1:1:key/*", condition),
+                   ("kms:Decrypt", "arn:aws:kms:us-east-1:1:key/*", condition)}

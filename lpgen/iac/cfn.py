@@ -34,6 +34,7 @@ from lpgen.iac.model import (
     deployed_from,
     eventbridge_s3,
     follow,
+    key_alias,
     source_secrets,
 )
 from lpgen.permissions.arns import Scope
@@ -841,9 +842,12 @@ def _encrypted(doc: dict[str, Any], resolver: Resolver, lines: dict[str, int]) -
             # NOTE: a customer managed key the template does not name (a parameter without
             # a value): any key of the account, through the service only.
             key = resolver.scope.arn("kms", "key/*")
-        if key.startswith("alias/") or ":alias/" in key:
-            # NOTE: KMS authorizes on the key, not the alias; a key named only by alias
-            # cannot be scoped from the template.
+        alias = key_alias(key)
+        if alias:
+            # NOTE: KMS authorizes on the key, not the alias: any key of the account that has
+            # the alias (kms:ResourceAliases), through the service only.
+            key = resolver.scope.arn("kms", "key/*")
+        elif key.startswith("alias/") or ":alias/" in key:
             continue
         if not key.startswith("arn:"):
             key = resolver.scope.arn("kms", f"key/{key}")
@@ -852,6 +856,7 @@ def _encrypted(doc: dict[str, Any], resolver: Resolver, lines: dict[str, int]) -
         out.append(EncryptedResource(
             logical, tuple(patterns), key, spec["service"],
             {a: tuple(k) for a, k in (spec.get("actions") or {}).items()}, lines.get(f"Resources.{logical}", 0), named,
+            alias,
         ))
     return tuple(out)
 

@@ -163,6 +163,9 @@ class EncryptedResource:
     line: int = 0
     key_logical: str = ""
     """the template's own key (``AWS::KMS::Key``) it is encrypted with, when it names one."""
+    key_alias: str = ""
+    """the alias (``alias/orders``) that names the key, when only an alias does: the key is
+    then any of the account's with that alias (``kms:ResourceAliases``)."""
 
 
 @dataclass(frozen=True)
@@ -469,8 +472,11 @@ class Template:
                 if not any(overlaps(p.resource, pat) for pat in enc.patterns):
                     continue
                 ev = (Evidence(self.path, enc.line, f"{enc.logical} is encrypted with {enc.key_arn} ({p.action})", "template"),)
+                condition: tuple[tuple[str, str, str], ...] = (("StringEquals", "kms:ViaService", via),)
+                if enc.key_alias:
+                    condition = (("ForAnyValue:StringEquals", "kms:ResourceAliases", enc.key_alias), *condition)
                 for action in kms:
-                    out.append(Permission(action, enc.key_arn, ev, (("StringEquals", "kms:ViaService", via),)))
+                    out.append(Permission(action, enc.key_arn, ev, condition))
         return out
 
 
@@ -542,3 +548,12 @@ def deployed_from(code: Any) -> str:
         if bucket is not None or key is not None:
             return f"s3://{bucket if isinstance(bucket, str) else '*'}/{key if isinstance(key, str) else '*'}"
     return ""
+
+
+def key_alias(key: str) -> str:
+    """``alias/NAME`` of a key named by its alias (``alias/orders`` or its ARN), else ""; an AWS
+    managed key's alias (``alias/aws/…``) too is ""."""
+    name = key.split(":", 5)[5] if key.startswith("arn:") and key.count(":") >= 5 else key
+    if not name.startswith("alias/") or name.startswith("alias/aws/"):
+        return ""
+    return name

@@ -34,6 +34,7 @@ from lpgen.iac.model import (
     arn_service,
     arns,
     follow,
+    key_alias,
     source_secrets,
 )
 from lpgen.permissions.arns import Scope
@@ -580,9 +581,13 @@ def _encrypted(ev: Evaluator) -> tuple[EncryptedResource, ...]:
     for rtype, name, body, tf, spec, line in _as_cloudformation(ev, "encryption.yaml"):
         value = follow(body, tf["key"])
         key = ev.string(value) if value is not None else ""
-        if not key or "alias/" in key:
-            # NOTE: an AWS managed key needs no permission of the role; a key named by alias
-            # cannot be scoped here (as for CloudFormation).
+        alias = key_alias(key)
+        if alias:
+            # NOTE: a key named by its alias: any key of the account with that alias (as for
+            # CloudFormation).
+            key = "*"
+        elif not key or "alias/" in key:
+            # NOTE: an AWS managed key needs no permission of the role.
             continue
         if "*" in key and not key.startswith("arn:"):
             # NOTE: a key the module makes (aws_kms_key.k.id, known once applied) or one a
@@ -600,6 +605,7 @@ def _encrypted(ev: Evaluator) -> tuple[EncryptedResource, ...]:
             f"{rtype}.{name}", tuple(patterns), key, spec["service"],
             {a: tuple(k) for a, k in (spec.get("actions") or {}).items()}, line,
             f"aws_kms_key.{made.group(1)}" if made and made.group(1) in ev.resources.get("aws_kms_key", {}) else "",
+            alias,
         ))
     return tuple(out)
 
