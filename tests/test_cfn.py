@@ -463,6 +463,31 @@ def test_a_resource_encrypted_with_a_key_named_by_its_alias(tmp_path: Path) -> N
     }
 
 
+def test_an_upload_in_parts_to_a_bucket_on_a_customer_key_can_decrypt(tmp_path: Path) -> None:
+    """S3 reads the encrypted parts of a multipart upload to complete it: upload_file to a
+    bucket whose default encryption is a customer key needs kms:Decrypt besides
+    kms:GenerateDataKey; a single put_object needs only the latter."""
+    from lpgen import api
+
+    template = sam_function(tmp_path, code=(
+        "import os, boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('s3').upload_file('/tmp/f', os.environ['BIG'], 'x.bin')\n"
+        "    boto3.client('s3').put_object(Bucket=os.environ['SMALL'], Key='y.bin', Body=b'')\n"
+    ), resources="".join(
+        f"  {name}:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: {name.lower()}\n"
+        "      BucketEncryption: {ServerSideEncryptionConfiguration: [{ServerSideEncryptionByDefault: "
+        f"{{SSEAlgorithm: 'aws:kms', KMSMasterKeyID: 'arn:aws:kms:us-east-1:1:key/{name.lower()}'}}}}]}}\n"
+        for name in ("Big", "Small")
+    ), properties="      Environment:\n        Variables: {BIG: !Ref Big, SMALL: !Ref Small}\n")
+    result = api.suggest_for_function(load_template(str(template), region="us-east-1", account="1"), None)
+    assert {(p.action, p.resource) for p in result.permissions if p.action.startswith("kms:")} == {
+        ("kms:GenerateDataKey", "arn:aws:kms:us-east-1:1:key/big"),
+        ("kms:Decrypt", "arn:aws:kms:us-east-1:1:key/big"),
+        ("kms:GenerateDataKey", "arn:aws:kms:us-east-1:1:key/small"),
+    }
+
+
 def test_a_global_table_is_named_as_a_table(tmp_path: Path) -> None:
     """``AWS::DynamoDB::GlobalTable``'s Ref is its name, and its stream an ARN under it."""
     from lpgen import api
