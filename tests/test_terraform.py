@@ -810,3 +810,41 @@ def test_a_topic_on_a_key_named_by_alias(tmp_path: Path) -> None:
                  ("StringEquals", "kms:ViaService", "sns.us-east-1.amazonaws.com"))
     assert kms == {("kms:GenerateDataKey", "arn:aws:kms:us-east-1:1:key/*", condition),
                    ("kms:Decrypt", "arn:aws:kms:us-east-1:1:key/*", condition)}
+
+
+def test_policies_read_from_files_and_templates(tmp_path: Path) -> None:
+    """A role policy given as file("…json") or templatefile("…tpl", {…}) is today's policy:
+    its grants are not missing."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(
+        "import os, boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('sqs').send_message(QueueUrl=os.environ['Q'], MessageBody='x')\n"
+        "    boto3.client('sns').publish(TopicArn=os.environ['T'], Message='x')\n"
+    )
+    (tmp_path / "queue.json.tpl").write_text(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["sqs:SendMessage"],\n'
+        '  "Resource": "${queue_arn}"}, {"Effect": "Allow", "Action": "sqs:GetQueueUrl", "Resource": ${jsonencode(all)}},\n'
+        '  {"Effect": "Allow", "Action": "sqs:ListQueues", "Resource": "$${aws:username}"}]}\n'
+    )
+    (tmp_path / "topic.json").write_text(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sns:Publish", "Resource": "*"}]}\n'
+    )
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_sqs_queue" "q" {\n  name = "jobs"\n}\n'
+        'resource "aws_iam_role" "r" {\n  name = "fn"\n  assume_role_policy = "{}"\n}\n'
+        'resource "aws_iam_role_policy" "queue" {\n  role = aws_iam_role.r.id\n'
+        '  policy = templatefile("${path.module}/queue.json.tpl", { queue_arn = aws_sqs_queue.q.arn, all = ["a", "b"] })\n}\n'
+        'resource "aws_iam_role_policy" "topic" {\n  role = aws_iam_role.r.id\n  policy = file("topic.json")\n}\n'
+        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
+        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = aws_iam_role.r.arn\n'
+        '  environment {\n    variables = {\n      Q = aws_sqs_queue.q.url\n      T = "arn:aws:sns:us-east-1:1:t"\n    }\n  }\n}\n'
+    )
+    tpl = load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1")
+    statements = tpl.current_policy(tpl.function("fn")).policy.statements
+    assert {(a, r) for st in statements for a in st.actions for r in st.resources} == {
+        ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:jobs"),
+        ("sqs:GetQueueUrl", "a"), ("sqs:GetQueueUrl", "b"),
+        ("sqs:ListQueues", "${aws:username}"),
+        ("sns:Publish", "*"),
+    }

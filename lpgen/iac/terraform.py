@@ -5,7 +5,8 @@ Files are parsed by python-hcl2; its expressions come back as HCL text (``${var.
 interpolation, lists, objects, ``var.*`` (defaults, or ``--param``), ``local.*``, resource
 and data attributes (``aws_dynamodb_table.orders.arn``, from ``data/tf_resources.yaml``),
 ``data.aws_caller_identity.current.account_id`` and the like, and the functions policies use
-(``jsonencode``, ``format``, ``join``, ``lower``, ``upper``, ``concat``, ``merge``). What cannot
+(``jsonencode``, ``format``, ``join``, ``lower``, ``upper``, ``concat``, ``merge``, ``file``,
+``templatefile``). What cannot
 be known becomes ``*``.
 """
 
@@ -131,6 +132,20 @@ class Evaluator:
         if v is None or isinstance(v, (list, dict)):
             return "*"
         return str(v)
+
+    def read_file(self, path: str) -> str | None:
+        """The text of a file ``file()`` or ``templatefile()`` reads, relative to this module;
+        None when it cannot be read (or is larger than a policy could be)."""
+        if "*" in path:
+            return None
+        full = path if os.path.isabs(path) else os.path.join(self.folder, path)
+        try:
+            if not os.path.isfile(full) or os.path.getsize(full) > MAX_READ_FILE:
+                return None
+            with open(full, encoding="utf-8") as fh:
+                return fh.read()
+        except (OSError, UnicodeDecodeError):
+            return None
 
     def expr(self, text: str) -> Any:
         text = text.strip()
@@ -477,6 +492,13 @@ class _Parser:
             return out_d
         if name == "tostring" and args:
             return str(args[0])
+        if name in ("file", "templatefile") and args and isinstance(args[0], str):
+            text = self.ev.read_file(args[0])
+            if text is None:
+                return "*"
+            if name == "file":
+                return text
+            return _render_template(text, args[1] if len(args) > 1 and isinstance(args[1], dict) else {})
         return "*"
 
 
@@ -484,8 +506,42 @@ class _Unknown(Exception):
     pass
 
 
+_TEMPLATE_PART = re.compile(r"\$\$\{|%%\{|\$\{\s*([A-Za-z_][\w-]*)\s*\}|\$\{\s*jsonencode\(\s*([A-Za-z_][\w-]*)\s*\)\s*\}|\$\{[^}]*\}|%\{")
+
+
+def _render_template(text: str, variables: dict[str, Any]) -> str:
+    """``templatefile``'s text with its ``${name}`` and ``${jsonencode(name)}``
+    interpolations filled from ``variables``; any other interpolation is ``*``, and a
+    template with directives (``%{ for … }``) is not known."""
+    def fill(m: re.Match[str]) -> str:
+        token = m.group(0)
+        if token == "$${":
+            return "${"
+        if token == "%%{":
+            return "%{"
+        if token == "%{":
+            raise _Unknown
+        name = m.group(1) or m.group(2)
+        if name is None or name not in variables:
+            return "*"
+        value = variables[name]
+        if m.group(2):
+            return json.dumps(value)
+        if isinstance(value, (list, dict)):
+            return "*"
+        return ("true" if value else "false") if isinstance(value, bool) else "*" if value is None else str(value)
+
+    try:
+        return _TEMPLATE_PART.sub(fill, text)
+    except _Unknown:
+        return "*"
+
+
 # ---------------------------------------------------------------------------------------
 
+
+MAX_READ_FILE = 1 << 20
+"""the largest file ``file()`` and ``templatefile()`` are read from (a policy is far smaller)."""
 
 MODULE_META = frozenset({"source", "version", "providers", "count", "for_each", "depends_on", "__is_block__"})
 """a module block's arguments that are no input variables."""
