@@ -6,8 +6,7 @@ interpolation, lists, objects, ``var.*`` (defaults, or ``--param``), ``local.*``
 and data attributes (``aws_dynamodb_table.orders.arn``, from ``data/tf_resources.yaml``),
 ``data.aws_caller_identity.current.account_id`` and the like, and the functions policies use
 (``jsonencode``, ``format``, ``join``, ``lower``, ``upper``, ``concat``, ``merge``, ``file``,
-``templatefile``). What cannot
-be known becomes ``*``.
+``templatefile``). What cannot be known becomes ``*``.
 """
 
 from __future__ import annotations
