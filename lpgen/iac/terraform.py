@@ -491,6 +491,26 @@ class _Parser:
             return out_d
         if name == "tostring" and args:
             return str(args[0])
+        if name in ("tolist", "toset", "distinct") and args and isinstance(args[0], list):
+            return list(dict.fromkeys(args[0])) if name != "tolist" else args[0]
+        if name == "lookup" and len(args) >= 2 and isinstance(args[0], dict):
+            return args[0].get(str(args[1]), args[2] if len(args) > 2 else "*")
+        if name == "element" and len(args) == 2 and isinstance(args[0], list) and args[0] and isinstance(args[1], int):
+            return args[0][args[1] % len(args[0])]
+        if name == "try" and args:
+            # NOTE: its first value, when that is known here (an unknown one may not fail).
+            return args[0]
+        if name == "coalesce":
+            for a in args:
+                if a == "*" or a not in (None, ""):
+                    return a
+            return "*"
+        if name in ("trimsuffix", "trimprefix") and len(args) == 2 and isinstance(args[0], str):
+            return args[0].removesuffix(str(args[1])) if name == "trimsuffix" else args[0].removeprefix(str(args[1]))
+        if name == "replace" and len(args) == 3 and isinstance(args[0], str) and not str(args[1]).startswith("/"):
+            return args[0].replace(str(args[1]), str(args[2]))
+        if name == "split" and len(args) == 2 and isinstance(args[1], str) and "*" not in args[1]:
+            return args[1].split(str(args[0]))
         if name in ("file", "templatefile") and args and isinstance(args[0], str):
             text = self.ev.read_file(args[0])
             if text is None:
