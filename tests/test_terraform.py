@@ -873,3 +873,32 @@ def test_functions_that_pick_and_trim_names(tmp_path: Path) -> None:
         "A": "orders-prod", "B": "audit-prod", "C": "retries", "D": "first", "E": "fallback", "F": "*",
         "G": "data", "H": "a-b", "I": "k",
     }
+
+
+def test_policy_documents_built_on_other_documents(tmp_path: Path) -> None:
+    """An aws_iam_policy_document's source_policy_documents come first, its own statements
+    replace theirs of the same sid, and override_policy_documents replace both."""
+    tf = tmp_path / "main.tf"
+    tf.write_text(
+        'data "aws_iam_policy_document" "base" {\n'
+        '  statement {\n    sid = "Read"\n    actions = ["s3:GetObject"]\n    resources = ["arn:aws:s3:::old/*"]\n  }\n'
+        '  statement {\n    actions = ["sqs:SendMessage"]\n    resources = ["arn:aws:sqs:us-east-1:1:jobs"]\n  }\n}\n'
+        'data "aws_iam_policy_document" "fix" {\n'
+        '  statement {\n    sid = "Topic"\n    actions = ["sns:Publish"]\n    resources = ["arn:aws:sns:us-east-1:1:final"]\n  }\n}\n'
+        'data "aws_iam_policy_document" "fn" {\n'
+        '  source_policy_documents = [data.aws_iam_policy_document.base.json]\n'
+        '  override_policy_documents = [data.aws_iam_policy_document.fix.json]\n'
+        '  statement {\n    sid = "Read"\n    actions = ["s3:GetObject"]\n    resources = ["arn:aws:s3:::new/*"]\n  }\n'
+        '  statement {\n    sid = "Topic"\n    actions = ["sns:Publish"]\n    resources = ["arn:aws:sns:us-east-1:1:first"]\n  }\n}\n'
+        'resource "aws_iam_role" "r" {\n  name = "fn"\n  assume_role_policy = "{}"\n}\n'
+        'resource "aws_iam_role_policy" "p" {\n  role = aws_iam_role.r.id\n  policy = data.aws_iam_policy_document.fn.json\n}\n'
+        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
+        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = aws_iam_role.r.arn\n}\n'
+    )
+    tpl = load_template(str(tf), region="us-east-1", account="1")
+    statements = tpl.current_policy(tpl.function("fn")).policy.statements
+    assert {(a, r) for st in statements for a in st.actions for r in st.resources} == {
+        ("s3:GetObject", "arn:aws:s3:::new/*"),
+        ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:jobs"),
+        ("sns:Publish", "arn:aws:sns:us-east-1:1:final"),
+    }

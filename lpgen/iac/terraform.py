@@ -346,7 +346,34 @@ class Evaluator:
                 values = self.value(cond.get("values"))
                 out.setdefault("Condition", {}).setdefault(test, {})[variable] = values
             statements.append(out)
-        return {"Version": "2012-10-17", "Statement": statements}
+        # NOTE: the documents it builds on, then its own statements, then those overriding
+        # it; a statement whose sid one before it has replaces that one (the provider's rules).
+        merged: list[dict[str, Any]] = []
+        for part in (self._documents(body, "source_policy_documents", "source_json"), statements,
+                     self._documents(body, "override_policy_documents", "override_json")):
+            for st in part:
+                sid = st.get("Sid")
+                at = next((i for i, old in enumerate(merged) if sid and old.get("Sid") == sid), None)
+                if at is None:
+                    merged.append(st)
+                else:
+                    merged[at] = st
+        return {"Version": "2012-10-17", "Statement": merged}
+
+    def _documents(self, body: dict[str, Any], key: str, legacy: str) -> list[dict[str, Any]]:
+        """The statements of the JSON policy documents ``body[key]`` (a list) or
+        ``body[legacy]`` (one) holds; one that is not known is left out."""
+        given = self.value(body[key]) if key in body else [self.value(body[legacy])] if legacy in body else []
+        out: list[dict[str, Any]] = []
+        for doc in given if isinstance(given, list) else []:
+            try:
+                parsed = json.loads(doc) if isinstance(doc, str) else None
+            except ValueError:
+                continue
+            found = parsed.get("Statement") if isinstance(parsed, dict) else None
+            found = [found] if isinstance(found, dict) else found
+            out.extend(st for st in found or () if isinstance(st, dict))
+        return out
 
 
 def _balanced(text: str) -> bool:
