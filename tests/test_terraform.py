@@ -902,3 +902,27 @@ def test_policy_documents_built_on_other_documents(tmp_path: Path) -> None:
         ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:jobs"),
         ("sns:Publish", "arn:aws:sns:us-east-1:1:final"),
     }
+
+
+def test_the_modules_own_policies_attached_in_every_way_are_read(tmp_path: Path) -> None:
+    """An aws_iam_policy of the module attached through the role's managed_policy_arns or an
+    aws_iam_policy_attachment is read for its statements; an AWS managed one stays an ARN."""
+    tf = tmp_path / "main.tf"
+    tf.write_text(
+        'resource "aws_iam_policy" "queue" {\n  name = "queue"\n'
+        '  policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Action = "sqs:SendMessage", Resource = "arn:aws:sqs:us-east-1:1:jobs"}]})\n}\n'
+        'resource "aws_iam_policy" "topic" {\n  name = "topic"\n'
+        '  policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Action = "sns:Publish", Resource = "arn:aws:sns:us-east-1:1:t"}]})\n}\n'
+        'resource "aws_iam_role" "r" {\n  name = "fn"\n  assume_role_policy = "{}"\n'
+        '  managed_policy_arns = [aws_iam_policy.queue.arn, "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]\n}\n'
+        'resource "aws_iam_policy_attachment" "topic" {\n  name = "topic"\n  roles = [aws_iam_role.r.name]\n'
+        '  policy_arn = aws_iam_policy.topic.arn\n}\n'
+        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
+        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = aws_iam_role.r.arn\n}\n'
+    )
+    tpl = load_template(str(tf), region="us-east-1", account="1")
+    current = tpl.current_policy(tpl.function("fn"))
+    assert {(a, r) for st in current.policy.statements for a in st.actions for r in st.resources} == {
+        ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:jobs"), ("sns:Publish", "arn:aws:sns:us-east-1:1:t"),
+    }
+    assert current.managed == ("arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",)

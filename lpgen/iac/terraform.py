@@ -1001,21 +1001,29 @@ def current_policy(tpl: Template, fn: FunctionInfo) -> CurrentPolicy:
     role_body = ev.resources.get("aws_iam_role", {}).get(role) or {}
     for block in role_body.get("inline_policy") or ():
         add(block.get("policy"), f"{tpl.path}: aws_iam_role.{role} inline_policy")
-    for arn in ev.value(role_body.get("managed_policy_arns") or []) or []:
-        managed.append(str(arn))
     policies = {n: b for n, b in ev.resources.get("aws_iam_policy", {}).items()}
+
+    def attach(ref: Any) -> None:
+        """A managed policy attached by ``ref``: the module's own (its statements), else its ARN."""
+        pm = re.search(r"aws_iam_policy\.([\w-]+)\.", str(ref))
+        if pm and pm.group(1) in policies:
+            add(policies[pm.group(1)].get("policy"), f"{tpl.path}: aws_iam_policy.{pm.group(1)}")
+        else:
+            value = ev.value(ref)
+            managed.extend(str(v) for v in (value if isinstance(value, list) else [value]))
+
+    arns = role_body.get("managed_policy_arns")
+    for ref in arns if isinstance(arns, list) else [arns] if arns else []:
+        attach(ref)
+    for _aname, abody in sorted(ev.resources.get("aws_iam_policy_attachment", {}).items()):
+        if f"aws_iam_role.{role}." in str(abody.get("roles", "")):
+            attach(abody.get("policy_arn", ""))
     for pname, pbody in sorted(ev.resources.get("aws_iam_role_policy", {}).items()):
         if f"aws_iam_role.{role}." in str(pbody.get("role", "")):
             add(pbody.get("policy"), f"{tpl.path}: aws_iam_role_policy.{pname}")
     for _aname, abody in sorted(ev.resources.get("aws_iam_role_policy_attachment", {}).items()):
-        if f"aws_iam_role.{role}." not in str(abody.get("role", "")):
-            continue
-        ref = str(abody.get("policy_arn", ""))
-        pm = re.search(r"aws_iam_policy\.([\w-]+)\.", ref)
-        if pm and pm.group(1) in policies:
-            add(policies[pm.group(1)].get("policy"), f"{tpl.path}: aws_iam_policy.{pm.group(1)}")
-        else:
-            managed.append(ev.string(ref))
+        if f"aws_iam_role.{role}." in str(abody.get("role", "")):
+            attach(abody.get("policy_arn", ""))
     shared = tuple(sorted(
         other for other, b in ev.resources.get("aws_lambda_function", {}).items()
         if other != fn.name and f"aws_iam_role.{role}." in str(b.get("role", ""))
