@@ -926,3 +926,36 @@ def test_the_modules_own_policies_attached_in_every_way_are_read(tmp_path: Path)
         ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:jobs"), ("sns:Publish", "arn:aws:sns:us-east-1:1:t"),
     }
     assert current.managed == ("arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",)
+
+
+def test_dynamic_statements_of_a_policy_document(tmp_path: Path) -> None:
+    """A dynamic "statement" block makes one statement per element of its for_each, with
+    its iterator (statement, or the one it names) bound to each."""
+    tf = tmp_path / "main.tf"
+    tf.write_text(
+        'variable "grants" {\n  default = {\n'
+        '    queue = { actions = ["sqs:SendMessage"], resources = ["arn:aws:sqs:us-east-1:1:jobs"] }\n'
+        '    topic = { actions = ["sns:Publish"], resources = ["arn:aws:sns:us-east-1:1:t"] }\n  }\n}\n'
+        'variable "buckets" {\n  default = ["in", "out"]\n}\n'
+        'data "aws_iam_policy_document" "fn" {\n'
+        '  dynamic "statement" {\n    for_each = var.grants\n    content {\n      sid = statement.key\n'
+        '      actions = statement.value.actions\n      resources = statement.value.resources\n    }\n  }\n'
+        '  dynamic "statement" {\n    for_each = var.buckets\n    iterator = b\n    content {\n'
+        '      actions = ["s3:GetObject"]\n      resources = ["arn:aws:s3:::${b.value}/*"]\n'
+        '      condition {\n        test = "StringEquals"\n        variable = "s3:ExistingObjectTag/owner"\n        values = [b.value]\n      }\n'
+        '    }\n  }\n}\n'
+        'resource "aws_iam_role" "r" {\n  name = "fn"\n  assume_role_policy = "{}"\n}\n'
+        'resource "aws_iam_role_policy" "p" {\n  role = aws_iam_role.r.id\n  policy = data.aws_iam_policy_document.fn.json\n}\n'
+        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
+        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = aws_iam_role.r.arn\n}\n'
+    )
+    tpl = load_template(str(tf), region="us-east-1", account="1")
+    statements = tpl.current_policy(tpl.function("fn")).policy.statements
+    assert {(st.sid, a, r) for st in statements for a in st.actions for r in st.resources} == {
+        ("queue", "sqs:SendMessage", "arn:aws:sqs:us-east-1:1:jobs"), ("topic", "sns:Publish", "arn:aws:sns:us-east-1:1:t"),
+        ("", "s3:GetObject", "arn:aws:s3:::in/*"), ("", "s3:GetObject", "arn:aws:s3:::out/*"),
+    }
+    assert sorted(st.condition for st in statements if st.condition) == [
+        (("StringEquals", "s3:ExistingObjectTag/owner", ("in",)),),
+        (("StringEquals", "s3:ExistingObjectTag/owner", ("out",)),),
+    ]

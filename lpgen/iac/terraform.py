@@ -103,6 +103,9 @@ class Evaluator:
         """what the values read took that is known only when Terraform runs (a variable
         without a default, a data source's attribute)."""
         self.each: tuple[Any, Any] | None = None
+        self.iterators: dict[str, tuple[Any, Any]] = {}
+        """(key, value) of the element a ``dynamic`` block's content is being read for, by
+        its iterator's name (``statement.value``)."""
         """(each.key, each.value) of the resource instance being read (``for_each``)."""
         self.count_index: int | None = None
         """``count.index`` of the resource instance being read."""
@@ -116,6 +119,8 @@ class Evaluator:
 
     def value(self, raw: Any) -> Any:
         """A value from python-hcl2's output (strings are HCL expression text)."""
+        if isinstance(raw, _Evaluated):
+            return raw.value
         if isinstance(raw, dict):
             return {_unquote_key(k): self.value(v) for k, v in raw.items() if k != "__is_block__"}
         if isinstance(raw, list):
@@ -193,6 +198,12 @@ class Evaluator:
 
     def _reference(self, parts: list[str]) -> Any:
         head = parts[0]
+        if head in self.iterators and len(parts) >= 2:
+            key, value = self.iterators[head]
+            data = key if parts[1] == "key" else value if parts[1] == "value" else "*"
+            for part in parts[2:]:
+                data = data.get(part, "*") if isinstance(data, dict) else "*"
+            return data
         if head == "each" and len(parts) >= 2 and self.each is not None:
             data = self.each[0] if parts[1] == "key" else self.each[1] if parts[1] == "value" else "*"
             for part in parts[2:]:
@@ -322,10 +333,35 @@ class Evaluator:
         }
         return re.sub(r"\$\{(\w+)\}", lambda m: values.get(m.group(1), "*"), templ)
 
+    def _statement_blocks(self, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """The ``statement`` blocks of a policy document, those a ``dynamic "statement"``
+        block makes included (its content read once per element, the iterator bound)."""
+        yield from body.get("statement") or ()
+        for dyn in body.get("dynamic") or ():
+            spec = {_unquote_key(k): v for k, v in dyn.items()}.get("statement") if isinstance(dyn, dict) else None
+            if not isinstance(spec, dict):
+                continue
+            items = self.value(spec.get("for_each"))
+            pairs = list(items.items()) if isinstance(items, dict) else list(enumerate(items)) if isinstance(items, list) else []
+            # NOTE: the iterator is a bare name, not an expression.
+            name = str(spec.get("iterator", "statement")).strip().strip('"').removeprefix("${").removesuffix("}")
+            for key, value in pairs:
+                for content in spec.get("content") or ():
+                    saved = self.iterators.get(name)
+                    self.iterators[name] = (key, value)
+                    try:
+                        # NOTE: evaluated here, while the iterator is bound.
+                        yield {k: _evaluated(self.value(v)) for k, v in content.items() if k != "__is_block__"}
+                    finally:
+                        if saved is None:
+                            self.iterators.pop(name, None)
+                        else:
+                            self.iterators[name] = saved
+
     def policy_document(self, body: dict[str, Any]) -> dict[str, Any]:
         """``data "aws_iam_policy_document"`` as IAM JSON."""
         statements = []
-        for st in body.get("statement") or ():
+        for st in self._statement_blocks(body):
             out: dict[str, Any] = {"Effect": self.string(st.get("effect", '"Allow"'))}
             for src, dst in (("actions", "Action"), ("not_actions", "NotAction"),
                              ("resources", "Resource"), ("not_resources", "NotResource")):
@@ -550,6 +586,25 @@ class _Parser:
 
 class _Unknown(Exception):
     pass
+
+
+class _Evaluated:
+    """A value already evaluated (a dynamic block's content, read while its iterator was
+    bound), which ``Evaluator.value`` returns as it is."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def _evaluated(value: Any) -> Any:
+    """``value`` with its leaves marked evaluated, its lists and blocks kept for walking."""
+    if isinstance(value, dict):
+        return {k: _evaluated(v) for k, v in value.items()}
+    if isinstance(value, list) and all(isinstance(v, dict) for v in value) and value:
+        return [_evaluated(v) for v in value]
+    return _Evaluated(value)
 
 
 _TEMPLATE_PART = re.compile(r"\$\$\{|%%\{|\$\{\s*([A-Za-z_][\w-]*)\s*\}|\$\{\s*jsonencode\(\s*([A-Za-z_][\w-]*)\s*\)\s*\}|\$\{[^}]*\}|%\{")
