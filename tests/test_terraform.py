@@ -427,7 +427,7 @@ def _suggest_tf(tmp_path: Path, resources: str, name: str = "fn", body: str = ""
     (tmp_path / "main.tf").write_text(
         resources + f'resource "aws_lambda_function" "{name}" {{\n  function_name = "{name}"\n  handler = "app.handler"\n'
         f'  runtime = "python3.12"\n  filename = "fn.zip"\n  role = "arn:aws:iam::1:role/fn"\n{body}}}\n')
-    return api.suggest_for_function(load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1"), None)
+    return api.suggest_for_function(load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1"), name)
 
 
 def test_resources_encrypted_with_a_customer_key_need_it(tmp_path: Path) -> None:
@@ -636,34 +636,50 @@ resource "aws_s3_bucket_policy" "data" {
     assert missing.note.startswith("the bucket policy aws_s3_bucket_policy.data denies uploads to data-bucket without ServerSideEncryption")
 
 
+def _env(**variables: str) -> str:
+    """A function block's environment with these variables (HCL expressions)."""
+    lines = "".join(f"      {k} = {v}\n" for k, v in variables.items())
+    return f"  environment {{\n    variables = {{\n{lines}    }}\n  }}\n"
+
+
+def _grants(tmp_path: Path, code: str, resources: str, **env: str) -> set[tuple[str, str]]:
+    """(action, resource) pairs ``_suggest_tf`` suggests for app.py's ``handler`` body ``code``."""
+    (tmp_path / "app.py").write_text("import os, boto3\ndef handler(event, context):\n" + code)
+    return {(p.action, p.resource) for p in _suggest_tf(tmp_path, resources, body=_env(**env)).permissions}
+
+
+def _todays(tmp_path: Path, resources: str) -> Any:
+    """Today's policy of function ``fn``, whose role is ``aws_iam_role.r``, with ``resources``."""
+    (tmp_path / "main.tf").write_text(
+        resources + 'resource "aws_iam_role" "r" {\n  name = "fn"\n  assume_role_policy = "{}"\n}\n'
+        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
+        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = aws_iam_role.r.arn\n}\n'
+    )
+    tpl = load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1")
+    return tpl.current_policy(tpl.function("fn"))
+
+
+def _pairs(policy: Any) -> set[tuple[str, str]]:
+    return {(a, r) for st in policy.statements for a in st.actions for r in st.resources}
+
+
 def test_ids_and_arns_of_resources_name_them_as_the_provider_does(tmp_path: Path) -> None:
     """A parameter named without a leading "/" has the ARN parameter/NAME; a stream's id is
     its ARN, a function's and a parameter's their names: each names its resource, not all."""
-    from lpgen import api
-
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "app.py").write_text(
-        "import os, boto3\n"
-        "def handler(event, context):\n"
+    got = _grants(tmp_path, (
         "    boto3.client('ssm').get_parameter(Name=os.environ['P_ARN'])\n"
         "    boto3.client('ssm').get_parameter(Name=os.environ['P_ID'])\n"
         "    boto3.client('kinesis').put_record(StreamARN=os.environ['S_ID'], Data=b'x', PartitionKey='k')\n"
         "    boto3.client('lambda').invoke(FunctionName=os.environ['F_ID'])\n"
-    )
-    (tmp_path / "main.tf").write_text(
+    ), (
         'resource "aws_ssm_parameter" "p" {\n  name = "app-config"\n  type = "String"\n  value = "x"\n}\n'
         'resource "aws_ssm_parameter" "q" {\n  name = "/app/flags"\n  type = "String"\n  value = "x"\n}\n'
         'resource "aws_kinesis_stream" "s" {\n  name = "events"\n}\n'
         'resource "aws_lambda_function" "w" {\n  function_name = "worker"\n  handler = "w.handler"\n'
         '  runtime = "python3.12"\n  filename = "w.zip"\n  role = "arn:aws:iam::1:role/w"\n}\n'
-        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
-        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = "arn:aws:iam::1:role/fn"\n'
-        '  environment {\n    variables = {\n      P_ARN = aws_ssm_parameter.p.arn\n      P_ID = aws_ssm_parameter.q.id\n'
-        '      S_ID = aws_kinesis_stream.s.id\n      F_ID = aws_lambda_function.w.id\n    }\n  }\n}\n'
-    )
-    tpl = load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1")
-    result = api.suggest_for_function(tpl, "fn", paths=[str(tmp_path / "src")])
-    assert {(p.action, p.resource) for p in result.permissions} == {
+    ), P_ARN="aws_ssm_parameter.p.arn", P_ID="aws_ssm_parameter.q.id", S_ID="aws_kinesis_stream.s.id",
+        F_ID="aws_lambda_function.w.id")
+    assert got == {
         ("ssm:GetParameter", "arn:aws:ssm:us-east-1:1:parameter/app-config"),
         ("ssm:GetParameter", "arn:aws:ssm:us-east-1:1:parameter/app/flags"),
         ("kinesis:PutRecord", "arn:aws:kinesis:us-east-1:1:stream/events"),
@@ -672,31 +688,20 @@ def test_ids_and_arns_of_resources_name_them_as_the_provider_does(tmp_path: Path
 
 
 def test_arns_of_log_groups_clusters_workgroups_jobs_and_aliases(tmp_path: Path) -> None:
-    from lpgen import api
-
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "app.py").write_text(
-        "import os, boto3\n"
-        "def handler(event, context):\n"
+    got = _grants(tmp_path, (
         "    boto3.client('logs').put_retention_policy(logGroupName=os.environ['GROUP'].split(':')[-1], retentionInDays=7)\n"
         "    boto3.client('ecs').list_tasks(cluster=os.environ['CLUSTER'])\n"
         "    boto3.client('athena').get_work_group(WorkGroup=os.environ['WG'].split('/')[-1])\n"
         "    boto3.client('glue').get_job(JobName=os.environ['JOB'])\n"
         "    boto3.client('kms').encrypt(KeyId=os.environ['ALIAS'], Plaintext=b'x')\n"
-    )
-    (tmp_path / "main.tf").write_text(
+    ), (
         'resource "aws_cloudwatch_log_group" "g" {\n  name = "/app/audit"\n}\n'
         'resource "aws_ecs_cluster" "c" {\n  name = "jobs"\n}\n'
         'resource "aws_athena_workgroup" "w" {\n  name = "reports"\n}\n'
         'resource "aws_glue_job" "j" {\n  name = "nightly"\n  role_arn = "r"\n  command {\n    script_location = "s3://b/s.py"\n  }\n}\n'
         'resource "aws_kms_alias" "a" {\n  name = "alias/app"\n  target_key_id = "k"\n}\n'
-        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
-        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = "arn:aws:iam::1:role/fn"\n'
-        '  environment {\n    variables = {\n      GROUP = aws_cloudwatch_log_group.g.arn\n      CLUSTER = aws_ecs_cluster.c.id\n'
-        '      WG = aws_athena_workgroup.w.arn\n      JOB = aws_glue_job.j.id\n      ALIAS = aws_kms_alias.a.arn\n    }\n  }\n}\n'
-    )
-    tpl = load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1")
-    got = {(p.action, p.resource) for p in api.suggest_for_function(tpl, "fn", paths=[str(tmp_path / "src")]).permissions}
+    ), GROUP="aws_cloudwatch_log_group.g.arn", CLUSTER="aws_ecs_cluster.c.id", WG="aws_athena_workgroup.w.arn",
+        JOB="aws_glue_job.j.id", ALIAS="aws_kms_alias.a.arn")
     # NOTE: a key named by its alias is any key of the account (the alias's key is not known).
     assert got == {
         ("logs:PutRetentionPolicy", "arn:aws:logs:us-east-1:1:log-group:/app/audit"),
@@ -760,26 +765,14 @@ def test_outputs_of_community_modules_name_what_their_inputs_make(tmp_path: Path
 def test_a_secure_string_with_a_customer_key_needs_it_to_decrypt(tmp_path: Path) -> None:
     """Parameter Store decrypts a SecureString with the caller's kms:Decrypt on its key_id;
     one on the default key (no key_id) needs nothing of the role."""
-    from lpgen import api
-
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "app.py").write_text(
-        "import os, boto3\n"
-        "def handler(event, context):\n"
+    got = _grants(tmp_path, (
         "    boto3.client('ssm').get_parameter(Name=os.environ['TOKEN'], WithDecryption=True)\n"
         "    boto3.client('ssm').get_parameter(Name=os.environ['PLAIN'], WithDecryption=True)\n"
-    )
-    (tmp_path / "main.tf").write_text(
+    ), (
         'resource "aws_ssm_parameter" "token" {\n  name = "/app/token"\n  type = "SecureString"\n  value = "x"\n'
         '  key_id = "arn:aws:kms:us-east-1:1:key/1234abcd-12ab-34cd-56ef-1234567890ab"\n}\n'
         'resource "aws_ssm_parameter" "plain" {\n  name = "/app/plain"\n  type = "SecureString"\n  value = "x"\n}\n'
-        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
-        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = "arn:aws:iam::1:role/fn"\n'
-        '  environment {\n    variables = {\n      TOKEN = aws_ssm_parameter.token.name\n'
-        '      PLAIN = aws_ssm_parameter.plain.name\n    }\n  }\n}\n'
-    )
-    tpl = load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1")
-    got = {(p.action, p.resource) for p in api.suggest_for_function(tpl, "fn", paths=[str(tmp_path / "src")]).permissions}
+    ), TOKEN="aws_ssm_parameter.token.name", PLAIN="aws_ssm_parameter.plain.name")
     assert got == {
         ("ssm:GetParameter", "arn:aws:ssm:us-east-1:1:parameter/app/token"),
         ("ssm:GetParameter", "arn:aws:ssm:us-east-1:1:parameter/app/plain"),
@@ -788,23 +781,12 @@ def test_a_secure_string_with_a_customer_key_needs_it_to_decrypt(tmp_path: Path)
 
 
 def test_a_topic_on_a_key_named_by_alias(tmp_path: Path) -> None:
-    from lpgen import api
-
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "app.py").write_text(
-        "import os, boto3\n"
-        "def handler(event, context):\n"
-        "    boto3.client('sns').publish(TopicArn=os.environ['TOPIC'], Message='x')\n"
-    )
-    (tmp_path / "main.tf").write_text(
+    (tmp_path / "app.py").write_text(
+        "import os, boto3\ndef handler(event, context):\n    boto3.client('sns').publish(TopicArn=os.environ['TOPIC'], Message='x')\n")
+    result = _suggest_tf(tmp_path, (
         'resource "aws_kms_alias" "a" {\n  name = "alias/events"\n  target_key_id = "k"\n}\n'
         'resource "aws_sns_topic" "t" {\n  name = "events"\n  kms_master_key_id = aws_kms_alias.a.name\n}\n'
-        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
-        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = "arn:aws:iam::1:role/fn"\n'
-        '  environment {\n    variables = {\n      TOPIC = aws_sns_topic.t.arn\n    }\n  }\n}\n'
-    )
-    tpl = load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1")
-    result = api.suggest_for_function(tpl, "fn", paths=[str(tmp_path / "src")])
+    ), body=_env(TOPIC="aws_sns_topic.t.arn"))
     kms = {(p.action, p.resource, p.condition) for p in result.permissions if p.action.startswith("kms:")}
     condition = (("ForAnyValue:StringEquals", "kms:ResourceAliases", "alias/events"),
                  ("StringEquals", "kms:ViaService", "sns.us-east-1.amazonaws.com"))
@@ -815,13 +797,6 @@ def test_a_topic_on_a_key_named_by_alias(tmp_path: Path) -> None:
 def test_policies_read_from_files_and_templates(tmp_path: Path) -> None:
     """A role policy given as file("…json") or templatefile("…tpl", {…}) is today's policy:
     its grants are not missing."""
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "app.py").write_text(
-        "import os, boto3\n"
-        "def handler(event, context):\n"
-        "    boto3.client('sqs').send_message(QueueUrl=os.environ['Q'], MessageBody='x')\n"
-        "    boto3.client('sns').publish(TopicArn=os.environ['T'], Message='x')\n"
-    )
     (tmp_path / "queue.json.tpl").write_text(
         '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["sqs:SendMessage"],\n'
         '  "Resource": "${queue_arn}"}, {"Effect": "Allow", "Action": "sqs:GetQueueUrl", "Resource": ${jsonencode(all)}},\n'
@@ -830,19 +805,13 @@ def test_policies_read_from_files_and_templates(tmp_path: Path) -> None:
     (tmp_path / "topic.json").write_text(
         '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sns:Publish", "Resource": "*"}]}\n'
     )
-    (tmp_path / "main.tf").write_text(
+    current = _todays(tmp_path, (
         'resource "aws_sqs_queue" "q" {\n  name = "jobs"\n}\n'
-        'resource "aws_iam_role" "r" {\n  name = "fn"\n  assume_role_policy = "{}"\n}\n'
         'resource "aws_iam_role_policy" "queue" {\n  role = aws_iam_role.r.id\n'
         '  policy = templatefile("${path.module}/queue.json.tpl", { queue_arn = aws_sqs_queue.q.arn, all = ["a", "b"] })\n}\n'
         'resource "aws_iam_role_policy" "topic" {\n  role = aws_iam_role.r.id\n  policy = file("topic.json")\n}\n'
-        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
-        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = aws_iam_role.r.arn\n'
-        '  environment {\n    variables = {\n      Q = aws_sqs_queue.q.url\n      T = "arn:aws:sns:us-east-1:1:t"\n    }\n  }\n}\n'
-    )
-    tpl = load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1")
-    statements = tpl.current_policy(tpl.function("fn")).policy.statements
-    assert {(a, r) for st in statements for a in st.actions for r in st.resources} == {
+    ))
+    assert _pairs(current.policy) == {
         ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:jobs"),
         ("sqs:GetQueueUrl", "a"), ("sqs:GetQueueUrl", "b"),
         ("sqs:ListQueues", "${aws:username}"),
@@ -878,8 +847,7 @@ def test_functions_that_pick_and_trim_names(tmp_path: Path) -> None:
 def test_policy_documents_built_on_other_documents(tmp_path: Path) -> None:
     """An aws_iam_policy_document's source_policy_documents come first, its own statements
     replace theirs of the same sid, and override_policy_documents replace both."""
-    tf = tmp_path / "main.tf"
-    tf.write_text(
+    current = _todays(tmp_path, (
         'data "aws_iam_policy_document" "base" {\n'
         '  statement {\n    sid = "Read"\n    actions = ["s3:GetObject"]\n    resources = ["arn:aws:s3:::old/*"]\n  }\n'
         '  statement {\n    actions = ["sqs:SendMessage"]\n    resources = ["arn:aws:sqs:us-east-1:1:jobs"]\n  }\n}\n'
@@ -890,14 +858,9 @@ def test_policy_documents_built_on_other_documents(tmp_path: Path) -> None:
         '  override_policy_documents = [data.aws_iam_policy_document.fix.json]\n'
         '  statement {\n    sid = "Read"\n    actions = ["s3:GetObject"]\n    resources = ["arn:aws:s3:::new/*"]\n  }\n'
         '  statement {\n    sid = "Topic"\n    actions = ["sns:Publish"]\n    resources = ["arn:aws:sns:us-east-1:1:first"]\n  }\n}\n'
-        'resource "aws_iam_role" "r" {\n  name = "fn"\n  assume_role_policy = "{}"\n}\n'
         'resource "aws_iam_role_policy" "p" {\n  role = aws_iam_role.r.id\n  policy = data.aws_iam_policy_document.fn.json\n}\n'
-        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
-        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = aws_iam_role.r.arn\n}\n'
-    )
-    tpl = load_template(str(tf), region="us-east-1", account="1")
-    statements = tpl.current_policy(tpl.function("fn")).policy.statements
-    assert {(a, r) for st in statements for a in st.actions for r in st.resources} == {
+    ))
+    assert _pairs(current.policy) == {
         ("s3:GetObject", "arn:aws:s3:::new/*"),
         ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:jobs"),
         ("sns:Publish", "arn:aws:sns:us-east-1:1:final"),
@@ -907,8 +870,7 @@ def test_policy_documents_built_on_other_documents(tmp_path: Path) -> None:
 def test_the_modules_own_policies_attached_in_every_way_are_read(tmp_path: Path) -> None:
     """An aws_iam_policy of the module attached through the role's managed_policy_arns or an
     aws_iam_policy_attachment is read for its statements; an AWS managed one stays an ARN."""
-    tf = tmp_path / "main.tf"
-    tf.write_text(
+    (tmp_path / "main.tf").write_text(
         'resource "aws_iam_policy" "queue" {\n  name = "queue"\n'
         '  policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Action = "sqs:SendMessage", Resource = "arn:aws:sqs:us-east-1:1:jobs"}]})\n}\n'
         'resource "aws_iam_policy" "topic" {\n  name = "topic"\n'
@@ -920,9 +882,9 @@ def test_the_modules_own_policies_attached_in_every_way_are_read(tmp_path: Path)
         'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
         '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = aws_iam_role.r.arn\n}\n'
     )
-    tpl = load_template(str(tf), region="us-east-1", account="1")
+    tpl = load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1")
     current = tpl.current_policy(tpl.function("fn"))
-    assert {(a, r) for st in current.policy.statements for a in st.actions for r in st.resources} == {
+    assert _pairs(current.policy) == {
         ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:jobs"), ("sns:Publish", "arn:aws:sns:us-east-1:1:t"),
     }
     assert current.managed == ("arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",)
@@ -931,8 +893,7 @@ def test_the_modules_own_policies_attached_in_every_way_are_read(tmp_path: Path)
 def test_dynamic_statements_of_a_policy_document(tmp_path: Path) -> None:
     """A dynamic "statement" block makes one statement per element of its for_each, with
     its iterator (statement, or the one it names) bound to each."""
-    tf = tmp_path / "main.tf"
-    tf.write_text(
+    current = _todays(tmp_path, (
         'variable "grants" {\n  default = {\n'
         '    queue = { actions = ["sqs:SendMessage"], resources = ["arn:aws:sqs:us-east-1:1:jobs"] }\n'
         '    topic = { actions = ["sns:Publish"], resources = ["arn:aws:sns:us-east-1:1:t"] }\n  }\n}\n'
@@ -944,13 +905,9 @@ def test_dynamic_statements_of_a_policy_document(tmp_path: Path) -> None:
         '      actions = ["s3:GetObject"]\n      resources = ["arn:aws:s3:::${b.value}/*"]\n'
         '      condition {\n        test = "StringEquals"\n        variable = "s3:ExistingObjectTag/owner"\n        values = [b.value]\n      }\n'
         '    }\n  }\n}\n'
-        'resource "aws_iam_role" "r" {\n  name = "fn"\n  assume_role_policy = "{}"\n}\n'
         'resource "aws_iam_role_policy" "p" {\n  role = aws_iam_role.r.id\n  policy = data.aws_iam_policy_document.fn.json\n}\n'
-        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
-        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = aws_iam_role.r.arn\n}\n'
-    )
-    tpl = load_template(str(tf), region="us-east-1", account="1")
-    statements = tpl.current_policy(tpl.function("fn")).policy.statements
+    ))
+    statements = current.policy.statements
     assert {(st.sid, a, r) for st in statements for a in st.actions for r in st.resources} == {
         ("queue", "sqs:SendMessage", "arn:aws:sqs:us-east-1:1:jobs"), ("topic", "sns:Publish", "arn:aws:sns:us-east-1:1:t"),
         ("", "s3:GetObject", "arn:aws:s3:::in/*"), ("", "s3:GetObject", "arn:aws:s3:::out/*"),
