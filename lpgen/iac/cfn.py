@@ -227,6 +227,11 @@ class Resolver:
         props = res.get("Properties") or {}
         where = {"AWS::CloudFormation::Stack": props.get("TemplateURL"),
                  "AWS::Serverless::Application": props.get("Location")}.get(res.get("Type", ""))
+        meta = res.get("Metadata") or {}
+        if isinstance(meta, dict) and meta.get("aws:asset:property") == "TemplateURL" and isinstance(meta.get("aws:asset:path"), str):
+            # NOTE: a CDK nested stack: its TemplateURL is the asset's place in S3, its
+            # template the file beside this one in cdk.out.
+            where = meta["aws:asset:path"]
         path = "" if not isinstance(where, str) or "://" in where or where.startswith("s3:") else (
             os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(self.path)), where)))
         key = f"nested:{path}:{output}"
