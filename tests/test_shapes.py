@@ -697,6 +697,40 @@ def test_a_cdk_nested_stacks_outputs_come_from_its_template_in_cdk_out(tmp_path:
     assert got == {("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/orders-prod")}
 
 
+def test_a_function_in_a_cdk_nested_stack_has_the_parameters_its_parent_passes(tmp_path: Path) -> None:
+    import json
+
+    from lpgen.iac import load_template
+
+    out = tmp_path / "cdk.out"
+    (out / "asset.abc123").mkdir(parents=True)
+    (out / "asset.abc123" / "index.py").write_text(
+        "import os, boto3\ndef handler(event, context):\n"
+        "    boto3.resource('dynamodb').Table(os.environ['TABLE_NAME']).put_item(Item={})\n")
+    (out / "AppWorkers1A2B3C4D.nested.template.json").write_text(json.dumps({
+        "Parameters": {"referencetoAppOrdersRef": {"Type": "String"}},
+        "Resources": {"Handler886CB40B": {
+            "Type": "AWS::Lambda::Function",
+            "Properties": {"Code": {"S3Bucket": "assets", "S3Key": "abc123.zip"}, "Handler": "index.handler", "Runtime": "python3.12",
+                           "Environment": {"Variables": {"TABLE_NAME": {"Ref": "referencetoAppOrdersRef"}}}},
+            "Metadata": {"aws:asset:path": "asset.abc123", "aws:asset:property": "Code"}}},
+    }))
+    (out / "App.template.json").write_text(json.dumps({"Resources": {
+        "Orders": {"Type": "AWS::DynamoDB::Table", "Properties": {"TableName": "orders"}},
+        "WorkersNestedStackResource": {
+            "Type": "AWS::CloudFormation::Stack",
+            "Properties": {"TemplateURL": "https://s3.amazonaws.com/cdk-assets/x.json",
+                           "Parameters": {"referencetoAppOrdersRef": {"Ref": "Orders"}}},
+            "Metadata": {"aws:asset:path": "AppWorkers1A2B3C4D.nested.template.json", "aws:asset:property": "TemplateURL"},
+        },
+    }}))
+    (out / "manifest.json").write_text(json.dumps({"artifacts": {"App": {
+        "type": "aws:cloudformation:stack", "properties": {"templateFile": "App.template.json"}}}}))
+    tpl = load_template(str(out / "AppWorkers1A2B3C4D.nested.template.json"), region="us-east-1", account="1")
+    got = {(p.action, p.resource) for p in api.suggest_for_function(tpl, None).permissions}
+    assert got == {("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/orders")}
+
+
 def test_exports_that_import_each_other_are_not_known(tmp_path: Path) -> None:
     """Two stacks whose exports import each other's (CloudFormation refuses them) leave the
     value unknown instead of looping."""

@@ -474,6 +474,30 @@ def _inline_code(props: dict[str, Any], lines: dict[str, int], logical: str) -> 
     return None, 0
 
 
+def _parent_parameters(path: str, scope: Scope) -> dict[str, str]:
+    """The parameters a CDK app's parent stack passes to the nested stack whose template is
+    ``path`` (the parent's resource whose ``aws:asset:path`` names it), resolved as the parent."""
+    folder = os.path.dirname(os.path.abspath(path))
+    name = os.path.basename(path)
+    if not name.endswith(".nested.template.json") or not os.path.isfile(os.path.join(folder, "manifest.json")):
+        return {}
+    for other in sorted(os.listdir(folder)):
+        if not other.endswith(".template.json") or other == name:
+            continue
+        doc = _app_template(os.path.join(folder, other))
+        resources = doc.get("Resources") if isinstance(doc, dict) else None
+        for res in resources.values() if isinstance(resources, dict) else ():
+            meta = res.get("Metadata") if isinstance(res, dict) else None
+            if isinstance(meta, dict) and meta.get("aws:asset:path") == name:
+                parent = Resolver(doc, {}, scope, os.path.join(folder, other), _cdk_stack_name(os.path.join(folder, other)) or "*")
+                given = (res.get("Properties") or {}).get("Parameters") or {}
+                try:
+                    return {k: parent.str(v) for k, v in given.items()} if isinstance(given, dict) else {}
+                except TemplateError:
+                    return {}
+    return {}
+
+
 @lru_cache(maxsize=64)
 def _app_template(path: str) -> Any:
     """Another stack's template of a CDK app (JSON), or None when it cannot be read."""
@@ -512,6 +536,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
     doc = load_document(path, lines)
     if not isinstance(doc, dict) or not isinstance(doc.get("Resources"), dict):
         raise TemplateError(f"{path}: not a CloudFormation template (no Resources section)")
+    params = {**_parent_parameters(path, scope), **params}
     resolver = Resolver(doc, params, scope, path, params.get("AWS::StackName") or _cdk_stack_name(path) or "*")
     globals_fn = ((doc.get("Globals") or {}).get("Function") or {})
     functions: dict[str, FunctionInfo] = {}
