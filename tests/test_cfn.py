@@ -488,6 +488,28 @@ def test_an_upload_in_parts_to_a_bucket_on_a_customer_key_can_decrypt(tmp_path: 
     }
 
 
+def test_an_enhanced_fan_out_consumer_as_the_event_source(tmp_path: Path) -> None:
+    """A Kinesis mapping on a stream consumer (``!Ref Consumer``, its ARN) reads the consumer's
+    stream and subscribes to its shards as the consumer."""
+    from lpgen import api
+
+    template = sam_function(tmp_path, resources=(
+        "  Stream:\n    Type: AWS::Kinesis::Stream\n    Properties: {Name: events, ShardCount: 1}\n"
+        "  Consumer:\n    Type: AWS::Kinesis::StreamConsumer\n"
+        "    Properties: {ConsumerName: fn, StreamARN: !GetAtt Stream.Arn}\n"
+    ), properties=(
+        "      Events:\n        K:\n          Type: Kinesis\n"
+        "          Properties: {Stream: !Ref Consumer, StartingPosition: LATEST}\n"
+    ))
+    result = api.suggest_for_function(load_template(str(template), region="us-east-1", account="1"), None)
+    stream = "arn:aws:kinesis:us-east-1:1:stream/events"
+    assert {(p.action, p.resource) for p in result.permissions} == {
+        ("kinesis:SubscribeToShard", f"{stream}/consumer/fn:*"),
+        *((a, stream) for a in ("kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:DescribeStream",
+                                "kinesis:DescribeStreamSummary", "kinesis:ListShards")),
+    }
+
+
 def test_a_global_table_is_named_as_a_table(tmp_path: Path) -> None:
     """``AWS::DynamoDB::GlobalTable``'s Ref is its name, and its stream an ARN under it."""
     from lpgen import api

@@ -628,6 +628,23 @@ def test_serverless_grants_for_on_error_and_destinations_are_todays(tmp_path: Pa
     }
 
 
+def test_a_serverless_on_error_topic_named_by_ref_is_that_topic(tmp_path: Path) -> None:
+    """A topic's Ref is its ARN: onError and destinations given as ``Ref: Topic`` name it."""
+    from lpgen.api import suggest_for_function
+    from lpgen.iac import load_template
+
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    (tmp_path / "serverless.yml").write_text(
+        "service: d\nprovider:\n  name: aws\n  runtime: python3.12\n"
+        "functions:\n  fn:\n    handler: app.handler\n    onError: {Ref: Failures}\n"
+        "    destinations:\n      onFailure: {type: sns, arn: {Ref: Failures}}\n"
+        "resources:\n  Resources:\n    Failures:\n      Type: AWS::SNS::Topic\n      Properties: {TopicName: failures}\n"
+    )
+    tpl = load_template(str(tmp_path / "serverless.yml"), region="us-east-1", account="1")
+    got = {(p.action, p.resource) for p in suggest_for_function(tpl, "fn").permissions}
+    assert got == {("sns:Publish", "arn:aws:sns:us-east-1:1:failures")}
+
+
 # --- what the Lambda service needs of the role ----------------------------------------------
 
 _ROLE = """  Role:

@@ -208,7 +208,12 @@ class Resolver:
         """``attr`` of the resource a ``Ref`` names (a queue's ``Arn``, not its URL), else
         the value resolved."""
         if isinstance(value, dict) and "Ref" in value and value["Ref"] in self.resources:
-            return self.get_att(value["Ref"], attr)
+            res = self.resources[value["Ref"]]
+            spec = _types().get(res.get("Type", "") if isinstance(res, dict) else "") or {}
+            ref = str(spec.get("ref") or "")
+            if attr in (spec.get("attrs") or {}) or not ref.startswith(("arn:", "${Property:")):
+                return self.get_att(value["Ref"], attr)
+            # NOTE: a type whose Ref is its ARN (a topic's, a stream consumer's).
         return self.str(value)
 
     def get_att(self, name: str, attr: str) -> str:
@@ -312,7 +317,10 @@ class Resolver:
         }
         if "${Name}" in template:
             values["Name"] = self.physical_name(logical)
-        return re.sub(r"\$\{(\w+)\}", lambda m: values.get(m.group(1), "*"), template)
+        props = res.get("Properties") or {}
+        for prop in re.findall(r"\$\{Property:(\w+)\}", template):
+            values[f"Property:{prop}"] = self.str(props.get(prop)) if isinstance(props, dict) and prop in props else "*"
+        return re.sub(r"\$\{([\w:]+)\}", lambda m: values.get(m.group(1), "*"), template)
 
     def str(self, value: Any) -> str:  # noqa: A003
         """Resolve a value to a string pattern. A dynamic reference (``{{resolve:ssm:…}}``)

@@ -383,10 +383,17 @@ class Template:
             what = "self-managed Kafka event source reached through the VPC" if src.kind == "kafka-vpc" else (
                 f"{src.kind} event source {src.arn}")
             ev = (Evidence(src.path or self.path, src.line, what, "template"),)
+            arn = src.arn
+            if src.kind == "kinesis" and "/consumer/" in arn:
+                # NOTE: an enhanced fan-out consumer: the poller reads its stream's shards and
+                # subscribes to them as the consumer (with-kinesis.html; what
+                # AWSLambdaKinesisExecutionRole allows).
+                arn = arn.split("/consumer/", 1)[0]
+                out.append(Permission("kinesis:SubscribeToShard", src.arn, ev))
             for action in POLLER_ACTIONS.get(src.kind, ()):
-                resource = "*" if action in NO_RESOURCE_LEVEL else src.arn
+                resource = "*" if action in NO_RESOURCE_LEVEL else arn
                 if action in POLLER_ACCOUNT_RESOURCES:
-                    resource = ":".join(src.arn.split(":")[:5] + [POLLER_ACCOUNT_RESOURCES[action]])
+                    resource = ":".join(arn.split(":")[:5] + [POLLER_ACCOUNT_RESOURCES[action]])
                 out.append(Permission(action, resource, ev))
         for arn in fn.file_systems:
             # NOTE: EFS authorizes a mount on the file system; through an access point, the
