@@ -916,3 +916,19 @@ def test_dynamic_statements_of_a_policy_document(tmp_path: Path) -> None:
         (("StringEquals", "s3:ExistingObjectTag/owner", ("in",)),),
         (("StringEquals", "s3:ExistingObjectTag/owner", ("out",)),),
     ]
+
+
+def test_a_mapping_on_a_stream_consumer(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    result = _suggest_tf(tmp_path, (
+        'resource "aws_kinesis_stream" "s" {\n  name = "events"\n}\n'
+        'resource "aws_kinesis_stream_consumer" "c" {\n  name = "fn"\n  stream_arn = aws_kinesis_stream.s.arn\n}\n'
+        'resource "aws_lambda_event_source_mapping" "m" {\n  function_name = aws_lambda_function.fn.arn\n'
+        '  event_source_arn = aws_kinesis_stream_consumer.c.arn\n  starting_position = "LATEST"\n}\n'
+    ))
+    stream = "arn:aws:kinesis:us-east-1:1:stream/events"
+    assert {(p.action, p.resource) for p in result.permissions} == {
+        ("kinesis:SubscribeToShard", f"{stream}/consumer/fn:*"),
+        *((a, stream) for a in ("kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:DescribeStream",
+                                "kinesis:DescribeStreamSummary", "kinesis:ListShards")),
+    }

@@ -331,7 +331,9 @@ class Evaluator:
             "Partition": self.scope.value("Partition"), "Region": self.scope.value("Region"),
             "Account": self.scope.value("Account"), "Name": physical, "RootedName": "/" + physical.lstrip("/"),
         }
-        return re.sub(r"\$\{(\w+)\}", lambda m: values.get(m.group(1), "*"), templ)
+        for prop in re.findall(r"\$\{Property:(\w+)\}", templ):
+            values[f"Property:{prop}"] = self.string(body[prop]) if prop in body else "*"
+        return re.sub(r"\$\{([\w:]+)\}", lambda m: values.get(m.group(1), "*"), templ)
 
     def _statement_blocks(self, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """The ``statement`` blocks of a policy document, those a ``dynamic "statement"``
