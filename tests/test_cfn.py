@@ -510,6 +510,41 @@ def test_an_enhanced_fan_out_consumer_as_the_event_source(tmp_path: Path) -> Non
     }
 
 
+def test_msk_clusters_with_iam_access_control_need_their_topics_and_group(tmp_path: Path) -> None:
+    """Lambda reads an MSK cluster with IAM access control (a serverless cluster always, a
+    provisioned one with Sasl.Iam) as the function's role: kafka-cluster actions on the
+    cluster, the topics read and the consumer group. A cluster reached with a SCRAM secret
+    needs none of them."""
+    from lpgen import api
+
+    template = sam_function(tmp_path, resources=(
+        "  Events:\n    Type: AWS::MSK::ServerlessCluster\n"
+        "    Properties: {ClusterName: events, ClientAuthentication: {Sasl: {Iam: {Enabled: true}}}, VpcConfigs: []}\n"
+        "  Orders:\n    Type: AWS::MSK::Cluster\n"
+        "    Properties: {ClusterName: orders, ClientAuthentication: {Sasl: {Iam: {Enabled: true}, Scram: {Enabled: true}}}}\n"
+    ), properties=(
+        "      Events:\n"
+        "        E:\n          Type: MSK\n"
+        "          Properties: {Stream: !GetAtt Events.Arn, StartingPosition: LATEST, Topics: [clicks], ConsumerGroupId: fn}\n"
+        "        O:\n          Type: MSK\n"
+        "          Properties:\n            Stream: !Ref Orders\n            StartingPosition: LATEST\n            Topics: [orders]\n"
+        "            SourceAccessConfigurations: [{Type: SASL_SCRAM_512_AUTH, URI: arn:aws:secretsmanager:us-east-1:1:secret:AmazonMSK_o-AbCdEf}]\n"
+    ))
+    result = api.suggest_for_function(load_template(str(template), region="us-east-1", account="1"), None)
+    iam = {(p.action, p.resource) for p in result.permissions if p.action.startswith("kafka-cluster:")}
+    base = "arn:aws:kafka:us-east-1:1"
+    assert iam == {
+        ("kafka-cluster:Connect", f"{base}:cluster/events/*"),
+        ("kafka-cluster:DescribeClusterDynamicConfiguration", f"{base}:cluster/events/*"),
+        ("kafka-cluster:DescribeTopic", f"{base}:topic/events/*/clicks"),
+        ("kafka-cluster:ReadData", f"{base}:topic/events/*/clicks"),
+        ("kafka-cluster:DescribeGroup", f"{base}:group/events/*/fn"),
+        ("kafka-cluster:AlterGroup", f"{base}:group/events/*/fn"),
+    }
+    # NOTE: the cluster is named, not every cluster of the account.
+    assert ("kafka:DescribeClusterV2", f"{base}:cluster/orders/*") in {(p.action, p.resource) for p in result.permissions}
+
+
 def test_a_global_table_is_named_as_a_table(tmp_path: Path) -> None:
     """``AWS::DynamoDB::GlobalTable``'s Ref is its name, and its stream an ARN under it."""
     from lpgen import api

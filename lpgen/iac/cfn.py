@@ -21,6 +21,7 @@ from lpgen.data_files import load_table
 from lpgen.errors import TemplateError, read_text
 from lpgen.iac.model import (
     POLLED,
+    SECRET_ACCESS,
     DataLocation,
     EncryptedResource,
     EventSource,
@@ -35,6 +36,7 @@ from lpgen.iac.model import (
     eventbridge_s3,
     follow,
     key_alias,
+    msk_iam_grants,
     source_secrets,
 )
 from lpgen.permissions.arns import Scope
@@ -627,7 +629,11 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             elif etype == "DynamoDB":
                 sources.append(EventSource("dynamodb", resolver.arn(eprops.get("Stream"), "StreamArn"), at))
             elif etype == "MSK":
-                sources.append(EventSource("kafka", resolver.str(eprops.get("Stream")), at))
+                arn = resolver.str(eprops.get("Stream"))
+                topics = [resolver.str(t) for t in eprops.get("Topics") or ()] if isinstance(eprops.get("Topics"), list) else []
+                grants = msk_iam_grants(arn, topics, resolver.str(eprops["ConsumerGroupId"]) if eprops.get("ConsumerGroupId") else "") if (
+                    _msk_iam(doc, eprops.get("Stream"), eprops)) else ()
+                sources.append(EventSource("kafka", arn, at, grants=grants))
             elif etype == "MQ":
                 sources.append(EventSource("mq", resolver.str(eprops.get("Broker")), at))
             elif etype == "DocumentDB":
@@ -645,7 +651,12 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
                     discarded.append(_on_failure(resolver, p))
                     secrets += source_secrets(p.get("SourceAccessConfigurations"), resolver.str)
                     if kind in POLLED:
-                        sources.append(EventSource(kind, arn, lines.get(f"Resources.{mapping}", 0)))
+                        iam: tuple[tuple[str, str], ...] = ()
+                        if kind == "kafka" and _msk_iam(doc, p.get("EventSourceArn"), p):
+                            group = follow(p, ["AmazonManagedKafkaEventSourceConfig", "ConsumerGroupId"])
+                            listed = [resolver.str(t) for t in p.get("Topics") or ()] if isinstance(p.get("Topics"), list) else []
+                            iam = msk_iam_grants(arn, listed, resolver.str(group) if group else "")
+                        sources.append(EventSource(kind, arn, lines.get(f"Resources.{mapping}", 0), grants=iam))
                     elif p.get("SelfManagedEventSource") is not None and _through_vpc(p):
                         sources.append(EventSource("kafka-vpc", "*", lines.get(f"Resources.{mapping}", 0)))
         role = props.get("Role")
@@ -787,6 +798,25 @@ def _mounted(resolver: Resolver, value: Any) -> str:
     known when it deploys: any file system of the account then."""
     arn = resolver.str(value)
     return arn if arn.startswith("arn:") else resolver.scope.arn("elasticfilesystem", "file-system/*")
+
+
+def _msk_iam(doc: dict[str, Any], cluster: Any, props: dict[str, Any]) -> bool:
+    """Does Lambda reach this Amazon MSK cluster with IAM access control: the template's own
+    cluster takes IAM (a serverless one always does), and the mapping gives no SASL/SCRAM or
+    mTLS secret, which Lambda would use instead?"""
+    confs = props.get("SourceAccessConfigurations")
+    if isinstance(confs, list) and any(isinstance(c, dict) and c.get("Type") in SECRET_ACCESS for c in confs):
+        return False
+    ref = cluster.get("Ref") if isinstance(cluster, dict) else None
+    att = cluster.get("Fn::GetAtt") if isinstance(cluster, dict) else None
+    logical = ref if isinstance(ref, str) else (att[0] if isinstance(att, list) and att else str(att or "").split(".")[0])
+    res = (doc.get("Resources") or {}).get(logical) if logical else None
+    if not isinstance(res, dict):
+        return False
+    if res.get("Type") == "AWS::MSK::ServerlessCluster":
+        return True
+    enabled = follow(res.get("Properties") or {}, ["ClientAuthentication", "Sasl", "Iam", "Enabled"])
+    return res.get("Type") == "AWS::MSK::Cluster" and enabled in (True, "true", "True")
 
 
 def _through_vpc(props: dict[str, Any]) -> bool:

@@ -114,6 +114,9 @@ class EventSource:
     line: int = 0
     path: str = ""
     """the file that defines it, when the template is several files (a Terraform module)."""
+    grants: tuple[tuple[str, str], ...] = ()
+    """(action, resource) the poller also needs for this source (an Amazon MSK cluster with
+    IAM access control: its topics and consumer group)."""
 
 
 @dataclass(frozen=True)
@@ -390,6 +393,7 @@ class Template:
                 # AWSLambdaKinesisExecutionRole allows).
                 arn = arn.split("/consumer/", 1)[0]
                 out.append(Permission("kinesis:SubscribeToShard", src.arn, ev))
+            out.extend(Permission(action, resource, ev) for action, resource in src.grants)
             for action in POLLER_ACTIONS.get(src.kind, ()):
                 resource = "*" if action in NO_RESOURCE_LEVEL else arn
                 if action in POLLER_ACCOUNT_RESOURCES:
@@ -564,3 +568,29 @@ def key_alias(key: str) -> str:
     if not name.startswith("alias/") or name.startswith("alias/aws/"):
         return ""
     return name
+
+
+MSK_IAM_ACTIONS = (
+    ("kafka-cluster:Connect", "cluster"), ("kafka-cluster:DescribeClusterDynamicConfiguration", "cluster"),
+    ("kafka-cluster:DescribeTopic", "topic"), ("kafka-cluster:ReadData", "topic"),
+    ("kafka-cluster:DescribeGroup", "group"), ("kafka-cluster:AlterGroup", "group"),
+)
+"""what the poller of an Amazon MSK cluster with IAM access control does as the function's role,
+and on what: the cluster, the topics it reads, its consumer group (Lambda Developer Guide,
+"Configuring Amazon MSK cluster authentication": IAM role-based authentication)."""
+
+
+def msk_iam_grants(cluster_arn: str, topics: list[str], group: str) -> tuple[tuple[str, str], ...]:
+    """(action, resource) of ``MSK_IAM_ACTIONS`` for a cluster ARN
+    (``arn:…:kafka:REGION:ACCOUNT:cluster/NAME/UUID``), its topics and consumer group (``*``
+    when Lambda makes its id)."""
+    head, sep, rest = cluster_arn.partition(":cluster/")
+    if not sep:
+        return ()
+    name_uuid = rest if "/" in rest else f"{rest}/*"
+    places = {
+        "cluster": [cluster_arn],
+        "topic": [f"{head}:topic/{name_uuid}/{t}" for t in (topics or ["*"])],
+        "group": [f"{head}:group/{name_uuid}/{group or '*'}"],
+    }
+    return tuple((action, r) for action, kind in MSK_IAM_ACTIONS for r in places[kind])
