@@ -645,6 +645,33 @@ def test_a_serverless_on_error_topic_named_by_ref_is_that_topic(tmp_path: Path) 
     assert got == {("sns:Publish", "arn:aws:sns:us-east-1:1:failures")}
 
 
+def test_a_serverless_msk_event_on_a_serverless_cluster(tmp_path: Path) -> None:
+    """An msk event polls its cluster: the Framework grants kafka:DescribeCluster and
+    GetBootstrapBrokers on it and the VPC's network interfaces; a serverless cluster of the
+    template takes IAM access control, whose kafka-cluster actions it does not grant."""
+    from lpgen.review import review_function
+
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    (tmp_path / "serverless.yml").write_text(
+        "service: d\nprovider:\n  name: aws\n  runtime: python3.12\n"
+        "functions:\n  fn:\n    handler: app.handler\n"
+        "    events:\n      - msk: {arn: !GetAtt Events.Arn, topic: clicks}\n"
+        "resources:\n  Resources:\n    Events:\n      Type: AWS::MSK::ServerlessCluster\n"
+        "      Properties: {ClusterName: events, ClientAuthentication: {Sasl: {Iam: {Enabled: true}}}, VpcConfigs: []}\n"
+    )
+    review = review_function(str(tmp_path / "serverless.yml"), "fn", region="us-east-1", account="1")
+    base = "arn:aws:kafka:us-east-1:1"
+    assert sorted((c.action, c.resource) for c in review.diff.of("missing")) == [
+        ("kafka-cluster:AlterGroup", f"{base}:group/events/*/*"),
+        ("kafka-cluster:Connect", f"{base}:cluster/events/*"),
+        ("kafka-cluster:DescribeClusterDynamicConfiguration", f"{base}:cluster/events/*"),
+        ("kafka-cluster:DescribeGroup", f"{base}:group/events/*/*"),
+        ("kafka-cluster:DescribeTopic", f"{base}:topic/events/*/clicks"),
+        ("kafka-cluster:ReadData", f"{base}:topic/events/*/clicks"),
+        ("kafka:DescribeClusterV2", f"{base}:cluster/events/*"),
+    ]
+
+
 # --- what the Lambda service needs of the role ----------------------------------------------
 
 _ROLE = """  Role:

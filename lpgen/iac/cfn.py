@@ -632,7 +632,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
                 arn = resolver.str(eprops.get("Stream"))
                 topics = [resolver.str(t) for t in eprops.get("Topics") or ()] if isinstance(eprops.get("Topics"), list) else []
                 grants = msk_iam_grants(arn, topics, resolver.str(eprops["ConsumerGroupId"]) if eprops.get("ConsumerGroupId") else "") if (
-                    _msk_iam(doc, eprops.get("Stream"), eprops)) else ()
+                    msk_iam(doc.get("Resources") or {}, eprops.get("Stream"), eprops.get("SourceAccessConfigurations"))) else ()
                 sources.append(EventSource("kafka", arn, at, grants=grants))
             elif etype == "MQ":
                 sources.append(EventSource("mq", resolver.str(eprops.get("Broker")), at))
@@ -652,7 +652,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
                     secrets += source_secrets(p.get("SourceAccessConfigurations"), resolver.str)
                     if kind in POLLED:
                         iam: tuple[tuple[str, str], ...] = ()
-                        if kind == "kafka" and _msk_iam(doc, p.get("EventSourceArn"), p):
+                        if kind == "kafka" and msk_iam(doc.get("Resources") or {}, p.get("EventSourceArn"), p.get("SourceAccessConfigurations")):
                             group = follow(p, ["AmazonManagedKafkaEventSourceConfig", "ConsumerGroupId"])
                             listed = [resolver.str(t) for t in p.get("Topics") or ()] if isinstance(p.get("Topics"), list) else []
                             iam = msk_iam_grants(arn, listed, resolver.str(group) if group else "")
@@ -800,17 +800,16 @@ def _mounted(resolver: Resolver, value: Any) -> str:
     return arn if arn.startswith("arn:") else resolver.scope.arn("elasticfilesystem", "file-system/*")
 
 
-def _msk_iam(doc: dict[str, Any], cluster: Any, props: dict[str, Any]) -> bool:
+def msk_iam(resources: dict[str, Any], cluster: Any, access: Any) -> bool:
     """Does Lambda reach this Amazon MSK cluster with IAM access control: the template's own
-    cluster takes IAM (a serverless one always does), and the mapping gives no SASL/SCRAM or
-    mTLS secret, which Lambda would use instead?"""
-    confs = props.get("SourceAccessConfigurations")
-    if isinstance(confs, list) and any(isinstance(c, dict) and c.get("Type") in SECRET_ACCESS for c in confs):
+    cluster (``resources``) takes IAM (a serverless one always does), and the mapping's
+    ``access`` configurations give no SASL/SCRAM or mTLS secret, which Lambda would use instead?"""
+    if isinstance(access, list) and any(isinstance(c, dict) and c.get("Type") in SECRET_ACCESS for c in access):
         return False
     ref = cluster.get("Ref") if isinstance(cluster, dict) else None
     att = cluster.get("Fn::GetAtt") if isinstance(cluster, dict) else None
     logical = ref if isinstance(ref, str) else (att[0] if isinstance(att, list) and att else str(att or "").split(".")[0])
-    res = (doc.get("Resources") or {}).get(logical) if logical else None
+    res = resources.get(logical) if logical and isinstance(resources, dict) else None
     if not isinstance(res, dict):
         return False
     if res.get("Type") == "AWS::MSK::ServerlessCluster":

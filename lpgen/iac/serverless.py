@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from lpgen.errors import TemplateError
-from lpgen.iac.cfn import Resolver, load_document
+from lpgen.iac.cfn import Resolver, load_document, msk_iam
 from lpgen.iac.model import (
     TARGET_ACTIONS,
     EventSource,
@@ -20,6 +20,7 @@ from lpgen.iac.model import (
     delivery,
     eventbridge_s3,
     follow,
+    msk_iam_grants,
 )
 from lpgen.permissions.arns import Scope
 from lpgen.source.package import is_package, unpack
@@ -311,6 +312,16 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
                 spec = event["sqs"]
                 arn = spec.get("arn") if isinstance(spec, dict) else spec
                 sources.append(EventSource("sqs", resolver.arn(arn, "Arn"), at))
+            if isinstance(event.get("msk"), dict):
+                # NOTE: an Amazon MSK mapping (events/msk/index.js): the cluster it polls, as the
+                # function's role when the cluster takes IAM access control and no SCRAM secret is given.
+                spec = event["msk"]
+                cluster = resolver.arn(spec.get("arn"), "Arn")
+                access = [{"Type": "SASL_SCRAM_512_AUTH"}] if spec.get("saslScram512") is not None else []
+                iam = msk_iam_grants(cluster, [resolver.str(spec.get("topic"))],
+                                     resolver.str(spec["consumerGroupId"]) if spec.get("consumerGroupId") else "") if (
+                    msk_iam(resources, spec.get("arn"), access)) else ()
+                sources.append(EventSource("kafka", cluster, at, grants=iam))
             for kind, setting in (("activemq", "basicAuthArn"), ("rabbitmq", "basicAuthArn"), ("msk", "saslScram512")):
                 given = follow(event, [kind, setting])
                 if given is not None:
