@@ -672,6 +672,24 @@ def test_a_serverless_msk_event_on_a_serverless_cluster(tmp_path: Path) -> None:
     ]
 
 
+def test_serverless_activemq_events_poll_their_broker(tmp_path: Path) -> None:
+    """An activemq event polls its broker: the suggestion and the Framework's role both have
+    mq:DescribeBroker on it, the secret, and the VPC's network interfaces."""
+    from lpgen.review import review_function
+
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    (tmp_path / "serverless.yml").write_text(
+        "service: d\nprovider:\n  name: aws\n  runtime: python3.12\n"
+        "functions:\n  fn:\n    handler: app.handler\n    events:\n"
+        "      - activemq:\n          arn: arn:aws:mq:us-east-1:1:broker:orders:b-1234\n"
+        "          basicAuthArn: arn:aws:secretsmanager:us-east-1:1:secret:mq-AbCdEf\n          queue: jobs\n"
+    )
+    review = review_function(str(tmp_path / "serverless.yml"), "fn", region="us-east-1", account="1")
+    assert ("mq:DescribeBroker", "arn:aws:mq:us-east-1:1:broker:orders:b-1234") in {
+        (p.action, p.resource) for p in review.suggestion.permissions}
+    assert list(review.diff.of("missing")) == []
+
+
 # --- what the Lambda service needs of the role ----------------------------------------------
 
 _ROLE = """  Role:

@@ -427,8 +427,8 @@ def _serverless(doc: dict[str, Any], resolver: Any, fn: FunctionInfo, functions:
     # NOTE: the framework adds its pollers' permissions for sqs and stream events to the role
     # it makes: the function's own (per-function roles) or the one every function shares.
     owners = [fn.name] if own else [fn.name, *shared]
-    # NOTE: the plugin's roles get the stream and sqs grants, not the msk ones (its src/lib/index.ts).
-    statements.extend(_serverless_event_statements(doc, owners, resolver, where, with_msk=not own))
+    # NOTE: the plugin's roles get the stream and sqs grants, not the msk or MQ ones (its src/lib/index.ts).
+    statements.extend(_serverless_event_statements(doc, owners, resolver, where, with_brokers=not own))
     # NOTE: and, for each function, what its onError and destinations are sent with.
     grants = sorted({g for name in owners for g in (functions[name].tool_grants if name in functions else ())})
     if grants:
@@ -471,16 +471,19 @@ _SLS_POLLERS = {
     "dynamodb": ("dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream", "dynamodb:ListStreams"),
     "kinesis": ("kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:DescribeStream", "kinesis:ListStreams"),
     "msk": ("kafka:DescribeCluster", "kafka:GetBootstrapBrokers"),
+    "activemq": ("mq:DescribeBroker",),
+    "rabbitmq": ("mq:DescribeBroker",),
 }
-"""what the Serverless Framework grants its role for each sqs, stream and msk event, on the
-event's ARN (lib/plugins/aws/package/compile/events/sqs.js, stream.js, msk/index.js)."""
+"""what the Serverless Framework grants its role for each sqs, stream, msk, activemq and
+rabbitmq event, on the event's ARN (lib/plugins/aws/package/compile/events/sqs.js, stream.js,
+msk/index.js, activemq.js, rabbitmq.js)."""
 _SLS_MSK_VPC = ("ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs",
                 "ec2:DeleteNetworkInterface", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups")
-"""and on "*" for a function with msk events, to reach the cluster in its VPC."""
+"""and on "*" for a function with msk or MQ events, to reach the cluster or broker in its VPC."""
 
 
 def _serverless_event_statements(
-    doc: dict[str, Any], functions: list[str], resolver: Any, where: str, with_msk: bool = True,
+    doc: dict[str, Any], functions: list[str], resolver: Any, where: str, with_brokers: bool = True,
 ) -> list[Statement]:
     found: dict[str, list[Any]] = {}
     for name in functions:
@@ -493,13 +496,13 @@ def _serverless_event_statements(
                     text = resolver.str(arn) if arn is not None else ""
                     kind = str(spec.get("type")) if isinstance(spec, dict) and spec.get("type") else (
                         "dynamodb" if ":dynamodb:" in text else "kinesis")
-                if kind in _SLS_POLLERS and arn is not None and (with_msk or kind != "msk"):
+                if kind in _SLS_POLLERS and arn is not None and (with_brokers or kind in ("sqs", "dynamodb", "kinesis")):
                     found.setdefault(kind, []).append(arn)
-    vpc = [{"Effect": "Allow", "Action": list(_SLS_MSK_VPC), "Resource": "*"}] if "msk" in found else []
+    vpc = [{"Effect": "Allow", "Action": list(_SLS_MSK_VPC), "Resource": "*"}]
     return [
         st for kind, arns in sorted(found.items()) for st in _statements(
             {"Statement": [{"Effect": "Allow", "Action": list(_SLS_POLLERS[kind]), "Resource": arns},
-                           *(vpc if kind == "msk" else [])]},
+                           *(vpc if kind in ("msk", "activemq", "rabbitmq") else [])]},
             resolver, f"{where} {kind} events")
     ]
 

@@ -312,6 +312,10 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
                 spec = event["sqs"]
                 arn = spec.get("arn") if isinstance(spec, dict) else spec
                 sources.append(EventSource("sqs", resolver.arn(arn, "Arn"), at))
+            for kind in ("activemq", "rabbitmq"):
+                if isinstance(event.get(kind), dict) and event[kind].get("arn") is not None:
+                    # NOTE: an Amazon MQ broker (events/activemq.js, rabbitmq.js).
+                    sources.append(EventSource("mq", resolver.arn(event[kind]["arn"], "Arn"), at))
             if isinstance(event.get("msk"), dict):
                 # NOTE: an Amazon MSK mapping (events/msk/index.js): the cluster it polls, as the
                 # function's role when the cluster takes IAM access control and no SCRAM secret is given.
