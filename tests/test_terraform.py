@@ -932,3 +932,25 @@ def test_a_mapping_on_a_stream_consumer(tmp_path: Path) -> None:
         *((a, stream) for a in ("kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:DescribeStream",
                                 "kinesis:DescribeStreamSummary", "kinesis:ListShards")),
     }
+
+
+def test_a_mapping_on_a_serverless_msk_cluster_reads_it_with_iam(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    result = _suggest_tf(tmp_path, (
+        'resource "aws_msk_serverless_cluster" "c" {\n  cluster_name = "events"\n}\n'
+        'resource "aws_lambda_event_source_mapping" "m" {\n  function_name = aws_lambda_function.fn.arn\n'
+        '  event_source_arn = aws_msk_serverless_cluster.c.arn\n  topics = ["clicks"]\n  starting_position = "LATEST"\n'
+        '  amazon_managed_kafka_event_source_config {\n    consumer_group_id = "fn"\n  }\n}\n'
+    ))
+    base = "arn:aws:kafka:us-east-1:1"
+    assert {(p.action, p.resource) for p in result.permissions if p.action.startswith("kafka")} == {
+        ("kafka-cluster:Connect", f"{base}:cluster/events/*"),
+        ("kafka-cluster:DescribeClusterDynamicConfiguration", f"{base}:cluster/events/*"),
+        ("kafka-cluster:DescribeTopic", f"{base}:topic/events/*/clicks"),
+        ("kafka-cluster:ReadData", f"{base}:topic/events/*/clicks"),
+        ("kafka-cluster:DescribeGroup", f"{base}:group/events/*/fn"),
+        ("kafka-cluster:AlterGroup", f"{base}:group/events/*/fn"),
+        ("kafka:DescribeCluster", f"{base}:cluster/events/*"),
+        ("kafka:DescribeClusterV2", f"{base}:cluster/events/*"),
+        ("kafka:GetBootstrapBrokers", f"{base}:cluster/events/*"),
+    }

@@ -23,6 +23,7 @@ from lpgen.data_files import load_table
 from lpgen.errors import TemplateError
 from lpgen.iac.model import (
     POLLED,
+    SECRET_ACCESS,
     CurrentPolicy,
     DataLocation,
     EncryptedResource,
@@ -35,6 +36,7 @@ from lpgen.iac.model import (
     arns,
     follow,
     key_alias,
+    msk_iam_grants,
     source_secrets,
 )
 from lpgen.permissions.arns import Scope
@@ -734,6 +736,22 @@ def _passed_roles(ev: Evaluator) -> tuple[PassedRoles, ...]:
     return tuple(out)
 
 
+def _msk_iam(ev: Evaluator, ref: str, mapping: dict[str, Any]) -> bool:
+    """Does the mapping reach the module's MSK cluster (``ref``) with IAM access control: a
+    serverless cluster, or one whose ``client_authentication`` takes IAM, with no SCRAM or mTLS
+    secret in the mapping?"""
+    if any(isinstance(c, dict) and ev.string(c.get("type")) in SECRET_ACCESS for c in mapping.get("source_access_configuration") or ()):
+        return False
+    if re.search(r"aws_msk_serverless_cluster\.([\w-]+)\.", ref):
+        return True
+    found = re.search(r"aws_msk_cluster\.([\w-]+)\.", ref)
+    body = ev.resources.get("aws_msk_cluster", {}).get(found.group(1)) if found else None
+    if not isinstance(body, dict):
+        return False
+    sasl = [s for c in body.get("client_authentication") or () if isinstance(c, dict) for s in c.get("sasl") or () if isinstance(s, dict)]
+    return any(ev.value(s.get("iam")) in (True, "true") for s in sasl)
+
+
 def _encrypted(ev: Evaluator) -> tuple[EncryptedResource, ...]:
     """Resources encrypted with a customer managed key (encryption.yaml)."""
     out: list[EncryptedResource] = []
@@ -946,7 +964,13 @@ def _function_info(ev: Evaluator, address: str, name: str, body: dict[str, Any],
             kind = arn_service(arn)
             if kind in POLLED:
                 where, line = positions.get(("aws_lambda_event_source_mapping", mname), ("", 0))
-                sources.append(EventSource(kind, arn, line, where))
+                iam: tuple[tuple[str, str], ...] = ()
+                if kind == "kafka" and _msk_iam(ev, str(m.get("event_source_arn", "")), m):
+                    topics = ev.value(m.get("topics") or [])
+                    group = next((ev.string(c["consumer_group_id"]) for c in m.get("amazon_managed_kafka_event_source_config") or ()
+                                  if isinstance(c, dict) and c.get("consumer_group_id")), "")
+                    iam = msk_iam_grants(arn, [str(t) for t in topics] if isinstance(topics, list) else [], group)
+                sources.append(EventSource(kind, arn, line, where, iam))
     fname = ev.string(body.get("function_name"))
     # NOTE: the secrets a rotation names the function for (the event's SecretId), when
     # nothing else invokes it.
