@@ -545,6 +545,28 @@ def test_msk_clusters_with_iam_access_control_need_their_topics_and_group(tmp_pa
     assert ("kafka:DescribeClusterV2", f"{base}:cluster/orders/*") in {(p.action, p.resource) for p in result.permissions}
 
 
+def test_an_opensearch_domain_and_an_alarm_of_the_template(tmp_path: Path) -> None:
+    """A named OpenSearch domain's endpoint names it in the signed request's grant; an alarm's
+    Ref is its (generated) name."""
+    from lpgen import api
+
+    template = sam_function(tmp_path, code=(
+        "import os, boto3, requests\n"
+        "from requests_aws4auth import AWS4Auth\n"
+        "def handler(event, context):\n"
+        "    requests.get(f\"https://{os.environ['ES']}/orders/_search\", auth=AWS4Auth('k', 's', 'us-east-1', 'es'))\n"
+        "    boto3.client('cloudwatch').set_alarm_state(AlarmName=os.environ['ALARM'], StateValue='OK', StateReason='r')\n"
+    ), resources=(
+        "  Search:\n    Type: AWS::OpenSearchService::Domain\n    Properties: {DomainName: orders}\n"
+        "  Alarm:\n    Type: AWS::CloudWatch::Alarm\n    Properties: {MetricName: m, Namespace: n}\n"
+    ), properties="      Environment:\n        Variables: {ES: !GetAtt Search.DomainEndpoint, ALARM: !Ref Alarm}\n")
+    result = api.suggest_for_function(load_template(str(template), region="us-east-1", account="1"), None)
+    assert {(p.action, p.resource) for p in result.permissions} == {
+        ("es:ESHttpGet", "arn:aws:es:us-east-1:1:domain/orders/orders/_search"),
+        ("cloudwatch:SetAlarmState", "arn:aws:cloudwatch:us-east-1:1:alarm:*-Alarm-*"),
+    }
+
+
 def test_a_global_table_is_named_as_a_table(tmp_path: Path) -> None:
     """``AWS::DynamoDB::GlobalTable``'s Ref is its name, and its stream an ARN under it."""
     from lpgen import api

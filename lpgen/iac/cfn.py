@@ -284,6 +284,8 @@ class Resolver:
             finally:
                 self._stack.pop()
         form = str(spec.get("generated") or "")
+        if form == "*":
+            return "*"
         if "${Logical}" in form:
             # NOTE: a type whose generated names leave the stack's name out (a state
             # machine is Logical-random, a secret the same, a parameter CFN-Logical-random).

@@ -345,7 +345,7 @@ def _http_request(v: str) -> tuple[str, str, str]:
     return method, host.split(":")[0].lower(), path.split("?")[0].split("#")[0]
 
 
-_ES_HOST = re.compile(r"(?:search|vpc)-(?P<domain>[a-z][a-z0-9-]*)-[a-z0-9]+\.(?P<region>[a-z0-9-]+)\.es\.amazonaws\.com")
+_ES_HOST = re.compile(r"(?:search|vpc)-(?P<domain>[a-z][a-z0-9-]*)-[a-z0-9*]+\.(?P<region>[a-z0-9-]+)\.es\.amazonaws\.com")
 
 
 def _t_es_request(v: str, spec: dict[str, Any]) -> dict[str, str]:
