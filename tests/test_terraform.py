@@ -954,3 +954,23 @@ def test_a_mapping_on_a_serverless_msk_cluster_reads_it_with_iam(tmp_path: Path)
         ("kafka:DescribeClusterV2", f"{base}:cluster/events/*"),
         ("kafka:GetBootstrapBrokers", f"{base}:cluster/events/*"),
     }
+
+
+def test_domains_alarms_pools_and_identities_of_the_module(tmp_path: Path) -> None:
+    got = _grants(tmp_path, (
+        "    import requests\n"
+        "    from requests_aws4auth import AWS4Auth\n"
+        "    requests.get(f\"https://{os.environ['ES']}/orders/_doc/1\", auth=AWS4Auth('k', 's', 'us-east-1', 'es'))\n"
+        "    boto3.client('cloudwatch').set_alarm_state(AlarmName=os.environ['ALARM'], StateValue='OK', StateReason='r')\n"
+        "    boto3.client('cognito-idp').admin_get_user(UserPoolId=os.environ['POOL'], Username='u')\n"
+    ), (
+        'resource "aws_opensearch_domain" "d" {\n  domain_name = "orders"\n}\n'
+        'resource "aws_cloudwatch_metric_alarm" "a" {\n  alarm_name = "errors"\n}\n'
+        'resource "aws_cognito_user_pool" "p" {\n  name = "users"\n}\n'
+    ), ES="aws_opensearch_domain.d.endpoint", ALARM="aws_cloudwatch_metric_alarm.a.alarm_name",
+        POOL="aws_cognito_user_pool.p.id")
+    assert got == {
+        ("es:ESHttpGet", "arn:aws:es:us-east-1:1:domain/orders/orders/_doc/1"),
+        ("cloudwatch:SetAlarmState", "arn:aws:cloudwatch:us-east-1:1:alarm:errors"),
+        ("cognito-idp:AdminGetUser", "arn:aws:cognito-idp:us-east-1:1:userpool/us-east-1_*"),
+    }
