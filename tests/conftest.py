@@ -51,6 +51,20 @@ def sam_function(tmp_path: Path, properties: str = "", resources: str = "",
     return template
 
 
+def kafka_iam(cluster: str, topic: str, group: str) -> set[tuple[str, str]]:
+    """What Lambda's poller does as the role on an MSK cluster named ``cluster`` (us-east-1,
+    account 1) with IAM access control, reading ``topic`` as consumer group ``group``."""
+    base = "arn:aws:kafka:us-east-1:1"
+    return {
+        ("kafka-cluster:Connect", f"{base}:cluster/{cluster}/*"),
+        ("kafka-cluster:DescribeClusterDynamicConfiguration", f"{base}:cluster/{cluster}/*"),
+        ("kafka-cluster:DescribeTopic", f"{base}:topic/{cluster}/*/{topic}"),
+        ("kafka-cluster:ReadData", f"{base}:topic/{cluster}/*/{topic}"),
+        ("kafka-cluster:DescribeGroup", f"{base}:group/{cluster}/*/{group}"),
+        ("kafka-cluster:AlterGroup", f"{base}:group/{cluster}/*/{group}"),
+    }
+
+
 @pytest.fixture
 def collect_calls(tmp_path: Path):
     """``collect(source, env=…)`` bound to a fresh folder."""

@@ -4,6 +4,7 @@ a bare Name, event-given names."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -611,22 +612,48 @@ def test_textract_writes_a_jobs_results_to_the_callers_bucket_with_its_key(tmp_p
     assert {r for a, r in got if a.startswith("kms:")} == {key}
 
 
-def test_a_cdk_apps_stacks_import_what_the_others_export(tmp_path: Path) -> None:
-    """Fn::ImportValue of an export another stack of the same app makes (CDK's cross-stack
-    references) is that stack's value, resolved as that stack: its table, not every table."""
+def _cdk_app(tmp_path: Path, code: str, templates: dict[str, Any], stacks: dict[str, str | None]) -> Path:
+    """A CDK app's cdk.out: the asset ``asset.abc123`` holding index.py (``handler``'s body
+    ``code``), the ``templates`` (file name -> document) and a manifest naming ``stacks``
+    (template file -> stack name, None for the artifact's own)."""
     import json
-
-    from lpgen.iac import load_template
 
     out = tmp_path / "cdk.out"
     (out / "asset.abc123").mkdir(parents=True)
-    (out / "asset.abc123" / "index.py").write_text(
-        "import os, boto3\n"
-        "def handler(event, context):\n"
-        "    boto3.resource('dynamodb').Table(os.environ['TABLE_NAME']).put_item(Item={})\n"
-        "    boto3.client('sqs').send_message(QueueUrl=os.environ['QUEUE_URL'], MessageBody='x')\n"
-    )
-    (out / "Storage.template.json").write_text(json.dumps({
+    (out / "asset.abc123" / "index.py").write_text("import os, boto3\ndef handler(event, context):\n" + code)
+    for name, doc in templates.items():
+        (out / name).write_text(json.dumps(doc))
+    artifacts = {
+        f.removesuffix(".template.json"): {"type": "aws:cloudformation:stack",
+                                           "properties": {"templateFile": f, **({"stackName": n} if n else {})}}
+        for f, n in stacks.items()
+    }
+    (out / "manifest.json").write_text(json.dumps({"artifacts": artifacts}))
+    return out
+
+
+def _cdk_function(env: dict[str, Any]) -> dict[str, Any]:
+    """A CDK-made function running the asset's index.handler with environment ``env``."""
+    return {"Type": "AWS::Lambda::Function",
+            "Properties": {"Code": {"S3Bucket": "assets", "S3Key": "abc123.zip"}, "Handler": "index.handler",
+                           "Runtime": "python3.12", "Environment": {"Variables": env}},
+            "Metadata": {"aws:asset:path": "asset.abc123", "aws:asset:property": "Code"}}
+
+
+def _cdk_grants(out: Path, template: str) -> set[tuple[str, str]]:
+    from lpgen.iac import load_template
+
+    tpl = load_template(str(out / template), region="us-east-1", account="1")
+    return {(p.action, p.resource) for p in api.suggest_for_function(tpl, None).permissions}
+
+
+_PUT_ORDER = "    boto3.resource('dynamodb').Table(os.environ['TABLE_NAME']).put_item(Item={})\n"
+
+
+def test_a_cdk_apps_stacks_import_what_the_others_export(tmp_path: Path) -> None:
+    """Fn::ImportValue of an export another stack of the same app makes (CDK's cross-stack
+    references) is that stack's value, resolved as that stack: its table, not every table."""
+    storage = {
         "Resources": {"OrdersTable315BB997": {"Type": "AWS::DynamoDB::Table", "Properties": {}},
                       "Jobs5E3D9C21": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "jobs"}}},
         "Outputs": {
@@ -636,149 +663,83 @@ def test_a_cdk_apps_stacks_import_what_the_others_export(tmp_path: Path) -> None
             "JobsUrl": {"Value": {"Ref": "Jobs5E3D9C21"},
                         "Export": {"Name": {"Fn::Sub": "${AWS::StackName}-jobs-url"}}},
         },
-    }))
-    (out / "Compute.template.json").write_text(json.dumps({"Resources": {
-        "Handler886CB40B": {
-            "Type": "AWS::Lambda::Function",
-            "Properties": {"Code": {"S3Bucket": "assets", "S3Key": "abc123.zip"}, "Handler": "index.handler",
-                           "Runtime": "python3.12", "Environment": {"Variables": {
-                               "TABLE_NAME": {"Fn::ImportValue": "Storage:ExportsOutputRefOrdersTable315BB9976C1E8E2E"},
-                               "QUEUE_URL": {"Fn::ImportValue": "Storage-Prod-jobs-url"}}}},
-            "Metadata": {"aws:asset:path": "asset.abc123", "aws:asset:property": "Code"},
-        },
-    }}))
-    (out / "manifest.json").write_text(json.dumps({"artifacts": {
-        "Storage": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "Storage.template.json", "stackName": "Storage-Prod"}},
-        "Compute": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "Compute.template.json"}},
-    }}))
-    tpl = load_template(str(out / "Compute.template.json"), region="us-east-1", account="1")
-    got = {(p.action, p.resource) for p in api.suggest_for_function(tpl, None).permissions}
-    assert got == {
+    }
+    compute = {"Resources": {"Handler886CB40B": _cdk_function({
+        "TABLE_NAME": {"Fn::ImportValue": "Storage:ExportsOutputRefOrdersTable315BB9976C1E8E2E"},
+        "QUEUE_URL": {"Fn::ImportValue": "Storage-Prod-jobs-url"}})}}
+    out = _cdk_app(tmp_path, _PUT_ORDER + "    boto3.client('sqs').send_message(QueueUrl=os.environ['QUEUE_URL'], MessageBody='x')\n",
+                   {"Storage.template.json": storage, "Compute.template.json": compute},
+                   {"Storage.template.json": "Storage-Prod", "Compute.template.json": None})
+    assert _cdk_grants(out, "Compute.template.json") == {
         ("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/Storage-Prod-OrdersTable315BB997-*"),
         ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:jobs"),
     }
 
 
+_NESTED = "AppStorage1A2B3C4D.nested.template.json"
+
+
+def _nested_stack(parameters: dict[str, Any]) -> dict[str, Any]:
+    """A CDK NestedStack resource: its template is the asset _NESTED in cdk.out."""
+    return {"Type": "AWS::CloudFormation::Stack",
+            "Properties": {"TemplateURL": "https://s3.amazonaws.com/cdk-assets/x.json", "Parameters": parameters},
+            "Metadata": {"aws:asset:path": _NESTED, "aws:asset:property": "TemplateURL"}}
+
+
 def test_a_cdk_nested_stacks_outputs_come_from_its_template_in_cdk_out(tmp_path: Path) -> None:
     """A CDK NestedStack's TemplateURL is an S3 asset; its template lies in cdk.out (the
     resource's aws:asset:path), read with the parameters the parent passes."""
-    import json
-
-    from lpgen.iac import load_template
-
-    out = tmp_path / "cdk.out"
-    (out / "asset.abc123").mkdir(parents=True)
-    (out / "asset.abc123" / "index.py").write_text(
-        "import os, boto3\ndef handler(event, context):\n"
-        "    boto3.resource('dynamodb').Table(os.environ['TABLE_NAME']).put_item(Item={})\n")
-    (out / "AppStorage1A2B3C4D.nested.template.json").write_text(json.dumps({
+    nested = {
         "Parameters": {"Stage": {"Type": "String"}},
         "Resources": {"Orders": {"Type": "AWS::DynamoDB::Table", "Properties": {"TableName": {"Fn::Sub": "orders-${Stage}"}}}},
         "Outputs": {"AppStorageOrdersRef": {"Value": {"Ref": "Orders"}}},
-    }))
-    (out / "App.template.json").write_text(json.dumps({"Resources": {
-        "StorageNestedStackResource": {
-            "Type": "AWS::CloudFormation::Stack",
-            "Properties": {"TemplateURL": {"Fn::Join": ["", ["https://s3.", {"Ref": "AWS::Region"}, ".amazonaws.com/cdk-assets/x.json"]]},
-                           "Parameters": {"Stage": "prod"}},
-            "Metadata": {"aws:asset:path": "AppStorage1A2B3C4D.nested.template.json", "aws:asset:property": "TemplateURL"},
-        },
-        "Handler886CB40B": {
-            "Type": "AWS::Lambda::Function",
-            "Properties": {"Code": {"S3Bucket": "assets", "S3Key": "abc123.zip"}, "Handler": "index.handler", "Runtime": "python3.12",
-                           "Environment": {"Variables": {"TABLE_NAME": {"Fn::GetAtt": ["StorageNestedStackResource", "Outputs.AppStorageOrdersRef"]}}}},
-            "Metadata": {"aws:asset:path": "asset.abc123", "aws:asset:property": "Code"},
-        },
-    }}))
-    (out / "manifest.json").write_text(json.dumps({"artifacts": {"App": {
-        "type": "aws:cloudformation:stack", "properties": {"templateFile": "App.template.json"}}}}))
-    tpl = load_template(str(out / "App.template.json"), region="us-east-1", account="1")
-    got = {(p.action, p.resource) for p in api.suggest_for_function(tpl, None).permissions}
-    assert got == {("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/orders-prod")}
+    }
+    parent = {"Resources": {
+        "StorageNestedStackResource": _nested_stack({"Stage": "prod"}),
+        "Handler886CB40B": _cdk_function({"TABLE_NAME": {"Fn::GetAtt": ["StorageNestedStackResource", "Outputs.AppStorageOrdersRef"]}}),
+    }}
+    out = _cdk_app(tmp_path, _PUT_ORDER, {_NESTED: nested, "App.template.json": parent}, {"App.template.json": None})
+    assert _cdk_grants(out, "App.template.json") == {("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/orders-prod")}
 
 
 def test_a_function_in_a_cdk_nested_stack_has_the_parameters_its_parent_passes(tmp_path: Path) -> None:
-    import json
-
-    from lpgen.iac import load_template
-
-    out = tmp_path / "cdk.out"
-    (out / "asset.abc123").mkdir(parents=True)
-    (out / "asset.abc123" / "index.py").write_text(
-        "import os, boto3\ndef handler(event, context):\n"
-        "    boto3.resource('dynamodb').Table(os.environ['TABLE_NAME']).put_item(Item={})\n")
-    (out / "AppWorkers1A2B3C4D.nested.template.json").write_text(json.dumps({
+    nested = {
         "Parameters": {"referencetoAppOrdersRef": {"Type": "String"}},
-        "Resources": {"Handler886CB40B": {
-            "Type": "AWS::Lambda::Function",
-            "Properties": {"Code": {"S3Bucket": "assets", "S3Key": "abc123.zip"}, "Handler": "index.handler", "Runtime": "python3.12",
-                           "Environment": {"Variables": {"TABLE_NAME": {"Ref": "referencetoAppOrdersRef"}}}},
-            "Metadata": {"aws:asset:path": "asset.abc123", "aws:asset:property": "Code"}}},
-    }))
-    (out / "App.template.json").write_text(json.dumps({"Resources": {
+        "Resources": {"Handler886CB40B": _cdk_function({"TABLE_NAME": {"Ref": "referencetoAppOrdersRef"}})},
+    }
+    parent = {"Resources": {
         "Orders": {"Type": "AWS::DynamoDB::Table", "Properties": {"TableName": "orders"}},
-        "WorkersNestedStackResource": {
-            "Type": "AWS::CloudFormation::Stack",
-            "Properties": {"TemplateURL": "https://s3.amazonaws.com/cdk-assets/x.json",
-                           "Parameters": {"referencetoAppOrdersRef": {"Ref": "Orders"}}},
-            "Metadata": {"aws:asset:path": "AppWorkers1A2B3C4D.nested.template.json", "aws:asset:property": "TemplateURL"},
-        },
-    }}))
-    (out / "manifest.json").write_text(json.dumps({"artifacts": {"App": {
-        "type": "aws:cloudformation:stack", "properties": {"templateFile": "App.template.json"}}}}))
-    tpl = load_template(str(out / "AppWorkers1A2B3C4D.nested.template.json"), region="us-east-1", account="1")
-    got = {(p.action, p.resource) for p in api.suggest_for_function(tpl, None).permissions}
-    assert got == {("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/orders")}
+        "WorkersNestedStackResource": _nested_stack({"referencetoAppOrdersRef": {"Ref": "Orders"}}),
+    }}
+    out = _cdk_app(tmp_path, _PUT_ORDER, {_NESTED: nested, "App.template.json": parent}, {"App.template.json": None})
+    assert _cdk_grants(out, _NESTED) == {("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/orders")}
 
 
 def test_exports_that_import_each_other_are_not_known(tmp_path: Path) -> None:
     """Two stacks whose exports import each other's (CloudFormation refuses them) leave the
     value unknown instead of looping."""
-    import json
-
     from lpgen.iac import load_template
 
-    out = tmp_path / "cdk.out"
-    out.mkdir()
-    (out / "app.py").write_text("import os, boto3\ndef handler(e, c):\n    boto3.client('sqs').send_message(QueueUrl=os.environ['Q'], MessageBody='x')\n")
-    for me, other in (("A", "B"), ("B", "A")):
-        (out / f"{me}.template.json").write_text(json.dumps({
-            "Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {
-                "Handler": "app.handler", "Runtime": "python3.12", "Code": {"ZipFile": "x"},
-                "Environment": {"Variables": {"Q": {"Fn::ImportValue": f"{other}-q"}}}}}} if me == "A" else {},
+    templates = {
+        f"{me}.template.json": {
+            "Resources": {"Fn": _cdk_function({"Q": {"Fn::ImportValue": f"{other}-q"}})} if me == "A" else {},
             "Outputs": {"Q": {"Value": {"Fn::ImportValue": f"{other}-q"}, "Export": {"Name": f"{me}-q"}}},
-        }))
-    (out / "manifest.json").write_text(json.dumps({"artifacts": {}}))
+        }
+        for me, other in (("A", "B"), ("B", "A"))
+    }
+    out = _cdk_app(tmp_path, "    return 1\n", templates, {})
     tpl = load_template(str(out / "A.template.json"), region="us-east-1", account="1")
     assert tpl.functions["Fn"].environment["Q"] == "*"
 
 
 def test_a_cdk_template_finds_its_staged_code_and_stack_name(tmp_path: Path) -> None:
-    import json
-
-    from lpgen.iac import load_template
-
-    out = tmp_path / "cdk.out"
-    (out / "asset.abc123").mkdir(parents=True)
-    (out / "asset.abc123" / "index.py").write_text(
-        "import os, boto3\n"
-        "def handler(event, context):\n"
-        "    boto3.resource('dynamodb').Table(os.environ['TABLE_NAME']).put_item(Item={})\n"
-    )
-    (out / "Orders.template.json").write_text(json.dumps({"Resources": {
+    orders = {"Resources": {
         "OrdersTable315BB997": {"Type": "AWS::DynamoDB::Table", "Properties": {}},
-        "Handler886CB40B": {
-            "Type": "AWS::Lambda::Function",
-            "Properties": {"Code": {"S3Bucket": "assets", "S3Key": "abc123.zip"}, "Handler": "index.handler",
-                           "Runtime": "python3.12", "Environment": {"Variables": {"TABLE_NAME": {"Ref": "OrdersTable315BB997"}}}},
-            "Metadata": {"aws:asset:path": "asset.abc123", "aws:asset:property": "Code"},
-        },
-    }}))
-    (out / "manifest.json").write_text(json.dumps({"artifacts": {"Orders": {
-        "type": "aws:cloudformation:stack", "properties": {"templateFile": "Orders.template.json", "stackName": "Orders-Prod"}}}}))
-    tpl = load_template(str(out / "Orders.template.json"), region="us-east-1", account="1")
-    got = {(p.action, p.resource) for p in api.suggest_for_function(tpl, None).permissions}
-    assert got == {("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/Orders-Prod-OrdersTable315BB997-*")}
+        "Handler886CB40B": _cdk_function({"TABLE_NAME": {"Ref": "OrdersTable315BB997"}}),
+    }}
+    out = _cdk_app(tmp_path, _PUT_ORDER, {"Orders.template.json": orders}, {"Orders.template.json": "Orders-Prod"})
+    assert _cdk_grants(out, "Orders.template.json") == {
+        ("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/Orders-Prod-OrdersTable315BB997-*")}
 
 
 def test_a_directory_bucket_is_used_through_a_session(tmp_path: Path) -> None:
