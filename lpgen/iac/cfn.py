@@ -398,15 +398,10 @@ class Resolver:
         self._guard(key)
         self._stack.append(key)
         try:
-            for other in sorted(os.listdir(folder)):
-                path = os.path.join(folder, other)
-                if not other.endswith(".template.json") or os.path.abspath(path) == os.path.abspath(self.path):
-                    continue
-                doc = _app_template(path)
-                outputs = doc.get("Outputs") if isinstance(doc, dict) else None
+            for producer in _app_stacks(folder, self.path, self.scope):
+                outputs = producer.doc.get("Outputs")
                 if not isinstance(outputs, dict):
                     continue
-                producer = Resolver(doc, {}, self.scope, path, _cdk_stack_name(path) or "*")
                 producer._stack = self._stack
                 for output in outputs.values():
                     export = (output.get("Export") or {}).get("Name") if isinstance(output, dict) else None
@@ -493,21 +488,28 @@ def _parent_parameters(path: str, scope: Scope) -> dict[str, str]:
     name = os.path.basename(path)
     if not name.endswith(".nested.template.json") or not os.path.isfile(os.path.join(folder, "manifest.json")):
         return {}
-    for other in sorted(os.listdir(folder)):
-        if not other.endswith(".template.json") or other == name:
-            continue
-        doc = _app_template(os.path.join(folder, other))
-        resources = doc.get("Resources") if isinstance(doc, dict) else None
-        for res in resources.values() if isinstance(resources, dict) else ():
+    for parent in _app_stacks(folder, path, scope):
+        for res in parent.resources.values() if isinstance(parent.resources, dict) else ():
             meta = res.get("Metadata") if isinstance(res, dict) else None
             if isinstance(meta, dict) and meta.get("aws:asset:path") == name:
-                parent = Resolver(doc, {}, scope, os.path.join(folder, other), _cdk_stack_name(os.path.join(folder, other)) or "*")
                 given = (res.get("Properties") or {}).get("Parameters") or {}
                 try:
                     return {k: parent.str(v) for k, v in given.items()} if isinstance(given, dict) else {}
                 except TemplateError:
                     return {}
     return {}
+
+
+def _app_stacks(folder: str, own: str, scope: Scope) -> Iterator[Resolver]:
+    """The other stacks of the CDK app whose output ``folder`` is (``own`` left out), each a
+    resolver of its template as the stack the manifest names."""
+    for other in sorted(os.listdir(folder)):
+        path = os.path.join(folder, other)
+        if not other.endswith(".template.json") or os.path.abspath(path) == os.path.abspath(own):
+            continue
+        doc = _app_template(path)
+        if isinstance(doc, dict):
+            yield Resolver(doc, {}, scope, path, _cdk_stack_name(path) or "*")
 
 
 @lru_cache(maxsize=64)
@@ -632,9 +634,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
                 sources.append(EventSource("dynamodb", resolver.arn(eprops.get("Stream"), "StreamArn"), at))
             elif etype == "MSK":
                 arn = resolver.str(eprops.get("Stream"))
-                topics = [resolver.str(t) for t in eprops.get("Topics") or ()] if isinstance(eprops.get("Topics"), list) else []
-                grants = msk_iam_grants(arn, topics, resolver.str(eprops["ConsumerGroupId"]) if eprops.get("ConsumerGroupId") else "") if (
-                    msk_iam(doc.get("Resources") or {}, eprops.get("Stream"), eprops.get("SourceAccessConfigurations"))) else ()
+                grants = _kafka_iam(resolver, arn, eprops.get("Stream"), eprops, eprops.get("ConsumerGroupId"))
                 sources.append(EventSource("kafka", arn, at, grants=grants))
             elif etype == "MQ":
                 sources.append(EventSource("mq", resolver.str(eprops.get("Broker")), at))
@@ -653,11 +653,8 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
                     discarded.append(_on_failure(resolver, p))
                     secrets += source_secrets(p.get("SourceAccessConfigurations"), resolver.str)
                     if kind in POLLED:
-                        iam: tuple[tuple[str, str], ...] = ()
-                        if kind == "kafka" and msk_iam(doc.get("Resources") or {}, p.get("EventSourceArn"), p.get("SourceAccessConfigurations")):
-                            group = follow(p, ["AmazonManagedKafkaEventSourceConfig", "ConsumerGroupId"])
-                            listed = [resolver.str(t) for t in p.get("Topics") or ()] if isinstance(p.get("Topics"), list) else []
-                            iam = msk_iam_grants(arn, listed, resolver.str(group) if group else "")
+                        iam = _kafka_iam(resolver, arn, p.get("EventSourceArn"), p,
+                                         follow(p, ["AmazonManagedKafkaEventSourceConfig", "ConsumerGroupId"])) if kind == "kafka" else ()
                         sources.append(EventSource(kind, arn, lines.get(f"Resources.{mapping}", 0), grants=iam))
                     elif p.get("SelfManagedEventSource") is not None and _through_vpc(p):
                         sources.append(EventSource("kafka-vpc", "*", lines.get(f"Resources.{mapping}", 0)))
@@ -800,6 +797,17 @@ def _mounted(resolver: Resolver, value: Any) -> str:
     known when it deploys: any file system of the account then."""
     arn = resolver.str(value)
     return arn if arn.startswith("arn:") else resolver.scope.arn("elasticfilesystem", "file-system/*")
+
+
+def _kafka_iam(resolver: Resolver, arn: str, cluster: Any, props: dict[str, Any], group: Any) -> tuple[tuple[str, str], ...]:
+    """The IAM access control grants of an MSK mapping (a SAM event's or an
+    ``AWS::Lambda::EventSourceMapping``'s ``props``) on cluster ``arn``, which ``cluster`` names
+    in the template; none when Lambda does not reach it with IAM (``msk_iam``)."""
+    if not msk_iam(resolver.resources, cluster, props.get("SourceAccessConfigurations")):
+        return ()
+    topics = props.get("Topics")
+    return msk_iam_grants(arn, [resolver.str(t) for t in topics] if isinstance(topics, list) else [],
+                          resolver.str(group) if group else "")
 
 
 def msk_iam(resources: dict[str, Any], cluster: Any, access: Any) -> bool:
