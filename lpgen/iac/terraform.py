@@ -288,9 +288,7 @@ class Evaluator:
             name = "*"
         if spec.get("fifo") and _flag(self, body, spec["fifo"], False) and not name.endswith(".fifo"):
             name += ".fifo"
-        values = {"Partition": self.scope.value("Partition"), "Region": self.scope.value("Region"),
-                  "Account": self.scope.value("Account"), "Name": name}
-        return re.sub(r"\$\{(\w+)\}", lambda m: values.get(m.group(1), "*"), str(template))
+        return self.fill(str(template), name)
 
     def _data(self, dtype: str, name: str, attr: str) -> Any:
         if dtype == "aws_caller_identity" and attr == "account_id":
@@ -328,14 +326,25 @@ class Evaluator:
         templ = (spec.get("attrs") or {}).get(attr)
         if templ is None:
             return self.value(body[attr]) if attr in body else "*"
-        physical = self.physical_name(rtype, name)
+        return self.fill(templ, self.physical_name(rtype, name), body)
+
+    def fill(self, template: str, name: str, body: dict[str, Any] | None = None) -> str:
+        """A data table's template over ``${Name}`` (``name``), ``${RootedName}``, the scope's
+        ``${Partition}``, ``${Region}`` and ``${Account}``, and ``${Property:ARG}`` (``body``'s
+        argument); what is not known is ``*``."""
         values = {
             "Partition": self.scope.value("Partition"), "Region": self.scope.value("Region"),
-            "Account": self.scope.value("Account"), "Name": physical, "RootedName": "/" + physical.lstrip("/"),
+            "Account": self.scope.value("Account"), "Name": name, "RootedName": "/" + name.lstrip("/"),
         }
-        for prop in re.findall(r"\$\{Property:(\w+)\}", templ):
-            values[f"Property:{prop}"] = self.string(body[prop]) if prop in body else "*"
-        return re.sub(r"\$\{([\w:]+)\}", lambda m: values.get(m.group(1), "*"), templ)
+
+        def one(m: re.Match[str]) -> str:
+            key = m.group(1)
+            if key.startswith("Property:"):
+                arg = key.removeprefix("Property:")
+                return self.string(body[arg]) if body is not None and arg in body else "*"
+            return values.get(key, "*")
+
+        return re.sub(r"\$\{([\w:]+)\}", one, template)
 
     def _statement_blocks(self, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """The ``statement`` blocks of a policy document, those a ``dynamic "statement"``
