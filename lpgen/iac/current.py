@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any
 
 from lpgen.errors import PolicyError, TemplateError
-from lpgen.iac.model import CurrentPolicy, FunctionInfo, Template, follow
+from lpgen.iac.model import THROUGH_VPC, CurrentPolicy, FunctionInfo, Template, follow
 from lpgen.policy.match import action_matches, covers, intersects
 from lpgen.policy.model import PolicyDocument, Statement
 from lpgen.policy.parse import parse_statement
@@ -477,9 +477,9 @@ _SLS_POLLERS = {
 """what the Serverless Framework grants its role for each sqs, stream, msk, activemq and
 rabbitmq event, on the event's ARN (lib/plugins/aws/package/compile/events/sqs.js, stream.js,
 msk/index.js, activemq.js, rabbitmq.js)."""
-_SLS_MSK_VPC = ("ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs",
-                "ec2:DeleteNetworkInterface", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups")
-"""and on "*" for a function with msk or MQ events, to reach the cluster or broker in its VPC."""
+_SLS_BROKERS = ("msk", "activemq", "rabbitmq")
+"""the events for which it also grants ``THROUGH_VPC`` on "*", to reach the cluster or broker
+in its VPC."""
 
 
 def _serverless_event_statements(
@@ -496,13 +496,13 @@ def _serverless_event_statements(
                     text = resolver.str(arn) if arn is not None else ""
                     kind = str(spec.get("type")) if isinstance(spec, dict) and spec.get("type") else (
                         "dynamodb" if ":dynamodb:" in text else "kinesis")
-                if kind in _SLS_POLLERS and arn is not None and (with_brokers or kind in ("sqs", "dynamodb", "kinesis")):
+                if kind in _SLS_POLLERS and arn is not None and (with_brokers or kind not in _SLS_BROKERS):
                     found.setdefault(kind, []).append(arn)
-    vpc = [{"Effect": "Allow", "Action": list(_SLS_MSK_VPC), "Resource": "*"}]
+    vpc = [{"Effect": "Allow", "Action": list(THROUGH_VPC), "Resource": "*"}]
     return [
         st for kind, arns in sorted(found.items()) for st in _statements(
             {"Statement": [{"Effect": "Allow", "Action": list(_SLS_POLLERS[kind]), "Resource": arns},
-                           *(vpc if kind in ("msk", "activemq", "rabbitmq") else [])]},
+                           *(vpc if kind in _SLS_BROKERS else [])]},
             resolver, f"{where} {kind} events")
     ]
 
