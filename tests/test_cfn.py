@@ -560,6 +560,25 @@ def test_an_opensearch_domain_and_an_alarm_of_the_template(tmp_path: Path) -> No
     }
 
 
+def test_no_value_removes_the_list_item_or_key_that_holds_it(tmp_path: Path) -> None:
+    """CDK's grants write ``[table ARN, {"Ref": "AWS::NoValue"}]``: CloudFormation drops the
+    item, so today's policy has no empty resource (shown as excess with no ARN)."""
+    template = sam_function(tmp_path, resources=(
+        "  T:\n    Type: AWS::DynamoDB::Table\n"
+        "  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {}\n"
+        "      Policies:\n        - PolicyName: p\n          PolicyDocument:\n            Statement:\n"
+        "              - {Effect: Allow, Action: dynamodb:GetItem, Resource: [!GetAtt T.Arn, !Ref AWS::NoValue]}\n"
+        "              - Effect: Allow\n                Action: sqs:SendMessage\n"
+        "                Resource: arn:aws:sqs:us-east-1:1:q\n                Condition: !Ref AWS::NoValue\n"
+    ), properties="      Role: !GetAtt Role.Arn\n")
+    tpl = load_template(str(template), region="us-east-1", account="1")
+    statements = tpl.current_policy(tpl.function("Fn")).policy.statements
+    assert [(st.actions, st.resources, st.condition) for st in statements] == [
+        (("dynamodb:GetItem",), ("arn:aws:dynamodb:us-east-1:1:table/*-T-*",), ()),
+        (("sqs:SendMessage",), ("arn:aws:sqs:us-east-1:1:q",), ()),
+    ]
+
+
 def test_a_global_table_is_named_as_a_table(tmp_path: Path) -> None:
     """``AWS::DynamoDB::GlobalTable``'s Ref is its name, and its stream an ARN under it."""
     from lpgen import api

@@ -43,6 +43,19 @@ from lpgen.permissions.arns import Scope
 
 MAX_RESOLVE_DEPTH = 40
 
+
+class _NoValue:
+    """``{"Ref": "AWS::NoValue"}``: what removes the property or list item that holds it."""
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "AWS::NoValue"
+
+
+NO_VALUE = _NoValue()
+
 _DYNAMIC = re.compile(r"\{\{resolve:[^{}]*\}\}")
 """a dynamic reference CloudFormation resolves at deploy time (SSM parameters, secrets)."""
 
@@ -330,6 +343,8 @@ class Resolver:
         """Resolve a value to a string pattern. A dynamic reference (``{{resolve:ssm:…}}``)
         is filled in by CloudFormation when it deploys: here its part is ``*``."""
         out = self.value(value)
+        if out is NO_VALUE:
+            return ""
         if isinstance(out, (list, dict)):
             return "*"
         if isinstance(out, bool):
@@ -341,15 +356,16 @@ class Resolver:
         return text
 
     def value(self, value: Any) -> Any:
-        """Resolve intrinsics inside any value."""
+        """Resolve intrinsics inside any value. ``AWS::NoValue`` removes the list item or
+        the key that holds it (CDK writes ``[table ARN, {"Ref": "AWS::NoValue"}]``)."""
         if isinstance(value, list):
-            return [self.value(v) for v in value]
+            return [v for v in (self.value(v) for v in value) if v is not NO_VALUE]
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
             (k, arg), = value.items()
             if k == "Ref":
-                return self.ref(str(arg))
+                return NO_VALUE if arg == "AWS::NoValue" else self.ref(str(arg))
             if k == "Fn::GetAtt":
                 parts = arg if isinstance(arg, list) else str(arg).split(".", 1)
                 return self.get_att(str(parts[0]), str(parts[1]) if len(parts) > 1 else "")
@@ -385,7 +401,7 @@ class Resolver:
                 return "*"
             if k in ("Fn::GetAZs", "Fn::Base64", "Fn::Cidr"):
                 return "*"
-        return {k: self.value(v) for k, v in value.items()}
+        return {k: v for k, v in ((k, self.value(v)) for k, v in value.items()) if v is not NO_VALUE}
 
     def _exported(self, name: builtins.str) -> builtins.str | None:
         """What another stack of the same CDK app exports as ``name``: the templates beside
