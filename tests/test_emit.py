@@ -59,6 +59,22 @@ def test_block_in_template_syntax(fmt: str, tmp_path: Path, monkeypatch: pytest.
     assert "!GetAtt OrdersTable.Arn" in text and "!Ref OrderEventsTopic" in text
 
 
+def test_a_roles_block_keeps_what_the_lambda_service_needs(tmp_path: Path) -> None:
+    """A cloudformation block replaces a hand-made role's policies: where no managed policy
+    attached to the role gives the function's logs, the block holds them (as --write does)."""
+    from conftest import sam_function
+
+    role = ("  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {}\n"
+            "      ManagedPolicyArns: MANAGED\n")
+    for managed, keeps in (("[]", True), ("[arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]", False)):
+        template = sam_function(tmp_path, resources=role.replace("MANAGED", managed),
+                                properties="      Role: !GetAtt Role.Arn\n      FunctionName: orders\n")
+        text = _run("suggest", "--template", str(template), "--format", "cloudformation", *SCOPE)
+        assert ("LambdaRuntimeLogs" in text) is keeps, text
+        if keeps:
+            assert "log-group:/aws/lambda/orders:*" in text
+
+
 def test_serverless_block_keeps_its_variables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _copy(ROOT / "tests" / "fixtures" / "sls", tmp_path, monkeypatch)
     text = CliRunner().invoke(

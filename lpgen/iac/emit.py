@@ -331,7 +331,15 @@ def terraform_block(policy: PolicyDocument, tpl: Template, fn: FunctionInfo) -> 
 
 def block(policy: PolicyDocument, tpl: Template, fn: FunctionInfo, fmt: str) -> str:
     """What to paste in place of the function's policy, in ``fmt`` (sam, cloudformation,
-    serverless, terraform)."""
+    serverless, terraform). A role's policies (cloudformation, terraform) keep what the Lambda
+    service needs of a role the template makes, where no managed policy attached to it gives
+    it, as ``--write`` does (``runtime_statements``)."""
+    if fmt in ("cloudformation", "terraform"):
+        current = tpl.current_policy(fn)
+        if not current.unknown:
+            from lpgen.review.service import runtime_statements
+
+            policy = PolicyDocument((*policy.statements, *runtime_statements(fn, current, tpl.scope)))
     if fmt == "terraform":
         if tpl.kind != "terraform":
             raise TemplateError(f"{tpl.path}: --format terraform needs a Terraform module")

@@ -23,4 +23,10 @@ data "aws_iam_policy_document" "fn_least_privilege" {
     actions   = ["sqs:SendMessage"]
     resources = [aws_sqs_queue.jobs.arn]
   }
+  statement {
+    sid       = "LambdaRuntimeLogs"
+    effect    = "Allow"
+    actions   = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:/aws/lambda/orders-dev:*"]
+  }
 }
