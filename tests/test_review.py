@@ -227,6 +227,9 @@ functions:
     iamPermissionsBoundary: arn:aws:iam::1:policy/alone-boundary
     iamRoleStatements: []
     vpc: {securityGroupIds: [sg-1], subnetIds: [subnet-1]}
+    onError: arn:aws:sns:eu-west-1:1:failures
+    events:
+      - activemq: {arn: 'arn:aws:mq:eu-west-1:1:broker:b:b-1', basicAuthArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:s', queue: q}
 """)
     tpl = load_template(path, account="1")
     inherits = tpl.current_policy(tpl.function("inherits"))
@@ -234,7 +237,9 @@ functions:
     assert "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess" not in inherits.managed
     assert inherits.boundary_arn == "arn:aws:iam::1:policy/global-boundary"
     alone = tpl.current_policy(tpl.function("alone"))
-    assert alone.policy.statements == ()
+    # NOTE: the plugin's role keeps the onError grant, not the broker's or its secret's.
+    assert [(st.actions, st.resources) for st in alone.policy.statements] == [
+        (("sns:Publish",), ("arn:aws:sns:eu-west-1:1:failures",))]
     assert alone.shared_with == ()
     assert alone.boundary_arn == "arn:aws:iam::1:policy/alone-boundary"
     assert "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole" in alone.managed

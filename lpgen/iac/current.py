@@ -429,8 +429,13 @@ def _serverless(doc: dict[str, Any], resolver: Any, fn: FunctionInfo, functions:
     owners = [fn.name] if own else [fn.name, *shared]
     # NOTE: the plugin's roles get the stream and sqs grants, not the msk or MQ ones (its src/lib/index.ts).
     statements.extend(_serverless_event_statements(doc, owners, resolver, where, with_brokers=not own))
-    # NOTE: and, for each function, what its onError and destinations are sent with.
-    grants = sorted({g for name in owners for g in (functions[name].tool_grants if name in functions else ())})
+    # NOTE: and, for each function, what its onError and destinations are sent with (and its
+    # event sources' secrets, its file system). The plugin's role starts from the Framework's
+    # without these, and adds sns:Publish on the onError it is given.
+    if own:
+        grants = [("sns:Publish", resolver.str(fn_doc["onError"]))] if fn_doc.get("onError") is not None else []
+    else:
+        grants = sorted({g for name in owners for g in (functions[name].tool_grants if name in functions else ())})
     if grants:
         statements.extend(_statements({"Statement": [{"Effect": "Allow", "Action": a, "Resource": r} for a, r in grants]},
                                       resolver, f"{where} onError and destinations"))
