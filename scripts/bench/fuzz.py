@@ -70,6 +70,66 @@ Resources:
 policies, boundaries, VPC and tracing, event sources' secrets and destinations."""
 
 
+READERS_SEED = b"""Transform: AWS::Serverless-2016-10-31
+Resources:
+  Storage: {Type: AWS::Serverless::Application, Properties: {Location: nested.yaml, Parameters: {Stage: prod}}}
+  Flow: {Type: AWS::StepFunctions::StateMachine, Properties: {DefinitionString: '{}', RoleArn: r}}
+  Token: {Type: AWS::SecretsManager::Secret}
+  Param: {Type: AWS::SSM::Parameter, Properties: {Type: String, Value: x}}
+  Job: {Type: AWS::Glue::Job, Properties: {Role: r, Command: {Name: glueetl}}}
+  Global: {Type: AWS::DynamoDB::GlobalTable, Properties: {TableName: g, StreamSpecification: {StreamViewType: NEW_IMAGE}}}
+  Db: {Type: AWS::RDS::DBCluster, Properties: {Engine: aurora-postgresql}}
+  Search: {Type: AWS::OpenSearchService::Domain, Properties: {DomainName: orders}}
+  Jobs: {Type: AWS::SQS::Queue, Properties: {KmsMasterKeyId: alias/orders}}
+  Stream: {Type: AWS::Kinesis::Stream, Properties: {ShardCount: 1}}
+  Consumer: {Type: AWS::Kinesis::StreamConsumer, Properties: {ConsumerName: c, StreamARN: !GetAtt Stream.Arn}}
+  Events: {Type: AWS::MSK::ServerlessCluster, Properties: {ClusterName: events, VpcConfigs: []}}
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      Policies: [{PolicyName: p, PolicyDocument: {Statement: [{Effect: Allow, Action: 'sqs:*', Resource: [!GetAtt Jobs.Arn, !Ref AWS::NoValue]}]}}]
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Runtime: python3.12
+      Role: !GetAtt Role.Arn
+      Environment:
+        Variables: {T: !GetAtt Storage.Outputs.TableName, F: !Ref Flow, S: !Ref Token, P: !Ref Param, J: !Ref Job,
+                    G: !Ref Global, D: !GetAtt Db.DBClusterArn, E: !GetAtt Search.DomainEndpoint, Q: !Ref Jobs}
+      Events:
+        K: {Type: Kinesis, Properties: {Stream: !Ref Consumer, StartingPosition: LATEST}}
+        M: {Type: MSK, Properties: {Stream: !GetAtt Events.Arn, StartingPosition: LATEST, Topics: [t], ConsumerGroupId: g}}
+"""
+"""a template seed using the readers of nested stacks, generated names, stream consumers, MSK
+clusters, keys named by alias and AWS::NoValue."""
+
+SERVERLESS_SEED = b"""service: d
+provider: {name: aws, runtime: python3.12, iam: {role: {statements: [{Effect: Allow, Action: 'sns:*', Resource: '*'}]}}}
+custom: {serverless-iam-roles-per-function: {defaultInherit: true}}
+plugins: [serverless-step-functions, serverless-iam-roles-per-function]
+stepFunctions: {stateMachines: {flow: {definition: {}}, named: {name: n, id: NamedMachine, definition: {}}}}
+functions:
+  fn:
+    handler: app.handler
+    iamRoleStatements: []
+    environment: {F: !Ref FlowStepFunctionsStateMachine, N: !Ref NamedMachine}
+    onError: {Ref: Topic}
+    events:
+      - msk: {arn: !GetAtt Cluster.Arn, topic: t, consumerGroupId: g}
+      - activemq: {arn: 'arn:aws:mq:us-east-1:1:broker:b:b-1', basicAuthArn: 'arn:aws:secretsmanager:us-east-1:1:secret:s', queue: q}
+resources:
+  Resources:
+    Topic: {Type: AWS::SNS::Topic}
+    Cluster: {Type: AWS::MSK::ServerlessCluster, Properties: {ClusterName: c}}
+"""
+"""a serverless.yml seed using the step-functions and roles-per-function plugins and broker events."""
+
+NESTED = b"Parameters: {Stage: {Type: String}}\nResources:\n  T: {Type: AWS::DynamoDB::Table, Properties: {TableName: !Sub 't-${Stage}'}}\nOutputs:\n  TableName: {Value: !Ref T}\n"
+"""the nested stack READERS_SEED's application names, beside it."""
+
+
 def mutate(data: bytes, rng: random.Random) -> bytes:
     out = bytearray(data)
     for _ in range(rng.randint(1, 6)):
@@ -101,7 +161,7 @@ def seeds(kind: str) -> list[bytes]:
         return [p.read_bytes() for p in sorted(CORPUS.glob("*/src/**/*.py"))]
     if kind == "template":
         return [p.read_bytes() for p in sorted(CORPUS.glob("*/template.yaml")) + sorted(CORPUS.glob("*/serverless.yml"))] + [
-            TEMPLATE_SEED]
+            TEMPLATE_SEED, READERS_SEED, SERVERLESS_SEED]
     if kind == "trail":
         out = []
         for p in sorted(CORPUS.glob("*/trail/**/*.json*")):
@@ -130,6 +190,7 @@ def runner(kind: str, work: Path) -> Callable[[bytes], None]:
 
         path = work / ("serverless.yml" if b"functions:" in data[:4000] else "template.yaml")
         path.write_bytes(data)
+        (work / "nested.yaml").write_bytes(NESTED)
         try:
             tpl = load_template(str(path), region="us-east-1", account="1")
             for fn in tpl.functions.values():
