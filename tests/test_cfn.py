@@ -577,6 +577,15 @@ def test_no_value_removes_the_list_item_or_key_that_holds_it(tmp_path: Path) -> 
         (("dynamodb:GetItem",), ("arn:aws:dynamodb:us-east-1:1:table/*-T-*",), ()),
         (("sqs:SendMessage",), ("arn:aws:sqs:us-east-1:1:q",), ()),
     ]
+    # NOTE: a Role a condition removes leaves SAM to make the function's role.
+    template = sam_function(tmp_path, resources="", properties=(
+        "      Role: !If [Never, arn:aws:iam::1:role/x, !Ref AWS::NoValue]\n"
+        "      Policies: [{Statement: [{Effect: Allow, Action: sns:Publish, Resource: '*'}]}]\n"
+    ))
+    template.write_text("Conditions:\n  Never: !Equals [a, b]\n" + template.read_text())
+    tpl = load_template(str(template), region="us-east-1", account="1")
+    current = tpl.current_policy(tpl.function("Fn"))
+    assert not current.unknown and [st.actions for st in current.policy.statements] == [("sns:Publish",)]
 
 
 def test_a_global_table_is_named_as_a_table(tmp_path: Path) -> None:

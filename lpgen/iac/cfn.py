@@ -44,17 +44,15 @@ from lpgen.permissions.arns import Scope
 MAX_RESOLVE_DEPTH = 40
 
 
-class _NoValue:
-    """``{"Ref": "AWS::NoValue"}``: what removes the property or list item that holds it."""
+class _NoValue(str):
+    """``{"Ref": "AWS::NoValue"}``: what removes the property or list item that holds it. An
+    empty string where it stands alone (a whole property's value), so that what reads it as a
+    string or JSON sees nothing."""
 
-    def __bool__(self) -> bool:
-        return False
-
-    def __repr__(self) -> str:
-        return "AWS::NoValue"
+    __slots__ = ()
 
 
-NO_VALUE = _NoValue()
+NO_VALUE = _NoValue("")
 
 _DYNAMIC = re.compile(r"\{\{resolve:[^{}]*\}\}")
 """a dynamic reference CloudFormation resolves at deploy time (SSM parameters, secrets)."""
@@ -338,6 +336,11 @@ class Resolver:
         for prop in re.findall(r"\$\{Property:(\w+)\}", template):
             values[f"Property:{prop}"] = self.str(props.get(prop)) if isinstance(props, dict) and prop in props else "*"
         return re.sub(r"\$\{([\w:]+)\}", lambda m: values.get(m.group(1), "*"), template)
+
+    def given(self, value: Any) -> Any:
+        """``value`` as written, or None when it is absent or resolves to ``AWS::NoValue``
+        (``!If [Cond, …, !Ref AWS::NoValue]``), which removes the property."""
+        return None if value is None or self.value(value) is NO_VALUE else value
 
     def str(self, value: Any) -> str:  # noqa: A003
         """Resolve a value to a string pattern. A dynamic reference (``{{resolve:ssm:…}}``)
@@ -674,7 +677,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
                         sources.append(EventSource(kind, arn, lines.get(f"Resources.{mapping}", 0), grants=iam))
                     elif p.get("SelfManagedEventSource") is not None and _through_vpc(p):
                         sources.append(EventSource("kafka-vpc", "*", lines.get(f"Resources.{mapping}", 0)))
-        role = props.get("Role")
+        role = resolver.given(props.get("Role"))
         role_arn = resolver.str(role) if role is not None else None
         targets = _async_targets(doc, resolver, logical, props)
         given, invokers = _rule_inputs(doc, resolver, logical)

@@ -286,7 +286,7 @@ def _cfn(doc: dict[str, Any], resolver: Any, tpl: Template, fn: FunctionInfo) ->
     where = f"{tpl.path}: {fn.name}"
     statements: list[Statement] = []
     managed: list[str] = []
-    role_ref = props.get("Role")
+    role_ref = resolver.given(props.get("Role"))
     statements.extend(_connectors(resources, fn, resolver, where))
     if role_ref is None and res.get("Type") == "AWS::Serverless::Function":
         managed.append(BASIC_EXECUTION)
