@@ -742,6 +742,28 @@ def test_a_cdk_template_finds_its_staged_code_and_stack_name(tmp_path: Path) -> 
         ("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/Orders-Prod-OrdersTable315BB997-*")}
 
 
+def test_chalice_event_sources_are_polled_with_the_role(tmp_path: Path) -> None:
+    """A Chalice app's SQS, Kinesis and DynamoDB stream handlers: Lambda polls their sources
+    with the function's role, which an app with its own policy must give."""
+    got = _perms(tmp_path, (
+        "from chalice import Chalice\n"
+        "app = Chalice(app_name='orders')\n"
+        "@app.on_sqs_message(queue='jobs')\n"
+        "def on_job(event):\n    return 1\n"
+        "@app.on_sqs_message(queue_arn='arn:aws:sqs:us-east-1:1:other')\n"
+        "def on_other(event):\n    return 1\n"
+        "@app.on_kinesis_record(stream='clicks')\n"
+        "def on_click(event):\n    return 1\n"
+    ))
+    queues = {"arn:aws:sqs:us-east-1:1:jobs", "arn:aws:sqs:us-east-1:1:other"}
+    assert got == {
+        *((a, q) for q in queues for a in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")),
+        *((a, "arn:aws:kinesis:us-east-1:1:stream/clicks") for a in (
+            "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:DescribeStream",
+            "kinesis:DescribeStreamSummary", "kinesis:ListShards")),
+    }
+
+
 def test_a_directory_bucket_is_used_through_a_session(tmp_path: Path) -> None:
     from lpgen.permissions import iam_data
     from lpgen.permissions.grant import REGIONAL_S3_EXPRESS
