@@ -764,6 +764,32 @@ def test_chalice_event_sources_are_polled_with_the_role(tmp_path: Path) -> None:
     }
 
 
+def test_a_chalice_s3_handler_reads_the_bucket_and_keys_its_decorator_names(tmp_path: Path) -> None:
+    """Chalice hands an on_s3_event handler the notification's bucket and key: the
+    decorator's bucket, keys with its prefix and suffix; an attribute it does not model
+    stays unknown."""
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "from chalice import Chalice\n"
+        "app = Chalice(app_name='orders')\n"
+        "s3 = boto3.client('s3')\n"
+        "@app.on_s3_event(bucket='uploads', prefix='in/', suffix='.csv', events=['s3:ObjectCreated:*'])\n"
+        "def on_upload(event):\n"
+        "    s3.get_object(Bucket=event.bucket, Key=event.key)\n"
+        "    s3.put_object(Bucket='out', Key='done/' + event.key, Body=b'')\n"
+        "    s3.delete_object(Bucket='trash', Key=event.event_name)\n"
+        "@app.on_s3_event('photos')\n"
+        "def on_photo(event):\n"
+        "    s3.get_object(Bucket=event.bucket, Key=event.key)\n"
+    ))
+    assert got == {
+        ("s3:GetObject", "arn:aws:s3:::uploads/in/*.csv"),
+        ("s3:PutObject", "arn:aws:s3:::out/done/in/*.csv"),
+        ("s3:DeleteObject", "arn:aws:s3:::trash/*"),
+        ("s3:GetObject", "arn:aws:s3:::photos/*"),
+    }
+
+
 def test_a_directory_bucket_is_used_through_a_session(tmp_path: Path) -> None:
     from lpgen.permissions import iam_data
     from lpgen.permissions.grant import REGIONAL_S3_EXPRESS

@@ -137,6 +137,15 @@ def value_method_calls(method: str) -> tuple[Any, ...]:
 
 
 @cache
+def route_event(library: str, method: str) -> dict[str, Any] | None:
+    """What a library passes the function a decorator ``method`` of its object ``library``
+    registers (``@route-events`` in libraries.yaml): an object whose attributes are made of
+    the decorator's arguments (Chalice's S3 event, its bucket and key), or None."""
+    table: dict[str, Any] = load_table("libraries.yaml") or {}
+    return (table.get("@route-events") or {}).get(f"{library}.{method}")
+
+
+@cache
 def signed_services() -> dict[str, str]:
     """The boto3 client whose catalogue entries describe requests signed for each SigV4
     signing name (``es`` → ``opensearch``), from ``@signed-services`` in libraries.yaml."""

@@ -423,11 +423,29 @@ class Analyzer(BuiltinCalls):
         positional = [*a.posonlyargs, *a.args]
         required = [*positional[: len(positional) - len(a.defaults)], *(p for p, d in zip(a.kwonlyargs, a.kw_defaults) if d is None)]
         defining = Frame(state, {}, is_module=True)
+        event = self._route_event(f, defining) or self.event
         out: dict[str, Vals] = {}
         for i, p in enumerate(required):
             injected = self._annotated_dependency(p.annotation, defining)
-            out[p.arg] = injected if injected is not None else (self.context,) if i == 1 else self.event
+            out[p.arg] = injected if injected is not None else (self.context,) if i == 1 else event
         return out
+
+    def _route_event(self, f: Func, frame: Frame) -> Vals | None:
+        """The event a library hands a function its decorator registered, when the decorator
+        says what it holds (Chalice's ``@app.on_s3_event(bucket=…, prefix=…)``: an object
+        whose ``bucket`` and ``key`` are those of the notification); None otherwise."""
+        for dec in getattr(f.node, "decorator_list", ()):
+            if not (isinstance(dec, ast.Call) and isinstance(dec.func, ast.Attribute)):
+                continue
+            for owner in self.ev(dec.func.value, frame):
+                spec = aws.route_event(owner.name, dec.func.attr) if isinstance(owner, LibObject) else None
+                if spec is None:
+                    continue
+                args = [self.ev(x, frame) for x in dec.args]
+                kwargs = {k.arg: self.ev(k.value, frame) for k in dec.keywords if k.arg}
+                attrs = tuple((name, _route_attr(parts, args, kwargs)) for name, parts in sorted((spec.get("attrs") or {}).items()))
+                return (LibObject(str(spec["object"]), (), attrs),)
+        return None
 
     def _annotated_dependency(self, annotation: ast.expr | None, frame: Frame) -> Vals | None:
         """What ``Annotated[T, Depends(dep)]`` injects, or None for any other annotation."""
@@ -1698,6 +1716,10 @@ class Analyzer(BuiltinCalls):
         if isinstance(obj, LibObject):
             if name in ((aws.library_model(obj.name) or {}).get("methods") or {}):
                 return (LibMethod(obj, name),)
+            held = dict(obj.kwargs).get(name) if obj.name.startswith("@event:") else None
+            if held is not None:
+                # NOTE: an attribute of the event a library hands a route (_route_event).
+                return held
             if aws.library_model(f"{obj.name}.{name}") is not None:
                 # NOTE: a namespace of the object's methods (``client.indices.create``).
                 return (LibObject(f"{obj.name}.{name}", obj.args, obj.kwargs),)
@@ -2952,6 +2974,26 @@ TRANSPARENT_DECORATORS = {
 }
 """methods of objects whose decorators wrap a function and call it only when it is called
 (Powertools' tracer, logger and metrics, X-Ray's recorder): no registration."""
+
+
+def _route_attr(parts: list[str], args: list[Vals], kwargs: dict[str, Vals]) -> Vals:
+    """An attribute of a route's event made of its decorator's arguments: the parts joined,
+    each ``"*"`` as it is, each other a decorator argument (``kw|0``: keyword, else position;
+    one not given is empty, one not known ``*``)."""
+    out = ""
+    for part in parts:
+        if part == "*":
+            out += "*"
+            continue
+        key, _, position = part.partition("|")
+        given = kwargs.get(key) if key in kwargs else args[int(position)] if position and int(position) < len(args) else None
+        if given is None:
+            continue
+        texts = strings(given)
+        out += texts[0] if len(texts) == 1 and "*" not in texts[0] else "*"
+    while "**" in out:
+        out = out.replace("**", "*")
+    return (Str(out),)
 
 
 def _registers(dec: ast.expr, frame: Frame, analyzer: Analyzer) -> bool:
