@@ -197,6 +197,46 @@ functions:
     assert other.resources == ("arn:aws:s3:::svc-data/*",)
 
 
+def test_serverless_functions_on_roles_of_the_resources_section(tmp_path: Path) -> None:
+    """A role the service names (provider.iam.role as a GetAtt, a function's role as a
+    logical id) is the resources section's: its policies are today's policy, shared by the
+    functions that name it; the Framework's statements are not. An ARN stays unknown."""
+    path = _write(tmp_path, "serverless.yml", """
+service: svc
+provider:
+  name: aws
+  region: eu-west-1
+  iam:
+    role: !GetAtt Shared.Arn
+functions:
+  a: {handler: src/app.handler}
+  b: {handler: src/app.handler}
+  c: {handler: src/app.handler, role: Own}
+  d: {handler: src/app.handler, role: 'arn:aws:iam::1:role/elsewhere'}
+resources:
+  Resources:
+    Shared:
+      Type: AWS::IAM::Role
+      Properties:
+        AssumeRolePolicyDocument: {}
+        ManagedPolicyArns: [arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]
+        Policies: [{PolicyName: p, PolicyDocument: {Statement: [{Effect: Allow, Action: sqs:SendMessage, Resource: '*'}]}}]
+    Own:
+      Type: AWS::IAM::Role
+      Properties:
+        AssumeRolePolicyDocument: {}
+        Policies: [{PolicyName: p, PolicyDocument: {Statement: [{Effect: Allow, Action: sns:Publish, Resource: '*'}]}}]
+""")
+    tpl = load_template(path, account="1")
+    a = tpl.current_policy(tpl.function("a"))
+    assert [st.actions for st in a.policy.statements] == [("sqs:SendMessage",)]
+    assert a.managed == ("arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",)
+    assert (a.role, a.shared_with) == ("Shared", ("b",))
+    c = tpl.current_policy(tpl.function("c"))
+    assert [st.actions for st in c.policy.statements] == [("sns:Publish",)] and c.shared_with == ()
+    assert "arn:aws:iam::1:role/elsewhere" in tpl.current_policy(tpl.function("d")).unknown
+
+
 def test_roles_per_function_inherit_the_providers_statements_not_its_managed_policies(tmp_path: Path) -> None:
     """serverless-iam-roles-per-function: a function with iamRoleStatements (even none) has a
     role of its own; it holds the provider's statements too when it inherits them (its own

@@ -330,16 +330,28 @@ def _cfn(doc: dict[str, Any], resolver: Any, tpl: Template, fn: FunctionInfo) ->
         arn = resolver.str(role_ref) if role_ref is not None else ""
         return CurrentPolicy(PolicyDocument(()), (), arn or None, (),
                              unknown=f"the role {arn or '(none)'} is not defined in this template")
+    return _template_role(logical, resources, resolver, tpl.path, shared, statements)
+
+
+def _template_role(
+    logical: str, resources: dict[str, Any], resolver: Any, path: str, shared: tuple[str, ...],
+    statements: list[Statement] | None = None,
+) -> CurrentPolicy:
+    """The policy of the ``AWS::IAM::Role`` ``logical`` a template makes: its inline
+    policies, its managed ones (the template's own read), the policies that name it, and its
+    permissions boundary; ``statements`` come beside them (SAM connectors)."""
+    statements = list(statements or [])
+    managed: list[str] = []
     role = resources[logical].get("Properties") or {}
     for i, pol in enumerate(role.get("Policies") or ()):
         if isinstance(pol, dict):
-            statements.extend(_statements(pol.get("PolicyDocument"), resolver, f"{tpl.path}: {logical} Policies[{i}]"))
+            statements.extend(_statements(pol.get("PolicyDocument"), resolver, f"{path}: {logical} Policies[{i}]"))
     read: set[str] = set()
     for m in role.get("ManagedPolicyArns") or ():
         own = _own_managed_policy(m, resources)
         if own is not None and own not in read:
             read.add(own)
-            statements.extend(_own_statements(own, resources, resolver, tpl.path + ":"))
+            statements.extend(_own_statements(own, resources, resolver, path + ":"))
         elif own is None:
             managed.append(resolver.str(m))
     for other, r in sorted(resources.items()):
@@ -350,9 +362,9 @@ def _cfn(doc: dict[str, Any], resolver: Any, tpl: Template, fn: FunctionInfo) ->
         p = r.get("Properties") or {}
         roles = p.get("Roles") or ([p["RoleName"]] if "RoleName" in p else [])
         if any(_role_logical(x, resources) == logical for x in roles):
-            statements.extend(_statements(p.get("PolicyDocument"), resolver, f"{tpl.path}: {other}"))
+            statements.extend(_statements(p.get("PolicyDocument"), resolver, f"{path}: {other}"))
     return _bounded(CurrentPolicy(PolicyDocument(tuple(statements)), tuple(sorted(set(managed))), logical, shared),
-                    role.get("PermissionsBoundary"), resources, resolver, f"{tpl.path}: {logical}")
+                    role.get("PermissionsBoundary"), resources, resolver, f"{path}: {logical}")
 
 
 def _bounded(found: CurrentPolicy, boundary: Any, resources: dict[str, Any], resolver: Any, where: str) -> CurrentPolicy:
@@ -402,9 +414,18 @@ def _serverless(doc: dict[str, Any], resolver: Any, fn: FunctionInfo, functions:
     iam = provider.get("iam") or {}
     role = iam.get("role") if isinstance(iam, dict) else None
     where = f"serverless function {fn.name}"
-    if isinstance(fn_doc.get("role"), str) or isinstance(role, str):
-        name = fn_doc.get("role") if isinstance(fn_doc.get("role"), str) else role
-        return CurrentPolicy(PolicyDocument(()), unknown=f"the role {name} is defined outside this file")
+    custom = sls_custom_role(fn_doc, provider)
+    if custom is not None:
+        # NOTE: a role the service names instead of the one the Framework makes: one of the
+        # resources section's (its logical id, or a Ref or GetAtt of it), else made elsewhere.
+        resources = follow(doc, ["resources", "Resources"])
+        resources = resources if isinstance(resources, dict) else {}
+        logical = _role_logical(custom, resources)
+        if logical is None:
+            return CurrentPolicy(PolicyDocument(()), unknown=f"the role {resolver.str(custom)} is defined outside this file")
+        users = tuple(sorted(k for k, v in (doc.get("functions") or {}).items()
+                             if k != fn.name and _role_logical(sls_custom_role(v, provider), resources) == logical))
+        return _template_role(logical, resources, resolver, where, users)
     statements: list[Statement] = []
     plugin = follow(doc, ["custom", "serverless-iam-roles-per-function"])
     plugin = plugin if isinstance(plugin, dict) else {}
@@ -456,6 +477,21 @@ def _serverless(doc: dict[str, Any], resolver: Any, fn: FunctionInfo, functions:
     boundary = (fn_doc.get("iamPermissionsBoundary") if own else None) or plugin.get("iamGlobalPermissionsBoundary") or boundary
     resources = follow(doc, ["resources", "Resources"])
     return _bounded(found, boundary, resources if isinstance(resources, dict) else {}, resolver, where)
+
+
+_REFERENCES = ("Ref", "Fn::GetAtt", "Fn::ImportValue", "Fn::Sub", "Fn::Join", "Fn::If")
+
+
+def sls_custom_role(fn_doc: Any, provider: dict[str, Any]) -> Any:
+    """The role a serverless.yml function runs with when it is not the Framework's: the
+    function's ``role``, else ``provider.iam.role`` or ``provider.role`` given as a name, an
+    ARN or a reference (not the role settings ``provider.iam.role`` may hold); else None."""
+    iam = provider.get("iam")
+    for ref in ((fn_doc or {}).get("role") if isinstance(fn_doc, dict) else None,
+                iam.get("role") if isinstance(iam, dict) else None, provider.get("role")):
+        if isinstance(ref, str) or (isinstance(ref, dict) and len(ref) == 1 and next(iter(ref)) in _REFERENCES):
+            return ref
+    return None
 
 
 def has_own_role(fn_doc: Any) -> bool:

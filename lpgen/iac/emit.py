@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lpgen.errors import TemplateError, read_text
-from lpgen.iac.current import FINE_MANAGED, has_own_role
+from lpgen.iac.current import FINE_MANAGED, has_own_role, sls_custom_role
 from lpgen.iac.model import FunctionInfo, Template
 from lpgen.policy.model import PolicyDocument
 
@@ -393,6 +393,11 @@ def _rewrite(tpl: Template, fn: FunctionInfo, policy: PolicyDocument, text: str,
     statements = _statements(policy, tpl, fn)
     if tpl.kind == "serverless":
         fdoc = (doc.get("functions") or {}).get(fn.name) or {}
+        custom = sls_custom_role(fdoc, doc.get("provider") or {})
+        if custom is not None and not has_own_role(fdoc):
+            # NOTE: the function runs with a role the service names, not the Framework's:
+            # the provider's statements are not its policy.
+            raise TemplateError(f"{tpl.path}: {fn.name} runs with the role {json.dumps(custom)}, whose policies --write does not edit")
         if fdoc.get("iamRoleStatements") is not None:
             return _splice(text, fdoc, "iamRoleStatements", _yaml({"iamRoleStatements": statements}))
         role = ((doc.get("provider") or {}).get("iam") or {}).get("role")
