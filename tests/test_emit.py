@@ -134,6 +134,18 @@ def test_write_refuses_json_templates_and_shared_roles(tmp_path: Path) -> None:
     out = CliRunner().invoke(main, ["suggest", "--template", str(yaml_tpl), "--function", "A", "--write"])
     assert out.exit_code == 1 and "shared" in out.output
     assert yaml_tpl.read_text() == before
+    # NOTE: a serverless.yml function on a role of its resources section: the provider's
+    # statements are not its policy.
+    sls = tmp_path / "serverless.yml"
+    sls.write_text(
+        "service: s\nprovider:\n  name: aws\n  iam:\n    role:\n      statements: [{Effect: Allow, Action: 'sqs:*', Resource: '*'}]\n"
+        "functions:\n  fn: {handler: src/app.handler, role: Custom}\n"
+        "resources:\n  Resources:\n    Custom: {Type: AWS::IAM::Role, Properties: {Policies: []}}\n"
+    )
+    before = sls.read_text()
+    out = CliRunner().invoke(main, ["suggest", "--template", str(sls), "--write"])
+    assert out.exit_code == 1 and "runs with the role" in out.output
+    assert sls.read_text() == before
 
 
 def test_write_for_every_function_is_all_or_nothing(tmp_path: Path) -> None:
