@@ -13,13 +13,18 @@ def partition_of(region: str | None) -> str:
     ``aws-us-gov``), from botocore's partition data; ``aws`` for any other or none."""
     if not region or region.startswith("${"):
         return "aws"
+    import importlib.util
     import json
     import os
 
-    import botocore
-
+    # NOTE: botocore's folder is found without importing botocore, whose import (logging
+    # and more) costs more than reading the file.
+    spec = importlib.util.find_spec("botocore")
+    folders = list(spec.submodule_search_locations or ()) if spec is not None else []
     try:
-        with open(os.path.join(os.path.dirname(botocore.__file__), "data", "partitions.json"), encoding="utf-8") as fh:
+        if not folders:
+            raise OSError("botocore is not installed")
+        with open(os.path.join(folders[0], "data", "partitions.json"), encoding="utf-8") as fh:
             partitions = json.load(fh).get("partitions") or []
     except (OSError, ValueError):
         return "aws"
