@@ -1412,6 +1412,72 @@ def test_serverless_values_known_only_at_deploy_are_reported_by_variable(tmp_pat
                          "not known here (pass --env TABLE=…)")]
 
 
+def test_serverless_params_resolve_by_stage_then_default_then_fallback(tmp_path: Path) -> None:
+    from lpgen.iac import load_template
+
+    (tmp_path / "serverless.yml").write_text(
+        "service: shop\n"
+        "params:\n"
+        "  default:\n"
+        "    bucket: data-${sls:stage}\n"
+        "    table: orders-default\n"
+        "  prod:\n"
+        "    table: orders-live\n"
+        "stages:\n"
+        "  default:\n"
+        "    params:\n"
+        "      topic: events\n"
+        "provider:\n"
+        "  name: aws\n"
+        "  stage: ${opt:stage, 'dev'}\n"
+        "  environment:\n"
+        "    BUCKET: ${param:bucket}\n"
+        "    TABLE: ${param:table}\n"
+        "    TOPIC: ${param:topic}\n"
+        "    QUEUE: ${param:queue, 'jobs'}\n"
+        "    KEY: ${param:apiKey}\n"
+        "functions:\n"
+        "  fn: {handler: app.handler}\n"
+    )
+    path = str(tmp_path / "serverless.yml")
+    dev = load_template(path, region="us-east-1", account="1")
+    assert {k: dev.function("fn").environment[k] for k in ("BUCKET", "TABLE", "TOPIC", "QUEUE")} == {
+        "BUCKET": "data-dev", "TABLE": "orders-default", "TOPIC": "events", "QUEUE": "jobs"}
+    # a parameter defined nowhere fails the deploy: it stays unknown, and is said so
+    found = [f.message for f in dev.implied_findings(dev.function("fn")) if f.code == "LP209"]
+    assert found == ["environment variable KEY takes ${param:apiKey} (resolved when the service deploys), "
+                     "not known here (pass --env KEY=…)"]
+    prod = load_template(path, region="us-east-1", account="1", params={"stage": "prod", "queue": "urgent"})
+    env = prod.function("fn").environment
+    assert (env["BUCKET"], env["TABLE"], env["QUEUE"]) == ("data-prod", "orders-live", "urgent")
+
+
+def test_serverless_params_of_a_dashboard_service_may_be_set_there(tmp_path: Path) -> None:
+    from lpgen.iac import load_template
+
+    (tmp_path / "serverless.yml").write_text(
+        "org: acme\n"
+        "app: shop\n"
+        "service: shop\n"
+        "params:\n"
+        "  default:\n"
+        "    table: orders\n"
+        "provider:\n"
+        "  name: aws\n"
+        "  environment:\n"
+        "    TABLE: ${param:table}\n"
+        "    QUEUE: ${param:queue, 'jobs'}\n"
+        "functions:\n"
+        "  fn: {handler: app.handler}\n"
+    )
+    tpl = load_template(str(tmp_path / "serverless.yml"), region="us-east-1", account="1")
+    env = tpl.function("fn").environment
+    # the file's own value stands; one it lacks may come from the Dashboard, not the fallback
+    assert env["TABLE"] == "orders" and env["QUEUE"] == "*"
+    found = [f.message for f in tpl.implied_findings(tpl.function("fn")) if f.code == "LP209"]
+    assert [m.split(" takes ")[0] for m in found] == ["environment variable QUEUE"]
+
+
 def test_loads_boto3_injects_and_the_line_an_attribute_read_loads_at(tmp_path: Path) -> None:
     src = tmp_path / "app.py"
     src.write_text(

@@ -31,7 +31,7 @@ MAX_ROUNDS = 20
 
 class Variables:
     """Resolve ``${self:…}``, ``${sls:stage}``, ``${opt:…}``, ``${env:…}``, ``${aws:…}``,
-    ``${file(…):…}`` inside a serverless.yml."""
+    ``${param:…}``, ``${file(…):…}`` inside a serverless.yml."""
 
     def __init__(self, doc: dict[str, Any], path: str, params: dict[str, str], scope: Scope) -> None:
         self.doc = doc
@@ -62,7 +62,11 @@ class Variables:
     def lookup(self, ref: str, allow_stage: bool = True) -> Any:
         """Value of one variable expression (without ``${}``)."""
         expr, default = _split_default(ref)
-        value = self._source(expr.strip(), allow_stage)
+        expr = expr.strip()
+        if expr.startswith("param:"):
+            value = self._param(expr[6:].strip(), default is not None)
+        else:
+            value = self._source(expr, allow_stage)
         if value is None and default is not None:
             value = self.string(default.strip().strip("'\""), allow_stage)
         return value
@@ -93,12 +97,43 @@ class Variables:
                 return None
             data = load_document(target)
             return _dig(data, m.group(2)) if m.group(2) else data
-        if expr.startswith(("cf:", "ssm:", "s3:", "param:")):
-            self.unknown.append("${" + expr + "} (resolved when the service deploys)")
-            return "*"
+        if expr.startswith(("cf:", "ssm:", "s3:")):
+            return self._at_deploy(expr)
         if expr.startswith(("'", '"')):
             return expr.strip("'\"")
         return None
+
+    def _at_deploy(self, expr: str) -> str:
+        self.unknown.append("${" + expr + "} (resolved when the service deploys)")
+        return "*"
+
+    def _param(self, name: str, has_fallback: bool) -> Any:
+        """``${param:name}``, as the Framework looks it up: ``--param``, then the stage's
+        parameters in the file (``params.<stage>``, or ``stages.<stage>.params``), then their
+        ``default``. None when the variable's fallback applies. A service connected to the
+        Serverless Dashboard (``org``/``app``) may get a parameter the file lacks from there;
+        a parameter found nowhere stays unknown."""
+        if name in self.params:
+            return self.params[name]
+        params, stages = (self.doc.get(k) for k in ("params", "stages"))
+        params = params if isinstance(params, dict) else {}
+        stages = stages if isinstance(stages, dict) else {}
+        blocks: list[Any] = []
+        for key in (self.stage(), "default"):
+            staged = stages.get(key)
+            blocks += [params.get(key), staged.get("params") if isinstance(staged, dict) else None]
+        for block in blocks:
+            if isinstance(block, dict) and block.get(name) is not None:
+                self._depth += 1
+                try:
+                    if self._depth > MAX_ROUNDS:
+                        raise TemplateError(f"{self.path}: variables nest too deeply or refer to themselves")
+                    return self.value(block[name])
+                finally:
+                    self._depth -= 1
+        if has_fallback and not (self.doc.get("org") or self.doc.get("app")):
+            return None
+        return self._at_deploy(f"param:{name}")
 
     def _dig_resolving(self, path: str) -> Any:
         """``self:`` a path into the document, resolving a variable met on the way
