@@ -968,3 +968,56 @@ def test_domains_alarms_pools_and_identities_of_the_module(tmp_path: Path) -> No
         ("cloudwatch:SetAlarmState", "arn:aws:cloudwatch:us-east-1:1:alarm:errors"),
         ("cognito-idp:AdminGetUser", "arn:aws:cognito-idp:us-east-1:1:userpool/us-east-1_*"),
     }
+
+
+def test_instances_of_for_each_and_count_resources_and_indexed_values(tmp_path: Path) -> None:
+    """``aws_dynamodb_table.t["orders"].name`` is that instance's name, ``aws_sqs_queue.q[1]``
+    the second queue's; a variable's map or list and a local object are read by key, index
+    and attribute. Each names its own resource, not every table or queue."""
+    resources = (
+        'variable "names" {\n  default = { audit = "audit-log" }\n}\n'
+        'variable "buckets" {\n  default = ["in-bucket", "out-bucket"]\n}\n'
+        'locals {\n  prefix = "shop"\n  cfg = { topic = { name = "events" } }\n'
+        '  tables = { orders = { hash = "pk" }, users = { hash = "id" } }\n}\n'
+        'resource "aws_dynamodb_table" "t" {\n  for_each = local.tables\n  name = "${local.prefix}-${each.key}"\n'
+        '  hash_key = each.value.hash\n}\n'
+        'resource "aws_sqs_queue" "q" {\n  count = 2\n  name = "jobs-${count.index}"\n}\n'
+        'resource "aws_sns_topic" "t" {\n  name = local.cfg.topic.name\n}\n'
+    )
+    got = _grants(tmp_path, (
+        "    boto3.client('dynamodb').get_item(TableName=os.environ['ORDERS'], Key={})\n"
+        "    boto3.client('dynamodb').query(TableName=os.environ['USERS_ARN'])\n"
+        "    boto3.client('dynamodb').put_item(TableName=os.environ['AUDIT'], Item={})\n"
+        "    boto3.client('sqs').send_message(QueueUrl=os.environ['QUEUE_URL'], MessageBody='m')\n"
+        "    boto3.client('s3').get_object(Bucket=os.environ['BUCKET'], Key='k')\n"
+        "    boto3.client('sns').publish(TopicArn=os.environ['TOPIC'], Message='m')\n"
+    ), resources, ORDERS='aws_dynamodb_table.t["orders"].name', USERS_ARN='aws_dynamodb_table.t["users"].arn',
+        AUDIT='var.names["audit"]', QUEUE_URL="aws_sqs_queue.q[1].url", BUCKET="var.buckets[1]",
+        TOPIC="aws_sns_topic.t.arn")
+    assert got == {
+        ("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/shop-orders"),
+        ("dynamodb:Query", "arn:aws:dynamodb:us-east-1:1:table/shop-users"),
+        ("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/audit-log"),
+        ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:jobs-1"),
+        ("s3:GetObject", "arn:aws:s3:::out-bucket/k"),
+        ("sns:Publish", "arn:aws:sns:us-east-1:1:events"),
+    }
+
+
+def test_a_splat_of_instances_names_each_and_an_unknown_key_none(tmp_path: Path) -> None:
+    """``aws_sqs_queue.q[*].arn`` in a policy is every instance's ARN; an instance picked by
+    a key not known here (``[var.which]``, no default) has a name that is not known either."""
+    current = _todays(tmp_path, (
+        'variable "which" {}\n'
+        'resource "aws_sqs_queue" "q" {\n  for_each = toset(["a", "b"])\n  name = "jobs-${each.key}"\n}\n'
+        'resource "aws_iam_role_policy" "p" {\n  role = aws_iam_role.r.id\n'
+        '  policy = jsonencode({Statement = [\n'
+        '    {Effect = "Allow", Action = "sqs:SendMessage", Resource = aws_sqs_queue.q[*].arn},\n'
+        '    {Effect = "Allow", Action = "sqs:DeleteMessage", Resource = aws_sqs_queue.q[var.which].arn},\n'
+        '  ]})\n}\n'
+    ))
+    assert _pairs(current.policy) == {
+        ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:jobs-a"),
+        ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:jobs-b"),
+        ("sqs:DeleteMessage", "arn:aws:sqs:us-east-1:1:jobs-*"),
+    }

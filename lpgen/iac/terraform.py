@@ -15,7 +15,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -188,8 +188,10 @@ class Evaluator:
 
     # -- references ------------------------------------------------------------------------
 
-    def reference(self, parts: list[str]) -> Any:
-        key = ".".join(parts)
+    def reference(self, parts: list[Any]) -> Any:
+        """The value ``parts`` name: a head (``var``, ``local``, ``each``, ``module``, a
+        resource type...), then attribute names (str), ``Index`` and ``SPLAT``."""
+        key = ".".join(map(str, parts))
         if key in self._stack or len(self._stack) > MAX_DEPTH:
             raise TemplateError(f"{self.folder}: circular reference through {key}")
         self._stack.append(key)
@@ -198,19 +200,13 @@ class Evaluator:
         finally:
             self._stack.pop()
 
-    def _reference(self, parts: list[str]) -> Any:
+    def _reference(self, parts: list[Any]) -> Any:
         head = parts[0]
         if head in self.iterators and len(parts) >= 2:
             key, value = self.iterators[head]
-            data = key if parts[1] == "key" else value if parts[1] == "value" else "*"
-            for part in parts[2:]:
-                data = data.get(part, "*") if isinstance(data, dict) else "*"
-            return data
+            return _dig(key if parts[1] == "key" else value if parts[1] == "value" else "*", parts[2:])
         if head == "each" and len(parts) >= 2 and self.each is not None:
-            data = self.each[0] if parts[1] == "key" else self.each[1] if parts[1] == "value" else "*"
-            for part in parts[2:]:
-                data = data.get(part, "*") if isinstance(data, dict) else "*"
-            return data
+            return _dig(self.each[0] if parts[1] == "key" else self.each[1] if parts[1] == "value" else "*", parts[2:])
         if head == "count" and parts[1:2] == ["index"] and self.count_index is not None:
             return self.count_index
         if head == "terraform" and parts[1:2] == ["workspace"]:
@@ -218,15 +214,15 @@ class Evaluator:
             return self.params.get("terraform.workspace", "*")
         if head == "var" and len(parts) >= 2:
             if parts[1] in self.params:
-                return self.params[parts[1]]
+                return _dig(self.params[parts[1]], parts[2:])
             default = self.variables.get(parts[1])
             if default is None:
                 self.unknown.append(f"var.{parts[1]} (no default; --param {parts[1]}=… gives it)")
                 return "*"
-            return self.value(default)
+            return _dig(self.value(default), parts[2:])
         if head == "local" and len(parts) >= 2:
             raw = self.locals.get(parts[1])
-            return "*" if raw is None else self.value(raw)
+            return "*" if raw is None else _dig(self.value(raw), parts[2:])
         if head == "path":
             # NOTE: absolute, so a path a module passes to another stays where it points.
             return os.path.abspath(self.folder)
@@ -238,10 +234,43 @@ class Evaluator:
                 return self._registry_output(parts[1], parts[2])
             if parts[2] not in child.outputs:
                 return "*"
-            return child.value(child.outputs[parts[2]])
+            return _dig(child.value(child.outputs[parts[2]]), parts[3:])
         if len(parts) >= 3 and head in self.resources:
-            return self.attribute(head, parts[1], parts[2])
+            return self._resource(head, parts[1], parts[2:])
         return "*"
+
+    def _resource(self, rtype: str, name: Any, rest: list[Any]) -> Any:
+        """``rtype.name.attr``, or of one instance of a resource with ``for_each`` or
+        ``count`` (``rtype.name["key"].attr``, ``rtype.name[0].attr``), or the list of every
+        instance's (``rtype.name[*].attr``); one picked by a key not known here has a name
+        that is not known either."""
+        body = self.resources[rtype].get(name) if isinstance(name, str) else None
+        if body is None:
+            return "*"
+        picked = rest[0] if isinstance(rest[0], Index) or rest[0] is SPLAT else None
+        rest = rest[1:] if picked is not None else rest
+        if not rest or not isinstance(rest[0], str):
+            return "*"
+        attr, more = rest[0], rest[1:]
+        if "for_each" not in body and "count" not in body:
+            return _dig(self.attribute(rtype, name, attr), more)
+        instances = _instances(self, body)
+        if picked is SPLAT:
+            return [_dig(self._instance_attribute(rtype, name, each, i, attr), more) for _, each, i in instances]
+        key = picked.key if isinstance(picked, Index) else None
+        for _, each, i in instances:
+            if (each is not None and each[0] == key and key != "*") or (i is not None and i == key):
+                return _dig(self._instance_attribute(rtype, name, each, i, attr), more)
+        unknown = ("*", "*") if "for_each" in body else None
+        return _dig(self._instance_attribute(rtype, name, unknown, None, attr), more)
+
+    def _instance_attribute(self, rtype: str, name: str, each: tuple[Any, Any] | None, index: int | None, attr: str) -> Any:
+        saved = self.each, self.count_index
+        self.each, self.count_index = each, index
+        try:
+            return self.attribute(rtype, name, attr)
+        finally:
+            self.each, self.count_index = saved
 
     def _child(self, name: str) -> Evaluator | None:
         """The evaluator of a local module (``source = "./modules/bus"``) with the inputs
@@ -513,14 +542,19 @@ class _Parser:
                 return None
             if self.peek()[1] == "(":
                 return self.call(tok)
-            parts = [tok]
+            parts: list[Any] = [tok]
             while self.peek()[1] in (".", "["):
                 if self.take()[1] == ".":
-                    parts.append(self.take()[1])
-                else:
-                    self.expression()
+                    kind, name = self.take()
+                    # NOTE: ``.*`` and ``.0`` are the older forms of ``[*]`` and ``[0]``.
+                    parts.append(SPLAT if name == "*" else Index(int(name)) if kind == "num" else name)
+                elif self.peek()[1] == "*":
+                    self.take()
                     self.take("]")
-                    parts.append("*")
+                    parts.append(SPLAT)
+                else:
+                    parts.append(Index(self.expression()))
+                    self.take("]")
             return self.ev.reference(parts)
         raise _Unknown
 
@@ -595,6 +629,37 @@ class _Parser:
                 return text
             return _render_template(text, args[1] if len(args) > 1 and isinstance(args[1], dict) else {})
         return "*"
+
+
+@dataclass(frozen=True)
+class Index:
+    """``[key]`` in a reference: the key's value (a string, a number, or ``*`` when not known)."""
+
+    key: Any
+
+    def __str__(self) -> str:
+        return f"[{self.key}]"
+
+
+SPLAT = "[*]"
+"""``[*]`` (or ``.*``) in a reference: every element."""
+
+
+def _dig(value: Any, parts: list[Any]) -> Any:
+    """``value`` read by attribute names, ``Index`` and ``SPLAT`` in turn; ``*`` where it
+    has no such element or the key is not known."""
+    for n, part in enumerate(parts):
+        if part is SPLAT:
+            items = value if isinstance(value, list) else [] if value is None else [value]
+            return [_dig(v, parts[n + 1:]) for v in items]
+        key = part.key if isinstance(part, Index) else part
+        if isinstance(value, dict) and isinstance(key, (str, int)) and not isinstance(key, bool) and key != "*":
+            value = value.get(str(key), "*")
+        elif isinstance(value, list) and isinstance(key, int) and not isinstance(key, bool) and 0 <= key < len(value):
+            value = value[key]
+        else:
+            return "*"
+    return value
 
 
 class _Unknown(Exception):
