@@ -1021,3 +1021,28 @@ def test_a_splat_of_instances_names_each_and_an_unknown_key_none(tmp_path: Path)
         ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:jobs-b"),
         ("sqs:DeleteMessage", "arn:aws:sqs:us-east-1:1:jobs-*"),
     }
+
+
+def test_functions_over_lists_and_maps_pick_the_resource(tmp_path: Path) -> None:
+    """``one(aws_sqs_queue.q[*].url)`` of a queue made once (``count = var.create ? 1 : 0``),
+    ``values``/``keys`` of a map, ``flatten`` and ``compact`` of lists: each names its one
+    resource."""
+    resources = (
+        'variable "create" {\n  default = true\n}\n'
+        'variable "tables" {\n  default = { b = "beta", a = "alpha" }\n}\n'
+        'variable "extra" {\n  default = [["", "gamma"], ["delta"]]\n}\n'
+        'resource "aws_sqs_queue" "q" {\n  count = var.create ? 1 : 0\n  name = "jobs"\n}\n'
+    )
+    got = _grants(tmp_path, (
+        "    boto3.client('sqs').send_message(QueueUrl=os.environ['QUEUE_URL'], MessageBody='m')\n"
+        "    boto3.client('dynamodb').get_item(TableName=os.environ['FIRST'], Key={})\n"
+        "    boto3.client('dynamodb').put_item(TableName=os.environ['LAST_KEY'], Item={})\n"
+        "    boto3.client('dynamodb').delete_item(TableName=os.environ['EXTRA'], Key={})\n"
+    ), resources, QUEUE_URL="one(aws_sqs_queue.q[*].url)", FIRST="values(var.tables)[0]",
+        LAST_KEY="keys(var.tables)[1]", EXTRA="compact(flatten(var.extra))[1]")
+    assert got == {
+        ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:jobs"),
+        ("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/alpha"),
+        ("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/b"),
+        ("dynamodb:DeleteItem", "arn:aws:dynamodb:us-east-1:1:table/delta"),
+    }

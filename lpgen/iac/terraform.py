@@ -534,29 +534,34 @@ class _Parser:
         if kind == "op" and tok == "(":
             v = self.expression()
             self.take(")")
-            return v
+            return _dig(v, self.accessors())
         if kind == "name":
             if tok in ("true", "false"):
                 return tok == "true"
             if tok == "null":
                 return None
             if self.peek()[1] == "(":
-                return self.call(tok)
-            parts: list[Any] = [tok]
-            while self.peek()[1] in (".", "["):
-                if self.take()[1] == ".":
-                    kind, name = self.take()
-                    # NOTE: ``.*`` and ``.0`` are the older forms of ``[*]`` and ``[0]``.
-                    parts.append(SPLAT if name == "*" else Index(int(name)) if kind == "num" else name)
-                elif self.peek()[1] == "*":
-                    self.take()
-                    self.take("]")
-                    parts.append(SPLAT)
-                else:
-                    parts.append(Index(self.expression()))
-                    self.take("]")
-            return self.ev.reference(parts)
+                return _dig(self.call(tok), self.accessors())
+            return self.ev.reference([tok, *self.accessors()])
         raise _Unknown
+
+    def accessors(self) -> list[Any]:
+        """The attribute names, ``Index`` and ``SPLAT`` that follow a value (``.name``,
+        ``["key"]``, ``[0]``, ``[*]``)."""
+        parts: list[Any] = []
+        while self.peek()[1] in (".", "["):
+            if self.take()[1] == ".":
+                kind, name = self.take()
+                # NOTE: ``.*`` and ``.0`` are the older forms of ``[*]`` and ``[0]``.
+                parts.append(SPLAT if name == "*" else Index(int(name)) if kind == "num" else name)
+            elif self.peek()[1] == "*":
+                self.take()
+                self.take("]")
+                parts.append(SPLAT)
+            else:
+                parts.append(Index(self.expression()))
+                self.take("]")
+        return parts
 
     def sequence(self, close: str, item: Callable[[], Any]) -> list[Any]:
         """Items separated by optional commas, up to and including ``close``."""
@@ -621,6 +626,15 @@ class _Parser:
             return args[0].replace(str(args[1]), str(args[2]))
         if name == "split" and len(args) == 2 and isinstance(args[1], str) and "*" not in args[1]:
             return args[1].split(str(args[0]))
+        if name == "one" and len(args) == 1 and isinstance(args[0], list):
+            return args[0][0] if len(args[0]) == 1 else None if not args[0] else "*"
+        if name in ("keys", "values") and len(args) == 1 and isinstance(args[0], dict):
+            # NOTE: in the keys' lexical order, as Terraform gives them.
+            return [k if name == "keys" else args[0][k] for k in sorted(args[0])]
+        if name == "flatten" and len(args) == 1 and isinstance(args[0], list):
+            return _flatten(args[0])
+        if name == "compact" and len(args) == 1 and isinstance(args[0], list):
+            return [a for a in args[0] if a not in ("", None)]
         if name in ("file", "templatefile") and args and isinstance(args[0], str):
             text = self.ev.read_file(args[0])
             if text is None:
@@ -629,6 +643,10 @@ class _Parser:
                 return text
             return _render_template(text, args[1] if len(args) > 1 and isinstance(args[1], dict) else {})
         return "*"
+
+
+def _flatten(items: list[Any]) -> list[Any]:
+    return [x for item in items for x in (_flatten(item) if isinstance(item, list) else [item])]
 
 
 @dataclass(frozen=True)
