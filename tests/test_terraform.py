@@ -1004,22 +1004,52 @@ def test_instances_of_for_each_and_count_resources_and_indexed_values(tmp_path: 
     }
 
 
-def test_a_splat_of_instances_names_each_and_an_unknown_key_none(tmp_path: Path) -> None:
-    """``aws_sqs_queue.q[*].arn`` in a policy is every instance's ARN; an instance picked by
-    a key not known here (``[var.which]``, no default) has a name that is not known either."""
+def test_every_instance_by_values_splat_or_for_and_an_unknown_key_none(tmp_path: Path) -> None:
+    """``values(aws_sqs_queue.q)[*].arn`` and ``[for q in aws_sqs_queue.q : q.arn]`` in a
+    policy are every instance's ARN, ``aws_sns_topic.t[*].arn`` every topic's of a ``count``;
+    an instance picked by a key not known here (``[var.which]``, no default), or of a
+    ``count`` not known, has a name that is not known either."""
     current = _todays(tmp_path, (
         'variable "which" {}\n'
+        'variable "n" {}\n'
         'resource "aws_sqs_queue" "q" {\n  for_each = toset(["a", "b"])\n  name = "jobs-${each.key}"\n}\n'
+        'resource "aws_sns_topic" "t" {\n  count = 2\n  name = "topic-${count.index}"\n}\n'
+        'resource "aws_sns_topic" "more" {\n  count = var.n\n  name = "more-${count.index}"\n}\n'
         'resource "aws_iam_role_policy" "p" {\n  role = aws_iam_role.r.id\n'
         '  policy = jsonencode({Statement = [\n'
-        '    {Effect = "Allow", Action = "sqs:SendMessage", Resource = aws_sqs_queue.q[*].arn},\n'
+        '    {Effect = "Allow", Action = "sqs:SendMessage", Resource = values(aws_sqs_queue.q)[*].arn},\n'
+        '    {Effect = "Allow", Action = "sqs:ReceiveMessage", Resource = [for k, q in aws_sqs_queue.q : q.arn if k != "b"]},\n'
         '    {Effect = "Allow", Action = "sqs:DeleteMessage", Resource = aws_sqs_queue.q[var.which].arn},\n'
+        '    {Effect = "Allow", Action = "sns:Publish", Resource = aws_sns_topic.t[*].arn},\n'
+        '    {Effect = "Allow", Action = "sns:Subscribe", Resource = aws_sns_topic.more[0].arn},\n'
         '  ]})\n}\n'
     ))
     assert _pairs(current.policy) == {
         ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:jobs-a"),
         ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:jobs-b"),
+        ("sqs:ReceiveMessage", "arn:aws:sqs:us-east-1:1:jobs-a"),
         ("sqs:DeleteMessage", "arn:aws:sqs:us-east-1:1:jobs-*"),
+        ("sns:Publish", "arn:aws:sns:us-east-1:1:topic-0"),
+        ("sns:Publish", "arn:aws:sns:us-east-1:1:topic-1"),
+        ("sns:Subscribe", "arn:aws:sns:us-east-1:1:more-*"),
+    }
+
+
+def test_for_expressions_build_lists_and_maps(tmp_path: Path) -> None:
+    """A ``for`` expression over a variable's list or map, with a test, builds the list or
+    map the function's environment reads."""
+    resources = (
+        'variable "tables" {\n  default = { a = "alpha", b = "beta", c = "" }\n}\n'
+        'locals {\n  names = {for k, v in var.tables : upper(k) => "t-${v}" if v != ""}\n'
+        '  queues = [for q in ["in", "out"] : "q-${q}"]\n}\n'
+    )
+    got = _grants(tmp_path, (
+        "    boto3.client('dynamodb').get_item(TableName=os.environ['B'], Key={})\n"
+        "    boto3.client('sqs').send_message(QueueUrl=os.environ['Q'], MessageBody='m')\n"
+    ), resources, B='local.names["B"]', Q='"https://sqs.us-east-1.amazonaws.com/1/${local.queues[1]}"')
+    assert got == {
+        ("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/t-beta"),
+        ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:q-out"),
     }
 
 

@@ -105,6 +105,8 @@ class Evaluator:
         """what the values read took that is known only when Terraform runs (a variable
         without a default, a data source's attribute)."""
         self.each: tuple[Any, Any] | None = None
+        self.names: dict[str, Any] = {}
+        """the values of a ``for`` expression's names, for the element being read."""
         self.iterators: dict[str, tuple[Any, Any]] = {}
         """(key, value) of the element a ``dynamic`` block's content is being read for, by
         its iterator's name (``statement.value``)."""
@@ -202,6 +204,8 @@ class Evaluator:
 
     def _reference(self, parts: list[Any]) -> Any:
         head = parts[0]
+        if head in self.names:
+            return _dig(self.names[head], parts[1:])
         if head in self.iterators and len(parts) >= 2:
             key, value = self.iterators[head]
             return _dig(key if parts[1] == "key" else value if parts[1] == "value" else "*", parts[2:])
@@ -235,34 +239,27 @@ class Evaluator:
             if parts[2] not in child.outputs:
                 return "*"
             return _dig(child.value(child.outputs[parts[2]]), parts[3:])
-        if len(parts) >= 3 and head in self.resources:
+        if len(parts) >= 2 and head in self.resources:
             return self._resource(head, parts[1], parts[2:])
         return "*"
 
     def _resource(self, rtype: str, name: Any, rest: list[Any]) -> Any:
-        """``rtype.name.attr``, or of one instance of a resource with ``for_each`` or
-        ``count`` (``rtype.name["key"].attr``, ``rtype.name[0].attr``), or the list of every
-        instance's (``rtype.name[*].attr``); one picked by a key not known here has a name
-        that is not known either."""
+        """``rtype.name`` read by ``rest``: a resource is an object whose attributes are
+        computed as they are read (``_Instance``); one with ``for_each`` is a map of its
+        instances by key, one with ``count`` a list of them (``rtype.name["key"].attr``,
+        ``rtype.name[0].attr``, ``rtype.name[*].attr``). An instance picked by a key not
+        known here has a name that is not known either."""
         body = self.resources[rtype].get(name) if isinstance(name, str) else None
         if body is None:
             return "*"
-        picked = rest[0] if isinstance(rest[0], Index) or rest[0] is SPLAT else None
-        rest = rest[1:] if picked is not None else rest
-        if not rest or not isinstance(rest[0], str):
-            return "*"
-        attr, more = rest[0], rest[1:]
         if "for_each" not in body and "count" not in body:
-            return _dig(self.attribute(rtype, name, attr), more)
-        instances = _instances(self, body)
-        if picked is SPLAT:
-            return [_dig(self._instance_attribute(rtype, name, each, i, attr), more) for _, each, i in instances]
-        key = picked.key if isinstance(picked, Index) else None
-        for _, each, i in instances:
-            if (each is not None and each[0] == key and key != "*") or (i is not None and i == key):
-                return _dig(self._instance_attribute(rtype, name, each, i, attr), more)
-        unknown = ("*", "*") if "for_each" in body else None
-        return _dig(self._instance_attribute(rtype, name, unknown, None, attr), more)
+            return _dig(_Instance(self, rtype, name, None, None), rest)
+        unknown = _Instance(self, rtype, name, ("*", "*") if "for_each" in body else None, None)
+        instances = [_Instance(self, rtype, name, each, i) for _, each, i in _instances(self, body)]
+        if "for_each" in body:
+            known = all(v.each is not None and v.each[0] != "*" for v in instances)
+            return _dig(_Instances({str(v.each[0]): v for v in instances if v.each is not None}, unknown, known), rest)
+        return _dig(_Instances(instances, unknown, all(v.index is not None for v in instances)), rest)
 
     def _instance_attribute(self, rtype: str, name: str, each: tuple[Any, Any] | None, index: int | None, attr: str) -> Any:
         saved = self.each, self.count_index
@@ -464,7 +461,7 @@ def _balanced(text: str) -> bool:
     return depth == 0
 
 
-_TOKEN = re.compile(r'\s*(?:(?P<num>-?\d+(?:\.\d+)?)|(?P<str>"(?:[^"\\]|\\.)*")|(?P<name>[A-Za-z_][\w-]*)|(?P<op>==|!=|&&|\|\||[{}\[\]().,=:?!<>+*/%-]))', re.S)
+_TOKEN = re.compile(r'\s*(?:(?P<num>-?\d+(?:\.\d+)?)|(?P<str>"(?:[^"\\]|\\.)*")|(?P<name>[A-Za-z_][\w-]*)|(?P<op>==|!=|<=|>=|&&|\|\||=>|[{}\[\]().,=:?!<>+*/%-]))', re.S)
 
 
 class _Parser:
@@ -507,19 +504,34 @@ class _Parser:
         return tok
 
     def expression(self) -> Any:
-        value = self.primary()
-        kind, op = self.peek()
-        if kind == "op" and op == "?":
+        value = self.binary(1)
+        if self.peek() == ("op", "?"):
             self.take()
             a = self.expression()
             self.take(":")
             b = self.expression()
-            return a if value not in ("*", None, False) else b
-        if kind == "op" and op in ("==", "!=", "&&", "||", "+", "-", "*", "/", "%", "<", ">"):
-            self.take()
-            self.expression()
-            return "*"
+            # NOTE: a test not known here gives what both branches give, if they agree.
+            return a if value is True else b if value in (False, None) else a if a == b else "*"
         return value
+
+    def binary(self, lowest: int) -> Any:
+        """Operators by precedence (``||`` lowest, then ``&&``, comparisons, ``+ -``,
+        ``* / %``); a result is not known (``*``) when an operand it needs is not."""
+        left = self.unary()
+        while True:
+            kind, op = self.peek()
+            level = _PRECEDENCE.get(op, 0) if kind == "op" else 0
+            if level < lowest:
+                return left
+            self.take()
+            left = _operate(op, left, self.binary(level + 1))
+
+    def unary(self) -> Any:
+        if self.peek() == ("op", "!"):
+            self.take()
+            value = self.unary()
+            return (not value) if isinstance(value, bool) else "*"
+        return self.primary()
 
     def primary(self) -> Any:
         kind, tok = self.take()
@@ -527,6 +539,8 @@ class _Parser:
             return float(tok) if "." in tok else int(tok)
         if kind == "str":
             return self.ev.template(tok[1:-1])
+        if kind == "op" and tok in ("[", "{") and self.peek()[1] == "for":
+            return _dig(self.for_expression("]" if tok == "[" else "}"), self.accessors())
         if kind == "op" and tok == "[":
             return self.sequence("]", self.expression)
         if kind == "op" and tok == "{":
@@ -544,6 +558,56 @@ class _Parser:
                 return _dig(self.call(tok), self.accessors())
             return self.ev.reference([tok, *self.accessors()])
         raise _Unknown
+
+    def for_expression(self, close: str) -> Any:
+        """``[for v in items : value if test]``, ``[for k, v in items : ...]`` or ``{for k, v
+        in items : key => value}``: the body read once for each element, with its names
+        bound to it (``Evaluator.names``). A test not known here keeps the element."""
+        self.take("for")
+        names = [self.take()[1]]
+        if self.peek()[1] == ",":
+            self.take()
+            names.append(self.take()[1])
+        self.take("in")
+        items = self.expression()
+        self.take(":")
+        if isinstance(items, dict):
+            pairs: list[tuple[Any, Any]] = sorted(items.items(), key=lambda kv: str(kv[0]))
+        elif isinstance(items, list):
+            pairs = list(enumerate(items))
+        else:
+            pairs = [("*", "*")]
+        start = end = self.i
+        out: list[Any] = []
+        mapped: dict[str, Any] = {}
+        # NOTE: with no element, the body is still read once (to find its end), and dropped.
+        for key, value in pairs or [("*", "*")]:
+            self.i = start
+            bound = dict(zip(names, (value,) if len(names) == 1 else (key, value)))
+            saved = dict(self.ev.names)
+            self.ev.names.update(bound)
+            try:
+                if close == "}":
+                    k = self.expression()
+                    self.take("=>")
+                v = self.expression()
+                keep = True
+                if self.peek()[1] == "if":
+                    self.take()
+                    keep = self.expression() not in (False, None)
+            finally:
+                self.ev.names = saved
+            end = self.i
+            if keep and pairs:
+                if close == "}":
+                    mapped[str(k)] = v
+                else:
+                    out.append(v)
+        self.i = end
+        self.take(close)
+        if not isinstance(items, (dict, list)):
+            return "*"
+        return mapped if close == "}" else out
 
     def accessors(self) -> list[Any]:
         """The attribute names, ``Index`` and ``SPLAT`` that follow a value (``.name``,
@@ -645,6 +709,43 @@ class _Parser:
         return "*"
 
 
+_PRECEDENCE = {"||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, ">": 4, "<=": 4, ">=": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6}
+
+
+def _known(value: Any) -> bool:
+    if isinstance(value, str):
+        return "*" not in value
+    if isinstance(value, list):
+        return all(_known(v) for v in value)
+    if isinstance(value, dict):
+        return not isinstance(value, _Instance) and all(_known(v) for v in value.values())
+    return True
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _operate(op: str, a: Any, b: Any) -> Any:
+    """``a op b`` as Terraform computes it, or ``*`` when that rests on a value not known."""
+    if op in ("&&", "||"):
+        decided = op == "||"
+        if a is decided or b is decided:
+            return decided
+        return (not decided) if a is (not decided) and b is (not decided) else "*"
+    if not (_known(a) and _known(b)):
+        return "*"
+    if op in ("==", "!="):
+        return (a == b) == (op == "==")
+    if not (_number(a) and _number(b)):
+        return "*"
+    if op in ("<", ">", "<=", ">="):
+        return {"<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[op]
+    if op in ("/", "%") and b == 0:
+        return "*"
+    return {"+": a + b, "-": a - b, "*": a * b, "/": a / b, "%": a % b}[op]
+
+
 def _flatten(items: list[Any]) -> list[Any]:
     return [x for item in items for x in (_flatten(item) if isinstance(item, list) else [item])]
 
@@ -663,15 +764,61 @@ SPLAT = "[*]"
 """``[*]`` (or ``.*``) in a reference: every element."""
 
 
+class _Instance(dict):  # type: ignore[type-arg]
+    """One instance of a resource as a value: its attributes are computed when read
+    (``_dig``); as a whole it is an object not known here (an empty dict)."""
+
+    def __init__(self, ev: Evaluator, rtype: str, name: str, each: tuple[Any, Any] | None, index: int | None) -> None:
+        super().__init__()
+        self.ev, self.rtype, self.name, self.each, self.index = ev, rtype, name, each, index
+
+    def attribute(self, attr: str) -> Any:
+        return self.ev._instance_attribute(self.rtype, self.name, self.each, self.index, attr)
+
+
+class _Instances:
+    """The instances of a resource with ``for_each`` (a map by key) or ``count`` (a list),
+    and the instance a key not known here picks. When which instances there are is not
+    known (``count = var.n`` without a value), every key picks that one."""
+
+    def __init__(self, items: dict[str, _Instance] | list[_Instance], unknown: _Instance, known: bool) -> None:
+        self.items, self.unknown, self.known = items, unknown, known
+
+    def whole(self) -> dict[str, _Instance] | list[_Instance]:
+        if self.known:
+            return self.items
+        return {"*": self.unknown} if isinstance(self.items, dict) else [self.unknown]
+
+    def pick(self, key: Any) -> Any:
+        if not self.known:
+            return self.unknown
+        if isinstance(self.items, dict):
+            return self.items.get(key, self.unknown) if isinstance(key, str) and key != "*" else self.unknown
+        if isinstance(key, int) and not isinstance(key, bool):
+            return self.items[key] if 0 <= key < len(self.items) else "*"
+        return self.unknown
+
+
 def _dig(value: Any, parts: list[Any]) -> Any:
     """``value`` read by attribute names, ``Index`` and ``SPLAT`` in turn; ``*`` where it
     has no such element or the key is not known."""
+    if isinstance(value, _Instances) and not parts:
+        return value.whole()
     for n, part in enumerate(parts):
+        if isinstance(value, _Instances):
+            if part is SPLAT:
+                whole = value.whole()
+                value = list(whole.values()) if isinstance(whole, dict) else whole
+            else:
+                value = value.pick(part.key if isinstance(part, Index) else part)
+                continue
         if part is SPLAT:
             items = value if isinstance(value, list) else [] if value is None else [value]
             return [_dig(v, parts[n + 1:]) for v in items]
         key = part.key if isinstance(part, Index) else part
-        if isinstance(value, dict) and isinstance(key, (str, int)) and not isinstance(key, bool) and key != "*":
+        if isinstance(value, _Instance):
+            value = value.attribute(key) if isinstance(key, str) else "*"
+        elif isinstance(value, dict) and isinstance(key, (str, int)) and not isinstance(key, bool) and key != "*":
             value = value.get(str(key), "*")
         elif isinstance(value, list) and isinstance(key, int) and not isinstance(key, bool) and 0 <= key < len(value):
             value = value[key]
