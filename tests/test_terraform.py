@@ -1076,3 +1076,13 @@ def test_functions_over_lists_and_maps_pick_the_resource(tmp_path: Path) -> None
         ("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/b"),
         ("dynamodb:DeleteItem", "arn:aws:dynamodb:us-east-1:1:table/delta"),
     }
+
+
+def test_an_expression_of_characters_hcl_has_no_token_for_is_not_known(tmp_path: Path) -> None:
+    from lpgen.iac.terraform import Evaluator
+    from lpgen.permissions.arns import Scope
+
+    ev = Evaluator({}, {}, Scope("aws", "us-east-1", "1"), str(tmp_path))
+    assert ev.value('${jsonencode({Action = "sqs:*"}) `}') == "*"
+    assert ev.value('${var.x @ 2}') == "*"
+    assert ev.value('${"a" == "a" && !false ? "yes" : "no"}') == "yes"

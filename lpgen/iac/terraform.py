@@ -479,7 +479,9 @@ class _Parser:
                 continue
             m = _TOKEN.match(text, pos)
             if not m or m.end() == pos:
-                raise _Unknown
+                # NOTE: text this parser does not know makes the whole expression unknown.
+                self.tokens.append(("bad", text[pos:]))
+                break
             kind = m.lastgroup or "op"
             self.tokens.append((kind, m.group(kind)))
             pos = m.end()
@@ -487,6 +489,8 @@ class _Parser:
         self.ev = ev
 
     def parse(self) -> Any:
+        if self.tokens and self.tokens[-1][0] == "bad":
+            return "*"
         try:
             value = self.expression()
         except (_Unknown, IndexError, ValueError):

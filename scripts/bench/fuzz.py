@@ -126,6 +126,50 @@ resources:
 """
 """a serverless.yml seed using the step-functions and roles-per-function plugins and broker events."""
 
+TERRAFORM_SEED = b"""variable "n" {}
+variable "tables" {
+  default = { a = "alpha", b = "beta" }
+}
+locals {
+  names = {for k, v in var.tables : upper(k) => "t-${v}" if v != "" && length(v) > 0}
+  all   = flatten([values(var.tables), ["x"]])
+}
+resource "aws_dynamodb_table" "t" {
+  for_each = var.tables
+  name     = "${each.key}-${each.value}"
+}
+resource "aws_sqs_queue" "q" {
+  count = var.n > 1 ? 2 : 1
+  name  = "q-${count.index}"
+}
+resource "aws_iam_role" "r" {
+  name               = "r"
+  assume_role_policy = "{}"
+}
+resource "aws_iam_role_policy" "p" {
+  role   = aws_iam_role.r.id
+  policy = jsonencode({Statement = [{Effect = "Allow", Action = "sqs:*", Resource = [for q in aws_sqs_queue.q : q.arn]},
+    {Effect = "Allow", Action = "dynamodb:GetItem", Resource = values(aws_dynamodb_table.t)[*].arn}]})
+}
+resource "aws_lambda_function" "fn" {
+  function_name = "fn"
+  handler       = "app.handler"
+  runtime       = "python3.12"
+  filename      = "fn.zip"
+  role          = aws_iam_role.r.arn
+  environment {
+    variables = {
+      T = aws_dynamodb_table.t["a"].name
+      Q = one(aws_sqs_queue.q[*].url)
+      N = local.names["B"]
+      X = !var.n == null ? local.all[2] : try(aws_sqs_queue.q[var.n].arn, "")
+    }
+  }
+}
+"""
+"""a Terraform seed using instances of for_each and count, indexes, for expressions,
+operators and functions over lists and maps."""
+
 NESTED = b"Parameters: {Stage: {Type: String}}\nResources:\n  T: {Type: AWS::DynamoDB::Table, Properties: {TableName: !Sub 't-${Stage}'}}\nOutputs:\n  TableName: {Value: !Ref T}\n"
 """the nested stack READERS_SEED's application names, beside it."""
 
@@ -161,7 +205,7 @@ def seeds(kind: str) -> list[bytes]:
         return [p.read_bytes() for p in sorted(CORPUS.glob("*/src/**/*.py"))]
     if kind == "template":
         return [p.read_bytes() for p in sorted(CORPUS.glob("*/template.yaml")) + sorted(CORPUS.glob("*/serverless.yml"))] + [
-            TEMPLATE_SEED, READERS_SEED, SERVERLESS_SEED]
+            TEMPLATE_SEED, READERS_SEED, SERVERLESS_SEED, TERRAFORM_SEED]
     if kind == "trail":
         out = []
         for p in sorted(CORPUS.glob("*/trail/**/*.json*")):
@@ -188,7 +232,10 @@ def runner(kind: str, work: Path) -> Callable[[bytes], None]:
         from lpgen.iac.current import key_refuses, upload_refusals
         from lpgen.review.service import runtime_statements, service_changes
 
-        path = work / ("serverless.yml" if b"functions:" in data[:4000] else "template.yaml")
+        for old in work.glob("*.tf"):
+            old.unlink()
+        path = work / ("main.tf" if data.startswith(b"variable") else
+                       "serverless.yml" if b"functions:" in data[:4000] else "template.yaml")
         path.write_bytes(data)
         (work / "nested.yaml").write_bytes(NESTED)
         try:
