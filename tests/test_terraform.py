@@ -1086,3 +1086,60 @@ def test_an_expression_of_characters_hcl_has_no_token_for_is_not_known(tmp_path:
     assert ev.value('${jsonencode({Action = "sqs:*"}) `}') == "*"
     assert ev.value('${var.x @ 2}') == "*"
     assert ev.value('${"a" == "a" && !false ? "yes" : "no"}') == "yes"
+
+
+def test_instances_of_modules_with_for_each_are_functions_with_their_own_inputs(tmp_path: Path) -> None:
+    """A local module called with ``for_each`` makes a function per instance
+    (``module.fn["orders"].this``), each with the inputs its key gives; the community Lambda
+    module likewise, with its role's policy as that instance's inputs say; and
+    ``module.queues["jobs"].url`` is that instance's output."""
+    from lpgen import api
+
+    (tmp_path / "modules" / "fn").mkdir(parents=True)
+    (tmp_path / "modules" / "queue").mkdir(parents=True)
+    (tmp_path / "src").mkdir()
+    code = ("import os, boto3\ndef handler(event, context):\n"
+            "    boto3.client('dynamodb').get_item(TableName=os.environ['TABLE'], Key={})\n"
+            "    boto3.client('sqs').send_message(QueueUrl=os.environ['QUEUE'], MessageBody='m')\n")
+    (tmp_path / "src" / "app.py").write_text(code)
+    (tmp_path / "modules" / "fn" / "app.py").write_text(code)
+    (tmp_path / "modules" / "queue" / "main.tf").write_text(
+        'variable "name" {}\nresource "aws_sqs_queue" "q" {\n  name = "q-${var.name}"\n}\n'
+        'output "url" {\n  value = aws_sqs_queue.q.url\n}\n'
+    )
+    (tmp_path / "modules" / "fn" / "main.tf").write_text(
+        'variable "name" {}\nvariable "table" {}\nvariable "queue" {}\n'
+        'resource "aws_iam_role" "r" {\n  name = "${var.name}-role"\n  assume_role_policy = "{}"\n}\n'
+        'resource "aws_lambda_function" "this" {\n  function_name = var.name\n  handler = "app.handler"\n'
+        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = aws_iam_role.r.arn\n'
+        '  environment {\n    variables = { TABLE = var.table, QUEUE = var.queue }\n  }\n}\n'
+    )
+    (tmp_path / "main.tf").write_text(
+        'locals {\n  fns = { orders = "orders-tbl", users = "users-tbl" }\n}\n'
+        'module "queues" {\n  for_each = toset(["jobs", "mail"])\n  source = "./modules/queue"\n  name = each.key\n}\n'
+        'module "fn" {\n  for_each = local.fns\n  source = "./modules/fn"\n  name = each.key\n  table = each.value\n'
+        '  queue = module.queues[each.key == "users" ? "mail" : "jobs"].url\n}\n'
+        'module "lam" {\n  for_each = local.fns\n  source = "terraform-aws-modules/lambda/aws"\n  function_name = "lam-${each.key}"\n'
+        '  handler = "app.handler"\n  runtime = "python3.12"\n  source_path = "src"\n'
+        '  environment_variables = { TABLE = each.value, QUEUE = module.queues["jobs"].url }\n'
+        '  attach_policy_statements = true\n'
+        '  policy_statements = { read = { effect = "Allow", actions = ["dynamodb:GetItem"],\n'
+        '    resources = ["arn:aws:dynamodb:us-east-1:1:table/${each.value}"] } }\n}\n'
+    )
+    tpl = load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1")
+    assert sorted(tpl.functions) == ['module.fn["orders"].this', 'module.fn["users"].this',
+                                     'module.lam["orders"]', 'module.lam["users"]']
+
+    def grants(name: str) -> set[tuple[str, str]]:
+        return {(p.action, p.resource) for p in api.suggest_for_function(tpl, name).permissions}
+
+    assert grants('module.fn["users"].this') == {
+        ("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/users-tbl"),
+        ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:q-mail"),
+    }
+    assert grants('module.lam["orders"]') == {
+        ("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/orders-tbl"),
+        ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:q-jobs"),
+    }
+    today = tpl.current_policy(tpl.function('module.lam["users"]'))
+    assert ("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/users-tbl") in _pairs(today.policy)

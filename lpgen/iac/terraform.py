@@ -15,7 +15,9 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -232,13 +234,8 @@ class Evaluator:
             return os.path.abspath(self.folder)
         if head == "data" and len(parts) >= 4:
             return self._data(parts[1], parts[2], parts[3])
-        if head == "module" and len(parts) >= 3:
-            child = self._child(parts[1])
-            if child is None:
-                return self._registry_output(parts[1], parts[2])
-            if parts[2] not in child.outputs:
-                return "*"
-            return _dig(child.value(child.outputs[parts[2]]), parts[3:])
+        if head == "module" and len(parts) >= 2:
+            return self._module(parts[1], parts[2:])
         if len(parts) >= 2 and head in self.resources:
             return self._resource(head, parts[1], parts[2:])
         return "*"
@@ -252,42 +249,78 @@ class Evaluator:
         body = self.resources[rtype].get(name) if isinstance(name, str) else None
         if body is None:
             return "*"
-        if "for_each" not in body and "count" not in body:
-            return _dig(_Instance(self, rtype, name, None, None), rest)
-        unknown = _Instance(self, rtype, name, ("*", "*") if "for_each" in body else None, None)
-        instances = [_Instance(self, rtype, name, each, i) for _, each, i in _instances(self, body)]
-        if "for_each" in body:
-            known = all(v.each is not None and v.each[0] != "*" for v in instances)
-            return _dig(_Instances({str(v.each[0]): v for v in instances if v.each is not None}, unknown, known), rest)
-        return _dig(_Instances(instances, unknown, all(v.index is not None for v in instances)), rest)
 
-    def _instance_attribute(self, rtype: str, name: str, each: tuple[Any, Any] | None, index: int | None, attr: str) -> Any:
+        def make(each: tuple[Any, Any] | None, index: int | None, _label: str) -> _Instance:
+            return _Instance(partial(self._instance_attribute, rtype, name, each, index), each, index)
+
+        return _dig(self._instance_set(body, make), rest)
+
+    @contextmanager
+    def at(self, each: tuple[Any, Any] | None, index: int | None) -> Iterator[None]:
+        """Read as the instance of a ``for_each`` (``each``) or ``count`` (``index``) block."""
         saved = self.each, self.count_index
         self.each, self.count_index = each, index
         try:
-            return self.attribute(rtype, name, attr)
+            yield
         finally:
             self.each, self.count_index = saved
 
-    def _child(self, name: str) -> Evaluator | None:
+    def _instance_attribute(self, rtype: str, name: str, each: tuple[Any, Any] | None, index: int | None, attr: str) -> Any:
+        with self.at(each, index):
+            return self.attribute(rtype, name, attr)
+
+    def _instance_set(self, body: dict[str, Any], make: Callable[[tuple[Any, Any] | None, int | None, str], _Instance]) -> Any:
+        """What a block's name refers to: ``make(each, index, label)`` of it, or when it has
+        ``for_each`` a map of its instances by key, with ``count`` a list of them."""
+        if "for_each" not in body and "count" not in body:
+            return make(None, None, "")
+        unknown = make(("*", "*") if "for_each" in body else None, None, "[*]")
+        instances = [make(each, i, label) for label, each, i in _instances(self, body)]
+        if "for_each" in body:
+            known = all(v.each is not None and v.each[0] != "*" for v in instances)
+            return _Instances({str(v.each[0]): v for v in instances if v.each is not None}, unknown, known)
+        return _Instances(instances, unknown, all(v.index is not None for v in instances))
+
+    def _module(self, name: Any, rest: list[Any]) -> Any:
+        """``module.name`` read by ``rest``: an object of its outputs, or of one instance's
+        (``module.name["key"].output``) when it has ``for_each`` or ``count``."""
+        body = self.modules.get(name) if isinstance(name, str) else None
+        if body is None:
+            return "*"
+
+        def make(each: tuple[Any, Any] | None, index: int | None, label: str) -> _Instance:
+            return _Instance(partial(self._module_output, name, each, index, label), each, index)
+
+        return _dig(self._instance_set(body, make), rest)
+
+    def _module_output(self, name: str, each: tuple[Any, Any] | None, index: int | None, label: str, output: str) -> Any:
+        child = self._child(name, each, index, label)
+        if child is None:
+            with self.at(each, index):
+                return self._registry_output(name, output)
+        return child.value(child.outputs[output]) if output in child.outputs else "*"
+
+    def _child(self, name: str, each: tuple[Any, Any] | None = None, index: int | None = None, label: str = "") -> Evaluator | None:
         """The evaluator of a local module (``source = "./modules/bus"``) with the inputs
-        this module gives it; None for a registry or remote module."""
-        if name in self._children:
-            return self._children[name]
+        this module gives it (as its instance ``label``, ``each`` and ``index`` when it has
+        ``for_each`` or ``count``); None for a registry or remote module."""
+        if name + label in self._children:
+            return self._children[name + label]
         body = self.modules.get(name) or {}
         source = self.string(body.get("source", ""))
         child: Evaluator | None = None
         if source.startswith(("./", "../")) and self.depth < MAX_DEPTH:
             folder = os.path.normpath(os.path.join(self.folder, source))
             if os.path.isdir(folder) and any(Path(folder).glob("*.tf")):
-                inputs = {k: self.value(v) for k, v in body.items() if k not in MODULE_META}
+                with self.at(each, index):
+                    inputs = {k: self.value(v) for k, v in body.items() if k not in MODULE_META}
                 if "terraform.workspace" in self.params:
                     inputs["terraform.workspace"] = self.params["terraform.workspace"]
                 doc, positions = _read_module(folder)
                 child = Evaluator(doc, inputs, self.scope, folder)
                 child.depth = self.depth + 1
                 child.positions = positions
-        self._children[name] = child
+        self._children[name + label] = child
         return child
 
     def _registry_output(self, module: str, output: str) -> str:
@@ -769,15 +802,15 @@ SPLAT = "[*]"
 
 
 class _Instance(dict):  # type: ignore[type-arg]
-    """One instance of a resource as a value: its attributes are computed when read
-    (``_dig``); as a whole it is an object not known here (an empty dict)."""
+    """One instance of a resource or module as a value: its attributes (outputs) are
+    computed when read (``_dig``); as a whole it is an object not known here (an empty dict)."""
 
-    def __init__(self, ev: Evaluator, rtype: str, name: str, each: tuple[Any, Any] | None, index: int | None) -> None:
+    def __init__(self, read: Callable[[str], Any], each: tuple[Any, Any] | None, index: int | None) -> None:
         super().__init__()
-        self.ev, self.rtype, self.name, self.each, self.index = ev, rtype, name, each, index
+        self.read, self.each, self.index = read, each, index
 
     def attribute(self, attr: str) -> Any:
-        return self.ev._instance_attribute(self.rtype, self.name, self.each, self.index, attr)
+        return self.read(attr)
 
 
 class _Instances:
@@ -1035,13 +1068,16 @@ def _module_functions(ev: Evaluator, address: str) -> dict[str, FunctionInfo]:
     their address below the root (``fn``, ``module.orders.fn``)."""
     functions = _own_functions(ev, address)
     for name in sorted(ev.modules):
-        child = ev._child(name)
-        if child is not None:
-            functions.update(_module_functions(child, f"{address}module.{name}."))
-        elif lambda_module(ev, name) is not None:
-            fn = _lambda_module_function(ev, name, address)
-            if fn is not None:
-                functions[fn.name] = fn
+        # NOTE: a module with for_each or count: each instance, with its own inputs.
+        for label, each, index in _instances(ev, ev.modules[name]):
+            child = ev._child(name, each, index, label)
+            if child is not None:
+                functions.update(_module_functions(child, f"{address}module.{name}{label}."))
+            elif lambda_module(ev, name) is not None:
+                with ev.at(each, index):
+                    fn = _lambda_module_function(ev, name, address, label)
+                if fn is not None:
+                    functions[fn.name] = fn
     return functions
 
 
@@ -1061,7 +1097,7 @@ def _flag(ev: Evaluator, inputs: dict[str, Any], key: str, default: bool) -> boo
     return value if isinstance(value, bool) else default
 
 
-def _lambda_module_function(ev: Evaluator, name: str, address: str) -> FunctionInfo | None:
+def _lambda_module_function(ev: Evaluator, name: str, address: str, label: str = "") -> FunctionInfo | None:
     """The function ``module "name"`` (the community Lambda module) creates, from its inputs:
     ``source_path`` (a folder, a file, or a list of them or of ``{path = ...}``), ``handler``,
     ``runtime``, ``environment_variables``, ``event_source_mapping``, ``dead_letter_target_arn``
@@ -1103,7 +1139,7 @@ def _lambda_module_function(ev: Evaluator, name: str, address: str) -> FunctionI
     role = ev.string(inputs.get("lambda_role") or "") if not _flag(ev, inputs, "create_role", True) else ""
     runtime = ev.string(inputs["runtime"]) if inputs.get("runtime") else None
     return FunctionInfo(
-        name=f"{address}module.{name}",
+        name=f"{address}module.{name}{label}",
         handler=handler if handler and "*" not in handler else None,
         code_root=code_root,
         environment={k: v if isinstance(v, str) else ev.string(v) for k, v in env.items()} if isinstance(env, dict) else {},
@@ -1132,11 +1168,8 @@ def _own_functions(ev: Evaluator, address: str) -> dict[str, FunctionInfo]:
     functions: dict[str, FunctionInfo] = {}
     for name, body in sorted(ev.resources.get("aws_lambda_function", {}).items()):
         for label, each, index in _instances(ev, body):
-            ev.each, ev.count_index = each, index
-            try:
+            with ev.at(each, index):
                 fn = _function_info(ev, address, name, body, label)
-            finally:
-                ev.each, ev.count_index = None, None
             functions[fn.name] = fn
     return functions
 
@@ -1307,9 +1340,13 @@ def current_policy(tpl: Template, fn: FunctionInfo) -> CurrentPolicy:
     from lpgen.policy.model import PolicyDocument
 
     _doc, ev = tpl.source
-    module = re.fullmatch(r"module\.([\w-]+)", fn.name)
+    module = re.fullmatch(r"module\.([\w-]+)(\[.*\])?", fn.name)
     if module and lambda_module(ev, module.group(1)) is not None:
-        return _lambda_module_policy(tpl, ev, module.group(1))
+        # NOTE: an instance of a module with for_each or count reads its inputs as itself.
+        label = module.group(2) or ""
+        found = [(each, index) for lbl, each, index in _instances(ev, ev.modules[module.group(1)]) if lbl == label]
+        with ev.at(*(found[0] if found else (None, None))):
+            return _lambda_module_policy(tpl, ev, module.group(1))
     body = ev.resources.get("aws_lambda_function", {}).get(re.sub(r"\[[^\]]*\]\Z", "", fn.name)) or {}
     role_ref = str(body.get("role", ""))
     m = re.search(r"aws_iam_role\.([\w-]+)\.", role_ref)
