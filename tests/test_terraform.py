@@ -1113,6 +1113,9 @@ def test_instances_of_modules_with_for_each_are_functions_with_their_own_inputs(
         'resource "aws_lambda_function" "this" {\n  function_name = var.name\n  handler = "app.handler"\n'
         '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = aws_iam_role.r.arn\n'
         '  environment {\n    variables = { TABLE = var.table, QUEUE = var.queue }\n  }\n}\n'
+        'resource "aws_iam_role_policy" "p" {\n  role = aws_iam_role.r.id\n'
+        '  policy = jsonencode({Statement = [{Effect = "Allow", Action = "dynamodb:GetItem",\n'
+        '    Resource = "arn:aws:dynamodb:us-east-1:1:table/${var.table}"}]})\n}\n'
     )
     (tmp_path / "main.tf").write_text(
         'locals {\n  fns = { orders = "orders-tbl", users = "users-tbl" }\n}\n'
@@ -1143,3 +1146,6 @@ def test_instances_of_modules_with_for_each_are_functions_with_their_own_inputs(
     }
     today = tpl.current_policy(tpl.function('module.lam["users"]'))
     assert ("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/users-tbl") in _pairs(today.policy)
+    # a function of a local module has the role its module gives it, read with that call's inputs
+    today = tpl.current_policy(tpl.function('module.fn["orders"].this'))
+    assert (_pairs(today.policy), today.unknown) == ({("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/orders-tbl")}, "")

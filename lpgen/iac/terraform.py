@@ -1339,15 +1339,18 @@ def current_policy(tpl: Template, fn: FunctionInfo) -> CurrentPolicy:
     """The role's inline policies, attached policies and managed policy ARNs."""
     from lpgen.policy.model import PolicyDocument
 
-    _doc, ev = tpl.source
-    module = re.fullmatch(r"module\.([\w-]+)(\[.*\])?", fn.name)
+    _doc, root = tpl.source
+    # NOTE: a function of a local module is read in that module, with the inputs its call gives.
+    ev, local = _owner(root, fn.name)
+    prefix = tpl.path if ev is root else ev.folder
+    module = re.fullmatch(r"module\.([\w-]+)(\[.*\])?", local)
     if module and lambda_module(ev, module.group(1)) is not None:
         # NOTE: an instance of a module with for_each or count reads its inputs as itself.
         label = module.group(2) or ""
         found = [(each, index) for lbl, each, index in _instances(ev, ev.modules[module.group(1)]) if lbl == label]
         with ev.at(*(found[0] if found else (None, None))):
-            return _lambda_module_policy(tpl, ev, module.group(1))
-    body = ev.resources.get("aws_lambda_function", {}).get(re.sub(r"\[[^\]]*\]\Z", "", fn.name)) or {}
+            return _lambda_module_policy(ev, module.group(1), prefix)
+    body = ev.resources.get("aws_lambda_function", {}).get(re.sub(r"\[[^\]]*\]\Z", "", local)) or {}
     role_ref = str(body.get("role", ""))
     m = re.search(r"aws_iam_role\.([\w-]+)\.", role_ref)
     if not m:
@@ -1361,14 +1364,14 @@ def current_policy(tpl: Template, fn: FunctionInfo) -> CurrentPolicy:
 
     role_body = ev.resources.get("aws_iam_role", {}).get(role) or {}
     for block in role_body.get("inline_policy") or ():
-        add(block.get("policy"), f"{tpl.path}: aws_iam_role.{role} inline_policy")
+        add(block.get("policy"), f"{prefix}: aws_iam_role.{role} inline_policy")
     policies = {n: b for n, b in ev.resources.get("aws_iam_policy", {}).items()}
 
     def attach(ref: Any) -> None:
         """A managed policy attached by ``ref``: the module's own (its statements), else its ARN."""
         pm = re.search(r"aws_iam_policy\.([\w-]+)\.", str(ref))
         if pm and pm.group(1) in policies:
-            add(policies[pm.group(1)].get("policy"), f"{tpl.path}: aws_iam_policy.{pm.group(1)}")
+            add(policies[pm.group(1)].get("policy"), f"{prefix}: aws_iam_policy.{pm.group(1)}")
         else:
             value = ev.value(ref)
             managed.extend(str(v) for v in (value if isinstance(value, list) else [value]))
@@ -1381,19 +1384,34 @@ def current_policy(tpl: Template, fn: FunctionInfo) -> CurrentPolicy:
             attach(abody.get("policy_arn", ""))
     for pname, pbody in sorted(ev.resources.get("aws_iam_role_policy", {}).items()):
         if f"aws_iam_role.{role}." in str(pbody.get("role", "")):
-            add(pbody.get("policy"), f"{tpl.path}: aws_iam_role_policy.{pname}")
+            add(pbody.get("policy"), f"{prefix}: aws_iam_role_policy.{pname}")
     for _aname, abody in sorted(ev.resources.get("aws_iam_role_policy_attachment", {}).items()):
         if f"aws_iam_role.{role}." in str(abody.get("role", "")):
             attach(abody.get("policy_arn", ""))
     shared = tuple(sorted(
         other for other, b in ev.resources.get("aws_lambda_function", {}).items()
-        if other != fn.name and f"aws_iam_role.{role}." in str(b.get("role", ""))
+        if other != re.sub(r"\[[^\]]*\]\Z", "", local) and f"aws_iam_role.{role}." in str(b.get("role", ""))
     ))
-    return _bounded(tpl, ev, CurrentPolicy(PolicyDocument(tuple(statements)), tuple(sorted(set(managed))), role, shared),
+    return _bounded(prefix, ev, CurrentPolicy(PolicyDocument(tuple(statements)), tuple(sorted(set(managed))), role, shared),
                     role_body.get("permissions_boundary"))
 
 
-def _bounded(tpl: Template, ev: Evaluator, found: CurrentPolicy, limit: Any) -> CurrentPolicy:
+def _owner(ev: Evaluator, name: str) -> tuple[Evaluator, str]:
+    """The evaluator of the module that defines the function ``name`` (an address such as
+    ``module.api["orders"].this``), and its name there."""
+    while True:
+        m = re.match(r"module\.([\w-]+)((?:\[[^\]]*\])?)\.(.+)\Z", name)
+        body = ev.modules.get(m.group(1)) if m else None
+        if m is None or body is None:
+            return ev, name
+        found = [(each, index) for label, each, index in _instances(ev, body) if label == m.group(2)]
+        child = ev._child(m.group(1), *found[0], m.group(2)) if found else None
+        if child is None:
+            return ev, name
+        ev, name = child, m.group(3)
+
+
+def _bounded(prefix: str, ev: Evaluator, found: CurrentPolicy, limit: Any) -> CurrentPolicy:
     """``found`` with the role's permissions boundary: an ``aws_iam_policy`` of the module is
     read, another ARN is kept as such (content not known here)."""
     from lpgen.policy.model import PolicyDocument
@@ -1404,7 +1422,7 @@ def _bounded(tpl: Template, ev: Evaluator, found: CurrentPolicy, limit: Any) -> 
     bm = re.search(r"aws_iam_policy\.([\w-]+)\.", text)
     policy = ev.resources.get("aws_iam_policy", {}).get(bm.group(1)) if bm else None
     if bm and policy is not None:
-        where = f"{tpl.path}: aws_iam_policy.{bm.group(1)} (permissions boundary)"
+        where = f"{prefix}: aws_iam_policy.{bm.group(1)} (permissions boundary)"
         return replace(found, boundary=PolicyDocument(tuple(_policy_statements(ev, policy.get("policy"), where))))
     return replace(found, boundary_arn=ev.string(limit))
 
@@ -1441,7 +1459,7 @@ LAMBDA_MODULE_MANAGED = (
 policies: logs, X-Ray and network interfaces, which a Lambda role may keep."""
 
 
-def _lambda_module_policy(tpl: Template, ev: Evaluator, name: str) -> CurrentPolicy:
+def _lambda_module_policy(ev: Evaluator, name: str, prefix: str) -> CurrentPolicy:
     """The role the community Lambda module makes for ``module "name"``: its built-in
     policies, ``policy_statements``, ``policy_json(s)``, ``policy`` and ``policies``, each as
     its ``attach_*`` input says."""
@@ -1451,7 +1469,7 @@ def _lambda_module_policy(tpl: Template, ev: Evaluator, name: str) -> CurrentPol
     if not _flag(ev, inputs, "create_role", True):
         role = ev.string(inputs.get("lambda_role") or "")
         return CurrentPolicy(PolicyDocument(()), unknown=f"module.{name} uses the role {role} (create_role = false)")
-    where = f"{tpl.path}: module.{name}"
+    where = f"{prefix}: module.{name}"
     managed = [arn for key, default, arn in LAMBDA_MODULE_MANAGED if _flag(ev, inputs, key, default)]
     if _flag(ev, inputs, "attach_policy", False) and inputs.get("policy"):
         managed.append(ev.string(inputs["policy"]))
@@ -1478,7 +1496,7 @@ def _lambda_module_policy(tpl: Template, ev: Evaluator, name: str) -> CurrentPol
         for key, st in sorted(given.items()) if isinstance(given, dict) else ():
             if isinstance(st, dict):
                 statements += _document_statements({"Statement": [_module_statement(key, st)]}, f"{where} policy_statements.{key}")
-    return _bounded(tpl, ev, CurrentPolicy(PolicyDocument(tuple(statements)), tuple(sorted(set(managed))), f"module.{name}"),
+    return _bounded(prefix, ev, CurrentPolicy(PolicyDocument(tuple(statements)), tuple(sorted(set(managed))), f"module.{name}"),
                     inputs.get("role_permissions_boundary"))
 
 
