@@ -56,7 +56,7 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1)
 @click.option("--env", "env_pairs", multiple=True, metavar="NAME=VALUE", help="Environment variable value.")
-@click.option("--template", type=click.Path(dir_okay=False), help="SAM/CloudFormation, serverless.yml or Terraform.")
+@click.option("--template", type=click.Path(), help="SAM/CloudFormation, serverless.yml or Terraform (a .tf file or its module's folder).")
 @click.option("--function", "function", help="Function in the template (logical id or key).")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Template parameter value.")
 @_scope_options
@@ -142,7 +142,6 @@ def _suggest_template(
 ) -> None:
     """Per function of a template: the policy block in the template's syntax, or rewritten."""
     from lpgen import api
-    from lpgen.errors import TemplateError, read_text
     from lpgen.iac import emit, load_template
     from lpgen.render import text as render_text
     from lpgen.trail import shared_trail
@@ -165,10 +164,12 @@ def _suggest_template(
                     partition=partition, cloudtrail=trail, role=role,
                 )
         if write:
-            text = read_text(template, TemplateError)
+            # NOTE: write_back reads the file itself first, once it knows the template is one it rewrites.
+            text: str | None = None
             for name, result in results.items():
                 text = emit.write_back(tpl, tpl.function(name), result.policy, text)
-            write_atomic(template, text)
+            if text is not None:
+                write_atomic(template, text)
         elif fmt in ("sam", "cloudformation", "serverless", "terraform"):
             for name, result in results.items():
                 click.echo(f"# {name}")
@@ -221,7 +222,7 @@ def _input_error(exc: LpgenError) -> None:
 @main.command()
 @click.argument("current", required=False)
 @click.argument("suggested", required=False)
-@click.option("--template", type=click.Path(dir_okay=False), help="Compare this template's policy for --function.")
+@click.option("--template", type=click.Path(), help="Compare this template's policy for --function (a Terraform module may be its folder).")
 @click.option("--function", "function", help="Function in the template.")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Template parameter value.")
 @_scope_options

@@ -1149,3 +1149,25 @@ def test_instances_of_modules_with_for_each_are_functions_with_their_own_inputs(
     # a function of a local module has the role its module gives it, read with that call's inputs
     today = tpl.current_policy(tpl.function('module.fn["orders"].this'))
     assert (_pairs(today.policy), today.unknown) == ({("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/orders-tbl")}, "")
+
+
+def test_a_module_folder_is_a_template_and_its_code_is_found_from_a_relative_path(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--template infra`` (a folder, named relative to the working folder) reads the module;
+    a function packaged by ``filename`` has its code in the module's folder. A folder without
+    .tf files, and ``--write`` of a module, say why they are refused."""
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "infra" / "app.py").write_text(
+        "import boto3\ndef handler(event, context):\n    boto3.client('sqs').send_message(QueueUrl='https://sqs.us-east-1.amazonaws.com/1/q', MessageBody='m')\n")
+    (tmp_path / "infra" / "main.tf").write_text(
+        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
+        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = "arn:aws:iam::1:role/fn"\n}\n')
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner().invoke(main, ["suggest", "--template", "infra", *SCOPE])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["Statement"][0]["Action"] == ["sqs:SendMessage"]
+    r = CliRunner().invoke(main, ["suggest", "--template", "empty", *SCOPE])
+    assert r.exit_code != 0 and "empty: a folder with no .tf files" in r.output
+    r = CliRunner().invoke(main, ["suggest", "--template", "infra", "--write", *SCOPE])
+    assert r.exit_code != 0 and "--write rewrites YAML templates" in r.output

@@ -367,9 +367,9 @@ def _per_function(tpl: Template, fn: FunctionInfo) -> bool:
 def write_back(tpl: Template, fn: FunctionInfo, policy: PolicyDocument, text: str | None = None) -> str:
     """The template's text (``text``, else the file's) with only ``fn``'s policy block
     replaced."""
-    if text is None:
+    if text is None and tpl.kind != "terraform":
         text = read_text(tpl.path, TemplateError, "cannot read for rewriting")
-    if text.lstrip().startswith("{") or tpl.kind == "terraform":
+    if text is None or tpl.kind == "terraform" or text.lstrip().startswith("{"):
         raise TemplateError(f"{tpl.path}: --write rewrites YAML templates; print the block with --format instead")
     from ruamel.yaml import YAML
 

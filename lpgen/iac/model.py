@@ -504,6 +504,8 @@ def load_template(
         from lpgen.iac.terraform import load_terraform
 
         return load_terraform(path, params or {}, Scope(partition, region, account))
+    if os.path.isdir(path):
+        raise TemplateError(f"{path}: a folder with no .tf files (a template is a file, or a Terraform module's folder)")
     if not os.path.isfile(path):
         raise TemplateError(f"{path}: no such file")
     scope = Scope(partition, region, account)

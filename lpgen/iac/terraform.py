@@ -1214,7 +1214,7 @@ def _function_info(ev: Evaluator, address: str, name: str, body: dict[str, Any],
         if isinstance(variables, dict):
             env.update({k: ev.string(v) if not isinstance(v, str) else v for k, v in variables.items()})
     filename = ev.string(body.get("filename") or "")
-    code = filename[len("archive:"):] if filename.startswith("archive:") else folder
+    code = filename[len("archive:"):] if filename.startswith("archive:") else ""
     code_root = os.path.normpath(os.path.join(folder, code)) if code not in ("*", "") else folder
     elsewhere = ""
     if filename and not filename.startswith("archive:") and "*" not in filename:
