@@ -1151,6 +1151,47 @@ def test_instances_of_modules_with_for_each_are_functions_with_their_own_inputs(
     assert (_pairs(today.policy), today.unknown) == ({("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/orders-tbl")}, "")
 
 
+def test_review_finds_terraform_root_modules_and_the_changes_to_their_modules(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no --template, the review reads each Terraform root module of the repository
+    (a folder of .tf files no other folder calls as a module), and a change to a .tf file of
+    a module it calls, even one beside it, is a change of its functions."""
+    repo = tmp_path / "repo"
+    (repo / "infra").mkdir(parents=True)
+    (repo / "modules" / "fn").mkdir(parents=True)
+    (repo / "src").mkdir()
+    (repo / "src" / "app.py").write_text(
+        "import os, boto3\ndef handler(event, context):\n"
+        "    boto3.client('dynamodb').get_item(TableName=os.environ['TABLE'], Key={})\n")
+    (repo / "modules" / "fn" / "main.tf").write_text(
+        'variable "table" {}\n'
+        'resource "aws_iam_role" "r" {\n  name = "fn"\n  assume_role_policy = "{}"\n}\n'
+        'resource "aws_lambda_function" "this" {\n  function_name = "fn"\n  handler = "app.handler"\n'
+        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = aws_iam_role.r.arn\n'
+        '  environment {\n    variables = { TABLE = var.table }\n  }\n}\n')
+    (repo / "infra" / "main.tf").write_text(
+        'module "api" {\n  source = "../modules/fn"\n  table = "orders"\n}\n')
+    (repo / "modules" / "fn" / "app.py").write_text((repo / "src" / "app.py").read_text())
+    monkeypatch.chdir(repo)
+    env = {**os.environ, "GIT_AUTHOR_NAME": "dev", "GIT_AUTHOR_EMAIL": "dev@example.com",
+           "GIT_COMMITTER_NAME": "dev", "GIT_COMMITTER_EMAIL": "dev@example.com"}
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], check=True, capture_output=True, env=env)
+
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("commit", "-qm", "api")
+    git("checkout", "-q", "-b", "feature")
+    body = (repo / "modules" / "fn" / "main.tf").read_text()
+    (repo / "modules" / "fn" / "main.tf").write_text(body.replace('runtime = "python3.12"', 'runtime = "python3.13"'))
+    git("commit", "-qam", "newer runtime")
+    r = CliRunner().invoke(main, ["review", "--base", "main", *SCOPE, "--format", "text"])
+    assert r.exit_code == 0, r.output
+    assert "== module.api.this (infra)" in r.stdout
+    assert "+ dynamodb:GetItem  arn:aws:dynamodb:us-east-1:123456789012:table/orders" in r.stdout
+
+
 def test_a_module_folder_is_a_template_and_its_code_is_found_from_a_relative_path(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``--template infra`` (a folder, named relative to the working folder) reads the module;

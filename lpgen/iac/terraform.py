@@ -974,6 +974,18 @@ def _functions(
                     source=(merged, ev))
 
 
+def module_folders(tpl: Template) -> set[str]:
+    """The folders (absolute) of a Terraform template's root module and of every local
+    module it calls: a change to a ``.tf`` file in one of them may change its functions."""
+    out: set[str] = set()
+    todo = [tpl.source[1]]
+    while todo:
+        ev = todo.pop()
+        out.add(os.path.abspath(ev.folder))
+        todo.extend(c for c in ev._children.values() if c is not None)
+    return out
+
+
 def _data_locations(ev: Evaluator) -> tuple[DataLocation, ...]:
     """Glue tables with an S3 location, and Athena workgroups with an output location (as
     CloudFormation's, iac/cfn.py)."""

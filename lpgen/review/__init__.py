@@ -327,6 +327,13 @@ def review_changes(
             tpl = load_template(rel, params=kwargs.get("params"), region=kwargs.get("region"),
                                 account=kwargs.get("account"), partition=kwargs.get("partition"))
             loaded[rel] = tpl
+            if tpl.kind == "terraform" and rel not in changed:
+                from lpgen.iac.terraform import module_folders
+
+                # NOTE: a module's functions change with any .tf file of the modules it calls.
+                folders = module_folders(tpl)
+                if any(c.endswith(".tf") and os.path.dirname(os.path.abspath(c)) in folders for c in changed):
+                    changed.append(rel)
             # NOTE: a function in another language is not reviewed (lpgen reads Python).
             functions[rel] = {fn.name: git.relative(root, fn.code_root) for fn in tpl.functions.values() if fn.is_python}
         if review_all:

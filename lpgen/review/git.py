@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,13 +62,33 @@ class Affected:
 
 
 def find_templates(root: str) -> list[str]:
-    """Templates in the repository (by their usual names), relative to root."""
+    """Templates in the repository (by their usual names), and its Terraform root modules
+    (folders of ``.tf`` files that no other folder calls as a local module), relative to
+    root."""
     out = []
     tracked = _git(root, "ls-files").splitlines()
     for path in tracked:
         if os.path.basename(path) in TEMPLATE_NAMES:
             out.append(path)
-    return sorted(out)
+    return sorted(out) + terraform_roots(root, [p for p in tracked if p.endswith(".tf")])
+
+
+_MODULE_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.\.?/[^"]*)"', re.MULTILINE)
+
+
+def terraform_roots(root: str, files: list[str]) -> list[str]:
+    """The folders of ``files`` (``.tf`` files, relative to root) that no folder among them
+    calls as a local module (``source = "../modules/fn"``)."""
+    folders = {os.path.dirname(f) or "." for f in files if ".terraform" not in f.split("/")}
+    called: set[str] = set()
+    for f in files:
+        try:
+            text = Path(root, f).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for source in _MODULE_SOURCE.findall(text):
+            called.add(os.path.normpath(os.path.join(os.path.dirname(f), source)))
+    return sorted(folders - called)
 
 
 def affected_functions(root: str, changed: list[str], template_functions: dict[str, dict[str, str]]) -> list[Affected]:
