@@ -1285,3 +1285,16 @@ def test_a_serverless_resources_bucket_policy_refuses_uploads_too(tmp_path: Path
     review = review_function(str(tmp_path / "serverless.yml"), "fn", account="1")
     assert [c.note.split(" (")[0] for c in review.diff.of("missing")] == [
         "the bucket policy DataPolicy denies uploads to data-bucket without ServerSideEncryption"]
+
+
+def test_review_of_a_repository_without_templates_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    r = tmp_path / "repo"
+    (r / "src").mkdir(parents=True)
+    (r / "src" / "app.py").write_text("import boto3\n")
+    _git(r, "init", "-q", "-b", "main")
+    _git(r, "add", "-A")
+    _git(r, "commit", "-q", "-m", "code only")
+    monkeypatch.chdir(r)
+    out = CliRunner().invoke(main, ["review", "--all", "--format", "markdown"])
+    assert out.exit_code == 2
+    assert "no template in this repository" in out.output and "--template" in out.output

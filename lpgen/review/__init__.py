@@ -308,6 +308,12 @@ def review_changes(
     root = git.repo_root(path)
     head = git.head_sha(root)
     names = templates or git.find_templates(root)
+    if not names:
+        from lpgen.errors import UsageError
+
+        # NOTE: an empty review would read as "nothing this change touches needs a permission".
+        raise UsageError("no template in this repository (template.yaml, serverless.yml or a Terraform root module): "
+                         "name one with --template")
     changed: list[str] = []
     if not review_all:
         changed = git.changed_files(root, base or git.default_base(root))
