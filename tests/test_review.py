@@ -197,6 +197,36 @@ functions:
     assert other.resources == ("arn:aws:s3:::svc-data/*",)
 
 
+def test_serverless_keeps_cloudformation_pseudo_parameters_for_sub(tmp_path: Path) -> None:
+    """``${AWS::Region}`` and ``${AWS::AccountId}`` in a serverless.yml are CloudFormation's
+    (the Framework leaves them): in ``!Sub`` they are the deployment's Region and account,
+    not variables without a value."""
+    path = _write(tmp_path, "serverless.yml", """
+service: svc
+provider:
+  name: aws
+  region: eu-west-1
+  environment:
+    TOPIC: !Sub "arn:aws:sns:${AWS::Region}:${AWS::AccountId}:${self:service}-alerts"
+    QUEUE: !Sub "${self:custom.queueArn}"
+  iam:
+    role:
+      statements:
+        - Effect: Allow
+          Action: dynamodb:GetItem
+          Resource: !Sub arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${self:service}-orders
+custom:
+  queueArn: arn:aws:sqs:${AWS::Region}:${AWS::AccountId}:jobs
+functions:
+  worker: {handler: src/app.handler}
+""")
+    tpl = load_template(path, account="1")
+    assert tpl.function("worker").environment["TOPIC"] == "arn:aws:sns:eu-west-1:1:svc-alerts"
+    assert tpl.function("worker").environment["QUEUE"] == "arn:aws:sqs:eu-west-1:1:jobs"
+    assert tpl.current_policy(tpl.function("worker")).policy.statements[0].resources == (
+        "arn:aws:dynamodb:eu-west-1:1:table/svc-orders",)
+
+
 def test_serverless_functions_on_roles_of_the_resources_section(tmp_path: Path) -> None:
     """A role the service names (provider.iam.role as a GetAtt, a function's role as a
     logical id) is the resources section's: its policies are today's policy, shared by the

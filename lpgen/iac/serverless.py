@@ -26,6 +26,9 @@ from lpgen.permissions.arns import Scope
 from lpgen.source.package import is_package, unpack
 
 _VAR = re.compile(r"\$\{([^${}]+)\}")
+_PSEUDO, _KEPT = "${AWS::", "\x00AWS::"
+"""CloudFormation's pseudo parameters (``${AWS::Region}``), which the Framework leaves for
+``Fn::Sub``: hidden from the variables while they are resolved."""
 MAX_ROUNDS = 20
 
 
@@ -156,6 +159,8 @@ class Variables:
     def resolve(self, text: str) -> Any:
         """A string's value: what the variable it consists of gives (a dict or list from a
         file, once the variables inside its reference are substituted), else its text."""
+        if _PSEUDO in text:
+            return self.string(text)
         for _ in range(MAX_ROUNDS):
             whole = _VAR.fullmatch(text)
             if whole:
@@ -170,14 +175,15 @@ class Variables:
 
     def string(self, text: str, allow_stage: bool = True) -> str:
         """Substitute every variable, innermost first."""
+        text = text.replace(_PSEUDO, _KEPT)
         for _ in range(MAX_ROUNDS):
             m = _VAR.search(text)
             if not m:
-                return text
+                return text.replace(_KEPT, _PSEUDO)
             value = self.lookup(m.group(1), allow_stage)
             if isinstance(value, (dict, list)):
                 value = "*"
-            text = text[: m.start()] + ("*" if value is None else str(value)) + text[m.end():]
+            text = text[: m.start()] + ("*" if value is None else str(value)).replace(_PSEUDO, _KEPT) + text[m.end():]
         raise TemplateError(f"{self.path}: variables nest too deeply or refer to themselves")
 
     def value(self, value: Any) -> Any:
