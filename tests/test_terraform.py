@@ -1086,6 +1086,8 @@ def test_an_expression_of_characters_hcl_has_no_token_for_is_not_known(tmp_path:
     assert ev.value('${jsonencode({Action = "sqs:*"}) `}') == "*"
     assert ev.value('${var.x @ 2}') == "*"
     assert ev.value('${"a" == "a" && !false ? "yes" : "no"}') == "yes"
+    assert ev.value('${"false" ? "yes" : "no"}') == "no"
+    assert ev.value('${var.unset ? "same" : "same"}') == "same"
 
 
 def test_instances_of_modules_with_for_each_are_functions_with_their_own_inputs(tmp_path: Path) -> None:

@@ -548,7 +548,8 @@ class _Parser:
             self.take(":")
             b = self.expression()
             # NOTE: a test not known here gives what both branches give, if they agree.
-            return a if value is True else b if value in (False, None) else a if a == b else "*"
+            # NOTE: Terraform reads the strings "true" and "false" as the booleans.
+            return a if value in (True, "true") else b if value in (False, None, "false") else a if a == b else "*"
         return value
 
     def binary(self, lowest: int) -> Any:
