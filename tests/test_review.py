@@ -1328,3 +1328,24 @@ def test_review_of_a_repository_without_templates_says_so(tmp_path: Path, monkey
     out = CliRunner().invoke(main, ["review", "--all", "--format", "markdown"])
     assert out.exit_code == 2
     assert "no template in this repository" in out.output and "--template" in out.output
+
+
+def test_review_markdown_folds_a_long_list_of_excess_grants(repo: Path) -> None:
+    """A function with many grants it does not need (a wide policy template) has them
+    folded under their count, so what will be denied stays in view above them."""
+    from markdown_it import MarkdownIt
+
+    tpl = repo / "template.yaml"
+    tpl.write_text(tpl.read_text().replace(
+        "      Policies:\n", "      Policies:\n        - S3CrudPolicy: {BucketName: archive}\n"
+        "        - SQSPollerPolicy: {QueueName: jobs}\n", 1))
+    _git(repo, "commit", "-q", "-am", "wider policy")
+    text = _review("markdown")
+    section = text.split("#### ", 1)[1]
+    assert "| added | `sns:Publish` |" in section
+    summary = re.search(r"<details><summary>(\d+) excess \(allowed today, not needed\)</summary>", section)
+    assert summary and int(summary.group(1)) > 10
+    shown, folded = section.split(summary.group(0), 1)
+    assert "| removed |" not in shown and "| added |" in shown
+    assert folded.split("</details>", 1)[0].count("| removed |") == int(summary.group(1))
+    assert sum(t.type == "table_open" for t in MarkdownIt("commonmark").enable("table").parse(section)) == 2

@@ -141,13 +141,23 @@ def markdown(reviews: list[FunctionReview], links: Links | None = None, title: s
         out.append(f"#### `{r.function}` ({links.of(r.template, 0)})")
         out.append("")
         rows = [c for c in r.diff.changes if c.kind != "kept"]
-        if rows:
-            out.append("| change | action | resource | needed by |")
-            out.append("|---|---|---|---|")
-            for c in rows:
-                out.extend(_rows(r, c, links))
-        else:
+        # NOTE: a long list of excess grants (a wide managed policy) would push what will be
+        # denied out of sight; it is folded, and what needs a change stays in view.
+        excess = [c for c in rows if c.kind == "excess"]
+        folded = excess if len(excess) > SHOWN_EXCESS else []
+        shown = [c for c in rows if not (folded and c.kind == "excess")]
+        if shown:
+            out.extend(_table(r, shown, links))
+        elif not rows:
             out.append("No change: today's policy is exactly what the code needs.")
+        if folded:
+            if shown:
+                out.append("")
+            out.append(f"<details><summary>{len(folded)} excess (allowed today, not needed)</summary>")
+            out.append("")
+            out.extend(_table(r, folded, links))
+            out.append("")
+            out.append("</details>")
         out.append("")
         if r.suggestion.trail is not None:
             t = r.suggestion.trail
@@ -177,6 +187,17 @@ def markdown(reviews: list[FunctionReview], links: Links | None = None, title: s
     versions = ", ".join(f"{k} {v}" for k, v in data_versions().items())
     out.append(f"<sub>{versions}</sub>")
     return "\n".join(out) + "\n"
+
+
+SHOWN_EXCESS = 10
+"""with more excess rows than this, a function's excess grants are folded in the comment."""
+
+
+def _table(r: FunctionReview, changes: list[Change], links: Links) -> list[str]:
+    out = ["| change | action | resource | needed by |", "|---|---|---|---|"]
+    for c in changes:
+        out.extend(_rows(r, c, links))
+    return out
 
 
 def _rows(r: FunctionReview, c: Change, links: Links) -> list[str]:
