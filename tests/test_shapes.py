@@ -2199,3 +2199,29 @@ def test_a_policy_larger_than_iam_takes_is_reported(tmp_path: Path) -> None:
     assert f"{big.policy.size():,} characters" in finding.message
     src.write_text("import boto3\ndef handler(event, context):\n    boto3.resource('dynamodb').Table('t').get_item(Key={})\n")
     assert not [f for f in api.suggest([str(src)], region="us-east-1", account="1").findings if f.code == "LP107"]
+
+
+def test_calls_with_other_credentials_are_not_granted_and_say_whose(tmp_path: Path) -> None:
+    """A client made with keys of its own, or from a session on an assumed role's
+    credentials, is authorized against those: its calls are reported, not granted to the
+    function's role; only the AssumeRole is."""
+    src = tmp_path / "app.py"
+    src.write_text(
+        "import os, boto3\n"
+        "def handler(event, context):\n"
+        "    keyed = boto3.client('s3', aws_access_key_id=os.environ['K'], aws_secret_access_key=os.environ['S'])\n"
+        "    keyed.get_object(Bucket='b', Key='k')\n"
+        "    c = boto3.client('sts').assume_role(RoleArn='arn:aws:iam::2:role/r', RoleSessionName='s')['Credentials']\n"
+        "    other = boto3.Session(aws_access_key_id=c['AccessKeyId'], aws_secret_access_key=c['SecretAccessKey'],\n"
+        "                          aws_session_token=c['SessionToken']).client('sqs')\n"
+        "    other.send_message(QueueUrl='https://sqs.us-east-1.amazonaws.com/2/q', MessageBody='m')\n"
+    )
+    result = api.suggest([str(src)], region="us-east-1", account="1", env={"K": "k", "S": "s"})
+    assert {(p.action, p.resource) for p in result.permissions} == {("sts:AssumeRole", "arn:aws:iam::2:role/r")}
+    notes = sorted((f.line, f.message) for f in result.findings if f.code == "LP102")
+    assert notes == [
+        (4, "s3.get_object uses credentials other than the function's role (keys given to the client or its "
+            "session, such as sts.assume_role's): authorized against those, not this role"),
+        (8, "sqs.send_message uses credentials other than the function's role (keys given to the client or its "
+            "session, such as sts.assume_role's): authorized against those, not this role"),
+    ]

@@ -144,8 +144,8 @@ def call_permissions(call: ApiCall, scope: Scope) -> tuple[list[Permission], lis
         return [], [
             Finding(
                 "LP102",
-                f"{call.client}.{op.method} uses credentials from sts.assume_role: "
-                "authorized against the assumed role, not this one",
+                f"{call.client}.{op.method} uses credentials other than the function's role (keys given to the "
+                "client or its session, such as sts.assume_role's): authorized against those, not this role",
                 loc.path, loc.line, "info",
             )
         ]
