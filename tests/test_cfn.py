@@ -753,3 +753,49 @@ def test_a_rule_targets_constant_input_in_plain_cloudformation(tmp_path: Path) -
                        "      {FunctionName: !Ref Fn, Action: 'lambda:InvokeFunction', Principal: apigateway.amazonaws.com}\n")
     assert [p.resource for p in api.suggest_for_function(load_template(api_too, region="us-east-1", account="1"), None).permissions] == [
         "arn:aws:s3:::*/r.csv"]
+
+
+def test_more_resources_of_the_template_name_what_the_code_calls(tmp_path: Path) -> None:
+    """A repository's and a Timestream database's Ref is its name, a job queue's and job
+    definition's their ARN, a project's and a crawler's their name, an activity's its ARN,
+    and a GraphQL API's its ARN (with an id made when it is created)."""
+    from lpgen import api
+
+    template = sam_function(tmp_path, code=(
+        "import os, boto3\n"
+        "E = os.environ\n"
+        "def handler(event, context):\n"
+        "    boto3.client('ecr').describe_images(repositoryName=E['REPO'])\n"
+        "    boto3.client('timestream-write').write_records(DatabaseName=E['TSDB'], TableName='metrics', Records=[])\n"
+        "    boto3.client('batch').submit_job(jobName='j', jobQueue=E['QUEUE'], jobDefinition=E['JOBDEF'])\n"
+        "    boto3.client('codebuild').start_build(projectName=E['PROJECT'])\n"
+        "    boto3.client('glue').start_crawler(Name=E['CRAWLER'])\n"
+        "    boto3.client('stepfunctions').get_activity_task(activityArn=E['ACTIVITY'])\n"
+        "    boto3.client('appsync').get_graphql_api(apiId=E['API_ID'])\n"
+    ), resources=(
+        "  Repo:\n    Type: AWS::ECR::Repository\n    Properties: {RepositoryName: images}\n"
+        "  Db:\n    Type: AWS::Timestream::Database\n    Properties: {DatabaseName: telemetry}\n"
+        "  Queue:\n    Type: AWS::Batch::JobQueue\n    Properties: {JobQueueName: high, Priority: 1, ComputeEnvironmentOrder: []}\n"
+        "  JobDef:\n    Type: AWS::Batch::JobDefinition\n    Properties: {JobDefinitionName: render, Type: container}\n"
+        "  Project:\n    Type: AWS::CodeBuild::Project\n    Properties: {Name: builder}\n"
+        "  Crawler:\n    Type: AWS::Glue::Crawler\n    Properties: {Name: lake, Role: r, Targets: {}}\n"
+        "  Activity:\n    Type: AWS::StepFunctions::Activity\n    Properties: {Name: approve}\n"
+        "  Api:\n    Type: AWS::AppSync::GraphQLApi\n    Properties: {Name: api, AuthenticationType: AWS_IAM}\n"
+    ), properties=(
+        "      Environment:\n        Variables:\n"
+        "          REPO: !Ref Repo\n          TSDB: !Ref Db\n          QUEUE: !Ref Queue\n          JOBDEF: !Ref JobDef\n"
+        "          PROJECT: !Ref Project\n          CRAWLER: !Ref Crawler\n          ACTIVITY: !Ref Activity\n"
+        "          API_ID: !GetAtt Api.ApiId\n"
+    ))
+    result = api.suggest_for_function(load_template(str(template), region="us-east-1", account="1"), None)
+    got = {(p.action, p.resource) for p in result.permissions}
+    assert {
+        ("ecr:DescribeImages", "arn:aws:ecr:us-east-1:1:repository/images"),
+        ("timestream:WriteRecords", "arn:aws:timestream:us-east-1:1:database/telemetry/table/metrics"),
+        ("batch:SubmitJob", "arn:aws:batch:us-east-1:1:job-queue/high"),
+        ("batch:SubmitJob", "arn:aws:batch:us-east-1:1:job-definition/render:*"),
+        ("codebuild:StartBuild", "arn:aws:codebuild:us-east-1:1:project/builder"),
+        ("glue:StartCrawler", "arn:aws:glue:us-east-1:1:crawler/lake"),
+        ("states:GetActivityTask", "arn:aws:states:us-east-1:1:activity:approve"),
+        ("appsync:GetGraphqlApi", "arn:aws:appsync:us-east-1:1:apis/*"),
+    } <= got

@@ -1214,3 +1214,37 @@ def test_a_module_folder_is_a_template_and_its_code_is_found_from_a_relative_pat
     assert r.exit_code != 0 and "empty: a folder with no .tf files" in r.output
     r = CliRunner().invoke(main, ["suggest", "--template", "infra", "--write", *SCOPE])
     assert r.exit_code != 0 and "--write rewrites YAML templates" in r.output
+
+
+def test_more_resource_types_name_what_the_code_calls(tmp_path: Path) -> None:
+    got = _grants(tmp_path, (
+        "    boto3.client('ecr').describe_images(repositoryName=os.environ['REPO'])\n"
+        "    boto3.client('timestream-write').write_records(DatabaseName=os.environ['TSDB'], TableName='m', Records=[])\n"
+        "    boto3.client('batch').submit_job(jobName='j', jobQueue=os.environ['QUEUE'], jobDefinition=os.environ['JOBDEF'])\n"
+        "    boto3.client('codebuild').start_build(projectName=os.environ['PROJECT'])\n"
+        "    boto3.client('glue').start_crawler(Name=os.environ['CRAWLER'])\n"
+        "    boto3.client('stepfunctions').get_activity_task(activityArn=os.environ['ACTIVITY'])\n"
+        "    boto3.client('appsync').get_graphql_api(apiId=os.environ['API'])\n"
+    ), (
+        'resource "aws_ecr_repository" "r" {\n  name = "images"\n}\n'
+        'resource "aws_timestreamwrite_database" "d" {\n  database_name = "telemetry"\n}\n'
+        'resource "aws_batch_job_queue" "q" {\n  name = "high"\n}\n'
+        'resource "aws_batch_job_definition" "j" {\n  name = "render"\n  type = "container"\n}\n'
+        'resource "aws_codebuild_project" "p" {\n  name = "builder"\n}\n'
+        'resource "aws_glue_crawler" "c" {\n  name = "lake"\n}\n'
+        'resource "aws_sfn_activity" "a" {\n  name = "approve"\n}\n'
+        'resource "aws_appsync_graphql_api" "g" {\n  name = "api"\n}\n'
+    ), REPO="aws_ecr_repository.r.name", TSDB="aws_timestreamwrite_database.d.database_name",
+        QUEUE="aws_batch_job_queue.q.arn", JOBDEF="aws_batch_job_definition.j.arn_prefix",
+        PROJECT="aws_codebuild_project.p.name", CRAWLER="aws_glue_crawler.c.name", ACTIVITY="aws_sfn_activity.a.id",
+        API="aws_appsync_graphql_api.g.id")
+    assert {
+        ("ecr:DescribeImages", "arn:aws:ecr:us-east-1:1:repository/images"),
+        ("timestream:WriteRecords", "arn:aws:timestream:us-east-1:1:database/telemetry/table/m"),
+        ("batch:SubmitJob", "arn:aws:batch:us-east-1:1:job-queue/high"),
+        ("batch:SubmitJob", "arn:aws:batch:us-east-1:1:job-definition/render:*"),
+        ("codebuild:StartBuild", "arn:aws:codebuild:us-east-1:1:project/builder"),
+        ("glue:StartCrawler", "arn:aws:glue:us-east-1:1:crawler/lake"),
+        ("states:GetActivityTask", "arn:aws:states:us-east-1:1:activity:approve"),
+        ("appsync:GetGraphqlApi", "arn:aws:appsync:us-east-1:1:apis/*"),
+    } <= got
