@@ -2225,3 +2225,23 @@ def test_calls_with_other_credentials_are_not_granted_and_say_whose(tmp_path: Pa
         (8, "sqs.send_message uses credentials other than the function's role (keys given to the client or its "
             "session, such as sts.assume_role's): authorized against those, not this role"),
     ]
+
+
+def test_names_a_service_keeps_in_lower_case_are_granted_in_lower_case(tmp_path: Path) -> None:
+    """SageMaker authorizes an endpoint (its configuration, a notebook instance) on an ARN in
+    lower case, and RDS stores instance and cluster identifiers in lower case: a name the
+    code gives in mixed case is granted as the service names it, or the call is denied."""
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('sagemaker-runtime').invoke_endpoint(EndpointName='Churn-Model', Body=b'x')\n"
+        "    boto3.client('sagemaker').describe_endpoint_config(EndpointConfigName='Churn-Config')\n"
+        "    boto3.client('rds').describe_db_instances(DBInstanceIdentifier='Orders-DB')\n"
+        "    boto3.client('rds').describe_db_clusters(DBClusterIdentifier='Orders-' + event['stage'])\n"
+    ))
+    assert {
+        ("sagemaker:InvokeEndpoint", "arn:aws:sagemaker:us-east-1:1:endpoint/churn-model"),
+        ("sagemaker:DescribeEndpointConfig", "arn:aws:sagemaker:us-east-1:1:endpoint-config/churn-config"),
+        ("rds:DescribeDBInstances", "arn:aws:rds:us-east-1:1:db:orders-db"),
+        ("rds:DescribeDBClusters", "arn:aws:rds:us-east-1:1:cluster:orders-*"),
+    } <= got

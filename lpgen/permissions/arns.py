@@ -656,6 +656,21 @@ def _defaults(prefix: str, action: str) -> dict[str, tuple[str, str]]:
 
 
 @cache
+def _lowercase(prefix: str) -> frozenset[str]:
+    """The ARN variables ``prefix`` names in lower case whatever the request gives."""
+    table: dict[str, Any] = load_table("arn_params.yaml") or {}
+    return frozenset((table.get("__lowercase__") or {}).get(prefix) or ())
+
+
+_PLACEHOLDER = re.compile(r"(\$\{[^}]*\})")
+
+
+def _lower_names(value: str) -> str:
+    """``value`` in lower case, but for the ``${AWS::Region}``-style placeholders in it."""
+    return "".join(part if part.startswith("${") else part.lower() for part in _PLACEHOLDER.split(value))
+
+
+@cache
 def _also_required(action: str) -> frozenset[str]:
     table: dict[str, Any] = load_table("arn_params.yaml") or {}
     return frozenset((table.get("__also_required__") or {}).get(action) or ())
@@ -803,6 +818,8 @@ def variable_candidates(
             take(var, default)
             if note:
                 notes.append(note)
+    for var in _lowercase(prefix) & found.keys():
+        found[var] = [_lower_names(v) for v in found[var]]
     if only_types:
         found["__types__"] = sorted(only_types)
     if unknown:
