@@ -314,7 +314,9 @@ functions:
     assert alone.boundary_arn == "arn:aws:iam::1:policy/alone-boundary"
     assert "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole" in alone.managed
     shared = tpl.current_policy(tpl.function("shared"))
-    assert [s.actions for s in shared.policy.statements] == [("xray:PutTraceSegments",)]
+    # NOTE: the Framework's role holds the provider's managed policy, whose content lpgen knows.
+    assert [s.actions for s in shared.policy.statements] == [
+        ("xray:PutTraceSegments",), ("s3-object-lambda:Get*", "s3-object-lambda:List*", "s3:Describe*", "s3:Get*", "s3:List*")]
     assert "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess" in shared.managed
     assert shared.boundary_arn == "arn:aws:iam::1:policy/global-boundary"
 
@@ -674,9 +676,9 @@ def test_only_managed_policies_for_the_code_are_noted_as_not_compared(tmp_path: 
 
     plain = sam_function(tmp_path)
     assert review_function(str(plain), "Fn", region="us-east-1", account="1").diff.notes == []
-    wide = sam_function(tmp_path, "      Policies:\n        - AmazonS3ReadOnlyAccess\n        - AWSLambdaVPCAccessExecutionRole\n")
+    wide = sam_function(tmp_path, "      Policies:\n        - AmazonRDSReadOnlyAccess\n        - AWSLambdaVPCAccessExecutionRole\n")
     assert review_function(str(wide), "Fn", region="us-east-1", account="1").diff.notes == [
-        "managed policies are attached (arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess): their content is not compared",
+        "managed policies are attached (arn:aws:iam::aws:policy/AmazonRDSReadOnlyAccess): their content is not compared",
     ]
 
 
@@ -1349,3 +1351,29 @@ def test_review_markdown_folds_a_long_list_of_excess_grants(repo: Path) -> None:
     assert "| removed |" not in shown and "| added |" in shown
     assert folded.split("</details>", 1)[0].count("| removed |") == int(summary.group(1))
     assert sum(t.type == "table_open" for t in MarkdownIt("commonmark").enable("table").parse(section)) == 2
+
+
+def test_the_managed_policies_functions_are_given_most_are_read_into_todays_policy(tmp_path: Path) -> None:
+    """A role given AmazonDynamoDBReadOnlyAccess, AmazonSQSFullAccess and AWSLambdaRole (by
+    name or ARN) may already read the table, send to the queue and invoke the worker: none
+    of that is missing (it is narrowed), only the write the read-only policy does not allow
+    is; a managed policy lpgen does not know is still said to be left uncompared."""
+    from lpgen.review import review_function
+
+    template = sam_function(tmp_path, properties=(
+        "      Policies:\n        - AmazonDynamoDBReadOnlyAccess\n        - arn:aws:iam::aws:policy/AmazonSQSFullAccess\n"
+        "        - AWSLambdaRole\n        - AmazonMachineLearningFullAccess\n"
+    ), code=(
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('dynamodb').get_item(TableName='orders', Key={})\n"
+        "    boto3.client('dynamodb').put_item(TableName='orders', Item={})\n"
+        "    boto3.client('sqs').send_message(QueueUrl='https://sqs.us-east-1.amazonaws.com/1/jobs', MessageBody='m')\n"
+        "    boto3.client('lambda').invoke(FunctionName='worker')\n"
+    ))
+    review = review_function(str(template), "Fn", region="us-east-1", account="1")
+    assert [(c.action, c.resource) for c in review.diff.of("missing")] == [
+        ("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/orders")]
+    assert {c.action for c in review.diff.of("narrowed")} == {"dynamodb:GetItem", "sqs:*", "lambda:InvokeFunction"}
+    assert review.diff.notes == [
+        "managed policies are attached (arn:aws:iam::aws:policy/AmazonMachineLearningFullAccess): their content is not compared"]
