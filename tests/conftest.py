@@ -81,3 +81,34 @@ def _no_user_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     import os
 
     os.environ["LPGEN_CACHE_DIR"] = str(tmp_path_factory.mktemp("lpgen-cache"))
+
+
+MORE_TYPES_CODE = (
+    "import os, boto3\n"
+    "E = os.environ\n"
+    "def handler(event, context):\n"
+    "    boto3.client('ecr').describe_images(repositoryName=E['REPO'])\n"
+    "    boto3.client('timestream-write').write_records(DatabaseName=E['TSDB'], TableName='metrics', Records=[])\n"
+    "    boto3.client('batch').submit_job(jobName='j', jobQueue=E['QUEUE'], jobDefinition=E['JOBDEF'])\n"
+    "    boto3.client('codebuild').start_build(projectName=E['PROJECT'])\n"
+    "    boto3.client('glue').start_crawler(Name=E['CRAWLER'])\n"
+    "    boto3.client('stepfunctions').get_activity_task(activityArn=E['ACTIVITY'])\n"
+    "    boto3.client('appsync').get_graphql_api(apiId=E['API'])\n"
+)
+"""a handler calling, on what its environment names, the resource types of
+``MORE_TYPES_GRANTS`` (a repository, a Timestream database, a Batch queue and job
+definition, a CodeBuild project, a Glue crawler, an activity and a GraphQL API)."""
+MORE_TYPES_GRANTS = {
+    ("ecr:DescribeImages", "arn:aws:ecr:us-east-1:1:repository/images"),
+    ("timestream:WriteRecords", "arn:aws:timestream:us-east-1:1:database/telemetry/table/metrics"),
+    ("batch:SubmitJob", "arn:aws:batch:us-east-1:1:job-queue/high"),
+    ("batch:SubmitJob", "arn:aws:batch:us-east-1:1:job-definition/render:*"),
+    ("codebuild:StartBuild", "arn:aws:codebuild:us-east-1:1:project/builder"),
+    ("glue:StartCrawler", "arn:aws:glue:us-east-1:1:crawler/lake"),
+    ("states:GetActivityTask", "arn:aws:states:us-east-1:1:activity:approve"),
+    ("appsync:GetGraphqlApi", "arn:aws:appsync:us-east-1:1:apis/*"),
+}
+"""what ``MORE_TYPES_CODE`` is granted when its template makes the images repository, the
+telemetry database, the high queue, the render job definition, the builder project, the
+lake crawler, the approve activity and a GraphQL API (us-east-1, account 1)."""
+

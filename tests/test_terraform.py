@@ -13,7 +13,7 @@ from typing import Any
 import hcl2
 import pytest
 from click.testing import CliRunner
-from conftest import kafka_iam
+from conftest import MORE_TYPES_CODE, MORE_TYPES_GRANTS, kafka_iam
 
 from lpgen.cli import main
 from lpgen.iac import load_template
@@ -1218,15 +1218,9 @@ def test_a_module_folder_is_a_template_and_its_code_is_found_from_a_relative_pat
 
 
 def test_more_resource_types_name_what_the_code_calls(tmp_path: Path) -> None:
-    got = _grants(tmp_path, (
-        "    boto3.client('ecr').describe_images(repositoryName=os.environ['REPO'])\n"
-        "    boto3.client('timestream-write').write_records(DatabaseName=os.environ['TSDB'], TableName='m', Records=[])\n"
-        "    boto3.client('batch').submit_job(jobName='j', jobQueue=os.environ['QUEUE'], jobDefinition=os.environ['JOBDEF'])\n"
-        "    boto3.client('codebuild').start_build(projectName=os.environ['PROJECT'])\n"
-        "    boto3.client('glue').start_crawler(Name=os.environ['CRAWLER'])\n"
-        "    boto3.client('stepfunctions').get_activity_task(activityArn=os.environ['ACTIVITY'])\n"
-        "    boto3.client('appsync').get_graphql_api(apiId=os.environ['API'])\n"
-    ), (
+    """The Terraform side of test_cfn's test of the same types: each attribute names its resource."""
+    (tmp_path / "app.py").write_text(MORE_TYPES_CODE)
+    result = _suggest_tf(tmp_path, (
         'resource "aws_ecr_repository" "r" {\n  name = "images"\n}\n'
         'resource "aws_timestreamwrite_database" "d" {\n  database_name = "telemetry"\n}\n'
         'resource "aws_batch_job_queue" "q" {\n  name = "high"\n}\n'
@@ -1235,17 +1229,8 @@ def test_more_resource_types_name_what_the_code_calls(tmp_path: Path) -> None:
         'resource "aws_glue_crawler" "c" {\n  name = "lake"\n}\n'
         'resource "aws_sfn_activity" "a" {\n  name = "approve"\n}\n'
         'resource "aws_appsync_graphql_api" "g" {\n  name = "api"\n}\n'
-    ), REPO="aws_ecr_repository.r.name", TSDB="aws_timestreamwrite_database.d.database_name",
+    ), body=_env(REPO="aws_ecr_repository.r.name", TSDB="aws_timestreamwrite_database.d.database_name",
         QUEUE="aws_batch_job_queue.q.arn", JOBDEF="aws_batch_job_definition.j.arn_prefix",
         PROJECT="aws_codebuild_project.p.name", CRAWLER="aws_glue_crawler.c.name", ACTIVITY="aws_sfn_activity.a.id",
-        API="aws_appsync_graphql_api.g.id")
-    assert {
-        ("ecr:DescribeImages", "arn:aws:ecr:us-east-1:1:repository/images"),
-        ("timestream:WriteRecords", "arn:aws:timestream:us-east-1:1:database/telemetry/table/m"),
-        ("batch:SubmitJob", "arn:aws:batch:us-east-1:1:job-queue/high"),
-        ("batch:SubmitJob", "arn:aws:batch:us-east-1:1:job-definition/render:*"),
-        ("codebuild:StartBuild", "arn:aws:codebuild:us-east-1:1:project/builder"),
-        ("glue:StartCrawler", "arn:aws:glue:us-east-1:1:crawler/lake"),
-        ("states:GetActivityTask", "arn:aws:states:us-east-1:1:activity:approve"),
-        ("appsync:GetGraphqlApi", "arn:aws:appsync:us-east-1:1:apis/*"),
-    } <= got
+        API="aws_appsync_graphql_api.g.id"))
+    assert {(p.action, p.resource) for p in result.permissions} >= MORE_TYPES_GRANTS
