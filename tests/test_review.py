@@ -1377,3 +1377,97 @@ def test_the_managed_policies_functions_are_given_most_are_read_into_todays_poli
     assert {c.action for c in review.diff.of("narrowed")} == {"dynamodb:GetItem", "sqs:*", "lambda:InvokeFunction"}
     assert review.diff.notes == [
         "managed policies are attached (arn:aws:iam::aws:policy/AmazonMachineLearningFullAccess): their content is not compared"]
+
+
+def test_serverless_lift_constructs_name_their_resources_add_workers_and_grant(tmp_path: Path) -> None:
+    """serverless-lift: ``${construct:jobs.queueUrl}`` is the queue Lift makes
+    (``service-stage-jobs``); a queue's worker is a function polling it; and the statements
+    Lift adds to the service's role for its queue, storage and single-table database are
+    today's policy, so the calls on them are not missing."""
+    from lpgen import api
+    from lpgen.review import review_function
+
+    path = _write(tmp_path, "serverless.yml", """
+service: shop
+plugins: [serverless-lift]
+provider:
+  name: aws
+  region: eu-west-1
+  environment:
+    QUEUE_URL: ${construct:jobs.queueUrl}
+    BUCKET: ${construct:avatars.bucketName}
+    TABLE: ${construct:db.tableName}
+functions:
+  api: {handler: src/app.handler}
+constructs:
+  jobs:
+    type: queue
+    worker: {handler: src/app.work}
+  avatars:
+    type: storage
+  db:
+    type: database/dynamodb-single-table
+""")
+    # NOTE: after _write, which writes a src/app.py of its own.
+    (tmp_path / "src" / "app.py").write_text(
+        "import os, boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('sqs').send_message(QueueUrl=os.environ['QUEUE_URL'], MessageBody='m')\n"
+        "    boto3.client('s3').put_object(Bucket=os.environ['BUCKET'], Key='avatars/a.png', Body=b'')\n"
+        "    boto3.client('dynamodb').put_item(TableName=os.environ['TABLE'], Item={})\n"
+        "def work(event, context):\n"
+        "    return len(event['Records'])\n"
+    )
+    tpl = load_template(path, account="1")
+    assert sorted(tpl.functions) == ["api", "jobsWorker"]
+    assert tpl.function("api").environment["QUEUE_URL"] == "https://sqs.eu-west-1.amazonaws.com/1/shop-dev-jobs"
+    assert [s.arn for s in tpl.function("jobsWorker").event_sources] == ["arn:aws:sqs:eu-west-1:1:shop-dev-jobs"]
+    got = {(p.action, p.resource) for p in api.suggest_for_function(tpl, "api").permissions}
+    assert got == {
+        ("sqs:SendMessage", "arn:aws:sqs:eu-west-1:1:shop-dev-jobs"),
+        ("s3:PutObject", "arn:aws:s3:::shop-dev-avatarsbucket*/avatars/a.png"),
+        ("dynamodb:PutItem", "arn:aws:dynamodb:eu-west-1:1:table/shop-dev-dbTable*"),
+    }
+    review = review_function(path, "api", region="eu-west-1", account="1")
+    assert review.diff.of("missing") == []
+    worker = review_function(path, "jobsWorker", region="eu-west-1", account="1")
+    assert worker.diff.of("missing") == []
+
+
+def test_serverless_lift_queue_with_a_function_as_worker_and_no_automatic_permissions(tmp_path: Path) -> None:
+    """A FIFO queue's names end in .fifo; a worker named by key is that function, which
+    gets the queue's event; with ``lift.automaticPermissions: false`` the role has none of
+    Lift's statements, so sending to the queue is missing."""
+    from lpgen.review import review_function
+
+    path = _write(tmp_path, "serverless.yml", """
+service: shop
+provider:
+  name: aws
+  region: eu-west-1
+  environment:
+    QUEUE_URL: ${construct:orders.queueUrl}
+    DLQ: ${construct:orders.dlqArn}
+lift:
+  automaticPermissions: false
+functions:
+  api: {handler: src/app.handler}
+  consume: {handler: src/app.handler}
+constructs:
+  orders:
+    type: queue
+    fifo: true
+    worker: consume
+""")
+    (tmp_path / "src" / "app.py").write_text(
+        "import os, boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('sqs').send_message(QueueUrl=os.environ['QUEUE_URL'], MessageBody='m', MessageGroupId='g')\n"
+    )
+    tpl = load_template(path, account="1")
+    assert sorted(tpl.functions) == ["api", "consume"]
+    assert tpl.function("api").environment["DLQ"] == "arn:aws:sqs:eu-west-1:1:shop-dev-orders-dlq.fifo"
+    assert [s.arn for s in tpl.function("consume").event_sources] == ["arn:aws:sqs:eu-west-1:1:shop-dev-orders.fifo"]
+    review = review_function(path, "api", region="eu-west-1", account="1")
+    assert [(c.action, c.resource) for c in review.diff.of("missing")] == [
+        ("sqs:SendMessage", "arn:aws:sqs:eu-west-1:1:shop-dev-orders.fifo")]

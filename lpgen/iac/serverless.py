@@ -102,6 +102,12 @@ class Variables:
             return _dig(data, m.group(2)) if m.group(2) else data
         if expr.startswith(("cf:", "ssm:", "s3:")):
             return self._at_deploy(expr)
+        if expr.startswith("construct:"):
+            # NOTE: serverless-lift's variables (lpgen.iac.lift).
+            from lpgen.iac import lift
+
+            found = lift.variable(self.doc, expr[len("construct:"):], _stack_name(self.doc, self), self.scope)
+            return found if found is not None else self._at_deploy(expr)
         if expr.startswith(("'", '"')):
             return expr.strip("'\"")
         return None
@@ -298,6 +304,15 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
     scope = Scope(scope.partition, scope.region or (None if region.startswith("${") else region), scope.account)
     variables.scope = scope
     doc = variables.value(raw)
+    if "constructs" in doc:
+        from lpgen.iac import lift
+
+        # NOTE: what serverless-lift adds to the service: its queues' workers and its role statements.
+        lift.apply(doc, _stack_name(doc, variables), scope)
+        for cid, spec in lift.constructs(doc).items():
+            worker = spec.get("worker")
+            if isinstance(worker, dict):
+                lines.setdefault(f"functions.{cid}Worker", lines.get(f"constructs.{cid}.worker", lines.get(f"constructs.{cid}", 0)))
     resources = {**_state_machines(doc), **(((doc.get("resources") or {}).get("Resources")) or {})}
     provider = doc.get("provider") or {}
     resolver = Resolver({"Resources": resources}, params, scope, path, _stack_name(doc, variables))

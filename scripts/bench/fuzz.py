@@ -123,8 +123,14 @@ resources:
   Resources:
     Topic: {Type: AWS::SNS::Topic}
     Cluster: {Type: AWS::MSK::ServerlessCluster, Properties: {ClusterName: c}}
+constructs:
+  jobs: {type: queue, fifo: true, worker: {handler: app.work, environment: {Q: '${construct:jobs.dlqUrl}'}}}
+  files: {type: storage}
+  db: {type: database/dynamodb-single-table}
+  hook: {type: webhook, path: /h}
+lift: {automaticPermissions: true}
 """
-"""a serverless.yml seed using the step-functions and roles-per-function plugins and broker events."""
+"""a serverless.yml seed using the step-functions, roles-per-function and lift plugins and broker events."""
 
 TERRAFORM_SEED = b"""variable "n" {}
 variable "tables" {
