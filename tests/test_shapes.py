@@ -2245,3 +2245,37 @@ def test_names_a_service_keeps_in_lower_case_are_granted_in_lower_case(tmp_path:
         ("rds:DescribeDBInstances", "arn:aws:rds:us-east-1:1:db:orders-db"),
         ("rds:DescribeDBClusters", "arn:aws:rds:us-east-1:1:cluster:orders-*"),
     } <= got
+
+
+def test_s3fs_filesystem_methods_are_s3_calls_on_their_paths(tmp_path: Path) -> None:
+    """s3fs (pandas' S3 layer, also used on its own) takes ``bucket/key`` paths with or
+    without ``s3://``: reads get, writes put (a failed multipart upload aborts), listings
+    list under the prefix, deletes delete, moves get, put and delete; fsspec opens the same."""
+    got = _perms(tmp_path, (
+        "import fsspec, s3fs\n"
+        "def handler(event, context):\n"
+        "    fs = s3fs.S3FileSystem()\n"
+        "    with fs.open('raw-data/in/extra.json') as f:\n"
+        "        f.read()\n"
+        "    with fs.open('s3://curated/out/x.json', 'wb') as f:\n"
+        "        f.write(b'x')\n"
+        "    fs.ls('raw-data/in/')\n"
+        "    fs.rm('s3://tmp-bucket/scratch/' + event['id'])\n"
+        "    fs.mv('raw-data/in/a.csv', 'archive/2024/a.csv')\n"
+        "    fs.put_file('/tmp/report.pdf', 'reports/monthly/report.pdf')\n"
+        "    with fsspec.open('s3://logs/app.log', 'r') as f:\n"
+        "        f.read()\n"
+    ))
+    assert {
+        ("s3:GetObject", "arn:aws:s3:::raw-data/in/extra.json"),
+        ("s3:PutObject", "arn:aws:s3:::curated/out/x.json"),
+        ("s3:AbortMultipartUpload", "arn:aws:s3:::curated/out/x.json"),
+        ("s3:ListBucket", "arn:aws:s3:::raw-data"),
+        ("s3:DeleteObject", "arn:aws:s3:::tmp-bucket/scratch/*"),
+        ("s3:GetObject", "arn:aws:s3:::raw-data/in/a.csv"),
+        ("s3:PutObject", "arn:aws:s3:::archive/2024/a.csv"),
+        ("s3:DeleteObject", "arn:aws:s3:::raw-data/in/a.csv"),
+        ("s3:PutObject", "arn:aws:s3:::reports/monthly/report.pdf"),
+        ("s3:GetObject", "arn:aws:s3:::logs/app.log"),
+    } <= got
+    assert ("s3:PutObject", "arn:aws:s3:::raw-data/in/extra.json") not in got

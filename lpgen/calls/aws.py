@@ -176,13 +176,15 @@ def library_value(value: Vals, transform: str | None) -> Vals:
     if transform and transform.startswith("after:"):
         # NOTE: the URL path segment after a fixed part (``/applications/orders/…`` → ``orders``).
         return tuple(Str(segment_after(s, transform[6:])) for s in strings(value)) or UNKNOWN_VALS
-    if transform not in ("s3_bucket", "s3_key"):
+    if transform not in ("s3_bucket", "s3_key", "path_bucket", "path_key"):
         return value
     out = []
     for s in strings(value):
-        bucket, key = split_s3_uri(s) or ("*", "*")
+        # NOTE: a path_ transform takes ``bucket/key`` with or without ``s3://`` (s3fs).
+        uri = s if s.startswith("s3://") or not transform.startswith("path_") else "s3://" + s
+        bucket, key = split_s3_uri(uri) or ("*", "*")
         # NOTE: a prefix (``s3://b/raw/``) stands for every object under it.
-        out.append(Str(bucket if transform == "s3_bucket" else (key or "*") + ("*" if key.endswith("/") else "")))
+        out.append(Str(bucket if transform.endswith("_bucket") else (key or "*") + ("*" if key.endswith("/") else "")))
     return tuple(out)
 
 
