@@ -2279,3 +2279,17 @@ def test_s3fs_filesystem_methods_are_s3_calls_on_their_paths(tmp_path: Path) -> 
         ("s3:GetObject", "arn:aws:s3:::logs/app.log"),
     } <= got
     assert ("s3:PutObject", "arn:aws:s3:::raw-data/in/extra.json") not in got
+
+
+def test_an_athena_query_on_a_table_of_another_database_is_granted_there(tmp_path: Path) -> None:
+    """``FROM sales.orders`` names the sales database whatever the query's context says; an
+    unqualified table is in the context's database."""
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('athena').start_query_execution(\n"
+        "        QueryString='SELECT * FROM sales.orders o JOIN customers c ON o.c = c.id',\n"
+        "        QueryExecutionContext={'Database': 'crm'}, WorkGroup='etl')\n"
+    ))
+    tables = {r for a, r in got if a == "glue:GetTable" and ":table/" in r}
+    assert {"arn:aws:glue:us-east-1:1:table/sales/orders", "arn:aws:glue:us-east-1:1:table/crm/customers"} <= tables

@@ -290,10 +290,25 @@ _SQL_TABLE = re.compile(r'\b(?:FROM|JOIN)\s+((?:"[^"]+"|[\w*]+)(?:\s*\.\s*(?:"[^
 
 
 def _t_sql_tables(v: str, spec: dict[str, Any]) -> dict[str, Any]:
-    """The tables a SQL query reads (``FROM t``, ``JOIN db.t``): their names, last part."""
-    names = sorted({m.group(1).split(".")[-1].strip().strip('"') for m in _SQL_TABLE.finditer(v)})
-    names = [n for n in names if n and n.upper() not in ("SELECT", "UNNEST", "VALUES")]
-    return {"TableName": names or ["*"]}
+    """The tables a SQL query reads (``FROM t``, ``JOIN db.t``): an unqualified one's name, in
+    the query's database; a qualified one as the ARNs of its table and database, which it
+    names whatever the query's database is."""
+    names: set[str] = set()
+    whole: set[str] = set()
+    for m in _SQL_TABLE.finditer(v):
+        parts = [p.strip().strip('"') for p in m.group(1).split(".")]
+        if not parts[-1] or parts[-1].upper() in ("SELECT", "UNNEST", "VALUES"):
+            continue
+        if len(parts) >= 2 and parts[-2]:
+            base = "arn:${Partition}:glue:${Region}:${Account}:"
+            # NOTE: with the catalog, which Glue checks a table's read against too.
+            whole.update((f"{base}table/{parts[-2]}/{parts[-1]}", f"{base}database/{parts[-2]}", f"{base}catalog"))
+        else:
+            names.add(parts[-1])
+    out: dict[str, Any] = {"TableName": sorted(names)} if names else {}
+    if whole:
+        out["__arn__"] = sorted(whole)
+    return out or {"TableName": ["*"]}
 
 
 _PARTIQL_NAME = r'(?:"(?:[^"]|"")*"|[A-Za-z_*][A-Za-z0-9_*]*)'
