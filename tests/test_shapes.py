@@ -2281,6 +2281,35 @@ def test_s3fs_filesystem_methods_are_s3_calls_on_their_paths(tmp_path: Path) -> 
     assert ("s3:PutObject", "arn:aws:s3:::raw-data/in/extra.json") not in got
 
 
+def test_watchtower_pyathena_and_cloudpathlib_are_aws_calls(tmp_path: Path) -> None:
+    """watchtower's handler creates its log group and stream and puts events; a pyathena
+    cursor's query runs in the connection's workgroup with its staging folder (a cursor is
+    an object of the connection's); cloudpathlib's S3Path reads and writes its object."""
+    got = _perms(tmp_path, (
+        "import logging, watchtower\n"
+        "from pyathena import connect\n"
+        "from cloudpathlib import S3Path\n"
+        "log = logging.getLogger()\n"
+        "log.addHandler(watchtower.CloudWatchLogHandler(log_group_name='/app/audit', log_stream_name='fn'))\n"
+        "def handler(event, context):\n"
+        "    cur = connect(s3_staging_dir='s3://athena-out/q/', work_group='etl', schema_name='lake').cursor()\n"
+        "    cur.execute('SELECT * FROM events')\n"
+        "    S3Path('s3://docs/readme.txt').read_text()\n"
+        "    S3Path('s3://docs/out/copy.txt').write_text('x')\n"
+    ))
+    assert {
+        ("logs:CreateLogGroup", "arn:aws:logs:us-east-1:1:log-group:/app/audit"),
+        ("logs:CreateLogStream", "arn:aws:logs:us-east-1:1:log-group:/app/audit:log-stream:fn"),
+        ("logs:PutLogEvents", "arn:aws:logs:us-east-1:1:log-group:/app/audit:log-stream:fn"),
+        ("athena:StartQueryExecution", "arn:aws:athena:us-east-1:1:workgroup/etl"),
+        ("athena:GetQueryResults", "arn:aws:athena:us-east-1:1:workgroup/etl"),
+        ("glue:GetTable", "arn:aws:glue:us-east-1:1:table/lake/events"),
+        ("s3:PutObject", "arn:aws:s3:::athena-out/q/*"),
+        ("s3:GetObject", "arn:aws:s3:::docs/readme.txt"),
+        ("s3:PutObject", "arn:aws:s3:::docs/out/copy.txt"),
+    } <= got
+
+
 def test_an_athena_query_on_a_table_of_another_database_is_granted_there(tmp_path: Path) -> None:
     """``FROM sales.orders`` names the sales database whatever the query's context says; an
     unqualified table is in the context's database."""

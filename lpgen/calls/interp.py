@@ -2034,11 +2034,14 @@ class Analyzer(BuiltinCalls):
                 if spec.get("returns", "").startswith("owner "):
                     return _library_result(spec["returns"][6:], dict(f.obj.kwargs).get("__owner__", ()), f.obj)
                 return _library_result(spec.get("returns"), owner, f.obj)
-            calls = (model.get("methods") or {}).get(f.method)
-            if calls is None:
+            spec = (model.get("methods") or {}).get(f.method)
+            if spec is None:
                 self._unmodelled_call(f"{f.obj.name}.{f.method}", node, frame)
-            self._library_calls(calls or (), f"{f.obj.name}.{f.method}", args, kwargs, f.obj, node, frame)
-            return UNKNOWN_VALS
+            # NOTE: a method may be {calls, returns: "object:NAME"}: a factory of an object that
+            # keeps its maker's arguments (a connection's cursor).
+            calls = spec.get("calls") or () if isinstance(spec, dict) else spec or ()
+            self._library_calls(calls, f"{f.obj.name}.{f.method}", args, kwargs, f.obj, node, frame)
+            return _library_result(spec.get("returns"), (), f.obj) if isinstance(spec, dict) else UNKNOWN_VALS
         if isinstance(f, Unknown):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
                 specs = aws.value_method_calls(node.func.attr)
