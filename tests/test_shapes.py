@@ -2322,3 +2322,14 @@ def test_an_athena_query_on_a_table_of_another_database_is_granted_there(tmp_pat
     ))
     tables = {r for a, r in got if a == "glue:GetTable" and ":table/" in r}
     assert {"arn:aws:glue:us-east-1:1:table/sales/orders", "arn:aws:glue:us-east-1:1:table/crm/customers"} <= tables
+
+
+def test_an_s3path_joined_with_slash_or_joinpath_names_the_object_under_it(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "from cloudpathlib import S3Path\n"
+        "ROOT = S3Path('s3://docs')\n"
+        "def handler(event, context):\n"
+        "    (ROOT / 'in' / 'a.txt').read_text()\n"
+        "    ROOT.joinpath('out', event['name']).write_text('x')\n"
+    ))
+    assert got == {("s3:GetObject", "arn:aws:s3:::docs/in/a.txt"), ("s3:PutObject", "arn:aws:s3:::docs/out/*")}

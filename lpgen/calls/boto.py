@@ -523,6 +523,21 @@ def _spec_value(
     return None
 
 
+def path_below(obj: LibObject, parts: list[Vals]) -> Vals | None:
+    """A path-like library object (``path`` in its model: cloudpathlib's S3Path) joined with
+    ``parts`` (``root / "in"``, ``root.joinpath("in", name)``): the same class on the path
+    below; None when the object is no such path."""
+    source = (aws.library_model(obj.name) or {}).get("path")
+    base = _spec_value(source, list(obj.args), dict(obj.kwargs), [], {}) if source else None
+    if base is None:
+        return None
+    paths = [p.rstrip("/") for p in strings(base)]
+    for part in parts:
+        tails = [t.strip("/") for t in strings(part)] if all(isinstance(v, (Str, Unknown)) for v in part) else ["*"]
+        paths = [f"{p}/{t}" for p in paths for t in tails]
+    return tuple(LibObject(obj.name, ((Str(p),),)) for p in dict.fromkeys(paths))
+
+
 def _library_test(test: str, args: list[Vals], kwargs: dict[str, Vals]) -> bool:
     """A library call's condition on an argument: ``SRC`` (given), ``SRC^TEXT`` (its value
     is known to start with TEXT: ``path|0^s3://``), ``SRC~A,B`` (it may contain A or B: a

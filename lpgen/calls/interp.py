@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from lpgen.calls import aws, datafiles
+from lpgen.calls.boto import path_below
 from lpgen.calls.builtins import (
     DATA_LOADERS,
     PATH_ATTRIBUTES,
@@ -1466,9 +1467,13 @@ class Analyzer(BuiltinCalls):
                     elif isinstance(a, SeqV) and isinstance(b, SeqV):
                         out.append(SeqV(a.items + b.items))
         elif isinstance(op, ast.Div):
-            # NOTE: strings do not divide: ``a / b`` on text is a path joined (``PurePosixPath``).
+            # NOTE: strings do not divide: ``a / b`` on text is a path joined (``PurePosixPath``),
+            # and on a library's path object (cloudpathlib's S3Path) the object below it.
             for a in left:
-                if isinstance(a, Str):
+                below = path_below(a, [right]) if isinstance(a, LibObject) else None
+                if below is not None:
+                    out.extend(below)
+                elif isinstance(a, Str):
                     for b in right:
                         tail = strings((b,))[0] if isinstance(b, (Str, Unknown)) else "*"
                         out.append(Str(squash(posixpath.join(a.pattern, tail))))
@@ -1714,7 +1719,8 @@ class Analyzer(BuiltinCalls):
                 # provider's ``.client``): what it holds may be a client.
                 return (Unknown(read, maybe_client=True),)
         if isinstance(obj, LibObject):
-            if name in ((aws.library_model(obj.name) or {}).get("methods") or {}):
+            model = aws.library_model(obj.name) or {}
+            if name in (model.get("methods") or {}) or (name == "joinpath" and model.get("path")):
                 return (LibMethod(obj, name),)
             held = dict(obj.kwargs).get(name) if obj.name.startswith("@event:") else None
             if held is not None:
@@ -2034,6 +2040,8 @@ class Analyzer(BuiltinCalls):
                 if spec.get("returns", "").startswith("owner "):
                     return _library_result(spec["returns"][6:], dict(f.obj.kwargs).get("__owner__", ()), f.obj)
                 return _library_result(spec.get("returns"), owner, f.obj)
+            if f.method == "joinpath" and (below := path_below(f.obj, list(args))) is not None:
+                return below
             spec = (model.get("methods") or {}).get(f.method)
             if spec is None:
                 self._unmodelled_call(f"{f.obj.name}.{f.method}", node, frame)
