@@ -1234,3 +1234,24 @@ def test_more_resource_types_name_what_the_code_calls(tmp_path: Path) -> None:
         PROJECT="aws_codebuild_project.p.name", CRAWLER="aws_glue_crawler.c.name", ACTIVITY="aws_sfn_activity.a.id",
         API="aws_appsync_graphql_api.g.id"))
     assert {(p.action, p.resource) for p in result.permissions} >= MORE_TYPES_GRANTS
+
+
+def test_policies_attached_with_for_each_are_read_per_instance(tmp_path: Path) -> None:
+    """``aws_iam_role_policy_attachment`` with ``for_each`` over managed policy ARNs, or over
+    the module's own ``aws_iam_policy`` instances, and a ``count`` of inline role policies:
+    each instance attaches its own policy."""
+    current = _todays(tmp_path, (
+        'resource "aws_iam_role_policy_attachment" "managed" {\n'
+        '  for_each = toset(["arn:aws:iam::aws:policy/AmazonSQSFullAccess", "arn:aws:iam::aws:policy/AmazonSNSFullAccess"])\n'
+        '  role = aws_iam_role.r.name\n  policy_arn = each.value\n}\n'
+        'resource "aws_iam_policy" "p" {\n  for_each = { read = "dynamodb:GetItem", write = "dynamodb:PutItem" }\n'
+        '  name = "p-${each.key}"\n'
+        '  policy = jsonencode({Statement = [{Effect = "Allow", Action = each.value, Resource = "arn:aws:dynamodb:us-east-1:1:table/t"}]})\n}\n'
+        'resource "aws_iam_role_policy_attachment" "own" {\n  for_each = aws_iam_policy.p\n'
+        '  role = aws_iam_role.r.name\n  policy_arn = each.value.arn\n}\n'
+        'resource "aws_iam_role_policy" "inline" {\n  count = 2\n  role = aws_iam_role.r.id\n'
+        '  policy = jsonencode({Statement = [{Effect = "Allow", Action = "s3:GetObject", Resource = "arn:aws:s3:::b${count.index}/*"}]})\n}\n'
+    ))
+    assert current.managed == ("arn:aws:iam::aws:policy/AmazonSNSFullAccess", "arn:aws:iam::aws:policy/AmazonSQSFullAccess")
+    assert {("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/t"), ("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/t"),
+            ("s3:GetObject", "arn:aws:s3:::b0/*"), ("s3:GetObject", "arn:aws:s3:::b1/*")} <= _pairs(current.policy)

@@ -1379,28 +1379,48 @@ def current_policy(tpl: Template, fn: FunctionInfo) -> CurrentPolicy:
     for block in role_body.get("inline_policy") or ():
         add(block.get("policy"), f"{prefix}: aws_iam_role.{role} inline_policy")
     policies = {n: b for n, b in ev.resources.get("aws_iam_policy", {}).items()}
+    # NOTE: the module's own policies by the ARN each instance gets, to tell them from
+    # managed policies when an attachment names them by a value (``each.value.arn``).
+    own = {
+        str(ev._instance_attribute("aws_iam_policy", pname, each, index, "arn")): (pname, label, each, index)
+        for pname, pbody in sorted(policies.items()) for label, each, index in _instances(ev, pbody)
+    }
 
     def attach(ref: Any) -> None:
         """A managed policy attached by ``ref``: the module's own (its statements), else its ARN."""
         pm = re.search(r"aws_iam_policy\.([\w-]+)\.", str(ref))
-        if pm and pm.group(1) in policies:
-            add(policies[pm.group(1)].get("policy"), f"{prefix}: aws_iam_policy.{pm.group(1)}")
-        else:
-            value = ev.value(ref)
-            managed.extend(str(v) for v in (value if isinstance(value, list) else [value]))
+        name = pm.group(1) if pm else ""
+        named = policies.get(name)
+        if named is not None and "for_each" not in named and "count" not in named:
+            add(named.get("policy"), f"{prefix}: aws_iam_policy.{name}")
+            return
+        value = ev.value(ref)
+        for v in value if isinstance(value, list) else [value]:
+            if str(v) in own and "*" not in str(v):
+                pname, label, each, index = own[str(v)]
+                with ev.at(each, index):
+                    add(policies[pname].get("policy"), f"{prefix}: aws_iam_policy.{pname}{label}")
+            else:
+                managed.append(str(v))
+
+    def each_instance(kind: str, key: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        """The ``kind`` resources whose ``key`` names the role, as each of their instances
+        (``for_each``, ``count``) is read."""
+        for name, body in sorted(ev.resources.get(kind, {}).items()):
+            if f"aws_iam_role.{role}." in str(body.get(key, "")):
+                for label, each, index in _instances(ev, body):
+                    with ev.at(each, index):
+                        yield f"{name}{label}", body
 
     arns = role_body.get("managed_policy_arns")
     for ref in arns if isinstance(arns, list) else [arns] if arns else []:
         attach(ref)
-    for _aname, abody in sorted(ev.resources.get("aws_iam_policy_attachment", {}).items()):
-        if f"aws_iam_role.{role}." in str(abody.get("roles", "")):
-            attach(abody.get("policy_arn", ""))
-    for pname, pbody in sorted(ev.resources.get("aws_iam_role_policy", {}).items()):
-        if f"aws_iam_role.{role}." in str(pbody.get("role", "")):
-            add(pbody.get("policy"), f"{prefix}: aws_iam_role_policy.{pname}")
-    for _aname, abody in sorted(ev.resources.get("aws_iam_role_policy_attachment", {}).items()):
-        if f"aws_iam_role.{role}." in str(abody.get("role", "")):
-            attach(abody.get("policy_arn", ""))
+    for _name, abody in each_instance("aws_iam_policy_attachment", "roles"):
+        attach(abody.get("policy_arn", ""))
+    for pname, pbody in each_instance("aws_iam_role_policy", "role"):
+        add(pbody.get("policy"), f"{prefix}: aws_iam_role_policy.{pname}")
+    for _name, abody in each_instance("aws_iam_role_policy_attachment", "role"):
+        attach(abody.get("policy_arn", ""))
     shared = tuple(sorted(
         other for other, b in ev.resources.get("aws_lambda_function", {}).items()
         if other != re.sub(r"\[[^\]]*\]\Z", "", local) and f"aws_iam_role.{role}." in str(b.get("role", ""))
