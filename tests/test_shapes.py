@@ -2333,3 +2333,14 @@ def test_an_s3path_joined_with_slash_or_joinpath_names_the_object_under_it(tmp_p
         "    ROOT.joinpath('out', event['name']).write_text('x')\n"
     ))
     assert got == {("s3:GetObject", "arn:aws:s3:::docs/in/a.txt"), ("s3:PutObject", "arn:aws:s3:::docs/out/*")}
+
+
+def test_a_cloudpath_of_an_s3_url_is_an_s3path_and_of_another_cloud_none(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "from cloudpathlib import CloudPath, AnyPath\n"
+        "def handler(event, context):\n"
+        "    CloudPath('s3://docs/c.txt').read_text()\n"
+        "    (AnyPath('s3://docs') / 'd.txt').write_text('x')\n"
+        "    CloudPath('gs://elsewhere/e.txt').read_text()\n"
+    ))
+    assert got == {("s3:GetObject", "arn:aws:s3:::docs/c.txt"), ("s3:PutObject", "arn:aws:s3:::docs/d.txt")}
