@@ -2344,3 +2344,14 @@ def test_a_cloudpath_of_an_s3_url_is_an_s3path_and_of_another_cloud_none(tmp_pat
         "    CloudPath('gs://elsewhere/e.txt').read_text()\n"
     ))
     assert got == {("s3:GetObject", "arn:aws:s3:::docs/c.txt"), ("s3:PutObject", "arn:aws:s3:::docs/d.txt")}
+
+
+def test_a_sagemaker_sdk_predictor_invokes_its_endpoint(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "from sagemaker.predictor import Predictor\n"
+        "from sagemaker.serializers import JSONSerializer\n"
+        "predictor = Predictor(endpoint_name='Churn-Model', serializer=JSONSerializer())\n"
+        "def handler(event, context):\n"
+        "    return predictor.predict({'x': 1})\n"
+    ))
+    assert got == {("sagemaker:InvokeEndpoint", "arn:aws:sagemaker:us-east-1:1:endpoint/churn-model")}
