@@ -1471,3 +1471,44 @@ constructs:
     review = review_function(path, "api", region="eu-west-1", account="1")
     assert [(c.action, c.resource) for c in review.diff.of("missing")] == [
         ("sqs:SendMessage", "arn:aws:sqs:eu-west-1:1:shop-dev-orders.fifo")]
+
+
+def test_a_role_made_outside_the_template_is_not_said_to_lack_anything(tmp_path: Path) -> None:
+    """A function on a role the template only names (by ARN) has a policy lpgen cannot see:
+    the review says so and what the role must allow, but reports nothing missing (which
+    ``--fail-on missing`` would fail on)."""
+    from lpgen.review import review_function
+
+    path = _write(tmp_path, "serverless.yml", """
+service: ext
+provider:
+  name: aws
+  region: us-east-1
+  iam:
+    role: arn:aws:iam::1:role/shared-lambda-role
+functions:
+  api: {handler: src/app.handler}
+""")
+    (tmp_path / "src" / "app.py").write_text(
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('sqs').send_message(QueueUrl='https://sqs.us-east-1.amazonaws.com/1/q', MessageBody='m')\n"
+    )
+    review = review_function(path, "api", account="1")
+    assert review.diff.of("missing") == [] and review.diff.of("service") == []
+    assert not [f for f in review.findings if f.code in ("LP407", "LP410")]
+    assert "LP409" in {f.code for f in review.findings}
+    assert any("must allow the suggested policy" in n for n in review.diff.notes)
+
+
+def test_the_comment_on_a_role_made_outside_the_template_says_nothing_was_compared(tmp_path: Path) -> None:
+    from lpgen.render import review as render
+    from lpgen.review import review_function
+
+    template = sam_function(tmp_path, properties="      Role: arn:aws:iam::1:role/shared\n", code=(
+        "import boto3\ndef handler(event, context):\n"
+        "    boto3.client('sqs').send_message(QueueUrl='https://sqs.us-east-1.amazonaws.com/1/q', MessageBody='m')\n"))
+    text = render.markdown([review_function(str(template), "Fn", region="us-east-1", account="1")])
+    assert "### lpgen: 1 function reviewed: its role is made outside the template, so nothing was compared" in text
+    assert "Today's policy is not in the template: nothing was compared" in text
+    assert "exactly what the code needs" not in text

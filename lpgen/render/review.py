@@ -102,9 +102,14 @@ def verdict(reviews: list[FunctionReview]) -> str:
     excess = sum(len(r.diff.of("excess")) for r in reviews)
     service = sum(len(r.diff.of("service")) for r in reviews)
     n = len(reviews)
+    blind = sum(not r.compared for r in reviews)
     head = f"{n} function{'s' if n != 1 else ''} reviewed"
     if not reviews:
         return "no function's permissions are affected by this change"
+    if blind == n and not (missing or narrowed or excess or service):
+        return f"{head}: {'their roles are' if n != 1 else 'its role is'} made outside the template, so nothing was compared"
+    if blind:
+        head += f" ({blind} on a role made outside the template, not compared)"
     lambda_too = f"; {service} permission{'s' if service != 1 else ''} the Lambda service needs missing" if service else ""
     if missing:
         return (f"{head}: {missing} permission{'s' if missing != 1 else ''} missing (calls will be denied), {excess} excess, "
@@ -149,7 +154,8 @@ def markdown(reviews: list[FunctionReview], links: Links | None = None, title: s
         if shown:
             out.extend(_table(r, shown, links))
         elif not rows:
-            out.append("No change: today's policy is exactly what the code needs.")
+            out.append("No change: today's policy is exactly what the code needs." if r.compared else
+                       "Today's policy is not in the template: nothing was compared (see below).")
         if folded:
             if shown:
                 out.append("")

@@ -29,6 +29,17 @@ class FunctionReview:
     diff: PolicyDiff
     findings: list[Finding] = field(default_factory=list)
 
+    @property
+    def compared(self) -> bool:
+        """Is today's policy in the template? Not when the function's role is made elsewhere
+        (``CurrentPolicy.unknown``) and the template gives it nothing of its own."""
+        return not role_unseen(self.current)
+
+
+def role_unseen(current: Any) -> bool:
+    """Is ``current`` (a ``CurrentPolicy``) a role whose policy is decided outside the template?"""
+    return bool(current.unknown) and not current.policy.statements and not current.managed
+
 
 def review_function(
     template_path: str,
@@ -96,6 +107,14 @@ def review_function(
         diff.notes.append("managed policies are attached (" + ", ".join(unknown) + "): their content is not compared")
     if current.unknown:
         diff.notes.append(current.unknown)
+        if role_unseen(current):
+            # NOTE: the role's policy is decided elsewhere: nothing can be said to be missing
+            # from it, only what it must allow.
+            needed = [c for c in diff.changes if c.kind in ("missing", "service")]
+            diff.changes = [c for c in diff.changes if c.kind not in ("missing", "service")]
+            if needed:
+                diff.notes.append(f"that role must allow the suggested policy and what the Lambda service needs "
+                                  f"({len(needed)} permission{'s' if len(needed) != 1 else ''}): lpgen cannot see whether it does")
     findings = policy_findings(current, diff, fn.path or tpl.path, fn.name, line=fn.line)
     return FunctionReview(tpl.path, fn.name, suggestion, current, diff, findings)
 
