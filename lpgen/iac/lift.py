@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from lpgen.iac.cfn import GENERATED_SUFFIX
 from lpgen.permissions.arns import Scope
 
 STORAGE_ACTIONS = (
@@ -32,8 +33,6 @@ QUEUE_ACTIONS = ("sqs:SendMessage", "sqs:ChangeMessageVisibility")
 
 _CDK_HASH = 8
 """the characters of the hash CDK appends to a logical id."""
-_CFN_SUFFIX = 15
-"""the two hyphens and the random part of a name CloudFormation generates."""
 
 
 def constructs(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -80,7 +79,7 @@ def _logical(cid: str, child: str) -> str:
 def _generated(stack: str, logical: str, limit: int) -> str:
     """The name CloudFormation generates (stack-logical-random), as a pattern; ``*`` when the
     stack's or the logical id's part may be cut to fit ``limit``."""
-    if "*" in stack or len(stack) + len(logical) + _CDK_HASH + _CFN_SUFFIX > limit:
+    if "*" in stack or len(stack) + len(logical) + _CDK_HASH + GENERATED_SUFFIX > limit:
         return "*"
     return f"{stack}-{logical}*"
 

@@ -21,9 +21,9 @@ def partition_of(region: str | None) -> str:
     # and more) costs more than reading the file.
     spec = importlib.util.find_spec("botocore")
     folders = list(spec.submodule_search_locations or ()) if spec is not None else []
+    if not folders:
+        return "aws"
     try:
-        if not folders:
-            raise OSError("botocore is not installed")
         with open(os.path.join(folders[0], "data", "partitions.json"), encoding="utf-8") as fh:
             partitions = json.load(fh).get("partitions") or []
     except (OSError, ValueError):
