@@ -372,7 +372,8 @@ class BotoCalls:
         init_kwargs = dict(obj.kwargs) if obj else {}
         only = (aws.library_model(obj.name) or {}).get("only") if obj else None
         if only and not _library_test(only, init_args, init_kwargs):
-            return  # NOTE: an object that calls AWS only for some arguments (a cloud path's URL)
+            # NOTE: an object that calls AWS only for some constructor arguments (a cloud path's URL).
+            return
         for spec in specs:
             whens = spec.get("when", ())
             if not all(_library_test(t, args, kwargs) for t in ([whens] if isinstance(whens, str) else whens)):
@@ -572,10 +573,8 @@ def _library_test(test: str, args: list[Vals], kwargs: dict[str, Vals]) -> bool:
 
 
 def _library_arg(source: str, args: list[Vals], kwargs: dict[str, Vals]) -> Vals | None:
-    """``"table_name|0"``: the keyword ``table_name``, else positional argument 0 (an
-    ``init:`` part reads the same arguments: the caller passes the constructor's)."""
+    """``"table_name|0"``: the keyword ``table_name``, else positional argument 0."""
     for part in source.split("|"):
-        part = part.removeprefix("init:")
         if part.isdigit():
             if int(part) < len(args):
                 return args[int(part)]
