@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from lpgen.errors import TemplateError
@@ -133,16 +135,23 @@ class Variables:
             blocks += [params.get(key), staged.get("params") if isinstance(staged, dict) else None]
         for block in blocks:
             if isinstance(block, dict) and block.get(name) is not None:
-                self._depth += 1
-                try:
-                    if self._depth > MAX_ROUNDS:
-                        raise TemplateError(f"{self.path}: variables nest too deeply or refer to themselves")
+                with self._nested():
                     return self.value(block[name])
-                finally:
-                    self._depth -= 1
         if has_fallback and not (self.doc.get("org") or self.doc.get("app")):
             return None
         return self._at_deploy(f"param:{name}")
+
+    @contextmanager
+    def _nested(self) -> Iterator[None]:
+        """Resolve a value met while resolving another; a chain deeper than MAX_ROUNDS is a
+        variable that refers to itself."""
+        self._depth += 1
+        try:
+            if self._depth > MAX_ROUNDS:
+                raise TemplateError(f"{self.path}: variables nest too deeply or refer to themselves")
+            yield
+        finally:
+            self._depth -= 1
 
     def _dig_resolving(self, path: str) -> Any:
         """``self:`` a path into the document, resolving a variable met on the way
@@ -150,13 +159,8 @@ class Variables:
         data: Any = self.doc
         for part in path.split("."):
             if isinstance(data, str) and _VAR.search(data):
-                self._depth += 1
-                try:
-                    if self._depth > MAX_ROUNDS:
-                        raise TemplateError(f"{self.path}: variables nest too deeply or refer to themselves")
+                with self._nested():
                     data = self.resolve(data)
-                finally:
-                    self._depth -= 1
             if not isinstance(data, dict) or part not in data:
                 return None
             data = data[part]
