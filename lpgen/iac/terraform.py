@@ -1187,6 +1187,12 @@ def _own_functions(ev: Evaluator, address: str) -> dict[str, FunctionInfo]:
     return functions
 
 
+def _instance_of(ev: Evaluator, body: dict[str, Any], label: str) -> tuple[tuple[Any, Any] | None, int | None] | None:
+    """(each, count.index) of the instance of a block its address names by ``label``
+    (``["orders"]``, ``[0]``, "" for a block with neither); None when it has no such one."""
+    return next(((each, index) for found, each, index in _instances(ev, body) if found == label), None)
+
+
 def _instances(ev: Evaluator, body: dict[str, Any]) -> list[tuple[str, tuple[Any, Any] | None, int | None]]:
     """(address suffix, each, count.index) of each instance of a resource."""
     if "for_each" in body:
@@ -1359,9 +1365,8 @@ def current_policy(tpl: Template, fn: FunctionInfo) -> CurrentPolicy:
     module = re.fullmatch(r"module\.([\w-]+)(\[.*\])?", local)
     if module and lambda_module(ev, module.group(1)) is not None:
         # NOTE: an instance of a module with for_each or count reads its inputs as itself.
-        label = module.group(2) or ""
-        found = [(each, index) for lbl, each, index in _instances(ev, ev.modules[module.group(1)]) if lbl == label]
-        with ev.at(*(found[0] if found else (None, None))):
+        found = _instance_of(ev, ev.modules[module.group(1)], module.group(2) or "")
+        with ev.at(*(found or (None, None))):
             return _lambda_module_policy(ev, module.group(1), prefix)
     body = ev.resources.get("aws_lambda_function", {}).get(re.sub(r"\[[^\]]*\]\Z", "", local)) or {}
     role_ref = str(body.get("role", ""))
@@ -1437,8 +1442,8 @@ def _owner(ev: Evaluator, name: str) -> tuple[Evaluator, str]:
         body = ev.modules.get(m.group(1)) if m else None
         if m is None or body is None:
             return ev, name
-        found = [(each, index) for label, each, index in _instances(ev, body) if label == m.group(2)]
-        child = ev._child(m.group(1), *found[0], m.group(2)) if found else None
+        found = _instance_of(ev, body, m.group(2))
+        child = ev._child(m.group(1), *found, m.group(2)) if found else None
         if child is None:
             return ev, name
         ev, name = child, m.group(3)
