@@ -1384,11 +1384,13 @@ def current_policy(tpl: Template, fn: FunctionInfo) -> CurrentPolicy:
     for block in role_body.get("inline_policy") or ():
         add(block.get("policy"), f"{prefix}: aws_iam_role.{role} inline_policy")
     policies = {n: b for n, b in ev.resources.get("aws_iam_policy", {}).items()}
-    # NOTE: the module's own policies by the ARN each instance gets, to tell them from
-    # managed policies when an attachment names them by a value (``each.value.arn``).
+    # NOTE: the module's own policies with for_each or count by the ARN each instance gets,
+    # to tell them from managed policies when an attachment names one by a value
+    # (``each.value.arn``); one without is named in the attachment's text.
     own = {
         str(ev._instance_attribute("aws_iam_policy", pname, each, index, "arn")): (pname, label, each, index)
-        for pname, pbody in sorted(policies.items()) for label, each, index in _instances(ev, pbody)
+        for pname, pbody in sorted(policies.items()) if "for_each" in pbody or "count" in pbody
+        for label, each, index in _instances(ev, pbody)
     }
 
     def attach(ref: Any) -> None:
