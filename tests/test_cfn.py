@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from conftest import MORE_TYPES_CODE, MORE_TYPES_GRANTS, kafka_iam, sam_function
 
@@ -29,6 +30,13 @@ LONG = {
     "D": {"Fn::If": ["IsProd", ["a", "b"], {"Ref": "X"}]},
     "E": {"Fn::Sub": ["${a}-x", {"a": {"Fn::GetAtt": ["T", "Arn"]}}]},
 }
+
+
+def _suggest(template: Path) -> Any:
+    """The suggestion for the only function of ``template`` (us-east-1, account 1)."""
+    from lpgen import api
+
+    return api.suggest_for_function(load_template(str(template), region="us-east-1", account="1"), None)
 
 
 def test_short_form_tags_keep_the_lists_they_hold(tmp_path: Path) -> None:
@@ -226,7 +234,7 @@ def test_a_mounted_file_system_is_mounted_with_the_functions_role(tmp_path: Path
         "      FileSystemConfigs:\n"
         f"        - {{Arn: {ap}, LocalMountPath: /mnt/data}}\n",
     )
-    result = api.suggest_for_function(load_template(str(template), region="us-east-1", account="1"), None)
+    result = _suggest(template)
     assert {(p.action, p.resource, p.condition) for p in result.permissions} == {
         (action, "arn:aws:elasticfilesystem:us-east-1:1:file-system/*", (("StringEquals", "elasticfilesystem:AccessPointArn", ap),))
         for action in ("elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite")
@@ -267,14 +275,13 @@ def test_a_mounted_file_system_in_serverless_yml_and_terraform(tmp_path: Path) -
 def test_a_function_without_a_name_has_the_one_cloudformation_makes(tmp_path: Path) -> None:
     """CloudFormation names a function stack-Logical-random: the context's name and log group
     hold that pattern, not any function."""
-    from lpgen import api
 
     template = sam_function(tmp_path, code=(
         "import boto3\n"
         "def handler(event, context):\n"
         "    boto3.client('lambda').get_function_configuration(FunctionName=context.function_name)\n"
     ))
-    result = api.suggest_for_function(load_template(str(template), region="us-east-1", account="1"), None)
+    result = _suggest(template)
     assert [(p.action, p.resource) for p in result.permissions] == [
         ("lambda:GetFunctionConfiguration", "arn:aws:lambda:us-east-1:1:function:*-Fn-*"),
     ]
@@ -284,7 +291,6 @@ def test_names_cloudformation_makes_without_the_stacks_name(tmp_path: Path) -> N
     """A state machine is named Logical-random and a secret the same, a parameter
     CFN-Logical-random: a pattern that asks for stack-Logical-random matches none of them, so
     every call on them was denied."""
-    from lpgen import api
 
     template = sam_function(tmp_path, code=(
         "import os, boto3\n"
@@ -309,7 +315,7 @@ def test_names_cloudformation_makes_without_the_stacks_name(tmp_path: Path) -> N
         "          TOKEN: !Ref Token\n          PARAM: !Ref Param\n          QUEUE: !Ref Queue\n"
         "          JOB: !Ref Job\n          LONG_JOB: !Ref NightlyOrdersAggregationJobForReports\n"
     ))
-    result = api.suggest_for_function(load_template(str(template), region="us-east-1", account="1"), None)
+    result = _suggest(template)
     assert {(p.action, p.resource) for p in result.permissions} == {
         ("states:StartExecution", "arn:aws:states:us-east-1:1:stateMachine:Flow-*"),
         ("states:StartSyncExecution", "arn:aws:states:us-east-1:1:stateMachine:Express-*"),
@@ -400,7 +406,6 @@ def test_outputs_of_a_nested_stack_on_disk(tmp_path: Path) -> None:
     """``!GetAtt Storage.Outputs.TableName`` of a nested stack whose template is on disk is
     that template's output, with the parameters passed to it; a stack from elsewhere (the
     Serverless Application Repository, S3) stays unknown."""
-    from lpgen import api
 
     (tmp_path / "storage").mkdir()
     (tmp_path / "storage" / "template.yaml").write_text(
@@ -424,7 +429,7 @@ def test_outputs_of_a_nested_stack_on_disk(tmp_path: Path) -> None:
         "      Environment:\n        Variables:\n          TABLE: !GetAtt Storage.Outputs.TableName\n"
         "          QUEUE: !GetAtt Storage.Outputs.QueueUrl\n          TOPIC: !GetAtt Alerts.Outputs.TopicArn\n"
     ))
-    result = api.suggest_for_function(load_template(str(template), region="us-east-1", account="1"), None)
+    result = _suggest(template)
     got = {(p.action, p.resource) for p in result.permissions}
     # NOTE: what is not known is said, with what to pass.
     assert [f.message for f in result.findings if f.code == "LP209"] == [
@@ -440,7 +445,6 @@ def test_outputs_of_a_nested_stack_on_disk(tmp_path: Path) -> None:
 def test_a_resource_encrypted_with_a_key_named_by_its_alias(tmp_path: Path) -> None:
     """A queue on ``alias/orders`` needs KMS on the key that alias names: any key of the
     account with that alias, through SQS; an AWS managed key's alias needs nothing."""
-    from lpgen import api
 
     template = sam_function(tmp_path, code=(
         "import os, boto3\n"
@@ -453,7 +457,7 @@ def test_a_resource_encrypted_with_a_key_named_by_its_alias(tmp_path: Path) -> N
     ), properties=(
         "      Environment:\n        Variables: {JOBS: !Ref Jobs, MANAGED: !Ref Managed}\n"
     ))
-    result = api.suggest_for_function(load_template(str(template), region="us-east-1", account="1"), None)
+    result = _suggest(template)
     kms = {(p.action, p.resource, p.condition) for p in result.permissions if p.action.startswith("kms:")}
     condition = (("ForAnyValue:StringEquals", "kms:ResourceAliases", "alias/orders"),
                  ("StringEquals", "kms:ViaService", "sqs.us-east-1.amazonaws.com"))
@@ -467,7 +471,6 @@ def test_an_upload_in_parts_to_a_bucket_on_a_customer_key_can_decrypt(tmp_path: 
     """S3 reads the encrypted parts of a multipart upload to complete it: upload_file to a
     bucket whose default encryption is a customer key needs kms:Decrypt besides
     kms:GenerateDataKey; a single put_object needs only the latter."""
-    from lpgen import api
 
     template = sam_function(tmp_path, code=(
         "import os, boto3\n"
@@ -480,7 +483,7 @@ def test_an_upload_in_parts_to_a_bucket_on_a_customer_key_can_decrypt(tmp_path: 
         f"{{SSEAlgorithm: 'aws:kms', KMSMasterKeyID: 'arn:aws:kms:us-east-1:1:key/{name.lower()}'}}}}]}}\n"
         for name in ("Big", "Small")
     ), properties="      Environment:\n        Variables: {BIG: !Ref Big, SMALL: !Ref Small}\n")
-    result = api.suggest_for_function(load_template(str(template), region="us-east-1", account="1"), None)
+    result = _suggest(template)
     assert {(p.action, p.resource) for p in result.permissions if p.action.startswith("kms:")} == {
         ("kms:GenerateDataKey", "arn:aws:kms:us-east-1:1:key/big"),
         ("kms:Decrypt", "arn:aws:kms:us-east-1:1:key/big"),
@@ -491,7 +494,6 @@ def test_an_upload_in_parts_to_a_bucket_on_a_customer_key_can_decrypt(tmp_path: 
 def test_an_enhanced_fan_out_consumer_as_the_event_source(tmp_path: Path) -> None:
     """A Kinesis mapping on a stream consumer (``!Ref Consumer``, its ARN) reads the consumer's
     stream and subscribes to its shards as the consumer."""
-    from lpgen import api
 
     template = sam_function(tmp_path, resources=(
         "  Stream:\n    Type: AWS::Kinesis::Stream\n    Properties: {Name: events, ShardCount: 1}\n"
@@ -501,7 +503,7 @@ def test_an_enhanced_fan_out_consumer_as_the_event_source(tmp_path: Path) -> Non
         "      Events:\n        K:\n          Type: Kinesis\n"
         "          Properties: {Stream: !Ref Consumer, StartingPosition: LATEST}\n"
     ))
-    result = api.suggest_for_function(load_template(str(template), region="us-east-1", account="1"), None)
+    result = _suggest(template)
     stream = "arn:aws:kinesis:us-east-1:1:stream/events"
     assert {(p.action, p.resource) for p in result.permissions} == {
         ("kinesis:SubscribeToShard", f"{stream}/consumer/fn:*"),
@@ -515,7 +517,6 @@ def test_msk_clusters_with_iam_access_control_need_their_topics_and_group(tmp_pa
     provisioned one with Sasl.Iam) as the function's role: kafka-cluster actions on the
     cluster, the topics read and the consumer group. A cluster reached with a SCRAM secret
     needs none of them."""
-    from lpgen import api
 
     template = sam_function(tmp_path, resources=(
         "  Events:\n    Type: AWS::MSK::ServerlessCluster\n"
@@ -530,7 +531,7 @@ def test_msk_clusters_with_iam_access_control_need_their_topics_and_group(tmp_pa
         "          Properties:\n            Stream: !Ref Orders\n            StartingPosition: LATEST\n            Topics: [orders]\n"
         "            SourceAccessConfigurations: [{Type: SASL_SCRAM_512_AUTH, URI: arn:aws:secretsmanager:us-east-1:1:secret:AmazonMSK_o-AbCdEf}]\n"
     ))
-    result = api.suggest_for_function(load_template(str(template), region="us-east-1", account="1"), None)
+    result = _suggest(template)
     iam = {(p.action, p.resource) for p in result.permissions if p.action.startswith("kafka-cluster:")}
     assert iam == kafka_iam("events", "clicks", "fn")
     # NOTE: the cluster is named, not every cluster of the account.
@@ -541,7 +542,6 @@ def test_msk_clusters_with_iam_access_control_need_their_topics_and_group(tmp_pa
 def test_an_opensearch_domain_and_an_alarm_of_the_template(tmp_path: Path) -> None:
     """A named OpenSearch domain's endpoint names it in the signed request's grant; an alarm's
     Ref is its (generated) name."""
-    from lpgen import api
 
     template = sam_function(tmp_path, code=(
         "import os, boto3, requests\n"
@@ -553,7 +553,7 @@ def test_an_opensearch_domain_and_an_alarm_of_the_template(tmp_path: Path) -> No
         "  Search:\n    Type: AWS::OpenSearchService::Domain\n    Properties: {DomainName: orders}\n"
         "  Alarm:\n    Type: AWS::CloudWatch::Alarm\n    Properties: {MetricName: m, Namespace: n}\n"
     ), properties="      Environment:\n        Variables: {ES: !GetAtt Search.DomainEndpoint, ALARM: !Ref Alarm}\n")
-    result = api.suggest_for_function(load_template(str(template), region="us-east-1", account="1"), None)
+    result = _suggest(template)
     assert {(p.action, p.resource) for p in result.permissions} == {
         ("es:ESHttpGet", "arn:aws:es:us-east-1:1:domain/orders/orders/_search"),
         ("cloudwatch:SetAlarmState", "arn:aws:cloudwatch:us-east-1:1:alarm:*-Alarm-*"),
@@ -590,7 +590,6 @@ def test_no_value_removes_the_list_item_or_key_that_holds_it(tmp_path: Path) -> 
 
 def test_a_global_table_is_named_as_a_table(tmp_path: Path) -> None:
     """``AWS::DynamoDB::GlobalTable``'s Ref is its name, and its stream an ARN under it."""
-    from lpgen import api
 
     template = sam_function(tmp_path, code=(
         "import os, boto3\n"
@@ -604,7 +603,7 @@ def test_a_global_table_is_named_as_a_table(tmp_path: Path) -> None:
         "      Events:\n        Changes:\n          Type: DynamoDB\n"
         "          Properties: {Stream: !GetAtt Orders.StreamArn, StartingPosition: LATEST}\n"
     ))
-    result = api.suggest_for_function(load_template(str(template), region="us-east-1", account="1"), None)
+    result = _suggest(template)
     got = {(p.action, p.resource) for p in result.permissions}
     assert ("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/orders") in got
     assert ("dynamodb:GetRecords", "arn:aws:dynamodb:us-east-1:1:table/orders/stream/*") in got
@@ -628,7 +627,7 @@ def test_athena_results_go_where_the_workgroup_says_with_the_roles_rights(tmp_pa
     template = sam_function(tmp_path, code=code, resources=(
         "  Reports:\n    Type: AWS::Athena::WorkGroup\n    Properties:\n      Name: reports\n"
         "      WorkGroupConfiguration: {ResultConfiguration: {OutputLocation: s3://athena-out/reports}}\n"))
-    result = api.suggest_for_function(load_template(str(template), region="us-east-1", account="1"), None)
+    result = _suggest(template)
     got = {(p.action, p.resource) for p in result.permissions}
     assert {("s3:PutObject", "arn:aws:s3:::athena-out/reports/*"), ("s3:ListBucket", "arn:aws:s3:::athena-out"),
             ("s3:PutObject", "arn:aws:s3:::mine/q/*")} <= got
@@ -663,13 +662,12 @@ def test_serverless_resources_imply_what_they_do_in_a_template(tmp_path: Path) -
 def test_a_topic_encrypted_with_the_templates_key_by_ref_needs_it_to_publish(tmp_path: Path) -> None:
     """``KmsMasterKeyId: !Ref Key`` gives the key's id, known once deployed: publishing to the
     topic (here Lambda's delivery to a dead-letter topic) still needs a key of the account."""
-    from lpgen import api
 
     template = sam_function(
         tmp_path, "      DeadLetterQueue: {Type: SNS, TargetArn: !Ref Dlq}\n",
         "  Key: {Type: AWS::KMS::Key, Properties: {KeyPolicy: {}}}\n"
         "  Dlq: {Type: AWS::SNS::Topic, Properties: {TopicName: dlq, KmsMasterKeyId: !Ref Key}}\n")
-    result = api.suggest_for_function(load_template(str(template), region="us-east-1", account="1"), None)
+    result = _suggest(template)
     assert {(p.action, p.resource) for p in result.permissions if p.action.startswith("kms:")} == {
         ("kms:GenerateDataKey", "arn:aws:kms:us-east-1:1:key/*"), ("kms:Decrypt", "arn:aws:kms:us-east-1:1:key/*")}
 
@@ -677,7 +675,6 @@ def test_a_topic_encrypted_with_the_templates_key_by_ref_needs_it_to_publish(tmp
 def test_a_rotation_function_acts_on_the_secrets_it_rotates(tmp_path: Path) -> None:
     """Secrets Manager invokes a rotation function with the SecretId of the secret whose
     rotation schedule names it: the secret the template defines, not any secret."""
-    from lpgen import api
 
     template = sam_function(
         tmp_path,
@@ -688,7 +685,7 @@ def test_a_rotation_function_acts_on_the_secrets_it_rotates(tmp_path: Path) -> N
                    "  Rotation:\n    Type: AWS::SecretsManager::RotationSchedule\n"
                    "    Properties: {SecretId: !Ref Db, RotationLambdaARN: !GetAtt Fn.Arn}\n"),
     )
-    result = api.suggest_for_function(load_template(str(template), region="us-east-1", account="1"), None)
+    result = _suggest(template)
     assert [(p.action, p.resource) for p in result.permissions] == [
         ("secretsmanager:PutSecretValue", "arn:aws:secretsmanager:us-east-1:1:secret:prod/db-??????"),
     ]
@@ -697,7 +694,6 @@ def test_a_rotation_function_acts_on_the_secrets_it_rotates(tmp_path: Path) -> N
 def test_a_schedules_constant_input_is_the_event(tmp_path: Path) -> None:
     """A schedule or rule whose target Input is constant hands the function that JSON: the
     names the code reads from it are known."""
-    from lpgen import api
 
     template = sam_function(
         tmp_path,
@@ -707,7 +703,7 @@ def test_a_schedules_constant_input_is_the_event(tmp_path: Path) -> None:
         code=("import boto3\ndef handler(event, context):\n"
               "    boto3.client('s3').put_object(Bucket=event['bucket'], Key=event['prefix'] + 'r.csv', Body=b'')\n"),
     )
-    result = api.suggest_for_function(load_template(str(template), region="us-east-1", account="1"), None)
+    result = _suggest(template)
     assert [(p.action, p.resource) for p in result.permissions] == [("s3:PutObject", "arn:aws:s3:::reports/nightly/r.csv")]
 
 
@@ -759,7 +755,6 @@ def test_more_resources_of_the_template_name_what_the_code_calls(tmp_path: Path)
     """A repository's and a Timestream database's Ref is its name, a job queue's and job
     definition's their ARN, a project's and a crawler's their name, an activity's its ARN,
     and a GraphQL API's its ARN (with an id made when it is created)."""
-    from lpgen import api
 
     template = sam_function(tmp_path, code=MORE_TYPES_CODE, resources=(
         "  Repo:\n    Type: AWS::ECR::Repository\n    Properties: {RepositoryName: images}\n"
@@ -776,5 +771,5 @@ def test_more_resources_of_the_template_name_what_the_code_calls(tmp_path: Path)
         "          PROJECT: !Ref Project\n          CRAWLER: !Ref Crawler\n          ACTIVITY: !Ref Activity\n"
         "          API: !GetAtt Api.ApiId\n"
     ))
-    result = api.suggest_for_function(load_template(str(template), region="us-east-1", account="1"), None)
+    result = _suggest(template)
     assert {(p.action, p.resource) for p in result.permissions} >= MORE_TYPES_GRANTS
