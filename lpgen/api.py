@@ -629,8 +629,9 @@ def suggest_for_function(
     """Suggest the policy of one function of a template (``lpgen.iac.Template``): its code,
     its environment, what the template implies (event sources, encryption keys, passed
     roles) and, with ``cloudtrail`` (a source, or a summary several functions share), its
-    role's history."""
-    fn = template.function(function)
+    role's history. With no ``function``, the template's only one, or the one whose code
+    ``paths`` are."""
+    fn = template.function(function, [str(p) for p in paths or ()])
     if not fn.is_python:
         raise SourceError(f"{template.path}: function {fn.name} runs {fn.runtime}; lpgen reads Python handlers")
     # NOTE: the template's own region (serverless provider.region) applies when none is given.

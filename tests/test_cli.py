@@ -237,6 +237,32 @@ def test_functions_in_other_languages_are_skipped_with_a_word(tmp_path: Path) ->
     assert "function JsFn runs nodejs20.x; lpgen reads Python handlers" in one.output
 
 
+def test_the_code_given_chooses_the_templates_function(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for folder, module, bucket in (("orders", "app", "orders-b"), ("shared", "a", "a-b"), ("shared", "b", "b-b")):
+        (tmp_path / folder).mkdir(exist_ok=True)
+        (tmp_path / folder / f"{module}.py").write_text(
+            f"import boto3\ndef handler(event, context):\n    boto3.client('s3').get_object(Bucket='{bucket}', Key='k')\n"
+        )
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nGlobals:\n  Function:\n    Runtime: python3.12\nResources:\n"
+        "  Orders:\n    Type: AWS::Serverless::Function\n    Properties: {CodeUri: orders, Handler: app.handler}\n"
+        "  A:\n    Type: AWS::Serverless::Function\n    Properties: {CodeUri: shared, Handler: a.handler}\n"
+        "  B:\n    Type: AWS::Serverless::Function\n    Properties: {CodeUri: shared, Handler: b.handler}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+
+    def resources(*paths: str) -> list[str] | str:
+        run = CliRunner().invoke(main, ["suggest", *paths, "--template", "template.yaml", "--region", "us-east-1"])
+        return [r for s in json.loads(run.stdout)["Statement"] for r in s["Resource"]] if run.exit_code == 0 else run.output
+
+    assert resources("orders") == ["arn:aws:s3:::orders-b/k"]
+    assert resources("orders/app.py") == ["arn:aws:s3:::orders-b/k"]
+    # NOTE: two functions share the folder: the file names the one.
+    assert resources("shared/b.py") == ["arn:aws:s3:::b-b/k"]
+    for ambiguous in ("shared", "."):
+        assert "name one function with --function (A, B, Orders)" in resources(ambiguous)
+
+
 def test_python_dash_m_lpgen_is_the_program() -> None:
     result = subprocess.run([sys.executable, "-P", "-m", "lpgen", "--version"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr

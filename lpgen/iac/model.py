@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -352,8 +353,10 @@ class Template:
         except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
             raise TemplateError(f"{self.path}: unexpected structure in {fn.name}'s policy ({structure_problem(exc)})") from exc
 
-    def function(self, name: str | None) -> FunctionInfo:
-        """The function named, or the only one."""
+    def function(self, name: str | None, paths: Sequence[str] = ()) -> FunctionInfo:
+        """The function named, or the only one; with no name and several functions, the one
+        whose code ``paths`` (files or folders) are: the function with the deepest code
+        folder holding them all, else the one whose handler's module is the file given."""
         if name is not None:
             if name not in self.functions:
                 known = ", ".join(sorted(self.functions)) or "none"
@@ -361,6 +364,9 @@ class Template:
             return self.functions[name]
         if len(self.functions) == 1:
             return next(iter(self.functions.values()))
+        chosen = _function_of_paths(list(self.functions.values()), paths)
+        if chosen is not None:
+            return chosen
         known = ", ".join(sorted(self.functions)) or "none"
         raise TemplateError(f"{self.path}: name one function with --function ({known})")
 
@@ -596,3 +602,26 @@ def msk_iam_grants(cluster_arn: str, topics: list[str], group: str) -> tuple[tup
         "group": [f"{head}:group/{name_uuid}/{group or '*'}"],
     }
     return tuple((action, r) for action, kind in MSK_IAM_ACTIONS for r in places[kind])
+
+
+def _function_of_paths(functions: list[FunctionInfo], paths: Sequence[str]) -> FunctionInfo | None:
+    """The one function whose code ``paths`` are (see ``Template.function``), or None."""
+    given = [os.path.abspath(p) for p in paths]
+    if not given:
+        return None
+
+    def holds(root: str, path: str) -> bool:
+        return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+    rooted = [(os.path.abspath(f.code_root), f) for f in functions if f.code_root and f.inline_code is None]
+    holding = [(root, f) for root, f in rooted if all(holds(root, p) for p in given)]
+    deepest = max((len(root) for root, _ in holding), default=0)
+    found = [f for root, f in holding if len(root) == deepest]
+    if len(found) > 1 and len(given) == 1 and given[0].endswith(".py"):
+        # NOTE: functions sharing one code folder (SAM's CodeUri: src/) differ by handler.
+        found = [f for f in found if f.handler and os.path.join(
+            os.path.abspath(f.code_root or "."), f.handler.rpartition(".")[0].replace(".", os.sep) + ".py") == given[0]]
+    if len(found) != 1 or any(f is not found[0] and any(holds(p, root) for p in given) for root, f in rooted):
+        # NOTE: a folder that holds another function's code is not one function's.
+        return None
+    return found[0]
