@@ -1741,8 +1741,9 @@ def test_redrives_automations_and_new_buckets_need_what_they_touch(tmp_path: Pat
 
 
 def test_a_client_for_each_region_the_code_names(tmp_path: Path) -> None:
-    """A loop over Regions makes a client in each; a Region only a response gives is any
-    Region; the function's own AWS_REGION stays the function's Region."""
+    """A loop over Regions makes a client in each; a Region only a response gives, or a
+    variable with no value here gives, is any Region; the function's own AWS_REGION stays
+    the function's Region."""
     got = _perms(tmp_path, (
         "import os, boto3\n"
         "REGIONS = ['us-east-1', 'eu-west-1']\n"
@@ -1754,6 +1755,7 @@ def test_a_client_for_each_region_the_code_names(tmp_path: Path) -> None:
         "    for r in boto3.client('ec2').describe_regions()['Regions']:\n"
         "        boto3.client('ssm', region_name=r['RegionName']).get_parameter(Name='/x')\n"
         "    boto3.client('ssm', region_name=os.environ['AWS_REGION']).get_parameter(Name='/y')\n"
+        "    boto3.client('ssm', region_name=os.getenv('CONFIG_REGION')).get_parameter(Name='/z')\n"
         "    for region in ('us-east-1', 'ap-south-1'):\n"
         "        boto3.Session(region_name=region).resource('dynamodb').Table('t').get_item(Key={})\n"
     ))
@@ -1764,6 +1766,7 @@ def test_a_client_for_each_region_the_code_names(tmp_path: Path) -> None:
         ("ec2:DescribeRegions", "*"),
         ("ssm:GetParameter", "arn:aws:ssm:*:1:parameter/x"),
         ("ssm:GetParameter", "arn:aws:ssm:us-east-1:1:parameter/y"),
+        ("ssm:GetParameter", "arn:aws:ssm:*:1:parameter/z"),
         ("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/t"),
         ("dynamodb:GetItem", "arn:aws:dynamodb:ap-south-1:1:table/t"),
     }

@@ -49,12 +49,14 @@ ENDPOINT_NAMED = frozenset({"apigatewaymanagementapi"})
 def regions_named(given: Vals, default: str | None) -> list[str | None]:
     """The Regions a ``region_name`` argument names: one client or session is made for each
     (``for region in REGIONS``). A Region only a response gives (every Region
-    DescribeRegions lists) is any Region, ``*``; the function's own Region (``OWN_PLACE``)
-    and text not fully known keep ``default``."""
+    DescribeRegions lists), or text not fully known (a variable with no value here), is any
+    Region, ``*``; the function's own Region (``OWN_PLACE``) is ``default``."""
     if any(isinstance(v, Unknown) for v in given):
         return ["*"]
     named = strings(tuple(v for v in given if isinstance(v, Str)))
-    if named and all("*" not in r for r in named):
+    if any("*" in r for r in named):
+        return ["*"]
+    if named:
         # NOTE: the function's own Region (its AWS_REGION when no Region is given) is the default.
         return sorted({default if r == OWN_PLACE["Region"] else r for r in named}, key=lambda r: r or "")
     return [default]
