@@ -150,14 +150,23 @@ def _check_handler(analyzer: Analyzer, module: str, function: str) -> None:
     raise SourceError(f"{where} defines no {function!r}{known}")
 
 
+def _is_own_function(analyzer: Analyzer, module: str, function: str | None) -> bool:
+    """Is the entry a function a decorator made a Lambda function of its own (see
+    ``Analyzer.is_own_function``)?"""
+    state = analyzer.modules.get(module)
+    found = state.env.get(function) if state is not None and function else None
+    return bool(found) and all(analyzer.is_own_function(getattr(f, "node", None)) for f in found or ())
+
+
 def _registered(analyzer: Analyzer, reached: set[int]) -> list[tuple[str, str | None]]:
     """Top-level functions the entry does not reach that a decorator hands to an object of
-    a library (``@app.get("/items")``, ``@router.post``, ``@app.resolver(...)``)."""
+    a library (``@app.get("/items")``, ``@router.post``, ``@app.resolver(...)``), but not
+    those it makes functions of their own (Chalice's event handlers)."""
     return [
         (mod, node.name)
         for mod, state in sorted(analyzer.modules.items())
         for node in state.parsed.outline.decorated
-        if id(node) not in reached and analyzer.is_route(node)
+        if id(node) not in reached and analyzer.is_route(node) and not analyzer.is_own_function(node)
     ]
 
 
@@ -319,9 +328,10 @@ def _analyze(
     if not full_entry_text and entry_text.endswith(BY_NAME) and len(entries) > 5:
         entry_text = _entry_text([f"{m}.{f}" for m, f in entries], "found by name")
     registered: list[tuple[str, str | None]] = []
-    if entries and all(f is not None for _, f in entries):
+    if entries and all(f is not None for _, f in entries) and not all(_is_own_function(analyzer, m, f) for m, f in entries):
         # NOTE: routes of an event handler or web framework (@app.get(...)) are called by
-        # the library the entry hands the event to (app.resolve(event, context)).
+        # the library the entry hands the event to (app.resolve(event, context)); an entry
+        # that is a function of its own (Chalice's @app.on_sqs_message) hands over nothing.
         registered = _registered(analyzer, analyzer.visited)
         if registered:
             analyzer.run(entries + registered)

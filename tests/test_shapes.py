@@ -764,6 +764,38 @@ def test_chalice_event_sources_are_polled_with_the_role(tmp_path: Path) -> None:
     }
 
 
+def test_each_chalice_handler_is_a_function_of_its_own(tmp_path: Path) -> None:
+    """Chalice deploys the REST API (``app.app``) and each event handler as separate Lambda
+    functions: the API runs its routes only, an event handler itself only, and the queue a
+    handler subscribes to is polled with that handler's role."""
+    (tmp_path / "app.py").write_text(
+        "import boto3\n"
+        "from chalice import Chalice\n"
+        "app = Chalice(app_name='orders')\n"
+        "ddb = boto3.client('dynamodb')\n"
+        "@app.route('/orders/{oid}')\n"
+        "def get_order(oid):\n"
+        "    return ddb.get_item(TableName='orders', Key={})\n"
+        "@app.on_sqs_message(queue='jobs')\n"
+        "def on_job(event):\n"
+        "    ddb.put_item(TableName='jobs-done', Item={})\n"
+        "@app.lambda_function(name='report')\n"
+        "def report(event, context):\n"
+        "    boto3.client('ssm').get_parameter(Name='/report')\n"
+    )
+
+    def grants(handler: str) -> set[tuple[str, str]]:
+        got = api.suggest([f"{tmp_path}/app.{handler}"], region="us-east-1", account="1").permissions
+        return {(p.action, p.resource) for p in got}
+
+    assert grants("app") == {("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/orders")}
+    assert grants("on_job") == {
+        ("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/jobs-done"),
+        *((a, "arn:aws:sqs:us-east-1:1:jobs") for a in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")),
+    }
+    assert grants("report") == {("ssm:GetParameter", "arn:aws:ssm:us-east-1:1:parameter/report")}
+
+
 def test_a_chalice_s3_handler_reads_the_bucket_and_keys_its_decorator_names(tmp_path: Path) -> None:
     """Chalice hands an on_s3_event handler the notification's bucket and key: the
     decorator's bucket, keys with its prefix and suffix; an attribute it does not model

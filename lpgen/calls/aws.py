@@ -146,6 +146,15 @@ def route_event(library: str, method: str) -> dict[str, Any] | None:
 
 
 @cache
+def makes_own_function(library: str, method: str) -> bool:
+    """Does the decorator ``method`` of a ``library`` object make the function a Lambda
+    function of its own (``@own-functions`` in libraries.yaml: Chalice's event handlers),
+    which no other handler of the app calls?"""
+    table: dict[str, Any] = load_table("libraries.yaml") or {}
+    return f"{library}.{method}" in set(table.get("@own-functions") or ())
+
+
+@cache
 def signed_services() -> dict[str, str]:
     """The boto3 client whose catalogue entries describe requests signed for each SigV4
     signing name (``es`` → ``opensearch``), from ``@signed-services`` in libraries.yaml."""

@@ -142,7 +142,7 @@ class _SyntaxFacts:
 
     __slots__ = (
         "records", "nonlocals", "if_tests", "assigned", "assignments", "imports", "guards", "params", "handed",
-        "library_bases", "routes",
+        "library_bases", "routes", "own_functions",
     )
 
     def __init__(self) -> None:
@@ -172,6 +172,9 @@ class _SyntaxFacts:
         self.routes: set[int] = set()
         """function nodes a library calls (routes its decorators registered): their
         parameters come from the request, or from the dependencies they declare."""
+        self.own_functions: set[int] = set()
+        """those of ``routes`` a decorator made Lambda functions of their own (Chalice's event
+        handlers): no other entry runs them."""
 
 
 class _Key:
@@ -400,6 +403,11 @@ class Analyzer(BuiltinCalls):
         """Did a decorator hand this function to an object of a library, which calls it
         (``@app.get("/items")``)? Such a route runs with what the request holds."""
         return id(node) in self._syntax.routes
+
+    def is_own_function(self, node: object) -> bool:
+        """Did a decorator make this function a Lambda function of its own (Chalice's
+        ``@app.on_sqs_message``), which no other handler of its app calls?"""
+        return id(node) in self._syntax.own_functions
 
     def _run_entry(self, module: str, function: str | None) -> None:
         state = self.load_module(module)
@@ -1261,6 +1269,7 @@ class Analyzer(BuiltinCalls):
         qual = f"{frame.func.qualname}.{node.name}" if frame.func else node.name
         func = Func(node, frame.module.name, qual, None if frame.is_module else frame)
         wrappers: list[Func] = []
+        made = len(self.calls)
         for dec in node.decorator_list:
             dv = self.ev(dec, frame)
             for d in dv:
@@ -1272,6 +1281,13 @@ class Analyzer(BuiltinCalls):
             self.wrappers[id(node)] = wrappers
         if frame.is_module and any(_registers(dec, frame, self) for dec in node.decorator_list):
             self._syntax.routes.add(id(node))
+            if any(_makes_own_function(dec, frame, self) for dec in node.decorator_list):
+                self._syntax.own_functions.add(id(node))
+                named = self.project.entry_module, self.project.entry_function
+                if named[1] is not None and named != (frame.module.name, node.name):
+                    # NOTE: what the decorator subscribes (Chalice's SQS queue, polled with the
+                    # role) is that function's, not the named handler's.
+                    del self.calls[made:]
         frame.locals[node.name] = (func,)
 
     def define_class(self, node: ast.ClassDef, frame: Frame) -> None:
@@ -3015,6 +3031,16 @@ def _registers(dec: ast.expr, frame: Frame, analyzer: Analyzer) -> bool:
         isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
         and target.attr not in TRANSPARENT_DECORATORS
         and any(not isinstance(v, (Module, Builtin, Boto3)) for v in analyzer.lookup_name(target.value.id, frame))
+    )
+
+
+def _makes_own_function(dec: ast.expr, frame: Frame, analyzer: Analyzer) -> bool:
+    """Is ``@dec`` a decorator of a library's object that makes the function a Lambda
+    function of its own (``@own-functions`` in libraries.yaml)?"""
+    target = dec.func if isinstance(dec, ast.Call) else dec
+    return isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and any(
+        isinstance(v, LibObject) and aws.makes_own_function(v.name, target.attr)
+        for v in analyzer.lookup_name(target.value.id, frame)
     )
 
 
