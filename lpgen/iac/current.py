@@ -214,6 +214,10 @@ def current_policy(tpl: Template, fn: FunctionInfo) -> CurrentPolicy:
         from lpgen.iac import terraform
 
         found = terraform.current_policy(tpl, fn)
+    elif tpl.kind == "chalice":
+        from lpgen.iac import chalice
+
+        found = chalice.current_policy(tpl, fn)
     else:
         found = _cfn(doc, resolver, tpl, fn)
     known = [
@@ -554,7 +558,7 @@ def key_refuses(tpl: Template, key: str, role: str | None, action: str) -> bool:
     logical id, or its ``aws_iam_role`` name)? KMS needs a key policy statement that allows the
     role, or the account (then the role's IAM policy decides). False when the policy lets
     anyone or the account, or cannot be read here; its conditions are taken as holding."""
-    if tpl.source is None:
+    if tpl.source is None or tpl.kind == "chalice":
         return False
     if tpl.kind == "terraform":
         ev = tpl.source[1]
@@ -659,8 +663,9 @@ def upload_refusals(tpl: Template, calls: Any) -> list[tuple[Any, str]]:
 
 def _bucket_policies(tpl: Template) -> list[tuple[str, str, Any]]:
     """(name, bucket name, policy document) of the bucket policies the template defines:
-    ``AWS::S3::BucketPolicy`` (also in serverless.yml's resources), ``aws_s3_bucket_policy``."""
-    if tpl.source is None:
+    ``AWS::S3::BucketPolicy`` (also in serverless.yml's resources), ``aws_s3_bucket_policy``;
+    a Chalice app defines none."""
+    if tpl.source is None or tpl.kind == "chalice":
         return []
     if tpl.kind == "terraform":
         ev = tpl.source[1]

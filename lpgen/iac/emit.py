@@ -35,7 +35,7 @@ def _known_arns(tpl: Template, fn: FunctionInfo | None = None) -> list[tuple[str
     """(concrete ARN, ``Logical.Attr`` or ``Logical``) for the template's resources, longest
     first; with ``fn``, not those that depend on the function its policy is for, which the
     function's role would then depend on in turn (CloudFormation refuses the cycle)."""
-    if tpl.source is None:
+    if tpl.source is None or tpl.kind == "chalice":
         return []
     doc, resolver = tpl.source[0], tpl.source[1]
     from lpgen.iac.cfn import _types
@@ -177,7 +177,7 @@ def express(arn: str, tpl: Template, known: list[tuple[str, str]] | None = None)
 def _serverless_variables(arn: str, tpl: Template) -> str:
     """Names that came from serverless variables written back as those variables
     (``media-dev-uploads`` → ``${self:service}-${sls:stage}-uploads``)."""
-    if tpl.source is None or len(tpl.source) < 3:
+    if tpl.source is None or tpl.kind != "serverless":
         return arn
     doc, raw = tpl.source[0], tpl.source[2]
     pairs: list[tuple[str, str]] = []
@@ -252,7 +252,7 @@ def _yaml(value: Any) -> str:
 
 def _terraform_known(tpl: Template) -> list[tuple[str, str]]:
     """(concrete ARN or name, Terraform reference) for the module's resources, longest first."""
-    if tpl.source is None:
+    if tpl.source is None or tpl.kind != "terraform":
         return []
     ev = tpl.source[1]
     out: list[tuple[str, str]] = []

@@ -505,13 +505,19 @@ def load_template(
     account: str | None = None,
     partition: str | None = None,
 ) -> Template:
-    """Read a SAM/CloudFormation template or a serverless.yml."""
+    """Read a SAM/CloudFormation template, a serverless.yml, a Terraform module (its folder or
+    a file of it) or a Chalice app's ``.chalice/config.json`` (or the app's folder)."""
+    from lpgen.iac import chalice
+
     if os.path.isdir(path) and any(f.endswith(".tf") for f in os.listdir(path)):
         from lpgen.iac.terraform import load_terraform
 
         return load_terraform(path, params or {}, Scope(partition, region, account))
+    if os.path.isdir(path) and chalice.config_in(path):
+        path = str(chalice.config_in(path))
     if os.path.isdir(path):
-        raise TemplateError(f"{path}: a folder with no .tf files (a template is a file, or a Terraform module's folder)")
+        raise TemplateError(f"{path}: a folder with no .tf files (a template is a file, or a Terraform module's "
+                            "or Chalice app's folder)")
     if not os.path.isfile(path):
         raise TemplateError(f"{path}: no such file")
     scope = Scope(partition, region, account)
@@ -525,6 +531,8 @@ def load_template(
             from lpgen.iac.serverless import load_serverless
 
             return load_serverless(path, params or {}, scope)
+        if chalice.is_chalice_config(path):
+            return chalice.load_chalice(path, params or {}, scope)
         from lpgen.iac.cfn import load_cfn
 
         return load_cfn(path, params or {}, scope)

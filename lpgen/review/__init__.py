@@ -331,7 +331,8 @@ def review_changes(
         from lpgen.errors import UsageError
 
         # NOTE: an empty review would read as "nothing this change touches needs a permission".
-        raise UsageError("no template in this repository (template.yaml, serverless.yml or a Terraform root module): "
+        raise UsageError("no template in this repository (template.yaml, serverless.yml, a Terraform root module "
+                         "or a Chalice app's .chalice/config.json): "
                          "name one with --template")
     changed: list[str] = []
     if not review_all:

@@ -62,13 +62,14 @@ class Affected:
 
 
 def find_templates(root: str) -> list[str]:
-    """Templates in the repository (by their usual names), and its Terraform root modules
+    """Templates in the repository (by their usual names, and Chalice apps' ``.chalice/config.json``),
+    and its Terraform root modules
     (folders of ``.tf`` files that no other folder calls as a local module), relative to
     root."""
     out = []
     tracked = _git(root, "ls-files").splitlines()
     for path in tracked:
-        if os.path.basename(path) in TEMPLATE_NAMES:
+        if os.path.basename(path) in TEMPLATE_NAMES or path == ".chalice/config.json" or path.endswith("/.chalice/config.json"):
             out.append(path)
     return sorted(out) + terraform_roots(root, [p for p in tracked if p.endswith(".tf")])
 
