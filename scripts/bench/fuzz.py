@@ -176,6 +176,18 @@ resource "aws_lambda_function" "fn" {
 """a Terraform seed using instances of for_each and count, indexes, for expressions,
 operators and functions over lists and maps."""
 
+CHALICE_SEED = b"""{"version": "2.0", "app_name": "todo",
+ "environment_variables": {"TABLE": "t", "N": 3},
+ "lambda_functions": {"on_job": {"iam_policy_file": "job.json"}},
+ "stages": {"dev": {"autogen_policy": false, "subnet_ids": ["s"], "security_group_ids": ["g"],
+   "lambda_functions": {"on_job": {"environment_variables": {"Q": "q"}}, "api_handler": {"manage_iam_role": false,
+   "iam_role_arn": "arn:aws:iam::1:role/r"}}}}}
+"""
+"""a Chalice app's .chalice/config.json (its app.py is CHALICE_APP, its policy files beside it)."""
+
+CHALICE_APP = (b"from chalice import Chalice\napp = Chalice(app_name='todo')\n@app.route('/')\ndef index():\n    return {}\n"
+               b"@app.on_sqs_message(queue='q')\ndef on_job(event):\n    pass\n")
+
 NESTED = b"Parameters: {Stage: {Type: String}}\nResources:\n  T: {Type: AWS::DynamoDB::Table, Properties: {TableName: !Sub 't-${Stage}'}}\nOutputs:\n  TableName: {Value: !Ref T}\n"
 """the nested stack READERS_SEED's application names, beside it."""
 
@@ -211,7 +223,7 @@ def seeds(kind: str) -> list[bytes]:
         return [p.read_bytes() for p in sorted(CORPUS.glob("*/src/**/*.py"))]
     if kind == "template":
         return [p.read_bytes() for p in sorted(CORPUS.glob("*/template.yaml")) + sorted(CORPUS.glob("*/serverless.yml"))] + [
-            TEMPLATE_SEED, READERS_SEED, SERVERLESS_SEED, TERRAFORM_SEED]
+            TEMPLATE_SEED, READERS_SEED, SERVERLESS_SEED, TERRAFORM_SEED, CHALICE_SEED]
     if kind == "trail":
         out = []
         for p in sorted(CORPUS.glob("*/trail/**/*.json*")):
@@ -240,8 +252,14 @@ def runner(kind: str, work: Path) -> Callable[[bytes], None]:
 
         for old in work.glob("*.tf"):
             old.unlink()
-        path = work / ("main.tf" if data.startswith(b"variable") else
+        path = work / ("main.tf" if data.startswith(b"variable") else ".chalice/config.json" if b'"app_name"' in data[:200] else
                        "serverless.yml" if b"functions:" in data[:4000] else "template.yaml")
+        if path.parent.name == ".chalice":
+            path.parent.mkdir(exist_ok=True)
+            (work / "app.py").write_bytes(CHALICE_APP)
+            for name in ("policy-dev.json", "job.json"):
+                (path.parent / name).write_bytes(mutate(b'{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}',
+                                                        random.Random(data)))
         path.write_bytes(data)
         (work / "nested.yaml").write_bytes(NESTED)
         try:
