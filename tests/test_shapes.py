@@ -764,6 +764,29 @@ def test_chalice_event_sources_are_polled_with_the_role(tmp_path: Path) -> None:
     }
 
 
+def test_a_flag_the_code_sets_decides_a_conditional_action(tmp_path: Path) -> None:
+    """S3 Vectors reads metadata with GetVectors: a query or listing that sets the flag True
+    needs it, one that sets it False does not, and one whose flag is not known gets it with
+    a finding (LP103). The vector bucket is named by vectorBucketName."""
+    src = tmp_path / "app.py"
+    src.write_text(
+        "import boto3\n"
+        "v = boto3.client('s3vectors')\n"
+        "def handler(event, context):\n"
+        "    v.query_vectors(vectorBucketName='emb', indexName='faq', queryVector={}, topK=3, returnMetadata=True)\n"
+        "    v.query_vectors(vectorBucketName='emb', indexName='keys', queryVector={}, topK=3, returnMetadata=False)\n"
+        "    v.list_vectors(vectorBucketName='emb', indexName='all', returnData=event['full'])\n"
+    )
+    result = api.suggest([str(src)], region="us-east-1", account="1")
+    index = "arn:aws:s3vectors:us-east-1:1:bucket/emb/index/"
+    assert {(p.action, p.resource) for p in result.permissions} == {
+        ("s3vectors:QueryVectors", index + "faq"), ("s3vectors:GetVectors", index + "faq"),
+        ("s3vectors:QueryVectors", index + "keys"),
+        ("s3vectors:ListVectors", index + "all"), ("s3vectors:GetVectors", index + "all"),
+    }
+    assert [(f.code, f.line) for f in result.findings if f.code == "LP103"] == [("LP103", 6)]
+
+
 def test_each_chalice_handler_is_a_function_of_its_own(tmp_path: Path) -> None:
     """Chalice deploys the REST API (``app.app``) and each event handler as separate Lambda
     functions: the API runs its routes only, an event handler itself only, and the queue a

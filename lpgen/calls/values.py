@@ -402,5 +402,9 @@ def to_param(values: Vals, depth: int = 0) -> Any:
         return merged
     if seqs and len(seqs) == len(concrete):
         return [to_param(item, depth + 1) for s in seqs for item in s.items]
+    if all(isinstance(v, Const) and isinstance(v.value, bool) for v in concrete):
+        # NOTE: a flag the code sets (ReturnMetadata=True) decides a conditional action.
+        flags = list(dict.fromkeys(v.value for v in concrete))  # type: ignore[attr-defined]
+        return flags[0] if len(flags) == 1 else flags
     pats = strings(tuple(concrete))
     return pats[0] if len(pats) == 1 else pats

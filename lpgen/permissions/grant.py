@@ -80,6 +80,9 @@ def trigger(when: str, params: dict[str, Any]) -> bool | None:
         return True
     unknown = False
     for v in values:
+        if isinstance(v, (bool, int, float)):
+            # NOTE: a literal True or 3 in the request is compared as the text it is sent as.
+            v = str(v)
         if not isinstance(v, str) or v == "*":
             unknown = True
             continue
