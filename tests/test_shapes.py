@@ -787,6 +787,36 @@ def test_a_flag_the_code_sets_decides_a_conditional_action(tmp_path: Path) -> No
     assert [(f.code, f.line) for f in result.findings if f.code == "LP103"] == [("LP103", 6)]
 
 
+def test_names_each_service_gives_its_own_member(tmp_path: Path) -> None:
+    """Members whose names differ from the ARN format's variable: a KMS alias's name carries
+    the alias/ prefix its ARN adds (and an alias operation is checked on the key too), SES
+    v2 names an identity by EmailIdentity, each kind of Transcribe job by its own member,
+    and a Config recorder by ConfigurationRecorderName."""
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    kms = boto3.client('kms')\n"
+        "    kms.create_alias(AliasName='alias/app', TargetKeyId='1234abcd-12ab-34cd-56ef-1234567890ab')\n"
+        "    kms.delete_alias(AliasName='alias/old')\n"
+        "    boto3.client('sesv2').get_email_identity(EmailIdentity='example.com')\n"
+        "    tr = boto3.client('transcribe')\n"
+        "    tr.get_transcription_job(TranscriptionJobName='t1')\n"
+        "    tr.get_call_analytics_job(CallAnalyticsJobName='c1')\n"
+        "    tr.get_medical_transcription_job(MedicalTranscriptionJobName='m1')\n"
+        "    boto3.client('config').start_configuration_recorder(ConfigurationRecorderName='default')\n"
+    ))
+    kms, tr = "arn:aws:kms:us-east-1:1:", "arn:aws:transcribe:us-east-1:1:"
+    assert got == {
+        ("kms:CreateAlias", kms + "alias/app"), ("kms:CreateAlias", kms + "key/1234abcd-12ab-34cd-56ef-1234567890ab"),
+        ("kms:DeleteAlias", kms + "alias/old"), ("kms:DeleteAlias", kms + "key/*"),
+        ("ses:GetEmailIdentity", "arn:aws:ses:us-east-1:1:identity/example.com"),
+        ("transcribe:GetTranscriptionJob", tr + "transcription-job/t1"),
+        ("transcribe:GetCallAnalyticsJob", tr + "analytics/c1"),
+        ("transcribe:GetMedicalTranscriptionJob", tr + "medical-transcription-job/m1"),
+        ("config:StartConfigurationRecorder", "arn:aws:config:us-east-1:1:configuration-recorder/default/*"),
+    }
+
+
 def test_each_chalice_handler_is_a_function_of_its_own(tmp_path: Path) -> None:
     """Chalice deploys the REST API (``app.app``) and each event handler as separate Lambda
     functions: the API runs its routes only, an event handler itself only, and the queue a

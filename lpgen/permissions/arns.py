@@ -222,6 +222,14 @@ def _t_kms_key(v: str, spec: dict[str, Any]) -> dict[str, str]:
     return {"KeyId": v}
 
 
+def _t_kms_alias(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    """An alias by ARN, or by the name the API takes (``alias/orders``): the ARN format's
+    variable is the part after ``alias/``."""
+    if v.startswith("arn:"):
+        return {"__arn__": v}
+    return {"Alias": v.removeprefix("alias/")}
+
+
 def _t_arn_name(v: str, spec: dict[str, Any]) -> dict[str, str]:
     if v.startswith("arn:"):
         return {"__arn__": v}
@@ -609,6 +617,7 @@ TRANSFORMS: dict[str, Callable[[str, dict[str, Any]], dict[str, str] | None]] = 
     "ssm_path": _t_ssm_path,
     "lambda_function": _t_lambda_function,
     "kms_key": _t_kms_key,
+    "kms_alias": _t_kms_alias,
     "arn_name": _t_arn_name,
     "arn_full": _t_arn_full,
     "batch_job_definition": _t_batch_job_definition,
