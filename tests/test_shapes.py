@@ -817,6 +817,32 @@ def test_names_each_service_gives_its_own_member(tmp_path: Path) -> None:
     }
 
 
+def test_a_bare_name_names_the_operations_subject(tmp_path: Path) -> None:
+    """Name is the rule EnableRule and DisableRule act on, the document of SSM's document
+    operations (where Name elsewhere names a parameter; a document AWS owns has no account),
+    and the terminology of Translate's terminology operations."""
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    ev = boto3.client('events')\n"
+        "    ev.disable_rule(Name='nightly')\n"
+        "    ev.enable_rule(Name='sync', EventBusName='orders')\n"
+        "    ssm = boto3.client('ssm')\n"
+        "    ssm.get_document(Name='Runbook')\n"
+        "    ssm.describe_document(Name='AWS-RunShellScript')\n"
+        "    ssm.get_parameter(Name='/app/flag')\n"
+        "    boto3.client('translate').get_terminology(Name='brand', TerminologyDataFormat='CSV')\n"
+    ))
+    assert got == {
+        ("events:DisableRule", "arn:aws:events:us-east-1:1:rule/nightly"),
+        ("events:EnableRule", "arn:aws:events:us-east-1:1:rule/orders/sync"),
+        ("ssm:GetDocument", "arn:aws:ssm:us-east-1:1:document/Runbook"),
+        ("ssm:DescribeDocument", "arn:aws:ssm:us-east-1:*:document/AWS-RunShellScript"),
+        ("ssm:GetParameter", "arn:aws:ssm:us-east-1:1:parameter/app/flag"),
+        ("translate:GetTerminology", "arn:aws:translate:us-east-1:1:terminology/brand"),
+    }
+
+
 def test_each_chalice_handler_is_a_function_of_its_own(tmp_path: Path) -> None:
     """Chalice deploys the REST API (``app.app``) and each event handler as separate Lambda
     functions: the API runs its routes only, an event handler itself only, and the queue a

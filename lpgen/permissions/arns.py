@@ -716,7 +716,10 @@ def param_spec(prefix: str, param: str) -> dict[str, Any] | None:
     return dict(entry)
 
 
-_VERB = re.compile(r"^(Batch)?(Get|Create|Delete|Update|Describe|List|Put|Start|Stop|Reset|Tag|Untag)")
+_VERB = re.compile(
+    r"^(Batch)?(Get|Create|Delete|Update|Describe|List|Put|Start|Stop|Reset|Tag|Untag|Enable|Disable|Modify"
+    r"|Activate|Deactivate|Cancel|Restore|Reboot|Terminate|Invoke|Execute|Run|Test|Retry|Resume|Pause)"
+)
 
 
 def _generic_var(param: str, var_names: tuple[str, ...], subject: str = "") -> str | None:
@@ -774,11 +777,15 @@ def variable_candidates(
 
     def take(param: str, raw: Any, forced_var: str | None = None, nested: bool = False) -> None:
         spec = param_spec(prefix, param) or {}
-        if forced_var and not spec.get("transform"):
+        if forced_var:
             # NOTE: a member bound to a variable reads as the action's own member of that
-            # name would (S3's SSEKMSKeyId as KMS's KeyId: an alias names no key).
+            # name would (S3's SSEKMSKeyId as KMS's KeyId: an alias names no key; SSM's Name
+            # bound to DocumentName as a document, AWS's own without an account).
             own = param_spec(prefix, forced_var) or {}
-            spec = own if own.get("transform") else {"var": forced_var}
+            if own.get("transform"):
+                spec = own
+            elif not spec.get("transform"):
+                spec = {"var": forced_var}
         if spec.get("transform") == "dict_keys":
             keys = list(raw.keys()) if isinstance(raw, dict) else ["*"]
             values = [k if isinstance(k, str) else "*" for k in keys]
