@@ -6,9 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import MORE_TYPES_CODE, MORE_TYPES_GRANTS, kafka_iam, sam_function
 
-from lpgen.iac import load_template
+from lpgen.errors import TemplateError
+from lpgen.iac import emit, load_template
 from lpgen.iac.cfn import load_document
 
 SHORT = """\
@@ -773,3 +775,74 @@ def test_more_resources_of_the_template_name_what_the_code_calls(tmp_path: Path)
     ))
     result = _suggest(template)
     assert {(p.action, p.resource) for p in result.permissions} >= MORE_TYPES_GRANTS
+
+
+FOR_EACH = """\
+Transform: [AWS::LanguageExtensions, AWS::Serverless-2016-10-31]
+Parameters:
+  Tenants: {Type: CommaDelimitedList, Default: "acme,globex-corp"}
+Resources:
+  Fn::ForEach::Tenant:
+    - TenantName
+    - !Ref Tenants
+    - Table&{TenantName}:
+        Type: AWS::DynamoDB::Table
+        Properties: {TableName: !Sub "orders-${TenantName}"}
+      Fn&{TenantName}:
+        Type: AWS::Serverless::Function
+        Properties:
+          CodeUri: src
+          Handler: app.handler
+          Runtime: python3.12
+          Environment:
+            Variables:
+              TABLE: !Ref "Table&{TenantName}"
+              Fn::ForEach::Flag:
+                - Flag
+                - [AUDIT, TRACE]
+                - "${Flag}_QUEUE": !Sub "https://sqs.us-east-1.amazonaws.com/1/${TenantName}-${Flag}"
+          Policies:
+            - DynamoDBWritePolicy: {TableName: !Ref TenantName}
+"""
+
+
+def test_for_each_loops_are_written_out_as_the_language_extensions_do(tmp_path: Path) -> None:
+    """AWS::LanguageExtensions' Fn::ForEach: one function per item of a list parameter (its
+    default, or --param), &{} without the item's punctuation, ${} and Ref with it, and a
+    loop inside a function's properties; a function a loop makes is not rewritten in place."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(
+        "import os, boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.resource('dynamodb').Table(os.environ['TABLE']).put_item(Item={})\n"
+        "    boto3.client('sqs').send_message(QueueUrl=os.environ['AUDIT_QUEUE'], MessageBody='m')\n"
+    )
+    (tmp_path / "template.yaml").write_text(FOR_EACH)
+    tpl = load_template(str(tmp_path / "template.yaml"), region="us-east-1", account="1")
+    assert sorted(tpl.functions) == ["Fnacme", "Fnglobexcorp"]
+    assert tpl.functions["Fnglobexcorp"].environment == {
+        "TABLE": "orders-globex-corp", "AUDIT_QUEUE": "https://sqs.us-east-1.amazonaws.com/1/globex-corp-AUDIT",
+        "TRACE_QUEUE": "https://sqs.us-east-1.amazonaws.com/1/globex-corp-TRACE"}
+    assert tpl.functions["Fnacme"].line == 5
+    from lpgen import api
+
+    got = api.suggest_for_function(tpl, "Fnacme")
+    assert {(p.action, p.resource) for p in got.permissions} == {
+        ("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/orders-acme"),
+        ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:acme-AUDIT"),
+    }
+    current = tpl.current_policy(tpl.functions["Fnacme"])
+    assert "arn:aws:dynamodb:us-east-1:1:table/acme" in {r for st in current.policy.statements for r in st.resources}
+    one = load_template(str(tmp_path / "template.yaml"), params={"Tenants": "initech"}, region="us-east-1", account="1")
+    assert sorted(one.functions) == ["Fninitech"]
+    with pytest.raises(TemplateError, match="made by a Fn::ForEach loop"):
+        emit.write_back(tpl, tpl.functions["Fnacme"], got.policy)
+
+
+def test_for_each_loops_that_multiply_past_any_template_are_an_error(tmp_path: Path) -> None:
+    fragment: Any = {"Q${A}${B}${C}${D}": {"Type": "AWS::SQS::Queue"}}
+    for ident in "DCBA":
+        fragment = {f"Fn::ForEach::L{ident}": [ident, [str(i) for i in range(10)], fragment]}
+    (tmp_path / "t.json").write_text(json.dumps({"Transform": "AWS::LanguageExtensions", "Resources": fragment}))
+    with pytest.raises(TemplateError, match="Fn::ForEach loops make more than 5,000 fragments"):
+        load_template(str(tmp_path / "t.json"))

@@ -570,6 +570,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
     if not isinstance(doc, dict) or not isinstance(doc.get("Resources"), dict):
         raise TemplateError(f"{path}: not a CloudFormation template (no Resources section)")
     params = {**_parent_parameters(path, scope), **params}
+    doc = expand_for_each(doc, params, lines, path)
     resolver = Resolver(doc, params, scope, path, params.get("AWS::StackName") or _cdk_stack_name(path) or "*")
     globals_fn = ((doc.get("Globals") or {}).get("Function") or {})
     functions: dict[str, FunctionInfo] = {}
@@ -967,3 +968,80 @@ def _template_key(value: Any, resources: dict[str, Any]) -> str:
     if isinstance(att, list) and len(att) == 2 and att[1] in ("Arn", "KeyId"):
         ref = att[0]
     return ref if isinstance(ref, str) and (resources.get(ref) or {}).get("Type") == "AWS::KMS::Key" else ""
+
+
+FOR_EACH = "Fn::ForEach::"
+MAX_FOR_EACH = 5000
+"""fragments all of a template's loops may write out."""
+_NOT_ALPHANUMERIC = re.compile(r"[^A-Za-z0-9]")
+
+
+def expand_for_each(
+    doc: dict[str, Any], params: dict[str, str], lines: dict[str, int] | None = None, path: str = "",
+) -> dict[str, Any]:
+    """The template with its ``Fn::ForEach`` loops written out, as the AWS::LanguageExtensions
+    transform does before anything else reads it: each loop (``Fn::ForEach::Name: [Id,
+    Collection, Fragment]``, in Resources, Outputs, Conditions or a resource's properties)
+    becomes its fragment once per item of the collection, with ``${Id}`` replaced by the
+    item, ``&{Id}`` by the item without its non-alphanumeric characters, and ``{"Ref": Id}``
+    by the item. A collection is a list or a ``Ref`` to a list parameter (``--param`` or its
+    default); one not known here is one item, ``*``. An expanded resource's line is its
+    loop's."""
+    transform = doc.get("Transform")
+    if "AWS::LanguageExtensions" not in (transform if isinstance(transform, list) else [transform]):
+        return doc
+    parameters: dict[str, Any] = doc["Parameters"] if isinstance(doc.get("Parameters"), dict) else {}
+
+    def collection(raw: Any) -> list[str]:
+        if isinstance(raw, list):
+            return [item if isinstance(item, str) else json.dumps(item) for item in raw]
+        if isinstance(raw, dict) and isinstance(raw.get("Ref"), str):
+            name = raw["Ref"]
+            spec: dict[str, Any] = parameters[name] if isinstance(parameters.get(name), dict) else {}
+            value = params.get(name, spec.get("Default"))
+            if isinstance(value, list):
+                return [str(v) for v in value]
+            if isinstance(value, str):
+                return [v.strip() for v in value.split(",")]
+        return ["*"]
+
+    made = [0]
+
+    def walk(node: Any, where: str) -> Any:
+        if isinstance(node, list):
+            return [walk(item, where) for item in node]
+        if not isinstance(node, dict):
+            return node
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if isinstance(key, str) and key.startswith(FOR_EACH) and isinstance(value, list) and len(value) == 3 \
+                    and isinstance(value[0], str) and isinstance(value[2], dict):
+                ident, items, fragment = value
+                for item in collection(items):
+                    made[0] += 1
+                    if made[0] > MAX_FOR_EACH:
+                        # NOTE: CloudFormation takes 500 resources; nested loops multiply.
+                        raise TemplateError(f"{path}: {where}{key}: Fn::ForEach loops make more than {MAX_FOR_EACH:,} fragments")
+                    for name, body in walk(_replace(fragment, ident, item), where).items():
+                        out[name] = body
+                        if lines is not None and where:
+                            lines.setdefault(f"{where}{name}", lines.get(f"{where}{key}", 0))
+            else:
+                out[key] = walk(value, f"{where}{key}." if where.count(".") < 4 else where)
+        return out
+
+    expanded: dict[str, Any] = walk(doc, "")
+    return expanded
+
+
+def _replace(node: Any, ident: str, item: str) -> Any:
+    """``node`` with a ForEach loop's identifier replaced by one item (see ``expand_for_each``)."""
+    if isinstance(node, str):
+        return node.replace("${" + ident + "}", item).replace("&{" + ident + "}", _NOT_ALPHANUMERIC.sub("", item))
+    if isinstance(node, list):
+        return [_replace(v, ident, item) for v in node]
+    if isinstance(node, dict):
+        if node == {"Ref": ident}:
+            return item
+        return {_replace(k, ident, item): _replace(v, ident, item) for k, v in node.items()}
+    return node

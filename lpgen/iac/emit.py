@@ -414,6 +414,10 @@ def _rewrite(tpl: Template, fn: FunctionInfo, policy: PolicyDocument, text: str,
             return _splice(text, provider, "iamRoleStatements", _yaml({"iamRoleStatements": statements}))
         raise TemplateError(f"{tpl.path}: no statements block to replace for {fn.name}")
     resources = doc.get("Resources") or {}
+    if fn.name not in resources:
+        # NOTE: a function a Fn::ForEach loop makes is written once, in the loop's fragment.
+        raise TemplateError(f"{tpl.path}: {fn.name} is made by a Fn::ForEach loop: write its policy in the loop's "
+                            "fragment (print the block with --format)")
     props = (resources.get(fn.name) or {}).get("Properties") or {}
     current = tpl.current_policy(fn)
     if props.get("Role") is None:

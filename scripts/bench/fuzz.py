@@ -188,6 +188,24 @@ CHALICE_SEED = b"""{"version": "2.0", "app_name": "todo",
 CHALICE_APP = (b"from chalice import Chalice\napp = Chalice(app_name='todo')\n@app.route('/')\ndef index():\n    return {}\n"
                b"@app.on_sqs_message(queue='q')\ndef on_job(event):\n    pass\n")
 
+FOR_EACH_SEED = b"""Transform: [AWS::LanguageExtensions, AWS::Serverless-2016-10-31]
+Parameters: {Names: {Type: CommaDelimitedList, Default: "a,b-c"}}
+Resources:
+  Fn::ForEach::Each:
+    - N
+    - !Ref Names
+    - Q&{N}: {Type: AWS::SQS::Queue, Properties: {QueueName: !Sub "q-${N}"}}
+      Fn&{N}:
+        Type: AWS::Serverless::Function
+        Properties:
+          CodeUri: src/
+          Handler: app.handler
+          Runtime: python3.12
+          Environment: {Variables: {Fn::ForEach::V: [V, [X, Y], {"${V}_Q": !Ref "Q&{N}"}]}}
+          Policies: [SQSSendMessagePolicy: {QueueName: !GetAtt "Q&{N}.QueueName"}]
+"""
+"""a template seed whose resources and environment AWS::LanguageExtensions' loops write out."""
+
 NESTED = b"Parameters: {Stage: {Type: String}}\nResources:\n  T: {Type: AWS::DynamoDB::Table, Properties: {TableName: !Sub 't-${Stage}'}}\nOutputs:\n  TableName: {Value: !Ref T}\n"
 """the nested stack READERS_SEED's application names, beside it."""
 
@@ -223,7 +241,7 @@ def seeds(kind: str) -> list[bytes]:
         return [p.read_bytes() for p in sorted(CORPUS.glob("*/src/**/*.py"))]
     if kind == "template":
         return [p.read_bytes() for p in sorted(CORPUS.glob("*/template.yaml")) + sorted(CORPUS.glob("*/serverless.yml"))] + [
-            TEMPLATE_SEED, READERS_SEED, SERVERLESS_SEED, TERRAFORM_SEED, CHALICE_SEED]
+            TEMPLATE_SEED, READERS_SEED, SERVERLESS_SEED, TERRAFORM_SEED, CHALICE_SEED, FOR_EACH_SEED]
     if kind == "trail":
         out = []
         for p in sorted(CORPUS.glob("*/trail/**/*.json*")):
