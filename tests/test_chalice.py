@@ -128,3 +128,42 @@ def test_a_bad_config_is_a_one_line_error(tmp_path: Path, text: str, message: st
     (tmp_path / ".chalice" / "config.json").write_text(text)
     with pytest.raises(TemplateError, match=re.escape(message)):
         load_template(str(tmp_path / ".chalice" / "config.json"))
+
+
+def test_registered_blueprints_add_their_routes_and_functions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A blueprint's routes are the REST API's; its event handlers are functions named with
+    the registration's name_prefix, run from the blueprint's module."""
+    (tmp_path / ".chalice").mkdir()
+    (tmp_path / "chalicelib").mkdir()
+    (tmp_path / "chalicelib" / "__init__.py").write_text("")
+    (tmp_path / "app.py").write_text(
+        "from chalice import Chalice\n"
+        "from chalicelib import jobs\n"
+        "from chalicelib.admin import admin_bp\n"
+        "app = Chalice(app_name='shop')\n"
+        "app.register_blueprint(admin_bp, url_prefix='/admin')\n"
+        "app.register_blueprint(jobs.bp, name_prefix='jobs_')\n"
+    )
+    (tmp_path / "chalicelib" / "admin.py").write_text(
+        "import boto3\nfrom chalice import Blueprint\nadmin_bp = Blueprint(__name__)\n"
+        "@admin_bp.route('/users')\ndef users():\n    return boto3.client('cognito-idp').list_users(UserPoolId='us-east-1_abc')\n"
+    )
+    (tmp_path / "chalicelib" / "jobs.py").write_text(
+        "import boto3\nfrom chalice import Blueprint\nbp = Blueprint(__name__)\n"
+        "@bp.on_sqs_message(queue='shop-jobs')\ndef run(event):\n"
+        "    boto3.client('dynamodb').put_item(TableName='shop-done', Item={})\n"
+    )
+    (tmp_path / ".chalice" / "config.json").write_text('{"version": "2.0", "app_name": "shop"}')
+    tpl = load_template(str(tmp_path))
+    assert {n: (f.handler, f.function_name) for n, f in tpl.functions.items()} == {
+        "api_handler": ("app.app", "shop-dev"), "jobs_run": ("chalicelib.jobs.run", "shop-dev-jobs_run")}
+    monkeypatch.chdir(tmp_path)
+    run = CliRunner().invoke(main, ["suggest", "--template", ".", "--all", "--region", "us-east-1", "--account", "1"])
+    got = {name: {(a, r) for s in doc["Statement"] for a in s["Action"] for r in s["Resource"]}
+           for name, doc in json.loads(run.stdout).items()}
+    assert got == {
+        "api_handler": {("cognito-idp:ListUsers", "arn:aws:cognito-idp:us-east-1:1:userpool/us-east-1_abc")},
+        "jobs_run": {("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/shop-done"),
+                     *((a, "arn:aws:sqs:us-east-1:1:shop-jobs")
+                       for a in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"))},
+    }

@@ -14,8 +14,9 @@ function shares, whose policy Chalice writes from the code when it deploys; else
 own, ``APP-STAGE-NAME``, with the policy file ``iam_policy_file`` (default
 ``policy-STAGE.json``) in ``.chalice``.
 
-The app's functions are found in ``app.py`` by its decorators, read as text (never run).
-Blueprints' event handlers are not read.
+The app's functions are found in ``app.py`` by its decorators, read as text (never run), and
+in the blueprints it registers from its own modules (their event handlers named with the
+registration's ``name_prefix``, their handlers in the blueprint's module).
 """
 
 from __future__ import annotations
@@ -148,13 +149,37 @@ def _line_of(text: str, name: str) -> int:
 
 
 def _app_functions(app_py: str) -> list[tuple[str, str]]:
-    """(name, handler) of each Lambda function of the app in ``app_py``, from its decorators."""
-    source = read_text(app_py, TemplateError)
+    """(name, handler) of each Lambda function of the app in ``app_py``, from its decorators
+    and those of the blueprints it registers."""
+    tree = _parse(app_py)
+    out, routes = _decorated(tree, _made(tree, "Chalice"), "app", "")
+    root = os.path.dirname(app_py)
+    for module, attr, prefix in _blueprints(tree, _made(tree, "Chalice")):
+        where = next((p for p in (os.path.join(root, *module.split(".")) + ".py",
+                                  os.path.join(root, *module.split("."), "__init__.py")) if os.path.isfile(p)), None)
+        if where is None:
+            continue
+        bp_tree = _parse(where)
+        found, bp_routes = _decorated(bp_tree, _made(bp_tree, "Blueprint") & {attr}, module, prefix)
+        out.update(found)
+        routes = routes or bp_routes
+    if routes:
+        out[API_HANDLER] = "app.app"
+    return sorted(out.items())
+
+
+def _parse(path: str) -> ast.Module:
+    source = read_text(path, TemplateError)
     try:
-        tree = ast.parse(source, app_py)
+        return ast.parse(source, path)
     except SyntaxError as exc:
-        raise TemplateError(f"{app_py}:{exc.lineno}:{exc.offset}: {exc.msg}") from exc
-    apps = _chalice_names(tree)
+        raise TemplateError(f"{path}:{exc.lineno}:{exc.offset}: {exc.msg}") from exc
+
+
+def _decorated(tree: ast.Module, owners: set[str], module: str, prefix: str) -> tuple[dict[str, str], bool]:
+    """The functions of ``module`` that decorators of ``owners`` (an app, or a blueprint
+    registered with ``name_prefix`` ``prefix``) make Lambda functions, and whether any is a
+    route."""
     out: dict[str, str] = {}
     routes = False
     for node in tree.body:
@@ -162,29 +187,58 @@ def _app_functions(app_py: str) -> list[tuple[str, str]]:
             continue
         for dec in node.decorator_list:
             target = dec.func if isinstance(dec, ast.Call) else dec
-            if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id in apps):
+            if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id in owners):
                 continue
             if target.attr == "route":
                 routes = True
             elif target.attr in WEBSOCKET_FUNCTIONS:
-                out.setdefault(WEBSOCKET_FUNCTIONS[target.attr], f"app.{node.name}")
+                out.setdefault(WEBSOCKET_FUNCTIONS[target.attr], f"{module}.{node.name}")
             elif target.attr in OWN_FUNCTION_DECORATORS:
-                given = next((k.value.value for k in getattr(dec, "keywords", ())
-                              if k.arg == "name" and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)), None)
-                out[given or node.name] = f"app.{node.name}"
-    if routes:
-        out[API_HANDLER] = "app.app"
-    return sorted(out.items())
+                out[prefix + (_literal(dec, "name") or node.name)] = f"{module}.{node.name}"
+    return out, routes
 
 
-def _chalice_names(tree: ast.Module) -> set[str]:
-    """The module-level names ``app.py`` binds to ``Chalice(...)``."""
-    makers = {"chalice.Chalice", "Chalice"}
+def _literal(call: ast.expr, keyword: str) -> str | None:
+    """The string literal a call gives for ``keyword``, or None."""
+    for k in getattr(call, "keywords", ()):
+        if k.arg == keyword and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str):
+            return k.value.value
+    return None
+
+
+def _blueprints(tree: ast.Module, apps: set[str]) -> list[tuple[str, str, str]]:
+    """(module, name in it, name_prefix) of each blueprint ``app.py`` registers
+    (``app.register_blueprint(bp, name_prefix="admin_")``), imported from the app's modules."""
+    imported: dict[str, tuple[str, str]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for a in node.names:
+                imported[a.asname or a.name] = (node.module, a.name)
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                imported[a.asname or a.name] = (a.name, "")
+    out = []
+    for call in ast.walk(tree):
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "register_blueprint"
+                and isinstance(call.func.value, ast.Name) and call.func.value.id in apps and call.args):
+            continue
+        given, prefix = call.args[0], _literal(call, "name_prefix") or ""
+        if isinstance(given, ast.Name) and given.id in imported and imported[given.id][1]:
+            out.append((*imported[given.id], prefix))
+        elif isinstance(given, ast.Attribute) and isinstance(given.value, ast.Name) and given.value.id in imported:
+            module, attr = imported[given.value.id]
+            out.append((f"{module}.{attr}" if attr else module, given.attr, prefix))
+    return out
+
+
+def _made(tree: ast.Module, kind: str) -> set[str]:
+    """The module-level names a module binds to ``Chalice(...)`` or ``Blueprint(...)``."""
+    makers = {f"chalice.{kind}", kind}
     for node in tree.body:
         if isinstance(node, ast.ImportFrom) and node.module in ("chalice", "chalice.app"):
-            makers |= {a.asname or a.name for a in node.names if a.name == "Chalice"}
+            makers |= {a.asname or a.name for a in node.names if a.name == kind}
         elif isinstance(node, ast.Import):
-            makers |= {f"{a.asname or a.name}.Chalice" for a in node.names if a.name == "chalice"}
+            makers |= {f"{a.asname or a.name}.{kind}" for a in node.names if a.name == "chalice"}
     names: set[str] = set()
     for node in tree.body:
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and ast.unparse(node.value.func) in makers:
