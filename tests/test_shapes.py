@@ -817,6 +817,28 @@ def test_names_each_service_gives_its_own_member(tmp_path: Path) -> None:
     }
 
 
+def test_one_member_fills_the_variable_each_format_has(tmp_path: Path) -> None:
+    """AppSync's apiId is a GraphQL API's id or an Event API's; CodePipeline's name is a
+    pipeline's (its ARN is the name) or, for a webhook operation, the webhook's."""
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('appsync').get_graphql_api(apiId='g1')\n"
+        "    boto3.client('appsync').get_api(apiId='e1')\n"
+        "    cp = boto3.client('codepipeline')\n"
+        "    cp.start_pipeline_execution(name='deploy')\n"
+        "    cp.get_pipeline_state(name='deploy')\n"
+        "    cp.delete_webhook(name='hook')\n"
+    ))
+    assert got == {
+        ("appsync:GetGraphqlApi", "arn:aws:appsync:us-east-1:1:apis/g1"),
+        ("appsync:GetApi", "arn:aws:appsync:us-east-1:1:apis/e1"),
+        ("codepipeline:StartPipelineExecution", "arn:aws:codepipeline:us-east-1:1:deploy"),
+        ("codepipeline:GetPipelineState", "arn:aws:codepipeline:us-east-1:1:deploy"),
+        ("codepipeline:DeleteWebhook", "arn:aws:codepipeline:us-east-1:1:webhook:hook"),
+    }
+
+
 def test_a_bare_name_names_the_operations_subject(tmp_path: Path) -> None:
     """Name is the rule EnableRule and DisableRule act on, the document of SSM's document
     operations (where Name elsewhere names a parameter; a document AWS owns has no account),

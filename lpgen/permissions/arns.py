@@ -230,6 +230,14 @@ def _t_kms_alias(v: str, spec: dict[str, Any]) -> dict[str, str]:
     return {"Alias": v.removeprefix("alias/")}
 
 
+def _t_names(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    """One member that fills whichever of several variables the action's ARN format has
+    (AppSync's apiId: a GraphQL API's ${GraphQLAPIId}, an Event API's ${ApiId})."""
+    if v.startswith("arn:"):
+        return {"__arn__": v}
+    return {str(var): v for var in spec.get("vars") or ()}
+
+
 def _t_arn_name(v: str, spec: dict[str, Any]) -> dict[str, str]:
     if v.startswith("arn:"):
         return {"__arn__": v}
@@ -618,6 +626,7 @@ TRANSFORMS: dict[str, Callable[[str, dict[str, Any]], dict[str, str] | None]] = 
     "lambda_function": _t_lambda_function,
     "kms_key": _t_kms_key,
     "kms_alias": _t_kms_alias,
+    "names": _t_names,
     "arn_name": _t_arn_name,
     "arn_full": _t_arn_full,
     "batch_job_definition": _t_batch_job_definition,
