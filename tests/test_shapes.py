@@ -840,9 +840,10 @@ def test_one_member_fills_the_variable_each_format_has(tmp_path: Path) -> None:
 
 
 def test_a_bare_name_names_the_operations_subject(tmp_path: Path) -> None:
-    """Name is the rule EnableRule and DisableRule act on, the document of SSM's document
-    operations (where Name elsewhere names a parameter; a document AWS owns has no account),
-    and the terminology of Translate's terminology operations."""
+    """Name is the rule EnableRule and DisableRule act on, the bus of DescribeEventBus, the
+    workflow of StartWorkflowRun, the document of SSM's document operations (where Name
+    elsewhere names a parameter; a document AWS owns has no account), and the terminology of
+    Translate's terminology operations; Amazon Location names a collection CollectionName."""
     got = _perms(tmp_path, (
         "import boto3\n"
         "def handler(event, context):\n"
@@ -854,8 +855,15 @@ def test_a_bare_name_names_the_operations_subject(tmp_path: Path) -> None:
         "    ssm.describe_document(Name='AWS-RunShellScript')\n"
         "    ssm.get_parameter(Name='/app/flag')\n"
         "    boto3.client('translate').get_terminology(Name='brand', TerminologyDataFormat='CSV')\n"
+        "    ev.describe_event_bus(Name='orders')\n"
+        "    boto3.client('glue').start_workflow_run(Name='nightly-etl')\n"
+        "    boto3.client('location').put_geofence(CollectionName='stores', GeofenceId='g1', Geometry={})\n"
     ))
     assert got == {
+        # NOTE: a bus (the s of Bus is not a plural's); a workflow's run is the workflow's.
+        ("events:DescribeEventBus", "arn:aws:events:us-east-1:1:event-bus/orders"),
+        ("glue:StartWorkflowRun", "arn:aws:glue:us-east-1:1:workflow/nightly-etl"),
+        ("geo:PutGeofence", "arn:aws:geo:us-east-1:1:geofence-collection/stores"),
         ("events:DisableRule", "arn:aws:events:us-east-1:1:rule/nightly"),
         ("events:EnableRule", "arn:aws:events:us-east-1:1:rule/orders/sync"),
         ("ssm:GetDocument", "arn:aws:ssm:us-east-1:1:document/Runbook"),

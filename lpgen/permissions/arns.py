@@ -747,6 +747,19 @@ def _generic_var(param: str, var_names: tuple[str, ...], subject: str = "") -> s
     for candidate in (p, p + "name", p + "id", p.removesuffix("name"), p.removesuffix("id"), single, p + "withpath"):
         if candidate in lowered:
             return lowered[candidate]
+    if p in ("name", "id") and subject:
+        # NOTE: a subject of several words may be named by the resource of some of them
+        # (StartWorkflowRun's workflow, GetDataQualityRuleset's ruleset), the longest first;
+        # not when the words left out name a resource of their own, or an alias or version
+        # its parent's ARN holds (CreateStateMachineAlias names an alias, not its machine).
+        words = re.findall(r"[A-Z][a-z0-9]*", subject) or [subject]
+        for n in range(len(words) - 1, 0, -1):
+            for kept, dropped in ((words[:n], words[n:]), (words[-n:], words[:-n])):
+                rest = "".join(dropped).lower()
+                if dropped[-1] in ("Alias", "Version") or any(rest in v for v in lowered):
+                    continue
+                if "".join(kept).lower() + p in lowered:
+                    return lowered["".join(kept).lower() + p]
     return None
 
 
@@ -754,7 +767,8 @@ def subject_of(action: str) -> str:
     """``glue:GetTable`` → ``Table``: the noun an action works on."""
     name = action.split(":", 1)[-1]
     noun = _VERB.sub("", name)
-    return noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
+    # NOTE: a plural loses its s (ListTables' Table); Alias, Status and Analysis keep theirs.
+    return noun[:-1] if noun.endswith("s") and not noun.endswith(("ss", "us", "ias", "is")) else noun
 
 
 def _values_for(value: Any) -> list[Any]:
