@@ -2479,6 +2479,29 @@ def test_an_s3path_joined_with_slash_or_joinpath_names_the_object_under_it(tmp_p
     assert got == {("s3:GetObject", "arn:aws:s3:::docs/in/a.txt"), ("s3:PutObject", "arn:aws:s3:::docs/out/*")}
 
 
+def test_the_s3path_packages_paths_and_the_paths_a_listing_gives(tmp_path: Path) -> None:
+    """s3path's S3Path is "/bucket/key" (from_uri an s3:// URL); a listing (iterdir, glob)
+    gives paths below its path, in cloudpathlib too, so deleting what it lists is granted."""
+    got = _perms(tmp_path, (
+        "from s3path import S3Path\n"
+        "from cloudpathlib import S3Path as CloudS3Path\n"
+        "BASE = S3Path('/reports/daily')\n"
+        "def handler(event, context):\n"
+        "    (BASE / 'summary.json').write_text('{}')\n"
+        "    S3Path.from_uri('s3://inbox/in/data.csv').read_text()\n"
+        "    for p in S3Path('/archive/old/').iterdir():\n"
+        "        p.unlink()\n"
+        "    for p in CloudS3Path('s3://scratch/tmp').glob('*.csv'):\n"
+        "        p.unlink()\n"
+    ))
+    assert got == {
+        ("s3:PutObject", "arn:aws:s3:::reports/daily/summary.json"),
+        ("s3:GetObject", "arn:aws:s3:::inbox/in/data.csv"),
+        ("s3:ListBucket", "arn:aws:s3:::archive"), ("s3:DeleteObject", "arn:aws:s3:::archive/old/*"),
+        ("s3:ListBucket", "arn:aws:s3:::scratch"), ("s3:DeleteObject", "arn:aws:s3:::scratch/tmp/*"),
+    }
+
+
 def test_a_cloudpath_of_an_s3_url_is_an_s3path_and_of_another_cloud_none(tmp_path: Path) -> None:
     got = _perms(tmp_path, (
         "from cloudpathlib import CloudPath, AnyPath\n"

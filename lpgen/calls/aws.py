@@ -189,8 +189,9 @@ def library_value(value: Vals, transform: str | None) -> Vals:
         return value
     out = []
     for s in strings(value):
-        # NOTE: a path_ transform takes ``bucket/key`` with or without ``s3://`` (s3fs).
-        uri = s if s.startswith("s3://") or not transform.startswith("path_") else "s3://" + s
+        # NOTE: a path_ transform takes ``bucket/key`` with or without ``s3://`` (s3fs), or
+        # ``/bucket/key`` (s3path's S3Path).
+        uri = s if s.startswith("s3://") or not transform.startswith("path_") else "s3://" + s.lstrip("/")
         bucket, key = split_s3_uri(uri) or ("*", "*")
         # NOTE: a prefix (``s3://b/raw/``) stands for every object under it.
         out.append(Str(bucket if transform.endswith("_bucket") else (key or "*") + ("*" if key.endswith("/") else "")))

@@ -2443,6 +2443,12 @@ def _library_result(returns: str | None, owner: Vals, obj: LibObject) -> Vals:
         return (SeqV((items,), True),)
     if returns and returns.startswith("object:"):
         return (LibObject(returns[7:], obj.args, tuple(kv for kv in obj.kwargs if not kv[0].startswith("__"))),)
+    if returns == "paths below":
+        # NOTE: a listing of a path object (iterdir, glob): paths of the same class below it,
+        # each one not known (``for p in root.iterdir(): p.unlink()``).
+        below = path_below(obj, [(Str("*"),)])
+        if below:
+            return (SeqV((below,), True),)
     return UNKNOWN_VALS
 
 
