@@ -45,6 +45,15 @@ def _app(tmp_path: Path, config: dict[str, Any], policies: dict[str, Any] | None
     return tmp_path
 
 
+def _every_function() -> dict[str, set[tuple[str, str]]]:
+    """(action, resource) of each function's policy, from ``lpgen suggest --template . --all``
+    in the app's folder."""
+    run = CliRunner().invoke(main, ["suggest", "--template", ".", "--all", "--region", "us-east-1", "--account", "1"])
+    assert run.exit_code == 0, run.output
+    return {name: {(a, r) for s in doc["Statement"] for a in s["Action"] for r in s["Resource"]}
+            for name, doc in json.loads(run.stdout).items()}
+
+
 CONFIG = {
     "version": "2.0",
     "app_name": "todo",
@@ -78,11 +87,7 @@ def test_the_apps_functions_environment_and_names_are_chalices(tmp_path: Path) -
 
 def test_suggest_takes_each_functions_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(_app(tmp_path, CONFIG))
-    run = CliRunner().invoke(main, ["suggest", "--template", ".", "--all", "--region", "us-east-1", "--account", "1"])
-    assert run.exit_code == 0, run.output
-    got = {name: {(a, r) for s in doc["Statement"] for a in s["Action"] for r in s["Resource"]}
-           for name, doc in json.loads(run.stdout).items()}
-    assert got == {
+    assert _every_function() == {
         "api_handler": {("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/todo-dev-items")},
         "on_job": {("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/todo-dev-items"),
                    *((a, "arn:aws:sqs:us-east-1:1:todo-dev-jobs")
@@ -158,10 +163,7 @@ def test_registered_blueprints_add_their_routes_and_functions(tmp_path: Path, mo
     assert {n: (f.handler, f.function_name) for n, f in tpl.functions.items()} == {
         "api_handler": ("app.app", "shop-dev"), "jobs_run": ("chalicelib.jobs.run", "shop-dev-jobs_run")}
     monkeypatch.chdir(tmp_path)
-    run = CliRunner().invoke(main, ["suggest", "--template", ".", "--all", "--region", "us-east-1", "--account", "1"])
-    got = {name: {(a, r) for s in doc["Statement"] for a in s["Action"] for r in s["Resource"]}
-           for name, doc in json.loads(run.stdout).items()}
-    assert got == {
+    assert _every_function() == {
         "api_handler": {("cognito-idp:ListUsers", "arn:aws:cognito-idp:us-east-1:1:userpool/us-east-1_abc")},
         "jobs_run": {("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/shop-done"),
                      *((a, "arn:aws:sqs:us-east-1:1:shop-jobs")
