@@ -257,8 +257,9 @@ def test_the_code_given_chooses_the_templates_function(tmp_path: Path, monkeypat
 
     assert resources("orders") == ["arn:aws:s3:::orders-b/k"]
     assert resources("orders/app.py") == ["arn:aws:s3:::orders-b/k"]
-    # NOTE: two functions share the folder: the file names the one.
+    # NOTE: two functions share the folder: the file, or the handler spec, names the one.
     assert resources("shared/b.py") == ["arn:aws:s3:::b-b/k"]
+    assert resources("shared/a.handler") == ["arn:aws:s3:::a-b/k"]
     for ambiguous in ("shared", "."):
         assert "name one function with --function (A, B, Orders)" in resources(ambiguous)
 

@@ -625,10 +625,15 @@ def _function_of_paths(functions: list[FunctionInfo], paths: Sequence[str]) -> F
     holding = [(root, f) for root, f in rooted if all(holds(root, p) for p in given)]
     deepest = max((len(root) for root, _ in holding), default=0)
     found = [f for root, f in holding if len(root) == deepest]
-    if len(found) > 1 and len(given) == 1 and given[0].endswith(".py"):
-        # NOTE: functions sharing one code folder (SAM's CodeUri: src/) differ by handler.
-        found = [f for f in found if f.handler and os.path.join(
-            os.path.abspath(f.code_root or "."), f.handler.rpartition(".")[0].replace(".", os.sep) + ".py") == given[0]]
+    if len(found) > 1 and len(given) == 1:
+        # NOTE: functions sharing one code folder (SAM's CodeUri: src/) differ by handler: the
+        # file given is the handler's module, or a handler spec (src/app.lambda_handler) is it.
+        def module_file(f: FunctionInfo) -> str:
+            module = (f.handler or "").rpartition(".")[0].replace(".", os.sep)
+            return os.path.join(os.path.abspath(f.code_root or "."), module + ".py")
+
+        found = [f for f in found if f.handler and given[0] in (
+            module_file(f), os.path.join(os.path.abspath(f.code_root or "."), f.handler))]
     if len(found) != 1 or any(f is not found[0] and any(holds(p, root) for p in given) for root, f in rooted):
         # NOTE: a folder that holds another function's code is not one function's.
         return None
