@@ -1255,3 +1255,32 @@ def test_policies_attached_with_for_each_are_read_per_instance(tmp_path: Path) -
     assert current.managed == ("arn:aws:iam::aws:policy/AmazonSNSFullAccess", "arn:aws:iam::aws:policy/AmazonSQSFullAccess")
     assert {("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/t"), ("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/t"),
             ("s3:GetObject", "arn:aws:s3:::b0/*"), ("s3:GetObject", "arn:aws:s3:::b1/*")} <= _pairs(current.policy)
+
+
+def test_an_image_functions_handler_is_its_command_or_its_dockerfiles(tmp_path: Path) -> None:
+    """A container image function (package_type = "Image") runs the handler its
+    image_config's command names, else its Dockerfile's CMD; the Dockerfile's folder is
+    the code's."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "handler.py").write_text(
+        "import boto3\n"
+        "def handler(event, context):\n    boto3.client('s3').get_object(Bucket='imgs', Key='k')\n"
+        "def other(event, context):\n    boto3.client('sqs').send_message(QueueUrl='https://sqs.us-east-1.amazonaws.com/1/q', MessageBody='m')\n"
+    )
+    (tmp_path / "app" / "Dockerfile").write_text(
+        "FROM public.ecr.aws/lambda/python:3.12\nCOPY handler.py ${LAMBDA_TASK_ROOT}\nCMD [ \"handler.handler\" ]\n")
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_lambda_function" "plain" {\n  function_name = "plain"\n  role = "arn:aws:iam::1:role/r"\n'
+        '  package_type = "Image"\n  image_uri = "1.dkr.ecr.us-east-1.amazonaws.com/imgs:latest"\n}\n'
+        'resource "aws_lambda_function" "commanded" {\n  function_name = "commanded"\n  role = "arn:aws:iam::1:role/r"\n'
+        '  package_type = "Image"\n  image_uri = "1.dkr.ecr.us-east-1.amazonaws.com/imgs:latest"\n'
+        '  image_config {\n    command = ["handler.other"]\n  }\n}\n'
+    )
+    tpl = load_template(str(tmp_path), region="us-east-1", account="1")
+    assert {n: (f.handler, f.code_root) for n, f in tpl.functions.items()} == {
+        "plain": ("handler.handler", str(tmp_path / "app")), "commanded": ("handler.other", str(tmp_path / "app"))}
+    from lpgen import api
+
+    got = {n: {(p.action, p.resource) for p in api.suggest_for_function(tpl, n).permissions} for n in tpl.functions}
+    assert got == {"plain": {("s3:GetObject", "arn:aws:s3:::imgs/k")},
+                   "commanded": {("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:q")}}

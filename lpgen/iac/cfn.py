@@ -475,17 +475,22 @@ def _image_code(path: str, res: dict[str, Any], props: dict[str, Any], handler: 
     if isinstance(command, list) and command and isinstance(command[0], str):
         return context, command[0]
     dockerfile = os.path.join(os.path.dirname(os.path.abspath(path)), context, str(meta.get("Dockerfile") or "Dockerfile"))
+    return context, dockerfile_handler(dockerfile) or handler
+
+
+def dockerfile_handler(dockerfile: str) -> str | None:
+    """The handler a Lambda image's Dockerfile names in its last ``CMD``, or None."""
     try:
         with open(dockerfile, encoding="utf-8", errors="replace") as fh:
             text = fh.read()
     except OSError:
-        return context, handler
+        return None
     cmds = re.findall(r"(?im)^\s*CMD\s+(.+)$", text)
     if cmds:
         found = re.findall(r'"([^"]+)"', cmds[-1]) or cmds[-1].split()
         if found and re.fullmatch(r"[\w./]+\.\w+", found[0]):
-            return context, found[0]
-    return context, handler
+            return found[0]
+    return None
 
 
 def _inline_code(props: dict[str, Any], lines: dict[str, int], logical: str) -> tuple[str | None, int]:

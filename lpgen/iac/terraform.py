@@ -1244,6 +1244,8 @@ def _function_info(ev: Evaluator, address: str, name: str, body: dict[str, Any],
     elif body.get("s3_bucket") or body.get("s3_key"):
         elsewhere = f"s3://{ev.string(body.get('s3_bucket') or '')}/{ev.string(body.get('s3_key') or '')}"
     handler = ev.string(body.get("handler") or "")
+    if ev.string(body.get("package_type") or "") == "Image":
+        code_root, handler = _image_code(ev, body, folder)
     role = ev.string(body.get("role") or "")
     sources: list[EventSource] = []
     discarded: list[str] = []
@@ -1554,3 +1556,20 @@ def _module_statement(key: str, st: dict[str, Any]) -> dict[str, Any]:
             values = cond.get("values")
             out.setdefault("Condition", {}).setdefault(str(cond.get("test")), {})[str(cond.get("variable"))] = values
     return out
+
+
+def _image_code(ev: Any, body: dict[str, Any], folder: str) -> tuple[str, str]:
+    """A container image function's code folder and handler: its ``image_config``'s
+    ``command``, else the ``CMD`` of the module's Dockerfile (in its folder, or the one
+    subfolder that has one), whose folder is the code's."""
+    from lpgen.iac.cfn import dockerfile_handler
+
+    found = [folder] if os.path.isfile(os.path.join(folder, "Dockerfile")) else [
+        os.path.join(folder, d) for d in sorted(os.listdir(folder))
+        if os.path.isfile(os.path.join(folder, d, "Dockerfile"))] if os.path.isdir(folder) else []
+    root = found[0] if len(found) == 1 else folder
+    for block in body.get("image_config") or ():
+        command = ev.value(block.get("command")) if isinstance(block, dict) else None
+        if isinstance(command, list) and command and isinstance(command[0], str) and "*" not in command[0]:
+            return root, command[0]
+    return root, (dockerfile_handler(os.path.join(root, "Dockerfile")) or "") if found else ""
