@@ -121,3 +121,20 @@ def test_terraform_packages_in_s3_and_the_lambda_modules_existing_package(tmp_pa
     tpl = load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1")
     assert tpl.function("remote").deployed_from == "s3://artifacts/fn.zip"
     assert _granted(api.suggest_for_function(tpl, "module.packaged")) == {("s3:PutObject", "arn:aws:s3:::from-module/out/x")}
+
+
+def test_a_serverless_functions_module_is_its_package(tmp_path: Path) -> None:
+    """serverless-python-requirements' per-function "module": the folder is the function's
+    package, its handler relative to it."""
+    for module, call in (("users", "boto3.client('cognito-idp').list_users(UserPoolId='us-east-1_x')"),
+                         ("orders", "boto3.client('dynamodb').get_item(TableName='orders', Key={})")):
+        (tmp_path / module).mkdir()
+        (tmp_path / module / "handler.py").write_text(f"import boto3\ndef main(event, context):\n    {call}\n")
+    (tmp_path / "serverless.yml").write_text(
+        "service: shop\nprovider: {name: aws, runtime: python3.12, region: us-east-1}\npackage: {individually: true}\n"
+        "functions:\n  users: {handler: handler.main, module: users}\n  orders: {handler: handler.main, module: orders}\n"
+    )
+    tpl = load_template(str(tmp_path / "serverless.yml"), account="1")
+    got = {n: {(p.action, p.resource) for p in api.suggest_for_function(tpl, n).permissions} for n in tpl.functions}
+    assert got == {"users": {("cognito-idp:ListUsers", "arn:aws:cognito-idp:us-east-1:1:userpool/us-east-1_x")},
+                   "orders": {("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/orders")}}

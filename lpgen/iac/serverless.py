@@ -336,6 +336,11 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
             elsewhere = artifact
         elif isinstance(artifact, str) and is_package(os.path.join(base, artifact)):
             folder = unpack(os.path.normpath(os.path.join(base, artifact)))
+        module_dir = fn.get("module")
+        if isinstance(module_dir, str) and module_dir not in ("", ".") and not artifact:
+            # NOTE: serverless-python-requirements' per-function "module": the function's
+            # package is that folder, and its handler is relative to it.
+            folder = os.path.normpath(os.path.join(base, module_dir))
         handler = str(fn.get("handler", ""))
         runtime = fn.get("runtime") or provider.get("runtime")
         file_part, _, func = handler.rpartition(".")
