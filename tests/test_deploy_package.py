@@ -138,3 +138,24 @@ def test_a_serverless_functions_module_is_its_package(tmp_path: Path) -> None:
     got = {n: {(p.action, p.resource) for p in api.suggest_for_function(tpl, n).permissions} for n in tpl.functions}
     assert got == {"users": {("cognito-idp:ListUsers", "arn:aws:cognito-idp:us-east-1:1:userpool/us-east-1_x")},
                    "orders": {("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/orders")}}
+
+
+def test_a_serverless_image_functions_code_is_its_images_build_folder(tmp_path: Path) -> None:
+    """A function of a container image provider.ecr.images builds: the image's path is the
+    code's folder; the handler is the function's command, else the Dockerfile's CMD."""
+    (tmp_path / "img").mkdir()
+    (tmp_path / "img" / "app.py").write_text(
+        "import boto3\n"
+        "def handler(event, context):\n    boto3.client('s3').get_object(Bucket='imgs', Key='k')\n"
+        "def other(event, context):\n    boto3.client('sns').publish(TopicArn='arn:aws:sns:us-east-1:1:t', Message='m')\n"
+    )
+    (tmp_path / "img" / "Dockerfile").write_text("FROM public.ecr.aws/lambda/python:3.12\nCOPY app.py ./\nCMD [\"app.handler\"]\n")
+    (tmp_path / "serverless.yml").write_text(
+        "service: shop\nprovider:\n  name: aws\n  region: us-east-1\n  ecr: {images: {appimage: {path: ./img}}}\n"
+        "functions:\n  plain: {image: appimage}\n  commanded: {image: {name: appimage, command: [app.other]}}\n"
+    )
+    tpl = load_template(str(tmp_path / "serverless.yml"), account="1")
+    assert {n: f.handler for n, f in tpl.functions.items()} == {"plain": "app.handler", "commanded": "app.other"}
+    got = {n: {(p.action, p.resource) for p in api.suggest_for_function(tpl, n).permissions} for n in tpl.functions}
+    assert got == {"plain": {("s3:GetObject", "arn:aws:s3:::imgs/k")},
+                   "commanded": {("sns:Publish", "arn:aws:sns:us-east-1:1:t")}}

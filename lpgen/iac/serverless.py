@@ -342,6 +342,8 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
             # package is that folder, and its handler is relative to it.
             folder = os.path.normpath(os.path.join(base, module_dir))
         handler = str(fn.get("handler", ""))
+        if fn.get("image") is not None and not handler:
+            folder, handler = _image_code(fn["image"], provider, base)
         runtime = fn.get("runtime") or provider.get("runtime")
         file_part, _, func = handler.rpartition(".")
         module = file_part.replace("/", ".").replace(os.sep, ".")
@@ -475,3 +477,21 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
         path, "serverless", functions, scope, _encrypted(section, resolver, where), _passed_roles(section, resolver, where),
         _data_locations(section, resolver, where), source=(doc, resolver, raw),
     )
+
+
+def _image_code(image: Any, provider: dict[str, Any], base: str) -> tuple[str, str]:
+    """A container image function's code folder and handler: the image ``provider.ecr.images``
+    builds (its ``path``, the build context) and the ``command`` the function gives, else its
+    Dockerfile's ``CMD`` (``file``, default ``Dockerfile``). An image by URI is looked for
+    beside the file."""
+    from lpgen.iac.cfn import dockerfile_handler
+
+    name = image.get("name") if isinstance(image, dict) else image
+    command = image.get("command") if isinstance(image, dict) else None
+    images = follow(provider, ["ecr", "images"])
+    spec = images.get(name) if isinstance(images, dict) and isinstance(name, str) else None
+    folder = os.path.normpath(os.path.join(base, str(spec.get("path") or "."))) if isinstance(spec, dict) else base
+    if isinstance(command, list) and command and isinstance(command[0], str):
+        return folder, command[0]
+    dockerfile = str(spec.get("file") or "Dockerfile") if isinstance(spec, dict) else "Dockerfile"
+    return folder, dockerfile_handler(os.path.join(folder, dockerfile)) or ""
