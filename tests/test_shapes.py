@@ -2371,6 +2371,30 @@ def test_calls_with_other_credentials_are_not_granted_and_say_whose(tmp_path: Pa
     ]
 
 
+def test_keys_that_may_be_none_leave_the_call_to_the_role(tmp_path: Path) -> None:
+    """Local-development keys read with os.environ.get (None where the function runs
+    without them) leave the client on the function's role: its call is granted, with no
+    LP102. Keys the environment always gives are the client's own."""
+    src = tmp_path / "app.py"
+    src.write_text(
+        "import os, boto3\n"
+        "s3 = boto3.client('s3', aws_access_key_id=os.environ.get('DEV_KEY'),\n"
+        "                  aws_secret_access_key=os.environ.get('DEV_SECRET'))\n"
+        "dev = boto3.Session(aws_access_key_id=os.getenv('DEV_KEY')).client('sqs')\n"
+        "def handler(event, context):\n"
+        "    s3.get_object(Bucket='b', Key='k')\n"
+        "    dev.send_message(QueueUrl='https://sqs.us-east-1.amazonaws.com/1/q', MessageBody='m')\n"
+    )
+    template_env = api.suggest([str(src)], region="us-east-1", account="1", env={}, env_complete=True)
+    assert {(p.action, p.resource) for p in template_env.permissions} == {
+        ("s3:GetObject", "arn:aws:s3:::b/k"), ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:q")}
+    assert not [f for f in template_env.findings if f.code == "LP102"]
+    keyed = api.suggest([str(src)], region="us-east-1", account="1", env={"DEV_KEY": "k", "DEV_SECRET": "s"},
+                        env_complete=True)
+    assert not keyed.permissions
+    assert len([f for f in keyed.findings if f.code == "LP102"]) == 2
+
+
 def test_names_a_service_keeps_in_lower_case_are_granted_in_lower_case(tmp_path: Path) -> None:
     """SageMaker authorizes an endpoint (its configuration, a notebook instance) on an ARN in
     lower case, and RDS stores instance and cluster identifiers in lower case: a name the

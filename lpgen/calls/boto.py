@@ -62,6 +62,16 @@ def regions_named(given: Vals, default: str | None) -> list[str | None]:
     return [default]
 
 
+def keys_given(kwargs: dict[str, Vals]) -> bool:
+    """Does a client or session get credentials of its own (``aws_access_key_id=…``, an
+    assumed role's)? Not when the key may be None (``os.environ.get("DEV_KEY")``, unset
+    in the function): boto3 then takes the function's role."""
+    return any(
+        key in kwargs and not any(isinstance(v, Const) and v.value is None for v in kwargs[key])
+        for key in ("aws_access_key_id", "aws_session_token")
+    )
+
+
 class BotoCalls:
     """The part of ``Analyzer`` that knows boto3; it relies on the interpreter's ``ev``,
     ``call_values``, ``_loc``, ``_unresolved``, ``scope`` and ``calls``."""
@@ -106,7 +116,7 @@ class BotoCalls:
             configured = {r for c in kwargs["config"] if isinstance(c, Builtin) and c.name == "client config" for r in c.bound}
             if configured and None not in configured:
                 regions = sorted(configured)
-        assumed = any(s.assumed for s in sessions) or any(k in kwargs for k in ("aws_access_key_id", "aws_session_token"))
+        assumed = any(s.assumed for s in sessions) or keys_given(kwargs)
         endpoint = None
         if "endpoint_url" in kwargs:
             urls = strings(kwargs["endpoint_url"])

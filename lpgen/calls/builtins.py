@@ -9,7 +9,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from lpgen.calls import aws, datafiles
-from lpgen.calls.boto import BotoCalls, regions_named
+from lpgen.calls.boto import BotoCalls, keys_given, regions_named
 from lpgen.calls.formatting import combinations, format_pattern, squash, template_pattern
 from lpgen.calls.values import (
     UNKNOWN_VALS,
@@ -205,8 +205,7 @@ class BuiltinCalls(BotoCalls):
             return (Builtin("client config", tuple(regions_named(kwargs["region_name"], None)) if "region_name" in kwargs else (None,)),)
         if name in ("boto3.Session", "session.Session", "boto3.setup_default_session"):
             regions = regions_named(kwargs["region_name"], None) if "region_name" in kwargs else [None]
-            assumed = any(k in kwargs for k in ("aws_access_key_id", "aws_session_token"))
-            made = vals(*(Session(region, assumed) for region in regions))
+            made = vals(*(Session(region, keys_given(kwargs)) for region in regions))
             if name != "boto3.setup_default_session":
                 return made
             # NOTE: boto3.client() and boto3.resource() use it from now on.
