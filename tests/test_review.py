@@ -1379,6 +1379,26 @@ def test_the_managed_policies_functions_are_given_most_are_read_into_todays_poli
         "managed policies are attached (arn:aws:iam::aws:policy/AmazonMachineLearningFullAccess): their content is not compared"]
 
 
+@pytest.mark.parametrize(("policy", "wildcard"), [
+    ("AdministratorAccess", "*"), ("arn:aws:iam::aws:policy/PowerUserAccess", "NotAction: account:*, iam:*, organizations:*"),
+])
+def test_the_widest_roles_have_nothing_missing_and_every_grant_narrowed(tmp_path: Path, policy: str, wildcard: str) -> None:
+    """AdministratorAccess and PowerUserAccess, the roles a function gets to avoid an
+    AccessDenied, already allow what the code needs: nothing is missing, and their
+    wildcard is narrowed to the code's grants."""
+    from lpgen.review import review_function
+
+    template = sam_function(tmp_path, properties=f"      Policies:\n        - {policy}\n", code=(
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('dynamodb').put_item(TableName='orders', Item={})\n"
+    ))
+    review = review_function(str(template), "Fn", region="us-east-1", account="1")
+    assert not review.diff.of("missing") and not review.diff.notes
+    narrowed = {c.action: c.replaced_by for c in review.diff.of("narrowed")}
+    assert ("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/orders") in narrowed[wildcard]
+
+
 def test_serverless_lift_constructs_name_their_resources_add_workers_and_grant(tmp_path: Path) -> None:
     """serverless-lift: ``${construct:jobs.queueUrl}`` is the queue Lift makes
     (``service-stage-jobs``); a queue's worker is a function polling it; and the statements

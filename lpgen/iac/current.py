@@ -117,7 +117,11 @@ def _managed_statements(name: str) -> list[dict[str, Any]]:
     its ``actions`` on ``*``; none for a policy not there."""
     entry = _known_managed().get(name) or {}
     rows = entry.get("statements") or ([{"actions": entry["actions"], "resource": "*"}] if entry.get("actions") else [])
-    return [{"Sid": name, "Effect": "Allow", "Action": list(r["actions"]), "Resource": r["resource"]} for r in rows]
+    return [
+        {"Sid": name, "Effect": "Allow", **({"NotAction": list(r["not_actions"])} if "not_actions" in r else {"Action": list(r["actions"])}),
+         "Resource": r["resource"]}
+        for r in rows
+    ]
 
 
 def _event_source_policies(props: dict[str, Any]) -> dict[str, Any]:
