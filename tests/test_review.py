@@ -1330,6 +1330,10 @@ def test_review_of_a_repository_without_templates_says_so(tmp_path: Path, monkey
     out = CliRunner().invoke(main, ["review", "--all", "--format", "markdown"])
     assert out.exit_code == 2
     assert "no template in this repository" in out.output and "--template" in out.output
+    # NOTE: a CDK app's templates are synthesized, and cdk.out is not committed.
+    (r / "cdk.json").write_text('{"app": "python3 app.py"}')
+    out = CliRunner().invoke(main, ["review", "--all", "--format", "markdown"])
+    assert "run cdk synth and name cdk.out/STACK.template.json" in out.output
 
 
 def test_review_markdown_folds_a_long_list_of_excess_grants(repo: Path) -> None:

@@ -331,9 +331,11 @@ def review_changes(
         from lpgen.errors import UsageError
 
         # NOTE: an empty review would read as "nothing this change touches needs a permission".
+        # A CDK app's templates are synthesized into cdk.out, which is not committed.
+        cdk = ("; this is a CDK app: run cdk synth and name cdk.out/STACK.template.json"
+               if os.path.isfile(os.path.join(root, "cdk.json")) else "")
         raise UsageError("no template in this repository (template.yaml, serverless.yml, a Terraform root module "
-                         "or a Chalice app's .chalice/config.json): "
-                         "name one with --template")
+                         f"or a Chalice app's .chalice/config.json): name one with --template{cdk}")
     changed: list[str] = []
     if not review_all:
         changed = git.changed_files(root, base or git.default_base(root))
