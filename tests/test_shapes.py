@@ -839,6 +839,23 @@ def test_one_member_fills_the_variable_each_format_has(tmp_path: Path) -> None:
     }
 
 
+def test_a_restore_is_authorized_on_its_source_and_writes_the_new_table(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "ddb = boto3.client('dynamodb')\n"
+        "def handler(event, context):\n"
+        "    ddb.restore_table_to_point_in_time(SourceTableName='orders', TargetTableName='orders-pitr')\n"
+        "    ddb.restore_table_from_backup(TargetTableName='orders-copy', BackupArn='arn:aws:dynamodb:us-east-1:1:table/orders/backup/01')\n"
+    ))
+    table = "arn:aws:dynamodb:us-east-1:1:table/"
+    io = ("BatchWriteItem", "DeleteItem", "GetItem", "PutItem", "Query", "Scan", "UpdateItem")
+    assert got == {
+        ("dynamodb:RestoreTableToPointInTime", table + "orders"),
+        ("dynamodb:RestoreTableFromBackup", table + "orders/backup/01"),
+        *((f"dynamodb:{a}", table + t) for a in io for t in ("orders-pitr", "orders-copy")),
+    }
+
+
 def test_a_bare_name_names_the_operations_subject(tmp_path: Path) -> None:
     """Name is the rule EnableRule and DisableRule act on, the bus of DescribeEventBus, the
     workflow of StartWorkflowRun, the document of SSM's document operations (where Name
