@@ -846,11 +846,12 @@ def test_a_restore_is_authorized_on_its_source_and_writes_the_new_table(tmp_path
         "def handler(event, context):\n"
         "    ddb.restore_table_to_point_in_time(SourceTableName='orders', TargetTableName='orders-pitr')\n"
         "    ddb.restore_table_from_backup(TargetTableName='orders-copy', BackupArn='arn:aws:dynamodb:us-east-1:1:table/orders/backup/01')\n"
+        "    ddb.restore_table_to_point_in_time(SourceTableArn='arn:aws:dynamodb:us-east-1:1:table/carts', TargetTableName='orders-pitr')\n"
     ))
     table = "arn:aws:dynamodb:us-east-1:1:table/"
     io = ("BatchWriteItem", "DeleteItem", "GetItem", "PutItem", "Query", "Scan", "UpdateItem")
     assert got == {
-        ("dynamodb:RestoreTableToPointInTime", table + "orders"),
+        ("dynamodb:RestoreTableToPointInTime", table + "orders"), ("dynamodb:RestoreTableToPointInTime", table + "carts"),
         ("dynamodb:RestoreTableFromBackup", table + "orders/backup/01"),
         *((f"dynamodb:{a}", table + t) for a in io for t in ("orders-pitr", "orders-copy")),
     }

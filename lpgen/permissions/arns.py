@@ -849,7 +849,9 @@ def variable_candidates(
                     found.setdefault(str(var), []).append(v)
 
     if bind:
-        for var, path in bind:
+        for var, paths in bind:
+            # NOTE: "A|B": the first member the request gives (a name, or the ARN in its place).
+            path = next((p for p in paths.split("|") if lookup(params, p)), paths.split("|")[0])
             raw = lookup(params, path)
             if raw:
                 last = path.rsplit(".", 1)[-1]
