@@ -285,8 +285,13 @@ def test_batch_delete_of_a_filtered_listing_stays_under_its_bucket_and_prefix(tm
         "import boto3\n"
         "def handler(event, context):\n"
         "    boto3.resource('s3').Bucket('logs').objects.filter(Prefix='tmp/').delete()\n"
+        "    boto3.resource('s3').Bucket('logs').object_versions.filter(Prefix='old/').delete()\n"
     ))
-    assert got == {("s3:ListBucket", "arn:aws:s3:::logs"), ("s3:DeleteObject", "arn:aws:s3:::logs/tmp/*")}
+    # NOTE: a version's key is [Versions,DeleteMarkers]|[].Key of the listing, and its batch
+    # delete sets both Delete.Objects[*].Key and .VersionId.
+    assert got == {("s3:ListBucket", "arn:aws:s3:::logs"), ("s3:DeleteObject", "arn:aws:s3:::logs/tmp/*"),
+                   ("s3:ListBucketVersions", "arn:aws:s3:::logs"), ("s3:DeleteObject", "arn:aws:s3:::logs/old/*"),
+                   ("s3:DeleteObjectVersion", "arn:aws:s3:::logs/old/*")}
 
 
 def test_every_star_resource_carries_a_finding(tmp_path: Path) -> None:

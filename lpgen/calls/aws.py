@@ -234,6 +234,13 @@ def response_value(
     fields: ``Contents: [{Key: "${Prefix}*"}]`` says every listed key starts with the prefix.
     """
     templates = response_templates(resp.client, resp.operation)
+    if key.startswith("[") and "]" in key and "," in key.partition("]")[0]:
+        # NOTE: a multiselect of the resource model (``[Versions,DeleteMarkers]|[].Key``): what
+        # each of the fields gives.
+        fields, _, rest = key[1:].partition("]")
+        rest = rest.removeprefix("|")
+        found = [v for f in fields.split(",") for v in response_value(resp, f.strip() + rest, scope) or ()]
+        return vals(*found) if found else None
     template = templates.get(key)
     if template is None and ("." in key or "[" in key):
         # NOTE: a JMESPath-like path of the resource model (``Contents[].Key``): walk the
@@ -391,13 +398,18 @@ def _set_path(params: dict[str, Vals], target: str, value: Vals) -> None:
         inner = (DictV(((part, inner),)),)
     head = parts[0]
     existing = params.get(head)
-    if existing and isinstance(existing[0], DictV):
-        merged = dict(existing[0].items)
-        for k, v in inner[0].items if isinstance(inner[0], DictV) else ():
-            merged[k] = v
-        params[head] = (DictV(tuple(merged.items())),)
-    else:
-        params[head] = inner
+    params[head] = _merged(existing, inner) if existing else inner
+
+
+def _merged(old: Vals, new: Vals) -> Vals:
+    """``new`` set into ``old``, structures merged at every depth: ``Delete.Objects[*].Key``
+    and then ``Delete.Objects[*].VersionId`` make one object of both."""
+    if len(old) == 1 and len(new) == 1 and isinstance(old[0], DictV) and isinstance(new[0], DictV):
+        merged = dict(old[0].items)
+        for k, v in new[0].items:
+            merged[k] = _merged(merged[k], v) if k in merged else v
+        return (DictV(tuple(merged.items())),)
+    return new
 
 
 def new_resource(
