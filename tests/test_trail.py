@@ -68,6 +68,17 @@ def test_samples_tree_counts_records_and_skips() -> None:
     assert s.skipped["not a log file name"] == 1  # the as-printed .txt
 
 
+def test_an_event_time_that_is_no_timestamp_is_not_the_first_or_last_seen(tmp_path: Path) -> None:
+    """A record whose eventTime is "..." or "redacted" (redacted samples, hand-edited files)
+    sorts before or after every real time; it is counted but its time is not known."""
+    _write_trail(tmp_path, [_record("GetObject", t="2024-06-01T10:00:00Z"), _record("PutObject", t="..."),
+                            _record("GetObject", t="2024-06-02T10:00:00Z"), _record("DeleteObject", t="redacted"),
+                            _record("ListBuckets", t=None)])
+    s = summarize_source(str(tmp_path), jobs=1)
+    assert (s.records, s.first, s.last) == (5, "2024-06-01T10:00:00Z", "2024-06-02T10:00:00Z")
+    assert {"s3:PutObject", "s3:DeleteObject"} <= set(s.roles[ROLE].actions)
+
+
 def test_lookup_events_eventbridge_and_lake_shapes() -> None:
     shapes = SAMPLES / "original_shapes"
     recs, _ = decode_file((shapes / "lookup-events_DERIVED-from-stratus.json").read_bytes())

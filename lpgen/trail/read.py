@@ -320,7 +320,13 @@ class _Groups:
             times = [t or "" for t in times]
         counts = Counter(ids)
         groups = self.groups
-        lo, hi = min(times), max(times)
+        lo, hi = min(filter(None, times), default=""), max(times)
+        if (lo and not lo[:1].isdigit()) or (hi and not hi[:1].isdigit()):
+            # NOTE: an eventTime that is no timestamp ("redacted", "...") is not known: it
+            # would sort before or after every real one and become the first or last seen.
+            times = [t if t[:1].isdigit() else "" for t in times]
+            hi = max(times)
+        lo = min(times)
         # NOTE: once a group's first/last seen span this file's time range, the file cannot
         # move them: only new groups, or a file outside the span, need per-group times.
         exact = [i for i in counts if (g := groups.get(i)) is None or not g[1] or lo < g[1] or hi > g[2]]
