@@ -682,21 +682,28 @@ def test_only_managed_policies_for_the_code_are_noted_as_not_compared(tmp_path: 
     ]
 
 
+def _serverless_fn(tmp_path: Path, lines: str, service: str = "d", region: str = "") -> str:
+    """A handler that calls nothing and a serverless.yml whose function ``fn`` has these
+    further ``lines`` (its own keys, then any other functions or resources); its path."""
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    provider = "name: aws, runtime: python3.12" + (f", region: {region}" if region else "")
+    (tmp_path / "serverless.yml").write_text(
+        f"service: {service}\nprovider: {{{provider}}}\nfunctions:\n  fn:\n    handler: app.handler\n" + lines)
+    return str(tmp_path / "serverless.yml")
+
+
 def test_serverless_grants_for_on_error_and_destinations_are_todays(tmp_path: Path) -> None:
     """The Framework adds to the role it makes what a function's destinations are sent with,
     and sns:Publish for a string onError whatever it names: today's policy holds them. An SQS
     onError is then still missing sqs:SendMessage."""
     from lpgen.review import review_function
 
-    (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n")
-    (tmp_path / "serverless.yml").write_text(
-        "service: d\nprovider:\n  name: aws\n  runtime: python3.12\n"
-        "functions:\n  fn:\n    handler: app.handler\n"
+    path = _serverless_fn(tmp_path, (
         "    onError: arn:aws:sqs:us-east-1:1:dlq\n"
         "    destinations:\n      onFailure: arn:aws:sns:us-east-1:1:failed\n      onSuccess: done\n"
         "  done:\n    handler: app.handler\n"
-    )
-    review = review_function(str(tmp_path / "serverless.yml"), "fn", region="us-east-1", account="1")
+    ))
+    review = review_function(path, "fn", region="us-east-1", account="1")
     assert [(c.action, c.resource) for c in review.diff.of("missing")] == [("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:dlq")]
     assert [(c.action, c.resource) for c in review.diff.of("excess")] == [("sns:Publish", "arn:aws:sqs:us-east-1:1:dlq")]
     assert {(p.action, p.resource) for p in review.suggestion.permissions} >= {
@@ -710,14 +717,12 @@ def test_a_serverless_on_error_topic_named_by_ref_is_that_topic(tmp_path: Path) 
     from lpgen.api import suggest_for_function
     from lpgen.iac import load_template
 
-    (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n")
-    (tmp_path / "serverless.yml").write_text(
-        "service: d\nprovider:\n  name: aws\n  runtime: python3.12\n"
-        "functions:\n  fn:\n    handler: app.handler\n    onError: {Ref: Failures}\n"
+    path = _serverless_fn(tmp_path, (
+        "    onError: {Ref: Failures}\n"
         "    destinations:\n      onFailure: {type: sns, arn: {Ref: Failures}}\n"
         "resources:\n  Resources:\n    Failures:\n      Type: AWS::SNS::Topic\n      Properties: {TopicName: failures}\n"
-    )
-    tpl = load_template(str(tmp_path / "serverless.yml"), region="us-east-1", account="1")
+    ))
+    tpl = load_template(path, region="us-east-1", account="1")
     got = {(p.action, p.resource) for p in suggest_for_function(tpl, "fn").permissions}
     assert got == {("sns:Publish", "arn:aws:sns:us-east-1:1:failures")}
 
@@ -728,15 +733,12 @@ def test_a_serverless_msk_event_on_a_serverless_cluster(tmp_path: Path) -> None:
     template takes IAM access control, whose kafka-cluster actions it does not grant."""
     from lpgen.review import review_function
 
-    (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n")
-    (tmp_path / "serverless.yml").write_text(
-        "service: d\nprovider:\n  name: aws\n  runtime: python3.12\n"
-        "functions:\n  fn:\n    handler: app.handler\n"
+    path = _serverless_fn(tmp_path, (
         "    events:\n      - msk: {arn: !GetAtt Events.Arn, topic: clicks}\n"
         "resources:\n  Resources:\n    Events:\n      Type: AWS::MSK::ServerlessCluster\n"
         "      Properties: {ClusterName: events, ClientAuthentication: {Sasl: {Iam: {Enabled: true}}}, VpcConfigs: []}\n"
-    )
-    review = review_function(str(tmp_path / "serverless.yml"), "fn", region="us-east-1", account="1")
+    ))
+    review = review_function(path, "fn", region="us-east-1", account="1")
     assert {(c.action, c.resource) for c in review.diff.of("missing")} == {
         *kafka_iam("events", "clicks", "*"), ("kafka:DescribeClusterV2", "arn:aws:kafka:us-east-1:1:cluster/events/*"),
     }
@@ -747,14 +749,12 @@ def test_serverless_activemq_events_poll_their_broker(tmp_path: Path) -> None:
     mq:DescribeBroker on it, the secret, and the VPC's network interfaces."""
     from lpgen.review import review_function
 
-    (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n")
-    (tmp_path / "serverless.yml").write_text(
-        "service: d\nprovider:\n  name: aws\n  runtime: python3.12\n"
-        "functions:\n  fn:\n    handler: app.handler\n    events:\n"
+    path = _serverless_fn(tmp_path, (
+        "    events:\n"
         "      - activemq:\n          arn: arn:aws:mq:us-east-1:1:broker:orders:b-1234\n"
         "          basicAuthArn: arn:aws:secretsmanager:us-east-1:1:secret:mq-AbCdEf\n          queue: jobs\n"
-    )
-    review = review_function(str(tmp_path / "serverless.yml"), "fn", region="us-east-1", account="1")
+    ))
+    review = review_function(path, "fn", region="us-east-1", account="1")
     assert ("mq:DescribeBroker", "arn:aws:mq:us-east-1:1:broker:orders:b-1234") in {
         (p.action, p.resource) for p in review.suggestion.permissions}
     assert list(review.diff.of("missing")) == []
@@ -879,12 +879,8 @@ def _serverless_review(tmp_path: Path, events: str) -> Any:
     """The review of a serverless.yml function ``fn`` with these ``events`` lines."""
     from lpgen.review import review_function
 
-    (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n")
-    (tmp_path / "serverless.yml").write_text(
-        "service: s\nprovider: {name: aws, runtime: python3.12, region: us-east-1}\nfunctions:\n  fn:\n"
-        "    handler: app.handler\n    events:\n" + events
-    )
-    return review_function(str(tmp_path / "serverless.yml"), "fn", account="1")
+    path = _serverless_fn(tmp_path, "    events:\n" + events, service="s", region="us-east-1")
+    return review_function(path, "fn", account="1")
 
 
 def _granted_today(review: Any, pair: tuple[str, str]) -> None:
