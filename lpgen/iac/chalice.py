@@ -97,7 +97,7 @@ def load_chalice(path: str, params: dict[str, str], scope: Scope) -> Template:
             in_vpc=bool(setting.get("subnet_ids")) and bool(setting.get("security_group_ids")),
             traced=setting.get("xray") is True,
         )
-    return Template(path, "chalice", functions, scope, source=(config, roles, stage))
+    return Template(path, "chalice", functions, scope, source=(config, roles))
 
 
 class _Settings:
@@ -250,10 +250,10 @@ def current_policy(tpl: Template, fn: FunctionInfo) -> CurrentPolicy:
     """What ``fn``'s role is allowed today: its policy file's statements, or nothing read
     (``unknown``) when Chalice writes the policy or the role is made elsewhere."""
     from lpgen.policy.model import PolicyDocument
-    from lpgen.policy.parse import parse_statement
+    from lpgen.policy.parse import load_policy_file
 
-    _, roles, _ = tpl.source
-    role: _Role = roles[fn.name]
+    roles: dict[str, _Role] = tpl.source[1]
+    role = roles[fn.name]
     shared = tuple(sorted(n for n, r in roles.items() if n != fn.name and r.kind == role.kind and r.name == role.name))
     empty = PolicyDocument(())
     if role.kind == "arn":
@@ -265,19 +265,8 @@ def current_policy(tpl: Template, fn: FunctionInfo) -> CurrentPolicy:
     where = os.path.join(os.path.dirname(os.path.abspath(tpl.path)), role.policy_file)
     if not os.path.isfile(where):
         return CurrentPolicy(empty, role=role.name, unknown=f"its policy file .chalice/{role.policy_file} does not exist")
-    text = read_text(where, TemplateError)
     try:
-        doc = json.loads(text)
-    except ValueError as exc:
-        raise TemplateError(f"{where}:{getattr(exc, 'lineno', 0)}: invalid JSON: {exc}") from exc
-    body = doc.get("Statement") if isinstance(doc, dict) else None
-    body = [body] if isinstance(body, dict) else body
-    if not isinstance(body, list):
-        raise TemplateError(f"{where}: not a policy document (no Statement)")
-    statements = []
-    for i, st in enumerate(body):
-        try:
-            statements.append(parse_statement(st, f"{where}: statement {i + 1}"))
-        except PolicyError as exc:
-            raise TemplateError(str(exc)) from exc
-    return CurrentPolicy(PolicyDocument(tuple(statements)), role=role.name)
+        policy = load_policy_file(where)
+    except PolicyError as exc:
+        raise TemplateError(str(exc)) from exc
+    return CurrentPolicy(policy, role=role.name)
