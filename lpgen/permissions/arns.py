@@ -230,18 +230,13 @@ def _t_kms_alias(v: str, spec: dict[str, Any]) -> dict[str, str]:
     return {"Alias": v.removeprefix("alias/")}
 
 
-def _t_names(v: str, spec: dict[str, Any]) -> dict[str, str]:
-    """One member that fills whichever of several variables the action's ARN format has
-    (AppSync's apiId: a GraphQL API's ${GraphQLAPIId}, an Event API's ${ApiId})."""
-    if v.startswith("arn:"):
-        return {"__arn__": v}
-    return {str(var): v for var in spec.get("vars") or ()}
-
-
 def _t_arn_name(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    """A whole ARN, or the name its ``var`` is; with ``vars``, the name fills whichever of
+    them the action's ARN format has (AppSync's apiId: a GraphQL API's ${GraphQLAPIId}, an
+    Event API's ${ApiId})."""
     if v.startswith("arn:"):
         return {"__arn__": v}
-    return {str(spec.get("var", "Name")): v}
+    return {str(var): v for var in spec.get("vars") or [spec.get("var", "Name")]}
 
 
 def _t_arn_full(v: str, spec: dict[str, Any]) -> dict[str, str]:
@@ -626,7 +621,6 @@ TRANSFORMS: dict[str, Callable[[str, dict[str, Any]], dict[str, str] | None]] = 
     "lambda_function": _t_lambda_function,
     "kms_key": _t_kms_key,
     "kms_alias": _t_kms_alias,
-    "names": _t_names,
     "arn_name": _t_arn_name,
     "arn_full": _t_arn_full,
     "batch_job_definition": _t_batch_job_definition,
@@ -851,8 +845,8 @@ def variable_candidates(
     if bind:
         for var, paths in bind:
             # NOTE: "A|B": the first member the request gives (a name, or the ARN in its place).
-            path = next((p for p in paths.split("|") if lookup(params, p)), paths.split("|")[0])
-            raw = lookup(params, path)
+            alternatives = paths.split("|")
+            path, raw = next(((p, given) for p in alternatives if (given := lookup(params, p))), (alternatives[0], []))
             if raw:
                 last = path.rsplit(".", 1)[-1]
                 take(last, raw if len(raw) > 1 else raw[0], forced_var=var)
