@@ -1564,12 +1564,18 @@ def _image_code(ev: Any, body: dict[str, Any], folder: str) -> tuple[str, str]:
     subfolder that has one), whose folder is the code's."""
     from lpgen.iac.cfn import dockerfile_handler
 
-    found = [folder] if os.path.isfile(os.path.join(folder, "Dockerfile")) else [
-        os.path.join(folder, d) for d in sorted(os.listdir(folder))
-        if os.path.isfile(os.path.join(folder, d, "Dockerfile"))] if os.path.isdir(folder) else []
-    root = found[0] if len(found) == 1 else folder
+    built = _dockerfile_folder(folder)
     for block in body.get("image_config") or ():
         command = ev.value(block.get("command")) if isinstance(block, dict) else None
         if isinstance(command, list) and command and isinstance(command[0], str) and "*" not in command[0]:
-            return root, command[0]
-    return root, (dockerfile_handler(os.path.join(root, "Dockerfile")) or "") if found else ""
+            return built or folder, command[0]
+    return built or folder, (dockerfile_handler(os.path.join(built, "Dockerfile")) or "") if built else ""
+
+
+def _dockerfile_folder(folder: str) -> str | None:
+    """The folder with the module's Dockerfile: its own, else its one subfolder that has one."""
+    if os.path.isfile(os.path.join(folder, "Dockerfile")):
+        return folder
+    subfolders = [os.path.join(folder, d) for d in sorted(os.listdir(folder))] if os.path.isdir(folder) else []
+    found = [d for d in subfolders if os.path.isfile(os.path.join(d, "Dockerfile"))]
+    return found[0] if len(found) == 1 else None

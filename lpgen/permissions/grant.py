@@ -80,8 +80,8 @@ def trigger(when: str, params: dict[str, Any]) -> bool | None:
         return True
     unknown = False
     for v in values:
-        if isinstance(v, (bool, int, float)):
-            # NOTE: a literal True or 3 in the request is compared as the text it is sent as.
+        if isinstance(v, bool):
+            # NOTE: a flag the code sets (to_param keeps True and False) reads as its text.
             v = str(v)
         if not isinstance(v, str) or v == "*":
             unknown = True
