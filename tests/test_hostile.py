@@ -94,6 +94,35 @@ def test_ten_megabyte_module(tmp_path: Path) -> None:
     assert "s3:GetObject" in result.output
 
 
+def test_a_module_over_the_size_limit_is_skipped_unread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lpgen.source import parse
+
+    monkeypatch.setattr(parse, "MAX_BYTES", 4096)
+    (tmp_path / "app.py").write_text(HANDLER)
+    (tmp_path / "generated.py").write_text("import boto3\n" + "X = 1\n" * 1000 + "boto3.client('sqs').purge_queue(QueueUrl='q')\n")
+    report = tmp_path / "report.json"
+    result = run("suggest", str(tmp_path), "--format", "json", "--report", str(report))
+    assert_clean(result, 0)
+    doc = json.loads(report.read_text())
+    assert {p["action"] for p in doc["permissions"]} == {"s3:GetObject"}
+    assert [f["message"] for f in doc["findings"] if f["code"] == "LP203"] == ["file skipped: larger than 0 MB"]
+    # exactly at the limit is read
+    assert parse.parse_file("at", _sized(tmp_path / "at.py", 4096)).tree is not None
+    assert parse.parse_file("over", _sized(tmp_path / "over.py", 4097)).skip_reason == "larger than 0 MB"
+
+
+def _sized(path: Path, size: int) -> Path:
+    path.write_bytes(b"#" * (size - 1) + b"\n")
+    return path
+
+
+def test_a_folder_named_like_a_module_cannot_be_read(tmp_path: Path) -> None:
+    from lpgen.source.parse import parse_file
+
+    (tmp_path / "odd.py").mkdir()
+    assert parse_file("odd", tmp_path / "odd.py").skip_reason.startswith("cannot read: ")
+
+
 def test_import_cycles_and_recursion(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("import b\ndef handler(e, c):\n    b.go(3)\n")
     (tmp_path / "b.py").write_text(

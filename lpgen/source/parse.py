@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import sys
 import warnings
 from collections.abc import Iterator
@@ -60,7 +61,8 @@ class ParsedModule:
     def _lines(self) -> list[str]:
         # NOTE: the tokenizer ends a line at \r\n, \r or \n (str.splitlines also splits at
         # form feeds and other separators, which would shift the line numbers).
-        return self.source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        source = self.source
+        return (source.replace("\r\n", "\n").replace("\r", "\n") if "\r" in source else source).split("\n")
 
 
 _FUNCTION_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -191,10 +193,10 @@ def parse_file(name: str, path: Path) -> ParsedModule:
     """Parse ``path``; syntax errors, Python 2 code, binary and oversized files are skipped
     with a reason instead of raising."""
     try:
-        data = path.read_bytes()
+        data = _read_at_most(path, MAX_BYTES)
     except OSError as exc:
         return ParsedModule(name, path, None, f"cannot read: {exc.strerror or exc}")
-    if len(data) > MAX_BYTES:
+    if data is None:
         return ParsedModule(name, path, None, f"larger than {MAX_BYTES // (1024 * 1024)} MB")
     if b"\x00" in data[:8192]:
         return ParsedModule(name, path, None, "binary file")
@@ -203,6 +205,26 @@ def parse_file(name: str, path: Path) -> ParsedModule:
     except UnicodeDecodeError as exc:
         return ParsedModule(name, path, None, f"not UTF-8 (byte {exc.start})")
     return parse_text(name, path, text)
+
+
+def _read_at_most(path: Path, limit: int) -> bytes | None:
+    """The file's bytes, or None when it holds more than ``limit`` (not read then).
+
+    With the descriptor calls directly: a large tree is thousands of small files, and
+    ``Path.read_bytes`` (a buffered file object for each) took twice as long to read them."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        size = os.fstat(fd).st_size
+        if size > limit:
+            return None
+        # NOTE: a file that grows while it is read (or reports no size) is read to its end.
+        chunks = [os.read(fd, size + 1)]
+        while chunks[-1] and sum(map(len, chunks)) <= limit:
+            chunks.append(os.read(fd, 1 << 16))
+        data = b"".join(chunks)
+        return None if len(data) > limit else data
+    finally:
+        os.close(fd)
 
 
 def parse_text(name: str, path: Path, text: str) -> ParsedModule:
