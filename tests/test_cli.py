@@ -75,6 +75,21 @@ def test_explain_says_where_a_tag_on_create_action_is_granted() -> None:
     assert "every resource of the types TagSpecifications.ResourceType names, with ec2:CreateAction = RunInstances" in result.stdout
 
 
+def test_the_text_listing_shows_what_a_grant_is_conditioned_on(tmp_path: Path) -> None:
+    app = tmp_path / "app.py"
+    app.write_text(
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('cloudwatch').put_metric_data(Namespace='Acme/Orders', MetricData=[])\n"
+        "    boto3.client('sqs').send_message(QueueUrl='https://sqs.us-east-1.amazonaws.com/1/q', MessageBody='m')\n"
+    )
+    result = CliRunner().invoke(main, ["suggest", str(app), "--format", "text", "--region", "us-east-1", "--account", "1"])
+    assert result.exit_code == 0, result.output
+    listed = [ln for ln in result.stdout.splitlines() if ln and not ln.startswith((" ", "#"))]
+    assert "cloudwatch:PutMetricData  *  if StringEquals cloudwatch:namespace = Acme/Orders" in listed
+    assert "sqs:SendMessage  arn:aws:sqs:us-east-1:1:q" in listed
+
+
 def test_catalog_dump_lines() -> None:
     result = CliRunner().invoke(main, ["catalog", "dump", "--client", "sqs"])
     lines = [json.loads(x) for x in result.stdout.splitlines()]

@@ -86,7 +86,9 @@ def render_suggestion(result: Suggestion) -> str:
     if result.analysis and result.analysis.registered:
         lines.append(f"# registered by decorators: {', '.join(result.analysis.registered)}")
     for p in result.permissions:
-        lines.append(f"{p.action}  {p.resource}")
+        # NOTE: a condition is part of what is granted: without it the line reads wider.
+        when = "".join(f"  if {op} {key} = {value}" for op, key, value in p.condition)
+        lines.append(f"{p.action}  {p.resource}{when}")
         for e in p.evidence:
             lines.append(f"    {e.path}:{e.line}  {e.text}")
     if result.trail is not None:
