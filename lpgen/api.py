@@ -345,7 +345,14 @@ def _analyze(
     reached_names: list[str] = []
     unreachable: list[UnreachableCall] = []
     side = analyzer.successor()
-    mine = (set(project.targets) | set(analyzer.parsed)) - set(others)
+    # NOTE: a file the analysis read under another name than the target's (the template's
+    # handler src/handlers.main is module src.handlers; the folder src/ given names it
+    # handlers) is that module: as a target of its own, what the entry reached in it
+    # would be run again apart and reported unreachable.
+    read = {str(pm.path) for pm in analyzer.parsed.values()}
+    paths = analyzer.module_paths
+    aliases = {t for t in project.targets if t not in analyzer.parsed and str(paths.get(t, "")) in read}
+    mine = (set(project.targets) - aliases | set(analyzer.parsed)) - set(others)
     for mod in sorted(mine | set(analyzer.parsed)):
         own = mod in mine
         pm = side.parse(mod) if own else analyzer.parsed[mod]

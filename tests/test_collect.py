@@ -482,6 +482,28 @@ def test_an_unreachable_call_a_helper_makes_names_the_function_that_runs_it(tmp_
     ]
 
 
+def test_a_handler_module_the_folder_given_names_otherwise_is_not_reported_unreachable(tmp_path) -> None:
+    """serverless.yml's handler src/handlers.main is the module src.handlers; the folder src/
+    given as the code names the same file handlers. What the entry reaches in it is granted
+    and is no unreachable call; a function the entry does not reach still is."""
+    from lpgen import api
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "handlers.py").write_text(
+        "import boto3\n"
+        "def _copy(bucket, key):\n"
+        "    boto3.client('s3').get_object(Bucket=bucket, Key=key)\n"
+        "def main(event, context):\n"
+        "    _copy('in', event['key'])\n"
+        "def other(event, context):\n"
+        "    boto3.client('sns').publish(TopicArn='arn:aws:sns:us-east-1:1:t', Message='m')\n"
+    )
+    result = api.suggest([str(src)], root=str(tmp_path), handler="src/handlers.main", region="us-east-1", account="1")
+    assert [(p.action, p.resource) for p in result.permissions] == [("s3:GetObject", "arn:aws:s3:::in/*")]
+    assert [(u.call.operation, u.function) for u in result.analysis.unreachable] == [("Publish", "src.handlers.other")]
+
+
 def test_a_pattern_splits_into_its_known_leading_parts(collect_calls) -> None:
     """Parts before the first unknown one are known; the part holding it keeps its known
     start; a part past it, or counted from the end, is not known (the unknown text may hold
