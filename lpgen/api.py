@@ -541,6 +541,7 @@ def suggest(
                 known.add((p.action, p.resource, p.condition))
                 perms.append(p)
         perms, findings = _settled(perms, findings, derived)
+    analysis = _without_granted_unreachable(analysis, perms, scope)
     findings = analysis_findings(analysis) + findings + list(extra_findings or [])
     checked = None
     if trail is not None and role:
@@ -560,6 +561,24 @@ def suggest(
             "policy, so it cannot be given to a role as it is", relpath(analysis.files[0]) if analysis.files else "", 0,
         )]
     return Suggestion(policy, tuple(perms), tuple(_dedupe_findings(findings)), analysis, trail=checked)
+
+
+def _without_granted_unreachable(analysis: Analysis, perms: list[Permission], scope: Scope) -> Analysis:
+    """The analysis without the unreachable calls whose every permission the policy grants
+    anyway: LP204 says a call is not granted, and a line the entry reaches with other
+    arguments (``audit("placed", …)`` from the handler, ``audit("stored", …)`` from a
+    function it never calls) is granted what it needs."""
+    if not analysis.unreachable:
+        return analysis
+    from lpgen.permissions.grant import call_permissions
+
+    granted = {(p.action, p.resource, p.condition) for p in perms}
+    kept = []
+    for gone in analysis.unreachable:
+        needed = call_permissions(gone.call, scope)[0]
+        if not needed or any((p.action, p.resource, p.condition) not in granted for p in needed):
+            kept.append(gone)
+    return analysis if len(kept) == len(analysis.unreachable) else replace(analysis, unreachable=tuple(kept))
 
 
 ROLE_POLICY_CHARACTERS = 10_240

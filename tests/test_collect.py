@@ -504,6 +504,33 @@ def test_a_handler_module_the_folder_given_names_otherwise_is_not_reported_unrea
     assert [(u.call.operation, u.function) for u in result.analysis.unreachable] == [("Publish", "src.handlers.other")]
 
 
+def test_an_unreachable_call_the_policy_grants_anyway_is_not_reported(tmp_path) -> None:
+    """A shared helper the handler calls with one argument and a function it never calls with
+    another: the stream is granted either way, so that call is no LP204 'not granted'; a
+    call in that function needing what is not granted still is."""
+    from lpgen import api
+
+    (tmp_path / "audit.py").write_text(
+        "import boto3\n"
+        "def audit(kind):\n"
+        "    boto3.client('kinesis').put_record(StreamName='audit', Data=b'', PartitionKey=kind)\n"
+    )
+    (tmp_path / "app.py").write_text(
+        "import boto3\n"
+        "from audit import audit\n"
+        "def handler(event, context):\n"
+        "    audit('placed')\n"
+        "def worker(event, context):\n"
+        "    audit('stored')\n"
+        "    boto3.client('sqs').delete_queue(QueueUrl='https://sqs.us-east-1.amazonaws.com/1/old')\n"
+    )
+    result = api.suggest([str(tmp_path / "app.py")], handler="app.handler", region="us-east-1", account="1")
+    assert [(p.action, p.resource) for p in result.permissions] == [("kinesis:PutRecord", "arn:aws:kinesis:us-east-1:1:stream/audit")]
+    assert [(u.call.operation, u.function) for u in result.analysis.unreachable] == [("DeleteQueue", "app.worker")]
+    assert [f.message for f in result.findings if f.code == "LP204"] == [
+        "sqs.DeleteQueue, made by app.worker, is not reachable from the entry point: not granted"]
+
+
 def test_a_pattern_splits_into_its_known_leading_parts(collect_calls) -> None:
     """Parts before the first unknown one are known; the part holding it keeps its known
     start; a part past it, or counted from the end, is not known (the unknown text may hold
