@@ -349,9 +349,11 @@ def _analyze(
     # handler src/handlers.main is module src.handlers; the folder src/ given names it
     # handlers) is that module: as a target of its own, what the entry reached in it
     # would be run again apart and reported unreachable.
-    read = {str(pm.path) for pm in analyzer.parsed.values()}
-    paths = analyzer.module_paths
-    aliases = {t for t in project.targets if t not in analyzer.parsed and str(paths.get(t, "")) in read}
+    unread = [t for t in project.targets if t not in analyzer.parsed]
+    aliases: set[str] = set()
+    if unread:
+        read = {str(pm.path) for pm in analyzer.parsed.values()}
+        aliases = {t for t in unread if str(analyzer.module_paths.get(t, "")) in read}
     mine = (set(project.targets) - aliases | set(analyzer.parsed)) - set(others)
     for mod in sorted(mine | set(analyzer.parsed)):
         own = mod in mine
