@@ -706,7 +706,7 @@ def suggest_for_function(
             "analysed in its place (give the code's folder as PATHS)", template.path, fn.line,
         ))
     return suggest(
-        [] if inline else list(paths) if paths else [fn.code_root or "."], env=merged_env,
+        [] if inline else list(paths) if paths else list(fn.packaged or [fn.code_root or "."]), env=merged_env,
         root=None if inline else fn.code_root, handler=fn.handler, inline=inline,
         fallback=[os.path.dirname(os.path.abspath(template.path))],
         region=region, account=account, partition=partition,

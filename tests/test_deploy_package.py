@@ -140,6 +140,77 @@ def test_a_serverless_functions_module_is_its_package(tmp_path: Path) -> None:
                    "orders": {("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/orders")}}
 
 
+def _individually_packaged(root: Path) -> str:
+    """A service whose two functions are packaged individually by patterns: each package
+    holds its own handler's folder and the shared common/; tests/ is in none."""
+    for folder, text in {
+        "functions/users": "from common.db import users\ndef main(event, context):\n    users.put_item(Item=event)\n",
+        "functions/billing": (
+            "import boto3\nfrom common.db import users\ndef main(event, context):\n    users.get_item(Key={'id': 'x'})\n"
+            "    boto3.client('s3').put_object(Bucket='invoices', Key='latest.pdf', Body=b'')\n"
+        ),
+        "tests": "import boto3\ndef test_it():\n    boto3.client('dynamodb').delete_table(TableName='users')\n",
+    }.items():
+        (root / folder).mkdir(parents=True)
+        (root / folder / ("handler.py" if "functions" in folder else "test_it.py")).write_text(text)
+    (root / "common").mkdir()
+    (root / "common" / "__init__.py").write_text("")
+    (root / "common" / "db.py").write_text("import boto3\nusers = boto3.resource('dynamodb').Table('users')\n")
+    (root / "serverless.yml").write_text(
+        "service: acct\nprovider: {name: aws, runtime: python3.12, region: us-east-1}\n"
+        "package:\n  individually: true\n  patterns: ['!**', 'common/**']\n"
+        "functions:\n"
+        "  users: {handler: functions/users/handler.main, package: {patterns: [functions/users]}}\n"
+        "  billing: {handler: functions/billing/handler.main, package: {patterns: ['functions/billing/**', '!**/*.pdf']}}\n"
+    )
+    return str(root / "serverless.yml")
+
+
+def test_a_serverless_functions_package_patterns_choose_its_code(tmp_path: Path) -> None:
+    """Another function's handler and the tests are in no package of the function: their
+    calls are not reported unreachable (LP204) as code the function ships and never runs."""
+    tpl = load_template(_individually_packaged(tmp_path), account="1")
+    assert {n: sorted(Path(p).relative_to(tmp_path).as_posix() for p in f.packaged or ()) for n, f in tpl.functions.items()} == {
+        "users": ["common/__init__.py", "common/db.py", "functions/users/handler.py"],
+        "billing": ["common/__init__.py", "common/db.py", "functions/billing/handler.py"],
+    }
+    for name, granted in (("users", [("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/users")]),
+                          ("billing", [("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/users"),
+                                       ("s3:PutObject", "arn:aws:s3:::invoices/latest.pdf")])):
+        result = api.suggest_for_function(tpl, name)
+        assert [(p.action, p.resource) for p in result.permissions] == granted
+        assert not [f for f in result.findings if f.code == "LP204"], name
+
+
+@pytest.mark.parametrize(("pattern", "path", "matches"), [
+    ("common/**", "common/db.py", True),
+    ("common/**", "common/sub/x.py", True),
+    ("common/**", "lib/common/db.py", False),
+    ("*.py", "app.py", True),
+    ("*.py", "src/app.py", False),
+    ("**/*.py", "app.py", True),
+    ("**/*.py", "src/a/app.py", True),
+    ("src/{users,orders}/*.py", "src/orders/h.py", True),
+    ("src/{users,orders}/*.py", "src/billing/h.py", False),
+    ("./src/?.py", "src/a.py", True),
+])
+def test_package_patterns_match_as_globs(pattern: str, path: str, matches: bool) -> None:
+    from lpgen.iac.serverless import _glob
+
+    assert bool(_glob(pattern, False).fullmatch(path)) is matches
+    # NOTE: an added folder brings what is under it; a pattern taking one away does not reach further.
+    assert bool(_glob("functions/users", True).fullmatch("functions/users/handler.py"))
+    assert not _glob("functions/users", False).fullmatch("functions/users/handler.py")
+
+
+def test_no_patterns_is_the_whole_folder(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("def main(event, context):\n    return 1\n")
+    (tmp_path / "serverless.yml").write_text(
+        "service: s\nprovider: {name: aws, runtime: python3.12}\npackage: {individually: true}\n"
+        "functions:\n  f: {handler: app.main}\n")
+    assert load_template(str(tmp_path / "serverless.yml")).functions["f"].packaged is None
+
+
 def test_a_serverless_image_functions_code_is_its_images_build_folder(tmp_path: Path) -> None:
     """A function of a container image provider.ecr.images builds: the image's path is the
     code's folder; the handler is the function's command, else the Dockerfile's CMD."""

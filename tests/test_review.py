@@ -353,6 +353,32 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return r
 
 
+def test_a_change_reviews_the_functions_whose_package_holds_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """serverless.yml's package patterns: a change to one function's handler is not another's,
+    though both have the service's folder as code; a change to the shared code is both's."""
+    from test_deploy_package import _individually_packaged
+
+    from lpgen.review import review_changes
+
+    r = tmp_path / "svc"
+    r.mkdir()
+    _individually_packaged(r)
+    _git(r, "init", "-q", "-b", "main")
+    _git(r, "add", "-A")
+    _git(r, "commit", "-q", "-m", "service")
+    monkeypatch.chdir(r)
+    handler = r / "functions" / "billing" / "handler.py"
+    handler.write_text(handler.read_text() + "# invoices\n")
+    _git(r, "commit", "-q", "-am", "billing")
+    reviews, _ = review_changes(".", base="HEAD~1", region="us-east-1", account="1")
+    assert [v.function for v in reviews] == ["billing"]
+    db = r / "common" / "db.py"
+    db.write_text(db.read_text() + "# shared\n")
+    _git(r, "commit", "-q", "-am", "shared")
+    reviews, _ = review_changes(".", base="HEAD~1", region="us-east-1", account="1")
+    assert sorted(v.function for v in reviews) == ["billing", "users"]
+
+
 def _review(fmt: str) -> str:
     out = CliRunner().invoke(main, ["review", "--base", "main", "--region", "us-east-1", "--account", "123456789012",
                                     "--format", fmt])

@@ -298,6 +298,10 @@ class FunctionInfo:
     event_inputs: tuple[str, ...] = ()
     """the constant JSON inputs its events deliver in place of their own (a schedule's or a
     rule's ``Input``), when its events are those and S3 notifications only."""
+    packaged: tuple[str, ...] | None = None
+    """the Python files of ``code_root`` the function's package holds, when the template
+    chooses them (serverless.yml's ``package.patterns``): its code is those only; None when
+    the package is the whole folder."""
     rotated_secrets: tuple[str, ...] = ()
     """the secrets whose rotation schedule invokes the function, when that is all that
     invokes it: the event's ``SecretId`` is one of them."""

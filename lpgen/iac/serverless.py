@@ -7,6 +7,7 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from lpgen.errors import TemplateError
@@ -297,6 +298,76 @@ def _dig(data: Any, path: str) -> Any:
     return data
 
 
+def _packaged(doc: dict[str, Any], fn: dict[str, Any], folder: str, walked: dict[str, list[Path]]) -> tuple[str, ...] | None:
+    """The .py files of the service's folder the function's package holds, when its
+    ``package.patterns`` (or the older ``exclude`` and ``include``) choose them: the
+    service's, then, when functions are packaged individually, the function's own. As the
+    Framework applies them: in order, a pattern adds the files it matches and a ``!pattern``
+    takes them away. None when no pattern is given (the package is the whole folder)."""
+    service: dict[str, Any] = doc["package"] if isinstance(doc.get("package"), dict) else {}
+    own: dict[str, Any] = fn["package"] if isinstance(fn.get("package"), dict) else {}
+    patterns = _patterns(service)
+    if service.get("individually") or own.get("individually"):
+        patterns += _patterns(own)
+    if not patterns:
+        return None
+    from lpgen.source.discover import code_files
+
+    rules = [(p.startswith("!"), _glob(p.lstrip("!"), not p.startswith("!"))) for p in patterns]
+    if folder not in walked:
+        walked[folder] = code_files(folder)
+    kept = []
+    for f in walked[folder]:
+        rel = os.path.relpath(f, folder).replace(os.sep, "/")
+        included = True
+        for negated, rule in rules:
+            if rule.fullmatch(rel):
+                included = not negated
+        if included:
+            kept.append(str(f))
+    return tuple(kept) or None
+
+
+def _patterns(package: dict[str, Any]) -> list[str]:
+    """A ``package`` block's patterns in the order they apply (``exclude``, then ``include``,
+    then ``patterns``)."""
+    def strings(key: str) -> list[str]:
+        value = package.get(key)
+        return [v for v in value if isinstance(v, str) and v.strip("!")] if isinstance(value, list) else []
+
+    return ["!" + p.lstrip("!") for p in strings("exclude")] + strings("include") + strings("patterns")
+
+
+def _glob(pattern: str, folders_too: bool) -> re.Pattern[str]:
+    """A package pattern as a regular expression over paths relative to the service
+    (``**`` any folders, ``*`` and ``?`` within a name, ``{a,b}`` either). ``folders_too``: a
+    pattern naming a folder (``common``) also holds what is under it."""
+    pattern = pattern.removeprefix("./")
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:[^/]*/)*")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif pattern[i] == "{" and "}" in pattern[i:]:
+            end = pattern.index("}", i)
+            out.append("(?:" + "|".join(re.escape(a) for a in pattern[i + 1 : end].split(",")) + ")")
+            i = end + 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    body = "".join(out).rstrip("/") if pattern.endswith("/") else "".join(out)
+    return re.compile(body + ("(?:/.*)?" if folders_too else ""))
+
+
 def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template:
     """Read a serverless.yml."""
     lines: dict[str, int] = {}
@@ -323,6 +394,7 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
     provider_env = provider.get("environment") or {}
     base = os.path.dirname(os.path.abspath(path))
     functions: dict[str, FunctionInfo] = {}
+    walked: dict[str, list[Path]] = {}
     for key, fn in (doc.get("functions") or {}).items():
         if not isinstance(fn, dict):
             continue
@@ -342,8 +414,10 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
             # package is that folder, and its handler is relative to it.
             folder = os.path.normpath(os.path.join(base, module_dir))
         handler = str(fn.get("handler", ""))
+        packaged = _packaged(doc, fn, folder, walked) if folder == base and not artifact else None
         if fn.get("image") is not None and not handler:
             folder, handler = _image_code(fn["image"], provider, base)
+            packaged = None
         runtime = fn.get("runtime") or provider.get("runtime")
         file_part, _, func = handler.rpartition(".")
         module = file_part.replace("/", ".").replace(os.sep, ".")
@@ -458,6 +532,7 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
             name=key,
             handler=f"{module}.{func}" if module else None,
             code_root=folder,
+            packaged=packaged,
             deployed_from=elsewhere,
             dynamic=dynamic,
             environment=env,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -181,6 +182,17 @@ def _unresolved_need(analysis: Any) -> Explainer | None:
     return explain
 
 
+def _packages_a_change(tpl: Any, name: str, changed: list[str]) -> bool:
+    """Does the function's package hold a changed file? Every file under its code folder
+    does, but for a package the template chooses the files of (serverless.yml's patterns:
+    a change to another function's handler is not this function's)."""
+    fn = next((f for f in tpl.functions.values() if f.name == name), None)
+    if fn is None or fn.packaged is None:
+        return True
+    packaged = {os.path.realpath(p) for p in fn.packaged}
+    return any(os.path.realpath(c) in packaged for c in changed)
+
+
 def _unreachable_need(analysis: Any, scope: Any) -> Explainer | None:
     """Only calls in code the entry never reaches (LP204) need it: the grant and that code
     can go together."""
@@ -279,7 +291,6 @@ def _outside_boundary(current: Any, suggested: Any, diff: PolicyDiff) -> list[Ch
 
 def _importing(loaded: dict[str, Any], changed: list[str], found: set[tuple[str, str]], root: str) -> list[tuple[str, str]]:
     """Functions whose code imports a changed Python file outside their CodeUri."""
-    import os
 
     from lpgen import api
 
@@ -317,7 +328,6 @@ def review_changes(
     Returns the reviews (paths relative to the repository root) and how to link files at the
     head commit.
     """
-    import os
 
     from lpgen.iac import load_template
     from lpgen.render.review import Links
@@ -367,7 +377,10 @@ def review_changes(
         if review_all:
             targets = [(t, f) for t, fs in sorted(functions.items()) for f in sorted(fs)]
         else:
-            targets = [(a.template, a.function) for a in git.affected_functions(root, changed, functions)]
+            targets = [
+                (a.template, a.function) for a in git.affected_functions(root, changed, functions)
+                if not a.reason.startswith("code changed") or _packages_a_change(loaded[a.template], a.function, changed)
+            ]
             targets += _importing(loaded, changed, set(targets), root)
         kwargs["cloudtrail"] = shared_trail(kwargs.get("cloudtrail"), kwargs.get("role"), len(targets))
         known: dict[str, dict[str, Any]] = {}

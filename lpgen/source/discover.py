@@ -82,6 +82,12 @@ def _walk(root: Path) -> list[tuple[Path, bool]]:
     return out
 
 
+def code_files(root: StrPath) -> list[Path]:
+    """The project's own .py files under ``root`` (not what pip installed there), as
+    ``discover`` walks them."""
+    return [f for f, installed in _walk(Path(root)) if not installed]
+
+
 def _installed_here(folder: str, dirnames: list[str]) -> set[str]:
     """Packages and modules ``pip install -t`` put in ``folder``: the top-level names each
     ``*.dist-info`` folder's RECORD lists. They are dependencies, not the code given: no
