@@ -846,3 +846,55 @@ def test_for_each_loops_that_multiply_past_any_template_are_an_error(tmp_path: P
     (tmp_path / "t.json").write_text(json.dumps({"Transform": "AWS::LanguageExtensions", "Resources": fragment}))
     with pytest.raises(TemplateError, match="Fn::ForEach loops make more than 5,000 fragments"):
         load_template(str(tmp_path / "t.json"))
+
+
+NESTED = (
+    "Transform: AWS::Serverless-2016-10-31\n"
+    "Parameters:\n  TableName: {Type: String}\n  Stage: {Type: String}\n"
+    "Resources:\n"
+    "  WriteFn:\n"
+    "    Type: AWS::Serverless::Function\n"
+    "    Properties:\n"
+    "      CodeUri: src/\n      Handler: w.handler\n      Runtime: python3.12\n"
+    "      Environment: {Variables: {TABLE: !Ref TableName, STAGE: !Ref Stage}}\n"
+)
+
+
+def _nested_app(root: Path, parent_folder: str, nested_folder: str, kind: str = "AWS::Serverless::Application") -> Path:
+    (root / nested_folder).mkdir(parents=True, exist_ok=True)
+    (root / parent_folder).mkdir(parents=True, exist_ok=True)
+    nested = root / nested_folder / "template.yaml"
+    nested.write_text(NESTED)
+    where = Path(*([".."] * len(Path(parent_folder).parts)), nested_folder, "template.yaml").as_posix() if parent_folder != "." \
+        else f"{nested_folder}/template.yaml"
+    key = "Location" if kind == "AWS::Serverless::Application" else "TemplateURL"
+    (root / parent_folder / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Parameters:\n  Stage: {Type: String, Default: prod}\n"
+        "Resources:\n"
+        "  Table:\n    Type: AWS::Serverless::SimpleTable\n"
+        f"  Nested:\n    Type: {kind}\n    Properties:\n      {key}: {where}\n"
+        "      Parameters: {TableName: !Ref Table, Stage: !Sub '${Stage}-eu'}\n"
+    )
+    return nested
+
+
+@pytest.mark.parametrize("kind", ["AWS::Serverless::Application", "AWS::CloudFormation::Stack"])
+def test_a_nested_templates_parameters_are_what_its_parent_passes(tmp_path: Path, kind: str) -> None:
+    nested = _nested_app(tmp_path, ".", "writer", kind)
+    fn = load_template(str(nested)).functions["WriteFn"]
+    assert fn.environment == {"TABLE": "*-Table-*", "STAGE": "prod-eu"}
+    # a value given on the command line wins
+    assert load_template(str(nested), params={"Stage": "dev"}).functions["WriteFn"].environment["STAGE"] == "dev"
+
+
+def test_a_nesting_template_is_looked_for_up_to_the_repositorys_root(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    nested = _nested_app(repo, "infra", "infra/apps/writer")
+    # outside a repository, only the template's folder and the one above are read
+    assert load_template(str(nested)).functions["WriteFn"].environment["STAGE"] == "*"
+    (repo / ".git").mkdir()
+    assert load_template(str(nested)).functions["WriteFn"].environment["STAGE"] == "prod-eu"
+    # nor above the repository's root
+    outside = _nested_app(tmp_path, ".", "repo/infra/apps/other")
+    assert load_template(str(outside)).functions["WriteFn"].environment["STAGE"] == "*"

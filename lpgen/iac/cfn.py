@@ -524,6 +524,97 @@ def _parent_parameters(path: str, scope: Scope) -> dict[str, str]:
     return {}
 
 
+NESTING_LEVELS = 3
+"""how many folders above a template its nesting template is looked for in."""
+
+
+def _nesting_parameters(path: str, scope: Scope, depth: int = NESTING_LEVELS) -> dict[str, str]:
+    """The parameters the template that nests this one passes it (an
+    ``AWS::Serverless::Application`` whose ``Location``, or an ``AWS::CloudFormation::Stack``
+    whose ``TemplateURL``, is this file), resolved as that template, itself given what its
+    own nesting template passes. Looked for in the template's folder and the
+    ``NESTING_LEVELS`` above it; none found, none."""
+    target = os.path.realpath(path)
+    folder = os.path.dirname(target)
+    for level in range(NESTING_LEVELS + 1):
+        for parent in _nesting_candidates(folder, target):
+            found = _passed_parameters(parent, target, scope, depth)
+            if found is not None:
+                return found
+        above = os.path.dirname(folder)
+        # NOTE: not above the repository's root, nor, outside a repository, above the
+        # template's parent folder (a home folder's files are no template's).
+        if above == folder or os.path.exists(os.path.join(folder, ".git")) or (level >= 1 and not _in_repository(folder)):
+            break
+        folder = above
+    return {}
+
+
+def _in_repository(folder: str) -> bool:
+    while True:
+        if os.path.exists(os.path.join(folder, ".git")):
+            return True
+        above = os.path.dirname(folder)
+        if above == folder:
+            return False
+        folder = above
+
+
+def _nesting_candidates(folder: str, target: str) -> list[str]:
+    """The templates in ``folder`` whose text names ``target``'s file where a nested stack
+    does (read as text first: most files are no such template)."""
+    out = []
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return []
+    for name in names:
+        candidate = os.path.join(folder, name)
+        if not name.endswith((".yaml", ".yml", ".json")) or os.path.realpath(candidate) == target:
+            continue
+        try:
+            if os.path.getsize(candidate) > 5 * 1024 * 1024:
+                continue
+            with open(candidate, encoding="utf-8", errors="replace") as fh:
+                text = fh.read()
+        except OSError:
+            continue
+        if os.path.basename(target) in text and ("Location" in text or "TemplateURL" in text):
+            out.append(candidate)
+    return out
+
+
+def _passed_parameters(parent: str, target: str, scope: Scope, depth: int) -> dict[str, str] | None:
+    """What the template ``parent`` passes the nested stack whose template is ``target``, or
+    None when it nests no such stack (or cannot be read)."""
+    try:
+        doc = load_document(parent)
+    except TemplateError:
+        return None
+    resources = doc.get("Resources") if isinstance(doc, dict) else None
+    for res in resources.values() if isinstance(resources, dict) else ():
+        props = res.get("Properties") if isinstance(res, dict) else None
+        if not isinstance(props, dict):
+            continue
+        where = {"AWS::CloudFormation::Stack": props.get("TemplateURL"),
+                 "AWS::Serverless::Application": props.get("Location")}.get(res.get("Type", ""))
+        if not isinstance(where, str) or os.path.realpath(os.path.join(os.path.dirname(parent), where)) != target:
+            continue
+        given = props.get("Parameters")
+        if not isinstance(given, dict):
+            return {}
+        own = _nesting_parameters(parent, scope, depth - 1) if depth > 1 else {}
+        resolver = Resolver(doc, own, scope, parent)
+        out = {}
+        for key, value in given.items():
+            try:
+                out[str(key)] = resolver.str(value)
+            except TemplateError:
+                continue
+        return out
+    return None
+
+
 def _app_stacks(folder: str, own: str, scope: Scope) -> Iterator[Resolver]:
     """The other stacks of the CDK app whose output ``folder`` is (``own`` left out), each a
     resolver of its template as the stack the manifest names."""
@@ -574,7 +665,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
     doc = load_document(path, lines)
     if not isinstance(doc, dict) or not isinstance(doc.get("Resources"), dict):
         raise TemplateError(f"{path}: not a CloudFormation template (no Resources section)")
-    params = {**_parent_parameters(path, scope), **params}
+    params = {**_nesting_parameters(path, scope), **_parent_parameters(path, scope), **params}
     doc = expand_for_each(doc, params, lines, path)
     resolver = Resolver(doc, params, scope, path, params.get("AWS::StackName") or _cdk_stack_name(path) or "*")
     globals_fn = ((doc.get("Globals") or {}).get("Function") or {})
