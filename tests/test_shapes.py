@@ -1664,6 +1664,32 @@ def test_loads_boto3_injects_and_the_line_an_attribute_read_loads_at(tmp_path: P
     }
 
 
+def test_a_listings_items_come_with_their_data(tmp_path: Path) -> None:
+    """An ObjectSummary of a listing has the listing's data: its size is read without a
+    HeadObject (s3:GetObject); one made by its key, or the Object of a summary, loads."""
+    src = tmp_path / "app.py"
+    src.write_text(
+        "import boto3\n"
+        "s3 = boto3.resource('s3')\n"
+        "def handler(event, context):\n"
+        "    for summary in s3.Bucket('logs').objects.filter(Prefix='tmp/'):\n"
+        "        if summary.size > 10 and summary.last_modified:\n"
+        "            summary.delete()\n"
+        "    print(s3.ObjectSummary('cfg', 'a.json').size)\n"
+        "    for summary in s3.Bucket('media').objects.all():\n"
+        "        print(summary.Object().content_type)\n"
+    )
+    result = api.suggest([str(src)], region="us-east-1", account="1")
+    got = {(p.action, p.resource): sorted(e.line for e in p.evidence) for p in result.permissions}
+    assert got == {
+        ("s3:ListBucket", "arn:aws:s3:::logs"): [4],
+        ("s3:DeleteObject", "arn:aws:s3:::logs/tmp/*"): [6],
+        ("s3:GetObject", "arn:aws:s3:::cfg/a.json"): [7],
+        ("s3:ListBucket", "arn:aws:s3:::media"): [8],
+        ("s3:GetObject", "arn:aws:s3:::media/*"): [9],
+    }
+
+
 def test_the_redshift_data_api_gets_credentials_as_the_caller(tmp_path: Path) -> None:
     got = _perms(tmp_path, (
         "import boto3\n"

@@ -443,7 +443,9 @@ def new_resource(
         else:
             value = (Unknown(),)
         ids.append((target, value))
-    return Resource(service, rtype, tuple(ids), parent.region, parent.assumed)
+    # NOTE: a reference with a path takes the resource's data from the response (boto3's
+    # ResourceHandler): a listing's items come loaded.
+    return Resource(service, rtype, tuple(ids), parent.region, parent.assumed, bool(spec.get("path")) and response is not None)
 
 
 def client_of(value: V) -> Client | None:

@@ -460,7 +460,8 @@ class BotoCalls:
         if name in rt.collections:
             return (Collection(res, name),)
         if name in aws.shape_members(res.service, res.rtype) and frame is not None:
-            self.resource_load(res, frame, node)
+            if not res.loaded:
+                self.resource_load(res, frame, node)
             return UNKNOWN_VALS
         return (Builtin("resource.method", (res, name)),)
 

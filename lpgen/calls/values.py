@@ -126,6 +126,9 @@ class Resource(V):
     ids: tuple[tuple[str, Vals], ...] = ()
     region: str | None = None
     assumed: bool = False
+    loaded: bool = False
+    """made with its data from a response (a collection's items: an ObjectSummary of a
+    listing has its size): reading an attribute of its shape loads nothing."""
     _hash: int = field(default=0, init=False, repr=False, compare=False)
 
     def ident(self, name: str) -> Vals | None:
@@ -135,7 +138,7 @@ class Resource(V):
         return None
 
     def __hash__(self) -> int:
-        return self._hash or _hash_once(self, (self.service, self.rtype, self.ids, self.region, self.assumed))
+        return self._hash or _hash_once(self, (self.service, self.rtype, self.ids, self.region, self.assumed, self.loaded))
 
 
 @dataclass(slots=True)
