@@ -17,6 +17,14 @@ def _perms(tmp_path: Path, code: str) -> set[tuple[str, str]]:
     return {(p.action, p.resource) for p in api.suggest([str(src)], region="us-east-1", account="1").permissions}
 
 
+def _perm_lines(tmp_path: Path, code: str) -> dict[tuple[str, str], list[int]]:
+    """Each permission the handler ``code`` needs, with the lines of its evidence."""
+    src = tmp_path / "app.py"
+    src.write_text(code)
+    result = api.suggest([str(src)], region="us-east-1", account="1")
+    return {(p.action, p.resource): sorted(e.line for e in p.evidence) for p in result.permissions}
+
+
 def test_request_dict_built_key_by_key(tmp_path: Path) -> None:
     got = _perms(tmp_path, (
         "import boto3\ns3 = boto3.client('s3')\n"
@@ -1643,8 +1651,7 @@ def test_serverless_params_of_a_dashboard_service_may_be_set_there(tmp_path: Pat
 
 
 def test_loads_boto3_injects_and_the_line_an_attribute_read_loads_at(tmp_path: Path) -> None:
-    src = tmp_path / "app.py"
-    src.write_text(
+    got = _perm_lines(tmp_path, (
         "import boto3\n"
         "def handler(event, context):\n"
         "    bucket = boto3.resource('s3').Bucket('my-bucket')\n"
@@ -1652,9 +1659,7 @@ def test_loads_boto3_injects_and_the_line_an_attribute_read_loads_at(tmp_path: P
         "    for summary in bucket.objects.filter(Prefix='in/'):\n"
         "        summary.load()\n"
         "    return boto3.resource('dynamodb').Table('t').item_count\n"
-    )
-    result = api.suggest([str(src)], region="us-east-1", account="1")
-    got = {(p.action, p.resource): sorted(e.line for e in p.evidence) for p in result.permissions}
+    ))
     assert got == {
         # Bucket has no load in the resource model: boto3's lists the buckets
         ("s3:ListAllMyBuckets", "*"): [4],
@@ -1667,8 +1672,7 @@ def test_loads_boto3_injects_and_the_line_an_attribute_read_loads_at(tmp_path: P
 def test_a_listings_items_come_with_their_data(tmp_path: Path) -> None:
     """An ObjectSummary of a listing has the listing's data: its size is read without a
     HeadObject (s3:GetObject); one made by its key, or the Object of a summary, loads."""
-    src = tmp_path / "app.py"
-    src.write_text(
+    got = _perm_lines(tmp_path, (
         "import boto3\n"
         "s3 = boto3.resource('s3')\n"
         "def handler(event, context):\n"
@@ -1678,9 +1682,7 @@ def test_a_listings_items_come_with_their_data(tmp_path: Path) -> None:
         "    print(s3.ObjectSummary('cfg', 'a.json').size)\n"
         "    for summary in s3.Bucket('media').objects.all():\n"
         "        print(summary.Object().content_type)\n"
-    )
-    result = api.suggest([str(src)], region="us-east-1", account="1")
-    got = {(p.action, p.resource): sorted(e.line for e in p.evidence) for p in result.permissions}
+    ))
     assert got == {
         ("s3:ListBucket", "arn:aws:s3:::logs"): [4],
         ("s3:DeleteObject", "arn:aws:s3:::logs/tmp/*"): [6],
