@@ -57,7 +57,7 @@ def main() -> None:
 @click.argument("paths", nargs=-1)
 @click.option("--env", "env_pairs", multiple=True, metavar="NAME=VALUE", help="Environment variable value.")
 @click.option("--template", type=click.Path(), help="SAM/CloudFormation, serverless.yml or Terraform (a .tf file or its module's folder).")
-@click.option("--function", "function", help="Function in the template (logical id or key).")
+@click.option("--function", "function", help="Function in the template (logical id, key, or the name it is deployed as).")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Template parameter value.")
 @_scope_options
 @click.option("--cloudtrail", "cloudtrail", help="CloudTrail source to cross-check against.")
@@ -223,7 +223,7 @@ def _input_error(exc: LpgenError) -> None:
 @click.argument("current", required=False)
 @click.argument("suggested", required=False)
 @click.option("--template", type=click.Path(), help="Compare this template's policy for --function (a Terraform module may be its folder).")
-@click.option("--function", "function", help="Function in the template.")
+@click.option("--function", "function", help="Function in the template (logical id, key, or the name it is deployed as).")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Template parameter value.")
 @_scope_options
 @click.option("--cloudtrail", help="CloudTrail source for the suggestion.")

@@ -898,3 +898,19 @@ def test_a_nesting_template_is_looked_for_up_to_the_repositorys_root(tmp_path: P
     # nor above the repository's root
     outside = _nested_app(tmp_path, ".", "repo/infra/apps/other")
     assert load_template(str(outside)).functions["WriteFn"].environment["STAGE"] == "*"
+
+
+def test_a_function_is_found_by_the_name_it_is_deployed_as(tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n"
+        "  Api:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {FunctionName: orders-api, CodeUri: src/, Handler: app.handler, Runtime: python3.12}\n"
+        "  Worker:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {CodeUri: src/, Handler: app.worker, Runtime: python3.12}\n"
+    )
+    tpl = load_template(str(tmp_path / "template.yaml"))
+    assert tpl.function("orders-api").name == "Api"
+    assert tpl.function("Worker").name == "Worker"
+    with pytest.raises(TemplateError, match="no function 'orders'"):
+        tpl.function("orders")
+

@@ -362,10 +362,14 @@ class Template:
         whose code ``paths`` (files or folders) are: the function with the deepest code
         folder holding them all, else the one whose handler's module is the file given."""
         if name is not None:
-            if name not in self.functions:
-                known = ", ".join(sorted(self.functions)) or "none"
-                raise TemplateError(f"{self.path}: no function {name!r} (functions: {known})")
-            return self.functions[name]
+            if name in self.functions:
+                return self.functions[name]
+            # NOTE: the name the function is deployed as (svc-report), when one function has it.
+            deployed = [f for f in self.functions.values() if f.function_name == name]
+            if len(deployed) == 1:
+                return deployed[0]
+            known = ", ".join(sorted(self.functions)) or "none"
+            raise TemplateError(f"{self.path}: no function {name!r} (functions: {known})")
         if len(self.functions) == 1:
             return next(iter(self.functions.values()))
         chosen = _function_of_paths(list(self.functions.values()), paths)
