@@ -536,6 +536,9 @@ def _nesting_parameters(path: str, scope: Scope, depth: int = NESTING_LEVELS) ->
     ``NESTING_LEVELS`` above it; none found, none."""
     target = os.path.realpath(path)
     folder = os.path.dirname(target)
+    if os.path.isfile(os.path.join(folder, "manifest.json")):
+        # NOTE: a CDK app's output: its nested stacks are its assets (_parent_parameters).
+        return {}
     for level in range(NESTING_LEVELS + 1):
         for parent in _nesting_candidates(folder, target):
             found = _passed_parameters(parent, target, scope, depth)
@@ -573,7 +576,7 @@ def _nesting_candidates(folder: str, target: str) -> list[str]:
         if not name.endswith((".yaml", ".yml", ".json")) or os.path.realpath(candidate) == target:
             continue
         try:
-            if os.path.getsize(candidate) > 5 * 1024 * 1024:
+            if os.path.getsize(candidate) > 2 * 1024 * 1024:
                 continue
             with open(candidate, encoding="utf-8", errors="replace") as fh:
                 text = fh.read()
