@@ -534,7 +534,7 @@ def suggest(
     scope = Scope(partition, region, account)
     configured = extension_calls(env or {}, env_source or ("environment", 0), layers)
     perms, findings = permissions_for([*analysis.calls, *configured], scope)
-    perms = perms + list(extra_permissions or [])
+    perms = _merged(perms + list(extra_permissions or []))
     if derive is not None:
         known = {(p.action, p.resource, p.condition) for p in perms}
         derived = derive(perms)
@@ -563,6 +563,25 @@ def suggest(
             "policy, so it cannot be given to a role as it is", relpath(analysis.files[0]) if analysis.files else "", 0,
         )]
     return Suggestion(policy, tuple(perms), tuple(_dedupe_findings(findings)), analysis, trail=checked)
+
+
+def _merged(perms: list[Permission]) -> list[Permission]:
+    """One permission for each (action, resource, condition), with the evidence of all that
+    grant it, where the first stood: the code's call and the template's event source that
+    both send to a queue are one grant with two reasons."""
+    first: dict[tuple[Any, ...], int] = {}
+    out: list[Permission] = []
+    for p in perms:
+        key = (p.action, p.resource, p.condition)
+        at = first.get(key)
+        if at is None:
+            first[key] = len(out)
+            out.append(p)
+        elif p.evidence:
+            kept = out[at]
+            out[at] = replace(kept, evidence=tuple(sorted(set(kept.evidence) | set(p.evidence))),
+                              findings=kept.findings + p.findings)
+    return out
 
 
 def _without_granted_unreachable(analysis: Analysis, perms: list[Permission], scope: Scope) -> Analysis:

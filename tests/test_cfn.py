@@ -914,3 +914,21 @@ def test_a_function_is_found_by_the_name_it_is_deployed_as(tmp_path: Path) -> No
     with pytest.raises(TemplateError, match="no function 'orders'"):
         tpl.function("orders")
 
+
+def test_a_grant_the_code_and_the_template_both_need_is_one_permission_with_both_reasons(tmp_path: Path) -> None:
+    from lpgen import api
+
+    template = sam_function(
+        tmp_path,
+        properties=(
+            "      Environment: {Variables: {DLQ: !Ref Dlq}}\n"
+            "      DeadLetterQueue: {Type: SQS, TargetArn: !GetAtt Dlq.Arn}\n"
+        ),
+        resources="  Dlq:\n    Type: AWS::SQS::Queue\n    Properties: {QueueName: failed}\n",
+        code="import os, boto3\ndef handler(event, context):\n    boto3.client('sqs').send_message(QueueUrl=os.environ['DLQ'], MessageBody='m')\n",
+    )
+    result = api.suggest_for_function(load_template(str(template), region="us-east-1", account="1"), "Fn")
+    sends = [p for p in result.permissions if p.action == "sqs:SendMessage"]
+    assert len(sends) == 1 and sends[0].resource == "arn:aws:sqs:us-east-1:1:failed"
+    assert sorted(e.kind for e in sends[0].evidence) == ["code", "template"]
+
