@@ -565,6 +565,18 @@ def suggest(
     return Suggestion(policy, tuple(perms), tuple(_dedupe_findings(findings)), analysis, trail=checked)
 
 
+def _check_packaged(template_path: str, fn: Any) -> None:
+    """A function whose package (chosen by the template's patterns) leaves its handler's
+    module out cannot start (Runtime.ImportModuleError); so lpgen does not suggest for it."""
+    module = (fn.handler or "").rpartition(".")[0].replace("/", ".")
+    base = os.path.join(os.path.abspath(fn.code_root or "."), *module.split("."))
+    files = [f for f in (base + ".py", os.path.join(base, "__init__.py")) if os.path.isfile(f)]
+    packaged = {os.path.realpath(p) for p in fn.packaged}
+    if files and not any(os.path.realpath(f) in packaged for f in files):
+        raise SourceError(f"{template_path}: function {fn.name}: its package patterns leave out its handler's module "
+                          f"{os.path.relpath(files[0])}, which the deployed function could not import")
+
+
 def _merged(perms: list[Permission]) -> list[Permission]:
     """One permission for each (action, resource, condition), with the evidence of all that
     grant it, where the first stood: the code's call and the template's event source that
@@ -724,6 +736,8 @@ def suggest_for_function(
             "LP208", f"function {fn.name}'s code is deployed from {fn.deployed_from}: the code in {folder} was "
             "analysed in its place (give the code's folder as PATHS)", template.path, fn.line,
         ))
+    if fn.packaged is not None and not paths and fn.handler:
+        _check_packaged(template.path, fn)
     return suggest(
         [] if inline else list(paths) if paths else list(fn.packaged or [fn.code_root or "."]), env=merged_env,
         root=None if inline else fn.code_root, handler=fn.handler, inline=inline,

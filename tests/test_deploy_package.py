@@ -182,6 +182,15 @@ def test_a_serverless_functions_package_patterns_choose_its_code(tmp_path: Path)
         assert not [f for f in result.findings if f.code == "LP204"], name
 
 
+def test_a_package_that_leaves_out_its_handler_is_an_error(tmp_path: Path) -> None:
+    path = _individually_packaged(tmp_path)
+    Path(path).write_text(Path(path).read_text().replace("patterns: [functions/users]", "patterns: [functions/user]"))
+    tpl = load_template(path, account="1")
+    with pytest.raises(SourceError, match=r"function users: its package patterns leave out its handler's module .*functions/users/handler\.py"):
+        api.suggest_for_function(tpl, "users")
+    assert api.suggest_for_function(tpl, "billing").permissions
+
+
 @pytest.mark.parametrize(("pattern", "path", "matches"), [
     ("common/**", "common/db.py", True),
     ("common/**", "common/sub/x.py", True),
