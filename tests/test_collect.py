@@ -531,6 +531,26 @@ def test_an_unreachable_call_the_policy_grants_anyway_is_not_reported(tmp_path) 
         "sqs.DeleteQueue, made by app.worker, is not reachable from the entry point: not granted"]
 
 
+def test_tests_beside_the_code_are_no_grants(tmp_path) -> None:
+    """A folder's tests (tests/, test_*.py, *_test.py, conftest.py) set up their mocked AWS
+    before calling the handler: with no handler found, every top-level function counts, but
+    not theirs. A folder of tests only is still analysed."""
+    from lpgen import api
+
+    (tmp_path / "handler.py").write_text(
+        "import boto3\ndef main(event, context):\n    boto3.client('s3').put_object(Bucket='b', Key='k', Body=b'')\n")
+    setup = "import boto3\ndef test_it():\n    boto3.client('s3').create_bucket(Bucket='b')\n"
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "helpers.py").write_text(setup.replace("test_it", "make"))
+    for name in ("test_handler.py", "handler_test.py", "conftest.py"):
+        (tmp_path / name).write_text(setup)
+    result = api.suggest([str(tmp_path)], region="us-east-1", account="1")
+    assert [(p.action, p.resource) for p in result.permissions] == [("s3:PutObject", "arn:aws:s3:::b/k")]
+    assert not result.analysis.unreachable
+    only = api.suggest([str(tmp_path / "tests")], region="us-east-1", account="1")
+    assert [p.action for p in only.permissions] == ["s3:CreateBucket"]
+
+
 def test_a_pattern_splits_into_its_known_leading_parts(collect_calls) -> None:
     """Parts before the first unknown one are known; the part holding it keeps its known
     start; a part past it, or counted from the end, is not known (the unknown text may hold

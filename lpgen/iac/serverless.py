@@ -311,7 +311,7 @@ def _packaged(doc: dict[str, Any], fn: dict[str, Any], folder: str, walked: dict
         patterns += _patterns(own)
     if not patterns:
         return None
-    from lpgen.source.discover import code_files
+    from lpgen.source.discover import code_files, is_test_file
 
     rules = [(p.startswith("!"), _glob(p.lstrip("!"), not p.startswith("!"))) for p in patterns]
     if folder not in walked:
@@ -323,7 +323,7 @@ def _packaged(doc: dict[str, Any], fn: dict[str, Any], folder: str, walked: dict
         for negated, rule in rules:
             if rule.fullmatch(rel):
                 included = not negated
-        if included:
+        if included and not is_test_file(str(f), folder):
             kept.append(str(f))
     return tuple(kept) or None
 

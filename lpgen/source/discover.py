@@ -88,6 +88,19 @@ def code_files(root: StrPath) -> list[Path]:
     return [f for f, installed in _walk(Path(root)) if not installed]
 
 
+TEST_FOLDERS = frozenset({"tests", "test"})
+
+
+def is_test_file(path: str, given: str) -> bool:
+    """Is the file under the folder given a test (``test_*.py``, ``*_test.py``,
+    ``conftest.py``, or in a ``tests`` or ``test`` folder below it)?"""
+    name = os.path.basename(path)
+    if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
+        return True
+    below = os.path.dirname(path)[len(given):].split(os.sep)
+    return any(part in TEST_FOLDERS for part in below)
+
+
 def _installed_here(folder: str, dirnames: list[str]) -> set[str]:
     """Packages and modules ``pip install -t`` put in ``folder``: the top-level names each
     ``*.dist-info`` folder's RECORD lists. They are dependencies, not the code given: no
@@ -213,7 +226,12 @@ def discover(
             inside = str(p)
             if not walk(p):
                 raise SourceError(f"{raw}: no Python files in this folder")
-            for f in walk(p):
+            files_here = walk(p)
+            # NOTE: tests are still importable, but no code a function runs: a test's calls
+            # (moto's create_bucket before the handler runs) are no grants. A folder of
+            # tests only is taken as it is.
+            code = [f for f in files_here if not is_test_file(str(f), inside)] or files_here
+            for f in code:
                 # NOTE: compared as text; a Path for each file's parent costs more than the walk.
                 folder = os.path.dirname(str(f))
                 if folder == inside:
