@@ -94,11 +94,16 @@ TEST_FOLDERS = frozenset({"tests", "test"})
 def is_test_file(path: str, given: str) -> bool:
     """Is the file under the folder given a test (``test_*.py``, ``*_test.py``,
     ``conftest.py``, or in a ``tests`` or ``test`` folder below it)?"""
-    name = os.path.basename(path)
+    # NOTE: text operations only: this runs for every file of a large tree before the work
+    # is split among the cores.
+    name = path[path.rfind(os.sep) + 1 :]
     if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
         return True
-    below = os.path.dirname(path)[len(given):].split(os.sep)
-    return any(part in TEST_FOLDERS for part in below)
+    below = path[len(given) : len(path) - len(name)]
+    return any(folder in below for folder in _TEST_SEGMENTS)
+
+
+_TEST_SEGMENTS = tuple(f"{os.sep}{name}{os.sep}" for name in sorted(TEST_FOLDERS))
 
 
 def _installed_here(folder: str, dirnames: list[str]) -> set[str]:
