@@ -182,17 +182,6 @@ def _unresolved_need(analysis: Any) -> Explainer | None:
     return explain
 
 
-def _packages_a_change(tpl: Any, name: str, changed: list[str]) -> bool:
-    """Does the function's package hold a changed file? Every file under its code folder
-    does, but for a package the template chooses the files of (serverless.yml's patterns:
-    a change to another function's handler is not this function's)."""
-    fn = next((f for f in tpl.functions.values() if f.name == name), None)
-    if fn is None or fn.packaged is None:
-        return True
-    packaged = {os.path.realpath(p) for p in fn.packaged}
-    return any(os.path.realpath(c) in packaged for c in changed)
-
-
 def _unreachable_need(analysis: Any, scope: Any) -> Explainer | None:
     """Only calls in code the entry never reaches (LP204) need it: the grant and that code
     can go together."""
@@ -350,7 +339,7 @@ def review_changes(
     if not review_all:
         changed = git.changed_files(root, base or git.default_base(root))
     loaded = {}
-    functions: dict[str, dict[str, str]] = {}
+    functions: dict[str, dict[str, str | tuple[str, ...]]] = {}
     reviews: list[FunctionReview] = []
     cwd = os.getcwd()
     trail = kwargs.get("cloudtrail")
@@ -373,14 +362,15 @@ def review_changes(
                 if any(c.endswith(".tf") and os.path.dirname(os.path.abspath(c)) in folders for c in changed):
                     changed.append(rel)
             # NOTE: a function in another language is not reviewed (lpgen reads Python).
-            functions[rel] = {fn.name: git.relative(root, fn.code_root) for fn in tpl.functions.values() if fn.is_python}
+            functions[rel] = {
+                fn.name: tuple(git.relative(root, p) for p in fn.packaged) if fn.packaged is not None
+                else git.relative(root, fn.code_root)
+                for fn in tpl.functions.values() if fn.is_python
+            }
         if review_all:
             targets = [(t, f) for t, fs in sorted(functions.items()) for f in sorted(fs)]
         else:
-            targets = [
-                (a.template, a.function) for a in git.affected_functions(root, changed, functions)
-                if not a.reason.startswith("code changed") or _packages_a_change(loaded[a.template], a.function, changed)
-            ]
+            targets = [(a.template, a.function) for a in git.affected_functions(root, changed, functions)]
             targets += _importing(loaded, changed, set(targets), root)
         kwargs["cloudtrail"] = shared_trail(kwargs.get("cloudtrail"), kwargs.get("role"), len(targets))
         known: dict[str, dict[str, Any]] = {}

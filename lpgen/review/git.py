@@ -92,10 +92,13 @@ def terraform_roots(root: str, files: list[str]) -> list[str]:
     return sorted(folders - called)
 
 
-def affected_functions(root: str, changed: list[str], template_functions: dict[str, dict[str, str]]) -> list[Affected]:
+def affected_functions(
+    root: str, changed: list[str], template_functions: dict[str, dict[str, str | tuple[str, ...]]],
+) -> list[Affected]:
     """Functions whose template, or code under their CodeUri, changed.
 
-    ``template_functions``: template path → {function: code root relative to the repository}.
+    ``template_functions``: template path → {function: code root relative to the repository,
+    or the files of its package when the template chooses them (serverless.yml's patterns)}.
     """
     out: list[Affected] = []
     for tpl, functions in sorted(template_functions.items()):
@@ -103,8 +106,11 @@ def affected_functions(root: str, changed: list[str], template_functions: dict[s
             if tpl in changed:
                 out.append(Affected(tpl, fn, "template changed"))
                 continue
-            prefix = code.rstrip("/") + "/" if code not in ("", ".") else ""
-            hits = [c for c in changed if c.endswith(".py") and (not prefix or c.startswith(prefix))]
+            if isinstance(code, tuple):
+                hits = [c for c in changed if c in code]
+            else:
+                prefix = code.rstrip("/") + "/" if code not in ("", ".") else ""
+                hits = [c for c in changed if c.endswith(".py") and (not prefix or c.startswith(prefix))]
             if hits:
                 out.append(Affected(tpl, fn, "code changed: " + ", ".join(hits[:3])))
     return out
