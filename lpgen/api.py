@@ -568,9 +568,7 @@ def suggest(
 def _check_packaged(template_path: str, fn: Any) -> None:
     """A function whose package (chosen by the template's patterns) leaves its handler's
     module out cannot start (Runtime.ImportModuleError); so lpgen does not suggest for it."""
-    module = (fn.handler or "").rpartition(".")[0].replace("/", ".")
-    base = os.path.join(os.path.abspath(fn.code_root or "."), *module.split("."))
-    files = [f for f in (base + ".py", os.path.join(base, "__init__.py")) if os.path.isfile(f)]
+    files = [f for f in fn.handler_files() if os.path.isfile(f)]
     packaged = {os.path.realpath(p) for p in fn.packaged}
     if files and not any(os.path.realpath(f) in packaged for f in files):
         raise SourceError(f"{template_path}: function {fn.name}: its package patterns leave out its handler's module "

@@ -333,6 +333,13 @@ class FunctionInfo:
         """Does the function run Python (or is its runtime not named: a container image)?"""
         return not self.runtime or "*" in self.runtime or self.runtime.startswith("python")
 
+    def handler_files(self) -> tuple[str, str]:
+        """The files its handler's module may be, under its code folder: ``module.py`` or the
+        package's ``__init__.py`` (``src/app.handler`` and ``src.app.handler`` alike)."""
+        module = (self.handler or "").rpartition(".")[0].replace("/", ".")
+        base = os.path.join(os.path.abspath(self.code_root or "."), *module.split("."))
+        return base + ".py", os.path.join(base, "__init__.py")
+
 
 @dataclass
 class Template:
@@ -636,12 +643,8 @@ def _function_of_paths(functions: list[FunctionInfo], paths: Sequence[str]) -> F
     if len(found) > 1 and len(given) == 1:
         # NOTE: functions sharing one code folder (SAM's CodeUri: src/) differ by handler: the
         # file given is the handler's module, or a handler spec (src/app.lambda_handler) is it.
-        def module_file(f: FunctionInfo) -> str:
-            module = (f.handler or "").rpartition(".")[0].replace(".", os.sep)
-            return os.path.join(os.path.abspath(f.code_root or "."), module + ".py")
-
         found = [f for f in found if f.handler and given[0] in (
-            module_file(f), os.path.join(os.path.abspath(f.code_root or "."), f.handler))]
+            f.handler_files()[0], os.path.join(os.path.abspath(f.code_root or "."), f.handler))]
     if len(found) != 1 or any(f is not found[0] and any(holds(p, root) for p in given) for root, f in rooted):
         # NOTE: a folder that holds another function's code is not one function's.
         return None
