@@ -243,15 +243,7 @@ class Resolver:
         named Parent-Logical-random. Else not known."""
         res = self.resources.get(logical) or {}
         props = res.get("Properties") or {}
-        where = {"AWS::CloudFormation::Stack": props.get("TemplateURL"),
-                 "AWS::Serverless::Application": props.get("Location")}.get(res.get("Type", ""))
-        meta = res.get("Metadata") or {}
-        if isinstance(meta, dict) and meta.get("aws:asset:property") == "TemplateURL" and isinstance(meta.get("aws:asset:path"), str):
-            # NOTE: a CDK nested stack: its TemplateURL is the asset's place in S3, its
-            # template the file beside this one in cdk.out.
-            where = meta["aws:asset:path"]
-        path = "" if not isinstance(where, str) or "://" in where or where.startswith("s3:") else (
-            os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(self.path)), where)))
+        path = _nested_template(res, self.path)
         key = f"nested:{path}:{output}"
         if not path or key in self._stack or not os.path.isfile(path):
             self.dynamic.append(f"nested stack {logical}'s output {output}")
@@ -524,6 +516,25 @@ def _parent_parameters(path: str, scope: Scope) -> dict[str, str]:
     return {}
 
 
+def _nested_template(res: Any, parent: str) -> str:
+    """The template file on disk of a nested stack resource of the template ``parent``
+    (``AWS::CloudFormation::Stack``'s local ``TemplateURL``, ``AWS::Serverless::Application``'s
+    local ``Location``, a CDK nested stack's asset), or "" when it has none."""
+    if not isinstance(res, dict):
+        return ""
+    props: dict[str, Any] = res["Properties"] if isinstance(res.get("Properties"), dict) else {}
+    where = {"AWS::CloudFormation::Stack": props.get("TemplateURL"),
+             "AWS::Serverless::Application": props.get("Location")}.get(res.get("Type", ""))
+    meta = res.get("Metadata") or {}
+    if isinstance(meta, dict) and meta.get("aws:asset:property") == "TemplateURL" and isinstance(meta.get("aws:asset:path"), str):
+        # NOTE: a CDK nested stack: its TemplateURL is the asset's place in S3, its
+        # template the file beside this one in cdk.out.
+        where = meta["aws:asset:path"]
+    if not isinstance(where, str) or "://" in where or where.startswith("s3:"):
+        return ""
+    return os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(parent)), where))
+
+
 NESTING_LEVELS = 3
 """how many folders above a template its nesting template is looked for in."""
 
@@ -539,28 +550,28 @@ def _nesting_parameters(path: str, scope: Scope, depth: int = NESTING_LEVELS) ->
     if os.path.isfile(os.path.join(folder, "manifest.json")):
         # NOTE: a CDK app's output: its nested stacks are its assets (_parent_parameters).
         return {}
-    for level in range(NESTING_LEVELS + 1):
+    # NOTE: not above the repository's root, nor, outside a repository, above the
+    # template's parent folder (a home folder's files are no template's).
+    top = _repository_root(folder) or os.path.dirname(folder)
+    for _ in range(NESTING_LEVELS + 1):
         for parent in _nesting_candidates(folder, target):
             found = _passed_parameters(parent, target, scope, depth)
             if found is not None:
                 return found
-        above = os.path.dirname(folder)
-        # NOTE: not above the repository's root, nor, outside a repository, above the
-        # template's parent folder (a home folder's files are no template's).
-        if above == folder or os.path.exists(os.path.join(folder, ".git")) or (level >= 1 and not _in_repository(folder)):
+        if folder == top or os.path.dirname(folder) == folder:
             break
-        folder = above
+        folder = os.path.dirname(folder)
     return {}
 
 
-def _in_repository(folder: str) -> bool:
-    while True:
-        if os.path.exists(os.path.join(folder, ".git")):
-            return True
+def _repository_root(folder: str) -> str | None:
+    """The folder holding ``.git`` that ``folder`` is in, or None."""
+    while not os.path.exists(os.path.join(folder, ".git")):
         above = os.path.dirname(folder)
         if above == folder:
-            return False
+            return None
         folder = above
+    return folder
 
 
 def _nesting_candidates(folder: str, target: str) -> list[str]:
@@ -596,14 +607,10 @@ def _passed_parameters(parent: str, target: str, scope: Scope, depth: int) -> di
         return None
     resources = doc.get("Resources") if isinstance(doc, dict) else None
     for res in resources.values() if isinstance(resources, dict) else ():
-        props = res.get("Properties") if isinstance(res, dict) else None
-        if not isinstance(props, dict):
+        where = _nested_template(res, parent)
+        if not where or os.path.realpath(where) != target:
             continue
-        where = {"AWS::CloudFormation::Stack": props.get("TemplateURL"),
-                 "AWS::Serverless::Application": props.get("Location")}.get(res.get("Type", ""))
-        if not isinstance(where, str) or os.path.realpath(os.path.join(os.path.dirname(parent), where)) != target:
-            continue
-        given = props.get("Parameters")
+        given = (res.get("Properties") or {}).get("Parameters")
         if not isinstance(given, dict):
             return {}
         own = _nesting_parameters(parent, scope, depth - 1) if depth > 1 else {}
