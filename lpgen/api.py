@@ -536,13 +536,8 @@ def suggest(
     perms, findings = permissions_for([*analysis.calls, *configured], scope)
     perms = _merged(perms + list(extra_permissions or []))
     if derive is not None:
-        known = {(p.action, p.resource, p.condition) for p in perms}
         derived = derive(perms)
-        for p in derived:
-            if (p.action, p.resource, p.condition) not in known:
-                known.add((p.action, p.resource, p.condition))
-                perms.append(p)
-        perms, findings = _settled(perms, findings, derived)
+        perms, findings = _settled(_merged(perms + list(derived)), findings, derived)
     analysis = _without_granted_unreachable(analysis, perms, scope)
     findings = analysis_findings(analysis) + findings + list(extra_findings or [])
     checked = None
