@@ -1136,8 +1136,7 @@ def expand_for_each(
                 out[key] = walk(value, f"{where}{key}." if where.count(".") < 4 else where)
         return out
 
-    expanded: dict[str, Any] = walk(doc, "")
-    return expanded
+    return walk(doc, "")
 
 
 def _replace(node: Any, ident: str, item: str) -> Any:

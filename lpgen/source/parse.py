@@ -219,10 +219,11 @@ def _read_at_most(path: Path, limit: int) -> bytes | None:
             return None
         # NOTE: a file that grows while it is read (or reports no size) is read to its end.
         chunks = [os.read(fd, size + 1)]
-        while chunks[-1] and sum(map(len, chunks)) <= limit:
+        read = len(chunks[0])
+        while chunks[-1] and read <= limit:
             chunks.append(os.read(fd, 1 << 16))
-        data = b"".join(chunks)
-        return None if len(data) > limit else data
+            read += len(chunks[-1])
+        return None if read > limit else b"".join(chunks)
     finally:
         os.close(fd)
 
