@@ -421,6 +421,64 @@ resource "aws_lambda_function" "fn" {
     ]
 
 
+
+VARIABLE_FN = '''
+variable "stage" { default = "dev" }
+variable "prefix" {}
+resource "aws_lambda_function" "fn" {
+  function_name = "fn-${var.stage}"
+  handler       = "app.handler"
+  runtime       = "python3.12"
+  environment {
+    variables = { PREFIX = var.prefix }
+  }
+}
+'''
+
+
+def test_variable_files_give_values_in_terraforms_order(tmp_path: Path) -> None:
+    """terraform.tfvars, then terraform.tfvars.json, then *.auto.tfvars(.json) by name, a
+    later one winning; --param over all; a variable file of a called module is not read."""
+    (tmp_path / "main.tf").write_text(VARIABLE_FN)
+    (tmp_path / "terraform.tfvars").write_text('stage = "qa"\nprefix = "in"\n')
+
+    def loaded(**params: str) -> tuple[str | None, dict[str, str]]:
+        fn = load_template(str(tmp_path), params=params, region="us-east-1", account="1").function("fn")
+        return fn.function_name, fn.environment
+
+    assert loaded() == ("fn-qa", {"PREFIX": "in"})
+    (tmp_path / "terraform.tfvars.json").write_text('{"stage": "json"}')
+    (tmp_path / "b.auto.tfvars").write_text('prefix = "b"\n')
+    assert loaded() == ("fn-json", {"PREFIX": "b"})
+    (tmp_path / "a.auto.tfvars.json").write_text('{"stage": "a", "prefix": "a"}')
+    assert loaded() == ("fn-a", {"PREFIX": "b"})
+    assert loaded(stage="prod") == ("fn-prod", {"PREFIX": "b"})
+    tpl = load_template(str(tmp_path), region="us-east-1", account="1")
+    assert [f for f in tpl.implied_findings(tpl.function("fn")) if f.code == "LP209"] == []
+
+    child = tmp_path / "root" / "modules" / "fn"
+    child.mkdir(parents=True)
+    (child / "main.tf").write_text(VARIABLE_FN)
+    (child / "terraform.tfvars").write_text('prefix = "ignored"\n')
+    (tmp_path / "root" / "main.tf").write_text('module "fn" {\n  source = "./modules/fn"\n  stage = "m"\n}\n')
+    fn = load_template(str(tmp_path / "root"), region="us-east-1", account="1").function("module.fn.fn")
+    assert (fn.function_name, fn.environment) == ("fn-m", {"PREFIX": "*"})
+
+
+@pytest.mark.parametrize(("name", "text", "where"), [
+    ("terraform.tfvars", 'prefix = "in"\nstage = \n', "terraform.tfvars:"),
+    ("terraform.tfvars.json", '{"prefix": "in",\n "stage": }', "terraform.tfvars.json:2:"),
+    ("x.auto.tfvars.json", '["in"]', "x.auto.tfvars.json: "),
+])
+def test_a_broken_variable_file_is_one_line_naming_it(tmp_path: Path, name: str, text: str, where: str) -> None:
+    (tmp_path / "main.tf").write_text(VARIABLE_FN)
+    (tmp_path / name).write_text(text)
+    out = CliRunner().invoke(main, ["suggest", "--template", str(tmp_path)])
+    assert out.exit_code == 1
+    lines = [ln for ln in out.output.strip().splitlines() if ln]
+    assert len(lines) == 1 and where in lines[0], lines
+
+
 def _suggest_tf(tmp_path: Path, resources: str, name: str = "fn", body: str = "") -> Any:
     """The suggestion for a Python function ``name`` running app.handler, in a main.tf with
     ``resources`` before it (``body``: more of the function's block)."""
@@ -1158,7 +1216,8 @@ def test_review_finds_terraform_root_modules_and_the_changes_to_their_modules(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """With no --template, the review reads each Terraform root module of the repository
     (a folder of .tf files no other folder calls as a module), and a change to a .tf file of
-    a module it calls, even one beside it, is a change of its functions."""
+    a module it calls, even one beside it, is a change of its functions; so is a change to
+    a variable file of the root module's folder."""
     repo = tmp_path / "repo"
     (repo / "infra").mkdir(parents=True)
     (repo / "modules" / "fn").mkdir(parents=True)
@@ -1193,6 +1252,24 @@ def test_review_finds_terraform_root_modules_and_the_changes_to_their_modules(
     assert r.exit_code == 0, r.output
     assert "== module.api.this (infra)" in r.stdout
     assert "+ dynamodb:GetItem  arn:aws:dynamodb:us-east-1:123456789012:table/orders" in r.stdout
+
+    # NOTE: a variable file is read in the root module's folder only.
+    git("checkout", "-q", "-b", "called-module-vars", "main")
+    (repo / "modules" / "fn" / "terraform.tfvars").write_text('table = "other"\n')
+    git("add", "-A")
+    git("commit", "-qm", "vars beside the module")
+    r = CliRunner().invoke(main, ["review", "--base", "main", *SCOPE, "--format", "text"])
+    assert r.exit_code == 0, r.output
+    assert "module.api.this" not in r.stdout
+    git("checkout", "-q", "-b", "root-vars", "main")
+    (repo / "infra" / "main.tf").write_text('variable "table" {}\nmodule "api" {\n  source = "../modules/fn"\n  table = var.table\n}\n')
+    git("commit", "-qam", "table from a variable")
+    (repo / "infra" / "prod.auto.tfvars").write_text('table = "invoices"\n')
+    git("add", "-A")
+    git("commit", "-qm", "the table's name")
+    r = CliRunner().invoke(main, ["review", "--base", "HEAD~1", *SCOPE, "--format", "text"])
+    assert r.exit_code == 0, r.output
+    assert "+ dynamodb:GetItem  arn:aws:dynamodb:us-east-1:123456789012:table/invoices" in r.stdout
 
 
 def test_a_module_folder_is_a_template_and_its_code_is_found_from_a_relative_path(

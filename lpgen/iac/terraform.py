@@ -935,7 +935,55 @@ def load_terraform(path: str, params: dict[str, str], scope: Scope) -> Template:
     merged, positions = _read_module(folder)
     if not merged:
         raise TemplateError(f"{path}: no .tf files")
-    return _functions(path, folder, merged, positions, params, scope)
+    return _functions(path, folder, merged, positions, params, scope, variable_files(folder))
+
+
+def variable_files(folder: str) -> dict[str, Any]:
+    """The variable values Terraform reads on its own in a root module's folder:
+    ``terraform.tfvars``, ``terraform.tfvars.json``, then every ``*.auto.tfvars`` and
+    ``*.auto.tfvars.json`` in name order, a later file's value winning. Values of HCL files
+    are HCL text as the ``.tf`` files' are; a JSON file's are values."""
+    import hcl2
+
+    root = Path(folder)
+    names = ["terraform.tfvars", "terraform.tfvars.json"]
+    names += sorted(f.name for f in root.glob("*.auto.tfvars*") if is_variable_file(f.name))
+    out: dict[str, Any] = {}
+    for name in names:
+        f = root / name
+        if not f.is_file():
+            continue
+        try:
+            text = f.read_text(encoding="utf-8")
+            if name.endswith(".json"):
+                doc = json.loads(text)
+                if not isinstance(doc, dict):
+                    raise TemplateError(f"{f}: invalid variable file: a JSON object of variable values is expected")
+                values = {k: _evaluated(v) for k, v in doc.items()}
+            else:
+                values = hcl2.loads(text)
+        except TemplateError:
+            raise
+        except json.JSONDecodeError as exc:
+            raise TemplateError(f"{f}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from exc
+        except Exception as exc:  # lark's and hcl2's errors have no public common base
+            raise TemplateError(_hcl_error(f, exc, "invalid variable file")) from exc
+        out.update(values)
+    return out
+
+
+def is_variable_file(name: str) -> bool:
+    """Whether Terraform reads the file ``name`` of a root module's folder on its own for
+    variable values."""
+    base = os.path.basename(name)
+    return base in ("terraform.tfvars", "terraform.tfvars.json") or base.endswith((".auto.tfvars", ".auto.tfvars.json"))
+
+
+def _hcl_error(f: Path, exc: Exception, what: str) -> str:
+    line = getattr(exc, "line", None)
+    where = f":{line}" if line else ""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return f"{f}{where}: {what}: {first[:160]}"
 
 
 def _read_module(folder: str) -> tuple[dict[str, list[Any]], dict[tuple[str, str], tuple[str, int]]]:
@@ -949,10 +997,7 @@ def _read_module(folder: str) -> tuple[dict[str, list[Any]], dict[tuple[str, str
             text = f.read_text(encoding="utf-8")
             doc = hcl2.loads(text)
         except Exception as exc:  # lark's and hcl2's errors have no public common base
-            line = getattr(exc, "line", None)
-            where = f":{line}" if line else ""
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise TemplateError(f"{f}{where}: invalid Terraform: {first[:160]}") from exc
+            raise TemplateError(_hcl_error(f, exc, "invalid Terraform")) from exc
         for key, value in doc.items():
             merged.setdefault(key, []).extend(value if isinstance(value, list) else [value])
         # NOTE: python-hcl2 keeps no positions; evidence and findings point at the block's
@@ -966,9 +1011,11 @@ def _read_module(folder: str) -> tuple[dict[str, list[Any]], dict[tuple[str, str
 
 def _functions(
     path: str, folder: str, merged: dict[str, list[Any]], positions: dict[tuple[str, str], tuple[str, int]],
-    params: dict[str, str], scope: Scope,
+    params: dict[str, str], scope: Scope, values: dict[str, Any] | None = None,
 ) -> Template:
     ev = Evaluator(merged, params, scope, folder)
+    # NOTE: a variable file's value takes the place of the default; --param wins over both.
+    ev.variables.update({k: v for k, v in (values or {}).items() if k in ev.variables})
     ev.positions = positions
     functions = _module_functions(ev, "")
     return Template(path, "terraform", functions, scope, _encrypted(ev), _passed_roles(ev), _data_locations(ev),
@@ -977,7 +1024,8 @@ def _functions(
 
 def module_folders(tpl: Template) -> set[str]:
     """The folders (absolute) of a Terraform template's root module and of every local
-    module it calls: a change to a ``.tf`` file in one of them may change its functions."""
+    module it calls: a change to a ``.tf`` file in one of them may change its functions (as
+    may one to a variable file of the root's, see ``is_variable_file``)."""
     out: set[str] = set()
     todo = [tpl.source[1]]
     while todo:

@@ -355,11 +355,14 @@ def review_changes(
                                 account=kwargs.get("account"), partition=kwargs.get("partition"))
             loaded[rel] = tpl
             if tpl.kind == "terraform" and rel not in changed:
-                from lpgen.iac.terraform import module_folders
+                from lpgen.iac.terraform import is_variable_file, module_folders
 
-                # NOTE: a module's functions change with any .tf file of the modules it calls.
+                # NOTE: a module's functions change with any .tf file of the modules it calls,
+                # and with the variable files of its own folder.
                 folders = module_folders(tpl)
-                if any(c.endswith(".tf") and os.path.dirname(os.path.abspath(c)) in folders for c in changed):
+                own = os.path.abspath(tpl.source[1].folder)
+                if any(os.path.dirname(os.path.abspath(c)) in folders and c.endswith(".tf")
+                       or os.path.dirname(os.path.abspath(c)) == own and is_variable_file(c) for c in changed):
                     changed.append(rel)
             # NOTE: a function in another language is not reviewed (lpgen reads Python).
             functions[rel] = {
