@@ -1558,3 +1558,88 @@ def test_the_comment_on_a_role_made_outside_the_template_says_nothing_was_compar
     assert "### lpgen: 1 function reviewed: its role is made outside the template, so nothing was compared" in text
     assert "Today's policy is not in the template: nothing was compared" in text
     assert "exactly what the code needs" not in text
+
+
+PUT_ITEM = "import boto3\ndef handler(event, context):\n    boto3.resource('dynamodb').Table('orders').put_item(Item=event)\n"
+
+
+def _unresolved_review(template: Path, fn: str) -> tuple[list[str], list[str]]:
+    """(the diff's notes, the LP403 findings' messages) of reviewing ``fn``."""
+    from lpgen.review import review_function
+
+    review = review_function(str(template), fn, region="us-east-1", account="1")
+    assert review.diff.of("missing") == []
+    return review.diff.notes, [f.message for f in review.findings if f.code == "LP403"]
+
+
+def test_a_resource_known_only_at_deploy_is_no_wildcard_in_the_review(tmp_path: Path) -> None:
+    """A statement whose Resource is a parameter without a default, another stack's export
+    or a dynamic reference scopes its grant when the stack deploys: the review compares it
+    as allowing what the code needs and says so, without calling it a Resource "*". A "*"
+    the template wrote is still one."""
+    template = sam_function(tmp_path, code=PUT_ITEM, properties=(
+        "      Policies:\n        - Statement:\n"
+        "            - {Effect: Allow, Action: dynamodb:PutItem, Resource: !Ref TableArn}\n"
+        "            - {Effect: Allow, Action: sqs:SendMessage, Resource: !ImportValue shared-queue}\n"
+        "            - {Effect: Allow, Action: sns:Publish, Resource: '{{resolve:ssm:/app/topic}}'}\n"
+        "            - {Effect: Allow, Action: s3:GetObject, Resource: '*'}\n"))
+    template.write_text("Parameters:\n  TableArn:\n    Type: String\n" + template.read_text())
+    notes, wide = _unresolved_review(template, "Fn")
+    assert [n for n in notes if "known only when the template deploys" in n] == [
+        'statement Allow dynamodb:PutItem on *: its Resource, template parameter TableArn (no default), is known only '
+        'when the template deploys; it is compared as "*"',
+        "statement Allow sqs:SendMessage on *: its Resource, another stack's export shared-queue, is known only when "
+        'the template deploys; it is compared as "*"',
+        "statement Allow sns:Publish on *: its Resource, the dynamic reference {{resolve:ssm:/app/topic}}, is known "
+        'only when the template deploys; it is compared as "*"',
+    ]
+    assert wide == ['Resource "*" where the action can be scoped (Fn): s3:GetObject']
+
+
+def test_serverless_and_terraform_resources_known_only_at_deploy(tmp_path: Path) -> None:
+    """serverless.yml's ${ssm:…} and a ${file()} not in the project; Terraform's variable
+    without a value and data source, through a policy document and jsonencode."""
+    sls = tmp_path / "sls"
+    sls.mkdir()
+    (sls / "handler.py").write_text(PUT_ITEM)
+    (sls / "serverless.yml").write_text(
+        "service: s\nprovider:\n  name: aws\n  runtime: python3.12\n  iam:\n    role:\n      statements:\n"
+        "        - {Effect: Allow, Action: dynamodb:PutItem, Resource: '${ssm:/app/table-arn}'}\n"
+        "        - {Effect: Allow, Action: sqs:SendMessage, Resource: '${file(./private.yml):queue}'}\n"
+        "functions:\n  put:\n    handler: handler.handler\n"
+        "    environment:\n      QUEUE: ${file(./private.yml):queueUrl}\n")
+    notes, wide = _unresolved_review(sls / "serverless.yml", "put")
+    assert [n for n in notes if "known only when" in n] == [
+        'statement Allow dynamodb:PutItem on *: its Resource, ${ssm:/app/table-arn}, is known only when the template '
+        'deploys; it is compared as "*"',
+        "statement Allow sqs:SendMessage on *: its Resource, ${file(./private.yml):queue} (not found in the project), "
+        'is known only when the template deploys; it is compared as "*"',
+    ]
+    assert wide == []
+    tpl = load_template(str(sls / "serverless.yml"), region="us-east-1", account="1")
+    assert [f.message for f in tpl.implied_findings(tpl.function("put")) if f.code == "LP209"] == [
+        "environment variable QUEUE takes ${file(./private.yml):queueUrl} (not found in the project), not known here "
+        "(pass --env QUEUE=…)"]
+
+    tf = tmp_path / "tf"
+    tf.mkdir()
+    (tf / "app.py").write_text(PUT_ITEM)
+    (tf / "main.tf").write_text(
+        'variable "table_arn" {}\ndata "aws_ssm_parameter" "queue" { name = "/app/queue" }\n'
+        'resource "aws_iam_role" "r" {\n  name = "fn"\n  assume_role_policy = "{}"\n}\n'
+        'data "aws_iam_policy_document" "p" {\n  statement {\n    actions = ["dynamodb:PutItem"]\n'
+        '    resources = ["${var.table_arn}"]\n  }\n}\n'
+        'resource "aws_iam_role_policy" "p" {\n  role = aws_iam_role.r.id\n  policy = data.aws_iam_policy_document.p.json\n}\n'
+        'resource "aws_iam_role_policy" "q" {\n  role = aws_iam_role.r.id\n  policy = jsonencode({\n'
+        '    Statement = [{ Effect = "Allow", Action = "sqs:SendMessage", Resource = data.aws_ssm_parameter.queue.value },\n'
+        '                 { Effect = "Allow", Action = "sns:Publish", Resource = "*" }]\n  })\n}\n'
+        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
+        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = aws_iam_role.r.arn\n}\n')
+    notes, wide = _unresolved_review(tf / "main.tf", "fn")
+    assert [n for n in notes if "known only when" in n] == [
+        'statement Allow dynamodb:PutItem on *: its Resource, var.table_arn (no default), is known only when the '
+        'template deploys; it is compared as "*"',
+        'statement Allow sqs:SendMessage on *: its Resource, data.aws_ssm_parameter.queue.value, is known only when '
+        'the template deploys; it is compared as "*"',
+    ]
+    assert wide == ['Resource "*" where the action can be scoped (fn): sns:Publish']

@@ -29,6 +29,7 @@ from lpgen.iac.model import (
     PassedRoles,
     S3Trigger,
     Template,
+    Unresolved,
     arn_service,
     arns,
     code_root,
@@ -210,9 +211,9 @@ class Resolver:
             p = self.parameters[name] or {}
             if "Default" in p:
                 self.defaulted.add(name)
-            else:
-                self.dynamic.append(f"template parameter {name} (no default; --param {name}=… gives it)")
-            return self.str(p.get("Default", "*"))
+                return self.str(p["Default"])
+            self.dynamic.append(f"template parameter {name} (no default; --param {name}=… gives it)")
+            return Unresolved(f"template parameter {name} (no default)")
         if name in self.resources:
             return self._resource_value(name, None)
         return "*"
@@ -247,7 +248,7 @@ class Resolver:
         key = f"nested:{path}:{output}"
         if not path or key in self._stack or not os.path.isfile(path):
             self.dynamic.append(f"nested stack {logical}'s output {output}")
-            return "*"
+            return Unresolved(f"nested stack {logical}'s output {output}")
         self._guard(key)
         self._stack.append(key)
         try:
@@ -344,11 +345,18 @@ class Resolver:
             return "*"
         if isinstance(out, bool):
             return "true" if out else "false"
+        if isinstance(out, Unresolved):
+            return out
         text = "*" if out is None else str(out)
-        if "{{resolve:" in text:
-            self.dynamic.extend(f"{ref} (resolved when the stack deploys)" for ref in _DYNAMIC.findall(text))
-            text = _DYNAMIC.sub("*", text)
-        return text
+        return self._dynamic(text) if "{{resolve:" in text else text
+
+    def _dynamic(self, text: builtins.str) -> builtins.str:
+        """``text`` with its dynamic references ``*`` (and noted in ``dynamic``)."""
+        refs = _DYNAMIC.findall(text)
+        self.dynamic.extend(f"{ref} (resolved when the stack deploys)" for ref in refs)
+        if refs == [text]:
+            return Unresolved(f"the dynamic reference {text}")
+        return _DYNAMIC.sub("*", text)
 
     def value(self, value: Any) -> Any:
         """Resolve intrinsics inside any value. ``AWS::NoValue`` removes the list item or
@@ -356,7 +364,7 @@ class Resolver:
         if isinstance(value, list):
             return [v for v in (self.value(v) for v in value) if v is not NO_VALUE]
         if not isinstance(value, dict):
-            return value
+            return self._dynamic(value) if isinstance(value, str) and "{{resolve:" in value else value
         if len(value) == 1:
             (k, arg), = value.items()
             if k == "Ref":
@@ -393,7 +401,7 @@ class Resolver:
                 if exported is not None:
                     return exported
                 self.dynamic.append(f"another stack's export {name}")
-                return "*"
+                return Unresolved(f"another stack's export {name}")
             if k in ("Fn::GetAZs", "Fn::Base64", "Fn::Cidr"):
                 return "*"
         return {k: v for k, v in ((k, self.value(v)) for k, v in value.items()) if v is not NO_VALUE}

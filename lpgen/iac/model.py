@@ -184,6 +184,25 @@ class PassedRoles:
     line: int = 0
 
 
+class Unresolved(str):
+    """A whole value known only when the template deploys (a parameter without a default,
+    another stack's export, an SSM parameter): ``*`` as a pattern, and why.
+
+    Today's policy keeps it where a statement's ``Resource`` is such a value, so that the
+    review compares the statement as if it allowed what the code needs and says why,
+    instead of calling the template's scoped ARN a ``Resource "*"``."""
+
+    why: str
+
+    def __new__(cls, why: str) -> Unresolved:
+        self = super().__new__(cls, "*")
+        self.why = why
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Unresolved, (self.why,)
+
+
 @dataclass(frozen=True)
 class CurrentPolicy:
     """What a template grants a function today."""

@@ -18,6 +18,7 @@ from lpgen.iac.model import (
     FunctionInfo,
     S3Trigger,
     Template,
+    Unresolved,
     arn_service,
     arns,
     delivery,
@@ -75,6 +76,10 @@ class Variables:
             value = self._source(expr, allow_stage)
         if value is None and default is not None:
             value = self.string(default.strip().strip("'\""), allow_stage)
+        if value is None and expr.startswith("file("):
+            # NOTE: a file kept out of the repository (settings of the deployer's machine).
+            self.unknown.append("${" + expr + "} (not found in the project)")
+            return Unresolved("${" + expr + "} (not found in the project)")
         return value
 
     def _source(self, expr: str, allow_stage: bool) -> Any:
@@ -117,7 +122,7 @@ class Variables:
 
     def _at_deploy(self, expr: str) -> str:
         self.unknown.append("${" + expr + "} (resolved when the service deploys)")
-        return "*"
+        return Unresolved("${" + expr + "}")
 
     def _param(self, name: str, has_fallback: bool) -> Any:
         """``${param:name}``, as the Framework looks it up: ``--param``, then the stage's
@@ -203,6 +208,8 @@ class Variables:
             whole = self.resolve(value) if value.startswith("${") and value.endswith("}") else None
             if isinstance(whole, (dict, list)):
                 return self.value(whole)
+            if isinstance(whole, Unresolved):
+                return whole
             return self.string(value)
         if isinstance(value, list):
             return [self.value(v) for v in value]

@@ -34,6 +34,7 @@ from lpgen.iac.model import (
     PassedRoles,
     S3Trigger,
     Template,
+    Unresolved,
     arn_service,
     arns,
     follow,
@@ -141,7 +142,7 @@ class Evaluator:
             return "true" if v else "false"
         if v is None or isinstance(v, (list, dict)):
             return "*"
-        return str(v)
+        return v if isinstance(v, str) else str(v)
 
     def read_file(self, path: str) -> str | None:
         """The text of a file ``file()`` or ``templatefile()`` reads, relative to this module;
@@ -185,6 +186,9 @@ class Evaluator:
                     depth -= 1
                 k += 1
             inner = _Parser(text[j + 2 : k], self).parse()
+            if j == 0 and k == len(text) - 1 and isinstance(inner, Unresolved):
+                # NOTE: "${var.arn}" is the value itself.
+                return inner
             out.append("*" if inner is None or isinstance(inner, (list, dict)) else (
                 ("true" if inner else "false") if isinstance(inner, bool) else str(inner)))
             i = k + 1
@@ -224,7 +228,7 @@ class Evaluator:
             default = self.variables.get(parts[1])
             if default is None:
                 self.unknown.append(f"var.{parts[1]} (no default; --param {parts[1]}=… gives it)")
-                return "*"
+                return Unresolved(f"var.{parts[1]} (no default)")
             return _dig(self.value(default), parts[2:])
         if head == "local" and len(parts) >= 2:
             raw = self.locals.get(parts[1])
@@ -360,9 +364,9 @@ class Evaluator:
         if body is None or (attr not in body and dtype != "archive_file" and not (
                 dtype == "aws_iam_policy_document" and attr == "json")):
             self.unknown.append(f"data.{dtype}.{name}.{attr} (read when Terraform runs)")
-            return "*"
+            return Unresolved(f"data.{dtype}.{name}.{attr}")
         if dtype == "aws_iam_policy_document" and attr == "json":
-            return json.dumps(self.policy_document(body))
+            return _Json(self.policy_document(body))
         if dtype == "archive_file" and attr == "output_path":
             return "archive:" + self.string(body.get("source_dir") or body.get("source_file") or "*")
         return self.value(body.get(attr)) if attr in body else "*"
@@ -686,7 +690,7 @@ class _Parser:
         self.take("(")
         args = self.sequence(")", self.expression)
         if name == "jsonencode" and args:
-            return json.dumps(args[0])
+            return _Json(args[0])
         if name == "format" and args:
             out = str(args[0])
             for a in args[1:]:
@@ -863,6 +867,21 @@ def _dig(value: Any, parts: list[Any]) -> Any:
         else:
             return "*"
     return value
+
+
+class _Json(str):
+    """JSON text (``jsonencode``, a policy document's ``json``) with the value it encodes,
+    which reads back with what JSON text loses (``Unresolved`` values)."""
+
+    value: Any
+
+    def __new__(cls, value: Any) -> _Json:
+        self = super().__new__(cls, json.dumps(value))
+        self.value = value
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _Json, (self.value,)
 
 
 class _Unknown(Exception):
@@ -1529,7 +1548,9 @@ def _document_statements(value: Any, where: str) -> list[Any]:
     from lpgen.iac.current import as_iam_strings
     from lpgen.policy.parse import parse_policy
 
-    if isinstance(value, str):
+    if isinstance(value, _Json):
+        value = value.value
+    elif isinstance(value, str):
         try:
             value = json.loads(value)
         except ValueError:

@@ -101,6 +101,7 @@ def review_function(
         diff.notes.append(f"calls lpgen could not resolve ({where}) may need some of the excess grants")
     if current.boundary_arn:
         diff.notes.append(f"a permissions boundary is set ({current.boundary_arn}): what it refuses is not compared")
+    diff.notes.extend(unresolved_notes(current.policy))
     # NOTE: a policy for what the Lambda runtime does (logs, network interfaces, traces) has
     # nothing the code's policy could be compared with: only the others are worth a note.
     unknown = [arn for arn in current.managed if not sam_attached(name := arn.rsplit("/", 1)[-1]) and name not in FINE_MANAGED]
@@ -118,6 +119,21 @@ def review_function(
                                   f"({len(needed)} permission{'s' if len(needed) != 1 else ''}): lpgen cannot see whether it does")
     findings = policy_findings(current, diff, fn.path or tpl.path, fn.name, line=fn.line)
     return FunctionReview(tpl.path, fn.name, suggestion, current, diff, findings)
+
+
+def unresolved_notes(policy: Any) -> list[str]:
+    """A note for each Resource of today's policy known only when the template deploys
+    (``lpgen.iac.model.Unresolved``): compared as ``*``, so as allowing what the code needs."""
+    from lpgen.iac.model import Unresolved
+    from lpgen.review.diff import statement_label
+
+    out: list[str] = []
+    for st in policy.statements:
+        for r in st.resources:
+            if isinstance(r, Unresolved):
+                out.append(f"{statement_label(st)}: its Resource, {r.why}, is known only when the template deploys; "
+                           "it is compared as \"*\"")
+    return list(dict.fromkeys(out))
 
 
 def _for_lambda(changes: list[Change], fn: Any, current: Any, scope: Any) -> list[Change]:

@@ -101,7 +101,7 @@ def diff_policies(current: PolicyDocument, suggested: PolicyDocument) -> PolicyD
             # NOTE: an Allow is taken to allow (as if its condition held); a Deny is taken not
             # to refuse what the code does (a condition such as aws:SecureTransport false).
             held = "held" if st.effect == "Allow" else "did not hold"
-            out.notes.append(f"statement {st.sid or _short(st)} has a Condition; it is compared as if the condition {held}")
+            out.notes.append(f"{statement_label(st)} has a Condition; it is compared as if the condition {held}")
         if st.effect != "Allow":
             continue
         acts, res = _pattern_of(st)
@@ -138,6 +138,11 @@ def _why_excess(ap: str, rp: str, needed: list[tuple[str, str]]) -> str:
     if same_action:
         return "the code uses this action only on " + ", ".join(sorted(set(same_action))[:3])
     return "nothing in the code needs it"
+
+
+def statement_label(st: Statement) -> str:
+    """How a note names a statement: its Sid, else its effect, actions and resources."""
+    return f"statement {st.sid or _short(st)}"
 
 
 def _short(st: Statement) -> str:

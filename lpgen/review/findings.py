@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lpgen.iac.current import FINE_MANAGED, sam_attached
-from lpgen.iac.model import CurrentPolicy
+from lpgen.iac.model import CurrentPolicy, Unresolved
 from lpgen.permissions import iam_data
 from lpgen.permissions.model import Finding
 from lpgen.policy.match import action_matches
@@ -142,13 +142,16 @@ def statement_issues(doc: PolicyDocument) -> list[tuple[str, str]]:
                 out.append(("LP401", "Action *"))
             elif a.endswith(":*"):
                 out.append(("LP402", a))
-        if "*" in st.resources:
+        # NOTE: a Resource known only at deploy time (a parameter, another stack's export)
+        # is the template's scoped ARN, not a "*" it wrote.
+        wild = any(r == "*" and not isinstance(r, Unresolved) for r in st.resources)
+        if wild:
             scoped = sorted(a for a in st.actions if "*" not in a and _scopable(a))
             if scoped:
                 out.append(("LP403", ", ".join(scoped[:5])))
         passes = any(action_matches(a, "iam:PassRole") for a in st.actions)
         unconditioned = not any(k == "iam:PassedToService" for _, k, _ in st.condition)
-        if passes and ("*" in st.resources or unconditioned):
+        if passes and (wild or unconditioned):
             out.append(("LP405", "on " + ", ".join(st.resources)))
     return out
 
