@@ -932,3 +932,32 @@ def test_a_grant_the_code_and_the_template_both_need_is_one_permission_with_both
     assert len(sends) == 1 and sends[0].resource == "arn:aws:sqs:us-east-1:1:failed"
     assert sorted(e.kind for e in sends[0].evidence) == ["code", "template"]
 
+
+
+def test_yaml_anchors_and_merge_keys_as_sam_cli_and_the_framework_read_them(tmp_path: Path) -> None:
+    """An alias is the anchored value, ``<<: *x`` merges a mapping under the keys beside it;
+    each function keeps its own copy of what it shares."""
+    sam = tmp_path / "template.yaml"
+    sam.write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n"
+        "  Reader:\n    Type: AWS::Serverless::Function\n    Properties: &common\n"
+        "      CodeUri: src/\n      Handler: app.read\n      Runtime: python3.12\n"
+        "      Environment:\n        Variables: &vars\n          TABLE: orders\n"
+        "  Writer:\n    Type: AWS::Serverless::Function\n    Properties:\n      <<: *common\n"
+        "      Handler: app.write\n      Environment:\n        Variables:\n          <<: *vars\n          MODE: fast\n")
+    tpl = load_template(str(sam), region="us-east-1", account="1")
+    reader, writer = tpl.function("Reader"), tpl.function("Writer")
+    assert (reader.handler, reader.environment) == ("app.read", {"TABLE": "orders"})
+    assert (writer.handler, writer.environment) == ("app.write", {"TABLE": "orders", "MODE": "fast"})
+    doc = load_document(str(sam))
+    assert doc["Resources"]["Reader"]["Properties"] is not doc["Resources"]["Writer"]["Properties"]
+    assert doc["Resources"]["Writer"]["Properties"]["Runtime"] == "python3.12"
+
+    sls = tmp_path / "serverless.yml"
+    sls.write_text(
+        "service: svc\nprovider: {name: aws, runtime: python3.12}\n"
+        "custom:\n  base: &base\n    handler: app.read\n    environment: {TABLE: orders}\n"
+        "functions:\n  read: *base\n  write:\n    <<: *base\n    handler: app.write\n")
+    tpl = load_template(str(sls), region="us-east-1", account="1")
+    assert {n: (f.handler, f.environment) for n, f in tpl.functions.items()} == {
+        "read": ("app.read", {"TABLE": "orders"}), "write": ("app.write", {"TABLE": "orders"})}

@@ -172,7 +172,8 @@ FN = """
 
 @pytest.mark.parametrize(("text", "words"), [
     ("Resources:\n  a: &a [*a]\n" + FN, ["template.yaml:2:", "aliases"]),
-    ("a: &a ['x','x']\nb: &b [*a,*a,*a,*a]\nc: [*b,*b,*b,*b]\nResources:" + FN, ["template.yaml:2:", "aliases"]),
+    ("a0: &a0 [x, x, x, x, x, x, x, x, x]\n" + "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 10))
+     + "Resources:" + FN, ["template.yaml:7:", "YAML aliases make the document hold more than 1,000,000 values"]),
     ("Resources:\n  X: !Bogus thing\n" + FN, ["template.yaml:2:", "unknown tag !Bogus"]),
     ("Resources:\n  A: {Type: AWS::SNS::Topic, Properties: {TopicName: !Sub '${B}'}}\n"
      "  B: {Type: AWS::SNS::Topic, Properties: {TopicName: !Sub '${A.TopicName}'}}\n" + FN, ["circular"]),

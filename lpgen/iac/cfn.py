@@ -70,10 +70,16 @@ TAGS = frozenset({
 def _loader_class() -> Any:
     """cfn-flip's safe loader (short-form tags become their long forms), refusing tags
     CloudFormation does not define."""
-    from cfn_tools.yaml_loader import CfnYamlLoader, multi_constructor
+    from cfn_tools.yaml_loader import TAG_MAP, CfnYamlLoader, construct_mapping, multi_constructor
 
     class Loader(CfnYamlLoader):  # type: ignore[misc]
         pass
+
+    def mapping(loader: Any, node: yaml.Node) -> Any:
+        # NOTE: merge keys (<<: *defaults), as the Serverless Framework and SAM CLI read them.
+        if isinstance(node, yaml.MappingNode):
+            loader.flatten_mapping(node)
+        return construct_mapping(loader, node)
 
     def checked(loader: Any, suffix: str, node: yaml.Node) -> Any:
         if suffix not in TAGS:
@@ -83,6 +89,7 @@ def _loader_class() -> Any:
             )
         return _plain(multi_constructor(loader, suffix, node), loader)
 
+    Loader.add_constructor(TAG_MAP, mapping)
     Loader.add_multi_constructor("!", checked)
     return Loader
 
@@ -98,17 +105,51 @@ def _plain(value: Any, loader: Any) -> Any:
     return value
 
 
-def _no_aliases(loader: Any) -> None:
-    # NOTE: billion-laughs protection: CloudFormation templates have no use for aliases.
-    original = loader.compose_node
+MAX_EXPANDED = 1_000_000
+"""the most values a YAML document may hold once its aliases are written out."""
 
-    def compose(parent: Any, index: Any) -> Any:
-        if loader.check_event(yaml.AliasEvent):
-            event = loader.peek_event()
-            raise yaml.composer.ComposerError(None, None, "YAML aliases are not allowed", event.start_mark)
-        return original(parent, index)
 
-    loader.compose_node = compose
+def _expanded_size(root: yaml.Node) -> tuple[int, bool]:
+    """How many values the document rooted at ``root`` holds with every alias written out,
+    and whether it has aliases at all. A document past ``MAX_EXPANDED`` (a billion laughs)
+    or whose alias refers to a node that holds it is refused, at that node."""
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()
+    seen = 0
+
+    def size(node: yaml.Node) -> int:
+        nonlocal seen
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_:
+            raise yaml.composer.ComposerError(None, None, "recursive YAML aliases: an alias refers to a value that holds it", node.start_mark)
+        seen += 1
+        open_.add(key)
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            total += sum(size(v) for v in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total += sum(size(k) + size(v) for k, v in node.value)
+        open_.discard(key)
+        if total > MAX_EXPANDED:
+            raise yaml.composer.ComposerError(
+                None, None, f"YAML aliases make the document hold more than {MAX_EXPANDED:,} values", node.start_mark)
+        sizes[key] = total
+        return total
+
+    total = size(root)
+    return total, total > seen
+
+
+def _unshared(value: Any) -> Any:
+    """``value`` with each alias its own copy: the template's readers may change one
+    function's properties without changing another's that shared them."""
+    if isinstance(value, dict):
+        return {k: _unshared(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unshared(v) for v in value]
+    return value
 
 
 def _key_lines(node: yaml.Node, prefix: str, depth: int, out: dict[str, int]) -> None:
@@ -139,11 +180,14 @@ def load_document(path: str, key_lines: dict[str, int] | None = None) -> Any:
         # NOTE: every value built at once: a list inside a tag (``!Join ["", [a, !Ref B]]``)
         # is otherwise filled after the tag's value has been copied, and the copy stays empty.
         loader.deep_construct = True
-        _no_aliases(loader)
         node = loader.get_single_node()
-        if key_lines is not None and node is not None:
+        if node is None:
+            return None
+        _, aliased = _expanded_size(node)
+        if key_lines is not None:
             _key_lines(node, "", 5, key_lines)
-        return loader.construct_document(node) if node is not None else None
+        doc = loader.construct_document(node)
+        return _unshared(doc) if aliased else doc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         if mark is None and getattr(exc, "position", None) is not None:
