@@ -961,3 +961,56 @@ def test_yaml_anchors_and_merge_keys_as_sam_cli_and_the_framework_read_them(tmp_
     tpl = load_template(str(sls), region="us-east-1", account="1")
     assert {n: (f.handler, f.environment) for n, f in tpl.functions.items()} == {
         "read": ("app.read", {"TABLE": "orders"}), "write": ("app.write", {"TABLE": "orders"})}
+
+
+SAMCONFIG_TEMPLATE = (
+    "Transform: AWS::Serverless-2016-10-31\nParameters:\n  Stage: {Type: String, Default: dev}\n"
+    "  Mode: {Type: String}\nResources:\n  Archive: {Type: AWS::S3::Bucket}\n"
+    "  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: .\n      Handler: app.handler\n"
+    "      Runtime: python3.12\n      Environment:\n        Variables:\n"
+    "          TABLE: !Sub 'orders-${Stage}'\n          MODE: !Ref Mode\n          BUCKET: !Ref Archive\n"
+    "          QUEUE: !Sub 'https://sqs.${AWS::Region}.amazonaws.com/${AWS::AccountId}/${AWS::StackName}-jobs'\n")
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("samconfig.toml",
+     'version = 0.1\n[default.global.parameters]\nstack_name = "shop"\nregion = "us-west-2"\n'
+     '[default.deploy.parameters]\nregion = "eu-west-1"\nparameter_overrides = "Stage=\\"live\\" Mode=\'a b\'"\n'
+     '[prod.deploy.parameters]\nstack_name = "other"\n'),
+    ("samconfig.toml",
+     'version = 0.1\n[default.deploy.parameters]\nstack_name = "shop"\nregion = "eu-west-1"\n'
+     'parameter_overrides = ["ParameterKey=Stage,ParameterValue=live", "Mode=a b"]\n'),
+    ("samconfig.yaml",
+     "version: 0.1\ndefault:\n  deploy:\n    parameters:\n      stack_name: shop\n      region: eu-west-1\n"
+     "      template_file: template.yaml\n      parameter_overrides: Stage=live Mode='a b'\n"),
+])
+def test_samconfig_gives_the_stack_its_name_region_and_parameters(tmp_path: Path, name: str, text: str) -> None:
+    """sam deploy's values, from the default environment's deploy parameters over its
+    global ones: the parameters, the stack's name (in generated names and AWS::StackName)
+    and the Region when none is given; --param still wins."""
+    (tmp_path / "template.yaml").write_text(SAMCONFIG_TEMPLATE)
+    (tmp_path / name).write_text(text)
+    tpl = load_template(str(tmp_path / "template.yaml"), account="1")
+    assert tpl.function("Fn").environment == {
+        "TABLE": "orders-live", "MODE": "a b", "BUCKET": "shop-archive-*",
+        "QUEUE": "https://sqs.eu-west-1.amazonaws.com/1/shop-jobs"}
+    assert tpl.function("Fn").defaulted == ()
+    tpl = load_template(str(tmp_path / "template.yaml"), params={"Stage": "test"}, region="us-east-1", account="1")
+    assert tpl.function("Fn").environment["TABLE"] == "orders-test"
+    assert tpl.function("Fn").environment["QUEUE"] == "https://sqs.us-east-1.amazonaws.com/1/shop-jobs"
+
+
+def test_samconfig_of_another_template_or_broken_is_not_taken(tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text(SAMCONFIG_TEMPLATE)
+    (tmp_path / "samconfig.toml").write_text(
+        '[default.deploy.parameters]\ntemplate_file = "infra/other.yaml"\nparameter_overrides = "Stage=live"\n')
+    assert load_template(str(tmp_path / "template.yaml"), account="1").function("Fn").environment["TABLE"] == "orders-dev"
+    (tmp_path / "samconfig.toml").write_text(
+        '[default.deploy.parameters]\ntemplate_file = ".aws-sam/build/template.yaml"\nparameter_overrides = "Stage=live"\n')
+    assert load_template(str(tmp_path / "template.yaml"), account="1").function("Fn").environment["TABLE"] == "orders-live"
+    (tmp_path / "samconfig.toml").write_text('[default.deploy.parameters]\nstack_name = "shop\n')
+    with pytest.raises(TemplateError, match=r"samconfig.toml: invalid TOML: .*line 2"):
+        load_template(str(tmp_path / "template.yaml"), account="1")
+    (tmp_path / "samconfig.toml").write_text('[default.deploy.parameters]\nparameter_overrides = "Stage"\n')
+    with pytest.raises(TemplateError, match="samconfig.toml: parameter_overrides: 'Stage' is not Key=Value"):
+        load_template(str(tmp_path / "template.yaml"), account="1")

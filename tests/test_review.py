@@ -1643,3 +1643,25 @@ def test_serverless_and_terraform_resources_known_only_at_deploy(tmp_path: Path)
         'the template deploys; it is compared as "*"',
     ]
     assert wide == ['Resource "*" where the action can be scoped (fn): sns:Publish']
+
+
+def test_a_change_to_samconfig_reviews_the_templates_functions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """samconfig.toml holds the values sam deploy gives the template: a change to it is a
+    change of the template's functions, reviewed with those values."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    sam_function(repo, code=PUT_ITEM.replace("'orders'", "os.environ['TABLE']").replace("import boto3", "import os, boto3"),
+                 properties="      Environment:\n        Variables:\n          TABLE: !Sub 'orders-${Stage}'\n")
+    template = repo / "template.yaml"
+    template.write_text("Parameters:\n  Stage: {Type: String, Default: dev}\n" + template.read_text())
+    monkeypatch.chdir(repo)
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "orders")
+    (repo / "samconfig.toml").write_text('[default.deploy.parameters]\nparameter_overrides = "Stage=live"\n')
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "deploy live")
+    r = CliRunner().invoke(main, ["review", "--base", "HEAD~1", "--region", "us-east-1", "--account", "1", "--format", "text"])
+    assert r.exit_code == 0, r.output
+    assert "== Fn (template.yaml)" in r.stdout
+    assert "+ dynamodb:PutItem  arn:aws:dynamodb:us-east-1:1:table/orders-live" in r.stdout

@@ -19,6 +19,7 @@ import yaml
 
 from lpgen.data_files import load_table
 from lpgen.errors import TemplateError, read_text
+from lpgen.iac import samconfig
 from lpgen.iac.model import (
     POLLED,
     SECRET_ACCESS,
@@ -666,7 +667,9 @@ def _passed_parameters(parent: str, target: str, scope: Scope, depth: int) -> di
         if not isinstance(given, dict):
             return {}
         own = _nesting_parameters(parent, scope, depth - 1) if depth > 1 else {}
-        resolver = Resolver(doc, own, scope, parent)
+        deployed = samconfig.read(parent)
+        own = {**own, **(deployed.parameters if deployed is not None else {})}
+        resolver = Resolver(doc, own, scope, parent, own.get("AWS::StackName", "*"))
         out = {}
         for key, value in given.items():
             try:
@@ -727,6 +730,13 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
     doc = load_document(path, lines)
     if not isinstance(doc, dict) or not isinstance(doc.get("Resources"), dict):
         raise TemplateError(f"{path}: not a CloudFormation template (no Resources section)")
+    # NOTE: what sam deploy deploys the stack with (its samconfig.toml) comes after what a
+    # parent stack passes and before --param.
+    deployed = samconfig.read(path)
+    if deployed is not None:
+        params = {**deployed.parameters, **params}
+        if scope.region is None and deployed.region:
+            scope = Scope(scope.partition, deployed.region, scope.account)
     params = {**_nesting_parameters(path, scope), **_parent_parameters(path, scope), **params}
     doc = expand_for_each(doc, params, lines, path)
     resolver = Resolver(doc, params, scope, path, params.get("AWS::StackName") or _cdk_stack_name(path) or "*")

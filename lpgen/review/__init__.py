@@ -380,6 +380,13 @@ def review_changes(
                 if any(os.path.dirname(os.path.abspath(c)) in folders and c.endswith(".tf")
                        or os.path.dirname(os.path.abspath(c)) == own and is_variable_file(c) for c in changed):
                     changed.append(rel)
+            if tpl.kind == "cloudformation" and rel not in changed:
+                from lpgen.iac import samconfig
+
+                # NOTE: and a SAM template's with the values sam deploy gives it.
+                config = samconfig.find(rel)
+                if config is not None and git.relative(root, config) in changed:
+                    changed.append(rel)
             # NOTE: a function in another language is not reviewed (lpgen reads Python).
             functions[rel] = {
                 fn.name: tuple(git.relative(root, p) for p in fn.packaged) if fn.packaged is not None
