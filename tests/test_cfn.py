@@ -1014,3 +1014,27 @@ def test_samconfig_of_another_template_or_broken_is_not_taken(tmp_path: Path) ->
     (tmp_path / "samconfig.toml").write_text('[default.deploy.parameters]\nparameter_overrides = "Stage"\n')
     with pytest.raises(TemplateError, match="samconfig.toml: parameter_overrides: 'Stage' is not Key=Value"):
         load_template(str(tmp_path / "template.yaml"), account="1")
+
+
+def test_serverless_env_variables_from_dotenv_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With useDotenv (or from version 4 on) the Framework loads the service's .env.<stage>,
+    else its .env, for ${env:…}; the environment lpgen runs in still wins, as dotenv lets it."""
+    monkeypatch.delenv("TABLE", raising=False)
+    monkeypatch.delenv("BUCKET", raising=False)
+    (tmp_path / ".env").write_text("# shared\nexport TABLE=orders-any\nBUCKET='files' # comment\n")
+    (tmp_path / ".env.dev").write_text('TABLE="orders-dev"\n')
+
+    def env(head: str, **params: str) -> dict[str, str]:
+        (tmp_path / "serverless.yml").write_text(
+            head + "service: s\nprovider:\n  name: aws\n  runtime: python3.12\n"
+            "  environment: {TABLE: '${env:TABLE}', BUCKET: '${env:BUCKET, \"none\"}'}\n"
+            "functions:\n  fn: {handler: app.handler}\n")
+        return load_template(str(tmp_path / "serverless.yml"), params=params, region="us-east-1",
+                             account="1").function("fn").environment
+
+    assert env("useDotenv: true\n") == {"TABLE": "orders-dev", "BUCKET": "none"}
+    assert env("useDotenv: true\n", stage="prod") == {"TABLE": "orders-any", "BUCKET": "files"}
+    assert env("frameworkVersion: '4'\n", stage="prod") == {"TABLE": "orders-any", "BUCKET": "files"}
+    assert env("frameworkVersion: '3'\n")["BUCKET"] == "none"
+    monkeypatch.setenv("TABLE", "from-shell")
+    assert env("useDotenv: true\n")["TABLE"] == "from-shell"

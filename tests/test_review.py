@@ -1665,3 +1665,23 @@ def test_a_change_to_samconfig_reviews_the_templates_functions(tmp_path: Path, m
     assert r.exit_code == 0, r.output
     assert "== Fn (template.yaml)" in r.stdout
     assert "+ dynamodb:PutItem  arn:aws:dynamodb:us-east-1:1:table/orders-live" in r.stdout
+
+
+def test_a_change_to_a_services_dotenv_reviews_its_functions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    monkeypatch.delenv("TABLE", raising=False)
+    (repo / "app.py").write_text(PUT_ITEM.replace("'orders'", "os.environ['TABLE']").replace("import boto3", "import os, boto3"))
+    (repo / "serverless.yml").write_text(
+        "service: s\nuseDotenv: true\nprovider:\n  name: aws\n  runtime: python3.12\n"
+        "  environment: {TABLE: '${env:TABLE}'}\nfunctions:\n  put: {handler: app.handler}\n")
+    (repo / ".env").write_text("TABLE=orders\n")
+    monkeypatch.chdir(repo)
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "orders")
+    (repo / ".env").write_text("TABLE=invoices\n")
+    _git(repo, "commit", "-q", "-am", "the invoices table")
+    r = CliRunner().invoke(main, ["review", "--base", "HEAD~1", "--region", "us-east-1", "--account", "1", "--format", "text"])
+    assert r.exit_code == 0, r.output
+    assert "+ dynamodb:PutItem  arn:aws:dynamodb:us-east-1:1:table/invoices" in r.stdout

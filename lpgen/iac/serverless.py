@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from lpgen.errors import TemplateError
+from lpgen.errors import TemplateError, read_text
 from lpgen.iac.cfn import Resolver, load_document, msk_iam
 from lpgen.iac.model import (
     TARGET_ACTIONS,
@@ -49,6 +49,7 @@ class Variables:
         self._depth = 0
         self.unknown: list[str] = []
         """the variables read that are known only when the service deploys (``${ssm:…}``)."""
+        self._dotenv: dict[str, str] | None = None
 
     def stage(self) -> str:
         if "stage" in self.params:
@@ -90,7 +91,8 @@ class Variables:
         if expr.startswith("opt:"):
             return self.params.get(expr[4:])
         if expr.startswith("env:"):
-            return self.params.get(expr[4:], os.environ.get(expr[4:]))
+            name = expr[4:].strip()
+            return self.params.get(name, os.environ.get(name, self.dotenv().get(name)))
         if expr == "aws:accountId":
             return self.scope.value("Account")
         if expr == "aws:region":
@@ -119,6 +121,22 @@ class Variables:
         if expr.startswith(("'", '"')):
             return expr.strip("'\"")
         return None
+
+    def dotenv(self) -> dict[str, str]:
+        """The variables the Framework loads from the service folder's ``.env.<stage>``, else
+        its ``.env``, when it loads them: ``useDotenv: true``, or always from version 4 on.
+        As dotenv does, they do not replace what the environment already sets."""
+        if self._dotenv is None:
+            self._dotenv = {}
+            major = re.search(r"\d+", str(self.doc.get("frameworkVersion") or ""))
+            if self.doc.get("useDotenv") is True or (major is not None and int(major.group()) >= 4):
+                stage = self.stage()
+                for name in (f".env.{stage}", ".env"):
+                    candidate = os.path.join(self.base, name)
+                    if os.path.isfile(candidate):
+                        self._dotenv = _read_dotenv(candidate)
+                        break
+        return self._dotenv
 
     def _at_deploy(self, expr: str) -> str:
         self.unknown.append("${" + expr + "} (resolved when the service deploys)")
@@ -236,6 +254,33 @@ def _deploy_time_values(
             variables.value(value)
             out.extend((var, source, lines.get(where, 0)) for source in dict.fromkeys(variables.unknown))
     return tuple(sorted(out))
+
+
+_DOTENV_LINE = re.compile(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*?)\s*\Z")
+
+
+def _read_dotenv(path: str) -> dict[str, str]:
+    """``NAME=value`` lines of a dotenv file (``export`` allowed, values quoted or bare, a
+    bare value ending at `` #``); other lines are skipped, as dotenv skips them."""
+    out: dict[str, str] = {}
+    try:
+        text = read_text(path, TemplateError)
+    except TemplateError:
+        return out
+    for line in text.splitlines():
+        m = _DOTENV_LINE.match(line)
+        if not m or line.lstrip().startswith("#"):
+            continue
+        value = m.group(2)
+        end = value.find(value[0], 1) if value[:1] in ("'", '"', "`") else -1
+        if end > 0:
+            quote, value = value[0], value[1:end]
+            if quote == '"':
+                value = value.replace("\\n", "\n")
+        else:
+            value = value.split(" #", 1)[0].strip()
+        out[m.group(1)] = value
+    return out
 
 
 def _split_default(ref: str) -> tuple[str, str | None]:

@@ -387,6 +387,11 @@ def review_changes(
                 config = samconfig.find(rel)
                 if config is not None and git.relative(root, config) in changed:
                     changed.append(rel)
+            if tpl.kind == "serverless" and rel not in changed:
+                # NOTE: and a service's with the dotenv files its ${env:…} may read.
+                folder = os.path.dirname(rel)
+                if any(os.path.dirname(c) == folder and os.path.basename(c).startswith(".env") for c in changed):
+                    changed.append(rel)
             # NOTE: a function in another language is not reviewed (lpgen reads Python).
             functions[rel] = {
                 fn.name: tuple(git.relative(root, p) for p in fn.packaged) if fn.packaged is not None
