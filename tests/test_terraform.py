@@ -436,17 +436,27 @@ resource "aws_lambda_function" "fn" {
 '''
 
 
-def test_variable_files_give_values_in_terraforms_order(tmp_path: Path) -> None:
-    """terraform.tfvars, then terraform.tfvars.json, then *.auto.tfvars(.json) by name, a
-    later one winning; --param over all; a variable file of a called module is not read."""
+def test_variable_files_give_values_in_terraforms_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """TF_VAR_ environment variables, then terraform.tfvars, terraform.tfvars.json and
+    *.auto.tfvars(.json) by name, a later one winning; --param over all; a variable file of
+    a called module is not read."""
     (tmp_path / "main.tf").write_text(VARIABLE_FN)
-    (tmp_path / "terraform.tfvars").write_text('stage = "qa"\nprefix = "in"\n')
 
     def loaded(**params: str) -> tuple[str | None, dict[str, str]]:
         fn = load_template(str(tmp_path), params=params, region="us-east-1", account="1").function("fn")
         return fn.function_name, fn.environment
 
+    monkeypatch.setenv("TF_VAR_prefix", "from-env")
+    assert loaded() == ("fn-dev", {"PREFIX": "from-env"})
+    (tmp_path / "terraform.tfvars").write_text('stage = "qa"\nprefix = "in"\n')
     assert loaded() == ("fn-qa", {"PREFIX": "in"})
+    monkeypatch.delenv("TF_VAR_prefix")
+    typed = tmp_path / "typed"
+    typed.mkdir()
+    (typed / "main.tf").write_text(VARIABLE_FN.replace('variable "prefix" {}', 'variable "prefix" {\n  type = list(string)\n}')
+                                   .replace("PREFIX = var.prefix", "PREFIX = var.prefix[1]"))
+    monkeypatch.setenv("TF_VAR_prefix", '["a", "b"]')
+    assert load_template(str(typed), region="us-east-1", account="1").function("fn").environment == {"PREFIX": "b"}
     (tmp_path / "terraform.tfvars.json").write_text('{"stage": "json"}')
     (tmp_path / "b.auto.tfvars").write_text('prefix = "b"\n')
     assert loaded() == ("fn-json", {"PREFIX": "b"})

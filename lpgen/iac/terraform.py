@@ -991,6 +991,29 @@ def variable_files(folder: str) -> dict[str, Any]:
     return out
 
 
+def _environment_values(doc: dict[str, list[Any]]) -> dict[str, Any]:
+    """The root module's variables that ``TF_VAR_<name>`` environment variables set: a
+    string variable's value is the text, another's is HCL (``["a", "b"]``)."""
+    import hcl2
+
+    out: dict[str, Any] = {}
+    for item in doc.get("variable") or ():
+        for name, body in item.items():
+            name = _unquote_key(name)
+            text = os.environ.get(f"TF_VAR_{name}")
+            if text is None:
+                continue
+            kind = str((body or {}).get("type", "string")).strip("${}")
+            if kind == "string":
+                out[name] = _Evaluated(text)
+                continue
+            try:
+                out[name] = hcl2.loads(f"v = {text}\n")["v"]
+            except Exception:  # noqa: BLE001 - lark's and hcl2's errors have no common base; Terraform refuses it too
+                continue
+    return out
+
+
 def is_variable_file(name: str) -> bool:
     """Whether Terraform reads the file ``name`` of a root module's folder on its own for
     variable values."""
@@ -1033,7 +1056,9 @@ def _functions(
     params: dict[str, str], scope: Scope, values: dict[str, Any] | None = None,
 ) -> Template:
     ev = Evaluator(merged, params, scope, folder)
-    # NOTE: a variable file's value takes the place of the default; --param wins over both.
+    # NOTE: as Terraform: a TF_VAR_ environment variable over the default, a variable file's
+    # value over both; --param wins over all.
+    ev.variables.update(_environment_values(merged))
     ev.variables.update({k: v for k, v in (values or {}).items() if k in ev.variables})
     ev.positions = positions
     functions = _module_functions(ev, "")
