@@ -182,6 +182,30 @@ def test_write_refuses_a_flow_style_mapping_it_would_break(tmp_path: Path) -> No
     assert tpl.read_text() == before
 
 
+ANCHORED = (
+    "Transform: AWS::Serverless-2016-10-31\nResources:\n"
+    "  Reader:\n    Type: AWS::Serverless::Function\n    Properties: &common\n      CodeUri: src/\n"
+    "      Handler: app.handler\n      Runtime: python3.12\n      Policies:\n        - AmazonS3FullAccess\n"
+    "  Writer:\n    Type: AWS::Serverless::Function\n    Properties:\n      <<: *common\n      Runtime: python3.11\n")
+
+
+@pytest.mark.parametrize(("function", "where", "words"), [
+    ("Reader", ":5:", "in the anchor &common"),
+    ("Writer", ":14:", "Policies comes from a merge key"),
+])
+def test_write_refuses_a_block_an_alias_shares(tmp_path: Path, function: str, where: str, words: str) -> None:
+    """Rewriting a block another function takes by an alias would rewrite that function's
+    policy too; rewriting a merged key would rewrite the anchor's lines."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("import boto3\ndef handler(e, c):\n    boto3.client('s3').get_object(Bucket='b', Key='k')\n")
+    tpl = tmp_path / "template.yaml"
+    tpl.write_text(ANCHORED)
+    out = CliRunner().invoke(main, ["suggest", "--template", str(tpl), "--function", function, "--write"])
+    assert out.exit_code == 1
+    assert f"{tpl}{where}" in out.output and words in out.output
+    assert tpl.read_text() == ANCHORED
+
+
 def test_serverless_block_has_no_placeholder_cloudformation_would_not_replace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """With no account or Region given, serverless.yml gets its own ${aws:accountId} and
     ${aws:region}: a ${AWS::AccountId} in a plain string reaches IAM as written. A queue whose

@@ -393,6 +393,7 @@ def _rewrite(tpl: Template, fn: FunctionInfo, policy: PolicyDocument, text: str,
     statements = _statements(policy, tpl, fn)
     if tpl.kind == "serverless":
         fdoc = (doc.get("functions") or {}).get(fn.name) or {}
+        _unshared(fdoc, doc.get("provider"))
         custom = sls_custom_role(fdoc, doc.get("provider") or {})
         if custom is not None and not has_own_role(fdoc):
             # NOTE: the function runs with a role the service names, not the Framework's:
@@ -418,6 +419,7 @@ def _rewrite(tpl: Template, fn: FunctionInfo, policy: PolicyDocument, text: str,
         # NOTE: a function a Fn::ForEach loop makes is written once, in the loop's fragment.
         raise TemplateError(f"{tpl.path}: {fn.name} is made by a Fn::ForEach loop: write its policy in the loop's "
                             "fragment (print the block with --format)")
+    _unshared(resources.get(fn.name))
     props = (resources.get(fn.name) or {}).get("Properties") or {}
     current = tpl.current_policy(fn)
     if props.get("Role") is None:
@@ -433,6 +435,7 @@ def _rewrite(tpl: Template, fn: FunctionInfo, policy: PolicyDocument, text: str,
         )
     if current.role is None or current.role not in resources:
         raise TemplateError(f"{tpl.path}: {fn.name}'s role is not defined in this template")
+    _unshared(resources[current.role])
     role_props = resources[current.role].get("Properties") or {}
     # NOTE: the role's own policies are replaced: what the Lambda service needs of it (logs, a
     # VPC's network interfaces, traces), where no managed policy gives it, stays.
@@ -463,8 +466,21 @@ def _indent(block_text: str, col: int) -> list[str]:
     return [(" " * col + line) if line else line for line in block_text.rstrip("\n").split("\n")]
 
 
+def _unshared(*nodes: Any) -> None:
+    """Refuse to edit inside a YAML anchor: an alias elsewhere (``<<: *common``) would
+    change with it, another function's policy with this one's."""
+    for node in nodes:
+        anchor = node.yaml_anchor() if hasattr(node, "yaml_anchor") else None
+        if anchor is not None:
+            raise _Unwritable(f"{_at(node)}the block to rewrite is in the anchor &{anchor.value}, which its aliases share: "
+                              "give the function a block of its own, then --write")
+
+
 def _splice(text: str, mapping: Any, key: str, new_block: str) -> str:
     """Replace ``key`` and its value (whole lines) in ``text`` by ``new_block``."""
+    if key not in getattr(mapping, "_ok", mapping):
+        raise _Unwritable(f"{_at(mapping)}{key} comes from a merge key (<<: *…): write the function's own {key}, then --write")
+    _unshared(mapping, mapping[key])
     if mapping.fa.flow_style():
         raise _Unwritable(f"{_at(mapping)}the mapping to rewrite is in flow style ({{…}}); write it as a block")
     lines = text.split("\n")
@@ -487,6 +503,7 @@ def _splice(text: str, mapping: Any, key: str, new_block: str) -> str:
 
 def _insert(text: str, mapping: Any, new_block: str) -> str:
     """Add ``new_block`` as the last entry of ``mapping``."""
+    _unshared(mapping)
     keys = list(mapping.keys())
     if not keys:
         raise _Unwritable(f"{_at(mapping)}cannot add a policy to an empty mapping")
