@@ -1038,3 +1038,36 @@ def test_serverless_env_variables_from_dotenv_files(tmp_path: Path, monkeypatch:
     assert env("frameworkVersion: '3'\n")["BUCKET"] == "none"
     monkeypatch.setenv("TABLE", "from-shell")
     assert env("useDotenv: true\n")["TABLE"] == "from-shell"
+
+
+def test_sam_policies_take_the_branch_their_condition_takes(tmp_path: Path) -> None:
+    """A Policies item (or the whole list) in Fn::If is the branch its condition takes, with
+    Fn::Not, Fn::And, Fn::Or and Condition; AWS::NoValue is no policy; a condition resting
+    on what is not known takes both branches."""
+    template = sam_function(tmp_path, properties=(
+        "      Policies:\n"
+        "        - !If [IsProd, {SQSSendMessagePolicy: {QueueName: jobs}}, !Ref AWS::NoValue]\n"
+        "        - !If [NotProd, AmazonS3FullAccess, {DynamoDBReadPolicy: {TableName: orders}}]\n"
+        "        - !If [ProdInRegion, {SNSPublishMessagePolicy: {TopicName: alerts}}, !Ref AWS::NoValue]\n"
+        "        - !If [Unknown, {SSMParameterReadPolicy: {ParameterName: a}}, {SSMParameterReadPolicy: {ParameterName: b}}]\n"))
+    template.write_text(
+        "Parameters:\n  Env: {Type: String, Default: prod}\n  Other: {Type: String}\n"
+        "Conditions:\n  IsProd: !Equals [!Ref Env, prod]\n  NotProd: !Not [!Condition IsProd]\n"
+        "  ProdInRegion: !And [!Condition IsProd, !Or [!Equals [!Ref 'AWS::Region', us-east-1], !Equals [a, b]]]\n"
+        "  Unknown: !Equals [!Ref Other, x]\n" + template.read_text())
+
+    def granted(**params: str) -> tuple[set[str], tuple[str, ...]]:
+        tpl = load_template(str(template), params=params, region="us-east-1", account="1")
+        current = tpl.current_policy(tpl.function("Fn"))
+        return {a for st in current.policy.statements for a in st.actions} - {"logs:CreateLogGroup", "logs:CreateLogStream",
+                                                                                "logs:PutLogEvents"}, current.managed
+
+    actions, managed = granted()
+    assert {"sqs:SendMessage*", "dynamodb:GetItem", "sns:Publish", "ssm:GetParameter"} <= actions
+    assert "arn:aws:iam::aws:policy/AmazonS3FullAccess" not in managed
+    actions, managed = granted(Env="dev")
+    assert not actions & {"sqs:SendMessage*", "dynamodb:GetItem", "sns:Publish"}
+    assert "arn:aws:iam::aws:policy/AmazonS3FullAccess" in managed
+    tpl = load_template(str(template), region="us-east-1", account="1")
+    resources = {r for st in tpl.current_policy(tpl.function("Fn")).policy.statements for r in st.resources}
+    assert {"arn:aws:ssm:us-east-1:1:parameter/a", "arn:aws:ssm:us-east-1:1:parameter/b"} <= resources

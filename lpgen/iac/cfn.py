@@ -501,13 +501,36 @@ class Resolver:
         return re.sub(r"\$\{([^}]+)\}", repl, text)
 
     def condition(self, name: builtins.str) -> bool | None:
-        cond = self.conditions.get(name)
+        """Whether the template's condition ``name`` holds: None when it rests on what is
+        not known here."""
+        key = f"condition:{name}"
+        self._guard(key)
+        self._stack.append(key)
+        try:
+            return self._holds(self.conditions.get(name))
+        finally:
+            self._stack.pop()
+
+    def _holds(self, cond: Any) -> bool | None:
+        """A condition function's value (``Fn::Equals``, ``Fn::Not``, ``Fn::And``, ``Fn::Or``,
+        ``Condition``), three-valued: None is not known."""
         if not isinstance(cond, dict) or len(cond) != 1:
             return None
         (k, arg), = cond.items()
+        if k == "Condition":
+            return self.condition(str(arg))
         if k == "Fn::Equals" and isinstance(arg, list) and len(arg) == 2:
             a, b = self.str(arg[0]), self.str(arg[1])
             return None if "*" in a + b else a == b
+        if not isinstance(arg, list):
+            return None
+        values = [self._holds(c) for c in arg]
+        if k == "Fn::Not" and len(values) == 1:
+            return None if values[0] is None else not values[0]
+        if k == "Fn::And":
+            return False if False in values else None if None in values else True
+        if k == "Fn::Or":
+            return True if True in values else None if None in values else False
         return None
 
 

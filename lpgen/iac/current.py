@@ -310,8 +310,7 @@ def _cfn(doc: dict[str, Any], resolver: Any, tpl: Template, fn: FunctionInfo) ->
         # NOTE: SAM attaches these for the function's pull event sources; their content is
         # known (current_policy reads it), so the poller's permissions are there, on "*".
         managed.extend(f"arn:aws:iam::aws:policy/service-role/{name}" for name in sorted(_event_source_policies(props)))
-        policies = props.get("Policies")
-        for item in policies if isinstance(policies, list) else ([policies] if policies is not None else []):
+        for item in _policy_items(props.get("Policies"), resolver):
             own = _own_managed_policy(item, resources)
             if own is not None:
                 statements.extend(_own_statements(own, resources, resolver, where))
@@ -339,6 +338,27 @@ def _cfn(doc: dict[str, Any], resolver: Any, tpl: Template, fn: FunctionInfo) ->
         return CurrentPolicy(PolicyDocument(()), (), arn or None, (),
                              unknown=f"the role {arn or '(none)'} is not defined in this template")
     return _template_role(logical, resources, resolver, tpl.path, shared, statements)
+
+
+def _policy_items(policies: Any, resolver: Any) -> list[Any]:
+    """A SAM function's ``Policies`` as a list of items (a managed policy's name or ARN, a
+    policy template, a document), with each ``Fn::If`` the branch its condition takes, as
+    SAM takes it, and ``AWS::NoValue`` left out. A condition not known here takes both
+    branches: today's policy may allow either."""
+    out: list[Any] = []
+    todo = list(policies) if isinstance(policies, list) else [policies]
+    while todo:
+        item = todo.pop(0)
+        if item is None or item == {"Ref": "AWS::NoValue"}:
+            continue
+        if isinstance(item, dict) and set(item) == {"Fn::If"} and isinstance(item["Fn::If"], list) and len(item["Fn::If"]) == 3:
+            cond, yes, no = item["Fn::If"]
+            taken = resolver.condition(str(cond))
+            branches = [yes] if taken is True else [no] if taken is False else [yes, no]
+            todo[:0] = [x for b in branches for x in (b if isinstance(b, list) else [b])]
+            continue
+        out.append(item)
+    return out
 
 
 def _template_role(
