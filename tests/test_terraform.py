@@ -890,13 +890,14 @@ def test_policies_read_from_files_and_templates(tmp_path: Path) -> None:
 
 
 def test_functions_that_pick_and_trim_names(tmp_path: Path) -> None:
-    """lookup, element, try, coalesce, trimsuffix, replace and split give the names they
-    pick; a coalesce whose first value is not known here is not known."""
+    """lookup, element, try, coalesce, trimsuffix, replace, split, length and substr give
+    the names they pick; a coalesce whose first value is not known here is not known, one
+    whose first is a variable whose default is null takes the next."""
     tf = tmp_path / "main.tf"
     tf.write_text(
         'variable "tables" {\n  default = { orders = "orders-prod", users = "users-prod" }\n}\n'
         'variable "queues" {\n  default = ["jobs", "retries"]\n}\n'
-        'variable "unset" {}\n'
+        'variable "unset" {}\nvariable "optional" {\n  default = null\n}\n'
         'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
         '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = "arn:aws:iam::1:role/fn"\n'
         '  environment {\n    variables = {\n'
@@ -905,12 +906,14 @@ def test_functions_that_pick_and_trim_names(tmp_path: Path) -> None:
         '      E = coalesce("", "fallback")\n      F = coalesce(var.unset, "fallback")\n'
         '      G = trimsuffix("data.fifo", ".fifo")\n      H = replace("a_b", "_", "-")\n'
         '      I = element(split("/", "arn:aws:s3:::b/k"), 1)\n'
+        '      J = coalesce(var.optional, "fallback")\n      K = length(var.queues)\n'
+        '      L = substr("orders-prod", 0, 6)\n      M = substr("orders-prod", -4, -1)\n'
         '    }\n  }\n}\n'
     )
     env = load_template(str(tf), region="us-east-1", account="1").function("fn").environment
-    assert {k: env[k] for k in "ABCDEFGHI"} == {
+    assert {k: env[k] for k in "ABCDEFGHIJKLM"} == {
         "A": "orders-prod", "B": "audit-prod", "C": "retries", "D": "first", "E": "fallback", "F": "*",
-        "G": "data", "H": "a-b", "I": "k",
+        "G": "data", "H": "a-b", "I": "k", "J": "fallback", "K": "2", "L": "orders", "M": "prod",
     }
 
 

@@ -90,7 +90,8 @@ class Evaluator:
         self.variables: dict[str, Any] = {}
         for item in doc.get("variable") or ():
             for name, body in item.items():
-                self.variables[_unquote_key(name)] = (body or {}).get("default")
+                # NOTE: "default = null" makes the variable optional, its value null.
+                self.variables[_unquote_key(name)] = (body or {}).get("default", NO_DEFAULT)
         self.params = params
         self.locals: dict[str, Any] = {}
         for item in doc.get("locals") or ():
@@ -225,8 +226,8 @@ class Evaluator:
         if head == "var" and len(parts) >= 2:
             if parts[1] in self.params:
                 return _dig(self.params[parts[1]], parts[2:])
-            default = self.variables.get(parts[1])
-            if default is None:
+            default = self.variables.get(parts[1], NO_DEFAULT)
+            if default is NO_DEFAULT:
                 self.unknown.append(f"var.{parts[1]} (no default; --param {parts[1]}=… gives it)")
                 return Unresolved(f"var.{parts[1]} (no default)")
             return _dig(self.value(default), parts[2:])
@@ -732,6 +733,12 @@ class _Parser:
             return args[0].replace(str(args[1]), str(args[2]))
         if name == "split" and len(args) == 2 and isinstance(args[1], str) and "*" not in args[1]:
             return args[1].split(str(args[0]))
+        if name == "length" and len(args) == 1 and (isinstance(args[0], (list, dict)) or isinstance(args[0], str) and _known(args[0])):
+            return len(args[0])
+        if name == "substr" and len(args) == 3 and isinstance(args[0], str) and _known(args[0]) and all(isinstance(a, int) for a in args[1:]):
+            whole, offset, size = str(args[0]), int(args[1]), int(args[2])
+            start = offset if offset >= 0 else len(whole) + offset
+            return whole[start:] if size < 0 else whole[start:start + size]
         if name == "one" and len(args) == 1 and isinstance(args[0], list):
             return args[0][0] if len(args[0]) == 1 else None if not args[0] else "*"
         if name in ("keys", "values") and len(args) == 1 and isinstance(args[0], dict):
@@ -867,6 +874,10 @@ def _dig(value: Any, parts: list[Any]) -> Any:
         else:
             return "*"
     return value
+
+
+NO_DEFAULT = object()
+"""the value of a variable declared without a default (and given none)."""
 
 
 class _Json(str):
