@@ -991,6 +991,19 @@ def test_dynamic_statements_of_a_policy_document(tmp_path: Path) -> None:
     ]
 
 
+def test_a_dynamic_statement_whose_for_each_is_not_known_is_read_once(tmp_path: Path) -> None:
+    """Its content is today's policy with the iterator not known (compared as allowing),
+    rather than no statement at all (which would call what it grants missing)."""
+    current = _todays(tmp_path, (
+        'variable "queues" {}\n'
+        'data "aws_iam_policy_document" "fn" {\n'
+        '  dynamic "statement" {\n    for_each = var.queues\n    content {\n'
+        '      actions = ["sqs:SendMessage"]\n      resources = ["arn:aws:sqs:us-east-1:1:${statement.value}"]\n    }\n  }\n}\n'
+        'resource "aws_iam_role_policy" "p" {\n  role = aws_iam_role.r.id\n  policy = data.aws_iam_policy_document.fn.json\n}\n'
+    ))
+    assert _pairs(current.policy) == {("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:*")}
+
+
 def test_a_mapping_on_a_stream_consumer(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n")
     result = _suggest_tf(tmp_path, (
@@ -1374,3 +1387,30 @@ def test_an_image_functions_handler_is_its_command_or_its_dockerfiles(tmp_path: 
     got = {n: {(p.action, p.resource) for p in api.suggest_for_function(tpl, n).permissions} for n in tpl.functions}
     assert got == {"plain": {("s3:GetObject", "arn:aws:s3:::imgs/k")},
                    "commanded": {("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:q")}}
+
+
+def test_a_functions_dynamic_blocks(tmp_path: Path) -> None:
+    """A module writes a function's optional blocks as dynamic blocks (environment only
+    when it has variables, vpc_config only with subnets): their content is the function's,
+    once per element of the for_each. One whose for_each is not known here is read once
+    for the environment, and not at all for a setting (a VPC is not taken to be there)."""
+    (tmp_path / "main.tf").write_text(
+        'variable "env_vars" {\n  type = map(string)\n  default = { TABLE = "orders" }\n}\n'
+        'variable "subnets" {\n  type = list(string)\n}\n'
+        'variable "dlq" {\n  default = null\n}\n'
+        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
+        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = "arn:aws:iam::1:role/fn"\n'
+        '  dynamic "environment" {\n    for_each = length(var.env_vars) > 0 ? [true] : []\n'
+        '    content {\n      variables = var.env_vars\n    }\n  }\n'
+        '  dynamic "vpc_config" {\n    for_each = var.subnets == null ? [] : [var.subnets]\n'
+        '    content {\n      subnet_ids = vpc_config.value\n      security_group_ids = ["sg-1"]\n    }\n  }\n'
+        '  dynamic "dead_letter_config" {\n    for_each = var.dlq == null ? [] : [var.dlq]\n'
+        '    content {\n      target_arn = dead_letter_config.value\n    }\n  }\n}\n')
+    fn = load_template(str(tmp_path), region="us-east-1", account="1").function("fn")
+    assert (fn.environment, fn.in_vpc, fn.targets) == ({"TABLE": "orders"}, False, ())
+    fn = load_template(str(tmp_path), params={"dlq": "arn:aws:sqs:us-east-1:1:dlq", "subnets": "subnet-1"},
+                       region="us-east-1", account="1").function("fn")
+    assert (fn.in_vpc, fn.targets) == (True, ("arn:aws:sqs:us-east-1:1:dlq",))
+    (tmp_path / "main.tf").write_text((tmp_path / "main.tf").read_text().replace(
+        "length(var.env_vars) > 0 ? [true] : []", "var.subnets == null ? [] : [1]"))
+    assert load_template(str(tmp_path), region="us-east-1", account="1").function("fn").environment == {"TABLE": "orders"}

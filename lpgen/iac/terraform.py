@@ -410,18 +410,23 @@ class Evaluator:
 
         return re.sub(r"\$\{([\w:]+)\}", one, template)
 
-    def _statement_blocks(self, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        """The ``statement`` blocks of a policy document, those a ``dynamic "statement"``
-        block makes included (its content read once per element, the iterator bound)."""
-        yield from body.get("statement") or ()
+    def blocks(self, body: dict[str, Any], kind: str, unknown_once: bool = False) -> Iterator[dict[str, Any]]:
+        """The ``kind`` blocks of a block's body (``statement``, ``environment``), those a
+        ``dynamic "kind"`` block makes included: its content read once per element of its
+        ``for_each``, the iterator bound. With ``unknown_once``, a ``for_each`` not known
+        here makes one block, its iterator not known (a policy's statements, a function's
+        environment: what they hold is read as far as it can be); else none (an optional
+        setting, a VPC, is not taken to be there)."""
+        yield from body.get(kind) or ()
         for dyn in body.get("dynamic") or ():
-            spec = {_unquote_key(k): v for k, v in dyn.items()}.get("statement") if isinstance(dyn, dict) else None
+            spec = {_unquote_key(k): v for k, v in dyn.items()}.get(kind) if isinstance(dyn, dict) else None
             if not isinstance(spec, dict):
                 continue
             items = self.value(spec.get("for_each"))
-            pairs = list(items.items()) if isinstance(items, dict) else list(enumerate(items)) if isinstance(items, list) else []
+            pairs = (list(items.items()) if isinstance(items, dict) else list(enumerate(items)) if isinstance(items, list)
+                     else [("*", "*")] if unknown_once else [])
             # NOTE: the iterator is a bare name, not an expression.
-            name = str(spec.get("iterator", "statement")).strip().strip('"').removeprefix("${").removesuffix("}")
+            name = str(spec.get("iterator", kind)).strip().strip('"').removeprefix("${").removesuffix("}")
             for key, value in pairs:
                 for content in spec.get("content") or ():
                     saved = self.iterators.get(name)
@@ -438,7 +443,7 @@ class Evaluator:
     def policy_document(self, body: dict[str, Any]) -> dict[str, Any]:
         """``data "aws_iam_policy_document"`` as IAM JSON."""
         statements = []
-        for st in self._statement_blocks(body):
+        for st in self.blocks(body, "statement", unknown_once=True):
             out: dict[str, Any] = {"Effect": self.string(st.get("effect", '"Allow"'))}
             for src, dst in (("actions", "Action"), ("not_actions", "NotAction"),
                              ("resources", "Resource"), ("not_resources", "NotResource")):
@@ -1320,7 +1325,7 @@ def _function_info(ev: Evaluator, address: str, name: str, body: dict[str, Any],
     env: dict[str, str] = {}
     dynamic: list[tuple[str, str, int]] = []
     env_line = positions.get(("aws_lambda_function", name), ("", 0))[1]
-    for block in body.get("environment") or ():
+    for block in ev.blocks(body, "environment", unknown_once=True):
         raw = (block or {}).get("variables") or {}
         if isinstance(raw, dict):
             # NOTE: one variable at a time, to tell which takes what is not known here.
@@ -1380,7 +1385,7 @@ def _function_info(ev: Evaluator, address: str, name: str, body: dict[str, Any],
         s for r in ev.resources.get("aws_secretsmanager_secret_rotation", {}).values()
         if any(ref in str(r.get("rotation_lambda_arn", "")) for ref in refs) and (s := ev.string(r.get("secret_id"))).startswith("arn:")
     }))
-    targets = [ev.string(b.get("target_arn")) for b in body.get("dead_letter_config") or () if isinstance(b, dict)]
+    targets = [ev.string(b.get("target_arn")) for b in ev.blocks(body, "dead_letter_config") if isinstance(b, dict)]
     for config in ev.resources.get("aws_lambda_function_event_invoke_config", {}).values():
         if any(r in str(config.get("function_name", "")) for r in refs):
             for dest in config.get("destination_config") or ():
@@ -1398,7 +1403,7 @@ def _function_info(ev: Evaluator, address: str, name: str, body: dict[str, Any],
         targets=tuple(dict.fromkeys(t for t in targets if t.startswith("arn:"))),
         discarded_to=arns(discarded),
         source_secrets=arns(secrets),
-        file_systems=tuple(a for a in (ev.string(b.get("arn")) for b in body.get("file_system_config") or () if isinstance(b, dict))
+        file_systems=tuple(a for a in (ev.string(b.get("arn")) for b in ev.blocks(body, "file_system_config") if isinstance(b, dict))
                            if a.startswith("arn:")),
         runtime=ev.string(body["runtime"]) if body.get("runtime") else None,
         function_name=fname if "*" not in fname else None,
@@ -1407,9 +1412,9 @@ def _function_info(ev: Evaluator, address: str, name: str, body: dict[str, Any],
         dynamic=tuple(sorted(dynamic)),
         layer_arns=tuple(a for a in (ev.string(x) for x in body.get("layers") or ()) if a.startswith("arn:"))
         if isinstance(body.get("layers"), list) else (),
-        in_vpc=any(isinstance(b, dict) and ev.value(b.get("subnet_ids")) for b in body.get("vpc_config") or ()),
-        traced=any(isinstance(b, dict) and ev.string(b.get("mode") or "") == "Active" for b in body.get("tracing_config") or ()),
-        log_group=next((ev.string(b["log_group"]) for b in body.get("logging_config") or ()
+        in_vpc=any(isinstance(b, dict) and ev.value(b.get("subnet_ids")) for b in ev.blocks(body, "vpc_config")),
+        traced=any(isinstance(b, dict) and ev.string(b.get("mode") or "") == "Active" for b in ev.blocks(body, "tracing_config")),
+        log_group=next((ev.string(b["log_group"]) for b in ev.blocks(body, "logging_config")
                         if isinstance(b, dict) and b.get("log_group")), ""),
         line=positions.get(("aws_lambda_function", name), ("", 0))[1],
         path=positions.get(("aws_lambda_function", name), ("", 0))[0],
@@ -1670,7 +1675,7 @@ def _image_code(ev: Any, body: dict[str, Any], folder: str) -> tuple[str, str]:
     from lpgen.iac.cfn import dockerfile_handler
 
     built = _dockerfile_folder(folder)
-    for block in body.get("image_config") or ():
+    for block in ev.blocks(body, "image_config"):
         command = ev.value(block.get("command")) if isinstance(block, dict) else None
         if isinstance(command, list) and command and isinstance(command[0], str) and "*" not in command[0]:
             return built or folder, command[0]
