@@ -1414,3 +1414,26 @@ def test_a_functions_dynamic_blocks(tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text((tmp_path / "main.tf").read_text().replace(
         "length(var.env_vars) > 0 ? [true] : []", "var.subnets == null ? [] : [1]"))
     assert load_template(str(tmp_path), region="us-east-1", account="1").function("fn").environment == {"TABLE": "orders"}
+
+
+def test_dynamic_inline_policies_and_conditions(tmp_path: Path) -> None:
+    """A role's inline policies and a statement's conditions written as dynamic blocks."""
+    (tmp_path / "main.tf").write_text(
+        'variable "tags" {\n  default = ["a", "b"]\n}\n'
+        'variable "inline" {\n  default = {\n    q = { actions = ["sqs:SendMessage"], arn = "arn:aws:sqs:us-east-1:1:q" }\n  }\n}\n'
+        'data "aws_iam_policy_document" "fn" {\n  statement {\n    actions = ["s3:GetObject"]\n'
+        '    resources = ["arn:aws:s3:::b/*"]\n    dynamic "condition" {\n      for_each = var.tags\n'
+        '      content {\n        test = "StringEquals"\n        variable = "s3:ExistingObjectTag/${condition.value}"\n'
+        '        values = ["yes"]\n      }\n    }\n  }\n}\n'
+        'resource "aws_iam_role" "r" {\n  name = "fn"\n  assume_role_policy = "{}"\n'
+        '  inline_policy {\n    name = "doc"\n    policy = data.aws_iam_policy_document.fn.json\n  }\n'
+        '  dynamic "inline_policy" {\n    for_each = var.inline\n    content {\n      name = inline_policy.key\n'
+        '      policy = jsonencode({ Statement = [{ Effect = "Allow", Action = inline_policy.value.actions, '
+        'Resource = inline_policy.value.arn }] })\n    }\n  }\n}\n'
+        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
+        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = aws_iam_role.r.arn\n}\n')
+    tpl = load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1")
+    policy = tpl.current_policy(tpl.function("fn")).policy
+    assert _pairs(policy) == {("s3:GetObject", "arn:aws:s3:::b/*"), ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:q")}
+    assert [st.condition for st in policy.statements if st.condition] == [(
+        ("StringEquals", "s3:ExistingObjectTag/a", ("yes",)), ("StringEquals", "s3:ExistingObjectTag/b", ("yes",)))]

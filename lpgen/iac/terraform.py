@@ -459,7 +459,7 @@ class Evaluator:
                     out["Principal"] = "*"
                 elif not isinstance(out.get("Principal"), str):
                     out.setdefault("Principal", {}).setdefault(kind, []).extend(ids if isinstance(ids, list) else [ids])
-            for cond in st.get("condition") or ():
+            for cond in self.blocks(st, "condition"):
                 test, variable = self.string(cond.get("test")), self.string(cond.get("variable"))
                 values = self.value(cond.get("values"))
                 out.setdefault("Condition", {}).setdefault(test, {})[variable] = values
@@ -1491,7 +1491,7 @@ def current_policy(tpl: Template, fn: FunctionInfo) -> CurrentPolicy:
         statements.extend(_policy_statements(ev, policy_text, where))
 
     role_body = ev.resources.get("aws_iam_role", {}).get(role) or {}
-    for block in role_body.get("inline_policy") or ():
+    for block in ev.blocks(role_body, "inline_policy", unknown_once=True):
         add(block.get("policy"), f"{prefix}: aws_iam_role.{role} inline_policy")
     policies = {n: b for n, b in ev.resources.get("aws_iam_policy", {}).items()}
     # NOTE: the module's own policies with for_each or count by the ARN each instance gets,
