@@ -1565,11 +1565,13 @@ PUT_ITEM = "import boto3\ndef handler(event, context):\n    boto3.resource('dyna
 
 def _unresolved_review(template: Path, fn: str) -> tuple[list[str], list[str]]:
     """(the diff's notes on values known only at deploy, the LP403 findings' messages) of
-    reviewing ``fn``."""
+    reviewing ``fn``, whose PutItem such a value scopes: not missing, not narrowed, and no
+    wildcard (--fail-on wildcard)."""
     from lpgen.review import review_function
 
     review = review_function(str(template), fn, region="us-east-1", account="1")
-    assert review.diff.of("missing") == []
+    assert review.diff.of("missing") == review.diff.of("narrowed") == []
+    assert ("dynamodb:PutItem", "*") not in {(c.action, c.resource) for c in review.diff.wildcards()}
     return ([n for n in review.diff.notes if "known only when" in n],
             [f.message for f in review.findings if f.code == "LP403"])
 

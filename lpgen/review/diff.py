@@ -20,6 +20,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from lpgen.iac.model import Unresolved
 from lpgen.policy.evaluate import allows, denied, statement_matches
 from lpgen.policy.match import action_matches
 from lpgen.policy.model import PolicyDocument, Statement
@@ -66,8 +67,8 @@ class PolicyDiff:
 
     def wildcards(self) -> list[Change]:
         """Grants whose wildcard the suggestion replaces (``narrowed``) or drops."""
-        return [c for c in self.changes if c.kind in ("narrowed", "excess") and ("*" in c.action or "*" in c.resource
-                                                                                  or c.action.startswith("Not"))]
+        return [c for c in self.changes if c.kind in ("narrowed", "excess") and (
+            "*" in c.action or ("*" in c.resource and not isinstance(c.resource, Unresolved)) or c.action.startswith("Not"))]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -112,8 +113,10 @@ def diff_policies(current: PolicyDocument, suggested: PolicyDocument) -> PolicyD
                 covered = tuple((a, r) for a, r in needed if _grants(single, a, r))
                 if not covered:
                     out.changes.append(Change("excess", ap, rp, note=_why_excess(ap, rp, needed)))
-                elif all(a.lower() == ap.lower() and r == rp for a, r in covered):
-                    # NOTE: actions ignore case (SAM writes sns:publish).
+                elif all(a.lower() == ap.lower() and (r == rp or isinstance(rp, Unresolved)) for a, r in covered):
+                    # NOTE: actions ignore case (SAM writes sns:publish). A resource known only
+                    # when the template deploys is no wildcard to narrow: what it names is
+                    # not known to be more than what the code needs (a note says so).
                     out.changes.append(Change("kept", ap, rp))
                 else:
                     out.changes.append(Change("narrowed", ap, rp, covered))
