@@ -2567,3 +2567,45 @@ def test_dependency_injector_providers_make_what_they_wrap(tmp_path) -> None:
     assert sorted((c.operation, c.params.get("Bucket") or c.params.get("TableName")) for c in result.calls) == [
         ("PutItem", "di-table"), ("PutObject", "di-bucket")]
     assert not result.unresolved
+
+
+NAMESPACE_LAYOUT = {
+    "svc/__init__.py": "",
+    "svc/aws/__init__.py": "from .clients import *  # noqa\nfrom .storage import save as store\n",
+    "svc/aws/clients.py": """
+        import boto3
+        __all__ = ["queue"]
+        _sqs = boto3.client("sqs")
+        def queue(body):
+            _sqs.send_message(QueueUrl="https://sqs.us-east-1.amazonaws.com/1/jobs", MessageBody=body)
+    """,
+    "svc/aws/storage.py": """
+        import boto3
+        def save(key, body):
+            boto3.client("s3").put_object(Bucket="data", Key=f"in/{key}", Body=body)
+    """,
+    "svc/handlers/api.py": """
+        from ..aws import queue, store
+        from ..missing import helper
+        def handler(event, context):
+            store(event["id"], b"")
+            queue("done")
+            helper()
+    """,
+}
+
+
+@pytest.mark.parametrize("path", ["svc/handlers/api.py", "svc"])
+def test_a_relative_import_above_the_given_folder_is_followed_by_the_files(tmp_path, path: str) -> None:
+    """svc/handlers has no __init__.py, so handlers/api.py alone reads as a top-level module;
+    its ``from ..aws import`` says it is deployed deeper: the module is the file the dots
+    name. A relative import with no such file is reported, not dropped."""
+    from lpgen import api
+
+    for name, text in NAMESPACE_LAYOUT.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(textwrap.dedent(text))
+    analysis = api.analyze([str(tmp_path / path)])
+    assert {(c.client, c.operation) for c in analysis.calls} == {("s3", "PutObject"), ("sqs", "SendMessage")}
+    assert [(u.location.line, u.reason.split(",")[0]) for u in analysis.unresolved] == [
+        (3, "relative import ..missing goes above the package of api")]

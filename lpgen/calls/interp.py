@@ -1083,6 +1083,15 @@ class Analyzer(BuiltinCalls):
 
     def _st_import_from(self, s: ast.ImportFrom, frame: Frame) -> None:
         base = self._resolve_import(frame.module, s.level, s.module)
+        if s.level and _above_package(frame.module, s.level):
+            found = self._relative_by_path(frame.module, s.level, s.module)
+            if found is None:
+                # NOTE: the names stay unknown; what they would call cannot be followed.
+                self._unresolved(frame, s, f"relative import {'.' * s.level}{s.module or ''} goes above the package of "
+                                           f"{frame.module.name or 'the module'}, and nothing beside the file is that module: "
+                                           "its names are not followed (give the folder the code is deployed from)")
+                return
+            base = found
         for alias in s.names:
             if alias.name == "*":
                 state = self._maybe_load(base)
@@ -1102,6 +1111,32 @@ class Analyzer(BuiltinCalls):
 
     def _st_assert(self, s: ast.Assert, frame: Frame) -> None:
         self.ev(s.test, frame)
+
+    def _relative_by_path(self, module: ModuleState, level: int, name: str | None) -> str | None:
+        """The module a relative import that climbs above its module's package names, found
+        by the files: a file given alone (``handlers/api.py``) in a folder that is no package
+        of its own is read as a top-level module, yet its ``from ..aws import x`` says it is
+        deployed deeper. The module is named as the folders above it make it (``svc.aws``)
+        and their root searched for the rest of its imports; None when there is no file."""
+        from dataclasses import replace
+
+        from lpgen.source.discover import module_name, package_root
+
+        folder = module.parsed.path.parent
+        for _ in range(level - 1):
+            folder = folder.parent
+        target = folder.joinpath(*name.split(".")) if name else folder
+        for candidate in (target.with_suffix(".py") if name else None, target / "__init__.py"):
+            if candidate is not None and candidate.is_file():
+                root = package_root(candidate)
+                dotted = module_name(candidate, root)
+                if not dotted:
+                    return None
+                self.module_paths.setdefault(dotted, candidate)
+                if root not in self.project.roots and root not in self.project.fallback:
+                    self.project = replace(self.project, fallback=(*self.project.fallback, root))
+                return dotted
+        return None
 
     def _maybe_load(self, name: str) -> ModuleState | None:
         if name in self.module_paths or self._found_late(name):
@@ -3227,6 +3262,14 @@ def _display_folder(folder: str, cwd: str) -> str:
 
 
 _METHODS: set[str] | None = None
+
+
+def _above_package(module: ModuleState, level: int) -> bool:
+    """Does a relative import of ``level`` dots climb above ``module``'s top-level package?"""
+    package = module.name.count(".") + 1 if module.name else 0
+    if module.parsed.path.name != "__init__.py":
+        package -= 1
+    return level > package
 
 
 @cache

@@ -125,7 +125,8 @@ def _installed_here(folder: str, dirnames: list[str]) -> set[str]:
     return names
 
 
-def _module_name(path: Path, root: Path) -> str:
+def module_name(path: Path, root: Path) -> str:
+    """The dotted name of the module file ``path`` under the import root ``root``."""
     text, base = str(path), str(root).rstrip(os.sep) + os.sep
     # NOTE: string slicing; pathlib's relative_to costs more than the walk itself.
     parts = text[len(base):].split(os.sep) if text.startswith(base) else list(path.relative_to(root).parts)
@@ -137,7 +138,7 @@ def _module_name(path: Path, root: Path) -> str:
     return ".".join(parts)
 
 
-def _package_root(path: Path, known: dict[Path, Path] | None = None) -> Path:
+def package_root(path: Path, known: dict[Path, Path] | None = None) -> Path:
     """The folder above the outermost package (folder with ``__init__.py``) holding path.
 
     ``known`` remembers the answer per folder across the files of one walk."""
@@ -200,7 +201,7 @@ def discover(
     def name_of(f: Path, r: Path) -> str:
         key = (str(f), str(r))
         if key not in names:
-            names[key] = _module_name(f, r)
+            names[key] = module_name(f, r)
         return names[key]
 
     if root is not None:
@@ -220,13 +221,13 @@ def discover(
         if not p.exists():
             raise SourceError(f"{raw}: no such file or folder")
         p = p.resolve()
-        r = _package_root(p)
+        r = package_root(p)
         if r not in roots:
             roots.append(r)
         if p.is_file():
-            targets.append(_module_name(p, r))
+            targets.append(module_name(p, r))
             if spec is not None:
-                entry_module = _module_name(p, r)
+                entry_module = module_name(p, r)
         else:
             inside = str(p)
             if not walk(p):
@@ -247,10 +248,10 @@ def discover(
                 # folder is a root of its own.
                 own = roots_by_folder.get(folder)
                 if own is None:
-                    own = roots_by_folder[folder] = _package_root(f.parent, known)
+                    own = roots_by_folder[folder] = package_root(f.parent, known)
                 if own not in roots:
                     roots.append(own)
-                targets.append(_module_name(f, own))
+                targets.append(module_name(f, own))
     for r in roots:
         # NOTE: what pip installed beside the code is no target, but the code imports it.
         for f in walk(r, installed_too=True):
