@@ -731,18 +731,31 @@ def suggest_for_function(
         ))
     if fn.packaged is not None and not paths and fn.handler:
         _check_packaged(template.path, fn)
+    code = function_code(template, fn)
+    if inline:
+        code.update(paths=[], root=None)
+    elif paths:
+        code["paths"] = list(paths)
     return suggest(
-        [] if inline else list(paths) if paths else list(fn.packaged or [fn.code_root or "."]), env=merged_env,
-        root=None if inline else fn.code_root, handler=fn.handler, inline=inline,
-        fallback=[os.path.dirname(os.path.abspath(template.path))],
+        code.pop("paths"), env=merged_env, inline=inline, **code,
         region=region, account=account, partition=partition,
         extra_permissions=template.implied_permissions(fn), extra_findings=findings,
         trail=summary, role=role,
-        derive=template.derived_permissions, libraries=list(fn.layers), env_source=(fn.path or template.path, fn.line),
+        derive=template.derived_permissions, env_source=(fn.path or template.path, fn.line),
         layers=fn.layer_arns,
         event=_template_event(fn),
         env_complete=True,
     )
+
+
+def function_code(template: Any, fn: Any) -> dict[str, Any]:
+    """Where a template's function's code is, as ``analyze`` takes it: ``paths`` (its package's
+    files, else its code folder), ``root``, ``handler``, its layers' folders as ``libraries``,
+    and the template's folder as ``fallback`` (shared code a build step or a layer adds)."""
+    return {
+        "paths": list(fn.packaged or [fn.code_root or "."]), "root": fn.code_root, "handler": fn.handler,
+        "libraries": list(fn.layers), "fallback": [os.path.dirname(os.path.abspath(template.path))],
+    }
 
 
 def suggest_functions(

@@ -1689,3 +1689,35 @@ def test_a_change_to_a_services_dotenv_reviews_its_functions(tmp_path: Path, mon
     r = CliRunner().invoke(main, ["review", "--base", "HEAD~1", "--region", "us-east-1", "--account", "1", "--format", "text"])
     assert r.exit_code == 0, r.output
     assert "+ dynamodb:PutItem  arn:aws:dynamodb:us-east-1:1:table/invoices" in r.stdout
+
+
+def test_a_change_to_shared_code_outside_every_codeuri_reviews_the_functions_importing_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """common/helpers.py is in no function's CodeUri, but the handler imports it (a build step
+    or a layer ships it, and the analysis finds it beside the template): a change to it is
+    a change of that function, and not of one that does not import it."""
+    repo = tmp_path / "repo"
+    for name, text in {
+        "src/app.py": "from common.helpers import put\ndef handler(event, context):\n    put(event)\n",
+        "other/app.py": "def handler(event, context):\n    return 1\n",
+        "common/helpers.py": "import boto3\ndef put(item):\n    boto3.resource('dynamodb').Table('t').put_item(Item=item)\n",
+    }.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+    (repo / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n"
+        "  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {CodeUri: src/, Handler: app.handler, Runtime: python3.12, Policies: [{DynamoDBCrudPolicy: {TableName: t}}]}\n"
+        "  Other:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {CodeUri: other/, Handler: app.handler, Runtime: python3.12}\n")
+    monkeypatch.chdir(repo)
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "two functions")
+    helpers = repo / "common" / "helpers.py"
+    helpers.write_text(helpers.read_text() + "    boto3.client('sqs').send_message(QueueUrl='https://sqs.us-east-1.amazonaws.com/1/q', MessageBody='x')\n")
+    _git(repo, "commit", "-q", "-am", "the helper queues too")
+    r = CliRunner().invoke(main, ["review", "--base", "HEAD~1", "--region", "us-east-1", "--account", "1", "--format", "text"])
+    assert r.exit_code == 0, r.output
+    assert "== Fn (template.yaml)" in r.stdout and "== Other" not in r.stdout
+    assert "+ sqs:SendMessage  arn:aws:sqs:us-east-1:1:q" in r.stdout

@@ -312,7 +312,8 @@ def _importing(loaded: dict[str, Any], changed: list[str], found: set[tuple[str,
             if (rel, fn.name) in found or not fn.code_root or not fn.is_python or fn.inline_code is not None:
                 continue
             try:
-                analysis = api.analyze([fn.code_root], env=fn.environment, root=fn.code_root, handler=fn.handler)
+                code = api.function_code(tpl, fn)
+                analysis = api.analyze(code.pop("paths"), env=fn.environment, **code)
             except LpgenError:
                 continue
             if changed_py & {os.path.realpath(f) for f in analysis.files}:
