@@ -283,3 +283,22 @@ def test_python_dash_m_lpgen_is_the_program() -> None:
     result = subprocess.run([sys.executable, "-P", "-m", "lpgen", "--version"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "version" in result.stdout
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "json", "sam", "text"])
+def test_values_known_only_at_deploy_render_in_every_format(tmp_path: Path, fmt: str) -> None:
+    """A template's parameter without a default, in an event source's ARN and in the
+    environment, is a pattern in the suggestion, which every format writes."""
+    from conftest import sam_function
+
+    template = sam_function(tmp_path, code=(
+        "import os, boto3\ndef handler(e, c):\n    boto3.resource('dynamodb').Table(os.environ['TABLE']).put_item(Item=e)\n"),
+        properties=("      Environment:\n        Variables:\n          TABLE: !Sub 'orders-${Stage}'\n"
+                    "      Events:\n        Q:\n          Type: SQS\n          Properties:\n"
+                    "            Queue: !Sub 'arn:aws:sqs:${AWS::Region}:${AWS::AccountId}:${QueueName}'\n"))
+    template.write_text("Parameters:\n  QueueName: {Type: String}\n  Stage: {Type: String}\n" + template.read_text())
+    out = CliRunner().invoke(main, ["suggest", "--template", str(template), "--region", "us-east-1", "--account", "1",
+                                    "--format", fmt])
+    assert out.exit_code == 0, out.output
+    assert "table/orders-*" in out.stdout
+    assert ("sqs:${AWS::Region}:${AWS::AccountId}:*" if fmt == "sam" else "arn:aws:sqs:us-east-1:1:*") in out.stdout

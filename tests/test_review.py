@@ -1721,3 +1721,43 @@ def test_a_change_to_shared_code_outside_every_codeuri_reviews_the_functions_imp
     assert r.exit_code == 0, r.output
     assert "== Fn (template.yaml)" in r.stdout and "== Other" not in r.stdout
     assert "+ sqs:SendMessage  arn:aws:sqs:us-east-1:1:q" in r.stdout
+
+
+def test_a_resource_built_with_a_value_known_only_at_deploy(tmp_path: Path) -> None:
+    """!Sub "…table/${TableName}" with a parameter without a default, a SAM policy template
+    given one, a dynamic reference inside a Sub, Terraform's "${var.x}" inside a string and
+    serverless.yml's ${ssm:…} inside one: the part is compared as "*" and a note says which
+    value it takes; the grant the code needs is kept, not narrowed."""
+    code = PUT_ITEM
+    (tmp_path / "sam").mkdir()
+    template = sam_function(tmp_path / "sam", code=code, properties=(
+        "      Policies:\n        - DynamoDBWritePolicy: {TableName: !Ref TableName}\n        - Statement:\n"
+        "            - {Effect: Allow, Action: sqs:SendMessage, Resource: !Sub 'arn:aws:sqs:${AWS::Region}:${AWS::AccountId}:{{resolve:ssm:/q}}'}\n"))
+    template.write_text("Parameters:\n  TableName: {Type: String}\n" + template.read_text())
+    notes, _ = _unresolved_review(template, "Fn")
+    assert [n.split(": its Resource ", 1)[1] for n in notes] == [
+        "takes template parameter TableName (no default), known only when the template deploys; that part is compared as \"*\"",
+        "takes the dynamic reference {{resolve:ssm:/q}}, known only when the template deploys; that part is compared as \"*\"",
+    ]
+    tf = tmp_path / "tf"
+    tf.mkdir()
+    (tf / "app.py").write_text(code)
+    (tf / "main.tf").write_text(
+        'variable "table" {}\nresource "aws_iam_role" "r" {\n  name = "fn"\n  assume_role_policy = "{}"\n'
+        '  inline_policy {\n    name = "p"\n    policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "dynamodb:PutItem",\n'
+        '      Resource = "arn:aws:dynamodb:us-east-1:1:table/${var.table}" }] })\n  }\n}\n'
+        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
+        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = aws_iam_role.r.arn\n}\n')
+    notes, _ = _unresolved_review(tf / "main.tf", "fn")
+    assert notes == ['statement Allow dynamodb:PutItem on arn:aws:dynamodb:us-east-1:1:table/*: its Resource takes var.table '
+                     '(no default), known only when the template deploys; that part is compared as "*"']
+    sls = tmp_path / "sls"
+    sls.mkdir()
+    (sls / "handler.py").write_text(code)
+    (sls / "serverless.yml").write_text(
+        "service: s\nprovider:\n  name: aws\n  runtime: python3.12\n  iam:\n    role:\n      statements:\n"
+        "        - {Effect: Allow, Action: dynamodb:PutItem, Resource: 'arn:aws:dynamodb:us-east-1:1:table/${ssm:/table}'}\n"
+        "functions:\n  put:\n    handler: handler.handler\n")
+    notes, _ = _unresolved_review(sls / "serverless.yml", "put")
+    assert notes == ['statement Allow dynamodb:PutItem on arn:aws:dynamodb:us-east-1:1:table/*: its Resource takes '
+                     '${ssm:/table}, known only when the template deploys; that part is compared as "*"']

@@ -40,6 +40,7 @@ from lpgen.iac.model import (
     key_alias,
     msk_iam_grants,
     source_secrets,
+    unresolved_in,
 )
 from lpgen.permissions.arns import Scope
 
@@ -401,7 +402,7 @@ class Resolver:
         self.dynamic.extend(f"{ref} (resolved when the stack deploys)" for ref in refs)
         if refs == [text]:
             return Unresolved(f"the dynamic reference {text}")
-        return _DYNAMIC.sub("*", text)
+        return Unresolved(", ".join(f"the dynamic reference {r}" for r in dict.fromkeys(refs)), _DYNAMIC.sub("*", text))
 
     def value(self, value: Any) -> Any:
         """Resolve intrinsics inside any value. ``AWS::NoValue`` removes the list item or
@@ -418,11 +419,13 @@ class Resolver:
                 parts = arg if isinstance(arg, list) else str(arg).split(".", 1)
                 return self.get_att(str(parts[0]), str(parts[1]) if len(parts) > 1 else "")
             if k == "Fn::Sub":
-                return self.sub(arg)
+                text = self.sub(arg)
+                return self._dynamic(text) if "{{resolve:" in text else text
             if k == "Fn::Join" and isinstance(arg, list) and len(arg) == 2:
                 items = self.value(arg[1])
                 items = items if isinstance(items, list) else [items]
-                return str(arg[0]).join(self.str(i) for i in items)
+                joined = [self.str(i) for i in items]
+                return unresolved_in(str(arg[0]).join(joined), joined)
             if k == "Fn::Select" and isinstance(arg, list) and len(arg) == 2:
                 seq = self.value(arg[1])
                 try:
@@ -481,8 +484,13 @@ class Resolver:
         else:
             text, variables = str(arg), {}
 
+        parts: list[builtins.str] = []
+
         def repl(m: re.Match[builtins.str]) -> builtins.str:
-            name = m.group(1)
+            parts.append(value(m.group(1)))
+            return parts[-1]
+
+        def value(name: builtins.str) -> builtins.str:
             if name.startswith("!"):
                 return "${" + name[1:] + "}"
             if name in variables:
@@ -498,7 +506,7 @@ class Resolver:
             finally:
                 self._stack.pop()
 
-        return re.sub(r"\$\{([^}]+)\}", repl, text)
+        return unresolved_in(re.sub(r"\$\{([^}]+)\}", repl, text), parts)
 
     def condition(self, name: builtins.str) -> bool | None:
         """Whether the template's condition ``name`` holds: None when it rests on what is

@@ -185,8 +185,9 @@ class PassedRoles:
 
 
 class Unresolved(str):
-    """A whole value known only when the template deploys (a parameter without a default,
-    another stack's export, an SSM parameter): ``*`` as a pattern, and why.
+    """A value known only when the template deploys (a parameter without a default, another
+    stack's export, an SSM parameter): ``*`` as a pattern (or a pattern with ``*`` where such
+    values are part of it), and why.
 
     Today's policy keeps it where a statement's ``Resource`` is such a value, so that the
     review compares the statement as if it allowed what the code needs and says why,
@@ -194,13 +195,20 @@ class Unresolved(str):
 
     why: str
 
-    def __new__(cls, why: str) -> Unresolved:
-        self = super().__new__(cls, "*")
+    def __new__(cls, why: str, text: str = "*") -> Unresolved:
+        self = super().__new__(cls, text)
         self.why = why
         return self
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return Unresolved, (self.why,)
+        return Unresolved, (self.why, str(self))
+
+
+def unresolved_in(text: str, parts: Any) -> str:
+    """``text``, made of ``parts``, as an ``Unresolved`` when some of them are (a name
+    ``!Sub "orders-${Stage}"`` builds with a parameter without a default): why they are."""
+    whys = list(dict.fromkeys(p.why for p in parts if isinstance(p, Unresolved)))
+    return Unresolved(", ".join(whys), text) if whys else text
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from lpgen.iac.model import (
     eventbridge_s3,
     follow,
     msk_iam_grants,
+    unresolved_in,
 )
 from lpgen.permissions.arns import Scope
 from lpgen.source.package import is_package, unpack
@@ -210,11 +211,13 @@ class Variables:
     def string(self, text: str, allow_stage: bool = True) -> str:
         """Substitute every variable, innermost first."""
         text = text.replace(_PSEUDO, _KEPT)
+        looked: list[Any] = []
         for _ in range(MAX_ROUNDS):
             m = _VAR.search(text)
             if not m:
-                return text.replace(_KEPT, _PSEUDO)
+                return unresolved_in(text.replace(_KEPT, _PSEUDO), looked)
             value = self.lookup(m.group(1), allow_stage)
+            looked.append(value)
             if isinstance(value, (dict, list)):
                 value = "*"
             text = text[: m.start()] + ("*" if value is None else str(value)).replace(_PSEUDO, _KEPT) + text[m.end():]

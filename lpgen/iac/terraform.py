@@ -41,6 +41,7 @@ from lpgen.iac.model import (
     key_alias,
     msk_iam_grants,
     source_secrets,
+    unresolved_in,
 )
 from lpgen.permissions.arns import Scope
 from lpgen.source.package import is_package, unpack
@@ -170,6 +171,7 @@ class Evaluator:
     def template(self, text: str) -> str:
         """A quoted string's content with ``${...}`` interpolations evaluated."""
         out: list[str] = []
+        inners: list[Any] = []
         i = 0
         while i < len(text):
             j = text.find("${", i)
@@ -190,10 +192,11 @@ class Evaluator:
             if j == 0 and k == len(text) - 1 and isinstance(inner, Unresolved):
                 # NOTE: "${var.arn}" is the value itself.
                 return inner
+            inners.append(inner)
             out.append("*" if inner is None or isinstance(inner, (list, dict)) else (
                 ("true" if inner else "false") if isinstance(inner, bool) else str(inner)))
             i = k + 1
-        return "".join(out).replace('\\"', '"')
+        return unresolved_in("".join(out).replace('\\"', '"'), inners)
 
     # -- references ------------------------------------------------------------------------
 

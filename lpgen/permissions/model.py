@@ -122,3 +122,12 @@ class Permission:
     condition: tuple[tuple[str, str, str], ...] = ()
     """(operator, key, value) triples, e.g. ("StringEquals", "iam:PassedToService", "…")."""
     findings: tuple[Finding, ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        # NOTE: a template's value known only when it deploys (``lpgen.iac.model.Unresolved``,
+        # a str subclass) is a plain pattern once granted: the renderers take str.
+        if type(self.resource) is not str:
+            object.__setattr__(self, "resource", str(self.resource))
+        if any(isinstance(v, str) and type(v) is not str for _, _, v in self.condition):
+            object.__setattr__(self, "condition", tuple(
+                (o, k, str(v) if isinstance(v, str) else v) for o, k, v in self.condition))

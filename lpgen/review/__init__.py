@@ -129,10 +129,16 @@ def unresolved_notes(policy: Any) -> list[str]:
 
     out: list[str] = []
     for st in policy.statements:
-        for r in st.resources:
-            if isinstance(r, Unresolved):
-                out.append(f"{statement_label(st)}: its Resource, {r.why}, is known only when the template deploys; "
-                           "it is compared as \"*\"")
+        marked = [r for r in st.resources if isinstance(r, Unresolved)]
+        if not marked:
+            continue
+        why = ", ".join(dict.fromkeys(r.why for r in marked))
+        if all(r == "*" for r in marked):
+            out.append(f"{statement_label(st)}: its Resource, {why}, is known only when the template deploys; "
+                       "it is compared as \"*\"")
+        else:
+            out.append(f"{statement_label(st)}: its Resource takes {why}, known only when the template deploys; "
+                       "that part is compared as \"*\"")
     return list(dict.fromkeys(out))
 
 
