@@ -111,7 +111,8 @@ class Variables:
                 return None
             data = load_document(target)
             return _dig(data, m.group(2)) if m.group(2) else data
-        if expr.startswith(("cf:", "ssm:", "s3:")):
+        if re.match(r"(cf|ssm|s3)(\([^)]*\))?:", expr):
+            # NOTE: also with a Region or option given (${cf(eu-west-1):stack.Output}, ${ssm(raw):…}).
             return self._at_deploy(expr)
         if expr.startswith("construct:"):
             # NOTE: serverless-lift's variables (lpgen.iac.lift).
@@ -454,8 +455,16 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
         if not isinstance(fn, dict):
             continue
         env_raw = {**(provider_env if isinstance(provider_env, dict) else {}), **(fn.get("environment") or {})}
-        env = {k: resolver.str(v) for k, v in env_raw.items()}
-        dynamic = _deploy_time_values(raw, key, variables, lines)
+        env: dict[str, str] = {}
+        # NOTE: and the intrinsic functions CloudFormation resolves when it deploys
+        # (!ImportValue shared-table).
+        intrinsic: list[tuple[str, str, int]] = []
+        for k, v in env_raw.items():
+            resolver.dynamic.clear()
+            env[k] = resolver.str(v)
+            at = lines.get(f"functions.{key}.environment" if k in (fn.get("environment") or {}) else "provider.environment", 0)
+            intrinsic.extend((k, source, at) for source in dict.fromkeys(resolver.dynamic))
+        dynamic = tuple(sorted({*_deploy_time_values(raw, key, variables, lines), *intrinsic}))
         # NOTE: a package built beforehand (package.artifact, the function's or the service's).
         artifact = (fn.get("package") or {}).get("artifact") or (doc.get("package") or {}).get("artifact")
         folder, elsewhere = base, ""
