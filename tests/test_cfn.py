@@ -1075,18 +1075,23 @@ def test_sam_policies_take_the_branch_their_condition_takes(tmp_path: Path) -> N
 
 def test_serverless_values_resolved_at_deploy_with_a_region_or_by_cloudformation(tmp_path: Path) -> None:
     """${cf(eu-west-1):…} and ${ssm(raw):…} are read when the service deploys, as ${cf:…} is,
+    a ${file()} of a script is what the Framework gets by running it (lpgen runs nothing),
     and an intrinsic function CloudFormation resolves (!ImportValue): each is reported."""
     (tmp_path / "serverless.yml").write_text(
         "service: s\nprovider:\n  name: aws\n  runtime: python3.12\n  environment:\n"
         "    A: ${cf(eu-west-1):shared.QueueUrl}\n    B: !ImportValue shared-table\n"
+        "    D: ${file(./config.js):table}\n"
         "functions:\n  f:\n    handler: h.f\n    environment:\n      C: ${ssm(raw):/app/c}\n")
+    (tmp_path / "config.js").write_text("module.exports = async () => ({ table: 'orders' });\n")
     tpl = load_template(str(tmp_path / "serverless.yml"), region="us-east-1", account="1")
     fn = tpl.function("f")
-    assert fn.environment == {"A": "*", "B": "*", "C": "*"}
+    assert fn.environment == {"A": "*", "B": "*", "C": "*", "D": "*"}
     assert sorted((f.line, f.message) for f in tpl.implied_findings(fn) if f.code == "LP209") == [
         (5, "environment variable A takes ${cf(eu-west-1):shared.QueueUrl} (resolved when the service deploys), "
             "not known here (pass --env A=…)"),
         (5, "environment variable B takes another stack's export shared-table, not known here (pass --env B=…)"),
-        (11, "environment variable C takes ${ssm(raw):/app/c} (resolved when the service deploys), not known here "
+        (5, "environment variable D takes ${file(./config.js):table} (a script the Framework runs when the service "
+            "deploys), not known here (pass --env D=…)"),
+        (12, "environment variable C takes ${ssm(raw):/app/c} (resolved when the service deploys), not known here "
              "(pass --env C=…)"),
     ]

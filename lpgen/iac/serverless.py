@@ -109,6 +109,10 @@ class Variables:
                 raise TemplateError(f"{self.path}: ${{file()}} outside the project: {m.group(1)}")
             if not os.path.isfile(target):
                 return None
+            if target.endswith((".js", ".cjs", ".mjs", ".ts")):
+                # NOTE: the Framework runs the script for its value; lpgen runs nothing.
+                self.unknown.append("${" + expr + "} (a script the Framework runs when the service deploys)")
+                return Unresolved("${" + expr + "}, a script the Framework runs")
             data = load_document(target)
             return _dig(data, m.group(2)) if m.group(2) else data
         if re.match(r"(cf|ssm|s3)(\([^)]*\))?:", expr):
