@@ -1356,6 +1356,23 @@ def test_review_of_a_repository_without_templates_says_so(tmp_path: Path, monkey
     (r / "cdk.json").write_text('{"app": "python3 app.py"}')
     out = CliRunner().invoke(main, ["review", "--all", "--format", "markdown"])
     assert "run cdk synth and name cdk.out/STACK.template.json" in out.output
+    # NOTE: nor is serverless.ts a file lpgen reads: it is run; serverless.json is read.
+    (r / "cdk.json").unlink()
+    (r / "serverless.ts").write_text("export default { service: 's' }\n")
+    _git(r, "add", "-A")
+    _git(r, "commit", "-q", "-m", "typescript configuration")
+    out = CliRunner().invoke(main, ["review", "--all", "--format", "markdown"])
+    assert out.exit_code == 2 and "serverless.ts is a configuration the Serverless Framework runs as code" in out.output
+    out = CliRunner().invoke(main, ["suggest", "--template", "serverless.ts"])
+    assert out.exit_code == 1 and "serverless print > serverless.yml" in out.output
+    (r / "serverless.json").write_text(
+        '{"service": "s", "provider": {"name": "aws", "runtime": "python3.12"}, "functions": {"f": {"handler": "src/app.f"}}}')
+    (r / "src" / "app.py").write_text("import boto3\ndef f(event, context):\n    boto3.client('sqs').purge_queue(QueueUrl='https://sqs.us-east-1.amazonaws.com/1/q')\n")
+    _git(r, "add", "-A")
+    _git(r, "commit", "-q", "-m", "written out")
+    out = CliRunner().invoke(main, ["review", "--all", "--format", "text", "--account", "1"])
+    assert out.exit_code == 0, out.output
+    assert "== f (serverless.json)" in out.output and "+ sqs:PurgeQueue" in out.output
 
 
 def test_review_markdown_folds_a_long_list_of_excess_grants(repo: Path) -> None:

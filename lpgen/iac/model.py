@@ -539,6 +539,10 @@ class Template:
         return out
 
 
+SERVERLESS_PROGRAMS = ("serverless.ts", "serverless.js", "serverless.mjs", "serverless.cjs")
+"""the Serverless Framework's configuration files that are programs."""
+
+
 def load_template(
     path: str,
     *,
@@ -569,6 +573,9 @@ def load_template(
             from lpgen.iac.terraform import load_terraform
 
             return load_terraform(path, params or {}, scope)
+        if base in SERVERLESS_PROGRAMS:
+            raise TemplateError(f"{path}: a configuration the Serverless Framework runs as code, which lpgen does not run: "
+                                "write it out with `serverless print > serverless.yml` and name that")
         if base.startswith("serverless."):
             from lpgen.iac.serverless import load_serverless
 

@@ -353,11 +353,18 @@ def review_changes(
         from lpgen.errors import UsageError
 
         # NOTE: an empty review would read as "nothing this change touches needs a permission".
-        # A CDK app's templates are synthesized into cdk.out, which is not committed.
-        cdk = ("; this is a CDK app: run cdk synth and name cdk.out/STACK.template.json"
-               if os.path.isfile(os.path.join(root, "cdk.json")) else "")
+        # A CDK app's templates are synthesized into cdk.out, which is not committed; a
+        # serverless.ts is a program.
+        from lpgen.iac.model import SERVERLESS_PROGRAMS
+
+        hint = ("; this is a CDK app: run cdk synth and name cdk.out/STACK.template.json"
+                if os.path.isfile(os.path.join(root, "cdk.json")) else "")
+        programs = [p for p in git.tracked_files(root) if os.path.basename(p) in SERVERLESS_PROGRAMS]
+        if programs:
+            hint += (f"; {programs[0]} is a configuration the Serverless Framework runs as code: write it out with "
+                     "`serverless print > serverless.yml`")
         raise UsageError("no template in this repository (template.yaml, serverless.yml, a Terraform root module "
-                         f"or a Chalice app's .chalice/config.json): name one with --template{cdk}")
+                         f"or a Chalice app's .chalice/config.json): name one with --template{hint}")
     changed: list[str] = []
     if not review_all:
         changed = git.changed_files(root, base or git.default_base(root))

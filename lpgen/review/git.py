@@ -10,7 +10,7 @@ from pathlib import Path
 
 from lpgen.errors import UsageError
 
-TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json", "serverless.yml", "serverless.yaml")
+TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json", "serverless.yml", "serverless.yaml", "serverless.json")
 
 
 def _git(root: str, *args: str) -> str:
@@ -67,11 +67,16 @@ def find_templates(root: str) -> list[str]:
     (folders of ``.tf`` files that no other folder calls as a local module), relative to
     root."""
     out = []
-    tracked = _git(root, "ls-files").splitlines()
+    tracked = tracked_files(root)
     for path in tracked:
         if os.path.basename(path) in TEMPLATE_NAMES or path == ".chalice/config.json" or path.endswith("/.chalice/config.json"):
             out.append(path)
     return sorted(out) + terraform_roots(root, [p for p in tracked if p.endswith(".tf")])
+
+
+def tracked_files(root: str) -> list[str]:
+    """The files git tracks in the repository, relative to its root."""
+    return _git(root, "ls-files").splitlines()
 
 
 _MODULE_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.\.?/[^"]*)"', re.MULTILINE)
