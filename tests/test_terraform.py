@@ -1437,3 +1437,20 @@ def test_dynamic_inline_policies_and_conditions(tmp_path: Path) -> None:
     assert _pairs(policy) == {("s3:GetObject", "arn:aws:s3:::b/*"), ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:q")}
     assert [st.condition for st in policy.statements if st.condition] == [(
         ("StringEquals", "s3:ExistingObjectTag/a", ("yes",)), ("StringEquals", "s3:ExistingObjectTag/b", ("yes",)))]
+
+
+def test_functions_made_for_each_file_of_a_fileset(tmp_path: Path) -> None:
+    """for_each over fileset(): one function per file the pattern matches (``{a,b}`` and
+    ``**`` as Terraform reads them), each with its own handler."""
+    for name in ("functions/orders.py", "functions/users.py", "functions/lib/util.py", "functions/README.md"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("def handler(e, c):\n    return 1\n")
+    (tmp_path / "main.tf").write_text(
+        'locals {\n  functions = { for f in fileset("${path.module}/functions", "{orders,users}.py") : '
+        'trimsuffix(f, ".py") => f }\n  everything = fileset("functions", "**/*.py")\n}\n'
+        'resource "aws_lambda_function" "fn" {\n  for_each = local.functions\n  function_name = each.key\n'
+        '  handler = "${each.key}.handler"\n  runtime = "python3.12"\n  filename = "code.zip"\n'
+        '  role = "arn:aws:iam::1:role/x"\n  environment {\n    variables = { ALL = join(",", local.everything) }\n  }\n}\n')
+    tpl = load_template(str(tmp_path), region="us-east-1", account="1")
+    assert {n: f.handler for n, f in tpl.functions.items()} == {'fn["orders"]': "orders.handler", 'fn["users"]': "users.handler"}
+    assert tpl.function('fn["orders"]').environment == {"ALL": "lib/util.py,orders.py,users.py"}

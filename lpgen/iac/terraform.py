@@ -146,6 +146,24 @@ class Evaluator:
             return "*"
         return v if isinstance(v, str) else str(v)
 
+    def fileset(self, path: str, pattern: str) -> list[str] | str:
+        """``fileset(path, pattern)``: the files under ``path`` (relative to this module) that
+        ``pattern`` matches (``*``, ``**``, ``?``, ``[…]``, ``{a,b}``), as paths relative to
+        ``path``, sorted; ``*`` when there are more than ``MAX_FILESET`` or the folder cannot
+        be read."""
+        base = Path(path if os.path.isabs(path) else os.path.join(self.folder, path))
+        found: set[str] = set()
+        try:
+            for one in _braces(pattern):
+                for f in base.glob(one):
+                    if f.is_file():
+                        found.add(f.relative_to(base).as_posix())
+                        if len(found) > MAX_FILESET:
+                            return "*"
+        except (OSError, ValueError):
+            return "*"
+        return sorted(found)
+
     def read_file(self, path: str) -> str | None:
         """The text of a file ``file()`` or ``templatefile()`` reads, relative to this module;
         None when it cannot be read (or is larger than a policy could be)."""
@@ -756,6 +774,8 @@ class _Parser:
             return _flatten(args[0])
         if name == "compact" and len(args) == 1 and isinstance(args[0], list):
             return [a for a in args[0] if a not in ("", None)]
+        if name == "fileset" and len(args) == 2 and all(isinstance(a, str) and "*" not in a for a in args[:1]) and isinstance(args[1], str):
+            return self.ev.fileset(args[0], args[1])
         if name in ("file", "templatefile") and args and isinstance(args[0], str):
             text = self.ev.read_file(args[0])
             if text is None:
@@ -958,6 +978,18 @@ def _render_template(text: str, variables: dict[str, Any]) -> str:
 
 
 # ---------------------------------------------------------------------------------------
+
+
+MAX_FILESET = 1000
+"""the most files a ``fileset()`` is read as (more is no set of functions or policies)."""
+
+
+def _braces(pattern: str) -> list[str]:
+    """``pattern`` with its ``{a,b}`` alternatives written out."""
+    m = re.search(r"\{([^{}]*)\}", pattern)
+    if m is None:
+        return [pattern]
+    return [x for alt in m.group(1).split(",") for x in _braces(pattern[: m.start()] + alt + pattern[m.end():])]
 
 
 MAX_READ_FILE = 1 << 20
