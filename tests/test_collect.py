@@ -2609,3 +2609,35 @@ def test_a_relative_import_above_the_given_folder_is_followed_by_the_files(tmp_p
     assert {(c.client, c.operation) for c in analysis.calls} == {("s3", "PutObject"), ("sqs", "SendMessage")}
     assert [(u.location.line, u.reason.split(",")[0]) for u in analysis.unresolved] == [
         (3, "relative import ..missing goes above the package of api")]
+
+
+def test_python_dotenv_files_the_package_ships(tmp_path) -> None:
+    """load_dotenv() sets the variables of the .env beside the module (or above it in the
+    project); load_dotenv(path) reads that file; dotenv_values(path) is a dict of its
+    variables."""
+    from lpgen import api
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / ".env").write_text("TABLE=orders\nQUEUE='jobs' # the queue\n")
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "prod.env").write_text('export BUCKET="reports"\nTOPIC=alerts\n')
+    (tmp_path / "pkg" / "app.py").write_text(textwrap.dedent("""
+        import os
+        import boto3
+        from dotenv import dotenv_values, load_dotenv
+        load_dotenv()
+        load_dotenv("config/prod.env", override=True)
+        CONF = dotenv_values("config/prod.env")
+        def handler(event, context):
+            boto3.resource("dynamodb").Table(os.environ["TABLE"]).put_item(Item=event)
+            boto3.client("s3").put_object(Bucket=CONF["BUCKET"], Key="k", Body=b"")
+            boto3.client("sqs").get_queue_url(QueueName=os.getenv("QUEUE"))
+            boto3.client("sns").publish(TopicArn=f"arn:aws:sns:us-east-1:1:{os.environ['TOPIC']}", Message="m")
+    """))
+    result = api.suggest([str(tmp_path / "pkg" / "app.py")], root=str(tmp_path), handler="pkg.app.handler",
+                         region="us-east-1", account="1")
+    assert {(p.action, p.resource) for p in result.permissions} == {
+        ("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/orders"), ("s3:PutObject", "arn:aws:s3:::reports/k"),
+        ("sqs:GetQueueUrl", "arn:aws:sqs:us-east-1:1:jobs"), ("sns:Publish", "arn:aws:sns:us-east-1:1:alerts"),
+    }
+    assert not [f for f in result.findings if f.code == "LP202"]

@@ -141,6 +141,9 @@ class BuiltinCalls(BotoCalls):
     """Built-ins and value methods; relies on the interpreter for names, attributes,
     iteration and the environment."""
 
+    project: Any
+    """the ``lpgen.source.discover.Project`` analysed (its roots)."""
+
     def env_value(self, name: str, default: Vals | None, frame: Frame, node: Any, unset_is_none: bool = False) -> Vals:
         raise NotImplementedError
 
@@ -173,6 +176,36 @@ class BuiltinCalls(BotoCalls):
 
     def add_import_folder(self, path: str) -> None:
         raise NotImplementedError
+
+    def dotenv(self, name: str, args: list[Vals], kwargs: dict[str, Vals], frame: Frame | None) -> Vals:
+        """python-dotenv's ``load_dotenv(path)``, which sets the variables of a ``.env`` file
+        the package ships (those not set already, unless ``override=True``), and
+        ``dotenv_values(path)``, a dict of them. Without a path, the ``.env`` of the calling
+        module's folder or the nearest folder above it in the project, as ``find_dotenv``
+        looks. A file that is not the project's sets nothing known."""
+        from lpgen.envfile import parse_dotenv
+
+        given = args[0] if args else kwargs.get("dotenv_path")
+        files: list[Path | None] = []
+        if given is not None:
+            files = [self.project_file(p) for p in strings(given)] or [None]
+        elif frame is not None:
+            folder = frame.module.parsed.path.parent
+            while True:
+                if (folder / ".env").is_file() and any(folder.is_relative_to(r) for r in self.project.roots):
+                    files.append(folder / ".env")
+                    break
+                if not any(folder.parent.is_relative_to(r) for r in self.project.roots) or folder.parent == folder:
+                    break
+                folder = folder.parent
+        found = [parse_dotenv(text) for f in files if f is not None and (text := datafiles.read_text(f)) is not None]
+        if name == "dotenv.dotenv_values":
+            return vals(*(DictV(tuple((k, (Str(v),)) for k, v in d.items())) for d in found)) or UNKNOWN_VALS
+        override = any(isinstance(v, Const) and v.value is True for v in kwargs.get("override", ()))
+        for d in found:
+            for key, value in d.items():
+                self.env_write((Str(key),), (Str(value),), unset_only=not override)
+        return (Const(bool(found)),)
 
     def open_file(self, path: Vals, mode: Vals) -> Vals:
         """``open(path)`` for reading: each path that names a file of the project is that
@@ -225,6 +258,8 @@ class BuiltinCalls(BotoCalls):
             if name == "os.environ.setdefault" and default is not None:
                 self.env_write(key_vals, default, unset_only=True)
             return vals(*found)
+        if name in ("dotenv.load_dotenv", "dotenv.dotenv_values"):
+            return self.dotenv(name, args, kwargs, frame)
         if name == "os.environ.update":
             # NOTE: os.environ.update({"QUEUE": url}) sets each key, as os.environ[...] = does.
             for d in args[0] if args else ():

@@ -2603,7 +2603,7 @@ MODELLED = {
     "urllib.parse.quote_plus",
     "urllib.parse.unquote_plus", "importlib.import_module", "time.strftime", *DATA_LOADERS, *PATH_FUNCTIONS, *SPLITTERS,
     "string.Template", "sys.path.insert", "sys.path.append", "site.addsitedir", "botocore.config.Config",
-    "botocore.client.Config",
+    "botocore.client.Config", "dotenv.load_dotenv", "dotenv.dotenv_values",
 }
 """library names the analyser follows, however they are imported."""
 

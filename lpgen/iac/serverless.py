@@ -264,31 +264,14 @@ def _deploy_time_values(
     return tuple(sorted(out))
 
 
-_DOTENV_LINE = re.compile(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*?)\s*\Z")
-
-
 def _read_dotenv(path: str) -> dict[str, str]:
-    """``NAME=value`` lines of a dotenv file (``export`` allowed, values quoted or bare, a
-    bare value ending at `` #``); other lines are skipped, as dotenv skips them."""
-    out: dict[str, str] = {}
+    """The variables of the dotenv file ``path`` (none when it cannot be read)."""
+    from lpgen.envfile import parse_dotenv
+
     try:
-        text = read_text(path, TemplateError)
+        return parse_dotenv(read_text(path, TemplateError))
     except TemplateError:
-        return out
-    for line in text.splitlines():
-        m = _DOTENV_LINE.match(line)
-        if not m or line.lstrip().startswith("#"):
-            continue
-        value = m.group(2)
-        end = value.find(value[0], 1) if value[:1] in ("'", '"', "`") else -1
-        if end > 0:
-            quote, value = value[0], value[1:end]
-            if quote == '"':
-                value = value.replace("\\n", "\n")
-        else:
-            value = value.split(" #", 1)[0].strip()
-        out[m.group(1)] = value
-    return out
+        return {}
 
 
 def _split_default(ref: str) -> tuple[str, str | None]:
