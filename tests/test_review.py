@@ -1778,3 +1778,33 @@ def test_a_resource_built_with_a_value_known_only_at_deploy(tmp_path: Path) -> N
     notes, _ = _unresolved_review(sls / "serverless.yml", "put")
     assert notes == ['statement Allow dynamodb:PutItem on arn:aws:dynamodb:us-east-1:1:table/*: its Resource takes '
                      '${ssm:/table}, known only when the template deploys; that part is compared as "*"']
+
+
+def test_resources_whose_condition_is_false_are_not_created(tmp_path: Path) -> None:
+    """With these parameters CloudFormation makes neither a function nor a policy whose
+    Condition is false: the policy's grants are not today's (a note says so), and the
+    function is named as one not created; --param that makes it true brings both back."""
+    from lpgen.errors import TemplateError
+    from lpgen.review import review_function
+
+    template = sam_function(tmp_path, code=PUT_ITEM, properties="      Role: !GetAtt Role.Arn\n", resources=(
+        "  Role:\n    Type: AWS::IAM::Role\n    Properties:\n"
+        "      AssumeRolePolicyDocument: {Version: '2012-10-17', Statement: []}\n"
+        "      ManagedPolicyArns: [arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]\n"
+        "  ProdOnly:\n    Type: AWS::IAM::Policy\n    Condition: IsProd\n    Properties:\n"
+        "      Roles: [!Ref Role]\n      PolicyName: prod\n"
+        "      PolicyDocument: {Statement: [{Effect: Allow, Action: dynamodb:PutItem, Resource: '*'}]}\n"
+        "  Reporter:\n    Type: AWS::Serverless::Function\n    Condition: IsProd\n"
+        "    Properties: {CodeUri: src/, Handler: app.handler, Runtime: python3.12}\n"))
+    template.write_text("Parameters:\n  Env: {Type: String, Default: dev}\nConditions:\n  IsProd: !Equals [!Ref Env, prod]\n"
+                        + template.read_text())
+    review = review_function(str(template), "Fn", region="us-east-1", account="1")
+    assert [(c.action, c.resource) for c in review.diff.of("missing")] == [
+        ("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/orders")]
+    assert ("AWS::IAM::Policy ProdOnly is not created with these parameters (its condition IsProd is false): what it "
+            "grants is not compared (--param gives the parameters it rests on)") in review.diff.notes
+    with pytest.raises(TemplateError, match="function 'Reporter' is not created with these parameters \\(its condition IsProd is false"):
+        load_template(str(template), region="us-east-1", account="1").function("Reporter")
+    prod = load_template(str(template), params={"Env": "prod"}, region="us-east-1", account="1")
+    assert sorted(prod.functions) == ["Fn", "Reporter"]
+    assert review_function(str(template), "Fn", template=prod, region="us-east-1", account="1").diff.of("missing") == []

@@ -770,6 +770,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             scope = Scope(scope.partition, deployed.region, scope.account)
     params = {**_nesting_parameters(path, scope), **_parent_parameters(path, scope), **params}
     doc = expand_for_each(doc, params, lines, path)
+    doc, not_created = _created(doc, params, scope, path)
     resolver = Resolver(doc, params, scope, path, params.get("AWS::StackName") or _cdk_stack_name(path) or "*")
     globals_fn = ((doc.get("Globals") or {}).get("Function") or {})
     functions: dict[str, FunctionInfo] = {}
@@ -933,8 +934,27 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
         )
     return Template(
         path, "cloudformation", functions, scope, _encrypted(doc, resolver, lines), _passed_roles(doc, resolver, lines),
-        _data_locations(doc, resolver, lines), source=(doc, resolver),
+        _data_locations(doc, resolver, lines), source=(doc, resolver), not_created=not_created,
     )
+
+
+def _created(doc: dict[str, Any], params: dict[str, str], scope: Scope, path: str) -> tuple[dict[str, Any], tuple[tuple[str, str, str], ...]]:
+    """The template without the resources CloudFormation does not create with these
+    parameters (their ``Condition`` is false: a function, a role's policy only made in
+    production), and (logical id, type, why) of those left out. A condition that rests on
+    what is not known here keeps its resource."""
+    resources = doc.get("Resources") or {}
+    guarded = {k: r["Condition"] for k, r in resources.items() if isinstance(r, dict) and isinstance(r.get("Condition"), str)}
+    if not guarded:
+        return doc, ()
+    probe = Resolver(doc, params, scope, path)
+    false = {k: c for k, c in guarded.items() if probe.condition(c) is False}
+    if not false:
+        return doc, ()
+    gone = tuple(sorted(
+        (k, str(resources[k].get("Type")), f"its condition {c} is false")
+        for k, c in false.items()))
+    return {**doc, "Resources": {k: r for k, r in resources.items() if k not in false}}, gone
 
 
 def _layer_folders(path: str, doc: dict[str, Any], layers: Any) -> tuple[str, ...]:

@@ -381,6 +381,9 @@ class Template:
     data_locations: tuple[DataLocation, ...] = ()
     source: Any = field(default=None, repr=False, compare=False)
     """the resolved document and its resolver, for reading today's policy."""
+    not_created: tuple[tuple[str, str, str], ...] = ()
+    """(logical id, type, why) of the resources the template would make but does not with
+    these parameters (a ``Condition`` that is false)."""
 
     def current_policy(self, fn: FunctionInfo) -> CurrentPolicy:
         """The policy the template gives ``fn`` today (see ``lpgen.iac.current``)."""
@@ -402,10 +405,18 @@ class Template:
             deployed = [f for f in self.functions.values() if f.function_name == name]
             if len(deployed) == 1:
                 return deployed[0]
+            absent = {n: why for n, _, why in self.not_created}.get(name)
+            if absent:
+                raise TemplateError(f"{self.path}: function {name!r} is not created with these parameters ({absent}; "
+                                    "--param gives the parameters it rests on)")
             known = ", ".join(sorted(self.functions)) or "none"
             raise TemplateError(f"{self.path}: no function {name!r} (functions: {known})")
         if len(self.functions) == 1:
             return next(iter(self.functions.values()))
+        gone = [(n, why) for n, kind, why in self.not_created if kind in FUNCTION_TYPES]
+        if not self.functions and gone:
+            raise TemplateError(f"{self.path}: no function is created with these parameters "
+                                f"({'; '.join(f'{n}: {why}' for n, why in gone)}; --param gives the parameters they rest on)")
         chosen = _function_of_paths(list(self.functions.values()), paths)
         if chosen is not None:
             return chosen
@@ -538,6 +549,9 @@ class Template:
                     out.append(Permission(action, enc.key_arn, ev, condition))
         return out
 
+
+FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
+"""the CloudFormation resource types of a function."""
 
 SERVERLESS_PROGRAMS = ("serverless.ts", "serverless.js", "serverless.mjs", "serverless.cjs")
 """the Serverless Framework's configuration files that are programs."""

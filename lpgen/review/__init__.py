@@ -102,6 +102,10 @@ def review_function(
     if current.boundary_arn:
         diff.notes.append(f"a permissions boundary is set ({current.boundary_arn}): what it refuses is not compared")
     diff.notes.extend(unresolved_notes(current.policy))
+    diff.notes.extend(f"{kind} {name} is not created with these parameters ({why}): what it grants is not compared "
+                      "(--param gives the parameters it rests on)"
+                      for name, kind, why in tpl.not_created
+                      if kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy", "AWS::IAM::Role"))
     # NOTE: a policy for what the Lambda runtime does (logs, network interfaces, traces) has
     # nothing the code's policy could be compared with: only the others are worth a note.
     unknown = [arn for arn in current.managed if not sam_attached(name := arn.rsplit("/", 1)[-1]) and name not in FINE_MANAGED]
