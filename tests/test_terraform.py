@@ -1454,3 +1454,24 @@ def test_functions_made_for_each_file_of_a_fileset(tmp_path: Path) -> None:
     tpl = load_template(str(tmp_path), region="us-east-1", account="1")
     assert {n: f.handler for n, f in tpl.functions.items()} == {'fn["orders"]': "orders.handler", 'fn["users"]': "users.handler"}
     assert tpl.function('fn["orders"]').environment == {"ALL": "lib/util.py,orders.py,users.py"}
+
+
+def test_a_role_a_local_module_makes_is_todays_policy(tmp_path: Path) -> None:
+    """role = module.iam.arn: the role, its policies and their inputs are the module's; two
+    functions naming the same output share it."""
+    (tmp_path / "modules" / "iam").mkdir(parents=True)
+    (tmp_path / "modules" / "iam" / "main.tf").write_text(
+        'variable "queue_arn" {}\nresource "aws_iam_role" "this" {\n  name = "fn-role"\n  assume_role_policy = "{}"\n}\n'
+        'resource "aws_iam_role_policy" "this" {\n  role = aws_iam_role.this.id\n'
+        '  policy = jsonencode({ Statement = [{ Effect = "Allow", Action = ["sqs:SendMessage"], Resource = var.queue_arn }] })\n}\n'
+        'output "arn" {\n  value = aws_iam_role.this.arn\n}\n')
+    functions = "".join(
+        f'resource "aws_lambda_function" "{n}" {{\n  function_name = "{n}"\n  handler = "app.handler"\n'
+        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = module.iam.arn\n}\n' for n in ("a", "b"))
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_sqs_queue" "q" {\n  name = "jobs"\n}\n'
+        'module "iam" {\n  source = "./modules/iam"\n  queue_arn = aws_sqs_queue.q.arn\n}\n' + functions)
+    tpl = load_template(str(tmp_path), region="us-east-1", account="1")
+    current = tpl.current_policy(tpl.function("a"))
+    assert (current.unknown, _pairs(current.policy)) == ("", {("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:jobs")})
+    assert current.shared_with == ("b",)

@@ -1515,6 +1515,11 @@ def current_policy(tpl: Template, fn: FunctionInfo) -> CurrentPolicy:
             return _lambda_module_policy(ev, module.group(1), prefix)
     body = ev.resources.get("aws_lambda_function", {}).get(re.sub(r"\[[^\]]*\]\Z", "", local)) or {}
     role_ref = str(body.get("role", ""))
+    fn_ev, fn_role = ev, role_ref
+    # NOTE: a role a local module makes (role = module.iam.role_arn) is read in that module.
+    role_ev, role_ref = _output_owner(ev, role_ref)
+    if role_ev is not ev:
+        ev, prefix = role_ev, role_ev.folder
     m = re.search(r"aws_iam_role\.([\w-]+)\.", role_ref)
     if not m:
         return CurrentPolicy(PolicyDocument(()), unknown=f"the role {ev.string(role_ref)} is not defined in this module")
@@ -1573,9 +1578,11 @@ def current_policy(tpl: Template, fn: FunctionInfo) -> CurrentPolicy:
         add(pbody.get("policy"), f"{prefix}: aws_iam_role_policy.{pname}")
     for _name, abody in each_instance("aws_iam_role_policy_attachment", "role"):
         attach(abody.get("policy_arn", ""))
+    # NOTE: the functions of the function's own module that name the same role.
     shared = tuple(sorted(
-        other for other, b in ev.resources.get("aws_lambda_function", {}).items()
-        if other != re.sub(r"\[[^\]]*\]\Z", "", local) and f"aws_iam_role.{role}." in str(b.get("role", ""))
+        other for other, b in fn_ev.resources.get("aws_lambda_function", {}).items()
+        if other != re.sub(r"\[[^\]]*\]\Z", "", local) and (
+            f"aws_iam_role.{role}." in str(b.get("role", "")) if fn_ev is ev else str(b.get("role", "")) == fn_role)
     ))
     return _bounded(prefix, ev, CurrentPolicy(PolicyDocument(tuple(statements)), tuple(sorted(set(managed))), role, shared),
                     role_body.get("permissions_boundary"))
@@ -1594,6 +1601,23 @@ def _owner(ev: Evaluator, name: str) -> tuple[Evaluator, str]:
         if child is None:
             return ev, name
         ev, name = child, m.group(3)
+
+
+def _output_owner(ev: Evaluator, ref: str) -> tuple[Evaluator, str]:
+    """For a reference to a local module's output (``module.iam.role_arn``), the evaluator of
+    the module that makes the value and the output's own expression there, through modules
+    that pass it on; else ``ev`` and ``ref``."""
+    for _ in range(MAX_DEPTH):
+        m = re.search(r"module\.([\w-]+)((?:\[[^\]]*\])?)\.([\w-]+)", ref)
+        body = ev.modules.get(m.group(1)) if m else None
+        if m is None or body is None:
+            break
+        found = _instance_of(ev, body, m.group(2))
+        child = ev._child(m.group(1), *found, m.group(2)) if found else None
+        if child is None or m.group(3) not in child.outputs:
+            break
+        ev, ref = child, str(child.outputs[m.group(3)])
+    return ev, ref
 
 
 def _bounded(prefix: str, ev: Evaluator, found: CurrentPolicy, limit: Any) -> CurrentPolicy:
