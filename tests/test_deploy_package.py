@@ -239,3 +239,26 @@ def test_a_serverless_image_functions_code_is_its_images_build_folder(tmp_path: 
     got = {n: {(p.action, p.resource) for p in api.suggest_for_function(tpl, n).permissions} for n in tpl.functions}
     assert got == {"plain": {("s3:GetObject", "arn:aws:s3:::imgs/k")},
                    "commanded": {("sns:Publish", "arn:aws:sns:us-east-1:1:t")}}
+
+
+def test_a_package_that_installs_the_functions_own_code(tmp_path: Path) -> None:
+    """``pip install -t package .`` puts the project's own package there as an installed
+    one (a dist-info lists it): the handler names it, so it is the function's code. A
+    folder of installed packages only, with no handler, is still no code."""
+    build = tmp_path / "package"
+    for name, text in {
+        "myapp/__init__.py": "",
+        "myapp/handlers.py": "from myapp.store import put\ndef main(event, context):\n    put(event)\n",
+        "myapp/store.py": "import boto3\ndef put(item):\n    boto3.resource('dynamodb').Table('orders').put_item(Item=item)\n",
+        "myapp-1.0.dist-info/RECORD": "myapp/__init__.py,,\nmyapp/handlers.py,,\nmyapp/store.py,,\n",
+    }.items():
+        (build / name).parent.mkdir(parents=True, exist_ok=True)
+        (build / name).write_text(text)
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {CodeUri: package/, Handler: myapp.handlers.main, Runtime: python3.12}\n")
+    result = api.suggest_for_function(load_template(str(tmp_path / "template.yaml"), region="us-east-1", account="1"), None)
+    assert [(p.action, p.resource) for p in result.permissions] == [
+        ("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/orders")]
+    with pytest.raises(SourceError, match="no Python files in this folder"):
+        api.analyze([str(build)])

@@ -231,6 +231,10 @@ def discover(
         else:
             inside = str(p)
             if not walk(p):
+                # NOTE: a package built with ``pip install -t build .`` holds the function's
+                # own code as an installed package: the handler names it.
+                if handler is not None and walk(p, installed_too=True):
+                    continue
                 raise SourceError(f"{raw}: no Python files in this folder")
             files_here = walk(p)
             # NOTE: tests are still importable, but no code a function runs: a test's calls
