@@ -1095,3 +1095,20 @@ def test_serverless_values_resolved_at_deploy_with_a_region_or_by_cloudformation
         (12, "environment variable C takes ${ssm(raw):/app/c} (resolved when the service deploys), not known here "
              "(pass --env C=…)"),
     ]
+
+
+def test_a_parameter_whose_value_an_ssm_parameter_holds(tmp_path: Path) -> None:
+    """Type AWS::SSM::Parameter::Value<String>: the default names the SSM parameter whose
+    value the stack takes when it deploys; the name is no table's. Known only then (LP209),
+    unless --param gives the value."""
+    template = sam_function(tmp_path, properties=(
+        "      Environment:\n        Variables:\n          TABLE: !Ref TableName\n"))
+    template.write_text("Parameters:\n  TableName:\n    Type: AWS::SSM::Parameter::Value<String>\n"
+                        "    Default: /app/table-name\n" + template.read_text())
+    tpl = load_template(str(template), region="us-east-1", account="1")
+    fn = tpl.function("Fn")
+    assert fn.environment == {"TABLE": "*"}
+    assert [f.message for f in tpl.implied_findings(fn)] == [
+        "environment variable TABLE takes template parameter TableName, the SSM parameter /app/table-name (resolved "
+        "when the stack deploys), not known here (pass --env TABLE=…)"]
+    assert load_template(str(template), params={"TableName": "orders"}).function("Fn").environment == {"TABLE": "orders"}

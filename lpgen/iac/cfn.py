@@ -255,6 +255,12 @@ class Resolver:
             return self.params[name]
         if name in self.parameters:
             p = self.parameters[name] or {}
+            if str(p.get("Type", "")).startswith("AWS::SSM::Parameter::Value<"):
+                # NOTE: its value is the SSM parameter's that its default names, read when the
+                # stack deploys.
+                where = f"the SSM parameter {self.str(p['Default'])}" if "Default" in p else "an SSM parameter"
+                self.dynamic.append(f"template parameter {name}, {where} (resolved when the stack deploys)")
+                return Unresolved(f"template parameter {name}, {where}")
             if "Default" in p:
                 self.defaulted.add(name)
                 return self.str(p["Default"])
