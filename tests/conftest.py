@@ -35,6 +35,13 @@ def analyse_files(tmp_path: Path, files: dict[str, str], target: str = "app.py")
     return api.analyze([str(tmp_path / target)])
 
 
+def write_files(root: Path, files: dict[str, str]) -> None:
+    """Write ``files`` (a path under ``root`` → its text) under ``root``, making their folders."""
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+
+
 def sam_function(tmp_path: Path, properties: str = "", resources: str = "",
                  code: str = "def handler(event, context):\n    return 1\n") -> Path:
     """Write ``src/app.py`` and a SAM template whose function ``Fn`` runs ``app.handler`` from

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from conftest import analyse_files
+from conftest import analyse_files, write_files
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -2602,9 +2602,7 @@ def test_a_relative_import_above_the_given_folder_is_followed_by_the_files(tmp_p
     name. A relative import with no such file is reported, not dropped."""
     from lpgen import api
 
-    for name, text in NAMESPACE_LAYOUT.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(textwrap.dedent(text))
+    write_files(tmp_path, {name: textwrap.dedent(text) for name, text in NAMESPACE_LAYOUT.items()})
     analysis = api.analyze([str(tmp_path / path)])
     assert {(c.client, c.operation) for c in analysis.calls} == {("s3", "PutObject"), ("sqs", "SendMessage")}
     assert [(u.location.line, u.reason.split(",")[0]) for u in analysis.unresolved] == [

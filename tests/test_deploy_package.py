@@ -245,15 +245,15 @@ def test_a_package_that_installs_the_functions_own_code(tmp_path: Path) -> None:
     """``pip install -t package .`` puts the project's own package there as an installed
     one (a dist-info lists it): the handler names it, so it is the function's code. A
     folder of installed packages only, with no handler, is still no code."""
+    from conftest import write_files
+
     build = tmp_path / "package"
-    for name, text in {
+    write_files(build, {
         "myapp/__init__.py": "",
         "myapp/handlers.py": "from myapp.store import put\ndef main(event, context):\n    put(event)\n",
         "myapp/store.py": "import boto3\ndef put(item):\n    boto3.resource('dynamodb').Table('orders').put_item(Item=item)\n",
         "myapp-1.0.dist-info/RECORD": "myapp/__init__.py,,\nmyapp/handlers.py,,\nmyapp/store.py,,\n",
-    }.items():
-        (build / name).parent.mkdir(parents=True, exist_ok=True)
-        (build / name).write_text(text)
+    })
     (tmp_path / "template.yaml").write_text(
         "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
         "    Properties: {CodeUri: package/, Handler: myapp.handlers.main, Runtime: python3.12}\n")

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import kafka_iam, sam_function
+from conftest import kafka_iam, sam_function, write_files
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -1714,13 +1714,11 @@ def test_a_change_to_shared_code_outside_every_codeuri_reviews_the_functions_imp
     or a layer ships it, and the analysis finds it beside the template): a change to it is
     a change of that function, and not of one that does not import it."""
     repo = tmp_path / "repo"
-    for name, text in {
+    write_files(repo, {
         "src/app.py": "from common.helpers import put\ndef handler(event, context):\n    put(event)\n",
         "other/app.py": "def handler(event, context):\n    return 1\n",
         "common/helpers.py": "import boto3\ndef put(item):\n    boto3.resource('dynamodb').Table('t').put_item(Item=item)\n",
-    }.items():
-        (repo / name).parent.mkdir(parents=True, exist_ok=True)
-        (repo / name).write_text(text)
+    })
     (repo / "template.yaml").write_text(
         "Transform: AWS::Serverless-2016-10-31\nResources:\n"
         "  Fn:\n    Type: AWS::Serverless::Function\n"
