@@ -1593,12 +1593,8 @@ def _owner(ev: Evaluator, name: str) -> tuple[Evaluator, str]:
     ``module.api["orders"].this``), and its name there."""
     while True:
         m = re.match(r"module\.([\w-]+)((?:\[[^\]]*\])?)\.(.+)\Z", name)
-        body = ev.modules.get(m.group(1)) if m else None
-        if m is None or body is None:
-            return ev, name
-        found = _instance_of(ev, body, m.group(2))
-        child = ev._child(m.group(1), *found, m.group(2)) if found else None
-        if child is None:
+        child = _called(ev, m.group(1), m.group(2)) if m else None
+        if m is None or child is None:
             return ev, name
         ev, name = child, m.group(3)
 
@@ -1609,15 +1605,19 @@ def _output_owner(ev: Evaluator, ref: str) -> tuple[Evaluator, str]:
     that pass it on; else ``ev`` and ``ref``."""
     for _ in range(MAX_DEPTH):
         m = re.search(r"module\.([\w-]+)((?:\[[^\]]*\])?)\.([\w-]+)", ref)
-        body = ev.modules.get(m.group(1)) if m else None
-        if m is None or body is None:
-            break
-        found = _instance_of(ev, body, m.group(2))
-        child = ev._child(m.group(1), *found, m.group(2)) if found else None
-        if child is None or m.group(3) not in child.outputs:
+        child = _called(ev, m.group(1), m.group(2)) if m else None
+        if m is None or child is None or m.group(3) not in child.outputs:
             break
         ev, ref = child, str(child.outputs[m.group(3)])
     return ev, ref
+
+
+def _called(ev: Evaluator, module: str, label: str) -> Evaluator | None:
+    """The evaluator of the local module ``module`` this one calls, as its instance
+    ``label`` (``["orders"]``, ``[0]``, ""); None for a registry module or no such one."""
+    body = ev.modules.get(module)
+    found = _instance_of(ev, body, label) if body is not None else None
+    return ev._child(module, *found, label) if found else None
 
 
 def _bounded(prefix: str, ev: Evaluator, found: CurrentPolicy, limit: Any) -> CurrentPolicy:
