@@ -331,6 +331,31 @@ def _importing(loaded: dict[str, Any], changed: list[str], found: set[tuple[str,
     return out
 
 
+def _inputs_changed(tpl: Any, rel: str, changed: list[str], root: str) -> bool:
+    """Did a file that decides what the template ``rel`` deploys change, beside the template
+    itself: a ``.tf`` file of a module a Terraform module calls, or a variable file of its
+    own folder; a SAM template's samconfig; a serverless.yml's dotenv files (its
+    ``${env:…}``)? ``changed``: paths relative to the repository ``root``."""
+    from lpgen.review import git
+
+    if tpl.kind == "terraform":
+        from lpgen.iac.terraform import is_variable_file, module_folders
+
+        folders = module_folders(tpl)
+        own = os.path.abspath(tpl.source[1].folder)
+        return any(os.path.dirname(os.path.abspath(c)) in folders and c.endswith(".tf")
+                   or os.path.dirname(os.path.abspath(c)) == own and is_variable_file(c) for c in changed)
+    if tpl.kind == "cloudformation":
+        from lpgen.iac import samconfig
+
+        config = samconfig.find(rel)
+        return config is not None and git.relative(root, config) in changed
+    if tpl.kind == "serverless":
+        folder = os.path.dirname(rel)
+        return any(os.path.dirname(c) == folder and os.path.basename(c).startswith(".env") for c in changed)
+    return False
+
+
 def review_changes(
     path: str = ".",
     *,
@@ -388,28 +413,8 @@ def review_changes(
             tpl = load_template(rel, params=kwargs.get("params"), region=kwargs.get("region"),
                                 account=kwargs.get("account"), partition=kwargs.get("partition"))
             loaded[rel] = tpl
-            if tpl.kind == "terraform" and rel not in changed:
-                from lpgen.iac.terraform import is_variable_file, module_folders
-
-                # NOTE: a module's functions change with any .tf file of the modules it calls,
-                # and with the variable files of its own folder.
-                folders = module_folders(tpl)
-                own = os.path.abspath(tpl.source[1].folder)
-                if any(os.path.dirname(os.path.abspath(c)) in folders and c.endswith(".tf")
-                       or os.path.dirname(os.path.abspath(c)) == own and is_variable_file(c) for c in changed):
-                    changed.append(rel)
-            if tpl.kind == "cloudformation" and rel not in changed:
-                from lpgen.iac import samconfig
-
-                # NOTE: and a SAM template's with the values sam deploy gives it.
-                config = samconfig.find(rel)
-                if config is not None and git.relative(root, config) in changed:
-                    changed.append(rel)
-            if tpl.kind == "serverless" and rel not in changed:
-                # NOTE: and a service's with the dotenv files its ${env:…} may read.
-                folder = os.path.dirname(rel)
-                if any(os.path.dirname(c) == folder and os.path.basename(c).startswith(".env") for c in changed):
-                    changed.append(rel)
+            if rel not in changed and _inputs_changed(tpl, rel, changed, root):
+                changed.append(rel)
             # NOTE: a function in another language is not reviewed (lpgen reads Python).
             functions[rel] = {
                 fn.name: tuple(git.relative(root, p) for p in fn.packaged) if fn.packaged is not None
