@@ -111,10 +111,10 @@ MAX_EXPANDED = 1_000_000
 """the most values a YAML document may hold once its aliases are written out."""
 
 
-def _expanded_size(root: yaml.Node) -> tuple[int, bool]:
-    """How many values the document rooted at ``root`` holds with every alias written out,
-    and whether it has aliases at all. A document past ``MAX_EXPANDED`` (a billion laughs)
-    or whose alias refers to a node that holds it is refused, at that node."""
+def _has_aliases(root: yaml.Node) -> bool:
+    """Whether the document rooted at ``root`` has aliases, counting the values it holds with
+    every alias written out: one past ``MAX_EXPANDED`` (a billion laughs) or whose alias
+    refers to a node that holds it is refused, at that node."""
     sizes: dict[int, int] = {}
     open_: set[int] = set()
     seen = 0
@@ -140,8 +140,7 @@ def _expanded_size(root: yaml.Node) -> tuple[int, bool]:
         sizes[key] = total
         return total
 
-    total = size(root)
-    return total, total > seen
+    return size(root) > seen
 
 
 def _unshared(value: Any) -> Any:
@@ -185,7 +184,7 @@ def load_document(path: str, key_lines: dict[str, int] | None = None) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        _, aliased = _expanded_size(node)
+        aliased = _has_aliases(node)
         if key_lines is not None:
             _key_lines(node, "", 5, key_lines)
         doc = loader.construct_document(node)
