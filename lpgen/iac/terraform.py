@@ -1005,10 +1005,10 @@ def load_terraform(path: str, params: dict[str, str], scope: Scope) -> Template:
     merged, positions = _read_module(folder)
     if not merged:
         raise TemplateError(f"{path}: no .tf files")
-    return _functions(path, folder, merged, positions, params, scope, variable_files(folder))
+    return _functions(path, folder, merged, positions, params, scope, _variable_files(folder))
 
 
-def variable_files(folder: str) -> dict[str, Any]:
+def _variable_files(folder: str) -> dict[str, Any]:
     """The variable values Terraform reads on its own in a root module's folder:
     ``terraform.tfvars``, ``terraform.tfvars.json``, then every ``*.auto.tfvars`` and
     ``*.auto.tfvars.json`` in name order, a later file's value winning. Values of HCL files
