@@ -1621,14 +1621,12 @@ def test_serverless_and_terraform_resources_known_only_at_deploy(tmp_path: Path)
     """serverless.yml's ${ssm:…} and a ${file()} not in the project; Terraform's variable
     without a value and data source, through a policy document and jsonencode."""
     sls = tmp_path / "sls"
-    sls.mkdir()
-    (sls / "handler.py").write_text(PUT_ITEM)
-    (sls / "serverless.yml").write_text(
+    write_files(sls, {"handler.py": PUT_ITEM, "serverless.yml": (
         "service: s\nprovider:\n  name: aws\n  runtime: python3.12\n  iam:\n    role:\n      statements:\n"
         "        - {Effect: Allow, Action: dynamodb:PutItem, Resource: '${ssm:/app/table-arn}'}\n"
         "        - {Effect: Allow, Action: sqs:SendMessage, Resource: '${file(./private.yml):queue}'}\n"
         "functions:\n  put:\n    handler: handler.handler\n"
-        "    environment:\n      QUEUE: ${file(./private.yml):queueUrl}\n")
+        "    environment:\n      QUEUE: ${file(./private.yml):queueUrl}\n")})
     notes, wide = _unresolved_review(sls / "serverless.yml", "put")
     assert notes == [
         'statement Allow dynamodb:PutItem on *: its Resource, ${ssm:/app/table-arn}, is known only when the template '
@@ -1643,9 +1641,7 @@ def test_serverless_and_terraform_resources_known_only_at_deploy(tmp_path: Path)
         "(pass --env QUEUE=…)"]
 
     tf = tmp_path / "tf"
-    tf.mkdir()
-    (tf / "app.py").write_text(PUT_ITEM)
-    (tf / "main.tf").write_text(
+    write_files(tf, {"app.py": PUT_ITEM, "main.tf": (
         'variable "table_arn" {}\ndata "aws_ssm_parameter" "queue" { name = "/app/queue" }\n'
         'resource "aws_iam_role" "r" {\n  name = "fn"\n  assume_role_policy = "{}"\n}\n'
         'data "aws_iam_policy_document" "p" {\n  statement {\n    actions = ["dynamodb:PutItem"]\n'
@@ -1655,7 +1651,7 @@ def test_serverless_and_terraform_resources_known_only_at_deploy(tmp_path: Path)
         '    Statement = [{ Effect = "Allow", Action = "sqs:SendMessage", Resource = data.aws_ssm_parameter.queue.value },\n'
         '                 { Effect = "Allow", Action = "sns:Publish", Resource = "*" }]\n  })\n}\n'
         'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
-        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = aws_iam_role.r.arn\n}\n')
+        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = aws_iam_role.r.arn\n}\n')})
     notes, wide = _unresolved_review(tf / "main.tf", "fn")
     assert notes == [
         'statement Allow dynamodb:PutItem on *: its Resource, var.table_arn (no default), is known only when the '
@@ -1755,24 +1751,20 @@ def test_a_resource_built_with_a_value_known_only_at_deploy(tmp_path: Path) -> N
         "takes the dynamic reference {{resolve:ssm:/q}}, known only when the template deploys; that part is compared as \"*\"",
     ]
     tf = tmp_path / "tf"
-    tf.mkdir()
-    (tf / "app.py").write_text(code)
-    (tf / "main.tf").write_text(
+    write_files(tf, {"app.py": code, "main.tf": (
         'variable "table" {}\nresource "aws_iam_role" "r" {\n  name = "fn"\n  assume_role_policy = "{}"\n'
         '  inline_policy {\n    name = "p"\n    policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "dynamodb:PutItem",\n'
         '      Resource = "arn:aws:dynamodb:us-east-1:1:table/${var.table}" }] })\n  }\n}\n'
         'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
-        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = aws_iam_role.r.arn\n}\n')
+        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = aws_iam_role.r.arn\n}\n')})
     notes, _ = _unresolved_review(tf / "main.tf", "fn")
     assert notes == ['statement Allow dynamodb:PutItem on arn:aws:dynamodb:us-east-1:1:table/*: its Resource takes var.table '
                      '(no default), known only when the template deploys; that part is compared as "*"']
     sls = tmp_path / "sls"
-    sls.mkdir()
-    (sls / "handler.py").write_text(code)
-    (sls / "serverless.yml").write_text(
+    write_files(sls, {"handler.py": code, "serverless.yml": (
         "service: s\nprovider:\n  name: aws\n  runtime: python3.12\n  iam:\n    role:\n      statements:\n"
         "        - {Effect: Allow, Action: dynamodb:PutItem, Resource: 'arn:aws:dynamodb:us-east-1:1:table/${ssm:/table}'}\n"
-        "functions:\n  put:\n    handler: handler.handler\n")
+        "functions:\n  put:\n    handler: handler.handler\n")})
     notes, _ = _unresolved_review(sls / "serverless.yml", "put")
     assert notes == ['statement Allow dynamodb:PutItem on arn:aws:dynamodb:us-east-1:1:table/*: its Resource takes '
                      '${ssm:/table}, known only when the template deploys; that part is compared as "*"']
