@@ -269,6 +269,21 @@ class Resolver:
             return self._resource_value(name, None)
         return "*"
 
+    def environment(
+        self, variables: dict[str, Any], lines: dict[builtins.str, int],
+    ) -> tuple[dict[builtins.str, builtins.str], list[tuple[builtins.str, builtins.str, int]]]:
+        """A function's environment variables as strings, and (variable, source, its line in
+        ``lines``) for each value known only when the stack deploys (a parameter without a
+        default, an export, a dynamic reference), one variable at a time to tell which takes
+        what."""
+        env: dict[builtins.str, builtins.str] = {}
+        found: list[tuple[builtins.str, builtins.str, int]] = []
+        for k, v in variables.items():
+            self.dynamic.clear()
+            env[k] = self.str(v)
+            found.extend((k, source, lines.get(k, 0)) for source in dict.fromkeys(self.dynamic))
+        return env, found
+
     def arn(self, value: Any, attr: str) -> str:
         """``attr`` of the resource a ``Ref`` names (a queue's ``Arn``, not its URL), else
         the value resolved."""
@@ -792,14 +807,9 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             if isinstance(variables, dict):
                 merged_env.update(variables)
         resolver.defaulted.clear()
-        env: dict[str, str] = {}
-        dynamic: list[tuple[str, str, int]] = []
-        for k, v in merged_env.items():
-            resolver.dynamic.clear()
-            env[k] = resolver.str(v)
-            at = lines.get(f"Resources.{logical}.Properties.Environment.Variables",
-                           lines.get(f"Resources.{logical}.Properties.Environment", lines.get(f"Resources.{logical}", 0)))
-            dynamic.extend((k, ref, at) for ref in resolver.dynamic)
+        at = lines.get(f"Resources.{logical}.Properties.Environment.Variables",
+                       lines.get(f"Resources.{logical}.Properties.Environment", lines.get(f"Resources.{logical}", 0)))
+        env, dynamic = resolver.environment(merged_env, dict.fromkeys(merged_env, at))
         defaulted = tuple(
             (name, resolver.str((resolver.parameters.get(name) or {}).get("Default")), lines.get(f"Parameters.{name}", 0))
             for name in sorted(resolver.defaulted)

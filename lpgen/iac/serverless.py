@@ -442,15 +442,11 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
         if not isinstance(fn, dict):
             continue
         env_raw = {**(provider_env if isinstance(provider_env, dict) else {}), **(fn.get("environment") or {})}
-        env: dict[str, str] = {}
         # NOTE: and the intrinsic functions CloudFormation resolves when it deploys
         # (!ImportValue shared-table).
-        intrinsic: list[tuple[str, str, int]] = []
-        for k, v in env_raw.items():
-            resolver.dynamic.clear()
-            env[k] = resolver.str(v)
-            at = lines.get(f"functions.{key}.environment" if k in (fn.get("environment") or {}) else "provider.environment", 0)
-            intrinsic.extend((k, source, at) for source in dict.fromkeys(resolver.dynamic))
+        own_env = fn.get("environment") or {}
+        env, intrinsic = resolver.environment(env_raw, {
+            k: lines.get(f"functions.{key}.environment" if k in own_env else "provider.environment", 0) for k in env_raw})
         dynamic = tuple(sorted({*_deploy_time_values(raw, key, variables, lines), *intrinsic}))
         # NOTE: a package built beforehand (package.artifact, the function's or the service's).
         artifact = (fn.get("package") or {}).get("artifact") or (doc.get("package") or {}).get("artifact")
