@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from conftest import sam_function
+
 from lpgen import api
+from lpgen.iac import load_template
 
 DOMAIN = "search-orders-abcdefghijklmnopqrstuvwxyz.eu-west-1.es.amazonaws.com"
 
@@ -86,3 +89,29 @@ def test_a_graphql_request_signed_for_appsync_needs_graphql_on_the_api_fields(tm
         "    requests.post(URL, json={'query': 'query { unsigned }'})\n"
     ))
     assert got == {("appsync:GraphQL", "arn:aws:appsync:us-east-1:1:apis/abcdefghijklmnopqrstuvwxyz/types/*/fields/*")}
+
+
+CALLER = (
+    "import os\nimport requests\nfrom aws_requests_auth.boto_utils import BotoAWSRequestsAuth\n"
+    "URL = os.environ['PRODUCTS_API']\n"
+    "def handler(event, context):\n"
+    "    auth = BotoAWSRequestsAuth(aws_host='x', aws_region=os.environ['AWS_REGION'], aws_service='execute-api')\n"
+    "    return requests.get(URL, auth=auth).json()\n"
+)
+
+
+def test_an_api_url_the_template_builds_keeps_its_stage_and_path(tmp_path: Path) -> None:
+    # NOTE: the API's id is generated and the Region is the stack's: the URL is still the
+    # API's default endpoint, so the stage and the path it names are what is invoked.
+    template = sam_function(tmp_path, code=CALLER, properties=(
+        "      Environment:\n        Variables:\n"
+        "          PRODUCTS_API: !Sub https://${Api}.execute-api.${AWS::Region}.amazonaws.com/prod/products\n"
+    ), resources="  Api:\n    Type: AWS::ApiGateway::RestApi\n")
+    tpl = load_template(template)
+    with_region = api.suggest_for_function(tpl, "Fn", region="us-east-1", account="1")
+    assert {(p.action, p.resource) for p in with_region.permissions} == {
+        ("execute-api:Invoke", "arn:aws:execute-api:us-east-1:1:*/prod/GET/products")}
+    placeholders = api.suggest_for_function(tpl, "Fn")
+    assert [p.resource for p in placeholders.permissions] == [
+        "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:*/prod/GET/products"]
+

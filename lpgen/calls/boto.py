@@ -436,6 +436,8 @@ class BotoCalls:
             signer_args, signer_kwargs = list(signer.args), dict(signer.kwargs)
             given = _library_arg(str(sign.get("service", "")), signer_args, signer_kwargs)
             region = aws.literal(_library_arg(str(sign.get("region", "")), signer_args, signer_kwargs) or ())
+            # NOTE: signed for the function's own Region (AWS_REGION, no Region given here).
+            region = None if region == OWN_PLACE["Region"] else region
             for service in strings(given) if given is not None else [str(sign.get("default_service", "*"))]:
                 client = services.get(service)
                 if client is None:

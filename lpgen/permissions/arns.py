@@ -368,10 +368,11 @@ def _http_request(v: str) -> tuple[str, str, str]:
     method, _, url = v.partition(" ")
     rest = url.split("://", 1)[1] if "://" in url else url
     host, _, path = rest.partition("/")
-    return method, host.split(":")[0].lower(), path.split("?")[0].split("#")[0]
+    name, colon, port = host.rpartition(":")
+    return method, (name if colon and port.isdigit() else host).lower(), path.split("?")[0].split("#")[0]
 
 
-_ES_HOST = re.compile(r"(?:search|vpc)-(?P<domain>[a-z][a-z0-9-]*)-[a-z0-9*]+\.(?P<region>[a-z0-9-]+)\.es\.amazonaws\.com")
+_ES_HOST = re.compile(r"(?:search|vpc)-(?P<domain>[a-z][a-z0-9-]*)-[a-z0-9*]+\.(?P<region>[a-z0-9*-]+)\.es\.amazonaws\.com")
 
 
 def _t_es_request(v: str, spec: dict[str, Any]) -> dict[str, str]:
@@ -386,7 +387,7 @@ def _t_es_request(v: str, spec: dict[str, Any]) -> dict[str, str]:
     return {"DomainName": f"{m.group('domain')}/{path or '*'}", "Region": m.group("region")}
 
 
-_AOSS_HOST = re.compile(r"(?P<id>[a-z0-9]+)\.(?P<region>[a-z0-9-]+)\.aoss\.amazonaws\.com")
+_AOSS_HOST = re.compile(r"(?P<id>[a-z0-9*]+)\.(?P<region>[a-z0-9*-]+)\.aoss\.amazonaws\.com")
 
 
 def _t_aoss_request(v: str, spec: dict[str, Any]) -> dict[str, str]:
@@ -398,7 +399,11 @@ def _t_aoss_request(v: str, spec: dict[str, Any]) -> dict[str, str]:
     return {"CollectionId": m.group("id"), "Region": m.group("region")}
 
 
-_EXECUTE_API_HOST = re.compile(r"(?P<api>[a-z0-9]+)\.execute-api\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?")
+# NOTE: an id or Region not known statically (``https://${Api}.execute-api.${AWS::Region}…``
+# in a template) is ``*``: the host is still an API's default endpoint, whose path names the
+# stage and the resource. A Region placeholder (a template's, no Region given) is the function's own.
+_EXECUTE_API_HOST = re.compile(
+    r"(?P<api>[a-z0-9*]+)\.execute-api\.(?:(?P<region>[a-z0-9*-]+)|\$\{(?:aws::)?region\})\.amazonaws\.com(?:\.cn)?")
 
 
 def _t_execute_api_request(v: str, spec: dict[str, Any]) -> dict[str, str]:
@@ -410,11 +415,12 @@ def _t_execute_api_request(v: str, spec: dict[str, Any]) -> dict[str, str]:
     if m is None:
         return {"ApiId": "*", "Stage": "*", "Method": method or "*", "ApiSpecificResourcePath": "*",
                 "__note__": "the request's host does not name its API"}
-    return {"ApiId": m.group("api"), "Region": m.group("region"), "Stage": stage or "*",
-            "Method": method or "*", "ApiSpecificResourcePath": resource or ("*" if not stage or "*" in stage else "")}
+    out = {"ApiId": m.group("api"), "Stage": stage or "*", "Method": method or "*",
+           "ApiSpecificResourcePath": resource or ("*" if not stage or "*" in stage else "")}
+    return out | {"Region": m.group("region")} if m.group("region") else out
 
 
-_APPSYNC_HOST = re.compile(r"(?P<api>[a-z0-9]+)\.appsync-api\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?")
+_APPSYNC_HOST = re.compile(r"(?P<api>[a-z0-9*]+)\.appsync-api\.(?P<region>[a-z0-9*-]+)\.amazonaws\.com(?:\.cn)?")
 
 
 def _t_appsync_request(v: str, spec: dict[str, Any]) -> dict[str, str]:
