@@ -479,7 +479,7 @@ def analysis_findings(analysis: Analysis) -> list[Finding]:
             Finding(
                 "LP204",
                 # NOTE: the function whose run makes the call: it or a helper it calls.
-                f"{gone.call.client}.{gone.call.operation}, made by {gone.function}, is not reachable from the entry "
+                f"{gone.call.label}, made by {gone.function}, is not reachable from the entry "
                 "point: not granted",
                 loc.path, loc.line, "info",
             )

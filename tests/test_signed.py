@@ -115,3 +115,11 @@ def test_an_api_url_the_template_builds_keeps_its_stage_and_path(tmp_path: Path)
     assert [p.resource for p in placeholders.permissions] == [
         "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:*/prod/GET/products"]
 
+
+def test_an_unreachable_signed_request_is_named_by_the_library_call(tmp_path: Path) -> None:
+    src = tmp_path / "app.py"
+    src.write_text(CALLER.replace("def handler(event, context):\n", "def handler(event, context):\n    return 1\n"
+                                                                        "def unused():\n"))
+    result = api.suggest([str(src)], env={"PRODUCTS_API": "https://a1b2c3.execute-api.us-east-1.amazonaws.com/prod/x"})
+    assert [f.message for f in result.findings if f.code == "LP204"] == [
+        "a signed GET request (requests.get), made by app.unused, is not reachable from the entry point: not granted"]

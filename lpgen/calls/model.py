@@ -72,6 +72,15 @@ class ApiCall:
     def __post_init__(self) -> None:
         object.__setattr__(self, "request", repr(self.params))
 
+    @property
+    def label(self) -> str:
+        """The call as a message names it: ``dynamodb.Scan``; a signed HTTP request by the
+        library function that sends it (its client is only the service it is signed for)."""
+        if self.via.startswith("library ") and self.operation.startswith("Http"):
+            verb = self.operation.removeprefix("Http").upper()
+            return f"a signed {verb if verb != 'ANY' else 'HTTP'} request ({self.via.removeprefix('library ')})"
+        return f"{self.client}.{self.operation}"
+
 
 def pack_calls(calls: Iterable[ApiCall]) -> list[tuple[Any, ...]]:
     """Calls as rows of plain values (``unpack_calls`` makes them again). A worker's calls
