@@ -1475,3 +1475,25 @@ def test_a_role_a_local_module_makes_is_todays_policy(tmp_path: Path) -> None:
     current = tpl.current_policy(tpl.function("a"))
     assert (current.unknown, _pairs(current.policy)) == ("", {("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:jobs")})
     assert current.shared_with == ("b",)
+
+
+def test_policies_written_as_heredocs_are_read(tmp_path: Path) -> None:
+    """A policy in a heredoc (``<<EOF``, and ``<<-EOT`` indented), with references inside,
+    is today's policy: it was read as no statements, so the review called every grant
+    missing."""
+    current = _todays(tmp_path, (
+        'resource "aws_sqs_queue" "jobs" {\n  name = "jobs"\n}\n'
+        'resource "aws_iam_policy" "queue" {\n  name = "queue"\n  policy = <<EOF\n'
+        '{"Version": "2012-10-17", "Statement": [\n'
+        '  {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": "${aws_sqs_queue.jobs.arn}"}]}\nEOF\n}\n'
+        'resource "aws_iam_role_policy_attachment" "queue" {\n  role = aws_iam_role.r.name\n'
+        '  policy_arn = aws_iam_policy.queue.arn\n}\n'
+        'resource "aws_iam_role_policy" "logs" {\n  role = aws_iam_role.r.id\n  policy = <<-EOT\n'
+        '    {\n      "Version": "2012-10-17",\n'
+        '      "Statement": [{"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "arn:aws:logs:*:*:*"}]\n'
+        '    }\n  EOT\n}\n'
+    ))
+    assert _pairs(current.policy) == {
+        ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:jobs"), ("logs:PutLogEvents", "arn:aws:logs:*:*:*"),
+    }
+

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -53,6 +54,10 @@ _RESOURCE_HEAD = re.compile(r'^[ \t]*resource[ \t]+"?([\w-]+)"?[ \t]+"?([\w-]+)"
 
 _MODULE_HEAD = re.compile(r'^[ \t]*module[ \t]+"?([\w-]+)"?[ \t]*\{', re.MULTILINE)
 """the first line of a ``module "NAME" {`` block."""
+
+_HEREDOC = re.compile(r'"<<(?P<indent>-?)(?P<tag>\w+)\n(?P<body>.*?)\n?[ \t]*(?P=tag)"', re.S)
+"""a heredoc as python-hcl2 gives it: its marker, its lines, its closing tag, quoted.
+``<<-`` strips the lines' common indentation."""
 
 LAMBDA_MODULE = re.compile(
     r"^(?:registry\.terraform\.io/)?terraform-aws-modules/lambda/aws$"
@@ -182,12 +187,17 @@ class Evaluator:
         text = text.strip()
         if text.startswith("${") and text.endswith("}") and _balanced(text[2:-1]):
             return _Parser(text[2:-1], self).parse()
+        heredoc = _HEREDOC.fullmatch(text)
+        if heredoc:
+            body = heredoc.group("body")
+            return self.template(textwrap.dedent(body) if heredoc.group("indent") else body, escapes=False)
         if text.startswith('"') and text.endswith('"') and len(text) >= 2:
             return self.template(text[1:-1])
         return _Parser(text, self).parse()
 
-    def template(self, text: str) -> str:
-        """A quoted string's content with ``${...}`` interpolations evaluated."""
+    def template(self, text: str, escapes: bool = True) -> str:
+        """A quoted string's content with ``${...}`` interpolations evaluated (a heredoc's,
+        without ``escapes``: its backslashes are its text)."""
         out: list[str] = []
         inners: list[Any] = []
         i = 0
@@ -214,7 +224,8 @@ class Evaluator:
             out.append("*" if inner is None or isinstance(inner, (list, dict)) else (
                 ("true" if inner else "false") if isinstance(inner, bool) else str(inner)))
             i = k + 1
-        return unresolved_in("".join(out).replace('\\"', '"'), inners)
+        joined = "".join(out)
+        return unresolved_in(joined.replace('\\"', '"') if escapes else joined, inners)
 
     # -- references ------------------------------------------------------------------------
 
