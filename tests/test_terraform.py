@@ -1497,3 +1497,22 @@ def test_policies_written_as_heredocs_are_read(tmp_path: Path) -> None:
         ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:jobs"), ("logs:PutLogEvents", "arn:aws:logs:*:*:*"),
     }
 
+
+def test_a_policy_lpgen_cannot_read_is_said_not_taken_as_empty(tmp_path: Path) -> None:
+    current = _todays(tmp_path, (
+        'variable "extra_policy" {\n  type = string\n}\n'
+        'resource "aws_iam_role_policy" "extra" {\n  role = aws_iam_role.r.id\n  policy = var.extra_policy\n}\n'
+        'resource "aws_iam_role_policy" "tables" {\n  role = aws_iam_role.r.id\n  policy = <<EOF\n'
+        '{"Statement": [\n%{ for t in ["a", "b"] ~}\n'
+        '  {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "arn:aws:dynamodb:us-east-1:1:table/${t}"},\n'
+        '%{ endfor ~}\n]}\nEOF\n}\n'
+        'resource "aws_iam_role_policy" "queue" {\n  role = aws_iam_role.r.id\n'
+        '  policy = jsonencode({Statement = [{Effect = "Allow", Action = "sqs:SendMessage", Resource = "*"}]})\n}\n'
+    ))
+    assert _pairs(current.policy) == {("sqs:SendMessage", "*")}
+    assert current.unknown.split("; compared without its statements; ") == [
+        f"{tmp_path / 'main.tf'}: aws_iam_role_policy.extra: the policy is known only when Terraform runs "
+        "(var.extra_policy (no default))",
+        f"{tmp_path / 'main.tf'}: aws_iam_role_policy.tables: the policy uses template directives (%{{ for }}, %{{ if }}) "
+        "lpgen does not evaluate; compared without its statements",
+    ]

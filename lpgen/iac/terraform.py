@@ -1538,8 +1538,10 @@ def current_policy(tpl: Template, fn: FunctionInfo) -> CurrentPolicy:
     statements: list[Any] = []
     managed: list[str] = []
 
+    unread: list[str] = []
+
     def add(policy_text: Any, where: str) -> None:
-        statements.extend(_policy_statements(ev, policy_text, where))
+        statements.extend(_policy_statements(ev, policy_text, where, unread))
 
     role_body = ev.resources.get("aws_iam_role", {}).get(role) or {}
     for block in ev.blocks(role_body, "inline_policy", unknown_once=True):
@@ -1595,7 +1597,8 @@ def current_policy(tpl: Template, fn: FunctionInfo) -> CurrentPolicy:
         if other != re.sub(r"\[[^\]]*\]\Z", "", local) and (
             f"aws_iam_role.{role}." in str(b.get("role", "")) if fn_ev is ev else str(b.get("role", "")) == fn_role)
     ))
-    return _bounded(prefix, ev, CurrentPolicy(PolicyDocument(tuple(statements)), tuple(sorted(set(managed))), role, shared),
+    return _bounded(prefix, ev, CurrentPolicy(PolicyDocument(tuple(statements)), tuple(sorted(set(managed))), role, shared,
+                                              unknown="; ".join(unread)),
                     role_body.get("permissions_boundary"))
 
 
@@ -1647,14 +1650,15 @@ def _bounded(prefix: str, ev: Evaluator, found: CurrentPolicy, limit: Any) -> Cu
     return replace(found, boundary_arn=ev.string(limit))
 
 
-def _policy_statements(ev: Evaluator, policy_text: Any, where: str) -> list[Any]:
+def _policy_statements(ev: Evaluator, policy_text: Any, where: str, unread: list[str] | None = None) -> list[Any]:
     """The statements of a policy document given as HCL (``jsonencode(...)``, a data
-    source's ``json``, a heredoc); none when it is not JSON."""
-    return _document_statements(ev.value(policy_text), where)
+    source's ``json``, a heredoc); none when it is not JSON (said in ``unread``)."""
+    return _document_statements(ev.value(policy_text), where, unread)
 
 
-def _document_statements(value: Any, where: str) -> list[Any]:
-    """The statements of an evaluated policy document (a dict, or its JSON text)."""
+def _document_statements(value: Any, where: str, unread: list[str] | None = None) -> list[Any]:
+    """The statements of an evaluated policy document (a dict, or its JSON text). A text
+    that is not JSON gives none, and ``unread`` says which and why."""
     from lpgen.errors import PolicyError
     from lpgen.iac.current import as_iam_strings
     from lpgen.policy.parse import parse_policy
@@ -1665,11 +1669,23 @@ def _document_statements(value: Any, where: str) -> list[Any]:
         try:
             value = json.loads(value)
         except ValueError:
+            if unread is not None:
+                unread.append(f"{where}: {_unread_reason(value)}; compared without its statements")
             return []
     try:
         return list(parse_policy(as_iam_strings(value), where).statements)
     except PolicyError as exc:
         raise TemplateError(str(exc)) from exc
+
+
+def _unread_reason(text: str) -> str:
+    if isinstance(text, Unresolved):
+        return f"the policy is known only when Terraform runs ({text.why})"
+    if "%{" in text:
+        return "the policy uses template directives (%{ for }, %{ if }) lpgen does not evaluate"
+    if "*" in text and len(text) < 200:
+        return "the policy is not known statically"
+    return "the policy is not JSON lpgen can read"
 
 
 LAMBDA_MODULE_MANAGED = (
@@ -1699,6 +1715,7 @@ def _lambda_module_policy(ev: Evaluator, name: str, prefix: str) -> CurrentPolic
         listed = ev.value(inputs.get("policies") or [])
         managed.extend(ev.string(a) for a in (listed if isinstance(listed, list) else [listed]))
     statements: list[Any] = []
+    unread: list[str] = []
     if _flag(ev, inputs, "attach_dead_letter_policy", False) and inputs.get("dead_letter_target_arn"):
         statements += _document_statements({"Statement": [{"Effect": "Allow", "Action": ["sns:Publish", "sqs:SendMessage"],
                                                            "Resource": [ev.string(inputs["dead_letter_target_arn"])]}]}, where)
@@ -1708,17 +1725,18 @@ def _lambda_module_policy(ev: Evaluator, name: str, prefix: str) -> CurrentPolic
             statements += _document_statements({"Statement": [{"Effect": "Allow", "Action": [
                 "sns:Publish", "sqs:SendMessage", "lambda:InvokeFunction", "events:PutEvents"], "Resource": targets}]}, where)
     if _flag(ev, inputs, "attach_policy_json", False) and inputs.get("policy_json"):
-        statements += _policy_statements(ev, inputs["policy_json"], f"{where} policy_json")
+        statements += _policy_statements(ev, inputs["policy_json"], f"{where} policy_json", unread)
     if _flag(ev, inputs, "attach_policy_jsons", False):
         listed = ev.value(inputs.get("policy_jsons") or [])
         for i, doc in enumerate(listed if isinstance(listed, list) else [listed]):
-            statements += _document_statements(doc, f"{where} policy_jsons[{i}]")
+            statements += _document_statements(doc, f"{where} policy_jsons[{i}]", unread)
     if _flag(ev, inputs, "attach_policy_statements", False):
         given = ev.value(inputs.get("policy_statements") or {})
         for key, st in sorted(given.items()) if isinstance(given, dict) else ():
             if isinstance(st, dict):
                 statements += _document_statements({"Statement": [_module_statement(key, st)]}, f"{where} policy_statements.{key}")
-    return _bounded(prefix, ev, CurrentPolicy(PolicyDocument(tuple(statements)), tuple(sorted(set(managed))), f"module.{name}"),
+    return _bounded(prefix, ev, CurrentPolicy(PolicyDocument(tuple(statements)), tuple(sorted(set(managed))), f"module.{name}",
+                                              unknown="; ".join(unread)),
                     inputs.get("role_permissions_boundary"))
 
 
