@@ -1112,3 +1112,20 @@ def test_a_parameter_whose_value_an_ssm_parameter_holds(tmp_path: Path) -> None:
         "environment variable TABLE takes template parameter TableName, the SSM parameter /app/table-name (resolved "
         "when the stack deploys), not known here (pass --env TABLE=…)"]
     assert load_template(str(template), params={"TableName": "orders"}).function("Fn").environment == {"TABLE": "orders"}
+
+
+def test_a_policy_document_given_as_json_text_is_read(tmp_path: Path) -> None:
+    """CloudFormation takes a policy document as JSON text (``!Sub |`` with the JSON): it
+    was read as no statements, so the review called what it grants missing."""
+    role = ("  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {}\n"
+            "      Policies:\n        - PolicyName: p\n          PolicyDocument: !Sub |\n"
+            '            {"Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage",\n'
+            '                            "Resource": "arn:aws:sqs:${AWS::Region}:${AWS::AccountId}:jobs"}]}\n')
+    template = sam_function(tmp_path, resources=role, properties="      Role: !GetAtt Role.Arn\n")
+    tpl = load_template(str(template), region="us-east-1", account="1")
+    statements = tpl.current_policy(tpl.function("Fn")).policy.statements
+    assert [(st.actions, st.resources) for st in statements] == [(("sqs:SendMessage",), ("arn:aws:sqs:us-east-1:1:jobs",))]
+    template.write_text(template.read_text().replace('"Effect": "Allow",', '"Effect": "Allow"'))
+    tpl = load_template(str(template), region="us-east-1", account="1")
+    with pytest.raises(TemplateError, match=r"Role Policies\[0\]: the policy document is not JSON \(Expecting ','"):
+        tpl.current_policy(tpl.function("Fn"))

@@ -236,6 +236,12 @@ def current_policy(tpl: Template, fn: FunctionInfo) -> CurrentPolicy:
 
 def _statements(raw: Any, resolver: Any, where: str) -> list[Statement]:
     value = resolver.value(raw)
+    if isinstance(value, str) and value.lstrip().startswith("{"):
+        # NOTE: CloudFormation takes a policy document as JSON text too (!Sub | {...}).
+        try:
+            value = json.loads(value)
+        except ValueError as exc:
+            raise TemplateError(f"{where}: the policy document is not JSON ({exc})") from exc
     body = value.get("Statement") if isinstance(value, dict) and "Statement" in value else value
     if isinstance(body, dict):
         body = [body]
