@@ -2597,3 +2597,32 @@ def test_a_sagemaker_sdk_predictor_invokes_its_endpoint(tmp_path: Path) -> None:
         "    return predictor.predict({'x': 1})\n"
     ))
     assert got == {("sagemaker:InvokeEndpoint", "arn:aws:sagemaker:us-east-1:1:endpoint/churn-model")}
+
+
+def test_serverless_a_variables_fallback_may_be_another_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``${opt:stage, self:provider.stage}`` falls back to the provider's stage, and
+    ``${opt:stage, env:STAGE, 'qa'}`` to the environment, then to 'qa': the fallback was
+    taken as text, and the table was named ``orders-self:provider.stage``."""
+    from lpgen.iac import load_template
+
+    (tmp_path / "serverless.yml").write_text(
+        "service: shop\n"
+        "custom:\n"
+        "  stage: ${opt:stage, self:provider.stage}\n"
+        "  region: ${opt:region, env:SHOP_REGION, 'eu-west-1'}\n"
+        "provider:\n"
+        "  name: aws\n"
+        "  stage: live\n"
+        "  environment:\n"
+        "    TABLE: orders-${self:custom.stage}\n"
+        "    REGION: ${self:custom.region}\n"
+        "functions:\n"
+        "  fn: {handler: app.handler}\n"
+    )
+    path = str(tmp_path / "serverless.yml")
+    monkeypatch.delenv("SHOP_REGION", raising=False)
+    env = load_template(path, account="1").function("fn").environment
+    assert (env["TABLE"], env["REGION"]) == ("orders-live", "eu-west-1")
+    monkeypatch.setenv("SHOP_REGION", "us-west-2")
+    env = load_template(path, account="1", params={"stage": "test"}).function("fn").environment
+    assert (env["TABLE"], env["REGION"]) == ("orders-test", "us-west-2")

@@ -77,7 +77,11 @@ class Variables:
         else:
             value = self._source(expr, allow_stage)
         if value is None and default is not None:
-            value = self.string(default.strip().strip("'\""), allow_stage)
+            fallback = default.strip()
+            # NOTE: a fallback may be another variable (${opt:stage, self:provider.stage}),
+            # and that one may have its own (${opt:stage, env:STAGE, 'dev'}).
+            value = (self.lookup(fallback, allow_stage) if _ADDRESS.match(fallback)
+                     else self.string(fallback.strip("'\""), allow_stage))
         if value is None and expr.startswith("file("):
             # NOTE: a file kept out of the repository (settings of the deployer's machine).
             self.unknown.append("${" + expr + "} (not found in the project)")
@@ -272,6 +276,11 @@ def _read_dotenv(path: str) -> dict[str, str]:
         return parse_dotenv(read_text(path, TemplateError))
     except TemplateError:
         return {}
+
+
+_ADDRESS = re.compile(r"[A-Za-z][\w-]*(?:\([^)]*\))?:")
+"""the start of a variable's address (``self:``, ``env:``, ``ssm(raw):``), which a quoted
+string or a number is not."""
 
 
 def _split_default(ref: str) -> tuple[str, str | None]:
