@@ -1516,3 +1516,16 @@ def test_a_policy_lpgen_cannot_read_is_said_not_taken_as_empty(tmp_path: Path) -
         f"{tmp_path / 'main.tf'}: aws_iam_role_policy.tables: the policy uses template directives (%{{ for }}, %{{ if }}) "
         "lpgen does not evaluate; compared without its statements",
     ]
+
+
+def test_a_function_named_with_a_part_not_known_keeps_its_log_group(tmp_path: Path) -> None:
+    """A function named ``shop-${terraform.workspace}-fn`` logs to ``/aws/lambda/shop-*-fn``:
+    the block written for it granted the logs of every function (``/aws/lambda/*``)."""
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_iam_role" "r" {\n  name = "fn"\n  assume_role_policy = "{}"\n}\n'
+        'resource "aws_lambda_function" "fn" {\n  function_name = "shop-${terraform.workspace}-fn"\n'
+        '  handler = "app.handler"\n  runtime = "python3.12"\n  filename = "fn.zip"\n  role = aws_iam_role.r.arn\n}\n')
+    out = CliRunner().invoke(main, ["suggest", "--template", str(tmp_path), "--format", "terraform"])
+    assert out.exit_code == 0, out.output
+    assert ':log-group:/aws/lambda/shop-*-fn:*"]' in out.output

@@ -1314,7 +1314,7 @@ def _lambda_module_function(ev: Evaluator, name: str, address: str, label: str =
         targets=tuple(t for t in targets if t.startswith("arn:")),
         discarded_to=arns(discarded),
         runtime=runtime,
-        function_name=fname if fname and "*" not in fname else None,
+        function_name=fname if fname and fname != "*" else None,
         role_arn=role if role.startswith("arn:") and "*" not in role else None,
         layer_arns=tuple(a for a in (ev.string(x) for x in ev.value(inputs.get("layers") or []) or ()) if a.startswith("arn:")),
         in_vpc=bool(ev.value(inputs.get("vpc_subnet_ids") or [])),
@@ -1452,7 +1452,9 @@ def _function_info(ev: Evaluator, address: str, name: str, body: dict[str, Any],
         file_systems=tuple(a for a in (ev.string(b.get("arn")) for b in ev.blocks(body, "file_system_config") if isinstance(b, dict))
                            if a.startswith("arn:")),
         runtime=ev.string(body["runtime"]) if body.get("runtime") else None,
-        function_name=fname if "*" not in fname else None,
+        # NOTE: a name with a part not known here (terraform.workspace) is a pattern, as a
+        # name CloudFormation generates is: its log group is still the function's own.
+        function_name=fname if fname and fname != "*" else None,
         role_arn=role if role.startswith("arn:") and "*" not in role else None,
         deployed_from=elsewhere,
         dynamic=tuple(sorted(dynamic)),
