@@ -1129,3 +1129,37 @@ def test_a_policy_document_given_as_json_text_is_read(tmp_path: Path) -> None:
     tpl = load_template(str(template), region="us-east-1", account="1")
     with pytest.raises(TemplateError, match=r"Role Policies\[0\]: the policy document is not JSON \(Expecting ','"):
         tpl.current_policy(tpl.function("Fn"))
+
+
+S3_EVENT_READER = (
+    "import boto3\n"
+    "def handler(event, context):\n"
+    "    for r in event['Records']:\n"
+    "        boto3.client('s3').get_object(Bucket=r['s3']['bucket']['name'], Key=r['s3']['object']['key'])\n"
+)
+
+
+@pytest.mark.parametrize("notification, expected", [
+    # CloudFormation's own: the bucket's NotificationConfiguration
+    ("  Inbox:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: inbox\n"
+     "      NotificationConfiguration:\n        LambdaConfigurations:\n"
+     "          - Event: s3:ObjectCreated:*\n            Function: !GetAtt Fn.Arn\n"
+     "            Filter: {S3Key: {Rules: [{Name: prefix, Value: incoming/}]}}\n",
+     "arn:aws:s3:::inbox/incoming/*"),
+    # CDK's bucket.add_event_notification: a custom resource with the S3 API's shape
+    ("  Inbox:\n    Type: AWS::S3::Bucket\n    Properties: {BucketName: inbox}\n"
+     "  InboxNotifications:\n    Type: Custom::S3BucketNotifications\n    Properties:\n"
+     "      ServiceToken: arn:aws:lambda:us-east-1:1:function:notifications\n      BucketName: !Ref Inbox\n"
+     "      NotificationConfiguration:\n        LambdaFunctionConfigurations:\n"
+     "          - Events: [s3:ObjectCreated:*]\n            LambdaFunctionArn: !GetAtt Fn.Arn\n"
+     "            Filter: {Key: {FilterRules: [{Name: suffix, Value: .csv}]}}\n",
+     "arn:aws:s3:::inbox/*.csv"),
+])
+def test_a_bucket_notification_outside_sam_events_names_the_events_bucket(
+    tmp_path: Path, notification: str, expected: str
+) -> None:
+    """The bucket whose notification invokes the function is the event's: the object it
+    reads was any bucket's (``arn:aws:s3:::*/*``)."""
+    template = sam_function(tmp_path, code=S3_EVENT_READER, resources=notification)
+    got = {(p.action, p.resource) for p in _suggest(template).permissions}
+    assert got == {("s3:GetObject", expected)}

@@ -893,6 +893,7 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
                         sources.append(EventSource(kind, arn, lines.get(f"Resources.{mapping}", 0), grants=iam))
                     elif p.get("SelfManagedEventSource") is not None and _through_vpc(p):
                         sources.append(EventSource("kafka-vpc", "*", lines.get(f"Resources.{mapping}", 0)))
+        triggers += _bucket_notifications(doc, resolver, logical)
         role = resolver.given(props.get("Role"))
         role_arn = resolver.str(role) if role is not None else None
         targets = _async_targets(doc, resolver, logical, props)
@@ -998,6 +999,33 @@ def _s3_trigger(resolver: Any, props: dict[str, Any]) -> S3Trigger:
     rules = (((props.get("Filter") or {}).get("S3Key") or {}).get("Rules")) or []
     parts = {str(r.get("Name", "")).lower(): resolver.str(r.get("Value")) for r in rules if isinstance(r, dict)}
     return S3Trigger(resolver.str(props.get("Bucket")), parts.get("prefix", ""), parts.get("suffix", ""))
+
+
+def _bucket_notifications(doc: dict[str, Any], resolver: Any, logical: str) -> list[S3Trigger]:
+    """The S3 notifications that invoke the function outside its SAM ``Events``: a bucket's
+    ``NotificationConfiguration.LambdaConfigurations``, and CDK's
+    ``Custom::S3BucketNotifications`` (the S3 API's ``LambdaFunctionConfigurations``, which CDK
+    writes for ``bucket.add_event_notification``)."""
+    out: list[S3Trigger] = []
+    for bucket, res in (doc.get("Resources") or {}).items():
+        if not isinstance(res, dict):
+            continue
+        props = res.get("Properties") or {}
+        config = props.get("NotificationConfiguration")
+        if not isinstance(config, dict):
+            continue
+        if res.get("Type") == "AWS::S3::Bucket":
+            name, items, target, rules_at = {"Ref": bucket}, config.get("LambdaConfigurations"), "Function", ("S3Key", "Rules")
+        elif res.get("Type") == "Custom::S3BucketNotifications":
+            name, items, target, rules_at = props.get("BucketName"), config.get("LambdaFunctionConfigurations"), "LambdaFunctionArn", ("Key", "FilterRules")
+        else:
+            continue
+        for item in items if isinstance(items, list) else ():
+            if isinstance(item, dict) and _names_function(item.get(target), logical):
+                rules = follow(item.get("Filter") or {}, list(rules_at)) or []
+                parts = {str(r.get("Name", "")).lower(): resolver.str(r.get("Value")) for r in rules if isinstance(r, dict)}
+                out.append(S3Trigger(resolver.str(name), parts.get("prefix", ""), parts.get("suffix", "")))
+    return out
 
 
 def _names_function(value: Any, logical: str) -> bool:
