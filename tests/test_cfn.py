@@ -1163,3 +1163,25 @@ def test_a_bucket_notification_outside_sam_events_names_the_events_bucket(
     template = sam_function(tmp_path, code=S3_EVENT_READER, resources=notification)
     got = {(p.action, p.resource) for p in _suggest(template).permissions}
     assert got == {("s3:GetObject", expected)}
+
+
+def test_a_role_the_function_names_by_its_arn_is_the_templates_role(tmp_path: Path) -> None:
+    """``Role: !Sub arn:…:role/worker-role`` is the template's role whose RoleName is
+    worker-role, with the policies that name it by Ref, by RoleName and by name: it was
+    "a role not defined in this template", and the review compared nothing."""
+    template = sam_function(tmp_path, resources=(
+        "  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: worker-role\n      AssumeRolePolicyDocument: {}\n"
+        "  Queue:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      Roles: [!Ref Role]\n"
+        "      PolicyDocument: {Statement: [{Effect: Allow, Action: sqs:SendMessage, Resource: arn:aws:sqs:us-east-1:1:jobs}]}\n"
+        "  Topic:\n    Type: AWS::IAM::RolePolicy\n    Properties:\n      RoleName: !Ref Role\n      PolicyName: topic\n"
+        "      PolicyDocument: {Statement: [{Effect: Allow, Action: sns:Publish, Resource: arn:aws:sns:us-east-1:1:t}]}\n"
+        "  Files:\n    Type: AWS::IAM::Policy\n    Properties:\n      PolicyName: files\n      Roles: [worker-role]\n"
+        "      PolicyDocument: {Statement: [{Effect: Allow, Action: s3:GetObject, Resource: 'arn:aws:s3:::cfg/*'}]}\n"
+    ), properties="      Role: !Sub arn:aws:iam::${AWS::AccountId}:role/worker-role\n")
+    tpl = load_template(str(template), region="us-east-1", account="1")
+    current = tpl.current_policy(tpl.function("Fn"))
+    assert (current.role, current.unknown) == ("Role", "")
+    assert sorted((st.actions, st.resources) for st in current.policy.statements) == [
+        (("s3:GetObject",), ("arn:aws:s3:::cfg/*",)), (("sns:Publish",), ("arn:aws:sns:us-east-1:1:t",)),
+        (("sqs:SendMessage",), ("arn:aws:sqs:us-east-1:1:jobs",)),
+    ]

@@ -332,12 +332,12 @@ def _cfn(doc: dict[str, Any], resolver: Any, tpl: Template, fn: FunctionInfo) ->
         boundary = props.get("PermissionsBoundary", shared_props.get("PermissionsBoundary"))
         return _bounded(CurrentPolicy(PolicyDocument(tuple(statements)), tuple(sorted(set(managed))), f"{fn.name}Role"),
                         boundary, resources, resolver, where)
-    logical = _role_logical(role_ref, resources)
+    logical = _role_logical(role_ref, resources, resolver)
     shared = tuple(sorted(
         other for other, r in resources.items()
         if other != fn.name and isinstance(r, dict)
         and r.get("Type") in ("AWS::Serverless::Function", "AWS::Lambda::Function")
-        and _role_logical((r.get("Properties") or {}).get("Role"), resources) == logical and logical
+        and _role_logical((r.get("Properties") or {}).get("Role"), resources, resolver) == logical and logical
     ))
     if logical is None:
         arn = resolver.str(role_ref) if role_ref is not None else ""
@@ -395,7 +395,7 @@ def _template_role(
             continue
         p = r.get("Properties") or {}
         roles = p.get("Roles") or ([p["RoleName"]] if "RoleName" in p else [])
-        if any(_role_logical(x, resources) == logical for x in roles):
+        if any(_role_logical(x, resources, resolver) == logical for x in roles):
             statements.extend(_statements(p.get("PolicyDocument"), resolver, f"{path}: {other}"))
     return _bounded(CurrentPolicy(PolicyDocument(tuple(statements)), tuple(sorted(set(managed))), logical, shared),
                     role.get("PermissionsBoundary"), resources, resolver, f"{path}: {logical}")
@@ -426,8 +426,10 @@ def _own_managed_policy(ref: Any, resources: dict[str, Any]) -> str | None:
     return name if isinstance(res, dict) and res.get("Type") == "AWS::IAM::ManagedPolicy" else None
 
 
-def _role_logical(ref: Any, resources: dict[str, Any]) -> str | None:
-    """The logical id of the AWS::IAM::Role a Role property points at (Ref, GetAtt, name)."""
+def _role_logical(ref: Any, resources: dict[str, Any], resolver: Any = None) -> str | None:
+    """The logical id of the AWS::IAM::Role a Role property points at (Ref, GetAtt, logical
+    id); with ``resolver``, also its ARN or name as text (``!Sub arn:…:role/worker``) when
+    the template names the role so (``RoleName: worker``)."""
     name: Any = None
     if isinstance(ref, dict):
         if "Ref" in ref:
@@ -439,7 +441,17 @@ def _role_logical(ref: Any, resources: dict[str, Any]) -> str | None:
         name = ref
     if isinstance(name, str) and (resources.get(name) or {}).get("Type") == "AWS::IAM::Role":
         return name
-    return None
+    if resolver is None or ref is None or name is not None:
+        return None
+    text = resolver.str(ref)
+    role_name = text.rsplit("/", 1)[-1] if re.fullmatch(r"arn:[^:]+:iam::[^:]*:role/.+", text) else text
+    named = [
+        logical for logical, r in sorted(resources.items())
+        if isinstance(r, dict) and r.get("Type") == "AWS::IAM::Role"
+        and (r.get("Properties") or {}).get("RoleName") is not None
+        and resolver.str(r["Properties"]["RoleName"]) == role_name
+    ]
+    return named[0] if len(named) == 1 and role_name and role_name != "*" else None
 
 
 def _serverless(doc: dict[str, Any], resolver: Any, fn: FunctionInfo, functions: dict[str, FunctionInfo]) -> CurrentPolicy:
