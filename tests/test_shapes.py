@@ -2626,3 +2626,23 @@ def test_serverless_a_variables_fallback_may_be_another_variable(tmp_path: Path,
     monkeypatch.setenv("SHOP_REGION", "us-west-2")
     env = load_template(path, account="1", params={"stage": "test"}).function("fn").environment
     assert (env["TABLE"], env["REGION"]) == ("orders-test", "us-west-2")
+
+
+def test_serverless_a_role_named_by_its_arn_in_the_resources_is_read(tmp_path: Path) -> None:
+    """``provider.iam.role`` as the ARN of a role the resources section makes (by its
+    RoleName) is that role: it was "defined outside this file"."""
+    from lpgen.iac import load_template
+
+    (tmp_path / "serverless.yml").write_text(
+        "service: s5\n"
+        "provider:\n  name: aws\n  iam:\n    role: arn:aws:iam::${aws:accountId}:role/${self:service}-exec\n"
+        "functions:\n  fn: {handler: app.handler}\n"
+        "resources:\n  Resources:\n    Exec:\n      Type: AWS::IAM::Role\n      Properties:\n"
+        "        RoleName: ${self:service}-exec\n        AssumeRolePolicyDocument: {}\n"
+        "        Policies:\n          - PolicyName: p\n            PolicyDocument:\n"
+        "              Statement: [{Effect: Allow, Action: sqs:SendMessage, Resource: 'arn:aws:sqs:us-east-1:1:jobs'}]\n"
+    )
+    tpl = load_template(str(tmp_path / "serverless.yml"), region="us-east-1", account="1")
+    current = tpl.current_policy(tpl.function("fn"))
+    assert (current.role, current.unknown) == ("Exec", "")
+    assert [st.actions for st in current.policy.statements] == [("sqs:SendMessage",)]

@@ -463,14 +463,15 @@ def _serverless(doc: dict[str, Any], resolver: Any, fn: FunctionInfo, functions:
     custom = sls_custom_role(fn_doc, provider)
     if custom is not None:
         # NOTE: a role the service names instead of the one the Framework makes: one of the
-        # resources section's (its logical id, or a Ref or GetAtt of it), else made elsewhere.
+        # resources section's (its logical id, a Ref or GetAtt of it, its ARN or name), else
+        # made elsewhere.
         resources = follow(doc, ["resources", "Resources"])
         resources = resources if isinstance(resources, dict) else {}
-        logical = _role_logical(custom, resources)
+        logical = _role_logical(custom, resources, resolver)
         if logical is None:
             return CurrentPolicy(PolicyDocument(()), unknown=f"the role {resolver.str(custom)} is defined outside this file")
         users = tuple(sorted(k for k, v in (doc.get("functions") or {}).items()
-                             if k != fn.name and _role_logical(sls_custom_role(v, provider), resources) == logical))
+                             if k != fn.name and _role_logical(sls_custom_role(v, provider), resources, resolver) == logical))
         return _template_role(logical, resources, resolver, where, users)
     statements: list[Statement] = []
     plugin = follow(doc, ["custom", "serverless-iam-roles-per-function"])
