@@ -1014,6 +1014,8 @@ def _bucket_notifications(doc: dict[str, Any], resolver: Any, logical: str) -> l
         config = props.get("NotificationConfiguration")
         if not isinstance(config, dict):
             continue
+        name: Any
+        items: Any
         if res.get("Type") == "AWS::S3::Bucket":
             name, items, target, rules_at = {"Ref": bucket}, config.get("LambdaConfigurations"), "Function", ("S3Key", "Rules")
         elif res.get("Type") == "Custom::S3BucketNotifications":
