@@ -2639,3 +2639,53 @@ def test_python_dotenv_files_the_package_ships(tmp_path) -> None:
         ("sqs:GetQueueUrl", "arn:aws:sqs:us-east-1:1:jobs"), ("sns:Publish", "arn:aws:sns:us-east-1:1:alerts"),
     }
     assert not [f for f in result.findings if f.code == "LP202"]
+
+
+def test_a_methods_decorators_wrap_it(tmp_path) -> None:
+    """A method's decorator from the project (a timer, here a factory whose wrapper uses
+    functools.wraps) runs around it: the metric it puts is granted. functools.wraps(fn) is
+    the wrapper's decorator, not fn: fn was called with the wrapper as its argument, and
+    ``self.ROUTES`` of a function was reported as an import by a name not known."""
+    analysis = analyse_files(tmp_path, {"metrics.py": """
+        import functools
+        import time
+
+        import boto3
+
+        cw = boto3.client("cloudwatch")
+
+
+        def timed(metric):
+            def deco(fn):
+                @functools.wraps(fn)
+                def wrapper(self, event, context):
+                    start = time.time()
+                    try:
+                        return fn(self, event, context)
+                    finally:
+                        cw.put_metric_data(Namespace="svc", MetricData=[{"MetricName": metric, "Value": time.time() - start}])
+                return wrapper
+            return deco
+    """, "jobs.py": """
+        import boto3
+
+        def run(payload):
+            boto3.client("sqs").send_message(QueueUrl="https://sqs.us-east-1.amazonaws.com/1/jobs", MessageBody=payload)
+    """, "app.py": """
+        import importlib
+
+        from metrics import timed
+
+
+        class Handler:
+            ROUTES = {"jobs": "jobs"}
+
+            @timed("latency")
+            def __call__(self, event, context):
+                return importlib.import_module(self.ROUTES[event["action"]]).run(event["payload"])
+
+
+        lambda_handler = Handler()
+    """}, target="app.lambda_handler")
+    assert sorted(c.operation for c in analysis.calls) == ["PutMetricData", "SendMessage"]
+    assert not analysis.unresolved

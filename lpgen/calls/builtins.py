@@ -316,9 +316,10 @@ class BuiltinCalls(BotoCalls):
             # NOTE: S3 event keys arrive URL-encoded; decoding keeps a key's known prefix.
             text = args[0] if args else ()
             return text if text and all(isinstance(v, Str) for v in text) else (Str("*"),)
+        if name in ("functools.lru_cache", "functools.cache") and args and any(isinstance(a, Func) for a in args[0]):
+            return args[0]
         if name in ("functools.lru_cache", "functools.cache", "functools.wraps"):
-            if args and any(isinstance(a, Func) for a in args[0]):
-                return args[0]
+            # NOTE: functools.wraps(fn) is a decorator of the wrapper; fn is only copied from.
             return (Builtin("identity-decorator"),)
         if name == "identity-decorator":
             return args[0] if args else UNKNOWN_VALS

@@ -1303,17 +1303,8 @@ class Analyzer(BuiltinCalls):
         """Bind a ``def``; decorators from the project are remembered as wrappers."""
         qual = f"{frame.func.qualname}.{node.name}" if frame.func else node.name
         func = Func(node, frame.module.name, qual, None if frame.is_module else frame)
-        wrappers: list[Func] = []
         made = len(self.calls)
-        for dec in node.decorator_list:
-            dv = self.ev(dec, frame)
-            for d in dv:
-                if isinstance(d, Func):
-                    for w in self.call_value(d, [(func,)], {}, dec, frame):
-                        if isinstance(w, Func) and w is not func:
-                            wrappers.append(w)
-        if wrappers:
-            self.wrappers[id(node)] = wrappers
+        self._decorate(func, frame)
         if frame.is_module and any(_registers(dec, frame, self) for dec in node.decorator_list):
             self._syntax.routes.add(id(node))
             if any(_makes_own_function(dec, frame, self) for dec in node.decorator_list):
@@ -1324,6 +1315,19 @@ class Analyzer(BuiltinCalls):
                     # role) is that function's, not the named handler's.
                     del self.calls[made:]
         frame.locals[node.name] = (func,)
+
+    def _decorate(self, func: Func, frame: Frame) -> None:
+        """Run the project's decorators of ``func`` on it: the functions they return in its
+        place are remembered as its wrappers, run whenever it is (``invoke``)."""
+        wrappers: list[Func] = []
+        for dec in getattr(func.node, "decorator_list", ()):
+            for d in self.ev(dec, frame):
+                if isinstance(d, Func):
+                    for w in self.call_value(d, [(func,)], {}, dec, frame):
+                        if isinstance(w, Func) and w is not func:
+                            wrappers.append(w)
+        if wrappers:
+            self.wrappers[id(func.node)] = wrappers
 
     def define_class(self, node: ast.ClassDef, frame: Frame) -> None:
         """Execute a class body into the class namespace."""
@@ -1337,6 +1341,10 @@ class Analyzer(BuiltinCalls):
             for stmt in node.body:
                 if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     f = Func(stmt, frame.module.name, f"{node.name}.{stmt.name}")
+                    if stmt.decorator_list:
+                        # NOTE: a method's decorators from the project (a timer, a retry)
+                        # wrap it as a function's do.
+                        self._decorate(f, body)
                     body.locals[stmt.name] = (f,)
                 else:
                     self.exec_stmt(stmt, body)
