@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from conftest import MORE_TYPES_CODE, MORE_TYPES_GRANTS, kafka_iam, sam_function
 
+from lpgen import api
 from lpgen.errors import TemplateError
 from lpgen.iac import emit, load_template
 from lpgen.iac.cfn import load_document
@@ -1185,3 +1186,25 @@ def test_a_role_the_function_names_by_its_arn_is_the_templates_role(tmp_path: Pa
         (("s3:GetObject",), ("arn:aws:s3:::cfg/*",)), (("sns:Publish",), ("arn:aws:sns:us-east-1:1:t",)),
         (("sqs:SendMessage",), ("arn:aws:sqs:us-east-1:1:jobs",)),
     ]
+
+
+def test_an_sns_event_through_a_queue_polls_that_queue(tmp_path: Path) -> None:
+    """``SqsSubscription: true`` makes SAM deliver the topic's messages to a queue it makes
+    (``FnNotesQueue``) and poll it with the role, as it does a queue the event names; SAM
+    attaches the SQS poller's managed policy for either. The poller's grants were missing
+    from the suggestion."""
+    template = sam_function(tmp_path, resources="  Topic:\n    Type: AWS::SNS::Topic\n  Mine:\n    Type: AWS::SQS::Queue\n",
+                            properties=(
+        "      Events:\n"
+        "        Notes:\n          Type: SNS\n          Properties: {Topic: !Ref Topic, SqsSubscription: true}\n"
+        "        Audit:\n          Type: SNS\n          Properties:\n            Topic: !Ref Topic\n"
+        "            SqsSubscription: {QueueArn: !GetAtt Mine.Arn, QueueUrl: !Ref Mine}\n"))
+    tpl = load_template(str(template), region="us-east-1", account="1", params={"AWS::StackName": "st"})
+    got = {(p.action, p.resource) for p in api.suggest_for_function(tpl, "Fn").permissions}
+    assert got == {(action, f"arn:aws:sqs:us-east-1:1:st-{queue}-*")
+                   for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
+                   for queue in ("FnNotesQueue", "Mine")}
+    assert tpl.current_policy(tpl.function("Fn")).managed == (
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole",
+    )

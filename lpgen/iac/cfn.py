@@ -39,6 +39,7 @@ from lpgen.iac.model import (
     follow,
     key_alias,
     msk_iam_grants,
+    sns_queue,
     source_secrets,
     unresolved_in,
 )
@@ -230,6 +231,12 @@ class Resolver:
         """what the values read took that is not known here: dynamic references
         (``{{resolve:ssm:/app/table}}``), other stacks' exports, parameters without a value."""
         """parameters resolved to their Default since this was last cleared."""
+
+    def implied(self, logical: str, rtype: str) -> None:
+        """Let ``Ref`` and ``Fn::GetAtt`` name a resource SAM makes for a function (an SNS
+        event's queue), as a template may."""
+        if logical not in self.resources:
+            self.resources = {**self.resources, logical: {"Type": rtype}}
 
     def pseudo(self, name: str) -> str | None:
         return {
@@ -861,6 +868,14 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
             secrets += source_secrets(eprops.get("SourceAccessConfigurations"), resolver.str)
             if eprops.get("SecretsManagerKmsKeyId") is not None:
                 keys.append(resolver.scope.arn("kms", f"key/{resolver.str(eprops['SecretsManagerKmsKeyId'])}"))
+            queue = sns_queue(event)
+            if queue is not None:
+                # NOTE: SNS delivers to a queue the function polls: SAM's own (whose name
+                # Ref and GetAtt may use), or the one the event names.
+                if queue is True:
+                    resolver.implied(f"{logical}{ename}Queue", "AWS::SQS::Queue")
+                    queue = {"Fn::GetAtt": [f"{logical}{ename}Queue", "Arn"]}
+                sources.append(EventSource("sqs", resolver.str(queue), at))
             if etype == "SQS":
                 sources.append(EventSource("sqs", resolver.arn(eprops.get("Queue"), "Arn"), at))
             elif etype == "Kinesis":

@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any
 
 from lpgen.errors import PolicyError, TemplateError
-from lpgen.iac.model import THROUGH_VPC, CurrentPolicy, FunctionInfo, Template, follow
+from lpgen.iac.model import THROUGH_VPC, CurrentPolicy, FunctionInfo, Template, follow, sns_queue
 from lpgen.policy.match import action_matches, covers, intersects
 from lpgen.policy.model import PolicyDocument, Statement
 from lpgen.policy.parse import parse_statement
@@ -129,7 +129,10 @@ def _event_source_policies(props: dict[str, Any]) -> dict[str, Any]:
     DynamoDB streams, MSK), by name."""
     events = props.get("Events")
     kinds = {str(e.get("Type")) for e in (events.values() if isinstance(events, dict) else ()) if isinstance(e, dict)}
+    if any(sns_queue(e) is not None for e in (events.values() if isinstance(events, dict) else ())):
+        kinds.add("SQS")
     return {name: p for name, p in _known_managed().items() if p.get("event") in kinds}
+
 
 
 def _samtranslator_data(what: str, *path: str) -> dict[str, Any]:

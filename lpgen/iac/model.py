@@ -131,6 +131,17 @@ class S3Trigger:
     """delivered through EventBridge (``detail.bucket.name``), not as a notification."""
 
 
+def sns_queue(event: Any) -> Any:
+    """The queue an SNS event with ``SqsSubscription`` delivers through, which the function
+    polls: ``True`` for the one SAM makes (``<Function><Event>Queue``), else the ``QueueArn``
+    given; None for an event without one."""
+    if not isinstance(event, dict) or event.get("Type") != "SNS":
+        return None
+    sub = (event.get("Properties") or {}).get("SqsSubscription")
+    if sub is True or (isinstance(sub, str) and sub.lower() == "true"):
+        return True
+    return sub.get("QueueArn") if isinstance(sub, dict) else None
+
 def eventbridge_s3(pattern: Any, resolve: Any) -> list[S3Trigger] | None:
     """The S3 events an EventBridge rule's pattern lets through (``source: [aws.s3]``, the
     ``detail.bucket.name`` list and one ``detail.object.key`` prefix or suffix filter), or
