@@ -1529,3 +1529,14 @@ def test_a_function_named_with_a_part_not_known_keeps_its_log_group(tmp_path: Pa
     out = CliRunner().invoke(main, ["suggest", "--template", str(tmp_path), "--format", "terraform"])
     assert out.exit_code == 0, out.output
     assert ':log-group:/aws/lambda/shop-*-fn:*"]' in out.output
+
+
+def test_a_heredoc_value_is_its_lines(tmp_path: Path) -> None:
+    """A heredoc is its lines, each with its newline; ``<<-`` takes their common indent off."""
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
+        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = "arn:aws:iam::1:role/r"\n'
+        '  environment {\n    variables = {\n      PLAIN = <<EOT\nqueue-${"a"}\nEOT\n'
+        '      INDENTED = <<-EOT\n        one\n          two\n        EOT\n    }\n  }\n}\n')
+    env = load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1").function("fn").environment
+    assert (env["PLAIN"], env["INDENTED"]) == ("queue-a\n", "one\n  two\n")

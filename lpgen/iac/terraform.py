@@ -189,7 +189,8 @@ class Evaluator:
             return _Parser(text[2:-1], self).parse()
         heredoc = _HEREDOC.fullmatch(text)
         if heredoc:
-            body = heredoc.group("body")
+            # NOTE: each line of a heredoc ends with its newline, the last one's too.
+            body = heredoc.group("body") + "\n" if heredoc.group("body") else ""
             return self.template(textwrap.dedent(body) if heredoc.group("indent") else body, escapes=False)
         if text.startswith('"') and text.endswith('"') and len(text) >= 2:
             return self.template(text[1:-1])
