@@ -2486,9 +2486,12 @@ def test_a_copy_of_the_sdk_or_of_installed_packages_in_the_code_is_still_the_lib
     (tmp_path / "vendored" / "__init__.py").write_text("import boto3\ndef hidden():\n    boto3.client('sqs').purge_queue(QueueUrl='u')\n")
     (tmp_path / "vendored-1.0.dist-info").mkdir()
     (tmp_path / "vendored-1.0.dist-info" / "RECORD").write_text("vendored/__init__.py,sha256=x,1\nvendored-1.0.dist-info/RECORD,,\n")
-    # an installed package the code imports (a team's shared library) is still followed
+    # an installed package the code imports (a team's shared library) is still followed;
+    # what it holds that the code does not reach is no unreachable code of the function's
     (tmp_path / "shared").mkdir()
-    (tmp_path / "shared" / "__init__.py").write_text("import boto3\ndef audit():\n    boto3.client('sqs').send_message(QueueUrl='u', MessageBody='m')\n")
+    (tmp_path / "shared" / "__init__.py").write_text(
+        "import boto3\ndef audit():\n    boto3.client('sqs').send_message(QueueUrl='u', MessageBody='m')\n"
+        "def purge():\n    boto3.client('sqs').purge_queue(QueueUrl='u')\n")
     (tmp_path / "shared-2.0.dist-info").mkdir()
     (tmp_path / "shared-2.0.dist-info" / "RECORD").write_text("shared/__init__.py,sha256=x,1\n")
     (tmp_path / "app.py").write_text(

@@ -40,6 +40,10 @@ class Project:
     fallback: tuple[Path, ...] = ()
     """folders an import the roots do not resolve is looked for in, last (the template's:
     shared code a build copies into each function)."""
+    installed: tuple[str, ...] = ()
+    """modules ``pip install -t`` put beside the code (its dependencies, not the function's
+    own package): followed where the code imports them, but what they hold that the code
+    does not reach is no concern of the function's."""
     inline: tuple[tuple[str, str], ...] = ()
     """(module name, source) of code a template holds inline; the module's path is the
     template's, and the source is padded so that its lines are the template's."""
@@ -256,12 +260,14 @@ def discover(
                 if own not in roots:
                     roots.append(own)
                 targets.append(module_name(f, own))
+    installed: set[str] = set()
     for r in roots:
         # NOTE: what pip installed beside the code is no target, but the code imports it.
         for f in walk(r, installed_too=True):
             name = name_of(f, r)
             if name:
                 files.setdefault(name, f)
+        installed.update(name_of(f, r) for f, by_pip in walked[r] if by_pip)
     for t in targets:
         if t not in files:
             # a file outside every root (should not happen) still gets analysed
@@ -280,9 +286,11 @@ def discover(
         entry_module, entry_function = mod, func
         if mod not in files:
             raise SourceError(f"handler {handler}: module {mod} not found under {roots[0] if roots else '.'}")
+    own_top = entry_module.split(".")[0] if entry_module else None
     return Project(
         roots=tuple(roots),
         modules=tuple(sorted(files.items())),
+        installed=tuple(sorted(n for n in installed - set(targets) if n and n.split(".")[0] != own_top)),
         entry_module=entry_module,
         entry_function=entry_function,
         targets=tuple(sorted(set(targets))),
