@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -184,6 +184,7 @@ def analyze(
     env_complete: bool = False,
     inline: tuple[str, str, str] | None = None,
     fallback: Sequence[StrPath] | None = None,
+    parameters: Mapping[str, str] | None = None,
 ) -> Analysis:
     """Statically analyse handler code and return every AWS call it can make.
 
@@ -191,13 +192,16 @@ def analyze(
     core); one named entry is analysed in this process. ``env_complete`` says ``env`` is
     the function's whole environment (a template's): a variable not in it is not set.
     ``inline`` is (module, template path, source) of code a template holds inline;
-    ``fallback`` folders resolve, last, imports nothing else does (see ``discover``)."""
+    ``fallback`` folders resolve, last, imports nothing else does (see ``discover``);
+    ``parameters`` are the SSM parameters the function's template makes (name → value)."""
     # NOTE: with thousands of modules alive, the collector's full passes cost more than parsing.
     with collector_paused():
         project = discover(paths, root=root, handler=handler, libraries=libraries, inline=inline, fallback=fallback)
         if project.entry_module is None and len(project.targets) >= PARALLEL_MODULES and (jobs or os.cpu_count() or 1) > 1:
-            return _analyze_parallel(project, env, region, account, jobs or os.cpu_count() or 1, event, env_complete)
-        return _analyze(project, env=env, region=region, account=account, event=event, env_complete=env_complete)
+            return _analyze_parallel(project, env, region, account, jobs or os.cpu_count() or 1, event, env_complete,
+                                     parameters)
+        return _analyze(project, env=env, region=region, account=account, event=event, env_complete=env_complete,
+                        parameters=parameters)
 
 
 PARALLEL_MODULES = 64
@@ -206,7 +210,7 @@ PARALLEL_MODULES = 64
 
 def _analyze_parallel(
     project: Project, env: dict[str, str] | None, region: str | None, account: str | None, jobs: int,
-    event: Vals | None = None, env_complete: bool = False,
+    event: Vals | None = None, env_complete: bool = False, parameters: Mapping[str, str] | None = None,
 ) -> Analysis:
     """Analyse the entry modules in ``jobs`` processes; each follows its own imports.
 
@@ -224,7 +228,7 @@ def _analyze_parallel(
     # NOTE: each part reports the unreachable calls of its own modules only (and of modules
     # outside every part); those the other parts import are theirs.
     run = partial(_analyze_part, env=env, region=region, account=account, all_targets=frozenset(targets), event=event,
-                  env_complete=env_complete)
+                  env_complete=env_complete, parameters=parameters)
     # NOTE: a part skips tearing its syntax trees down (a tenth of the analysis) when its
     # process ends without the teardown: a worker always does, this process only when the
     # command said so; else every part runs in a worker. This process loads the mapping
@@ -293,12 +297,14 @@ def _analyze_part(
     project: Project, env: dict[str, str] | None, region: str | None, account: str | None,
     by_name: bool | None = None, all_targets: frozenset[str] = frozenset(), event: Vals | None = None,
     env_complete: bool = False,
+    parameters: Mapping[str, str] | None = None,
 ) -> Analysis:
     from lpgen.parallel import skips_teardown
 
     others = all_targets - set(project.targets)
     result = _analyze(project, env=env, region=region, account=account, full_entry_text=True,
-                      retain=skips_teardown(), by_name=by_name, others=others, event=event, env_complete=env_complete)
+                      retain=skips_teardown(), by_name=by_name, others=others, event=event, env_complete=env_complete,
+                      parameters=parameters)
     # NOTE: the caller has the project; sending every module's path back would only cost pickling.
     return replace(result, project=replace(project, modules=()))
 
@@ -320,9 +326,10 @@ def _analyze(
     others: frozenset[str] | set[str] = frozenset(),
     event: Vals | None = None,
     env_complete: bool = False,
+    parameters: Mapping[str, str] | None = None,
 ) -> Analysis:
     scope = {"region": region, "account": account, "partition": partition_of(region) if region or account else None}
-    analyzer = Analyzer(project, env, scope, event)
+    analyzer = Analyzer(project, env, scope, event, parameters)
     analyzer.env_complete = env_complete
     entries, entry_text = _run_entries(project, analyzer, by_name)
     if not full_entry_text and entry_text.endswith(BY_NAME) and len(entries) > 5:
@@ -511,6 +518,7 @@ def suggest(
     fallback: Sequence[StrPath] | None = None,
     env_source: tuple[str, int] | None = None,
     layers: tuple[str, ...] = (),
+    parameters: Mapping[str, str] | None = None,
 ) -> Suggestion:
     """Analyse code and build the least-privilege policy it needs.
 
@@ -521,11 +529,12 @@ def suggest(
     ``extra_permissions`` and ``extra_findings`` come from elsewhere (a template).
     ``env_source`` is the (path, line) that sets ``env`` (the function in its template), and
     ``layers`` the ARNs of the function's published layers: what the extensions they configure
-    or run fetch is granted, with that evidence (``lpgen.calls.extensions``).
+    or run fetch is granted, with that evidence (``lpgen.calls.extensions``). ``parameters``
+    are the SSM parameters the function's template makes (name → value).
     """
     analysis = analyze(paths, env=lambda_environment(env, region), root=root, handler=handler, region=region,
                        account=account, jobs=jobs, libraries=libraries, event=event, env_complete=env_complete,
-                       inline=inline, fallback=fallback)
+                       inline=inline, fallback=fallback, parameters=parameters)
     # NOTE: imported after the analysis, which loads them while its workers run.
     from lpgen.calls.extensions import extension_calls
     from lpgen.permissions.arns import Scope
@@ -745,6 +754,7 @@ def suggest_for_function(
         layers=fn.layer_arns,
         event=_template_event(fn),
         env_complete=True,
+        parameters=dict(template.ssm_parameters),
     )
 
 

@@ -1208,3 +1208,23 @@ def test_an_sns_event_through_a_queue_polls_that_queue(tmp_path: Path) -> None:
         "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
         "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole",
     )
+
+
+def test_a_name_read_from_an_ssm_parameter_the_template_makes_is_its_value(tmp_path: Path) -> None:
+    """A table name kept in a parameter the template makes (``Value: !Ref Table``) and read
+    with ``ssm.get_parameter`` names that table; a parameter made elsewhere stays unknown."""
+    template = sam_function(tmp_path, code=(
+        "import boto3\n"
+        "ssm = boto3.client('ssm')\n"
+        "TABLE = ssm.get_parameter(Name='/orders/table')['Parameter']['Value']\n"
+        "def handler(event, context):\n"
+        "    boto3.resource('dynamodb').Table(TABLE).put_item(Item={})\n"
+        "    other = ssm.get_parameter(Name='/shared/table')['Parameter']['Value']\n"
+        "    boto3.client('dynamodb').get_item(TableName=other, Key={})\n"
+    ), resources=(
+        "  Table:\n    Type: AWS::DynamoDB::Table\n    Properties: {TableName: orders}\n"
+        "  TableName:\n    Type: AWS::SSM::Parameter\n    Properties: {Name: /orders/table, Type: String, Value: !Ref Table}\n"
+    ))
+    got = {(p.action, p.resource) for p in _suggest(template).permissions if p.action.startswith("dynamodb:")}
+    assert got == {("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/orders"),
+                   ("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/*")}

@@ -1540,3 +1540,17 @@ def test_a_heredoc_value_is_its_lines(tmp_path: Path) -> None:
         '      INDENTED = <<-EOT\n        one\n          two\n        EOT\n    }\n  }\n}\n')
     env = load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1").function("fn").environment
     assert (env["PLAIN"], env["INDENTED"]) == ("queue-a\n", "one\n  two\n")
+
+
+def test_a_name_read_from_an_ssm_parameter_the_module_makes_is_its_value(tmp_path: Path) -> None:
+    """Powertools' ``parameters.get_parameter`` of an ``aws_ssm_parameter`` the module makes
+    returns the value the module gives it: the queue it names."""
+    got = _grants(tmp_path, (
+        "    from aws_lambda_powertools.utilities import parameters\n"
+        "    url = parameters.get_parameter('/app/queue-url')\n"
+        "    boto3.client('sqs').send_message(QueueUrl=url, MessageBody='m')\n"
+    ), 'resource "aws_sqs_queue" "jobs" {\n  name = "jobs"\n}\n'
+       'resource "aws_ssm_parameter" "queue" {\n  name = "/app/queue-url"\n  type = "String"\n'
+       '  value = aws_sqs_queue.jobs.url\n}\n')
+    assert got == {("ssm:GetParameter", "arn:aws:ssm:us-east-1:1:parameter/app/queue-url"),
+                   ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:jobs")}

@@ -7,6 +7,7 @@ Everything here is read from the catalogue (botocore service models, boto3 resou
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -226,7 +227,7 @@ _TPL = re.compile(r"\$\{([^}]+)\}")
 
 
 def response_value(
-    resp: Response, key: str, scope: dict[str, str | None]
+    resp: Response, key: str, scope: dict[str, str | None], parameters: Mapping[str, str] | None = None
 ) -> Vals | None:
     """The value of ``resp[key]`` when the catalogue says how it follows from the request.
 
@@ -239,7 +240,7 @@ def response_value(
         # each of the fields gives.
         fields, _, rest = key[1:].partition("]")
         rest = rest.removeprefix("|")
-        found = [v for f in fields.split(",") for v in response_value(resp, f.strip() + rest, scope) or ()]
+        found = [v for f in fields.split(",") for v in response_value(resp, f.strip() + rest, scope, parameters) or ()]
         return vals(*found) if found else None
     template = templates.get(key)
     if template is None and ("." in key or "[" in key):
@@ -255,17 +256,25 @@ def response_value(
             template = template[0] if template else None  # NOTE: one item of the list
     if template is None:
         return None
-    return from_request(template, resp, scope)
+    return from_request(template, resp, scope, parameters)
 
 
-def from_request(template: Any, resp: Response, scope: dict[str, str | None]) -> Vals:
+def from_request(
+    template: Any, resp: Response, scope: dict[str, str | None], parameters: Mapping[str, str] | None = None
+) -> Vals:
     """A template of ``response_value`` filled from the request ``resp`` answers: ``${Member}``
     (``${A|B}`` the first given, ``${A|'text'}`` the text when A is not given, ``${Member#name}``
     the resource name of an ARN), ``${Region}``, ``${Account}`` and ``${Partition}`` from the
-    call or the scope, else ``OWN_PLACE``'s; anything else not given is ``*``."""
+    call or the scope, else ``OWN_PLACE``'s; ``${@ssm Member}`` the value ``parameters`` (the
+    SSM parameters the function's template makes) gives the parameter the member names;
+    anything else not given is ``*``."""
     request = dict(resp.request)
 
     def sub(m: re.Match[str]) -> str:
+        if m.group(1).startswith("@ssm "):
+            named = strings(request.get(m.group(1)[5:], ()))
+            given = [(parameters or {}).get(n) for n in named]
+            return cover([v for v in given if v is not None]) if named and None not in given else "*"
         for spec in m.group(1).split("|"):
             if len(spec) > 1 and spec[0] == spec[-1] == "'":
                 return spec[1:-1]

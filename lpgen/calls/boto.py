@@ -398,7 +398,7 @@ class BotoCalls:
             params: dict[str, Vals] = {}
             call = (args, kwargs, init_args, init_kwargs)
             for member, source in (spec.get("params") or {}).items():
-                value = _spec_value(source, *call)
+                value = spec_value(source, *call)
                 transform = spec.get("transform", {}).get(member)
                 if value is not None and transform and transform.startswith("meta:"):
                     # NOTE: what the Meta class of the model passed names (its table).
@@ -417,7 +417,7 @@ class BotoCalls:
         no AWS signer (basic auth, none) needs no IAM permission and records nothing."""
 
         def source(text: str) -> Vals | None:
-            return _spec_value(text, args, kwargs, init_args, init_kwargs)
+            return spec_value(text, args, kwargs, init_args, init_kwargs)
 
         services = aws.signed_services()
         verbs = [v.upper() for v in strings(source(str(spec["signed"])[4:]) or UNKNOWN_VALS)] if str(
@@ -512,7 +512,7 @@ def _urls(given: Vals) -> list[str]:
     return sorted(set(out)) or ["*"]
 
 
-def _spec_value(
+def spec_value(
     source: Any, args: list[Vals], kwargs: dict[str, Vals], init_args: list[Vals], init_kwargs: dict[str, Vals],
 ) -> Vals | None:
     """The value a library call's spec names: ``"name|0"`` (the keyword, else the position),
@@ -520,7 +520,7 @@ def _spec_value(
     of the object passed), ``"'text'"`` (a text the library makes itself), or a dict of
     these (a structure of the request); None when the call gives none of them."""
     if isinstance(source, dict):
-        inner = {k: v for k, v in ((k, _spec_value(src, args, kwargs, init_args, init_kwargs))
+        inner = {k: v for k, v in ((k, spec_value(src, args, kwargs, init_args, init_kwargs))
                                    for k, src in source.items()) if v is not None}
         return (DictV(tuple(inner.items())),) if inner else None
     for part in str(source).split("|"):
@@ -547,7 +547,7 @@ def path_below(obj: LibObject, parts: list[Vals]) -> Vals | None:
     ``parts`` (``root / "in"``, ``root.joinpath("in", name)``): the same class on the path
     below; None when the object is no such path."""
     source = (aws.library_model(obj.name) or {}).get("path")
-    base = _spec_value(source, list(obj.args), dict(obj.kwargs), [], {}) if source else None
+    base = spec_value(source, list(obj.args), dict(obj.kwargs), [], {}) if source else None
     if base is None:
         return None
     paths = [p.rstrip("/") for p in strings(base)]

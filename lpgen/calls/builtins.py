@@ -492,7 +492,7 @@ class BuiltinCalls(BotoCalls):
             out2: list[V] = []
             for k in strings(args[0]):
                 self.read_field(obj, k, node, frame)
-                out2.extend(aws.response_value(obj, k, self.scope) or (Unknown(f"response of {obj.operation}"),))
+                out2.extend(aws.response_value(obj, k, self.scope, self.environment.parameters) or (Unknown(f"response of {obj.operation}"),))
             return vals(*out2)
         if type(obj) is Builtin and obj.name == "string template" and method in ("substitute", "safe_substitute"):
             # NOTE: string.Template("reports/${env}/").substitute(env=ENV): each field by name.
@@ -508,7 +508,7 @@ class BuiltinCalls(BotoCalls):
             # selects from every page: each item follows from the request where a page's does.
             # A list it selects is yielded item by item.
             items: list[V] = []
-            for selected in (x for e in strings(args[0]) for x in aws.response_value(obj, e, self.scope) or ()):
+            for selected in (x for e in strings(args[0]) for x in aws.response_value(obj, e, self.scope, self.environment.parameters) or ()):
                 if isinstance(selected, SeqV):
                     items.extend(v for item in selected.items for v in item)
                 else:

@@ -13,14 +13,14 @@ import ast
 import os
 import posixpath
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
 from lpgen.calls import aws, datafiles
-from lpgen.calls.boto import path_below
+from lpgen.calls.boto import path_below, spec_value
 from lpgen.calls.builtins import (
     DATA_LOADERS,
     PATH_ATTRIBUTES,
@@ -194,10 +194,10 @@ class _Key:
 
 
 class _Environment:
-    """What the analysed code does with its process's environment: its variables, and the
-    session boto3 makes clients from."""
+    """What the analysed code does with its process's environment: its variables, the
+    session boto3 makes clients from, and the SSM parameters its deployment makes."""
 
-    __slots__ = ("assumed", "default_sessions", "written")
+    __slots__ = ("assumed", "default_sessions", "parameters", "written")
 
     def __init__(self) -> None:
         self.assumed: set[str] = set()
@@ -208,6 +208,9 @@ class _Environment:
         self.default_sessions: tuple[Session, ...] = ()
         """the sessions ``boto3.setup_default_session`` made in this pass, which
         ``boto3.client`` and ``boto3.resource`` use from then on (none: boto3's own)."""
+        self.parameters: Mapping[str, str] = {}
+        """SSM parameter name → value, for the parameters the function's template makes:
+        what the code reads of them (``ssm.get_parameter(Name=…)``) is their value."""
 
 
 class _ByDoubt:
@@ -268,6 +271,7 @@ class Analyzer(BuiltinCalls):
         env: dict[str, str] | None = None,
         scope: dict[str, str | None] | None = None,
         event: Vals | None = None,
+        parameters: Mapping[str, str] | None = None,
     ) -> None:
         self.project = project
         self.event: Vals = event or (Unknown("the invocation event"),)
@@ -286,6 +290,7 @@ class Analyzer(BuiltinCalls):
         """each class's bases in lookup order, until a class statement runs again."""
         self._syntax = _SyntaxFacts()
         self.environment = _Environment()
+        self.environment.parameters = dict(parameters or {})
         self.env_complete = False
         """the environment is the function's whole environment (from its template): a
         variable not in it is not set, so its default is what the code gets."""
@@ -346,7 +351,7 @@ class Analyzer(BuiltinCalls):
         bodies, classes and invocations are final, so running what the entries did not
         reach need not run every module again. (A call made in a reused invocation was
         reached, so it is no unreachable call anyway.)"""
-        side = Analyzer(self.project, self.env, self.scope)
+        side = Analyzer(self.project, self.env, self.scope, parameters=self.environment.parameters)
         side.env_complete = self.env_complete
         side.heap.update(self.heap)
         side.global_writes.update(self.global_writes)
@@ -1316,6 +1321,15 @@ class Analyzer(BuiltinCalls):
                     del self.calls[made:]
         frame.locals[node.name] = (func,)
 
+    def _ssm_value(self, source: str, args: list[Vals], kwargs: dict[str, Vals]) -> Vals:
+        """What a library's read of an SSM parameter returns: the value the function's
+        template gives the parameter the argument ``source`` names, when it makes it."""
+        names = strings(spec_value(source, args, kwargs, [], {}) or ())
+        given = [self.environment.parameters.get(n) for n in names]
+        if names and None not in given:
+            return vals(*(Str(v) for v in given if v is not None))
+        return (Unknown("the value of an SSM parameter"),)
+
     def _decorate(self, func: Func, frame: Frame) -> None:
         """Run the project's decorators of ``func`` on it: the functions they return in its
         place are remembered as its wrappers, run whenever it is (``invoke``)."""
@@ -1632,7 +1646,7 @@ class Analyzer(BuiltinCalls):
             elif isinstance(b, Response):
                 for k in strings(keys):
                     self.read_field(b, k, node or index, frame)
-                    out.extend(aws.response_value(b, k, self.scope) or (Unknown(f"response of {b.operation}"),))
+                    out.extend(aws.response_value(b, k, self.scope, self.environment.parameters) or (Unknown(f"response of {b.operation}"),))
             elif isinstance(b, SeqV):
                 idx = [v.value for v in keys if isinstance(v, Const) and isinstance(v.value, int)]
                 if b.homogeneous or not idx:
@@ -2067,6 +2081,9 @@ class Analyzer(BuiltinCalls):
                 if str(model.get("returns", "")).startswith("object:"):
                     # NOTE: a factory of a modelled object (create_transfer_manager).
                     return (LibObject(model["returns"][7:], tuple(args), tuple(sorted(kwargs.items()))),)
+                if str(model.get("returns", "")).startswith("ssm value:"):
+                    # NOTE: the value of a parameter the function's template makes.
+                    return self._ssm_value(model["returns"][10:], args, kwargs)
             if _standard_result(f.name):
                 # NOTE: a task, a lock, a date, a logger: never a client.
                 return UNKNOWN_VALS

@@ -965,8 +965,23 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
         )
     return Template(
         path, "cloudformation", functions, scope, _encrypted(doc, resolver, lines), _passed_roles(doc, resolver, lines),
-        _data_locations(doc, resolver, lines), source=(doc, resolver), not_created=not_created,
+        _data_locations(doc, resolver, lines), ssm_parameters(doc, resolver), source=(doc, resolver), not_created=not_created,
     )
+
+
+def ssm_parameters(doc: dict[str, Any], resolver: Resolver) -> tuple[tuple[str, str], ...]:
+    """(name, value) of the template's ``AWS::SSM::Parameter`` resources named by their
+    ``Name`` (a generated name is no name code would read); a value known only when the
+    stack deploys stays so."""
+    out: dict[str, str] = {}
+    for res in (doc.get("Resources") or {}).values():
+        props = res.get("Properties") if isinstance(res, dict) and res.get("Type") == "AWS::SSM::Parameter" else None
+        if not isinstance(props, dict) or props.get("Name") is None or props.get("Value") is None:
+            continue
+        name = resolver.str(props["Name"])
+        if name and "*" not in name:
+            out[name] = resolver.str(props["Value"])
+    return tuple(sorted(out.items()))
 
 
 def _created(doc: dict[str, Any], params: dict[str, str], scope: Scope, path: str) -> tuple[dict[str, Any], tuple[tuple[str, str, str], ...]]:

@@ -390,6 +390,9 @@ class Template:
     encrypted: tuple[EncryptedResource, ...] = ()
     passed_roles: tuple[PassedRoles, ...] = ()
     data_locations: tuple[DataLocation, ...] = ()
+    ssm_parameters: tuple[tuple[str, str], ...] = ()
+    """(name, value) of the SSM parameters the template makes (``AWS::SSM::Parameter``,
+    ``aws_ssm_parameter``): what code reads of them by name is their value."""
     source: Any = field(default=None, repr=False, compare=False)
     """the resolved document and its resolver, for reading today's policy."""
     not_created: tuple[tuple[str, str, str], ...] = ()

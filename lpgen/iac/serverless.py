@@ -600,13 +600,13 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
         )
     # NOTE: the resources section is CloudFormation: its encrypted resources, task definitions
     # and query locations imply what they do in a template (their lines under resources.).
-    from lpgen.iac.cfn import _data_locations, _encrypted, _passed_roles
+    from lpgen.iac.cfn import _data_locations, _encrypted, _passed_roles, ssm_parameters
 
     section = {"Resources": resources}
     where = {k.removeprefix("resources."): v for k, v in lines.items() if k.startswith("resources.Resources.")}
     return Template(
         path, "serverless", functions, scope, _encrypted(section, resolver, where), _passed_roles(section, resolver, where),
-        _data_locations(section, resolver, where), source=(doc, resolver, raw),
+        _data_locations(section, resolver, where), ssm_parameters(section, resolver), source=(doc, resolver, raw),
     )
 
 

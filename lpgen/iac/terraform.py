@@ -1126,7 +1126,20 @@ def _functions(
     ev.positions = positions
     functions = _module_functions(ev, "")
     return Template(path, "terraform", functions, scope, _encrypted(ev), _passed_roles(ev), _data_locations(ev),
-                    source=(merged, ev))
+                    _ssm_parameters(ev), source=(merged, ev))
+
+
+def _ssm_parameters(ev: Evaluator) -> tuple[tuple[str, str], ...]:
+    """(name, value) of the module's ``aws_ssm_parameter`` resources (one per instance)."""
+    out: dict[str, str] = {}
+    for _name, body in sorted(ev.resources.get("aws_ssm_parameter", {}).items()):
+        for _label, each, index in _instances(ev, body):
+            with ev.at(each, index):
+                name = ev.string(body.get("name") or "")
+                raw = body.get("value", body.get("insecure_value"))
+                if name and "*" not in name and raw is not None:
+                    out[name] = ev.string(raw)
+    return tuple(sorted(out.items()))
 
 
 def module_folders(tpl: Template) -> set[str]:
