@@ -1704,6 +1704,31 @@ def test_a_change_to_a_services_dotenv_reviews_its_functions(tmp_path: Path, mon
     assert "+ dynamodb:PutItem  arn:aws:dynamodb:us-east-1:1:table/invoices" in r.stdout
 
 
+def test_a_change_to_a_file_a_services_variables_read_reviews_its_functions(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The role's statements and the functions kept in files serverless.yml includes
+    (``${file(./iam.yml)}``, ``functions`` as a list of files): a change to one is a change
+    of the service's functions."""
+    repo = tmp_path / "repo"
+    write_files(repo, {
+        "app.py": PUT_ITEM.replace("'orders'", "os.environ['TABLE']").replace("import boto3", "import os, boto3"),
+        "serverless.yml": "service: s\nprovider:\n  name: aws\n  runtime: python3.12\n"
+                          "  iamRoleStatements: ${file(./iam.yml)}\nfunctions:\n  - ${file(./fns/put.yml)}\n",
+        "iam.yml": "- {Effect: Allow, Action: dynamodb:PutItem, Resource: 'arn:aws:dynamodb:us-east-1:1:table/orders'}\n",
+        "fns/put.yml": "put:\n  handler: app.handler\n  environment: {TABLE: orders}\n",
+    })
+    monkeypatch.chdir(repo)
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "orders")
+    (repo / "iam.yml").write_text("- {Effect: Allow, Action: 'dynamodb:*', Resource: '*'}\n")
+    _git(repo, "commit", "-q", "-am", "wider")
+    r = CliRunner().invoke(main, ["review", "--base", "HEAD~1", "--region", "us-east-1", "--account", "1", "--format", "text"])
+    assert r.exit_code == 0, r.output
+    assert "== put (serverless.yml)" in r.stdout
+    assert "dynamodb:*  *" in r.stdout
+
+
 def test_a_change_to_shared_code_outside_every_codeuri_reviews_the_functions_importing_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """common/helpers.py is in no function's CodeUri, but the handler imports it (a build step

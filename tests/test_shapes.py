@@ -2646,3 +2646,23 @@ def test_serverless_a_role_named_by_its_arn_in_the_resources_is_read(tmp_path: P
     current = tpl.current_policy(tpl.function("fn"))
     assert (current.role, current.unknown) == ("Exec", "")
     assert [st.actions for st in current.policy.statements] == [("sqs:SendMessage",)]
+
+
+def test_serverless_functions_and_resources_given_as_lists_are_merged(tmp_path: Path) -> None:
+    """The Framework takes ``functions`` and ``resources`` as lists (of mappings, or of files
+    holding one) and merges them: such a service was refused as an unexpected structure."""
+    from conftest import write_files
+
+    from lpgen.iac import load_template
+
+    write_files(tmp_path, {
+        "serverless.yml": "service: s\nprovider:\n  name: aws\n  region: us-east-1\n"
+                          "functions:\n  - ${file(./fns.yml)}\n  - other: {handler: other.handler}\n"
+                          "resources:\n  - Resources:\n      Jobs: {Type: AWS::SQS::Queue, Properties: {QueueName: jobs}}\n"
+                          "  - ${file(./more.yml)}\n",
+        "fns.yml": "orders:\n  handler: orders.handler\n  environment: {QUEUE: !GetAtt Jobs.Arn, TOPIC: !Ref Done}\n",
+        "more.yml": "Resources:\n  Done: {Type: AWS::SNS::Topic, Properties: {TopicName: done}}\n",
+    })
+    tpl = load_template(str(tmp_path / "serverless.yml"), account="1")
+    assert sorted(tpl.functions) == ["orders", "other"]
+    assert tpl.function("orders").environment == {"QUEUE": "arn:aws:sqs:us-east-1:1:jobs", "TOPIC": "arn:aws:sns:us-east-1:1:done"}

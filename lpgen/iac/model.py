@@ -394,6 +394,9 @@ class Template:
     """(name, value) of the SSM parameters the template makes (``AWS::SSM::Parameter``,
     ``aws_ssm_parameter``): what code reads of them by name is their value."""
     source: Any = field(default=None, repr=False, compare=False)
+    inputs: tuple[str, ...] = ()
+    """files besides the template that decide what it deploys (serverless.yml's
+    ``${file(…)}`` and dotenv files), as absolute paths."""
     """the resolved document and its resolver, for reading today's policy."""
     not_created: tuple[tuple[str, str, str], ...] = ()
     """(logical id, type, why) of the resources the template would make but does not with

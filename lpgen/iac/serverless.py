@@ -51,6 +51,9 @@ class Variables:
         self.unknown: list[str] = []
         """the variables read that are known only when the service deploys (``${ssm:…}``)."""
         self._dotenv: dict[str, str] | None = None
+        self.files_read: set[str] = set()
+        """the files the variables read (``${file(…)}``, a dotenv file): inputs of the service
+        as the template itself is."""
 
     def stage(self) -> str:
         if "stage" in self.params:
@@ -117,6 +120,7 @@ class Variables:
                 # NOTE: the Framework runs the script for its value; lpgen runs nothing.
                 self.unknown.append("${" + expr + "} (a script the Framework runs when the service deploys)")
                 return Unresolved("${" + expr + "}, a script the Framework runs")
+            self.files_read.add(target)
             data = load_document(target)
             return _dig(data, m.group(2)) if m.group(2) else data
         if re.match(r"(cf|ssm|s3)(\([^)]*\))?:", expr):
@@ -144,6 +148,7 @@ class Variables:
                 for name in (f".env.{stage}", ".env"):
                     candidate = os.path.join(self.base, name)
                     if os.path.isfile(candidate):
+                        self.files_read.add(candidate)
                         self._dotenv = _read_dotenv(candidate)
                         break
         return self._dotenv
@@ -420,6 +425,35 @@ def _glob(pattern: str, folders_too: bool) -> re.Pattern[str]:
     return re.compile(body + ("(?:/.*)?" if folders_too else ""))
 
 
+def _sections_merged(raw: dict[str, Any], variables: Variables) -> dict[str, Any]:
+    """The document with ``functions`` and ``resources`` given as lists (of mappings, or of
+    ``${file(…)}`` each holding one) merged into one mapping each, as the Framework merges
+    them: functions by name, the resources section by its ``Resources``, ``Outputs`` and
+    ``Conditions``. A file's content is taken as written (its variables resolve with the rest)."""
+
+    def items(section: list[Any]) -> list[dict[str, Any]]:
+        out = []
+        for item in section:
+            m = re.fullmatch(r"\$\{(file\(.+\)(?::.+)?)\}", item.strip()) if isinstance(item, str) else None
+            found = variables.lookup(m.group(1)) if m else item
+            if isinstance(found, dict):
+                out.append(found)
+            elif found is not None and not isinstance(found, Unresolved):
+                raise TemplateError(f"{variables.path}: an item of a list section is not a mapping: {item!r}")
+        return out
+
+    merged = dict(raw)
+    if isinstance(raw.get("functions"), list):
+        merged["functions"] = {k: v for part in items(raw["functions"]) for k, v in part.items()}
+    if isinstance(raw.get("resources"), list):
+        resources: dict[str, Any] = {}
+        for part in items(raw["resources"]):
+            for key, value in part.items():
+                resources[key] = {**resources.get(key, {}), **value} if isinstance(value, dict) else value
+        merged["resources"] = resources
+    return merged
+
+
 def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template:
     """Read a serverless.yml."""
     lines: dict[str, int] = {}
@@ -427,6 +461,8 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
     if not isinstance(raw, dict) or "functions" not in raw:
         raise TemplateError(f"{path}: not a serverless.yml (no functions section)")
     variables = Variables(raw, path, params, scope)
+    raw = _sections_merged(raw, variables)
+    variables.doc = raw
     region = variables.region()
     scope = Scope(scope.partition, scope.region or (None if region.startswith("${") else region), scope.account)
     variables.scope = scope
@@ -607,6 +643,7 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
     return Template(
         path, "serverless", functions, scope, _encrypted(section, resolver, where), _passed_roles(section, resolver, where),
         _data_locations(section, resolver, where), ssm_parameters(section, resolver), source=(doc, resolver, raw),
+        inputs=tuple(sorted(variables.files_read)),
     )
 
 

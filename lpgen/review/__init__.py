@@ -334,8 +334,9 @@ def _importing(loaded: dict[str, Any], changed: list[str], found: set[tuple[str,
 def _inputs_changed(tpl: Any, rel: str, changed: list[str], root: str) -> bool:
     """Did a file that decides what the template ``rel`` deploys change, beside the template
     itself: a ``.tf`` file of a module a Terraform module calls, or a variable file of its
-    own folder; a SAM template's samconfig; a serverless.yml's dotenv files (its
-    ``${env:…}``)? ``changed``: paths relative to the repository ``root``."""
+    own folder; a SAM template's samconfig; the files a serverless.yml's variables read
+    (``${file(…)}``) and its dotenv files (its ``${env:…}``)? ``changed``: paths relative to
+    the repository ``root``."""
     from lpgen.review import git
 
     if tpl.kind == "terraform":
@@ -351,8 +352,12 @@ def _inputs_changed(tpl: Any, rel: str, changed: list[str], root: str) -> bool:
         config = samconfig.find(rel)
         return config is not None and git.relative(root, config) in changed
     if tpl.kind == "serverless":
+        # NOTE: the files its variables read (${file(./iam.yml)}), and dotenv files, which
+        # a change may add where the template read none.
         folder = os.path.dirname(rel)
-        return any(os.path.dirname(c) == folder and os.path.basename(c).startswith(".env") for c in changed)
+        read = {os.path.abspath(f) for f in tpl.inputs}
+        return any(os.path.abspath(os.path.join(root, c)) in read
+                   or os.path.dirname(c) == folder and os.path.basename(c).startswith(".env") for c in changed)
     return False
 
 
