@@ -31,11 +31,12 @@ class UsageError(LpgenError):
     """The caller asked for something that does not make sense."""
 
 
-def read_text(path: str, error: type[LpgenError], what: str = "cannot read") -> str:
-    """A UTF-8 text file's content; a missing, unreadable or undecodable file raises
-    ``error`` naming the file."""
+def read_text(path: str, error: type[LpgenError], what: str = "cannot read", keep_bom: bool = False) -> str:
+    """A UTF-8 text file's content, without the byte order mark Windows editors write first
+    (``keep_bom``: with it, to write the file back as it was); a missing, unreadable or
+    undecodable file raises ``error`` naming the file."""
     try:
-        with open(path, encoding="utf-8") as fh:
+        with open(path, encoding="utf-8" if keep_bom else "utf-8-sig") as fh:
             return fh.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise error(f"{path}: {what}: {exc}") from exc

@@ -272,3 +272,39 @@ def test_code_the_parser_warns_about_is_analysed_without_warnings(tmp_path: Path
         analysis = analyze([str(tmp_path / "app.py")])
     assert [(c.operation, c.params["Key"]) for c in analysis.calls] == [("GetObject", "in/k")]
     assert not analysis.skipped
+
+
+BOM = "\ufeff"
+
+
+def test_files_a_windows_editor_began_with_a_byte_order_mark_are_read(tmp_path: Path) -> None:
+    """Terraform ignores a UTF-8 byte order mark at a file's start, as JSON and YAML readers
+    lpgen's users have do: a .tf file, a policy file and a samconfig.toml with one were
+    refused as invalid."""
+    (tmp_path / "app.py").write_text(HANDLER)
+    tf = tmp_path / "tf"
+    tf.mkdir()
+    (tf / "app.py").write_text(HANDLER)
+    (tf / "main.tf").write_text(BOM + 'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
+                                '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = "arn:aws:iam::1:role/r"\n}\n')
+    assert_clean(run("suggest", "--template", str(tf), "--region", "us-east-1", "--account", "1"), 0)
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+    (tmp_path / "a.json").write_text(BOM + json.dumps(policy))
+    (tmp_path / "b.json").write_text(json.dumps(policy))
+    assert_clean(run("diff", str(tmp_path / "a.json"), str(tmp_path / "b.json")), 0)
+    sam = tmp_path / "sam"
+    sam.mkdir()
+    (sam / "app.py").write_text(HANDLER)
+    (sam / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nParameters:\n  Stage: {Type: String}\nResources:\n"
+        "  Fn:\n    Type: AWS::Serverless::Function\n    Properties: {CodeUri: ., Handler: app.handler, Runtime: python3.12}\n")
+    (sam / "samconfig.toml").write_text(BOM + 'version = 0.1\n[default.deploy.parameters]\nparameter_overrides = "Stage=live"\n')
+    assert_clean(run("suggest", "--template", str(sam / "template.yaml"), "--region", "us-east-1", "--account", "1"), 0)
+    # --write keeps the mark where it was
+    (sam / "samconfig.toml").unlink()
+    template = sam / "template.yaml"
+    template.write_text(BOM + "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+                        "    Properties:\n      CodeUri: .\n      Handler: app.handler\n      Runtime: python3.12\n")
+    assert_clean(run("suggest", "--template", str(template), "--write", "--region", "us-east-1", "--account", "1"), 0)
+    written = template.read_text(encoding="utf-8")
+    assert written.startswith(BOM + "Transform:") and "s3:GetObject" in written

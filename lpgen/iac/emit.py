@@ -368,7 +368,7 @@ def write_back(tpl: Template, fn: FunctionInfo, policy: PolicyDocument, text: st
     """The template's text (``text``, else the file's) with only ``fn``'s policy block
     replaced."""
     if text is None and tpl.kind != "terraform":
-        text = read_text(tpl.path, TemplateError, "cannot read for rewriting")
+        text = read_text(tpl.path, TemplateError, "cannot read for rewriting", keep_bom=True)
     if text is None or tpl.kind == "terraform" or text.lstrip().startswith("{"):
         raise TemplateError(f"{tpl.path}: --write rewrites YAML templates; print the block with --format instead")
     from ruamel.yaml import YAML

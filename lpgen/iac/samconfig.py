@@ -12,7 +12,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
-from lpgen.errors import TemplateError
+from lpgen.errors import TemplateError, read_text
 
 NAMES = ("samconfig.toml", "samconfig.yaml", "samconfig.yml")
 """the file names SAM CLI looks for, in its order."""
@@ -68,13 +68,11 @@ def _load(path: str) -> Any:
     if path.endswith(".toml"):
         import tomllib
 
+        text = read_text(path, TemplateError, "cannot be read")
         try:
-            with open(path, "rb") as fh:
-                return tomllib.load(fh)
+            return tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise TemplateError(f"{path}: invalid TOML: {exc}") from exc
-        except (OSError, UnicodeDecodeError) as exc:
-            raise TemplateError(f"{path}: cannot be read: {exc}") from exc
     from lpgen.iac.cfn import load_document
 
     return load_document(path)

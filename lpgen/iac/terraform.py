@@ -1036,7 +1036,7 @@ def _variable_files(folder: str) -> dict[str, Any]:
         if not f.is_file():
             continue
         try:
-            text = f.read_text(encoding="utf-8")
+            text = f.read_text(encoding="utf-8-sig")
             if name.endswith(".json"):
                 doc = json.loads(text)
                 if not isinstance(doc, dict):
@@ -1099,7 +1099,7 @@ def _read_module(folder: str) -> tuple[dict[str, list[Any]], dict[tuple[str, str
     positions: dict[tuple[str, str], tuple[str, int]] = {}
     for f in sorted(Path(folder).glob("*.tf")):
         try:
-            text = f.read_text(encoding="utf-8")
+            text = f.read_text(encoding="utf-8-sig")
             doc = hcl2.loads(text)
         except Exception as exc:  # lark's and hcl2's errors have no public common base
             raise TemplateError(_hcl_error(f, exc, "invalid Terraform")) from exc
