@@ -1662,6 +1662,21 @@ def test_serverless_and_terraform_resources_known_only_at_deploy(tmp_path: Path)
     assert wide == ['Resource "*" where the action can be scoped (fn): sns:Publish']
 
 
+def _review_of_change(repo: Path, monkeypatch: pytest.MonkeyPatch, change: dict[str, str]) -> str:
+    """The text review of one commit that writes ``change`` (path → text) over the files
+    already in ``repo`` (committed first), run in the repository."""
+    monkeypatch.chdir(repo)
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "before")
+    write_files(repo, change)
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "the change")
+    r = CliRunner().invoke(main, ["review", "--base", "HEAD~1", "--region", "us-east-1", "--account", "1", "--format", "text"])
+    assert r.exit_code == 0, r.output
+    return r.stdout
+
+
 def test_a_change_to_samconfig_reviews_the_templates_functions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """samconfig.toml holds the values sam deploy gives the template: a change to it is a
     change of the template's functions, reviewed with those values."""
@@ -1671,17 +1686,9 @@ def test_a_change_to_samconfig_reviews_the_templates_functions(tmp_path: Path, m
                  properties="      Environment:\n        Variables:\n          TABLE: !Sub 'orders-${Stage}'\n")
     template = repo / "template.yaml"
     template.write_text("Parameters:\n  Stage: {Type: String, Default: dev}\n" + template.read_text())
-    monkeypatch.chdir(repo)
-    _git(repo, "init", "-q", "-b", "main")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "orders")
-    (repo / "samconfig.toml").write_text('[default.deploy.parameters]\nparameter_overrides = "Stage=live"\n')
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "deploy live")
-    r = CliRunner().invoke(main, ["review", "--base", "HEAD~1", "--region", "us-east-1", "--account", "1", "--format", "text"])
-    assert r.exit_code == 0, r.output
-    assert "== Fn (template.yaml)" in r.stdout
-    assert "+ dynamodb:PutItem  arn:aws:dynamodb:us-east-1:1:table/orders-live" in r.stdout
+    out = _review_of_change(repo, monkeypatch, {"samconfig.toml": '[default.deploy.parameters]\nparameter_overrides = "Stage=live"\n'})
+    assert "== Fn (template.yaml)" in out
+    assert "+ dynamodb:PutItem  arn:aws:dynamodb:us-east-1:1:table/orders-live" in out
 
 
 def test_a_change_to_a_services_dotenv_reviews_its_functions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -1693,15 +1700,8 @@ def test_a_change_to_a_services_dotenv_reviews_its_functions(tmp_path: Path, mon
         "service: s\nuseDotenv: true\nprovider:\n  name: aws\n  runtime: python3.12\n"
         "  environment: {TABLE: '${env:TABLE}'}\nfunctions:\n  put: {handler: app.handler}\n")
     (repo / ".env").write_text("TABLE=orders\n")
-    monkeypatch.chdir(repo)
-    _git(repo, "init", "-q", "-b", "main")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "orders")
-    (repo / ".env").write_text("TABLE=invoices\n")
-    _git(repo, "commit", "-q", "-am", "the invoices table")
-    r = CliRunner().invoke(main, ["review", "--base", "HEAD~1", "--region", "us-east-1", "--account", "1", "--format", "text"])
-    assert r.exit_code == 0, r.output
-    assert "+ dynamodb:PutItem  arn:aws:dynamodb:us-east-1:1:table/invoices" in r.stdout
+    out = _review_of_change(repo, monkeypatch, {".env": "TABLE=invoices\n"})
+    assert "+ dynamodb:PutItem  arn:aws:dynamodb:us-east-1:1:table/invoices" in out
 
 
 def test_a_change_to_a_file_a_services_variables_read_reviews_its_functions(
@@ -1717,16 +1717,9 @@ def test_a_change_to_a_file_a_services_variables_read_reviews_its_functions(
         "iam.yml": "- {Effect: Allow, Action: dynamodb:PutItem, Resource: 'arn:aws:dynamodb:us-east-1:1:table/orders'}\n",
         "fns/put.yml": "put:\n  handler: app.handler\n  environment: {TABLE: orders}\n",
     })
-    monkeypatch.chdir(repo)
-    _git(repo, "init", "-q", "-b", "main")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "orders")
-    (repo / "iam.yml").write_text("- {Effect: Allow, Action: 'dynamodb:*', Resource: '*'}\n")
-    _git(repo, "commit", "-q", "-am", "wider")
-    r = CliRunner().invoke(main, ["review", "--base", "HEAD~1", "--region", "us-east-1", "--account", "1", "--format", "text"])
-    assert r.exit_code == 0, r.output
-    assert "== put (serverless.yml)" in r.stdout
-    assert "dynamodb:*  *" in r.stdout
+    out = _review_of_change(repo, monkeypatch, {"iam.yml": "- {Effect: Allow, Action: 'dynamodb:*', Resource: '*'}\n"})
+    assert "== put (serverless.yml)" in out
+    assert "dynamodb:*  *" in out
 
 
 def test_a_change_to_shared_code_outside_every_codeuri_reviews_the_functions_importing_it(
@@ -1746,17 +1739,11 @@ def test_a_change_to_shared_code_outside_every_codeuri_reviews_the_functions_imp
         "    Properties: {CodeUri: src/, Handler: app.handler, Runtime: python3.12, Policies: [{DynamoDBCrudPolicy: {TableName: t}}]}\n"
         "  Other:\n    Type: AWS::Serverless::Function\n"
         "    Properties: {CodeUri: other/, Handler: app.handler, Runtime: python3.12}\n")
-    monkeypatch.chdir(repo)
-    _git(repo, "init", "-q", "-b", "main")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "two functions")
-    helpers = repo / "common" / "helpers.py"
-    helpers.write_text(helpers.read_text() + "    boto3.client('sqs').send_message(QueueUrl='https://sqs.us-east-1.amazonaws.com/1/q', MessageBody='x')\n")
-    _git(repo, "commit", "-q", "-am", "the helper queues too")
-    r = CliRunner().invoke(main, ["review", "--base", "HEAD~1", "--region", "us-east-1", "--account", "1", "--format", "text"])
-    assert r.exit_code == 0, r.output
-    assert "== Fn (template.yaml)" in r.stdout and "== Other" not in r.stdout
-    assert "+ sqs:SendMessage  arn:aws:sqs:us-east-1:1:q" in r.stdout
+    helpers = (repo / "common" / "helpers.py").read_text()
+    out = _review_of_change(repo, monkeypatch, {"common/helpers.py": helpers + (
+        "    boto3.client('sqs').send_message(QueueUrl='https://sqs.us-east-1.amazonaws.com/1/q', MessageBody='x')\n")})
+    assert "== Fn (template.yaml)" in out and "== Other" not in out
+    assert "+ sqs:SendMessage  arn:aws:sqs:us-east-1:1:q" in out
 
 
 def test_a_resource_built_with_a_value_known_only_at_deploy(tmp_path: Path) -> None:
