@@ -178,6 +178,14 @@ ARNS = [
      ["arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:*:autoScalingGroupName/web"]),
     ("no resource level", "cloudwatch:PutMetricData", {"Namespace": "x"}, ["*"]),
     ("event bus default", "events:PutEvents", {"Entries": [{"Detail": "{}"}]}, ["arn:aws:events:us-east-1:123456789012:event-bus/default"]),
+    # a resource given by an ARN not known here is any of its type, not one another member's
+    # name makes: the source snapshot is not under the destination volume
+    ("snapshot by an unknown arn", "fsx:CopySnapshotAndUpdateVolume", {"VolumeId": "fsvol-2", "SourceSnapshotARN": "*"},
+     ["arn:aws:fsx:us-east-1:123456789012:snapshot/*/*", "arn:aws:fsx:us-east-1:123456789012:volume/*/fsvol-2"]),
+    ("daemon by an unknown arn", "ecs:DescribeDaemon", {"daemonArn": "*"}, ["arn:aws:ecs:us-east-1:123456789012:daemon/*/*"]),
+    # ... while a member naming the resource itself gives it, whatever the ARN member holds
+    ("stream by its name beside an unknown arn", "kinesis:PutRecord", {"StreamName": "clicks", "StreamARN": "*"},
+     ["arn:aws:kinesis:us-east-1:123456789012:stream/clicks"]),
 ]
 
 

@@ -983,7 +983,24 @@ def resolve(
             named and n_known > 0)
         if wanted and not any(_nested(rt.arn_format, c.arn_format) or _same_place(rt.arn_format, c.arn_format) for c in chosen):
             chosen.append(rt)
-    return _dedupe([r for rt in chosen for r in _results(rt, found, notes, scope)])
+    return _dedupe([r for rt in chosen for r in _results(rt, _unclaimed(rt, found, unknown), notes, scope)])
+
+
+def _unclaimed(rt: Any, found: dict[str, list[str]], unknown: list[str] | None) -> dict[str, list[str]]:
+    """``found`` for resource type ``rt``, without its variables when a member the request
+    gives as a whole ARN of that type (``SourceSnapshotARN`` for a snapshot) is not known: the
+    type's ARN is that member's, not one made from other members that happen to share its
+    variables' names (the destination ``VolumeId`` beside the source snapshot's ARN)."""
+    stem = rt.name.replace("-", "").lower()
+    if not unknown or not any(m.lower().removesuffix("arn").endswith(stem) for m in unknown):
+        return found
+    variables = set(format_vars(rt.arn_format)) - set(CONTEXT_VARS)
+    # NOTE: a member naming the resource itself (StreamName beside StreamARN) is another way
+    # to give the same resource: the ARN made from it stands.
+    naming = [v for v in variables if v.lower().removesuffix("name").removesuffix("id") == stem]
+    if not naming or any(any(x != "*" for x in found.get(v, ())) for v in naming):
+        return found
+    return {k: v for k, v in found.items() if k not in variables}
 
 
 def _results(rt: Any, found: dict[str, list[str]], notes: list[str], scope: Scope) -> list[ArnResult]:
