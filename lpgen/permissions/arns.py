@@ -592,12 +592,14 @@ _EC2_ID_TYPES = {
 has no account: images and snapshots)."""
 
 
-def _t_ec2_resource_id(v: str, spec: dict[str, Any]) -> dict[str, str]:
+def _t_ec2_resource_id(v: str, spec: dict[str, Any]) -> dict[str, Any]:
     if v.startswith("arn:"):
         return {"__arn__": v}
     kind = _EC2_ID_TYPES.get(v.partition("-")[0]) if "-" in v else None
     if kind is None:
-        return {"__arn__": "arn:${Partition}:ec2:${Region}:${Account}:*",
+        # NOTE: any kind: those of the account, and images and snapshots, whose ARNs have none.
+        return {"__arn__": ["arn:${Partition}:ec2:${Region}:${Account}:*", "arn:${Partition}:ec2:${Region}::image/*",
+                            "arn:${Partition}:ec2:${Region}::snapshot/*"],
                 "__note__": "the kinds of the resources named are not known statically"}
     if kind.startswith(":"):
         return {"__arn__": "arn:${Partition}:ec2:${Region}:" + kind.format(v)}
