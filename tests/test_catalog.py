@@ -144,6 +144,7 @@ CONDITIONAL = [
     ("dynamodb", "ExecuteStatement", "dynamodb:PartiQLSelect", "Statement^SELECT"),
     ("translate", "TranslateText", "comprehend:DetectDominantLanguage", "SourceLanguageCode=auto"),
     ("textract", "AnalyzeID", "s3:GetObject", "DocumentPages.S3Object"),
+    ("ec2", "CreateFlowLogs", "logs:CreateLogDelivery", "LogDestinationType=s3"),
 ]
 
 

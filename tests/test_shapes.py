@@ -2666,3 +2666,17 @@ def test_serverless_functions_and_resources_given_as_lists_are_merged(tmp_path: 
     tpl = load_template(str(tmp_path / "serverless.yml"), account="1")
     assert sorted(tpl.functions) == ["orders", "other"]
     assert tpl.function("orders").environment == {"QUEUE": "arn:aws:sqs:us-east-1:1:jobs", "TOPIC": "arn:aws:sns:us-east-1:1:done"}
+
+
+def test_a_flow_log_published_to_s3_is_a_log_delivery_the_caller_creates(tmp_path: Path) -> None:
+    """Only the flow log that publishes to S3 (line 4) needs logs:CreateLogDelivery; the one
+    to CloudWatch Logs (line 6) passes a role instead."""
+    got = _perm_lines(tmp_path, (
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    ec2 = boto3.client('ec2')\n"
+        "    ec2.create_flow_logs(ResourceIds=['vpc-1'], ResourceType='VPC', TrafficType='ALL', LogDestinationType='s3', LogDestination='arn:aws:s3:::logs/flow')\n"
+        "    ec2.create_flow_logs(ResourceIds=['vpc-2'], ResourceType='VPC', TrafficType='ALL',\n"
+        "                         LogGroupName='flow', DeliverLogsPermissionArn='arn:aws:iam::1:role/flow')\n"
+    ))
+    assert got[("logs:CreateLogDelivery", "*")] == [4]
