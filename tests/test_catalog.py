@@ -187,6 +187,7 @@ ARNS = [
     # ... while a member naming the resource itself gives it, whatever the ARN member holds
     ("stream by its name beside an unknown arn", "kinesis:PutRecord", {"StreamName": "clicks", "StreamARN": "*"},
      ["arn:aws:kinesis:us-east-1:123456789012:stream/clicks"]),
+    ("trail by name", "cloudtrail:StartLogging", {"Name": "audit"}, ["arn:aws:cloudtrail:us-east-1:123456789012:trail/audit"]),
     # EC2 ids of kinds not known: images and snapshots have ARNs without the account
     ("ec2 ids of kinds not known", "ec2:CreateTags", {"Resources": ["*"], "Tags": [{"Key": "k", "Value": "v"}]},
      ["arn:aws:ec2:us-east-1:123456789012:*", "arn:aws:ec2:us-east-1::image/*", "arn:aws:ec2:us-east-1::snapshot/*"]),

@@ -2680,3 +2680,16 @@ def test_a_flow_log_published_to_s3_is_a_log_delivery_the_caller_creates(tmp_pat
         "                         LogGroupName='flow', DeliverLogsPermissionArn='arn:aws:iam::1:role/flow')\n"
     ))
     assert got[("logs:CreateLogDelivery", "*")] == [4]
+
+
+def test_a_trail_created_is_named_by_the_name_it_was_created_with(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "ct = boto3.client('cloudtrail')\n"
+        "def handler(event, context):\n"
+        "    made = ct.create_trail(Name='audit', S3BucketName='logs')\n"
+        "    ct.start_logging(Name=made['Name'])\n"
+        "    ct.get_trail_status(Name=made['TrailARN'])\n"
+    ))
+    trail = "arn:aws:cloudtrail:us-east-1:1:trail/audit"
+    assert got == {("cloudtrail:CreateTrail", trail), ("cloudtrail:StartLogging", trail), ("cloudtrail:GetTrailStatus", trail)}
