@@ -1026,9 +1026,13 @@ def _layer_folders(path: str, doc: dict[str, Any], layers: Any) -> tuple[str, ..
 
 def _s3_trigger(resolver: Any, props: dict[str, Any]) -> S3Trigger:
     """A SAM S3 event: its bucket's name and the key filter's prefix and suffix rules."""
-    rules = (((props.get("Filter") or {}).get("S3Key") or {}).get("Rules")) or []
-    parts = {str(r.get("Name", "")).lower(): resolver.str(r.get("Value")) for r in rules if isinstance(r, dict)}
-    return S3Trigger(resolver.str(props.get("Bucket")), parts.get("prefix", ""), parts.get("suffix", ""))
+    return _filtered(resolver, props.get("Bucket"), follow(props.get("Filter") or {}, ["S3Key", "Rules"]))
+
+
+def _filtered(resolver: Any, bucket: Any, rules: Any) -> S3Trigger:
+    """The notifications of ``bucket`` whose key filter ``rules`` (``[{Name: prefix, Value: …}]``) give."""
+    parts = {str(r.get("Name", "")).lower(): resolver.str(r.get("Value")) for r in rules or () if isinstance(r, dict)}
+    return S3Trigger(resolver.str(bucket), parts.get("prefix", ""), parts.get("suffix", ""))
 
 
 def _bucket_notifications(doc: dict[str, Any], resolver: Any, logical: str) -> list[S3Trigger]:
@@ -1054,9 +1058,7 @@ def _bucket_notifications(doc: dict[str, Any], resolver: Any, logical: str) -> l
             continue
         for item in items if isinstance(items, list) else ():
             if isinstance(item, dict) and _names_function(item.get(target), logical):
-                rules = follow(item.get("Filter") or {}, list(rules_at)) or []
-                parts = {str(r.get("Name", "")).lower(): resolver.str(r.get("Value")) for r in rules if isinstance(r, dict)}
-                out.append(S3Trigger(resolver.str(name), parts.get("prefix", ""), parts.get("suffix", "")))
+                out.append(_filtered(resolver, name, follow(item.get("Filter") or {}, list(rules_at))))
     return out
 
 

@@ -134,7 +134,6 @@ def _event_source_policies(props: dict[str, Any]) -> dict[str, Any]:
     return {name: p for name, p in _known_managed().items() if p.get("event") in kinds}
 
 
-
 def _samtranslator_data(what: str, *path: str) -> dict[str, Any]:
     """A JSON file of aws-sam-translator's package data."""
     from importlib import resources
