@@ -389,3 +389,13 @@ def test_arns_are_in_the_partition_of_their_region(region: str | None, partition
 
     arns = [r.arn for r in resolve("sqs:SendMessage", {"QueueUrl": "https://sqs.x/1/q", "QueueName": "q"}, Scope(None, region, "1"))]
     assert arns and all(a.startswith(f"arn:{partition}:sqs:") for a in arns), arns
+
+
+def test_service_aliases_are_botocores() -> None:
+    """boto3 makes a client for an earlier name of a service (``runtime.sagemaker``): lpgen
+    knows the same names botocore does."""
+    from botocore.utils import SERVICE_NAME_ALIASES
+
+    from lpgen.calls.aws import SERVICE_ALIASES
+
+    assert SERVICE_ALIASES == SERVICE_NAME_ALIASES

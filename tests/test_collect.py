@@ -2692,3 +2692,13 @@ def test_a_methods_decorators_wrap_it(tmp_path) -> None:
     """}, target="app.lambda_handler")
     assert sorted(c.operation for c in analysis.calls) == ["PutMetricData", "SendMessage"]
     assert not analysis.unresolved
+
+
+def test_a_client_made_by_an_earlier_name_of_its_service(collect_calls) -> None:
+    calls = collect_calls("""
+        import boto3
+        runtime = boto3.client("runtime.sagemaker")
+        def handler(event, context):
+            return runtime.invoke_endpoint(EndpointName="churn", Body=b"1")
+    """)
+    assert [(c.client, c.operation) for c in calls] == [("sagemaker-runtime", "InvokeEndpoint")]

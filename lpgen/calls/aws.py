@@ -478,12 +478,17 @@ def literal(values: Vals) -> str | None:
     return None
 
 
+SERVICE_ALIASES = {"runtime.sagemaker": "sagemaker-runtime"}
+"""earlier names boto3 still makes clients for, and the service each names: botocore's
+``utils.SERVICE_NAME_ALIASES`` (read here without importing botocore)."""
+
+
 def service_name(values: Vals) -> list[str | None]:
     """Service names a ``boto3.client(...)`` argument can hold (None: not known)."""
     out: list[str | None] = []
     for v in values:
         if isinstance(v, Str) and "*" not in v.pattern:
-            out.append(v.pattern)
+            out.append(SERVICE_ALIASES.get(v.pattern, v.pattern))
         else:
             out.append(None)
     return list(dict.fromkeys(out)) or [None]
