@@ -760,11 +760,18 @@ def suggest_for_function(
 
 def function_code(template: Any, fn: Any) -> dict[str, Any]:
     """Where a template's function's code is, as ``analyze`` takes it: ``paths`` (its package's
-    files, else its code folder), ``root``, ``handler``, its layers' folders as ``libraries``,
+    files, else its code folder), ``root``, ``handler``, its layers' folders and the local
+    packages its ``requirements.txt`` names by path as ``libraries``,
     and the template's folder as ``fallback`` (shared code a build step or a layer adds)."""
+    from lpgen.source.requirements import local_roots
+
+    # NOTE: and the local packages its requirements name by path, which the build installs
+    # beside the code (a monorepo's shared library): the team's code, followed as its own.
+    built = local_roots(fn.code_root) if fn.code_root and not fn.packaged else []
     return {
         "paths": list(fn.packaged or [fn.code_root or "."]), "root": fn.code_root, "handler": fn.handler,
-        "libraries": list(fn.layers), "fallback": [os.path.dirname(os.path.abspath(template.path))],
+        "libraries": [*fn.layers, *(r for r in built if r not in fn.layers)],
+        "fallback": [os.path.dirname(os.path.abspath(template.path))],
     }
 
 

@@ -262,3 +262,33 @@ def test_a_package_that_installs_the_functions_own_code(tmp_path: Path) -> None:
         ("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/orders")]
     with pytest.raises(SourceError, match="no Python files in this folder"):
         api.analyze([str(build)])
+
+
+def test_a_local_package_the_requirements_name_by_path_is_the_functions_code(tmp_path: Path) -> None:
+    """A monorepo's shared library, a requirement by path in the function's requirements.txt
+    (which sam build installs beside the code), is followed as the function's code: its
+    calls were missing without a word (0 permissions, 0 unresolved)."""
+    from conftest import write_files
+
+    from lpgen import api
+    from lpgen.iac import load_template
+    from lpgen.source.requirements import local_roots
+
+    write_files(tmp_path, {
+        "libs/common/pyproject.toml": "[project]\nname = 'common'\n",
+        "libs/common/common/__init__.py": "",
+        "libs/common/common/store.py": "import boto3\ndef save(item):\n    boto3.resource('dynamodb').Table('orders').put_item(Item=item)\n",
+        "libs/audit/pyproject.toml": "[project]\nname = 'audit'\n",
+        "libs/audit/src/audit/__init__.py": "import boto3\ndef log(m):\n    boto3.client('sns').publish(TopicArn='arn:aws:sns:us-east-1:1:audit', Message=m)\n",
+        "svc/src/requirements.txt": "boto3>=1.34  # the SDK\n-e ../../libs/common\n-r more.txt\n",
+        "svc/src/more.txt": f"audit @ file://{tmp_path}/libs/audit\n./missing\nrequests==2.32\n",
+        "svc/src/app.py": "from common.store import save\nfrom audit import log\ndef handler(event, context):\n    save(event)\n    log('saved')\n",
+        "svc/template.yaml": "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+                            "    Properties: {CodeUri: src/, Handler: app.handler, Runtime: python3.12}\n",
+    })
+    # a project in the src layout is imported from its src folder; a path that is no folder is left out
+    assert local_roots(str(tmp_path / "svc" / "src")) == [str(tmp_path / "libs" / "common"), str(tmp_path / "libs" / "audit" / "src")]
+    tpl = load_template(str(tmp_path / "svc" / "template.yaml"), region="us-east-1", account="1")
+    got = {(p.action, p.resource) for p in api.suggest_for_function(tpl, "Fn").permissions}
+    assert got == {("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/orders"),
+                   ("sns:Publish", "arn:aws:sns:us-east-1:1:audit")}

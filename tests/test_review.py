@@ -1810,3 +1810,19 @@ def test_resources_whose_condition_is_false_are_not_created(tmp_path: Path) -> N
     prod = load_template(str(template), params={"Env": "prod"}, region="us-east-1", account="1")
     assert sorted(prod.functions) == ["Fn", "Reporter"]
     assert review_function(str(template), "Fn", template=prod, region="us-east-1", account="1").diff.of("missing") == []
+
+
+def test_a_change_to_a_local_package_the_requirements_name_reviews_the_function(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = tmp_path / "repo"
+    write_files(repo, {
+        "libs/common/common/__init__.py": "import boto3\ndef save(item):\n    boto3.resource('dynamodb').Table('orders').put_item(Item=item)\n",
+        "svc/src/requirements.txt": "-e ../../libs/common\n",
+        "svc/src/app.py": "from common import save\ndef handler(event, context):\n    save(event)\n",
+        "svc/template.yaml": "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+                            "    Properties: {CodeUri: src/, Handler: app.handler, Runtime: python3.12}\n",
+    })
+    out = _review_of_change(repo, monkeypatch, {"libs/common/common/__init__.py": (
+        "import boto3\ndef save(item):\n    boto3.client('sqs').send_message(QueueUrl='https://sqs.us-east-1.amazonaws.com/1/q', MessageBody='m')\n")})
+    assert "== Fn (svc/template.yaml)" in out
+    assert "+ sqs:SendMessage  arn:aws:sqs:us-east-1:1:q" in out
