@@ -532,6 +532,8 @@ def suggest(
     or run fetch is granted, with that evidence (``lpgen.calls.extensions``). ``parameters``
     are the SSM parameters the function's template makes (name → value).
     """
+    if libraries is None:
+        libraries = _requirement_roots(paths)
     analysis = analyze(paths, env=lambda_environment(env, region), root=root, handler=handler, region=region,
                        account=account, jobs=jobs, libraries=libraries, event=event, env_complete=env_complete,
                        inline=inline, fallback=fallback, parameters=parameters)
@@ -756,6 +758,22 @@ def suggest_for_function(
         env_complete=True,
         parameters=dict(template.ssm_parameters),
     )
+
+
+def _requirement_roots(paths: Sequence[StrPath]) -> list[str]:
+    """The local packages the requirements beside the code given name by path (its folder's,
+    or a file's or handler spec's folder's): ``lpgen.source.requirements``."""
+    from lpgen.source.discover import split_handler_spec
+    from lpgen.source.requirements import local_roots
+
+    out: list[str] = []
+    for given in paths:
+        raw = os.fspath(given)
+        spec = split_handler_spec(raw)
+        path = spec[0] if spec else raw
+        folder = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+        out.extend(r for r in local_roots(folder) if r not in out)
+    return out
 
 
 def function_code(template: Any, fn: Any) -> dict[str, Any]:

@@ -292,3 +292,18 @@ def test_a_local_package_the_requirements_name_by_path_is_the_functions_code(tmp
     got = {(p.action, p.resource) for p in api.suggest_for_function(tpl, "Fn").permissions}
     assert got == {("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/orders"),
                    ("sns:Publish", "arn:aws:sns:us-east-1:1:audit")}
+
+
+def test_code_given_by_path_reads_its_requirements_local_packages_too(tmp_path: Path) -> None:
+    from conftest import write_files
+
+    from lpgen import api
+
+    write_files(tmp_path, {
+        "libs/common/common/__init__.py": "import boto3\ndef save(item):\n    boto3.resource('dynamodb').Table('orders').put_item(Item=item)\n",
+        "src/requirements.txt": "../libs/common\n",
+        "src/app.py": "from common import save\ndef handler(event, context):\n    save(event)\n",
+    })
+    for given in (tmp_path / "src", tmp_path / "src" / "app.py"):
+        got = {(p.action, p.resource) for p in api.suggest([str(given)], region="us-east-1", account="1").permissions}
+        assert got == {("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/orders")}, given
