@@ -776,6 +776,19 @@ def _requirement_roots(paths: Sequence[StrPath]) -> list[str]:
     return out
 
 
+def _requirements_files(template: Any) -> tuple[str, ...]:
+    """The requirements files a template's build installs: serverless-python-requirements'
+    ``custom.pythonRequirements.fileName`` when a serverless.yml sets it, else requirements.txt."""
+    from lpgen.source.requirements import NAMES
+
+    if template.kind == "serverless" and template.source is not None:
+        named = ((template.source[0].get("custom") or {}).get("pythonRequirements") or {})
+        named = named.get("fileName") if isinstance(named, dict) else None
+        if isinstance(named, str) and named and "*" not in named:
+            return (named,)
+    return NAMES
+
+
 def function_code(template: Any, fn: Any) -> dict[str, Any]:
     """Where a template's function's code is, as ``analyze`` takes it: ``paths`` (its package's
     files, else its code folder), ``root``, ``handler``, its layers' folders and the local
@@ -785,11 +798,12 @@ def function_code(template: Any, fn: Any) -> dict[str, Any]:
 
     # NOTE: and the local packages its requirements name by path, which the build installs
     # beside the code (a monorepo's shared library): the team's code, followed as its own.
-    built = local_roots(fn.code_root) if fn.code_root and not fn.packaged else []
+    folder = os.path.dirname(os.path.abspath(template.path))
+    built = local_roots(fn.code_root, _requirements_files(template), folder) if fn.code_root and not fn.packaged else []
     return {
         "paths": list(fn.packaged or [fn.code_root or "."]), "root": fn.code_root, "handler": fn.handler,
         "libraries": [*fn.layers, *(r for r in built if r not in fn.layers)],
-        "fallback": [os.path.dirname(os.path.abspath(template.path))],
+        "fallback": [folder],
     }
 
 

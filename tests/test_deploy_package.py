@@ -281,17 +281,21 @@ def test_a_local_package_the_requirements_name_by_path_is_the_functions_code(tmp
         "libs/audit/pyproject.toml": "[project]\nname = 'audit'\n",
         "libs/audit/src/audit/__init__.py": "import boto3\ndef log(m):\n    boto3.client('sns').publish(TopicArn='arn:aws:sns:us-east-1:1:audit', Message=m)\n",
         "svc/src/requirements.txt": "boto3>=1.34  # the SDK\n-e ../../libs/common\n-r more.txt\n",
-        "svc/src/more.txt": f"audit @ file://{tmp_path}/libs/audit\n./missing\nrequests==2.32\n",
-        "svc/src/app.py": "from common.store import save\nfrom audit import log\ndef handler(event, context):\n    save(event)\n    log('saved')\n",
+        "svc/src/more.txt": f"audit @ file://{tmp_path}/libs/audit\n./missing\nrequests==2.32\n../libs/metrics\n",
+        # relative to where sam build runs (the template's folder), as pip takes it there
+        "libs/metrics/metrics.py": "import boto3\ndef put():\n    boto3.client('cloudwatch').put_metric_data(Namespace='svc', MetricData=[])\n",
+        "svc/src/app.py": "from common.store import save\nfrom audit import log\nfrom metrics import put\n"
+                          "def handler(event, context):\n    save(event)\n    log('saved')\n    put()\n",
         "svc/template.yaml": "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
                             "    Properties: {CodeUri: src/, Handler: app.handler, Runtime: python3.12}\n",
     })
     # a project in the src layout is imported from its src folder; a path that is no folder is left out
-    assert local_roots(str(tmp_path / "svc" / "src")) == [str(tmp_path / "libs" / "common"), str(tmp_path / "libs" / "audit" / "src")]
+    assert local_roots(str(tmp_path / "svc" / "src"), cwd=str(tmp_path / "svc")) == [
+        str(tmp_path / "libs" / "common"), str(tmp_path / "libs" / "audit" / "src"), str(tmp_path / "libs" / "metrics")]
     tpl = load_template(str(tmp_path / "svc" / "template.yaml"), region="us-east-1", account="1")
     got = {(p.action, p.resource) for p in api.suggest_for_function(tpl, "Fn").permissions}
     assert got == {("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/orders"),
-                   ("sns:Publish", "arn:aws:sns:us-east-1:1:audit")}
+                   ("sns:Publish", "arn:aws:sns:us-east-1:1:audit"), ("cloudwatch:PutMetricData", "*")}
 
 
 def test_code_given_by_path_reads_its_requirements_local_packages_too(tmp_path: Path) -> None:
@@ -307,3 +311,22 @@ def test_code_given_by_path_reads_its_requirements_local_packages_too(tmp_path: 
     for given in (tmp_path / "src", tmp_path / "src" / "app.py"):
         got = {(p.action, p.resource) for p in api.suggest([str(given)], region="us-east-1", account="1").permissions}
         assert got == {("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/orders")}, given
+
+
+def test_serverless_python_requirements_file_name_is_the_one_read(tmp_path: Path) -> None:
+    from conftest import write_files
+
+    from lpgen import api
+    from lpgen.iac import load_template
+
+    write_files(tmp_path, {
+        "lib/shared/__init__.py": "import boto3\ndef put(x):\n    boto3.client('sqs').send_message(QueueUrl='https://sqs.us-east-1.amazonaws.com/1/q', MessageBody=x)\n",
+        "requirements/prod.txt": "-e ../lib\n",
+        "handler.py": "from shared import put\ndef handler(event, context):\n    put('x')\n",
+        "serverless.yml": "service: s\nprovider: {name: aws, runtime: python3.12, region: us-east-1}\n"
+                          "custom:\n  pythonRequirements:\n    fileName: requirements/prod.txt\n"
+                          "functions:\n  fn: {handler: handler.handler}\n",
+    })
+    tpl = load_template(str(tmp_path / "serverless.yml"), account="1")
+    got = {(p.action, p.resource) for p in api.suggest_for_function(tpl, "fn").permissions}
+    assert got == {("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:q")}

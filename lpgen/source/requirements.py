@@ -18,23 +18,24 @@ MAX_INCLUDES = 5
 """how deep ``-r other.txt`` includes are followed."""
 
 
-def local_roots(folder: str) -> list[str]:
-    """The import roots of the packages ``folder``'s requirements name by a local path, in
-    their order: a project's ``src`` folder when it keeps its packages there, else the
-    project's folder. Paths are relative to the requirements file; ones that are not folders
-    are left out."""
+def local_roots(folder: str, names: tuple[str, ...] = NAMES, cwd: str | None = None) -> list[str]:
+    """The import roots of the packages ``folder``'s requirements (its files ``names``) name
+    by a local path, in their order: a project's ``src`` folder when it keeps its packages
+    there, else the project's folder. A path is relative to the requirements file, else (pip
+    takes it so, as ``sam build`` runs it) to ``cwd``, where the build runs; one that is no
+    folder either way is left out."""
     out: list[str] = []
-    for name in NAMES:
+    for name in names:
         path = os.path.join(folder, name)
         if os.path.isfile(path):
-            for found in _paths(path, 0):
+            for found in _paths(path, 0, cwd):
                 root = _import_root(found)
                 if root not in out:
                     out.append(root)
     return out
 
 
-def _paths(path: str, depth: int) -> list[str]:
+def _paths(path: str, depth: int, cwd: str | None) -> list[str]:
     try:
         with open(path, encoding="utf-8-sig") as fh:
             lines = fh.read().splitlines()
@@ -47,14 +48,16 @@ def _paths(path: str, depth: int) -> list[str]:
         if not line or line.startswith("#"):
             continue
         if line.startswith(("-r ", "--requirement ")) and depth < MAX_INCLUDES:
-            out.extend(_paths(os.path.join(base, line.split(None, 1)[1].strip()), depth + 1))
+            out.extend(_paths(os.path.join(base, line.split(None, 1)[1].strip()), depth + 1, cwd))
             continue
         target = _local_target(line)
         if target is None:
             continue
-        full = os.path.normpath(target if os.path.isabs(target) else os.path.join(base, target))
-        if os.path.isdir(full):
-            out.append(full)
+        for start in (base, cwd) if cwd else (base,):
+            full = os.path.normpath(target if os.path.isabs(target) else os.path.join(start, target))
+            if os.path.isdir(full):
+                out.append(full)
+                break
     return out
 
 
