@@ -1228,3 +1228,20 @@ def test_a_name_read_from_an_ssm_parameter_the_template_makes_is_its_value(tmp_p
     got = {(p.action, p.resource) for p in _suggest(template).permissions if p.action.startswith("dynamodb:")}
     assert got == {("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/orders"),
                    ("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/*")}
+
+
+def test_an_event_source_from_another_stack_is_said(tmp_path: Path) -> None:
+    """A SAM SQS event on another stack's export is polled on any queue, and said so; a mapping
+    whose source is an export is of a service not known, and said so too."""
+    template = sam_function(tmp_path, properties=(
+        "      Events:\n        Jobs:\n          Type: SQS\n          Properties:\n            Queue: !ImportValue shared-jobs\n"
+    ), resources=("  Map:\n    Type: AWS::Lambda::EventSourceMapping\n"
+                  "    Properties: {FunctionName: !Ref Fn, EventSourceArn: !ImportValue shared-stream}\n"))
+    result = _suggest(template)
+    assert {(p.action, p.resource) for p in result.permissions} == {
+        ("sqs:ReceiveMessage", "*"), ("sqs:DeleteMessage", "*"), ("sqs:GetQueueAttributes", "*")}
+    assert sorted(f.message for f in result.findings if f.code == "LP209") == [
+        "an event source mapping's source takes another stack's export shared-stream, not known here: what its "
+        "poller needs is not known, and nothing is granted for it",
+        "the sqs event source takes another stack's export shared-jobs, not known here: its poller is granted on *",
+    ]

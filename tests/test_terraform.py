@@ -1554,3 +1554,22 @@ def test_a_name_read_from_an_ssm_parameter_the_module_makes_is_its_value(tmp_pat
        '  value = aws_sqs_queue.jobs.url\n}\n')
     assert got == {("ssm:GetParameter", "arn:aws:ssm:us-east-1:1:parameter/app/queue-url"),
                    ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:jobs")}
+
+
+def test_an_event_source_known_only_when_terraform_runs_is_said(tmp_path: Path) -> None:
+    """A mapping whose source is a variable with no default gave no grant and no word; it is
+    reported (LP209), and granted once the value is given."""
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return event\n")
+    resources = ('variable "queue_arn" {\n  type = string\n}\n'
+                 'resource "aws_lambda_event_source_mapping" "m" {\n  function_name = aws_lambda_function.fn.arn\n'
+                 '  event_source_arn = var.queue_arn\n}\n')
+    result = _suggest_tf(tmp_path, resources)
+    assert not result.permissions
+    assert [f.message for f in result.findings if f.code == "LP209"] == [
+        "an event source mapping's source takes var.queue_arn (no default), not known here: what its poller needs "
+        "is not known, and nothing is granted for it"]
+    tpl = load_template(str(tmp_path / "main.tf"), region="us-east-1", account="1", params={"queue_arn": "arn:aws:sqs:us-east-1:1:jobs"})
+    from lpgen import api
+
+    assert {p.action for p in api.suggest_for_function(tpl, "fn").permissions} == {
+        "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}

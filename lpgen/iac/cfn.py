@@ -908,6 +908,9 @@ def load_cfn(path: str, params: dict[str, str], scope: Scope) -> Template:
                         sources.append(EventSource(kind, arn, lines.get(f"Resources.{mapping}", 0), grants=iam))
                     elif p.get("SelfManagedEventSource") is not None and _through_vpc(p):
                         sources.append(EventSource("kafka-vpc", "*", lines.get(f"Resources.{mapping}", 0)))
+                    elif isinstance(arn, Unresolved):
+                        # NOTE: a source known only at deploy: its service, and so its poller's needs, are not known.
+                        sources.append(EventSource("*", arn, lines.get(f"Resources.{mapping}", 0)))
         triggers += _bucket_notifications(doc, resolver, logical)
         role = resolver.given(props.get("Role"))
         role_arn = resolver.str(role) if role is not None else None

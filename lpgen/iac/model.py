@@ -110,7 +110,8 @@ class EventSource:
 
     kind: str
     """the source's service: ``sqs``, ``kinesis``, ``dynamodb``, ``kafka``, ``mq`` or ``rds``
-    (a DocumentDB cluster); ``kafka-vpc`` for a self-managed Kafka cluster in a VPC."""
+    (a DocumentDB cluster); ``kafka-vpc`` for a self-managed Kafka cluster in a VPC; ``*``
+    for a source known only at deploy, whose service is not known."""
     arn: str
     line: int = 0
     path: str = ""
@@ -443,7 +444,8 @@ class Template:
     def implied_findings(self, fn: FunctionInfo) -> list[Finding]:
         """What the template leaves open for ``fn``: each parameter default its environment
         took (LP207), which the deployed stack may override, and each value it takes from
-        where the template cannot be read (LP209)."""
+        where the template cannot be read (LP209): in its environment, or an event source's
+        ARN, whose poller is then granted on any such source."""
         return [
             Finding("LP207", f"template parameter {name} has no value here: its default {default!r} is assumed "
                     f"(pass --param {name}=…)", self.path, line, "info")
@@ -452,6 +454,12 @@ class Template:
             Finding("LP209", f"environment variable {var} takes {source}, not known here (pass --env {var}=…)",
                     self.path, line)
             for var, source, line in fn.dynamic
+        ] + [
+            Finding("LP209", f"the {src.kind} event source takes {src.arn.why}, not known here: its poller is "
+                    f"granted on {src.arn}" if src.kind != "*" else f"an event source mapping's source takes "
+                    f"{src.arn.why}, not known here: what its poller needs is not known, and nothing is granted "
+                    "for it", src.path or self.path, src.line)
+            for src in fn.event_sources if isinstance(src.arn, Unresolved)
         ]
 
     def implied_permissions(self, fn: FunctionInfo) -> list[Permission]:

@@ -1436,6 +1436,11 @@ def _function_info(ev: Evaluator, address: str, name: str, body: dict[str, Any],
                                   if isinstance(c, dict) and c.get("consumer_group_id")), "")
                     iam = msk_iam_grants(arn, [str(t) for t in topics] if isinstance(topics, list) else [], group)
                 sources.append(EventSource(kind, arn, line, where, iam))
+            elif isinstance(arn, Unresolved):
+                # NOTE: a source known only when Terraform runs: which service it is, and so
+                # what its poller needs, is not known (said in implied_findings).
+                where, line = positions.get(("aws_lambda_event_source_mapping", mname), ("", 0))
+                sources.append(EventSource("*", arn, line, where))
     fname = ev.string(body.get("function_name"))
     # NOTE: the secrets a rotation names the function for (the event's SecretId), when
     # nothing else invokes it.
