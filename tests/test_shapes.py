@@ -2693,3 +2693,19 @@ def test_a_trail_created_is_named_by_the_name_it_was_created_with(tmp_path: Path
     ))
     trail = "arn:aws:cloudtrail:us-east-1:1:trail/audit"
     assert got == {("cloudtrail:CreateTrail", trail), ("cloudtrail:StartLogging", trail), ("cloudtrail:GetTrailStatus", trail)}
+
+
+def test_serverless_a_stream_known_only_at_deploy_is_said(tmp_path: Path) -> None:
+    """``- stream: ${cf:core.OrdersStreamArn}`` (no type) was dropped without a word."""
+    from lpgen.iac import load_template
+
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return event\n")
+    (tmp_path / "serverless.yml").write_text(
+        "service: ev\nprovider: {name: aws, runtime: python3.12, region: us-east-1}\n"
+        "functions:\n  a:\n    handler: app.handler\n    events:\n      - stream: ${cf:core.OrdersStreamArn}\n")
+    tpl = load_template(str(tmp_path / "serverless.yml"), account="1")
+    result = api.suggest_for_function(tpl, "a")
+    assert not result.permissions
+    assert [f.message for f in result.findings if f.code == "LP209"] == [
+        "an event source mapping's source takes ${cf:core.OrdersStreamArn}, "
+        "not known here: what its poller needs is not known, and nothing is granted for it"]

@@ -575,6 +575,9 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
                 kind = kind or arn_service(text)
                 if kind in ("dynamodb", "kinesis"):
                     sources.append(EventSource(kind, text, at))
+                elif isinstance(text, Unresolved):
+                    # NOTE: a stream known only at deploy, of a type not given: said, not granted.
+                    sources.append(EventSource("*", text, at))
                 failure = follow(spec, ["destinations", "onFailure"])
                 failure = failure.get("arn") if isinstance(failure, dict) else failure
                 if failure is not None:
