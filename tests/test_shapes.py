@@ -2709,3 +2709,23 @@ def test_serverless_a_stream_known_only_at_deploy_is_said(tmp_path: Path) -> Non
     assert [f.message for f in result.findings if f.code == "LP209"] == [
         "an event source mapping's source takes ${cf:core.OrdersStreamArn}, "
         "not known here: what its poller needs is not known, and nothing is granted for it"]
+
+
+def test_serverless_wsgi_serves_the_app_its_custom_section_names(tmp_path: Path) -> None:
+    """serverless-wsgi's handler (wsgi_handler.handler) is written when the plugin packages
+    the service: the function runs the app ``custom.wsgi.app`` names, and its routes. It was
+    refused as a handler whose module is not found."""
+    from lpgen.iac import load_template
+
+    (tmp_path / "app.py").write_text(
+        "import boto3\nfrom flask import Flask\napp = Flask(__name__)\n"
+        "table = boto3.resource('dynamodb').Table('users')\n"
+        "@app.route('/users/<uid>')\ndef get_user(uid):\n    return table.get_item(Key={'id': uid})\n")
+    (tmp_path / "serverless.yml").write_text(
+        "service: api\nprovider: {name: aws, runtime: python3.12, region: us-east-1}\n"
+        "plugins: [serverless-wsgi]\ncustom:\n  wsgi:\n    app: app.app\n"
+        "functions:\n  api:\n    handler: wsgi_handler.handler\n    events:\n      - http: ANY /{proxy+}\n")
+    tpl = load_template(str(tmp_path / "serverless.yml"), account="1")
+    assert tpl.function("api").handler == "app.app"
+    got = {(p.action, p.resource) for p in api.suggest_for_function(tpl, "api").permissions}
+    assert got == {("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/users")}

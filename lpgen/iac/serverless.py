@@ -425,6 +425,23 @@ def _glob(pattern: str, folders_too: bool) -> re.Pattern[str]:
     return re.compile(body + ("(?:/.*)?" if folders_too else ""))
 
 
+WSGI_HANDLERS = ("wsgi_handler.handler", "wsgi_handler.lambda_handler")
+"""the handler serverless-wsgi writes into the package, not into the service's folder."""
+
+
+def _wsgi_app(doc: dict[str, Any], handler: str, folder: str) -> str:
+    """The entry of a function serverless-wsgi serves: its ``wsgi_handler.handler`` (which the
+    plugin writes when it packages the service) hands each request to the app
+    ``custom.wsgi.app`` names (``app.app``, ``project.wsgi.application``), so that app is the
+    entry, and the routes it registers are what the function runs."""
+    app = follow(doc, ["custom", "wsgi", "app"])
+    if handler not in WSGI_HANDLERS or not isinstance(app, str) or "." not in app:
+        return handler
+    if os.path.isfile(os.path.join(folder, "wsgi_handler.py")):
+        return handler
+    return app
+
+
 def _sections_merged(raw: dict[str, Any], variables: Variables) -> dict[str, Any]:
     """The document with ``functions`` and ``resources`` given as lists (of mappings, or of
     ``${file(…)}`` each holding one) merged into one mapping each, as the Framework merges
@@ -510,6 +527,7 @@ def load_serverless(path: str, params: dict[str, str], scope: Scope) -> Template
         if fn.get("image") is not None and not handler:
             folder, handler = _image_code(fn["image"], provider, base)
             packaged = None
+        handler = _wsgi_app(doc, handler, folder)
         runtime = fn.get("runtime") or provider.get("runtime")
         file_part, _, func = handler.rpartition(".")
         module = file_part.replace("/", ".").replace(os.sep, ".")
