@@ -2241,6 +2241,21 @@ def test_a_query_execution_is_read_in_the_workgroup_that_started_it(tmp_path: Pa
     } | {("athena:StopQueryExecution", "*")}
 
 
+def test_a_query_id_in_other_text_is_an_unknown_part(tmp_path: Path) -> None:
+    """Athena writes a query's results as ``<id>.csv`` under the output location: a key
+    made of the id is any key there, while the id passed whole still names the workgroup."""
+    got = _perms(tmp_path, (
+        "import boto3\nathena = boto3.client('athena')\ns3 = boto3.client('s3')\n"
+        "def handler(event, context):\n"
+        "    qid = athena.start_query_execution(QueryString='SELECT 1', WorkGroup='reports')['QueryExecutionId']\n"
+        "    athena.get_query_execution(QueryExecutionId=qid)\n"
+        "    return s3.get_object(Bucket='results', Key=f'athena/{qid}.csv')\n"
+    ))
+    assert ("s3:GetObject", "arn:aws:s3:::results/athena/*.csv") in got
+    assert {r for a, r in got if a == "athena:GetQueryExecution"} == {"arn:aws:athena:us-east-1:1:workgroup/reports"}
+    assert not any("workgroup" in r for a, r in got if a.startswith("s3:"))
+
+
 def test_powertools_data_masking_uses_its_providers_kms_keys(tmp_path: Path) -> None:
     got = _perms(tmp_path, (
         "from aws_lambda_powertools.utilities.data_masking import DataMasking\n"

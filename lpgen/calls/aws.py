@@ -25,6 +25,7 @@ from lpgen.calls.values import (
     Response,
     SeqV,
     Str,
+    Token,
     Unknown,
     V,
     Vals,
@@ -267,7 +268,8 @@ def from_request(
     the resource name of an ARN), ``${Region}``, ``${Account}`` and ``${Partition}`` from the
     call or the scope, else ``OWN_PLACE``'s; ``${@ssm Member}`` the value ``parameters`` (the
     SSM parameters the function's template makes) gives the parameter the member names;
-    anything else not given is ``*``."""
+    anything else not given is ``*``. A template that starts ``@token `` is an opaque id
+    standing for the ARN that follows (a ``Token``)."""
     request = dict(resp.request)
 
     def sub(m: re.Match[str]) -> str:
@@ -299,7 +301,10 @@ def from_request(
             return (SeqV((build(t[0]) if t else (Unknown(),),), True),)
         if isinstance(t, dict):
             return (DictV(tuple((str(k), build(v)) for k, v in t.items()), True),)
-        return (Str(re.sub(r"\*+", "*", _TPL.sub(sub, str(t)))),)
+        text = str(t)
+        if text.startswith("@token "):
+            return (Token(re.sub(r"\*+", "*", _TPL.sub(sub, text[7:]))),)
+        return (Str(re.sub(r"\*+", "*", _TPL.sub(sub, text))),)
 
     return build(template)
 

@@ -40,6 +40,14 @@ class Str(V):
 
 
 @dataclass(unsafe_hash=True, slots=True)
+class Token(Str):
+    """An opaque id a response gives that stands for the resource it is authorized on
+    (an Athena query execution id stands for its workgroup's ARN, a shard iterator for its
+    stream's): passed whole in a request it is that ARN; as part of other text (an S3 key
+    made of a query's id) it is a part that is not known."""
+
+
+@dataclass(unsafe_hash=True, slots=True)
 class Const(V):
     """A non-string constant (number, bool, None)."""
 
@@ -376,7 +384,7 @@ def strings(values: Vals) -> list[str]:
     out: list[str] = []
     for v in values:
         if isinstance(v, Str):
-            out.append(v.pattern)
+            out.append("*" if type(v) is Token else v.pattern)
         elif isinstance(v, Const) and v.value is not None and not isinstance(v.value, bool):
             out.append(str(v.value))
         elif isinstance(v, Const):
@@ -388,7 +396,7 @@ def strings(values: Vals) -> list[str]:
 
 def to_param(values: Vals, depth: int = 0) -> Any:
     """Plain request data for the permissions stage (see ``ApiCall.params``)."""
-    if len(values) == 1 and type(values[0]) is Str:
+    if len(values) == 1 and type(values[0]) in (Str, Token):
         return values[0].pattern  # type: ignore[attr-defined]
     if depth > 6:
         return UNKNOWN
@@ -409,5 +417,7 @@ def to_param(values: Vals, depth: int = 0) -> Any:
         # NOTE: a flag the code sets (ReturnMetadata=True) decides a conditional action.
         flags = list(dict.fromkeys(v.value for v in concrete))  # type: ignore[attr-defined]
         return flags[0] if len(flags) == 1 else flags
-    pats = strings(tuple(concrete))
+    # NOTE: a token passed whole is what it stands for.
+    rest = tuple(v for v in concrete if type(v) is not Token)
+    pats = list(dict.fromkeys([*(v.pattern for v in concrete if type(v) is Token), *(strings(rest) if rest else ())]))  # type: ignore[attr-defined]
     return pats[0] if len(pats) == 1 else pats
