@@ -629,11 +629,11 @@ def _settled(
     perms: list[Permission], findings: list[Finding], derived: list[Permission],
 ) -> tuple[list[Permission], list[Finding]]:
     """``perms`` and ``findings`` once the template names what a request does not, at the
-    calls the derived permissions carry the evidence of: an LP106 notice gives way (a
-    workgroup's output location), and so does a pass of any role (``role/*``: a task
+    calls the derived permissions carry the evidence of: the LP106 notice they settle gives
+    way (a workgroup's output location), and so does a pass of any role (``role/*``: a task
     definition's roles) made only by calls whose roles the template names, with its LP101."""
-    calls = {(e.path, e.line) for p in derived for e in p.evidence if e.kind != "template"}
-    findings = [f for f in findings if not (f.code == "LP106" and (f.path, f.line) in calls)]
+    settled = {(e.path, e.line, p.settles) for p in derived if p.settles for e in p.evidence if e.kind != "template"}
+    findings = [f for f in findings if not (f.code == "LP106" and (f.path, f.line, f.message) in settled)]
     named: dict[tuple[tuple[str, str, str], ...], set[Evidence]] = {}
     for p in derived:
         if p.action == "iam:PassRole":

@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import MORE_TYPES_CODE, MORE_TYPES_GRANTS, kafka_iam
 
+from lpgen import api
 from lpgen.cli import main
 from lpgen.iac import load_template
 
@@ -571,6 +572,28 @@ def test_a_queries_data_and_results_locations_come_from_the_module(tmp_path: Pat
     got = {(p.action, p.resource) for p in result.permissions}
     assert {("s3:GetObject", "arn:aws:s3:::lake-data/clicks/*"), ("s3:PutObject", "arn:aws:s3:::athena-out/reports/*")} <= got
     assert not [f for f in result.findings if f.code == "LP106"]
+
+
+def test_a_query_of_a_table_the_module_does_not_place_still_says_its_data_is_read(tmp_path: Path) -> None:
+    """Athena reads each table's data with the role's rights: LP106 says so at a query with a
+    table the module does not define (its location unknown), whatever the workgroup gives,
+    and not at one whose every table it places, nor at one that reads no table."""
+    (tmp_path / "app.py").write_text(
+        "import boto3\nathena = boto3.client('athena')\ndef handler(event, context):\n"
+        "    athena.start_query_execution(QueryString='SELECT * FROM clicks', QueryExecutionContext={'Database': 'lake'}, WorkGroup='reports')\n"
+        "    athena.start_query_execution(QueryString='SELECT * FROM clicks JOIN users ON clicks.u = users.id',\n"
+        "        QueryExecutionContext={'Database': 'lake'}, WorkGroup='reports')\n"
+        "    athena.start_query_execution(QueryString='SELECT 1', WorkGroup='reports')\n")
+    tables = ('resource "aws_glue_catalog_table" "clicks" {\n  name = "clicks"\n  database_name = "lake"\n'
+              '  storage_descriptor {\n    location = "s3://lake-data/clicks/"\n  }\n}\n')
+    workgroup = ('resource "aws_athena_workgroup" "reports" {\n  name = "reports"\n'
+                 '  configuration {\n    result_configuration {\n      output_location = "s3://athena-out/reports"\n    }\n  }\n}\n')
+    data = "Athena reads the data of the tables the query names"
+    result = _suggest_tf(tmp_path, tables + workgroup)
+    assert [(f.line, f.message.startswith(data)) for f in result.findings if f.code == "LP106"] == [(5, True)]
+    bare = api.suggest([str(tmp_path / "app.py")], region="us-east-1", account="1")
+    assert sorted((f.line, f.message.startswith(data)) for f in bare.findings if f.code == "LP106") == [
+        (4, False), (4, True), (5, False), (5, True), (7, False)]
 
 
 def test_a_rotation_function_acts_on_the_secret_it_rotates(tmp_path: Path) -> None:

@@ -527,30 +527,45 @@ class Template:
 
     def _query_data(self, permissions: list[Permission]) -> list[Permission]:
         """A query engine reading a catalog table reads its S3 data with the caller's
-        credentials (Athena: "Access to Amazon S3" in the Athena User Guide)."""
+        credentials (Athena: "Access to Amazon S3" in the Athena User Guide). Each permission
+        settles the call's LP106 notice about it: the output location's that of the queries
+        started in the workgroup, the tables' data that of a query whose every table the
+        template places."""
+        from lpgen.permissions.mapping import notice
         from lpgen.policy.match import arn_matches, overlaps
 
         if not any(p.action == "athena:StartQueryExecution" for p in permissions):
             return []
+        # NOTE: the tables each query names (its calls' evidence on glue:GetTable of a table).
+        tables: dict[Evidence, set[str]] = {}
+        for p in permissions:
+            if p.action == "glue:GetTable" and ":table/" in p.resource:
+                for e in p.evidence:
+                    if e.kind != "template":
+                        tables.setdefault(e, set()).add(p.resource)
+        placed = {t for ts in tables.values() for t in ts if any(not loc.writes and arn_matches(t, loc.arn) for loc in self.data_locations)}
+        read_by = tuple(e for e, ts in sorted(tables.items()) if ts <= placed)
+        output, data = notice("athena", "StartQueryExecution", "query-output"), notice("athena", "StartQueryExecution", "query-data")
         out: list[Permission] = []
         for loc in self.data_locations:
             bucket = f"arn:{self.scope.value('Partition')}:s3:::{loc.bucket}"
             if loc.writes:
                 # NOTE: a workgroup's output location, written with the caller's rights by the
-                # queries started in it (with the calls' evidence: their LP106 gives way).
+                # queries started in it.
                 starts = [p for p in permissions if p.action == "athena:StartQueryExecution" and overlaps(p.resource, loc.arn)]
                 if starts:
                     ev = (Evidence(self.path, loc.line, f"queries in {loc.arn} write their results to s3://{loc.bucket}/{loc.prefix}",
                                    "template"), *(e for p in starts for e in p.evidence))
-                    out.extend(Permission(a, bucket, ev) for a in QUERY_OUTPUT_BUCKET_ACTIONS)
-                    out.extend(Permission(a, f"{bucket}/{loc.prefix}*", ev) for a in QUERY_OUTPUT_OBJECT_ACTIONS)
+                    out.extend(Permission(a, bucket, ev, settles=output) for a in QUERY_OUTPUT_BUCKET_ACTIONS)
+                    out.extend(Permission(a, f"{bucket}/{loc.prefix}*", ev, settles=output) for a in QUERY_OUTPUT_OBJECT_ACTIONS)
                 continue
             if not any(p.action == "glue:GetTable" and arn_matches(p.resource, loc.arn) for p in permissions):
                 continue
-            ev = (Evidence(self.path, loc.line, f"the query reads {loc.arn} from s3://{loc.bucket}/{loc.prefix}", "template"),)
-            out.append(Permission("s3:GetObject", f"{bucket}/{loc.prefix}*", ev))
-            out.append(Permission("s3:ListBucket", bucket, ev))
-            out.append(Permission("s3:GetBucketLocation", bucket, ev))
+            ev = (Evidence(self.path, loc.line, f"the query reads {loc.arn} from s3://{loc.bucket}/{loc.prefix}", "template"),
+                  *(e for e in read_by if any(arn_matches(t, loc.arn) for t in tables[e])))
+            out.append(Permission("s3:GetObject", f"{bucket}/{loc.prefix}*", ev, settles=data))
+            out.append(Permission("s3:ListBucket", bucket, ev, settles=data))
+            out.append(Permission("s3:GetBucketLocation", bucket, ev, settles=data))
         return out
 
     def _encryption(self, permissions: list[Permission]) -> list[Permission]:

@@ -156,7 +156,7 @@ def call_permissions(call: ApiCall, scope: Scope) -> tuple[list[Permission], lis
         scope = Scope(scope.partition, call.region, scope.account)
     rules, doubts = rules_for(call)
     findings = [Finding("LP103", d, loc.path, loc.line, "info") for d in doubts]
-    for when, message in op.notices:
+    for when, message, _ in op.notices:
         # NOTE: "!Member": when the request may leave the member out.
         if (trigger(when[1:], call.params) is not True) if when.startswith("!") else (trigger(when, call.params) is not False):
             findings.append(Finding("LP106", message, loc.path, loc.line))

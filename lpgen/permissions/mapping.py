@@ -144,6 +144,12 @@ def operation_permissions(client: str, operation: str) -> OperationPermissions:
     return replace(perms, conditional=perms.conditional + passed)
 
 
+def notice(client: str, operation: str, topic: str) -> str:
+    """The message of the operation's LP106 notice about ``topic`` (``notices`` in
+    overrides.yaml), or ""."""
+    return next((message for _, message, about in operation_permissions(client, operation).notices if about == topic), "")
+
+
 @cache
 def _tag_on_create(client: str) -> dict[str, Any] | None:
     table: dict[str, Any] = load_table("tag_on_create.yaml") or {}
@@ -223,7 +229,7 @@ def _operation_permissions(client: str, operation: str) -> OperationPermissions:
             default = default_action(client, operation)
             required = (ActionRule(default),) if default else ()
         conditional = tuple(_rule(c) for c in entry.get("conditional") or ())
-        notices = tuple((str(n["when"]), str(n["message"])) for n in entry.get("notices") or ())
+        notices = tuple((str(n["when"]), str(n["message"]), str(n.get("topic") or "")) for n in entry.get("notices") or ())
         return OperationPermissions(
             client, operation, method, prefix, required, conditional, fanout,
             source="overrides.yaml", notices=notices,

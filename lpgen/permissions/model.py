@@ -67,10 +67,11 @@ class OperationPermissions:
     fanout: FanOut | None = None
     no_permission: str | None = None
     """reason, when IAM does not authorize the operation at all."""
-    notices: tuple[tuple[str, str], ...] = ()
-    """(trigger, message): what a finding (LP106) says when a request matches the trigger
-    (``!Member``: the member is absent): the service acts with the caller's rights on a
-    resource the request does not name (Athena's workgroup output location)."""
+    notices: tuple[tuple[str, str, str], ...] = ()
+    """(trigger, message, topic): what a finding (LP106) says when a request matches the
+    trigger (``!Member``: the member is absent): the service acts with the caller's rights
+    on a resource the request does not name (Athena's workgroup output location). A
+    permission a template gives for the topic settles it (``Permission.settles``)."""
     source: str = "default rule"
     """where the answer comes from: ``default rule``, ``overrides.yaml``, ``service reference``."""
 
@@ -122,6 +123,9 @@ class Permission:
     condition: tuple[tuple[str, str, str], ...] = ()
     """(operator, key, value) triples, e.g. ("StringEquals", "iam:PassedToService", "…")."""
     findings: tuple[Finding, ...] = field(default=(), compare=False)
+    settles: str = field(default="", compare=False)
+    """a permission the template adds where a request names nothing (a workgroup's output
+    location): the LP106 notice it makes unnecessary at the calls in its evidence."""
 
     def __post_init__(self) -> None:
         # NOTE: a template's value known only when it deploys (``lpgen.iac.model.Unresolved``,
