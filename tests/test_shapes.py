@@ -2256,6 +2256,36 @@ def test_a_query_id_in_other_text_is_an_unknown_part(tmp_path: Path) -> None:
     assert not any("workgroup" in r for a, r in got if a.startswith("s3:"))
 
 
+def test_athena_statements_that_change_the_catalog_need_glue_writes_on_their_table(tmp_path: Path) -> None:
+    """Athena makes the Glue calls of a DDL statement or an insert with the caller's rights,
+    on the statement's target table (not on the tables it reads); a statement of unknown
+    kind is granted no write, and LP106 says what one would need."""
+    src = tmp_path / "app.py"
+    src.write_text(
+        "import boto3\nathena = boto3.client('athena')\nCTX = {'Database': 'lake'}\n"
+        "def handler(event, context):\n"
+        "    day = event['day']\n"
+        "    athena.start_query_execution(QueryString=f\"ALTER TABLE clicks ADD IF NOT EXISTS PARTITION (dt='{day}')\", QueryExecutionContext=CTX)\n"
+        "    athena.start_query_execution(QueryString='MSCK REPAIR TABLE lake.views')\n"
+        "    athena.start_query_execution(QueryString='INSERT INTO daily SELECT * FROM clicks', QueryExecutionContext=CTX)\n"
+        "    athena.start_query_execution(QueryString='DROP TABLE IF EXISTS tmp_x', QueryExecutionContext=CTX)\n"
+        "    athena.start_query_execution(QueryString='CREATE DATABASE IF NOT EXISTS staging')\n"
+        "    athena.start_query_execution(QueryString=event['sql'], QueryExecutionContext=CTX)\n"
+        "    athena.start_query_execution(QueryString='SELECT * FROM clicks', QueryExecutionContext=CTX)\n")
+    result = api.suggest([str(src)], region="us-east-1", account="1")
+    tables = {(p.action, p.resource.rpartition(":")[2]) for p in result.permissions
+              if p.action.startswith("glue:") and p.action not in ("glue:GetTable", "glue:GetPartitions", "glue:GetDatabase")
+              and ":catalog" not in p.resource and ":database/lake" not in p.resource}
+    assert tables == {
+        ("glue:BatchCreatePartition", "table/lake/clicks"), ("glue:CreatePartition", "table/lake/clicks"),
+        ("glue:BatchCreatePartition", "table/lake/views"), ("glue:BatchCreatePartition", "table/lake/daily"),
+        ("glue:DeleteTable", "table/lake/tmp_x"), ("glue:CreateDatabase", "database/staging"),
+    }
+    said = {"reads the data": "data", "rows it inserts": "rows", "statement is not known": "unknown"}
+    notices = {(f.line, label) for f in result.findings if f.code == "LP106" for text, label in said.items() if text in f.message}
+    assert notices == {(7, "data"), (8, "data"), (8, "rows"), (11, "data"), (11, "unknown"), (12, "data")}
+
+
 def test_powertools_data_masking_uses_its_providers_kms_keys(tmp_path: Path) -> None:
     got = _perms(tmp_path, (
         "from aws_lambda_powertools.utilities.data_masking import DataMasking\n"

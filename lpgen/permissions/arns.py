@@ -297,17 +297,41 @@ def _t_key_prefix(v: str, spec: dict[str, Any]) -> dict[str, str]:
     return {"ObjectName": re.sub(r"\*+", "*", v + "*")}
 
 
-_SQL_TABLE = re.compile(r'\b(?:FROM|JOIN)\s+((?:"[^"]+"|[\w*]+)(?:\s*\.\s*(?:"[^"]+"|[\w*]+))*)', re.IGNORECASE)
+_SQL_NAME = r'(?:"[^"]+"|`[^`]+`|[\w*]+)(?:\s*\.\s*(?:"[^"]+"|`[^`]+`|[\w*]+))*'
+_SQL_TABLE = re.compile(rf'\b(?:FROM|JOIN)\s+({_SQL_NAME})', re.IGNORECASE)
+_SQL_TARGET = re.compile(
+    r'(?:\s+|--[^\n]*\n|/\*.*?\*/)*(?:ALTER\s+TABLE|MSCK\s+REPAIR\s+TABLE|DROP\s+TABLE(?:\s+IF\s+EXISTS)?'
+    r'|CREATE\s+(?:EXTERNAL\s+)?TABLE(?:\s+IF\s+NOT\s+EXISTS)?|INSERT\s+INTO|SHOW\s+PARTITIONS|SHOW\s+CREATE\s+TABLE'
+    rf'|SHOW\s+TBLPROPERTIES|DESCRIBE(?:\s+FORMATTED)?)\s+({_SQL_NAME})', re.IGNORECASE | re.DOTALL)
+_SQL_DATABASE = re.compile(
+    r'(?:\s+|--[^\n]*\n|/\*.*?\*/)*(?:CREATE|DROP|ALTER)\s+(?:DATABASE|SCHEMA)(?:\s+IF(?:\s+NOT)?\s+EXISTS)?\s+'
+    r'("[^"]+"|`[^`]+`|[\w*]+)', re.IGNORECASE | re.DOTALL)
+_SQL_WRITES = frozenset({"glue:CreateTable", "glue:DeleteTable", "glue:UpdateTable", "glue:BatchCreatePartition",
+                         "glue:CreatePartition", "glue:BatchDeletePartition", "glue:DeletePartition"})
+"""what a statement does to its target table (``ALTER TABLE t ADD PARTITION``), not to the
+tables it reads (``INSERT INTO t SELECT … FROM s``)."""
+_SQL_DATABASE_WRITES = frozenset({"glue:CreateDatabase", "glue:DeleteDatabase", "glue:UpdateDatabase"})
 
 
 def _t_sql_tables(v: str, spec: dict[str, Any]) -> dict[str, Any]:
-    """The tables a SQL query reads (``FROM t``, ``JOIN db.t``): an unqualified one's name, in
-    the query's database; a qualified one as the ARNs of its table and database, which it
-    names whatever the query's database is."""
+    """The tables a SQL statement names: those it reads (``FROM t``, ``JOIN db.t``) and its
+    target (``ALTER TABLE t``, ``INSERT INTO t``, ``MSCK REPAIR TABLE t``); for an action on
+    the target (``_SQL_WRITES``) the target alone, and for one on a database the database
+    the statement makes, drops or alters. An unqualified table's name is in the query's
+    database; a qualified one is given as the ARNs of its table and database, which it names
+    whatever the query's database is."""
+    action = spec.get("_action", "")
+    if action in _SQL_DATABASE_WRITES:
+        m = _SQL_DATABASE.match(v)
+        return {"DatabaseName": [m.group(1).strip('"`') if m else "*"]}
+    target = _SQL_TARGET.match(v)
+    refs = [target.group(1)] if target else []
+    if action not in _SQL_WRITES:
+        refs += [m.group(1) for m in _SQL_TABLE.finditer(v)]
     names: set[str] = set()
     whole: set[str] = set()
-    for m in _SQL_TABLE.finditer(v):
-        parts = [p.strip().strip('"') for p in m.group(1).split(".")]
+    for ref in refs:
+        parts = [p.strip().strip('"`') for p in ref.split(".")]
         if not parts[-1] or parts[-1].upper() in ("SELECT", "UNNEST", "VALUES"):
             continue
         if len(parts) >= 2 and parts[-2]:
@@ -320,6 +344,50 @@ def _t_sql_tables(v: str, spec: dict[str, Any]) -> dict[str, Any]:
     if whole:
         out["__arn__"] = sorted(whole)
     return out or {"TableName": ["*"]}
+
+
+_SQL_KINDS = tuple((kind, re.compile(rx, re.IGNORECASE | re.DOTALL)) for kind, rx in (
+    ("alter table add partition", r"alter\s+table\s+\S+\s+add\s+(?:if\s+not\s+exists\s+)?partition\b"),
+    ("alter table drop partition", r"alter\s+table\s+\S+\s+drop\s+(?:if\s+exists\s+)?partition\b"),
+    ("alter table", r"alter\s+table\b"),
+    ("msck repair table", r"msck\s+repair\s+table\b"),
+    ("drop table", r"drop\s+table\b"),
+    ("create table as", r"create\s+table\s+\S+\s+(?:with\s*\(.*?\)\s*)?as\b"),
+    ("create table", r"create\s+(?:external\s+)?table\b"),
+    ("insert into", r"insert\s+into\b"),
+    ("create database", r"create\s+(?:database|schema)\b"),
+    ("drop database", r"drop\s+(?:database|schema)\b"),
+    ("alter database", r"alter\s+(?:database|schema)\b"),
+    ("show tables", r"show\s+tables\b"),
+    ("show databases", r"show\s+(?:databases|schemas)\b"),
+))
+_SQL_LEAD = re.compile(r"(?:\s+|--[^\n]*\n|/\*.*?\*/|\()*", re.DOTALL)
+
+
+def sql_kind(text: str) -> str | None:
+    """The kind of an Athena (Hive DDL or Trino) statement by its leading words: ``alter
+    table add partition``, ``msck repair table``, ``create table as``, ``insert into``…, else
+    ``query``; None when the words that decide it are not known (``*``)."""
+    text = text[_SQL_LEAD.match(text).end():]  # type: ignore[union-attr]
+    for kind, rx in _SQL_KINDS:
+        m = rx.match(text)
+        if m is None:
+            continue
+        rest = text[m.end():].split(None, 2)
+        if kind == "alter table" and (rest[1].startswith("*") if len(rest) > 1 else "*" in text[m.end():]):
+            return None  # NOTE: ALTER TABLE t * …: what it alters is not known
+        return kind
+    head = text.split(None, 1)[0] if text.strip() else "*"
+    return None if "*" in head else "query"
+
+
+def sql_reads(text: str) -> bool:
+    """May the statement read a table's data: a query or an insert with ``FROM``, a repair
+    (which lists the table's location), or one whose kind is not known?"""
+    kind = sql_kind(text)
+    if kind in (None, "msck repair table"):
+        return True
+    return kind in ("query", "insert into", "create table as") and _SQL_TABLE.search(text) is not None
 
 
 _PARTIQL_NAME = r'(?:"(?:[^"]|"")*"|[A-Za-z_*][A-Za-z0-9_*]*)'
@@ -824,7 +892,7 @@ def variable_candidates(
                 fn = TRANSFORMS.get(str(spec["transform"]))
                 if fn is None:
                     continue
-                extra = dict(spec)
+                extra = dict(spec, _action=action)
                 if qualifier and qualifier[0] != "*":
                     extra["_qualifier"] = qualifier[0]
                 out = fn(v, extra) or {}

@@ -16,6 +16,8 @@ from lpgen.permissions.arns import (
     format_vars,
     lookup,
     resolve,
+    sql_kind,
+    sql_reads,
 )
 from lpgen.permissions.mapping import operation_permissions, uri_resource
 from lpgen.permissions.model import ActionRule, Evidence, Finding, Permission
@@ -62,11 +64,23 @@ def ruled_out(rule: ActionRule, params: dict[str, Any]) -> bool:
     if rule.unless is None or trigger(rule.unless, params) is not True:
         return False
     maybe = params.get(MAYBE_ABSENT, ())
-    return re.split(r"[.=^~]", rule.unless, maxsplit=1)[0] not in ([maybe] if isinstance(maybe, str) else maybe)
+    return re.split(r"[.=^~@]", rule.unless, maxsplit=1)[0] not in ([maybe] if isinstance(maybe, str) else maybe)
 
 
 def trigger(when: str, params: dict[str, Any]) -> bool | None:
-    """Does the request match a conditional action's trigger? None when it cannot be known."""
+    """Does the request match a conditional action's trigger? None when it cannot be known.
+
+    ``Member``: given; ``Member=text``: equal to it, ``^``: starting with it, ``~``: holding
+    it (case aside); ``Member@kind``: a SQL statement of that kind (``sql_kind``), and
+    ``Member@unknown`` one whose kind is not known: a statement of unknown kind is not taken
+    for every kind there is (what it would need is said instead); ``Member@reads`` one that
+    may read a table's data (a query with FROM, INSERT … SELECT, MSCK REPAIR TABLE)."""
+    if "@" in when:
+        path, _, kind = when.partition("@")
+        texts = [v if isinstance(v, str) else "*" for v in lookup(params, path) or ()]
+        if kind == "reads":
+            return any(sql_reads(t) for t in texts)
+        return (None if kind == "unknown" else kind) in [sql_kind(t) for t in texts]
     for op in ("=", "^", "~"):
         if op in when:
             path, _, expected = when.partition(op)
