@@ -2549,6 +2549,33 @@ def test_a_client_method_on_a_module_that_is_nowhere_is_reported(tmp_path) -> No
     assert [(u.location.line, "from utils" in u.reason) for u in analysis.unresolved] == [(6, True)]
 
 
+def test_a_client_handed_to_a_library_lpgen_does_not_follow_is_reported(tmp_path) -> None:
+    """A client, resource or session given to a library's function or to an object it made
+    is used there in calls lpgen cannot see; the standard library makes no AWS calls of its
+    own with one, and a function of the project is followed instead."""
+    analysis = analyse_files(tmp_path, {"app.py": """
+        import logging
+        import boto3
+        import somelib
+        from helpers import sync
+        s3 = boto3.client("s3")
+        table = boto3.resource("dynamodb").Table("t")
+        log = logging.getLogger()
+        def handler(event, context):
+            somelib.run(s3)
+            runner = somelib.Runner()
+            runner.go(table=table)
+            log.info("client %s", s3)
+            sync(s3)
+    """, "helpers.py": """
+        def sync(client):
+            client.head_bucket(Bucket="b")
+    """})
+    assert [(u.location.line, u.reason.split(" is handed ")[1].split(",")[0], u.service) for u in analysis.unresolved] == [
+        (10, "a boto3 s3 client", "s3"), (12, "a boto3 dynamodb resource", "dynamodb")]
+    assert [c.operation for c in analysis.calls] == ["HeadBucket"]
+
+
 def test_dependency_injector_providers_make_what_they_wrap(tmp_path) -> None:
     """providers.Singleton(boto3.client, "s3") called is boto3.client("s3"), as
     functools.partial would be."""

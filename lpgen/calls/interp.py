@@ -2089,6 +2089,8 @@ class Analyzer(BuiltinCalls):
                 return UNKNOWN_VALS
             if model is None and self._unmodelled_call(f.name, node, frame):
                 return UNKNOWN_VALS
+            if model is None:
+                self._handed_away(f.name, args, kwargs, node, frame)
             top, _, rest = f.name.partition(".")
             method = f.name.rpartition(".")[2]
             if (
@@ -2132,6 +2134,9 @@ class Analyzer(BuiltinCalls):
                 if specs:
                     # NOTE: ``df.to_csv("s3://bucket/key")``: the path makes it an AWS call.
                     self._library_calls(specs, node.func.attr, args, kwargs, None, node, frame)
+            if f.reason.startswith("result of ") and f.reason.endswith("()"):
+                # NOTE: an object a library made (``runner = lib.Runner(); runner.go(s3)``).
+                self._handed_away(f.reason[10:-2], args, kwargs, node, frame)
             if frame is not None and isinstance(node, ast.Call):
                 if f.reason == TOO_MANY:
                     # NOTE: what it stands for were functions or objects the code can call.
@@ -2178,6 +2183,25 @@ class Analyzer(BuiltinCalls):
                 ast.Call(func=node.func, args=node.args[position + 1 :], keywords=[]), node
             )
         return known
+
+    def _handed_away(self, name: str, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None) -> None:
+        """Report a boto3 client, resource or session handed to code of ``name``'s library,
+        which lpgen neither follows nor models (not the standard library, whose functions
+        make no AWS calls of their own): what it calls with it is not known."""
+        if frame is None or not isinstance(node, ast.Call) or name.partition(".")[0] in sys.stdlib_module_names:
+            return
+        given = [v for value in (*args, *kwargs.values()) for v in value if isinstance(v, (Client, Resource, Session))]
+        if not given:
+            return
+        what = sorted({f"{v.service} client" if isinstance(v, Client) and v.service else
+                       f"{v.service} resource" if isinstance(v, Resource) else
+                       "session" if isinstance(v, Session) else "client" for v in given})
+        services = {v.service for v in given if isinstance(v, (Client, Resource)) and v.service}
+        self._unresolved(
+            frame, node, f"{ast.unparse(node.func)}() is handed a boto3 {', '.join(what)}, and lpgen does not follow "
+            f"{name.partition('.')[0]}: the calls made with it are not known",
+            next(iter(services)) if len(services) == 1 else "",
+        )
 
     def _maybe_unresolved(self, f: Unknown, node: ast.Call, frame: Frame) -> None:
         """Report a call of a boto3 client method on a value that is not known. A value
