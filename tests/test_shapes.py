@@ -2286,6 +2286,16 @@ def test_athena_statements_that_change_the_catalog_need_glue_writes_on_their_tab
     assert notices == {(7, "data"), (8, "data"), (8, "rows"), (11, "data"), (11, "unknown"), (12, "data")}
 
 
+def test_a_timestream_query_selects_on_the_tables_it_names(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\ntq = boto3.client('timestream-query')\n"
+        "def handler(event, context):\n"
+        "    tq.query(QueryString='SELECT * FROM \"metrics\".\"cpu\" c JOIN \"metrics\".mem m ON c.host = m.host')\n"
+    ))
+    assert {r for a, r in got if a == "timestream:Select"} == {
+        "arn:aws:timestream:us-east-1:1:database/metrics/table/cpu", "arn:aws:timestream:us-east-1:1:database/metrics/table/mem"}
+
+
 def test_powertools_data_masking_uses_its_providers_kms_keys(tmp_path: Path) -> None:
     got = _perms(tmp_path, (
         "from aws_lambda_powertools.utilities.data_masking import DataMasking\n"

@@ -313,6 +313,9 @@ tables it reads (``INSERT INTO t SELECT … FROM s``)."""
 _SQL_DATABASE_WRITES = frozenset({"glue:CreateDatabase", "glue:DeleteDatabase", "glue:UpdateDatabase"})
 
 
+_GLUE_TABLE_ARNS = tuple(f"arn:${{Partition}}:glue:${{Region}}:${{Account}}:{r}" for r in ("table/{database}/{table}", "database/{database}", "catalog"))
+
+
 def _t_sql_tables(v: str, spec: dict[str, Any]) -> dict[str, Any]:
     """The tables a SQL statement names: those it reads (``FROM t``, ``JOIN db.t``) and its
     target (``ALTER TABLE t``, ``INSERT INTO t``, ``MSCK REPAIR TABLE t``); for an action on
@@ -328,6 +331,9 @@ def _t_sql_tables(v: str, spec: dict[str, Any]) -> dict[str, Any]:
     refs = [target.group(1)] if target else []
     if action not in _SQL_WRITES:
         refs += [m.group(1) for m in _SQL_TABLE.finditer(v)]
+    # NOTE: Glue's by default, with the database and the catalog, which Glue checks a
+    # table's read against too; a service's own in the spec (``qualified``).
+    qualified = spec.get("qualified") or _GLUE_TABLE_ARNS
     names: set[str] = set()
     whole: set[str] = set()
     for ref in refs:
@@ -335,9 +341,7 @@ def _t_sql_tables(v: str, spec: dict[str, Any]) -> dict[str, Any]:
         if not parts[-1] or parts[-1].upper() in ("SELECT", "UNNEST", "VALUES"):
             continue
         if len(parts) >= 2 and parts[-2]:
-            base = "arn:${Partition}:glue:${Region}:${Account}:"
-            # NOTE: with the catalog, which Glue checks a table's read against too.
-            whole.update((f"{base}table/{parts[-2]}/{parts[-1]}", f"{base}database/{parts[-2]}", f"{base}catalog"))
+            whole.update(t.replace("{database}", parts[-2]).replace("{table}", parts[-1]) for t in qualified)
         else:
             names.add(parts[-1])
     out: dict[str, Any] = {"TableName": sorted(names)} if names else {}
