@@ -189,7 +189,7 @@ def test_a_lambda_insights_layer_writes_to_its_log_group_in_every_template_form(
     result = api.suggest_for_function(load_template(str(sam), region="us-east-1", account="1"), None)
     group = "arn:aws:logs:us-east-1:1:log-group:/aws/lambda-insights"
     assert {(p.action, p.resource) for p in result.permissions} == {
-        ("logs:CreateLogGroup", group), ("logs:CreateLogStream", group + ":log-stream:*"),
+        ("logs:CreateLogGroup", group + ":*"), ("logs:CreateLogStream", group + ":log-stream:*"),
         ("logs:PutLogEvents", group + ":log-stream:*"),
     }
 

@@ -115,6 +115,31 @@ def test_write_changes_only_the_policy_block_and_converges(
     assert Path(template).read_text() == after
 
 
+@pytest.mark.parametrize(("granted", "missing"), [(":*", 0), ("", 2)])
+def test_a_log_group_is_granted_as_cloudwatch_logs_checks_it(
+    granted: str, missing: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """CloudWatch Logs checks a group's actions on its ARN with ``:*``: a role granting
+    ``log-group:/app/audit:*`` has what reading the group needs, one granting the bare ARN
+    does not, and the suggestion names the group as the role must."""
+    monkeypatch.chdir(tmp_path)
+    Path("app.py").write_text(
+        "import boto3\nlogs = boto3.client('logs')\ndef handler(event, context):\n"
+        "    logs.describe_log_streams(logGroupName='/app/audit')\n"
+        "    logs.filter_log_events(logGroupName='/app/audit')\n")
+    Path("template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      CodeUri: .\n      Handler: app.handler\n      Runtime: python3.12\n"
+        "      Policies:\n        - Statement:\n            - Effect: Allow\n"
+        "              Action: [logs:DescribeLogStreams, logs:FilterLogEvents]\n"
+        f"              Resource: arn:aws:logs:us-east-1:123456789012:log-group:/app/audit{granted}\n")
+    diff = json.loads(CliRunner().invoke(main, ["diff", "--template", "template.yaml", *SCOPE, "--format", "json",
+                                                "--fail-on", "none"]).stdout)
+    assert diff["functions"][0]["diff"]["counts"]["missing"] == missing
+    policy = json.loads(CliRunner().invoke(main, ["suggest", "--template", "template.yaml", *SCOPE]).stdout)
+    assert [st["Resource"] for st in policy["Statement"]] == [["arn:aws:logs:us-east-1:123456789012:log-group:/app/audit:*"]]
+
+
 def test_write_refuses_json_templates_and_shared_roles(tmp_path: Path) -> None:
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "app.py").write_text("def handler(e, c):\n    return 1\n")

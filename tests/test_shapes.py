@@ -1895,9 +1895,9 @@ def test_more_request_options_and_nested_regions(tmp_path: Path) -> None:
         ("secretsmanager:CreateSecret", "arn:aws:secretsmanager:us-east-1:1:secret:s-??????"),
         ("secretsmanager:ReplicateSecretToRegions", "arn:aws:secretsmanager:us-east-1:1:secret:s-??????"),
         ("logs:GetLogEvents", "arn:aws:logs:us-east-1:1:log-group:/app:log-stream:s"),
-        ("logs:Unmask", "arn:aws:logs:us-east-1:1:log-group:/app"),
-        ("logs:FilterLogEvents", "arn:aws:logs:us-east-1:1:log-group:/app2"),
-        ("logs:StartQuery", "arn:aws:logs:us-east-1:1:log-group:/q"), ("logs:Unmask", "arn:aws:logs:us-east-1:1:log-group:/q"),
+        ("logs:Unmask", "arn:aws:logs:us-east-1:1:log-group:/app:*"),
+        ("logs:FilterLogEvents", "arn:aws:logs:us-east-1:1:log-group:/app2:*"),
+        ("logs:StartQuery", "arn:aws:logs:us-east-1:1:log-group:/q:*"), ("logs:Unmask", "arn:aws:logs:us-east-1:1:log-group:/q:*"),
     }
 
 
@@ -2086,7 +2086,8 @@ def test_ec2_requests_are_granted_on_every_resource_they_involve(tmp_path: Path)
 
 
 def test_log_groups_and_event_bus_rules_are_named_as_iam_checks_them(tmp_path: Path) -> None:
-    """Log groups given by name or by ARN (with DescribeLogGroups' trailing :*) in one list;
+    """Log groups given by name or by ARN (with DescribeLogGroups' trailing :*) in one list,
+    each granted as CloudWatch Logs checks a group's actions: its ARN with ``:*``;
     a rule's ARN has its bus, except on the default bus, whether the bus is given by name
     or ARN; a bus in another account keeps its account."""
     got = _perms(tmp_path, (
@@ -2101,8 +2102,8 @@ def test_log_groups_and_event_bus_rules_are_named_as_iam_checks_them(tmp_path: P
         "                            'DetailType': 'd', 'Detail': '{}'}])\n"
     ))
     assert got == {
-        ("logs:StartQuery", "arn:aws:logs:us-east-1:1:log-group:/aws/lambda/api"),
-        ("logs:StartQuery", "arn:aws:logs:us-east-1:1:log-group:/aws/lambda/jobs"),
+        ("logs:StartQuery", "arn:aws:logs:us-east-1:1:log-group:/aws/lambda/api:*"),
+        ("logs:StartQuery", "arn:aws:logs:us-east-1:1:log-group:/aws/lambda/jobs:*"),
         ("events:PutRule", "arn:aws:events:us-east-1:1:rule/r1"),
         ("events:PutRule", "arn:aws:events:us-east-1:1:rule/orders/r2"),
         ("events:PutRule", "arn:aws:events:us-east-1:1:rule/b/r3"),
@@ -2572,7 +2573,7 @@ def test_watchtower_pyathena_and_cloudpathlib_are_aws_calls(tmp_path: Path) -> N
         "    S3Path('s3://docs/out/copy.txt').write_text('x')\n"
     ))
     assert {
-        ("logs:CreateLogGroup", "arn:aws:logs:us-east-1:1:log-group:/app/audit"),
+        ("logs:CreateLogGroup", "arn:aws:logs:us-east-1:1:log-group:/app/audit:*"),
         ("logs:CreateLogStream", "arn:aws:logs:us-east-1:1:log-group:/app/audit:log-stream:fn"),
         ("logs:PutLogEvents", "arn:aws:logs:us-east-1:1:log-group:/app/audit:log-stream:fn"),
         ("athena:StartQueryExecution", "arn:aws:athena:us-east-1:1:workgroup/etl"),

@@ -797,7 +797,7 @@ def test_arns_of_log_groups_clusters_workgroups_jobs_and_aliases(tmp_path: Path)
         JOB="aws_glue_job.j.id", ALIAS="aws_kms_alias.a.arn")
     # NOTE: a key named by its alias is any key of the account (the alias's key is not known).
     assert got == {
-        ("logs:PutRetentionPolicy", "arn:aws:logs:us-east-1:1:log-group:/app/audit"),
+        ("logs:PutRetentionPolicy", "arn:aws:logs:us-east-1:1:log-group:/app/audit:*"),
         ("ecs:ListTasks", "arn:aws:ecs:us-east-1:1:container-instance/jobs/*"),
         ("athena:GetWorkGroup", "arn:aws:athena:us-east-1:1:workgroup/reports"),
         ("glue:GetJob", "arn:aws:glue:us-east-1:1:job/nightly"),

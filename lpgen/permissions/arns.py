@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -967,7 +967,38 @@ def resolve(
     scope: Scope,
     bind: tuple[tuple[str, str], ...] = (),
 ) -> list[ArnResult]:
-    """The resources ``action`` is granted on for one call."""
+    """The resources ``action`` is granted on for one call, in the form the service
+    authorizes them (``authorized_form``)."""
+    results = _resolve(action, params, scope, bind)
+    prefix = action.partition(":")[0]
+    if not _authorized(prefix):
+        return results
+    return _dedupe([replace(r, arn=authorized_form(action, r.resource_type, r.arn)) for r in results])
+
+
+@cache
+def _authorized(prefix: str) -> dict[str, Any]:
+    table: dict[str, Any] = load_table("arn_params.yaml") or {}
+    return dict((table.get("__authorized__") or {}).get(prefix) or {})
+
+
+def authorized_form(action: str, resource_type: str | None, arn: str) -> str:
+    """``arn`` as the service authorizes ``action`` on a resource of that type, where that
+    differs from the IAM reference's format (``__authorized__`` in arn_params.yaml): a
+    CloudWatch Logs group is checked as ``log-group:NAME:*``."""
+    rule = _authorized(action.partition(":")[0]).get(resource_type or "")
+    if not rule or action in (rule.get("except") or ()) or arn == "*":
+        return arn
+    suffix = str(rule.get("suffix") or "")
+    return arn if not suffix or arn.endswith(suffix) else arn + suffix
+
+
+def _resolve(
+    action: str,
+    params: dict[str, Any],
+    scope: Scope,
+    bind: tuple[tuple[str, str], ...],
+) -> list[ArnResult]:
     info = iam_data.action(action)
     if info is None or not info.resources:
         return [ArnResult("*", None, True, NO_RESOURCE_LEVEL)]

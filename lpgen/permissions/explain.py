@@ -8,7 +8,7 @@ from typing import Any
 from lpgen.calls import aws
 from lpgen.errors import UsageError
 from lpgen.permissions import iam_data, service_models
-from lpgen.permissions.arns import format_vars, param_spec
+from lpgen.permissions.arns import authorized_form, format_vars, param_spec
 from lpgen.permissions.mapping import operation_permissions
 from lpgen.permissions.model import ActionRule
 
@@ -91,7 +91,7 @@ def _resources(rule: ActionRule, client: str, operation: str) -> list[dict[str, 
                         source = m
                         break
             variables[var] = source or "(not a request parameter)"
-        out.append({"type": rt.name, "arn": rt.arn_format, "variables": variables})
+        out.append({"type": rt.name, "arn": authorized_form(rule.action, rt.name, rt.arn_format), "variables": variables})
     return out
 
 
@@ -173,5 +173,5 @@ def _arn_formats(rules: tuple[ActionRule, ...]) -> list[str]:
         for ref in info.resources if info else ():
             rt = iam_data.resource_type(info.prefix, ref.name) if info else None
             if rt is not None:
-                out.add(rt.arn_format)
+                out.add(authorized_form(rule.action, rt.name, rt.arn_format))
     return sorted(out)
