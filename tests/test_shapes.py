@@ -1561,6 +1561,9 @@ def test_awswrangler_athena_queries_and_s3_helpers(tmp_path: Path) -> None:
     # the CTAS approach (the default, used once here) makes and drops a temporary table
     assert ("glue:CreateTable", "arn:aws:glue:us-east-1:1:table/analytics/temp_table_*") in got
     assert {"athena:GetQueryExecution", "athena:GetQueryResults", "glue:DeleteTable"} <= actions
+    # the execution a query starts is read in its workgroup
+    assert {r for a, r in got if a in ("athena:GetQueryExecution", "athena:GetQueryResults")} == {
+        "arn:aws:athena:us-east-1:1:workgroup/etl"}
 
 
 def test_serverless_values_known_only_at_deploy_are_reported_by_variable(tmp_path: Path) -> None:
