@@ -200,8 +200,12 @@ def analyze(
         if project.entry_module is None and len(project.targets) >= PARALLEL_MODULES and (jobs or os.cpu_count() or 1) > 1:
             return _analyze_parallel(project, env, region, account, jobs or os.cpu_count() or 1, event, env_complete,
                                      parameters)
+        # NOTE: what a process ending without the teardown built is kept (``retain``), so
+        # the collector, enabled again, does not first walk every object the analysis made.
+        from lpgen.parallel import skips_teardown
+
         return _analyze(project, env=env, region=region, account=account, event=event, env_complete=env_complete,
-                        parameters=parameters)
+                        parameters=parameters, retain=skips_teardown())
 
 
 PARALLEL_MODULES = 64

@@ -10,9 +10,13 @@ Two trees, each timed as fresh processes in the same run (best of --repeat for e
 - real: the .py files of the installed boto3, botocore and moto packages, copied to a
   temporary folder (lpgen skips site-packages). No handler is named, so every top-level
   function of every module is an entry and the analysis follows imports across the tree.
+- entry: the generated handlers and one more module whose handler imports and calls every
+  one of them, named as the entry (``app.main``): one function reaching the whole tree,
+  analysed in one process, as ``lpgen suggest`` does for a template's function.
 
-lpgen uses every core; the baseline reads and parses every file in one process. Prints
-files/s and the ratio for each tree; the first tree's figures keep their old keys.
+lpgen uses every core (one for the entry); the baseline reads and parses every file in one
+process. Prints files/s and the ratio for each tree; the first tree's figures keep their
+old keys.
 """
 
 from __future__ import annotations
@@ -48,10 +52,10 @@ def _copy_sources(dest: Path) -> list[str]:
     return copied
 
 
-def _measure(folder: Path, extra: list[str], repeat: int) -> dict[str, float | int]:
+def _measure(folder: Path, extra: list[str], repeat: int, target: str = "") -> dict[str, float | int]:
     files = sum(1 for _ in folder.rglob("*.py"))
     parse_s = best([sys.executable, "-c", LOOP, str(folder)], repeat)
-    lpgen_s = best([sys.executable, "-m", "lpgen.cli", "suggest", str(folder), *extra], repeat)
+    lpgen_s = best([sys.executable, "-m", "lpgen.cli", "suggest", target or str(folder), *extra], repeat)
     return {"files": files, "ast_parse_loop_s": round(parse_s, 3), "lpgen_suggest_s": round(lpgen_s, 3),
             "lpgen_files_per_s": round(files / lpgen_s), "ratio": round(lpgen_s / parse_s, 2)}
 
@@ -71,6 +75,12 @@ def main() -> int:
                "--env", "TOPIC_ARN=arn:aws:sns:us-east-1:1:t", "--region", "us-east-1", "--account", "1"]
         generated = _measure(folder, env, args.repeat)
         figures: dict[str, object] = {"modules": args.modules, **{k: v for k, v in generated.items() if k != "files"}}
+        entry = Path(tmp) / "entry"
+        shutil.copytree(folder, entry)
+        names = sorted(p.stem for p in entry.glob("handler_*.py"))
+        (entry / "app.py").write_text("".join(f"import {n}\n" for n in names) + "\n\ndef main(event, context):\n"
+                                      + "".join(f"    {n}.handler(event, context)\n" for n in names))
+        figures["entry"] = _measure(entry, env, args.repeat, target=str(entry / "app.main"))
         if not args.no_real:
             real = Path(tmp) / "real"
             packages = _copy_sources(real)
