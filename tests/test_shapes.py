@@ -2300,6 +2300,25 @@ def test_a_timestream_query_selects_on_the_tables_it_names(tmp_path: Path) -> No
         "arn:aws:timestream:us-east-1:1:database/metrics/table/cpu", "arn:aws:timestream:us-east-1:1:database/metrics/table/mem"}
 
 
+def test_an_unsigned_client_uses_none_of_the_roles_permissions(tmp_path: Path) -> None:
+    """``Config(signature_version=UNSIGNED)`` makes anonymous requests (a public dataset's
+    bucket): the role's permissions play no part, as LP102 says; a client signing as usual
+    is granted what it calls."""
+    src = tmp_path / "app.py"
+    src.write_text(
+        "import boto3\nimport botocore\nfrom botocore import UNSIGNED\nfrom botocore.config import Config\n"
+        "pub = boto3.client('s3', config=Config(signature_version=UNSIGNED))\n"
+        "res = boto3.resource('s3', config=botocore.config.Config(signature_version=botocore.UNSIGNED))\n"
+        "mine = boto3.client('s3', config=Config(signature_version='s3v4'))\n"
+        "def handler(event, context):\n"
+        "    pub.get_object(Bucket='open-data', Key='a.nc')\n"
+        "    res.Object('open-data', 'b.nc').get()\n"
+        "    mine.put_object(Bucket='mine', Key='k', Body=b'')\n")
+    result = api.suggest([str(src)], region="us-east-1", account="1")
+    assert {(p.action, p.resource) for p in result.permissions} == {("s3:PutObject", "arn:aws:s3:::mine/k")}
+    assert [(f.code, f.line) for f in result.findings if "UNSIGNED" in f.message] == [("LP102", 9), ("LP102", 10)]
+
+
 def test_powertools_data_masking_uses_its_providers_kms_keys(tmp_path: Path) -> None:
     got = _perms(tmp_path, (
         "from aws_lambda_powertools.utilities.data_masking import DataMasking\n"
@@ -2475,9 +2494,11 @@ def test_calls_with_other_credentials_are_not_granted_and_say_whose(tmp_path: Pa
     notes = sorted((f.line, f.message) for f in result.findings if f.code == "LP102")
     assert notes == [
         (4, "s3.get_object uses credentials other than the function's role (keys given to the client or its "
-            "session, such as sts.assume_role's): authorized against those, not this role"),
+            "session, such as sts.assume_role's, or none: an UNSIGNED client's requests are anonymous): authorized "
+            "against those, not this role"),
         (8, "sqs.send_message uses credentials other than the function's role (keys given to the client or its "
-            "session, such as sts.assume_role's): authorized against those, not this role"),
+            "session, such as sts.assume_role's, or none: an UNSIGNED client's requests are anonymous): authorized "
+            "against those, not this role"),
     ]
 
 

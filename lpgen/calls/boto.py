@@ -113,10 +113,14 @@ class BotoCalls:
             regions = regions_named(kwargs["region_name"], session.region)
         elif "config" in kwargs:
             # NOTE: botocore takes the config's Region when the call gives none.
-            configured = {r for c in kwargs["config"] if isinstance(c, Builtin) and c.name == "client config" for r in c.bound}
+            configured = {r for c in kwargs["config"] if isinstance(c, Builtin) and c.name.endswith("client config") for r in c.bound}
             if configured and None not in configured:
                 regions = sorted(configured)
-        assumed = any(s.assumed for s in sessions) or keys_given(kwargs)
+        # NOTE: an UNSIGNED client (every config it may get says so) sends anonymous requests:
+        # they use none of the role's permissions, as a client with keys of its own uses none.
+        unsigned = bool(kwargs.get("config")) and all(
+            isinstance(c, Builtin) and c.name == "unsigned client config" for c in kwargs["config"])
+        assumed = any(s.assumed for s in sessions) or keys_given(kwargs) or unsigned
         endpoint = None
         if "endpoint_url" in kwargs:
             urls = strings(kwargs["endpoint_url"])

@@ -20,6 +20,7 @@ from lpgen.calls.values import (
     DictV,
     Func,
     Instance,
+    Module,
     Resource,
     Response,
     SeqV,
@@ -234,8 +235,12 @@ class BuiltinCalls(BotoCalls):
             return self.make_boto(f, args, kwargs, node, frame)
         if name in ("botocore.config.Config", "botocore.client.Config"):
             # NOTE: a client made with this config is in its Regions (config=Config(region_name=…)),
-            # read as a client's region_name is.
-            return (Builtin("client config", tuple(regions_named(kwargs["region_name"], None)) if "region_name" in kwargs else (None,)),)
+            # read as a client's region_name is; with signature_version=UNSIGNED its requests
+            # are anonymous, made with no credentials at all.
+            unsigned = bool(kwargs.get("signature_version")) and all(
+                isinstance(v, Module) and v.name == "botocore.UNSIGNED" for v in kwargs["signature_version"])
+            return (Builtin("unsigned client config" if unsigned else "client config",
+                            tuple(regions_named(kwargs["region_name"], None)) if "region_name" in kwargs else (None,)),)
         if name in ("boto3.Session", "session.Session", "boto3.setup_default_session"):
             regions = regions_named(kwargs["region_name"], None) if "region_name" in kwargs else [None]
             made = vals(*(Session(region, keys_given(kwargs)) for region in regions))

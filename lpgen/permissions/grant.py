@@ -162,7 +162,8 @@ def call_permissions(call: ApiCall, scope: Scope) -> tuple[list[Permission], lis
             Finding(
                 "LP102",
                 f"{call.client}.{op.method} uses credentials other than the function's role (keys given to the "
-                "client or its session, such as sts.assume_role's): authorized against those, not this role",
+                "client or its session, such as sts.assume_role's, or none: an UNSIGNED client's requests are "
+                "anonymous): authorized against those, not this role",
                 loc.path, loc.line, "info",
             )
         ]

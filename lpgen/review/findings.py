@@ -30,8 +30,8 @@ class Entry:
 CATALOGUE: dict[str, Entry] = {e.code: e for e in (
     Entry("LP101", "part of a resource name is not known statically", "that part of the ARN is a wildcard",
           "s3.get_object(Bucket=BUCKET, Key=event['key']) -> arn:aws:s3:::bucket/*", "a fixed prefix in the code (f'in/{key}') narrows it"),
-    Entry("LP102", "call made with other credentials", "the call is authorized against the keys given to the client or its session (an assumed role's, another user's), not the function's role",
-          "boto3.client('s3', aws_access_key_id=creds['AccessKeyId'], ...)", "grant it to whoever the keys belong to (the assumed role: the function needs sts:AssumeRole)"),
+    Entry("LP102", "call made with other credentials", "the call is authorized against the keys given to the client or its session (an assumed role's, another user's), not the function's role; an UNSIGNED client's anonymous requests use no credentials at all",
+          "boto3.client('s3', aws_access_key_id=creds['AccessKeyId'], ...)", "grant it to whoever the keys belong to (the assumed role: the function needs sts:AssumeRole); an anonymous request needs the resource to allow it"),
     Entry("LP103", "conditional action added without certainty", "the request parameter that triggers it could not be resolved",
           "s3.get_object(**kwargs) where kwargs may carry VersionId", "pass the parameter explicitly so lpgen can tell"),
     Entry("LP104", "no IAM action known for a call", "the call is not in the catalogue or the IAM reference",
