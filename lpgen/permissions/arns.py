@@ -362,8 +362,6 @@ _SQL_KINDS = tuple((kind, re.compile(rx, re.IGNORECASE | re.DOTALL)) for kind, r
     ("create database", r"create\s+(?:database|schema)\b"),
     ("drop database", r"drop\s+(?:database|schema)\b"),
     ("alter database", r"alter\s+(?:database|schema)\b"),
-    ("show tables", r"show\s+tables\b"),
-    ("show databases", r"show\s+(?:databases|schemas)\b"),
 ))
 _SQL_LEAD = re.compile(r"(?:\s+|--[^\n]*\n|/\*.*?\*/|\()*", re.DOTALL)
 

@@ -75,7 +75,8 @@ def trigger(when: str, params: dict[str, Any]) -> bool | None:
     ``Member@unknown`` one whose kind is not known: a statement of unknown kind is not taken
     for every kind there is (what it would need is said instead); ``Member@reads`` one that
     may read a table's data (a query with FROM, INSERT … SELECT, MSCK REPAIR TABLE)."""
-    if "@" in when:
+    first = re.search(r"[=^~@]", when)
+    if first is not None and first.group() == "@":
         path, _, kind = when.partition("@")
         texts = [v if isinstance(v, str) else "*" for v in lookup(params, path) or ()]
         if kind == "reads":
