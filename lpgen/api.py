@@ -461,17 +461,18 @@ def permissions_for(calls: tuple[ApiCall, ...] | list[ApiCall], scope: Scope) ->
     return out, findings
 
 
-def analysis_findings(analysis: Analysis) -> list[Finding]:
-    """Findings about the analysis itself: unresolved calls, missing env, skipped files."""
+def analysis_findings(analysis: Analysis, env_complete: bool = False) -> list[Finding]:
+    """Findings about the analysis itself: unresolved calls, missing env, skipped files.
+    ``env_complete``: the environment was the function's whole one (its template's)."""
     from lpgen.permissions.model import Finding
 
     out: list[Finding] = []
     for u in analysis.unresolved:
         out.append(Finding("LP201", f"unresolved call: {u.reason}", u.location.path, u.location.line))
     for name, path, line in analysis.env_missing:
-        out.append(
-            Finding("LP202", f"environment variable {name} has no value (pass --env {name}=… or --template)", path, line)
-        )
+        how = (f": the template does not set it (pass --env {name}=… if the function gets it elsewhere)" if env_complete
+               else f" (pass --env {name}=… or --template)")
+        out.append(Finding("LP202", f"environment variable {name} has no value{how}", path, line))
     for name, path, line in analysis.env_defaulted:
         out.append(Finding(
             "LP205", f"environment variable {name} has no value here: the code's default is assumed "
@@ -554,7 +555,7 @@ def suggest(
         derived = derive(perms)
         perms, findings = _settled(_merged(perms + list(derived)), findings, derived)
     analysis = _without_granted_unreachable(analysis, perms, scope)
-    findings = analysis_findings(analysis) + findings + list(extra_findings or [])
+    findings = analysis_findings(analysis, env_complete) + findings + list(extra_findings or [])
     checked = None
     if trail is not None and role:
         from lpgen.trail.crosscheck import cross_check

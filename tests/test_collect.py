@@ -282,6 +282,48 @@ def test_functions_defined_in_top_level_blocks_are_entries_and_reported(tmp_path
     assert [(c.operation, c.params["Bucket"]) for c in prod.calls] == [("PutObject", "prod-bucket")]
 
 
+def test_code_for_local_emulators_is_not_the_deployed_functions(tmp_path) -> None:
+    """AWS_SAM_LOCAL is set by ``sam local`` only: a deployed function takes the branch for
+    its absence, with or without a template, and nothing is said of the variable. A test of a
+    variable with a default runs both branches unless the template says it is not set."""
+    from lpgen import api
+
+    (tmp_path / "app.py").write_text(textwrap.dedent(
+        """
+        import os
+        import boto3
+        IS_LOCAL = os.environ.get("AWS_SAM_LOCAL") == "true"
+        DEBUG = os.environ.get("DEBUG", "0") == "1"
+        def handler(event, context):
+            if IS_LOCAL:
+                boto3.client("sqs", endpoint_url="http://localstack:4566").send_message(QueueUrl="http://localstack:4566/000000000000/q", MessageBody="m")
+            else:
+                boto3.client("sqs").send_message(QueueUrl="https://sqs.us-east-1.amazonaws.com/1/jobs", MessageBody="m")
+            if DEBUG:
+                boto3.client("s3").put_object(Bucket="debug-dumps", Key="k", Body=b"")
+        """))
+    for complete in (False, True):
+        result = api.analyze([str(tmp_path / "app.py")], env={}, env_complete=complete)
+        assert sorted((c.operation, c.params.get("QueueUrl") or c.params.get("Bucket")) for c in result.calls) == [
+            *([] if complete else [("PutObject", "debug-dumps")]), ("SendMessage", "https://sqs.us-east-1.amazonaws.com/1/jobs")]
+        assert not [name for name, _, _ in result.env_missing if name == "AWS_SAM_LOCAL"]
+
+
+def test_a_variable_the_template_does_not_set_is_said_so(tmp_path) -> None:
+    from lpgen import api
+
+    (tmp_path / "app.py").write_text(
+        "import os, boto3\ndef handler(event, context):\n"
+        "    boto3.client('s3').get_object(Bucket=os.environ['BUCKET'], Key='k')\n")
+    bare = api.suggest([str(tmp_path / "app.py")], region="us-east-1", account="1")
+    templated = api.suggest([str(tmp_path / "app.py")], region="us-east-1", account="1", env={}, env_complete=True)
+    assert [f.message for f in bare.findings if f.code == "LP202"] == [
+        "environment variable BUCKET has no value (pass --env BUCKET=… or --template)"]
+    assert [f.message for f in templated.findings if f.code == "LP202"] == [
+        "environment variable BUCKET has no value: the template does not set it (pass --env BUCKET=… if the "
+        "function gets it elsewhere)"]
+
+
 def test_handlers_found_by_name_run_again_in_every_pass(tmp_path) -> None:
     """Handlers found by name are taken as their modules are parsed; a later pass runs the
     same ones again: here the first handler reads a name the second one sets only later."""

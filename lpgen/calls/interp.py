@@ -1474,9 +1474,18 @@ class Analyzer(BuiltinCalls):
         return value
 
     def _ev_compare(self, node: ast.Compare, frame: Frame) -> Vals:
-        self.ev(node.left, frame)
-        for c in node.comparators:
-            self.ev(c, frame)
+        """``a == b``: its value where every alternative of both sides is known text or a
+        constant (``os.environ.get("AWS_SAM_LOCAL") == "true"`` is False where the function
+        runs), else either."""
+        left = self.ev(node.left, frame)
+        rights = [self.ev(c, frame) for c in node.comparators]
+        if len(rights) == 1 and type(node.ops[0]) in _EQUALITY:
+            sides = [_known(left), _known(rights[0])]
+            if sides[0] is not None and sides[1] is not None:
+                equal = {a == b for a in sides[0] for b in sides[1]}
+                if type(node.ops[0]) in (ast.NotEq, ast.IsNot):
+                    equal = {not e for e in equal}
+                return tuple(Const(e) for e in sorted(equal))
         return BOOL_VALS
 
     def _ev_unary(self, node: ast.UnaryOp, frame: Frame) -> Vals:
@@ -1722,6 +1731,9 @@ class Analyzer(BuiltinCalls):
             return join(default, written) if written else default
         if written:
             return written
+        if name in LOCAL_ONLY_VARS:
+            # NOTE: set by a local emulator only (``sam local``): unset where the function runs.
+            return NONE_VALS
         _first_place(self.env_missing, name, self._loc(frame, node))
         return (Str("*"), Const(None)) if unset_is_none else (Str("*"),)
 
@@ -2624,6 +2636,30 @@ HOLDERS = frozenset({
 })
 """standard modules, and classes of others, whose results may hold what the code puts in
 them (a client in a ``defaultdict``, a ``copy``, a thread's ``threading.local()``)."""
+
+
+_EQUALITY = (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)
+
+
+def _known(values: Vals) -> list[Any] | None:
+    """The plain values of ``values`` when each is known (text with no unknown part, None, a
+    number or a flag), else None. ``is`` between such values is ``==`` (None, True, False,
+    and equal small texts and numbers alike)."""
+    out: list[Any] = []
+    for v in values:
+        if type(v) is Str and "*" not in v.pattern:  # type: ignore[attr-defined]
+            out.append(v.pattern)  # type: ignore[attr-defined]
+        elif type(v) is Const and (v.value is None or type(v.value) in (bool, int, float, str)):  # type: ignore[attr-defined]
+            out.append(v.value)  # type: ignore[attr-defined]
+        else:
+            return None
+    return out or None
+
+
+LOCAL_ONLY_VARS = frozenset({"AWS_SAM_LOCAL", "LOCALSTACK_HOSTNAME"})
+"""variables only a local emulator sets (SAM CLI's ``sam local``: AWS_SAM_LOCAL=true;
+LocalStack's Lambda containers: LOCALSTACK_HOSTNAME): a deployed function never has them,
+so code that tests them for local runs takes its deployed path."""
 
 
 @cache
