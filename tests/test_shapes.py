@@ -2290,6 +2290,26 @@ def test_athena_statements_that_change_the_catalog_need_glue_writes_on_their_tab
     assert notices == {(7, "data"), (8, "data"), (8, "rows"), (11, "data"), (11, "unknown"), (12, "data")}
 
 
+def test_an_athena_unload_writes_its_files_where_it_says(tmp_path: Path) -> None:
+    """``UNLOAD (…) TO 's3://…'`` writes the result files there with the caller's rights,
+    as results are written; a plain query writes nothing there."""
+    got = _perms(tmp_path, (
+        "import boto3\nathena = boto3.client('athena')\n"
+        "def handler(event, context):\n"
+        "    athena.start_query_execution(QueryString=\"UNLOAD (SELECT * FROM clicks) TO 's3://exports/clicks/' \"\n"
+        "        \"WITH (format = 'PARQUET')\", QueryExecutionContext={'Database': 'lake'}, WorkGroup='etl')\n"
+        "    athena.start_query_execution(QueryString='SELECT * FROM views', QueryExecutionContext={'Database': 'lake'},\n"
+        "        WorkGroup='etl')\n"
+    ))
+    s3 = {(a, r) for a, r in got if a.startswith("s3:")}
+    assert s3 == {
+        *((a, "arn:aws:s3:::exports") for a in ("s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads")),
+        *((a, "arn:aws:s3:::exports/clicks/*") for a in ("s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload",
+                                                          "s3:ListMultipartUploadParts")),
+    }
+    assert ("glue:GetTable", "arn:aws:glue:us-east-1:1:table/lake/clicks") in got
+
+
 def test_a_timestream_query_selects_on_the_tables_it_names(tmp_path: Path) -> None:
     got = _perms(tmp_path, (
         "import boto3\ntq = boto3.client('timestream-query')\n"

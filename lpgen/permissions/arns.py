@@ -362,6 +362,7 @@ _SQL_KINDS = tuple((kind, re.compile(rx, re.IGNORECASE | re.DOTALL)) for kind, r
     ("create database", r"create\s+(?:database|schema)\b"),
     ("drop database", r"drop\s+(?:database|schema)\b"),
     ("alter database", r"alter\s+(?:database|schema)\b"),
+    ("unload", r"unload\s*\("),
 ))
 _SQL_LEAD = re.compile(r"(?:\s+|--[^\n]*\n|/\*.*?\*/|\()*", re.DOTALL)
 
@@ -383,13 +384,25 @@ def sql_kind(text: str) -> str | None:
     return None if "*" in head else "query"
 
 
+_SQL_UNLOAD_TO = re.compile(r"\)\s*TO\s*'(s3://[^']*)'", re.IGNORECASE)
+
+
+def _t_sql_unload_target(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    """Where an ``UNLOAD (…) TO 's3://bucket/prefix/'`` statement writes: the bucket and
+    every object under the prefix; nothing for another statement."""
+    if sql_kind(v) != "unload":
+        return {}
+    m = _SQL_UNLOAD_TO.search(v)
+    return _t_s3_uri(m.group(1), spec) if m else {"BucketName": "*", "ObjectName": "*"}
+
+
 def sql_reads(text: str) -> bool:
     """May the statement read a table's data: a query or an insert with ``FROM``, a repair
     (which lists the table's location), or one whose kind is not known?"""
     kind = sql_kind(text)
     if kind in (None, "msck repair table"):
         return True
-    return kind in ("query", "insert into", "create table as") and _SQL_TABLE.search(text) is not None
+    return kind in ("query", "insert into", "create table as", "unload") and _SQL_TABLE.search(text) is not None
 
 
 _PARTIQL_NAME = r'(?:"(?:[^"]|"")*"|[A-Za-z_*][A-Za-z0-9_*]*)'
@@ -718,6 +731,7 @@ TRANSFORMS: dict[str, Callable[[str, dict[str, Any]], dict[str, str] | None]] = 
     "event_bus": _t_event_bus,
     "s3_uri": _t_s3_uri,
     "s3_object_uri": _t_s3_object_uri,
+    "sql_unload_target": _t_sql_unload_target,
     "key_prefix": _t_key_prefix,
     "sql_tables": _t_sql_tables,
     "partiql": _t_partiql,
