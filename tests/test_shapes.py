@@ -2310,6 +2310,39 @@ def test_an_athena_unload_writes_its_files_where_it_says(tmp_path: Path) -> None
     assert ("glue:GetTable", "arn:aws:glue:us-east-1:1:table/lake/clicks") in got
 
 
+def test_dynamodb_exports_and_imports_use_the_callers_s3_rights(tmp_path: Path) -> None:
+    """An export writes to its bucket and prefix, an import reads its source objects, with
+    the caller's rights; the import's error log is said (LP106)."""
+    src = tmp_path / "app.py"
+    src.write_text(
+        "import boto3\nddb = boto3.client('dynamodb')\ndef handler(event, context):\n"
+        "    ddb.export_table_to_point_in_time(TableArn='arn:aws:dynamodb:us-east-1:1:table/orders', S3Bucket='exports',\n"
+        "                                      S3Prefix='orders/')\n"
+        "    ddb.import_table(S3BucketSource={'S3Bucket': 'imports', 'S3KeyPrefix': 'batch1/'}, InputFormat='CSV',\n"
+        "                     TableCreationParameters={'TableName': 'imported', 'KeySchema': [], 'AttributeDefinitions': [],\n"
+        "                                              'BillingMode': 'PAY_PER_REQUEST'})\n")
+    result = api.suggest([str(src)], region="us-east-1", account="1")
+    assert {(p.action, p.resource) for p in result.permissions} == {
+        ("dynamodb:ExportTableToPointInTime", "arn:aws:dynamodb:us-east-1:1:table/orders"),
+        *((a, "arn:aws:s3:::exports/orders/*") for a in ("s3:PutObject", "s3:AbortMultipartUpload", "s3:PutObjectAcl")),
+        ("dynamodb:ImportTable", "arn:aws:dynamodb:us-east-1:1:table/imported"),
+        ("s3:GetObject", "arn:aws:s3:::imports/batch1/*"), ("s3:ListBucket", "arn:aws:s3:::imports"),
+    }
+    assert [f.line for f in result.findings if f.code == "LP106"] == [6]
+
+
+def test_a_stack_made_without_a_service_role_is_made_with_the_roles_rights(tmp_path: Path) -> None:
+    src = tmp_path / "app.py"
+    src.write_text(
+        "import boto3\ncf = boto3.client('cloudformation')\ndef handler(event, context):\n"
+        "    cf.create_stack(StackName='t1', TemplateBody='{}')\n"
+        "    cf.create_stack(StackName='t2', TemplateBody='{}', RoleARN='arn:aws:iam::1:role/deployer')\n"
+        "    cf.delete_stack(StackName='t1')\n")
+    result = api.suggest([str(src)], region="us-east-1", account="1")
+    assert [f.line for f in result.findings if f.code == "LP106"] == [4, 6]
+    assert ("iam:PassRole", "arn:aws:iam::1:role/deployer") in {(p.action, p.resource) for p in result.permissions}
+
+
 def test_a_timestream_query_selects_on_the_tables_it_names(tmp_path: Path) -> None:
     got = _perms(tmp_path, (
         "import boto3\ntq = boto3.client('timestream-query')\n"
