@@ -2343,6 +2343,28 @@ def test_a_stack_made_without_a_service_role_is_made_with_the_roles_rights(tmp_p
     assert ("iam:PassRole", "arn:aws:iam::1:role/deployer") in {(p.action, p.resource) for p in result.permissions}
 
 
+def test_code_in_s3_and_a_secret_under_a_customer_key_use_the_callers_rights(tmp_path: Path) -> None:
+    """Lambda reads function and layer code from S3, and Secrets Manager encrypts a new
+    secret's value under its KMS key, with the caller's credentials."""
+    key = "arn:aws:kms:us-east-1:1:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    got = _perms(tmp_path, (
+        "import boto3\nlam = boto3.client('lambda')\nsm = boto3.client('secretsmanager')\n"
+        "def handler(event, context):\n"
+        "    lam.create_function(FunctionName='gen', Runtime='python3.12', Role='arn:aws:iam::1:role/gen', Handler='a.h',\n"
+        "                        Code={'S3Bucket': 'artifacts', 'S3Key': 'gen/v1.zip'})\n"
+        "    lam.update_function_code(FunctionName='gen', S3Bucket='artifacts', S3Key='gen/v2.zip', S3ObjectVersion='3')\n"
+        "    lam.update_function_code(FunctionName='gen', ZipFile=b'PK')\n"
+        "    lam.publish_layer_version(LayerName='deps', Content={'S3Bucket': 'artifacts', 'S3Key': 'layers/deps.zip'})\n"
+        f"    sm.create_secret(Name='tenant/x', SecretString='s', KmsKeyId='{key}')\n"
+        "    sm.create_secret(Name='tenant/y', SecretString='s')\n"
+    ))
+    assert {(a, r) for a, r in got if a.startswith(("s3:", "kms:"))} == {
+        ("s3:GetObject", "arn:aws:s3:::artifacts/gen/v1.zip"), ("s3:GetObjectVersion", "arn:aws:s3:::artifacts/gen/v2.zip"),
+        ("s3:GetObject", "arn:aws:s3:::artifacts/layers/deps.zip"),
+        ("kms:GenerateDataKey", key), ("kms:Decrypt", key),
+    }
+
+
 def test_a_timestream_query_selects_on_the_tables_it_names(tmp_path: Path) -> None:
     got = _perms(tmp_path, (
         "import boto3\ntq = boto3.client('timestream-query')\n"
