@@ -2311,8 +2311,8 @@ def test_an_athena_unload_writes_its_files_where_it_says(tmp_path: Path) -> None
 
 
 def test_dynamodb_exports_and_imports_use_the_callers_s3_rights(tmp_path: Path) -> None:
-    """An export writes to its bucket and prefix, an import reads its source objects, with
-    the caller's rights; the import's error log is said (LP106)."""
+    """An export writes to its bucket and prefix, an import reads its source objects and
+    writes its errors to DynamoDB's import log group, with the caller's rights."""
     src = tmp_path / "app.py"
     src.write_text(
         "import boto3\nddb = boto3.client('dynamodb')\ndef handler(event, context):\n"
@@ -2327,8 +2327,12 @@ def test_dynamodb_exports_and_imports_use_the_callers_s3_rights(tmp_path: Path) 
         *((a, "arn:aws:s3:::exports/orders/*") for a in ("s3:PutObject", "s3:AbortMultipartUpload", "s3:PutObjectAcl")),
         ("dynamodb:ImportTable", "arn:aws:dynamodb:us-east-1:1:table/imported"),
         ("s3:GetObject", "arn:aws:s3:::imports/batch1/*"), ("s3:ListBucket", "arn:aws:s3:::imports"),
+        *((a, "arn:aws:logs:us-east-1:1:log-group:/aws-dynamodb/imports:*")
+          for a in ("logs:CreateLogGroup", "logs:PutRetentionPolicy", "logs:DescribeLogStreams")),
+        *((a, "arn:aws:logs:us-east-1:1:log-group:/aws-dynamodb/imports:log-stream:*")
+          for a in ("logs:CreateLogStream", "logs:PutLogEvents")),
+        ("logs:DescribeLogGroups", "*"),
     }
-    assert [f.line for f in result.findings if f.code == "LP106"] == [6]
 
 
 def test_a_stack_made_without_a_service_role_is_made_with_the_roles_rights(tmp_path: Path) -> None:

@@ -938,6 +938,10 @@ def variable_candidates(
         for var, paths in bind:
             # NOTE: "A|B": the first member the request gives (a name, or the ARN in its place).
             alternatives = paths.split("|")
+            if len(paths) > 1 and paths[0] == paths[-1] == "'":
+                # NOTE: "'text'": a resource the service names itself (an import's log group).
+                found.setdefault(var, []).append(paths[1:-1])
+                continue
             path, raw = next(((p, given) for p in alternatives if (given := lookup(params, p))), (alternatives[0], []))
             if raw:
                 last = path.rsplit(".", 1)[-1]
