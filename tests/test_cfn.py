@@ -694,6 +694,24 @@ def test_a_rotation_function_acts_on_the_secrets_it_rotates(tmp_path: Path) -> N
     ]
 
 
+def test_writing_a_secret_under_the_templates_key_needs_the_key_to_encrypt_and_decrypt(tmp_path: Path) -> None:
+    """Secrets Manager encrypts a new value with the writer's rights on the secret's key:
+    kms:GenerateDataKey and kms:Decrypt, through Secrets Manager only."""
+    template = sam_function(
+        tmp_path,
+        code=("import os, boto3\nsm = boto3.client('secretsmanager')\n"
+              "def handler(event, context):\n"
+              "    sm.put_secret_value(SecretId=os.environ['SECRET'], SecretString='x')\n"),
+        properties="      Environment:\n        Variables:\n          SECRET: !Ref Db\n",
+        resources=("  Key: {Type: AWS::KMS::Key, Properties: {KeyPolicy: {}}}\n"
+                   "  Db: {Type: AWS::SecretsManager::Secret, Properties: {Name: prod/db, KmsKeyId: !GetAtt Key.Arn}}\n"),
+    )
+    result = _suggest(template)
+    via = (("StringEquals", "kms:ViaService", "secretsmanager.us-east-1.amazonaws.com"),)
+    assert {(p.action, p.condition) for p in result.permissions if p.action.startswith("kms:")} == {
+        ("kms:GenerateDataKey", via), ("kms:Decrypt", via)}
+
+
 def test_a_schedules_constant_input_is_the_event(tmp_path: Path) -> None:
     """A schedule or rule whose target Input is constant hands the function that JSON: the
     names the code reads from it are known."""
