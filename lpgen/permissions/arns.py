@@ -12,7 +12,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from lpgen.calls.model import OWN_PLACE, UNKNOWN
@@ -367,6 +367,9 @@ _SQL_KINDS = tuple((kind, re.compile(rx, re.IGNORECASE | re.DOTALL)) for kind, r
 _SQL_LEAD = re.compile(r"(?:\s+|--[^\n]*\n|/\*.*?\*/|\()*", re.DOTALL)
 
 
+# NOTE: one statement is asked about by every rule and notice of its call, and each of
+# its actions' resources: its kind is read once.
+@lru_cache(maxsize=1024)
 def sql_kind(text: str) -> str | None:
     """The kind of an Athena (Hive DDL or Trino) statement by its leading words: ``alter
     table add partition``, ``msck repair table``, ``create table as``, ``insert into``…, else
