@@ -179,6 +179,8 @@ ARNS = [
      ["arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:*:autoScalingGroupName/web"]),
     ("no resource level", "cloudwatch:PutMetricData", {"Namespace": "x"}, ["*"]),
     ("event bus default", "events:PutEvents", {"Entries": [{"Detail": "{}"}]}, ["arn:aws:events:us-east-1:123456789012:event-bus/default"]),
+    # members not known (**kwargs) may name any bus: the default is only one of them
+    ("event bus not known", "events:PutEvents", {"**": "*"}, ["arn:aws:events:us-east-1:123456789012:event-bus/*"]),
     # a resource given by an ARN not known here is any of its type, not one another member's
     # name makes: the source snapshot is not under the destination volume
     ("snapshot by an unknown arn", "fsx:CopySnapshotAndUpdateVolume", {"VolumeId": "fsvol-2", "SourceSnapshotARN": "*"},

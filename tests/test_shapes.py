@@ -2888,3 +2888,29 @@ def test_serverless_wsgi_serves_the_app_its_custom_section_names(tmp_path: Path)
     assert tpl.function("api").handler == "app.app"
     got = {(p.action, p.resource) for p in api.suggest_for_function(tpl, "api").permissions}
     assert got == {("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/users")}
+
+
+def test_items_built_elsewhere_get_every_action_their_kind_allows(tmp_path: Path) -> None:
+    """Entries or transaction items a library builds (or the event gives, or a starred part
+    of a list) may be of any kind and name any resource: each per-item action is granted
+    on any resource of its type, not dropped, and an unknown entry's bus is not assumed to
+    be the default one."""
+    got = _perms(tmp_path, (
+        "import boto3\nfrom shared.events import build_entries, build_items\n"
+        "ddb = boto3.client('dynamodb')\nev = boto3.client('events')\n"
+        "def handler(event, context):\n"
+        "    ddb.transact_write_items(TransactItems=build_items(event))\n"
+        "    ddb.transact_get_items(TransactItems=[event['get']])\n"
+        "    ev.put_events(Entries=build_entries(event))\n"
+        "    ev.put_events(Entries=[{'EventBusName': 'orders', 'Source': 's', 'DetailType': 'd', 'Detail': '{}'},\n"
+        "                           *event['more']])\n"
+    ))
+    assert got == {
+        ("dynamodb:PutItem", "*"),
+        ("dynamodb:UpdateItem", "*"),
+        ("dynamodb:DeleteItem", "*"),
+        ("dynamodb:ConditionCheckItem", "*"),
+        ("dynamodb:GetItem", "*"),
+        ("events:PutEvents", "arn:aws:events:us-east-1:1:event-bus/orders"),
+        ("events:PutEvents", "arn:aws:events:us-east-1:1:event-bus/*"),
+    }

@@ -1416,6 +1416,10 @@ class Analyzer(BuiltinCalls):
             if isinstance(e, ast.Starred):
                 inner = self.ev(e.value, frame)
                 items.extend(it for s in inner if isinstance(s, SeqV) for it in s.items)
+                if not inner or any(not isinstance(s, SeqV) for s in inner):
+                    # NOTE: elements not known (``[first, *event["more"]]``) stand as one
+                    # unknown item: a request's list may hold anything there.
+                    items.append(UNKNOWN_VALS)
             else:
                 items.append(self.ev(e, frame))
         return (SeqV(tuple(items)),)

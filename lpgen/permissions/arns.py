@@ -963,6 +963,11 @@ def variable_candidates(
             take(name, raw, nested=not top)
     for var, (default, note) in _defaults(prefix, action).items():
         if var not in found:
+            if "**" in params:
+                # NOTE: members not known (``**kwargs``, an entry built elsewhere) may name
+                # any resource: the default is only one of them.
+                found[var] = ["*"]
+                continue
             # NOTE: as if the request gave it (a transform may say more of the value).
             take(var, default)
             if note:

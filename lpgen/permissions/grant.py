@@ -133,15 +133,17 @@ def rules_for(call: ApiCall) -> tuple[list[tuple[ActionRule, dict[str, Any]]], l
         items = lookup(call.params, op.fanout.path)
         for item in items or [UNKNOWN]:
             for key, action in op.fanout.by_key:
-                if item is UNKNOWN:
-                    out.append((ActionRule(action), {}))
+                # NOTE: a list the code builds elsewhere (``Entries=build(event)``) or an
+                # element not known (``*`` from to_param) may hold items of every kind.
+                if item is UNKNOWN or item == "*":
+                    out.append((ActionRule(action), {"**": "*"}))
                 elif isinstance(item, dict) and key == ".":
                     # NOTE: each item is a request of its own (PutEvents entries): absent
                     # names take their defaults item by item.
                     out.append((ActionRule(action), item))
                 elif isinstance(item, dict) and key in item:
                     sub = item[key]
-                    out.append((ActionRule(action), sub if isinstance(sub, dict) else {}))
+                    out.append((ActionRule(action), sub if isinstance(sub, dict) else {"**": "*"}))
     return out, doubts
 
 
