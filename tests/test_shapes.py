@@ -2914,3 +2914,18 @@ def test_items_built_elsewhere_get_every_action_their_kind_allows(tmp_path: Path
         ("events:PutEvents", "arn:aws:events:us-east-1:1:event-bus/orders"),
         ("events:PutEvents", "arn:aws:events:us-east-1:1:event-bus/*"),
     }
+
+
+def test_partiql_batches_built_elsewhere_may_run_any_statement(tmp_path: Path) -> None:
+    """Statements a library builds may be of every verb: a batch or transaction of them
+    gets each PartiQL action (with a doubt said), not none; a known statement beside
+    unknown ones keeps its own table."""
+    got = _perms(tmp_path, (
+        "import boto3\nfrom shared.sql import statements\nddb = boto3.client('dynamodb')\n"
+        "def handler(event, context):\n"
+        "    ddb.batch_execute_statement(Statements=statements(event))\n"
+        "    ddb.execute_transaction(TransactStatements=[{'Statement': 'SELECT * FROM \"orders\"'}, *statements(event)])\n"
+    ))
+    verbs = ("Select", "Insert", "Update", "Delete")
+    assert {a for a, _ in got} == {f"dynamodb:PartiQL{v}" for v in verbs}
+    assert ("dynamodb:PartiQLSelect", "arn:aws:dynamodb:us-east-1:1:table/orders") in got

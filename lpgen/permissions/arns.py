@@ -76,7 +76,9 @@ def lookup(params: Any, path: str) -> list[Any]:
                 if isinstance(item, dict):
                     if part in item:
                         nxt.append(item[part])
-                elif item is UNKNOWN:
+                elif item is UNKNOWN or item == "*":
+                    # NOTE: a structure not known (``*`` where a dict belongs: a list the
+                    # code builds elsewhere) may hold the member.
                     nxt.append(UNKNOWN)
         current = nxt
     out: list[Any] = []
