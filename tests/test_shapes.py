@@ -2929,3 +2929,27 @@ def test_partiql_batches_built_elsewhere_may_run_any_statement(tmp_path: Path) -
     verbs = ("Select", "Insert", "Update", "Delete")
     assert {a for a, _ in got} == {f"dynamodb:PartiQL{v}" for v in verbs}
     assert ("dynamodb:PartiQLSelect", "arn:aws:dynamodb:us-east-1:1:table/orders") in got
+
+
+def test_members_passed_as_an_unknown_dict_may_trigger_conditional_actions(tmp_path: Path) -> None:
+    """A request completed by a dict not known here (``**extra``, a transfer's ExtraArgs
+    from the event) may carry ACL, Tagging or a KMS key: those actions are added, each
+    with a doubt that says why; a known or absent ExtraArgs adds none."""
+    src = tmp_path / "app.py"
+    src.write_text(
+        "import boto3\ns3 = boto3.client('s3')\n"
+        "def handler(event, context):\n"
+        "    s3.put_object(Bucket='b', Key='a', Body=b'x', **event['extra'])\n"
+        "    s3.upload_file('/tmp/f', 'b', 'c', ExtraArgs=event['args'])\n"
+        "    s3.upload_file('/tmp/f', 'b', 'd', ExtraArgs={'ContentType': 'text/plain'})\n"
+        "    s3.upload_file('/tmp/f', 'b', 'e', ExtraArgs=None)\n"
+    )
+    result = api.suggest([str(src)], region="us-east-1", account="1")
+    got = {(p.action, p.resource) for p in result.permissions}
+    for key in ("a", "c"):
+        assert {("s3:PutObjectAcl", f"arn:aws:s3:::b/{key}"), ("s3:PutObjectTagging", f"arn:aws:s3:::b/{key}")} <= got
+    assert ("kms:GenerateDataKey", "*") in got
+    assert {a for a, r in got if r in ("arn:aws:s3:::b/d", "arn:aws:s3:::b/e")} == {"s3:PutObject", "s3:AbortMultipartUpload"}
+    doubts = {(f.line, f.message) for f in result.findings if f.code == "LP103"}
+    assert (4, "s3:PutObjectAcl added: members passed as a dict not known here (**kwargs, ExtraArgs) may give ACL") in doubts
+    assert {line for line, _ in doubts} == {4, 5}

@@ -237,9 +237,13 @@ class BotoCalls:
         params: dict[str, Vals] = {}
         for target, source in (helper.get("params") or {}).items():
             if target == "*":
-                for d in named.get(source, ()):
+                given = named.get(source, ())
+                for d in given:
                     if isinstance(d, DictV):
                         params.update(d.items)
+                if any(not isinstance(d, DictV) or d.open for d in given if not (isinstance(d, Const) and d.value is None)):
+                    # NOTE: arguments not known (``ExtraArgs=event["args"]``) may hold any member.
+                    params["**"] = UNKNOWN_VALS
                 continue
             if source.startswith("@") and res is not None:
                 value = res.ident(source[1:])

@@ -90,7 +90,8 @@ def trigger(when: str, params: dict[str, Any]) -> bool | None:
         path, op, expected = when, "", ""
     values = lookup(params, path)
     if not values:
-        return False
+        # NOTE: members not known (``**kwargs``) may hold the one the trigger reads.
+        return None if "**" in params and path.partition(".")[0] not in params else False
     if not op:
         return True
     unknown = False
@@ -126,7 +127,10 @@ def rules_for(call: ApiCall) -> tuple[list[tuple[ActionRule, dict[str, Any]]], l
             continue  # NOTE: another parameter of the request makes the action unneeded
         hit = trigger(rule.when, call.params)
         if hit is None:
-            doubts.append(f"{rule.action} added: cannot tell whether {rule.when} holds")
+            member = re.split(r"[.=^~@]", rule.when, maxsplit=1)[0]
+            doubts.append(f"{rule.action} added: members passed as a dict not known here (**kwargs, ExtraArgs) may give {member}"
+                          if "**" in call.params and member not in call.params
+                          else f"{rule.action} added: cannot tell whether {rule.when} holds")
         if hit is None or hit:
             out.append((rule, op.request_for(rule, call.params)))
     if op.fanout is not None:
