@@ -705,6 +705,16 @@ def _t_route53_id(v: str, spec: dict[str, Any]) -> dict[str, str]:
     return {"Id": v.rpartition("/")[2] if v.startswith("/") else v}
 
 
+def _t_waf_scope(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    # NOTE: the API's Scope is REGIONAL or CLOUDFRONT; ARNs say regional or global, and a
+    # CloudFront scope's resources live in us-east-1 whichever Region the caller names
+    # (AWS WAF API reference, IPSet: ARN; Scope).
+    scope = v.upper()
+    if scope == "CLOUDFRONT":
+        return {"Scope": "global", "Region": "us-east-1"}
+    return {"Scope": "regional" if scope == "REGIONAL" else "*"}
+
+
 def _t_dict_keys(v: str, spec: dict[str, Any]) -> dict[str, str]:
     return {str(spec.get("var", "Name")): v}
 
@@ -752,6 +762,7 @@ TRANSFORMS: dict[str, Callable[[str, dict[str, Any]], dict[str, str] | None]] = 
     "ecs_task_definition": _t_ecs_task_definition,
     "ecs_cluster": _t_ecs_cluster,
     "ecs_task": _t_ecs_task,
+    "waf_scope": _t_waf_scope,
     "dict_keys": _t_dict_keys,
 }
 
