@@ -2953,3 +2953,38 @@ def test_members_passed_as_an_unknown_dict_may_trigger_conditional_actions(tmp_p
     doubts = {(f.line, f.message) for f in result.findings if f.code == "LP103"}
     assert (4, "s3:PutObjectAcl added: members passed as a dict not known here (**kwargs, ExtraArgs) may give ACL") in doubts
     assert {line for line, _ in doubts} == {4, 5}
+
+
+def test_waf_scopes_are_named_as_their_arns_say(tmp_path: Path) -> None:
+    """WAF's Scope is REGIONAL or CLOUDFRONT in the request and regional or global in the
+    ARN, a CloudFront scope's resources in us-east-1 whatever Region the function runs in;
+    an id taken as the last part of the set's ARN (``arn.split('/').pop()``) is that id."""
+    src = tmp_path / "app.py"
+    src.write_text(
+        "import boto3\nwaf = boto3.client('wafv2')\n"
+        "ARN = 'arn:aws:wafv2:eu-west-1:1:regional/ipset/blocked/abc-123'\n"
+        "def handler(event, context):\n"
+        "    set_id = ARN.split('/').pop()\n"
+        "    waf.get_ip_set(Scope='REGIONAL', Name='blocked', Id=set_id)\n"
+        "    waf.update_ip_set(Scope='CLOUDFRONT', Name='edge', Id='def-456', Addresses=[], LockToken='t')\n"
+    )
+    got = {(p.action, p.resource) for p in api.suggest([str(src)], region="eu-west-1", account="1").permissions}
+    assert got == {
+        ("wafv2:GetIPSet", "arn:aws:wafv2:eu-west-1:1:regional/ipset/blocked/abc-123"),
+        ("wafv2:UpdateIPSet", "arn:aws:wafv2:us-east-1:1:global/ipset/edge/def-456"),
+    }
+
+
+def test_list_pop_takes_the_item_and_the_list_loses_it(tmp_path: Path) -> None:
+    """``pop()`` gives the last item, ``pop(0)`` the first, and a later pop the next one:
+    the local list no longer holds what was taken."""
+    got = _perms(tmp_path, (
+        "import boto3\ns3 = boto3.client('s3')\n"
+        "def handler(event, context):\n"
+        "    parts = 'data/in/today'.split('/')\n"
+        "    day = parts.pop()\n"
+        "    folder = parts.pop()\n"
+        "    s3.get_object(Bucket=parts.pop(0), Key=folder + '/' + day)\n"
+        "    s3.get_object(Bucket='logs', Key=event['path'].split('/').pop())\n"
+    ))
+    assert got == {("s3:GetObject", "arn:aws:s3:::data/in/today"), ("s3:GetObject", "arn:aws:s3:::logs/*")}

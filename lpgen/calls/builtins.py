@@ -169,6 +169,9 @@ class BuiltinCalls(BotoCalls):
     def env_write(self, names: Vals, value: Vals, unset_only: bool = False) -> None:
         raise NotImplementedError
 
+    def list_pop(self, seq: SeqV, args: list[Vals], node: Any, frame: Frame | None) -> Vals:
+        raise NotImplementedError
+
     def call_handed_functions(self, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None) -> None:
         raise NotImplementedError
 
@@ -466,6 +469,8 @@ class BuiltinCalls(BotoCalls):
                 return vals(*(Str(squash(posixpath.join(*row))) for row in rows))
             # NOTE: only some methods give a string (encode gives bytes, find an int).
             return (Str("*"),) if method in STR_RESULTS else (Unknown(f"str.{method}()"),)
+        if isinstance(obj, SeqV) and method == "pop" and not kwargs:
+            return self.list_pop(obj, args, node, frame)
         if isinstance(obj, DictV):
             if method in ("get", "setdefault", "pop") and args:
                 found: list[V] = []

@@ -1277,6 +1277,34 @@ class Analyzer(BuiltinCalls):
         )
         _note_change(frame, name)
 
+    def list_pop(self, seq: SeqV, args: list[Vals], node: Any, frame: Frame | None) -> Vals:
+        """``parts.pop()`` or ``parts.pop(i)``: the item taken (``arn.split("/").pop()``, the
+        last part); a local list no longer holds it. An index not known, or a list whose
+        length is not known, gives an unknown item and leaves the list unknown."""
+        items = seq.items
+        index: int | None = -1
+        if args:
+            given = args[0]
+            index = given[0].value if len(given) == 1 and isinstance(given[0], Const) and type(given[0].value) is int else None
+        if seq.homogeneous:
+            return items[0] if items else UNKNOWN_VALS
+        taken: Vals = UNKNOWN_VALS
+        rest: SeqV | None = None
+        if items and index is not None and -len(items) <= index < len(items) and (index in (0, -1) or not seq.open):
+            position = index % len(items)
+            taken = items[position]
+            left = items[:position] + items[position + 1:]
+            # NOTE: the last item of an open list may stand for more: what is left after it
+            # goes is open still when that item was not known.
+            rest = SeqV(left, open=seq.open and (position != len(items) - 1 or "*" in "".join(strings(taken))))
+        target = node.func.value if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) else None
+        if frame is not None and isinstance(target, ast.Name) and target.id in frame.locals:
+            current = frame.locals[target.id]
+            after = rest or SeqV((UNKNOWN_VALS,), True)
+            frame.locals[target.id] = tuple(after if v is seq else v for v in current)
+            _note_change(frame, target.id)
+        return taken
+
     def _dict_update(self, name: str, call: ast.Call, frame: Frame) -> None:
         """``d.update(other, k=v)`` on a local dict."""
         current = frame.locals.get(name)
