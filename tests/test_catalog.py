@@ -190,6 +190,11 @@ ARNS = [
     ("stream by its name beside an unknown arn", "kinesis:PutRecord", {"StreamName": "clicks", "StreamARN": "*"},
      ["arn:aws:kinesis:us-east-1:123456789012:stream/clicks"]),
     ("trail by name", "cloudtrail:StartLogging", {"Name": "audit"}, ["arn:aws:cloudtrail:us-east-1:123456789012:trail/audit"]),
+    # IoT checks a named shadow as thing/THING/SHADOW, the classic one as the thing
+    ("iot named shadow", "iot:GetThingShadow", {"thingName": "thermo", "shadowName": "cfg"},
+     ["arn:aws:iot:us-east-1:123456789012:thing/thermo/cfg"]),
+    ("iot classic shadow", "iot:UpdateThingShadow", {"thingName": "thermo", "payload": "{}"},
+     ["arn:aws:iot:us-east-1:123456789012:thing/thermo"]),
     # EC2 ids of kinds not known: images and snapshots have ARNs without the account
     ("ec2 ids of kinds not known", "ec2:CreateTags", {"Resources": ["*"], "Tags": [{"Key": "k", "Value": "v"}]},
      ["arn:aws:ec2:us-east-1:123456789012:*", "arn:aws:ec2:us-east-1::image/*", "arn:aws:ec2:us-east-1::snapshot/*"]),

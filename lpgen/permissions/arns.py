@@ -797,6 +797,15 @@ def _lowercase(prefix: str) -> frozenset[str]:
     return frozenset((table.get("__lowercase__") or {}).get(prefix) or ())
 
 
+@cache
+def _joined(prefix: str) -> dict[str, tuple[str, str]]:
+    """ARN variables ``prefix`` extends with another member's value when the request gives
+    it: variable → (member, separator)."""
+    table: dict[str, Any] = load_table("arn_params.yaml") or {}
+    rules = (table.get("__joined__") or {}).get(prefix) or {}
+    return {var: (str(rule["member"]), str(rule.get("separator", "/"))) for var, rule in rules.items()}
+
+
 _PLACEHOLDER = re.compile(r"(\$\{[^}]*\})")
 
 
@@ -974,6 +983,10 @@ def variable_candidates(
             if name in ("Qualifier",):
                 continue
             take(name, raw, nested=not top)
+    for var, (member, separator) in _joined(prefix).items():
+        more = _scalars(lookup(params, member)) if var in found and member in params else []
+        if more:
+            found[var] = [f"{a}{separator}{b}" for a in found[var] for b in more]
     for var, (default, note) in _defaults(prefix, action).items():
         if var not in found:
             if "**" in params:
