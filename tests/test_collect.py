@@ -1607,6 +1607,42 @@ def test_a_pool_passes_its_arguments_to_the_function_it_is_handed(collect_calls)
     }
 
 
+def test_threads_and_pools_pass_their_arguments_on(collect_calls) -> None:
+    """``asyncio.to_thread(fn, a, b)`` calls ``fn(a, b)``, ``pool.apply_async(fn, (a, b))``
+    the same with the tuple's items, and a transfer helper handed to ``submit`` gets the
+    arguments after it (its file, bucket and key), where before its names were unknown."""
+    calls = collect_calls(
+        """
+        import asyncio
+        from concurrent.futures import ThreadPoolExecutor
+        from multiprocessing.pool import ThreadPool
+
+        import boto3
+
+        s3 = boto3.client("s3")
+
+
+        def fetch(bucket, key):
+            return s3.get_object(Bucket=bucket, Key=key)
+
+
+        async def main():
+            await asyncio.to_thread(fetch, "thread-bucket", "t")
+
+
+        def handler(event, context):
+            asyncio.run(main())
+            ThreadPool(2).apply_async(fetch, ("pool-bucket", "p")).get()
+            with ThreadPoolExecutor() as ex:
+                ex.submit(s3.upload_file, "/tmp/report.csv", "reports", "daily/report.csv").result()
+        """
+    )
+    found = {(c.operation, c.params.get("Bucket"), c.params.get("Key")) for c in calls}
+    assert {("GetObject", "thread-bucket", "t"), ("GetObject", "pool-bucket", "p"),
+            ("PutObject", "reports", "daily/report.csv")} <= found
+    assert not {b for _, b, _ in found} - {"thread-bucket", "pool-bucket", "reports"}
+
+
 def test_a_presigned_post_grants_put_object_on_any_file_name_where_the_key_says_so(collect_calls) -> None:
     """``generate_presigned_post(Bucket, "in/${filename}")`` lets a browser upload under
     ``in/`` with its own file name: S3 replaces ``${filename}``, so the grant is ``in/*``

@@ -2206,15 +2206,28 @@ class Analyzer(BuiltinCalls):
                     continue
                 if isinstance(v, (Func, Bound)) or (isinstance(v, Builtin) and v.name == "partial"):
                     if passes is not None and position == passes[0] and position < len(args) and frame is not None:
-                        rest = args[position + 1 :]
-                        handed = [self.iterate(a, frame, node) for a in rest] if passes[1] else list(rest)
+                        handed = self._handed_arguments(passes[1], args[position + 1 :], frame, node)
                         self.call_value(v, handed, {}, self._handed_call(node, position), frame)
                     else:
                         self.call_value(v, [], {}, node, frame)
                 elif isinstance(v, Builtin) and v.name in ("client.method", "resource.method"):
                     # NOTE: executor.submit(s3.delete_object, Bucket=b, Key=k) passes the
-                    # keywords on to the method.
-                    self.call_value(v, [], {k: x for k, x in kwargs.items() if x is not value}, node, frame)
+                    # keywords on to the method, and the arguments after it to a transfer
+                    # helper (executor.submit(s3.upload_file, path, bucket, key)).
+                    handed = []
+                    if passes is not None and position == passes[0] and position < len(args) and frame is not None:
+                        handed = self._handed_arguments(passes[1], args[position + 1 :], frame, node)
+                    self.call_value(v, handed, {k: x for k, x in kwargs.items() if x is not value}, node, frame)
+
+    def _handed_arguments(self, how: str, rest: list[Vals], frame: Frame, node: Any) -> list[Vals]:
+        """The arguments a method calls a handed function with (``HANDED_ARGUMENTS``): those
+        after it, one item of each iterable after it, or the items of the tuple after it."""
+        if how == "items":
+            return [self.iterate(a, frame, node) for a in rest]
+        if how == "tuple":
+            tuples = [v for v in rest[0] if isinstance(v, SeqV) and not v.homogeneous] if rest else []
+            return list(tuples[0].items) if len(tuples) == 1 and len(rest[0]) == 1 else []
+        return list(rest)
 
     def _handed_call(self, node: ast.Call, position: int) -> ast.Call:
         """The call a method makes of the function at ``position`` of ``node``'s arguments,
@@ -2914,12 +2927,15 @@ def _doubting(func: Func) -> dict[str, int]:
 
 
 HANDED_ARGUMENTS = {
-    "submit": (0, False), "run_in_executor": (1, False), "apply_async": (0, False),
-    "map": (0, True), "imap": (0, True), "imap_unordered": (0, True),
+    "submit": (0, "args"), "run_in_executor": (1, "args"), "to_thread": (0, "args"),
+    "apply_async": (0, "tuple"), "apply": (0, "tuple"),
+    "map": (0, "items"), "imap": (0, "items"), "imap_unordered": (0, "items"),
 }
 """methods that call the function at an argument position with the arguments after it
-(False) or with one item of each iterable after it (True): an executor's ``submit`` and
-``map``, asyncio's ``loop.run_in_executor(None, fn, *args)``, a process pool's."""
+("args"), with one item of each iterable after it ("items") or with the items of the tuple
+after it ("tuple"): an executor's ``submit`` and ``map``, asyncio's
+``loop.run_in_executor(None, fn, *args)`` and ``asyncio.to_thread(fn, *args)``, a process
+pool's ``apply_async(fn, (a, b))``."""
 
 
 def _literals_of(value: Vals, membership: bool) -> tuple[object, ...] | None:
