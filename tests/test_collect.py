@@ -1643,6 +1643,30 @@ def test_threads_and_pools_pass_their_arguments_on(collect_calls) -> None:
     assert not {b for _, b, _ in found} - {"thread-bucket", "pool-bucket", "reports"}
 
 
+def test_a_thread_calls_its_target_with_its_args_and_kwargs(collect_calls) -> None:
+    """``threading.Thread(target=fn, args=(a, b))`` and ``kwargs={...}`` run ``fn`` with
+    them once started."""
+    calls = collect_calls(
+        """
+        import threading
+        import boto3
+        s3 = boto3.client("s3")
+        def fetch(bucket, key):
+            s3.get_object(Bucket=bucket, Key=key)
+        def handler(event, context):
+            threads = [threading.Thread(target=fetch, args=("in", k)) for k in ("a", "b")]
+            threads.append(threading.Thread(target=fetch, kwargs={"bucket": "cfg", "key": "c"}))
+            for t in threads:
+                t.start()
+        """
+    )
+    def each(value):
+        return value if isinstance(value, list) else [value]
+
+    found = {(b, k) for c in calls for b in each(c.params["Bucket"]) for k in each(c.params["Key"])}
+    assert found == {("in", "a"), ("in", "b"), ("cfg", "c")}
+
+
 def test_a_presigned_post_grants_put_object_on_any_file_name_where_the_key_says_so(collect_calls) -> None:
     """``generate_presigned_post(Bucket, "in/${filename}")`` lets a browser upload under
     ``in/`` with its own file name: S3 replaces ``${filename}``, so the grant is ``in/*``

@@ -2200,6 +2200,16 @@ class Analyzer(BuiltinCalls):
         items)`` calls ``fn`` with each item)."""
         method = node.func.attr if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) else ""
         passes = HANDED_ARGUMENTS.get(method)
+        target = kwargs.get("target")
+        if target is not None and frame is not None:
+            # NOTE: threading.Thread(target=fn, args=(a,), kwargs={...}) (and a process's)
+            # calls fn(*args, **kwargs) once started.
+            handed = self._handed_arguments("tuple", [kwargs["args"]], frame, node) if "args" in kwargs else []
+            named = [d for d in kwargs.get("kwargs", ()) if isinstance(d, DictV)]
+            for v in target:
+                if isinstance(v, (Func, Bound)) or (isinstance(v, Builtin) and v.name == "partial"):
+                    self.call_value(v, handed, dict(named[0].items) if len(named) == 1 else {}, node, frame)
+            kwargs = {k: x for k, x in kwargs.items() if k != "target"}
         for position, value in enumerate((*args, *kwargs.values())):
             for v in value:
                 if type(v) not in _CALLABLE_VALUES:
