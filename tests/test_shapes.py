@@ -2988,3 +2988,23 @@ def test_list_pop_takes_the_item_and_the_list_loses_it(tmp_path: Path) -> None:
         "    s3.get_object(Bucket='logs', Key=event['path'].split('/').pop())\n"
     ))
     assert got == {("s3:GetObject", "arn:aws:s3:::data/in/today"), ("s3:GetObject", "arn:aws:s3:::logs/*")}
+
+
+def test_region_name_of_a_session_or_client_is_the_function_s_own_unless_given(tmp_path: Path) -> None:
+    """``boto3.session.Session().region_name`` and ``client.meta.region_name`` are the
+    function's Region when none is given, the given one otherwise: ARNs built from them
+    keep their Region instead of ``*``."""
+    got = _perms(tmp_path, (
+        "import boto3\nsns = boto3.client('sns')\nwest = boto3.client('sns', region_name='us-west-2')\n"
+        "def handler(event, context):\n"
+        "    region = boto3.session.Session().region_name\n"
+        "    sns.publish(TopicArn=f'arn:aws:sns:{region}:1:home', Message='m')\n"
+        "    sns.publish(TopicArn=f'arn:aws:sns:{sns.meta.region_name}:1:meta', Message='m')\n"
+        "    west.publish(TopicArn=f'arn:aws:sns:{west.meta.region_name}:1:west', Message='m')\n"
+        "    south = boto3.Session(region_name='ap-south-1')\n"
+        "    south.client('sns').publish(TopicArn=f'arn:aws:sns:{south.region_name}:1:south', Message='m')\n"
+    ))
+    assert got == {
+        ("sns:Publish", "arn:aws:sns:us-east-1:1:home"), ("sns:Publish", "arn:aws:sns:us-east-1:1:meta"),
+        ("sns:Publish", "arn:aws:sns:us-west-2:1:west"), ("sns:Publish", "arn:aws:sns:ap-south-1:1:south"),
+    }

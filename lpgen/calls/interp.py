@@ -492,12 +492,16 @@ class Analyzer(BuiltinCalls):
             return self.iterate(result, frame, expr)
         return result
 
+    def own_region(self) -> str:
+        """The function's Region: the scope's, its AWS_REGION, else the ``OWN_PLACE`` one."""
+        return self.scope.get("region") or self.env.get("AWS_REGION") or OWN_PLACE["Region"]
+
     def _lambda_context(self) -> V:
         """The handler's context object: its function name and ARN as far as the
         environment and the scope tell (``context.invoked_function_arn.split(":")[4]`` is
         the account)."""
         name = self.env.get("AWS_LAMBDA_FUNCTION_NAME")
-        region = self.scope.get("region") or self.env.get("AWS_REGION") or OWN_PLACE["Region"]
+        region = self.own_region()
         parts = (self.scope.get("partition") or OWN_PLACE["Partition"], region,
                  self.scope.get("account") or OWN_PLACE["Account"], name or "*")
         known: list[tuple[str, Vals]] = [("invoked_function_arn", (Str("arn:{}:lambda:{}:{}:function:{}".format(*parts)),))]
@@ -1865,6 +1869,9 @@ class Analyzer(BuiltinCalls):
         if isinstance(obj, Boto3):
             return self._boto3_attr(name) if name in _BOTO3_NAMES else (Boto3(),)
         if isinstance(obj, Session):
+            if name == "region_name":
+                # NOTE: a session made with no Region is in the function's own (AWS_REGION).
+                return (Str(obj.region or self.own_region()),)
             return (Builtin(f"session.{name}", obj),)
         if isinstance(obj, Builtin) and obj.name == "os.environ":
             return (Builtin(f"os.environ.{name}"),)
@@ -1872,7 +1879,7 @@ class Analyzer(BuiltinCalls):
             return dict(obj.bound).get(name) or (Unknown(f"context.{name}"),)
         if isinstance(obj, Builtin) and obj.name == "client.meta":
             if name == "region_name":
-                return (Str(obj.bound.region or "*"),)
+                return (Str(obj.bound.region or self.own_region()),)
             return (Const(None),)
         if isinstance(obj, Builtin) and obj.name == "resource.meta":
             if name == "client":
