@@ -1667,6 +1667,25 @@ def test_a_thread_calls_its_target_with_its_args_and_kwargs(collect_calls) -> No
     assert found == {("in", "a"), ("in", "b"), ("cfg", "c")}
 
 
+def test_a_known_tuple_spread_into_a_call_gives_its_items(collect_calls) -> None:
+    """``f(*args)`` with ``args`` a tuple known item by item passes those items: the client
+    ``boto3.client(*CLIENT_ARGS)`` makes and the bucket and key a helper gets are known."""
+    calls = collect_calls(
+        """
+        import boto3
+        CLIENT_ARGS = ("s3",)
+        TARGET = ["reports", "daily.csv"]
+        s3 = boto3.client(*CLIENT_ARGS)
+        def fetch(bucket, key):
+            return s3.get_object(Bucket=bucket, Key=key)
+        def handler(event, context):
+            fetch(*TARGET)
+        """
+    )
+    assert [(c.client, c.operation, c.params["Bucket"], c.params["Key"]) for c in calls] == [
+        ("s3", "GetObject", "reports", "daily.csv")]
+
+
 def test_a_presigned_post_grants_put_object_on_any_file_name_where_the_key_says_so(collect_calls) -> None:
     """``generate_presigned_post(Bucket, "in/${filename}")`` lets a browser upload under
     ``in/`` with its own file name: S3 replaces ``${filename}``, so the grant is ``in/*``

@@ -2065,8 +2065,12 @@ class Analyzer(BuiltinCalls):
         args: list[Vals] = []
         for a in node.args:
             if isinstance(a, ast.Starred):
-                self.ev(a.value, frame)
-                args.append(UNKNOWN_VALS)
+                spread = self.ev(a.value, frame)
+                if len(spread) == 1 and type(spread[0]) is SeqV and not (spread[0].homogeneous or spread[0].open):
+                    # NOTE: a tuple or list known item by item (``boto3.client(*args)``).
+                    args.extend(spread[0].items)
+                else:
+                    args.append(UNKNOWN_VALS)
             else:
                 args.append(self.ev(a, frame))
         kwargs: dict[str, Vals] = {}
