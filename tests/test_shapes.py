@@ -3008,3 +3008,48 @@ def test_region_name_of_a_session_or_client_is_the_function_s_own_unless_given(t
         ("sns:Publish", "arn:aws:sns:us-east-1:1:home"), ("sns:Publish", "arn:aws:sns:us-east-1:1:meta"),
         ("sns:Publish", "arn:aws:sns:us-west-2:1:west"), ("sns:Publish", "arn:aws:sns:ap-south-1:1:south"),
     }
+
+
+def test_methods_a_library_base_class_calls_are_reached(tmp_path: Path) -> None:
+    """A class deriving from a library's class defines methods the library calls (a
+    template method): Powertools' provider ``get`` calls the subclass's ``_get``, a logging
+    handler's ``emit`` runs for each record logged, a thread's ``run`` once started. They
+    are reached, with ``self`` as the project made it; a data model's own methods (a
+    pydantic model's) are not run for it."""
+    (tmp_path / "provider.py").write_text(
+        "import copy\nimport boto3\nfrom aws_lambda_powertools.utilities.parameters import BaseProvider\n"
+        "class S3Provider(BaseProvider):\n"
+        "    def __init__(self, bucket_name):\n"
+        "        super().__init__()\n"
+        "        self.bucket_name = bucket_name\n"
+        "        self.client = boto3.client('s3')\n"
+        "    def _get(self, name, **sdk_options):\n"
+        "        options = copy.deepcopy(sdk_options)\n"
+        "        options['Bucket'] = self.bucket_name\n"
+        "        options['Key'] = name\n"
+        "        return self.client.get_object(**options)['Body'].read().decode()\n"
+    )
+    got = _perms(tmp_path, (
+        "import logging, threading, boto3\nfrom pydantic import BaseModel\nfrom provider import S3Provider\n"
+        "class AuditHandler(logging.Handler):\n"
+        "    def emit(self, record):\n"
+        "        boto3.client('logs').put_log_events(logGroupName='/app/audit', logStreamName='s', logEvents=[])\n"
+        "class Worker(threading.Thread):\n"
+        "    def run(self):\n"
+        "        boto3.client('sqs').send_message(QueueUrl='https://sqs.us-east-1.amazonaws.com/1/work', MessageBody='x')\n"
+        "class Order(BaseModel):\n"
+        "    id: str\n"
+        "    def archive(self):\n"
+        "        boto3.client('s3').put_object(Bucket='archive', Key=self.id, Body=b'')\n"
+        "logger = logging.getLogger()\nlogger.addHandler(AuditHandler())\nconfig = S3Provider(bucket_name='config')\n"
+        "def handler(event, context):\n"
+        "    Worker().start()\n"
+        "    logger.info(Order(id=event['id']).model_dump_json())\n"
+        "    return config.get('endpoint')\n"
+    ))
+    assert got == {
+        ("logs:PutLogEvents", "arn:aws:logs:us-east-1:1:log-group:/app/audit:log-stream:s"),
+        ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:work"),
+        ("s3:GetObject", "arn:aws:s3:::config/*"),
+        ("s3:GetObjectVersion", "arn:aws:s3:::config/*"),
+    }

@@ -310,6 +310,9 @@ class BuiltinCalls(BotoCalls):
             return vals(*(Str(path_function(short, s)) for s in strings(args[0]))) if args else (Str("*"),)
         if name in ("typing.cast", "typing_extensions.cast"):
             return args[1] if len(args) > 1 else UNKNOWN_VALS
+        if name in ("copy.copy", "copy.deepcopy"):
+            # NOTE: a copy holds what the original holds (a request's options copied and filled).
+            return args[0] if args else UNKNOWN_VALS
         if name in ("urllib.parse.quote", "urllib.parse.quote_plus"):
             # NOTE: the known parts encoded, the unknown ones left unknown (a query value).
             from urllib.parse import quote, quote_plus
@@ -369,12 +372,17 @@ class BuiltinCalls(BotoCalls):
             return join(*[tuple(Str(s) for s in strings(a)) for a in args[:1]]) or (Str(""),)
         if name == "dict":
             entries: dict[str, Vals] = {}
+            # NOTE: a dict made from one not known in full, or with **other, may hold more keys.
+            open_ = "**" in kwargs
             for a in args[:1]:
                 for d in a:
                     if isinstance(d, DictV):
                         entries.update(d.items)
+                        open_ = open_ or d.open
+                    elif not isinstance(d, SeqV):
+                        open_ = True
             entries.update({k: v for k, v in kwargs.items() if k != "**"})
-            return (DictV(tuple(entries.items())),)
+            return (DictV(tuple(entries.items()), open_),)
         if name == "sorted" and args and "key" in kwargs and frame is not None:
             self.call_values(kwargs["key"], [self.iterate(args[0], frame, node)], {}, node, frame)
         if name in ("list", "tuple", "sorted", "set", "reversed") and args:

@@ -142,7 +142,7 @@ class _SyntaxFacts:
 
     __slots__ = (
         "records", "nonlocals", "if_tests", "assigned", "assignments", "imports", "guards", "params", "handed",
-        "library_bases", "routes", "own_functions",
+        "library_bases", "routes", "own_functions", "foreign_bases",
     )
 
     def __init__(self) -> None:
@@ -175,6 +175,9 @@ class _SyntaxFacts:
         self.own_functions: set[int] = set()
         """those of ``routes`` a decorator made Lambda functions of their own (Chalice's event
         handlers): no other entry runs them."""
+        self.foreign_bases: dict[int, tuple[str, ...]] = {}
+        """per class node: its bases from outside the project (a library's or the standard
+        library's), by dotted name."""
 
 
 class _Key:
@@ -360,6 +363,7 @@ class Analyzer(BuiltinCalls):
         side.modules = dict(self.modules)
         side.class_envs = self.class_envs
         side.class_bases = self.class_bases
+        side._syntax.foreign_bases = self._syntax.foreign_bases
         side.wrappers = self.wrappers
         side.memo = dict(self.memo)
         side.changed_args = dict(self.changed_args)
@@ -1378,8 +1382,10 @@ class Analyzer(BuiltinCalls):
     def define_class(self, node: ast.ClassDef, frame: Frame) -> None:
         """Execute a class body into the class namespace."""
         cls = Class(node, frame.module.name, node.name)
-        bases = [b for e in node.bases for b in self.ev(e, frame) if isinstance(b, Class)]
+        given = [b for e in node.bases for b in self.ev(e, frame)]
+        bases = [b for b in given if isinstance(b, Class)]
         self.class_bases[id(node)] = bases
+        self._syntax.foreign_bases[id(node)] = tuple(b.name for b in given if isinstance(b, Module) and not b.project)
         self._mros.clear()
         body = Frame(frame.module, {}, func=None, closure=None if frame.is_module else frame, is_module=True)
         body.locals = {}
@@ -1949,7 +1955,37 @@ class Analyzer(BuiltinCalls):
                 out.extend(self.call_values(hook, [(Str(name),)], {}, None, frame))
         if not out and not (name.startswith("__") and name.endswith("__")):
             out.extend(self._inherited_from_library(cls, name))
+            if not out and isinstance(obj, Instance):
+                # NOTE: what the instance inherits from a library's class may call the
+                # methods the project's class defines for it (a parameter provider's _get).
+                self.run_library_hooks(obj, frame)
         return vals(*out) or None
+
+    def run_library_hooks(self, obj: Instance, frame: Frame | None) -> None:
+        """Run, with arguments that are not known, the methods an instance's project classes
+        define, when one of them derives from a library's class that is not a data model:
+        the library's methods call them (a template method: Powertools' ``BaseProvider.get``
+        calls the subclass's ``_get``; ``logging.Handler`` its ``emit``). Once per class and
+        pass."""
+        key = ("library hooks", id(obj.cls.node))
+        if key in self.memo:
+            return
+        self.memo[key] = ()
+        mro = self._mro(obj.cls)
+        foreign = self._syntax.foreign_bases
+        if not any(base.partition(".")[0] not in PASSIVE_BASES for c in mro for base in foreign.get(id(c.node), ())):
+            return
+        seen: set[str] = set()
+        for c in mro:
+            for name, values in self.class_envs.get(id(c.node), {}).items():
+                if name in seen or (name.startswith("__") and name.endswith("__")):
+                    continue
+                seen.add(name)
+                for v in values:
+                    if isinstance(v, Func) and not _decorator_names(v.node) & {"staticmethod", "property", "cached_property"}:
+                        # NOTE: ``**`` marks keywords not known: a hook's **options are open.
+                        self.call_value(Bound(v, obj.cls if "classmethod" in _decorator_names(v.node) else obj), [],
+                                        {"**": UNKNOWN_VALS}, v.node, frame)
 
     def _inherited_from_library(self, cls: Class, name: str) -> Vals:
         """A method a project class inherits from a modelled library class (a PynamoDB
@@ -2223,6 +2259,11 @@ class Analyzer(BuiltinCalls):
             kwargs = {k: x for k, x in kwargs.items() if k != "target"}
         for position, value in enumerate((*args, *kwargs.values())):
             for v in value:
+                if type(v) is Instance:
+                    # NOTE: an object handed to a library (logger.addHandler(handler)) whose
+                    # class derives from one of its classes: the library calls its methods.
+                    self.run_library_hooks(v, frame)
+                    continue
                 if type(v) not in _CALLABLE_VALUES:
                     continue
                 if isinstance(v, (Func, Bound)) or (isinstance(v, Builtin) and v.name == "partial"):
@@ -2617,6 +2658,13 @@ def _library_result(returns: str | None, owner: Vals, obj: LibObject) -> Vals:
 NONE_VALS: Vals = (Const(None),)
 BOOL_VALS: Vals = (Const(True), Const(False))
 
+PASSIVE_BASES = frozenset({
+    "abc", "typing", "typing_extensions", "enum", "dataclasses", "collections", "numbers", "builtins",
+    "pydantic", "pydantic_settings", "attr", "attrs", "marshmallow", "msgspec",
+})
+"""libraries whose base classes call no method a subclass defines for them (data models,
+enumerations, abstract and generic bases): deriving from them runs nothing."""
+
 _CALLABLE_VALUES = frozenset({Func, Bound, Builtin})
 """the values ``call_handed_functions`` may call."""
 
@@ -2754,7 +2802,7 @@ MODELLED = {
     "urllib.parse.quote_plus",
     "urllib.parse.unquote_plus", "importlib.import_module", "time.strftime", *DATA_LOADERS, *PATH_FUNCTIONS, *SPLITTERS,
     "string.Template", "sys.path.insert", "sys.path.append", "site.addsitedir", "botocore.config.Config",
-    "botocore.client.Config", "dotenv.load_dotenv", "dotenv.dotenv_values",
+    "botocore.client.Config", "dotenv.load_dotenv", "dotenv.dotenv_values", "copy.copy", "copy.deepcopy",
 }
 """library names the analyser follows, however they are imported."""
 
