@@ -190,6 +190,9 @@ ARNS = [
     ("stream by its name beside an unknown arn", "kinesis:PutRecord", {"StreamName": "clicks", "StreamARN": "*"},
      ["arn:aws:kinesis:us-east-1:123456789012:stream/clicks"]),
     ("trail by name", "cloudtrail:StartLogging", {"Name": "audit"}, ["arn:aws:cloudtrail:us-east-1:123456789012:trail/audit"]),
+    # Performance Insights names the service in lower case (metrics/rds/…)
+    ("performance insights service", "pi:GetResourceMetrics", {"ServiceType": "RDS", "Identifier": "db-ABC123"},
+     ["arn:aws:pi:us-east-1:123456789012:metrics/rds/db-ABC123"]),
     # IoT checks a named shadow as thing/THING/SHADOW, the classic one as the thing
     ("iot named shadow", "iot:GetThingShadow", {"thingName": "thermo", "shadowName": "cfg"},
      ["arn:aws:iot:us-east-1:123456789012:thing/thermo/cfg"]),
