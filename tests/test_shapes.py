@@ -2290,6 +2290,25 @@ def test_athena_statements_that_change_the_catalog_need_glue_writes_on_their_tab
     assert notices == {(7, "data"), (8, "data"), (8, "rows"), (11, "data"), (11, "unknown"), (12, "data")}
 
 
+def test_athena_show_statements_list_the_catalog(tmp_path: Path) -> None:
+    """SHOW TABLES lists a database's tables (glue:GetTables on the database it names, else
+    the query's, and its tables) and SHOW DATABASES the catalog's databases
+    (glue:GetDatabases on every database); neither reads a table's definition."""
+    got = _perms(tmp_path, (
+        "import boto3\nathena = boto3.client('athena')\n"
+        "def handler(event, context):\n"
+        "    athena.start_query_execution(QueryString='SHOW TABLES IN sales', WorkGroup='wg')\n"
+        "    athena.start_query_execution(QueryString='SHOW TABLES', QueryExecutionContext={'Database': 'ops'}, WorkGroup='wg')\n"
+        "    athena.start_query_execution(QueryString='SHOW DATABASES', WorkGroup='wg')\n"
+    ))
+    glue = {(a, r.partition(":1:")[2]) for a, r in got if a.startswith("glue:") and a != "glue:GetDatabase"}
+    assert glue == {
+        ("glue:GetTables", "catalog"), ("glue:GetTables", "database/sales"), ("glue:GetTables", "table/sales/*"),
+        ("glue:GetTables", "database/ops"), ("glue:GetTables", "table/ops/*"),
+        ("glue:GetDatabases", "catalog"), ("glue:GetDatabases", "database/*"),
+    }
+
+
 def test_an_athena_unload_writes_its_files_where_it_says(tmp_path: Path) -> None:
     """``UNLOAD (…) TO 's3://…'`` writes the result files there with the caller's rights,
     as results are written; a plain query writes nothing there."""

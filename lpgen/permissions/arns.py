@@ -308,6 +308,9 @@ _SQL_TARGET = re.compile(
 _SQL_DATABASE = re.compile(
     r'(?:\s+|--[^\n]*\n|/\*.*?\*/)*(?:CREATE|DROP|ALTER)\s+(?:DATABASE|SCHEMA)(?:\s+IF(?:\s+NOT)?\s+EXISTS)?\s+'
     r'("[^"]+"|`[^`]+`|[\w*]+)', re.IGNORECASE | re.DOTALL)
+_SQL_LISTED = re.compile(
+    r'(?:\s+|--[^\n]*\n|/\*.*?\*/)*SHOW\s+(?:TABLES|VIEWS)\s+(?:IN|FROM)\s+("[^"]+"|`[^`]+`|[\w*]+)',
+    re.IGNORECASE | re.DOTALL)
 _SQL_WRITES = frozenset({"glue:CreateTable", "glue:DeleteTable", "glue:UpdateTable", "glue:BatchCreatePartition",
                          "glue:CreatePartition", "glue:BatchDeletePartition", "glue:DeletePartition"})
 """what a statement does to its target table (``ALTER TABLE t ADD PARTITION``), not to the
@@ -329,6 +332,18 @@ def _t_sql_tables(v: str, spec: dict[str, Any]) -> dict[str, Any]:
     if action in _SQL_DATABASE_WRITES:
         m = _SQL_DATABASE.match(v)
         return {"DatabaseName": [m.group(1).strip('"`') if m else "*"]}
+    if action == "glue:GetDatabases":
+        # NOTE: SHOW DATABASES lists every database of the catalog.
+        return {"__arn__": sorted(t.replace("{database}", "*") for t in _GLUE_TABLE_ARNS if "{table}" not in t)}
+    if action == "glue:GetTables":
+        # NOTE: SHOW TABLES [IN db]: every table of the database it names, else of the
+        # query's database.
+        m = _SQL_LISTED.match(v)
+        if m is None:
+            return {"TableName": ["*"]}
+        database = m.group(1).strip('"`')
+        qualified = spec.get("qualified") or _GLUE_TABLE_ARNS
+        return {"__arn__": sorted(t.replace("{database}", database).replace("{table}", "*") for t in qualified)}
     target = _SQL_TARGET.match(v)
     refs = [target.group(1)] if target else []
     if action not in _SQL_WRITES:
@@ -365,6 +380,8 @@ _SQL_KINDS = tuple((kind, re.compile(rx, re.IGNORECASE | re.DOTALL)) for kind, r
     ("drop database", r"drop\s+(?:database|schema)\b"),
     ("alter database", r"alter\s+(?:database|schema)\b"),
     ("unload", r"unload\s*\("),
+    ("show tables", r"show\s+(?:tables|views)\b"),
+    ("show databases", r"show\s+(?:databases|schemas)\b"),
 ))
 _SQL_LEAD = re.compile(r"(?:\s+|--[^\n]*\n|/\*.*?\*/|\()*", re.DOTALL)
 
