@@ -2309,6 +2309,30 @@ def test_athena_show_statements_list_the_catalog(tmp_path: Path) -> None:
     }
 
 
+def test_an_athena_ctas_writes_its_table_where_its_external_location_says(tmp_path: Path) -> None:
+    """``CREATE TABLE … WITH (external_location = 's3://…') AS SELECT`` writes the new
+    table's files there with the role's rights: s3:PutObject under it, s3:ListBucket and
+    s3:GetBucketLocation on its bucket, and glue:CreateTable on the table; a CTAS without
+    a location says (LP106) that it writes under the results location instead."""
+    src = tmp_path / "app.py"
+    src.write_text(
+        "import boto3\nathena = boto3.client('athena')\n"
+        "def handler(event, context):\n"
+        "    athena.start_query_execution(WorkGroup='wg', QueryString=\n"
+        "        \"CREATE TABLE sales.daily WITH (format = 'PARQUET', external_location = 's3://lake/daily/') \"\n"
+        "        \"AS SELECT * FROM sales.orders\")\n"
+        "    athena.start_query_execution(WorkGroup='wg', QueryString='CREATE TABLE sales.tmp AS SELECT 1')\n"
+    )
+    result = api.suggest([str(src)], region="us-east-1", account="1")
+    got = {(p.action, p.resource) for p in result.permissions}
+    assert {("s3:PutObject", "arn:aws:s3:::lake/daily/*"), ("s3:ListBucket", "arn:aws:s3:::lake"),
+            ("s3:GetBucketLocation", "arn:aws:s3:::lake"), ("glue:CreateTable", "arn:aws:glue:us-east-1:1:table/sales/daily"),
+            ("glue:CreateTable", "arn:aws:glue:us-east-1:1:table/sales/tmp")} <= got
+    assert {a for a, _ in got if a.startswith("s3:")} == {"s3:PutObject", "s3:ListBucket", "s3:GetBucketLocation"}
+    located = [f.line for f in result.findings if f.code == "LP106" and "names no external_location" in f.message]
+    assert located == [7]
+
+
 def test_an_athena_unload_writes_its_files_where_it_says(tmp_path: Path) -> None:
     """``UNLOAD (…) TO 's3://…'`` writes the result files there with the caller's rights,
     as results are written; a plain query writes nothing there."""

@@ -373,6 +373,7 @@ _SQL_KINDS = tuple((kind, re.compile(rx, re.IGNORECASE | re.DOTALL)) for kind, r
     ("alter table", r"alter\s+table\b"),
     ("msck repair table", r"msck\s+repair\s+table\b"),
     ("drop table", r"drop\s+table\b"),
+    ("create table as located", r"create\s+table\s+\S+\s+with\s*\((?=[^)]*\bexternal_location\s*=\s*'s3://).*?\)\s*as\b"),
     ("create table as", r"create\s+table\s+\S+\s+(?:with\s*\(.*?\)\s*)?as\b"),
     ("create table", r"create\s+(?:external\s+)?table\b"),
     ("insert into", r"insert\s+into\b"),
@@ -407,15 +408,19 @@ def sql_kind(text: str) -> str | None:
 
 
 _SQL_UNLOAD_TO = re.compile(r"\)\s*TO\s*'(s3://[^']*)'", re.IGNORECASE)
+_SQL_EXTERNAL_LOCATION = re.compile(r"\bexternal_location\s*=\s*'(s3://[^']*)'", re.IGNORECASE)
 
 
-def _t_sql_unload_target(v: str, spec: dict[str, Any]) -> dict[str, str]:
-    """Where an ``UNLOAD (…) TO 's3://bucket/prefix/'`` statement writes: the bucket and
-    every object under the prefix; nothing for another statement."""
-    if sql_kind(v) != "unload":
+def _t_sql_write_target(v: str, spec: dict[str, Any]) -> dict[str, str]:
+    """Where a statement writes files: ``UNLOAD (…) TO 's3://bucket/prefix/'``, or a
+    ``CREATE TABLE … WITH (external_location = 's3://…') AS SELECT``: the bucket and every
+    object under the prefix; nothing for another statement."""
+    kind = sql_kind(v)
+    found = _SQL_UNLOAD_TO.search(v) if kind == "unload" else _SQL_EXTERNAL_LOCATION.search(v) if (
+        kind == "create table as located") else None
+    if kind not in ("unload", "create table as located"):
         return {}
-    m = _SQL_UNLOAD_TO.search(v)
-    return _t_s3_uri(m.group(1), spec) if m else {"BucketName": "*", "ObjectName": "*"}
+    return _t_s3_uri(found.group(1), spec) if found else {"BucketName": "*", "ObjectName": "*"}
 
 
 def sql_reads(text: str) -> bool:
@@ -424,7 +429,8 @@ def sql_reads(text: str) -> bool:
     kind = sql_kind(text)
     if kind in (None, "msck repair table"):
         return True
-    return kind in ("query", "insert into", "create table as", "unload") and _SQL_TABLE.search(text) is not None
+    return kind in ("query", "insert into", "create table as", "create table as located", "unload") and (
+        _SQL_TABLE.search(text) is not None)
 
 
 _PARTIQL_NAME = r'(?:"(?:[^"]|"")*"|[A-Za-z_*][A-Za-z0-9_*]*)'
@@ -763,7 +769,7 @@ TRANSFORMS: dict[str, Callable[[str, dict[str, Any]], dict[str, str] | None]] = 
     "event_bus": _t_event_bus,
     "s3_uri": _t_s3_uri,
     "s3_object_uri": _t_s3_object_uri,
-    "sql_unload_target": _t_sql_unload_target,
+    "sql_write_target": _t_sql_write_target,
     "key_prefix": _t_key_prefix,
     "sql_tables": _t_sql_tables,
     "partiql": _t_partiql,
