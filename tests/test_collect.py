@@ -1686,6 +1686,36 @@ def test_a_known_tuple_spread_into_a_call_gives_its_items(collect_calls) -> None
         ("s3", "GetObject", "reports", "daily.csv")]
 
 
+def test_instances_made_by_new_and_attributes_set_by_setattr(tmp_path) -> None:
+    """A singleton's ``__new__`` makes the instance (``super().__new__(cls)``) and sets its
+    client; ``setattr(obj, "sqs", client)`` with a name known sets that attribute; a client
+    attribute set nowhere the analysis looks (``self.__dict__[…]``) is reported, not
+    dropped."""
+    analysis = analyse_files(tmp_path, {"app.py": """
+        import boto3
+        class Clients:
+            _instance = None
+            def __new__(cls):
+                if cls._instance is None:
+                    cls._instance = super().__new__(cls)
+                    cls._instance.sqs = boto3.client("sqs")
+                return cls._instance
+        class Holder:
+            pass
+        holder = Holder()
+        setattr(holder, "sns", boto3.client("sns"))
+        class Hidden:
+            def __init__(self):
+                self.__dict__["s3"] = boto3.client("s3")
+        def handler(event, context):
+            Clients().sqs.send_message(QueueUrl="https://sqs.us-east-1.amazonaws.com/1/q", MessageBody="x")
+            holder.sns.publish(TopicArn="arn:aws:sns:us-east-1:1:t", Message="m")
+            Hidden().s3.delete_object(Bucket="b", Key="k")
+        """})
+    assert sorted(c.operation for c in analysis.calls) == ["Publish", "SendMessage"]
+    assert [(u.location.line, "Hidden().s3.delete_object()" in u.reason) for u in analysis.unresolved] == [(20, True)]
+
+
 def test_a_presigned_post_grants_put_object_on_any_file_name_where_the_key_says_so(collect_calls) -> None:
     """``generate_presigned_post(Bucket, "in/${filename}")`` lets a browser upload under
     ``in/`` with its own file name: S3 replaces ``${filename}``, so the grant is ``in/*``

@@ -172,6 +172,9 @@ class BuiltinCalls(BotoCalls):
     def list_pop(self, seq: SeqV, args: list[Vals], node: Any, frame: Frame | None) -> Vals:
         raise NotImplementedError
 
+    def set_attribute(self, objs: Vals, name: str, value: Vals) -> None:
+        raise NotImplementedError
+
     def call_handed_functions(self, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None) -> None:
         raise NotImplementedError
 
@@ -406,15 +409,25 @@ class BuiltinCalls(BotoCalls):
             # NOTE: str.join of values the join branch above could not combine.
             target, attr = f.bound
             return self.value_method(target, attr, args, kwargs, node, frame)
+        if name == "setattr" and len(args) == 3:
+            # NOTE: setattr(obj, "sqs", client) with a name known sets that attribute.
+            for attr in strings(args[1]):
+                if "*" not in attr:
+                    self.set_attribute(args[0], attr, args[2])
+            return NONE_VALS
+        if name == "object.__new__":
+            # NOTE: ``super().__new__(cls)`` in a class's own ``__new__``: a new instance.
+            return tuple(Instance(c) for c in (args[0] if args else ()) if isinstance(c, Class)) or UNKNOWN_VALS
         if name == "super":
             if frame is not None and frame.func is not None and frame.locals:
                 first = args[1] if len(args) > 1 else next(iter(frame.locals.values()))
                 named = [c for c in args[0] if isinstance(c, Class)] if args else []
                 for v in first:
-                    if isinstance(v, Instance):
+                    if isinstance(v, (Instance, Class)):
                         # NOTE: the classes after the one whose method this is, in the
-                        # instance's order (a mixin's super() reaches the next base).
-                        mro = self._mro(v.cls)
+                        # instance's order (a mixin's super() reaches the next base); in
+                        # ``__new__`` or a class method, the class's.
+                        mro = self._mro(v.cls if isinstance(v, Instance) else v)
                         after = next(
                             (i for i, c in enumerate(mro) if (named and c == named[0]) or (
                                 not named and any(stmt is frame.func.node for stmt in c.node.body))),

@@ -1222,16 +1222,7 @@ class Analyzer(BuiltinCalls):
                 homo = [v.items[0] for v in value if isinstance(v, SeqV) and v.homogeneous and v.items]
                 self.assign(elt, join(*parts, *homo) or UNKNOWN_VALS, frame)
         elif isinstance(target, ast.Attribute):
-            for obj in self.ev(target.value, frame):
-                if isinstance(obj, Instance):
-                    key = (id(obj.cls.node), target.attr)
-                    self.heap.add(key, value)
-                elif isinstance(obj, Class):
-                    key = (id(obj.node), target.attr)
-                    self.heap.add(key, value)
-                elif isinstance(obj, Module) and obj.project:
-                    gk = (obj.name, target.attr)
-                    self.global_writes.add(gk, value)
+            self.set_attribute(self.ev(target.value, frame), target.attr, value)
         elif isinstance(target, ast.Subscript):
             keys = self.ev(target.slice, frame)
             base = target.value
@@ -1243,6 +1234,30 @@ class Analyzer(BuiltinCalls):
                 self._dict_set(base.id, keys, value, frame)
         elif isinstance(target, ast.Starred):
             self.assign(target.value, UNKNOWN_VALS, frame)
+
+    def _unset_attribute(self, obj: V, name: str) -> Vals:
+        """An attribute of a project object that nothing the analysis ran sets (set by
+        ``self.__dict__[…]``, a computed ``setattr``, code not followed): a client method
+        called on it is reported, not dropped; on a class deriving from a library's class,
+        one only clients are likely to have (the library may set it)."""
+        if type(obj) is not Instance:
+            return UNKNOWN_VALS
+        cls = obj.cls
+        foreign = self._syntax.foreign_bases
+        from_library = any(foreign.get(id(c.node)) for c in self._mro(cls))
+        return (Unknown(f"attribute {name!r} of {cls.qualname}, set nowhere the analysis looks", maybe_client=not from_library),)
+
+    def set_attribute(self, objs: Vals, name: str, value: Vals) -> None:
+        """``obj.name = value`` (or ``setattr(obj, "name", value)``) on each alternative: an
+        instance's or class's attributes live in the heap by class, a project module's in
+        its global writes."""
+        for obj in objs:
+            if isinstance(obj, Instance):
+                self.heap.add((id(obj.cls.node), name), value)
+            elif isinstance(obj, Class):
+                self.heap.add((id(obj.node), name), value)
+            elif isinstance(obj, Module) and obj.project:
+                self.global_writes.add((obj.name, name), value)
 
     def _dict_set(self, name: str, keys: Vals, value: Vals, frame: Frame) -> None:
         """``d[k] = v`` on a dict: the dict now has that key (a request built piecewise).
@@ -1424,12 +1439,12 @@ class Analyzer(BuiltinCalls):
                 if type(objs[0]) is Resource:
                     # NOTE: with the node: reading a loaded attribute is a call there.
                     return self.resource_attr(objs[0], attr, frame, node)  # type: ignore[arg-type]
-                one = self.lookup_attr(objs[0], attr, frame) or UNKNOWN_VALS
+                one = self.lookup_attr(objs[0], attr, frame) or self._unset_attribute(objs[0], attr)
                 return one if len(one) < 2 else vals(*one)
             out: list[V] = []
             for obj in objs:
                 found = self.resource_attr(obj, attr, frame, node) if type(obj) is Resource else self.lookup_attr(obj, attr, frame)  # type: ignore[arg-type]
-                out.extend(found or UNKNOWN_VALS)
+                out.extend(found or self._unset_attribute(obj, attr))
             return vals(*out)
         if node is None:
             return NONE_VALS
@@ -1549,7 +1564,7 @@ class Analyzer(BuiltinCalls):
             f = f.closure
         if name in frame.module.env:
             return frame.module.env[name]
-        if name in ("getattr", "str", "dict", "list", "tuple", "sorted", "set", "next", "iter",
+        if name in ("getattr", "setattr", "str", "dict", "list", "tuple", "sorted", "set", "next", "iter",
                     "print", "isinstance", "len", "int", "float", "bool", "super", "map", "filter",
                     "enumerate", "zip", "range", "repr", "format", "open", "reversed"):
             return (Builtin(name),)
@@ -1901,8 +1916,10 @@ class Analyzer(BuiltinCalls):
             for base in bases:
                 env = self.class_envs.get(id(base.node), {})
                 if name in env:
+                    if name == "__new__":
+                        return env[name]  # NOTE: a static method: the class is passed
                     return tuple(Bound(v, inst) if isinstance(v, Func) else v for v in env[name])
-            return None
+            return (Builtin("object.__new__"),) if name == "__new__" else None
         if name == "value" and isinstance(obj, (Str, Const)):
             # NOTE: only an Enum member has .value: ``Tables.ORDERS.value`` is its string.
             return (obj,)
@@ -2590,10 +2607,18 @@ class Analyzer(BuiltinCalls):
             if post:
                 self.call_values(post, [], {}, node, frame)
             return (inst,)
+        made: Vals = (inst,)
+        new = next((v for c in mro for v in self.class_envs.get(id(c.node), {}).get("__new__", ()) if isinstance(v, Func)), None)
+        if new is not None:
+            # NOTE: a class's own __new__ (a singleton's) makes the instance, or returns one
+            # it made before; Python then runs __init__ on what is an instance of the class.
+            made = self.invoke(new, [(cls,), *args], kwargs, None, node, frame) or UNKNOWN_VALS
+            if not any(type(v) is Instance and cls in self._mro(v.cls) for v in made):
+                return made
         init = self.instance_attr(inst, "__init__", frame)
         if init:
             self.call_values(init, args, kwargs, node, frame)
-        return (inst,)
+        return made
 
     def _boto3_attr(self, name: str) -> Vals:
         """What ``boto3.<name>`` is, for the names in ``_BOTO3_NAMES``: the functions that make
