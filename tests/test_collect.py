@@ -1716,6 +1716,28 @@ def test_instances_made_by_new_and_attributes_set_by_setattr(tmp_path) -> None:
     assert [(u.location.line, "Hidden().s3.delete_object()" in u.reason) for u in analysis.unresolved] == [(20, True)]
 
 
+def test_clients_kept_in_a_thread_local_or_a_namespace(collect_calls) -> None:
+    """``threading.local()`` holds a client per thread (``_local.s3 = boto3.client("s3")``)
+    and ``types.SimpleNamespace(ddb=…)`` the clients it is given: their calls are made on
+    those clients."""
+    calls = collect_calls(
+        """
+        import threading, types
+        import boto3
+        _local = threading.local()
+        clients = types.SimpleNamespace(ddb=boto3.client("dynamodb"))
+        def s3():
+            if not hasattr(_local, "s3"):
+                _local.s3 = boto3.client("s3")
+            return _local.s3
+        def handler(event, context):
+            s3().get_object(Bucket="b", Key="k")
+            clients.ddb.get_item(TableName="t", Key={})
+        """
+    )
+    assert sorted((c.client, c.operation) for c in calls) == [("dynamodb", "GetItem"), ("s3", "GetObject")]
+
+
 def test_a_presigned_post_grants_put_object_on_any_file_name_where_the_key_says_so(collect_calls) -> None:
     """``generate_presigned_post(Bucket, "in/${filename}")`` lets a browser upload under
     ``in/`` with its own file name: S3 replaces ``${filename}``, so the grant is ``in/*``
@@ -2656,18 +2678,6 @@ def test_a_copy_of_the_sdk_or_of_installed_packages_in_the_code_is_still_the_lib
     assert ops(analysis.calls) == {("s3", "GetObject"), ("sns", "Publish"), ("sqs", "SendMessage")}
     assert not any("vendored" in f for f in analysis.files)
     assert not analysis.unreachable
-
-
-def test_a_client_kept_in_a_threading_local_is_reported_not_dropped(tmp_path) -> None:
-    analysis = analyse_files(tmp_path, {"app.py": """
-        import threading
-        import boto3
-        _local = threading.local()
-        def handler(event, context):
-            _local.s3 = boto3.client("s3")
-            _local.s3.get_object(Bucket="b", Key="k")
-    """})
-    assert [(u.location.line, "threading.local()" in u.reason) for u in analysis.unresolved] == [(7, True)]
 
 
 def test_environment_variables_set_through_update_are_read_back(collect_calls) -> None:

@@ -175,6 +175,9 @@ class BuiltinCalls(BotoCalls):
     def set_attribute(self, objs: Vals, name: str, value: Vals) -> None:
         raise NotImplementedError
 
+    def attribute_bag(self, kind: str, node: Any, frame: Frame | None, attributes: dict[str, Vals]) -> Vals:
+        raise NotImplementedError
+
     def call_handed_functions(self, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None) -> None:
         raise NotImplementedError
 
@@ -409,6 +412,8 @@ class BuiltinCalls(BotoCalls):
             # NOTE: str.join of values the join branch above could not combine.
             target, attr = f.bound
             return self.value_method(target, attr, args, kwargs, node, frame)
+        if name in ("threading.local", "types.SimpleNamespace"):
+            return self.attribute_bag(name.rpartition(".")[2], node, frame, kwargs)
         if name == "setattr" and len(args) == 3:
             # NOTE: setattr(obj, "sqs", client) with a name known sets that attribute.
             for attr in strings(args[1]):

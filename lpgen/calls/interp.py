@@ -142,7 +142,7 @@ class _SyntaxFacts:
 
     __slots__ = (
         "records", "nonlocals", "if_tests", "assigned", "assignments", "imports", "guards", "params", "handed",
-        "library_bases", "routes", "own_functions", "foreign_bases",
+        "library_bases", "routes", "own_functions", "foreign_bases", "bags",
     )
 
     def __init__(self) -> None:
@@ -178,6 +178,10 @@ class _SyntaxFacts:
         self.foreign_bases: dict[int, tuple[str, ...]] = {}
         """per class node: its bases from outside the project (a library's or the standard
         library's), by dotted name."""
+        self.bags: dict[int, ast.ClassDef] = {}
+        """per call node of ``threading.local()`` or ``types.SimpleNamespace()``: the class
+        statement that stands for the objects it makes (their attributes live in the heap
+        as an instance's do)."""
 
 
 class _Key:
@@ -1246,6 +1250,21 @@ class Analyzer(BuiltinCalls):
         foreign = self._syntax.foreign_bases
         from_library = any(foreign.get(id(c.node)) for c in self._mro(cls))
         return (Unknown(f"attribute {name!r} of {cls.qualname}, set nowhere the analysis looks", maybe_client=not from_library),)
+
+    def attribute_bag(self, kind: str, node: Any, frame: Frame | None, attributes: dict[str, Vals]) -> Vals:
+        """What ``threading.local()`` or ``types.SimpleNamespace(**attributes)`` makes: an
+        object whose attributes the code sets (a client per thread), one per place."""
+        if not isinstance(node, ast.Call) or frame is None:
+            return UNKNOWN_VALS
+        statement = self._syntax.bags.get(id(node))
+        if statement is None:
+            statement = self._syntax.bags[id(node)] = ast.copy_location(
+                ast.ClassDef(name=kind, bases=[], keywords=[], body=[], decorator_list=[]), node)
+        obj = Instance(Class(statement, frame.module.name, f"{kind} at line {node.lineno}"))
+        for name, value in attributes.items():
+            if name != "**":
+                self.set_attribute((obj,), name, value)
+        return (obj,)
 
     def set_attribute(self, objs: Vals, name: str, value: Vals) -> None:
         """``obj.name = value`` (or ``setattr(obj, "name", value)``) on each alternative: an
@@ -2828,6 +2847,7 @@ MODELLED = {
     "urllib.parse.unquote_plus", "importlib.import_module", "time.strftime", *DATA_LOADERS, *PATH_FUNCTIONS, *SPLITTERS,
     "string.Template", "sys.path.insert", "sys.path.append", "site.addsitedir", "botocore.config.Config",
     "botocore.client.Config", "dotenv.load_dotenv", "dotenv.dotenv_values", "copy.copy", "copy.deepcopy",
+    "threading.local", "types.SimpleNamespace",
 }
 """library names the analyser follows, however they are imported."""
 
