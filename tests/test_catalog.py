@@ -190,6 +190,21 @@ ARNS = [
     ("stream by its name beside an unknown arn", "kinesis:PutRecord", {"StreamName": "clicks", "StreamARN": "*"},
      ["arn:aws:kinesis:us-east-1:123456789012:stream/clicks"]),
     ("trail by name", "cloudtrail:StartLogging", {"Name": "audit"}, ["arn:aws:cloudtrail:us-east-1:123456789012:trail/audit"]),
+    # a resource of another account is named with the account the request gives
+    ("ecr repository of another registry", "ecr:BatchGetImage", {"registryId": "222222222222", "repositoryName": "app"},
+     ["arn:aws:ecr:us-east-1:222222222222:repository/app"]),
+    ("queue url of another owner", "sqs:GetQueueUrl", {"QueueName": "jobs", "QueueOwnerAWSAccountId": "222222222222"},
+     ["arn:aws:sqs:us-east-1:222222222222:jobs"]),
+    ("backup vault of another account", "backup:DescribeBackupVault", {"BackupVaultName": "v", "BackupVaultAccountId": "222222222222"},
+     ["arn:aws:backup:us-east-1:222222222222:backup-vault:v"]),
+    # QuickSight: each id names its own kind (every kind's ARN calls it ResourceId)
+    ("quicksight data set", "quicksight:DescribeDataSet", {"AwsAccountId": "123456789012", "DataSetId": "ds-1"},
+     ["arn:aws:quicksight:us-east-1:123456789012:dataset/ds-1"]),
+    ("quicksight ingestion", "quicksight:CreateIngestion", {"AwsAccountId": "123456789012", "DataSetId": "ds-1", "IngestionId": "run-1"},
+     ["arn:aws:quicksight:us-east-1:123456789012:dataset/ds-1/ingestion/run-1"]),
+    ("quicksight anonymous embedding", "quicksight:GenerateEmbedUrlForAnonymousUser",
+     {"AwsAccountId": "123456789012", "Namespace": "default", "AuthorizedResourceArns": ["arn:aws:quicksight:us-east-1:123456789012:dashboard/d-1"]},
+     ["arn:aws:quicksight:us-east-1:123456789012:dashboard/d-1", "arn:aws:quicksight:us-east-1:123456789012:namespace/default"]),
     # Performance Insights names the service in lower case (metrics/rds/…)
     ("performance insights service", "pi:GetResourceMetrics", {"ServiceType": "RDS", "Identifier": "db-ABC123"},
      ["arn:aws:pi:us-east-1:123456789012:metrics/rds/db-ABC123"]),

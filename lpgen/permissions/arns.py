@@ -738,6 +738,16 @@ def _t_waf_scope(v: str, spec: dict[str, Any]) -> dict[str, str]:
     return {"Scope": "regional" if scope == "REGIONAL" else "*"}
 
 
+def _t_quicksight_id(v: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """A QuickSight resource by its id: every kind's ARN calls its id ResourceId, so the
+    id names its own kind's ARN whole (``dataset/ID``), and the parent variable of the
+    kinds below it (an ingestion's ``DatasetId``)."""
+    out: dict[str, Any] = {"__arn__": f"arn:${{Partition}}:quicksight:${{Region}}:${{Account}}:{spec['kind']}/{v}"}
+    if spec.get("parent"):
+        out[str(spec["parent"])] = v
+    return out
+
+
 def _t_dict_keys(v: str, spec: dict[str, Any]) -> dict[str, str]:
     return {str(spec.get("var", "Name")): v}
 
@@ -786,6 +796,7 @@ TRANSFORMS: dict[str, Callable[[str, dict[str, Any]], dict[str, str] | None]] = 
     "ecs_cluster": _t_ecs_cluster,
     "ecs_task": _t_ecs_task,
     "waf_scope": _t_waf_scope,
+    "quicksight_id": _t_quicksight_id,
     "dict_keys": _t_dict_keys,
 }
 
