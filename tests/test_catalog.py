@@ -205,6 +205,13 @@ ARNS = [
     ("quicksight anonymous embedding", "quicksight:GenerateEmbedUrlForAnonymousUser",
      {"AwsAccountId": "123456789012", "Namespace": "default", "AuthorizedResourceArns": ["arn:aws:quicksight:us-east-1:123456789012:dashboard/d-1"]},
      ["arn:aws:quicksight:us-east-1:123456789012:dashboard/d-1", "arn:aws:quicksight:us-east-1:123456789012:namespace/default"]),
+    # End User Messaging authorizes a message on the identity it is sent from
+    ("sms from a pool", "sms-voice:SendTextMessage", {"OriginationIdentity": "pool-abc", "DestinationPhoneNumber": "+15555550100"},
+     ["arn:aws:sms-voice:us-east-1:123456789012:pool/pool-abc"]),
+    ("sms from a sender id", "sms-voice:SendTextMessage", {"OriginationIdentity": "MyBrand", "DestinationPhoneNumber": "+15555550100"},
+     ["arn:aws:sms-voice:us-east-1:123456789012:sender-id/MyBrand/*"]),
+    ("sms from a phone number", "sms-voice:SendTextMessage", {"OriginationIdentity": "+15555550101", "DestinationPhoneNumber": "+15555550100"},
+     ["arn:aws:sms-voice:us-east-1:123456789012:phone-number/*"]),
     # Performance Insights names the service in lower case (metrics/rds/…)
     ("performance insights service", "pi:GetResourceMetrics", {"ServiceType": "RDS", "Identifier": "db-ABC123"},
      ["arn:aws:pi:us-east-1:123456789012:metrics/rds/db-ABC123"]),

@@ -748,6 +748,24 @@ def _t_quicksight_id(v: str, spec: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _t_sms_origination(v: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """End User Messaging's origination identity (the number, pool or sender a message is
+    sent from; its API reference, SendTextMessage): an ARN, a pool id (``pool-…``), a phone
+    number id (``phone-…``), a phone number (whose id it does not give) or a sender id
+    (in any country); not known, any of them."""
+    place = "arn:${Partition}:sms-voice:${Region}:${Account}"
+    if v.startswith("arn:"):
+        return {"__arn__": v}
+    if v.startswith("pool-"):
+        return {"__arn__": f"{place}:pool/{v}"}
+    if v.startswith("phone-"):
+        return {"__arn__": f"{place}:phone-number/{v}"}
+    if v.startswith("+") or v == "*" or v.startswith("*"):
+        arns = [f"{place}:phone-number/*"]
+        return {"__arn__": arns if v.startswith("+") else [*arns, f"{place}:pool/*", f"{place}:sender-id/*/*"]}
+    return {"__arn__": f"{place}:sender-id/{v}/*"}
+
+
 def _t_dict_keys(v: str, spec: dict[str, Any]) -> dict[str, str]:
     return {str(spec.get("var", "Name")): v}
 
@@ -797,6 +815,7 @@ TRANSFORMS: dict[str, Callable[[str, dict[str, Any]], dict[str, str] | None]] = 
     "ecs_task": _t_ecs_task,
     "waf_scope": _t_waf_scope,
     "quicksight_id": _t_quicksight_id,
+    "sms_origination": _t_sms_origination,
     "dict_keys": _t_dict_keys,
 }
 
