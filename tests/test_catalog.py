@@ -205,6 +205,9 @@ ARNS = [
     ("quicksight anonymous embedding", "quicksight:GenerateEmbedUrlForAnonymousUser",
      {"AwsAccountId": "123456789012", "Namespace": "default", "AuthorizedResourceArns": ["arn:aws:quicksight:us-east-1:123456789012:dashboard/d-1"]},
      ["arn:aws:quicksight:us-east-1:123456789012:dashboard/d-1", "arn:aws:quicksight:us-east-1:123456789012:namespace/default"]),
+    ("connect contact by its initial id", "connect:UpdateContactAttributes",
+     {"InstanceId": "inst-1", "InitialContactId": "c-1", "Attributes": {"a": "b"}},
+     ["arn:aws:connect:us-east-1:123456789012:instance/inst-1/contact/c-1"]),
     # End User Messaging authorizes a message on the identity it is sent from
     ("sms from a pool", "sms-voice:SendTextMessage", {"OriginationIdentity": "pool-abc", "DestinationPhoneNumber": "+15555550100"},
      ["arn:aws:sms-voice:us-east-1:123456789012:pool/pool-abc"]),
