@@ -368,6 +368,7 @@ class Analyzer(BuiltinCalls):
         side.class_envs = self.class_envs
         side.class_bases = self.class_bases
         side._syntax.foreign_bases = self._syntax.foreign_bases
+        side._syntax.bags = self._syntax.bags
         side.wrappers = self.wrappers
         side.memo = dict(self.memo)
         side.changed_args = dict(self.changed_args)

@@ -416,9 +416,11 @@ def _t_sql_write_target(v: str, spec: dict[str, Any]) -> dict[str, str]:
     ``CREATE TABLE … WITH (external_location = 's3://…') AS SELECT``: the bucket and every
     object under the prefix; nothing for another statement."""
     kind = sql_kind(v)
-    found = _SQL_UNLOAD_TO.search(v) if kind == "unload" else _SQL_EXTERNAL_LOCATION.search(v) if (
-        kind == "create table as located") else None
-    if kind not in ("unload", "create table as located"):
+    if kind == "unload":
+        found = _SQL_UNLOAD_TO.search(v)
+    elif kind == "create table as located":
+        found = _SQL_EXTERNAL_LOCATION.search(v)
+    else:
         return {}
     return _t_s3_uri(found.group(1), spec) if found else {"BucketName": "*", "ObjectName": "*"}
 
