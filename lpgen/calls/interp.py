@@ -1992,15 +1992,22 @@ class Analyzer(BuiltinCalls):
                 out.extend(self.call_values(hook, [(Str(name),)], {}, None, frame))
         if not out and not (name.startswith("__") and name.endswith("__")):
             out.extend(self._inherited_from_library(cls, name))
-            if not out and isinstance(obj, Instance):
-                # NOTE: what the instance inherits from a library's class may call the
-                # methods the project's class defines for it (a parameter provider's _get).
+            if not out and isinstance(obj, Instance) and not self._within(frame, obj.cls):
+                # NOTE: what the instance inherits from a library's class, used from outside
+                # the class, may call the methods the project's class defines for it (a
+                # parameter provider's _get); its own methods using it are already running.
                 self.run_library_hooks(obj, frame)
         return vals(*out) or None
 
+    def _within(self, frame: Frame | None, cls: Class) -> bool:
+        """Is ``frame`` a method of ``cls`` or of one of its classes?"""
+        func = frame.func if frame is not None else None
+        return func is not None and any(stmt is func.node for c in self._mro(cls) for stmt in c.node.body)
+
     def run_library_hooks(self, obj: Instance, frame: Frame | None) -> None:
         """Run, with arguments that are not known, the methods an instance's project classes
-        define, when one of them derives from a library's class that is not a data model:
+        define that nothing ran yet, when one of them derives from a library's class that is
+        not a data model:
         the library's methods call them (a template method: Powertools' ``BaseProvider.get``
         calls the subclass's ``_get``; ``logging.Handler`` its ``emit``). Once per class and
         pass."""
@@ -2019,7 +2026,11 @@ class Analyzer(BuiltinCalls):
                     continue
                 seen.add(name)
                 for v in values:
-                    if isinstance(v, Func) and not _decorator_names(v.node) & {"staticmethod", "property", "cached_property"}:
+                    # NOTE: a method the code itself runs is reached already (the library's
+                    # calls of it may only differ in their arguments).
+                    if isinstance(v, Func) and id(v.node) not in self.visited and not (
+                        _decorator_names(v.node) & {"staticmethod", "property", "cached_property"}
+                    ):
                         # NOTE: ``**`` marks keywords not known: a hook's **options are open.
                         self.call_value(Bound(v, obj.cls if "classmethod" in _decorator_names(v.node) else obj), [],
                                         {"**": UNKNOWN_VALS}, v.node, frame)
