@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lpgen.calls.events import constant_inputs, s3_notification, secret_rotation
+from lpgen.calls.events import constant_inputs, polled_records, s3_notification, secret_rotation
 from lpgen.calls.interp import MAX_PASSES, Analyzer
 from lpgen.calls.model import (
     OWN_PLACE,
@@ -659,11 +659,13 @@ def _settled(
 
 def _template_event(fn: Any) -> Vals | None:
     """What the template says the function's event holds, when its events say: S3
-    notifications, constant inputs (a schedule's ``Input``), or its secrets' rotation."""
+    notifications, the queues and streams Lambda polls for it, constant inputs (a
+    schedule's ``Input``), or its secrets' rotation."""
     from lpgen.calls.values import vals
 
-    if fn.s3_triggers or fn.event_inputs:
-        return vals(*(s3_notification(fn.s3_triggers) if fn.s3_triggers else ()), *constant_inputs(fn.event_inputs))
+    polled = polled_records(fn.event_sources)
+    if fn.s3_triggers or fn.event_inputs or polled:
+        return vals(*(s3_notification(fn.s3_triggers) if fn.s3_triggers else ()), *polled, *constant_inputs(fn.event_inputs))
     return secret_rotation(fn.rotated_secrets) if fn.rotated_secrets else None
 
 

@@ -694,6 +694,42 @@ def test_a_rotation_function_acts_on_the_secrets_it_rotates(tmp_path: Path) -> N
     ]
 
 
+def test_a_polled_record_names_the_queue_or_stream_it_comes_from(tmp_path: Path) -> None:
+    """Each record Lambda delivers from a queue or stream names its source
+    (``eventSourceARN``): a queue URL or a table name the code takes from it is that
+    queue's or that table's, not any queue of any account."""
+    (tmp_path / "q").mkdir()
+    queue = sam_function(
+        tmp_path / "q",
+        code=("import boto3\nsqs = boto3.client('sqs')\n"
+              "def handler(event, context):\n"
+              "    for record in event['Records']:\n"
+              "        _, _, _, region, account, name = record['eventSourceARN'].split(':')\n"
+              "        sqs.delete_message(QueueUrl=f'https://sqs.{region}.amazonaws.com/{account}/{name}',\n"
+              "                           ReceiptHandle=record['receiptHandle'])\n"),
+        properties="      Events:\n        Jobs: {Type: SQS, Properties: {Queue: !GetAtt Jobs.Arn}}\n",
+        resources="  Jobs: {Type: AWS::SQS::Queue, Properties: {QueueName: jobs}}\n",
+    )
+    got = {(p.action, p.resource) for p in _suggest(queue).permissions}
+    assert {r for a, r in got if a == "sqs:DeleteMessage"} == {"arn:aws:sqs:us-east-1:1:jobs"}
+    (tmp_path / "t").mkdir()
+    stream = sam_function(
+        tmp_path / "t",
+        code=("import boto3\nddb = boto3.resource('dynamodb')\n"
+              "def handler(event, context):\n"
+              "    for record in event['Records']:\n"
+              "        ddb.Table(record['eventSourceARN'].split('/')[1]).delete_item(Key={'id': 'x'})\n"),
+        properties=("      Events:\n"
+                    "        Changes: {Type: DynamoDB, Properties: {Stream: !GetAtt Orders.StreamArn, StartingPosition: LATEST}}\n"),
+        resources=("  Orders:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      TableName: orders\n"
+                   "      KeySchema: [{AttributeName: id, KeyType: HASH}]\n"
+                   "      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]\n"
+                   "      StreamSpecification: {StreamViewType: KEYS_ONLY}\n"),
+    )
+    got = {(p.action, p.resource) for p in _suggest(stream).permissions}
+    assert {r for a, r in got if a == "dynamodb:DeleteItem"} == {"arn:aws:dynamodb:us-east-1:1:table/orders"}
+
+
 def test_writing_a_secret_under_the_templates_key_needs_the_key_to_encrypt_and_decrypt(tmp_path: Path) -> None:
     """Secrets Manager encrypts a new value with the writer's rights on the secret's key:
     kms:GenerateDataKey and kms:Decrypt, through Secrets Manager only."""

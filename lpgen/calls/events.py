@@ -1,5 +1,6 @@
 """What a function's invocation event holds, when its template tells (S3 notifications or
-S3 events through EventBridge: the bucket and the key filter), as the analyser's abstract values."""
+S3 events through EventBridge: the bucket and the key filter; the queue or stream a poller
+reads), as the analyser's abstract values."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from lpgen.calls.formatting import squash
 from lpgen.calls.values import DictV, SeqV, Str, V, Vals, vals
 
 if TYPE_CHECKING:
-    from lpgen.iac.model import S3Trigger
+    from lpgen.iac.model import EventSource, S3Trigger
 
 
 def constant_inputs(texts: Sequence[str]) -> Vals:
@@ -45,3 +46,22 @@ def s3_notification(triggers: Sequence[S3Trigger]) -> Vals:
     if records:
         events.append(DictV((("Records", (SeqV((vals(*records),), homogeneous=True),)),), open=True))
     return vals(*events)
+
+
+POLLED_RECORDS = {"sqs": "aws:sqs", "kinesis": "aws:kinesis", "dynamodb": "aws:dynamodb"}
+"""the sources whose records name the ARN they come from (``eventSourceARN``), by the
+``eventSource`` each record gives."""
+
+
+def polled_records(sources: Sequence[EventSource]) -> Vals:
+    """The event of the queues and streams Lambda polls for the function: every record's
+    ``eventSourceARN`` is one of theirs (an SQS queue's, a Kinesis stream's, a DynamoDB
+    table's stream), and its ``eventSource`` says which service. Everything else in the
+    event stays unknown; none when no such source's ARN is known."""
+    records = [
+        DictV((("eventSourceARN", (Str(s.arn),)), ("eventSource", (Str(POLLED_RECORDS[s.kind]),))), open=True)
+        for s in sources if s.kind in POLLED_RECORDS and s.arn.startswith("arn:") and type(s.arn) is str
+    ]
+    if not records:
+        return ()
+    return (DictV((("Records", (SeqV((vals(*records),), homogeneous=True),)),), open=True),)
