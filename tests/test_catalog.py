@@ -40,6 +40,10 @@ def test_every_operation_maps_to_existing_actions_or_is_allowlisted() -> None:
 SPOT = [
     # name, client, operation, required actions
     ("s3 list v2 is ListBucket", "s3", "ListObjectsV2", {"s3:ListBucket"}),
+    ("a batch of decisions is the single decision", "verifiedpermissions", "BatchIsAuthorized", {"verifiedpermissions:IsAuthorized"}),
+    ("a batch of token decisions", "verifiedpermissions", "BatchIsAuthorizedWithToken", {"verifiedpermissions:IsAuthorizedWithToken"}),
+    ("a neptune query reads", "neptunedata", "ExecuteOpenCypherQuery", {"neptune-db:ReadDataViaQuery"}),
+    ("a neptune stream is its records", "neptunedata", "GetPropertygraphStream", {"neptune-db:GetStreamRecords"}),
     ("s3 list v1 is ListBucket", "s3", "ListObjects", {"s3:ListBucket"}),
     ("s3 head object is GetObject", "s3", "HeadObject", {"s3:GetObject"}),
     ("s3 head bucket is ListBucket", "s3", "HeadBucket", {"s3:ListBucket"}),

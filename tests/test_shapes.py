@@ -3096,3 +3096,29 @@ def test_methods_a_library_base_class_calls_are_reached(tmp_path: Path) -> None:
         ("s3:GetObject", "arn:aws:s3:::config/*"),
         ("s3:GetObjectVersion", "arn:aws:s3:::config/*"),
     }
+
+
+def test_neptune_queries_are_authorized_by_what_they_do(tmp_path: Path) -> None:
+    """Neptune's data API is authorized by what a query may do: every query reads, one that
+    adds (MERGE, SET, addV) writes, one that drops deletes; a query not known may do all
+    three (with a doubt). Neptune Analytics names the graph by its id."""
+    src = tmp_path / "app.py"
+    src.write_text(
+        "import boto3\nnd = boto3.client('neptunedata', endpoint_url='https://db.cluster-x.us-east-1.neptune.amazonaws.com:8182')\n"
+        "ng = boto3.client('neptune-graph')\n"
+        "def handler(event, context):\n"
+        "    nd.execute_open_cypher_query(openCypherQuery='MATCH (n:Person) WHERE n.created > 1 RETURN count(*)')\n"
+        "    nd.execute_open_cypher_query(openCypherQuery='MERGE (p:Person {id: $id}) SET p.name = $name')\n"
+        "    nd.execute_gremlin_query(gremlinQuery=\"g.V('1').drop()\")\n"
+        "    nd.execute_open_cypher_query(openCypherQuery=event['q'])\n"
+        "    ng.execute_query(graphIdentifier='g-abc123', queryString='MATCH (n) RETURN n LIMIT 1', language='OPEN_CYPHER')\n"
+    )
+    result = api.suggest([str(src)], region="us-east-1", account="1")
+    lines = {(p.action, p.resource): sorted(e.line for e in p.evidence) for p in result.permissions}
+    assert lines == {
+        ("neptune-db:ReadDataViaQuery", "*"): [5, 6, 7, 8],
+        ("neptune-db:WriteDataViaQuery", "*"): [6, 8],
+        ("neptune-db:DeleteDataViaQuery", "*"): [7, 8],
+        ("neptune-graph:ReadDataViaQuery", "arn:aws:neptune-graph:us-east-1:1:graph/g-abc123"): [9],
+    }
+    assert {f.line for f in result.findings if f.code == "LP103"} == {8}

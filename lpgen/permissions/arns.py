@@ -407,6 +407,23 @@ def sql_kind(text: str) -> str | None:
     return None if "*" in head else "query"
 
 
+_GRAPH_EFFECTS = (
+    # openCypher clauses, then Gremlin steps (Neptune user guide, iam-data-access-policies.html:
+    # every query reads; adding needs WriteDataViaQuery, dropping DeleteDataViaQuery).
+    ("write", re.compile(r"\b(?:CREATE|MERGE|SET)\b|\.\s*(?:addV|addE|property|mergeV|mergeE)\s*\(", re.IGNORECASE)),
+    ("delete", re.compile(r"\b(?:DELETE|REMOVE)\b|\.\s*drop\s*\(", re.IGNORECASE)),
+)
+
+
+@lru_cache(maxsize=1024)
+def graph_effects(text: str) -> frozenset[str] | None:
+    """What a graph query (openCypher or Gremlin) may do beside reading: ``write``,
+    ``delete``; None when part of it is not known (``*``), where either may hide."""
+    if "*" in text.replace("(*)", ""):
+        return None
+    return frozenset(effect for effect, rx in _GRAPH_EFFECTS if rx.search(text))
+
+
 _SQL_UNLOAD_TO = re.compile(r"\)\s*TO\s*'(s3://[^']*)'", re.IGNORECASE)
 _SQL_EXTERNAL_LOCATION = re.compile(r"\bexternal_location\s*=\s*'(s3://[^']*)'", re.IGNORECASE)
 

@@ -14,6 +14,7 @@ from lpgen.permissions.arns import (
     Scope,
     fill_in_scope,
     format_vars,
+    graph_effects,
     lookup,
     resolve,
     sql_kind,
@@ -74,11 +75,16 @@ def trigger(when: str, params: dict[str, Any]) -> bool | None:
     it (case aside); ``Member@kind``: a SQL statement of that kind (``sql_kind``), and
     ``Member@unknown`` one whose kind is not known: a statement of unknown kind is not taken
     for every kind there is (what it would need is said instead); ``Member@reads`` one that
-    may read a table's data (a query with FROM, INSERT … SELECT, MSCK REPAIR TABLE)."""
+    may read a table's data (a query with FROM, INSERT … SELECT, MSCK REPAIR TABLE);
+    ``Member@graph write`` (``delete``) a graph query that may write (delete)."""
     first = re.search(r"[=^~@]", when)
     if first is not None and first.group() == "@":
         path, _, kind = when.partition("@")
         texts = [v if isinstance(v, str) else "*" for v in lookup(params, path) or ()]
+        if kind.startswith("graph "):
+            # NOTE: ``Member@graph write``: a graph query that may write (or delete).
+            effects = [graph_effects(t) for t in texts]
+            return None if any(e is None for e in effects) else any(kind[6:] in e for e in effects if e is not None)
         if kind == "reads":
             return any(sql_reads(t) for t in texts)
         return (None if kind == "unknown" else kind) in [sql_kind(t) for t in texts]
