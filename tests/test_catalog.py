@@ -40,6 +40,9 @@ def test_every_operation_maps_to_existing_actions_or_is_allowlisted() -> None:
 SPOT = [
     # name, client, operation, required actions
     ("s3 list v2 is ListBucket", "s3", "ListObjectsV2", {"s3:ListBucket"}),
+    ("a directory bucket session", "s3", "CreateSession", {"s3express:CreateSession"}),
+    ("a rename in a directory bucket goes through its session", "s3", "RenameObject", {"s3express:CreateSession"}),
+    ("directory buckets listed", "s3", "ListDirectoryBuckets", {"s3express:ListAllMyDirectoryBuckets"}),
     ("a batch of decisions is the single decision", "verifiedpermissions", "BatchIsAuthorized", {"verifiedpermissions:IsAuthorized"}),
     ("a batch of token decisions", "verifiedpermissions", "BatchIsAuthorizedWithToken", {"verifiedpermissions:IsAuthorizedWithToken"}),
     ("a neptune query reads", "neptunedata", "ExecuteOpenCypherQuery", {"neptune-db:ReadDataViaQuery"}),
