@@ -130,7 +130,8 @@ def test_spot_check_required_actions(name: str, client: str, operation: str, req
     assert {r.action for r in op.required} == required
 
 
-NO_PERMISSION = [("sts", "GetCallerIdentity"), ("sts", "AssumeRoleWithWebIdentity"), ("cognito-identity", "GetId"), ("dynamodb", "DescribeEndpoints")]
+NO_PERMISSION = [("sts", "GetCallerIdentity"), ("sts", "AssumeRoleWithWebIdentity"), ("cognito-identity", "GetId"), ("dynamodb", "DescribeEndpoints"),
+                 ("cognito-idp", "StartWebAuthnRegistration"), ("cognito-idp", "GetUserAuthFactors")]
 
 
 @pytest.mark.parametrize(("client", "operation"), NO_PERMISSION)
