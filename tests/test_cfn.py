@@ -730,6 +730,26 @@ def test_a_polled_record_names_the_queue_or_stream_it_comes_from(tmp_path: Path)
     assert {r for a, r in got if a == "dynamodb:DeleteItem"} == {"arn:aws:dynamodb:us-east-1:1:table/orders"}
 
 
+def test_a_variable_tested_with_in_is_decided_by_the_templates_environment(tmp_path: Path) -> None:
+    """With the template's whole environment, ``"NAME" in os.environ`` holds for what it
+    sets and fails for what it does not: a guarded read of an unset variable is not
+    reported, and the code it guards is not granted."""
+    template = sam_function(
+        tmp_path,
+        code=("import os, boto3\ns3 = boto3.client('s3')\n"
+              "def handler(event, context):\n"
+              "    if 'ARCHIVE' in os.environ:\n"
+              "        s3.put_object(Bucket=os.environ['ARCHIVE'], Key='a', Body=b'')\n"
+              "    debug = os.environ['DEBUG'] if 'DEBUG' in os.environ else None\n"
+              "    if debug is not None:\n"
+              "        s3.put_object(Bucket=debug, Key='d', Body=b'')\n"),
+        properties="      Environment:\n        Variables:\n          ARCHIVE: archive-bucket\n",
+    )
+    result = _suggest(template)
+    assert [(p.action, p.resource) for p in result.permissions] == [("s3:PutObject", "arn:aws:s3:::archive-bucket/a")]
+    assert not [f for f in result.findings if f.code == "LP202"]
+
+
 def test_writing_a_secret_under_the_templates_key_needs_the_key_to_encrypt_and_decrypt(tmp_path: Path) -> None:
     """Secrets Manager encrypts a new value with the writer's rights on the secret's key:
     kms:GenerateDataKey and kms:Decrypt, through Secrets Manager only."""

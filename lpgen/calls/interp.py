@@ -767,7 +767,11 @@ class Analyzer(BuiltinCalls):
         if tested is None and kind is ast.Compare:
             tested = self._named_guard(test, frame)
         if tested is None:
-            self.ev(test, frame)
+            value = self.ev(test, frame)
+            if kind is ast.Compare and value and all(type(v) is Const and type(v.value) is bool for v in value):
+                # NOTE: a comparison its values decide (``"TABLE" in os.environ`` with the
+                # template's whole environment).
+                return any(v.value for v in value), any(not v.value for v in value)  # type: ignore[attr-defined]
             return True, True
         operand, check, holds = tested
         if isinstance(operand, ast.Name) and (
@@ -1563,7 +1567,29 @@ class Analyzer(BuiltinCalls):
                 if type(node.ops[0]) in (ast.NotEq, ast.IsNot):
                     equal = {not e for e in equal}
                 return tuple(Const(e) for e in sorted(equal))
+        if len(rights) == 1 and type(node.ops[0]) in (ast.In, ast.NotIn) and rights[0] and all(
+            type(v) is Builtin and v.name == "os.environ" for v in rights[0]
+        ):
+            present = self._env_present(left)
+            if present is not None:
+                return (Const(present if type(node.ops[0]) is ast.In else not present),)
         return BOOL_VALS
+
+    def _env_present(self, names: Vals) -> bool | None:
+        """``NAME in os.environ``: True when the environment gives the variable, False when
+        the environment is the function's whole one (a template's) and neither it nor the
+        code sets it, else not known."""
+        found = set()
+        for name in strings(names):
+            if "*" in name:
+                return None
+            if name in self.env:
+                found.add(True)
+            elif self.env_complete and not self.environment.written.get(name):
+                found.add(False)
+            else:
+                return None
+        return found.pop() if len(found) == 1 else None
 
     def _ev_unary(self, node: ast.UnaryOp, frame: Frame) -> Vals:
         operand = self.ev(node.operand, frame)
