@@ -1738,6 +1738,23 @@ def test_clients_kept_in_a_thread_local_or_a_namespace(collect_calls) -> None:
     assert sorted((c.client, c.operation) for c in calls) == [("dynamodb", "GetItem"), ("s3", "GetObject")]
 
 
+def test_a_local_emulator_variable_tested_with_in_is_unset_where_the_function_runs(collect_calls) -> None:
+    """``"AWS_SAM_LOCAL" in os.environ`` is False where the function runs (only ``sam
+    local`` sets it), as ``os.environ.get("AWS_SAM_LOCAL")`` is None: code for the emulator
+    makes no call."""
+    calls = collect_calls(
+        """
+        import os
+        import boto3
+        def handler(event, context):
+            if "AWS_SAM_LOCAL" in os.environ:
+                boto3.client("s3").get_object(Bucket="local-only", Key="k")
+            boto3.client("s3").get_object(Bucket="real", Key="k")
+        """
+    )
+    assert [c.params["Bucket"] for c in calls] == ["real"]
+
+
 def test_a_presigned_post_grants_put_object_on_any_file_name_where_the_key_says_so(collect_calls) -> None:
     """``generate_presigned_post(Bucket, "in/${filename}")`` lets a browser upload under
     ``in/`` with its own file name: S3 replaces ``${filename}``, so the grant is ``in/*``

@@ -60,7 +60,7 @@ def polled_records(sources: Sequence[EventSource]) -> Vals:
     event stays unknown; none when no such source's ARN is known."""
     records = [
         DictV((("eventSourceARN", (Str(s.arn),)), ("eventSource", (Str(POLLED_RECORDS[s.kind]),))), open=True)
-        for s in sources if s.kind in POLLED_RECORDS and s.arn.startswith("arn:") and type(s.arn) is str
+        for s in sources if s.kind in POLLED_RECORDS and type(s.arn) is str and s.arn.startswith("arn:")
     ]
     if not records:
         return ()

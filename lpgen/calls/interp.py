@@ -735,7 +735,15 @@ class Analyzer(BuiltinCalls):
                 if block and _exits(block):
                     frame.locals.update({k: v for k, v in bind.items() if not _assigns(other, k)})
             return
-        self.ev(s.test, frame)
+        if type(_without_not(s.test)) is ast.Compare:
+            can_hold, can_fail = self._truth(s.test, frame)
+            if not (can_hold and can_fail):
+                # NOTE: a comparison its values decide (``"TABLE" in os.environ`` with the
+                # template's whole environment): one branch.
+                self._decided_branches(s, frame, can_hold, can_fail)
+                return
+        else:
+            self.ev(s.test, frame)
         if guard is None or guard[0] not in frame.locals:
             self._branches(frame, [s.body, s.orelse])
             return
@@ -1577,15 +1585,16 @@ class Analyzer(BuiltinCalls):
 
     def _env_present(self, names: Vals) -> bool | None:
         """``NAME in os.environ``: True when the environment gives the variable, False when
-        the environment is the function's whole one (a template's) and neither it nor the
-        code sets it, else not known."""
+        nothing sets it where the function runs (the environment is the function's whole one,
+        a template's, or the variable is one only a local emulator sets) and the code does
+        not either, else not known."""
         found = set()
         for name in strings(names):
             if "*" in name:
                 return None
             if name in self.env:
                 found.add(True)
-            elif self.env_complete and not self.environment.written.get(name):
+            elif (self.env_complete or name in LOCAL_ONLY_VARS) and not self.environment.written.get(name):
                 found.add(False)
             else:
                 return None
