@@ -7,8 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lpgen import api
+from lpgen.calls.builtins import url_parts
+from lpgen.calls.values import pattern_matcher
 
 
 def _perms(tmp_path: Path, code: str) -> set[tuple[str, str]]:
@@ -3122,3 +3126,52 @@ def test_neptune_queries_are_authorized_by_what_they_do(tmp_path: Path) -> None:
         ("neptune-graph:ReadDataViaQuery", "arn:aws:neptune-graph:us-east-1:1:graph/g-abc123"): [9],
     }
     assert {f.line for f in result.findings if f.code == "LP103"} == {8}
+
+
+def test_urlparse_of_an_s3_uri_gives_the_bucket_and_the_key(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import os, boto3\n"
+        "import urllib.parse\n"
+        "from urllib.parse import urlparse, urlsplit\n"
+        "s3 = boto3.client('s3')\n"
+        "URI = os.environ.get('INPUT_URI', 's3://env-bucket/incoming/')\n"
+        "def handler(event, context):\n"
+        "    p = urlparse(URI)\n"
+        "    s3.put_object(Bucket=p.netloc, Key=p.path.lstrip('/') + 'out.json', Body=b'')\n"
+        "    scheme, netloc, path, query, fragment = urlsplit(f\"s3://split-bucket/{event['k']}\")\n"
+        "    s3.delete_object(Bucket=netloc, Key=path[1:])\n"
+        "    h = urllib.parse.urlparse('https://host-bucket.s3.amazonaws.com:443/a/b.txt')\n"
+        "    s3.get_object(Bucket=h.hostname.split('.')[0], Key=h[2].lstrip('/'))\n"
+        "    # an unknown part inside the host may hold the slash that ends it\n"
+        "    u = urlparse(f\"s3://{event['stage']}-data/key\")\n"
+        "    s3.head_object(Bucket=u.netloc, Key=u.path.lstrip('/'))\n"
+        "    e = urlparse(event['uri'])\n"
+        "    s3.delete_object(Bucket=e.netloc, Key=e.path)\n"
+    ))
+    assert got == {
+        ("s3:PutObject", "arn:aws:s3:::env-bucket/incoming/out.json"),
+        ("s3:DeleteObject", "arn:aws:s3:::split-bucket/*"),
+        ("s3:GetObject", "arn:aws:s3:::host-bucket/a/b.txt"),
+        ("s3:GetObject", "arn:aws:s3:::*/*"),
+        ("s3:DeleteObject", "arn:aws:s3:::*/*"),
+    }
+
+
+_URL_TEXT = st.text(alphabet="ab-./?#:", max_size=6)
+
+
+@given(
+    st.lists(st.one_of(_URL_TEXT, st.just("*")), min_size=1, max_size=5),
+    st.lists(st.text(alphabet="ab-./", max_size=5), min_size=5, max_size=5),
+)
+def test_each_url_part_of_a_pattern_matches_that_part_of_every_url_it_stands_for(
+    pieces: list[str], fills: list[str],
+) -> None:
+    pattern = "s3://" + "".join(pieces)
+    concrete, taken = "s3://", iter(fills)
+    for piece in pieces:
+        concrete += next(taken) if piece == "*" else piece
+    from urllib.parse import urlparse
+
+    for part, known in zip(urlparse(concrete), url_parts("urllib.parse.urlparse", pattern)):
+        assert pattern_matcher(known).fullmatch(part), (pattern, concrete, known, part)

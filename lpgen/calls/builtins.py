@@ -81,6 +81,12 @@ SPLITTERS = {"os.path.splitext", "os.path.split"}
 PATH_ATTRIBUTES = {"parent", "name", "stem", "suffix"}
 """attributes of a ``pathlib`` path, whose value is text too."""
 
+URL_PARSERS = {
+    "urllib.parse.urlparse": ("scheme", "netloc", "path", "params", "query", "fragment"),
+    "urllib.parse.urlsplit": ("scheme", "netloc", "path", "query", "fragment"),
+}
+"""the parts of a URL each parser gives, in order (a named tuple: by index or by name)."""
+
 
 def _data_values(kind: str, given: Vals) -> Vals:
     """A parser's result for each text known in full or data file: its dicts, lists and
@@ -108,6 +114,39 @@ def path_split(name: str, s: str) -> tuple[str, str]:
         cut = len(s) - len(tail) + tail.rfind(".")
         return s[:cut], s[cut:]
     return s, "*"
+
+
+def url_parts(name: str, s: str) -> tuple[str, ...]:
+    """``urllib.parse.urlparse`` (or ``urlsplit``) of a URL pattern (``s3://bucket/in/*``).
+
+    The host ends at the first ``/``, ``?`` or ``#``: where an unknown part comes before
+    that end, it may hold the slash, so the host is known up to it and what follows is
+    not known (as ``str.split`` keeps only the parts before an unknown one)."""
+    from urllib.parse import urlparse, urlsplit
+
+    parse = urlsplit if name.endswith("urlsplit") else urlparse
+    count = len(URL_PARSERS[name])
+    star = s.find("*")
+    if star < 0:
+        return tuple(parse(s))
+    scheme_end = s.find("://")
+    if scheme_end < 0 or star < scheme_end + 3:
+        return ("*",) * count
+    host = s[scheme_end + 3 :]
+    end = min((i for i in (host.find(c) for c in "/?#") if i >= 0), default=len(host))
+    if host.find("*") < end:
+        return (s[:scheme_end].lower(), squash(host[: host.find("*")] + "*"), *("*",) * (count - 2))
+    # NOTE: past the host an unknown part is taken to hold no ``?`` or ``#``: a key with
+    # one would not be read back from such a URL either.
+    return tuple(parse(s))
+
+
+def url_host(netloc: str) -> str:
+    """A URL's ``hostname``: its host without user or port, in lower case."""
+    host = netloc.rpartition("@")[2]
+    if ":" in host and "*" not in host.rpartition(":")[2]:
+        host = host.rpartition(":")[0]
+    return host.lower()
 
 
 def path_function(name: str, s: str) -> str:
@@ -308,6 +347,12 @@ class BuiltinCalls(BotoCalls):
         if name == "open":
             path = args[0] if args else kwargs.get("file", UNKNOWN_VALS)
             return self.open_file(path, args[1] if len(args) > 1 else kwargs.get("mode", (Str("r"),)))
+        if name in URL_PARSERS:
+            # NOTE: s3://bucket/key from the environment: the bucket is the netloc, the key
+            # the path.
+            text = args[0] if args else kwargs.get("url", UNKNOWN_VALS)
+            fields = URL_PARSERS[name]
+            return vals(*(SeqV(tuple((Str(part),) for part in url_parts(name, s)), fields=fields) for s in strings(text)))
         if name in SPLITTERS:
             # NOTE: (root, extension) or (folder, name) of each path.
             return vals(*(SeqV(tuple((Str(x),) for x in path_split(name, p))) for p in strings(args[0]))) if args else UNKNOWN_VALS

@@ -26,8 +26,10 @@ from lpgen.calls.builtins import (
     PATH_ATTRIBUTES,
     PATH_FUNCTIONS,
     SPLITTERS,
+    URL_PARSERS,
     BuiltinCalls,
     path_function,
+    url_host,
 )
 from lpgen.calls.formatting import combinations, formatted, percent, squash
 from lpgen.calls.model import MAYBE_ABSENT, OWN_PLACE, ApiCall, Location, UnresolvedCall
@@ -1978,6 +1980,12 @@ class Analyzer(BuiltinCalls):
         if name == "value" and isinstance(obj, (Str, Const)):
             # NOTE: only an Enum member has .value: ``Tables.ORDERS.value`` is its string.
             return (obj,)
+        if kind is SeqV and obj.fields:  # type: ignore[attr-defined]
+            fields = obj.fields  # type: ignore[attr-defined]
+            if name in fields:
+                return obj.items[fields.index(name)]  # type: ignore[attr-defined]
+            if name == "hostname" and "netloc" in fields:
+                return tuple(Str(url_host(s)) for s in strings(obj.items[fields.index("netloc")]))  # type: ignore[attr-defined]
         if isinstance(obj, (Str, DictV, SeqV, Response)) or (
             kind is Builtin and obj.name in ("string template", "data file")  # type: ignore[attr-defined]
         ):
@@ -2892,6 +2900,7 @@ MODELLED = {
     "dataclasses.field", "typing.cast", "typing_extensions.cast", "urllib.parse.unquote", "urllib.parse.quote",
     "urllib.parse.quote_plus",
     "urllib.parse.unquote_plus", "importlib.import_module", "time.strftime", *DATA_LOADERS, *PATH_FUNCTIONS, *SPLITTERS,
+    *URL_PARSERS,
     "string.Template", "sys.path.insert", "sys.path.append", "site.addsitedir", "botocore.config.Config",
     "botocore.client.Config", "dotenv.load_dotenv", "dotenv.dotenv_values", "copy.copy", "copy.deepcopy",
     "threading.local", "types.SimpleNamespace",

@@ -95,10 +95,13 @@ class SeqV(V):
     open: bool = False
     """the items are the first ones, and the last may stand for more (a pattern split where
     its unknown part may hold the separator): an index from the end is not known."""
+    fields: tuple[str, ...] = ()
+    """the items' names, for a named tuple (what ``urllib.parse.urlparse`` gives): each item
+    is read as an attribute too (``parsed.netloc``)."""
     _hash: int = field(default=0, init=False, repr=False, compare=False)
 
     def __hash__(self) -> int:
-        return self._hash or _hash_once(self, (self.items, self.homogeneous, self.open))
+        return self._hash or _hash_once(self, (self.items, self.homogeneous, self.open, self.fields))
 
 
 @dataclass(unsafe_hash=True, slots=True)
