@@ -1826,3 +1826,22 @@ def test_a_change_to_a_local_package_the_requirements_name_reviews_the_function(
         "import boto3\ndef save(item):\n    boto3.client('sqs').send_message(QueueUrl='https://sqs.us-east-1.amazonaws.com/1/q', MessageBody='m')\n")})
     assert "== Fn (svc/template.yaml)" in out
     assert "+ sqs:SendMessage  arn:aws:sqs:us-east-1:1:q" in out
+
+
+def test_every_function_of_a_folder_that_is_no_repository_is_reviewed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "release"
+    shutil.copytree(EXAMPLE, folder)
+    # NOTE: a SAM build's copy of the template is no template of the app's own.
+    shutil.copytree(EXAMPLE, folder / ".aws-sam" / "build")
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    monkeypatch.chdir(folder)
+    out = CliRunner().invoke(main, ["review", "--all", "--format", "json", "--region", "us-east-1", "--account", "1"])
+    assert out.exit_code == 0, out.output
+    reviewed = json.loads(out.output)
+    assert [(r["template"], r["function"]) for r in reviewed["functions"]] == [("template.yaml", "OrdersFunction")]
+    # NOTE: a change cannot be told without the history it is compared with.
+    out = CliRunner().invoke(main, ["review", "--format", "json"])
+    assert out.exit_code != 0
+    assert out.output.strip().splitlines()[-1] == (
+        f"Error: {folder} is not in a git repository: a review compares a change with its base; "
+        "outside a repository, review every function with --all")

@@ -380,9 +380,17 @@ def review_changes(
     from lpgen.review import git
     from lpgen.trail import shared_trail
 
-    root = git.repo_root(path)
-    head = git.head_sha(root)
-    names = templates or git.find_templates(root)
+    found = git.repo_root_or_none(path)
+    if found is None and not review_all:
+        from lpgen.errors import UsageError
+
+        raise UsageError(f"{os.path.abspath(path)} is not in a git repository: a review compares a change with its "
+                         "base; outside a repository, review every function with --all")
+    # NOTE: every function of a folder that is no repository (an unpacked release, a
+    # checkout without its history): nothing to compare, nothing to link.
+    root = found or os.path.abspath(path)
+    head = git.head_sha(root) if found else ""
+    names = templates or git.find_templates(root, None if found else git.folder_files(root))
     if not names:
         from lpgen.errors import UsageError
 
@@ -393,7 +401,8 @@ def review_changes(
 
         hint = ("; this is a CDK app: run cdk synth and name cdk.out/STACK.template.json"
                 if os.path.isfile(os.path.join(root, "cdk.json")) else "")
-        programs = [p for p in git.tracked_files(root) if os.path.basename(p) in SERVERLESS_PROGRAMS]
+        files = git.tracked_files(root) if found else git.folder_files(root)
+        programs = [p for p in files if os.path.basename(p) in SERVERLESS_PROGRAMS]
         if programs:
             hint += (f"; {programs[0]} is a configuration the Serverless Framework runs as code: write it out with "
                      "`serverless print > serverless.yml`")
@@ -447,5 +456,5 @@ def review_changes(
         os.chdir(cwd)
     server = os.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
     repo = os.environ.get("GITHUB_REPOSITORY")
-    links = Links(f"{server}/{repo}/blob/{head}" if repo else "")
+    links = Links(f"{server}/{repo}/blob/{head}" if repo and head else "")
     return reviews, links

@@ -27,6 +27,28 @@ def repo_root(path: str = ".") -> str:
     return _git(path, "rev-parse", "--show-toplevel").strip()
 
 
+def repo_root_or_none(path: str = ".") -> str | None:
+    """The repository ``path`` is in, or None outside one (or without git)."""
+    try:
+        return repo_root(path)
+    except UsageError:
+        return None
+
+
+def folder_files(root: str) -> list[str]:
+    """The files under a folder that is no repository, relative to it (``/`` between
+    folders), leaving out what builds and tools put there as the analysis does (a SAM
+    build's copies of the templates under ``.aws-sam``); a Chalice app's ``.chalice`` is kept."""
+    from lpgen.source.discover import SKIP_DIRS
+
+    out: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and (d == ".chalice" or not d.startswith(".")))
+        rel = os.path.relpath(dirpath, root).replace(os.sep, "/")
+        out.extend(name if rel == "." else f"{rel}/{name}" for name in sorted(filenames))
+    return out
+
+
 def head_sha(root: str) -> str:
     return _git(root, "rev-parse", "HEAD").strip()
 
@@ -61,13 +83,13 @@ class Affected:
     reason: str
 
 
-def find_templates(root: str) -> list[str]:
+def find_templates(root: str, files: list[str] | None = None) -> list[str]:
     """Templates in the repository (by their usual names, and Chalice apps' ``.chalice/config.json``),
     and its Terraform root modules
     (folders of ``.tf`` files that no other folder calls as a local module), relative to
-    root."""
+    root. ``files`` are the files to look among (default: those git tracks)."""
     out = []
-    tracked = tracked_files(root)
+    tracked = tracked_files(root) if files is None else files
     for path in tracked:
         if os.path.basename(path) in TEMPLATE_NAMES or path == ".chalice/config.json" or path.endswith("/.chalice/config.json"):
             out.append(path)
