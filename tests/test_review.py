@@ -66,6 +66,23 @@ def test_wildcards_are_narrowed_and_unused_grants_are_excess() -> None:
     assert {(c.action, c.resource) for c in d.of("excess")} == {("s3:PutObject", "arn:aws:s3:::b/*"), ("sqs:*", "*")}
 
 
+def test_a_policy_that_spells_its_partition_is_compared_in_that_partition() -> None:
+    # NOTE: with no Region or account given, the suggestion's partition is a placeholder;
+    # a template writing arn:aws:… deploys in aws, and grants what the code needs there.
+    needed = _doc({"Effect": "Allow", "Action": "scheduler:CreateSchedule",
+                   "Resource": "arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/default/r-*"})
+    today = _doc({"Effect": "Allow", "Action": "scheduler:CreateSchedule",
+                  "Resource": "arn:aws:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/*"},
+                 {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:${AWS::Partition}:iam::1:role/r"})
+    d = diff_policies(today, needed)
+    assert not d.of("missing")
+    assert [(c.action, c.resource) for c in d.of("narrowed")] == [
+        ("scheduler:CreateSchedule", "arn:aws:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/*")]
+    # two partitions spelled: which one the function runs in is not known
+    both = _doc(*today.to_json()["Statement"], {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws-cn:s3:::b/*"})
+    assert [c.action for c in diff_policies(both, needed).of("missing")] == ["scheduler:CreateSchedule"]
+
+
 def test_deny_notaction_and_notresource_are_evaluated() -> None:
     today = _doc(
         {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"},

@@ -93,9 +93,14 @@ def diff_policies(current: PolicyDocument, suggested: PolicyDocument) -> PolicyD
     """Compare today's policy with the suggested one."""
     out = PolicyDiff()
     needed = pairs(suggested)
+    # NOTE: the suggestion's partition is a placeholder when no Region or account was given;
+    # a policy whose ARNs all spell one partition (arn:aws:…) is deployed there, so the
+    # needed ARNs are compared in it.
+    spelled = _spelled_partition(current)
+    compared = {r: r.replace(PARTITION_PLACEHOLDER, spelled) if spelled else r for _, r in needed}
     for action, resource in needed:
-        if not allows(current, action, resource):
-            note = "refused by an explicit Deny" if denied(current, action, resource) else ""
+        if not allows(current, action, compared[resource]):
+            note = "refused by an explicit Deny" if denied(current, action, compared[resource]) else ""
             out.changes.append(Change("missing", action, resource, note=note))
     for st in current.statements:
         if st.condition:
@@ -110,7 +115,7 @@ def diff_policies(current: PolicyDocument, suggested: PolicyDocument) -> PolicyD
             for rp in res:
                 single = Statement("Allow", (ap,) if st.actions else (), (rp,) if st.resources else (),
                                    not_actions=st.not_actions, not_resources=st.not_resources)
-                covered = tuple((a, r) for a, r in needed if _grants(single, a, r))
+                covered = tuple((a, r) for a, r in needed if _grants(single, a, compared[r]))
                 if not covered:
                     out.changes.append(Change("excess", ap, rp, note=_why_excess(ap, rp, needed)))
                 elif all(a.lower() == ap.lower() and (r == rp or isinstance(rp, Unresolved)) for a, r in covered):
@@ -123,6 +128,21 @@ def diff_policies(current: PolicyDocument, suggested: PolicyDocument) -> PolicyD
     out.changes.sort(key=change_order)
     out.unified = unified(current, suggested)
     return out
+
+
+PARTITION_PLACEHOLDER = "${AWS::Partition}"
+
+
+def _spelled_partition(doc: PolicyDocument) -> str:
+    """The one partition the policy's ARNs spell (``aws`` in ``arn:aws:s3:::b``; placeholders
+    and wildcards are no spelling), else ""."""
+    spelled = {
+        part
+        for st in doc.statements for r in (*st.resources, *st.not_resources)
+        if isinstance(r, str) and r.startswith("arn:") and r.count(":") >= 2
+        and not any(c in (part := r.split(":", 2)[1]) for c in "$*?")
+    }
+    return next(iter(spelled)) if len(spelled) == 1 else ""
 
 
 def change_order(c: Change) -> tuple[int, str, str]:
