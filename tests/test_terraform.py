@@ -1596,3 +1596,29 @@ def test_an_event_source_known_only_when_terraform_runs_is_said(tmp_path: Path) 
 
     assert {p.action for p in api.suggest_for_function(tpl, "fn").permissions} == {
         "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+
+
+def test_the_default_providers_region_is_the_functions(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        "import boto3\ndef handler(event, context):\n    boto3.client('sqs').purge_queue(QueueUrl='https://sqs.eu-west-1.amazonaws.com/1/jobs')\n"
+        "    boto3.client('dynamodb').get_item(TableName='orders', Key={})\n")
+    main_tf = (
+        'variable "region" {\n  default = "eu-west-1"\n}\n'
+        'provider "aws" {\n  region = var.region\n}\n'
+        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n  handler = "app.handler"\n'
+        '  runtime = "python3.12"\n  filename = "fn.zip"\n  role = "arn:aws:iam::1:role/r"\n}\n'
+        'data "archive_file" "zip" {\n  type = "zip"\n  source_file = "app.py"\n  output_path = "fn.zip"\n}\n'
+    )
+    (tmp_path / "main.tf").write_text(main_tf)
+
+    def table_arn(**scope: str) -> str:
+        result = api.suggest_for_function(load_template(str(tmp_path), **scope), "fn", **scope)
+        return next(p.resource for p in result.permissions if p.action == "dynamodb:GetItem")
+
+    assert table_arn(account="1") == "arn:aws:dynamodb:eu-west-1:1:table/orders"
+    (tmp_path / "terraform.tfvars").write_text('region = "ap-south-1"\n')
+    assert table_arn(account="1") == "arn:aws:dynamodb:ap-south-1:1:table/orders"
+    assert table_arn(account="1", region="us-east-2") == "arn:aws:dynamodb:us-east-2:1:table/orders"
+    # NOTE: a provider for another Region (CloudFront's WAF in us-east-1) may be a function's.
+    (tmp_path / "main.tf").write_text(main_tf + 'provider "aws" {\n  alias = "edge"\n  region = "us-east-1"\n}\n')
+    assert table_arn(account="1") == "arn:aws:dynamodb:${AWS::Region}:1:table/orders"

@@ -1124,6 +1124,10 @@ def _functions(
     ev.variables.update(_environment_values(merged))
     ev.variables.update({k: v for k, v in (values or {}).items() if k in ev.variables})
     ev.positions = positions
+    if scope.region is None:
+        region = _provider_region(ev, merged)
+        if region is not None:
+            scope = ev.scope = Scope(scope.partition, region, scope.account)
     functions = _module_functions(ev, "")
     return Template(path, "terraform", functions, scope, _encrypted(ev), _passed_roles(ev), _data_locations(ev),
                     _ssm_parameters(ev), source=(merged, ev))
@@ -1242,6 +1246,26 @@ def _encrypted(ev: Evaluator) -> tuple[EncryptedResource, ...]:
             alias,
         ))
     return tuple(out)
+
+
+def _provider_region(ev: Evaluator, doc: dict[str, list[Any]]) -> str | None:
+    """The Region the root module's functions are deployed in: its default ``aws``
+    provider's ``region`` (``var.region`` and its default), when known and no aliased
+    ``aws`` provider may be in another (a function can be given one)."""
+    default: str | None = None
+    aliased: list[str | None] = []
+    for item in doc.get("provider") or ():
+        for name, body in item.items():
+            if _unquote_key(name) != "aws" or not isinstance(body, dict):
+                continue
+            region = ev.string(body["region"]) if "region" in body else None
+            if "alias" in body:
+                aliased.append(region)
+            else:
+                default = region
+    if not default or any(c in default for c in "$*{}") or any(r != default for r in aliased):
+        return None
+    return default
 
 
 def _module_functions(ev: Evaluator, address: str) -> dict[str, FunctionInfo]:
