@@ -3175,3 +3175,41 @@ def test_each_url_part_of_a_pattern_matches_that_part_of_every_url_it_stands_for
 
     for part, known in zip(urlparse(concrete), url_parts("urllib.parse.urlparse", pattern)):
         assert pattern_matcher(known).fullmatch(part), (pattern, concrete, known, part)
+
+
+def test_a_nested_function_rebinding_a_nonlocal_changes_what_the_enclosing_one_reads(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "s3 = boto3.client('s3')\n"
+        "def handler(event, context):\n"
+        "    bucket = 'outer-bucket'\n"
+        "    count = 0\n"
+        "    def switch():\n"
+        "        nonlocal bucket, count\n"
+        "        bucket = 'inner-bucket'\n"
+        "        count += 1\n"
+        "    switch()\n"
+        "    s3.get_object(Bucket=bucket, Key='n')\n"
+    ))
+    # NOTE: after the call the variable may hold either value (the call may not rebind it).
+    assert got == {("s3:GetObject", "arn:aws:s3:::outer-bucket/n"), ("s3:GetObject", "arn:aws:s3:::inner-bucket/n")}
+
+
+def test_a_nested_functions_defaults_are_taken_where_it_is_defined(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "s3 = boto3.client('s3')\n"
+        "def handler(event, context):\n"
+        "    readers = []\n"
+        "    for name in ('a-bucket', 'b-bucket'):\n"
+        "        readers.append(lambda key, name=name: s3.get_object(Bucket=name, Key=key))\n"
+        "        def write(key, *, bucket=name + '-out'):\n"
+        "            s3.put_object(Bucket=bucket, Key=key, Body=b'')\n"
+        "        write('w')\n"
+        "    for read in readers:\n"
+        "        read('r')\n"
+    ))
+    assert got == {
+        ("s3:GetObject", "arn:aws:s3:::a-bucket/r"), ("s3:GetObject", "arn:aws:s3:::b-bucket/r"),
+        ("s3:PutObject", "arn:aws:s3:::a-bucket-out/w"), ("s3:PutObject", "arn:aws:s3:::b-bucket-out/w"),
+    }

@@ -97,7 +97,8 @@ class Frame:
     A plain class: one is made for every call the analysis follows, and a dataclass's
     default factories cost more than the rest of its set-up."""
 
-    __slots__ = ("module", "locals", "func", "closure", "globals_decl", "returns", "yields", "is_module", "changed", "doubt", "site")
+    __slots__ = ("module", "locals", "func", "closure", "globals_decl", "nonlocals_decl", "returns", "yields", "is_module",
+                 "changed", "doubt", "site")
 
     def __init__(
         self, module: ModuleState, locals: dict[str, Vals], func: Func | None = None,
@@ -109,6 +110,8 @@ class Frame:
         self.closure = closure
         self.globals_decl: frozenset[str] = _NO_NAMES
         """names a ``global`` statement declared (replaced, never changed in place)."""
+        self.nonlocals_decl: frozenset[str] = _NO_NAMES
+        """names a ``nonlocal`` statement declared: the enclosing function's variables."""
         self.returns: list[Vals] = []
         self.yields: list[Vals] = []
         self.is_module = is_module
@@ -1137,6 +1140,9 @@ class Analyzer(BuiltinCalls):
     def _st_global(self, s: ast.Global, frame: Frame) -> None:
         frame.globals_decl = frame.globals_decl | set(s.names)
 
+    def _st_nonlocal(self, s: ast.Nonlocal, frame: Frame) -> None:
+        frame.nonlocals_decl = frame.nonlocals_decl | set(s.names)
+
     def _st_raise(self, s: ast.Raise, frame: Frame) -> None:
         if s.exc is not None:
             self.ev(s.exc, frame)
@@ -1223,6 +1229,16 @@ class Analyzer(BuiltinCalls):
             key = (frame.module.name, name)
             self.global_writes.add(key, value)
             frame.module.env[name] = join(frame.module.env.get(name, ()), value)
+        elif name in frame.nonlocals_decl:
+            # NOTE: the enclosing function's variable: after a call of this function it may
+            # hold either value (``def switch(): nonlocal bucket; bucket = other``).
+            owner = frame.closure
+            while owner is not None and name not in owner.locals:
+                owner = owner.closure
+            if owner is None:
+                frame.locals[name] = value
+            else:
+                owner.locals[name] = join(owner.locals[name], value)
         else:
             frame.locals[name] = value
 
@@ -1392,7 +1408,7 @@ class Analyzer(BuiltinCalls):
     def define_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, frame: Frame) -> None:
         """Bind a ``def``; decorators from the project are remembered as wrappers."""
         qual = f"{frame.func.qualname}.{node.name}" if frame.func else node.name
-        func = Func(node, frame.module.name, qual, None if frame.is_module else frame)
+        func = Func(node, frame.module.name, qual, None if frame.is_module else frame, self._defaults_here(node, frame))
         made = len(self.calls)
         self._decorate(func, frame)
         if frame.is_module and any(_registers(dec, frame, self) for dec in node.decorator_list):
@@ -1545,7 +1561,20 @@ class Analyzer(BuiltinCalls):
 
     def _ev_lambda(self, node: ast.Lambda, frame: Frame) -> Vals:
         qual = f"{frame.func.qualname}.<lambda>" if frame.func else "<lambda>"
-        return (Func(node, frame.module.name, qual, frame),)
+        return (Func(node, frame.module.name, qual, frame, self._defaults_here(node, frame)),)
+
+    def _defaults_here(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, frame: Frame) -> tuple[Any, ...] | None:
+        """A nested function's defaults, evaluated as Python does, where it is defined: a
+        loop's ``name=name`` keeps each round's value. A module's functions take theirs
+        from the module when called (its constants are set by then)."""
+        a = node.args
+        if frame.is_module or not (a.defaults or any(a.kw_defaults)):
+            return None
+        positional = [*a.posonlyargs, *a.args][len([*a.posonlyargs, *a.args]) - len(a.defaults):]
+        return (
+            *(self._default(d, p.annotation, frame) for d, p in zip(a.defaults, positional)),
+            *(None if d is None else self._default(d, p.annotation, frame) for d, p in zip(a.kw_defaults, a.kwonlyargs)),
+        )
 
     def _ev_yield_from(self, node: ast.YieldFrom, frame: Frame) -> Vals:
         inner = self.ev(node.value, frame)
@@ -2614,22 +2643,27 @@ class Analyzer(BuiltinCalls):
         defaults = list(a.defaults)
         first_default = len(positional) - len(defaults)
         def_frame = self.modules.get(func.module)
+        made = func.defaults
         for i, p in enumerate(positional):
             if i < len(given):
                 frame.locals[p.arg] = given[i]
             elif p.arg in kwargs:
                 frame.locals[p.arg] = kwargs[p.arg]
+            elif i >= first_default and made is not None:
+                frame.locals[p.arg] = made[i - first_default]
             elif i >= first_default and def_frame is not None:
-                frame.locals[p.arg] = self._default(defaults[i - first_default], p.annotation, def_frame)
+                frame.locals[p.arg] = self._default(defaults[i - first_default], p.annotation, Frame(def_frame, {}, is_module=True))
             else:
                 injected = self._annotated_dependency(p.annotation, Frame(def_frame, {}, is_module=True)) if (
                     def_frame is not None and p.annotation is not None) else None
                 frame.locals[p.arg] = injected or (Unknown(f"parameter {p.arg!r} of {func.qualname}", maybe_client=True),)
-        for p, d in zip(a.kwonlyargs, a.kw_defaults):
+        for j, (p, d) in enumerate(zip(a.kwonlyargs, a.kw_defaults)):
             if p.arg in kwargs:
                 frame.locals[p.arg] = kwargs[p.arg]
+            elif d is not None and made is not None:
+                frame.locals[p.arg] = made[len(defaults) + j]
             elif d is not None and def_frame is not None:
-                frame.locals[p.arg] = self._default(d, p.annotation, def_frame)
+                frame.locals[p.arg] = self._default(d, p.annotation, Frame(def_frame, {}, is_module=True))
             else:
                 frame.locals[p.arg] = (Unknown(f"parameter {p.arg!r}", maybe_client=True),)
         if a.vararg:
@@ -2639,10 +2673,9 @@ class Analyzer(BuiltinCalls):
             extra = tuple((k, v) for k, v in kwargs.items() if k not in names and k != "**")
             frame.locals[a.kwarg.arg] = (DictV(extra, open="**" in kwargs),)
 
-    def _default(self, expr: ast.expr, annotation: ast.expr | None, state: ModuleState) -> Vals:
+    def _default(self, expr: ast.expr, annotation: ast.expr | None, defining: Frame) -> Vals:
         """A parameter's default: its value, or what a FastAPI dependency (``= Depends(dep)``)
         gives, since only the framework leaves such a parameter out of a call."""
-        defining = Frame(state, {}, is_module=True)
         injected = self._dependency(expr, annotation, defining)
         return injected if injected is not None else self.ev(expr, defining)
 
@@ -2787,11 +2820,12 @@ _STATEMENTS: dict[type, Any] = {
     ast.Import: Analyzer._st_import,
     ast.ImportFrom: Analyzer._st_import_from,
     ast.Global: Analyzer._st_global,
+    ast.Nonlocal: Analyzer._st_nonlocal,
     ast.Raise: Analyzer._st_raise,
     ast.Assert: Analyzer._st_assert,
 }
-"""how ``Analyzer.exec_stmt`` runs each kind of statement (``nonlocal``, ``del``, ``pass``,
-``break`` and ``continue`` change nothing it tracks)."""
+"""how ``Analyzer.exec_stmt`` runs each kind of statement (``del``, ``pass``, ``break`` and
+``continue`` change nothing it tracks)."""
 if hasattr(ast, "TryStar"):
     _STATEMENTS[ast.TryStar] = Analyzer._st_try
 

@@ -197,15 +197,22 @@ class Func(V):
     qualname: str
     closure: Any = field(default=None, compare=False)
     """the defining frame's locals for nested functions."""
+    defaults: tuple[Any, ...] | None = field(default=None, compare=False)
+    """a nested function's parameter defaults, evaluated where it is defined (``lambda k,
+    name=name: …`` in a loop): the positional ones, then the keyword-only ones (None where
+    one has none)."""
 
-    # NOTE: each pass runs the ``def`` again; the function is the same when its code and
-    # its defining frame are, so values a pass stores compare equal in the next one and
-    # the heap can settle.
+    # NOTE: each pass runs the ``def`` again; the function is the same when its code, its
+    # defining frame and its defaults are, so values a pass stores compare equal in the
+    # next one and the heap can settle.
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Func) and other.node is self.node and other.closure is self.closure
+        return (isinstance(other, Func) and other.node is self.node and other.closure is self.closure
+                and other.defaults == self.defaults)
 
     def __hash__(self) -> int:
-        return hash((id(self.node), id(self.closure)))
+        if self.defaults is None:
+            return hash((id(self.node), id(self.closure)))
+        return hash((id(self.node), id(self.closure), self.defaults))
 
 
 @dataclass(unsafe_hash=True, slots=True)
