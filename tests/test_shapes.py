@@ -3213,3 +3213,31 @@ def test_a_nested_functions_defaults_are_taken_where_it_is_defined(tmp_path: Pat
         ("s3:GetObject", "arn:aws:s3:::a-bucket/r"), ("s3:GetObject", "arn:aws:s3:::b-bucket/r"),
         ("s3:PutObject", "arn:aws:s3:::a-bucket-out/w"), ("s3:PutObject", "arn:aws:s3:::b-bucket-out/w"),
     }
+
+
+def test_zip_enumerate_chain_and_dict_merge_keep_known_items(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import itertools, boto3\n"
+        "s3 = boto3.client('s3')\n"
+        "BUCKETS = ['raw-bucket', 'clean-bucket']\n"
+        "def handler(event, context):\n"
+        "    for i, (bucket, key) in enumerate(zip(BUCKETS, ['in/a', 'out/b'])):\n"
+        "        s3.get_object(Bucket=bucket, Key=key)\n"
+        "    for n, bucket in enumerate(BUCKETS, start=1):\n"
+        "        s3.put_object(Bucket=bucket, Key=f'part-{n}', Body=b'')\n"
+        "    for bucket in itertools.chain(BUCKETS, ('extra-bucket',)):\n"
+        "        s3.list_objects_v2(Bucket=bucket)\n"
+        "    base = {'Bucket': 'merge-bucket'}\n"
+        "    s3.delete_object(**(base | {'Key': 'm'}))\n"
+        "    # an item of an iterable not known item by item stands for every item\n"
+        "    for bucket, key in zip(event['buckets'], ['k']):\n"
+        "        s3.head_object(Bucket=bucket, Key=key)\n"
+    ))
+    assert got == {
+        ("s3:GetObject", "arn:aws:s3:::raw-bucket/in/a"), ("s3:GetObject", "arn:aws:s3:::clean-bucket/out/b"),
+        ("s3:PutObject", "arn:aws:s3:::raw-bucket/part-1"), ("s3:PutObject", "arn:aws:s3:::clean-bucket/part-2"),
+        ("s3:ListBucket", "arn:aws:s3:::raw-bucket"), ("s3:ListBucket", "arn:aws:s3:::clean-bucket"),
+        ("s3:ListBucket", "arn:aws:s3:::extra-bucket"),
+        ("s3:DeleteObject", "arn:aws:s3:::merge-bucket/m"),
+        ("s3:GetObject", "arn:aws:s3:::*/k"),
+    }

@@ -436,6 +436,8 @@ class BuiltinCalls(BotoCalls):
             return (DictV(tuple(entries.items()), open_),)
         if name == "sorted" and args and "key" in kwargs and frame is not None:
             self.call_values(kwargs["key"], [self.iterate(args[0], frame, node)], {}, node, frame)
+        if name in ("zip", "enumerate", "itertools.chain") and args and frame is not None:
+            return self.combined_sequences(name, args, kwargs, frame, node)
         if name in ("list", "tuple", "sorted", "set", "reversed") and args:
             if any(isinstance(s, SeqV) for s in args[0]):
                 return (SeqV(tuple(v for s in args[0] if isinstance(s, SeqV) for v in s.items)),)
@@ -487,6 +489,26 @@ class BuiltinCalls(BotoCalls):
             return UNKNOWN_VALS
         self.call_handed_functions(args, kwargs, node, frame)
         return UNKNOWN_VALS
+
+    def combined_sequences(self, name: str, args: list[Vals], kwargs: dict[str, Vals], frame: Frame, node: Any) -> Vals:
+        """``zip(a, b)``, ``enumerate(a)`` and ``itertools.chain(a, b)`` of sequences: item by
+        item when each is one list known item by item (``for bucket, key in zip(BUCKETS,
+        KEYS)`` pairs them), else one item standing for every item."""
+        exact = [s[0] for s in args if len(s) == 1 and isinstance(s[0], SeqV) and not s[0].homogeneous and not s[0].open]
+        if name == "itertools.chain":
+            if len(exact) == len(args):
+                return (SeqV(tuple(item for s in exact for item in s.items)),)
+            return (SeqV((join(*(self.iterate(a, frame, node) for a in args)),), True),)
+        if name == "enumerate":
+            start = kwargs.get("start", args[1] if len(args) > 1 else (Const(0),))
+            first = next((v.value for v in start if isinstance(v, Const) and isinstance(v.value, int)), None)
+            if exact and first is not None and len(start) == 1:
+                return (SeqV(tuple((SeqV(((Const(first + i),), item)),) for i, item in enumerate(exact[0].items))),)
+            return (SeqV(((SeqV((UNKNOWN_VALS, self.iterate(args[0], frame, node))),),), True),)
+        if len(exact) == len(args):
+            rows = zip(*(s.items for s in exact))
+            return (SeqV(tuple((SeqV(tuple(row)),) for row in rows)),)
+        return (SeqV(((SeqV(tuple(self.iterate(a, frame, node) for a in args)),),), True),)
 
     def value_method(
         self, obj: V, method: str, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None

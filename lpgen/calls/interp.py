@@ -1682,7 +1682,8 @@ class Analyzer(BuiltinCalls):
         return vals(*(Str(squash("".join(row))) for row in combinations(pieces)))
 
     def binop(self, op: ast.operator, left: Vals, right: Vals) -> Vals:
-        """String concatenation and ``%`` formatting; anything else is unknown."""
+        """String and list concatenation, path joins, dict merges and ``%`` formatting;
+        anything else is unknown."""
         out: list[V] = []
         if isinstance(op, ast.Add):
             for a in left:
@@ -1702,6 +1703,12 @@ class Analyzer(BuiltinCalls):
                     for b in right:
                         tail = strings((b,))[0] if isinstance(b, (Str, Unknown)) else "*"
                         out.append(Str(squash(posixpath.join(a.pattern, tail))))
+        elif isinstance(op, ast.BitOr):
+            # NOTE: ``defaults | {"Key": key}`` merges two dicts, the right one's keys winning.
+            for a in left:
+                for b in right:
+                    if isinstance(a, DictV) and isinstance(b, DictV):
+                        out.append(DictV(tuple({**dict(a.items), **dict(b.items)}.items()), a.open or b.open))
         elif isinstance(op, ast.Mod):
             for a in left:
                 if isinstance(a, Str):
@@ -2937,7 +2944,7 @@ MODELLED = {
     *URL_PARSERS,
     "string.Template", "sys.path.insert", "sys.path.append", "site.addsitedir", "botocore.config.Config",
     "botocore.client.Config", "dotenv.load_dotenv", "dotenv.dotenv_values", "copy.copy", "copy.deepcopy",
-    "threading.local", "types.SimpleNamespace",
+    "threading.local", "types.SimpleNamespace", "itertools.chain",
 }
 """library names the analyser follows, however they are imported."""
 
