@@ -1862,3 +1862,15 @@ def test_every_function_of_a_folder_that_is_no_repository_is_reviewed(tmp_path: 
     assert out.output.strip().splitlines()[-1] == (
         f"Error: {folder} is not in a git repository: a review compares a change with its base; "
         "outside a repository, review every function with --all")
+
+
+def test_a_shallow_clone_is_told_to_fetch_the_history(tmp_path: Path, repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo}", str(shallow)], check=True, capture_output=True,
+                   env={**os.environ, **GIT_ENV})
+    monkeypatch.chdir(shallow)
+    out = CliRunner().invoke(main, ["review", "--base", "HEAD~1"])
+    assert out.exit_code != 0
+    assert out.output.rstrip().endswith(
+        "this clone is shallow and lacks the history a change is compared with "
+        "(actions/checkout with fetch-depth: 0, or git fetch --unshallow)")

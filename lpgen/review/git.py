@@ -65,12 +65,26 @@ def default_base(root: str) -> str:
             return ref
         except UsageError:
             continue
-    raise UsageError("no base to compare with: pass --base REF")
+    raise UsageError("no base to compare with: pass --base REF" + _shallow_hint(root))
+
+
+def _shallow_hint(root: str) -> str:
+    """Why a base may be missing: a shallow clone (``actions/checkout`` fetches one commit
+    unless told otherwise) has no history to find it in."""
+    try:
+        shallow = _git(root, "rev-parse", "--is-shallow-repository").strip() == "true"
+    except UsageError:
+        return ""
+    return ("; this clone is shallow and lacks the history a change is compared with "
+            "(actions/checkout with fetch-depth: 0, or git fetch --unshallow)") if shallow else ""
 
 
 def changed_files(root: str, base: str) -> list[str]:
     """Files changed between the merge base of ``base`` and HEAD (paths relative to root)."""
-    merge_base = _git(root, "merge-base", base, "HEAD").strip()
+    try:
+        merge_base = _git(root, "merge-base", base, "HEAD").strip()
+    except UsageError as exc:
+        raise UsageError(f"{exc}{_shallow_hint(root)}") from exc
     out = _git(root, "diff", "--name-only", "--no-renames", merge_base, "HEAD")
     return sorted(line for line in out.splitlines() if line)
 
