@@ -3241,3 +3241,32 @@ def test_zip_enumerate_chain_and_dict_merge_keep_known_items(tmp_path: Path) -> 
         ("s3:DeleteObject", "arn:aws:s3:::merge-bucket/m"),
         ("s3:GetObject", "arn:aws:s3:::*/k"),
     }
+
+
+def test_copies_and_dicts_of_records_keep_their_fields(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import dataclasses, boto3\n"
+        "from typing import NamedTuple\n"
+        "from pydantic import BaseModel\n"
+        "class Paths(NamedTuple):\n"
+        "    bucket: str = 'nt-bucket'\n"
+        "@dataclasses.dataclass(frozen=True)\n"
+        "class Tables:\n"
+        "    orders: str = 'orders'\n"
+        "class Target(BaseModel):\n"
+        "    queue: str = 'https://sqs.us-east-1.amazonaws.com/1/q'\n"
+        "def handler(event, context):\n"
+        "    p = Paths()._replace(bucket='other-bucket')\n"
+        "    boto3.client('s3').get_object(Bucket=p.bucket, Key='k')\n"
+        "    t = dataclasses.replace(Tables(), orders='orders-v2')\n"
+        "    boto3.client('dynamodb').get_item(TableName=dataclasses.asdict(t)['orders'], Key={})\n"
+        "    q = Target().model_copy(update={'queue': 'https://sqs.us-east-1.amazonaws.com/1/q2'})\n"
+        "    boto3.client('sqs').send_message(QueueUrl=q.model_dump()['queue'], MessageBody='m')\n"
+    ))
+    # NOTE: attributes are kept by class: a copy's change is one more value of the field.
+    assert got == {
+        ("s3:GetObject", "arn:aws:s3:::nt-bucket/k"), ("s3:GetObject", "arn:aws:s3:::other-bucket/k"),
+        ("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/orders"),
+        ("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/orders-v2"),
+        ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:q"), ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:q2"),
+    }

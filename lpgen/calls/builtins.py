@@ -49,6 +49,7 @@ BOUND_METHODS = {
     "collection.method": "collection_call",
     "helper.method": "helper_call",
     "value.method": "value_method",
+    "record.method": "record_call",
 }
 """A method bound to its object: (object, method name) in ``Builtin.bound``, and the
 handler that follows the call."""
@@ -212,6 +213,9 @@ class BuiltinCalls(BotoCalls):
         raise NotImplementedError
 
     def set_attribute(self, objs: Vals, name: str, value: Vals) -> None:
+        raise NotImplementedError
+
+    def record_call(self, obj: V, method: str, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None) -> Vals:
         raise NotImplementedError
 
     def attribute_bag(self, kind: str, node: Any, frame: Frame | None, attributes: dict[str, Vals]) -> Vals:
@@ -436,6 +440,9 @@ class BuiltinCalls(BotoCalls):
             return (DictV(tuple(entries.items()), open_),)
         if name == "sorted" and args and "key" in kwargs and frame is not None:
             self.call_values(kwargs["key"], [self.iterate(args[0], frame, node)], {}, node, frame)
+        if name in ("dataclasses.replace", "dataclasses.asdict") and args:
+            method = "_replace" if name.endswith("replace") else "_asdict"
+            return vals(*(v for obj in args[0] for v in self.record_call(obj, method, args[1:], kwargs, node, frame)))
         if name in ("zip", "enumerate", "itertools.chain") and args and frame is not None:
             return self.combined_sequences(name, args, kwargs, frame, node)
         if name in ("list", "tuple", "sorted", "set", "reversed") and args:

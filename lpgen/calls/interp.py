@@ -2037,6 +2037,9 @@ class Analyzer(BuiltinCalls):
 
     def instance_attr(self, obj: Instance | Class, name: str, frame: Frame | None) -> Vals | None:
         cls = obj.cls if isinstance(obj, Instance) else obj
+        if name in RECORD_METHODS and type(obj) is Instance and any(self._is_record(c) for c in self._mro(cls)) and not any(
+                name in self.class_envs.get(id(c.node), {}) for c in self._mro(cls)):
+            return (Builtin("record.method", (obj, name)),)
         out: list[V] = []
         for c in self._mro(cls):
             stored = self.heap.get((id(c.node), name))
@@ -2077,6 +2080,24 @@ class Analyzer(BuiltinCalls):
                 # parameter provider's _get); its own methods using it are already running.
                 self.run_library_hooks(obj, frame)
         return vals(*out) or None
+
+    def record_call(self, obj: V, method: str, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None) -> Vals:
+        """A dataclass's, NamedTuple's or pydantic model's copy with changes (``replace(s,
+        table=…)``, ``s._replace(…)``, ``s.model_copy(update={…})``) or its fields as a dict
+        (``asdict(s)``, ``s._asdict()``, ``s.model_dump()``). Attributes live in the heap by
+        class, so a copy's changes are the class's too (as ``obj.table = …`` is)."""
+        if type(obj) is not Instance:
+            return UNKNOWN_VALS
+        if method in ("_replace", "model_copy"):
+            changes = dict(kwargs)
+            if method == "model_copy":
+                changes = {k: v for d in kwargs.get("update", ()) if isinstance(d, DictV) for k, v in d.items}
+            for name, value in changes.items():
+                if name != "**":
+                    self.set_attribute((obj,), name, value)
+            return (obj,)
+        names = [f[0] for c in reversed(self._mro(obj.cls)) if self._is_record(c) for f in _fields(c.node)]
+        return (DictV(tuple((n, self.instance_attr(obj, n, frame) or UNKNOWN_VALS) for n in dict.fromkeys(names))),)
 
     def _within(self, frame: Frame | None, cls: Class) -> bool:
         """Is ``frame`` a method of ``cls`` or of one of its classes?"""
@@ -2935,6 +2956,10 @@ def _decorator_names(node: Any) -> set[str]:
     return names
 
 
+RECORD_METHODS = frozenset({"_replace", "_asdict", "model_copy", "model_dump"})
+"""methods of a dataclass, NamedTuple or pydantic model the analysis follows (``record_call``)."""
+
+
 MODELLED = {
     "os.environ", "os.getenv", "os.path.join", "posixpath.join", "functools.lru_cache", "functools.cache",
     "functools.partial", "functools.wraps", "functools.cached_property", "dataclasses.dataclass",
@@ -2944,7 +2969,7 @@ MODELLED = {
     *URL_PARSERS,
     "string.Template", "sys.path.insert", "sys.path.append", "site.addsitedir", "botocore.config.Config",
     "botocore.client.Config", "dotenv.load_dotenv", "dotenv.dotenv_values", "copy.copy", "copy.deepcopy",
-    "threading.local", "types.SimpleNamespace", "itertools.chain",
+    "threading.local", "types.SimpleNamespace", "itertools.chain", "dataclasses.replace", "dataclasses.asdict",
 }
 """library names the analyser follows, however they are imported."""
 
