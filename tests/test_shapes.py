@@ -3270,3 +3270,21 @@ def test_copies_and_dicts_of_records_keep_their_fields(tmp_path: Path) -> None:
         ("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/orders-v2"),
         ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:q"), ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:q2"),
     }
+
+
+def test_sorted_and_reversed_lists_are_in_their_new_order(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "s3 = boto3.client('s3')\n"
+        "def handler(event, context):\n"
+        "    s3.get_object(Bucket='-'.join(sorted(['west', 'east'])), Key='a')\n"
+        "    s3.get_object(Bucket='-'.join(reversed(['x', 'y'])), Key='b')\n"
+        "    s3.get_object(Bucket='-'.join(sorted(['p', 'q'], reverse=True)), Key='c')\n"
+        "    # an order not known (an item not known, a set) may put any item anywhere\n"
+        "    s3.get_object(Bucket='-'.join(sorted([event['p'], 'a'])), Key='d')\n"
+        "    s3.get_object(Bucket='-'.join(set(['s1', 's2'])), Key='e')\n"
+    ))
+    assert got == {
+        ("s3:GetObject", "arn:aws:s3:::east-west/a"), ("s3:GetObject", "arn:aws:s3:::y-x/b"),
+        ("s3:GetObject", "arn:aws:s3:::q-p/c"), ("s3:GetObject", "arn:aws:s3:::*/d"), ("s3:GetObject", "arn:aws:s3:::*/e"),
+    }

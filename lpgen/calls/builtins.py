@@ -117,6 +117,29 @@ def path_split(name: str, s: str) -> tuple[str, str]:
     return s, "*"
 
 
+def _reordered(name: str, seq: SeqV, kwargs: dict[str, Vals]) -> SeqV:
+    """``list``, ``tuple``, ``sorted``, ``reversed`` or ``set`` of a list: its items in the
+    order the result has them when that order is known (texts known in full sort as
+    Python sorts them), else one item standing for every item."""
+    every = SeqV((join(*seq.items),), True) if not seq.homogeneous else seq
+    if seq.homogeneous or name == "set":
+        return every
+    if name in ("list", "tuple"):
+        return SeqV(seq.items, open=seq.open)
+    if seq.open:
+        return every
+    if name == "reversed":
+        return SeqV(tuple(reversed(seq.items)))
+    known = [item[0].pattern if len(item) == 1 and isinstance(item[0], Str) else None for item in seq.items]
+    if "key" in kwargs or any(k is None or "*" in k for k in known):
+        return every
+    backwards = any(isinstance(v, Const) and v.value is True for v in kwargs.get("reverse", ()))
+    if "reverse" in kwargs and not backwards and not all(isinstance(v, Const) and v.value is False for v in kwargs["reverse"]):
+        return every
+    order = sorted(range(len(known)), key=lambda i: known[i] or "", reverse=backwards)
+    return SeqV(tuple(seq.items[i] for i in order))
+
+
 def url_parts(name: str, s: str) -> tuple[str, ...]:
     """``urllib.parse.urlparse`` (or ``urlsplit``) of a URL pattern (``s3://bucket/in/*``).
 
@@ -446,8 +469,8 @@ class BuiltinCalls(BotoCalls):
         if name in ("zip", "enumerate", "itertools.chain") and args and frame is not None:
             return self.combined_sequences(name, args, kwargs, frame, node)
         if name in ("list", "tuple", "sorted", "set", "reversed") and args:
-            if any(isinstance(s, SeqV) for s in args[0]):
-                return (SeqV(tuple(v for s in args[0] if isinstance(s, SeqV) for v in s.items)),)
+            if args[0] and all(isinstance(s, SeqV) for s in args[0]):
+                return vals(*(_reordered(name, s, kwargs) for s in args[0] if isinstance(s, SeqV)))
             return (SeqV((self.iterate(args[0], frame, node),), True),) if frame else UNKNOWN_VALS
         if name in ("next", "iter") and args:
             items = self.iterate(args[0], frame, node) if frame else UNKNOWN_VALS
