@@ -3288,3 +3288,25 @@ def test_sorted_and_reversed_lists_are_in_their_new_order(tmp_path: Path) -> Non
         ("s3:GetObject", "arn:aws:s3:::east-west/a"), ("s3:GetObject", "arn:aws:s3:::y-x/b"),
         ("s3:GetObject", "arn:aws:s3:::q-p/c"), ("s3:GetObject", "arn:aws:s3:::*/d"), ("s3:GetObject", "arn:aws:s3:::*/e"),
     }
+
+
+def test_format_fields_read_attributes_and_items_of_their_arguments(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "class Config:\n"
+        "    bucket = 'cfg-bucket'\n"
+        "NAMES = {'bucket': 'map-bucket'}\n"
+        "PARTS = ['first', 'second']\n"
+        "def handler(event, context):\n"
+        "    s3 = boto3.client('s3')\n"
+        "    s3.get_object(Bucket='{cfg.bucket}'.format(cfg=Config), Key='a')\n"
+        "    s3.get_object(Bucket='{0[bucket]}-x'.format(NAMES), Key='b')\n"
+        "    s3.get_object(Bucket='{names[bucket]}'.format_map({'names': NAMES}), Key='c')\n"
+        "    s3.get_object(Bucket='{0[1]}-bucket'.format(PARTS), Key='d')\n"
+        "    s3.get_object(Bucket='{e[b]}-bucket'.format(e=event), Key='e')\n"
+    ))
+    assert got == {
+        ("s3:GetObject", "arn:aws:s3:::cfg-bucket/a"), ("s3:GetObject", "arn:aws:s3:::map-bucket-x/b"),
+        ("s3:GetObject", "arn:aws:s3:::map-bucket/c"), ("s3:GetObject", "arn:aws:s3:::second-bucket/d"),
+        ("s3:GetObject", "arn:aws:s3:::*-bucket/e"),
+    }

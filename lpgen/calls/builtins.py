@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import posixpath
 import re
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from lpgen.calls import aws, datafiles
@@ -540,6 +541,21 @@ class BuiltinCalls(BotoCalls):
             return (SeqV(tuple((SeqV(tuple(row)),) for row in rows)),)
         return (SeqV(((SeqV(tuple(self.iterate(a, frame, node) for a in args)),),), True),)
 
+    def _field_value(self, frame: Frame | None, value: Vals, is_attribute: bool, name: str) -> Vals:
+        """An attribute or item a format field reads of its argument (``{cfg.bucket}``,
+        ``{0[name]}``)."""
+        out: list[V] = []
+        for v in value:
+            if is_attribute:
+                out.extend(self.lookup_attr(v, name, frame) or UNKNOWN_VALS)
+            elif isinstance(v, DictV):
+                out.extend(v.get(name) or UNKNOWN_VALS)
+            elif isinstance(v, SeqV) and name.isdigit() and not v.homogeneous and int(name) < len(v.items):
+                out.extend(v.items[int(name)])
+            else:
+                out.append(Unknown())
+        return vals(*out) or UNKNOWN_VALS
+
     def value_method(
         self, obj: V, method: str, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None
     ) -> Vals:
@@ -547,10 +563,10 @@ class BuiltinCalls(BotoCalls):
         if isinstance(obj, Str):
             s = obj.pattern
             if method == "format":
-                return vals(*(Str(p) for p in format_pattern(s, args, kwargs)))
+                return vals(*(Str(p) for p in format_pattern(s, args, kwargs, partial(self._field_value, frame))))
             if method == "format_map":
                 return vals(*(Str(p) for d in (args[0] if args else ()) if isinstance(d, DictV)
-                              for p in format_pattern(s, [], dict(d.items)))) or (Str("*"),)
+                              for p in format_pattern(s, [], dict(d.items), partial(self._field_value, frame)))) or (Str("*"),)
             if method == "replace" and len(args) >= 2:
                 out = [Str(s.replace(a, b)) for a in strings(args[0]) for b in strings(args[1]) if "*" not in a]
                 return vals(*out) or (Str("*"),)

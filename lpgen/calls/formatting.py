@@ -112,8 +112,13 @@ def percent(fmt: str, positions: list[Vals], mapping: dict[str, Vals] | None = N
     return [squash("".join(row)) for row in combinations(pieces)]
 
 
-def format_pattern(fmt: str, args: list[Vals], kwargs: dict[str, Vals]) -> list[str]:
-    """``fmt.format(*args, **kwargs)`` for each way the arguments' alternatives combine."""
+def format_pattern(
+    fmt: str, args: list[Vals], kwargs: dict[str, Vals], resolve: Callable[[Vals, bool, str], Vals] | None = None,
+) -> list[str]:
+    """``fmt.format(*args, **kwargs)`` for each way the arguments' alternatives combine.
+
+    A field reading an attribute or item of its argument (``{cfg.bucket}``, ``{0[name]}``)
+    asks ``resolve(value, is_attribute, name)`` for it, one step at a time."""
     import string
 
     pieces: list[list[str]] = []
@@ -126,18 +131,39 @@ def format_pattern(fmt: str, args: list[Vals], kwargs: dict[str, Vals]) -> list[
         pieces.append([literal])
         if field_name is None:
             continue
-        if field_name == "":
+        first, steps = _field_steps(field_name)
+        if first == "":
             value = args[auto] if auto < len(args) else UNKNOWN_VALS
             auto += 1
-        elif field_name.isdigit():
-            idx = int(field_name)
+        elif first.isdigit():
+            idx = int(first)
             value = args[idx] if idx < len(args) else UNKNOWN_VALS
         else:
-            value = kwargs.get(field_name.split(".")[0].split("[")[0], UNKNOWN_VALS)
-        if "." in field_name or "[" in field_name:
-            value = UNKNOWN_VALS  # NOTE: an attribute or item of the argument: not followed
+            value = kwargs.get(first, UNKNOWN_VALS)
+        if steps is None:
+            value = UNKNOWN_VALS
+        for is_attribute, name in steps or ():
+            value = resolve(value, is_attribute, name) if resolve is not None else UNKNOWN_VALS
         pieces.append(formatted(value, spec or "", conv) if "{" not in (spec or "") else ["*"])
     return [squash("".join(row)) for row in combinations(pieces)]
+
+
+_FIELD_STEP = re.compile(r"\.([^.\[]+)|\[([^\]]+)\]")
+
+
+def _field_steps(field_name: str) -> tuple[str, list[tuple[bool, str]] | None]:
+    """A format field's argument name or index, and its ``.attribute`` and ``[item]``
+    steps (None when they do not parse)."""
+    cut = min((i for i in (field_name.find("."), field_name.find("[")) if i >= 0), default=len(field_name))
+    first, rest = field_name[:cut], field_name[cut:]
+    steps: list[tuple[bool, str]] = []
+    pos = 0
+    for m in _FIELD_STEP.finditer(rest):
+        if m.start() != pos:
+            return first, None
+        steps.append((m.group(1) is not None, m.group(1) if m.group(1) is not None else m.group(2)))
+        pos = m.end()
+    return first, steps if pos == len(rest) else None
 
 
 _TEMPLATE_FIELD = re.compile(r"\$(?:(\$)|\{([_a-zA-Z][_a-zA-Z0-9]*)\}|([_a-zA-Z][_a-zA-Z0-9]*))")
