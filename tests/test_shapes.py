@@ -3310,3 +3310,27 @@ def test_format_fields_read_attributes_and_items_of_their_arguments(tmp_path: Pa
         ("s3:GetObject", "arn:aws:s3:::map-bucket/c"), ("s3:GetObject", "arn:aws:s3:::second-bucket/d"),
         ("s3:GetObject", "arn:aws:s3:::*-bucket/e"),
     }
+
+
+def test_splits_with_a_limit_and_list_slices_take_the_right_parts(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "s3 = boto3.client('s3')\n"
+        "BUCKETS = ['b0', 'b1', 'b2']\n"
+        "def handler(event, context):\n"
+        "    s3.get_object(Bucket='a/b/c'.split('/', 1)[1].replace('/', '-'), Key='split')\n"
+        "    s3.get_object(Bucket='x.y.z'.rsplit('.', 1)[0], Key='rsplit')\n"
+        "    s3.get_object(Bucket=BUCKETS[0:2][1], Key='slice')\n"
+        "    for bucket in BUCKETS[2:]:\n"
+        "        s3.get_object(Bucket=bucket, Key='tail')\n"
+        "    arn = 'arn:aws:s3:::' + event['b']\n"
+        "    s3.get_object(Bucket=':'.join(arn.split(':')[:2]), Key='open')\n"
+        "    s3.get_object(Bucket=('in/' + event['k'] + '/x-data').rpartition('/')[2], Key='rpartition')\n"
+        "    s3.get_object(Bucket=f\"{'p/q/' + event['r']}\".split('/', 1)[1], Key='head')\n"
+    ))
+    assert got == {
+        ("s3:GetObject", "arn:aws:s3:::b-c/split"), ("s3:GetObject", "arn:aws:s3:::x.y/rsplit"),
+        ("s3:GetObject", "arn:aws:s3:::b1/slice"), ("s3:GetObject", "arn:aws:s3:::b2/tail"),
+        ("s3:GetObject", "arn:aws:s3:::arn:aws/open"), ("s3:GetObject", "arn:aws:s3:::x-data/rpartition"),
+        ("s3:GetObject", "arn:aws:s3:::q/*/head"),
+    }

@@ -118,6 +118,49 @@ def path_split(name: str, s: str) -> tuple[str, str]:
     return s, "*"
 
 
+def _max_split(method: str, args: list[Vals], kwargs: dict[str, Vals]) -> int | None:
+    """The ``maxsplit`` of a ``split``/``rsplit`` (-1 for none; ``partition`` splits once),
+    or None when it is not known."""
+    if method.endswith("partition"):
+        return 1
+    given = args[1] if len(args) > 1 else kwargs.get("maxsplit")
+    if given is None:
+        return -1
+    ints = [v.value for v in given if isinstance(v, Const) and type(v.value) is int]
+    return ints[0] if len(ints) == len(given) == 1 else None
+
+
+def _split_parts(method: str, s: str, sep: str, limit: int | None) -> SeqV:
+    """``s.split(sep, limit)`` (or ``rsplit``, ``partition``, ``rpartition``) of a pattern.
+
+    Exact where every split falls in the pattern's known start (``split``, ``partition``)
+    or known end (``rsplit``, ``rpartition``); a ``split`` with more to do past the known
+    start gives the parts before the first unknown one and an open end; else one unknown
+    item standing for every item."""
+    unknown = SeqV(((Str("*"),),), True)
+    if not sep or "*" in sep or limit is None:
+        return unknown
+    forward = method in ("split", "partition")
+
+    def exact() -> SeqV:
+        parts = getattr(s, method)(sep, limit) if method in ("split", "rsplit") else list(getattr(s, method)(sep))
+        return SeqV(tuple((Str(p),) for p in parts))
+
+    if "*" not in s:
+        return exact()
+    known = s.split("*", 1)[0] if forward else s.rsplit("*", 1)[1]
+    found = known.count(sep)
+    if found and 0 <= limit <= found:
+        return exact()
+    if method == "split" and found:
+        # NOTE: the parts before the first unknown one are known
+        # (``context.invoked_function_arn.split(":")[4]``, the account).
+        head = known.split(sep)
+        tail = s[len(sep.join(head[:-1])) + len(sep):]
+        return SeqV((*((Str(p),) for p in head[:-1]), (Str("*" if sep in tail else tail),)), open=True)
+    return unknown
+
+
 def _reordered(name: str, seq: SeqV, kwargs: dict[str, Vals]) -> SeqV:
     """``list``, ``tuple``, ``sorted``, ``reversed`` or ``set`` of a list: its items in the
     order the result has them when that order is known (texts known in full sort as
@@ -579,20 +622,8 @@ class BuiltinCalls(BotoCalls):
                 # known may take away any part of the string.
                 return vals(*(Str("*") if "*" in chars else Str(getattr(s, method)(chars)) for chars in strings(args[0])))
             if method in ("split", "rsplit", "partition", "rpartition"):
-                out_parts: list[V] = []
-                for sep in strings(args[0]) if args else [""]:
-                    if sep and "*" not in sep and "*" not in s:
-                        parts = s.split(sep) if method == "split" else s.rsplit(sep) if method == "rsplit" else list(getattr(s, method)(sep))
-                        out_parts.append(SeqV(tuple((Str(p),) for p in parts)))
-                    elif method == "split" and len(args) == 1 and sep and "*" not in sep and sep in s.split("*", 1)[0]:
-                        # NOTE: the parts before the first unknown one are known
-                        # (``context.invoked_function_arn.split(":")[4]``, the account).
-                        head = s.split("*", 1)[0].split(sep)
-                        tail = s[len(sep.join(head[:-1])) + len(sep):]
-                        out_parts.append(SeqV((*((Str(p),) for p in head[:-1]), (Str("*" if sep in tail else tail),)), open=True))
-                    else:
-                        out_parts.append(SeqV(((Str("*"),),), True))
-                return vals(*out_parts)
+                return vals(*(_split_parts(method, s, sep, _max_split(method, args, kwargs))
+                              for sep in (strings(args[0] if args else kwargs["sep"]) if args or "sep" in kwargs else [""])))
             if method in ("as_posix", "expanduser"):
                 return (obj,)
             if method in ("resolve", "absolute"):

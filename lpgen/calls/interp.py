@@ -1806,6 +1806,8 @@ class Analyzer(BuiltinCalls):
                 for k in strings(keys):
                     self.read_field(b, k, node or index, frame)
                     out.extend(aws.response_value(b, k, self.scope, self.environment.parameters) or (Unknown(f"response of {b.operation}"),))
+            elif isinstance(b, SeqV) and isinstance(index, ast.Slice):
+                out.append(self._list_slice(b, index, frame))
             elif isinstance(b, SeqV):
                 idx = [v.value for v in keys if isinstance(v, Const) and isinstance(v.value, int)]
                 if b.homogeneous or not idx:
@@ -1821,6 +1823,30 @@ class Analyzer(BuiltinCalls):
             else:
                 out.append(Unknown(b.reason) if isinstance(b, Unknown) else Unknown())
         return vals(*out) or UNKNOWN_VALS
+
+    def _list_slice(self, seq: SeqV, index: ast.Slice, frame: Frame) -> SeqV:
+        """``items[a:b]``: the items taken when the bounds are constants and the list is
+        known item by item; else a list whose one item stands for every item."""
+        bounds: list[int | None] = []
+        for part in (index.lower, index.upper, index.step):
+            found = self.ev(part, frame) if part is not None else (Const(None),)
+            if len(found) != 1 or not isinstance(found[0], Const) or not isinstance(found[0].value, (int, type(None))):
+                break
+            bounds.append(found[0].value)
+        every = seq if seq.homogeneous else SeqV((join(*seq.items),), True)
+        if seq.homogeneous or len(bounds) != 3 or bounds[2] == 0:
+            return every
+        lo, hi, step = bounds
+        if not seq.open:
+            return SeqV(seq.items[lo:hi:step])
+        # NOTE: the last item of an open list may stand for more: the items before it are
+        # where they are (``arn.split(":")[:5]``), what follows is open still.
+        if step in (None, 1) and (lo is None or lo >= 0):
+            if hi is not None and 0 <= hi < len(seq.items):
+                return SeqV(seq.items[lo:hi])
+            if hi is None:
+                return SeqV(seq.items[lo:], open=True)
+        return every
 
     def _text_part(self, text: str, index: ast.expr, keys: Vals, frame: Frame) -> str:
         """``text[i]`` or ``text[a:b]`` where the indices are constants: exact on known text,
