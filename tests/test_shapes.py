@@ -3334,3 +3334,29 @@ def test_splits_with_a_limit_and_list_slices_take_the_right_parts(tmp_path: Path
         ("s3:GetObject", "arn:aws:s3:::arn:aws/open"), ("s3:GetObject", "arn:aws:s3:::x-data/rpartition"),
         ("s3:GetObject", "arn:aws:s3:::q/*/head"),
     }
+
+
+def test_text_operations_on_patterns_cover_every_value_they_stand_for(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import os, boto3\n"
+        "s3 = boto3.client('s3')\n"
+        "def handler(event, context):\n"
+        "    parts = ['a', 'b'] if event['flat'] else ['c']\n"
+        "    s3.get_object(Bucket='join', Key='/'.join(parts))\n"
+        "    s3.get_object(Bucket='strip', Key=(event['x'] + '.').rstrip('.'))\n"
+        "    s3.get_object(Bucket='suffix', Key=(event['x'] + '.' + event['y']).removesuffix('.gz'))\n"
+        "    s3.get_object(Bucket='folder', Key=os.path.join(event.get('folder', ''), 'x.json'))\n"
+        "    s3.get_object(Bucket='ext', Key=os.path.splitext(event['x'] + '.env')[0])\n"
+    ))
+    assert got == {
+        # each list joined on its own, not their items run together
+        ("s3:GetObject", "arn:aws:s3:::join/a/b"), ("s3:GetObject", "arn:aws:s3:::join/c"),
+        # what is stripped may reach past an unknown part that is all dots
+        ("s3:GetObject", "arn:aws:s3:::strip/*"),
+        # the suffix may begin inside an unknown part
+        ("s3:GetObject", "arn:aws:s3:::suffix/*.*"), ("s3:GetObject", "arn:aws:s3:::suffix/*"),
+        # an empty folder gives no slash
+        ("s3:GetObject", "arn:aws:s3:::folder/*/x.json"), ("s3:GetObject", "arn:aws:s3:::folder/x.json"),
+        # a name that is all dots before the last one has no extension
+        ("s3:GetObject", "arn:aws:s3:::ext/*"), ("s3:GetObject", "arn:aws:s3:::ext/*.env"),
+    }

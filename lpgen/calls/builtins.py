@@ -104,18 +104,87 @@ def _data_values(kind: str, given: Vals) -> Vals:
     return vals(*out) or UNKNOWN_VALS
 
 
-def path_split(name: str, s: str) -> tuple[str, str]:
-    """``os.path.splitext`` or ``os.path.split`` of a path pattern."""
+def path_splits(name: str, s: str) -> list[tuple[str, str]]:
+    """``os.path.splitext`` or ``os.path.split`` of a path pattern: each (root, extension)
+    or (folder, name) it may give."""
     if name.endswith("split"):
-        return path_function("dirname", s), path_function("basename", s)
+        return [(path_function("dirname", s), path_function("basename", s))]
     if "*" not in s:
-        return posixpath.splitext(s)
+        return [posixpath.splitext(s)]
     tail = s.rsplit("*", 1)[1]
-    if "." in tail and "/" not in tail[tail.rfind(".") :]:
-        # NOTE: the last dot is in the known end (``in/*.csv``): the extension is known.
-        cut = len(s) - len(tail) + tail.rfind(".")
-        return s[:cut], s[cut:]
-    return s, "*"
+    dot = tail.rfind(".")
+    if dot >= 0 and "/" not in tail[dot:]:
+        # NOTE: the last dot is in the known end (``in/*.csv``): the extension is known,
+        # unless all the name before it is dots (``.env``, ``..c``: no extension then).
+        cut = len(s) - len(tail) + dot
+        before = tail[:dot]
+        if "/" in before:
+            return [(s, "")] if set(before[before.rfind("/") + 1:]) <= {"."} else [(s[:cut], s[cut:])]
+        return [(s[:cut], s[cut:]), (s, "")] if set(before) <= {"."} else [(s[:cut], s[cut:])]
+    # NOTE: the extension starts in an unknown part, or at a dot before it: the root is
+    # known up to the first dot of the known start's last name (or its first unknown part).
+    head = s[: s.find("*")]
+    first_dot = head.find(".", head.rfind("/") + 1)
+    return [(squash(head[: first_dot if first_dot >= 0 else len(head)] + "*"), "*")]
+
+
+def _join_variants(row: list[str]) -> list[list[str]]:
+    """The parts of an ``os.path.join`` as they may be: a part not known at all (``*``) may
+    be empty (``event.get("folder", "")``), and join puts no separator after an empty part
+    (at most four such parts are varied). An unknown part is taken not to start with ``/``
+    (a key or name from an event), which would drop the parts before it."""
+    from itertools import product
+
+    unknown = [i for i, part in enumerate(row) if part == "*"][:4]
+    out: list[list[str]] = []
+    for mask in product((False, True), repeat=len(unknown)):
+        gone = {i for i, drop in zip(unknown, mask) if drop}
+        out.append(["" if i in gone else part for i, part in enumerate(row)])
+    return out
+
+
+def _stripped(method: str, s: str, chars: str | None) -> str:
+    """``s.strip(chars)`` (or ``lstrip``, ``rstrip``) of a pattern: an unknown part at an
+    end may be all such characters (or empty), so what is known inside it may go too."""
+    def right(t: str) -> str:
+        while True:
+            t = t.rstrip(chars)
+            if not t.endswith("*") or t[:-1].rstrip(chars) == t[:-1]:
+                return t
+            t = t[:-1].rstrip(chars) + "*"
+
+    def left(t: str) -> str:
+        while True:
+            t = t.lstrip(chars)
+            if not t.startswith("*") or t[1:].lstrip(chars) == t[1:]:
+                return t
+            t = "*" + t[1:].lstrip(chars)
+
+    out = right(s) if method == "rstrip" else left(s) if method == "lstrip" else right(left(s))
+    return squash(out)
+
+
+def _without_affix(method: str, s: str, affix: str) -> list[str]:
+    """``s.removeprefix(affix)`` (or ``removesuffix``) of a pattern: when the known end
+    is only the end of the affix, an unknown part may hold the rest of it (and the text
+    beside that part, up to the affix's length), and the result may be without it too."""
+    if not affix:
+        return [s]
+    if method == "removeprefix":
+        if s.startswith(affix):
+            return [s[len(affix):]]
+        head = s.split("*", 1)[0]
+        if "*" not in s or not affix.startswith(head):
+            return [s]
+        after = s[len(head) + 1:]
+        return [s, squash("*" + after[len(affix) - len(head):])]
+    if s.endswith(affix):
+        return [s[: -len(affix)]]
+    tail = s.rsplit("*", 1)[1] if "*" in s else ""
+    if "*" not in s or not affix.endswith(tail):
+        return [s]
+    before = s[: len(s) - len(tail) - 1]
+    return [s, squash(before[: max(0, len(before) - (len(affix) - len(tail)))] + "*")]
 
 
 def _max_split(method: str, args: list[Vals], kwargs: dict[str, Vals]) -> int | None:
@@ -223,11 +292,16 @@ def path_function(name: str, s: str) -> str:
     star, slash = s.rfind("*"), s.rfind("/")
     if name in ("dirname", "parent"):
         if star < slash:
-            return posixpath.dirname(s) if "*" not in s else s[:slash] or "/"
+            if "*" not in s:
+                return posixpath.dirname(s)
+            # NOTE: as posixpath: the slashes ending the folder go, unless it is all slashes
+            # (an unknown part that is a whole folder name is taken to be one).
+            head = s[: slash + 1]
+            return head.rstrip("/") if head.strip("/") else head
         # NOTE: the unknown part may or may not hold the last slash: the folder is the
         # known folder or anything under it.
         head = s[: s.find("*")]
-        return squash(head[: max(head.rfind("/"), 0)] + "*")
+        return squash(head[: head.rfind("/") + 1].rstrip("/") + "*")
     if name in ("basename", "name"):
         return s[slash + 1 :] if star < slash else squash("*" + s[star + 1 :].rpartition("/")[2])
     if name in ("stem", "suffix"):
@@ -393,15 +467,24 @@ class BuiltinCalls(BotoCalls):
                 if key != "**":
                     self.env_write((Str(key),), value)
             return NONE_VALS
-        if name == "os.path.join" or (name == "value.method" and f.bound[1] == "join" and isinstance(f.bound[0], Str)):
-            sep = "/" if name == "os.path.join" else f.bound[0].pattern
-            parts = args if name == "os.path.join" else [x for s in (args[0] if args else ()) if isinstance(s, SeqV) for x in s.items]
-            if not parts or (name != "os.path.join" and any(isinstance(s, SeqV) and s.homogeneous for s in (args[0] if args else ()))):
+        if name == "os.path.join":
+            if not args:
                 return (Str("*"),)
-            rows = combinations([strings(p) for p in parts])
-            if name == "os.path.join":
-                return vals(*(Str(squash(posixpath.join(*row))) for row in rows))
-            return vals(*(Str(squash(sep.join(row))) for row in rows))
+            # NOTE: a part not known at all may be empty, and join puts no separator after
+            # an empty part (``os.path.join(event.get("folder", ""), name)``).
+            rows = combinations([strings(p) for p in args])
+            return vals(*(Str(squash(posixpath.join(*variant))) for row in rows for variant in _join_variants(row)))
+        if name == "value.method" and f.bound[1] == "join" and isinstance(f.bound[0], Str):
+            # NOTE: each list the argument may be is joined on its own; a list whose items
+            # are not known one by one (or a value that is no list) gives any text.
+            sep = f.bound[0].pattern
+            joined: list[V] = []
+            for seq in args[0] if args else UNKNOWN_VALS:
+                if not isinstance(seq, SeqV) or seq.homogeneous:
+                    joined.append(Str("*"))
+                    continue
+                joined.extend(Str(squash(sep.join(row))) for row in combinations([strings(p) for p in seq.items]))
+            return vals(*joined)
         if name == "time.strftime":
             return vals(*(Str(squash(_STRFTIME.sub("*", f))) for f in strings(args[0]))) if args else (Str("*"),)
         if name in ("sys.path.insert", "sys.path.append", "site.addsitedir"):
@@ -426,7 +509,7 @@ class BuiltinCalls(BotoCalls):
             return vals(*(SeqV(tuple((Str(part),) for part in url_parts(name, s)), fields=fields) for s in strings(text)))
         if name in SPLITTERS:
             # NOTE: (root, extension) or (folder, name) of each path.
-            return vals(*(SeqV(tuple((Str(x),) for x in path_split(name, p))) for p in strings(args[0]))) if args else UNKNOWN_VALS
+            return vals(*(SeqV(tuple((Str(x),) for x in pair)) for p in strings(args[0]) for pair in path_splits(name, p))) if args else UNKNOWN_VALS
         if name in PATH_FUNCTIONS:
             short = name.rpartition(".")[2]
             return vals(*(Str(path_function(short, s)) for s in strings(args[0]))) if args else (Str("*"),)
@@ -614,13 +697,23 @@ class BuiltinCalls(BotoCalls):
                 out = [Str(s.replace(a, b)) for a in strings(args[0]) for b in strings(args[1]) if "*" not in a]
                 return vals(*out) or (Str("*"),)
             if method in ("strip", "lstrip", "rstrip", "lower", "upper", "removeprefix", "removesuffix", "title"):
+                if method == "title" and "*" in s:
+                    return (Str("*"),)  # NOTE: where a word starts depends on the unknown part
                 if not (method.endswith("strip") or method.startswith("remove")):
                     return (Str(getattr(s, method)()),)
                 if not args:
-                    return (Str(s.strip()) if method == "strip" else Str(getattr(s, method)()) if method.endswith("strip") else obj,)
+                    return (Str(_stripped(method, s, None)),) if method.endswith("strip") else (obj,)
                 # NOTE: one result for each value of the argument; characters or a prefix not
                 # known may take away any part of the string.
-                return vals(*(Str("*") if "*" in chars else Str(getattr(s, method)(chars)) for chars in strings(args[0])))
+                results: list[V] = []
+                for given in strings(args[0]):
+                    if "*" in given:
+                        results.append(Str("*"))
+                    elif method.endswith("strip"):
+                        results.append(Str(_stripped(method, s, given)))
+                    else:
+                        results.extend(Str(part) for part in _without_affix(method, s, given))
+                return vals(*results)
             if method in ("split", "rsplit", "partition", "rpartition"):
                 return vals(*(_split_parts(method, s, sep, _max_split(method, args, kwargs))
                               for sep in (strings(args[0] if args else kwargs["sep"]) if args or "sep" in kwargs else [""])))
