@@ -3360,3 +3360,23 @@ def test_text_operations_on_patterns_cover_every_value_they_stand_for(tmp_path: 
         # a name that is all dots before the last one has no extension
         ("s3:GetObject", "arn:aws:s3:::ext/*"), ("s3:GetObject", "arn:aws:s3:::ext/*.env"),
     }
+
+
+def test_every_pair_of_alternatives_gives_a_name(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "s3 = boto3.client('s3')\n"
+        "def handler(event, context):\n"
+        "    # two unknown parts added are an unknown name, not no name\n"
+        "    s3.get_object(Bucket='add', Key=event['a'] + (event['b'] if event['c'] else 'fixed'))\n"
+        "    s3.get_object(Bucket='count', Key='aa-aa'.replace('a', 'b', 1))\n"
+        "    # a text replaced may straddle known text and an unknown part\n"
+        "    s3.get_object(Bucket='straddle', Key=('x-' + event['a']).replace('--', '-'))\n"
+        "    # the part after the last known separator runs into an unknown part\n"
+        "    s3.get_object(Bucket='split', Key=('v.' + event['a'] + '/c').split('.')[1])\n"
+    ))
+    assert got == {
+        ("s3:GetObject", "arn:aws:s3:::add/*"), ("s3:GetObject", "arn:aws:s3:::add/*fixed"),
+        ("s3:GetObject", "arn:aws:s3:::count/ba-aa"), ("s3:GetObject", "arn:aws:s3:::straddle/*"),
+        ("s3:GetObject", "arn:aws:s3:::split/*"),
+    }

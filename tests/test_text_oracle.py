@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import posixpath
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import quote, unquote_plus, urlparse
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -90,6 +90,21 @@ def texts(draw: st.DrawFn, depth: int = 0) -> str:
         f"urlparse('s3://' + {inner})[{i % 6}]",
         f"urlparse('s3://' + {inner}).netloc",
         f"urlparse('s3://' + {inner}).path",
+        f"({inner} if {other}.startswith('a') else 'no')",
+        f"({inner} if {other}.endswith('/') else {other})",
+        f"({inner} if {other} == 'ab' else 'other')",
+        f"({inner} if 'a' in {other} else 'none')",
+        f"({inner} if {other} != '' else 'empty')",
+        f"({inner} if {other}.isdigit() else 'text')",
+        f"({inner} or 'default')",
+        f"{inner}.replace('a', 'b', 1)",
+        f"{inner}.strip('/.')",
+        f"{sep}.join([p for p in {inner}.split('/') if p])",
+        f"quote({inner})",
+        f"unquote_plus({inner})",
+        f"{inner}.encode().decode()",
+        f"('%s-%d' % ({inner}, {n}))",
+        f"'{{:>4}}'.format({inner})",
     ]))
 
 
@@ -100,14 +115,15 @@ def test_a_key_built_from_text_operations_is_allowed_for_any_event(
 ) -> None:
     event = {"x": x, "y": y}
     try:
-        key = eval(expression, {"os": os, "posixpath": posixpath, "event": event, "NAME": name, "urlparse": urlparse})  # noqa: S307 - the test's own expression
+        key = eval(expression, {"os": os, "posixpath": posixpath, "event": event, "NAME": name, "urlparse": urlparse,
+                                "quote": quote, "unquote_plus": unquote_plus})  # noqa: S307 - the test's own expression
     except (IndexError, ValueError):
         assume(False)
     assume("*" not in key)
     folder = Path(tmp_path_factory.getbasetemp()) / "text-oracle"
     folder.mkdir(exist_ok=True)
     source = (
-        "import os, posixpath\nfrom urllib.parse import urlparse\nimport boto3\n"
+        "import os, posixpath\nfrom urllib.parse import quote, unquote_plus, urlparse\nimport boto3\n"
         f"NAME = {name!r}\n"
         "def handler(event, context):\n"
         f"    boto3.client('s3').get_object(Bucket='oracle-bucket', Key={expression})\n"

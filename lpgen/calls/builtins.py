@@ -187,16 +187,45 @@ def _without_affix(method: str, s: str, affix: str) -> list[str]:
     return [s, squash(before[: max(0, len(before) - (len(affix) - len(tail)))] + "*")]
 
 
+def _replaced(s: str, old: str, new: str, count: int | None) -> str:
+    """``s.replace(old, new, count)`` of a pattern. An unknown part may hold ``old`` (its
+    replacement is unknown too); where ``old`` may straddle known text and an unknown
+    part, or a count may stop inside an unknown part, any text may result."""
+    if count is None:
+        return "*"
+    if "*" not in s:
+        return s.replace(old, new, count)
+    if not old:
+        return "*"
+    segments = s.split("*")
+    straddles = any(
+        (i < len(segments) - 1 and any(seg.endswith(old[:k]) for k in range(1, len(old))))
+        or (i > 0 and any(seg.startswith(old[-k:]) for k in range(1, len(old))))
+        for i, seg in enumerate(segments)
+    )
+    if straddles:
+        return "*"
+    if count >= 0 and segments[0].count(old) < count:
+        # NOTE: the count runs out inside an unknown part or past it: which known
+        # occurrences after it are replaced is not known.
+        return squash(segments[0].replace(old, new) + "*")
+    return squash(s.replace(old, new, count))
+
+
+def _known_int(given: Vals | None, default: int) -> int | None:
+    """An argument that is one known int (``default`` when it is not given), else None."""
+    if given is None:
+        return default
+    ints = [v.value for v in given if isinstance(v, Const) and type(v.value) is int]
+    return ints[0] if len(ints) == len(given) == 1 else None
+
+
 def _max_split(method: str, args: list[Vals], kwargs: dict[str, Vals]) -> int | None:
     """The ``maxsplit`` of a ``split``/``rsplit`` (-1 for none; ``partition`` splits once),
     or None when it is not known."""
     if method.endswith("partition"):
         return 1
-    given = args[1] if len(args) > 1 else kwargs.get("maxsplit")
-    if given is None:
-        return -1
-    ints = [v.value for v in given if isinstance(v, Const) and type(v.value) is int]
-    return ints[0] if len(ints) == len(given) == 1 else None
+    return _known_int(args[1] if len(args) > 1 else kwargs.get("maxsplit"), -1)
 
 
 def _split_parts(method: str, s: str, sep: str, limit: int | None) -> SeqV:
@@ -224,9 +253,9 @@ def _split_parts(method: str, s: str, sep: str, limit: int | None) -> SeqV:
     if method == "split" and found:
         # NOTE: the parts before the first unknown one are known
         # (``context.invoked_function_arn.split(":")[4]``, the account).
+        # NOTE: the next part runs to the unknown one, which may hold the separator.
         head = known.split(sep)
-        tail = s[len(sep.join(head[:-1])) + len(sep):]
-        return SeqV((*((Str(p),) for p in head[:-1]), (Str("*" if sep in tail else tail),)), open=True)
+        return SeqV((*((Str(p),) for p in head[:-1]), (Str(squash(head[-1] + "*")),)), open=True)
     return unknown
 
 
@@ -694,7 +723,8 @@ class BuiltinCalls(BotoCalls):
                 return vals(*(Str(p) for d in (args[0] if args else ()) if isinstance(d, DictV)
                               for p in format_pattern(s, [], dict(d.items), partial(self._field_value, frame)))) or (Str("*"),)
             if method == "replace" and len(args) >= 2:
-                out = [Str(s.replace(a, b)) for a in strings(args[0]) for b in strings(args[1]) if "*" not in a]
+                count = _known_int(args[2] if len(args) > 2 else kwargs.get("count"), -1)
+                out = [Str(_replaced(s, a, b, count)) for a in strings(args[0]) for b in strings(args[1]) if "*" not in a]
                 return vals(*out) or (Str("*"),)
             if method in ("strip", "lstrip", "rstrip", "lower", "upper", "removeprefix", "removesuffix", "title"):
                 if method == "title" and "*" in s:

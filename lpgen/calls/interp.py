@@ -1683,7 +1683,8 @@ class Analyzer(BuiltinCalls):
 
     def binop(self, op: ast.operator, left: Vals, right: Vals) -> Vals:
         """String and list concatenation, path joins, dict merges and ``%`` formatting;
-        anything else is unknown."""
+        anything else is unknown. Every pair of alternatives gives a result: a pair this
+        does not follow (two unknowns added) gives an unknown one, never none."""
         out: list[V] = []
         if isinstance(op, ast.Add):
             for a in left:
@@ -1692,6 +1693,8 @@ class Analyzer(BuiltinCalls):
                         out.append(Str(squash(strings((a,))[0] + strings((b,))[0])))
                     elif isinstance(a, SeqV) and isinstance(b, SeqV):
                         out.append(SeqV(a.items + b.items))
+                    else:
+                        out.append(Unknown())
         elif isinstance(op, ast.Div):
             # NOTE: strings do not divide: ``a / b`` on text is a path joined (``PurePosixPath``),
             # and on a library's path object (cloudpathlib's S3Path) the object below it.
@@ -1703,23 +1706,29 @@ class Analyzer(BuiltinCalls):
                     for b in right:
                         tail = strings((b,))[0] if isinstance(b, (Str, Unknown)) else "*"
                         out.append(Str(squash(posixpath.join(a.pattern, tail))))
+                else:
+                    out.append(Unknown())
         elif isinstance(op, ast.BitOr):
             # NOTE: ``defaults | {"Key": key}`` merges two dicts, the right one's keys winning.
             for a in left:
                 for b in right:
                     if isinstance(a, DictV) and isinstance(b, DictV):
                         out.append(DictV(tuple({**dict(a.items), **dict(b.items)}.items()), a.open or b.open))
+                    else:
+                        out.append(Unknown())
         elif isinstance(op, ast.Mod):
             for a in left:
-                if isinstance(a, Str):
-                    for b in right:
-                        if isinstance(b, DictV):
-                            # NOTE: ``"%(env)s/x" % {"env": ENV}`` takes each placeholder by name.
-                            out.extend(Str(p) for p in percent(a.pattern, [], dict(b.items)))
-                            continue
-                        # NOTE: a tuple gives each placeholder its own value; anything else fills the first.
-                        positions: list[Vals] = list(b.items) if isinstance(b, SeqV) and not b.homogeneous else [(b,)]
-                        out.extend(Str(p) for p in percent(a.pattern, positions))
+                if not isinstance(a, Str):
+                    out.append(Unknown())
+                    continue
+                for b in right:
+                    if isinstance(b, DictV):
+                        # NOTE: ``"%(env)s/x" % {"env": ENV}`` takes each placeholder by name.
+                        out.extend(Str(p) for p in percent(a.pattern, [], dict(b.items)))
+                        continue
+                    # NOTE: a tuple gives each placeholder its own value; anything else fills the first.
+                    positions: list[Vals] = list(b.items) if isinstance(b, SeqV) and not b.homogeneous else [(b,)]
+                    out.extend(Str(p) for p in percent(a.pattern, positions))
         return vals(*out) or UNKNOWN_VALS
 
     def dict_literal(self, node: ast.Dict, frame: Frame) -> DictV:
