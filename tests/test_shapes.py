@@ -3380,3 +3380,39 @@ def test_every_pair_of_alternatives_gives_a_name(tmp_path: Path) -> None:
         ("s3:GetObject", "arn:aws:s3:::count/ba-aa"), ("s3:GetObject", "arn:aws:s3:::straddle/*"),
         ("s3:GetObject", "arn:aws:s3:::split/*"),
     }
+
+
+def test_a_text_a_loop_keeps_changing_covers_every_round(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "s3 = boto3.client('s3')\n"
+        "def handler(event, context):\n"
+        "    key = 'out/'\n"
+        "    for _ in event['items']:\n"
+        "        key += 'x'\n"
+        "    s3.get_object(Bucket='loop', Key=key)\n"
+        "    n, name = 0, 'v'\n"
+        "    while n < event['count']:\n"
+        "        name = 'a' + name\n"
+        "        n += 1\n"
+        "    s3.get_object(Bucket='while', Key=name)\n"
+    ))
+    # NOTE: two rounds gave out/, out/x and out/xx: a longer list makes a longer key.
+    assert got == {("s3:GetObject", "arn:aws:s3:::loop/out/*"), ("s3:GetObject", "arn:aws:s3:::while/*v")}
+
+
+def test_a_nested_function_rebinding_a_nonlocal_rebinds_it_at_every_call(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    bucket = 'first'\n"
+        "    def reset():\n"
+        "        nonlocal bucket\n"
+        "        bucket = 'reset'\n"
+        "    if event['flag']:\n"
+        "        reset()\n"
+        "        bucket = 'other'\n"
+        "    reset()\n"
+        "    boto3.client('s3').get_object(Bucket=bucket, Key='k')\n"
+    ))
+    assert ("s3:GetObject", "arn:aws:s3:::reset/k") in got

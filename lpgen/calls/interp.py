@@ -58,6 +58,7 @@ from lpgen.calls.values import (
     Unknown,
     V,
     Vals,
+    cover,
     join,
     pattern_matcher,
     strings,
@@ -147,7 +148,7 @@ class _SyntaxFacts:
 
     __slots__ = (
         "records", "nonlocals", "if_tests", "assigned", "assignments", "imports", "guards", "params", "handed",
-        "library_bases", "routes", "own_functions", "foreign_bases", "bags",
+        "library_bases", "routes", "own_functions", "foreign_bases", "bags", "rebinds",
     )
 
     def __init__(self) -> None:
@@ -155,6 +156,9 @@ class _SyntaxFacts:
         """per class node: is it a dataclass or NamedTuple (fields, no ``__init__``)?"""
         self.nonlocals: dict[int, frozenset[str]] = {}
         """per function node: the names its nested functions declare ``nonlocal``."""
+        self.rebinds: dict[int, bool] = {}
+        """per function node: does it declare ``nonlocal`` names (rebind its enclosing
+        function's variables)?"""
         self.if_tests: dict[int, tuple[Any, Any, Any]] = {}
         """per ``if`` node: what its test is (``__main__`` guard, value guard, affix guard)."""
         self.assigned: dict[tuple[int, str], tuple[frozenset[str], frozenset[str], frozenset[str]]] = {}
@@ -1006,6 +1010,19 @@ class Analyzer(BuiltinCalls):
             ) if tree is not None else frozenset()
         return known
 
+    def _rebinds(self, func: Func) -> bool:
+        """Does the function declare ``nonlocal`` names?"""
+        node = func.node
+        known = self._syntax.rebinds.get(id(node))
+        if known is None:
+            # NOTE: the module's text tells first whether there is any to look for.
+            parsed = self.parsed.get(func.module)
+            known = self._syntax.rebinds[id(node)] = (
+                parsed is not None and "nonlocal" in parsed.source and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                and any(isinstance(sub, ast.Nonlocal) for sub in _scope_nodes(node))
+            )
+        return known
+
     def _rebound_inside(self, frame: Frame) -> frozenset[str]:
         """Names of the frame's function that a nested function rebinds (``nonlocal``),
         which the analysis does not carry back: a test of them decides nothing."""
@@ -1044,15 +1061,20 @@ class Analyzer(BuiltinCalls):
             self._unrolled(s, rows, frame)
             return
         items = self.iterate(iterable, frame, s)
-        for _ in range(2):
-            self.assign(s.target, items, frame)
-            self._branches(frame, [s.body, []])
+        self.assign(s.target, items, frame)
+        self._branches(frame, [s.body, []])
+        once = dict(frame.locals)
+        self.assign(s.target, items, frame)
+        self._branches(frame, [s.body, []])
+        _widen_growing(once, frame)
         self._branches(frame, [s.orelse, []])
 
     def _st_while(self, s: ast.While, frame: Frame) -> None:
         self.ev(s.test, frame)
-        for _ in range(2):
-            self._branches(frame, [s.body, []])
+        self._branches(frame, [s.body, []])
+        once = dict(frame.locals)
+        self._branches(frame, [s.body, []])
+        _widen_growing(once, frame)
         self._branches(frame, [s.orelse, []])
 
     def _st_with(self, s: ast.With | ast.AsyncWith, frame: Frame) -> None:
@@ -2544,7 +2566,9 @@ class Analyzer(BuiltinCalls):
         """Interpret a function body with the given arguments."""
         parts = (func, self_value, tuple(args), tuple(sorted(kwargs.items())))
         key = plain = _Key(parts)
-        known = self.memo.get(key)
+        # NOTE: a function rebinding its enclosing function's variables (``nonlocal``) runs
+        # at each call: a result remembered would skip the writes the call makes.
+        known = self.memo.get(key) if not self._rebinds(func) else None
         site = (node, args, self_value, caller) if caller is not None and type(node) is ast.Call else None
         doubt: dict[str, int] | None = _NO_DOUBT if site is None else None
         by_doubt = type(known) is _ByDoubt
@@ -2978,6 +3002,19 @@ def _standard_result(name: str) -> bool:
     client (``asyncio.TaskGroup``, ``datetime.now``, ``logging.getLogger``)?"""
     top = name.partition(".")[0]
     return top in sys.stdlib_module_names and top not in HOLDERS and name not in HOLDERS
+
+
+def _widen_growing(once: dict[str, Vals], frame: Frame) -> None:
+    """After a loop's body has run twice: a text the second round still changed (``key +=
+    part``) may change in every round the loop takes, so its values become one pattern
+    that covers them all (``b``, ``ba``, ``baa`` → ``b*``)."""
+    for name, now in frame.locals.items():
+        before = once.get(name)
+        if before is None or now == before or set(now) <= set(before):
+            continue
+        texts = [v.pattern for v in now if type(v) is Str]
+        if len(texts) > 1:
+            frame.locals[name] = vals(*(v for v in now if type(v) is not Str), Str(cover(texts)))
 
 
 def _decorator_names(node: Any) -> set[str]:
