@@ -14,9 +14,20 @@ of lpgen's catalogue.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+
+
+def examples(normal: int) -> settings:
+    """Settings of a property test: ``normal`` examples, ten times as many with
+    ``HYPOTHESIS_PROFILE=bench``; no deadline (each example runs lpgen)."""
+    bench = os.environ.get("HYPOTHESIS_PROFILE") == "bench"
+    return settings(max_examples=normal * 10 if bench else normal, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

@@ -10,30 +10,21 @@ The normal run checks 200 handlers; ``HYPOTHESIS_PROFILE=bench`` checks 2,000.
 
 from __future__ import annotations
 
-import os
 import types
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from strategies import examples
 
 from lpgen import api
 from lpgen.policy.evaluate import allows
-
-settings.register_profile("flow-default", max_examples=200, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-settings.register_profile("flow-bench", max_examples=2000, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 TEXT = "ab-/."
 VARIABLES = ("v0", "v1", "v2")
 
 words = st.text(alphabet=TEXT, min_size=1, max_size=5)
 """literals, and the event's values (an unknown part is taken not to be empty)."""
-
-
-def _profile() -> str:
-    return "flow-bench" if os.environ.get("HYPOTHESIS_PROFILE") == "bench" else "flow-default"
 
 
 @st.composite
@@ -117,7 +108,7 @@ events = st.fixed_dictionaries({
 }, optional={"maybe": words})
 
 
-@settings(settings.get_profile(_profile()))
+@examples(200)
 @given(source=handlers(), event=events)
 def test_the_key_a_handler_builds_is_allowed_for_any_event(source: str, event: dict, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
     recorder = _Recorder()

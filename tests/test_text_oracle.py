@@ -14,16 +14,12 @@ import posixpath
 from pathlib import Path
 from urllib.parse import quote, unquote_plus, urlparse
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
+from strategies import examples
 
 from lpgen import api
 from lpgen.policy.evaluate import allows
-
-settings.register_profile("text-default", max_examples=300, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-settings.register_profile("text-bench", max_examples=3000, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 TEXT = "ab-/._"
 SEPARATORS = ("/", "-", ".", "_", "ab")
@@ -33,10 +29,6 @@ event_texts = st.text(alphabet=TEXT, min_size=1, max_size=8).filter(lambda t: no
 """a part of the event: never empty (an unknown folder name, ``in/{id}/x.json``, is taken
 to be one; an empty one would make ``in//x.json``), and not starting with ``/`` (a name
 from an event is taken to be relative: ``os.path.join(PREFIX, name)`` keeps the prefix)."""
-
-
-def _profile() -> str:
-    return "text-bench" if os.environ.get("HYPOTHESIS_PROFILE") == "bench" else "text-default"
 
 
 @st.composite
@@ -108,7 +100,7 @@ def texts(draw: st.DrawFn, depth: int = 0) -> str:
     ]))
 
 
-@settings(settings.get_profile(_profile()))
+@examples(300)
 @given(expression=texts(), x=event_texts, y=event_texts, name=st.text(alphabet=TEXT, max_size=6))
 def test_a_key_built_from_text_operations_is_allowed_for_any_event(
     expression: str, x: str, y: str, name: str, tmp_path_factory,  # type: ignore[no-untyped-def]
