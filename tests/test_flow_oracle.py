@@ -1,9 +1,9 @@
 """Property-based oracle for the statements names flow through: a handler that builds a
 key in local variables, a list and a dict through random assignments, branches on the
 event, loops over the event's items, ``try``/``except``, a helper with a default and a
-closure rebinding a ``nonlocal``. The test runs its own generated handler with a recording
+closure rebinding a ``nonlocal``, calling S3 there and at the end. The test runs its own generated handler with a recording
 stand-in for boto3 on one event; the policy lpgen suggests for the handler (for every event)
-must allow the call on the key that run used.
+must allow the calls on the keys that run used.
 
 The normal run checks 200 handlers; ``HYPOTHESIS_PROFILE=bench`` checks 2,000.
 """
@@ -51,6 +51,7 @@ def statements(draw: st.DrawFn, depth: int = 0) -> list[str]:
         [f"{var} = l[-1]"],
         [f"{var} = d['k']"],
         ["switch()"],
+        [f"boto3.client('s3').get_object(Bucket='oracle-bucket', Key={var})"],
     ]
     if depth >= 2:
         return draw(st.sampled_from(simple))

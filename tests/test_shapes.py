@@ -3416,3 +3416,19 @@ def test_a_nested_function_rebinding_a_nonlocal_rebinds_it_at_every_call(tmp_pat
         "    boto3.client('s3').get_object(Bucket=bucket, Key='k')\n"
     ))
     assert ("s3:GetObject", "arn:aws:s3:::reset/k") in got
+
+
+def test_calls_in_a_loop_body_are_made_with_every_name_a_later_round_gives(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    name = 't'\n"
+        "    request = {'Bucket': 'b', 'Key': 'k'}\n"
+        "    for item in event['items']:\n"
+        "        name += 'x'\n"
+        "        boto3.resource('dynamodb').Table(name).get_item(Key={})\n"
+        "        request.update(Key=request['Key'] + '/' + item)\n"
+        "    boto3.client('s3').get_object(**request)\n"
+    ))
+    assert ("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/t*x") in got
+    assert ("s3:GetObject", "arn:aws:s3:::b/k*") in got

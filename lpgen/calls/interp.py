@@ -1061,21 +1061,29 @@ class Analyzer(BuiltinCalls):
             self._unrolled(s, rows, frame)
             return
         items = self.iterate(iterable, frame, s)
-        self.assign(s.target, items, frame)
-        self._branches(frame, [s.body, []])
-        once = dict(frame.locals)
-        self.assign(s.target, items, frame)
-        self._branches(frame, [s.body, []])
-        _widen_growing(once, frame)
+        self._loop_rounds(frame, s.body, lambda: self.assign(s.target, items, frame))
         self._branches(frame, [s.orelse, []])
 
     def _st_while(self, s: ast.While, frame: Frame) -> None:
         self.ev(s.test, frame)
-        self._branches(frame, [s.body, []])
-        once = dict(frame.locals)
-        self._branches(frame, [s.body, []])
-        _widen_growing(once, frame)
+        self._loop_rounds(frame, s.body, lambda: None)
         self._branches(frame, [s.orelse, []])
+
+    def _loop_rounds(self, frame: Frame, body: list[ast.stmt], bind: Callable[[], None]) -> None:
+        """A loop's body, run twice (each time it may also not run). A text the second round
+        still changed may change in every round the loop takes: it becomes one pattern
+        covering its values, and the body runs once more with it, so that the calls in
+        the body are made with every name a later round gives."""
+        bind()
+        self._branches(frame, [body, []])
+        once = dict(frame.locals)
+        bind()
+        self._branches(frame, [body, []])
+        if _widen_growing(once, frame):
+            again = dict(frame.locals)
+            bind()
+            self._branches(frame, [body, []])
+            _widen_growing(again, frame)
 
     def _st_with(self, s: ast.With | ast.AsyncWith, frame: Frame) -> None:
         for item in s.items:
@@ -3004,17 +3012,35 @@ def _standard_result(name: str) -> bool:
     return top in sys.stdlib_module_names and top not in HOLDERS and name not in HOLDERS
 
 
-def _widen_growing(once: dict[str, Vals], frame: Frame) -> None:
-    """After a loop's body has run twice: a text the second round still changed (``key +=
-    part``) may change in every round the loop takes, so its values become one pattern
-    that covers them all (``b``, ``ba``, ``baa`` → ``b*``)."""
+def _widen_growing(once: dict[str, Vals], frame: Frame) -> bool:
+    """After a round of a loop: each text the round changed (``key += part``) becomes one
+    pattern that covers its values (``b``, ``ba``, ``baa`` → ``b*``); whether any did."""
+    widened = False
     for name, now in frame.locals.items():
         before = once.get(name)
         if before is None or now == before or set(now) <= set(before):
             continue
         texts = [v.pattern for v in now if type(v) is Str]
-        if len(texts) > 1:
-            frame.locals[name] = vals(*(v for v in now if type(v) is not Str), Str(cover(texts)))
+        dicts = [v for v in now if isinstance(v, DictV)]
+        if len(texts) > 1 or dicts:
+            kept = [v for v in now if type(v) is not Str and not isinstance(v, DictV)]
+            frame.locals[name] = vals(*kept, *((Str(cover(texts)),) if texts else ()), *((_covering_dict(dicts),) if dicts else ()))
+            widened = widened or len(texts) > 1 or any(d not in before for d in dicts)
+    return widened
+
+
+def _covering_dict(dicts: list[DictV]) -> DictV:
+    """One dict for a loop's dicts (a request or a cache it keeps changing): every key, each
+    with one pattern covering its texts."""
+    keys: dict[str, list[V]] = {}
+    for d in dicts:
+        for k, v in d.items:
+            keys.setdefault(k, []).extend(v)
+    items = []
+    for k, held in keys.items():
+        texts = [v.pattern for v in held if type(v) is Str]
+        items.append((k, vals(*(v for v in held if type(v) is not Str), *((Str(cover(texts)),) if texts else ()))))
+    return DictV(tuple(items), any(d.open for d in dicts))
 
 
 def _decorator_names(node: Any) -> set[str]:
