@@ -1,7 +1,8 @@
 """Property-based oracle for the statements names flow through: a handler that builds a
 key in local variables, a list and a dict through random assignments, branches on the
 event, loops over the event's items, ``try``/``except``, a helper with a default and a
-closure rebinding a ``nonlocal``, calling S3 there and at the end. The test runs its own generated handler with a recording
+closure rebinding a ``nonlocal``, comprehensions, ``dict.items()``, ``enumerate``, a dict
+picked by the event, ``max`` and ``with`` blocks, calling S3 there and at the end. The test runs its own generated handler with a recording
 stand-in for boto3 on one event; the policy lpgen suggests for the handler (for every event)
 must allow the calls on the keys that run used.
 
@@ -52,6 +53,11 @@ def statements(draw: st.DrawFn, depth: int = 0) -> list[str]:
         [f"{var} = d['k']"],
         ["switch()"],
         [f"boto3.client('s3').get_object(Bucket='oracle-bucket', Key={var})"],
+        [f"{var} = [p for p in l if p != 'x'][0]"],
+        [f"{var} = ''.join(p.upper() for p in l)"],
+        [f"{var} = {{'a': {value}, 'b': 'bv'}}[event['pick']]"],
+        [f"{var} = max(l)"],
+        [f"{var} = str(len(l)) + {value}"],
     ]
     if depth >= 2:
         return draw(st.sampled_from(simple))
@@ -66,6 +72,9 @@ def statements(draw: st.DrawFn, depth: int = 0) -> list[str]:
         ["for item in event['items']:", *body, f"    {var} = {var} + item"],
         ["try:", "    v0 = event['maybe']", *body, "except KeyError:", *other],
         ["n = 0", "while n < len(event['items']):", *body, "    n += 1"],
+        ["for key, val in d.items():", *body, f"    {var} = {var} + val"],
+        ["for i, item in enumerate(event['items']):", *body, f"    {var} = {var} + str(i)"],
+        ["with open('/dev/null') as f:", *body],
     ]
     return draw(st.sampled_from(simple + compound))
 
@@ -105,7 +114,7 @@ class _Recorder:
 
 
 events = st.fixed_dictionaries({
-    "x": words, "flag": st.booleans(), "items": st.lists(words, max_size=3),
+    "x": words, "flag": st.booleans(), "items": st.lists(words, max_size=3), "pick": st.sampled_from(["a", "b"]),
 }, optional={"maybe": words})
 
 
@@ -119,7 +128,7 @@ def test_the_key_a_handler_builds_is_allowed_for_any_event(source: str, event: d
     try:
         exec(compile(code, "generated.py", "exec"), module.__dict__)  # noqa: S102 - the test's own generated handler
         module.handler(dict(event), None)
-    except (IndexError, KeyError, TypeError, AttributeError):
+    except (IndexError, KeyError, TypeError, AttributeError, ValueError):
         return
     folder = Path(tmp_path_factory.getbasetemp()) / "flow-oracle"
     folder.mkdir(exist_ok=True)
