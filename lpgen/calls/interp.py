@@ -1863,17 +1863,22 @@ class Analyzer(BuiltinCalls):
                 out.append(Unknown(b.reason) if isinstance(b, Unknown) else Unknown())
         return vals(*out) or UNKNOWN_VALS
 
-    def _list_slice(self, seq: SeqV, index: ast.Slice, frame: Frame) -> SeqV:
-        """``items[a:b]``: the items taken when the bounds are constants and the list is
-        known item by item; else a list whose one item stands for every item."""
+    def _slice_bounds(self, index: ast.Slice, frame: Frame) -> tuple[int | None, int | None, int | None] | None:
+        """A slice's (lower, upper, step) when each is a constant int or left out, else None."""
         bounds: list[int | None] = []
         for part in (index.lower, index.upper, index.step):
             found = self.ev(part, frame) if part is not None else (Const(None),)
             if len(found) != 1 or not isinstance(found[0], Const) or not isinstance(found[0].value, (int, type(None))):
-                break
+                return None
             bounds.append(found[0].value)
+        return bounds[0], bounds[1], bounds[2]
+
+    def _list_slice(self, seq: SeqV, index: ast.Slice, frame: Frame) -> SeqV:
+        """``items[a:b]``: the items taken when the bounds are constants and the list is
+        known item by item; else a list whose one item stands for every item."""
+        bounds = self._slice_bounds(index, frame)
         every = seq if seq.homogeneous else SeqV((join(*seq.items),), True)
-        if seq.homogeneous or len(bounds) != 3 or bounds[2] == 0:
+        if seq.homogeneous or bounds is None or bounds[2] == 0:
             return every
         lo, hi, step = bounds
         if not seq.open:
@@ -1891,12 +1896,9 @@ class Analyzer(BuiltinCalls):
         """``text[i]`` or ``text[a:b]`` where the indices are constants: exact on known text,
         and on a pattern where the part taken lies in its known start or end; else ``*``."""
         if isinstance(index, ast.Slice):
-            bounds: list[int | None] = []
-            for part in (index.lower, index.upper, index.step):
-                found = self.ev(part, frame) if part is not None else (Const(None),)
-                if len(found) != 1 or not isinstance(found[0], Const) or not isinstance(found[0].value, (int, type(None))):
-                    return "*"
-                bounds.append(found[0].value)
+            bounds = self._slice_bounds(index, frame)
+            if bounds is None:
+                return "*"
             lo, hi, step = bounds
             if step == 0:
                 return "*"  # NOTE: a ValueError when it runs
