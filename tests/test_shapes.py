@@ -3037,6 +3037,43 @@ def test_list_pop_takes_the_item_and_the_list_loses_it(tmp_path: Path) -> None:
     assert got == {("s3:GetObject", "arn:aws:s3:::data/in/today"), ("s3:GetObject", "arn:aws:s3:::logs/*")}
 
 
+def test_a_dict_losing_a_key_no_longer_gives_it(tmp_path: Path) -> None:
+    """``d.pop(k)``, ``del d[k]``, ``d.clear()`` and ``del items[0]`` take the item out, so a
+    later ``d.get(k, default)`` gives the default; ``setdefault`` puts a missing key in; a
+    key not known may be any key (each is gone in one alternative); a module's dict a
+    function changes is changed for the calls after it."""
+    got = _perms(tmp_path, (
+        "import boto3\ns3 = boto3.client('s3')\nCACHE = {'k': 'cached'}\n"
+        "def forget():\n"
+        "    CACHE.pop('k')\n"
+        "def handler(event, context):\n"
+        "    d = {'k': 'kept', 'j': 'other'}\n"
+        "    d.pop('k', None)\n"
+        "    s3.get_object(Bucket='popped', Key=d.get('k', 'default'))\n"
+        "    e = {'k': 'kept'}\n"
+        "    del e['k']\n"
+        "    s3.get_object(Bucket='deleted', Key=e.get('k', 'default'))\n"
+        "    f = {'a': 'fa', 'b': 'fb'}\n"
+        "    f.pop(event['name'])\n"
+        "    s3.get_object(Bucket='unknown-key', Key=f.get('a', 'default'))\n"
+        "    g = {}\n"
+        "    g.setdefault('k', 'set')\n"
+        "    s3.get_object(Bucket='setdefault', Key=g['k'])\n"
+        "    h = {'k': 'kept'}\n"
+        "    h.clear()\n"
+        "    s3.get_object(Bucket='cleared', Key=h.get('k', 'default'))\n"
+        "    items = ['first', 'second']\n"
+        "    del items[0]\n"
+        "    s3.get_object(Bucket='list', Key=items[0])\n"
+        "    s3.get_object(Bucket='module', Key=CACHE.get('k', 'default'))\n"
+        "    forget()\n"
+        "    s3.get_object(Bucket='module-after', Key=CACHE.get('k', 'default'))\n"
+    ))
+    assert got == {("s3:GetObject", f"arn:aws:s3:::{key}") for key in (
+        "popped/default", "deleted/default", "unknown-key/fa", "unknown-key/default", "setdefault/set",
+        "cleared/default", "list/second", "module/cached", "module/default", "module-after/default")}
+
+
 def test_region_name_of_a_session_or_client_is_the_function_s_own_unless_given(tmp_path: Path) -> None:
     """``boto3.session.Session().region_name`` and ``client.meta.region_name`` are the
     function's Region when none is given, the given one otherwise: ARNs built from them

@@ -382,6 +382,9 @@ class BuiltinCalls(BotoCalls):
     def list_pop(self, seq: SeqV, args: list[Vals], node: Any, frame: Frame | None) -> Vals:
         raise NotImplementedError
 
+    def dict_change(self, d: DictV, method: str, args: list[Vals], node: Any, frame: Frame | None) -> None:
+        raise NotImplementedError
+
     def set_attribute(self, objs: Vals, name: str, value: Vals) -> None:
         raise NotImplementedError
 
@@ -782,7 +785,12 @@ class BuiltinCalls(BotoCalls):
                     found.extend(args[1])
                 elif missing and method == "get":
                     found.append(Const(None))  # NOTE: a key that is not there gives None
+                if method != "get":
+                    self.dict_change(obj, method, args, node, frame)
                 return vals(*found) or UNKNOWN_VALS
+            if method in ("popitem", "clear"):
+                self.dict_change(obj, method, args, node, frame)
+                return UNKNOWN_VALS if method == "popitem" else NONE_VALS
             if method == "items":
                 return (SeqV(tuple((SeqV(((Str(k),), v)),) for k, v in obj.items), False),)
             if method == "values":

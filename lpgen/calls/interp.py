@@ -1385,28 +1385,51 @@ class Analyzer(BuiltinCalls):
         last part); a local list no longer holds it. An index not known, or a list whose
         length is not known, gives an unknown item and leaves the list unknown."""
         items = seq.items
-        index: int | None = -1
-        if args:
-            given = args[0]
-            index = given[0].value if len(given) == 1 and isinstance(given[0], Const) and type(given[0].value) is int else None
+        index = _known_index(args[0]) if args else -1
         if seq.homogeneous:
             return items[0] if items else UNKNOWN_VALS
         taken: Vals = UNKNOWN_VALS
-        rest: SeqV | None = None
         if items and index is not None and -len(items) <= index < len(items) and (index in (0, -1) or not seq.open):
-            position = index % len(items)
-            taken = items[position]
-            left = items[:position] + items[position + 1:]
-            # NOTE: the last item of an open list may stand for more: what is left after it
-            # goes is open still when that item was not known.
-            rest = SeqV(left, open=seq.open and (position != len(items) - 1 or "*" in "".join(strings(taken))))
+            taken = items[index % len(items)]
         target = node.func.value if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) else None
-        if frame is not None and isinstance(target, ast.Name) and target.id in frame.locals:
-            current = frame.locals[target.id]
-            after = rest or SeqV((UNKNOWN_VALS,), True)
-            frame.locals[target.id] = tuple(after if v is seq else v for v in current)
-            _note_change(frame, target.id)
+        if frame is not None and isinstance(target, ast.Name):
+            self._replace_held(target.id, seq, (_list_rest(seq, index),), frame)
         return taken
+
+    def dict_change(self, d: DictV, method: str, args: list[Vals], node: Any, frame: Frame | None) -> None:
+        """What ``d.pop(k)``, ``d.setdefault(k, v)``, ``d.popitem()`` and ``d.clear()`` do to
+        the dict a name holds: a known key goes (or comes in); see ``_dict_after``."""
+        target = node.func.value if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) else None
+        if frame is not None and isinstance(target, ast.Name):
+            self._replace_held(target.id, d, _dict_after(d, method, args), frame)
+
+    def _replace_held(self, name: str, old: V, new: Vals, frame: Frame) -> None:
+        """The dict or list ``old`` that the local or module variable ``name`` holds is now
+        ``new`` (changed in place: ``d.pop(k)``, ``del items[0]``)."""
+        in_module = name not in frame.locals and name in frame.module.env and not frame.is_module
+        current = frame.module.env[name] if in_module else frame.locals.get(name)
+        if not current or all(v is not old for v in current):
+            return
+        updated = vals(*(x for v in current for x in (new if v is old else (v,))))
+        if in_module:
+            frame.module.env[name] = updated
+            self.global_writes.add((frame.module.name, name), updated)
+        else:
+            frame.locals[name] = updated
+            _note_change(frame, name)
+
+    def _st_delete(self, s: ast.Delete, frame: Frame) -> None:
+        """``del d[k]`` and ``del items[i]``: the dict or list a name holds loses the item."""
+        for t in s.targets:
+            if not (isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)):
+                continue
+            name = t.value.id
+            for v in self.lookup_name(name, frame):
+                if isinstance(v, DictV):
+                    self._replace_held(name, v, _dict_after(v, "pop", [self.ev(t.slice, frame)]), frame)
+                elif isinstance(v, SeqV):
+                    index = None if isinstance(t.slice, ast.Slice) else _known_index(self.ev(t.slice, frame))
+                    self._replace_held(name, v, (_list_rest(v, index),), frame)
 
     def _dict_update(self, name: str, call: ast.Call, frame: Frame) -> None:
         """``d.update(other, k=v)`` on a local dict."""
@@ -2920,8 +2943,9 @@ _STATEMENTS: dict[type, Any] = {
     ast.Nonlocal: Analyzer._st_nonlocal,
     ast.Raise: Analyzer._st_raise,
     ast.Assert: Analyzer._st_assert,
+    ast.Delete: Analyzer._st_delete,
 }
-"""how ``Analyzer.exec_stmt`` runs each kind of statement (``del``, ``pass``, ``break`` and
+"""how ``Analyzer.exec_stmt`` runs each kind of statement (``pass``, ``break`` and
 ``continue`` change nothing it tracks)."""
 if hasattr(ast, "TryStar"):
     _STATEMENTS[ast.TryStar] = Analyzer._st_try
@@ -3390,6 +3414,60 @@ def _with_affix(value: Vals, method: str, literal: str) -> Vals:
             elif "*" in pattern and literal.endswith(known):
                 out.append(Str(squash(pattern[: len(pattern) - len(known) - 1] + "*" + literal)))
     return vals(*out) or value
+
+
+def _known_index(given: Vals) -> int | None:
+    """The int an index expression gives, when it gives exactly one."""
+    return given[0].value if len(given) == 1 and isinstance(given[0], Const) and type(given[0].value) is int else None
+
+
+def _list_rest(seq: SeqV, index: int | None) -> SeqV:
+    """The list after the item at ``index`` goes (``pop``, ``del``): unknown when the index
+    or the list's length is not known."""
+    items = seq.items
+    if seq.homogeneous or not items or index is None or not -len(items) <= index < len(items):
+        return seq if seq.homogeneous else SeqV((UNKNOWN_VALS,), True)
+    if index not in (0, -1) and seq.open:
+        return SeqV((UNKNOWN_VALS,), True)
+    position = index % len(items)
+    # NOTE: the last item of an open list may stand for more: what is left after it goes is
+    # open still when that item was not known.
+    return SeqV(items[:position] + items[position + 1:],
+                open=seq.open and (position != len(items) - 1 or "*" in "".join(strings(items[position]))))
+
+
+MAX_KEY_REMOVALS = 8
+"""a dict losing a key not known becomes one alternative per key it may lose, up to this many keys."""
+
+
+def _dict_after(d: DictV, method: str, args: list[Vals]) -> Vals:
+    """The dict after ``d.pop(k)``, ``d.setdefault(k, v)``, ``d.popitem()`` or ``d.clear()``.
+
+    A key not known may be any of the keys (or none): the dict is each of the alternatives
+    (with many keys, the dict itself stays, only ever allowing more)."""
+    if method == "clear":
+        return (DictV((), False),)
+    if method == "popitem":
+        keys = ["*"]
+    elif method in ("pop", "setdefault") and args:
+        keys = strings(args[0])
+    else:
+        return (d,)
+    out: list[V] = []
+    for key in keys:
+        if method == "setdefault":
+            default = args[1] if len(args) > 1 else NONE_VALS
+            if "*" in key:
+                out.extend((d, DictV(tuple((k, v) for k, v in d.items if k != "*") + (("*", join(d.get("*") or (), default)),), True)))
+            else:
+                out.append(d if d.get(key) is not None else DictV((*d.items, (key, default)), d.open))
+        elif "*" in key:
+            out.append(d)
+            if len(d.items) <= MAX_KEY_REMOVALS:
+                out.extend(DictV(tuple(item for item in d.items if item[0] != k), d.open) for k, _ in d.items)
+        else:
+            out.append(DictV(tuple(item for item in d.items if item[0] != key), d.open))
+    return vals(*out)
 
 
 def _note_change(frame: Frame, name: str) -> None:
