@@ -3074,6 +3074,30 @@ def test_a_dict_losing_a_key_no_longer_gives_it(tmp_path: Path) -> None:
         "cleared/default", "list/second", "module/cached", "module/default", "module-after/default")}
 
 
+def test_a_function_put_on_a_class_is_a_method_of_its_instances(tmp_path: Path) -> None:
+    """``Store.rename = rename`` after the class: an instance's ``store.rename(k)`` runs the
+    function with the instance as ``self`` (what it sets is the instance's), and a method
+    read from it sees the instance's attributes."""
+    got = _perms(tmp_path, (
+        "import boto3\ns3 = boto3.client('s3')\n"
+        "class Store:\n"
+        "    def __init__(self, key):\n"
+        "        self.key = key\n"
+        "def rename(self, key):\n"
+        "    self.key = key\n"
+        "def prefixed(self):\n"
+        "    return 'in/' + self.key\n"
+        "Store.rename = rename\n"
+        "Store.prefixed = prefixed\n"
+        "def handler(event, context):\n"
+        "    store = Store('first')\n"
+        "    store.rename('second')\n"
+        "    s3.get_object(Bucket='b', Key=store.prefixed())\n"
+    ))
+    # NOTE: attributes are kept by class, so the instance holds both names.
+    assert got == {("s3:GetObject", "arn:aws:s3:::b/in/first"), ("s3:GetObject", "arn:aws:s3:::b/in/second")}
+
+
 def test_region_name_of_a_session_or_client_is_the_function_s_own_unless_given(tmp_path: Path) -> None:
     """``boto3.session.Session().region_name`` and ``client.meta.region_name`` are the
     function's Region when none is given, the given one otherwise: ARNs built from them

@@ -1330,12 +1330,19 @@ class Analyzer(BuiltinCalls):
     def set_attribute(self, objs: Vals, name: str, value: Vals) -> None:
         """``obj.name = value`` (or ``setattr(obj, "name", value)``) on each alternative: an
         instance's or class's attributes live in the heap by class, a project module's in
-        its global writes."""
+        its global writes. A function put on a class (``Box.rename = rename``) is one of its
+        methods, as if the class body defined it: an instance's call binds it."""
         for obj in objs:
             if isinstance(obj, Instance):
                 self.heap.add((id(obj.cls.node), name), value)
             elif isinstance(obj, Class):
-                self.heap.add((id(obj.node), name), value)
+                methods = tuple(v for v in value if isinstance(v, Func))
+                env = self.class_envs.get(id(obj.node))
+                if methods and env is not None:
+                    env[name] = join(env.get(name, ()), methods)
+                    value = tuple(v for v in value if not isinstance(v, Func))
+                if value:
+                    self.heap.add((id(obj.node), name), value)
             elif isinstance(obj, Module) and obj.project:
                 self.global_writes.add((obj.name, name), value)
 
