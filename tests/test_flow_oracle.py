@@ -1,10 +1,16 @@
 """Property-based oracle for the statements names flow through: a handler that builds a
 key in local variables, a list and a dict through random assignments, branches on the
-event, loops over the event's items, ``try``/``except``, a helper with a default and a
-closure rebinding a ``nonlocal``, comprehensions, ``dict.items()``, ``enumerate``, a dict
-picked by the event, ``max`` and ``with`` blocks, calling S3 there and at the end. The test runs its own generated handler with a recording
-stand-in for boto3 on one event; the policy lpgen suggests for the handler (for every event)
-must allow the calls on the keys that run used.
+event, loops over the event's items, ``try``/``except``/``finally``, a helper with a default
+and a closure rebinding a ``nonlocal``, comprehensions, ``dict.items()``, ``enumerate``, a
+dict picked by the event, ``max`` and ``with`` blocks, ``match``, ``break`` and ``for``/
+``else``; classes (properties, class and static methods, a subclass calling ``super()``, a
+method put on the class later, a class attribute changed), a dataclass, a generator, a
+decorated function, ``functools.partial``, lambdas (late binding too), a ``global`` and a
+module list, ``dict.pop``/``setdefault``, a helper raising an exception the handler catches,
+calling S3 there, through a helper given the client, and at the end. The test runs its own
+generated handler with a recording stand-in for boto3 on one event; the policy lpgen
+suggests for the handler (for every event) must allow the calls on the keys that run used,
+those made before an exception included.
 
 The normal run checks 200 handlers; ``HYPOTHESIS_PROFILE=bench`` checks 2,000.
 """
@@ -58,6 +64,42 @@ def statements(draw: st.DrawFn, depth: int = 0) -> list[str]:
         [f"{var} = {{'a': {value}, 'b': 'bv'}}[event['pick']]"],
         [f"{var} = max(l)"],
         [f"{var} = str(len(l)) + {value}"],
+        [f"{var} = Box({value}).full"],
+        ["b = Box(v0)", f"b.key = {value}", f"{var} = b.full"],
+        [f"{var} = Box.make({value}).key"],
+        [f"{var} = Box({value}, suffix={var}).with_kind()"],
+        [f"Box.kind = {value}"],
+        [f"{var} = Box.norm({value})"],
+        [f"{var} = next(gen(l))"],
+        [f"{var} = list(gen([{value}, {var}]))[-1]"],
+        [f"{var} = decorated({value})"],
+        [f"{var} = decorated(b={value}, a={var})"],
+        [f"{var} = functools.partial(helper, b={value})({var})"],
+        [f"set_prefix({value})"],
+        [f"{var} = PREFIX + {var}"],
+        [f"fetch(boto3.client('s3'), {value})"],
+        [f"{var} = (lambda s: s + '!')({value})"],
+        [f"{var} = helper(*l[:1])"],
+        [f"{var} = helper(**{{'a': {value}}})"],
+        [f"{var} = {value} if event['flag'] else {var}"],
+        [f"{var} = event.get('opt') or {value}"],
+        [f"{var} = '%s/%s' % ({var}, {value})"],
+        [f"{var} = {{**d, 'k': {value}}}['k']"],
+        ["first, *rest = l", f"{var} = first"],
+        [f"{var} = getattr(Box({value}), 'key')"],
+        [f"{var} = sorted(l)[0]"],
+        [f"{var} = d.setdefault('k2', {value})"],
+        [f"{var} = d.pop('k', {value})"],
+        ["try:", f"    raise ValueError({value})", "except ValueError as e:", f"    {var} = str(e)"],
+        [f"{var} = Sub({value}).with_kind()"],
+        ["b = Box(v0)", f"b.rename({value})", f"{var} = b.key"],
+        [f"{var} = Rec({value}).path()"],
+        [f"{var} = Rec({var}, {value}).suffix"],
+        [f"{var} = [lambda: p for p in [{value}, {var}]][0]()"],
+        [f"{var} = [lambda p=p: p for p in [{value}, {var}]][0]()"],
+        ["try:", f"    {var} = risky({value})", "except ValueError:", f"    {var} = {var} + 'e'"],
+        [f"SEEN.append({value})", f"{var} = SEEN[-1]"],
+        ["try:", f"    {var} = {value}", "finally:", f"    {var} = {var} + 'f'"],
     ]
     if depth >= 2:
         return draw(st.sampled_from(simple))
@@ -75,6 +117,14 @@ def statements(draw: st.DrawFn, depth: int = 0) -> list[str]:
         ["for key, val in d.items():", *body, f"    {var} = {var} + val"],
         ["for i, item in enumerate(event['items']):", *body, f"    {var} = {var} + str(i)"],
         ["with open('/dev/null') as f:", *body],
+        [f"if {test}:", *body, f"    boto3.client('s3').get_object(Bucket='oracle-bucket', Key={var})", "    return"],
+        [f"if (w := {value}):", *body, f"    {var} = w"],
+        ["for p in gen(event['items']):", *body, f"    {var} += p"],
+        ["for item in event['items']:", *body, "    if item.startswith('a'):", "        break",
+         "else:", f"    {var} = {var} + 'done'"],
+        ["while True:", *body, "    if len(l) > 1 or event['flag']:", "        break", f"    l.append({value})"],
+        ["match event['pick']:", "    case 'a':", *(f"    {line}" for line in body), "    case _:",
+         *(f"    {line}" for line in other)],
     ]
     return draw(st.sampled_from(simple + compound))
 
@@ -84,10 +134,78 @@ def handlers(draw: st.DrawFn) -> str:
     lines = [line for s in draw(st.lists(statements(), min_size=1, max_size=5)) for line in s]
     key = draw(st.sampled_from(VARIABLES))
     return "\n".join([
+        "import dataclasses",
+        "import functools",
         "import boto3",
+        "",
+        "PREFIX = 'p'",
         "",
         "def helper(a, b='h'):",
         "    return a + '_' + b",
+        "",
+        "class Box:",
+        "    kind = 'k'",
+        "    def __init__(self, key, suffix='s'):",
+        "        self.key = key",
+        "        self.suffix = suffix",
+        "    @property",
+        "    def full(self):",
+        "        return self.key + '/' + self.suffix",
+        "    def with_kind(self):",
+        "        return self.kind + '-' + self.key",
+        "    @classmethod",
+        "    def make(cls, key):",
+        "        return cls(key + 'm')",
+        "    @staticmethod",
+        "    def norm(s):",
+        "        return s.lower()",
+        "",
+        "def gen(items):",
+        "    for p in items:",
+        "        yield p + '/'",
+        "",
+        "def wrap(fn):",
+        "    @functools.wraps(fn)",
+        "    def inner(*args, **kwargs):",
+        "        return fn(*args, **kwargs)",
+        "    return inner",
+        "",
+        "@wrap",
+        "def decorated(a, b='z'):",
+        "    return b + a",
+        "",
+        "def set_prefix(v):",
+        "    global PREFIX",
+        "    PREFIX = v",
+        "",
+        "class Sub(Box):",
+        "    kind = 'sub'",
+        "    def with_kind(self):",
+        "        return super().with_kind() + '!'",
+        "    def rename(self, key):",
+        "        self.key = key + 'r'",
+        "",
+        "def rename(self, key):",
+        "    self.key = key",
+        "",
+        "Box.rename = rename",
+        "",
+        "@dataclasses.dataclass",
+        "class Rec:",
+        "    key: str",
+        "    suffix: str = 'rs'",
+        "    def path(self):",
+        "        return f'{self.key}/{self.suffix}'",
+        "",
+        "SEEN = []",
+        "",
+        "def risky(a):",
+        "    if a.startswith('a'):",
+        "        raise ValueError(a)",
+        "    return a + 'ok'",
+        "",
+        "def fetch(client, key):",
+        "    client.get_object(Bucket='oracle-bucket', Key=key)",
         "",
         "def handler(event, context):",
         "    v0, v1, v2 = 'a', 'b', 'c'",
@@ -115,7 +233,7 @@ class _Recorder:
 
 events = st.fixed_dictionaries({
     "x": words, "flag": st.booleans(), "items": st.lists(words, max_size=3), "pick": st.sampled_from(["a", "b"]),
-}, optional={"maybe": words})
+}, optional={"maybe": words, "opt": words})
 
 
 @examples(200)
@@ -128,7 +246,9 @@ def test_the_key_a_handler_builds_is_allowed_for_any_event(source: str, event: d
     try:
         exec(compile(code, "generated.py", "exec"), module.__dict__)  # noqa: S102 - the test's own generated handler
         module.handler(dict(event), None)
-    except (IndexError, KeyError, TypeError, AttributeError, ValueError):
+    except (IndexError, KeyError, TypeError, AttributeError, ValueError, StopIteration, RuntimeError):
+        pass  # NOTE: the calls made before the error were made all the same.
+    if not recorder.keys:
         return
     folder = Path(tmp_path_factory.getbasetemp()) / "flow-oracle"
     folder.mkdir(exist_ok=True)
