@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from lpgen import api
 from lpgen.calls.builtins import url_parts
 from lpgen.calls.values import pattern_matcher
+from lpgen.policy.evaluate import allows
 
 
 def _perms(tmp_path: Path, code: str) -> set[tuple[str, str]]:
@@ -3040,8 +3041,8 @@ def test_list_pop_takes_the_item_and_the_list_loses_it(tmp_path: Path) -> None:
 def test_a_dict_losing_a_key_no_longer_gives_it(tmp_path: Path) -> None:
     """``d.pop(k)``, ``del d[k]``, ``d.clear()`` and ``del items[0]`` take the item out, so a
     later ``d.get(k, default)`` gives the default; ``setdefault`` puts a missing key in; a
-    key not known may be any key (each is gone in one alternative); a module's dict a
-    function changes is changed for the calls after it."""
+    key not known may be any key (each is gone in one alternative). A module's dict a
+    function changes may hold either content from then on (as a ``global``'s value)."""
     got = _perms(tmp_path, (
         "import boto3\ns3 = boto3.client('s3')\nCACHE = {'k': 'cached'}\n"
         "def forget():\n"
@@ -3071,7 +3072,8 @@ def test_a_dict_losing_a_key_no_longer_gives_it(tmp_path: Path) -> None:
     ))
     assert got == {("s3:GetObject", f"arn:aws:s3:::{key}") for key in (
         "popped/default", "deleted/default", "unknown-key/fa", "unknown-key/default", "setdefault/set",
-        "cleared/default", "list/second", "module/cached", "module/default", "module-after/default")}
+        "cleared/default", "list/second", "module/cached", "module/default", "module-after/cached",
+        "module-after/default")}
 
 
 def test_a_function_put_on_a_class_is_a_method_of_its_instances(tmp_path: Path) -> None:
@@ -3096,6 +3098,71 @@ def test_a_function_put_on_a_class_is_a_method_of_its_instances(tmp_path: Path) 
     ))
     # NOTE: attributes are kept by class, so the instance holds both names.
     assert got == {("s3:GetObject", "arn:aws:s3:::b/in/first"), ("s3:GetObject", "arn:aws:s3:::b/in/second")}
+
+
+def test_a_dict_or_list_an_attribute_holds_changes_in_place(tmp_path: Path) -> None:
+    """``self.names['k'] = v``, ``self.keys.append(v)`` and ``self.names.pop('k')`` change
+    what the instance's attribute holds, as for a variable; so do ``names.SUFFIXES[...] =``
+    and ``names.PARTS.append`` on another module's variables, which its functions read."""
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "__init__.py").write_text("")
+    (tmp_path / "lib" / "names.py").write_text(
+        "SUFFIXES = {'k': '.json'}\nPARTS = ['base']\n"
+        "def build(name):\n"
+        "    return PARTS[-1] + '/' + name + SUFFIXES.get('k', '.txt')\n"
+    )
+    got = _perms(tmp_path, (
+        "import boto3\nfrom lib import names\ns3 = boto3.client('s3')\n"
+        "class Store:\n"
+        "    def __init__(self):\n"
+        "        self.names = {'k': 'first'}\n"
+        "        self.keys = []\n"
+        "    def put(self, name):\n"
+        "        self.names['k'] = name\n"
+        "        self.keys.append(name + '.gz')\n"
+        "def handler(event, context):\n"
+        "    store = Store()\n"
+        "    store.put('second')\n"
+        "    s3.get_object(Bucket='item', Key=store.names.get('k', 'none'))\n"
+        "    s3.get_object(Bucket='appended', Key=store.keys[0])\n"
+        "    store.names.pop('k')\n"
+        "    s3.get_object(Bucket='popped', Key=store.names.get('k', 'none'))\n"
+        "    names.SUFFIXES['k'] = '.csv'\n"
+        "    names.PARTS.append('extra')\n"
+        "    s3.get_object(Bucket='module', Key=names.build('x'))\n"
+    ))
+    # NOTE: an instance's attributes are kept by class and a module's variables changed
+    # from a function may hold either content, so earlier values stay allowed.
+    assert got == {("s3:GetObject", f"arn:aws:s3:::{key}") for key in (
+        "item/first", "item/second", "item/none", "appended/second.gz", "popped/first", "popped/second", "popped/none",
+        "module/base/x.json", "module/base/x.csv", "module/extra/x.json", "module/extra/x.csv")}
+
+
+def test_a_module_variable_set_from_another_module_is_what_its_functions_read(tmp_path: Path) -> None:
+    """``names.PREFIX = …`` from the handler's module is read by ``names.build`` (either
+    value from then on, as after a ``global`` statement); a value that keeps growing from
+    call to call (``names.PREFIX = names.build(…)``) ends as a pattern covering every
+    round's value, so the key the third round builds is allowed."""
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "__init__.py").write_text("")
+    (tmp_path / "lib" / "names.py").write_text("PREFIX = 'p/'\ndef build(name):\n    return PREFIX + name\n")
+    got = _perms(tmp_path, (
+        "import boto3\nfrom lib import names\ns3 = boto3.client('s3')\n"
+        "def handler(event, context):\n"
+        "    names.PREFIX = 'set/'\n"
+        "    s3.get_object(Bucket='set', Key=names.build('x'))\n"
+    ))
+    assert ("s3:GetObject", "arn:aws:s3:::set/set/x") in got
+    (tmp_path / "app.py").write_text(
+        "import boto3\nfrom lib import names\ns3 = boto3.client('s3')\n"
+        "def handler(event, context):\n"
+        "    names.PREFIX = 'a'\n"
+        "    names.PREFIX = names.build('a')\n"
+        "    names.PREFIX = names.build('a')\n"
+        "    s3.get_object(Bucket='chain', Key=names.build('a'))\n"
+    )
+    policy = api.suggest([str(tmp_path / "app.py")], region="us-east-1", account="1").policy
+    assert allows(policy, "s3:GetObject", "arn:aws:s3:::chain/aaaa")
 
 
 def test_region_name_of_a_session_or_client_is_the_function_s_own_unless_given(tmp_path: Path) -> None:

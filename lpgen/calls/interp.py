@@ -77,7 +77,7 @@ SESSION_FACTORIES = {
 """botocore's and aiobotocore's sessions, whose ``create_client`` makes a client."""
 
 MAX_DEPTH = 14
-MAX_PASSES = 3
+MAX_PASSES = 4
 
 
 @dataclass
@@ -347,7 +347,14 @@ class Analyzer(BuiltinCalls):
         same again."""
         taken: list[tuple[str, str | None]] = []
         passes = 0
+        ended: list[tuple[dict[Any, Vals], dict[Any, Vals]]] = []
         while passes < MAX_PASSES:
+            if passes == MAX_PASSES - 1 and len(ended) >= 2:
+                # NOTE: the last pass runs on values that cover what later passes would add:
+                # each value that every pass so far changed.
+                _widen_store(self.heap, ended[-2][0], ended[-1][0])
+                _widen_store(self.global_writes, ended[-2][1], ended[-1][1])
+            ended.append((dict(self.heap), dict(self.global_writes)))
             passes += 1
             self.heap.start_pass()
             self.global_writes.start_pass()
@@ -682,15 +689,11 @@ class Analyzer(BuiltinCalls):
     def _st_expr(self, s: ast.Expr, frame: Frame) -> None:
         self.ev(s.value, frame)
         call = s.value
-        if (
-            isinstance(call, ast.Call)
-            and isinstance(call.func, ast.Attribute)
-            and isinstance(call.func.value, ast.Name)
-        ):
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and _is_place(call.func.value):
             if call.func.attr == "update":
-                self._dict_update(call.func.value.id, call, frame)
+                self._dict_update(call.func.value, call, frame)
             elif call.func.attr in ("append", "add", "insert", "extend") and call.args:
-                self._seq_add(call.func.value.id, call.func.attr, call.args[-1], frame)
+                self._seq_add(call.func.value, call.func.attr, call.args[-1], frame)
 
     def _st_assign(self, s: ast.Assign, frame: Frame) -> None:
         value = self.ev(s.value, frame)
@@ -1295,8 +1298,8 @@ class Analyzer(BuiltinCalls):
                 type(v) is Builtin and v.name == "os.environ" for v in self.ev(base, frame)
             ):
                 self.env_write(keys, value)
-            elif isinstance(base, ast.Name):
-                self._dict_set(base.id, keys, value, frame)
+            elif _is_place(base):
+                self._dict_set(base, keys, value, frame)
         elif isinstance(target, ast.Starred):
             self.assign(target.value, UNKNOWN_VALS, frame)
 
@@ -1344,17 +1347,56 @@ class Analyzer(BuiltinCalls):
                 if value:
                     self.heap.add((id(obj.node), name), value)
             elif isinstance(obj, Module) and obj.project:
+                # NOTE: as a ``global`` statement's write: the module's functions may read
+                # either value from now on.
+                state = self.modules.get(obj.name)
+                if state is not None:
+                    state.env[name] = join(state.env.get(name, ()), value)
                 self.global_writes.add((obj.name, name), value)
 
-    def _dict_set(self, name: str, keys: Vals, value: Vals, frame: Frame) -> None:
+    def _held(self, place: ast.expr, frame: Frame) -> Vals | None:
+        """What a variable, or an attribute of a module, instance or class (``names.CACHE``,
+        ``self.routes``), holds, for a change in place to it (see ``_store_held``); None for
+        any other expression."""
+        if isinstance(place, ast.Name):
+            name = place.id
+            in_module = name not in frame.locals and name in frame.module.env and not frame.is_module
+            return frame.module.env[name] if in_module else frame.locals.get(name)
+        if isinstance(place, ast.Attribute) and _is_place(place.value):
+            return self.ev(place, frame)
+        return None
+
+    def _store_held(self, place: ast.expr, updated: Vals, frame: Frame) -> None:
+        """``place`` (see ``_held``) now holds ``updated``. A module's variable written from a
+        function stays written in later passes; an instance's or class's attribute joins
+        what it held (attributes are kept by class)."""
+        if isinstance(place, ast.Name):
+            name = place.id
+            if name not in frame.locals and name in frame.module.env and not frame.is_module:
+                frame.module.env[name] = join(frame.module.env[name], updated)
+                self.global_writes.add((frame.module.name, name), updated)
+            else:
+                frame.locals[name] = updated
+                _note_change(frame, name)
+            return
+        assert isinstance(place, ast.Attribute)
+        for obj in self.ev(place.value, frame):
+            if isinstance(obj, Module) and obj.project:
+                # NOTE: as a change to the module's own variable (a dict or list changed in place).
+                state = self.modules.get(obj.name)
+                if state is not None:
+                    state.env[place.attr] = join(state.env.get(place.attr, ()), updated)
+                self.global_writes.add((obj.name, place.attr), updated)
+            else:
+                self.set_attribute((obj,), place.attr, updated)
+
+    def _dict_set(self, place: ast.expr, keys: Vals, value: Vals, frame: Frame) -> None:
         """``d[k] = v`` on a dict: the dict now has that key (a request built piecewise).
 
         A key that is not known goes in as ``*``, which any key reads back: caches such as
         ``_clients[name] = boto3.client(name)`` and routers that decorators fill
-        (``ROUTES[name] = fn``) give what went in. A module's dict written from a function
-        stays written in later passes."""
-        in_module = name not in frame.locals and name in frame.module.env and not frame.is_module
-        current = frame.module.env[name] if in_module else frame.locals.get(name)
+        (``ROUTES[name] = fn``) give what went in."""
+        current = self._held(place, frame)
         if not current or not any(isinstance(d, DictV) for d in current):
             return
         names = strings(keys)
@@ -1368,29 +1410,24 @@ class Analyzer(BuiltinCalls):
             else:
                 items = [(k, v) for k, v in d.items if k != "*"] + [("*", join(d.get("*") or (), value))]
                 updated.append(DictV(tuple(items), True))
-        if in_module:
-            frame.module.env[name] = tuple(updated)
-            self.global_writes.add((frame.module.name, name), tuple(updated))
-        else:
-            frame.locals[name] = tuple(updated)
-            _note_change(frame, name)
+        self._store_held(place, tuple(updated), frame)
 
-    def _seq_add(self, name: str, method: str, arg: ast.expr, frame: Frame) -> None:
-        """``items.append(x)`` on a local list: the list may now hold ``x`` (kept homogeneous)."""
-        current = frame.locals.get(name)
+    def _seq_add(self, place: ast.expr, method: str, arg: ast.expr, frame: Frame) -> None:
+        """``items.append(x)`` on a list: the list may now hold ``x`` (kept homogeneous)."""
+        current = self._held(place, frame)
         if not current or not any(isinstance(v, SeqV) for v in current):
             return
         value = self.ev(arg, frame)
         added = self.iterate(value, frame, arg) if method == "extend" else value
-        frame.locals[name] = tuple(
+        self._store_held(place, tuple(
             SeqV((join(*v.items, added),), True) if isinstance(v, SeqV) else v for v in current
-        )
-        _note_change(frame, name)
+        ), frame)
 
     def list_pop(self, seq: SeqV, args: list[Vals], node: Any, frame: Frame | None) -> Vals:
         """``parts.pop()`` or ``parts.pop(i)``: the item taken (``arn.split("/").pop()``, the
-        last part); a local list no longer holds it. An index not known, or a list whose
-        length is not known, gives an unknown item and leaves the list unknown."""
+        last part); the list a variable or attribute holds no longer holds it. An index not
+        known, or a list whose length is not known, gives an unknown item and leaves the
+        list unknown."""
         items = seq.items
         index = _known_index(args[0]) if args else -1
         if seq.homogeneous:
@@ -1398,49 +1435,41 @@ class Analyzer(BuiltinCalls):
         taken: Vals = UNKNOWN_VALS
         if items and index is not None and -len(items) <= index < len(items) and (index in (0, -1) or not seq.open):
             taken = items[index % len(items)]
-        target = node.func.value if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) else None
-        if frame is not None and isinstance(target, ast.Name):
-            self._replace_held(target.id, seq, (_list_rest(seq, index),), frame)
+        if frame is not None and isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            self._replace_held(node.func.value, seq, (_list_rest(seq, index),), frame)
         return taken
 
     def dict_change(self, d: DictV, method: str, args: list[Vals], node: Any, frame: Frame | None) -> None:
         """What ``d.pop(k)``, ``d.setdefault(k, v)``, ``d.popitem()`` and ``d.clear()`` do to
-        the dict a name holds: a known key goes (or comes in); see ``_dict_after``."""
-        target = node.func.value if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) else None
-        if frame is not None and isinstance(target, ast.Name):
-            self._replace_held(target.id, d, _dict_after(d, method, args), frame)
+        the dict a variable or attribute holds: a known key goes (or comes in); see
+        ``_dict_after``."""
+        if frame is not None and isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            self._replace_held(node.func.value, d, _dict_after(d, method, args), frame)
 
-    def _replace_held(self, name: str, old: V, new: Vals, frame: Frame) -> None:
-        """The dict or list ``old`` that the local or module variable ``name`` holds is now
-        ``new`` (changed in place: ``d.pop(k)``, ``del items[0]``)."""
-        in_module = name not in frame.locals and name in frame.module.env and not frame.is_module
-        current = frame.module.env[name] if in_module else frame.locals.get(name)
+    def _replace_held(self, place: ast.expr, old: V, new: Vals, frame: Frame) -> None:
+        """The dict or list ``old`` that ``place`` holds (see ``_held``) is now ``new``
+        (changed in place: ``d.pop(k)``, ``del items[0]``)."""
+        current = self._held(place, frame)
         if not current or all(v is not old for v in current):
             return
-        updated = vals(*(x for v in current for x in (new if v is old else (v,))))
-        if in_module:
-            frame.module.env[name] = updated
-            self.global_writes.add((frame.module.name, name), updated)
-        else:
-            frame.locals[name] = updated
-            _note_change(frame, name)
+        self._store_held(place, vals(*(x for v in current for x in (new if v is old else (v,)))), frame)
 
     def _st_delete(self, s: ast.Delete, frame: Frame) -> None:
-        """``del d[k]`` and ``del items[i]``: the dict or list a name holds loses the item."""
+        """``del d[k]`` and ``del items[i]``: the dict or list a variable or attribute holds
+        loses the item."""
         for t in s.targets:
-            if not (isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)):
+            if not isinstance(t, ast.Subscript):
                 continue
-            name = t.value.id
-            for v in self.lookup_name(name, frame):
+            for v in self._held(t.value, frame) or ():
                 if isinstance(v, DictV):
-                    self._replace_held(name, v, _dict_after(v, "pop", [self.ev(t.slice, frame)]), frame)
+                    self._replace_held(t.value, v, _dict_after(v, "pop", [self.ev(t.slice, frame)]), frame)
                 elif isinstance(v, SeqV):
                     index = None if isinstance(t.slice, ast.Slice) else _known_index(self.ev(t.slice, frame))
-                    self._replace_held(name, v, (_list_rest(v, index),), frame)
+                    self._replace_held(t.value, v, (_list_rest(v, index),), frame)
 
-    def _dict_update(self, name: str, call: ast.Call, frame: Frame) -> None:
-        """``d.update(other, k=v)`` on a local dict."""
-        current = frame.locals.get(name)
+    def _dict_update(self, place: ast.expr, call: ast.Call, frame: Frame) -> None:
+        """``d.update(other, k=v)`` on a dict a variable or attribute holds."""
+        current = self._held(place, frame)
         if not current or not any(isinstance(d, DictV) for d in current):
             return
         add: list[tuple[str, Vals]] = []
@@ -1458,12 +1487,11 @@ class Analyzer(BuiltinCalls):
             else:
                 add.append((kw.arg, self.ev(kw.value, frame)))
         keys = {k for k, _ in add}
-        frame.locals[name] = tuple(
+        self._store_held(place, tuple(
             DictV(tuple((k, v) for k, v in d.items if k not in keys) + tuple(add), d.open or open_)
             if isinstance(d, DictV) else d
             for d in current
-        )
-        _note_change(frame, name)
+        ), frame)
 
     def define_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, frame: Frame) -> None:
         """Bind a ``def``; decorators from the project are remembered as wrappers."""
@@ -3056,24 +3084,49 @@ def _widen_growing(once: dict[str, Vals], frame: Frame) -> bool:
         texts = [v.pattern for v in now if type(v) is Str]
         dicts = [v for v in now if isinstance(v, DictV)]
         if len(texts) > 1 or dicts:
-            kept = [v for v in now if type(v) is not Str and not isinstance(v, DictV)]
-            frame.locals[name] = vals(*kept, *((Str(cover(texts)),) if texts else ()), *((_covering_dict(dicts),) if dicts else ()))
+            frame.locals[name] = _covering(now)
             widened = widened or len(texts) > 1 or any(d not in before for d in dicts)
     return widened
 
 
-def _covering_dict(dicts: list[DictV]) -> DictV:
-    """One dict for a loop's dicts (a request or a cache it keeps changing): every key, each
-    with one pattern covering its texts."""
-    keys: dict[str, list[V]] = {}
+def _covering(now: Vals) -> Vals:
+    """``now`` with its texts as one pattern covering them and its dicts as one dict."""
+    texts = [v.pattern for v in now if type(v) is Str]
+    dicts = [v for v in now if isinstance(v, DictV)]
+    kept = [v for v in now if type(v) is not Str and not isinstance(v, DictV)]
+    return vals(*kept, *((Str(cover(texts)),) if texts else ()), *_covering_dicts(dicts))
+
+
+def _widen_store(store: _Store, earlier: dict[Any, Vals], before: dict[Any, Vals]) -> None:
+    """Each value of ``store`` that changed in the last two passes (from ``earlier`` to
+    ``before``, the ends of the passes before them, and from ``before`` to now) becomes one
+    covering its alternatives (see ``_covering``): what a pass writes from what an earlier
+    one wrote (``PREFIX = build(PREFIX)`` in a function) stops growing."""
+    for key, now in list(dict.items(store)):
+        old, older = before.get(key), earlier.get(key)
+        if old is not None and older is not None and now != old != older:
+            dict.__setitem__(store, key, _covering(now))
+
+
+def _covering_dicts(dicts: list[DictV]) -> tuple[DictV, ...]:
+    """One dict for each set of keys among a loop's dicts (a request or a cache it keeps
+    changing), each key with one pattern covering its texts: a key only some of the dicts
+    have stays missing from the others (``d.get(k, default)`` still gives the default)."""
+    groups: dict[frozenset[str], list[DictV]] = {}
     for d in dicts:
-        for k, v in d.items:
-            keys.setdefault(k, []).extend(v)
-    items = []
-    for k, held in keys.items():
-        texts = [v.pattern for v in held if type(v) is Str]
-        items.append((k, vals(*(v for v in held if type(v) is not Str), *((Str(cover(texts)),) if texts else ()))))
-    return DictV(tuple(items), any(d.open for d in dicts))
+        groups.setdefault(frozenset(k for k, _ in d.items), []).append(d)
+    out = []
+    for group in groups.values():
+        keys: dict[str, list[V]] = {}
+        for d in group:
+            for k, v in d.items:
+                keys.setdefault(k, []).extend(v)
+        items = []
+        for k, held in keys.items():
+            texts = [v.pattern for v in held if type(v) is Str]
+            items.append((k, vals(*(v for v in held if type(v) is not Str), *((Str(cover(texts)),) if texts else ()))))
+        out.append(DictV(tuple(items), any(d.open for d in group)))
+    return tuple(out)
 
 
 def _decorator_names(node: Any) -> set[str]:
@@ -3421,6 +3474,14 @@ def _with_affix(value: Vals, method: str, literal: str) -> Vals:
             elif "*" in pattern and literal.endswith(known):
                 out.append(Str(squash(pattern[: len(pattern) - len(known) - 1] + "*" + literal)))
     return vals(*out) or value
+
+
+def _is_place(expr: ast.expr) -> bool:
+    """A variable or a chain of attributes of one (``CACHE``, ``self.routes``,
+    ``names.PARTS``): what a change in place writes back to (no call in it runs twice)."""
+    while isinstance(expr, ast.Attribute):
+        expr = expr.value
+    return isinstance(expr, ast.Name)
 
 
 def _known_index(given: Vals) -> int | None:
