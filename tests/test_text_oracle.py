@@ -1,7 +1,8 @@
 """Property-based oracle for the text operations names are built with: a key computed by a
 random chain of ``str`` and list operations (split with a limit, partition, slices,
-``sorted``, ``reversed``, ``join``, ``format``, ``%``, ``os.path``) from literals and a part
-of the event. Python computes the key for one event; the policy lpgen suggests, which holds
+``sorted``, ``reversed``, ``join``, ``format``, ``%`` with a tuple or a dict, ``*``,
+padding, ``os.path``, ``re.sub``/``re.split``, ``map``/``filter``, ``find``-bounded slices)
+from literals and a part of the event. Python computes the key for one event; the policy lpgen suggests, which holds
 for every event, must allow the call on that key.
 
 The normal run checks 300 chains; ``HYPOTHESIS_PROFILE=bench`` checks 3,000.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 from pathlib import Path
 from urllib.parse import quote, unquote_plus, urlparse
 
@@ -97,6 +99,38 @@ def texts(draw: st.DrawFn, depth: int = 0) -> str:
         f"{inner}.encode().decode()",
         f"('%s-%d' % ({inner}, {n}))",
         f"'{{:>4}}'.format({inner})",
+        f"('%(a)s/%(b)s' % {{'a': {inner}, 'b': {other}}})",
+        f"({inner} * {n})",
+        f"{inner}.ljust(5, '_')",
+        f"{inner}.rjust(5)",
+        f"{inner}.center(6, '-')",
+        f"{inner}.swapcase()",
+        f"{inner}.casefold()",
+        f"'{{0}}-{{0}}'.format({inner})",
+        f"'{{}}/{{}}'.format(*[{inner}, {other}])",
+        f"{sep}.join(map(str.upper, [{inner}, {other}]))",
+        f"{sep}.join(map(str, [{inner}, {n}]))",
+        f"{inner}[:{inner}.find('/')]",
+        f"{inner}[{inner}.rfind('-') + 1:]",
+        f"{inner}[:len({inner}) - 1]",
+        f"str(len({inner}))",
+        f"re.sub('a+', 'b', {inner})",
+        f"re.sub(r'[/.]', '-', {inner})",
+        f"re.split('/', {inner})[{i}]",
+        f"{inner}.expandtabs()",
+        f"{inner}.translate(str.maketrans('ab', 'ba'))",
+        f"(({inner}) if len({other}) > 2 else {other})",
+        f"min({inner}, {other})",
+        f"max([{inner}, {other}, 'b'])",
+        f"'/'.join(filter(None, [{inner}, '', {other}]))",
+        f"'/'.join(p.strip('.') for p in {inner}.split('/'))",
+        f"'/'.join(list(dict.fromkeys([{inner}, {other}])))",
+        f"''.join(sorted(set({inner})))",
+        f"({inner}).join(['x', 'y'])",
+        f"{inner}.replace({other}, 'r')",
+        f"str.lower({inner})",
+        f"str({inner}).upper()",
+        f"({inner}.splitlines()[0] if {inner} else 'e')",
     ]))
 
 
@@ -108,14 +142,14 @@ def test_a_key_built_from_text_operations_is_allowed_for_any_event(
     event = {"x": x, "y": y}
     try:
         key = eval(expression, {"os": os, "posixpath": posixpath, "event": event, "NAME": name, "urlparse": urlparse,
-                                "quote": quote, "unquote_plus": unquote_plus})  # noqa: S307 - the test's own expression
+                                "quote": quote, "unquote_plus": unquote_plus, "re": re})  # noqa: S307 - the test's own expression
     except (IndexError, ValueError):
         assume(False)
     assume("*" not in key)
     folder = Path(tmp_path_factory.getbasetemp()) / "text-oracle"
     folder.mkdir(exist_ok=True)
     source = (
-        "import os, posixpath\nfrom urllib.parse import quote, unquote_plus, urlparse\nimport boto3\n"
+        "import os, posixpath, re\nfrom urllib.parse import quote, unquote_plus, urlparse\nimport boto3\n"
         f"NAME = {name!r}\n"
         "def handler(event, context):\n"
         f"    boto3.client('s3').get_object(Bucket='oracle-bucket', Key={expression})\n"
