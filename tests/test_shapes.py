@@ -3165,6 +3165,43 @@ def test_a_module_variable_set_from_another_module_is_what_its_functions_read(tm
     assert allows(policy, "s3:GetObject", "arn:aws:s3:::chain/aaaa")
 
 
+def test_a_list_changed_in_place_gives_its_new_items(tmp_path: Path) -> None:
+    """``sort()``, ``reverse()``, ``remove(x)``, ``items[i] = v``, a slice assigned and an
+    inner list changed through its container (``jobs[0].append(x)``, ``cfg["keys"].append``)
+    change what the list gives; each kept the old items, so the key the code used was
+    denied. ``[x] * 2`` and ``"ab" * 2`` repeat what is known."""
+    got = _perms(tmp_path, (
+        "import boto3\ns3 = boto3.client('s3')\n"
+        "def handler(event, context):\n"
+        "    a = ['b', 'a']\n"
+        "    a.sort()\n"
+        "    s3.get_object(Bucket='sort', Key=a[0])\n"
+        "    b = ['a', 'b']\n"
+        "    b.reverse()\n"
+        "    s3.get_object(Bucket='reverse', Key=b[0])\n"
+        "    c = ['a', 'b']\n"
+        "    c.remove('a')\n"
+        "    s3.get_object(Bucket='remove', Key=c[0])\n"
+        "    d = ['a', 'b']\n"
+        "    d[0] = 'z'\n"
+        "    s3.get_object(Bucket='item', Key=d[0])\n"
+        "    e = ['a', 'b']\n"
+        "    e[0:1] = ['s']\n"
+        "    s3.get_object(Bucket='slice', Key=e[0])\n"
+        "    jobs = [['x']]\n"
+        "    jobs[0].append('y')\n"
+        "    s3.get_object(Bucket='nested', Key=jobs[0][-1])\n"
+        "    cfg = {'keys': ['x']}\n"
+        "    cfg['keys'].append('y')\n"
+        "    s3.get_object(Bucket='in-dict', Key=cfg['keys'][-1])\n"
+        "    s3.get_object(Bucket='repeat', Key=(['p', 'q'] * 2)[2] + '-' * 2 + 'ab' * 2)\n"
+    ))
+    # NOTE: after remove() or an append the order is not followed: any item may come first.
+    assert got == {("s3:GetObject", f"arn:aws:s3:::{key}") for key in (
+        "sort/a", "reverse/b", "remove/a", "remove/b", "item/z", "slice/a", "slice/b", "slice/s",
+        "nested/x", "nested/y", "in-dict/x", "in-dict/y", "repeat/p--abab")}
+
+
 def test_region_name_of_a_session_or_client_is_the_function_s_own_unless_given(tmp_path: Path) -> None:
     """``boto3.session.Session().region_name`` and ``client.meta.region_name`` are the
     function's Region when none is given, the given one otherwise: ARNs built from them

@@ -282,6 +282,17 @@ def _reordered(name: str, seq: SeqV, kwargs: dict[str, Vals]) -> SeqV:
     return SeqV(tuple(seq.items[i] for i in order))
 
 
+def _list_after(seq: SeqV, method: str, kwargs: dict[str, Vals]) -> SeqV:
+    """A list after ``sort()``, ``reverse()``, ``remove(x)`` or ``clear()`` in place: its
+    items in their new order when that is known (as ``sorted``/``reversed`` give it), else
+    one item standing for every item (``remove`` leaves some of them, in order)."""
+    if method == "clear":
+        return SeqV(())
+    if method == "remove":
+        return SeqV((join(*seq.items),), True) if seq.items and not seq.homogeneous else seq
+    return _reordered("sorted" if method == "sort" else "reversed", seq, kwargs)
+
+
 def url_parts(name: str, s: str) -> tuple[str, ...]:
     """``urllib.parse.urlparse`` (or ``urlsplit``) of a URL pattern (``s3://bucket/in/*``).
 
@@ -383,6 +394,9 @@ class BuiltinCalls(BotoCalls):
         raise NotImplementedError
 
     def dict_change(self, d: DictV, method: str, args: list[Vals], node: Any, frame: Frame | None) -> None:
+        raise NotImplementedError
+
+    def list_change(self, seq: SeqV, after: SeqV, node: Any, frame: Frame | None) -> None:
         raise NotImplementedError
 
     def set_attribute(self, objs: Vals, name: str, value: Vals) -> None:
@@ -767,6 +781,9 @@ class BuiltinCalls(BotoCalls):
             return (Str("*"),) if method in STR_RESULTS else (Unknown(f"str.{method}()"),)
         if isinstance(obj, SeqV) and method == "pop" and not kwargs:
             return self.list_pop(obj, args, node, frame)
+        if isinstance(obj, SeqV) and method in ("sort", "reverse", "remove", "clear"):
+            self.list_change(obj, _list_after(obj, method, kwargs), node, frame)
+            return NONE_VALS
         if isinstance(obj, DictV):
             if method in ("get", "setdefault", "pop") and args:
                 found: list[V] = []

@@ -78,6 +78,8 @@ SESSION_FACTORIES = {
 
 MAX_DEPTH = 14
 MAX_PASSES = 4
+MAX_REPEAT = 64
+"""``text * n`` for a larger ``n`` is not followed (the text is unknown)."""
 
 
 @dataclass
@@ -1299,7 +1301,7 @@ class Analyzer(BuiltinCalls):
             ):
                 self.env_write(keys, value)
             elif _is_place(base):
-                self._dict_set(base, keys, value, frame)
+                self._dict_set(base, keys, value, frame, whole=isinstance(target.slice, ast.Slice))
         elif isinstance(target, ast.Starred):
             self.assign(target.value, UNKNOWN_VALS, frame)
 
@@ -1362,7 +1364,7 @@ class Analyzer(BuiltinCalls):
             name = place.id
             in_module = name not in frame.locals and name in frame.module.env and not frame.is_module
             return frame.module.env[name] if in_module else frame.locals.get(name)
-        if isinstance(place, ast.Attribute) and _is_place(place.value):
+        if isinstance(place, (ast.Attribute, ast.Subscript)) and _is_place(place):
             return self.ev(place, frame)
         return None
 
@@ -1379,6 +1381,10 @@ class Analyzer(BuiltinCalls):
                 frame.locals[name] = updated
                 _note_change(frame, name)
             return
+        if isinstance(place, ast.Subscript):
+            # NOTE: an item of a dict or list (``jobs[0].append(x)``) is written back into it.
+            self._dict_set(place.value, self.ev(place.slice, frame), updated, frame)
+            return
         assert isinstance(place, ast.Attribute)
         for obj in self.ev(place.value, frame):
             if isinstance(obj, Module) and obj.project:
@@ -1390,19 +1396,29 @@ class Analyzer(BuiltinCalls):
             else:
                 self.set_attribute((obj,), place.attr, updated)
 
-    def _dict_set(self, place: ast.expr, keys: Vals, value: Vals, frame: Frame) -> None:
+    def _dict_set(self, place: ast.expr, keys: Vals, value: Vals, frame: Frame, whole: bool = False) -> None:
         """``d[k] = v`` on a dict: the dict now has that key (a request built piecewise).
 
         A key that is not known goes in as ``*``, which any key reads back: caches such as
         ``_clients[name] = boto3.client(name)`` and routers that decorators fill
-        (``ROUTES[name] = fn``) give what went in."""
+        (``ROUTES[name] = fn``) give what went in. ``items[i] = v`` on a list replaces the
+        item when the index and the list are known item by item, else the list may hold
+        ``v`` anywhere; ``whole`` says ``value`` replaces a slice (its items go in)."""
         current = self._held(place, frame)
-        if not current or not any(isinstance(d, DictV) for d in current):
+        if not current or not any(isinstance(d, (DictV, SeqV)) for d in current):
             return
         names = strings(keys)
+        index = None if whole else _known_index(keys)
         updated: list[V] = []
         for d in current:
-            if not isinstance(d, DictV):
+            if isinstance(d, SeqV):
+                n = len(d.items)
+                if index is not None and not d.homogeneous and not d.open and -n <= index < n:
+                    updated.append(SeqV(d.items[:index % n] + (value,) + d.items[index % n + 1:], fields=d.fields))
+                else:
+                    added = self.iterate(value, frame, place) if whole else value
+                    updated.append(SeqV((join(*d.items, added),), True))
+            elif not isinstance(d, DictV):
                 updated.append(d)
             elif len(names) == 1 and "*" not in names[0]:
                 items = [(k, v) for k, v in d.items if k != names[0]] + [(names[0], value)]
@@ -1438,6 +1454,12 @@ class Analyzer(BuiltinCalls):
         if frame is not None and isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             self._replace_held(node.func.value, seq, (_list_rest(seq, index),), frame)
         return taken
+
+    def list_change(self, seq: SeqV, after: SeqV, node: Any, frame: Frame | None) -> None:
+        """A list changed in place (``keys.sort()``, ``parts.reverse()``): the variable or
+        attribute holding it holds ``after``."""
+        if frame is not None and isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            self._replace_held(node.func.value, seq, (after,), frame)
 
     def dict_change(self, d: DictV, method: str, args: list[Vals], node: Any, frame: Frame | None) -> None:
         """What ``d.pop(k)``, ``d.setdefault(k, v)``, ``d.popitem()`` and ``d.clear()`` do to
@@ -1802,6 +1824,20 @@ class Analyzer(BuiltinCalls):
                 for b in right:
                     if isinstance(a, DictV) and isinstance(b, DictV):
                         out.append(DictV(tuple({**dict(a.items), **dict(b.items)}.items()), a.open or b.open))
+                    else:
+                        out.append(Unknown())
+        elif isinstance(op, ast.Mult):
+            # NOTE: ``"-" * 3`` or ``[x] * 2``: a pattern repeated matches the texts repeated.
+            for a in left:
+                for b in right:
+                    text, times = (a, b) if isinstance(b, Const) else (b, a)
+                    n = times.value if isinstance(times, Const) and type(times.value) is int else None
+                    if n is None or not 0 <= n <= MAX_REPEAT:
+                        out.append(Unknown())
+                    elif isinstance(text, Str):
+                        out.append(Str(squash(text.pattern * n)))
+                    elif isinstance(text, SeqV) and not text.homogeneous and not text.open:
+                        out.append(SeqV(text.items * n))
                     else:
                         out.append(Unknown())
         elif isinstance(op, ast.Mod):
@@ -3477,9 +3513,12 @@ def _with_affix(value: Vals, method: str, literal: str) -> Vals:
 
 
 def _is_place(expr: ast.expr) -> bool:
-    """A variable or a chain of attributes of one (``CACHE``, ``self.routes``,
-    ``names.PARTS``): what a change in place writes back to (no call in it runs twice)."""
-    while isinstance(expr, ast.Attribute):
+    """A variable, or a chain of attributes and items of one with constant or variable
+    keys (``CACHE``, ``self.routes``, ``names.PARTS``, ``jobs[0]``, ``config["keys"]``): what
+    a change in place writes back to (no call in it runs twice)."""
+    while isinstance(expr, (ast.Attribute, ast.Subscript)):
+        if isinstance(expr, ast.Subscript) and not isinstance(expr.slice, (ast.Constant, ast.Name)):
+            return False
         expr = expr.value
     return isinstance(expr, ast.Name)
 
