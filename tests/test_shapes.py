@@ -3202,6 +3202,38 @@ def test_a_list_changed_in_place_gives_its_new_items(tmp_path: Path) -> None:
         "nested/x", "nested/y", "in-dict/x", "in-dict/y", "repeat/p--abab")}
 
 
+def test_a_change_through_one_name_is_seen_through_the_others(tmp_path: Path) -> None:
+    """``params = request`` then ``params["Key"] = k`` changes ``request`` too (one object),
+    as do changes to a dict an instance was given, through the instance or the name; a
+    copy (``BASE.copy()``, ``dict(BASE)``) is another object, which the change leaves alone."""
+    got = _perms(tmp_path, (
+        "import boto3\ns3 = boto3.client('s3')\nBASE = {'Bucket': 'base', 'Key': 'k0'}\n"
+        "class Holder:\n"
+        "    def __init__(self, d):\n"
+        "        self.d = d\n"
+        "def handler(event, context):\n"
+        "    request = {'Bucket': 'alias', 'Key': 'old'}\n"
+        "    params = request\n"
+        "    params['Key'] = 'new'\n"
+        "    s3.get_object(**request)\n"
+        "    names = ['x']\n"
+        "    more = names\n"
+        "    more.append('y')\n"
+        "    s3.get_object(Bucket='list', Key=names[-1])\n"
+        "    cfg = {'k': 'first'}\n"
+        "    holder = Holder(cfg)\n"
+        "    holder.d['k'] = 'second'\n"
+        "    s3.get_object(Bucket='held', Key=cfg['k'])\n"
+        "    copy = BASE.copy()\n"
+        "    copy['Key'] = 'k1'\n"
+        "    s3.get_object(**copy)\n"
+        "    s3.get_object(Bucket='after', Key=BASE['Key'])\n"
+    ))
+    # NOTE: the other names may hold either content (the change is joined there).
+    assert got == {("s3:GetObject", f"arn:aws:s3:::{key}") for key in (
+        "alias/old", "alias/new", "list/x", "list/y", "held/first", "held/second", "base/k1", "after/k0")}
+
+
 def test_region_name_of_a_session_or_client_is_the_function_s_own_unless_given(tmp_path: Path) -> None:
     """``boto3.session.Session().region_name`` and ``client.meta.region_name`` are the
     function's Region when none is given, the given one otherwise: ARNs built from them

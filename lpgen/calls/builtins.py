@@ -282,6 +282,16 @@ def _reordered(name: str, seq: SeqV, kwargs: dict[str, Vals]) -> SeqV:
     return SeqV(tuple(seq.items[i] for i in order))
 
 
+def _copied(v: V) -> V:
+    """A new dict or list holding what ``v`` holds (``d.copy()``): changes in place to one
+    do not reach the other (see ``Analyzer._share_change``, which goes by identity)."""
+    if isinstance(v, DictV):
+        return DictV(v.items, v.open)
+    if isinstance(v, SeqV):
+        return SeqV(v.items, v.homogeneous, v.open, v.fields)
+    return v
+
+
 def _list_after(seq: SeqV, method: str, kwargs: dict[str, Vals]) -> SeqV:
     """A list after ``sort()``, ``reverse()``, ``remove(x)`` or ``clear()`` in place: its
     items in their new order when that is known (as ``sorted``/``reversed`` give it), else
@@ -562,8 +572,9 @@ class BuiltinCalls(BotoCalls):
         if name in ("typing.cast", "typing_extensions.cast"):
             return args[1] if len(args) > 1 else UNKNOWN_VALS
         if name in ("copy.copy", "copy.deepcopy"):
-            # NOTE: a copy holds what the original holds (a request's options copied and filled).
-            return args[0] if args else UNKNOWN_VALS
+            # NOTE: a copy holds what the original holds (a request's options copied and
+            # filled); a new object, which a change to the original does not reach.
+            return tuple(_copied(v) for v in args[0]) if args else UNKNOWN_VALS
         if name in ("urllib.parse.quote", "urllib.parse.quote_plus"):
             # NOTE: the known parts encoded, the unknown ones left unknown (a query value).
             from urllib.parse import quote, quote_plus
@@ -815,7 +826,9 @@ class BuiltinCalls(BotoCalls):
             if method == "keys":
                 return (SeqV(tuple((Str(k),) for k, _ in obj.items)),)
             if method == "copy":
-                return (obj,)
+                return (_copied(obj),)
+        if isinstance(obj, SeqV) and method == "copy":
+            return (_copied(obj),)
         if isinstance(obj, Response) and method == "get" and args:
             out2: list[V] = []
             for k in strings(args[0]):

@@ -257,6 +257,8 @@ class _Store(dict):  # type: ignore[type-arg]
         self.read: set[Any] = set()
         self.read_all = False
         self.stale = False
+        self.holding: dict[int, dict[Any, None]] = {}
+        """per dict or list added (by ``id``): the keys it was added under."""
 
     def start_pass(self) -> None:
         self.read = set()
@@ -278,6 +280,18 @@ class _Store(dict):  # type: ignore[type-arg]
             if self.read_all or key in self.read:
                 self.stale = True
             super().__setitem__(key, new)
+        fresh: dict[V, V] = {v: v for v in value if isinstance(v, (DictV, SeqV))}
+        if fresh:
+            if any(fresh.get(v, v) is not v for v in new):
+                # NOTE: of equal dicts and lists the newest objects are kept: a change in place
+                # finds the other holders of what it changes by identity (Analyzer._share_change).
+                super().__setitem__(key, tuple(fresh.get(v, v) for v in new))
+            for v in fresh:
+                self.holding.setdefault(id(v), {})[key] = None
+
+    def holders(self, value: V) -> list[Any]:
+        """The keys holding this very object (a dict or list)."""
+        return [k for k in self.holding.get(id(value), ()) if _holds_object(dict.get(self, k, ()), value)]
 
 
 class Analyzer(BuiltinCalls):
@@ -379,6 +393,7 @@ class Analyzer(BuiltinCalls):
         side = Analyzer(self.project, self.env, self.scope, parameters=self.environment.parameters)
         side.env_complete = self.env_complete
         side.heap.update(self.heap)
+        side.heap.holding = self.heap.holding
         side.global_writes.update(self.global_writes)
         side.environment.written.update(self.environment.written)
         side.parsed = self.parsed
@@ -1396,6 +1411,34 @@ class Analyzer(BuiltinCalls):
             else:
                 self.set_attribute((obj,), place.attr, updated)
 
+    def _share_change(self, old: V, new: Vals, place: ast.expr, frame: Frame) -> None:
+        """A dict or list changed in place through ``place`` is the same object wherever
+        else it is held (``params = request`` before ``params["Key"] = k``; an instance given
+        the dict): each other variable of this function and those enclosing it, variable of
+        its module and attribute holding ``old`` may now hold ``new`` too.
+
+        By identity: an equal value held by chance (another empty dict) is not the same.
+        An attribute keeps the newest of equal values it is given (``_Store.add``), so one
+        made again in a later pass is still found."""
+        if len(new) == 1 and new[0] is old:
+            return
+        skip = place.id if isinstance(place, ast.Name) else None
+        f: Frame | None = frame
+        while f is not None:
+            for name, held in f.locals.items():
+                if name != skip and _holds_object(held, old):
+                    f.locals[name] = join(held, new)
+                    _note_change(f, name)
+            f = f.closure
+        env = frame.module.env
+        if env is not frame.locals:
+            for name, held in env.items():
+                if name != skip and _holds_object(held, old):
+                    env[name] = join(held, new)
+                    self.global_writes.add((frame.module.name, name), new)
+        for key in self.heap.holders(old):
+            self.heap.add(key, new)
+
     def _dict_set(self, place: ast.expr, keys: Vals, value: Vals, frame: Frame, whole: bool = False) -> None:
         """``d[k] = v`` on a dict: the dict now has that key (a request built piecewise).
 
@@ -1427,6 +1470,8 @@ class Analyzer(BuiltinCalls):
                 items = [(k, v) for k, v in d.items if k != "*"] + [("*", join(d.get("*") or (), value))]
                 updated.append(DictV(tuple(items), True))
         self._store_held(place, tuple(updated), frame)
+        for d, u in zip(current, updated):
+            self._share_change(d, (u,), place, frame)
 
     def _seq_add(self, place: ast.expr, method: str, arg: ast.expr, frame: Frame) -> None:
         """``items.append(x)`` on a list: the list may now hold ``x`` (kept homogeneous)."""
@@ -1435,9 +1480,10 @@ class Analyzer(BuiltinCalls):
             return
         value = self.ev(arg, frame)
         added = self.iterate(value, frame, arg) if method == "extend" else value
-        self._store_held(place, tuple(
-            SeqV((join(*v.items, added),), True) if isinstance(v, SeqV) else v for v in current
-        ), frame)
+        updated = tuple(SeqV((join(*v.items, added),), True) if isinstance(v, SeqV) else v for v in current)
+        self._store_held(place, updated, frame)
+        for v, u in zip(current, updated):
+            self._share_change(v, (u,), place, frame)
 
     def list_pop(self, seq: SeqV, args: list[Vals], node: Any, frame: Frame | None) -> Vals:
         """``parts.pop()`` or ``parts.pop(i)``: the item taken (``arn.split("/").pop()``, the
@@ -1475,6 +1521,7 @@ class Analyzer(BuiltinCalls):
         if not current or all(v is not old for v in current):
             return
         self._store_held(place, vals(*(x for v in current for x in (new if v is old else (v,)))), frame)
+        self._share_change(old, new, place, frame)
 
     def _st_delete(self, s: ast.Delete, frame: Frame) -> None:
         """``del d[k]`` and ``del items[i]``: the dict or list a variable or attribute holds
@@ -1509,11 +1556,14 @@ class Analyzer(BuiltinCalls):
             else:
                 add.append((kw.arg, self.ev(kw.value, frame)))
         keys = {k for k, _ in add}
-        self._store_held(place, tuple(
+        updated = tuple(
             DictV(tuple((k, v) for k, v in d.items if k not in keys) + tuple(add), d.open or open_)
             if isinstance(d, DictV) else d
             for d in current
-        ), frame)
+        )
+        self._store_held(place, updated, frame)
+        for d, u in zip(current, updated):
+            self._share_change(d, (u,), place, frame)
 
     def define_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, frame: Frame) -> None:
         """Bind a ``def``; decorators from the project are remembered as wrappers."""
@@ -3510,6 +3560,14 @@ def _with_affix(value: Vals, method: str, literal: str) -> Vals:
             elif "*" in pattern and literal.endswith(known):
                 out.append(Str(squash(pattern[: len(pattern) - len(known) - 1] + "*" + literal)))
     return vals(*out) or value
+
+
+def _holds_object(held: Vals, obj: V) -> bool:
+    """Is ``obj`` itself (not an equal value) one of ``held``?"""
+    for v in held:  # noqa: SIM110 - a loop, not any() of a generator: it runs for every variable a change scans
+        if v is obj:
+            return True
+    return False
 
 
 def _is_place(expr: ast.expr) -> bool:
