@@ -3204,8 +3204,9 @@ def test_a_list_changed_in_place_gives_its_new_items(tmp_path: Path) -> None:
 
 def test_a_change_through_one_name_is_seen_through_the_others(tmp_path: Path) -> None:
     """``params = request`` then ``params["Key"] = k`` changes ``request`` too (one object),
-    as do changes to a dict an instance was given, through the instance or the name; a
-    copy (``BASE.copy()``, ``dict(BASE)``) is another object, which the change leaves alone."""
+    as do changes to a dict an instance was given, through the instance or the name, and a
+    nested function's change to its enclosing function's list; a copy (``BASE.copy()``,
+    ``dict(BASE)``) is another object, which the change leaves alone."""
     got = _perms(tmp_path, (
         "import boto3\ns3 = boto3.client('s3')\nBASE = {'Bucket': 'base', 'Key': 'k0'}\n"
         "class Holder:\n"
@@ -3228,10 +3229,17 @@ def test_a_change_through_one_name_is_seen_through_the_others(tmp_path: Path) ->
         "    copy['Key'] = 'k1'\n"
         "    s3.get_object(**copy)\n"
         "    s3.get_object(Bucket='after', Key=BASE['Key'])\n"
+        "    keys = ['a']\n"
+        "    def add(k):\n"
+        "        keys.append(k)\n"
+        "    add('b')\n"
+        "    s3.get_object(Bucket='closure', Key=keys[-1])\n"
     ))
-    # NOTE: the other names may hold either content (the change is joined there).
+    # NOTE: the other names, and an enclosing function's variable a nested function
+    # changes, may hold either content (the change is joined there).
     assert got == {("s3:GetObject", f"arn:aws:s3:::{key}") for key in (
-        "alias/old", "alias/new", "list/x", "list/y", "held/first", "held/second", "base/k1", "after/k0")}
+        "alias/old", "alias/new", "list/x", "list/y", "held/first", "held/second", "base/k1", "after/k0",
+        "closure/a", "closure/b")}
 
 
 def test_region_name_of_a_session_or_client_is_the_function_s_own_unless_given(tmp_path: Path) -> None:

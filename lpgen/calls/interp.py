@@ -1377,8 +1377,10 @@ class Analyzer(BuiltinCalls):
         any other expression."""
         if isinstance(place, ast.Name):
             name = place.id
-            in_module = name not in frame.locals and name in frame.module.env and not frame.is_module
-            return frame.module.env[name] if in_module else frame.locals.get(name)
+            owner = _owner(frame, name)
+            if owner is not None:
+                return owner.locals[name]
+            return frame.module.env.get(name) if not frame.is_module else None
         if isinstance(place, (ast.Attribute, ast.Subscript)) and _is_place(place):
             return self.ev(place, frame)
         return None
@@ -1389,12 +1391,19 @@ class Analyzer(BuiltinCalls):
         what it held (attributes are kept by class)."""
         if isinstance(place, ast.Name):
             name = place.id
-            if name not in frame.locals and name in frame.module.env and not frame.is_module:
-                frame.module.env[name] = join(frame.module.env[name], updated)
-                self.global_writes.add((frame.module.name, name), updated)
-            else:
+            owner = _owner(frame, name)
+            if owner is frame or (owner is None and frame.is_module):
                 frame.locals[name] = updated
                 _note_change(frame, name)
+            elif owner is not None:
+                # NOTE: an enclosing function's variable, changed by a function it defined
+                # (``def add(k): keys.append(k)``): either content from then on, as after a
+                # ``nonlocal`` rebinding.
+                owner.locals[name] = join(owner.locals[name], updated)
+                _note_change(owner, name)
+            elif name in frame.module.env:
+                frame.module.env[name] = join(frame.module.env[name], updated)
+                self.global_writes.add((frame.module.name, name), updated)
             return
         if isinstance(place, ast.Subscript):
             # NOTE: an item of a dict or list (``jobs[0].append(x)``) is written back into it.
@@ -3560,6 +3569,17 @@ def _with_affix(value: Vals, method: str, literal: str) -> Vals:
             elif "*" in pattern and literal.endswith(known):
                 out.append(Str(squash(pattern[: len(pattern) - len(known) - 1] + "*" + literal)))
     return vals(*out) or value
+
+
+def _owner(frame: Frame, name: str) -> Frame | None:
+    """The frame whose variable ``name`` is: this one or one it is nested in (not the
+    module's, unless this is the module's own frame)."""
+    f: Frame | None = frame
+    while f is not None:
+        if name in f.locals:
+            return f
+        f = f.closure
+    return None
 
 
 def _holds_object(held: Vals, obj: V) -> bool:
