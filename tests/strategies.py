@@ -29,6 +29,20 @@ def examples(normal: int) -> settings:
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 
+class KeyRecorder:
+    """A stand-in for boto3 in the oracles' own generated handlers: every client is this
+    recorder, and ``get_object`` notes the key it was called with."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+
+    def client(self, service: str, **_: object) -> KeyRecorder:
+        return self
+
+    def get_object(self, Bucket: str, Key: str) -> None:  # noqa: N803 - boto3's names
+        self.keys.append(Key)
+
+
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 

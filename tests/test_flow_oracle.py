@@ -22,7 +22,7 @@ from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import examples
+from strategies import KeyRecorder, examples
 
 from lpgen import api
 from lpgen.policy.evaluate import allows
@@ -234,17 +234,6 @@ def handlers(draw: st.DrawFn) -> str:
     ])
 
 
-class _Recorder:
-    def __init__(self) -> None:
-        self.keys: list[str] = []
-
-    def client(self, service: str, **_: object) -> _Recorder:
-        return self
-
-    def get_object(self, Bucket: str, Key: str) -> None:  # noqa: N803 - boto3's names
-        self.keys.append(Key)
-
-
 events = st.fixed_dictionaries({
     "x": words, "flag": st.booleans(), "items": st.lists(words, max_size=3), "pick": st.sampled_from(["a", "b"]),
 }, optional={"maybe": words, "opt": words})
@@ -253,7 +242,7 @@ events = st.fixed_dictionaries({
 @examples(200)
 @given(source=handlers(), event=events)
 def test_the_key_a_handler_builds_is_allowed_for_any_event(source: str, event: dict, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
-    recorder = _Recorder()
+    recorder = KeyRecorder()
     module = types.ModuleType("generated")
     module.__dict__["boto3"] = recorder
     code = source.replace("import boto3\n", "", 1)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import examples
+from strategies import KeyRecorder, examples
 
 from lpgen import api
 from lpgen.policy.evaluate import allows
@@ -113,24 +113,13 @@ def packages(draw: st.DrawFn) -> dict[str, str]:
     return {**LIBRARY, "app.py": app}
 
 
-class _Recorder:
-    def __init__(self) -> None:
-        self.keys: list[str] = []
-
-    def client(self, service: str, **_: object) -> _Recorder:
-        return self
-
-    def get_object(self, Bucket: str, Key: str) -> None:  # noqa: N803 - boto3's names
-        self.keys.append(Key)
-
-
 _runs = itertools.count()
 
 
 def _run(folder: Path, event: dict) -> list[str]:
     """Import the generated package from ``folder`` with the recorder as boto3, run the
     handler on ``event``; the keys it read. The modules are forgotten afterwards."""
-    recorder = _Recorder()
+    recorder = KeyRecorder()
     saved = {name: sys.modules.get(name) for name in ("boto3", "app", "lib", "lib.names", "lib.clients")}
     sys.modules["boto3"] = types.SimpleNamespace(client=recorder.client)  # type: ignore[assignment]
     for name in saved:
