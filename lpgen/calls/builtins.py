@@ -212,7 +212,7 @@ def _replaced(s: str, old: str, new: str, count: int | None) -> str:
     return squash(s.replace(old, new, count))
 
 
-def _known_int(given: Vals | None, default: int) -> int | None:
+def known_int(given: Vals | None, default: int) -> int | None:
     """An argument that is one known int (``default`` when it is not given), else None."""
     if given is None:
         return default
@@ -225,7 +225,7 @@ def _max_split(method: str, args: list[Vals], kwargs: dict[str, Vals]) -> int | 
     or None when it is not known."""
     if method.endswith("partition"):
         return 1
-    return _known_int(args[1] if len(args) > 1 else kwargs.get("maxsplit"), -1)
+    return known_int(args[1] if len(args) > 1 else kwargs.get("maxsplit"), -1)
 
 
 def _split_parts(method: str, s: str, sep: str, limit: int | None) -> SeqV:
@@ -751,7 +751,7 @@ class BuiltinCalls(BotoCalls):
                 return vals(*(Str(p) for d in (args[0] if args else ()) if isinstance(d, DictV)
                               for p in format_pattern(s, [], dict(d.items), partial(self._field_value, frame)))) or (Str("*"),)
             if method == "replace" and len(args) >= 2:
-                count = _known_int(args[2] if len(args) > 2 else kwargs.get("count"), -1)
+                count = known_int(args[2] if len(args) > 2 else kwargs.get("count"), -1)
                 out = [Str(_replaced(s, a, b, count)) for a in strings(args[0]) for b in strings(args[1]) if "*" not in a]
                 return vals(*out) or (Str("*"),)
             if method in ("strip", "lstrip", "rstrip", "lower", "upper", "removeprefix", "removesuffix", "title"):

@@ -28,6 +28,7 @@ from lpgen.calls.builtins import (
     SPLITTERS,
     URL_PARSERS,
     BuiltinCalls,
+    known_int,
     path_function,
     url_host,
 )
@@ -1420,6 +1421,14 @@ class Analyzer(BuiltinCalls):
             else:
                 self.set_attribute((obj,), place.attr, updated)
 
+    def _change_held(self, place: ast.expr, current: Vals, after: list[Vals], frame: Frame) -> None:
+        """``place`` held ``current``; each of its alternatives is now what ``after`` gives at
+        its position: stored at the place (``_store_held``) and at every other holder of the
+        same object (``_share_change``)."""
+        self._store_held(place, vals(*(x for new in after for x in new)), frame)
+        for old, new in zip(current, after):
+            self._share_change(old, new, place, frame)
+
     def _share_change(self, old: V, new: Vals, place: ast.expr, frame: Frame) -> None:
         """A dict or list changed in place through ``place`` is the same object wherever
         else it is held (``params = request`` before ``params["Key"] = k``; an instance given
@@ -1460,7 +1469,7 @@ class Analyzer(BuiltinCalls):
         if not current or not any(isinstance(d, (DictV, SeqV)) for d in current):
             return
         names = strings(keys)
-        index = None if whole else _known_index(keys)
+        index = None if whole else known_int(keys, -1)
         updated: list[V] = []
         for d in current:
             if isinstance(d, SeqV):
@@ -1478,9 +1487,7 @@ class Analyzer(BuiltinCalls):
             else:
                 items = [(k, v) for k, v in d.items if k != "*"] + [("*", join(d.get("*") or (), value))]
                 updated.append(DictV(tuple(items), True))
-        self._store_held(place, tuple(updated), frame)
-        for d, u in zip(current, updated):
-            self._share_change(d, (u,), place, frame)
+        self._change_held(place, current, [(u,) for u in updated], frame)
 
     def _seq_add(self, place: ast.expr, method: str, arg: ast.expr, frame: Frame) -> None:
         """``items.append(x)`` on a list: the list may now hold ``x`` (kept homogeneous)."""
@@ -1489,10 +1496,9 @@ class Analyzer(BuiltinCalls):
             return
         value = self.ev(arg, frame)
         added = self.iterate(value, frame, arg) if method == "extend" else value
-        updated = tuple(SeqV((join(*v.items, added),), True) if isinstance(v, SeqV) else v for v in current)
-        self._store_held(place, updated, frame)
-        for v, u in zip(current, updated):
-            self._share_change(v, (u,), place, frame)
+        self._change_held(place, current, [
+            (SeqV((join(*v.items, added),), True) if isinstance(v, SeqV) else v,) for v in current
+        ], frame)
 
     def list_pop(self, seq: SeqV, args: list[Vals], node: Any, frame: Frame | None) -> Vals:
         """``parts.pop()`` or ``parts.pop(i)``: the item taken (``arn.split("/").pop()``, the
@@ -1500,7 +1506,7 @@ class Analyzer(BuiltinCalls):
         known, or a list whose length is not known, gives an unknown item and leaves the
         list unknown."""
         items = seq.items
-        index = _known_index(args[0]) if args else -1
+        index = known_int(args[0], -1) if args else -1
         if seq.homogeneous:
             return items[0] if items else UNKNOWN_VALS
         taken: Vals = UNKNOWN_VALS
@@ -1529,8 +1535,7 @@ class Analyzer(BuiltinCalls):
         current = self._held(place, frame)
         if not current or all(v is not old for v in current):
             return
-        self._store_held(place, vals(*(x for v in current for x in (new if v is old else (v,)))), frame)
-        self._share_change(old, new, place, frame)
+        self._change_held(place, current, [new if v is old else (v,) for v in current], frame)
 
     def _st_delete(self, s: ast.Delete, frame: Frame) -> None:
         """``del d[k]`` and ``del items[i]``: the dict or list a variable or attribute holds
@@ -1542,7 +1547,7 @@ class Analyzer(BuiltinCalls):
                 if isinstance(v, DictV):
                     self._replace_held(t.value, v, _dict_after(v, "pop", [self.ev(t.slice, frame)]), frame)
                 elif isinstance(v, SeqV):
-                    index = None if isinstance(t.slice, ast.Slice) else _known_index(self.ev(t.slice, frame))
+                    index = None if isinstance(t.slice, ast.Slice) else known_int(self.ev(t.slice, frame), -1)
                     self._replace_held(t.value, v, (_list_rest(v, index),), frame)
 
     def _dict_update(self, place: ast.expr, call: ast.Call, frame: Frame) -> None:
@@ -1565,14 +1570,11 @@ class Analyzer(BuiltinCalls):
             else:
                 add.append((kw.arg, self.ev(kw.value, frame)))
         keys = {k for k, _ in add}
-        updated = tuple(
-            DictV(tuple((k, v) for k, v in d.items if k not in keys) + tuple(add), d.open or open_)
-            if isinstance(d, DictV) else d
+        self._change_held(place, current, [
+            (DictV(tuple((k, v) for k, v in d.items if k not in keys) + tuple(add), d.open or open_),)
+            if isinstance(d, DictV) else (d,)
             for d in current
-        )
-        self._store_held(place, updated, frame)
-        for d, u in zip(current, updated):
-            self._share_change(d, (u,), place, frame)
+        ], frame)
 
     def define_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, frame: Frame) -> None:
         """Bind a ``def``; decorators from the project are remembered as wrappers."""
@@ -3599,11 +3601,6 @@ def _is_place(expr: ast.expr) -> bool:
             return False
         expr = expr.value
     return isinstance(expr, ast.Name)
-
-
-def _known_index(given: Vals) -> int | None:
-    """The int an index expression gives, when it gives exactly one."""
-    return given[0].value if len(given) == 1 and isinstance(given[0], Const) and type(given[0].value) is int else None
 
 
 def _list_rest(seq: SeqV, index: int | None) -> SeqV:
