@@ -30,8 +30,10 @@ def examples(normal: int) -> settings:
 
 
 class KeyRecorder:
-    """A stand-in for boto3 in the oracles' own generated handlers: every client is this
-    recorder, and ``get_object`` notes the key it was called with."""
+    """A stand-in for boto3 in the oracles' own generated handlers: every client, session
+    and resource is this recorder, and each way of reading an object (``get_object``,
+    ``download_file``, a presigned ``get_object`` URL, the resource API's ``Object.get``)
+    notes the key it was called with."""
 
     def __init__(self) -> None:
         self.keys: list[str] = []
@@ -39,8 +41,39 @@ class KeyRecorder:
     def client(self, service: str, **_: object) -> KeyRecorder:
         return self
 
+    def Session(self, **_: object) -> KeyRecorder:  # noqa: N802 - boto3's name
+        return self
+
     def get_object(self, Bucket: str, Key: str) -> None:  # noqa: N803 - boto3's names
         self.keys.append(Key)
+
+    def download_file(self, Bucket: str, Key: str, Filename: str) -> None:  # noqa: N803 - boto3's names
+        self.keys.append(Key)
+
+    def generate_presigned_url(self, ClientMethod: str, Params: dict[str, str]) -> str:  # noqa: N803 - boto3's names
+        assert ClientMethod == "get_object"
+        self.keys.append(Params["Key"])
+        return "https://example.invalid/"
+
+    def resource(self, service: str, **_: object) -> _Resource:
+        return _Resource(self)
+
+
+class _Resource:
+    """``boto3.resource('s3')`` of a KeyRecorder: ``Bucket(b).Object(k).get()`` and
+    ``Object(b, k).get()`` note ``k``."""
+
+    def __init__(self, recorder: KeyRecorder, key: str = "") -> None:
+        self.recorder, self.key = recorder, key
+
+    def Bucket(self, name: str) -> _Resource:  # noqa: N802 - boto3's name
+        return self
+
+    def Object(self, *names: str) -> _Resource:  # noqa: N802 - boto3's name
+        return _Resource(self.recorder, names[-1])
+
+    def get(self) -> None:
+        self.recorder.keys.append(self.key)
 
 
 REGION = "us-east-1"

@@ -7,7 +7,11 @@ dict picked by the event, ``max`` and ``with`` blocks, ``match``, ``break`` and 
 method put on the class later, a class attribute changed), a dataclass, a generator, a
 decorated function, ``functools.partial``, lambdas (late binding too), a ``global`` and a
 module list, ``dict.pop``/``setdefault``, a helper raising an exception the handler catches,
-calling S3 there, through a helper given the client, and at the end. The test runs its own
+coroutines (``asyncio.run``, ``gather``, an async generator). It calls S3 there, at the end,
+through a helper given the client, an ``lru_cache`` factory fed a computed name, a class
+whose subclass overrides the key's prefix, a module dict of clients, ``getattr`` with a
+computed name, ``**params``, a thread pool, ``map`` over a lambda, a coroutine, the
+resource API, ``download_file`` and a presigned URL. The test runs its own
 generated handler with a recording stand-in for boto3 on one event; the policy lpgen
 suggests for the handler (for every event) must allow the calls on the keys that run used,
 those made before an exception included.
@@ -113,6 +117,23 @@ def statements(draw: st.DrawFn, depth: int = 0) -> list[str]:
         ["try:", f"    {var} = risky({value})", "except ValueError:", f"    {var} = {var} + 'e'"],
         [f"SEEN.append({value})", f"{var} = SEEN[-1]"],
         ["try:", f"    {var} = {value}", "finally:", f"    {var} = {var} + 'f'"],
+        [f"{var} = asyncio.run(ahelper({value}))"],
+        [f"{var} = asyncio.run(both({value}, {var}))[1]"],
+        [f"{var} = asyncio.run(acollect([{value}, {var}]))[-1]"],
+        [f"asyncio.run(afetch({value}))"],
+        [f"client_for('s' + '3').get_object(Bucket='oracle-bucket', Key={value})"],
+        [f"SubReader(boto3.client('s3')).read({value})"],
+        [f"(SubReader if event['flag'] else Reader)(CLIENTS['s3']).read({value})"],
+        [f"Reader(client_for('s3'), {var}).read({value})"],
+        [f"boto3.resource('s3').Bucket('oracle-bucket').Object({value}).get()"],
+        [f"boto3.resource('s3').Object('oracle-bucket', {value}).get()"],
+        [f"getattr(CLIENTS['s3'], 'get_' + 'object')(Bucket='oracle-bucket', Key={value})"],
+        [f"params = {{'Bucket': 'oracle-bucket', 'Key': {value}}}", "boto3.Session().client('s3').get_object(**params)"],
+        ["with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:",
+         f"    pool.submit(fetch, boto3.client('s3'), {value}).result()"],
+        [f"list(map(lambda k: fetch(CLIENTS['s3'], k), [{value}, {var}]))"],
+        [f"boto3.client('s3').download_file('oracle-bucket', {value}, '/dev/null')"],
+        [f"boto3.client('s3').generate_presigned_url('get_object', Params={{'Bucket': 'oracle-bucket', 'Key': {value}}})"],
     ]
     if depth >= 2:
         return draw(st.sampled_from(simple))
@@ -148,6 +169,8 @@ def handlers(draw: st.DrawFn) -> str:
     lines = [line for s in draw(st.lists(statements(), min_size=1, max_size=5)) for line in s]
     key = draw(st.sampled_from(VARIABLES))
     return "\n".join([
+        "import asyncio",
+        "import concurrent.futures",
         "import dataclasses",
         "import functools",
         "import boto3",
@@ -220,6 +243,42 @@ def handlers(draw: st.DrawFn) -> str:
         "",
         "def fetch(client, key):",
         "    client.get_object(Bucket='oracle-bucket', Key=key)",
+        "",
+        "async def ahelper(a):",
+        "    await asyncio.sleep(0)",
+        "    return a + '_a'",
+        "",
+        "async def both(a, b):",
+        "    return await asyncio.gather(ahelper(a), ahelper(b))",
+        "",
+        "async def agen(items):",
+        "    for p in items:",
+        "        yield p + '~'",
+        "",
+        "async def acollect(items):",
+        "    return [p async for p in agen(items)]",
+        "",
+        "async def afetch(key):",
+        "    boto3.client('s3').get_object(Bucket='oracle-bucket', Key=key)",
+        "",
+        "@functools.lru_cache(maxsize=None)",
+        "def client_for(name):",
+        "    return boto3.client(name)",
+        "",
+        "class Reader:",
+        "    def __init__(self, client, base='rb/'):",
+        "        self.client = client",
+        "        self.base = base",
+        "    def prefix(self):",
+        "        return self.base",
+        "    def read(self, key):",
+        "        self.client.get_object(Bucket='oracle-bucket', Key=self.prefix() + key)",
+        "",
+        "class SubReader(Reader):",
+        "    def prefix(self):",
+        "        return 'sub/' + super().prefix()",
+        "",
+        "CLIENTS = {'s3': boto3.client('s3')}",
         "",
         "def handler(event, context):",
         "    v0, v1, v2 = 'a', 'b', 'c'",
