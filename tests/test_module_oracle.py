@@ -58,6 +58,31 @@ LIBRARY = {
         "    def get(self, key):\n"
         "        self.client.get_object(Bucket='oracle-bucket', Key=self.prefix + key)\n"
     ),
+    "lib/readers.py": (
+        "import functools\n"
+        "import boto3\n"
+        "from lib import names\n"
+        "@functools.lru_cache(maxsize=None)\n"
+        "def client_for(name):\n"
+        "    return boto3.client(name)\n"
+        "class Reader:\n"
+        "    base = 'rb/'\n"
+        "    def __init__(self, client=None):\n"
+        "        self.client = client or client_for('s' + '3')\n"
+        "    def prefix(self):\n"
+        "        return self.base + names.PREFIX\n"
+        "    def read(self, key):\n"
+        "        self.client.get_object(Bucket='oracle-bucket', Key=self.prefix() + key)\n"
+    ),
+    "lib/tasks.py": (
+        "import asyncio\n"
+        "from lib.clients import fetch\n"
+        "async def one(key):\n"
+        "    await asyncio.sleep(0)\n"
+        "    fetch(key)\n"
+        "async def fetch_all(keys):\n"
+        "    await asyncio.gather(*(one(k) for k in keys))\n"
+    ),
 }
 
 
@@ -88,6 +113,12 @@ def statements(draw: st.DrawFn) -> list[str]:
         [f"boto3.client('s3').get_object(Bucket='oracle-bucket', Key={value})"],
         ["if event['flag']:", f"    {var} = {value}"],
         ["if event['flag']:", f"    names.set_prefix({value})"],
+        [f"AppReader().read({value})"],
+        [f"readers.Reader(boto3.client('s3')).read({value})"],
+        [f"readers.Reader.base = {value}"],
+        [f"AppReader.base = {value}"],
+        [f"asyncio.run(tasks.fetch_all([{value}, {var}]))"],
+        [f"readers.client_for('s3').get_object(Bucket='oracle-bucket', Key={value})"],
     ]))
 
 
@@ -96,6 +127,7 @@ def packages(draw: st.DrawFn) -> dict[str, str]:
     lines = [line for s in draw(st.lists(statements(), min_size=1, max_size=6)) for line in s]
     key = draw(st.sampled_from(VARIABLES))
     app = "\n".join([
+        "import asyncio",
         "import importlib",
         "import boto3",
         "import lib.names",
@@ -103,6 +135,11 @@ def packages(draw: st.DrawFn) -> dict[str, str]:
         "from lib import names",
         "from lib.names import PREFIX",
         "from lib.clients import Repo",
+        "from lib import readers, tasks",
+        "",
+        "class AppReader(readers.Reader):",
+        "    def prefix(self):",
+        "        return 'app/' + super().prefix()",
         "",
         "def handler(event, context):",
         "    v0, v1 = 'a', 'b'",
@@ -120,7 +157,7 @@ def _run(folder: Path, event: dict) -> list[str]:
     """Import the generated package from ``folder`` with the recorder as boto3, run the
     handler on ``event``; the keys it read. The modules are forgotten afterwards."""
     recorder = KeyRecorder()
-    saved = {name: sys.modules.get(name) for name in ("boto3", "app", "lib", "lib.names", "lib.clients")}
+    saved = {name: sys.modules.get(name) for name in ("boto3", "app", "lib", "lib.names", "lib.clients", "lib.readers", "lib.tasks")}
     sys.modules["boto3"] = types.SimpleNamespace(client=recorder.client)  # type: ignore[assignment]
     for name in saved:
         if name != "boto3":

@@ -3637,3 +3637,33 @@ def test_calls_in_a_loop_body_are_made_with_every_name_a_later_round_gives(tmp_p
     ))
     assert ("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1:table/t*x") in got
     assert ("s3:GetObject", "arn:aws:s3:::b/k*") in got
+
+
+def test_an_attribute_a_subclass_sets_is_read_from_its_base_before_the_write(tmp_path: Path) -> None:
+    """``Sub.base = x`` or ``self.base = x`` in a subclass whose body does not define
+    ``base``: a read before the write is the base class's value, so both names are allowed."""
+    (tmp_path / "lib.py").write_text(
+        "import boto3\n"
+        "class Reader:\n"
+        "    base = 'rb/'\n"
+        "    def read(self, key):\n"
+        "        boto3.client('s3').get_object(Bucket='b', Key=self.base + key)\n"
+    )
+    got = _perms(tmp_path, (
+        "from lib import Reader\n"
+        "class AppReader(Reader):\n"
+        "    def rename(self):\n"
+        "        self.base = 'own/'\n"
+        "class Other(Reader):\n"
+        "    pass\n"
+        "def handler(event, context):\n"
+        "    reader = AppReader()\n"
+        "    reader.read('a')\n"
+        "    reader.rename()\n"
+        "    reader.read('a')\n"
+        "    Other().read('b')\n"
+        "    Other.base = 'set/'\n"
+        "    Other().read('b')\n"
+    ))
+    assert got == {("s3:GetObject", "arn:aws:s3:::b/rb/a"), ("s3:GetObject", "arn:aws:s3:::b/own/a"),
+                   ("s3:GetObject", "arn:aws:s3:::b/rb/b"), ("s3:GetObject", "arn:aws:s3:::b/set/b")}

@@ -2286,8 +2286,10 @@ class Analyzer(BuiltinCalls):
                         out.append(Bound(v, cls))
                     else:
                         out.append(v)
-            if out:
+            if name in env:
                 break
+            # NOTE: an attribute only written here (``self.base = x``, ``Sub.base = x``: kept
+            # for the whole pass) may be read before the write: what a base class holds too.
         if not out and isinstance(obj, Instance) and not (name.startswith("__") and name.endswith("__")):
             # NOTE: a class that delegates what it lacks (``def __getattr__(self, name):
             # return getattr(self._client, name)``, a retrying or logging wrapper).
