@@ -4,8 +4,10 @@ through the package's re-export, ``import lib.names as names``, ``from lib.names
 PREFIX``, ``importlib.import_module``, ``getattr`` on a module), changes the package's
 module variables from outside (``names.PREFIX = …``, a setter with ``global``, a module
 dict and list changed in place) and calls S3 itself, through a function of another module
-that holds its own client, and through a class of another module given the handler's
-client. The test imports and runs its own generated package with a recording stand-in for
+that holds its own client, through a class of another module given the handler's client,
+through the handler's subclass of another module's class (its class attribute changed from
+outside), an ``lru_cache`` factory fed a computed name, and coroutines gathered in another
+module. The test imports and runs its own generated package with a recording stand-in for
 boto3 on one event; the policy lpgen suggests for the handler (for every event) must allow
 the calls on the keys that run used.
 
