@@ -3667,3 +3667,149 @@ def test_an_attribute_a_subclass_sets_is_read_from_its_base_before_the_write(tmp
     ))
     assert got == {("s3:GetObject", "arn:aws:s3:::b/rb/a"), ("s3:GetObject", "arn:aws:s3:::b/own/a"),
                    ("s3:GetObject", "arn:aws:s3:::b/rb/b"), ("s3:GetObject", "arn:aws:s3:::b/set/b")}
+
+
+def test_methods_python_runs_for_syntax_are_reached(tmp_path: Path) -> None:
+    """A context manager's ``__enter__``/``__exit__`` (with or without ``as``, and the async
+    pair), an iterable's ``__iter__``/``__next__``, ``__getitem__``/``__setitem__``, a dict
+    subclass's ``__missing__``, an operator's ``__add__``, ``__eq__``, ``__contains__``,
+    ``__len__``, ``__bool__`` and a property's setter run where Python runs them; their
+    calls were reported unreachable and not granted."""
+    got = _perms(tmp_path, (
+        "import asyncio\nimport boto3\n"
+        "table = boto3.resource('dynamodb').Table('locks')\n"
+        "class Lock:\n"
+        "    def __enter__(self):\n"
+        "        table.put_item(Item={'id': 'x'})\n"
+        "    def __exit__(self, *exc):\n"
+        "        table.delete_item(Key={'id': 'x'})\n"
+        "class AsyncLock:\n"
+        "    async def __aenter__(self):\n"
+        "        boto3.client('sqs').send_message(QueueUrl='https://sqs.us-east-1.amazonaws.com/1/enter', MessageBody='m')\n"
+        "    async def __aexit__(self, *exc):\n"
+        "        boto3.client('sqs').send_message(QueueUrl='https://sqs.us-east-1.amazonaws.com/1/exit', MessageBody='m')\n"
+        "class Keys:\n"
+        "    def __iter__(self):\n"
+        "        return self\n"
+        "    def __next__(self):\n"
+        "        return boto3.client('s3').get_object(Bucket='iter', Key='k')\n"
+        "class Params(dict):\n"
+        "    def __missing__(self, name):\n"
+        "        return boto3.client('ssm').get_parameter(Name='/app/' + name)\n"
+        "class Cache:\n"
+        "    def __getitem__(self, key):\n"
+        "        return boto3.client('s3').get_object(Bucket='cache', Key=key)\n"
+        "    def __setitem__(self, key, value):\n"
+        "        boto3.client('s3').put_object(Bucket='cache', Key=key, Body=value)\n"
+        "    def __len__(self):\n"
+        "        return boto3.client('s3').list_objects_v2(Bucket='cache')['KeyCount']\n"
+        "class Money:\n"
+        "    def __add__(self, other):\n"
+        "        boto3.client('sns').publish(TopicArn='arn:aws:sns:us-east-1:1:added', Message='m')\n"
+        "        return self\n"
+        "    def __eq__(self, other):\n"
+        "        boto3.client('sns').publish(TopicArn='arn:aws:sns:us-east-1:1:compared', Message='m')\n"
+        "        return True\n"
+        "    def __contains__(self, item):\n"
+        "        boto3.client('sns').publish(TopicArn='arn:aws:sns:us-east-1:1:contains', Message='m')\n"
+        "        return True\n"
+        "    def __bool__(self):\n"
+        "        boto3.client('sns').publish(TopicArn='arn:aws:sns:us-east-1:1:truth', Message='m')\n"
+        "        return True\n"
+        "class Settings:\n"
+        "    @property\n"
+        "    def stage(self):\n"
+        "        return 'dev'\n"
+        "    @stage.setter\n"
+        "    def stage(self, value):\n"
+        "        boto3.client('ssm').put_parameter(Name='/stage', Value=value, Overwrite=True)\n"
+        "async def main():\n"
+        "    async with AsyncLock():\n"
+        "        pass\n"
+        "def handler(event, context):\n"
+        "    with Lock():\n"
+        "        pass\n"
+        "    asyncio.run(main())\n"
+        "    for _ in Keys():\n"
+        "        break\n"
+        "    Params()['db']\n"
+        "    cache = Cache()\n"
+        "    cache['read']\n"
+        "    cache['written'] = b'x'\n"
+        "    len(cache)\n"
+        "    money = Money()\n"
+        "    money + 1\n"
+        "    money == 2\n"
+        "    'x' in money\n"
+        "    if money:\n"
+        "        pass\n"
+        "    Settings().stage = 'prod'\n"
+    ))
+    assert got == {
+        ("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1:table/locks"),
+        ("dynamodb:DeleteItem", "arn:aws:dynamodb:us-east-1:1:table/locks"),
+        ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:enter"),
+        ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:exit"),
+        ("s3:GetObject", "arn:aws:s3:::iter/k"),
+        ("ssm:GetParameter", "arn:aws:ssm:us-east-1:1:parameter/app/db"),
+        ("s3:GetObject", "arn:aws:s3:::cache/read"),
+        ("s3:PutObject", "arn:aws:s3:::cache/written"),
+        ("s3:ListBucket", "arn:aws:s3:::cache"),
+        ("sns:Publish", "arn:aws:sns:us-east-1:1:added"),
+        ("sns:Publish", "arn:aws:sns:us-east-1:1:compared"),
+        ("sns:Publish", "arn:aws:sns:us-east-1:1:contains"),
+        ("sns:Publish", "arn:aws:sns:us-east-1:1:truth"),
+        ("ssm:PutParameter", "arn:aws:ssm:us-east-1:1:parameter/stage"),
+    }
+
+
+def test_classes_registered_as_they_are_made_are_reached(tmp_path: Path) -> None:
+    """Plugin registries Python fills when a class is made (``__init_subclass__``, a
+    metaclass's ``__init__``, ``__set_name__``), ``cls.__subclasses__()``, ``globals()[name]``
+    and ``operator.methodcaller`` reach the methods they name; a function nothing names is
+    still not granted."""
+    got = _perms(tmp_path, (
+        "import operator\nimport boto3\n"
+        "s3 = boto3.client('s3')\n"
+        "class Plugin:\n"
+        "    registry = []\n"
+        "    def __init_subclass__(cls, **kwargs):\n"
+        "        super().__init_subclass__(**kwargs)\n"
+        "        Plugin.registry.append(cls)\n"
+        "class Export(Plugin):\n"
+        "    def run(self):\n"
+        "        s3.put_object(Bucket='b', Key='export', Body=b'')\n"
+        "HANDLERS = {}\n"
+        "class Registered(type):\n"
+        "    def __init__(cls, name, bases, namespace):\n"
+        "        super().__init__(name, bases, namespace)\n"
+        "        HANDLERS[name] = cls\n"
+        "class Base(metaclass=Registered):\n"
+        "    def run(self):\n"
+        "        pass\n"
+        "class Archive(Base):\n"
+        "    def run(self):\n"
+        "        s3.put_object(Bucket='b', Key='archive', Body=b'')\n"
+        "class Step:\n"
+        "    def run(self):\n"
+        "        pass\n"
+        "class Copy(Step):\n"
+        "    def run(self):\n"
+        "        s3.put_object(Bucket='b', Key='copy', Body=b'')\n"
+        "def on_create(event):\n"
+        "    s3.put_object(Bucket='b', Key='created', Body=b'')\n"
+        "def unused(event):\n"
+        "    s3.put_object(Bucket='b', Key='unused', Body=b'')\n"
+        "class Job:\n"
+        "    def go(self):\n"
+        "        s3.put_object(Bucket='b', Key='job', Body=b'')\n"
+        "def handler(event, context):\n"
+        "    for plugin in Plugin.registry:\n"
+        "        plugin().run()\n"
+        "    HANDLERS[event['kind']]().run()\n"
+        "    for step in Step.__subclasses__():\n"
+        "        step().run()\n"
+        "    globals()['on_' + event['action']](event)\n"
+        "    operator.methodcaller('go')(Job())\n"
+    ))
+    assert got == {("s3:PutObject", f"arn:aws:s3:::b/{key}") for key in ("export", "archive", "copy", "created", "job")}

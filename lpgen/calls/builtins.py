@@ -385,6 +385,15 @@ class BuiltinCalls(BotoCalls):
     def lookup_attr(self, obj: V, name: str, frame: Frame | None) -> Vals | None:
         raise NotImplementedError
 
+    def as_text(self, value: Vals, frame: Frame | None, node: Any, method: str = "__str__") -> Vals:
+        raise NotImplementedError
+
+    def protocol(self, objs: Vals, name: str, args: list[Vals], frame: Frame | None, node: Any = None) -> Vals | None:
+        raise NotImplementedError
+
+    def subclasses(self, cls: Class) -> Vals:
+        raise NotImplementedError
+
     def _mro(self, cls: Class) -> list[Class]:
         raise NotImplementedError
 
@@ -601,6 +610,17 @@ class BuiltinCalls(BotoCalls):
         if name == "partial":
             fn, pre, kw = f.bound
             return self.call_values(fn, [*pre, *args], {**dict(kw), **kwargs}, node, frame)
+        if name == "operator.methodcaller" and args:
+            return (Builtin("methodcaller", (args[0], tuple(args[1:]), tuple(kwargs.items()))),)
+        if name == "methodcaller" and args:
+            names, pre, kw = f.bound
+            methods = [m for obj in args[0] for n in strings(names) if "*" not in n for m in self.lookup_attr(obj, n, frame) or ()]
+            return self.call_values(tuple(methods), list(pre), dict(kw), node, frame) if methods else UNKNOWN_VALS
+        if name == "class.__subclasses__":
+            return self.subclasses(f.bound)
+        if name == "globals" and frame is not None:
+            # NOTE: the module's namespace, a dict of its names (``globals()[f"on_{kind}"]``).
+            return (DictV(tuple(sorted(frame.module.env.items()))),)
         if name == "importlib.import_module" and (args or "name" in kwargs):
             package = args[1] if len(args) > 1 else kwargs.get("package", ())
             return self.import_dynamic(args[0] if args else kwargs["name"], package, node, frame)
@@ -630,8 +650,14 @@ class BuiltinCalls(BotoCalls):
             if len(args) > 2:
                 out.extend(args[2])  # NOTE: the default, for an attribute that may be missing
             return vals(*out)
-        if name in ("str", "format"):
-            return join(*[tuple(Str(s) for s in strings(a)) for a in args[:1]]) or (Str(""),)
+        if name in ("len", "bool") and args:
+            # NOTE: an instance's ``__len__`` (``__bool__``) runs; the result stays unknown.
+            self.protocol(args[0], f"__{name}__", [], frame, node)
+        if name in ("str", "format", "repr", "print"):
+            texts = [self.as_text(a, frame, node, "__repr__" if name == "repr" else "__str__") for a in args]
+            if name == "print":
+                return NONE_VALS
+            return join(*[tuple(Str(s) for s in strings(a)) for a in texts[:1]]) or (Str(""),)
         if name == "dict":
             entries: dict[str, Vals] = {}
             # NOTE: a dict made from one not known in full, or with **other, may hold more keys.

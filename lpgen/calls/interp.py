@@ -151,7 +151,7 @@ class _SyntaxFacts:
 
     __slots__ = (
         "records", "nonlocals", "if_tests", "assigned", "assignments", "imports", "guards", "params", "handed",
-        "library_bases", "routes", "own_functions", "foreign_bases", "bags", "rebinds",
+        "library_bases", "routes", "own_functions", "foreign_bases", "bags", "rebinds", "setters",
     )
 
     def __init__(self) -> None:
@@ -194,6 +194,8 @@ class _SyntaxFacts:
         """per call node of ``threading.local()`` or ``types.SimpleNamespace()``: the class
         statement that stands for the objects it makes (their attributes live in the heap
         as an instance's do)."""
+        self.setters: set[str] = set()
+        """the names of the properties that have a setter in any class (``@name.setter``)."""
 
 
 class _Key:
@@ -724,7 +726,7 @@ class Analyzer(BuiltinCalls):
 
     def _st_augassign(self, s: ast.AugAssign, frame: Frame) -> None:
         current = self.ev(s.target, frame) if not isinstance(s.target, ast.Subscript) else UNKNOWN_VALS
-        value = self.binop(s.op, current, self.ev(s.value, frame))
+        value = self.operate(s.op, current, self.ev(s.value, frame), frame, s, augmented=True)
         self.assign(s.target, value, frame)
 
     def _st_return(self, s: ast.Return, frame: Frame) -> None:
@@ -747,7 +749,7 @@ class Analyzer(BuiltinCalls):
             operand, check, holds = tested
             if isinstance(operand, ast.Name) and operand.id in frame.locals:
                 if operand.id not in self._rebound_inside(frame) and not self._undecided(operand, frame, check):
-                    self.ev(s.test, frame)
+                    self._instance_truth(self.ev(s.test, frame), frame, s.test)
                     self._guarded_branches(s, frame, frame.locals[operand.id], check, holds, operand.id)
                     return
             elif not isinstance(operand, ast.Name) or frame.closure is None:
@@ -773,7 +775,7 @@ class Analyzer(BuiltinCalls):
                 self._decided_branches(s, frame, can_hold, can_fail)
                 return
         else:
-            self.ev(s.test, frame)
+            self._instance_truth(self.ev(s.test, frame), frame, s.test)
         if guard is None or guard[0] not in frame.locals:
             self._branches(frame, [s.body, s.orelse])
             return
@@ -806,6 +808,7 @@ class Analyzer(BuiltinCalls):
             tested = self._named_guard(test, frame)
         if tested is None:
             value = self.ev(test, frame)
+            self._instance_truth(value, frame, test)
             if kind is ast.Compare and value and all(type(v) is Const and type(v.value) is bool for v in value):
                 # NOTE: a comparison its values decide (``"TABLE" in os.environ`` with the
                 # template's whole environment).
@@ -818,6 +821,8 @@ class Analyzer(BuiltinCalls):
             self.ev(test, frame)
             return True, True
         value = self.ev(operand, frame)  # NOTE: the rest of the test is literals
+        if _without_not(test) is operand:
+            self._instance_truth(value, frame, operand)
         if not value or self._undecided(operand, frame, check):
             return True, True
         yes = any(check(v) is not False for v in value)
@@ -825,6 +830,14 @@ class Analyzer(BuiltinCalls):
         if not (yes and no) and not (isinstance(operand, ast.Name) and operand.id not in frame.locals):
             self.trusted += 1
         return (yes, no) if holds else (no, yes)
+
+    def _instance_truth(self, value: Vals, frame: Frame, test: ast.expr) -> None:
+        """An instance tested for truth runs its class's ``__bool__`` (else ``__len__``)."""
+        if type(test) in (ast.Compare, ast.UnaryOp) or Instance not in map(type, value):
+            return  # NOTE: a comparison's value is a bool; ``not x`` tested its operand
+        for v in value:
+            if type(v) is Instance and self.protocol((v,), "__bool__", [], frame, test) is None:
+                self.protocol((v,), "__len__", [], frame, test)
 
     def _named_guard(self, test: ast.expr, frame: Frame) -> tuple[ast.expr, Callable[[V], bool | None], bool] | None:
         """``stage == PROD`` with ``PROD = "prod"`` (or ``stage in ALLOWED`` with a tuple of
@@ -1086,7 +1099,7 @@ class Analyzer(BuiltinCalls):
         self._branches(frame, [s.orelse, []])
 
     def _st_while(self, s: ast.While, frame: Frame) -> None:
-        self.ev(s.test, frame)
+        self._instance_truth(self.ev(s.test, frame), frame, s.test)
         self._loop_rounds(frame, s.body, lambda: None)
         self._branches(frame, [s.orelse, []])
 
@@ -1107,11 +1120,22 @@ class Analyzer(BuiltinCalls):
             _widen_growing(again, frame)
 
     def _st_with(self, s: ast.With | ast.AsyncWith, frame: Frame) -> None:
+        """Each manager is entered (its class's ``__enter__``, ``__aenter__`` for ``async
+        with``), the body runs, and each is left (``__exit__``/``__aexit__``), even after a
+        ``return`` in the body."""
+        enter, leave = ("__aenter__", "__aexit__") if isinstance(s, ast.AsyncWith) else ("__enter__", "__exit__")
+        managers: list[tuple[Vals, ast.expr]] = []
         for item in s.items:
             value = self.ev(item.context_expr, frame)
+            entered = self._enter(value, enter, frame, item.context_expr)
+            managers.append((value, item.context_expr))
             if item.optional_vars is not None:
-                self.assign(item.optional_vars, self._enter(value), frame)
-        self.exec_block(s.body, frame)
+                self.assign(item.optional_vars, entered, frame)
+        try:
+            self.exec_block(s.body, frame)
+        finally:
+            for value, expr in reversed(managers):
+                self.protocol(value, leave, [UNKNOWN_VALS] * 3, frame, expr)
 
     def _st_try(self, s: Any, frame: Frame) -> None:
         before = len(self.calls)
@@ -1261,13 +1285,27 @@ class Analyzer(BuiltinCalls):
             return (Boto3(),)
         return (_library_value(sub) if base else Module(name),)
 
-    def _enter(self, value: Vals) -> Vals:
+    def protocol(self, objs: Vals, name: str, args: list[Vals], frame: Frame | None, node: Any = None) -> Vals | None:
+        """Run the method ``name`` that Python calls for syntax or a builtin (``with``,
+        ``for``, ``+``, ``[]``, ``==``, ``str()``) on each instance alternative of ``objs``
+        whose class defines it; what they return, or None when none does."""
+        out: list[V] = []
+        found = False
+        for v in objs:
+            if type(v) is Instance:
+                method = tuple(m for m in self.instance_attr(v, name, frame) or () if isinstance(m, Bound))  # type: ignore[arg-type]
+                if method:
+                    found = True
+                    out.extend(self.call_values(method, args, {}, node, frame))
+        return vals(*out) if found else None
+
+    def _enter(self, value: Vals, method: str = "__enter__", frame: Frame | None = None, node: Any = None) -> Vals:
         out: list[V] = []
         for v in value:
             if isinstance(v, Instance):
-                enter = self.lookup_attr(v, "__enter__", None)
-                if enter and any(isinstance(e, Bound) for e in enter):
-                    out.extend(self.call_values(enter, [], {}, None, None))
+                entered = self.protocol((v,), method, [], frame, node)
+                if entered is not None:
+                    out.extend(entered)
                     continue
             if type(v) is Builtin and v.name == "context manager":
                 out.extend(v.bound)  # NOTE: what a @contextmanager generator yields
@@ -1355,6 +1393,10 @@ class Analyzer(BuiltinCalls):
         methods, as if the class body defined it: an instance's call binds it."""
         for obj in objs:
             if isinstance(obj, Instance):
+                setter = self._class_method_of(obj.cls, f"{name}.setter") if name in self._syntax.setters else None
+                if setter is not None:
+                    self.invoke(setter, [value], {}, obj, None, None)
+                    continue
                 self.heap.add((id(obj.cls.node), name), value)
             elif isinstance(obj, Class):
                 methods = tuple(v for v in value if isinstance(v, Func))
@@ -1466,6 +1508,8 @@ class Analyzer(BuiltinCalls):
         item when the index and the list are known item by item, else the list may hold
         ``v`` anywhere; ``whole`` says ``value`` replaces a slice (its items go in)."""
         current = self._held(place, frame)
+        if current and any(type(d) is Instance for d in current):
+            self.protocol(current, "__setitem__", [keys, value], frame, place)
         if not current or not any(isinstance(d, (DictV, SeqV)) for d in current):
             return
         names = strings(keys)
@@ -1633,13 +1677,71 @@ class Analyzer(BuiltinCalls):
                         # NOTE: a method's decorators from the project (a timer, a retry)
                         # wrap it as a function's do.
                         self._decorate(f, body)
-                    body.locals[stmt.name] = (f,)
+                    part = _property_part(stmt)
+                    if part is not None and stmt.name in body.locals:
+                        # NOTE: ``@value.setter``: reading still runs the getter; an
+                        # assignment runs this (``set_attribute``).
+                        body.locals[f"{stmt.name}.{part}"] = (f,)
+                        self._syntax.setters.add(stmt.name)
+                    else:
+                        body.locals[stmt.name] = (f,)
                 else:
                     self.exec_stmt(stmt, body)
         except _Return:
             pass
         self.class_envs[id(node)] = body.locals
         frame.locals[node.name] = (cls,)
+        for b in bases:
+            self.heap.add((SUBCLASSES, id(b.node)), (cls,))
+        self._class_made(cls, body.locals, frame)
+
+    def _class_made(self, cls: Class, namespace: dict[str, Vals], frame: Frame) -> None:
+        """What Python runs once a class is made: ``__set_name__`` of the descriptors in its
+        body, the first base's ``__init_subclass__`` (with the class's keywords) and a
+        project metaclass's ``__new__`` and ``__init__`` (plugin registries)."""
+        node = cls.node
+        for name, held in namespace.items():
+            for v in held:
+                if type(v) is Instance:
+                    self.protocol(held, "__set_name__", [(cls,), (Str(name),)], frame, node)
+                    break
+        if not node.bases and not node.keywords:
+            return
+        keywords = {k.arg: self.ev(k.value, frame) for k in node.keywords if k.arg is not None}
+        meta = keywords.pop("metaclass", None)
+        for c in self._mro(cls)[1:]:
+            hook = [v for v in self.class_envs.get(id(c.node), {}).get("__init_subclass__", ()) if isinstance(v, Func)]
+            if hook:
+                self.invoke(hook[0], [], keywords, cls, node, frame)
+                break
+        metaclass = self._metaclass(cls, meta)
+        if metaclass is not None:
+            shape: list[Vals] = [(Str(node.name),), (SeqV(tuple((b,) for b in self.class_bases.get(id(node), ()))),),
+                                 (DictV(tuple(sorted(namespace.items()))),)]
+            for method in ("__new__", "__init__"):
+                found = self._class_method_of(metaclass, method)
+                if found is not None:
+                    self.invoke(found, [(metaclass,), *shape] if method == "__new__" else shape, keywords, None if method == "__new__" else cls, node, frame)
+
+    def _metaclass(self, cls: Class, given: Vals | None = None) -> Class | None:
+        """The project class that is ``cls``'s metaclass (``metaclass=`` on it or a base), if any."""
+        if given is None:
+            for c in self._mro(cls):
+                if c.node.keywords:
+                    state = self.modules.get(c.module)
+                    expr = next((k.value for k in c.node.keywords if k.arg == "metaclass"), None)
+                    if state is not None and expr is not None:
+                        given = self.ev(expr, Frame(state, state.env, is_module=True))
+                        break
+        return next((v for v in given or () if isinstance(v, Class)), None)
+
+    def _class_method_of(self, cls: Class, name: str) -> Func | None:
+        """The function ``name`` that ``cls`` or a base of it defines."""
+        return next((v for c in self._mro(cls) for v in self.class_envs.get(id(c.node), {}).get(name, ()) if isinstance(v, Func)), None)
+
+    def subclasses(self, cls: Class) -> Vals:
+        """``cls.__subclasses__()``: the project's classes made so far that name it as a base."""
+        return (SeqV((self.heap.get((SUBCLASSES, id(cls.node))) or (),), homogeneous=True),)
 
     # -- expressions ---------------------------------------------------------------------
 
@@ -1673,10 +1775,49 @@ class Analyzer(BuiltinCalls):
         return handler(self, node, frame) if handler is not None else UNKNOWN_VALS
 
     def _ev_formatted(self, node: ast.FormattedValue, frame: Frame) -> Vals:
-        return tuple(Str(p) for p in strings(self.ev(node.value, frame)))
+        return tuple(Str(p) for p in strings(self.as_text(self.ev(node.value, frame), frame, node)))
+
+    def as_text(self, value: Vals, frame: Frame | None, node: Any, method: str = "__str__") -> Vals:
+        """``value`` where text is made of it (``str(x)``, ``f"{x}"``, ``print(x)``): an
+        instance whose class defines ``method`` (``__repr__`` for ``repr(x)`` and ``!r``,
+        which ``__str__`` falls back on) is what that returns."""
+        if Instance not in map(type, value):
+            return value
+        out: list[V] = []
+        for v in value:
+            made = None
+            if type(v) is Instance:
+                made = self.protocol((v,), method, [], frame, node)
+                if made is None and method == "__str__":
+                    made = self.protocol((v,), "__repr__", [], frame, node)
+            out.extend(made if made is not None else (v,))
+        return vals(*out)
 
     def _ev_binop(self, node: ast.BinOp, frame: Frame) -> Vals:
-        return self.binop(node.op, self.ev(node.left, frame), self.ev(node.right, frame))
+        return self.operate(node.op, self.ev(node.left, frame), self.ev(node.right, frame), frame, node)
+
+    def operate(self, op: ast.operator, left: Vals, right: Vals, frame: Frame, node: Any, augmented: bool = False) -> Vals:
+        """``left op right``: an instance whose class defines the operator's method
+        (``__add__``, or ``__iadd__`` first for ``+=``) runs it, the right side's reflected
+        one (``__radd__``) where the left side has none; the rest as ``binop``."""
+        name = _OPERATOR_METHODS.get(type(op))
+        if name is None or (Instance not in map(type, left) and Instance not in map(type, right)):
+            return self.binop(op, left, right)
+        out: list[V] = []
+        plain_left: list[V] = []
+        for a in left:
+            got = None
+            if type(a) is Instance:
+                got = self.protocol((a,), f"__i{name}__", [right], frame, node) if augmented else None
+                got = got if got is not None else self.protocol((a,), f"__{name}__", [right], frame, node)
+            out.extend(got) if got is not None else plain_left.append(a)
+        plain_right: list[V] = []
+        for b in right if plain_left else ():
+            got = self.protocol((b,), f"__r{name}__", [tuple(plain_left)], frame, node) if type(b) is Instance else None
+            out.extend(got) if got is not None else plain_right.append(b)
+        if plain_left and plain_right:
+            out.extend(self.binop(op, tuple(plain_left), tuple(plain_right)))
+        return vals(*out) or UNKNOWN_VALS
 
     def _ev_subscript(self, node: ast.Subscript, frame: Frame) -> Vals:
         return self.subscript(self.ev(node.value, frame), node.slice, frame, node)
@@ -1770,6 +1911,8 @@ class Analyzer(BuiltinCalls):
         runs), else either."""
         left = self.ev(node.left, frame)
         rights = [self.ev(c, frame) for c in node.comparators]
+        if Instance in map(type, left) or any(Instance in map(type, right) for right in rights):
+            return self._compare_instances(node, left, rights, frame)
         if len(rights) == 1 and type(node.ops[0]) in _EQUALITY:
             sides = [_known(left), _known(rights[0])]
             if sides[0] is not None and sides[1] is not None:
@@ -1783,6 +1926,20 @@ class Analyzer(BuiltinCalls):
             present = self._env_present(left)
             if present is not None:
                 return (Const(present if type(node.ops[0]) is ast.In else not present),)
+        return BOOL_VALS
+
+    def _compare_instances(self, node: ast.Compare, left: Vals, rights: list[Vals], frame: Frame) -> Vals:
+        """A comparison with an instance: its class's method runs (``__eq__``, ``__lt__``,
+        the right side's reflected one, ``__contains__`` for ``in``); the result is either."""
+        for op, right in zip(node.ops, rights):
+            kind = type(op)
+            if kind in (ast.In, ast.NotIn):
+                self.protocol(right, "__contains__", [left], frame, node)
+            elif kind in _COMPARISON_METHODS:
+                method, reflected = _COMPARISON_METHODS[kind]
+                self.protocol(left, method, [right], frame, node)
+                self.protocol(right, reflected, [left], frame, node)
+            left = right
         return BOOL_VALS
 
     def _env_present(self, names: Vals) -> bool | None:
@@ -1804,6 +1961,8 @@ class Analyzer(BuiltinCalls):
 
     def _ev_unary(self, node: ast.UnaryOp, frame: Frame) -> Vals:
         operand = self.ev(node.operand, frame)
+        if type(node.op) is ast.Not:
+            self._instance_truth(operand, frame, node.operand)
         if isinstance(node.op, (ast.USub, ast.UAdd)) and len(operand) == 1 and isinstance(operand[0], Const) and (
             type(operand[0].value) in (int, float)
         ):
@@ -1822,7 +1981,7 @@ class Analyzer(BuiltinCalls):
         if name in frame.module.env:
             return frame.module.env[name]
         if name in ("getattr", "setattr", "str", "dict", "list", "tuple", "sorted", "set", "next", "iter",
-                    "print", "isinstance", "len", "int", "float", "bool", "super", "map", "filter",
+                    "print", "isinstance", "len", "int", "float", "bool", "super", "map", "filter", "globals",
                     "enumerate", "zip", "range", "repr", "format", "open", "reversed"):
             return (Builtin(name),)
         if name == "__file__":
@@ -1836,7 +1995,7 @@ class Analyzer(BuiltinCalls):
             if isinstance(part, ast.Constant):
                 pieces.append([str(part.value)])
             elif isinstance(part, ast.FormattedValue):
-                value = self.ev(part.value, frame)
+                value = self.as_text(self.ev(part.value, frame), frame, part, "__repr__" if part.conversion == ord("r") else "__str__")
                 if part.format_spec is None and part.conversion == -1:
                     pieces.append(strings(value))
                     continue
@@ -1992,7 +2151,21 @@ class Analyzer(BuiltinCalls):
                         out.extend(v)
                         found = True
                 if not found:
-                    out.extend(v for _, items in b.items for v in items) if "*" in strings(keys) else out.append(Unknown())
+                    patterns = [k for k in strings(keys) if "*" in k]
+                    # NOTE: a name built at run time (``ROUTES["on_" + kind]``) is one of the
+                    # keys it fits (any, when none does); a dict made with ``**other`` may
+                    # hold others.
+                    fitting = [v for key, items in b.items if any("*" in key or _key_matches(k, key) for k in patterns)
+                               for v in items]
+                    out.extend(fitting or [v for _, items in b.items for v in items]) if patterns else out.append(Unknown())
+                    if patterns and b.open:
+                        out.append(Unknown())
+            elif type(b) is Instance:
+                got = self.protocol((b,), "__getitem__", [keys], frame, node or index)
+                if got is None:
+                    # NOTE: a dict subclass's ``__missing__`` gives what a key not stored gives.
+                    got = join(self.protocol((b,), "__missing__", [keys], frame, node or index) or (), UNKNOWN_VALS)
+                out.extend(got)
             elif isinstance(b, Builtin) and b.name == "os.environ":
                 for k in strings(keys):
                     out.extend(self.env_value(k, None, frame, index))
@@ -2132,8 +2305,22 @@ class Analyzer(BuiltinCalls):
                 # NOTE: ``for t in Tables:`` runs over the members of an Enum class.
                 out.extend(x for name, held in self.class_envs.get(id(v.node), {}).items()
                            if not name.startswith("_") for x in held if not isinstance(x, (Func, Class)))
+            elif type(v) is Instance:
+                out.extend(self._instance_items(v, frame, node))
             else:
                 out.append(Unknown(v.reason) if isinstance(v, Unknown) else Unknown())
+        return vals(*out) or UNKNOWN_VALS
+
+    def _instance_items(self, obj: Instance, frame: Frame, node: Any) -> Vals:
+        """What a loop takes from an instance: its class's ``__iter__`` runs, and the
+        iterator it returns gives its ``__next__`` values (an instance that is its own
+        iterator too, as ``next(obj)`` asks)."""
+        made = self.protocol((obj,), "__iter__", [], frame, node) or (obj,)
+        iterators = tuple(x for x in made if type(x) is Instance)
+        out: list[V] = list(self.protocol(iterators, "__next__", [], frame, node) or ()) if iterators else []
+        others = tuple(x for x in made if type(x) is not Instance)
+        if others:
+            out.extend(self.iterate(others, frame, node))
         return vals(*out) or UNKNOWN_VALS
 
     def _is_enum(self, cls: Class) -> bool:
@@ -2152,6 +2339,8 @@ class Analyzer(BuiltinCalls):
     def lookup_attr(self, obj: V, name: str, frame: Frame | None) -> Vals | None:
         """``obj.name``."""
         kind = type(obj)
+        if kind is Class and name == "__subclasses__":
+            return (Builtin("class.__subclasses__", obj),)
         if kind is Instance or kind is Class:
             return self.instance_attr(obj, name, frame)  # type: ignore[arg-type]
         if kind is Client:
@@ -2936,9 +3125,15 @@ class Analyzer(BuiltinCalls):
     def instantiate(
         self, cls: Class, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None
     ) -> Vals:
-        """Create an instance: dataclass fields, or ``__init__``."""
+        """Create an instance: dataclass fields, or ``__init__``. A project metaclass's
+        ``__call__`` runs first (what it returns is not followed: the instance is)."""
         inst = Instance(cls)
         mro = self._mro(cls)
+        if any(c.node.keywords for c in mro):
+            metaclass = self._metaclass(cls)
+            call = self._class_method_of(metaclass, "__call__") if metaclass is not None else None
+            if call is not None:
+                self.invoke(call, args, kwargs, cls, node, frame)
         if any(self._is_record(c) for c in mro):
             fields = [f for c in reversed(mro) for f in _fields(c.node)]
             given = list(args)
@@ -3085,6 +3280,19 @@ if hasattr(ast, "TryStar"):
     _STATEMENTS[ast.TryStar] = Analyzer._st_try
 
 
+_OPERATOR_METHODS = {
+    ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.MatMult: "matmul", ast.Div: "truediv",
+    ast.FloorDiv: "floordiv", ast.Mod: "mod", ast.Pow: "pow", ast.LShift: "lshift", ast.RShift: "rshift",
+    ast.BitOr: "or", ast.BitXor: "xor", ast.BitAnd: "and",
+}
+"""the name of each binary operator's methods (``__add__``, ``__radd__``, ``__iadd__``)."""
+
+_COMPARISON_METHODS = {
+    ast.Eq: ("__eq__", "__eq__"), ast.NotEq: ("__ne__", "__ne__"), ast.Lt: ("__lt__", "__gt__"),
+    ast.LtE: ("__le__", "__ge__"), ast.Gt: ("__gt__", "__lt__"), ast.GtE: ("__ge__", "__le__"),
+}
+"""each comparison's method and the right side's reflected one."""
+
 _EXPRESSIONS: dict[type, Any] = {
     ast.JoinedStr: Analyzer.fstring,
     ast.FormattedValue: Analyzer._ev_formatted,
@@ -3228,6 +3436,19 @@ def _covering_dicts(dicts: list[DictV]) -> tuple[DictV, ...]:
     return tuple(out)
 
 
+SUBCLASSES = "<subclasses>"
+"""with a class's id, the heap key of the project's classes deriving from it (apart from
+the attributes, which are keyed by the class's id first)."""
+
+
+def _property_part(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+    """"setter" or "deleter" for a method decorated ``@<its name>.setter``/``.deleter``."""
+    for d in node.decorator_list:
+        if isinstance(d, ast.Attribute) and d.attr in ("setter", "deleter") and isinstance(d.value, ast.Name) and d.value.id == node.name:
+            return d.attr
+    return None
+
+
 def _decorator_names(node: Any) -> set[str]:
     names: set[str] = set()
     for d in getattr(node, "decorator_list", ()):
@@ -3245,7 +3466,7 @@ RECORD_METHODS = frozenset({"_replace", "_asdict", "model_copy", "model_dump"})
 
 MODELLED = {
     "os.environ", "os.getenv", "os.path.join", "posixpath.join", "functools.lru_cache", "functools.cache",
-    "functools.partial", "functools.wraps", "functools.cached_property", "dataclasses.dataclass",
+    "functools.partial", "functools.wraps", "functools.cached_property", "dataclasses.dataclass", "operator.methodcaller",
     "dataclasses.field", "typing.cast", "typing_extensions.cast", "urllib.parse.unquote", "urllib.parse.quote",
     "urllib.parse.quote_plus",
     "urllib.parse.unquote_plus", "importlib.import_module", "time.strftime", *DATA_LOADERS, *PATH_FUNCTIONS, *SPLITTERS,
