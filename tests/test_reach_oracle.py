@@ -1,12 +1,15 @@
 """Property-based oracle for reachability: a handler reaches functions and methods that call
 S3 only through the ways Python runs code without a plain call — dict routers, decorator
-registries, ``getattr`` with a computed name, ``globals()``, ``__init_subclass__`` and
-``__subclasses__()`` registries, dunder methods (``__call__``, ``__enter__``, ``__iter__``,
-``__getitem__``, ``__add__``, ``__eq__``, ``__str__``, ``__missing__``, ``__post_init__``,
-``__set_name__``, ``__aenter__``), a property setter, a metaclass, ``contextlib`` managers,
-callbacks given to ``sorted``/``map``/``filter``/``reduce``/``defaultdict``, threads,
-timers, executors, futures' callbacks, ``asyncio`` tasks and ``partial`` objects, nested at
-random. The test runs its own generated module with a recording stand-in for boto3 on one
+registries (of functions and of classes), ``getattr`` with a computed name or a type's
+name, ``globals()``, ``sys.modules[__name__]``, ``dict.get`` with a default function,
+``__init_subclass__`` and ``__subclasses__()`` registries, dunder methods (``__call__``,
+``__enter__``, ``__iter__``, ``__getitem__``, ``__add__``, ``__eq__``, ``__str__``,
+``__missing__``, ``__post_init__``, ``__set_name__``, ``__aenter__``, a descriptor's
+``__get__``), properties (a setter, ``property()``), a metaclass, ``contextlib`` managers
+(``closing``, ``ExitStack.callback``), ``singledispatch``, JSON encoders, callbacks given to
+``sorted``/``map``/``filter``/``reduce``/``starmap``/``defaultdict``, threads, timers,
+executors, futures' callbacks, ``asyncio`` tasks and executors, and ``partial`` objects,
+nested at random. The test runs its own generated module with a recording stand-in for boto3 on one
 event; the policy lpgen suggests for the handler (for every event) must allow the calls
 that run made. A function no mechanism reaches must not be granted.
 
@@ -16,6 +19,7 @@ The normal run checks 150 modules; ``HYPOTHESIS_PROFILE=bench`` checks 1,500.
 from __future__ import annotations
 
 import itertools
+import sys
 import types
 from pathlib import Path
 
@@ -207,6 +211,65 @@ MECHANISMS: dict[str, tuple[str, str]] = {
         "    def go(self):\n        event = self.event\n        {call}\n",
         "operator.methodcaller('go')(Worker_{n}(event))",
     ),
+    "dict.get default": (
+        "def fallback_{n}(event):\n    {call}\nKNOWN_{n} = {{}}\n",
+        "KNOWN_{n}.get(event['pick'], fallback_{n})(event)",
+    ),
+    "descriptor": (
+        "class Lazy_{n}:\n    def __get__(self, obj, owner):\n        event = EVENT\n        {call}\n        return 1\n"
+        "class Holder_{n}:\n    value = Lazy_{n}()\n",
+        "Holder_{n}().value",
+    ),
+    "property()": (
+        "class Old_{n}:\n    def _get(self):\n        event = EVENT\n        {call}\n        return 1\n"
+        "    value = property(_get)\n",
+        "Old_{n}().value",
+    ),
+    "class decorator": (
+        "CLASSES_{n} = []\ndef plugin_{n}(cls):\n    CLASSES_{n}.append(cls)\n    return cls\n"
+        "@plugin_{n}\nclass Registered_{n}:\n    def run(self, event):\n        {call}\n",
+        "for cls in CLASSES_{n}:\n    cls().run(event)",
+    ),
+    "singledispatch": (
+        "@functools.singledispatch\ndef process_{n}(item, event):\n    pass\n"
+        "@process_{n}.register(dict)\ndef _(item, event):\n    {call}\n",
+        "process_{n}(event, event)",
+    ),
+    "closing": (
+        "class Conn_{n}:\n    def __init__(self, event):\n        self.event = event\n"
+        "    def close(self):\n        event = self.event\n        {call}\n",
+        "with contextlib.closing(Conn_{n}(event)):\n    pass",
+    ),
+    "ExitStack callback": (
+        "def cleanup_{n}(event):\n    {call}\n",
+        "with contextlib.ExitStack() as stack:\n    stack.callback(cleanup_{n}, event)",
+    ),
+    "json default": (
+        "def encode_{n}(obj):\n    event = EVENT\n    {call}\n    return 'x'\n",
+        "json.dumps({{'when': object()}}, default=encode_{n})",
+    ),
+    "json encoder class": (
+        "class Encoder_{n}(json.JSONEncoder):\n    def default(self, obj):\n        event = EVENT\n        {call}\n        return 'x'\n",
+        "json.dumps({{'when': object()}}, cls=Encoder_{n})",
+    ),
+    "starmap": (
+        "def pair_{n}(event, extra):\n    {call}\n",
+        "list(itertools.starmap(pair_{n}, [(event, 1)]))",
+    ),
+    "run_in_executor": (
+        "def sync_{n}(event):\n    {call}\n"
+        "async def main_{n}(event):\n    await asyncio.get_running_loop().run_in_executor(None, sync_{n}, event)\n",
+        "asyncio.run(main_{n}(event))",
+    ),
+    "sys.modules": (
+        "def step_a_{n}(event):\n    {call}\ndef step_b_{n}(event):\n    {call}\n",
+        "getattr(sys.modules[__name__], 'step_' + event['pick'] + '_{n}')(event)",
+    ),
+    "type name dispatch": (
+        "class ByType_{n}:\n    def on_dict(self, event):\n        {call}\n"
+        "    def handle(self, event):\n        return getattr(self, 'on_' + type(event).__name__)(event)\n",
+        "ByType_{n}().handle(event)",
+    ),
     "classmethod factory": (
         "class Built_{n}:\n    @classmethod\n    def create(cls):\n        return cls()\n"
         "    def run(self, event):\n        {call}\n",
@@ -215,9 +278,10 @@ MECHANISMS: dict[str, tuple[str, str]] = {
 }
 
 NAMES = sorted(MECHANISMS)
-ASYNC = {"asyncio task", "to_thread", "async with"}
+ASYNC = {"asyncio task", "to_thread", "async with", "run_in_executor"}
 IMPORTS = ("import asyncio", "import collections", "import concurrent.futures", "import contextlib",
-           "import dataclasses", "import functools", "import operator", "import threading", "import boto3")
+           "import dataclasses", "import functools", "import itertools", "import json", "import operator", "import sys",
+           "import threading", "import boto3")
 
 
 def _indent(text: str, spaces: int) -> str:
@@ -272,8 +336,12 @@ def test_every_call_a_handler_reaches_is_allowed_and_an_unused_function_is_not(s
     recorder = KeyRecorder()
     module = types.ModuleType("generated")
     module.__dict__["boto3"] = recorder
-    exec(compile(source.replace("import boto3\n", "", 1), "generated.py", "exec", dont_inherit=True), module.__dict__)  # noqa: S102 - the test's own generated module
-    module.handler(dict(event), None)
+    sys.modules["generated"] = module  # NOTE: for ``sys.modules[__name__]``
+    try:
+        exec(compile(source.replace("import boto3\n", "", 1), "generated.py", "exec", dont_inherit=True), module.__dict__)  # noqa: S102 - the test's own generated module
+        module.handler(dict(event), None)
+    finally:
+        del sys.modules["generated"]
     assert recorder.keys
     folder = Path(tmp_path_factory.getbasetemp()) / "reach-oracle"
     folder.mkdir(exist_ok=True)

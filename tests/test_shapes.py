@@ -3813,3 +3813,70 @@ def test_classes_registered_as_they_are_made_are_reached(tmp_path: Path) -> None
         "    operator.methodcaller('go')(Job())\n"
     ))
     assert got == {("s3:PutObject", f"arn:aws:s3:::b/{key}") for key in ("export", "archive", "copy", "created", "job")}
+
+
+def test_implementations_lazy_values_and_closers_python_runs_are_reached(tmp_path: Path) -> None:
+    """A ``singledispatch`` function's registered implementations (of a method too), a
+    class decorator's registry, a descriptor's ``__get__``, ``contextlib.closing``'s
+    ``close()``, a JSON encoder class's ``default`` and ``sys.modules[__name__]`` run the
+    code they name; an implementation of a function nothing calls is still not granted."""
+    got = _perms(tmp_path, (
+        "import contextlib\nimport functools\nimport json\nimport sys\nimport boto3\n"
+        "s3 = boto3.client('s3')\n"
+        "@functools.singledispatch\n"
+        "def process(item):\n"
+        "    pass\n"
+        "@process.register(dict)\n"
+        "def _(item):\n"
+        "    s3.get_object(Bucket='b', Key='dict')\n"
+        "@functools.singledispatch\n"
+        "def never(item):\n"
+        "    pass\n"
+        "@never.register(str)\n"
+        "def _(item):\n"
+        "    s3.get_object(Bucket='b', Key='never')\n"
+        "class Shapes:\n"
+        "    @functools.singledispatchmethod\n"
+        "    def area(self, shape):\n"
+        "        pass\n"
+        "    @area.register\n"
+        "    def _(self, shape: int):\n"
+        "        s3.get_object(Bucket='b', Key='method')\n"
+        "PLUGINS = []\n"
+        "def plugin(cls):\n"
+        "    PLUGINS.append(cls)\n"
+        "    return cls\n"
+        "@plugin\n"
+        "class Export:\n"
+        "    def run(self):\n"
+        "        s3.get_object(Bucket='b', Key='plugin')\n"
+        "class LazyClient:\n"
+        "    def __get__(self, obj, owner):\n"
+        "        return boto3.client('sqs')\n"
+        "class Queue:\n"
+        "    client = LazyClient()\n"
+        "    def send(self):\n"
+        "        self.client.send_message(QueueUrl='https://sqs.us-east-1.amazonaws.com/1/q', MessageBody='m')\n"
+        "class Upload:\n"
+        "    def close(self):\n"
+        "        s3.get_object(Bucket='b', Key='closed')\n"
+        "class Encoder(json.JSONEncoder):\n"
+        "    def default(self, o):\n"
+        "        return s3.get_object(Bucket='b', Key='encoded')\n"
+        "def by_name(event):\n"
+        "    s3.get_object(Bucket='b', Key='by-name')\n"
+        "def handler(event, context):\n"
+        "    process(event)\n"
+        "    Shapes().area(3)\n"
+        "    for cls in PLUGINS:\n"
+        "        cls().run()\n"
+        "    Queue().send()\n"
+        "    with contextlib.closing(Upload()):\n"
+        "        pass\n"
+        "    json.dumps(event, cls=Encoder)\n"
+        "    getattr(sys.modules[__name__], 'by_' + 'name')(event)\n"
+    ))
+    assert got == {
+        *{("s3:GetObject", f"arn:aws:s3:::b/{key}") for key in ("dict", "method", "plugin", "closed", "encoded", "by-name")},
+        ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:q"),
+    }

@@ -610,6 +610,8 @@ class BuiltinCalls(BotoCalls):
         if name == "partial":
             fn, pre, kw = f.bound
             return self.call_values(fn, [*pre, *args], {**dict(kw), **kwargs}, node, frame)
+        if name == "contextlib.closing" and args:
+            return (Builtin("closing", args[0]),)
         if name == "operator.methodcaller" and args:
             return (Builtin("methodcaller", (args[0], tuple(args[1:]), tuple(kwargs.items()))),)
         if name == "methodcaller" and args:

@@ -1136,6 +1136,11 @@ class Analyzer(BuiltinCalls):
         finally:
             for value, expr in reversed(managers):
                 self.protocol(value, leave, [UNKNOWN_VALS] * 3, frame, expr)
+                for v in value:
+                    if type(v) is Builtin and v.name == "closing":
+                        # NOTE: ``with contextlib.closing(conn):`` calls ``conn.close()`` at the end.
+                        close = [m for x in v.bound for m in self.lookup_attr(x, "close", frame) or () if isinstance(m, Bound)]
+                        self.call_values(tuple(close), [], {}, expr, frame)
 
     def _st_try(self, s: Any, frame: Frame) -> None:
         before = len(self.calls)
@@ -1307,8 +1312,8 @@ class Analyzer(BuiltinCalls):
                 if entered is not None:
                     out.extend(entered)
                     continue
-            if type(v) is Builtin and v.name == "context manager":
-                out.extend(v.bound)  # NOTE: what a @contextmanager generator yields
+            if type(v) is Builtin and v.name in ("context manager", "closing"):
+                out.extend(v.bound)  # NOTE: what a @contextmanager generator yields; closing's object
                 continue
             out.append(v)
         return vals(*out)
@@ -1651,6 +1656,12 @@ class Analyzer(BuiltinCalls):
         place are remembered as its wrappers, run whenever it is (``invoke``)."""
         wrappers: list[Func] = []
         for dec in getattr(func.node, "decorator_list", ()):
+            for base in _dispatch_bases(dec, frame, self):
+                # NOTE: ``@process.register(dict)`` of a ``functools.singledispatch``
+                # function: a call of ``process`` may run this one, with its arguments.
+                registered = self.wrappers.setdefault(id(base.node), [])
+                if all(r.node is not func.node for r in registered):
+                    registered.append(func)
             for d in self.ev(dec, frame):
                 if isinstance(d, Func):
                     for w in self.call_value(d, [(func,)], {}, dec, frame):
@@ -1694,6 +1705,21 @@ class Analyzer(BuiltinCalls):
         for b in bases:
             self.heap.add((SUBCLASSES, id(b.node)), (cls,))
         self._class_made(cls, body.locals, frame)
+        if node.decorator_list:
+            frame.locals[node.name] = self._decorated_class(cls, frame)
+
+    def _decorated_class(self, cls: Class, frame: Frame) -> Vals:
+        """Run the project's decorators of a class on it, innermost first (a registry's
+        ``@plugin``): the name holds the class and what a decorator returns in its place
+        (a function or another class)."""
+        held: Vals = (cls,)
+        for dec in reversed(cls.node.decorator_list):
+            made: list[V] = []
+            for d in self.ev(dec, frame):
+                if isinstance(d, (Func, Bound)):
+                    made.extend(v for v in self.call_value(d, [held], {}, dec, frame) if isinstance(v, (Func, Bound, Class)))
+            held = join(held, tuple(made)) if made else held
+        return held
 
     def _class_made(self, cls: Class, namespace: dict[str, Vals], frame: Frame) -> None:
         """What Python runs once a class is made: ``__set_name__`` of the descriptors in its
@@ -2160,6 +2186,9 @@ class Analyzer(BuiltinCalls):
                     out.extend(fitting or [v for _, items in b.items for v in items]) if patterns else out.append(Unknown())
                     if patterns and b.open:
                         out.append(Unknown())
+            elif type(b) is Module and b.name == "sys.modules":
+                # NOTE: ``sys.modules[__name__]``: the module, as importing it gives.
+                out.extend(self.import_dynamic(keys, (), node, frame))
             elif type(b) is Instance:
                 got = self.protocol((b,), "__getitem__", [keys], frame, node or index)
                 if got is None:
@@ -2473,6 +2502,9 @@ class Analyzer(BuiltinCalls):
                             out.append(Bound(v, obj))
                     elif isinstance(v, Func) and "classmethod" in _decorator_names(v.node):
                         out.append(Bound(v, cls))
+                    elif type(v) is Instance and (got := self.protocol((v,), "__get__", [(obj,) if type(obj) is Instance else NONE_VALS, (cls,)], frame)) is not None:
+                        # NOTE: a descriptor (a lazy client's ``__get__``) gives what it returns.
+                        out.extend(got)
                     else:
                         out.append(v)
             if name in env:
@@ -2820,10 +2852,11 @@ class Analyzer(BuiltinCalls):
             kwargs = {k: x for k, x in kwargs.items() if k != "target"}
         for position, value in enumerate((*args, *kwargs.values())):
             for v in value:
-                if type(v) is Instance:
+                if type(v) is Instance or type(v) is Class:
                     # NOTE: an object handed to a library (logger.addHandler(handler)) whose
-                    # class derives from one of its classes: the library calls its methods.
-                    self.run_library_hooks(v, frame)
+                    # class derives from one of its classes: the library calls its methods;
+                    # so it does a class's it makes (``json.dumps(item, cls=Encoder)``).
+                    self.run_library_hooks(v if type(v) is Instance else Instance(v), frame)  # type: ignore[arg-type]
                     continue
                 if type(v) not in _CALLABLE_VALUES:
                     continue
@@ -3467,6 +3500,7 @@ RECORD_METHODS = frozenset({"_replace", "_asdict", "model_copy", "model_dump"})
 MODELLED = {
     "os.environ", "os.getenv", "os.path.join", "posixpath.join", "functools.lru_cache", "functools.cache",
     "functools.partial", "functools.wraps", "functools.cached_property", "dataclasses.dataclass", "operator.methodcaller",
+    "contextlib.closing",
     "dataclasses.field", "typing.cast", "typing_extensions.cast", "urllib.parse.unquote", "urllib.parse.quote",
     "urllib.parse.quote_plus",
     "urllib.parse.unquote_plus", "importlib.import_module", "time.strftime", *DATA_LOADERS, *PATH_FUNCTIONS, *SPLITTERS,
@@ -4018,13 +4052,26 @@ def _route_attr(parts: list[str], args: list[Vals], kwargs: dict[str, Vals]) -> 
 
 def _registers(dec: ast.expr, frame: Frame, analyzer: Analyzer) -> bool:
     """Is ``@dec`` a method of a library's object that keeps the function to call it later
-    (``@app.get("/items")``, ``@router.post``, ``@app.resolver(...)``)?"""
+    (``@app.get("/items")``, ``@router.post``, ``@app.resolver(...)``)? (Not a project
+    function's ``register``: see ``_dispatch_bases``.)"""
     target = dec.func if isinstance(dec, ast.Call) else dec
     return (
         isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
         and target.attr not in TRANSPARENT_DECORATORS
         and any(not isinstance(v, (Module, Builtin, Boto3)) for v in analyzer.lookup_name(target.value.id, frame))
+        and not _dispatch_bases(dec, frame, analyzer)
     )
+
+
+def _dispatch_bases(dec: ast.expr, frame: Frame, analyzer: Analyzer) -> list[Func]:
+    """The project functions ``@dec`` registers an implementation of: ``@f.register`` or
+    ``@f.register(type)`` where ``f`` is one (a ``functools.singledispatch`` function, or a
+    ``singledispatchmethod`` in a class body)."""
+    target = dec.func if isinstance(dec, ast.Call) else dec
+    if not (isinstance(target, ast.Attribute) and target.attr == "register" and isinstance(target.value, ast.Name)):
+        return []
+    found = analyzer.lookup_name(target.value.id, frame)
+    return [v for v in found if isinstance(v, Func)] if all(isinstance(v, Func) for v in found) else []
 
 
 def _makes_own_function(dec: ast.expr, frame: Frame, analyzer: Analyzer) -> bool:
