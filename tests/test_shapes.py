@@ -3880,3 +3880,21 @@ def test_implementations_lazy_values_and_closers_python_runs_are_reached(tmp_pat
         *{("s3:GetObject", f"arn:aws:s3:::b/{key}") for key in ("dict", "method", "plugin", "closed", "encoded", "by-name")},
         ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:q"),
     }
+
+
+def test_an_iterator_an_iter_method_returns_gives_the_items_of_what_it_iterates(tmp_path: Path) -> None:
+    """``__iter__`` returning ``iter(self.pairs)`` gives the pairs (not the characters of
+    each name), and ``next(iter(names))`` a name: a loop over the instance unpacks rows."""
+    got = _perms(tmp_path, (
+        "import boto3\ns3 = boto3.client('s3')\n"
+        "class Pairs:\n"
+        "    def __init__(self):\n"
+        "        self.pairs = [('b1', 'k1')]\n"
+        "    def __iter__(self):\n"
+        "        return iter(self.pairs)\n"
+        "def handler(event, context):\n"
+        "    for bucket, key in Pairs():\n"
+        "        s3.get_object(Bucket=bucket, Key=key)\n"
+        "    s3.get_object(Bucket='y', Key=next(iter(['first'])))\n"
+    ))
+    assert got == {("s3:GetObject", "arn:aws:s3:::b1/k1"), ("s3:GetObject", "arn:aws:s3:::y/first")}

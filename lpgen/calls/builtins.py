@@ -686,8 +686,11 @@ class BuiltinCalls(BotoCalls):
             return (SeqV((self.iterate(args[0], frame, node),), True),) if frame else UNKNOWN_VALS
         if name in ("next", "iter") and args:
             items = self.iterate(args[0], frame, node) if frame else UNKNOWN_VALS
+            if name == "iter":
+                # NOTE: an iterator stands as a list of its items (``__iter__`` may return one).
+                return (SeqV((items,), True),)
             # NOTE: next(it, default) gives the default when there is nothing left.
-            return join(items, args[1]) if name == "next" and len(args) > 1 else items
+            return join(items, args[1]) if len(args) > 1 else items
         if name in ("map", "filter") and len(args) >= 2 and frame is not None:
             elems = self.iterate(args[1], frame, node)
             # NOTE: the function is called with the items: a call of its own, with the
