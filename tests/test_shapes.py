@@ -3898,3 +3898,24 @@ def test_an_iterator_an_iter_method_returns_gives_the_items_of_what_it_iterates(
         "    s3.get_object(Bucket='y', Key=next(iter(['first'])))\n"
     ))
     assert got == {("s3:GetObject", "arn:aws:s3:::b1/k1"), ("s3:GetObject", "arn:aws:s3:::y/first")}
+
+
+def test_an_instance_text_is_what_its_str_or_repr_returns(tmp_path: Path) -> None:
+    """``str(x)``, ``f"{x}"``, ``f"{x!r}"`` and ``repr(x)`` of an instance are what its class's
+    ``__str__``/``__repr__`` return (not quoted again); ``repr`` of text quotes it."""
+    got = _perms(tmp_path, (
+        "import boto3\ns3 = boto3.client('s3')\n"
+        "class S3Path:\n"
+        "    def __init__(self, key):\n"
+        "        self.key = key\n"
+        "    def __str__(self):\n"
+        "        return 'in/' + self.key\n"
+        "    def __repr__(self):\n"
+        "        return 'P(' + self.key + ')'\n"
+        "def handler(event, context):\n"
+        "    s3.get_object(Bucket='a', Key=str(S3Path('k')))\n"
+        "    s3.get_object(Bucket='b', Key=f'{S3Path(\"k\")}.json')\n"
+        "    s3.get_object(Bucket='c', Key=f'{S3Path(\"k\")!r}' + repr(S3Path('k')) + repr('q'))\n"
+    ))
+    assert got == {("s3:GetObject", "arn:aws:s3:::a/in/k"), ("s3:GetObject", "arn:aws:s3:::b/in/k.json"),
+                   ("s3:GetObject", "arn:aws:s3:::c/P(k)P(k)'q'")}

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from lpgen.calls import aws, datafiles
 from lpgen.calls.boto import BotoCalls, keys_given, regions_named
-from lpgen.calls.formatting import combinations, format_pattern, squash, template_pattern
+from lpgen.calls.formatting import combinations, format_pattern, formatted, squash, template_pattern
 from lpgen.calls.values import (
     UNKNOWN_VALS,
     Builtin,
@@ -655,8 +655,13 @@ class BuiltinCalls(BotoCalls):
         if name in ("len", "bool") and args:
             # NOTE: an instance's ``__len__`` (``__bool__``) runs; the result stays unknown.
             self.protocol(args[0], f"__{name}__", [], frame, node)
-        if name in ("str", "format", "repr", "print"):
-            texts = [self.as_text(a, frame, node, "__repr__" if name == "repr" else "__str__") for a in args]
+        if name == "repr" and args:
+            # NOTE: an instance's ``__repr__`` gives its text; other values are quoted.
+            made = self.as_text(tuple(v for v in args[0] if type(v) is Instance), frame, node, "__repr__")
+            others = tuple(v for v in args[0] if type(v) is not Instance)
+            return vals(*made, *(Str(t) for t in (formatted(others, "", "r") if others else ())))
+        if name in ("str", "format", "print"):
+            texts = [self.as_text(a, frame, node) for a in args]
             if name == "print":
                 return NONE_VALS
             return join(*[tuple(Str(s) for s in strings(a)) for a in texts[:1]]) or (Str(""),)

@@ -2021,21 +2021,31 @@ class Analyzer(BuiltinCalls):
             if isinstance(part, ast.Constant):
                 pieces.append([str(part.value)])
             elif isinstance(part, ast.FormattedValue):
-                value = self.as_text(self.ev(part.value, frame), frame, part, "__repr__" if part.conversion == ord("r") else "__str__")
-                if part.format_spec is None and part.conversion == -1:
-                    pieces.append(strings(value))
+                value = self.ev(part.value, frame)
+                if Instance not in map(type, value):
+                    pieces.append(self._formatted_part(part, value, part.conversion))
                     continue
-                spec = part.format_spec.values if isinstance(part.format_spec, ast.JoinedStr) else ()
-                if not all(isinstance(x, ast.Constant) for x in spec):
-                    pieces.append(["*"])  # NOTE: a spec computed at run time (f"{n:{width}}")
-                    continue
-                conversion = chr(part.conversion) if part.conversion != -1 else None
-                pieces.append(formatted(value, "".join(str(x.value) for x in spec), conversion))  # type: ignore[attr-defined]
+                # NOTE: an instance's text is what its class's method returns (``!r``: its
+                # ``__repr__``), with no conversion after it.
+                method = "__str__" if part.conversion in (-1, ord("s")) else "__repr__"
+                texts = self.as_text(tuple(v for v in value if type(v) is Instance), frame, part, method)
+                others = tuple(v for v in value if type(v) is not Instance)
+                pieces.append([*self._formatted_part(part, texts, -1), *(self._formatted_part(part, others, part.conversion) if others else ())])
             else:
                 pieces.append(["*"])
         if all(len(piece) == 1 for piece in pieces):
             return (Str(squash("".join(piece[0] for piece in pieces))),)
         return vals(*(Str(squash("".join(row))) for row in combinations(pieces)))
+
+    @staticmethod
+    def _formatted_part(part: ast.FormattedValue, value: Vals, conversion: int) -> list[str]:
+        """The texts of one ``{value!conversion:spec}`` of an f-string."""
+        if part.format_spec is None and conversion == -1:
+            return strings(value)
+        spec = part.format_spec.values if isinstance(part.format_spec, ast.JoinedStr) else ()
+        if not all(isinstance(x, ast.Constant) for x in spec):
+            return ["*"]  # NOTE: a spec computed at run time (f"{n:{width}}")
+        return formatted(value, "".join(str(x.value) for x in spec), chr(conversion) if conversion != -1 else None)  # type: ignore[attr-defined]
 
     def binop(self, op: ast.operator, left: Vals, right: Vals) -> Vals:
         """String and list concatenation, path joins, dict merges and ``%`` formatting;
