@@ -14,7 +14,8 @@ computed name, ``**params``, a thread pool, ``map`` over a lambda, a coroutine, 
 resource API, ``download_file`` and a presigned URL. Keys also pass through the methods
 Python runs for syntax: ``__str__``/``__repr__``, ``__getitem__``, ``__missing__``,
 ``__add__``/``__radd__``/``+=``, ``__iter__`` (``iter()`` of a list, or the instance as its
-own iterator), a descriptor, a property's setter and ``__enter__``. The test runs its own
+own iterator), a descriptor, a property's setter and ``__enter__``, and through list and
+dict defaults that keep what earlier calls put in them. The test runs its own
 generated handler with a recording stand-in for boto3 on one event; the policy lpgen
 suggests for the handler (for every event) must allow the calls on the keys that run used,
 those made before an exception included.
@@ -152,6 +153,8 @@ def statements(draw: st.DrawFn, depth: int = 0) -> list[str]:
         ["s = Settings()", f"s.stage = {value}", f"{var} = s.stage"],
         [f"{var} = Settings().stage + {value}"],
         [f"with Ctx({value}) as c:", f"    {var} = c"],
+        [f"{var} = remember({value})[0]"],
+        [f"{var} = first_seen({value})"],
     ]
     if depth >= 2:
         return draw(st.sampled_from(simple))
@@ -355,6 +358,14 @@ def handlers(draw: st.DrawFn) -> str:
         "    @stage.setter",
         "    def stage(self, value):",
         "        self._stage = value",
+        "",
+        "def remember(k, seen=[]):",
+        "    seen.append(k)",
+        "    return seen",
+        "",
+        "def first_seen(k, *, firsts={}):",
+        "    firsts.setdefault('k', k)",
+        "    return firsts['k']",
         "",
         "class Ctx:",
         "    def __init__(self, v):",

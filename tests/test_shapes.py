@@ -3919,3 +3919,24 @@ def test_an_instance_text_is_what_its_str_or_repr_returns(tmp_path: Path) -> Non
     ))
     assert got == {("s3:GetObject", "arn:aws:s3:::a/in/k"), ("s3:GetObject", "arn:aws:s3:::b/in/k.json"),
                    ("s3:GetObject", "arn:aws:s3:::c/P(k)P(k)'q'")}
+
+
+def test_a_list_or_dict_default_keeps_what_earlier_calls_put_in_it(tmp_path: Path) -> None:
+    """A default is one object for every call: ``collect('second')`` returns a list that
+    still holds 'first', and a dict default filled by the first call answers the second."""
+    got = _perms(tmp_path, (
+        "import boto3\ns3 = boto3.client('s3')\n"
+        "def collect(k, acc=[]):\n"
+        "    acc.append(k)\n"
+        "    return acc\n"
+        "def first(k, *, seen={}):\n"
+        "    seen.setdefault('k', k)\n"
+        "    return seen['k']\n"
+        "def handler(event, context):\n"
+        "    collect('first')\n"
+        "    s3.get_object(Bucket='list', Key=collect('second')[0])\n"
+        "    first('one')\n"
+        "    s3.get_object(Bucket='dict', Key=first('two'))\n"
+    ))
+    assert {("s3:GetObject", "arn:aws:s3:::list/first"), ("s3:GetObject", "arn:aws:s3:::dict/one")} <= got
+    assert all(resource.startswith(("arn:aws:s3:::list/", "arn:aws:s3:::dict/")) and "*" not in resource for _, resource in got)

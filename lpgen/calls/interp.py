@@ -3041,12 +3041,32 @@ class Analyzer(BuiltinCalls):
             self.memo[key] = result
         if frame.changed:
             a = func.node.args
+            if a.defaults or a.kw_defaults:
+                self._keep_defaults(func, frame, args, kwargs, self_value)
             params = {p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs)}
             changed = tuple((p, frame.locals[p]) for p in sorted(frame.changed) if p in params)
             if changed:
                 self.changed_args[key] = changed
                 self._write_back(func, args, kwargs, self_value, node, caller, changed)
         return result
+
+    def _shared_default(self, func: Func, param: str, default: Vals) -> Vals:
+        """A parameter's default: a list or dict default is one object for every call, so
+        what earlier calls put in it (``def collect(k, acc=[])``) is there too."""
+        if not any(type(v) is SeqV or type(v) is DictV for v in default):
+            return default
+        added = self.heap.get((DEFAULTS, id(func.node), param))
+        return join(default, added) if added else default
+
+    def _keep_defaults(self, func: Func, frame: Frame, args: list[Vals], kwargs: dict[str, Vals], self_value: V | None) -> None:
+        """Remember what a call put in the list or dict defaults it changed in place."""
+        a = func.node.args
+        positional = [*a.posonlyargs, *a.args]
+        given = len(args) + (self_value is not None)
+        defaulted = {p.arg for i, p in enumerate(positional) if i >= given and p.arg not in kwargs}
+        defaulted |= {p.arg for p in a.kwonlyargs if p.arg not in kwargs}
+        for name in sorted((frame.changed or set()) & defaulted):
+            self.heap.add((DEFAULTS, id(func.node), name), frame.locals[name])
 
     def _beyond_depth(self, func: Func, self_value: V | None) -> Vals:
         """A call deeper than MAX_DEPTH: the function still runs (its calls are granted,
@@ -3136,9 +3156,10 @@ class Analyzer(BuiltinCalls):
             elif p.arg in kwargs:
                 frame.locals[p.arg] = kwargs[p.arg]
             elif i >= first_default and made is not None:
-                frame.locals[p.arg] = made[i - first_default]
+                frame.locals[p.arg] = self._shared_default(func, p.arg, made[i - first_default])
             elif i >= first_default and def_frame is not None:
-                frame.locals[p.arg] = self._default(defaults[i - first_default], p.annotation, Frame(def_frame, {}, is_module=True))
+                frame.locals[p.arg] = self._shared_default(
+                    func, p.arg, self._default(defaults[i - first_default], p.annotation, Frame(def_frame, {}, is_module=True)))
             else:
                 injected = self._annotated_dependency(p.annotation, Frame(def_frame, {}, is_module=True)) if (
                     def_frame is not None and p.annotation is not None) else None
@@ -3147,9 +3168,9 @@ class Analyzer(BuiltinCalls):
             if p.arg in kwargs:
                 frame.locals[p.arg] = kwargs[p.arg]
             elif d is not None and made is not None:
-                frame.locals[p.arg] = made[len(defaults) + j]
+                frame.locals[p.arg] = self._shared_default(func, p.arg, made[len(defaults) + j])
             elif d is not None and def_frame is not None:
-                frame.locals[p.arg] = self._default(d, p.annotation, Frame(def_frame, {}, is_module=True))
+                frame.locals[p.arg] = self._shared_default(func, p.arg, self._default(d, p.annotation, Frame(def_frame, {}, is_module=True)))
             else:
                 frame.locals[p.arg] = (Unknown(f"parameter {p.arg!r}", maybe_client=True),)
         if a.vararg:
@@ -3478,6 +3499,10 @@ def _covering_dicts(dicts: list[DictV]) -> tuple[DictV, ...]:
         out.append(DictV(tuple(items), any(d.open for d in group)))
     return tuple(out)
 
+
+DEFAULTS = "<default>"
+"""with a function's id and a parameter's name, the heap key of what calls put in the
+parameter's list or dict default."""
 
 SUBCLASSES = "<subclasses>"
 """with a class's id, the heap key of the project's classes deriving from it (apart from
