@@ -15,7 +15,8 @@ resource API, ``download_file`` and a presigned URL. Keys also pass through the 
 Python runs for syntax: ``__str__``/``__repr__``, ``__getitem__``, ``__missing__``,
 ``__add__``/``__radd__``/``+=``, ``__iter__`` (``iter()`` of a list, or the instance as its
 own iterator), a descriptor, a property's setter and ``__enter__``, and through list and
-dict defaults that keep what earlier calls put in them. The test runs its own
+dict defaults that keep what earlier calls put in them, and a closure whose list grows
+at each call. The test runs its own
 generated handler with a recording stand-in for boto3 on one event; the policy lpgen
 suggests for the handler (for every event) must allow the calls on the keys that run used,
 those made before an exception included.
@@ -155,6 +156,7 @@ def statements(draw: st.DrawFn, depth: int = 0) -> list[str]:
         [f"with Ctx({value}) as c:", f"    {var} = c"],
         [f"{var} = remember({value})[0]"],
         [f"{var} = first_seen({value})"],
+        [f"bump = make_counter({value})", "bump('+')", f"{var} = bump({var})"],
     ]
     if depth >= 2:
         return draw(st.sampled_from(simple))
@@ -366,6 +368,13 @@ def handlers(draw: st.DrawFn) -> str:
         "def first_seen(k, *, firsts={}):",
         "    firsts.setdefault('k', k)",
         "    return firsts['k']",
+        "",
+        "def make_counter(start):",
+        "    seen = [start]",
+        "    def bump(x):",
+        "        seen.append(seen[-1] + x)",
+        "        return seen[-1]",
+        "    return bump",
         "",
         "class Ctx:",
         "    def __init__(self, v):",

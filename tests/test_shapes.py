@@ -3940,3 +3940,22 @@ def test_a_list_or_dict_default_keeps_what_earlier_calls_put_in_it(tmp_path: Pat
     ))
     assert {("s3:GetObject", "arn:aws:s3:::list/first"), ("s3:GetObject", "arn:aws:s3:::dict/one")} <= got
     assert all(resource.startswith(("arn:aws:s3:::list/", "arn:aws:s3:::dict/")) and "*" not in resource for _, resource in got)
+
+
+def test_a_closure_that_changes_its_enclosing_list_runs_at_each_call(tmp_path: Path) -> None:
+    """``bump()`` appends to the list of the function that made it: its second call returns
+    what the first added to, so both keys are allowed (a remembered result gave the first)."""
+    got = _perms(tmp_path, (
+        "import boto3\ns3 = boto3.client('s3')\n"
+        "def counter():\n"
+        "    n = ['c0']\n"
+        "    def bump():\n"
+        "        n.append(n[-1] + '+')\n"
+        "        return n[-1]\n"
+        "    return bump\n"
+        "def handler(event, context):\n"
+        "    b = counter()\n"
+        "    s3.get_object(Bucket='b', Key=b())\n"
+        "    s3.get_object(Bucket='b', Key=b())\n"
+    ))
+    assert {("s3:GetObject", "arn:aws:s3:::b/c0+"), ("s3:GetObject", "arn:aws:s3:::b/c0++")} <= got

@@ -1045,7 +1045,8 @@ class Analyzer(BuiltinCalls):
         return known
 
     def _rebinds(self, func: Func) -> bool:
-        """Does the function declare ``nonlocal`` names?"""
+        """Does the function declare ``nonlocal`` names (or close over a variable that a
+        function of its enclosing one changes in place)?"""
         node = func.node
         known = self._syntax.rebinds.get(id(node))
         if known is None:
@@ -1449,6 +1450,13 @@ class Analyzer(BuiltinCalls):
                 # ``nonlocal`` rebinding.
                 owner.locals[name] = join(owner.locals[name], updated)
                 _note_change(owner, name)
+                if owner.func is not None:
+                    # NOTE: the functions that close over it then run at each call, as those
+                    # rebinding a ``nonlocal`` do: a remembered result would hold its old
+                    # content (a counter's ``bump()`` called twice).
+                    for sub in ast.walk(owner.func.node):
+                        if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) and sub is not owner.func.node:
+                            self._syntax.rebinds[id(sub)] = True
             elif name in frame.module.env:
                 frame.module.env[name] = join(frame.module.env[name], updated)
                 self.global_writes.add((frame.module.name, name), updated)
