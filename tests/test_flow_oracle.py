@@ -157,6 +157,10 @@ def statements(draw: st.DrawFn, depth: int = 0) -> list[str]:
         [f"{var} = remember({value})[0]"],
         [f"{var} = first_seen({value})"],
         [f"bump = make_counter({value})", "bump('+')", f"{var} = bump({var})"],
+        ["m = l", f"m += [{value}]"],
+        [f"l += gen([{value}])"],
+        ["e = d", f"e |= {{'k': {value}}}"],
+        ["l *= 2", f"{var} = l[-1]"],
     ]
     if depth >= 2:
         return draw(st.sampled_from(simple))

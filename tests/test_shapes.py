@@ -3959,3 +3959,27 @@ def test_a_closure_that_changes_its_enclosing_list_runs_at_each_call(tmp_path: P
         "    s3.get_object(Bucket='b', Key=b())\n"
     ))
     assert {("s3:GetObject", "arn:aws:s3:::b/c0+"), ("s3:GetObject", "arn:aws:s3:::b/c0++")} <= got
+
+
+def test_augmented_assignment_changes_a_list_or_dict_in_place(tmp_path: Path) -> None:
+    """``m += [k]``, ``m += other_iterable`` and ``f |= {...}`` change the object in place:
+    another name of the same list or dict sees the new items (they were only the new name's)."""
+    got = _perms(tmp_path, (
+        "import boto3\ns3 = boto3.client('s3')\n"
+        "def more():\n"
+        "    yield 'g1'\n"
+        "def handler(event, context):\n"
+        "    keys = ['l0']\n"
+        "    alias = keys\n"
+        "    alias += ['l1']\n"
+        "    alias += more()\n"
+        "    for k in keys:\n"
+        "        s3.get_object(Bucket='list', Key=k)\n"
+        "    request = {'Key': 'e0'}\n"
+        "    params = request\n"
+        "    params |= {'Key': 'e1'}\n"
+        "    s3.get_object(Bucket='dict', **request)\n"
+    ))
+    needed = {("s3:GetObject", f"arn:aws:s3:::list/{k}") for k in ("l0", "l1", "g1")} | {("s3:GetObject", "arn:aws:s3:::dict/e1")}
+    assert needed <= got
+    assert all("*" not in resource for _, resource in got)

@@ -725,9 +725,22 @@ class Analyzer(BuiltinCalls):
             self.assign(s.target, self.ev(s.value, frame), frame)
 
     def _st_augassign(self, s: ast.AugAssign, frame: Frame) -> None:
+        """``x op= y``. On a list (``+=``, ``*=``) or dict (``|=``) it changes the object in
+        place: every other name holding it sees the change (``_share_change``)."""
         current = self.ev(s.target, frame) if not isinstance(s.target, ast.Subscript) else UNKNOWN_VALS
-        value = self.operate(s.op, current, self.ev(s.value, frame), frame, s, augmented=True)
-        self.assign(s.target, value, frame)
+        right = self.ev(s.value, frame)
+        mutable = (SeqV,) if type(s.op) in (ast.Add, ast.Mult) else (DictV,) if type(s.op) is ast.BitOr else ()
+        if mutable and isinstance(s.target, (ast.Name, ast.Attribute)) and any(isinstance(v, mutable) for v in current):
+            extends = type(s.op) is ast.Add and not all(type(r) is SeqV for r in right)
+            # NOTE: ``items += other`` extends by any iterable's items (``+= gen()``, ``+= "ab"``).
+            after = [(SeqV((join(*v.items, self.iterate(right, frame, s)),), True),) if extends and type(v) is SeqV
+                     else self.operate(s.op, (v,), right, frame, s, augmented=True) for v in current]
+            self._store_held(s.target, vals(*(x for new in after for x in new)), frame)
+            for old, new in zip(current, after):
+                if isinstance(old, mutable):
+                    self._share_change(old, new, s.target, frame)
+            return
+        self.assign(s.target, self.operate(s.op, current, right, frame, s, augmented=True), frame)
 
     def _st_return(self, s: ast.Return, frame: Frame) -> None:
         frame.returns.append(self.ev(s.value, frame) if s.value else (Const(None),))
