@@ -15,6 +15,10 @@ of lpgen's catalogue.
 from __future__ import annotations
 
 import os
+import sys
+import types
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from hypothesis import HealthCheck, settings
@@ -27,6 +31,23 @@ def examples(normal: int) -> settings:
     bench = os.environ.get("HYPOTHESIS_PROFILE") == "bench"
     return settings(max_examples=normal * 10 if bench else normal, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+
+
+@contextmanager
+def generated_module(source: str, recorder: KeyRecorder) -> Iterator[types.ModuleType]:
+    """The module an oracle's generated ``source`` defines, run with ``recorder`` as its
+    boto3 and known to ``sys.modules`` (for ``sys.modules[__name__]``) until the block ends.
+    It is compiled without the calling file's ``from __future__`` flags (string annotations
+    would break a dataclass in it); an error while it runs fails the test."""
+    module = types.ModuleType("generated")
+    module.__dict__["boto3"] = recorder
+    sys.modules["generated"] = module
+    try:
+        code = compile(source.replace("import boto3\n", "", 1), "generated.py", "exec", dont_inherit=True)
+        exec(code, module.__dict__)  # noqa: S102 - the test's own generated module
+        yield module
+    finally:
+        del sys.modules["generated"]
 
 
 class KeyRecorder:

@@ -26,12 +26,11 @@ The normal run checks 200 handlers; ``HYPOTHESIS_PROFILE=bench`` checks 2,000.
 
 from __future__ import annotations
 
-import types
 from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import KeyRecorder, examples
+from strategies import KeyRecorder, examples, generated_module
 
 from lpgen import api
 from lpgen.policy.evaluate import allows
@@ -410,17 +409,13 @@ events = st.fixed_dictionaries({
 @given(source=handlers(), event=events)
 def test_the_key_a_handler_builds_is_allowed_for_any_event(source: str, event: dict, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
     recorder = KeyRecorder()
-    module = types.ModuleType("generated")
-    module.__dict__["boto3"] = recorder
-    code = source.replace("import boto3\n", "", 1)
-    # NOTE: compiled without this file's ``from __future__`` flags (string annotations would
-    # break the dataclass), and outside the ``try``: a module that does not run is a broken
+    # NOTE: the module runs outside the ``try``: one that cannot be defined is a broken
     # test, never a skipped example.
-    exec(compile(code, "generated.py", "exec", dont_inherit=True), module.__dict__)  # noqa: S102 - the test's own generated handler
-    try:
-        module.handler(dict(event), None)
-    except (IndexError, KeyError, TypeError, AttributeError, ValueError, StopIteration, RuntimeError):
-        pass  # NOTE: the calls made before the error were made all the same.
+    with generated_module(source, recorder) as module:
+        try:
+            module.handler(dict(event), None)
+        except (IndexError, KeyError, TypeError, AttributeError, ValueError, StopIteration, RuntimeError):
+            pass  # NOTE: the calls made before the error were made all the same.
     if not recorder.keys:
         return
     folder = Path(tmp_path_factory.getbasetemp()) / "flow-oracle"

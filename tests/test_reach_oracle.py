@@ -19,13 +19,11 @@ The normal run checks 150 modules; ``HYPOTHESIS_PROFILE=bench`` checks 1,500.
 from __future__ import annotations
 
 import itertools
-import sys
-import types
 from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import KeyRecorder, examples
+from strategies import KeyRecorder, examples, generated_module
 
 from lpgen import api
 from lpgen.policy.evaluate import allows
@@ -334,14 +332,8 @@ events = st.fixed_dictionaries({"pick": st.sampled_from(["a", "b"])})
 @given(source=modules(), event=events)
 def test_every_call_a_handler_reaches_is_allowed_and_an_unused_function_is_not(source: str, event: dict, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
     recorder = KeyRecorder()
-    module = types.ModuleType("generated")
-    module.__dict__["boto3"] = recorder
-    sys.modules["generated"] = module  # NOTE: for ``sys.modules[__name__]``
-    try:
-        exec(compile(source.replace("import boto3\n", "", 1), "generated.py", "exec", dont_inherit=True), module.__dict__)  # noqa: S102 - the test's own generated module
+    with generated_module(source, recorder) as module:
         module.handler(dict(event), None)
-    finally:
-        del sys.modules["generated"]
     assert recorder.keys
     folder = Path(tmp_path_factory.getbasetemp()) / "reach-oracle"
     folder.mkdir(exist_ok=True)
