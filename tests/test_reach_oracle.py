@@ -4,7 +4,7 @@ registries (of functions and of classes), ``getattr`` with a computed name or a 
 name, ``globals()``, ``sys.modules[__name__]``, ``dict.get`` with a default function,
 ``__init_subclass__`` and ``__subclasses__()`` registries, dunder methods (``__call__``,
 ``__enter__``, ``__iter__``, ``__getitem__``, ``__add__``, ``__eq__``, ``__str__``,
-``__missing__``, ``__post_init__``, ``__set_name__``, ``__aenter__``, a descriptor's
+``__missing__``, ``__post_init__``, ``__set_name__``, ``__aenter__``, ``__aiter__``/``__anext__``, a descriptor's
 ``__get__``), properties (a setter, ``property()``), a metaclass, ``contextlib`` managers
 (``closing``, ``ExitStack.callback``), ``singledispatch``, JSON encoders, callbacks given to
 ``sorted``/``map``/``filter``/``reduce``/``starmap``/``defaultdict``, threads, timers,
@@ -200,6 +200,14 @@ MECHANISMS: dict[str, tuple[str, str]] = {
         "async def main_{n}(event):\n    async with Session_{n}(event):\n        pass\n",
         "asyncio.run(main_{n}(event))",
     ),
+    "async for": (
+        "class Stream_{n}:\n    def __init__(self, event):\n        self.event = event\n        self.done = False\n"
+        "    def __aiter__(self):\n        return self\n"
+        "    async def __anext__(self):\n        if self.done:\n            raise StopAsyncIteration\n"
+        "        self.done = True\n        event = self.event\n        {call}\n        return 1\n"
+        "async def main_{n}(event):\n    async for _ in Stream_{n}(event):\n        pass\n",
+        "asyncio.run(main_{n}(event))",
+    ),
     "generator": (
         "def produce_{n}(event):\n    {call}\n    yield 1\n",
         "next(produce_{n}(event))",
@@ -276,7 +284,7 @@ MECHANISMS: dict[str, tuple[str, str]] = {
 }
 
 NAMES = sorted(MECHANISMS)
-ASYNC = {"asyncio task", "to_thread", "async with", "run_in_executor"}
+ASYNC = {"asyncio task", "to_thread", "async with", "run_in_executor", "async for"}
 IMPORTS = ("import asyncio", "import collections", "import concurrent.futures", "import contextlib",
            "import dataclasses", "import functools", "import itertools", "import json", "import operator", "import sys",
            "import threading", "import boto3")

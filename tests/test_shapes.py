@@ -3983,3 +3983,23 @@ def test_augmented_assignment_changes_a_list_or_dict_in_place(tmp_path: Path) ->
     needed = {("s3:GetObject", f"arn:aws:s3:::list/{k}") for k in ("l0", "l1", "g1")} | {("s3:GetObject", "arn:aws:s3:::dict/e1")}
     assert needed <= got
     assert all("*" not in resource for _, resource in got)
+
+
+def test_an_async_iterator_runs_its_anext(tmp_path: Path) -> None:
+    """``async for`` over an instance runs its class's ``__aiter__`` and ``__anext__`` (a
+    paginating wrapper) and binds what ``__anext__`` returns."""
+    got = _perms(tmp_path, (
+        "import asyncio\nimport boto3\ns3 = boto3.client('s3')\n"
+        "class Pages:\n"
+        "    def __aiter__(self):\n"
+        "        return self\n"
+        "    async def __anext__(self):\n"
+        "        s3.list_objects_v2(Bucket='pages')\n"
+        "        return 'k'\n"
+        "async def main():\n"
+        "    async for key in Pages():\n"
+        "        s3.get_object(Bucket='b', Key=key)\n"
+        "def handler(event, context):\n"
+        "    asyncio.run(main())\n"
+    ))
+    assert got == {("s3:ListBucket", "arn:aws:s3:::pages"), ("s3:GetObject", "arn:aws:s3:::b/k")}

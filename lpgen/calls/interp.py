@@ -2372,12 +2372,14 @@ class Analyzer(BuiltinCalls):
         return vals(*out) or UNKNOWN_VALS
 
     def _instance_items(self, obj: Instance, frame: Frame, node: Any) -> Vals:
-        """What a loop takes from an instance: its class's ``__iter__`` runs, and the
-        iterator it returns gives its ``__next__`` values (an instance that is its own
-        iterator too, as ``next(obj)`` asks)."""
-        made = self.protocol((obj,), "__iter__", [], frame, node) or (obj,)
+        """What a loop takes from an instance: its class's ``__iter__`` (``__aiter__`` for
+        ``async for``) runs, and the iterator it returns gives its ``__next__``
+        (``__anext__``) values (an instance that is its own iterator too, as ``next(obj)``
+        asks)."""
+        made = self.protocol((obj,), "__iter__", [], frame, node) or self.protocol((obj,), "__aiter__", [], frame, node) or (obj,)
         iterators = tuple(x for x in made if type(x) is Instance)
-        out: list[V] = list(self.protocol(iterators, "__next__", [], frame, node) or ()) if iterators else []
+        taken = (self.protocol(iterators, "__next__", [], frame, node) or self.protocol(iterators, "__anext__", [], frame, node)) if iterators else None
+        out: list[V] = list(taken or ())
         others = tuple(x for x in made if type(x) is not Instance)
         if others:
             out.extend(self.iterate(others, frame, node))
