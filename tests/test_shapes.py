@@ -4003,3 +4003,22 @@ def test_an_async_iterator_runs_its_anext(tmp_path: Path) -> None:
         "    asyncio.run(main())\n"
     ))
     assert got == {("s3:ListBucket", "arn:aws:s3:::pages"), ("s3:GetObject", "arn:aws:s3:::b/k")}
+
+
+def test_a_module_getattr_gives_the_names_the_module_does_not_define(tmp_path: Path) -> None:
+    """A module of lazily made clients (PEP 562's module ``__getattr__``): ``clients.sqs``
+    and ``from clients import s3`` are what it returns (they were unresolved)."""
+    (tmp_path / "clients.py").write_text(
+        "import boto3\n_cache = {}\n"
+        "def __getattr__(name):\n"
+        "    if name not in _cache:\n"
+        "        _cache[name] = boto3.client(name)\n"
+        "    return _cache[name]\n"
+    )
+    got = _perms(tmp_path, (
+        "import clients\nfrom clients import s3\n"
+        "def handler(event, context):\n"
+        "    clients.sqs.send_message(QueueUrl='https://sqs.us-east-1.amazonaws.com/1/q', MessageBody='m')\n"
+        "    s3.get_object(Bucket='b', Key='k')\n"
+    ))
+    assert got == {("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:q"), ("s3:GetObject", "arn:aws:s3:::b/k")}

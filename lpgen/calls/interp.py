@@ -1295,7 +1295,7 @@ class Analyzer(BuiltinCalls):
             return (Module(sub, project=True),)
         state = None if modelled else self._maybe_load(base)
         if state is not None:
-            return state.env.get(name, (Unknown(f"{name} from {base}"),))
+            return state.env.get(name) or self._module_getattr(state, name, None) or (Unknown(f"{name} from {base}"),)
         if base.split(".")[0] in SDK_MODULES:
             if name in _BOTO3_NAMES:
                 return self._boto3_attr(name)
@@ -1317,6 +1317,14 @@ class Analyzer(BuiltinCalls):
                     found = True
                     out.extend(self.call_values(method, args, {}, node, frame))
         return vals(*out) if found else None
+
+    def _module_getattr(self, state: ModuleState, name: str, frame: Frame | None) -> Vals | None:
+        """A name a project module does not define, given by its own ``__getattr__``
+        (PEP 562: a module of lazily made clients), or None."""
+        hook = [f for f in state.env.get("__getattr__", ()) if isinstance(f, Func)]
+        if not hook or (name.startswith("__") and name.endswith("__")):
+            return None  # NOTE: a module's own dunder names (``__path__``) are not asked of it
+        return self.call_values(tuple(hook), [(Str(name),)], {}, None, frame)
 
     def _enter(self, value: Vals, method: str = "__enter__", frame: Frame | None = None, node: Any = None) -> Vals:
         out: list[V] = []
@@ -2451,7 +2459,7 @@ class Analyzer(BuiltinCalls):
                     self.load_module(sub)
                     return (Module(sub, project=True),)
                 gw = self.global_writes.get((obj.name, name))
-                return gw or (Unknown(f"{obj.name}.{name}"),)
+                return gw or (state and self._module_getattr(state, name, frame)) or (Unknown(f"{obj.name}.{name}"),)
             return (_library_value(f"{obj.name}.{name}"),)
         if isinstance(obj, Boto3):
             return self._boto3_attr(name) if name in _BOTO3_NAMES else (Boto3(),)
