@@ -738,6 +738,9 @@ class BuiltinCalls(BotoCalls):
                         return (Builtin("super-proxy", (v, tuple(mro[after + 1 :]))),)
             return UNKNOWN_VALS
         self.call_handed_functions(args, kwargs, node, frame)
+        if any(isinstance(v, (Client, Resource, Session)) for value in (*args, *kwargs.values()) for v in value):
+            # NOTE: what a call given a client returns may hold it (``dict.fromkeys(names, s3)``).
+            return (Unknown(f"result of {name}() given a client", maybe_client=True),)
         return UNKNOWN_VALS
 
     def combined_sequences(self, name: str, args: list[Vals], kwargs: dict[str, Vals], frame: Frame, node: Any) -> Vals:

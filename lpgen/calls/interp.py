@@ -65,6 +65,7 @@ from lpgen.calls.values import (
     strings,
     vals,
 )
+from lpgen.permissions import service_models
 from lpgen.source.discover import Project
 from lpgen.source.package import shown_folder
 from lpgen.source.parse import ParsedModule, parse_file, parse_text
@@ -2256,7 +2257,10 @@ class Analyzer(BuiltinCalls):
             elif isinstance(b, Str):
                 out.append(Str(self._text_part(b.pattern, index, keys, frame)))
             else:
-                out.append(Unknown(b.reason) if isinstance(b, Unknown) else Unknown())
+                # NOTE: an item named for a service (``clients["sns"]``) of a value not known
+                # may be a client: its calls are reported, not dropped.
+                out.append(Unknown(b.reason, maybe_client=b.maybe_client or _names_service(keys)) if isinstance(b, Unknown)
+                           else Unknown())
         return vals(*out) or UNKNOWN_VALS
 
     def _slice_bounds(self, index: ast.Slice, frame: Frame) -> tuple[int | None, int | None, int | None] | None:
@@ -2513,7 +2517,7 @@ class Analyzer(BuiltinCalls):
             if name == "strftime":
                 # NOTE: a date's text in a key (``now.strftime("raw/%Y/%m/")``) keeps its literal parts.
                 return (Builtin("time.strftime"),)
-            return (Unknown(obj.reason, maybe_client=obj.maybe_client),)
+            return (Unknown(obj.reason, maybe_client=obj.maybe_client or name in _service_names()),)
         return None
 
     def instance_attr(self, obj: Instance | Class, name: str, frame: Frame | None) -> Vals | None:
@@ -2868,6 +2872,8 @@ class Analyzer(BuiltinCalls):
                     self._unresolved(frame, node, f"{ast.unparse(node.func)}(): the callee is {TOO_MANY}")
                 else:
                     self._maybe_unresolved(f, node, frame)
+            if _given_boto(args, kwargs):
+                return (Unknown(f.reason or "result of a call given a client", maybe_client=True),)
             return (Unknown(f.reason, maybe_client=f.maybe_client),) if f.reason else UNKNOWN_VALS
         return UNKNOWN_VALS
 
@@ -4362,6 +4368,36 @@ def _installed(top: str) -> bool:
         return importlib.util.find_spec(top) is not None
     except (ImportError, ValueError):
         return False
+
+
+def _service_names() -> frozenset[str]:
+    """boto3's client names (``clients["sns"]``, ``registry.s3``)."""
+    global _SERVICES
+    if _SERVICES is None:
+        _SERVICES = frozenset(service_models.client_names())
+    return _SERVICES
+
+
+_SERVICES: frozenset[str] | None = None
+
+
+def _names_service(keys: Vals) -> bool:
+    """Is one of ``keys`` a literal boto3 client name?"""
+    return any(type(k) is Str and k.pattern in _service_names() for k in keys)
+
+
+def _given_boto(args: list[Vals], kwargs: dict[str, Vals]) -> bool:
+    """Does a call's argument hold a boto3 client, resource or session (itself, or as an
+    item of a list or dict given)? What the call returns may then hold it
+    (``dict.fromkeys(names, s3)``)."""
+    for value in (*args, *kwargs.values()):
+        for v in value:
+            if isinstance(v, (Client, Resource, Session)):
+                return True
+            items = v.items if type(v) is SeqV else [x for _, x in v.items] if type(v) is DictV else ()
+            if any(isinstance(x, (Client, Resource, Session)) for item in items for x in item):
+                return True
+    return False
 
 
 def _all_method_names() -> set[str]:
