@@ -4026,12 +4026,12 @@ def test_a_module_getattr_gives_the_names_the_module_does_not_define(tmp_path: P
 
 def test_a_client_that_may_hide_in_a_value_not_known_is_reported(tmp_path: Path) -> None:
     """An item or attribute named for a service of a value lpgen cannot see into
-    (``clients["sns"].publish``) and what a call given a client returns
-    (``dict.fromkeys(names, s3)``) may be clients: their calls are reported as unresolved,
+    (``clients["sns"].publish``) and what a call given a client or a service's name returns
+    (``dict.fromkeys(names, s3)``, ``aws.client_for("dynamodb")``) may be clients: their calls are reported as unresolved,
     where they were dropped without a word."""
     src = tmp_path / "app.py"
     src.write_text(
-        "import boto3\nfrom shared_layer import get_clients\n"
+        "import boto3\nfrom shared_layer import aws, get_clients\n"
         "def publish_all(clients):\n"
         "    clients['sns'].publish(TopicArn='arn:aws:sns:us-east-1:1:t', Message='m')\n"
         "    clients.sqs.purge_queue(QueueUrl='https://sqs.us-east-1.amazonaws.com/1/q')\n"
@@ -4039,6 +4039,9 @@ def test_a_client_that_may_hide_in_a_value_not_known_is_reported(tmp_path: Path)
         "    publish_all(get_clients())\n"
         "    by_name = dict.fromkeys(['a', 'b'], boto3.client('s3'))\n"
         "    by_name['a'].get_object(Bucket='b', Key='k')\n"
+        "    aws.client_for('dynamodb').query(TableName='t')\n"
+        "    aws.settings().query(TableName='t')\n"
     )
     result = api.suggest([str(src)], region="us-east-1", account="1")
-    assert sorted(u.location.line for u in result.analysis.unresolved) == [4, 5, 9]
+    # NOTE: a library's result with no sign of a client keeps one-word methods quiet (line 11).
+    assert sorted(u.location.line for u in result.analysis.unresolved) == [4, 5, 9, 10]

@@ -2833,8 +2833,10 @@ class Analyzer(BuiltinCalls):
                     frame, node, f"{ast.unparse(node.func)}(): the receiver may be a boto3 client, from {top}, "
                     "a module neither in the project nor installed",
                 )
-            # NOTE: the reason marks a value from a library (see _maybe_unresolved).
-            return (Unknown(f"result of {f.name}()"),)
+            # NOTE: the reason marks a value from a library (see _maybe_unresolved); one
+            # given a client or a service's name (``aws.client_for("sns")``) may be a client.
+            given = (*args, *kwargs.values())
+            return (Unknown(f"result of {f.name}()", maybe_client=_given_boto(args, kwargs) or any(_names_service(a) for a in given)),)
         if isinstance(f, LibObject) and "__call__" in ((aws.library_model(f.name) or {}).get("methods") or {}):
             # NOTE: an object the code calls (a Strands agent: ``agent("prompt")``).
             return self.call_value(LibMethod(f, "__call__"), args, kwargs, node, frame)
@@ -2872,7 +2874,7 @@ class Analyzer(BuiltinCalls):
                     self._unresolved(frame, node, f"{ast.unparse(node.func)}(): the callee is {TOO_MANY}")
                 else:
                     self._maybe_unresolved(f, node, frame)
-            if _given_boto(args, kwargs):
+            if _given_boto(args, kwargs) or any(_names_service(a) for a in (*args, *kwargs.values())):
                 return (Unknown(f.reason or "result of a call given a client", maybe_client=True),)
             return (Unknown(f.reason, maybe_client=f.maybe_client),) if f.reason else UNKNOWN_VALS
         return UNKNOWN_VALS
