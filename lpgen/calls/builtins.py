@@ -30,6 +30,7 @@ from lpgen.calls.values import (
     Unknown,
     V,
     Vals,
+    given_boto,
     join,
     pattern_matcher,
     strings,
@@ -738,7 +739,7 @@ class BuiltinCalls(BotoCalls):
                         return (Builtin("super-proxy", (v, tuple(mro[after + 1 :]))),)
             return UNKNOWN_VALS
         self.call_handed_functions(args, kwargs, node, frame)
-        if any(isinstance(v, (Client, Resource, Session)) for value in (*args, *kwargs.values()) for v in value):
+        if given_boto(args, kwargs):
             # NOTE: what a call given a client returns may hold it (``dict.fromkeys(names, s3)``).
             return (Unknown(f"result of {name}() given a client", maybe_client=True),)
         return UNKNOWN_VALS

@@ -60,6 +60,7 @@ from lpgen.calls.values import (
     V,
     Vals,
     cover,
+    given_boto,
     join,
     pattern_matcher,
     strings,
@@ -2836,7 +2837,7 @@ class Analyzer(BuiltinCalls):
             # NOTE: the reason marks a value from a library (see _maybe_unresolved); one
             # given a client or a service's name (``aws.client_for("sns")``) may be a client.
             given = (*args, *kwargs.values())
-            return (Unknown(f"result of {f.name}()", maybe_client=_given_boto(args, kwargs) or any(_names_service(a) for a in given)),)
+            return (Unknown(f"result of {f.name}()", maybe_client=given_boto(args, kwargs) or any(_names_service(a) for a in given)),)
         if isinstance(f, LibObject) and "__call__" in ((aws.library_model(f.name) or {}).get("methods") or {}):
             # NOTE: an object the code calls (a Strands agent: ``agent("prompt")``).
             return self.call_value(LibMethod(f, "__call__"), args, kwargs, node, frame)
@@ -2874,7 +2875,7 @@ class Analyzer(BuiltinCalls):
                     self._unresolved(frame, node, f"{ast.unparse(node.func)}(): the callee is {TOO_MANY}")
                 else:
                     self._maybe_unresolved(f, node, frame)
-            if _given_boto(args, kwargs) or any(_names_service(a) for a in (*args, *kwargs.values())):
+            if given_boto(args, kwargs) or any(_names_service(a) for a in (*args, *kwargs.values())):
                 return (Unknown(f.reason or "result of a call given a client", maybe_client=True),)
             return (Unknown(f.reason, maybe_client=f.maybe_client),) if f.reason else UNKNOWN_VALS
         return UNKNOWN_VALS
@@ -4386,20 +4387,6 @@ _SERVICES: frozenset[str] | None = None
 def _names_service(keys: Vals) -> bool:
     """Is one of ``keys`` a literal boto3 client name?"""
     return any(type(k) is Str and k.pattern in _service_names() for k in keys)
-
-
-def _given_boto(args: list[Vals], kwargs: dict[str, Vals]) -> bool:
-    """Does a call's argument hold a boto3 client, resource or session (itself, or as an
-    item of a list or dict given)? What the call returns may then hold it
-    (``dict.fromkeys(names, s3)``)."""
-    for value in (*args, *kwargs.values()):
-        for v in value:
-            if isinstance(v, (Client, Resource, Session)):
-                return True
-            items = v.items if type(v) is SeqV else [x for _, x in v.items] if type(v) is DictV else ()
-            if any(isinstance(x, (Client, Resource, Session)) for item in items for x in item):
-                return True
-    return False
 
 
 def _all_method_names() -> set[str]:

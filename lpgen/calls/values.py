@@ -370,6 +370,20 @@ def _widened(items: list[V]) -> Vals:
     return tuple(out)
 
 
+def given_boto(args: list[Vals], kwargs: dict[str, Vals]) -> bool:
+    """Does a call's argument hold a boto3 client, resource or session (itself, or as an
+    item of a list or dict given)? What the call returns may then hold it
+    (``dict.fromkeys(names, s3)``)."""
+    for value in (*args, *kwargs.values()):
+        for v in value:
+            if isinstance(v, (Client, Resource, Session)):
+                return True
+            items = v.items if type(v) is SeqV else [x for _, x in v.items] if type(v) is DictV else ()
+            if any(isinstance(x, (Client, Resource, Session)) for item in items for x in item):
+                return True
+    return False
+
+
 def join(*groups: Vals) -> Vals:
     """Union of alternatives."""
     # NOTE: the shortcuts only pass on a single alternative: a longer tuple may repeat one,
