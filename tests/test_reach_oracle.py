@@ -11,7 +11,9 @@ name, ``globals()``, ``sys.modules[__name__]``, ``dict.get`` with a default func
 executors, futures' callbacks, ``asyncio`` tasks and executors, and ``partial`` objects,
 nested at random. The test runs its own generated module with a recording stand-in for boto3 on one
 event; the policy lpgen suggests for the handler (for every event) must allow the calls
-that run made. A function no mechanism reaches must not be granted.
+that run made. A function no mechanism reaches must not be granted. Half the time lpgen is
+shown the same program as two modules, the handler's taking the other's names with
+``from lib import *``.
 
 The normal run checks 150 modules; ``HYPOTHESIS_PROFILE=bench`` checks 1,500.
 """
@@ -336,16 +338,25 @@ def _fill(template: str, n: int, call: str) -> str:
 events = st.fixed_dictionaries({"pick": st.sampled_from(["a", "b"])})
 
 
+def _split(source: str) -> dict[str, str]:
+    """The same program as two modules: everything but the handler in ``lib.py``, and an
+    ``app.py`` whose handler takes the rest with ``from lib import *`` (what a mechanism
+    reads, ``globals()`` or ``sys.modules[__name__]``, is then lib's, where its functions are)."""
+    body, _, handler = source.partition("def handler(event, context):")
+    return {"lib.py": body, "app.py": "from lib import *\n\n\ndef handler(event, context):" + handler}
+
+
 @examples(150)
-@given(source=modules(), event=events)
-def test_every_call_a_handler_reaches_is_allowed_and_an_unused_function_is_not(source: str, event: dict, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+@given(source=modules(), event=events, split=st.booleans())
+def test_every_call_a_handler_reaches_is_allowed_and_an_unused_function_is_not(source: str, event: dict, split: bool, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
     recorder = KeyRecorder()
     with generated_module(source, recorder) as module:
         module.handler(dict(event), None)
     assert recorder.keys
-    folder = Path(tmp_path_factory.getbasetemp()) / "reach-oracle"
+    folder = Path(tmp_path_factory.getbasetemp()) / ("reach-oracle-split" if split else "reach-oracle")
     folder.mkdir(exist_ok=True)
-    (folder / "app.py").write_text(source)
+    for name, text in (_split(source) if split else {"app.py": source}).items():
+        (folder / name).write_text(text)
     result = api.suggest([str(folder / "app.py")], region="us-east-1", account="1")
     for key in recorder.keys:
         assert allows(result.policy, "s3:GetObject", f"arn:aws:s3:::oracle-bucket/{key}"), (source, event, key, result.policy.dumps())
