@@ -163,7 +163,8 @@ class _SyntaxFacts:
         """per function node: the names its nested functions declare ``nonlocal``."""
         self.rebinds: dict[int, bool] = {}
         """per function node: does it declare ``nonlocal`` names (rebind its enclosing
-        function's variables)?"""
+        function's variables), or close over a variable a nested function was seen to
+        change in place? Such a function's calls are not remembered (``invoke``)."""
         self.if_tests: dict[int, tuple[Any, Any, Any]] = {}
         """per ``if`` node: what its test is (``__main__`` guard, value guard, affix guard)."""
         self.assigned: dict[tuple[int, str], tuple[frozenset[str], frozenset[str], frozenset[str]]] = {}
@@ -1328,7 +1329,10 @@ class Analyzer(BuiltinCalls):
             return None  # NOTE: a module's own dunder names (``__path__``) are not asked of it
         return self.call_values(tuple(hook), [(Str(name),)], {}, None, frame)
 
-    def _enter(self, value: Vals, method: str = "__enter__", frame: Frame | None = None, node: Any = None) -> Vals:
+    def _enter(self, value: Vals, method: str, frame: Frame, node: ast.expr) -> Vals:
+        """What ``with`` binds of each manager: what its ``method`` (``__enter__``,
+        ``__aenter__``) returns, what a ``@contextmanager`` generator yields, or the
+        object ``closing`` was given; else the manager itself."""
         out: list[V] = []
         for v in value:
             if isinstance(v, Instance):
@@ -1422,7 +1426,7 @@ class Analyzer(BuiltinCalls):
         methods, as if the class body defined it: an instance's call binds it."""
         for obj in objs:
             if isinstance(obj, Instance):
-                setter = self._class_method_of(obj.cls, f"{name}.setter") if name in self._syntax.setters else None
+                setter = self._defined_in(self._mro(obj.cls), f"{name}.setter") if name in self._syntax.setters else None
                 if setter is not None:
                     self.invoke(setter, [value], {}, obj, None, None)
                     continue
@@ -1766,17 +1770,15 @@ class Analyzer(BuiltinCalls):
             return
         keywords = {k.arg: self.ev(k.value, frame) for k in node.keywords if k.arg is not None}
         meta = keywords.pop("metaclass", None)
-        for c in self._mro(cls)[1:]:
-            hook = [v for v in self.class_envs.get(id(c.node), {}).get("__init_subclass__", ()) if isinstance(v, Func)]
-            if hook:
-                self.invoke(hook[0], [], keywords, cls, node, frame)
-                break
+        hook = self._defined_in(self._mro(cls)[1:], "__init_subclass__")
+        if hook is not None:
+            self.invoke(hook, [], keywords, cls, node, frame)
         metaclass = self._metaclass(cls, meta)
         if metaclass is not None:
             shape: list[Vals] = [(Str(node.name),), (SeqV(tuple((b,) for b in self.class_bases.get(id(node), ()))),),
                                  (DictV(tuple(sorted(namespace.items()))),)]
             for method in ("__new__", "__init__"):
-                found = self._class_method_of(metaclass, method)
+                found = self._defined_in(self._mro(metaclass), method)
                 if found is not None:
                     self.invoke(found, [(metaclass,), *shape] if method == "__new__" else shape, keywords, None if method == "__new__" else cls, node, frame)
 
@@ -1792,9 +1794,10 @@ class Analyzer(BuiltinCalls):
                         break
         return next((v for v in given or () if isinstance(v, Class)), None)
 
-    def _class_method_of(self, cls: Class, name: str) -> Func | None:
-        """The function ``name`` that ``cls`` or a base of it defines."""
-        return next((v for c in self._mro(cls) for v in self.class_envs.get(id(c.node), {}).get(name, ()) if isinstance(v, Func)), None)
+    def _defined_in(self, classes: list[Class], name: str) -> Func | None:
+        """The function ``name`` that the first of ``classes`` (a class's order of bases, or
+        the part after it) to define one defines."""
+        return next((v for c in classes for v in self.class_envs.get(id(c.node), {}).get(name, ()) if isinstance(v, Func)), None)
 
     def subclasses(self, cls: Class) -> Vals:
         """``cls.__subclasses__()``: the project's classes made so far that name it as a base."""
@@ -3235,7 +3238,7 @@ class Analyzer(BuiltinCalls):
         mro = self._mro(cls)
         if any(c.node.keywords for c in mro):
             metaclass = self._metaclass(cls)
-            call = self._class_method_of(metaclass, "__call__") if metaclass is not None else None
+            call = self._defined_in(self._mro(metaclass), "__call__") if metaclass is not None else None
             if call is not None:
                 self.invoke(call, args, kwargs, cls, node, frame)
         if any(self._is_record(c) for c in mro):
@@ -3268,7 +3271,7 @@ class Analyzer(BuiltinCalls):
                 self.call_values(post, [], {}, node, frame)
             return (inst,)
         made: Vals = (inst,)
-        new = next((v for c in mro for v in self.class_envs.get(id(c.node), {}).get("__new__", ()) if isinstance(v, Func)), None)
+        new = self._defined_in(mro, "__new__")
         if new is not None:
             # NOTE: a class's own __new__ (a singleton's) makes the instance, or returns one
             # it made before; Python then runs __init__ on what is an instance of the class.
