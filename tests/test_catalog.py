@@ -300,6 +300,47 @@ def test_resource_models_are_the_ones_botocore_loader_gives() -> None:
 
 
 
+def test_client_names_are_the_ones_botocore_loader_lists() -> None:
+    """The folders are read directly; the names, and a check of one name, agree with the loader."""
+    from botocore.loaders import create_loader
+
+    from lpgen.permissions import service_models as sm
+
+    names = sm.client_names()
+    assert names == tuple(sorted(create_loader().list_available_services("service-2")))
+    sm.is_client_name.cache_clear()
+    sm.client_names.cache_clear()
+    try:
+        for name in ("s3", "dynamodb", "sns", "stepfunctions", "not-a-service", "S3", "", "../s3", "s3/..", "data"):
+            assert sm.is_client_name(name) == (name in names), name
+        assert not sm.client_names.cache_info().currsize, "one name was checked by listing every service"
+    finally:
+        sm.is_client_name.cache_clear()
+
+
+def test_analysing_a_handler_does_not_import_botocores_loader(tmp_path: Path) -> None:
+    """The loader's import (urllib3, ssl, dateutil) costs more than analysing a small handler:
+    once the model index is cached, an analysis that asks whether names are boto3 clients
+    (``clients["sns"]``, ``registry.s3``) reads no more than the folders it needs."""
+    (tmp_path / "app.py").write_text(
+        "import boto3\n"
+        "clients = {'sns': boto3.client('sns'), 's3': boto3.client('s3')}\n"
+        "def handler(event, context):\n"
+        "    clients['sns'].publish(TopicArn='arn:aws:sns:us-east-1:1:t', Message='m')\n"
+        "    context.registry.s3.get_object(Bucket=event['b'], Key='k')\n"
+        "    return lookup(event)['sqs'].send_message(QueueUrl='u', MessageBody='b')\n"
+    )
+    code = (
+        "import sys; from lpgen import api; a = api.analyze([sys.argv[1]]);"
+        "print(len(a.calls), len(a.unresolved), 'botocore.loaders' in sys.modules);"
+        "[print(u.location.line, u.reason, file=sys.stderr) for u in a.unresolved]"
+    )
+    runs = [subprocess.run([sys.executable, "-P", "-c", code, str(tmp_path / "app.py")], capture_output=True, text=True,
+                           check=True).stdout.split() for _ in range(2)]
+    # NOTE: the first run may build the model index (from botocore's loader); the second reads it.
+    assert runs[1] == ["1", "2", "False"] and runs[0][:2] == runs[1][:2]
+
+
 def test_botocore_version_is_read_without_importing_botocore() -> None:
     code = (
         "import sys; from lpgen.permissions import service_models as m;"

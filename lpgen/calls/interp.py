@@ -2521,7 +2521,7 @@ class Analyzer(BuiltinCalls):
             if name == "strftime":
                 # NOTE: a date's text in a key (``now.strftime("raw/%Y/%m/")``) keeps its literal parts.
                 return (Builtin("time.strftime"),)
-            return (Unknown(obj.reason, maybe_client=obj.maybe_client or name in _service_names()),)
+            return (Unknown(obj.reason, maybe_client=obj.maybe_client or service_models.is_client_name(name)),)
         return None
 
     def instance_attr(self, obj: Instance | Class, name: str, frame: Frame | None) -> Vals | None:
@@ -4376,20 +4376,9 @@ def _installed(top: str) -> bool:
         return False
 
 
-def _service_names() -> frozenset[str]:
-    """boto3's client names (``clients["sns"]``, ``registry.s3``)."""
-    global _SERVICES
-    if _SERVICES is None:
-        _SERVICES = frozenset(service_models.client_names())
-    return _SERVICES
-
-
-_SERVICES: frozenset[str] | None = None
-
-
 def _names_service(keys: Vals) -> bool:
     """Is one of ``keys`` a literal boto3 client name?"""
-    return any(type(k) is Str and k.pattern in _service_names() for k in keys)
+    return any(type(k) is Str and service_models.is_client_name(k.pattern) for k in keys)
 
 
 def _all_method_names() -> set[str]:

@@ -72,8 +72,68 @@ def _load(client: str, kind: str) -> dict[str, Any] | None:
 
 @lru_cache(maxsize=1)
 def client_names() -> tuple[str, ...]:
-    """Every boto3 client name botocore knows, sorted."""
-    return tuple(sorted(_loader().list_available_services("service-2")))
+    """Every boto3 client name botocore knows, sorted.
+
+    The services of the folders botocore's loader searches (``~/.aws/models``, then
+    botocore's own data), listed as the loader lists them but read directly: an analysis
+    asks this early, and the loader's import brings urllib3, ssl and dateutil with it."""
+    roots = _service_roots()
+    if roots is None:
+        return tuple(sorted(_loader().list_available_services("service-2")))
+    return tuple(sorted({service for service, _ in _model_files(roots, "service-2", _SERVICE_EXTENSIONS)}))
+
+
+_SERVICE_EXTENSIONS = (".json", ".json.gz")
+_CLIENT_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
+
+
+@lru_cache(maxsize=1)
+def _service_roots() -> list[str] | None:
+    """The folders botocore's loader reads service models from, or None when botocore
+    cannot be found without importing it."""
+    spec = importlib.util.find_spec("botocore")
+    if spec is None or not spec.origin:
+        return None
+    return [os.path.expanduser(os.path.join("~", ".aws", "models")), os.path.join(os.path.dirname(spec.origin), "data")]
+
+
+@cache
+def is_client_name(name: str) -> bool:
+    """Is ``name`` a boto3 client name? Only that service's folders are looked at (a few
+    file checks), not every service's, until the whole list has been read."""
+    if client_names.cache_info().currsize or _service_roots() is None:
+        return name in client_names()
+    if not _CLIENT_NAME.fullmatch(name):
+        return False
+    return bool(_model_files(_service_roots() or [], "service-2", _SERVICE_EXTENSIONS, services=(name,)))
+
+
+def _model_files(
+    roots: list[str], kind: str, extensions: tuple[str, ...] = (".json",), services: tuple[str, ...] = (),
+) -> dict[tuple[str, str], str]:
+    """``{(service, API version): path}`` of the ``kind`` model files (``service-2``,
+    ``resources-1``) under ``roots`` (of ``services`` only, when given), the first root
+    holding a version winning."""
+    found: dict[tuple[str, str], str] = {}
+    for root in roots:
+        try:
+            names = services or os.listdir(root)
+        except OSError:
+            continue
+        for service in names:
+            try:
+                api_versions = os.listdir(os.path.join(root, service))
+            except OSError:
+                continue
+            for version in api_versions:
+                if (service, version) in found:
+                    continue
+                for ext in extensions:
+                    path = os.path.join(root, service, version, kind + ext)
+                    if os.path.isfile(path):
+                        found[(service, version)] = path
+                        break
+    return found
 
 
 @lru_cache(maxsize=1)
@@ -95,23 +155,10 @@ def _resource_files() -> dict[str, str]:
     spec = importlib.util.find_spec("boto3")
     if spec is not None and spec.origin:
         roots.append(os.path.join(os.path.dirname(spec.origin), "data"))
+    found = _model_files(roots, "resources-1")
     versions: dict[str, str] = {}
-    found: dict[tuple[str, str], str] = {}
-    for root in roots:
-        try:
-            services = os.listdir(root)
-        except OSError:
-            continue
-        for service in services:
-            try:
-                api_versions = os.listdir(os.path.join(root, service))
-            except OSError:
-                continue
-            for version in api_versions:
-                path = os.path.join(root, service, version, "resources-1.json")
-                if (service, version) not in found and os.path.isfile(path):
-                    found[(service, version)] = path
-                    versions[service] = max(versions.get(service, ""), version)
+    for service, version in found:
+        versions[service] = max(versions.get(service, ""), version)
     return {service: found[(service, version)] for service, version in sorted(versions.items())}
 
 
