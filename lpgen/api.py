@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lpgen.calls.events import constant_inputs, polled_records, s3_notification, secret_rotation
-from lpgen.calls.interp import MAX_PASSES, Analyzer
 from lpgen.calls.model import (
     OWN_PLACE,
     ApiCall,
@@ -19,7 +18,6 @@ from lpgen.calls.model import (
     pack_calls,
     unpack_calls,
 )
-from lpgen.calls.values import Vals
 from lpgen.errors import SourceError
 from lpgen.gcpause import collector_paused
 from lpgen.permissions.partitions import partition_of
@@ -28,7 +26,10 @@ from lpgen.source.parse import parsing_quietly
 
 # NOTE: the permissions and policy stages are imported where they are used: a folder's
 # analysis workers never need them, and the parent imports them while the workers run.
+# So is the interpreter: a folder's workers import it themselves, after they start.
 if TYPE_CHECKING:
+    from lpgen.calls.interp import Analyzer
+    from lpgen.calls.values import Vals
     from lpgen.permissions.arns import Scope
     from lpgen.permissions.model import Evidence, Finding, Permission
     from lpgen.policy.model import PolicyDocument
@@ -194,55 +195,115 @@ def analyze(
     ``inline`` is (module, template path, source) of code a template holds inline;
     ``fallback`` folders resolve, last, imports nothing else does (see ``discover``);
     ``parameters`` are the SSM parameters the function's template makes (name → value)."""
+    from lpgen.parallel import skips_teardown
+
+    jobs = jobs or os.cpu_count() or 1
+    find = partial(discover, paths, root=root, handler=handler, libraries=libraries, inline=inline, fallback=fallback)
+    # NOTE: what a process ending without the teardown built is kept (``retain``), so
+    # the collector, enabled again, does not first walk every object the analysis made.
+    alone = partial(_analyze, env=env, region=region, account=account, event=event, env_complete=env_complete,
+                    parameters=parameters, retain=skips_teardown())
+    share = partial(_analyze_part, env=env, region=region, account=account, event=event, env_complete=env_complete,
+                    parameters=parameters)
     # NOTE: with thousands of modules alive, the collector's full passes cost more than parsing.
     with collector_paused():
-        project = discover(paths, root=root, handler=handler, libraries=libraries, inline=inline, fallback=fallback)
-        if project.entry_module is None and len(project.targets) >= PARALLEL_MODULES and (jobs or os.cpu_count() or 1) > 1:
-            return _analyze_parallel(project, env, region, account, jobs or os.cpu_count() or 1, event, env_complete,
-                                     parameters)
-        # NOTE: what a process ending without the teardown built is kept (``retain``), so
-        # the collector, enabled again, does not first walk every object the analysis made.
-        from lpgen.parallel import skips_teardown
-
-        return _analyze(project, env=env, region=region, account=account, event=event, env_complete=env_complete,
-                        parameters=parameters, retain=skips_teardown())
+        # NOTE: only in the program's own process, small when it starts: a library caller's
+        # may be large, and forking it cost more than finding a small folder's files.
+        if (jobs > 1 and skips_teardown() and handler is None and inline is None and hasattr(os, "fork")
+                and any(os.path.isdir(p) for p in paths)):
+            return _analyze_split(find, jobs, alone, share)
+        project = find()
+        if _splits(project, jobs):
+            return _analyze_parallel(project, jobs, share)
+        return alone(project)
 
 
 PARALLEL_MODULES = 64
 """with this many modules and no named entry, the modules are split among worker processes."""
 
 
-def _analyze_parallel(
-    project: Project, env: dict[str, str] | None, region: str | None, account: str | None, jobs: int,
-    event: Vals | None = None, env_complete: bool = False, parameters: Mapping[str, str] | None = None,
-) -> Analysis:
-    """Analyse the entry modules in ``jobs`` processes; each follows its own imports.
+def _splits(project: Project, jobs: int) -> bool:
+    """Is the project's analysis split among ``jobs`` processes?"""
+    return project.entry_module is None and len(project.targets) >= PARALLEL_MODULES and jobs > 1
 
-    The result is the one a single process gives: when some part finds conventional handlers
-    and another does not, the other is analysed again taking handlers only, and a call a
-    part could not reach is not reported as unreachable when another part reaches it."""
-    from functools import partial
 
-    from lpgen.parallel import fork_map, skips_teardown
-
-    targets = list(project.targets)
+def _shares(project: Project, jobs: int) -> list[Project]:
+    """The project's targets in ``jobs`` parts (fewer with fewer targets)."""
     # NOTE: every jobs-th module, not contiguous runs: neighbouring modules of one package
     # cost alike, so runs of them made one part take far longer than the other.
-    parts = [replace(project, targets=tuple(targets[i::jobs])) for i in range(min(jobs, len(targets)))]
-    # NOTE: each part reports the unreachable calls of its own modules only (and of modules
-    # outside every part); those the other parts import are theirs.
-    run = partial(_analyze_part, env=env, region=region, account=account, all_targets=frozenset(targets), event=event,
-                  env_complete=env_complete, parameters=parameters)
+    targets = project.targets
+    return [replace(project, targets=targets[i::jobs]) for i in range(min(jobs, len(targets)))]
+
+
+def _analyze_split(
+    find: Callable[[], Project], jobs: int, alone: Callable[[Project], Analysis], share: Callable[..., Analysis],
+) -> Analysis:
+    """A folder's analysis with its ``jobs`` processes started first, before its files are
+    found: each finds them itself (the same files, so the same project) and analyses its
+    part, so neither finding them nor the interpreter's import waits for the others. A
+    project that is not split (a named entry, a few modules) is analysed here alone; when a
+    process found other files than this one (a file written meanwhile), the parts are
+    analysed again from this one's."""
+    from lpgen.parallel import fork_map, skips_teardown
+
+    found: list[Project] = []
+
+    def part(index: int) -> tuple[int, Analysis | None]:
+        project = found[0] if index == 0 and found else find()
+        if not _splits(project, jobs):
+            return hash(project), None
+        parts = _shares(project, jobs)
+        if index >= len(parts):
+            return hash(project), None
+        return hash(project), share(parts[index], all_targets=frozenset(project.targets))
+
+    def meanwhile() -> None:
+        found.append(find())
+        if _splits(found[0], jobs):
+            _preload_mapping()
+
+    results = fork_map(part, list(range(jobs)), here=skips_teardown(), meanwhile=meanwhile,
+                       send=lambda r: (r[0], None if r[1] is None else _ship(r[1])),
+                       receive=lambda r: (r[0], None if r[1] is None else _land(r[1])))
+    project = found[0]
+    if not _splits(project, jobs):
+        return alone(project)
+    parts = _shares(project, jobs)
+    if any(h != hash(project) for h, _ in results):
+        return _analyze_parallel(project, jobs, share)
+    return _merged_parts(project, parts, [a for _, a in results[:len(parts)] if a is not None], share)
+
+
+def _analyze_parallel(project: Project, jobs: int, share: Callable[..., Analysis]) -> Analysis:
+    """Analyse the entry modules in ``jobs`` processes; each follows its own imports."""
+    from lpgen.parallel import fork_map, skips_teardown
+
+    parts = _shares(project, jobs)
+    run = partial(share, all_targets=frozenset(project.targets))
     # NOTE: a part skips tearing its syntax trees down (a tenth of the analysis) when its
     # process ends without the teardown: a worker always does, this process only when the
     # command said so; else every part runs in a worker. This process loads the mapping
     # tables, then merges.
     results = fork_map(run, parts, here=skips_teardown(), meanwhile=_preload_mapping, send=_ship, receive=_land)
+    return _merged_parts(project, parts, results, share)
+
+
+def _merged_parts(project: Project, parts: list[Project], results: list[Analysis], share: Callable[..., Analysis]) -> Analysis:
+    """The parts' analyses as one: the result one process gives. When some part finds
+    conventional handlers and another does not, the other is analysed again taking
+    handlers only, and a call a part could not reach is not reported as unreachable when
+    another part reaches it."""
+    from lpgen.parallel import fork_map
+
+    targets = list(project.targets)
+    # NOTE: each part reports the unreachable calls of its own modules only (and of modules
+    # outside every part); those the other parts import are theirs.
     by_name = [r.entry.endswith(BY_NAME) for r in results]
     if any(by_name) and not all(by_name):
         redo = [i for i, named in enumerate(by_name) if not named]
         again_parts = [parts[i] for i in redo]
-        for i, again in zip(redo, fork_map(partial(run, by_name=True), again_parts, here=False, send=_ship, receive=_land)):
+        run = partial(share, all_targets=frozenset(targets), by_name=True)
+        for i, again in zip(redo, fork_map(run, again_parts, here=False, send=_ship, receive=_land)):
             results[i] = again
     if results and all(r.entry.endswith(BY_NAME) for r in results):
         # NOTE: in the order of the modules, as one process names them.
@@ -332,6 +393,8 @@ def _analyze(
     env_complete: bool = False,
     parameters: Mapping[str, str] | None = None,
 ) -> Analysis:
+    from lpgen.calls.interp import Analyzer
+
     scope = {"region": region, "account": account, "partition": partition_of(region) if region or account else None}
     analyzer = Analyzer(project, env, scope, event, parameters)
     analyzer.env_complete = env_complete
@@ -464,6 +527,7 @@ def permissions_for(calls: tuple[ApiCall, ...] | list[ApiCall], scope: Scope) ->
 def analysis_findings(analysis: Analysis, env_complete: bool = False) -> list[Finding]:
     """Findings about the analysis itself: unresolved calls, missing env, skipped files.
     ``env_complete``: the environment was the function's whole one (its template's)."""
+    from lpgen.calls.interp import MAX_PASSES
     from lpgen.permissions.model import Finding
 
     out: list[Finding] = []
@@ -661,6 +725,7 @@ def _template_event(fn: Any) -> Vals | None:
     """What the template says the function's event holds, when its events say: S3
     notifications, the queues and streams Lambda polls for it, constant inputs (a
     schedule's ``Input``), or its secrets' rotation."""
+    from lpgen.calls.events import constant_inputs, polled_records, s3_notification, secret_rotation
     from lpgen.calls.values import vals
 
     polled = polled_records(fn.event_sources)
@@ -828,8 +893,6 @@ def suggest_functions(
     """``suggest_for_function`` for each of a template's ``functions`` (by name, in their
     order), from their code and template: split among ``jobs`` processes (default: every
     core) when there are several."""
-    from functools import partial
-
     from lpgen.parallel import fork_map, skips_teardown
 
     names = list(functions)

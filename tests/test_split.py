@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,28 @@ def test_calls_cross_from_a_worker_equal_field_by_field(tmp_path: Path) -> None:
     for before, after in zip(calls, back):
         assert all(getattr(before, f.name) == getattr(after, f.name) for f in fields(before))
         assert after.location == before.location and after.region == "eu-west-1"
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the workers are forked before the files are found")
+def test_a_worker_that_finds_other_files_does_not_lose_or_double_a_module(folder: Path) -> None:
+    """``lpgen`` starts its workers before the files are found and each finds them itself;
+    when one sees other files than the program does (a file written meanwhile), its part is
+    not trusted: the parts are analysed again from the program's files."""
+    import subprocess
+    import sys
+
+    one = api.suggest([str(folder)], region="us-east-1", account="1", jobs=1)
+    program = (
+        "import os, sys; from dataclasses import replace; from lpgen import api; from lpgen.cli import run\n"
+        "api.PARALLEL_MODULES = 4; here = os.getpid(); found = api.discover\n"
+        "def racing(*args, **kwargs):\n"
+        "    project = found(*args, **kwargs)\n"
+        "    # a worker sees the folder without its first module\n"
+        "    return project if os.getpid() == here else replace(project, targets=project.targets[1:])\n"
+        "api.discover = racing\n"
+        "sys.argv = ['lpgen', 'suggest', sys.argv[1], '--region', 'us-east-1', '--account', '1']\n"
+        "run()\n"
+    )
+    out = subprocess.run([sys.executable, "-P", "-c", program, str(folder)], capture_output=True, text=True, check=True)
+    assert "in/7" in one.policy.dumps()
+    assert out.stdout == one.policy.dumps()
