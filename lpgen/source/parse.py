@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
+import stat
 import sys
 import warnings
 from collections.abc import Iterator
@@ -214,12 +215,16 @@ def _read_at_most(path: Path, limit: int) -> bytes | None:
     ``Path.read_bytes`` (a buffered file object for each) took twice as long to read them."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     try:
-        size = os.fstat(fd).st_size
+        st = os.fstat(fd)
+        size = st.st_size
         if size > limit:
             return None
-        # NOTE: a file that grows while it is read (or reports no size) is read to its end.
+        # NOTE: a file that grows while it is read (or reports no size) is read to its end;
+        # a regular file that gave fewer bytes than asked for has ended (no read to see it).
         chunks = [os.read(fd, size + 1)]
         read = len(chunks[0])
+        if read <= size and stat.S_ISREG(st.st_mode):
+            return chunks[0]
         while chunks[-1] and read <= limit:
             chunks.append(os.read(fd, 1 << 16))
             read += len(chunks[-1])
