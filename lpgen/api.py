@@ -18,7 +18,7 @@ from lpgen.calls.model import (
     pack_calls,
     unpack_calls,
 )
-from lpgen.errors import SourceError
+from lpgen.errors import LpgenError, SourceError
 from lpgen.gcpause import collector_paused
 from lpgen.permissions.partitions import partition_of
 from lpgen.source.discover import Project, StrPath, discover
@@ -248,8 +248,16 @@ def _analyze_split(
 
     found: list[Project] = []
 
-    def part(index: int) -> tuple[int, Analysis | None]:
-        project = found[0] if index == 0 and found else find()
+    def part(index: int) -> tuple[int | None, Analysis | None]:
+        if index == 0 and found:
+            project = found[0]
+        else:
+            try:
+                project = find()
+            except (LpgenError, OSError):
+                # NOTE: this process's files are the ones that count: its own finding them
+                # says what is wrong with them, or the parts are analysed from them.
+                return None, None
         if not _splits(project, jobs):
             return hash(project), None
         parts = _shares(project, jobs)

@@ -86,11 +86,20 @@ def test_calls_cross_from_a_worker_equal_field_by_field(tmp_path: Path) -> None:
         assert after.location == before.location and after.region == "eu-west-1"
 
 
+RACES = {
+    # a worker sees the folder without its first module
+    "fewer files": "replace(project, targets=project.targets[1:])",
+    # a worker cannot read the folder (it was being replaced)
+    "unreadable": "(_ for _ in ()).throw(PermissionError(13, 'Permission denied'))",
+}
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="the workers are forked before the files are found")
-def test_a_worker_that_finds_other_files_does_not_lose_or_double_a_module(folder: Path) -> None:
+@pytest.mark.parametrize("race", sorted(RACES))
+def test_a_worker_that_finds_other_files_does_not_lose_or_double_a_module(folder: Path, race: str) -> None:
     """``lpgen`` starts its workers before the files are found and each finds them itself;
-    when one sees other files than the program does (a file written meanwhile), its part is
-    not trusted: the parts are analysed again from the program's files."""
+    when one sees other files than the program does (a file written meanwhile), or none,
+    its part is not trusted: the parts are analysed again from the program's files."""
     import subprocess
     import sys
 
@@ -100,8 +109,7 @@ def test_a_worker_that_finds_other_files_does_not_lose_or_double_a_module(folder
         "api.PARALLEL_MODULES = 4; here = os.getpid(); found = api.discover\n"
         "def racing(*args, **kwargs):\n"
         "    project = found(*args, **kwargs)\n"
-        "    # a worker sees the folder without its first module\n"
-        "    return project if os.getpid() == here else replace(project, targets=project.targets[1:])\n"
+        f"    return project if os.getpid() == here else {RACES[race]}\n"
         "api.discover = racing\n"
         "sys.argv = ['lpgen', 'suggest', sys.argv[1], '--region', 'us-east-1', '--account', '1']\n"
         "run()\n"
