@@ -6,7 +6,7 @@ import gc
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -227,12 +227,32 @@ def _splits(project: Project, jobs: int) -> bool:
     return project.entry_module is None and len(project.targets) >= PARALLEL_MODULES and jobs > 1
 
 
-def _shares(project: Project, jobs: int) -> list[Project]:
-    """The project's targets in ``jobs`` parts (fewer with fewer targets)."""
-    # NOTE: every jobs-th module, not contiguous runs: neighbouring modules of one package
+def _shares(project: Project, jobs: int) -> tuple[list[Project], list[Project]]:
+    """The project's targets as ``jobs`` parts, one for each process, and ``_pieces(jobs)``
+    pieces the processes take one at a time as each becomes free (some may be empty).
+
+    Each part and piece is analysed on its own, running again what its modules import. A
+    folder of modules in no package (a folder of handlers) is cut into pieces: such modules
+    seldom import one another, so a piece costs what its own modules cost, and a process on
+    a processor the machine's other work slows down takes fewer pieces instead of holding
+    the run back. A project with packages is cut into parts only: its modules import the
+    packages, and each small piece would run most of them again."""
+    paths = project.module_map()
+    flat = all("." not in t and t in paths and paths[t].name != "__init__.py" for t in project.targets)
+    count = _pieces(jobs)
+    # NOTE: every n-th module, not contiguous runs: neighbouring modules of one package
     # cost alike, so runs of them made one part take far longer than the other.
-    targets = project.targets
-    return [replace(project, targets=targets[i::jobs]) for i in range(min(jobs, len(targets)))]
+    if flat:
+        return [replace(project, targets=()) for _ in range(jobs)], [
+            replace(project, targets=project.targets[i::count]) for i in range(count)]
+    return [replace(project, targets=project.targets[i::jobs]) for i in range(jobs)], [
+        replace(project, targets=()) for _ in range(count)]
+
+
+def _pieces(jobs: int) -> int:
+    """How many pieces a project's top-level modules are cut into for ``jobs`` processes:
+    enough that the last ones taken are small."""
+    return min(32 * jobs, 255)
 
 
 def _analyze_split(
@@ -240,78 +260,96 @@ def _analyze_split(
 ) -> Analysis:
     """A folder's analysis with its ``jobs`` processes started first, before its files are
     found: each finds them itself (the same files, so the same project) and analyses its
-    part, so neither finding them nor the interpreter's import waits for the others. A
-    project that is not split (a named entry, a few modules) is analysed here alone; when a
-    process found other files than this one (a file written meanwhile), the parts are
-    analysed again from this one's."""
+    part and the pieces it takes (``_shares``), so neither finding them nor the
+    interpreter's import waits for the others. A project that is not split (a named entry,
+    a few modules) is analysed here alone; when a process found other files than this one
+    (a file written meanwhile), or none, the parts are analysed again from this one's."""
     from lpgen.parallel import fork_map, skips_teardown
 
+    program = os.getpid()
     found: list[Project] = []
 
-    def part(index: int) -> tuple[int | None, Analysis | None]:
-        if index == 0 and found:
-            project = found[0]
-        else:
-            try:
-                project = find()
-            except (LpgenError, OSError):
-                # NOTE: this process's files are the ones that count: its own finding them
-                # says what is wrong with them, or the parts are analysed from them.
-                return None, None
-        if not _splits(project, jobs):
-            return hash(project), None
-        parts = _shares(project, jobs)
-        if index >= len(parts):
-            return hash(project), None
-        return hash(project), share(parts[index], all_targets=frozenset(project.targets))
+    @cache
+    def shares() -> tuple[int | None, list[Project], list[Project], frozenset[str]]:
+        """This process's project (found once): its hash, its parts and pieces (none when
+        it is not split), its targets."""
+        try:
+            project = find()
+        except (LpgenError, OSError):
+            if os.getpid() == program:
+                raise
+            # NOTE: a worker's: the program's own finding the files says what is wrong with
+            # them, or the parts are analysed from its files.
+            return None, [], [], frozenset()
+        found.append(project)
+        parts, pieces = _shares(project, jobs) if _splits(project, jobs) else ([], [])
+        return hash(project), parts, pieces, frozenset(project.targets)
+
+    def analysed(index: int, spare: bool) -> tuple[int | None, Analysis | None]:
+        seen, parts, pieces, targets = shares()
+        mine = (pieces if spare else parts)[index] if parts else None
+        if mine is None or not mine.targets:
+            return seen, None
+        return seen, share(mine, all_targets=targets, by_name=True if spare else None)
 
     def meanwhile() -> None:
-        found.append(find())
-        if _splits(found[0], jobs):
+        if shares()[1]:
             _preload_mapping()
 
-    results = fork_map(part, list(range(jobs)), here=skips_teardown(), meanwhile=meanwhile,
+    results = fork_map(partial(analysed, spare=False), list(range(jobs)), here=skips_teardown(), meanwhile=meanwhile,
                        send=lambda r: (r[0], None if r[1] is None else _ship(r[1])),
-                       receive=lambda r: (r[0], None if r[1] is None else _land(r[1])))
-    project = found[0]
-    if not _splits(project, jobs):
+                       receive=lambda r: (r[0], None if r[1] is None else _land(r[1])),
+                       spare=_pieces(jobs), spare_fn=partial(analysed, spare=True))
+    seen, parts, pieces, _ = shares()
+    project = found[-1]
+    if not parts:
         return alone(project)
-    parts = _shares(project, jobs)
-    if any(h != hash(project) for h, _ in results):
+    if any(h != seen for h, _ in results):
         return _analyze_parallel(project, jobs, share)
-    return _merged_parts(project, parts, [a for _, a in results[:len(parts)] if a is not None], share)
+    done = [(p, a) for p, (_, a) in zip([*parts, *pieces], results) if a is not None]
+    return _merged_parts(project, [p for p, _ in done], [a for _, a in done], share, jobs)
 
 
 def _analyze_parallel(project: Project, jobs: int, share: Callable[..., Analysis]) -> Analysis:
-    """Analyse the entry modules in ``jobs`` processes; each follows its own imports."""
+    """Analyse the entry modules in ``jobs`` processes, each its part and the pieces it
+    takes (``_shares``); each follows its own imports."""
     from lpgen.parallel import fork_map, skips_teardown
 
-    parts = _shares(project, jobs)
+    parts, pieces = _shares(project, jobs)
     run = partial(share, all_targets=frozenset(project.targets))
+
+    def analysed(mine: Project, by_name: bool | None = None) -> Analysis | None:
+        return run(mine, by_name=by_name) if mine.targets else None
+
     # NOTE: a part skips tearing its syntax trees down (a tenth of the analysis) when its
     # process ends without the teardown: a worker always does, this process only when the
     # command said so; else every part runs in a worker. This process loads the mapping
     # tables, then merges.
-    results = fork_map(run, parts, here=skips_teardown(), meanwhile=_preload_mapping, send=_ship, receive=_land)
-    return _merged_parts(project, parts, results, share)
+    results = fork_map(analysed, parts, here=skips_teardown(), meanwhile=_preload_mapping,
+                       send=lambda a: None if a is None else _ship(a), receive=lambda a: None if a is None else _land(a),
+                       spare=len(pieces), spare_fn=lambda i: analysed(pieces[i], True))
+    done = [(p, a) for p, a in zip([*parts, *pieces], results) if a is not None]
+    return _merged_parts(project, [p for p, _ in done], [a for _, a in done], share, jobs)
 
 
-def _merged_parts(project: Project, parts: list[Project], results: list[Analysis], share: Callable[..., Analysis]) -> Analysis:
-    """The parts' analyses as one: the result one process gives. When some part finds
-    conventional handlers and another does not, the other is analysed again taking
-    handlers only, and a call a part could not reach is not reported as unreachable when
+def _merged_parts(
+    project: Project, parts: list[Project], results: list[Analysis], share: Callable[..., Analysis], jobs: int,
+) -> Analysis:
+    """The parts' analyses as one: the result one process gives. The entries are the
+    conventional handlers when any part or piece finds one: a part that found none, and
+    so took every top-level function, is analysed again taking handlers only; when none
+    finds one, the pieces (which took handlers only) are analysed again taking every
+    top-level function. A call a part could not reach is not reported as unreachable when
     another part reaches it."""
-    from lpgen.parallel import fork_map
-
     targets = list(project.targets)
     # NOTE: each part reports the unreachable calls of its own modules only (and of modules
     # outside every part); those the other parts import are theirs.
     by_name = [r.entry.endswith(BY_NAME) for r in results]
-    if any(by_name) and not all(by_name):
-        redo = [i for i, named in enumerate(by_name) if not named]
-        again_parts = [parts[i] for i in redo]
-        run = partial(share, all_targets=frozenset(targets), by_name=True)
-        for i, again in zip(redo, fork_map(run, again_parts, here=False, send=_ship, receive=_land)):
+    handlers = any(named and r.entry.removesuffix(BY_NAME) for named, r in zip(by_name, results))
+    redo = [i for i, named in enumerate(by_name) if named != handlers]
+    if redo:
+        run = partial(share, all_targets=frozenset(targets), by_name=handlers)
+        for i, again in zip(redo, _in_processes(run, [parts[i] for i in redo], jobs)):
             results[i] = again
     if results and all(r.entry.endswith(BY_NAME) for r in results):
         # NOTE: in the order of the modules, as one process names them.
@@ -344,6 +382,17 @@ def _merged_parts(project: Project, parts: list[Project], results: list[Analysis
         env_defaulted=tuple(sorted((k, p, n) for k, (p, n) in env_defaulted.items())),
         unsettled=any(r.unsettled for r in results),
     )
+
+
+def _in_processes(run: Callable[[Project], Analysis], items: list[Project], jobs: int) -> list[Analysis]:
+    """``[run(p) for p in items]`` in up to ``jobs`` worker processes, each taking the next
+    item as it becomes free."""
+    from lpgen.parallel import fork_map
+
+    workers = [None] * min(jobs, len(items))
+    results = fork_map(lambda _: None, workers, here=False, send=lambda a: None if a is None else _ship(a),
+                       receive=lambda a: None if a is None else _land(a), spare=len(items), spare_fn=lambda i: run(items[i]))
+    return results[len(workers):]  # type: ignore[return-value]
 
 
 def _ship(analysis: Analysis) -> tuple[Analysis, list[tuple[Any, ...]]]:

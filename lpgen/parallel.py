@@ -45,18 +45,38 @@ def end_without_teardown() -> None:
 def fork_map(
     fn: Callable[[P], R], parts: Sequence[P], *, here: bool = True, meanwhile: Callable[[], object] | None = None,
     send: Callable[[R], Any] | None = None, receive: Callable[[Any], R] | None = None,
+    spare: int = 0, spare_fn: Callable[[int], R] | None = None,
 ) -> list[R]:
     """``[fn(p) for p in parts]``, each part in a forked process.
 
     With ``here`` the first part runs in this process. ``meanwhile`` runs here while the
     children work (loading what comes next). A child's result crosses to this process as
     ``send(result)``, and ``receive`` makes the result again from that (a form that
-    pickles faster). An exception raised by ``fn`` in a child is raised again here."""
+    pickles faster). An exception raised by ``fn`` in a child is raised again here.
+
+    ``spare`` more pieces of work, numbered from 0, are not given out in advance: each
+    process, its part done, runs ``spare_fn(i)`` for the next one no process has taken,
+    until none is left, so a process on a processor the machine's other work slows down
+    takes fewer. Their results follow the parts' in the list, in their numbers' order,
+    whichever process ran them."""
     if len(parts) <= 1 or not hasattr(os, "fork"):
         results = [fn(p) for p in parts]
         if meanwhile is not None:
             meanwhile()
-        return results
+        return results + ([spare_fn(i) for i in range(spare)] if spare_fn is not None else [])
+    tokens = _spare_tokens(spare) if spare and spare_fn is not None else None
+
+    def job(part: P) -> tuple[R, dict[int, R]]:
+        own = fn(part)
+        taken: dict[int, R] = {}
+        while tokens is not None and (i := _take(tokens)) is not None:
+            taken[i] = spare_fn(i)  # type: ignore[misc]
+        return own, taken
+
+    def shipped(done: tuple[R, dict[int, R]]) -> Any:
+        own, taken = done
+        return (own, taken) if send is None else (send(own), {i: send(r) for i, r in taken.items()})
+
     children: list[tuple[int, int]] = []
     try:
         for part in parts[1:] if here else parts:
@@ -64,15 +84,20 @@ def fork_map(
             pid = os.fork()
             if pid == 0:  # pragma: no cover - runs in the child, which never returns
                 os.close(read_fd)
-                _child(fn if send is None else lambda p: send(fn(p)), part, write_fd)
+                _child(lambda p: shipped(job(p)), part, write_fd)
             os.close(write_fd)
             children.append((pid, read_fd))
         if meanwhile is not None:
             meanwhile()
-        first = [fn(parts[0])] if here else []
-        others = _collect(children)
-        return [*first, *(others if receive is None else map(receive, others))]
+        first = [job(parts[0])] if here else []
+        others = [(own, taken) if receive is None else (receive(own), {i: receive(r) for i, r in taken.items()})
+                  for own, taken in _collect(children)]
+        done = [*first, *others]
+        extra = {i: r for _, taken in done for i, r in taken.items()}
+        return [own for own, _ in done] + [extra[i] for i in sorted(extra)]
     finally:
+        if tokens is not None:
+            os.close(tokens)
         for pid, fd in children:
             try:
                 os.close(fd)
@@ -82,6 +107,31 @@ def fork_map(
                 os.waitpid(pid, 0)
             except ChildProcessError:
                 pass
+
+
+def _spare_tokens(count: int) -> int:
+    """A pipe holding each spare piece of work's number (two bytes each), its writing end
+    closed: the end each process reads the next number from, or nothing once all are
+    taken. Written whole before any process reads, within the pipe's buffer."""
+    if not 0 < count <= _MAX_SPARE:
+        raise ValueError(f"{count} spare pieces of work: 1 to {_MAX_SPARE}")
+    read_fd, write_fd = os.pipe()
+    try:
+        os.write(write_fd, b"".join(i.to_bytes(2, "big") for i in range(count)))
+    finally:
+        os.close(write_fd)
+    return read_fd
+
+
+_MAX_SPARE = 2048
+"""spare pieces of work one pipe holds: 4 KiB, a pipe's smallest buffer (one page)."""
+
+
+def _take(tokens: int) -> int | None:
+    """The next spare piece's number, or None. Reads of a pipe are atomic: two processes
+    never get the same number."""
+    got = os.read(tokens, 2)
+    return int.from_bytes(got, "big") if got else None
 
 
 def _child(fn: Callable[[Any], Any], part: Any, write_fd: int) -> None:  # pragma: no cover - child

@@ -74,3 +74,33 @@ def test_meanwhile_runs_here_while_the_workers_work() -> None:
     results = fork_map(_square_and_pid, [2, 3], here=False, meanwhile=lambda: ran.append(os.getpid()))
     assert [r for r, _ in results] == [4, 9]
     assert ran == [os.getpid()]
+
+
+def _slow_first(n: int) -> tuple[int, int]:
+    import time
+
+    if n == 0:
+        time.sleep(1.0)  # NOTE: a process on a processor other work slows down
+    return n, os.getpid()
+
+
+def _spare_piece(i: int) -> tuple[int, int]:
+    return 100 + i, os.getpid()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="parts run in this process without fork")
+def test_spare_pieces_go_to_the_processes_that_are_free() -> None:
+    """Spare pieces are taken as processes finish their parts: each runs once, their
+    results come back in their order, and a process held up takes none while another is free."""
+    results = fork_map(_slow_first, [0, 1], spare=20, spare_fn=_spare_piece)
+    assert [r for r, _ in results] == [0, 1, *range(100, 120)]
+    held_up, free = results[0][1], results[1][1]
+    assert held_up != free
+    assert {pid for _, pid in results[2:]} == {free}
+
+
+def test_spare_pieces_run_here_without_fork(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(os, "fork", raising=False)
+    results = fork_map(_square_and_pid, [1, 2], spare=3, spare_fn=_spare_piece)
+    assert [r for r, _ in results] == [1, 4, 100, 101, 102]
+    assert {pid for _, pid in results} == {os.getpid()}

@@ -62,6 +62,19 @@ def test_workers_choose_entries_and_reachability_as_one_process_does(folder: Pat
     assert _view(two) == _view(one)
 
 
+def test_a_folder_without_handlers_takes_every_function_in_workers_too(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workers take a folder's modules a few at a time, handlers only; when no module
+    has a conventional handler, every top-level function is an entry, as in one process."""
+    for handler in folder.glob("z*.py"):
+        handler.unlink()
+    monkeypatch.setattr(api, "PARALLEL_MODULES", 4)
+    one = api.analyze([str(folder)], region="us-east-1", account="1", jobs=1)
+    two = api.analyze([str(folder)], region="us-east-1", account="1", jobs=2)
+    assert "every top-level function" in one.entry
+    assert {c.operation for c in one.calls} == {"SendMessage", "PutObject", "DeleteObject"}
+    assert _view(two) == _view(one)
+
+
 def test_calls_cross_from_a_worker_equal_field_by_field(tmp_path: Path) -> None:
     """A worker's calls travel as rows of values; the calls made again from them are the
     same calls, the fields equality skips (request text, notes) included."""
