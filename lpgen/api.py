@@ -265,6 +265,7 @@ def _analyze_split(
     a few modules) is analysed here alone; when a process found other files than this one
     (a file written meanwhile), or none, the parts are analysed again from this one's."""
     from lpgen.parallel import fork_map, skips_teardown
+    from lpgen.permissions.arns import Scope
 
     program = os.getpid()
     found: list[Project] = []
@@ -285,12 +286,20 @@ def _analyze_split(
         parts, pieces = _shares(project, jobs) if _splits(project, jobs) else ([], [])
         return hash(project), parts, pieces, frozenset(project.targets)
 
+    warm: list[bool] = []
+
     def analysed(index: int, spare: bool) -> tuple[int | None, Analysis | None]:
         seen, parts, pieces, targets = shares()
         mine = (pieces if spare else parts)[index] if parts else None
         if mine is None or not mine.targets:
             return seen, None
-        return seen, share(mine, all_targets=targets, by_name=True if spare else None)
+        result = share(mine, all_targets=targets, by_name=True if spare else None)
+        if spare and not warm and result.calls and os.getpid() == program:
+            # NOTE: the program maps its first piece's calls (and drops the result): what the
+            # mapping of their services loads is loaded while the workers take more pieces.
+            warm.append(True)
+            permissions_for(result.calls, Scope())
+        return seen, result
 
     def meanwhile() -> None:
         if shares()[1]:
