@@ -3,7 +3,8 @@
 
     python scripts/bench/analysis.py [--modules 2000] [--repeat 3] [--no-real] [--json OUT]
 
-Two trees, each timed as fresh processes in the same run (best of --repeat for each side):
+Two trees, each timed as fresh processes in the same run, the two sides alternating (best of
+--repeat for each side, and the median of each round's ratio):
 
 - generated: --modules handler modules from gen_handlers.py (deterministic). Every file is
   a Lambda handler making AWS calls, the most work per file lpgen can have.
@@ -24,12 +25,13 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from timing import best, compile_lpgen, report
+from timing import compile_lpgen, report, timed
 
 HERE = Path(__file__).resolve().parent
 LOOP = ("import ast, pathlib, sys\n"
@@ -54,10 +56,20 @@ def _copy_sources(dest: Path) -> list[str]:
 
 def _measure(folder: Path, extra: list[str], repeat: int, target: str = "") -> dict[str, float | int]:
     files = sum(1 for _ in folder.rglob("*.py"))
-    parse_s = best([sys.executable, "-c", LOOP, str(folder)], repeat)
-    lpgen_s = best([sys.executable, "-m", "lpgen.cli", "suggest", target or str(folder), *extra], repeat)
+    loop = [sys.executable, "-c", LOOP, str(folder)]
+    lpgen = [sys.executable, "-m", "lpgen.cli", "suggest", target or str(folder), *extra]
+    parse_runs: list[float] = []
+    lpgen_runs: list[float] = []
+    for _ in range(repeat):
+        # NOTE: the sides alternate, so that the machine's drift over the run (other work on
+        # the host) touches both alike; each round's two runs also give a ratio of their own.
+        parse_runs.append(timed(loop)[0])
+        lpgen_runs.append(timed(lpgen)[0])
+    parse_s, lpgen_s = min(parse_runs), min(lpgen_runs)
+    rounds = statistics.median(b / a for a, b in zip(parse_runs, lpgen_runs))
     return {"files": files, "ast_parse_loop_s": round(parse_s, 3), "lpgen_suggest_s": round(lpgen_s, 3),
-            "lpgen_files_per_s": round(files / lpgen_s), "ratio": round(lpgen_s / parse_s, 2)}
+            "lpgen_files_per_s": round(files / lpgen_s), "ratio": round(lpgen_s / parse_s, 2),
+            "ratio_median_of_rounds": round(rounds, 2)}
 
 
 def main() -> int:
