@@ -75,6 +75,16 @@ def test_a_folder_without_handlers_takes_every_function_in_workers_too(folder: P
     assert _view(two) == _view(one)
 
 
+def test_without_fork_the_parts_and_pieces_run_here_alike(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where processes cannot be forked (Windows), the same parts and pieces run one after
+    another in this process, with the same result."""
+    monkeypatch.setattr(api, "PARALLEL_MODULES", 4)
+    one = api.analyze([str(folder)], region="us-east-1", account="1", jobs=1)
+    monkeypatch.delattr(os, "fork", raising=False)
+    two = api.analyze([str(folder)], region="us-east-1", account="1", jobs=2)
+    assert _view(two) == _view(one)
+
+
 def test_calls_cross_from_a_worker_equal_field_by_field(tmp_path: Path) -> None:
     """A worker's calls travel as rows of values; the calls made again from them are the
     same calls, the fields equality skips (request text, notes) included."""
