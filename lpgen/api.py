@@ -268,11 +268,10 @@ def _analyze_split(
     from lpgen.permissions.arns import Scope
 
     program = os.getpid()
-    found: list[Project] = []
 
     @cache
-    def shares() -> tuple[int | None, list[Project], list[Project], frozenset[str]]:
-        """This process's project (found once): its hash, its parts and pieces (none when
+    def shares() -> tuple[int | None, Project | None, list[Project], list[Project], frozenset[str]]:
+        """This process's project (found once), its hash, its parts and pieces (none when
         it is not split), its targets."""
         try:
             project = find()
@@ -281,15 +280,14 @@ def _analyze_split(
                 raise
             # NOTE: a worker's: the program's own finding the files says what is wrong with
             # them, or the parts are analysed from its files.
-            return None, [], [], frozenset()
-        found.append(project)
+            return None, None, [], [], frozenset()
         parts, pieces = _shares(project, jobs) if _splits(project, jobs) else ([], [])
-        return hash(project), parts, pieces, frozenset(project.targets)
+        return hash(project), project, parts, pieces, frozenset(project.targets)
 
     warm: list[bool] = []
 
     def analysed(index: int, spare: bool) -> tuple[int | None, Analysis | None]:
-        seen, parts, pieces, targets = shares()
+        seen, _, parts, pieces, targets = shares()
         mine = (pieces if spare else parts)[index] if parts else None
         if mine is None or not mine.targets:
             return seen, None
@@ -312,8 +310,8 @@ def _analyze_split(
                        send=lambda r: (r[0], None if r[1] is None else _ship(r[1])),
                        receive=lambda r: (r[0], None if r[1] is None else _land(r[1])),
                        spare=_pieces(jobs), spare_fn=partial(analysed, spare=True))
-    seen, parts, pieces, _ = shares()
-    project = found[-1]
+    seen, project, parts, pieces, _ = shares()
+    assert project is not None  # NOTE: here, a failure to find the files raised instead
     if not parts:
         return alone(project)
     if any(h != seen for h, _ in results):
