@@ -2839,8 +2839,7 @@ class Analyzer(BuiltinCalls):
                 )
             # NOTE: the reason marks a value from a library (see _maybe_unresolved); one
             # given a client or a service's name (``aws.client_for("sns")``) may be a client.
-            given = (*args, *kwargs.values())
-            return (Unknown(f"result of {f.name}()", maybe_client=given_boto(args, kwargs) or any(_names_service(a) for a in given)),)
+            return (Unknown(f"result of {f.name}()", maybe_client=_given_client(args, kwargs)),)
         if isinstance(f, LibObject) and "__call__" in ((aws.library_model(f.name) or {}).get("methods") or {}):
             # NOTE: an object the code calls (a Strands agent: ``agent("prompt")``).
             return self.call_value(LibMethod(f, "__call__"), args, kwargs, node, frame)
@@ -2878,7 +2877,7 @@ class Analyzer(BuiltinCalls):
                     self._unresolved(frame, node, f"{ast.unparse(node.func)}(): the callee is {TOO_MANY}")
                 else:
                     self._maybe_unresolved(f, node, frame)
-            if given_boto(args, kwargs) or any(_names_service(a) for a in (*args, *kwargs.values())):
+            if _given_client(args, kwargs):
                 return (Unknown(f.reason or "result of a call given a client", maybe_client=True),)
             return (Unknown(f.reason, maybe_client=f.maybe_client),) if f.reason else UNKNOWN_VALS
         return UNKNOWN_VALS
@@ -4379,6 +4378,12 @@ def _installed(top: str) -> bool:
 def _names_service(keys: Vals) -> bool:
     """Is one of ``keys`` a literal boto3 client name?"""
     return any(type(k) is Str and service_models.is_client_name(k.pattern) for k in keys)
+
+
+def _given_client(args: list[Vals], kwargs: dict[str, Vals]) -> bool:
+    """Is a call given a boto3 client (``given_boto``) or a service's name? What it returns
+    may then be a client."""
+    return given_boto(args, kwargs) or any(_names_service(a) for a in (*args, *kwargs.values()))
 
 
 def _all_method_names() -> set[str]:
