@@ -316,8 +316,7 @@ def _analyze_split(
         return alone(project)
     if any(h != seen for h, _ in results):
         return _analyze_parallel(project, jobs, share)
-    done = [(p, a) for p, (_, a) in zip([*parts, *pieces], results) if a is not None]
-    return _merged_parts(project, [p for p, _ in done], [a for _, a in done], share, jobs)
+    return _merged_parts(project, [*parts, *pieces], [a for _, a in results], share, jobs)
 
 
 def _analyze_parallel(project: Project, jobs: int, share: Callable[..., Analysis]) -> Analysis:
@@ -338,19 +337,20 @@ def _analyze_parallel(project: Project, jobs: int, share: Callable[..., Analysis
     results = fork_map(analysed, parts, here=skips_teardown(), meanwhile=_preload_mapping,
                        send=lambda a: None if a is None else _ship(a), receive=lambda a: None if a is None else _land(a),
                        spare=len(pieces), spare_fn=lambda i: analysed(pieces[i], True))
-    done = [(p, a) for p, a in zip([*parts, *pieces], results) if a is not None]
-    return _merged_parts(project, [p for p, _ in done], [a for _, a in done], share, jobs)
+    return _merged_parts(project, [*parts, *pieces], results, share, jobs)
 
 
 def _merged_parts(
-    project: Project, parts: list[Project], results: list[Analysis], share: Callable[..., Analysis], jobs: int,
+    project: Project, shares: list[Project], analysed: list[Analysis | None], share: Callable[..., Analysis], jobs: int,
 ) -> Analysis:
-    """The parts' analyses as one: the result one process gives. The entries are the
-    conventional handlers when any part or piece finds one: a part that found none, and
-    so took every top-level function, is analysed again taking handlers only; when none
-    finds one, the pieces (which took handlers only) are analysed again taking every
-    top-level function. A call a part could not reach is not reported as unreachable when
-    another part reaches it."""
+    """The analyses of the parts and pieces (``shares``; None for an empty one) as one: the
+    result one process gives. The entries are the conventional handlers when any part or
+    piece finds one: a part that found none, and so took every top-level function, is
+    analysed again taking handlers only; when none finds one, the pieces (which took
+    handlers only) are analysed again taking every top-level function. A call a part could
+    not reach is not reported as unreachable when another part reaches it."""
+    done = [(p, a) for p, a in zip(shares, analysed) if a is not None]
+    parts, results = [p for p, _ in done], [a for _, a in done]
     targets = list(project.targets)
     # NOTE: each part reports the unreachable calls of its own modules only (and of modules
     # outside every part); those the other parts import are theirs.
