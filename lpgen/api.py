@@ -265,7 +265,6 @@ def _analyze_split(
     a few modules) is analysed here alone; when a process found other files than this one
     (a file written meanwhile), or none, the parts are analysed again from this one's."""
     from lpgen.parallel import fork_map, skips_teardown
-    from lpgen.permissions.arns import Scope
 
     program = os.getpid()
 
@@ -296,6 +295,9 @@ def _analyze_split(
             # NOTE: the program maps its first piece's calls (and drops the result): what the
             # mapping of their services loads is loaded while the workers take more pieces.
             warm.append(True)
+            # NOTE: imported here, after the fork: before it, the import held back the workers.
+            from lpgen.permissions.arns import Scope
+
             try:
                 permissions_for(result.calls, Scope())
             except LpgenError:
