@@ -228,8 +228,8 @@ def _splits(project: Project, jobs: int) -> bool:
 
 
 def _shares(project: Project, jobs: int) -> tuple[list[Project], list[Project]]:
-    """The project's targets as ``jobs`` parts, one for each process, and ``_pieces(jobs)``
-    pieces the processes take one at a time as each becomes free (some may be empty).
+    """The project's targets as ``jobs`` parts, one for each process, and ``PIECES`` pieces
+    the processes take one at a time as each becomes free (some may be empty).
 
     Each part and piece is analysed on its own, running again what its modules import. A
     folder of modules in no package (a folder of handlers) is cut into pieces: such modules
@@ -239,7 +239,7 @@ def _shares(project: Project, jobs: int) -> tuple[list[Project], list[Project]]:
     packages, and each small piece would run most of them again."""
     paths = project.module_map()
     flat = all("." not in t and t in paths and paths[t].name != "__init__.py" for t in project.targets)
-    count = _pieces(jobs)
+    count = PIECES
     # NOTE: every n-th module, not contiguous runs: neighbouring modules of one package
     # cost alike, so runs of them made one part take far longer than the other.
     if flat:
@@ -249,10 +249,11 @@ def _shares(project: Project, jobs: int) -> tuple[list[Project], list[Project]]:
         replace(project, targets=()) for _ in range(count)]
 
 
-def _pieces(jobs: int) -> int:
-    """How many pieces a project's top-level modules are cut into for ``jobs`` processes:
-    enough that the last ones taken are small."""
-    return min(32 * jobs, 255)
+PIECES = 64
+"""how many pieces a folder of modules in no package is cut into: enough that the last ones
+taken are small. The same number whatever the number of processes: a module can see what
+another one's body did when the two share a piece (a registry the others fill as they are
+imported), so a cut that followed the core count made the result differ between machines."""
 
 
 def _analyze_split(
@@ -311,7 +312,7 @@ def _analyze_split(
     results = fork_map(partial(analysed, spare=False), list(range(jobs)), here=skips_teardown(), meanwhile=meanwhile,
                        send=lambda r: (r[0], None if r[1] is None else _ship(r[1])),
                        receive=lambda r: (r[0], None if r[1] is None else _land(r[1])),
-                       spare=_pieces(jobs), spare_fn=partial(analysed, spare=True))
+                       spare=PIECES, spare_fn=partial(analysed, spare=True))
     seen, project, parts, pieces, _ = shares()
     assert project is not None  # NOTE: here, a failure to find the files raised instead
     if not parts:
