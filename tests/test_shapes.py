@@ -3448,6 +3448,47 @@ def test_zip_enumerate_chain_and_dict_merge_keep_known_items(tmp_path: Path) -> 
     }
 
 
+def test_product_pairs_every_item_with_every_other(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import itertools, boto3\n"
+        "s3 = boto3.client('s3')\n"
+        "BUCKETS = ['raw-bucket', 'clean-bucket']\n"
+        "def handler(event, context):\n"
+        "    for bucket, prefix in itertools.product(BUCKETS, ['in/', 'out/']):\n"
+        "        s3.put_object(Bucket=bucket, Key=prefix + 'x', Body=b'')\n"
+        "    for a, b in itertools.product(['left', 'right'], repeat=2):\n"
+        "        s3.get_object(Bucket=f'{a}-{b}', Key='k')\n"
+        "    # an iterable not known item by item: each row stands for every combination\n"
+        "    for bucket, key in itertools.product(event['buckets'], ['k']):\n"
+        "        s3.head_object(Bucket=bucket, Key=key)\n"
+    ))
+    assert got == {
+        ("s3:PutObject", "arn:aws:s3:::raw-bucket/in/x"), ("s3:PutObject", "arn:aws:s3:::raw-bucket/out/x"),
+        ("s3:PutObject", "arn:aws:s3:::clean-bucket/in/x"), ("s3:PutObject", "arn:aws:s3:::clean-bucket/out/x"),
+        ("s3:GetObject", "arn:aws:s3:::left-left/k"), ("s3:GetObject", "arn:aws:s3:::left-right/k"),
+        ("s3:GetObject", "arn:aws:s3:::right-left/k"), ("s3:GetObject", "arn:aws:s3:::right-right/k"),
+        ("s3:GetObject", "arn:aws:s3:::*/k"),
+    }
+
+
+def test_reduce_folds_known_items_in_order(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import functools, operator, boto3\n"
+        "s3 = boto3.client('s3')\n"
+        "def dash(a, b):\n"
+        "    return a + '-' + b\n"
+        "def handler(event, context):\n"
+        "    s3.get_object(Bucket=functools.reduce(dash, ['app', 'prod', 'data']), Key='k')\n"
+        "    s3.put_object(Bucket=functools.reduce(lambda a, b: a + b, ['-logs'], 'app'), Key='k', Body=b'')\n"
+        "    # items not known one by one: none, one or more (app-*-* is an app-* bucket)\n"
+        "    s3.head_object(Bucket=functools.reduce(dash, event['parts'], 'app'), Key='k')\n"
+    ))
+    assert got == {
+        ("s3:GetObject", "arn:aws:s3:::app-prod-data/k"), ("s3:PutObject", "arn:aws:s3:::app-logs/k"),
+        ("s3:GetObject", "arn:aws:s3:::app/k"), ("s3:GetObject", "arn:aws:s3:::app-*/k"),
+    }
+
+
 def test_copies_and_dicts_of_records_keep_their_fields(tmp_path: Path) -> None:
     got = _perms(tmp_path, (
         "import dataclasses, boto3\n"

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import ast
+import itertools
+import math
 import posixpath
 import re
 from functools import partial
@@ -66,6 +68,14 @@ STR_RESULTS = {
 
 _STRFTIME = re.compile(r"%-?[a-zA-Z%]")
 """a strftime directive: each stands for text the format does not fix."""
+
+MAX_PRODUCT = 256
+"""rows of an ``itertools.product`` (and items of a ``functools.reduce``) followed one by one;
+beyond, one row stands for them all."""
+
+MAX_FOLDS = 3
+"""folds of items not known a ``functools.reduce`` is followed through before one not known
+stands for the rest."""
 
 MAX_DATA = datafiles.MAX_FILE_BYTES
 """longest text (an environment variable's, a data file's) parsed into values."""
@@ -134,11 +144,9 @@ def _join_variants(row: list[str]) -> list[list[str]]:
     be empty (``event.get("folder", "")``), and join puts no separator after an empty part
     (at most four such parts are varied). An unknown part is taken not to start with ``/``
     (a key or name from an event), which would drop the parts before it."""
-    from itertools import product
-
     unknown = [i for i, part in enumerate(row) if part == "*"][:4]
     out: list[list[str]] = []
-    for mask in product((False, True), repeat=len(unknown)):
+    for mask in itertools.product((False, True), repeat=len(unknown)):
         gone = {i for i, drop in zip(unknown, mask) if drop}
         out.append(["" if i in gone else part for i, part in enumerate(row)])
     return out
@@ -219,6 +227,15 @@ def known_int(given: Vals | None, default: int) -> int | None:
         return default
     ints = [v.value for v in given if isinstance(v, Const) and type(v.value) is int]
     return ints[0] if len(ints) == len(given) == 1 else None
+
+
+def _covered(new: Vals, old: Vals) -> bool:
+    """Does every text ``new`` may be fit a pattern of ``old`` (``app-*-*`` fits ``app-*``)?"""
+    texts = [o.pattern for o in old if type(o) is Str]
+    return all(
+        v in old or (type(v) is Str and any(pattern_matcher(t).fullmatch(v.pattern) for t in texts))  # type: ignore[attr-defined]
+        for v in new
+    )
 
 
 def _max_split(method: str, args: list[Vals], kwargs: dict[str, Vals]) -> int | None:
@@ -684,8 +701,10 @@ class BuiltinCalls(BotoCalls):
         if name in ("dataclasses.replace", "dataclasses.asdict") and args:
             method = "_replace" if name.endswith("replace") else "_asdict"
             return vals(*(v for obj in args[0] for v in self.record_call(obj, method, args[1:], kwargs, node, frame)))
-        if name in ("zip", "enumerate", "itertools.chain") and args and frame is not None:
+        if name in ("zip", "enumerate", "itertools.chain", "itertools.product") and args and frame is not None:
             return self.combined_sequences(name, args, kwargs, frame, node)
+        if name == "functools.reduce" and len(args) >= 2 and frame is not None:
+            return self.folded(args[0], args[1], args[2] if len(args) > 2 else None, node, frame)
         if name in ("list", "tuple", "sorted", "set", "reversed") and args:
             if args[0] and all(isinstance(s, SeqV) for s in args[0]):
                 return vals(*(_reordered(name, s, kwargs) for s in args[0] if isinstance(s, SeqV)))
@@ -745,10 +764,22 @@ class BuiltinCalls(BotoCalls):
         return UNKNOWN_VALS
 
     def combined_sequences(self, name: str, args: list[Vals], kwargs: dict[str, Vals], frame: Frame, node: Any) -> Vals:
-        """``zip(a, b)``, ``enumerate(a)`` and ``itertools.chain(a, b)`` of sequences: item by
-        item when each is one list known item by item (``for bucket, key in zip(BUCKETS,
-        KEYS)`` pairs them), else one item standing for every item."""
+        """``zip(a, b)``, ``enumerate(a)``, ``itertools.chain(a, b)`` and ``itertools.product(a,
+        b)`` of sequences: item by item when each is one list known item by item (``for
+        bucket, key in zip(BUCKETS, KEYS)`` pairs them), else one item standing for every item."""
         exact = [s[0] for s in args if len(s) == 1 and isinstance(s[0], SeqV) and not s[0].homogeneous and not s[0].open]
+        if name == "itertools.product":
+            repeat = known_int(kwargs.get("repeat"), 1)
+            count = math.prod(len(s.items) for s in exact) ** (repeat or 1)
+            if len(exact) == len(args) and repeat is not None and count <= MAX_PRODUCT:
+                combos = itertools.product(*(s.items for s in exact), repeat=repeat)
+                return (SeqV(tuple((SeqV(tuple(combo)),) for combo in combos)),)
+            # NOTE: a row stands for every combination; with the repeat not known, a row of
+            # any length, each item any of any iterable's.
+            row = tuple(self.iterate(a, frame, node) for a in args)
+            if repeat is None:
+                return (SeqV(((SeqV((join(*row),), True),),), True),)
+            return (SeqV(((SeqV(row * repeat),),), True),)
         if name == "itertools.chain":
             if len(exact) == len(args):
                 return (SeqV(tuple(item for s in exact for item in s.items)),)
@@ -763,6 +794,30 @@ class BuiltinCalls(BotoCalls):
             rows = zip(*(s.items for s in exact))
             return (SeqV(tuple((SeqV(tuple(row)),) for row in rows)),)
         return (SeqV(((SeqV(tuple(self.iterate(a, frame, node) for a in args)),),), True),)
+
+    def folded(self, function: Vals, items: Vals, initial: Vals | None, node: Any, frame: Frame) -> Vals:
+        """``functools.reduce(function, items[, initial])``: over a list known item by item,
+        the function called on each in turn. Else the items are not counted: the function is
+        called on the folds so far and any item until what it gives adds no text they do
+        not cover (``app``, ``app-*``: ``app-*-*`` adds none), or at last on a fold not known,
+        which covers folds of any length."""
+        call = self._handed_call(node, 0) if isinstance(node, ast.Call) else node
+        if len(items) == 1 and isinstance(items[0], SeqV) and not items[0].homogeneous and not items[0].open:
+            rest = list(items[0].items)[:MAX_PRODUCT]
+            if initial is None and not rest:
+                return UNKNOWN_VALS  # NOTE: reduce() of nothing with no initial value raises
+            acc = initial if initial is not None else rest.pop(0)
+            for item in rest:
+                acc = self.call_values(function, [acc, item], {}, call, frame)
+            return acc
+        each = self.iterate(items, frame, node)
+        acc = initial if initial is not None else each
+        for _ in range(MAX_FOLDS):
+            more = self.call_values(function, [acc, each], {}, call, frame)
+            if _covered(more, acc):
+                return acc
+            acc = join(acc, more)
+        return join(acc, self.call_values(function, [join(acc, (Unknown("a fold of items not known"),)), each], {}, call, frame))
 
     def _field_value(self, frame: Frame | None, value: Vals, is_attribute: bool, name: str) -> Vals:
         """An attribute or item a format field reads of its argument (``{cfg.bucket}``,

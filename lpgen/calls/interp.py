@@ -3584,7 +3584,8 @@ MODELLED = {
     *URL_PARSERS,
     "string.Template", "sys.path.insert", "sys.path.append", "site.addsitedir", "botocore.config.Config",
     "botocore.client.Config", "dotenv.load_dotenv", "dotenv.dotenv_values", "copy.copy", "copy.deepcopy",
-    "threading.local", "types.SimpleNamespace", "itertools.chain", "dataclasses.replace", "dataclasses.asdict",
+    "threading.local", "types.SimpleNamespace", "itertools.chain", "itertools.product", "functools.reduce",
+    "dataclasses.replace", "dataclasses.asdict",
 }
 """library names the analyser follows, however they are imported."""
 
