@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 from conftest import analyse_files, write_files
@@ -1736,6 +1737,34 @@ def test_clients_kept_in_a_thread_local_or_a_namespace(collect_calls) -> None:
         """
     )
     assert sorted((c.client, c.operation) for c in calls) == [("dynamodb", "GetItem"), ("s3", "GetObject")]
+
+
+def test_a_client_kept_in_a_context_variable(tmp_path: Path) -> None:
+    """``contextvars.ContextVar`` holds what ``set`` puts in it (a client made lazily), and
+    ``get`` gives it, or the default: the calls on it are made on that client, none is
+    left unresolved."""
+    analysis = analyse_files(tmp_path, {"app.py": textwrap.dedent(
+        """
+        from contextvars import ContextVar
+        import boto3
+        _client: ContextVar = ContextVar("client", default=None)
+        _table = ContextVar("table")
+        def s3():
+            client = _client.get()
+            if client is None:
+                client = boto3.client("s3")
+                _client.set(client)
+            return client
+        def handler(event, context):
+            _table.set("orders")
+            s3().get_object(Bucket="b", Key="k")
+            boto3.client("dynamodb").get_item(TableName=_table.get("fallback"), Key={})
+        """
+    )})
+    assert sorted((c.client, c.operation) for c in analysis.calls) == [("dynamodb", "GetItem"), ("s3", "GetObject")]
+    assert {c.client: c.params.get("TableName") for c in analysis.calls}["dynamodb"] in (
+        ["orders", "fallback"], ["fallback", "orders"])
+    assert analysis.unresolved == ()
 
 
 def test_a_local_emulator_variable_tested_with_in_is_unset_where_the_function_runs(collect_calls) -> None:

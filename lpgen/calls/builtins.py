@@ -731,6 +731,16 @@ class BuiltinCalls(BotoCalls):
             return self.value_method(target, attr, args, kwargs, node, frame)
         if name in ("threading.local", "types.SimpleNamespace"):
             return self.attribute_bag(name.rpartition(".")[2], node, frame, kwargs)
+        if name == "contextvars.ContextVar":
+            # NOTE: a cell of its own per place, whose value is what ``set`` puts in it.
+            initial = {"value": kwargs["default"]} if "default" in kwargs else {}
+            return tuple(Builtin("context variable", cell) for cell in self.attribute_bag("ContextVar", node, frame, initial))
+        if name == "context variable.get":
+            held = self.lookup_attr(f.bound, "value", frame) if type(f.bound) is Instance else None
+            return join(held or (), args[0] if args else kwargs.get("default", ())) or UNKNOWN_VALS
+        if name == "context variable.set" and args:
+            self.set_attribute((f.bound,), "value", args[0])
+            return (Unknown("the token of a context variable's set()"),)
         if name == "setattr" and len(args) == 3:
             # NOTE: setattr(obj, "sqs", client) with a name known sets that attribute.
             for attr in strings(args[1]):

@@ -2478,6 +2478,8 @@ class Analyzer(BuiltinCalls):
             return (Builtin(f"session.{name}", obj),)
         if isinstance(obj, Builtin) and obj.name == "os.environ":
             return (Builtin(f"os.environ.{name}"),)
+        if isinstance(obj, Builtin) and obj.name == "context variable":
+            return (Builtin(f"context variable.{name}", obj.bound),)
         if isinstance(obj, Builtin) and obj.name == "lambda.context":
             return dict(obj.bound).get(name) or (Unknown(f"context.{name}"),)
         if isinstance(obj, Builtin) and obj.name == "client.meta":
@@ -3585,7 +3587,7 @@ MODELLED = {
     "string.Template", "sys.path.insert", "sys.path.append", "site.addsitedir", "botocore.config.Config",
     "botocore.client.Config", "dotenv.load_dotenv", "dotenv.dotenv_values", "copy.copy", "copy.deepcopy",
     "threading.local", "types.SimpleNamespace", "itertools.chain", "itertools.product", "functools.reduce",
-    "dataclasses.replace", "dataclasses.asdict",
+    "dataclasses.replace", "dataclasses.asdict", "contextvars.ContextVar",
 }
 """library names the analyser follows, however they are imported."""
 
