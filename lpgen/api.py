@@ -239,14 +239,13 @@ def _shares(project: Project, jobs: int) -> tuple[list[Project], list[Project]]:
     packages, and each small piece would run most of them again."""
     paths = project.module_map()
     flat = all("." not in t and t in paths and paths[t].name != "__init__.py" for t in project.targets)
-    count = PIECES
     # NOTE: every n-th module, not contiguous runs: neighbouring modules of one package
     # cost alike, so runs of them made one part take far longer than the other.
     if flat:
         return [replace(project, targets=()) for _ in range(jobs)], [
-            replace(project, targets=project.targets[i::count]) for i in range(count)]
+            replace(project, targets=project.targets[i::PIECES]) for i in range(PIECES)]
     return [replace(project, targets=project.targets[i::jobs]) for i in range(jobs)], [
-        replace(project, targets=()) for _ in range(count)]
+        replace(project, targets=()) for _ in range(PIECES)]
 
 
 PIECES = 64

@@ -3489,6 +3489,19 @@ def test_reduce_folds_known_items_in_order(tmp_path: Path) -> None:
     }
 
 
+def test_reduce_over_more_items_than_it_follows_covers_every_fold(tmp_path: Path) -> None:
+    parts = ", ".join(repr(f"p{n}") for n in range(300))
+    got = _perms(tmp_path, (
+        "import functools, boto3\n"
+        "s3 = boto3.client('s3')\n"
+        f"PARTS = [{parts}]\n"
+        "def handler(event, context):\n"
+        "    s3.get_object(Bucket=functools.reduce(lambda a, b: a + '-' + b, PARTS), Key='k')\n"
+    ))
+    # each fold starts with an item, and every item starts with p
+    assert got == {("s3:GetObject", "arn:aws:s3:::p*/k")}
+
+
 def test_copies_and_dicts_of_records_keep_their_fields(tmp_path: Path) -> None:
     got = _perms(tmp_path, (
         "import dataclasses, boto3\n"

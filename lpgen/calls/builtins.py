@@ -734,7 +734,8 @@ class BuiltinCalls(BotoCalls):
         if name == "contextvars.ContextVar":
             # NOTE: a cell of its own per place, whose value is what ``set`` puts in it.
             initial = {"value": kwargs["default"]} if "default" in kwargs else {}
-            return tuple(Builtin("context variable", cell) for cell in self.attribute_bag("ContextVar", node, frame, initial))
+            made = self.attribute_bag("ContextVar", node, frame, initial)
+            return tuple(Builtin("context variable", cell) if type(cell) is Instance else cell for cell in made)
         if name == "context variable.get":
             held = self.lookup_attr(f.bound, "value", frame) if type(f.bound) is Instance else None
             return join(held or (), args[0] if args else kwargs.get("default", ())) or UNKNOWN_VALS
@@ -812,8 +813,9 @@ class BuiltinCalls(BotoCalls):
         not cover (``app``, ``app-*``: ``app-*-*`` adds none), or at last on a fold not known,
         which covers folds of any length."""
         call = self._handed_call(node, 0) if isinstance(node, ast.Call) else node
-        if len(items) == 1 and isinstance(items[0], SeqV) and not items[0].homogeneous and not items[0].open:
-            rest = list(items[0].items)[:MAX_PRODUCT]
+        known = len(items) == 1 and isinstance(items[0], SeqV) and not items[0].homogeneous and not items[0].open
+        if known and len(items[0].items) <= MAX_PRODUCT:  # type: ignore[attr-defined]
+            rest = list(items[0].items)  # type: ignore[attr-defined]
             if initial is None and not rest:
                 return UNKNOWN_VALS  # NOTE: reduce() of nothing with no initial value raises
             acc = initial if initial is not None else rest.pop(0)
