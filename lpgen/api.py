@@ -190,7 +190,8 @@ def analyze(
     """Statically analyse handler code and return every AWS call it can make.
 
     A folder of many independent handlers is split among ``jobs`` processes (default: every
-    core); one named entry is analysed in this process. ``env_complete`` says ``env`` is
+    core), in the same pieces whatever ``jobs`` is (one included); one named entry is
+    analysed in this process. ``env_complete`` says ``env`` is
     the function's whole environment (a template's): a variable not in it is not set.
     ``inline`` is (module, template path, source) of code a template holds inline;
     ``fallback`` folders resolve, last, imports nothing else does (see ``discover``);
@@ -223,8 +224,16 @@ PARALLEL_MODULES = 64
 
 
 def _splits(project: Project, jobs: int) -> bool:
-    """Is the project's analysis split among ``jobs`` processes?"""
-    return project.entry_module is None and len(project.targets) >= PARALLEL_MODULES and jobs > 1
+    """Is the project's analysis split into parts and pieces (``_shares``)? A folder of
+    modules in no package is cut into its pieces with one process too, so that its result
+    is the one every machine gives."""
+    return project.entry_module is None and len(project.targets) >= PARALLEL_MODULES and (jobs > 1 or _flat(project))
+
+
+def _flat(project: Project) -> bool:
+    """Are the project's targets modules in no package (a folder of handlers)?"""
+    paths = project.module_map()
+    return all("." not in t and t in paths and paths[t].name != "__init__.py" for t in project.targets)
 
 
 def _shares(project: Project, jobs: int) -> tuple[list[Project], list[Project]]:
@@ -237,11 +246,9 @@ def _shares(project: Project, jobs: int) -> tuple[list[Project], list[Project]]:
     a processor the machine's other work slows down takes fewer pieces instead of holding
     the run back. A project with packages is cut into parts only: its modules import the
     packages, and each small piece would run most of them again."""
-    paths = project.module_map()
-    flat = all("." not in t and t in paths and paths[t].name != "__init__.py" for t in project.targets)
     # NOTE: every n-th module, not contiguous runs: neighbouring modules of one package
     # cost alike, so runs of them made one part take far longer than the other.
-    if flat:
+    if _flat(project):
         return [replace(project, targets=()) for _ in range(jobs)], [
             replace(project, targets=project.targets[i::PIECES]) for i in range(PIECES)]
     return [replace(project, targets=project.targets[i::jobs]) for i in range(jobs)], [
