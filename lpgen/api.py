@@ -220,7 +220,9 @@ def analyze(
 
 
 PARALLEL_MODULES = 64
-"""with this many modules and no named entry, the modules are split among worker processes."""
+"""with this many modules and no named entry, the modules are split into parts and pieces
+(``_shares``) that worker processes take; a folder of modules in no package also with one
+process."""
 
 
 def _splits(project: Project, jobs: int) -> bool:
