@@ -3461,13 +3461,16 @@ def test_product_pairs_every_item_with_every_other(tmp_path: Path) -> None:
         "    # an iterable not known item by item: each row stands for every combination\n"
         "    for bucket, key in itertools.product(event['buckets'], ['k']):\n"
         "        s3.head_object(Bucket=bucket, Key=key)\n"
+        "    # a repeat Python refuses stops no analysis\n"
+        "    for row in itertools.product(['odd-bucket'], repeat=-1):\n"
+        "        s3.delete_object(Bucket=row[0], Key='k')\n"
     ))
     assert got == {
         ("s3:PutObject", "arn:aws:s3:::raw-bucket/in/x"), ("s3:PutObject", "arn:aws:s3:::raw-bucket/out/x"),
         ("s3:PutObject", "arn:aws:s3:::clean-bucket/in/x"), ("s3:PutObject", "arn:aws:s3:::clean-bucket/out/x"),
         ("s3:GetObject", "arn:aws:s3:::left-left/k"), ("s3:GetObject", "arn:aws:s3:::left-right/k"),
         ("s3:GetObject", "arn:aws:s3:::right-left/k"), ("s3:GetObject", "arn:aws:s3:::right-right/k"),
-        ("s3:GetObject", "arn:aws:s3:::*/k"),
+        ("s3:GetObject", "arn:aws:s3:::*/k"), ("s3:DeleteObject", "arn:aws:s3:::odd-bucket/k"),
     }
 
 

@@ -781,6 +781,8 @@ class BuiltinCalls(BotoCalls):
         exact = [s[0] for s in args if len(s) == 1 and isinstance(s[0], SeqV) and not s[0].homogeneous and not s[0].open]
         if name == "itertools.product":
             repeat = known_int(kwargs.get("repeat"), 1)
+            if repeat is not None and repeat < 0:
+                repeat = None  # NOTE: Python refuses it; taken as a repeat not known
             count = math.prod(len(s.items) for s in exact) ** (repeat or 1)
             if len(exact) == len(args) and repeat is not None and count <= MAX_PRODUCT:
                 combos = itertools.product(*(s.items for s in exact), repeat=repeat)
