@@ -73,6 +73,9 @@ MAX_PRODUCT = 256
 """rows of an ``itertools.product`` (and items of a ``functools.reduce``) followed one by one;
 beyond, one row stands for them all."""
 
+MAX_REPEAT = 8
+"""longest ``repeat=`` of an ``itertools.product`` whose rows are followed as they are."""
+
 MAX_FOLDS = 3
 """folds of items not known a ``functools.reduce`` is followed through before one not known
 stands for the rest."""
@@ -781,8 +784,9 @@ class BuiltinCalls(BotoCalls):
         exact = [s[0] for s in args if len(s) == 1 and isinstance(s[0], SeqV) and not s[0].homogeneous and not s[0].open]
         if name == "itertools.product":
             repeat = known_int(kwargs.get("repeat"), 1)
-            if repeat is not None and repeat < 0:
-                repeat = None  # NOTE: Python refuses it; taken as a repeat not known
+            if repeat is not None and not 0 <= repeat <= MAX_REPEAT:
+                # NOTE: a negative one Python refuses; a long row is followed as one of any length.
+                repeat = None
             count = math.prod(len(s.items) for s in exact) ** (repeat or 1)
             if len(exact) == len(args) and repeat is not None and count <= MAX_PRODUCT:
                 combos = itertools.product(*(s.items for s in exact), repeat=repeat)
