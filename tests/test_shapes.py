@@ -3461,6 +3461,9 @@ def test_product_pairs_every_item_with_every_other(tmp_path: Path) -> None:
         "    # an iterable not known item by item: each row stands for every combination\n"
         "    for bucket, key in itertools.product(event['buckets'], ['k']):\n"
         "        s3.head_object(Bucket=bucket, Key=key)\n"
+        "    # 36 rows: each place stays any item of its own iterable\n"
+        "    for row in itertools.product(['a', 'b', 'c'], ['x', 'y'], repeat=2):\n"
+        "        s3.get_object(Bucket=row[0] + row[3], Key='many')\n"
         "    # a repeat Python refuses stops no analysis\n"
         "    for row in itertools.product(['odd-bucket'], repeat=-1):\n"
         "        s3.delete_object(Bucket=row[0], Key='k')\n"
@@ -3471,6 +3474,7 @@ def test_product_pairs_every_item_with_every_other(tmp_path: Path) -> None:
         ("s3:GetObject", "arn:aws:s3:::left-left/k"), ("s3:GetObject", "arn:aws:s3:::left-right/k"),
         ("s3:GetObject", "arn:aws:s3:::right-left/k"), ("s3:GetObject", "arn:aws:s3:::right-right/k"),
         ("s3:GetObject", "arn:aws:s3:::*/k"), ("s3:DeleteObject", "arn:aws:s3:::odd-bucket/k"),
+        *{("s3:GetObject", f"arn:aws:s3:::{a}{b}/many") for a in "abc" for b in "xy"},
     }
 
 

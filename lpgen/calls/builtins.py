@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import itertools
-import math
 import posixpath
 import re
 from functools import partial
@@ -69,9 +68,8 @@ STR_RESULTS = {
 _STRFTIME = re.compile(r"%-?[a-zA-Z%]")
 """a strftime directive: each stands for text the format does not fix."""
 
-MAX_PRODUCT = 256
-"""rows of an ``itertools.product`` (and items of a ``functools.reduce``) followed one by one;
-beyond, one row stands for them all."""
+MAX_FOLDED = 256
+"""items of a ``functools.reduce`` folded one by one; beyond, the fold of items not known."""
 
 MAX_REPEAT = 8
 """longest ``repeat=`` of an ``itertools.product`` whose rows are followed as they are."""
@@ -783,18 +781,13 @@ class BuiltinCalls(BotoCalls):
         bucket, key in zip(BUCKETS, KEYS)`` pairs them), else one item standing for every item."""
         exact = [s[0] for s in args if len(s) == 1 and isinstance(s[0], SeqV) and not s[0].homogeneous and not s[0].open]
         if name == "itertools.product":
-            repeat = known_int(kwargs.get("repeat"), 1)
-            if repeat is not None and not 0 <= repeat <= MAX_REPEAT:
-                # NOTE: a negative one Python refuses; a long row is followed as one of any length.
-                repeat = None
-            count = math.prod(len(s.items) for s in exact) ** (repeat or 1)
-            if len(exact) == len(args) and repeat is not None and count <= MAX_PRODUCT:
-                combos = itertools.product(*(s.items for s in exact), repeat=repeat)
-                return (SeqV(tuple((SeqV(tuple(combo)),) for combo in combos)),)
-            # NOTE: a row stands for every combination; with the repeat not known, a row of
-            # any length, each item any of any iterable's.
+            # NOTE: one row standing for every row, each place any item of its iterable: the
+            # product's rows are every such combination, so no row is lost (nor one added),
+            # however many. With the repeat not known (or one Python refuses, or a long one),
+            # a row of any length, each item any of any iterable's.
             row = tuple(self.iterate(a, frame, node) for a in args)
-            if repeat is None:
+            repeat = known_int(kwargs.get("repeat"), 1)
+            if repeat is None or not 0 <= repeat <= MAX_REPEAT:
                 return (SeqV(((SeqV((join(*row),), True),),), True),)
             return (SeqV(((SeqV(row * repeat),),), True),)
         if name == "itertools.chain":
@@ -820,7 +813,7 @@ class BuiltinCalls(BotoCalls):
         which covers folds of any length."""
         call = self._handed_call(node, 0) if isinstance(node, ast.Call) else node
         known = len(items) == 1 and isinstance(items[0], SeqV) and not items[0].homogeneous and not items[0].open
-        if known and len(items[0].items) <= MAX_PRODUCT:  # type: ignore[attr-defined]
+        if known and len(items[0].items) <= MAX_FOLDED:  # type: ignore[attr-defined]
             rest = list(items[0].items)  # type: ignore[attr-defined]
             if initial is None and not rest:
                 return UNKNOWN_VALS  # NOTE: reduce() of nothing with no initial value raises
