@@ -46,6 +46,8 @@ def assert_one_line_error(result: Result, *words: str) -> None:
     ("binary.py", bytes(range(256)) * 8, "binary file"),
     ("deep.py", ("x = " + "(" * 500 + "1" + ")" * 500 + "\n").encode(), ""),
     ("chain.py", ("x = 'a'" + " + 'a'" * 20000 + "\n").encode(), ""),
+    # NOTE: the parser takes a return outside a function; only the compiler refuses it.
+    ("toplevel_return.py", b"import boto3\nreturn boto3\ndef handler(event, context):\n    pass\n", ""),
     # NOTE: PEP 701's f-strings parse from Python 3.12 on; an older one says why it cannot.
     ("pep701.py", b'd = {"a": 1}\nx = f"{d["a"]}"\n',
      "" if sys.version_info >= (3, 12) else "valid f-string syntax from Python 3.12 on"),

@@ -597,7 +597,10 @@ class Analyzer(BuiltinCalls):
         state.env["__name__"] = (Str(name),)
         if pm.tree is not None:
             frame = Frame(state, state.env, is_module=True)
-            self.exec_block(pm.tree.body, frame)
+            try:
+                self.exec_block(pm.tree.body, frame)
+            except _Return:
+                pass  # NOTE: a return outside a function (the parser takes it) ends the body
         for (mod, var), written in self.global_writes.items():
             if mod == name:
                 state.env[var] = join(state.env.get(var, ()), written)
