@@ -15,6 +15,7 @@ import argparse
 import gzip
 import json
 import random
+import re
 import sys
 import tempfile
 import time
@@ -210,10 +211,41 @@ NESTED = b"Parameters: {Stage: {Type: String}}\nResources:\n  T: {Type: AWS::Dyn
 """the nested stack READERS_SEED's application names, beside it."""
 
 
+PYTHON_SEED = b"""import contextvars, functools, itertools, operator, os, boto3
+s3 = boto3.client("s3")
+CV = contextvars.ContextVar("c", default=None)
+PARTS = ["a", "b", "c"]
+def dash(a, b):
+    return f"{a}-{b}"
+def handler(event, context):
+    for row in itertools.product(PARTS, ["x", "y"], repeat=2):
+        s3.get_object(Bucket=row[0] + row[3], Key="/".join(row))
+    for i, (a, b) in enumerate(zip(PARTS, itertools.chain(PARTS, ["z"])), start=5):
+        s3.head_object(Bucket=f"{a}{i:03d}", Key=b * 3)
+    name = functools.reduce(dash, PARTS[1:2] * 4, "n")
+    CV.set(name.center(12, "-")[2:-2].zfill(9))
+    s3.put_object(Bucket=CV.get("d"), Key=os.path.join(*PARTS[::2]), Body=b"")
+    fn = functools.partial(s3.delete_object, Bucket="p" * 3)
+    fn(Key=str(range(4)[1:3]) + "%05.2f" % 1.5 + "{:>7}".format("k"))
+"""
+"""a Python seed of the library calls the analyser follows with numbers in their arguments
+(repeats, slices, widths): mutations make them negative, huge or missing."""
+
+
+EDGE_NUMBERS = (b"-1", b"0", b"-100", b"10**9", b"99999999999", b"2**64", b"1e308", b"-0.5")
+"""what a number in an input becomes when a mutation changes one (counts, repeats, widths)."""
+
+
 def mutate(data: bytes, rng: random.Random) -> bytes:
     out = bytearray(data)
     for _ in range(rng.randint(1, 6)):
-        op = rng.randrange(6)
+        op = rng.randrange(7)
+        if op == 6:
+            numbers = list(re.finditer(rb"\d+", bytes(out)))
+            if numbers:
+                hit = rng.choice(numbers)
+                out[hit.start(): hit.end()] = rng.choice(EDGE_NUMBERS)
+            continue
         pos = rng.randrange(len(out) + 1)
         if op == 0 and out:
             out[min(pos, len(out) - 1)] = rng.randrange(256)
@@ -238,7 +270,7 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
 
 def seeds(kind: str) -> list[bytes]:
     if kind == "python":
-        return [p.read_bytes() for p in sorted(CORPUS.glob("*/src/**/*.py"))]
+        return [p.read_bytes() for p in sorted(CORPUS.glob("*/src/**/*.py"))] + [PYTHON_SEED]
     if kind == "template":
         return [p.read_bytes() for p in sorted(CORPUS.glob("*/template.yaml")) + sorted(CORPUS.glob("*/serverless.yml"))] + [
             TEMPLATE_SEED, READERS_SEED, SERVERLESS_SEED, TERRAFORM_SEED, CHALICE_SEED, FOR_EACH_SEED]
