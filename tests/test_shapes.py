@@ -3496,6 +3496,17 @@ def test_reduce_folds_known_items_in_order(tmp_path: Path) -> None:
     }
 
 
+def test_the_operator_module_s_functions_are_their_operators(tmp_path: Path) -> None:
+    got = _perms(tmp_path, (
+        "import functools, operator, boto3\n"
+        "s3 = boto3.client('s3')\n"
+        "def handler(event, context):\n"
+        "    s3.get_object(Bucket=functools.reduce(operator.add, ['app', '-', 'data']), Key='k')\n"
+        "    s3.put_object(Bucket=operator.concat('logs-', 'eu'), Key=operator.mod('in/%s.json', 'x'), Body=b'')\n"
+    ))
+    assert got == {("s3:GetObject", "arn:aws:s3:::app-data/k"), ("s3:PutObject", "arn:aws:s3:::logs-eu/in/x.json")}
+
+
 def test_reduce_over_more_items_than_it_follows_covers_every_fold(tmp_path: Path) -> None:
     parts = ", ".join(repr(f"p{n}") for n in range(300))
     got = _perms(tmp_path, (

@@ -68,6 +68,12 @@ STR_RESULTS = {
 _STRFTIME = re.compile(r"%-?[a-zA-Z%]")
 """a strftime directive: each stands for text the format does not fix."""
 
+OPERATOR_FUNCTIONS: dict[str, type[ast.operator]] = {
+    "operator.add": ast.Add, "operator.concat": ast.Add, "operator.mul": ast.Mult, "operator.mod": ast.Mod,
+    "operator.or_": ast.BitOr,
+}
+"""functions of the operator module that are an operator (``functools.reduce(operator.add, parts)``)."""
+
 MAX_FOLDED = 256
 """items of a ``functools.reduce`` folded one by one; beyond, the fold of items not known."""
 
@@ -446,6 +452,9 @@ class BuiltinCalls(BotoCalls):
     def attribute_bag(self, kind: str, node: Any, frame: Frame | None, attributes: dict[str, Vals]) -> Vals:
         raise NotImplementedError
 
+    def operate(self, op: ast.operator, left: Vals, right: Vals, frame: Frame, node: Any, augmented: bool = False) -> Vals:
+        raise NotImplementedError
+
     def call_handed_functions(self, args: list[Vals], kwargs: dict[str, Vals], node: Any, frame: Frame | None) -> None:
         raise NotImplementedError
 
@@ -631,6 +640,8 @@ class BuiltinCalls(BotoCalls):
             return self.call_values(fn, [*pre, *args], {**dict(kw), **kwargs}, node, frame)
         if name == "contextlib.closing" and args:
             return (Builtin("closing", args[0]),)
+        if name in OPERATOR_FUNCTIONS and len(args) == 2 and frame is not None:
+            return self.operate(OPERATOR_FUNCTIONS[name](), args[0], args[1], frame, node)
         if name == "operator.methodcaller" and args:
             return (Builtin("methodcaller", (args[0], tuple(args[1:]), tuple(kwargs.items()))),)
         if name == "methodcaller" and args:

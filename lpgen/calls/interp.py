@@ -23,6 +23,7 @@ from lpgen.calls import aws, datafiles
 from lpgen.calls.boto import path_below, spec_value
 from lpgen.calls.builtins import (
     DATA_LOADERS,
+    OPERATOR_FUNCTIONS,
     PATH_ATTRIBUTES,
     PATH_FUNCTIONS,
     SPLITTERS,
@@ -3590,7 +3591,7 @@ MODELLED = {
     "string.Template", "sys.path.insert", "sys.path.append", "site.addsitedir", "botocore.config.Config",
     "botocore.client.Config", "dotenv.load_dotenv", "dotenv.dotenv_values", "copy.copy", "copy.deepcopy",
     "threading.local", "types.SimpleNamespace", "itertools.chain", "itertools.product", "functools.reduce",
-    "dataclasses.replace", "dataclasses.asdict", "contextvars.ContextVar",
+    "dataclasses.replace", "dataclasses.asdict", "contextvars.ContextVar", *OPERATOR_FUNCTIONS,
 }
 """library names the analyser follows, however they are imported."""
 
