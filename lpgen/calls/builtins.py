@@ -78,7 +78,8 @@ MAX_FOLDED = 256
 """items of a ``functools.reduce`` folded one by one; beyond, the fold of items not known."""
 
 MAX_REPEAT = 8
-"""longest ``repeat=`` of an ``itertools.product`` whose rows are followed as they are."""
+"""longest ``repeat=`` of an ``itertools.product`` followed as a row of that length; a longer
+one is a row of any length."""
 
 MAX_FOLDS = 3
 """folds of items not known a ``functools.reduce`` is followed through before one not known
@@ -713,8 +714,10 @@ class BuiltinCalls(BotoCalls):
         if name in ("dataclasses.replace", "dataclasses.asdict") and args:
             method = "_replace" if name.endswith("replace") else "_asdict"
             return vals(*(v for obj in args[0] for v in self.record_call(obj, method, args[1:], kwargs, node, frame)))
-        if name in ("zip", "enumerate", "itertools.chain", "itertools.product") and args and frame is not None:
+        if name in ("zip", "enumerate", "itertools.chain") and args and frame is not None:
             return self.combined_sequences(name, args, kwargs, frame, node)
+        if name == "itertools.product" and args and frame is not None:
+            return self.product(args, kwargs, frame, node)
         if name == "functools.reduce" and len(args) >= 2 and frame is not None:
             return self.folded(args[0], args[1], args[2] if len(args) > 2 else None, node, frame)
         if name in ("list", "tuple", "sorted", "set", "reversed") and args:
@@ -787,20 +790,10 @@ class BuiltinCalls(BotoCalls):
         return UNKNOWN_VALS
 
     def combined_sequences(self, name: str, args: list[Vals], kwargs: dict[str, Vals], frame: Frame, node: Any) -> Vals:
-        """``zip(a, b)``, ``enumerate(a)``, ``itertools.chain(a, b)`` and ``itertools.product(a,
-        b)`` of sequences: item by item when each is one list known item by item (``for
-        bucket, key in zip(BUCKETS, KEYS)`` pairs them), else one item standing for every item."""
+        """``zip(a, b)``, ``enumerate(a)`` and ``itertools.chain(a, b)`` of sequences: item by
+        item when each is one list known item by item (``for bucket, key in zip(BUCKETS,
+        KEYS)`` pairs them), else one item standing for every item."""
         exact = [s[0] for s in args if len(s) == 1 and isinstance(s[0], SeqV) and not s[0].homogeneous and not s[0].open]
-        if name == "itertools.product":
-            # NOTE: one row standing for every row, each place any item of its iterable: the
-            # product's rows are every such combination, so no row is lost (nor one added),
-            # however many. With the repeat not known (or one Python refuses, or a long one),
-            # a row of any length, each item any of any iterable's.
-            row = tuple(self.iterate(a, frame, node) for a in args)
-            repeat = known_int(kwargs.get("repeat"), 1)
-            if repeat is None or not 0 <= repeat <= MAX_REPEAT:
-                return (SeqV(((SeqV((join(*row),), True),),), True),)
-            return (SeqV(((SeqV(row * repeat),),), True),)
         if name == "itertools.chain":
             if len(exact) == len(args):
                 return (SeqV(tuple(item for s in exact for item in s.items)),)
@@ -815,6 +808,17 @@ class BuiltinCalls(BotoCalls):
             rows = zip(*(s.items for s in exact))
             return (SeqV(tuple((SeqV(tuple(row)),) for row in rows)),)
         return (SeqV(((SeqV(tuple(self.iterate(a, frame, node) for a in args)),),), True),)
+
+    def product(self, args: list[Vals], kwargs: dict[str, Vals], frame: Frame, node: Any) -> Vals:
+        """``itertools.product(a, b, repeat=n)``: one row standing for every row, each place any
+        item of its iterable. The product's rows are every such combination, so no row is
+        lost (nor one added), however many. With the repeat not known (or one Python refuses,
+        or a long one), a row of any length, each item any of any iterable's."""
+        row = tuple(self.iterate(a, frame, node) for a in args)
+        repeat = known_int(kwargs.get("repeat"), 1)
+        if repeat is None or not 0 <= repeat <= MAX_REPEAT:
+            return (SeqV(((SeqV((join(*row),), True),),), True),)
+        return (SeqV(((SeqV(row * repeat),),), True),)
 
     def folded(self, function: Vals, items: Vals, initial: Vals | None, node: Any, frame: Frame) -> Vals:
         """``functools.reduce(function, items[, initial])``: over a list known item by item,
