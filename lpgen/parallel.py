@@ -58,41 +58,49 @@ def fork_map(
     process, its part done, runs ``spare_fn(i)`` for the next one no process has taken,
     until none is left, so a process on a processor the machine's other work slows down
     takes fewer. Their results follow the parts' in the list, in their numbers' order,
-    whichever process ran them."""
+    whichever process ran them. A child sends each result as soon as it has it, and this
+    process, between the pieces it runs itself, takes in what has come: little is left to
+    cross once the last piece is done."""
     if len(parts) <= 1 or not hasattr(os, "fork"):
         results = [fn(p) for p in parts]
         if meanwhile is not None:
             meanwhile()
         return results + ([spare_fn(i) for i in range(spare)] if spare_fn is not None else [])
     tokens = _spare_tokens(spare) if spare and spare_fn is not None else None
+    inbox = _Inbox(receive)
 
-    def job(part: P) -> tuple[R, dict[int, R]]:
+    def job(part: P, out: Callable[[Any, R], None] | None = None) -> tuple[R, dict[int, R]]:
+        """Run the part, then spare pieces while any is left; ``out`` sends each result
+        as it is made (in a child), else they are returned."""
         own = fn(part)
+        if out is not None:
+            out(_OWN, own)
         taken: dict[int, R] = {}
         while tokens is not None and (i := _take(tokens)) is not None:
-            taken[i] = spare_fn(i)  # type: ignore[misc]
+            result = spare_fn(i)  # type: ignore[misc]
+            if out is not None:
+                out(i, result)
+            else:
+                taken[i] = result
+                inbox.poll()
         return own, taken
-
-    def shipped(done: tuple[R, dict[int, R]]) -> Any:
-        own, taken = done
-        return (own, taken) if send is None else (send(own), {i: send(r) for i, r in taken.items()})
 
     children: list[tuple[int, int]] = []
     try:
         for part in parts[1:] if here else parts:
             read_fd, write_fd = os.pipe()
+            _widen(write_fd)
             pid = os.fork()
             if pid == 0:  # pragma: no cover - runs in the child, which never returns
                 os.close(read_fd)
-                _child(lambda p: shipped(job(p)), part, write_fd)
+                _child(job, part, write_fd, send)
             os.close(write_fd)
             children.append((pid, read_fd))
+            inbox.add(pid, read_fd)
         if meanwhile is not None:
             meanwhile()
         first = [job(parts[0])] if here else []
-        others = [(own, taken) if receive is None else (receive(own), {i: receive(r) for i, r in taken.items()})
-                  for own, taken in _collect(children)]
-        done = [*first, *others]
+        done = [*first, *inbox.collect()]
         extra = {i: r for _, taken in done for i, r in taken.items()}
         return [own for own, _ in done] + [extra[i] for i in sorted(extra)]
     finally:
@@ -107,6 +115,29 @@ def fork_map(
                 os.waitpid(pid, 0)
             except ChildProcessError:
                 pass
+
+
+_OWN = -1
+"""the number a child's own part's result is sent under (spare pieces' are 0 and up)."""
+_END = -2
+"""the number of a child's last message: everything it had to send has been sent."""
+_FAILED = -3
+"""the number of the message carrying the exception a child's work raised."""
+_HEADER = 12
+"""bytes before each message: its number (4, signed) and its length (8)."""
+
+
+def _widen(fd: int) -> None:
+    """Let the pipe hold a child's every result (1 MiB, Linux's most for a user), so that
+    it never waits for this process to take them; elsewhere the pipe stays as it is."""
+    import fcntl
+
+    size = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if size is not None:
+        try:
+            fcntl.fcntl(fd, size, 1 << 20)
+        except OSError:
+            pass
 
 
 def _spare_tokens(count: int) -> int:
@@ -134,50 +165,104 @@ def _take(tokens: int) -> int | None:
     return int.from_bytes(got, "big") if got else None
 
 
-def _child(fn: Callable[[Any], Any], part: Any, write_fd: int) -> None:  # pragma: no cover - child
+def _child(job: Callable[..., Any], part: Any, write_fd: int, send: Callable[[Any], Any] | None) -> None:  # pragma: no cover - child
     global _NO_TEARDOWN
     _NO_TEARDOWN = True
     code = 0
+
+    def out(number: int, result: Any) -> None:
+        _write(write_fd, number, pickle.dumps(result if send is None else send(result), protocol=pickle.HIGHEST_PROTOCOL))
+
     try:
         try:
-            data = pickle.dumps((True, fn(part)), protocol=pickle.HIGHEST_PROTOCOL)
+            job(part, out)
+            _write(write_fd, _END, b"")
         except BaseException as exc:  # noqa: BLE001 - every failure goes back to the parent
             code = 1
             try:
-                data = pickle.dumps((False, exc), protocol=pickle.HIGHEST_PROTOCOL)
+                data = pickle.dumps(exc, protocol=pickle.HIGHEST_PROTOCOL)
             except Exception:  # noqa: BLE001 - an exception that cannot be pickled
-                data = pickle.dumps((False, WorkerError(f"{type(exc).__name__}: {exc}")))
-        with os.fdopen(write_fd, "wb") as out:
-            out.write(data)
+                data = pickle.dumps(WorkerError(f"{type(exc).__name__}: {exc}"))
+            _write(write_fd, _FAILED, data)
     finally:
         os._exit(code)
 
 
-def _collect(children: list[tuple[int, int]]) -> list[Any]:
-    """Each child's result, in the children's order. The pipes are read as data arrives
-    and a result is decoded as soon as its child is done, while the others still run."""
-    import select
+def _write(fd: int, number: int, data: bytes) -> None:  # pragma: no cover - child
+    view = memoryview(number.to_bytes(4, "big", signed=True) + len(data).to_bytes(8, "big") + data)
+    while view:
+        view = view[os.write(fd, view):]
 
-    pids = {fd: pid for pid, fd in children}
-    chunks: dict[int, list[bytes]] = {fd: [] for _, fd in children}
-    done: dict[int, Any] = {}
-    waiting = [fd for _, fd in children]
-    while waiting:
-        ready, _, _ = select.select(waiting, [], [])
+
+class _Inbox:
+    """The results children send, taken in as they arrive: each message is decoded (and
+    ``receive`` applied) once it is whole, while this process still has work of its own."""
+
+    def __init__(self, receive: Callable[[Any], Any] | None) -> None:
+        self.receive = receive
+        self.order: list[int] = []
+        self.pids: dict[int, int] = {}
+        self.buffers: dict[int, bytearray] = {}
+        self.own: dict[int, Any] = {}
+        self.taken: dict[int, dict[int, Any]] = {}
+        self.failed: dict[int, BaseException] = {}
+        self.ended: set[int] = set()
+        """children that sent everything they had to send"""
+        self.open: list[int] = []
+
+    def add(self, pid: int, fd: int) -> None:
+        self.order.append(fd)
+        self.pids[fd] = pid
+        self.buffers[fd] = bytearray()
+        self.taken[fd] = {}
+        self.open.append(fd)
+
+    def poll(self, wait: bool = False) -> None:
+        """Read what the children have sent (waiting for something with ``wait``)."""
+        import select
+
+        if not self.open:
+            return
+        ready, _, _ = select.select(self.open, [], [], None if wait else 0)
         for fd in ready:
             chunk = os.read(fd, 1 << 20)
-            if chunk:
-                chunks[fd].append(chunk)
+            if not chunk:
+                self.open.remove(fd)
                 continue
-            waiting.remove(fd)
-            done[fd] = _decode(pids[fd], chunks.pop(fd))
-    return [done[fd] for _, fd in children]
+            self.buffers[fd] += chunk
+            self._decode(fd)
 
+    def _decode(self, fd: int) -> None:
+        buffer = self.buffers[fd]
+        at = 0
+        while len(buffer) - at >= _HEADER:
+            number = int.from_bytes(buffer[at : at + 4], "big", signed=True)
+            size = int.from_bytes(buffer[at + 4 : at + _HEADER], "big")
+            if len(buffer) - at - _HEADER < size:
+                break
+            data = bytes(buffer[at + _HEADER : at + _HEADER + size])
+            at += _HEADER + size
+            if number == _END:
+                self.ended.add(fd)
+            elif number == _FAILED:
+                self.failed[fd] = pickle.loads(data)
+            else:
+                value = pickle.loads(data)
+                value = value if self.receive is None else self.receive(value)
+                if number == _OWN:
+                    self.own[fd] = value
+                else:
+                    self.taken[fd][number] = value
+        del buffer[:at]
 
-def _decode(pid: int, chunks: list[bytes]) -> Any:
-    if not chunks:
-        raise WorkerError(f"worker process {pid} ended without a result")
-    ok, value = pickle.loads(b"".join(chunks))
-    if not ok:
-        raise value
-    return value
+    def collect(self) -> list[tuple[Any, dict[int, Any]]]:
+        """Each child's result and the spare pieces' it ran, in the children's order, once
+        all have ended; a child's exception is raised here."""
+        while self.open:
+            self.poll(wait=True)
+        for fd in self.order:
+            if fd in self.failed:
+                raise self.failed[fd]
+            if fd not in self.ended or fd not in self.own:
+                raise WorkerError(f"worker process {self.pids[fd]} ended without a result")
+        return [(self.own[fd], self.taken[fd]) for fd in self.order]

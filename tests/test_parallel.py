@@ -104,3 +104,64 @@ def test_spare_pieces_run_here_without_fork(monkeypatch: pytest.MonkeyPatch) -> 
     results = fork_map(_square_and_pid, [1, 2], spare=3, spare_fn=_spare_piece)
     assert [r for r, _ in results] == [1, 4, 100, 101, 102]
     assert {pid for _, pid in results} == {os.getpid()}
+
+
+_RECEIVED: list[object] = []
+
+
+def _timed_piece(i: int) -> tuple[int, int, int]:
+    """A piece: slow in the calling process, fast in a worker; says how many of the
+    workers' results the calling process had taken in when it began."""
+    import time
+
+    here = len(_RECEIVED)
+    time.sleep(0.05 if os.getpid() == _PARENT[0] else 0.01)
+    return i, os.getpid(), here
+
+
+_PARENT = [0]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="parts run in this process without fork")
+def test_worker_results_are_taken_in_while_this_process_still_works() -> None:
+    """A worker's results cross as it makes them: the calling process takes them in between
+    its own pieces, not all at the end."""
+    _PARENT[0] = os.getpid()
+    _RECEIVED.clear()
+
+    def receive(value: object) -> object:
+        _RECEIVED.append(value)
+        return value
+
+    results = fork_map(_square_and_pid, [1, 2], spare=30, spare_fn=_timed_piece, receive=receive)
+    pieces = results[2:]
+    assert [i for i, _, _ in pieces] == list(range(30))
+    mine = [seen for _, pid, seen in pieces if pid == os.getpid()]
+    assert len(mine) >= 2
+    assert mine[-1] > 0  # NOTE: the worker's results were in before this process's last piece
+    assert len(_RECEIVED) == 1 + sum(1 for _, pid, _ in pieces if pid != os.getpid())
+
+
+def _die_after_a_piece(i: int) -> int:
+    if os.getpid() != _PARENT[0] and i >= 2:
+        os._exit(0)
+    return i
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="parts run in this process without fork")
+def test_a_worker_that_dies_after_sending_some_results_is_an_error() -> None:
+    _PARENT[0] = os.getpid()
+    with pytest.raises(WorkerError, match="ended without a result"):
+        fork_map(_fail_on_three, [1, 2], here=False, spare=6, spare_fn=_die_after_a_piece)
+
+
+def _fail_on_piece(i: int) -> int:
+    if i == 4:
+        raise ValueError(f"bad piece {i}")
+    return i
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="parts run in this process without fork")
+def test_an_error_in_a_spare_piece_is_raised_in_the_caller() -> None:
+    with pytest.raises(ValueError, match="bad piece 4"):
+        fork_map(_square_and_pid, [1, 2], here=False, spare=8, spare_fn=_fail_on_piece)
