@@ -53,10 +53,12 @@ class Project:
         return dict(self.modules)
 
 
-def _walk(root: Path) -> list[tuple[Path, bool]]:
-    """The .py files under ``root``, sorted by folder then name, each with whether ``pip
-    install -t`` put it there (under a package a ``*.dist-info`` folder beside it lists)."""
-    out: list[tuple[Path, bool]] = []
+def _walk(root: Path) -> list[tuple[str, bool]]:
+    """The .py files under ``root`` (as path text), sorted by folder then name, each with
+    whether ``pip install -t`` put it there (under a package a ``*.dist-info`` folder
+    beside it lists)."""
+    # NOTE: paths as text: a Path for each of thousands of files cost more than the walk.
+    out: list[tuple[str, bool]] = []
     seen: set[tuple[int, int]] = set()
     under_installed: set[str] = set()
     """folders inside an installed package"""
@@ -77,10 +79,10 @@ def _walk(root: Path) -> list[tuple[Path, bool]]:
         for d in dirnames:
             if inside or d in installed:
                 under_installed.add(os.path.join(dirpath, d))
-        folder = Path(dirpath)
+        prefix = dirpath if dirpath.endswith(os.sep) else dirpath + os.sep
         for name in sorted(filenames):
             if name.endswith(".py"):
-                out.append((folder / name, inside or name[:-3] in installed))
+                out.append((prefix + name, inside or name[:-3] in installed))
                 if len(out) > MAX_FILES:
                     raise SourceError(f"{root}: more than {MAX_FILES} Python files")
     return out
@@ -89,7 +91,7 @@ def _walk(root: Path) -> list[tuple[Path, bool]]:
 def code_files(root: StrPath) -> list[Path]:
     """The project's own .py files under ``root`` (not what pip installed there), as
     ``discover`` walks them."""
-    return [f for f, installed in _walk(Path(root)) if not installed]
+    return [Path(f) for f, installed in _walk(Path(root)) if not installed]
 
 
 TEST_FOLDERS = frozenset({"tests", "test"})
@@ -129,11 +131,11 @@ def _installed_here(folder: str, dirnames: list[str]) -> set[str]:
     return names
 
 
-def module_name(path: Path, root: Path) -> str:
+def module_name(path: StrPath, root: Path) -> str:
     """The dotted name of the module file ``path`` under the import root ``root``."""
-    text, base = str(path), str(root).rstrip(os.sep) + os.sep
+    text, base = os.fspath(path), str(root).rstrip(os.sep) + os.sep
     # NOTE: string slicing; pathlib's relative_to costs more than the walk itself.
-    parts = text[len(base):].split(os.sep) if text.startswith(base) else list(path.relative_to(root).parts)
+    parts = text[len(base):].split(os.sep) if text.startswith(base) else list(Path(text).relative_to(root).parts)
     if not parts or parts == [""]:
         return ""
     parts = [*parts[:-1], parts[-1].removesuffix(".py")]
@@ -186,27 +188,28 @@ def discover(
     Paths are strings or ``os.PathLike`` objects (``pathlib.Path``).
     """
     roots: list[Path] = []
-    files: dict[str, Path] = {}
+    files: dict[str, StrPath] = {}
     targets: list[str] = []
     entry_module: str | None = None
     entry_function: str | None = None
-    walked: dict[Path, list[tuple[Path, bool]]] = {}
+    walked: dict[Path, list[tuple[str, bool]]] = {}
     known: dict[Path, Path] = {}
     roots_by_folder: dict[str, Path] = {}
 
-    def walk(folder: Path, installed_too: bool = False) -> list[Path]:
-        """The folder's files; what pip installed there only with ``installed_too``."""
+    def walk(folder: Path, installed_too: bool = False) -> list[str]:
+        """The folder's files (path text); what pip installed there only with ``installed_too``."""
         if folder not in walked:
             walked[folder] = _walk(folder)
         return [f for f, installed in walked[folder] if installed_too or not installed]
 
-    names: dict[tuple[str, str], str] = {}
+    names: dict[tuple[str, Path], str] = {}
 
-    def name_of(f: Path, r: Path) -> str:
-        key = (str(f), str(r))
-        if key not in names:
-            names[key] = module_name(f, r)
-        return names[key]
+    def name_of(f: str, r: Path) -> str:
+        key = (f, r)
+        name = names.get(key)
+        if name is None:
+            name = names[key] = module_name(f, r)
+        return name
 
     if root is not None:
         top = os.fspath(root)
@@ -244,10 +247,10 @@ def discover(
             # NOTE: tests are still importable, but no code a function runs: a test's calls
             # (moto's create_bucket before the handler runs) are no grants. A folder of
             # tests only is taken as it is.
-            code = [f for f in files_here if not is_test_file(str(f), inside)] or files_here
+            code = [f for f in files_here if not is_test_file(f, inside)] or files_here
             for f in code:
                 # NOTE: compared as text; a Path for each file's parent costs more than the walk.
-                folder = os.path.dirname(str(f))
+                folder = f[: f.rfind(os.sep)] or os.sep
                 if folder == inside:
                     targets.append(name_of(f, r))
                     continue
@@ -256,7 +259,7 @@ def discover(
                 # folder is a root of its own.
                 own = roots_by_folder.get(folder)
                 if own is None:
-                    own = roots_by_folder[folder] = package_root(f.parent, known)
+                    own = roots_by_folder[folder] = package_root(Path(folder), known)
                 if own not in roots:
                     roots.append(own)
                 targets.append(module_name(f, own))
@@ -277,7 +280,7 @@ def discover(
                     files[t] = cand
     if inline is not None:
         name, where, _ = inline
-        files[name] = Path(where)
+        files[name] = where
         targets.append(name)
     if handler:
         mod, _, func = handler.rpartition(".")
@@ -289,7 +292,7 @@ def discover(
     own_top = entry_module.split(".")[0] if entry_module else None
     return Project(
         roots=tuple(roots),
-        modules=tuple(sorted(files.items())),
+        modules=tuple(sorted((name, Path(f)) for name, f in files.items())),
         installed=tuple(sorted(n for n in installed - set(targets) if n and n.split(".")[0] != own_top)),
         entry_module=entry_module,
         entry_function=entry_function,
