@@ -506,7 +506,7 @@ def _analyze(
     if unread:
         read = {str(pm.path) for pm in analyzer.parsed.values()}
         aliases = {t for t in unread if str(analyzer.module_paths.get(t, "")) in read}
-    mine = (set(project.targets) - aliases | set(analyzer.parsed)) - set(others) - set(project.installed)
+    mine = (set(project.targets) - aliases | set(analyzer.parsed)) - others - set(project.installed)
     for mod in sorted(mine | set(analyzer.parsed)):
         own = mod in mine
         pm = side.parse(mod) if own else analyzer.parsed[mod]

@@ -49,8 +49,17 @@ class Project:
     template's, and the source is padded so that its lines are the template's."""
 
     def module_map(self) -> dict[str, Path]:
-        """``{module name: path}``."""
-        return dict(self.modules)
+        """``{module name: path}``, a new dict each time (the caller may add to it)."""
+        # NOTE: the pieces of a folder's analysis are projects sharing one ``modules``: a
+        # copy of the dict made once is several times faster than a dict of the pairs.
+        last = _LAST_MAP[0]
+        if last is None or last[0] is not self.modules:
+            last = _LAST_MAP[0] = (self.modules, dict(self.modules))
+        return dict(last[1])
+
+
+_LAST_MAP: list[tuple[tuple[tuple[str, Path], ...], dict[str, Path]] | None] = [None]
+"""the ``modules`` that ``Project.module_map`` last made a dict of, and that dict."""
 
 
 def _walk(root: Path) -> list[tuple[str, bool]]:
