@@ -580,19 +580,24 @@ def permissions_for(calls: tuple[ApiCall, ...] | list[ApiCall], scope: Scope) ->
     from lpgen.permissions.model import Finding, Permission
 
     # NOTE: the same request made from many places maps once; evidence and finding locations
-    # are each call's own.
-    same: dict[tuple[Any, ...], list[ApiCall]] = {}
+    # are each call's own. A folder of handlers gives thousands of calls: each is read once.
+    same: dict[tuple[Any, ...], tuple[ApiCall, set[Evidence], list[ApiCall]]] = {}
     for call in calls:
         key = (call.client, call.operation, call.request, call.region, call.assumed_role, call.via)
-        same.setdefault(key, []).append(call)
+        where = evidence_of(call)
+        known = same.get(key)
+        if known is None:
+            same[key] = (call, {where}, [call])
+        else:
+            known[1].add(where)
+            known[2].append(call)
     merged: dict[tuple[str, str, tuple[tuple[str, str, str], ...]], set[Evidence]] = {}
     findings: list[Finding] = []
-    for group in same.values():
-        perms, found = call_permissions(group[0], scope)
+    for first, evidence, group in same.values():
+        perms, found = call_permissions(first, scope)
         for f in found:
             findings.extend(Finding(f.code, f.message, c.location.path, c.location.line, f.severity) for c in group)
         if perms:
-            evidence = {evidence_of(c) for c in group}
             for p in perms:
                 merged.setdefault((p.action, p.resource, p.condition), set()).update(evidence)
     out = [

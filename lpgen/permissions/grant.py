@@ -160,7 +160,12 @@ def rules_for(call: ApiCall) -> tuple[list[tuple[ActionRule, dict[str, Any]]], l
 def evidence_of(call: ApiCall) -> Evidence:
     """Where a call's permissions come from: its line of code, or a library it calls."""
     loc = call.location
-    return Evidence(loc.path, loc.line, loc.text, "library" if call.via.startswith("library ") else "code")
+    # NOTE: the named tuple made as a tuple of its type, without its __new__'s Python frame:
+    # a folder of handlers gives one for each of thousands of calls.
+    return _new(Evidence, (loc.path, loc.line, loc.text, "library" if call.via.startswith("library ") else "code"))
+
+
+_new = tuple.__new__
 
 
 def call_permissions(call: ApiCall, scope: Scope) -> tuple[list[Permission], list[Finding]]:
