@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -111,10 +112,29 @@ def fork_map(
                 os.close(fd)
             except OSError:
                 pass
-            try:
-                os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass
+            _reap(pid, fd in inbox.ended)
+
+
+def _reap(pid: int, finished: bool) -> None:
+    """Wait for a child to end. One that has not sent everything (this process stopped on an
+    error) is stopped first. One that has is only ending, which for a child with a large heap
+    takes the system several milliseconds: a process that ends without the teardown does
+    not wait for it (its children are reaped by the system once it ends)."""
+    if not finished:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    elif _NO_TEARDOWN:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        return
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
 
 
 _OWN = -1
@@ -185,6 +205,12 @@ def _child(job: Callable[..., Any], part: Any, write_fd: int, send: Callable[[An
                 data = pickle.dumps(WorkerError(f"{type(exc).__name__}: {exc}"))
             _write(write_fd, _FAILED, data)
     finally:
+        # NOTE: closed before the exit, which frees the heap first: the parent sees the end
+        # of the results at once.
+        try:
+            os.close(write_fd)
+        except OSError:
+            pass
         os._exit(code)
 
 

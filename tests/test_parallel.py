@@ -165,3 +165,27 @@ def _fail_on_piece(i: int) -> int:
 def test_an_error_in_a_spare_piece_is_raised_in_the_caller() -> None:
     with pytest.raises(ValueError, match="bad piece 4"):
         fork_map(_square_and_pid, [1, 2], here=False, spare=8, spare_fn=_fail_on_piece)
+
+
+def _fail_here_sleep_there(path: str) -> str:
+    """In the calling process, fail at once; in a worker, work a while, then leave a mark."""
+    import time
+
+    if os.getpid() == _PARENT[0]:
+        raise ValueError("bad part here")
+    time.sleep(1.5)
+    with open(path, "w") as fh:
+        fh.write("finished")
+    return path
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="parts run in this process without fork")
+def test_an_error_here_stops_the_workers_instead_of_waiting_for_them(tmp_path) -> None:
+    _PARENT[0] = os.getpid()
+    mark = tmp_path / "worker-finished"
+    with pytest.raises(ValueError, match="bad part here"):
+        fork_map(_fail_here_sleep_there, [str(tmp_path / "unused"), str(mark)])
+    import time
+
+    time.sleep(2)  # NOTE: longer than the worker's piece: had it gone on, its mark would be there
+    assert not mark.exists()
