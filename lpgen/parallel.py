@@ -266,7 +266,7 @@ class _Inbox:
             size = int.from_bytes(buffer[at + 4 : at + _HEADER], "big")
             if len(buffer) - at - _HEADER < size:
                 break
-            data = bytes(buffer[at + _HEADER : at + _HEADER + size])
+            data = buffer[at + _HEADER : at + _HEADER + size]
             at += _HEADER + size
             if number == _END:
                 self.ended.add(fd)
