@@ -189,9 +189,9 @@ def analyze(
 ) -> Analysis:
     """Statically analyse handler code and return every AWS call it can make.
 
-    A folder of many independent handlers is split among ``jobs`` processes (default: every
-    core), in the same pieces whatever ``jobs`` is (one included); one named entry is
-    analysed in this process. ``env_complete`` says ``env`` is
+    A folder of many modules is cut into pieces that ``jobs`` processes take (default: every
+    core), the same pieces whatever ``jobs`` is (one included); one named entry is analysed
+    in this process. ``env_complete`` says ``env`` is
     the function's whole environment (a template's): a variable not in it is not set.
     ``inline`` is (module, template path, source) of code a template holds inline;
     ``fallback`` folders resolve, last, imports nothing else does (see ``discover``);
@@ -214,22 +214,21 @@ def analyze(
                 and any(os.path.isdir(p) for p in paths)):
             return _analyze_split(find, jobs, alone, share)
         project = find()
-        if _splits(project, jobs):
+        if _splits(project):
             return _analyze_parallel(project, jobs, share)
         return alone(project)
 
 
 PARALLEL_MODULES = 64
-"""with this many modules and no named entry, the modules are split into parts and pieces
-(``_shares``) that worker processes take; a folder of modules in no package also with one
-process."""
+"""with this many modules and no named entry, the modules are cut into pieces
+(``_pieces``) that the processes take, however many there are (one included)."""
 
 
-def _splits(project: Project, jobs: int) -> bool:
-    """Is the project's analysis split into parts and pieces (``_shares``)? A folder of
-    modules in no package is cut into its pieces with one process too, so that its result
-    is the one every machine gives."""
-    return project.entry_module is None and len(project.targets) >= PARALLEL_MODULES and (jobs > 1 or _flat(project))
+def _splits(project: Project) -> bool:
+    """Is the project's analysis cut into pieces (``_pieces``)? The cut is the same whatever
+    the number of processes, one included, so that its result is the one every machine
+    gives."""
+    return project.entry_module is None and len(project.targets) >= PARALLEL_MODULES
 
 
 def _flat(project: Project) -> bool:
@@ -238,23 +237,24 @@ def _flat(project: Project) -> bool:
     return all("." not in t and t in paths and paths[t].name != "__init__.py" for t in project.targets)
 
 
-def _shares(project: Project, jobs: int) -> tuple[list[Project], list[Project]]:
-    """The project's targets as ``jobs`` parts, one for each process, and ``PIECES`` pieces
-    the processes take one at a time as each becomes free (some may be empty).
+def _pieces(project: Project) -> tuple[list[Project], bool | None]:
+    """The project's targets as ``PIECES`` pieces (some may be empty), which the processes
+    take one at a time as each becomes free, and how a piece takes its entries (``by_name``
+    of ``_run_entries``).
 
-    Each part and piece is analysed on its own, running again what its modules import. A
-    folder of modules in no package (a folder of handlers) is cut into pieces: such modules
-    seldom import one another, so a piece costs what its own modules cost, and a process on
-    a processor the machine's other work slows down takes fewer pieces instead of holding
-    the run back. A project with packages is cut into parts only: its modules import the
-    packages, and each small piece would run most of them again."""
+    Each piece is analysed on its own, running again what its modules import. A folder of
+    modules in no package (a folder of handlers) is cut into all the pieces, which take
+    handlers only: such modules seldom import one another, so a piece costs what its own
+    modules cost, and a process on a processor the machine's other work slows down takes
+    fewer pieces instead of holding the run back. A tree of packages is cut into
+    ``PACKAGE_PARTS`` pieces only, which take handlers when they find any: its modules
+    import the packages, and each small piece would run most of them again."""
     # NOTE: every n-th module, not contiguous runs: neighbouring modules of one package
     # cost alike, so runs of them made one part take far longer than the other.
     if _flat(project):
-        return [replace(project, targets=()) for _ in range(jobs)], [
-            replace(project, targets=project.targets[i::PIECES]) for i in range(PIECES)]
-    return [replace(project, targets=project.targets[i::jobs]) for i in range(jobs)], [
-        replace(project, targets=()) for _ in range(PIECES)]
+        return [replace(project, targets=project.targets[i::PIECES]) for i in range(PIECES)], True
+    return [replace(project, targets=project.targets[i::PACKAGE_PARTS] if i < PACKAGE_PARTS else ())
+            for i in range(PIECES)], None
 
 
 PIECES = 64
@@ -263,44 +263,53 @@ taken are small. The same number whatever the number of processes: a module can 
 another one's body did when the two share a piece (a registry the others fill as they are
 imported), so a cut that followed the core count made the result differ between machines."""
 
+PACKAGE_PARTS = 2
+"""how many pieces a tree of packages is cut into, for the same reason the same on every
+machine: two processes work on it, more run it no sooner. Each piece runs again the
+packages its modules import, so more pieces cost more processor time (4 took 47% more than
+2 on boto3, botocore and moto), and a module's registry other pieces fill is seen less
+often."""
+
 
 def _analyze_split(
     find: Callable[[], Project], jobs: int, alone: Callable[[Project], Analysis], share: Callable[..., Analysis],
 ) -> Analysis:
     """A folder's analysis with its ``jobs`` processes started first, before its files are
-    found: each finds them itself (the same files, so the same project) and analyses its
-    part and the pieces it takes (``_shares``), so neither finding them nor the
-    interpreter's import waits for the others. A project that is not split (a named entry,
-    a few modules) is analysed here alone; when a process found other files than this one
-    (a file written meanwhile), or none, the parts are analysed again from this one's."""
+    found: each finds them itself (the same files, so the same project) and analyses the
+    pieces it takes (``_pieces``), so neither finding them nor the interpreter's import
+    waits for the others. A project that is not split (a named entry, a few modules) is
+    analysed here alone; when a process found other files than this one (a file written
+    meanwhile), or none, the pieces are analysed again from this one's."""
     from lpgen.parallel import fork_map, skips_teardown
 
     program = os.getpid()
 
     @cache
-    def shares() -> tuple[int | None, Project | None, list[Project], list[Project], frozenset[str]]:
-        """This process's project (found once), its hash, its parts and pieces (none when
-        it is not split), its targets."""
+    def shares() -> tuple[int | None, Project | None, list[Project], bool | None, frozenset[str]]:
+        """This process's project (found once), its hash, its pieces (none when it is not
+        split) and how they take entries, its targets."""
         try:
             project = find()
         except (LpgenError, OSError):
             if os.getpid() == program:
                 raise
             # NOTE: a worker's: the program's own finding the files says what is wrong with
-            # them, or the parts are analysed from its files.
-            return None, None, [], [], frozenset()
-        parts, pieces = _shares(project, jobs) if _splits(project, jobs) else ([], [])
-        return hash(project), project, parts, pieces, frozenset(project.targets)
+            # them, or the pieces are analysed from its files.
+            return None, None, [], None, frozenset()
+        pieces, by_name = _pieces(project) if _splits(project) else ([], None)
+        return hash(project), project, pieces, by_name, frozenset(project.targets)
 
     warm: list[bool] = []
 
     def analysed(index: int, spare: bool) -> tuple[int | None, Analysis | None]:
-        seen, _, parts, pieces, targets = shares()
-        mine = (pieces if spare else parts)[index] if parts else None
+        """The analysis of piece ``index`` (a spare one); a process's own part is only its
+        finding the files."""
+        seen, _, pieces, by_name, targets = shares()
+        mine = pieces[index] if spare and pieces else None
         if mine is None or not mine.targets:
             return seen, None
-        result = share(mine, all_targets=targets, by_name=True if spare else None)
-        if spare and not warm and result.calls and os.getpid() == program:
+        result = share(mine, all_targets=targets, by_name=by_name)
+        if not warm and result.calls and os.getpid() == program:
             # NOTE: the program maps its first piece's calls (and drops the result): what the
             # mapping of their services loads is loaded while the workers take more pieces.
             warm.append(True)
@@ -321,46 +330,46 @@ def _analyze_split(
                        send=lambda r: (r[0], None if r[1] is None else _ship(r[1])),
                        receive=lambda r: (r[0], None if r[1] is None else _land(r[1])),
                        spare=PIECES, spare_fn=partial(analysed, spare=True))
-    seen, project, parts, pieces, _ = shares()
+    seen, project, pieces, _, _ = shares()
     assert project is not None  # NOTE: here, a failure to find the files raised instead
-    if not parts:
+    if not pieces:
         return alone(project)
     if any(h != seen for h, _ in results):
         return _analyze_parallel(project, jobs, share)
-    return _merged_parts(project, [*parts, *pieces], [a for _, a in results], share, jobs)
+    return _merged_parts(project, pieces, [a for _, a in results[jobs:]], share, jobs)
 
 
 def _analyze_parallel(project: Project, jobs: int, share: Callable[..., Analysis]) -> Analysis:
-    """Analyse the entry modules in ``jobs`` processes, each its part and the pieces it
-    takes (``_shares``); each follows its own imports."""
+    """Analyse the entry modules in ``jobs`` processes, each taking pieces (``_pieces``) as
+    it becomes free; each follows its own imports."""
     from lpgen.parallel import fork_map, skips_teardown
 
-    parts, pieces = _shares(project, jobs)
-    run = partial(share, all_targets=frozenset(project.targets))
+    pieces, by_name = _pieces(project)
+    run = partial(share, all_targets=frozenset(project.targets), by_name=by_name)
 
-    def analysed(mine: Project, by_name: bool | None = None) -> Analysis | None:
-        return run(mine, by_name=by_name) if mine.targets else None
+    def analysed(i: int) -> Analysis | None:
+        return run(pieces[i]) if pieces[i].targets else None
 
-    # NOTE: a part skips tearing its syntax trees down (a tenth of the analysis) when its
+    # NOTE: a piece skips tearing its syntax trees down (a tenth of the analysis) when its
     # process ends without the teardown: a worker always does, this process only when the
-    # command said so; else every part runs in a worker. This process loads the mapping
+    # command said so; else every piece runs in a worker. This process loads the mapping
     # tables, then merges.
-    results = fork_map(analysed, parts, here=skips_teardown(), meanwhile=_preload_mapping,
+    results = fork_map(lambda _: None, [None] * jobs, here=skips_teardown(), meanwhile=_preload_mapping,
                        send=lambda a: None if a is None else _ship(a), receive=lambda a: None if a is None else _land(a),
-                       spare=len(pieces), spare_fn=lambda i: analysed(pieces[i], True))
-    return _merged_parts(project, [*parts, *pieces], results, share, jobs)
+                       spare=len(pieces), spare_fn=analysed)
+    return _merged_parts(project, pieces, results[jobs:], share, jobs)
 
 
 def _merged_parts(
-    project: Project, shares: list[Project], analysed: list[Analysis | None], share: Callable[..., Analysis], jobs: int,
+    project: Project, pieces: list[Project], analysed: list[Analysis | None], share: Callable[..., Analysis], jobs: int,
 ) -> Analysis:
-    """The analyses of the parts and pieces (``shares``; None for an empty one) as one: the
-    result one process gives. The entries are the conventional handlers when any part or
-    piece finds one: a part that found none, and so took every top-level function, is
-    analysed again taking handlers only; when none finds one, the pieces (which took
-    handlers only) are analysed again taking every top-level function. A call a part could
-    not reach is not reported as unreachable when another part reaches it."""
-    done = [(p, a) for p, a in zip(shares, analysed) if a is not None]
+    """The analyses of the pieces (None for an empty one) as one: the result one process
+    gives. The entries are the conventional handlers when any piece finds one: a piece of a
+    tree of packages that found none, and so took every top-level function, is analysed
+    again taking handlers only; when none finds one, the pieces of a folder (which took
+    handlers only) are analysed again taking every top-level function. A call a piece could
+    not reach is not reported as unreachable when another piece reaches it."""
+    done = [(p, a) for p, a in zip(pieces, analysed) if a is not None]
     parts, results = [p for p, _ in done], [a for _, a in done]
     targets = list(project.targets)
     # NOTE: each part reports the unreachable calls of its own modules only (and of modules

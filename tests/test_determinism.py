@@ -110,3 +110,24 @@ def test_a_folder_of_handlers_gives_the_same_bytes_on_any_number_of_cores(tmp_pa
     runs = {jobs: _bytes(api.suggest([str(tmp_path)], region="us-east-1", account="1", jobs=jobs)) for jobs in (1, 2, 3, 4)}
     assert runs[1] == runs[2] == runs[3] == runs[4]
     assert "plugin_069.handler" in runs[2]
+
+
+def test_a_tree_of_packages_gives_the_same_bytes_on_any_number_of_cores(tmp_path: Path) -> None:
+    """A tree of packages with no handler named is cut into parts; as with a folder of
+    handlers, what a module sees of another's module-level state depends on which modules
+    share a part, so the cut is the same whatever the machine's core count, one core
+    included."""
+    package = tmp_path / "app"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "registry.py").write_text(REGISTRY)
+    (package / "router.py").write_text(
+        "from app import registry\n\n\ndef handler(event, context):\n"
+        "    registry.CLIENTS['c5'].list_tags_for_resource(ResourceArn=event['arn'])\n")
+    services = ["sqs", "sns", "kms", "logs", "firehose", "ssm", "kinesis"]
+    for n in range(api.PARALLEL_MODULES + 6):
+        plugin = PLUGIN.replace("{n}", str(n)).replace("{service}", services[n % 7])
+        (package / f"plugin_{n:03d}.py").write_text(plugin.replace("import registry", "from app import registry"))
+    runs = {jobs: _bytes(api.suggest([str(tmp_path)], region="us-east-1", account="1", jobs=jobs)) for jobs in (1, 2, 3, 4)}
+    assert runs[1] == runs[2] == runs[3] == runs[4]
+    assert "app.plugin_069.handler" in runs[2]
