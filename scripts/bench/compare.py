@@ -7,13 +7,16 @@ Each revision is checked out in a temporary git worktree and compiled; then ever
 times the ``ast.parse`` loop and ``lpgen suggest`` of each revision once, in an order that
 turns from round to round, so that the machine's drift over the run touches every side
 alike. Prints each side's best and
-first-quartile wall time and its ratio to the parse loop's best. ``HEAD`` is the checkout
+first-quartile wall time and its ratio to the parse loop's best, and for each revision
+after the first the median of the rounds' differences from the first (each round runs
+every side once, so a difference within a round is less moved by the host's drift). ``HEAD`` is the checkout
 as committed; ``.`` is the working tree as it is.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -74,8 +77,17 @@ def main() -> int:
                     subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False)
     base = min(times["ast.parse loop"])
     for name, runs in times.items():
-        runs.sort()
-        print(f"{name:16s} best {runs[0] * 1000:7.1f} ms  q1 {runs[len(runs) // 4] * 1000:7.1f} ms  ratio {runs[0] / base:.3f}")
+        ordered = sorted(runs)
+        print(f"{name:16s} best {ordered[0] * 1000:7.1f} ms  q1 {ordered[len(ordered) // 4] * 1000:7.1f} ms  "
+              f"ratio {ordered[0] / base:.3f}")
+    # NOTE: each round ran every side once, close together: a difference within a round is
+    # less moved by the host's drift than the sides' best times are.
+    first = args.revs[0]
+    for rev in args.revs[1:]:
+        differences = [b - a for a, b in zip(times[first], times[rev])]
+        faster = sum(d < 0 for d in differences)
+        print(f"{rev} - {first}: median of the rounds' differences {statistics.median(differences) * 1000:+.1f} ms, "
+              f"faster in {faster} of {len(differences)} rounds")
     return 0
 
 
