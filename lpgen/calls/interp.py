@@ -1011,7 +1011,7 @@ class Analyzer(BuiltinCalls):
         if facts is None:
             values = self._syntax.assignments.get(id(scope))
             if values is None:
-                values = self._syntax.assignments[id(scope)] = _assignments(scope, ":=" in frame.module.parsed.source)
+                values = self._syntax.assignments[id(scope)] = _assignments(scope, frame.module.parsed.has_walrus)
             facts = self._syntax.assigned[key] = _facts(values.get(name, []))
         return facts
 
@@ -1073,7 +1073,7 @@ class Analyzer(BuiltinCalls):
             # NOTE: the module's text tells first whether there is any to look for.
             parsed = self.parsed.get(func.module)
             known = self._syntax.rebinds[id(node)] = (
-                parsed is not None and "nonlocal" in parsed.source and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                parsed is not None and parsed.has_nonlocal and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
                 and any(isinstance(sub, ast.Nonlocal) for sub in _scope_nodes(node))
             )
         return known
@@ -1089,7 +1089,7 @@ class Analyzer(BuiltinCalls):
             # NOTE: the module's text tells first whether there is any to look for.
             known = self._syntax.nonlocals[id(node)] = frozenset(
                 name for sub in ast.walk(node) if isinstance(sub, ast.Nonlocal) for name in sub.names
-            ) if "nonlocal" in frame.module.parsed.source else _NO_NAMES
+            ) if frame.module.parsed.has_nonlocal else _NO_NAMES
         return known
 
     def _guarded_branches(

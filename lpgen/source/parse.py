@@ -59,6 +59,17 @@ class ParsedModule:
         return Outline.of(self.tree) if self.tree is not None else _EMPTY_OUTLINE
 
     @cached_property
+    def has_nonlocal(self) -> bool:
+        """The text holds ``nonlocal`` (a function may rebind its enclosing one's names):
+        asked once per module, not again for each of its functions."""
+        return "nonlocal" in self.source
+
+    @cached_property
+    def has_walrus(self) -> bool:
+        """The text holds ``:=`` (an expression may bind a name), asked once per module."""
+        return ":=" in self.source
+
+    @cached_property
     def _lines(self) -> list[str]:
         # NOTE: the tokenizer ends a line at \r\n, \r or \n (str.splitlines also splits at
         # form feeds and other separators, which would shift the line numbers).
