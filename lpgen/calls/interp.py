@@ -142,6 +142,7 @@ class _ComprehensionFrame(Frame):
 
 
 _NO_NAMES: frozenset[str] = frozenset()
+_NO_SECONDS: set[Any] = set()
 _NO_DOUBT: dict[str, int] = {}
 DOUBT_ENV = 1
 DOUBT_OBJECT = 2
@@ -266,6 +267,21 @@ class _Store(dict):  # type: ignore[type-arg]
         self.stale = False
         self.holding: dict[int, dict[Any, None]] = {}
         """per dict or list added (by ``id``): the keys it was added under."""
+        self.under: dict[Any, set[Any]] = {}
+        """per first part of the two-part keys (a class's node, by ``id``): their second
+        parts (the attribute names stored for it)."""
+
+    def copy_from(self, other: _Store) -> None:
+        """Hold what ``other`` holds (a successor's start)."""
+        self.update(other)
+        self.holding = other.holding
+        self.under = {first: set(seconds) for first, seconds in other.under.items()}
+
+    def seconds_under(self, first: Any) -> set[Any]:
+        """The second parts of the keys ``(first, …)`` held, read as a whole: any later
+        write may be one of them."""
+        self.read_all = True
+        return self.under.get(first, _NO_SECONDS)
 
     def start_pass(self) -> None:
         self.read = set()
@@ -287,6 +303,8 @@ class _Store(dict):  # type: ignore[type-arg]
             if self.read_all or key in self.read:
                 self.stale = True
             super().__setitem__(key, new)
+            if not old and type(key) is tuple and len(key) == 2:
+                self.under.setdefault(key[0], set()).add(key[1])
         fresh: dict[V, V] = {v: v for v in value if isinstance(v, (DictV, SeqV))}
         if fresh:
             if any(fresh.get(v, v) is not v for v in new):
@@ -399,8 +417,7 @@ class Analyzer(BuiltinCalls):
         reached, so it is no unreachable call anyway.)"""
         side = Analyzer(self.project, self.env, self.scope, parameters=self.environment.parameters)
         side.env_complete = self.env_complete
-        side.heap.update(self.heap)
-        side.heap.holding = self.heap.holding
+        side.heap.copy_from(self.heap)
         side.global_writes.update(self.global_writes)
         side.environment.written.update(self.environment.written)
         side.parsed = self.parsed
@@ -2711,7 +2728,8 @@ class Analyzer(BuiltinCalls):
             if isinstance(obj, Instance):
                 # NOTE: and what methods set on instances (self.s3_client = ...); read as a
                 # whole, so that one set later in the pass is seen by the next.
-                names.update(key[1] for key, _ in self.heap.items() if key[0] in mro)
+                for c in mro:
+                    names.update(self.heap.seconds_under(c))
             return sorted(names)
         if isinstance(obj, Module) and obj.project:
             state = self.load_module(obj.name)
