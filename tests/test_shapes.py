@@ -3,6 +3,8 @@ a bare Name, event-given names."""
 
 from __future__ import annotations
 
+import os
+import posixpath
 from pathlib import Path
 from typing import Any
 
@@ -4117,3 +4119,24 @@ def test_a_client_that_may_hide_in_a_value_not_known_is_reported(tmp_path: Path)
     result = api.suggest([str(src)], region="us-east-1", account="1")
     # NOTE: a library's result with no sign of a client keeps one-word methods quiet (line 11).
     assert sorted(u.location.line for u in result.analysis.unresolved) == [4, 5, 9, 10]
+
+
+@pytest.mark.parametrize("key", [
+    "posixpath.join('in', '/'.join(list(dict.fromkeys(['', event['x']]))) + event['x'])",
+    "posixpath.join('in', '/'.join(list({'': None, event['x']: None})))",
+    "posixpath.join('in', os.path.split('/' + event['x'])[0])",
+])
+def test_a_folder_that_may_start_at_the_root_is_not_put_under_the_first_one(tmp_path: Path, key: str) -> None:
+    """``os.path.join`` drops what comes before an absolute part. A text joined with ``/``
+    from items not known one by one may start with it (an empty first item), and the folder
+    of ``/name`` is ``/``: either may be such a part, so the policy allows the key Python
+    computes (``/__`` and ``/`` here), not only keys under ``in/``."""
+    (tmp_path / "app.py").write_text(
+        "import os, posixpath\nimport boto3\n\n\ndef handler(event, context):\n"
+        f"    boto3.client('s3').get_object(Bucket='b', Key={key})\n"
+    )
+    event = {"x": "_"}
+    computed = eval(key, {"os": os, "posixpath": posixpath, "event": event})  # noqa: S307 - the test's own expression
+    policy = api.suggest([str(tmp_path / "app.py")], region="us-east-1", account="1").policy
+    assert computed.startswith("/")
+    assert allows(policy, "s3:GetObject", f"arn:aws:s3:::b/{computed}"), policy.dumps()

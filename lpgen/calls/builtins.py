@@ -375,9 +375,10 @@ def path_function(name: str, s: str) -> str:
             head = s[: slash + 1]
             return head.rstrip("/") if head.strip("/") else head
         # NOTE: the unknown part may or may not hold the last slash: the folder is the
-        # known folder or anything under it.
+        # known folder or anything under it. The root stays (``/*``: ``/`` or under it).
         head = s[: s.find("*")]
-        return squash(head[: head.rfind("/") + 1].rstrip("/") + "*")
+        known = head[: head.rfind("/") + 1]
+        return squash((known.rstrip("/") or known[:1]) + "*")
     if name in ("basename", "name"):
         return s[slash + 1 :] if star < slash else squash("*" + s[star + 1 :].rpartition("/")[2])
     if name in ("stem", "suffix"):
@@ -570,12 +571,17 @@ class BuiltinCalls(BotoCalls):
             return vals(*(Str(squash(posixpath.join(*variant))) for row in rows for variant in _join_variants(row)))
         if name == "value.method" and f.bound[1] == "join" and isinstance(f.bound[0], Str):
             # NOTE: each list the argument may be is joined on its own; a list whose items
-            # are not known one by one (or a value that is no list) gives any text.
+            # are not known one by one (or a value that is no list) gives any text. With a
+            # separator that starts with ``/``, that text may start with it (an empty first
+            # item): an absolute path, which ``os.path.join`` keeps alone, as it does not an
+            # unknown part (``_join_variants``).
             sep = f.bound[0].pattern
             joined: list[V] = []
             for seq in args[0] if args else UNKNOWN_VALS:
                 if not isinstance(seq, SeqV) or seq.homogeneous:
                     joined.append(Str("*"))
+                    if sep.startswith("/"):
+                        joined.append(Str(squash(sep + "*")))
                     continue
                 joined.extend(Str(squash(sep.join(row))) for row in combinations([strings(p) for p in seq.items]))
             return vals(*joined)
