@@ -4140,3 +4140,17 @@ def test_a_folder_that_may_start_at_the_root_is_not_put_under_the_first_one(tmp_
     policy = api.suggest([str(tmp_path / "app.py")], region="us-east-1", account="1").policy
     assert computed.startswith("/")
     assert allows(policy, "s3:GetObject", f"arn:aws:s3:::b/{computed}"), policy.dumps()
+
+
+def test_a_list_added_to_one_whose_items_are_not_known_one_by_one_may_have_any_number(tmp_path: Path) -> None:
+    """``['x'] + list(gen(...))``: a generator's items are one item standing for every item,
+    so the sum is not a list of two items. It was taken as one (``x-a/`` and ``x-b/``),
+    while the key is ``x-a/-b/``."""
+    (tmp_path / "app.py").write_text(
+        "import boto3\n\n\ndef gen(items):\n    for p in items:\n        yield p + '/'\n\n\n"
+        "def handler(event, context):\n"
+        "    names = ['x'] + list(gen(['a', 'b']))\n"
+        "    boto3.client('s3').get_object(Bucket='b', Key='-'.join(names))\n"
+    )
+    policy = api.suggest([str(tmp_path / "app.py")], region="us-east-1", account="1").policy
+    assert allows(policy, "s3:GetObject", "arn:aws:s3:::b/x-a/-b/"), policy.dumps()

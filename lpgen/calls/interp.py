@@ -2113,7 +2113,7 @@ class Analyzer(BuiltinCalls):
                     if isinstance(a, Str) or isinstance(b, Str):
                         out.append(Str(squash(strings((a,))[0] + strings((b,))[0])))
                     elif isinstance(a, SeqV) and isinstance(b, SeqV):
-                        out.append(SeqV(a.items + b.items))
+                        out.append(_concatenated(a, b))
                     else:
                         out.append(Unknown())
         elif isinstance(op, ast.Div):
@@ -3532,6 +3532,16 @@ def _covering(now: Vals) -> Vals:
     dicts = [v for v in now if isinstance(v, DictV)]
     kept = [v for v in now if type(v) is not Str and not isinstance(v, DictV)]
     return vals(*kept, *((Str(cover(texts)),) if texts else ()), *_covering_dicts(dicts))
+
+
+def _concatenated(a: SeqV, b: SeqV) -> SeqV:
+    """``a + b`` of two lists: item by item when both are known item by item (the second may
+    end open); when either is not (a generator's items, a list a loop grew), or the first
+    may go on past its known items, one item standing for every item of both."""
+    if a.homogeneous or b.homogeneous or a.open:
+        items = (*a.items, *b.items)
+        return SeqV((join(*items),), True) if items else SeqV((), True)
+    return SeqV(a.items + b.items, open=b.open)
 
 
 def _widen_store(store: _Store, earlier: dict[Any, Vals], before: dict[Any, Vals]) -> None:
