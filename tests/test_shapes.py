@@ -4154,3 +4154,18 @@ def test_a_list_added_to_one_whose_items_are_not_known_one_by_one_may_have_any_n
     )
     policy = api.suggest([str(tmp_path / "app.py")], region="us-east-1", account="1").policy
     assert allows(policy, "s3:GetObject", "arn:aws:s3:::b/x-a/-b/"), policy.dumps()
+
+
+def test_a_list_a_loop_changes_in_every_round_may_have_any_length(tmp_path: Path) -> None:
+    """``l *= 2`` in a loop over the event's items: the loop may run any number of times,
+    so the list may have any length. Each round's list was kept as it was (``x``, ``x-x``,
+    ``x-x-x-x``), while three items give eight."""
+    (tmp_path / "app.py").write_text(
+        "import boto3\n\n\ndef handler(event, context):\n"
+        "    names = ['x']\n"
+        "    for item in event['items']:\n"
+        "        names *= 2\n"
+        "    boto3.client('s3').get_object(Bucket='b', Key='-'.join(names))\n"
+    )
+    policy = api.suggest([str(tmp_path / "app.py")], region="us-east-1", account="1").policy
+    assert allows(policy, "s3:GetObject", "arn:aws:s3:::b/" + "-".join(["x"] * 8)), policy.dumps()

@@ -3512,7 +3512,8 @@ def _standard_result(name: str) -> bool:
 
 def _widen_growing(once: dict[str, Vals], frame: Frame) -> bool:
     """After a round of a loop: each text the round changed (``key += part``) becomes one
-    pattern that covers its values (``b``, ``ba``, ``baa`` → ``b*``); whether any did."""
+    pattern that covers its values (``b``, ``ba``, ``baa`` → ``b*``), each list it changed
+    one list of any length; whether any did."""
     widened = False
     for name, now in frame.locals.items():
         before = once.get(name)
@@ -3521,8 +3522,15 @@ def _widen_growing(once: dict[str, Vals], frame: Frame) -> bool:
         texts = [v.pattern for v in now if type(v) is Str]
         dicts = [v for v in now if isinstance(v, DictV)]
         if len(texts) > 1 or dicts:
-            frame.locals[name] = _covering(now)
+            frame.locals[name] = now = _covering(now)
             widened = widened or len(texts) > 1 or any(d not in before for d in dicts)
+        lists = [v for v in now if type(v) is SeqV]
+        if any(v not in before for v in lists) and not (len(lists) == 1 and lists[0].homogeneous):
+            # NOTE: a list the round changed (``l *= 2``, ``l.append(x)``) may change in every
+            # round: one item stands for every item it may have.
+            items = [item for v in lists for item in v.items]
+            frame.locals[name] = vals(*(v for v in now if type(v) is not SeqV), SeqV((join(*items),) if items else (), True))
+            widened = True
     return widened
 
 
