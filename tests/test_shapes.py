@@ -18,6 +18,12 @@ from lpgen.calls.values import pattern_matcher
 from lpgen.policy.evaluate import allows
 
 
+def _policy(tmp_path: Path, code: str) -> Any:
+    """The policy ``lpgen suggest`` gives for ``code`` as a handler module."""
+    (tmp_path / "app.py").write_text(code)
+    return api.suggest([str(tmp_path / "app.py")], region="us-east-1", account="1").policy
+
+
 def _perms(tmp_path: Path, code: str) -> set[tuple[str, str]]:
     src = tmp_path / "app.py"
     src.write_text(code)
@@ -4131,13 +4137,10 @@ def test_a_folder_that_may_start_at_the_root_is_not_put_under_the_first_one(tmp_
     from items not known one by one may start with it (an empty first item), and the folder
     of ``/name`` is ``/``: either may be such a part, so the policy allows the key Python
     computes (``/__`` and ``/`` here), not only keys under ``in/``."""
-    (tmp_path / "app.py").write_text(
-        "import os, posixpath\nimport boto3\n\n\ndef handler(event, context):\n"
-        f"    boto3.client('s3').get_object(Bucket='b', Key={key})\n"
-    )
+    policy = _policy(tmp_path, "import os, posixpath\nimport boto3\n\n\ndef handler(event, context):\n"
+                     f"    boto3.client('s3').get_object(Bucket='b', Key={key})\n")
     event = {"x": "_"}
     computed = eval(key, {"os": os, "posixpath": posixpath, "event": event})  # noqa: S307 - the test's own expression
-    policy = api.suggest([str(tmp_path / "app.py")], region="us-east-1", account="1").policy
     assert computed.startswith("/")
     assert allows(policy, "s3:GetObject", f"arn:aws:s3:::b/{computed}"), policy.dumps()
 
@@ -4146,13 +4149,13 @@ def test_a_list_added_to_one_whose_items_are_not_known_one_by_one_may_have_any_n
     """``['x'] + list(gen(...))``: a generator's items are one item standing for every item,
     so the sum is not a list of two items. It was taken as one (``x-a/`` and ``x-b/``),
     while the key is ``x-a/-b/``."""
-    (tmp_path / "app.py").write_text(
+    policy = _policy(
+        tmp_path,
         "import boto3\n\n\ndef gen(items):\n    for p in items:\n        yield p + '/'\n\n\n"
         "def handler(event, context):\n"
         "    names = ['x'] + list(gen(['a', 'b']))\n"
-        "    boto3.client('s3').get_object(Bucket='b', Key='-'.join(names))\n"
+        "    boto3.client('s3').get_object(Bucket='b', Key='-'.join(names))\n",
     )
-    policy = api.suggest([str(tmp_path / "app.py")], region="us-east-1", account="1").policy
     assert allows(policy, "s3:GetObject", "arn:aws:s3:::b/x-a/-b/"), policy.dumps()
 
 
@@ -4160,12 +4163,12 @@ def test_a_list_a_loop_changes_in_every_round_may_have_any_length(tmp_path: Path
     """``l *= 2`` in a loop over the event's items: the loop may run any number of times,
     so the list may have any length. Each round's list was kept as it was (``x``, ``x-x``,
     ``x-x-x-x``), while three items give eight."""
-    (tmp_path / "app.py").write_text(
+    policy = _policy(
+        tmp_path,
         "import boto3\n\n\ndef handler(event, context):\n"
         "    names = ['x']\n"
         "    for item in event['items']:\n"
         "        names *= 2\n"
-        "    boto3.client('s3').get_object(Bucket='b', Key='-'.join(names))\n"
+        "    boto3.client('s3').get_object(Bucket='b', Key='-'.join(names))\n",
     )
-    policy = api.suggest([str(tmp_path / "app.py")], region="us-east-1", account="1").policy
     assert allows(policy, "s3:GetObject", "arn:aws:s3:::b/" + "-".join(["x"] * 8)), policy.dumps()
